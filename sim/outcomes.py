@@ -1,0 +1,148 @@
+"""The registry of named outcomes: what the model reports each week and over a run.
+
+Each :class:`Outcome` reads one number from the model's state for the week just run; the
+DataCollector records the weekly series, the run summary reduces each series (sum, mean
+or last value) or computes its own total. The browser view and sweep analysis use the
+same names. ``better`` says which direction is desirable where that is unambiguous
+(EMA Workbench's convention); flows of livelihood goods are neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents.trafficker import Kind
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from sim.model import SahelModel
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A named outcome.
+
+    Attributes:
+        name: Column in timeseries.parquet and key in summary.json.
+        series: Value for the week just run.
+        reduce: How the run's value follows from the weekly series: ``sum``, ``mean``,
+            ``last``, or a function of the model and the series.
+        unit: Unit of the value.
+        better: ``higher``, ``lower`` or None.
+        doc: What it measures.
+    """
+
+    name: str
+    series: Callable[[SahelModel], float]
+    reduce: str | Callable[[SahelModel, pd.Series], float]
+    unit: str
+    better: str | None
+    doc: str
+
+    def total(self, model: SahelModel, values: pd.Series) -> float:
+        """Value of the outcome over the whole run."""
+        if callable(self.reduce):
+            return float(self.reduce(model, values))
+        if len(values) == 0:
+            return 0.0
+        return float({"sum": values.sum, "mean": values.mean, "last": lambda: values.iloc[-1]}[self.reduce]())
+
+
+def _week(key: str, index: int | None = None) -> Callable[[SahelModel], float]:
+    if index is None:
+        return lambda m: float(m.stats.week[key].sum())
+    return lambda m: float(m.stats.week[key][index])
+
+
+def _share(num: str, den: tuple[str, str]) -> Callable[[SahelModel], float]:
+    def f(m: SahelModel) -> float:
+        a = m.stats.week[num].sum()
+        b = m.stats.week[den[0]].sum() + m.stats.week[den[1]].sum()
+        return float(a / b) if b > 0 else 0.0
+
+    return f
+
+
+def _share_to_date(num: str, den: tuple[str, str]) -> Callable[[SahelModel, pd.Series], float]:
+    def f(m: SahelModel, _values: pd.Series) -> float:
+        a = m.stats.to_date(num).sum()
+        b = m.stats.to_date(den[0]).sum() + m.stats.to_date(den[1]).sum()
+        return float(a / b) if b > 0 else 0.0
+
+    return f
+
+
+def route_entropy(model: SahelModel) -> float:
+    """Dispersion of flows over candidate routes since the start, in [0, 1].
+
+    For each good, the Shannon entropy of the units shipped on each of its candidate routes,
+    divided by its largest possible value (log of the number of routes); goods are weighted
+    by the value of what they shipped at sink prices. 0: every unit on one route; 1: spread
+    evenly over all candidates.
+    """
+    routes = model.routes
+    units = model.stats.to_date("route_units")
+    value = np.bincount(routes.good, weights=units, minlength=len(model.world.goods)) * model.market.value_sink
+    total = value.sum()
+    if total <= 0:
+        return 0.0
+    h = 0.0
+    for g in np.flatnonzero(value):
+        u = units[routes.good == g]
+        n = len(u)
+        if n < 2:
+            continue
+        p = u[u > 0] / u.sum()
+        h += value[g] / total * float(-(p * np.log(p)).sum() / np.log(n))
+    return h
+
+
+def _count_kind(kind: Kind) -> Callable[[SahelModel], float]:
+    return lambda m: float((m.crews.alive & (m.crews.kind == kind)).sum())
+
+
+def build_registry(model: SahelModel) -> list[Outcome]:
+    """Outcomes for this model's goods and places, in column order."""
+    world = model.world
+    out = [
+        Outcome("delivered_value_usd", _week("delivered_value"), "sum", "USD", None, "value of goods sold at sinks"),
+        Outcome("seized_value_usd", _week("seized_value"), "sum", "USD", None, "value of goods seized, where seized"),
+        Outcome(
+            "seizure_share",
+            _share("seized_value", ("seized_value", "delivered_value")),
+            _share_to_date("seized_value", ("seized_value", "delivered_value")),
+            "share",
+            None,
+            "share of the value of finished trips that was seized",
+        ),
+        Outcome("bribes_usd", lambda m: m.ledger.week_flows.get("bribes", 0.0), "sum", "USD", "lower", "bribes paid at checkpoints"),
+        Outcome("tolls_usd", lambda m: m.ledger.week_flows.get("tolls", 0.0), "sum", "USD", "lower", "tolls paid at roadblocks (M1)"),
+        Outcome("trips", _week("trips"), "sum", "trips", None, "trips finished (delivered or seized)"),
+        Outcome("n_traffickers", lambda m: float(m.crews.n_alive), "last", "crews", None, "crews in the trade"),
+    ]
+    for kind in Kind:
+        out.append(
+            Outcome(f"n_traffickers.{kind.name.lower()}", _count_kind(kind), "last", "crews", None, f"{kind.name.lower()} crews in the trade")
+        )
+    out += [
+        Outcome("entrants", lambda m: float(m.stats.events["entered"]), "sum", "crews", None, "crews entering the trade"),
+        Outcome("exits", lambda m: float(m.stats.events["exited"]), "sum", "crews", None, "crews leaving (arrests included)"),
+        Outcome("arrests", lambda m: float(m.stats.events["arrested"]), "sum", "crews", None, "crews arrested with their cargo"),
+        Outcome("route_entropy", route_entropy, "last", "share", None, "dispersion of flows over candidate routes, to date"),
+    ]
+    for g in np.unique(model.routes.good):
+        good = world.goods[g]
+        out.append(Outcome(f"delivered.{good.id}", _week("delivered", g), "sum", good.unit, None, f"{good.id} sold at sinks"))
+        out.append(Outcome(f"seized.{good.id}", _week("seized", g), "sum", good.unit, None, f"{good.id} seized"))
+    for p in world.places_of_kind("crossing"):
+        out.append(
+            Outcome(
+                f"flow_through.{world.place_ids[p]}", _week("place_units", int(p)), "sum", "units", None, f"units that passed {world.names[p]}"
+            )
+        )
+    return out

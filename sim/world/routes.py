@@ -1,0 +1,163 @@
+"""Candidate routes from each source to each sink, as padded arrays.
+
+Crews choose among a fixed set of paths per (good, source, sink): the ``k`` quickest
+simple paths on the network, found once per world with networkx. Everything that changes
+during a run (transport costs, checkpoint rates, perceived risk) is then evaluated over
+all candidate routes at once with numpy, so no crew runs a shortest-path search.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from dataclasses import dataclass
+
+import networkx as nx
+import numpy as np
+import scipy.sparse as sp
+
+from sim.errors import DataError
+from sim.world.network import TERMINAL_REGIONS, World
+
+
+@dataclass(frozen=True, eq=False)
+class RouteSet:
+    """Candidate routes of all goods.
+
+    Arrays are indexed by route ``r``; per-position arrays have ``max_len`` columns, padded
+    with node ``-1``, edge ``-1`` and cumulative time ``inf``. Position 0 is the source.
+
+    Attributes:
+        good, source, sink: Good index and node indices of each route.
+        group: Index of the route's (good, source) group: the routes open to one crew.
+        nodes: Node at each position.
+        edges: Link travelled to reach each position (-1 at position 0).
+        cum_weeks: Travel time from the source to each position.
+        km_frac: Share of the route's length covered at each position.
+        weeks: Total travel time.
+        group_routes: Routes of each group, padded with -1 to the largest group.
+        node_incidence: Sparse (routes x places) matrix of the places passed after departure.
+        edge_incidence: Sparse (routes x links) matrix of the links travelled.
+    """
+
+    good: np.ndarray
+    source: np.ndarray
+    sink: np.ndarray
+    group: np.ndarray
+    group_good: np.ndarray
+    group_source: np.ndarray
+    nodes: np.ndarray
+    edges: np.ndarray
+    cum_weeks: np.ndarray
+    km_frac: np.ndarray
+    weeks: np.ndarray
+    km: np.ndarray
+    group_routes: np.ndarray
+    node_incidence: sp.csr_matrix
+    edge_incidence: sp.csr_matrix
+
+    @property
+    def n_routes(self) -> int:
+        """Number of candidate routes."""
+        return len(self.good)
+
+    @property
+    def n_groups(self) -> int:
+        """Number of (good, source) groups."""
+        return len(self.group_good)
+
+    @property
+    def max_len(self) -> int:
+        """Longest route, in places."""
+        return self.nodes.shape[1]
+
+
+def _transit_graph(world: World, source: int, sink: int) -> nx.Graph:
+    """The graph without terminal markets other than this route's ends."""
+    blocked = [i for i in range(world.n_places) if world.region[i] in TERMINAL_REGIONS and i not in (source, sink)]
+    return nx.restricted_view(world.graph, blocked, [])
+
+
+def _paths(world: World, source: int, sink: int, k: int) -> list[list[int]]:
+    graph = _transit_graph(world, source, sink)
+    try:
+        gen = nx.shortest_simple_paths(graph, source, sink, weight="weeks")
+        return [list(p) for p in itertools.islice(gen, k)]
+    except nx.NetworkXNoPath:
+        return []
+
+
+@functools.lru_cache(maxsize=16)
+def build_routes(world: World, goods: tuple[int, ...], k: int) -> RouteSet:
+    """Enumerate up to ``k`` quickest paths for each (good, source, sink).
+
+    Args:
+        world: The world.
+        goods: Indices of the goods traded.
+        k: Paths per source-sink pair.
+
+    Raises:
+        DataError: when a source of a good cannot reach any of its sinks.
+    """
+    paths, good_of, group_of, groups = [], [], [], []
+    for g in goods:
+        good = world.goods[g]
+        for src_id in good.sources:
+            src = world.index[src_id]
+            found = []
+            for sink_id in good.sinks:
+                found += _paths(world, src, world.index[sink_id], k)
+            if not found:
+                raise DataError(
+                    str(world.tables.data_dir / "routes.csv"), None, f"source {src_id!r} of {good.id} is not connected to any of its sinks"
+                )
+            groups.append((g, src))
+            for p in found:
+                paths.append(p)
+                good_of.append(g)
+                group_of.append(len(groups) - 1)
+    n = len(paths)
+    max_len = max(len(p) for p in paths)
+    nodes = np.full((n, max_len), -1, dtype=np.int64)
+    edges = np.full((n, max_len), -1, dtype=np.int64)
+    cum = np.full((n, max_len), np.inf)
+    frac = np.zeros((n, max_len))
+    for r, p in enumerate(paths):
+        nodes[r, : len(p)] = p
+        e = [world.edge_index[(a, b)] for a, b in itertools.pairwise(p)]
+        edges[r, 1 : len(p)] = e
+        cum[r, : len(p)] = np.concatenate([[0.0], np.cumsum(world.edge_weeks[e])])
+        km = np.concatenate([[0.0], np.cumsum(world.edge_km[e])])
+        frac[r, : len(p)] = km / km[-1]
+    lengths = np.array([len(p) for p in paths])
+    weeks = cum[np.arange(n), lengths - 1]
+    km_total = np.array([world.edge_km[edges[r, 1 : lengths[r]]].sum() for r in range(n)])
+    group = np.array(group_of, dtype=np.int64)
+    members = [np.flatnonzero(group == j) for j in range(len(groups))]
+    width = max(len(m) for m in members)
+    group_routes = np.full((len(groups), width), -1, dtype=np.int64)
+    for j, m in enumerate(members):
+        group_routes[j, : len(m)] = m
+    rows = np.repeat(np.arange(n), max_len).reshape(n, max_len)
+    passed = nodes >= 0
+    passed[:, 0] = False
+    node_inc = sp.csr_matrix((np.ones(passed.sum()), (rows[passed], nodes[passed])), shape=(n, world.n_places))
+    travelled = edges >= 0
+    edge_inc = sp.csr_matrix((np.ones(travelled.sum()), (rows[travelled], edges[travelled])), shape=(n, world.n_edges))
+    return RouteSet(
+        good=np.array(good_of, dtype=np.int64),
+        source=nodes[:, 0].copy(),
+        sink=nodes[np.arange(n), lengths - 1].copy(),
+        group=group,
+        group_good=np.array([g for g, _ in groups], dtype=np.int64),
+        group_source=np.array([s for _, s in groups], dtype=np.int64),
+        nodes=nodes,
+        edges=edges,
+        cum_weeks=cum,
+        km_frac=frac,
+        weeks=weeks,
+        km=km_total,
+        group_routes=group_routes,
+        node_incidence=node_inc,
+        edge_incidence=edge_inc,
+    )
