@@ -87,13 +87,6 @@ class Checkpoints:
     """
 
     def __init__(self, world: World, goods: np.ndarray, params: CheckpointParams):
-        unknown = [p for p in params.pressure_multiplier if p not in world.index]
-        if unknown:
-            from sim.errors import ConfigError
-
-            raise ConfigError(
-                f"scenario.checkpoints.pressure_multiplier.{unknown[0]}", params.pressure_multiplier[unknown[0]], "place ids of places.csv", "unknown place"
-            )
         self.world, self.params = world, params
         self.pressure = checkpoint_pressure(world, params)
         detect = np.array([world.goods[g].detectability for g in goods])
@@ -104,7 +97,11 @@ class Checkpoints:
         toll_place = np.isin(np.array(world.region), params.toll_regions)
         toll = np.where(toll_place, params.toll_share, 0.0)
         shape = seize.shape
-        self.rates = Rates(seize=seize, bribe=np.broadcast_to(bribe[:, None], shape).copy(), toll=np.broadcast_to(toll[:, None], shape).copy())
+        self.rates = Rates(
+            seize=seize,
+            bribe=np.broadcast_to(bribe[:, None], shape).copy(),
+            toll=np.broadcast_to(toll[:, None], shape).copy(),
+        )
 
     def settle(self, encounters: Encounters, ledger: Ledger) -> None:
         """Bribes go to the checkpoint holders, tolls to the armed groups at roadblocks."""

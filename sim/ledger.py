@@ -73,8 +73,8 @@ class Ledger:
         if not np.array_equal(self.supplied, accounted):
             bad = int(np.flatnonzero(self.supplied != accounted)[0])
             raise LedgerError(
-                f"good {bad}: supplied {self.supplied[bad]} != delivered {self.delivered[bad]} + seized {self.seized[bad]}"
-                f" + in transit {in_transit[bad]} + held {held[bad]}"
+                f"good {bad}: supplied {self.supplied[bad]} != delivered {self.delivered[bad]}"
+                f" + seized {self.seized[bad]} + in transit {in_transit[bad]} + held {held[bad]}"
             )
         if (in_transit < 0).any() or (held < 0).any():
             raise LedgerError("negative stock")

@@ -29,9 +29,15 @@ class Market:
 
     def __init__(self, world: World, routes: RouteSet, scenario: ScenarioConfig):
         goods = [world.goods[g] for g in routes.group_good]
-        self.mean_supply = np.array(
-            [g.supply_per_week * g.sources[world.place_ids[s]] for g, s in zip(goods, routes.group_source, strict=True)]
-        ) * scenario.supply_scale
+        self.mean_supply = (
+            np.array(
+                [
+                    g.supply_per_week * g.sources[world.place_ids[s]]
+                    for g, s in zip(goods, routes.group_source, strict=True)
+                ]
+            )
+            * scenario.supply_scale
+        )
         self.stock_cap = np.ceil(self.mean_supply * scenario.stock_cap_weeks).astype(np.int64)
         self.stock = np.zeros(routes.n_groups, dtype=np.int64)
         self.noise = scenario.supply_noise

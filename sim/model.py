@@ -16,7 +16,37 @@ from sim.market import Market
 from sim.outcomes import Outcome, build_registry
 from sim.params import ScenarioConfig, validate
 from sim.stats import Stats
-from sim.world import build_routes, load_world
+from sim.world import World, build_routes, load_world
+
+
+def check_scenario_refs(params: ScenarioConfig, world: World) -> None:
+    """Reject names in the scenario that the world tables do not know.
+
+    Raises:
+        ConfigError: naming the key, e.g. an unknown good or place.
+    """
+    goods = [g.id for g in world.goods]
+    for i, gid in enumerate(params.goods):
+        if gid not in goods:
+            raise ConfigError(f"scenario.goods[{i}]", gid, ", ".join(goods), "unknown good")
+    for pid, value in params.checkpoints.pressure_multiplier.items():
+        if pid not in world.index:
+            raise ConfigError(
+                f"scenario.checkpoints.pressure_multiplier.{pid}", value, "place ids of places.csv", "unknown place"
+            )
+    regions = sorted(set(world.region))
+    for i, region in enumerate(params.checkpoints.toll_regions):
+        if region not in regions:
+            raise ConfigError(f"scenario.checkpoints.toll_regions[{i}]", region, ", ".join(regions), "unknown region")
+    for key, value in params.transport.edge_cost_multiplier.items():
+        a, _, b = key.partition("-")
+        if (world.index.get(a, -1), world.index.get(b, -1)) not in world.edge_index:
+            raise ConfigError(
+                f"scenario.transport.edge_cost_multiplier.{key}",
+                value,
+                "'place-place' for a route in routes.csv",
+                "unknown route",
+            )
 
 
 class SahelModel(mesa.Model):
@@ -42,6 +72,7 @@ class SahelModel(mesa.Model):
         self.params = params
         self.start_date = dt.date.fromisoformat(params.start_date)
         self.world = world = load_world(params.data_dir)
+        check_scenario_refs(params, world)
         goods = self._goods_traded()
         self.routes = build_routes(world, goods, params.traffickers.route_candidates)
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
@@ -61,21 +92,13 @@ class SahelModel(mesa.Model):
         names = [g.id for g in self.world.goods]
         if not self.params.goods:
             return tuple(range(len(names)))
-        for i, gid in enumerate(self.params.goods):
-            if gid not in names:
-                raise ConfigError(f"scenario.goods[{i}]", gid, ", ".join(names), "unknown good")
         return tuple(sorted(names.index(g) for g in set(self.params.goods)))
 
     def _edge_multipliers(self) -> np.ndarray:
         mult = np.ones(self.world.n_edges)
         for key, value in self.params.transport.edge_cost_multiplier.items():
             a, _, b = key.partition("-")
-            edge = self.world.edge_index.get((self.world.index.get(a, -1), self.world.index.get(b, -1)))
-            if edge is None:
-                raise ConfigError(
-                    f"scenario.transport.edge_cost_multiplier.{key}", value, "'place-place' for a route in routes.csv", "unknown route"
-                )
-            mult[edge] *= value
+            mult[self.world.edge_index[(self.world.index[a], self.world.index[b])]] *= value
         return mult
 
     @property

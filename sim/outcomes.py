@@ -120,29 +120,70 @@ def build_registry(model: SahelModel) -> list[Outcome]:
             None,
             "share of the value of finished trips that was seized",
         ),
-        Outcome("bribes_usd", lambda m: m.ledger.week_flows.get("bribes", 0.0), "sum", "USD", "lower", "bribes paid at checkpoints"),
-        Outcome("tolls_usd", lambda m: m.ledger.week_flows.get("tolls", 0.0), "sum", "USD", "lower", "tolls paid at roadblocks (M1)"),
+        Outcome(
+            "bribes_usd",
+            lambda m: m.ledger.week_flows.get("bribes", 0.0),
+            "sum",
+            "USD",
+            "lower",
+            "bribes paid at checkpoints",
+        ),
+        Outcome(
+            "tolls_usd",
+            lambda m: m.ledger.week_flows.get("tolls", 0.0),
+            "sum",
+            "USD",
+            "lower",
+            "tolls paid at roadblocks (M1)",
+        ),
         Outcome("trips", _week("trips"), "sum", "trips", None, "trips finished (delivered or seized)"),
         Outcome("n_traffickers", lambda m: float(m.crews.n_alive), "last", "crews", None, "crews in the trade"),
     ]
     for kind in Kind:
         out.append(
-            Outcome(f"n_traffickers.{kind.name.lower()}", _count_kind(kind), "last", "crews", None, f"{kind.name.lower()} crews in the trade")
+            Outcome(
+                f"n_traffickers.{kind.name.lower()}",
+                _count_kind(kind),
+                "last",
+                "crews",
+                None,
+                f"{kind.name.lower()} crews in the trade",
+            )
         )
     out += [
-        Outcome("entrants", lambda m: float(m.stats.events["entered"]), "sum", "crews", None, "crews entering the trade"),
-        Outcome("exits", lambda m: float(m.stats.events["exited"]), "sum", "crews", None, "crews leaving (arrests included)"),
-        Outcome("arrests", lambda m: float(m.stats.events["arrested"]), "sum", "crews", None, "crews arrested with their cargo"),
-        Outcome("route_entropy", route_entropy, "last", "share", None, "dispersion of flows over candidate routes, to date"),
+        Outcome(
+            "entrants", lambda m: float(m.stats.events["entered"]), "sum", "crews", None, "crews entering the trade"
+        ),
+        Outcome(
+            "exits", lambda m: float(m.stats.events["exited"]), "sum", "crews", None, "crews leaving (arrests included)"
+        ),
+        Outcome(
+            "arrests",
+            lambda m: float(m.stats.events["arrested"]),
+            "sum",
+            "crews",
+            None,
+            "crews arrested with their cargo",
+        ),
+        Outcome(
+            "route_entropy", route_entropy, "last", "share", None, "dispersion of flows over candidate routes, to date"
+        ),
     ]
     for g in np.unique(model.routes.good):
         good = world.goods[g]
-        out.append(Outcome(f"delivered.{good.id}", _week("delivered", g), "sum", good.unit, None, f"{good.id} sold at sinks"))
+        out.append(
+            Outcome(f"delivered.{good.id}", _week("delivered", g), "sum", good.unit, None, f"{good.id} sold at sinks")
+        )
         out.append(Outcome(f"seized.{good.id}", _week("seized", g), "sum", good.unit, None, f"{good.id} seized"))
     for p in world.places_of_kind("crossing"):
         out.append(
             Outcome(
-                f"flow_through.{world.place_ids[p]}", _week("place_units", int(p)), "sum", "units", None, f"units that passed {world.names[p]}"
+                f"flow_through.{world.place_ids[p]}",
+                _week("place_units", int(p)),
+                "sum",
+                "units",
+                None,
+                f"units that passed {world.names[p]}",
             )
         )
     return out

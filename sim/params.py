@@ -75,16 +75,27 @@ def section(cls: type) -> Any:
 class TransportParams:
     """Costs and speeds of moving goods (assumptions: no figures in the texts)."""
 
-    cost_paved: float = param(0.10, doc="transport cost on paved roads", assumption=(0.05, 0.2), low=0, unit="USD per t-km")
-    cost_laterite: float = param(0.15, doc="transport cost on laterite roads", assumption=(0.08, 0.3), low=0, unit="USD per t-km")
-    cost_track: float = param(0.30, doc="transport cost on desert tracks", assumption=(0.15, 0.6), low=0, unit="USD per t-km")
-    cost_desert: float = param(0.40, doc="transport cost on open-desert pistes", assumption=(0.2, 0.8), low=0, unit="USD per t-km")
-    cost_river: float = param(0.06, doc="transport cost by river boat", assumption=(0.03, 0.12), low=0, unit="USD per t-km")
+    cost_paved: float = param(
+        0.10, doc="transport cost on paved roads", assumption=(0.05, 0.2), low=0, unit="USD per t-km"
+    )
+    cost_laterite: float = param(
+        0.15, doc="transport cost on laterite roads", assumption=(0.08, 0.3), low=0, unit="USD per t-km"
+    )
+    cost_track: float = param(
+        0.30, doc="transport cost on desert tracks", assumption=(0.15, 0.6), low=0, unit="USD per t-km"
+    )
+    cost_desert: float = param(
+        0.40, doc="transport cost on open-desert pistes", assumption=(0.2, 0.8), low=0, unit="USD per t-km"
+    )
+    cost_river: float = param(
+        0.06, doc="transport cost by river boat", assumption=(0.03, 0.12), low=0, unit="USD per t-km"
+    )
     cost_air: float = param(4.0, doc="air freight cost", assumption=(2.0, 8.0), low=0, unit="USD per t-km")
     edge_cost_multiplier: dict[str, float] = param(
         {},
         doc="multiplier on the transport cost of named routes, keyed 'place-place' (road works, closures)",
         source="scenario input",
+        low=0,
     )
     return_time_factor: float = param(
         0.5, doc="time of the empty return trip as a share of the outbound trip", assumption=(0.3, 1.0), low=0, high=2
@@ -102,16 +113,31 @@ class TraffickerParams:
         low=0,
     )
     capacity_local: float = param(
-        0.5, doc="cargo of a local, community-embedded crew, as a multiple of the good's crew capacity", assumption=(0.25, 1.0), low=0, low_open=True
+        0.5,
+        doc="cargo of a local, community-embedded crew, as a multiple of the good's crew capacity",
+        assumption=(0.25, 1.0),
+        low=0,
+        low_open=True,
     )
     capacity_transnational: float = param(
-        2.0, doc="cargo of a transnational network's crew, as a multiple of crew capacity", assumption=(1.0, 4.0), low=0, low_open=True
+        2.0,
+        doc="cargo of a transnational network's crew, as a multiple of crew capacity",
+        assumption=(1.0, 4.0),
+        low=0,
+        low_open=True,
     )
     capacity_mercenary: float = param(
-        1.0, doc="cargo of a mercenary operator's crew, as a multiple of crew capacity", assumption=(0.5, 2.0), low=0, low_open=True
+        1.0,
+        doc="cargo of a mercenary operator's crew, as a multiple of crew capacity",
+        assumption=(0.5, 2.0),
+        low=0,
+        low_open=True,
     )
     risk_aversion_local: float = param(
-        2.0, doc="exponent on perceived survival odds in route choice (local crews avoid risk)", assumption=(1.0, 4.0), low=0
+        2.0,
+        doc="exponent on perceived survival odds in route choice (local crews avoid risk)",
+        assumption=(1.0, 4.0),
+        low=0,
     )
     risk_aversion_transnational: float = param(
         1.0, doc="exponent on perceived survival odds for transnational crews", assumption=(0.5, 2.0), low=0
@@ -123,27 +149,49 @@ class TraffickerParams:
         0.01, doc="seizure risk a crew expects at a place it knows nothing about", assumption=(0.0, 0.05), low=0, high=1
     )
     learning_rate_own: float = param(
-        0.3, doc="weight of a crew's own latest encounter in its perceived risk of a place (NarcoLogic-style)", assumption=(0.1, 0.6), low=0, high=1
+        0.3,
+        doc="weight of a crew's own latest encounter in its perceived risk of a place (NarcoLogic-style)",
+        assumption=(0.1, 0.6),
+        low=0,
+        high=1,
     )
     learning_rate_network: float = param(
-        0.05, doc="weight of each encounter by a network member in the network's perceived risk", assumption=(0.01, 0.2), low=0, high=1
+        0.05,
+        doc="weight of each encounter by a network member in the network's perceived risk",
+        assumption=(0.01, 0.2),
+        low=0,
+        high=1,
     )
     own_weight: float = param(
-        0.5, doc="weight of own experience against the network's in perceived risk", assumption=(0.25, 0.75), low=0, high=1
+        0.5,
+        doc="weight of own experience against the network's in perceived risk",
+        assumption=(0.25, 0.75),
+        low=0,
+        high=1,
     )
     choice_noise: float = param(
         0.1, doc="spread of route choice (Gumbel scale, as a share of the good's margin)", assumption=(0.02, 0.3), low=0
     )
     upkeep_share: float = param(
-        0.005, doc="weekly upkeep of a crew as a share of the value of a full cargo at source", assumption=(0.001, 0.02), low=0, unit="per week"
+        0.005,
+        doc="weekly upkeep of a crew as a share of the value of a full cargo at source",
+        assumption=(0.001, 0.02),
+        low=0,
+        unit="per week",
     )
     start_capital_trips: float = param(
         1.5, doc="cash a new crew brings, in full cargoes at source value", assumption=(1.0, 3.0), low=0, low_open=True
     )
     exit_cash_share: float = param(
-        0.25, doc="a crew leaves when its cash falls below this share of a full cargo's cost", assumption=(0.1, 0.5), low=0, high=1
+        0.25,
+        doc="a crew leaves when its cash falls below this share of a full cargo's cost",
+        assumption=(0.1, 0.5),
+        low=0,
+        high=1,
     )
-    patience_weeks: int = param(8, doc="idle weeks after which a crew leaves the trade", assumption=(4, 16), low=1, unit="weeks")
+    patience_weeks: int = param(
+        8, doc="idle weeks after which a crew leaves the trade", assumption=(4, 16), low=1, unit="weeks"
+    )
     entry_rate: float = param(
         0.02,
         doc="weekly entrants per crew the market supports, per unit of recent return on a trip",
@@ -159,16 +207,32 @@ class TraffickerParams:
         unit="USD",
     )
     local_share_livelihood: float = param(
-        0.8, doc="share of non-mercenary entrants that are local traders for livelihood goods", assumption=(0.6, 0.95), low=0, high=1
+        0.8,
+        doc="share of non-mercenary entrants that are local traders for livelihood goods",
+        assumption=(0.6, 0.95),
+        low=0,
+        high=1,
     )
     local_share_other: float = param(
-        0.3, doc="share of non-mercenary entrants that are local traders for other goods", assumption=(0.1, 0.5), low=0, high=1
+        0.3,
+        doc="share of non-mercenary entrants that are local traders for other goods",
+        assumption=(0.1, 0.5),
+        low=0,
+        high=1,
     )
     arrest_probability: float = param(
-        0.3, doc="chance a crew is taken out of the trade when its cargo is seized", assumption=(0.1, 0.6), low=0, high=1
+        0.3,
+        doc="chance a crew is taken out of the trade when its cargo is seized",
+        assumption=(0.1, 0.6),
+        low=0,
+        high=1,
     )
-    n_transnational_networks: int = param(4, doc="transnational networks sharing risk information", assumption=(2, 8), low=1)
-    n_mercenary_networks: int = param(8, doc="small mercenary networks sharing risk information", assumption=(4, 16), low=1)
+    n_transnational_networks: int = param(
+        4, doc="transnational networks sharing risk information", assumption=(2, 8), low=1
+    )
+    n_mercenary_networks: int = param(
+        8, doc="small mercenary networks sharing risk information", assumption=(4, 16), low=1
+    )
     route_candidates: int = param(
         6, doc="alternative paths considered between each source and sink", assumption=(3, 10), low=1, high=20
     )
@@ -179,10 +243,18 @@ class CheckpointParams:
     """Stand-in checkpoints until officials take over (002 §II; 000; FACTS M3, M15)."""
 
     seizure_probability: float = param(
-        0.02, doc="chance an encounter at a checkpoint of pressure 1 ends in seizure", assumption=(0.005, 0.05), low=0, high=1
+        0.02,
+        doc="chance an encounter at a checkpoint of pressure 1 ends in seizure",
+        assumption=(0.005, 0.05),
+        low=0,
+        high=1,
     )
     bribe_share: float = param(
-        0.01, doc="bribe paid at a checkpoint of pressure 1, as a share of the cargo's value there", assumption=(0.002, 0.03), low=0, high=1
+        0.01,
+        doc="bribe paid at a checkpoint of pressure 1, as a share of the cargo's value there",
+        assumption=(0.002, 0.03),
+        low=0,
+        high=1,
     )
     toll_share: float = param(
         0.01,
@@ -207,7 +279,10 @@ class CheckpointParams:
         low=0,
     )
     pressure_multiplier: dict[str, float] = param(
-        {}, doc="multiplier on the checkpoint pressure at named places (interdiction, crackdowns)", source="scenario input"
+        {},
+        doc="multiplier on the checkpoint pressure at named places (interdiction, crackdowns)",
+        source="scenario input",
+        low=0,
     )
 
 
@@ -219,7 +294,9 @@ class ScenarioConfig:
     start_date: str = param("2013-01-07", doc="calendar date of week 0 (ISO)", source="scenario input")
     steps: int = param(520, doc="default number of weeks to run", source="DESIGN §2: ten years", low=1, high=100_000)
     data_dir: str | None = param(
-        None, doc="directory with places.csv, routes.csv and goods.yaml replacing the packaged tables", source="scenario input"
+        None,
+        doc="directory with places.csv, routes.csv and goods.yaml replacing the packaged tables",
+        source="scenario input",
     )
     goods: list[str] = param([], doc="goods traded (empty: every good in goods.yaml)", source="scenario input")
     supply_scale: float = param(
@@ -229,7 +306,11 @@ class ScenarioConfig:
         0.2, doc="week-to-week variation of supply (lognormal sigma)", assumption=(0.0, 0.5), low=0, high=2
     )
     stock_cap_weeks: float = param(
-        4.0, doc="weeks of supply a source holds before producers stop delivering", assumption=(2.0, 8.0), low=0, low_open=True
+        4.0,
+        doc="weeks of supply a source holds before producers stop delivering",
+        assumption=(2.0, 8.0),
+        low=0,
+        low_open=True,
     )
     transport: TransportParams = section(TransportParams)
     traffickers: TraffickerParams = section(TraffickerParams)
@@ -250,7 +331,9 @@ class RunConfig:
     """One run: a scenario, a seed and the number of weeks."""
 
     seed: int = param(0, doc="seed of the model's random generators", source="run input", low=0, high=2**63 - 1)
-    steps: int | None = param(None, doc="weeks to run (empty: the scenario's default)", source="run input", low=1, high=100_000)
+    steps: int | None = param(
+        None, doc="weeks to run (empty: the scenario's default)", source="run input", low=1, high=100_000
+    )
     scenario: ScenarioConfig = section(ScenarioConfig)
     output: OutputConfig = section(OutputConfig)
 
@@ -382,7 +465,9 @@ def _check_rules(obj: Any, prefix: str) -> None:
         try:
             dt.date.fromisoformat(obj.start_date)
         except ValueError:
-            raise ConfigError(f"{p}start_date", obj.start_date, "an ISO date such as 2013-01-07", "not a date") from None
+            raise ConfigError(
+                f"{p}start_date", obj.start_date, "an ISO date such as 2013-01-07", "not a date"
+            ) from None
 
 
 def validate[T](obj: T, prefix: str = "") -> T:

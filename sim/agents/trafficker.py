@@ -17,6 +17,7 @@ generator wherever order matters (who buys first at a source).
 from __future__ import annotations
 
 import enum
+import typing
 from typing import TYPE_CHECKING
 
 import mesa
@@ -102,7 +103,7 @@ class Crews:
         model: The model (generators, world, routes, market, enforcement, ledger, stats).
     """
 
-    COLUMNS = {
+    COLUMNS: typing.ClassVar[dict[str, type]] = {
         "alive": bool,
         "kind": np.int8,
         "good": np.int64,
@@ -221,7 +222,12 @@ class Crews:
         """(profit per unit, cost per unit, weeks) of a good's best route under true risks."""
         self._route_costs()
         r = np.flatnonzero(self.routes.good == good)
-        profit = self.true_survival[r] * self.value_sink[good] - self.value_source[good] - self.transport_unit[r] - self.pay_unit[r]
+        profit = (
+            self.true_survival[r] * self.value_sink[good]
+            - self.value_source[good]
+            - self.transport_unit[r]
+            - self.pay_unit[r]
+        )
         best = r[np.argmax(profit)]
         cost = self.value_source[good] + self.transport_unit[best] + self.pay_unit[best]
         return float(profit.max()), float(cost), float(self.routes.weeks[best])
@@ -233,14 +239,14 @@ class Crews:
         market, routes = self.model.market, self.routes
         rf = self.model.params.transport.return_time_factor
         for g in np.unique(routes.group_good):
-            unit_profit, unit_cost, weeks = self.expected_trip(int(g))
+            unit_profit, _unit_cost, weeks = self.expected_trip(int(g))
             supply = market.mean_supply[routes.group_good == g].sum()
             cycle = 1.0 + np.ceil(weeks) + np.ceil(rf * weeks)
             self.supportable[g] = supply / self.capacity_of[g] * cycle
             self.profit_ema[g] = unit_profit * self.capacity_of[g]
             mean_value = 0.5 * (self.value_source[g] + self.value_sink[g])
             self.return_ema[g] = unit_profit / cycle / mean_value - self.p.upkeep_share
-            n = int(round(self.p.initial_crews_scale * self.supportable[g]))
+            n = round(self.p.initial_crews_scale * self.supportable[g])
             self.enter(int(g), n)
 
     def enter(self, good: int, n: int) -> None:
@@ -255,7 +261,9 @@ class Crews:
         p_merc = a / (a + p.mercenary_profit_usd)
         p_local = p.local_share_livelihood if self.livelihood[good] else p.local_share_other
         u = rng.random(n)
-        kind = np.where(u < p_merc, Kind.MERCENARY, np.where(u < p_merc + (1 - p_merc) * p_local, Kind.LOCAL, Kind.TRANSNATIONAL))
+        kind = np.where(
+            u < p_merc, Kind.MERCENARY, np.where(u < p_merc + (1 - p_merc) * p_local, Kind.LOCAL, Kind.TRANSNATIONAL)
+        )
         net_pick = rng.integers(0, 1 << 30, size=n)
         while len(self.free) < n:
             self._grow(self.capacity_slots * 2)
@@ -335,7 +343,7 @@ class Crews:
         Only the crews whose place in the queue leaves them some of the source's stock choose a
         route and decide whether the trip pays; the others wait another week.
         """
-        model, routes, p = self.model, self.routes, self.p
+        model, routes = self.model, self.routes
         rng, c = model.rng, self.cols
         idle = np.flatnonzero(self.alive & (self.state == State.IDLE))
         if len(idle) == 0:

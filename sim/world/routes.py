@@ -109,7 +109,9 @@ def build_routes(world: World, goods: tuple[int, ...], k: int) -> RouteSet:
                 found += _paths(world, src, world.index[sink_id], k)
             if not found:
                 raise DataError(
-                    str(world.tables.data_dir / "routes.csv"), None, f"source {src_id!r} of {good.id} is not connected to any of its sinks"
+                    str(world.tables.data_dir / "routes.csv"),
+                    None,
+                    f"source {src_id!r} of {good.id} is not connected to any of its sinks",
                 )
             groups.append((g, src))
             for p in found:

@@ -133,13 +133,24 @@ def load_places(path: Path) -> tuple[Place, ...]:
         (lat0, lat1), (lon0, lon1) = MAP_BOUNDS["lat"], MAP_BOUNDS["lon"]
         if not (lat0 <= lat <= lat1 and lon0 <= lon <= lon1):
             raise DataError(
-                str(path), row_no, f"coordinates ({lat}, {lon}) of {pid!r} are off the map (lat {lat0}..{lat1}, lon {lon0}..{lon1})"
+                str(path),
+                row_no,
+                f"coordinates ({lat}, {lon}) of {pid!r} are off the map (lat {lat0}..{lat1}, lon {lon0}..{lon1})",
             )
         kind = row["kind"].strip()
         if kind not in PLACE_KINDS:
             raise DataError(str(path), row_no, f"kind {kind!r} of {pid!r} is not one of {', '.join(PLACE_KINDS)}")
         places.append(
-            Place(pid, row["name"].strip(), lat, lon, kind, row["region"].strip(), row["country"].strip(), (row.get("note") or "").strip())
+            Place(
+                pid,
+                row["name"].strip(),
+                lat,
+                lon,
+                kind,
+                row["region"].strip(),
+                row["country"].strip(),
+                (row.get("note") or "").strip(),
+            )
         )
     if not places:
         raise DataError(str(path), None, "no places")
@@ -185,7 +196,9 @@ def _good_param(path: Path, gid: str, name: str, raw: object) -> GoodParam:
         raise DataError(str(path), None, f"{where} needs exactly one of source or assumption")
     if assumption is not None:
         if not (isinstance(assumption, list) and len(assumption) == 2 and assumption[0] <= value <= assumption[1]):
-            raise DataError(str(path), None, f"{where} assumption {assumption!r} must be [low, high] around the value {value}")
+            raise DataError(
+                str(path), None, f"{where} assumption {assumption!r} must be [low, high] around the value {value}"
+            )
         assumption = (float(assumption[0]), float(assumption[1]))
     return GoodParam(float(value), source, assumption, str(raw.get("basis", "")))
 
@@ -223,7 +236,9 @@ def load_goods(path: Path, place_ids: set[str]) -> tuple[Good, ...]:
                 raise DataError(str(path), None, f"{gid}: unknown place {pid!r} (not in places.csv)")
         shares = [float(s) for s in sources.values()]
         if any(s <= 0 for s in shares) or abs(sum(shares) - 1.0) > 1e-6:
-            raise DataError(str(path), None, f"{gid}: source shares must be positive and sum to 1 (got {sum(shares):.4g})")
+            raise DataError(
+                str(path), None, f"{gid}: source shares must be positive and sum to 1 (got {sum(shares):.4g})"
+            )
         if not isinstance(entry["livelihood"], bool):
             raise DataError(str(path), None, f"{gid}.livelihood must be true or false")
         goods.append(

@@ -1,0 +1,1 @@
+"""Sweep analysis: aggregate run directories, figures, reports."""

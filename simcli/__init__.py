@@ -1,0 +1,1 @@
+"""Command line of sahel-sim (Hydra lives here, never in ``sim``)."""

@@ -1,0 +1,45 @@
+"""Shared helpers: small configurations and runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sim.params import RunConfig, from_dict
+from sim.run import run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def small_config(seed: int = 0, steps: int | None = None, **scenario) -> RunConfig:
+    """The small scenario (as configs/scenario/small.yaml) with scenario overrides."""
+    data = {"name": "small", "steps": 104, "supply_scale": 0.1, **scenario}
+    return from_dict(RunConfig, {"seed": seed, "steps": steps, "scenario": data})
+
+
+def run_small(seed: int = 0, steps: int | None = None, outdir=None, **scenario):
+    """Run the small scenario in-process."""
+    return run(small_config(seed, steps, **scenario), outdir)
+
+
+def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    """Run ``python -m sim`` with arguments, as a user would."""
+    return subprocess.run(
+        [sys.executable, "-m", "sim", *args], capture_output=True, text=True, cwd=cwd or ROOT, timeout=timeout
+    )
+
+
+@pytest.fixture(scope="session")
+def small_runs():
+    """Small-scenario runs shared by several tests, by seed."""
+    cache: dict[int, object] = {}
+
+    def get(seed: int):
+        if seed not in cache:
+            cache[seed] = run_small(seed)
+        return cache[seed]
+
+    return get
