@@ -1,15 +1,23 @@
-"""What a crew meets at a place: seizure odds, bribes and tolls.
+"""What a crew meets at a place: checkpoints, roadblocks and bandits.
 
-Traffickers see enforcement only through the :class:`Enforcement` interface: the rates
-it publishes (used both for planning and for the draws of an encounter) and
-:meth:`Enforcement.settle`, which books what was paid and seized at each encounter.
-:class:`Checkpoints` is the stand-in of the core model: fixed pressure by kind of place
-(000; 002 §II; FACTS M3, M15). Officials and armed groups take it over behind the same
-interface.
+Traffickers see the other actors only through three interfaces, each publishing per-place
+rates that crews use both to plan (expected costs of a route) and to draw what happens at an
+encounter, and each booking the outcome of the week's encounters:
+
+- :class:`Enforcement` (checkpoints: seizure, bribes, arrests): the stand-in
+  :class:`Checkpoints` of the core model, or officials (:mod:`sim.agents.official`);
+- :class:`Roadblocks` (tolls and protection; M1): the stand-in :class:`StandInRoadblocks`,
+  or armed groups (:mod:`sim.agents.armed_group`);
+- :class:`Banditry` (robbery of unprotected crews; M16): none in the core, or communities'
+  arms where the state is absent (:mod:`sim.agents.community`).
+
+An encounter has one outcome (:class:`Outcome`), drawn from the rates: seized, bought off
+after detection (``settled``), a routine payment, robbed, or clean.
 """
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -19,24 +27,40 @@ from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
     from sim.ledger import Ledger
-    from sim.params import CheckpointParams
+    from sim.params import CheckpointParams, ScenarioConfig
     from sim.world.network import World
+
+
+class Outcome(enum.IntEnum):
+    """What happened at one encounter."""
+
+    CLEAN = 0
+    ROUTINE = 1  # a routine payment to a corrupt official
+    SETTLED = 2  # detected, then bought off with a bribe
+    SEIZED = 3
+    ROBBED = 4
 
 
 @dataclass
 class Rates:
-    """Per (place, good) rates of an encounter.
+    """Per-place checkpoint rates (places x goods where noted).
 
     Attributes:
-        seize: Probability that an encounter ends in seizure.
-        bribe: Share of cargo value paid to officials when not seized.
-        toll: Share of cargo value paid at roadblocks when not seized.
-        version: Changes whenever any rate changes, so planners can cache route costs.
+        seize: (places, goods) probability an encounter ends in seizure.
+        settle: (places, goods) probability it is detected and bought off.
+        settle_share: Bribe that buys off a detection, as a share of cargo value.
+        routine: (places,) probability a routine payment is demanded at an undetected encounter.
+        routine_share: (places,) routine payment as a share of cargo value.
+        staffed: (places,) whether officials or checkpoints work there (where bribe rates count).
+        version: Changes whenever a rate changes, so planners can cache route costs.
     """
 
     seize: np.ndarray
-    bribe: np.ndarray
-    toll: np.ndarray
+    settle: np.ndarray
+    settle_share: float
+    routine: np.ndarray
+    routine_share: np.ndarray
+    staffed: np.ndarray
     version: int = 0
 
 
@@ -44,22 +68,50 @@ class Rates:
 class Encounters:
     """The encounters of one week, one entry each (flat arrays of equal length)."""
 
+    crew: np.ndarray
     place: np.ndarray
     good: np.ndarray
     units: np.ndarray
     value: np.ndarray
-    seized: np.ndarray
+    outcome: np.ndarray
     bribe: np.ndarray
     toll: np.ndarray
 
 
 class Enforcement(Protocol):
-    """What traffickers need from whoever holds the checkpoints and roadblocks."""
+    """Whoever holds the checkpoints."""
 
     rates: Rates
 
-    def settle(self, encounters: Encounters, ledger: Ledger) -> None:
-        """Book the bribes, tolls and seizures of this week's encounters."""
+    def update(self) -> None:
+        """Recompute the rates for this week."""
+
+    def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
+        """Book bribes and seizures; return which encounters end in an arrest."""
+
+
+class Roadblocks(Protocol):
+    """Whoever holds roadblocks and sells protection (M1)."""
+
+    toll: np.ndarray  # (places,) toll share
+    alliance: np.ndarray  # (places,) alliance of the holder, -1 if none
+    version: int
+
+    def collect(self, enc: Encounters, ledger: Ledger) -> None:
+        """Book the tolls of this week's encounters."""
+
+    def protect(self, crews: np.ndarray, alliance: np.ndarray, fee: np.ndarray, ledger: Ledger) -> None:
+        """Book protection fees paid at departure to an alliance's groups."""
+
+    def share_profit(self, alliance: np.ndarray, amount: np.ndarray, ledger: Ledger) -> None:
+        """Book the share of protected crews' profits that goes to their protectors."""
+
+
+class Banditry(Protocol):
+    """Robbery odds of unprotected crews (M16)."""
+
+    rob: np.ndarray  # (places,) probability
+    version: int
 
 
 def checkpoint_pressure(world: World, params: CheckpointParams) -> np.ndarray:
@@ -77,33 +129,74 @@ def checkpoint_pressure(world: World, params: CheckpointParams) -> np.ndarray:
     return pressure
 
 
+def detection_odds(world: World, params: ScenarioConfig, pressure: np.ndarray, base: float) -> np.ndarray:
+    """(places, goods) odds a checkpoint notices a cargo: base x pressure x detectability.
+
+    Livelihood goods are waved through more often (000: food and fuel are tolerated).
+    """
+    detect = np.array([g.detectability for g in world.goods])
+    livelihood = np.array([g.livelihood for g in world.goods])
+    detect = detect * np.where(livelihood, params.checkpoints.livelihood_tolerance, 1.0)
+    return np.clip(base * pressure[:, None] * detect[None, :], 0.0, 1.0)
+
+
 class Checkpoints:
-    """Stand-in enforcement: fixed checkpoint pressure and roadblock tolls.
+    """Stand-in enforcement: fixed checkpoint pressure; every checkpoint takes a routine bribe.
 
     Args:
         world: The world.
-        goods: Indices of the goods traded.
-        params: Checkpoint parameters.
+        params: Scenario parameters.
     """
 
-    def __init__(self, world: World, goods: np.ndarray, params: CheckpointParams):
-        self.world, self.params = world, params
-        self.pressure = checkpoint_pressure(world, params)
-        detect = np.array([world.goods[g].detectability for g in goods])
-        livelihood = np.array([world.goods[g].livelihood for g in goods])
-        detect = detect * np.where(livelihood, params.livelihood_tolerance, 1.0)
-        seize = np.clip(params.seizure_probability * self.pressure[:, None] * detect[None, :], 0.0, 1.0)
-        bribe = np.clip(params.bribe_share * self.pressure, 0.0, 1.0)
-        toll_place = np.isin(np.array(world.region), params.toll_regions)
-        toll = np.where(toll_place, params.toll_share, 0.0)
-        shape = seize.shape
+    def __init__(self, world: World, params: ScenarioConfig, rng: np.random.Generator):
+        cp = params.checkpoints
+        self.rng = rng
+        self.pressure = checkpoint_pressure(world, cp)
+        seize = detection_odds(world, params, self.pressure, cp.seizure_probability)
+        staffed = self.pressure > 0
+        self.arrest_probability = params.traffickers.arrest_probability
         self.rates = Rates(
             seize=seize,
-            bribe=np.broadcast_to(bribe[:, None], shape).copy(),
-            toll=np.broadcast_to(toll[:, None], shape).copy(),
+            settle=np.zeros_like(seize),
+            settle_share=0.0,
+            routine=staffed.astype(float),
+            routine_share=np.clip(cp.bribe_share * self.pressure, 0.0, 1.0),
+            staffed=staffed,
         )
 
-    def settle(self, encounters: Encounters, ledger: Ledger) -> None:
-        """Bribes go to the checkpoint holders, tolls to the armed groups at roadblocks."""
-        ledger.pay("bribes", "traffickers", "officials", float(encounters.bribe.sum()))
-        ledger.pay("tolls", "traffickers", "armed_groups", float(encounters.toll.sum()))
+    def update(self) -> None:
+        """Fixed rates: nothing to do."""
+
+    def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
+        """Bribes go to the officials' account; a seizure ends in arrest with a fixed chance."""
+        ledger.pay("bribes", "traffickers", "officials", float(enc.bribe.sum()))
+        seized = enc.outcome == Outcome.SEIZED
+        return seized & (self.rng.random(len(seized)) < self.arrest_probability)
+
+
+class StandInRoadblocks:
+    """Stand-in roadblocks: a fixed toll in the regions armed groups hold (M1); no protection."""
+
+    def __init__(self, world: World, params: CheckpointParams):
+        held = np.isin(np.array(world.region), params.toll_regions)
+        self.toll = np.where(held, params.toll_share, 0.0)
+        self.alliance = np.full(world.n_places, -1, dtype=np.int64)
+        self.version = 0
+
+    def collect(self, enc: Encounters, ledger: Ledger) -> None:
+        """Tolls go to the armed groups' account."""
+        ledger.pay("tolls", "traffickers", "armed_groups", float(enc.toll.sum()))
+
+    def protect(self, crews: np.ndarray, alliance: np.ndarray, fee: np.ndarray, ledger: Ledger) -> None:
+        """No one sells protection without armed groups."""
+
+    def share_profit(self, alliance: np.ndarray, amount: np.ndarray, ledger: Ledger) -> None:
+        """No protectors, no shares."""
+
+
+class NoBanditry:
+    """No robbery (core model)."""
+
+    def __init__(self, world: World):
+        self.rob = np.zeros(world.n_places)
+        self.version = 0

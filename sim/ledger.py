@@ -1,10 +1,10 @@
 """Double-entry accounting of goods and money.
 
-Goods: every unit that enters at a source is, at any time, delivered, seized, in transit
-or held (in stock at a source, or as cargo not yet under way). Money: every payment
-debits one account and credits another, so the balances always sum to zero, and the
-``traffickers`` account equals the cash the crews hold between them. :meth:`Ledger.check`
-asserts both each week in the tests.
+Goods: every unit that enters at a source is, at any time, delivered, seized, stolen (robbed
+by bandits), in transit or held (in stock at a source). Money: every payment debits one
+account and credits another, so the balances always sum to zero, and each account held by
+agents (crews, armed groups, officials, communities) equals what those agents hold between
+them. :meth:`Ledger.check` asserts both each week in the tests.
 """
 
 from __future__ import annotations
@@ -18,12 +18,15 @@ from sim.errors import SimError
 ACCOUNTS = (
     "traffickers",  # the crews' cash, in total
     "investors",  # capital brought by entrants, taken back by leavers
-    "producers",  # paid for goods at sources
+    "producers",  # paid for goods at sources abroad
     "buyers",  # pay for goods at sinks
     "transporters",  # paid for transport
-    "officials",  # bribes
-    "armed_groups",  # tolls and protection
-    "local_economy",  # crews' weekly upkeep
+    "officials",  # bribes (the officials' wealth, in total, when officials are modelled)
+    "armed_groups",  # tolls, protection, ransoms, taxes (the groups' funds, in total)
+    "communities",  # sales, wages and upkeep spent in Malian communities (their cash, in total)
+    "local_economy",  # spending outside Malian communities
+    "ransom_payers",  # those who pay ransoms, abroad
+    "state",  # salaries, and assets of groups that dissolve
 )
 
 
@@ -45,6 +48,7 @@ class Ledger:
         self.supplied = np.zeros(n_goods, dtype=np.int64)
         self.delivered = np.zeros(n_goods, dtype=np.int64)
         self.seized = np.zeros(n_goods, dtype=np.int64)
+        self.stolen = np.zeros(n_goods, dtype=np.int64)
 
     def new_week(self) -> None:
         """Start the weekly flow counters afresh."""
@@ -61,20 +65,21 @@ class Ledger:
         self.turnover += amount
         self.week_flows[category] += amount
 
-    def check(self, crews_cash: float, in_transit: np.ndarray, held: np.ndarray) -> None:
+    def check(self, holdings: dict[str, float], in_transit: np.ndarray, held: np.ndarray) -> None:
         """Raise :class:`LedgerError` unless goods and money balance.
 
         Args:
-            crews_cash: Total cash held by the crews in the model.
+            holdings: Money held by the agents behind an account, by account name.
             in_transit: Units per good on the way to a sink.
-            held: Units per good in stock at sources or as cargo not yet under way.
+            held: Units per good in stock at sources.
         """
-        accounted = self.delivered + self.seized + in_transit + held
+        accounted = self.delivered + self.seized + self.stolen + in_transit + held
         if not np.array_equal(self.supplied, accounted):
             bad = int(np.flatnonzero(self.supplied != accounted)[0])
             raise LedgerError(
                 f"good {bad}: supplied {self.supplied[bad]} != delivered {self.delivered[bad]}"
-                f" + seized {self.seized[bad]} + in transit {in_transit[bad]} + held {held[bad]}"
+                f" + seized {self.seized[bad]} + stolen {self.stolen[bad]}"
+                f" + in transit {in_transit[bad]} + held {held[bad]}"
             )
         if (in_transit < 0).any() or (held < 0).any():
             raise LedgerError("negative stock")
@@ -82,5 +87,8 @@ class Ledger:
         total = sum(self.balances.values())
         if abs(total) > tol:
             raise LedgerError(f"money does not balance: accounts sum to {total!r}")
-        if abs(self.balances["traffickers"] - crews_cash) > tol:
-            raise LedgerError(f"crews hold {crews_cash!r} but their account says {self.balances['traffickers']!r}")
+        for account, held_money in holdings.items():
+            if abs(self.balances[account] - held_money) > tol:
+                raise LedgerError(f"{account} hold {held_money!r} but their account says {self.balances[account]!r}")
+            if held_money < -tol:
+                raise LedgerError(f"{account} hold a negative amount {held_money!r}")

@@ -1,8 +1,11 @@
-"""Supply at sources and prices at both ends of each route.
+"""Supply at sources, prices at sinks, and who is paid for goods.
 
 Each week every (good, source) pair receives a supply drawn around its mean (goods.yaml,
 scaled by the scenario). Producers stop delivering once a source holds
-``stock_cap_weeks`` of supply unsold, so a glut does not pile up without bound.
+``stock_cap_weeks`` of supply unsold, so a glut does not pile up without bound. Payments for
+goods bought at Malian sources go to the community there (miners, herders); elsewhere to
+producers abroad. Prices at sinks can move by place (arms dearer where people arm
+themselves; M16), tracked by a version counter so route costs are recomputed only then.
 """
 
 from __future__ import annotations
@@ -42,11 +45,30 @@ class Market:
         self.stock = np.zeros(routes.n_groups, dtype=np.int64)
         self.noise = scenario.supply_noise
         self.group_good = routes.group_good
+        self.group_source = routes.group_source
         self.value_source = np.array([g.value_source_usd for g in world.goods])
         self.value_sink = np.array([g.value_sink_usd for g in world.goods])
+        self.price_multiplier = np.ones((len(world.goods), world.n_places))
+        self.delivered_week = np.zeros((len(world.goods), world.n_places))
+        self.delivered_last = np.zeros_like(self.delivered_week)
+        self.version = 0
+        self.producer_account: dict[int, str] = {}
+        self.communities = None
+
+    def sink_value(self, goods: np.ndarray, sinks: np.ndarray) -> np.ndarray:
+        """Price per unit of each good at each sink."""
+        return self.value_sink[goods] * self.price_multiplier[goods, sinks]
+
+    def set_price_multiplier(self, good: int, multiplier: np.ndarray) -> None:
+        """Move a good's sink prices by place; route costs follow."""
+        if not np.array_equal(self.price_multiplier[good], multiplier):
+            self.price_multiplier[good] = multiplier
+            self.version += 1
 
     def supply(self, rng: np.random.Generator, ledger: Ledger) -> np.ndarray:
         """Deliver this week's supply into source stocks; return units per group."""
+        self.delivered_last[:] = self.delivered_week
+        self.delivered_week.fill(0.0)
         sigma = self.noise
         factor = np.exp(rng.normal(-0.5 * sigma * sigma, sigma, size=self.mean_supply.shape)) if sigma > 0 else 1.0
         drawn = rng.poisson(self.mean_supply * factor)
@@ -54,6 +76,17 @@ class Market:
         self.stock += delivered
         np.add.at(ledger.supplied, self.group_good, delivered)
         return delivered
+
+    def pay_producers(self, groups: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:
+        """Pay for goods bought: to the community at a Malian source, else to producers abroad."""
+        if self.communities is None:
+            ledger.pay("purchases", "traffickers", "producers", float(amounts.sum()))
+            return
+        self.communities.receive_sales(self.group_source[groups], amounts, ledger)
+
+    def record_delivery(self, goods: np.ndarray, sinks: np.ndarray, units: np.ndarray) -> None:
+        """Units delivered this week, by good and sink; communities read last week's (``delivered_last``)."""
+        np.add.at(self.delivered_week, (goods, sinks), units)
 
     def held(self, n_goods: int) -> np.ndarray:
         """Units per good in stock at sources."""

@@ -3,20 +3,39 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from pathlib import Path
 
 import mesa
 import numpy as np
+import yaml
 from mesa.discrete_space import Network
 
-from sim.agents.trafficker import Crews, Trafficker
-from sim.enforcement import Checkpoints, Enforcement
+from sim.agents.armed_group import ArmedGroups, GroupKind
+from sim.agents.community import Communities
+from sim.agents.force import Forces
+from sim.agents.official import Officials
+from sim.agents.trafficker import Crews, State, Trafficker
+from sim.enforcement import Checkpoints, Encounters, NoBanditry, Outcome, StandInRoadblocks
 from sim.errors import ConfigError
 from sim.ledger import Ledger
 from sim.market import Market
-from sim.outcomes import Outcome, build_registry
+from sim.outcomes import Outcome as OutcomeSpec
+from sim.outcomes import build_registry
 from sim.params import ScenarioConfig, validate
 from sim.stats import Stats
+from sim.territory import Territory
 from sim.world import World, build_routes, load_world
+from sim.world.tables import DATA_DIR
+
+
+@functools.lru_cache(maxsize=8)
+def load_actors(data_dir: str) -> dict:
+    """The actors table (actors.yaml) of a data directory, or the packaged one."""
+    path = (Path(data_dir) if data_dir else DATA_DIR) / "actors.yaml"
+    if not path.exists():
+        path = DATA_DIR / "actors.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 def check_scenario_refs(params: ScenarioConfig, world: World) -> None:
@@ -52,16 +71,19 @@ def check_scenario_refs(params: ScenarioConfig, world: World) -> None:
 class SahelModel(mesa.Model):
     """The illicit economy of Mali and the Sahel, one week per step.
 
-    Each week runs these phases in this order: supply arrives at sources; traffickers come
-    home, plan, buy, travel through checkpoints and sell, pay upkeep, leave or enter;
-    outcomes are recorded. Within a phase agents act in an order drawn from ``model.rng``.
+    Each week runs these phases in this order (DESIGN §2): supply arrives at sources;
+    communities; armed groups; officials (checkpoint rates, verdicts); traffickers (come
+    home, plan, buy, travel through checkpoints, roadblocks and bandits, sell, pay upkeep,
+    leave or enter); forces; accounting. Within a phase agents act in an order drawn from
+    ``model.rng``. Before week 1 the model runs ``burn_in_weeks`` unrecorded weeks so flows
+    settle; indices are 1.0 at the end of the burn-in.
 
     Args:
         scenario: Scenario parameters (default: the default scenario).
         seed: Seed of ``model.rng`` and ``model.random``; all randomness flows from them.
 
     Example:
-        >>> m = SahelModel(ScenarioConfig(supply_scale=0.05), seed=1)
+        >>> m = SahelModel(ScenarioConfig(supply_scale=0.05, burn_in_weeks=0), seed=1)
         >>> m.run_for(4)
     """
 
@@ -69,24 +91,56 @@ class SahelModel(mesa.Model):
         params = validate(scenario if scenario is not None else ScenarioConfig(), "scenario")
         super().__init__(rng=int(seed))
         self.seed = int(seed)
+        self.week_index = 0  # weeks run, burn-in included: the actors' clock
         self.params = params
         self.start_date = dt.date.fromisoformat(params.start_date)
         self.world = world = load_world(params.data_dir)
         check_scenario_refs(params, world)
-        goods = self._goods_traded()
-        self.routes = build_routes(world, goods, params.traffickers.route_candidates)
+        actors = load_actors(params.data_dir or "")
+        self.routes = build_routes(world, self._goods_traded(), params.traffickers.route_candidates)
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
         self.edge_cost_multiplier = self._edge_multipliers()
+        self.pressure_multiplier = np.ones(world.n_places)
         self.ledger = Ledger(len(world.goods))
         self.stats = Stats(len(world.goods), world.n_places, world.n_edges, self.routes.n_routes)
         self.market = Market(world, self.routes, params)
-        self.enforcement: Enforcement = Checkpoints(world, np.arange(len(world.goods)), params.checkpoints)
+        self.territory = Territory(world, actors["population"]["north"], params)
+        on = params.actors
+        self.communities = Communities(self, actors["population"]) if on.communities else None
+        self.market.communities = self.communities
+        self.armed_groups = ArmedGroups(self, actors["armed_groups"]) if on.armed_groups else None
+        self.roadblocks = self.armed_groups or StandInRoadblocks(world, params.checkpoints)
+        self.forces = Forces(self, actors["forces"]) if on.forces else None
+        self.officials = Officials(self) if on.officials else None
+        self.enforcement = self.officials or Checkpoints(world, params, self.rng)
+        self.banditry = self.communities or NoBanditry(world)
+        self.territory.update_presence()
         self.crews = Crews(self)
         self.crews.init_population()
+        self.phases = [
+            ("supply", self._supply),
+            ("communities", self.communities.step if self.communities else None),
+            ("armed_groups", self.armed_groups.step if self.armed_groups else None),
+            ("officials", self.enforcement.update),
+            ("traffickers", self.crews.step),
+            ("forces", self.forces.step if self.forces else None),
+            ("accounting", self._end_week),
+        ]
+        self.phases = [(n, f) for n, f in self.phases if f is not None]
+        self._burn_in(params.burn_in_weeks)
         self.n_agents_initial = len(self.agents)
-        self.outcomes: list[Outcome] = build_registry(self)
+        self.outcomes: list[OutcomeSpec] = build_registry(self)
         self.datacollector = mesa.DataCollector(model_reporters={o.name: o.series for o in self.outcomes})
-        self.phases = [("supply", self._supply), ("traffickers", self.crews.step)]
+
+    def _burn_in(self, weeks: int) -> None:
+        """Run unrecorded weeks so flows settle, then zero the counters and fix the references."""
+        for _ in range(weeks):
+            self._run_week()
+        self.stats.new_week()
+        self.stats.reset_totals()
+        if self.communities is not None:
+            self.communities.set_reference()
+        self.burned_in = weeks
 
     def _goods_traded(self) -> tuple[int, ...]:
         names = [g.id for g in self.world.goods]
@@ -111,25 +165,84 @@ class SahelModel(mesa.Model):
         """The trafficking crews as a Mesa AgentSet."""
         return self.agents_by_type.get(Trafficker, mesa.agent.AgentSet([], random=self.random))
 
+    # --- hooks used by the actors --------------------------------------------------------
+
+    def pay_upkeep(self, homes: np.ndarray, amounts: np.ndarray) -> None:
+        """Crews' weekly spending: in their home community if Malian, else abroad."""
+        if self.communities is not None:
+            self.communities.receive_upkeep(homes, amounts, self.ledger)
+        else:
+            self.ledger.pay("upkeep", "traffickers", "local_economy", float(amounts.sum()))
+
+    def civilian_shield(self, place: int) -> float:
+        """Multiplier on civilian deaths at a place: below 1 where the mission protects civilians."""
+        return float(self.forces.shield[place]) if self.forces is not None else 1.0
+
+    def record_encounters(self, enc: Encounters) -> None:
+        """Per-place counts of this week's encounters, for communities and outcomes."""
+        st = self.stats.week
+        rates = self.enforcement.rates
+        np.add.at(st["enc_total"], enc.place, 1.0)
+        staffed = rates.staffed[enc.place] & self.world.in_mali[enc.place]
+        np.add.at(st["enc_staffed"], enc.place[staffed], 1.0)
+        bribed = staffed & ((enc.outcome == Outcome.ROUTINE) | (enc.outcome == Outcome.SETTLED))
+        np.add.at(st["enc_bribed"], enc.place[bribed], 1.0)
+        livelihood = self.crews.livelihood[enc.good] & (enc.outcome <= Outcome.SETTLED)
+        np.add.at(st["livelihood_units"], enc.place[livelihood], enc.units[livelihood])
+        robbed = enc.outcome == Outcome.ROBBED
+        if robbed.any():
+            np.add.at(self.territory.violence, enc.place[robbed], 1.0)
+            self.stats.events["robberies"] += int(robbed.sum())
+        if self.armed_groups is not None:
+            jihadist = self.armed_groups.jihadist_blocs()
+            bloc = self.crews.bloc[enc.crew]
+            mask = (bloc >= 0) & np.isin(bloc, jihadist)
+            np.add.at(st["enc_jihadist"], enc.place[mask], 1.0)
+
+    # --- the week ------------------------------------------------------------------------
+
     def _supply(self) -> None:
         self.market.supply(self.rng, self.ledger)
 
-    def step(self) -> None:
-        """Run one week."""
+    def _end_week(self) -> None:
+        population = np.zeros(self.world.n_places)
+        if self.communities is not None:
+            c = self.communities
+            population[c.place[c.rows]] = c.population[c.rows]
+        self.territory.end_week(population)
+        if self.armed_groups is not None:
+            self.armed_groups.end_week()
+
+    def _run_week(self) -> None:
+        self.week_index += 1
         self.stats.new_week()
         self.ledger.new_week()
         for _name, phase in self.phases:
             phase()
+
+    def step(self) -> None:
+        """Run one week and record its outcomes."""
+        self._run_week()
         self.datacollector.collect(self)
+
+    def holdings(self) -> dict[str, float]:
+        """Money held by each population of agents that has a ledger account."""
+        crews = self.crews
+        out = {"traffickers": float(crews.cash[crews.alive].sum())}
+        if self.armed_groups is not None:
+            out["armed_groups"] = self.armed_groups.total_funds()
+        if self.officials is not None:
+            out["officials"] = self.officials.total_wealth()
+        if self.communities is not None:
+            out["communities"] = self.communities.total_cash()
+        return out
 
     def check_ledger(self) -> None:
         """Raise if goods or money do not balance (see :mod:`sim.ledger`)."""
         crews = self.crews
-        alive = crews.alive
-        moving = alive & (crews.state == 1)
+        moving = crews.alive & (crews.state == State.MOVING)
         in_transit = np.bincount(crews.good[moving], weights=crews.cargo[moving], minlength=len(self.world.goods))
-        self.ledger.check(
-            crews_cash=float(crews.cash[alive].sum()),
-            in_transit=in_transit.astype(np.int64),
-            held=self.market.held(len(self.world.goods)),
-        )
+        self.ledger.check(self.holdings(), in_transit.astype(np.int64), self.market.held(len(self.world.goods)))
+
+
+__all__ = ["GroupKind", "SahelModel", "check_scenario_refs"]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents.armed_group import REVENUE_SOURCES
 from sim.agents.trafficker import Kind
 
 if TYPE_CHECKING:
@@ -106,6 +107,186 @@ def _count_kind(kind: Kind) -> Callable[[SahelModel], float]:
     return lambda m: float((m.crews.alive & (m.crews.kind == kind)).sum())
 
 
+def _event(key: str) -> Callable[[SahelModel], float]:
+    return lambda m: float(m.stats.events[key])
+
+
+def _groups(attr: str) -> Callable[[SahelModel], float]:
+    def f(m: SahelModel) -> float:
+        g = m.armed_groups
+        if g is None:
+            return 0.0
+        value = getattr(g, attr)
+        return float(value) if not isinstance(value, dict) else 0.0
+
+    return f
+
+
+def _group_event(key: str) -> Callable[[SahelModel], float]:
+    return lambda m: float(m.armed_groups.events[key]) if m.armed_groups is not None else 0.0
+
+
+def _revenue(source: str | None) -> Callable[[SahelModel], float]:
+    def f(m: SahelModel) -> float:
+        if m.armed_groups is None:
+            return m.ledger.week_flows.get("tolls", 0.0) if source in (None, "tolls") else 0.0
+        rev = m.armed_groups.revenue_by_source()
+        return float(sum(rev.values()) if source is None else rev[source])
+
+    return f
+
+
+def _official_event(key: str) -> Callable[[SahelModel], float]:
+    return lambda m: float(m.officials.events[key]) if m.officials is not None else 0.0
+
+
+def _community_index(name: str) -> Callable[[SahelModel], float]:
+    return lambda m: m.communities.index(name) if m.communities is not None else 1.0
+
+
+def _fatalities(m: SahelModel) -> float:
+    e = m.stats.events
+    return float(e["combatant_deaths"] + e["civilian_deaths"] + e["state_deaths"] + e["peacekeeper_deaths"])
+
+
+def _fighters(m: SahelModel) -> float:
+    return float(sum(g.fighters for g in m.armed_groups.groups)) if m.armed_groups is not None else 0.0
+
+
+def _bribe_rate_to_date(m: SahelModel, _values: pd.Series) -> float:
+    staffed = m.stats.to_date("enc_staffed").sum()
+    return float(m.stats.to_date("enc_bribed").sum() / staffed) if staffed > 0 else 0.0
+
+
+def _force_protection(m: SahelModel) -> float:
+    return float(m.forces.force_protection_share) if m.forces is not None else 0.0
+
+
+def actor_outcomes() -> list[Outcome]:
+    """Outcomes of the actors: armed groups, officials, communities, forces (ODD §7)."""
+    out = [
+        Outcome("armed_group_revenue_usd", _revenue(None), "sum", "USD", "lower", "revenue of all armed groups"),
+    ]
+    for source in REVENUE_SOURCES:
+        out.append(
+            Outcome(
+                f"armed_group_revenue.{source}",
+                _revenue(source),
+                "sum",
+                "USD",
+                "lower",
+                f"armed groups' revenue from {source}",
+            )
+        )
+    out += [
+        Outcome(
+            "fatalities",
+            _fatalities,
+            "sum",
+            "deaths",
+            "lower",
+            "all conflict deaths: fighters, civilians, soldiers, peacekeepers",
+        ),
+        Outcome(
+            "civilian_fatalities",
+            _event("civilian_deaths"),
+            "sum",
+            "deaths",
+            "lower",
+            "civilians killed in clashes and abuses",
+        ),
+        Outcome("clashes", _group_event("clashes"), "sum", "clashes", "lower", "armed clashes over places (M5)"),
+        Outcome(
+            "alliance_switches", _group_event("alliance_switches"), "sum", "events", None, "groups changing bloc (M5)"
+        ),
+        Outcome("group_splits", _group_event("group_splits"), "sum", "events", None, "groups splitting (M5)"),
+        Outcome(
+            "rebrands", _group_event("rebrands"), "sum", "events", None, "factions rebranding under CT pressure (M6)"
+        ),
+        Outcome("fighters_final", _fighters, "last", "fighters", "lower", "fighters of all armed groups"),
+        Outcome(
+            "bribe_rate",
+            _share("enc_bribed", ("enc_staffed", "enc_none")),
+            _bribe_rate_to_date,
+            "share",
+            "lower",
+            "share of checkpoint encounters in Mali settled by a bribe",
+        ),
+        Outcome("convictions", _official_event("convictions"), "sum", "cases", None, "traffickers convicted"),
+        Outcome(
+            "convictions_undone",
+            _official_event("convictions_undone"),
+            "sum",
+            "cases",
+            "lower",
+            "convictions undone higher up (M12)",
+        ),
+        Outcome(
+            "community_income_index",
+            _community_index("income"),
+            "mean",
+            "index",
+            "higher",
+            "community income (1.0 = start)",
+        ),
+        Outcome(
+            "food_security_index",
+            _community_index("food_security"),
+            "mean",
+            "index",
+            "higher",
+            "food security (1.0 = start)",
+        ),
+        Outcome(
+            "state_trust_index",
+            _community_index("trust"),
+            "mean",
+            "index",
+            "higher",
+            "trust in the state (1.0 = start)",
+        ),
+        Outcome(
+            "smuggling_tolerance_index",
+            _community_index("tolerance"),
+            "mean",
+            "index",
+            None,
+            "tolerance of smuggling (1.0 = start)",
+        ),
+        Outcome(
+            "arms_per_capita",
+            lambda m: m.communities.arms_per_capita() if m.communities is not None else 0.0,
+            "last",
+            "arms per person",
+            "lower",
+            "arms held by communities per person (M16)",
+        ),
+        Outcome("cattle_stolen", _groups("cattle_stolen"), "sum", "head", "lower", "cattle rustled by armed groups"),
+        Outcome("kidnappings", _group_event("kidnappings"), "sum", "people", "lower", "kidnappings for ransom (M2)"),
+        Outcome(
+            "recruits", _groups("recruits"), "sum", "fighters", "lower", "fighters recruited from communities (M9)"
+        ),
+        Outcome("robberies", _event("robberies"), "sum", "events", "lower", "crews robbed by bandits (M16)"),
+        Outcome(
+            "peacekeeper_fatalities",
+            _event("peacekeeper_deaths"),
+            "sum",
+            "deaths",
+            "lower",
+            "peacekeepers killed (F13)",
+        ),
+        Outcome(
+            "mission_force_protection_share",
+            _force_protection,
+            "mean",
+            "share",
+            "lower",
+            "share of the mission's capacity on force protection (M19; F14)",
+        ),
+    ]
+    return out
+
+
 def build_registry(model: SahelModel) -> list[Outcome]:
     """Outcomes for this model's goods and places, in column order."""
     world = model.world
@@ -127,14 +308,6 @@ def build_registry(model: SahelModel) -> list[Outcome]:
             "USD",
             "lower",
             "bribes paid at checkpoints",
-        ),
-        Outcome(
-            "tolls_usd",
-            lambda m: m.ledger.week_flows.get("tolls", 0.0),
-            "sum",
-            "USD",
-            "lower",
-            "tolls paid at roadblocks (M1)",
         ),
         Outcome("trips", _week("trips"), "sum", "trips", None, "trips finished (delivered or seized)"),
         Outcome("n_traffickers", lambda m: float(m.crews.n_alive), "last", "crews", None, "crews in the trade"),
@@ -169,6 +342,7 @@ def build_registry(model: SahelModel) -> list[Outcome]:
             "route_entropy", route_entropy, "last", "share", None, "dispersion of flows over candidate routes, to date"
         ),
     ]
+    out += actor_outcomes()
     for g in np.unique(model.routes.good):
         good = world.goods[g]
         out.append(

@@ -287,6 +287,487 @@ class CheckpointParams:
 
 
 @dataclass
+class ArmedGroupParams:
+    """Armed groups: rents, violence, recruitment and fragmentation (002 §II, Box A, Box B; 003; 000)."""
+
+    fighters_scale: float = param(
+        1.0, doc="multiplier on the fighters of every group in actors.yaml", assumption=(0.5, 2.0), low=0, low_open=True
+    )
+    funds_scale: float = param(
+        1.0, doc="multiplier on the starting funds of every group in actors.yaml", assumption=(0.25, 4.0), low=0
+    )
+    toll_share: float = param(
+        0.01,
+        doc="toll at a group's roadblock, as a share of the value of the passing cargo (M1)",
+        assumption=(0.0, 0.03),
+        low=0,
+        high=1,
+    )
+    protection_share: float = param(
+        0.03,
+        doc="protection fee for high-value cargo, as a share of its value, paid to the route's main bloc (M1, M3)",
+        assumption=(0.01, 0.1),
+        low=0,
+        high=1,
+    )
+    protection_value_per_t: float = param(
+        20_000.0,
+        doc="value density above which a good needs protection (cigarettes, resin, cocaine, arms, gold; M3)",
+        assumption=(10_000.0, 50_000.0),
+        low=0,
+        unit="USD per t at sink",
+    )
+    trafficking_share: float = param(
+        0.1,
+        doc="share of an affiliated crew's trip profit that goes to its group",
+        assumption=(0.05, 0.3),
+        low=0,
+        high=1,
+    )
+    kidnap_rate_jihadist: float = param(
+        0.01,
+        doc="kidnappings per 100 jihadist fighters per week (M2: more than other groups)",
+        assumption=(0.005, 0.05),
+        low=0,
+    )
+    kidnap_rate_other: float = param(
+        0.002, doc="kidnappings per 100 fighters of other groups per week", assumption=(0.0, 0.01), low=0
+    )
+    ransom_usd: float = param(
+        200_000.0,
+        doc="mean ransom per kidnapping, locals and foreigners together (M2)",
+        assumption=(50_000.0, 1_000_000.0),
+        low=0,
+        unit="USD",
+    )
+    broker_share: float = param(
+        0.1, doc="share of a ransom kept by the trafficker who brokers it (M21)", assumption=(0.05, 0.2), low=0, high=1
+    )
+    broker_weeks: int = param(
+        52, doc="weeks a hostage broker is spared by officials (M21)", assumption=(26, 104), low=0, unit="weeks"
+    )
+    broker_shield: float = param(
+        0.8, doc="reduction of a broker's seizure odds while spared (M21)", assumption=(0.5, 1.0), low=0, high=1
+    )
+    tax_share_jihadist: float = param(
+        0.05,
+        doc="share of the income of communities under a jihadist group taken as tax (M2)",
+        assumption=(0.02, 0.1),
+        low=0,
+        high=1,
+    )
+    tax_share_other: float = param(
+        0.01, doc="share of community income taken by other groups", assumption=(0.0, 0.03), low=0, high=1
+    )
+    rustle_jihadist: float = param(
+        0.5,
+        doc="cattle rustled per week per jihadist fighter of reach (basis: F11, 78,000-130,000 head a year in Mopti)",
+        assumption=(0.2, 1.5),
+        low=0,
+        unit="head",
+    )
+    rustle_other: float = param(
+        0.1, doc="cattle rustled per fighter of other groups per week", assumption=(0.0, 0.5), low=0
+    )
+    fence_share: float = param(
+        0.3, doc="share of the source price a group gets for stolen cattle", assumption=(0.2, 0.6), low=0, high=1
+    )
+    wage_usd: float = param(
+        100.0,
+        doc="weekly cost of a fighter: pay, food, fuel",
+        assumption=(50.0, 200.0),
+        low=0,
+        low_open=True,
+        unit="USD",
+    )
+    budget_share: float = param(
+        0.4,
+        doc="share of its recent revenue a group spends on keeping fighters; sets the size it grows or shrinks to",
+        assumption=(0.2, 0.7),
+        low=0,
+        high=1,
+    )
+    spend_rate: float = param(
+        0.02,
+        doc="weekly share of a group's funds spent on arms, vehicles and patronage",
+        assumption=(0.01, 0.05),
+        low=0,
+        high=1,
+    )
+    unit_size: float = param(
+        200.0, doc="most fighters engaged on one side of a clash or hit by one raid", assumption=(100.0, 500.0), low=1
+    )
+    recruit_rate: float = param(
+        0.002,
+        doc="weekly recruits per young man in a group's recruitment pool",
+        assumption=(0.0005, 0.005),
+        low=0,
+        high=1,
+    )
+    recruit_income_elasticity: float = param(
+        3.0,
+        doc="rise in recruitment per unit shortfall of licit income below its starting level (M9)",
+        assumption=(1.0, 6.0),
+        low=0,
+    )
+    desertion_rate: float = param(
+        0.02, doc="weekly share of unpaid fighters who leave", assumption=(0.005, 0.05), low=0, high=1
+    )
+    attack_rate: float = param(
+        0.05,
+        doc="weekly chance a group contests its most attractive neighbouring node (M5)",
+        assumption=(0.01, 0.2),
+        low=0,
+        high=1,
+    )
+    commit_share: float = param(
+        0.3, doc="share of fighters committed to an attack", assumption=(0.1, 0.5), low=0, high=1
+    )
+    contest_exponent: float = param(
+        1.0, doc="decisiveness of strength in clashes (Tullock contest exponent; M5)", assumption=(0.5, 2.0), low=0
+    )
+    defence_advantage: float = param(
+        1.5, doc="multiplier on a defender's strength at a node it holds", assumption=(1.0, 3.0), low=0
+    )
+    clash_loss: float = param(
+        0.1, doc="share of the losing side's engaged fighters killed in a clash", assumption=(0.05, 0.2), low=0, high=1
+    )
+    civilian_deaths_per_clash: float = param(2.0, doc="mean civilian deaths in a clash", assumption=(0.5, 5.0), low=0)
+    split_rate: float = param(
+        0.02,
+        doc="weekly chance of a split per unit of excess rent concentration (M5: rents shared badly)",
+        assumption=(0.005, 0.05),
+        low=0,
+        high=1,
+    )
+    split_threshold: float = param(
+        0.6,
+        doc="share of a group's rents from one node above which its commander may split off",
+        assumption=(0.4, 0.8),
+        low=0,
+        high=1,
+    )
+    switch_rate: float = param(
+        0.01, doc="weekly chance a group reconsiders its alliance (M5)", assumption=(0.002, 0.05), low=0, high=1
+    )
+    switch_gain: float = param(
+        0.5, doc="relative gain in expected rents that makes a group switch alliance", assumption=(0.2, 1.0), low=0
+    )
+    rebrand_rate: float = param(
+        0.005,
+        doc="weekly chance per unit of counter-terrorism pressure that a targeted faction rebrands (M6)",
+        assumption=(0.001, 0.02),
+        low=0,
+        high=1,
+    )
+    rebrand_share: float = param(
+        0.3, doc="share of fighters that leave with a rebranded faction", assumption=(0.1, 0.5), low=0, high=1
+    )
+    max_groups: int = param(
+        30, doc="most groups alive at once (splits beyond it are ignored)", source="model design", low=1
+    )
+
+
+@dataclass
+class OfficialParams:
+    """Officials: checkpoints, courts and patron-client ties (000; 002 §II, §III; M3, M12, M15)."""
+
+    border_per_crossing: int = param(2, doc="border and customs officers at each crossing", assumption=(1, 4), low=0)
+    police_per_town: int = param(2, doc="police and gendarmes at each town", assumption=(1, 4), low=0)
+    senior_patrons: int = param(
+        4, doc="senior patrons in the capital at the top of patron-client chains (M12)", assumption=(2, 8), low=1
+    )
+    integrity_mean: float = param(
+        0.5,
+        doc="mean integrity of officials (0: always for sale, 1: incorruptible)",
+        assumption=(0.3, 0.7),
+        low=0,
+        high=1,
+        low_open=True,
+    )
+    integrity_spread: float = param(
+        4.0,
+        doc="concentration of the Beta distribution of integrity (higher: more alike)",
+        assumption=(2.0, 10.0),
+        low=0,
+        low_open=True,
+    )
+    pay_usd: float = param(
+        60.0,
+        doc="weekly pay of a border officer or policeman",
+        assumption=(30.0, 120.0),
+        low=0,
+        low_open=True,
+        unit="USD",
+    )
+    detect_base: float = param(
+        0.05,
+        doc="chance an official of capacity 1 detects contraband at an encounter of pressure 1",
+        assumption=(0.01, 0.15),
+        low=0,
+        high=1,
+    )
+    capacity: float = param(
+        0.5, doc="initial skill and equipment of police and justice", assumption=(0.3, 0.8), low=0, high=1
+    )
+    bribe_share: float = param(
+        0.1, doc="bribe that buys off a detection, as a share of cargo value", assumption=(0.05, 0.3), low=0, high=1
+    )
+    routine_share: float = param(
+        0.01,
+        doc="routine payment a corrupt official demands at any encounter, as a share of cargo value",
+        assumption=(0.002, 0.03),
+        low=0,
+        high=1,
+    )
+    take_gain: float = param(
+        1.0, doc="weight of the bribe relative to pay in the decision to take it", assumption=(0.5, 2.0), low=0
+    )
+    take_integrity: float = param(6.0, doc="weight of integrity against taking a bribe", assumption=(3.0, 10.0), low=0)
+    take_risk: float = param(4.0, doc="weight of the risk of being caught and punished", assumption=(1.0, 8.0), low=0)
+    oversight: float = param(
+        0.2, doc="chance a corrupt act is detected by oversight bodies", assumption=(0.05, 0.5), low=0, high=1
+    )
+    political_will: float = param(
+        0.3,
+        doc="will at the top to punish corrupt officials; scales oversight and undone convictions (M12)",
+        assumption=(0.0, 1.0),
+        low=0,
+        high=1,
+    )
+    kickback_share: float = param(
+        0.3,
+        doc="share of a bribe passed up to the official's patron (M15: complicity up to the top)",
+        assumption=(0.1, 0.5),
+        low=0,
+        high=1,
+    )
+    arrest_probability: float = param(
+        0.3, doc="chance a seizure comes with the arrest of the crew", assumption=(0.1, 0.6), low=0, high=1
+    )
+    trial_weeks: int = param(12, doc="weeks from arrest to verdict", assumption=(4, 26), low=1, unit="weeks")
+    conviction_base: float = param(
+        0.6, doc="chance an honest court of capacity 1 convicts", assumption=(0.3, 0.9), low=0, high=1
+    )
+    undo_base: float = param(
+        0.5,
+        doc="chance a well-connected network has a conviction undone higher up (M12)",
+        assumption=(0.2, 0.8),
+        low=0,
+        high=1,
+    )
+
+
+@dataclass
+class CommunityParams:
+    """Communities: livelihoods, food security, trust, tolerance, arms (000; 002 §II; M7, M9, M15-M17)."""
+
+    income_south_usd: float = param(
+        15.0, doc="starting licit income per person per week in the south", assumption=(8.0, 25.0), low=0, unit="USD"
+    )
+    income_north_usd: float = param(
+        12.0, doc="starting licit income per person per week in the north", assumption=(6.0, 20.0), low=0, unit="USD"
+    )
+    trade_share_north: float = param(
+        0.35,
+        doc="share of northern licit income from informal trade (000: trade is the main livelihood)",
+        assumption=(0.2, 0.5),
+        low=0,
+        high=1,
+    )
+    herding_share_north: float = param(
+        0.4, doc="share of northern income from herding", assumption=(0.2, 0.6), low=0, high=1
+    )
+    herding_share_south: float = param(
+        0.15, doc="share of southern income from herding", assumption=(0.05, 0.3), low=0, high=1
+    )
+    herd_per_capita: float = param(0.5, doc="cattle per person", assumption=(0.3, 1.0), low=0, unit="head")
+    herd_regrowth: float = param(
+        0.003, doc="weekly natural regrowth of herds toward their start size", assumption=(0.001, 0.01), low=0, high=1
+    )
+    import_dependence_north: float = param(
+        0.4,
+        doc="share of northern food that comes through informal imports (000; 002 §II; M7)",
+        assumption=(0.2, 0.6),
+        low=0,
+        high=1,
+    )
+    adjust_rate: float = param(
+        0.05,
+        doc="weekly speed at which trust, tolerance and grievance move toward their targets",
+        assumption=(0.02, 0.2),
+        low=0,
+        high=1,
+    )
+    trust_bribe_weight: float = param(
+        1.0,
+        doc="fall in trust per unit of bribe rate at the community's checkpoints (M15)",
+        assumption=(0.5, 2.0),
+        low=0,
+    )
+    trust_abuse_weight: float = param(
+        0.05,
+        doc="fall in trust per civilian killed by state or allied forces per 10,000 people",
+        assumption=(0.01, 0.2),
+        low=0,
+    )
+    trust_presence_weight: float = param(
+        0.5, doc="rise in trust per unit of state presence (services; M15)", assumption=(0.2, 1.0), low=0
+    )
+    tolerance_jihadist_weight: float = param(
+        1.0,
+        doc="fall in tolerance of smuggling per unit share of passing crews protected by jihadist groups (M17)",
+        assumption=(0.5, 2.0),
+        low=0,
+    )
+    arms_per_capita: float = param(0.02, doc="arms held per person at the start", assumption=(0.005, 0.05), low=0)
+    arms_decay: float = param(
+        0.0003, doc="weekly share of arms lost or worn out", assumption=(0.0, 0.002), low=0, high=1
+    )
+    community_arms_share: float = param(
+        0.5,
+        doc="share of arms delivered to a market bought by communities rather than groups (M16)",
+        assumption=(0.2, 0.8),
+        low=0,
+        high=1,
+    )
+    self_arming: float = param(
+        2.0,
+        doc="rise of the arms price at a market per unit of insecurity in its region (M16)",
+        assumption=(0.5, 4.0),
+        low=0,
+    )
+    banditry: float = param(
+        2.0,
+        doc="robbery odds of an unprotected crew per unit of arms per person where the state is absent (M16)",
+        assumption=(0.5, 5.0),
+        low=0,
+    )
+    youth_share: float = param(
+        0.1, doc="share of the population in the recruitment pool", assumption=(0.05, 0.2), low=0, high=1
+    )
+    licit_shock: float = param(
+        1.0,
+        doc="multiplier on licit income from week 1 on (drought, crisis); 1 is none",
+        source="scenario input",
+        low=0,
+        high=10,
+    )
+
+
+@dataclass
+class ForceParams:
+    """State, mission, counter-terrorism and regional forces (002 §II, §III; Box E; M6, M19, M20, M24)."""
+
+    mission_strength: float = param(
+        11_200.0, doc="MINUSMA military personnel", source="F12 (002 §II): up to 11,200", low=0, unit="personnel"
+    )
+    mission_oc_weight: float = param(
+        0.1,
+        doc="weight of organized crime among the mission's tasks (a priority only from 2018; F21)",
+        source="F21 (002 §III)",
+        low=0,
+    )
+    mission_poc_weight: float = param(
+        0.5, doc="weight of protection of civilians among the mission's tasks", assumption=(0.2, 0.6), low=0
+    )
+    mission_state_weight: float = param(
+        0.4,
+        doc="weight of support to the state (police, justice, presence) among the mission's tasks",
+        assumption=(0.2, 0.6),
+        low=0,
+    )
+    mission_top_tasks: int = param(
+        3,
+        doc="a task is operational only if it is among this many main tasks",
+        source="F21 (002 §III): one of the 2-3 main ones",
+        low=1,
+    )
+    force_protection_base: float = param(
+        0.2,
+        doc="share of mission capacity spent on force protection without attacks",
+        assumption=(0.1, 0.3),
+        low=0,
+        high=1,
+    )
+    force_protection_per_attack: float = param(
+        0.15,
+        doc="rise of the force-protection share per weekly attack on the mission (M19; F14: 80% by 2023)",
+        assumption=(0.05, 0.3),
+        low=0,
+    )
+    force_protection_max: float = param(
+        0.9, doc="largest force-protection share", assumption=(0.8, 0.95), low=0, high=1
+    )
+    attack_rate: float = param(
+        0.015,
+        doc="attacks on the mission per week per 100 hostile fighters in a base region (basis: F13, 268 killed)",
+        assumption=(0.005, 0.05),
+        low=0,
+    )
+    deaths_per_attack: float = param(1.0, doc="mean peacekeepers killed per attack", assumption=(0.3, 2.0), low=0)
+    support_effect: float = param(
+        0.3,
+        doc="rise in official capacity and state presence per 1,000 effective personnel on state support",
+        assumption=(0.1, 0.6),
+        low=0,
+    )
+    oc_effect: float = param(
+        0.5,
+        doc="rise in checkpoint pressure per 1,000 effective personnel on organized crime",
+        assumption=(0.2, 1.0),
+        low=0,
+    )
+    poc_effect: float = param(
+        0.3,
+        doc="fall in civilian deaths per 1,000 effective personnel on protection of civilians",
+        assumption=(0.1, 0.6),
+        low=0,
+        high=1,
+    )
+    ct_raids_per_1000: float = param(
+        0.5, doc="counter-terrorism raids per 1,000 personnel per week", assumption=(0.2, 1.0), low=0
+    )
+    ct_targeting: str = param(
+        "jihadist_only",
+        doc="whom counter-terrorism raids target: jihadist-labelled groups only (Serval; M6) or all armed groups",
+        source="002 §III early years",
+        choices=("jihadist_only", "all_armed"),
+    )
+    raid_kill_share: float = param(
+        0.1, doc="share of a targeted group's local fighters killed in a raid", assumption=(0.05, 0.2), low=0, high=1
+    )
+    raid_retake: float = param(
+        0.3, doc="chance a raid retakes the node from the group", assumption=(0.1, 0.6), low=0, high=1
+    )
+    abuse_rate: float = param(
+        0.2, doc="civilians killed per week per state base in an insecure region", assumption=(0.05, 0.5), low=0
+    )
+    wagner_abuse_multiplier: float = param(
+        5.0,
+        doc="abuses of joint operations with Wagner relative to state forces alone (M24)",
+        assumption=(2.0, 10.0),
+        low=0,
+    )
+    g5_pressure: float = param(
+        0.5,
+        doc="rise in checkpoint pressure at crossings in the G5 Sahel task force's zone (F17)",
+        assumption=(0.2, 1.0),
+        low=0,
+    )
+
+
+@dataclass
+class ActorSwitches:
+    """Which actors take part (all by default; off gives the core model of traffickers and checkpoints)."""
+
+    armed_groups: bool = param(True, doc="armed groups hold places, tax, fight and recruit", source="model design")
+    officials: bool = param(True, doc="officials replace the stand-in checkpoints in Mali", source="model design")
+    communities: bool = param(True, doc="communities live on the informal economy", source="model design")
+    forces: bool = param(True, doc="state, mission and counter-terrorism forces act", source="model design")
+
+
+@dataclass
 class ScenarioConfig:
     """A scenario: the world, its starting state and its parameters."""
 
@@ -312,9 +793,21 @@ class ScenarioConfig:
         low=0,
         low_open=True,
     )
+    burn_in_weeks: int = param(
+        26,
+        doc="weeks run before week 1 so flows settle; indices are 1.0 at its end",
+        source="model design",
+        low=0,
+        high=520,
+    )
+    actors: ActorSwitches = section(ActorSwitches)
     transport: TransportParams = section(TransportParams)
     traffickers: TraffickerParams = section(TraffickerParams)
     checkpoints: CheckpointParams = section(CheckpointParams)
+    armed_groups: ArmedGroupParams = section(ArmedGroupParams)
+    officials: OfficialParams = section(OfficialParams)
+    communities: CommunityParams = section(CommunityParams)
+    forces: ForceParams = section(ForceParams)
 
 
 @dataclass

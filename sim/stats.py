@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
+EVENTS = (
+    "entered",
+    "exited",
+    "arrested",
+    "combatant_deaths",
+    "civilian_deaths",
+    "state_deaths",
+    "peacekeeper_deaths",
+    "robberies",
+)
+
 
 class Stats:
     """Flows of one week (``week_*``) and since the start of the run (``total_*``).
@@ -28,17 +39,35 @@ class Stats:
             "place_units": n_places,
             "edge_units": n_edges,
             "route_units": n_routes,
+            "robbed": n_goods,
+            "livelihood_units": n_places,  # units of livelihood goods that passed or reached a place
+            "enc_total": n_places,  # encounters at each place
+            "enc_staffed": n_places,  # encounters where officials or checkpoints work
+            "enc_bribed": n_places,  # ... settled by a bribe (routine or after detection)
+            "enc_jihadist": n_places,  # encounters of crews protected by a jihadist bloc
+            "enc_none": 1,  # always zero: a denominator term for shares that need only one
         }
         self.total = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.week = {k: np.zeros(n) for k, n in self.shapes.items()}
-        self.events = {"entered": 0, "exited": 0, "arrested": 0}
+        self.last = {k: np.zeros(n) for k, n in self.shapes.items()}
+        self.events = dict.fromkeys(EVENTS, 0.0)
+        self.events_total = dict.fromkeys(EVENTS, 0.0)
 
     def new_week(self) -> None:
-        """Fold the finished week into the totals and start a new one."""
+        """Fold the finished week into the totals (and ``last``) and start a new one."""
         for k, arr in self.week.items():
             self.total[k] += arr
+            self.last[k][:] = arr
             arr.fill(0.0)
-        self.events = dict.fromkeys(self.events, 0)
+        for k, v in self.events.items():
+            self.events_total[k] += v
+        self.events = dict.fromkeys(EVENTS, 0.0)
+
+    def reset_totals(self) -> None:
+        """Forget everything counted so far (the end of the burn-in)."""
+        for arr in self.total.values():
+            arr.fill(0.0)
+        self.events_total = dict.fromkeys(EVENTS, 0.0)
 
     def to_date(self, key: str) -> np.ndarray:
         """Total including the current week."""

@@ -12,6 +12,8 @@ from sim.params import RunConfig, from_dict
 from sim.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
+# The core model: traffickers and stand-in checkpoints only, to test its mechanisms in isolation.
+CORE = {"actors": {"armed_groups": False, "officials": False, "communities": False, "forces": False}}
 
 
 def small_config(seed: int = 0, steps: int | None = None, **scenario) -> RunConfig:

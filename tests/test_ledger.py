@@ -23,14 +23,19 @@ def test_conservation_every_week(seed):
 
 def test_conservation_under_heavy_interdiction():
     """Many seizures and arrests, crews leaving and entering: still balanced."""
-    cfg = small_config(2, checkpoints={"seizure_probability": 0.5}, traffickers={"arrest_probability": 0.9})
+    cfg = small_config(
+        2,
+        checkpoints={"seizure_probability": 0.5, "pressure_town": 2.0},
+        traffickers={"arrest_probability": 0.9},
+        officials={"detect_base": 0.5, "arrest_probability": 0.9, "integrity_mean": 0.95, "trial_weeks": 4},
+    )
     model = SahelModel(cfg.scenario, seed=2)
     for _ in range(60):
         model.step()
         model.check_ledger()
     seized, delivered = model.stats.to_date("seized").sum(), model.stats.to_date("delivered").sum()
-    assert seized / (seized + delivered) > 0.3
-    assert model.stats.total["seized"].sum() > 0
+    assert seized / (seized + delivered) > 0.2  # baseline: under 1%
+    assert model.stats.events_total["arrested"] > 20
 
 
 @pytest.fixture
@@ -51,7 +56,7 @@ def test_lost_goods_are_caught(stepped):
 def test_unbooked_cash_is_caught(stepped):
     alive = np.flatnonzero(stepped.crews.alive)
     stepped.crews.cash[alive[0]] += 100.0
-    with pytest.raises(LedgerError, match="crews hold"):
+    with pytest.raises(LedgerError, match="traffickers hold"):
         stepped.check_ledger()
 
 

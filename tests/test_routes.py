@@ -1,16 +1,20 @@
-"""Route choice: costs steer crews, and interdiction displaces flows (FACTS M8)."""
+"""Route choice: costs steer crews, and interdiction displaces flows (FACTS M8).
+
+These test the core mechanism in isolation (traffickers and stand-in checkpoints, ``CORE``);
+with officials, interdiction meets corruption first (tests/test_actors.py).
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from conftest import run_small
+from conftest import CORE, run_small
 
 SEEDS = range(8)
 
 
 def flows(seed, **scenario):
-    return run_small(seed, steps=156, **scenario).summary
+    return run_small(seed, steps=156, **CORE, **scenario).summary
 
 
 def test_interdiction_at_one_crossing_displaces_flow():
@@ -37,7 +41,7 @@ def test_costlier_road_loses_traffic():
     for seed in range(4):
         shares = []
         for mult in (1.0, 30.0):
-            res = run_small(seed, steps=104, transport={"edge_cost_multiplier": {"hombori-gao": mult}})
+            res = run_small(seed, steps=104, **CORE, transport={"edge_cost_multiplier": {"hombori-gao": mult}})
             world = res.model.world
             edge = world.edge_index[(world.index["hombori"], world.index["gao"])]
             shares.append(res.model.stats.to_date("edge_units")[edge])
@@ -46,7 +50,7 @@ def test_costlier_road_loses_traffic():
 
 def test_crews_learn_where_seizures_happen():
     """After heavy interdiction at In Khalil, crews that met it perceive more risk there than elsewhere."""
-    res = run_small(0, steps=104, checkpoints={"pressure_multiplier": {"in_khalil": 10.0}})
+    res = run_small(0, steps=104, **CORE, checkpoints={"pressure_multiplier": {"in_khalil": 10.0}})
     crews, world = res.model.crews, res.model.world
     risk = crews.network_risk[:, : world.n_places]
     k, other = world.index["in_khalil"], world.index["tinzaouaten"]

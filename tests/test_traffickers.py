@@ -7,6 +7,8 @@ import numpy as np
 from conftest import cli, run_small
 from experiments.aggregate import find_runs, long_table
 from sim.agents.trafficker import Kind, State, Trafficker
+from sim.params import RunConfig, from_dict
+from sim.run import run
 
 
 def mercenary_share(res, good):
@@ -17,8 +19,8 @@ def mercenary_share(res, good):
 
 def test_high_profit_trades_draw_mercenaries():
     """M4: cocaine (large profit per trip) has a larger mercenary share than food, in every seed."""
-    for seed in range(4):
-        res = run_small(seed)
+    for seed in range(3):
+        res = run(from_dict(RunConfig, {"seed": seed, "steps": 26, "scenario": {"burn_in_weeks": 4}}))
         assert mercenary_share(res, "cocaine") > mercenary_share(res, "food") + 0.3
 
 

@@ -3,15 +3,19 @@
 Three kinds of crew (002 §II; 000; FACTS M4): *local*, community-embedded traders with small
 loads who avoid risk; *transnational* networks with large loads; and *mercenary* operators
 who accept risk. The higher a good's profit per trip, the more of its entrants are
-mercenary (M4). Crews learn the seizure risk of each place from their own encounters and
-from their network's, and choose among candidate routes by expected profit: transport,
-tolls, bribes and perceived risk of seizure (NarcoLogic-style adaptive route choice), so
-interdiction at one place displaces flows to others (M8).
+mercenary (M4). Crews learn the risk of losing their cargo at each place from their own
+encounters and from their network's, and choose among candidate routes by expected profit:
+transport, tolls, bribes, protection and perceived risk (NarcoLogic-style adaptive route
+choice), so interdiction at one place displaces flows to others (M8).
+
+High-value goods need protection (M3): a crew carrying them buys it at departure from the
+bloc of armed groups that holds most of the places on its route (M1), which spares it that
+bloc's tolls and bandits' robbery, and shares its profit with the bloc. Crews that broker
+ransoms are spared by officials for a while (M21).
 
 Each crew is a Mesa agent (:class:`Trafficker`), but its state lives in the columns of
-:class:`Crews`, and the weekly phase runs over all crews at once with numpy: this is what
-keeps a week of thousands of crews cheap. Crews act in an order drawn from the model's
-generator wherever order matters (who buys first at a source).
+:class:`Crews`, and the weekly phase runs over all crews at once with numpy. Crews act in an
+order drawn from the model's generator wherever order matters (who buys first at a source).
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ import enum
 import typing
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
-from sim.enforcement import Encounters
+from sim.agents.table import AgentTable, TableAgent
+from sim.enforcement import Encounters, Outcome
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -43,68 +47,57 @@ class State(enum.IntEnum):
     IDLE = 0  # at home, may buy and depart
     MOVING = 1  # carrying cargo along a route
     RETURNING = 2  # travelling home empty
+    DETAINED = 3  # arrested, awaiting a verdict
 
 
-class Trafficker(mesa.Agent):
-    """A trafficking crew: a Mesa agent whose state is one row of :class:`Crews`.
-
-    The crews act together in :meth:`Crews.step`; the attributes here read the row, for the
-    browser view, data collection and tests.
-    """
-
-    def __init__(self, model: SahelModel, slot: int):
-        super().__init__(model)
-        self.slot = slot
-
-    @property
-    def _crews(self) -> Crews:
-        return self.model.crews
+class Trafficker(TableAgent):
+    """A trafficking crew: a Mesa agent whose state is one row of :class:`Crews`."""
 
     @property
     def kind(self) -> Kind:
         """Kind of crew."""
-        return Kind(int(self._crews.kind[self.slot]))
+        return Kind(int(self._get("kind")))
 
     @property
     def state(self) -> State:
         """Trip state."""
-        return State(int(self._crews.state[self.slot]))
+        return State(int(self._get("state")))
 
     @property
     def good(self) -> str:
         """Id of the good the crew trades."""
-        return self.model.world.goods[int(self._crews.good[self.slot])].id
+        return self.model.world.goods[int(self._get("good"))].id
 
     @property
     def home(self) -> str:
         """Place id of the source the crew buys at."""
-        return self.model.world.place_ids[int(self._crews.home[self.slot])]
+        return self.model.world.place_ids[int(self._get("home"))]
 
     @property
     def cash(self) -> float:
         """Cash held, in US dollars."""
-        return float(self._crews.cash[self.slot])
+        return float(self._get("cash"))
 
     @property
     def cargo(self) -> int:
         """Units carried."""
-        return int(self._crews.cargo[self.slot])
+        return int(self._get("cargo"))
 
     @property
     def location(self) -> str:
         """Place id of the last place reached."""
-        return self.model.world.place_ids[self._crews.last_place(self.slot)]
+        return self.model.world.place_ids[self.table.last_place(self.slot)]
 
 
-class Crews:
+class Crews(AgentTable):
     """The columns of all crews, and their weekly phase.
 
     Args:
         model: The model (generators, world, routes, market, enforcement, ledger, stats).
     """
 
+    AGENT = Trafficker
     COLUMNS: typing.ClassVar[dict[str, type]] = {
-        "alive": bool,
         "kind": np.int8,
         "good": np.int64,
         "group": np.int64,
@@ -120,19 +113,23 @@ class Crews:
         "idle_weeks": np.int64,
         "outlay": np.float64,
         "cargo_value_ref": np.float64,
+        "bloc": np.int64,  # protecting bloc of the current trip, -1 if none
+        "broker_until": np.int64,  # week until which officials spare the crew (M21)
     }
 
     def __init__(self, model: SahelModel):
-        self.model = model
+        world = model.world
+        super().__init__(model, matrices={"own_risk": world.n_places + 1}, size=1024)
         self.p = model.params.traffickers
-        world, routes = model.world, model.routes
+        routes = model.routes
         self.routes = routes
         self.n_places = world.n_places
         self.value_source = model.market.value_source
-        self.value_sink = model.market.value_sink
         self.capacity_of = np.array([g.crew_capacity for g in world.goods])
         self.bulk = np.array([g.bulk_t for g in world.goods])
         self.livelihood = np.array([g.livelihood for g in world.goods])
+        density = model.market.value_sink / self.bulk
+        self.needs_protection = density >= model.params.armed_groups.protection_value_per_t
         self.kind_capacity = np.array([self.p.capacity_local, self.p.capacity_transnational, self.p.capacity_mercenary])
         self.kind_risk_aversion = np.array(
             [self.p.risk_aversion_local, self.p.risk_aversion_transnational, self.p.risk_aversion_mercenary]
@@ -150,87 +147,70 @@ class Crews:
         passed = routes.nodes.copy()
         passed[:, 0] = -1
         self.passed_nodes = np.where(passed >= 0, passed, world.n_places)
-        self.capacity_slots = 0
-        self.cols: dict[str, np.ndarray] = {}
-        self.own_risk = np.zeros((0, world.n_places + 1))
-        self.agents: list[Trafficker | None] = []
-        self.free: list[int] = []
-        self._grow(1024)
-        self._route_cost_version = -1
+        self.live_positions = self.passed_nodes < world.n_places
+        self.safe_passed = np.where(self.live_positions, self.passed_nodes, 0)
+        self._route_cost_version: tuple = ()
         self.return_ema = np.zeros(len(world.goods))
         self.profit_ema = np.zeros(len(world.goods))
         self.supportable = np.zeros(len(world.goods))
 
-    # --- storage ---------------------------------------------------------------------------
-
-    def __getattr__(self, name: str) -> np.ndarray:
-        cols = self.__dict__.get("cols", {})
-        if name in cols:
-            return cols[name]
-        raise AttributeError(name)
-
-    def _grow(self, new_size: int) -> None:
-        old = self.capacity_slots
-        for name, dtype in self.COLUMNS.items():
-            col = np.zeros(new_size, dtype=dtype)
-            if old:
-                col[:old] = self.cols[name]
-            self.cols[name] = col
-        own = np.zeros((new_size, self.n_places + 1))
-        own[:old] = self.own_risk
-        self.own_risk = own
-        self.agents.extend([None] * (new_size - old))
-        # Reuse low slots first so the order of slots does not depend on history length.
-        self.free = sorted(set(self.free) | set(range(old, new_size)), reverse=True)
-        self.capacity_slots = new_size
-
-    @property
-    def n_alive(self) -> int:
-        """Number of crews in the trade."""
-        return int(self.alive.sum())
-
     def last_place(self, slot: int) -> int:
         """Node index of the last place a crew reached."""
-        if self.state[slot] != State.MOVING:
-            return int(self.home[slot])
-        r = self.route[slot]
-        reached = np.flatnonzero(self.routes.cum_weeks[r] <= self.progress[slot])
+        if self.cols["state"][slot] != State.MOVING:
+            return int(self.cols["home"][slot])
+        r = self.cols["route"][slot]
+        reached = np.flatnonzero(self.routes.cum_weeks[r] <= self.cols["progress"][slot])
         return int(self.routes.nodes[r, reached[-1]])
 
     # --- route economics -------------------------------------------------------------------
 
     def _route_costs(self) -> None:
-        """Per-unit transport cost and expected payments of every route; cached on rate changes."""
-        rates = self.model.enforcement.rates
-        if rates.version == self._route_cost_version:
+        """Per-unit costs of every route; recomputed only when a rate or price changed."""
+        model = self.model
+        rates, blocks, market = model.enforcement.rates, model.roadblocks, model.market
+        version = (rates.version, blocks.version, market.version)
+        if version == self._route_cost_version:
             return
-        routes, world = self.routes, self.model.world
-        t = self.model.params.transport
+        routes, world = self.routes, model.world
+        t = model.params.transport
         per_terrain = np.array([t.cost_paved, t.cost_laterite, t.cost_track, t.cost_desert, t.cost_river, t.cost_air])
-        edge_cost = world.edge_km * per_terrain[world.edge_terrain] * self.model.edge_cost_multiplier
+        edge_cost = world.edge_km * per_terrain[world.edge_terrain] * model.edge_cost_multiplier
         self.transport_unit = (routes.edge_incidence @ edge_cost) * self.bulk[routes.good]
         g = routes.good[:, None]
-        nodes = np.where(self.passed_nodes < world.n_places, self.passed_nodes, 0)
-        live = self.passed_nodes < world.n_places
-        self.value_at = self.value_source[g] + (self.value_sink - self.value_source)[g] * routes.km_frac
-        pay_rate = (rates.bribe[nodes, g] + rates.toll[nodes, g]) * live
-        self.pay_unit = (pay_rate * self.value_at).sum(axis=1)
-        self.true_survival = np.prod(np.where(live, 1.0 - rates.seize[nodes, g], 1.0), axis=1)
-        self._route_cost_version = rates.version
+        nodes, live = self.safe_passed, self.live_positions
+        self.sink_value = market.sink_value(routes.good, routes.sink)
+        vs = self.value_source[routes.good]
+        self.value_at = vs[:, None] + (self.sink_value - vs)[:, None] * routes.km_frac
+        # The bloc holding most places on a route protects high-value cargo on it.
+        bloc_at = np.where(live, blocks.alliance[nodes], -1)
+        n_blocs = int(max(blocks.alliance.max(), 0)) + 1
+        counts = np.zeros((routes.n_routes, n_blocs + 1))
+        np.add.at(counts, (np.repeat(np.arange(routes.n_routes), bloc_at.shape[1]), bloc_at.ravel() + 1), 1.0)
+        counts[:, 0] = 0.0
+        best = np.argmax(counts, axis=1)
+        protected = (counts.max(axis=1) > 0) & self.needs_protection[routes.good]
+        self.route_bloc = np.where(protected, best - 1, -1)
+        self.protection_unit = np.where(protected, model.params.armed_groups.protection_share * self.sink_value, 0.0)
+        seize, settle = rates.seize[nodes, g], rates.settle[nodes, g]
+        bribe = settle * rates.settle_share + (1 - seize - settle) * rates.routine[nodes] * rates.routine_share[nodes]
+        exempt = bloc_at == self.route_bloc[:, None]
+        toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
+        self.pay_unit = ((bribe + toll) * live * self.value_at).sum(axis=1) + self.protection_unit
+        self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
+        self._route_cost_version = version
 
     def expected_trip(self, good: int) -> tuple[float, float, float]:
         """(profit per unit, cost per unit, weeks) of a good's best route under true risks."""
         self._route_costs()
         r = np.flatnonzero(self.routes.good == good)
-        profit = (
-            self.true_survival[r] * self.value_sink[good]
-            - self.value_source[good]
-            - self.transport_unit[r]
-            - self.pay_unit[r]
-        )
+        vs = self.value_source[good]
+        profit = self.true_survival[r] * self.sink_value[r] - vs - self.transport_unit[r] - self.pay_unit[r]
         best = r[np.argmax(profit)]
-        cost = self.value_source[good] + self.transport_unit[best] + self.pay_unit[best]
-        return float(profit.max()), float(cost), float(self.routes.weeks[best])
+        return (
+            float(profit.max()),
+            float(vs + self.transport_unit[best] + self.pay_unit[best]),
+            float(self.routes.weeks[best]),
+        )
 
     # --- entry and exit --------------------------------------------------------------------
 
@@ -244,10 +224,9 @@ class Crews:
             cycle = 1.0 + np.ceil(weeks) + np.ceil(rf * weeks)
             self.supportable[g] = supply / self.capacity_of[g] * cycle
             self.profit_ema[g] = unit_profit * self.capacity_of[g]
-            mean_value = 0.5 * (self.value_source[g] + self.value_sink[g])
+            mean_value = 0.5 * (self.value_source[g] + market.value_sink[g])
             self.return_ema[g] = unit_profit / cycle / mean_value - self.p.upkeep_share
-            n = round(self.p.initial_crews_scale * self.supportable[g])
-            self.enter(int(g), n)
+            self.enter(int(g), round(self.p.initial_crews_scale * self.supportable[g]))
 
     def enter(self, good: int, n: int) -> None:
         """Bring ``n`` new crews into a good's trade, with capital from investors."""
@@ -265,9 +244,7 @@ class Crews:
             u < p_merc, Kind.MERCENARY, np.where(u < p_merc + (1 - p_merc) * p_local, Kind.LOCAL, Kind.TRANSNATIONAL)
         )
         net_pick = rng.integers(0, 1 << 30, size=n)
-        while len(self.free) < n:
-            self._grow(self.capacity_slots * 2)
-        slots = np.array([self.free.pop() for _ in range(n)], dtype=np.int64)
+        slots = self.add(n)
         home = routes.group_source[group]
         network = np.where(
             kind == Kind.LOCAL,
@@ -279,30 +256,23 @@ class Crews:
             ),
         )
         capacity = np.maximum(1, np.round(self.capacity_of[good] * self.kind_capacity[kind])).astype(np.int64)
-        mean_value = 0.5 * (self.value_source[good] + self.value_sink[good])
+        mean_value = 0.5 * (self.value_source[good] + self.model.market.value_sink[good])
         ref = capacity * mean_value
         cash = p.start_capital_trips * ref
         c = self.cols
-        c["alive"][slots] = True
         c["kind"][slots] = kind
         c["good"][slots] = good
         c["group"][slots] = group
         c["home"][slots] = home
         c["network"][slots] = network
         c["cash"][slots] = cash
-        c["cargo"][slots] = 0
         c["capacity"][slots] = capacity
         c["state"][slots] = State.IDLE
         c["route"][slots] = -1
-        c["progress"][slots] = 0.0
-        c["return_left"][slots] = 0.0
-        c["idle_weeks"][slots] = 0
-        c["outlay"][slots] = 0.0
+        c["bloc"][slots] = -1
         c["cargo_value_ref"][slots] = ref
-        self.own_risk[slots] = self.network_risk[network]
+        c["own_risk"][slots] = self.network_risk[network]
         self.model.ledger.pay("capital_in", "investors", "traffickers", float(cash.sum()))
-        for s in slots.tolist():
-            self.agents[s] = Trafficker(self.model, s)
         self.model.stats.events["entered"] += n
 
     def leave(self, slots: np.ndarray) -> None:
@@ -311,13 +281,17 @@ class Crews:
             return
         self.model.ledger.pay("capital_out", "traffickers", "investors", float(self.cash[slots].sum()))
         self.cols["cash"][slots] = 0.0
-        self.cols["alive"][slots] = False
-        for s in slots.tolist():
-            self.agents[s].remove()
-            self.agents[s] = None
-            self.free.append(s)
-        self.free.sort(reverse=True)
+        self.remove(slots)
         self.model.stats.events["exited"] += len(slots)
+
+    def release(self, slots: np.ndarray) -> None:
+        """Detained crews set free go home and may trade again (impunity; M15)."""
+        self.cols["state"][slots] = State.IDLE
+        self.cols["idle_weeks"][slots] = 0
+
+    def make_broker(self, slot: int, until_week: int) -> None:
+        """Officials spare a crew that brokered a ransom (M21)."""
+        self.cols["broker_until"][slot] = until_week
 
     # --- the weekly phase ------------------------------------------------------------------
 
@@ -377,15 +351,20 @@ class Crews:
         gd = self.good[dep]
         purchase = q * self.value_source[gd]
         transport = q * self.transport_unit[r]
-        c["cash"][dep] -= purchase + transport
-        c["outlay"][dep] = purchase + transport
+        fee = q * self.protection_unit[r]
+        c["cash"][dep] -= purchase + transport + fee
+        c["outlay"][dep] = purchase + transport + fee
         c["cargo"][dep] = q
         c["route"][dep] = r
+        c["bloc"][dep] = self.route_bloc[r]
         c["progress"][dep] = 0.0
         c["state"][dep] = State.MOVING
         c["idle_weeks"][dep] = 0
-        model.ledger.pay("purchases", "traffickers", "producers", float(purchase.sum()))
+        model.market.pay_producers(self.group[dep], purchase, model.ledger)
         model.ledger.pay("transport", "traffickers", "transporters", float(transport.sum()))
+        protected = fee > 0
+        if protected.any():
+            model.roadblocks.protect(dep[protected], self.route_bloc[r[protected]], fee[protected], model.ledger)
         st = model.stats.week
         np.add.at(st["route_units"], r, q)
         np.add.at(st["departed"], gd, q)
@@ -394,9 +373,9 @@ class Crews:
         """Each crew's route (random utility, Gumbel noise) and whether its trip pays.
 
         Expected profit per unit on a route: the sink price times the perceived odds of getting
-        through (raised to the crew's risk aversion), less the source price, transport and
-        expected bribes and tolls. Perceived risk blends the crew's own experience with its
-        network's.
+        through (raised to the crew's risk aversion), less the source price, transport,
+        protection and expected bribes and tolls. Perceived risk blends the crew's own
+        experience with its network's.
         """
         p, routes = self.p, self.routes
         w = p.own_weight
@@ -405,24 +384,52 @@ class Crews:
         valid = cand >= 0
         cand0 = np.where(valid, cand, 0)
         rows = np.arange(len(crews))
-        at = risk[rows[:, None, None], self.passed_nodes[cand0]]
-        log_survival = np.log1p(-np.minimum(at, 0.999999)).sum(axis=2)
+        # Log-odds of getting through every route at once (sparse routes x places product).
+        log_pass = np.log1p(-np.minimum(risk[:, : self.n_places], 0.999999))
+        log_survival = (routes.node_incidence @ log_pass.T)[cand0, rows[:, None]]
         survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
         unit_profit = (
-            survival * self.value_sink[g][:, None]
+            survival * self.sink_value[cand0]
             - self.value_source[g][:, None]
             - self.transport_unit[cand0]
             - self.pay_unit[cand0]
         )
         unit_profit = np.where(valid, unit_profit, -np.inf)
-        scale = p.choice_noise * (self.value_sink[g] - self.value_source[g])[:, None]
+        margin = self.model.market.value_sink[g] - self.value_source[g]
+        scale = p.choice_noise * margin[:, None]
         pick = np.argmax(unit_profit + scale * self.model.rng.gumbel(size=unit_profit.shape), axis=1)
         return cand0[rows, pick], unit_profit[rows, pick] > 0
 
+    def _encounter_outcomes(self, mov, r, g, nodes, passed) -> np.ndarray:
+        """Draw the outcome of every place passed this week, in route order (categorical)."""
+        model = self.model
+        rates, rob = model.enforcement.rates, model.banditry.rob
+        safe = np.where(nodes >= 0, nodes, 0)
+        gcol = g[:, None]
+        seize = rates.seize[safe, gcol]
+        brokers = self.broker_until[mov] > model.week_index
+        seize = np.where(brokers[:, None], seize * (1 - model.params.armed_groups.broker_shield), seize)
+        settle = rates.settle[safe, gcol]
+        protected = (self.bloc[mov] >= 0)[:, None]
+        robbed = np.where(protected, 0.0, rob[safe])
+        routine = rates.routine[safe]
+        u = model.rng.random(passed.shape)
+        # Seizure first, then robbery, then the bribes.
+        c1 = seize
+        c2 = c1 + (1 - c1) * robbed
+        c3 = c2 + (1 - c2) * settle
+        c4 = c3 + (1 - c3) * routine
+        out = np.select(
+            [u < c1, u < c2, u < c3, u < c4],
+            [Outcome.SEIZED, Outcome.ROBBED, Outcome.SETTLED, Outcome.ROUTINE],
+            Outcome.CLEAN,
+        )
+        return np.where(passed, out, Outcome.CLEAN)
+
     def _travel(self) -> None:
-        model, routes, p = self.model, self.routes, self.p
-        rates, c = model.enforcement.rates, self.cols
+        model, routes = self.model, self.routes
+        rates, blocks, c = model.enforcement.rates, model.roadblocks, self.cols
         mov = np.flatnonzero(self.alive & (self.state == State.MOVING))
         if len(mov) == 0:
             return
@@ -432,18 +439,24 @@ class Crews:
         cum = routes.cum_weeks[r]
         passed = (cum > old[:, None]) & (cum <= new[:, None])
         nodes = routes.nodes[r]
-        safe_nodes = np.where(nodes >= 0, nodes, 0)
-        gcol = g[:, None]
-        hit = passed & (model.rng.random(passed.shape) < rates.seize[safe_nodes, gcol])
+        safe = np.where(nodes >= 0, nodes, 0)
+        outcome = self._encounter_outcomes(mov, r, g, nodes, passed)
+        lost = (outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED)
         width = passed.shape[1]
-        seized_any = hit.any(axis=1)
-        first = np.where(seized_any, np.argmax(hit, axis=1), width)
+        lost_any = lost.any(axis=1)
+        first = np.where(lost_any, np.argmax(lost, axis=1), width)
         pos = np.arange(width)[None, :]
         met = passed & (pos <= first[:, None])
         paying = passed & (pos < first[:, None])
         value = cargo[:, None] * self.value_at[r]
-        bribe = np.where(paying, rates.bribe[safe_nodes, gcol] * value, 0.0)
-        toll = np.where(paying, rates.toll[safe_nodes, gcol] * value, 0.0)
+        share = np.select(
+            [outcome == Outcome.SETTLED, outcome == Outcome.ROUTINE],
+            [rates.settle_share, rates.routine_share[safe]],
+            0.0,
+        )
+        bribe = np.where(paying, share * value, 0.0)
+        exempt = (blocks.alliance[safe] == self.bloc[mov][:, None]) & (self.bloc[mov] >= 0)[:, None]
+        toll = np.where(paying & ~exempt, blocks.toll[safe] * value, 0.0)
         due = bribe.sum(axis=1) + toll.sum(axis=1)
         cash = self.cash[mov]
         paid = np.minimum(cash, due)
@@ -452,67 +465,96 @@ class Crews:
         toll *= ratio
         c["cash"][mov] = cash - paid
         c["outlay"][mov] += paid
-        # Encounters, for the enforcement side and for learning.
         ii, jj = np.nonzero(met)
-        is_seized = jj == first[ii]
         enc = Encounters(
+            crew=mov[ii],
             place=nodes[ii, jj],
             good=g[ii],
             units=cargo[ii],
             value=value[ii, jj],
-            seized=is_seized,
+            outcome=outcome[ii, jj],
             bribe=bribe[ii, jj],
             toll=toll[ii, jj],
         )
-        model.enforcement.settle(enc, model.ledger)
-        self._learn(mov[ii], enc.place, is_seized)
+        arrested = model.enforcement.settle(enc, model.ledger)
+        blocks.collect(enc, model.ledger)
+        model.record_encounters(enc)
+        self._learn(enc.crew, enc.place, (enc.outcome == Outcome.SEIZED) | (enc.outcome == Outcome.ROBBED))
         st = model.stats.week
-        ok = ~is_seized
+        ok = enc.outcome <= Outcome.SETTLED
         np.add.at(st["place_units"], enc.place[ok], enc.units[ok])
         np.add.at(st["edge_units"], routes.edges[r[ii], jj], cargo[ii])
-        # Seizures: cargo lost; the crew is arrested or heads home.
-        s = np.flatnonzero(seized_any)
-        if len(s):
-            crews = mov[s]
-            lost_value = value[s, first[s]]
-            np.add.at(model.ledger.seized, g[s], cargo[s])
-            np.add.at(st["seized"], g[s], cargo[s])
-            np.add.at(st["seized_value"], g[s], lost_value)
-            np.add.at(st["trip_profit"], g[s], -self.outlay[crews])
-            np.add.at(st["trips"], g[s], 1)
-            c["cargo"][crews] = 0
-            c["state"][crews] = State.RETURNING
-            c["return_left"][crews] = model.params.transport.return_time_factor * cum[s, first[s]]
-            arrested = crews[model.rng.random(len(crews)) < p.arrest_probability]
-            model.stats.events["arrested"] += len(arrested)
-            self.leave(arrested)
-        # Arrivals at the sink: sell.
-        arrive = np.flatnonzero(~seized_any & (new >= routes.weeks[r]))
+        self._lose_cargo(mov, r, g, cargo, value, cum, first, outcome, lost_any, enc, arrested)
+        self._arrive(mov, r, g, cargo, new, lost_any)
+
+    def _lose_cargo(self, mov, r, g, cargo, value, cum, first, outcome, lost_any, enc, arrested) -> None:
+        """Seized or robbed: the cargo is gone; the crew heads home, or is arrested."""
+        s = np.flatnonzero(lost_any)
+        if len(s) == 0:
+            return
+        model, c, st = self.model, self.cols, self.model.stats.week
+        crews, gs = mov[s], g[s]
+        how = outcome[s, first[s]]
+        lost_value = value[s, first[s]]
+        seized = how == Outcome.SEIZED
+        np.add.at(model.ledger.seized, gs[seized], cargo[s][seized])
+        np.add.at(st["seized"], gs[seized], cargo[s][seized])
+        np.add.at(st["seized_value"], gs[seized], lost_value[seized])
+        np.add.at(model.ledger.stolen, gs[~seized], cargo[s][~seized])
+        np.add.at(st["robbed"], gs[~seized], cargo[s][~seized])
+        np.add.at(st["trip_profit"], gs, -self.outlay[crews])
+        np.add.at(st["trips"], gs, 1)
+        c["cargo"][crews] = 0
+        c["bloc"][crews] = -1
+        c["state"][crews] = State.RETURNING
+        c["return_left"][crews] = model.params.transport.return_time_factor * cum[s, first[s]]
+        taken = enc.crew[arrested]
+        model.stats.events["arrested"] += len(taken)
+        if getattr(model.enforcement, "holds_trials", False):
+            c["state"][taken] = State.DETAINED
+            model.enforcement.file_cases(taken, enc.place[arrested])
+        else:
+            self.leave(taken)
+
+    def _arrive(self, mov, r, g, cargo, new, lost_any) -> None:
+        """Crews that reach their sink sell, share profit with their protectors, head home."""
+        model, routes, c, st = self.model, self.routes, self.cols, self.model.stats.week
+        arrive = np.flatnonzero(~lost_any & (new >= routes.weeks[r]))
         if len(arrive):
-            crews, ga = mov[arrive], g[arrive]
-            revenue = cargo[arrive] * self.value_sink[ga]
+            crews, ga, ra = mov[arrive], g[arrive], r[arrive]
+            revenue = cargo[arrive] * self.sink_value[ra]
             c["cash"][crews] += revenue
             model.ledger.pay("sales", "buyers", "traffickers", float(revenue.sum()))
+            profit = revenue - self.outlay[crews]
+            share = np.where(
+                (self.bloc[crews] >= 0) & (profit > 0), model.params.armed_groups.trafficking_share * profit, 0.0
+            )
+            if share.any():
+                sel = share > 0
+                c["cash"][crews[sel]] -= share[sel]
+                model.roadblocks.share_profit(self.bloc[crews[sel]], share[sel], model.ledger)
             np.add.at(model.ledger.delivered, ga, cargo[arrive])
             np.add.at(st["delivered"], ga, cargo[arrive])
             np.add.at(st["delivered_value"], ga, revenue)
-            np.add.at(st["trip_profit"], ga, revenue - self.outlay[crews])
+            np.add.at(st["trip_profit"], ga, profit - share)
             np.add.at(st["trips"], ga, 1)
+            model.market.record_delivery(ga, routes.sink[ra], cargo[arrive])
             c["cargo"][crews] = 0
+            c["bloc"][crews] = -1
             c["state"][crews] = State.RETURNING
-            c["return_left"][crews] = model.params.transport.return_time_factor * routes.weeks[r[arrive]]
-        still = ~seized_any & (new < routes.weeks[r])
+            c["return_left"][crews] = model.params.transport.return_time_factor * routes.weeks[ra]
+        still = ~lost_any & (new < routes.weeks[r])
         c["progress"][mov[still]] = new[still]
 
-    def _learn(self, crews: np.ndarray, places: np.ndarray, seized: np.ndarray) -> None:
+    def _learn(self, crews: np.ndarray, places: np.ndarray, lost: np.ndarray) -> None:
         """Update perceived risk from this week's encounters (own and network)."""
         if len(crews) == 0:
             return
         p = self.p
-        outcome = seized.astype(float)
-        own = self.own_risk
+        outcome = lost.astype(float)
+        own = self.cols["own_risk"]
         own[crews, places] += p.learning_rate_own * (outcome - own[crews, places])
-        # Network memory: k encounters with s seizures at a place move the estimate by
+        # Network memory: k encounters with s losses at a place move the estimate by
         # 1-(1-eta)^k toward s/k, whatever order the members met it in.
         net = self.network[crews]
         n_net, width = self.network_risk.shape
@@ -525,11 +567,11 @@ class Crews:
         self.network_risk[seen] = keep[seen] * self.network_risk[seen] + (1 - keep[seen]) * rate[seen]
 
     def _pay_upkeep(self) -> None:
-        alive = np.flatnonzero(self.alive)
+        alive = self.alive_rows()
         due = self.p.upkeep_share * self.cargo_value_ref[alive]
         paid = np.minimum(self.cash[alive], due)
         self.cols["cash"][alive] -= paid
-        self.model.ledger.pay("upkeep", "traffickers", "local_economy", float(paid.sum()))
+        self.model.pay_upkeep(self.home[alive], paid)
         np.add.at(self.model.stats.week["upkeep"], self.good[alive], paid)
 
     def _exit(self) -> None:
@@ -547,7 +589,7 @@ class Crews:
         """
         st, p = self.model.stats.week, self.p
         n_goods = len(self.return_ema)
-        alive = np.flatnonzero(self.alive)
+        alive = self.alive_rows()
         capital = np.bincount(self.good[alive], weights=self.cargo_value_ref[alive], minlength=n_goods)
         weekly_return = np.divide(st["trip_profit"] - st["upkeep"], capital, out=np.zeros(n_goods), where=capital > 0)
         mean_trip = np.divide(st["trip_profit"], st["trips"], out=self.profit_ema.copy(), where=st["trips"] > 0)

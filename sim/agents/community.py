@@ -1,0 +1,428 @@
+"""Communities: the people of each Malian place, living on the same informal economy.
+
+A community has a population, a livelihood mix (farming, herding, informal trade, selling
+gold and cattle, work for crews and armed groups), income, food security, trust in the
+state, tolerance of smuggling, arms, grievance and a pool of young men armed groups recruit
+from (000; 002 §II). Each week:
+
+- licit income moves with herds (cattle theft), the informal trade through the place (border
+  control that is not crime-sensitive cuts it; M7) and insecurity; money from goods sold at
+  Malian sources, crews' upkeep and fighters' pay adds to it, armed groups' taxes take from it;
+- food security in the north follows informal imports of food and fuel (M7);
+- trust in the state falls with the bribe rate at the region's checkpoints and abuses by
+  state and allied forces, and rises with the state's presence (M15);
+- tolerance of smuggling falls as more of the crews passing are protected by jihadist groups
+  (M17);
+- arms come in from the arms markets; insecurity makes arms dearer, which draws more arms
+  (self-arming; M16); where arms are common and the state absent, bandits rob unprotected
+  crews (M16);
+- grievance follows poverty, hunger, abuses and distrust; the recruitment pool refills.
+
+Communities are one row each of :class:`Communities` (a Mesa agent per row) and implement the
+:class:`sim.enforcement.Banditry` interface.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.agents.table import AgentTable, TableAgent
+from sim.world.tables import PLACE_KINDS
+
+if TYPE_CHECKING:
+    from sim.ledger import Ledger
+    from sim.model import SahelModel
+
+FARM, HERD, TRADE = 0, 1, 2
+SOUTH_TRADE_SHARE = 0.15  # informal trade in the south's licit income (assumption; 000)
+SOUTH_IMPORT_DEPENDENCE = 0.05  # the south grows most of its food (assumption)
+SPEND_SHARE = 0.5  # weekly share of a community's cash spent outside the modelled economy
+POOL_REFILL = 0.01  # weekly refill of the recruitment pool toward its full size
+MAX_ROBBERY = 0.3
+SPIN_UP_RATE = 0.3  # speed of attitudes and running averages during the burn-in
+EMA_WEIGHT = 0.1  # weight of a week in running averages (about ten weeks' memory)
+FOOD_IMPORT_WEIGHT = 0.7  # food versus fuel in what the north imports (assumption)
+
+
+class Community(TableAgent):
+    """The people of one place: a Mesa agent whose state is one row of :class:`Communities`."""
+
+    @property
+    def place(self) -> str:
+        """Place id."""
+        return self.model.world.place_ids[int(self._get("place"))]
+
+    @property
+    def population(self) -> float:
+        """People."""
+        return float(self._get("population"))
+
+    @property
+    def trust(self) -> float:
+        """Trust in the state, 0 to 1."""
+        return float(self._get("trust"))
+
+    @property
+    def food_security(self) -> float:
+        """Food security, 0 to 1."""
+        return float(self._get("food_security"))
+
+
+class Communities(AgentTable):
+    """All communities, the money and goods they exchange, and the robbery odds they create.
+
+    Args:
+        model: The model.
+        population: Actors table section with region populations and the north's regions.
+    """
+
+    AGENT = Community
+    COLUMNS: typing.ClassVar[dict[str, type]] = {
+        "place": np.int64,
+        "north": bool,
+        "population": np.float64,
+        "herd": np.float64,
+        "herd0": np.float64,
+        "cash": np.float64,
+        "inflow": np.float64,
+        "licit": np.float64,
+        "licit_base": np.float64,
+        "trade_ema": np.float64,
+        "food_ema": np.float64,
+        "fuel_ema": np.float64,
+        "food_security": np.float64,
+        "trust": np.float64,
+        "tolerance": np.float64,
+        "arms": np.float64,
+        "grievance": np.float64,
+        "pool": np.float64,
+        "bribe_rate": np.float64,
+        "jihadist_share": np.float64,
+    }
+
+    def __init__(self, model: SahelModel, population: dict):
+        super().__init__(model, size=64)
+        self.p = p = model.params.communities
+        world = model.world
+        self.world = world
+        places = np.flatnonzero(world.in_mali)
+        rows = self.add(len(places))
+        self.rows = rows
+        c = self.cols
+        c["place"][rows] = places
+        assert np.array_equal(rows, np.arange(len(places))), "communities are created once, in rows 0..n-1"
+        town = np.isin(world.kind[places], [PLACE_KINDS.index("town"), PLACE_KINDS.index("source")])
+        weights = np.where(town, 3.0, 1.0)
+        region = np.array(world.region)[places]
+        pop = np.zeros(len(places))
+        for name, total in population["regions"].items():
+            sel = region == name
+            if sel.any():
+                pop[sel] = total * weights[sel] / weights[sel].sum()
+        c["population"][rows] = pop
+        north = np.isin(region, population["north"])
+        c["north"][rows] = north
+        self.row_of_place = np.full(world.n_places, -1, dtype=np.int64)
+        self.row_of_place[places] = rows
+        self.region_index = np.unique(region, return_inverse=True)[1]
+        self.n_regions = int(self.region_index.max()) + 1
+        income = np.where(north, p.income_north_usd, p.income_south_usd)
+        c["licit_base"][rows] = income * pop
+        c["herd0"][rows] = c["herd"][rows] = p.herd_per_capita * pop
+        c["trust"][rows] = 0.5
+        c["tolerance"][rows] = 0.8  # smuggling seen as legitimate (000; M17)
+        c["food_security"][rows] = 1.0
+        c["arms"][rows] = p.arms_per_capita * pop
+        c["pool"][rows] = p.youth_share * pop
+        self.shares = np.zeros((len(rows), 3))
+        self.shares[:, HERD] = np.where(north, p.herding_share_north, p.herding_share_south)
+        self.shares[:, TRADE] = np.where(north, p.trade_share_north, SOUTH_TRADE_SHARE)
+        self.shares[:, FARM] = 1.0 - self.shares[:, HERD] - self.shares[:, TRADE]
+        self.import_dependence = np.where(north, p.import_dependence_north, SOUTH_IMPORT_DEPENDENCE)
+        self.livelihood_goods = np.array([g.livelihood for g in world.goods])
+        self.food, self.fuel, self.arms_good = (self._good(x) for x in ("food", "fuel", "arms"))
+        self.rob = np.zeros(world.n_places)
+        self.version = 0
+        self.ref: dict[str, np.ndarray] | None = None
+        self.week_inflow = np.zeros(len(rows))
+        self.arms_base_price = 1.0
+
+    def _good(self, gid: str) -> int:
+        try:
+            return self.world.good_index(gid)
+        except KeyError:
+            return -1
+
+    # --- money in and out (called by other actors) ----------------------------------------
+
+    def _credit(self, places: np.ndarray, amounts: np.ndarray, category: str, payer: str, ledger: Ledger) -> None:
+        rows = self.row_of_place[places]
+        inside = rows >= 0
+        abroad = float(amounts[~inside].sum())
+        if abroad:
+            ledger.pay(category, payer, "producers" if category == "sales" else "local_economy", abroad)
+        if inside.any():
+            ledger.pay(category, payer, "communities", float(amounts[inside].sum()))
+            np.add.at(self.cols["cash"], rows[inside], amounts[inside])
+            np.add.at(self.cols["inflow"], rows[inside], amounts[inside])
+
+    def receive_sales(self, places: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:
+        """Goods bought at Malian sources pay the miners and herders there."""
+        self._credit(places, amounts, "sales", "traffickers", ledger)
+
+    def receive_upkeep(self, places: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:
+        """Crews' weekly spending at home: work in trafficking."""
+        self._credit(places, amounts, "upkeep", "traffickers", ledger)
+
+    def receive_wages(self, places: np.ndarray, amount: float, ledger: Ledger) -> None:
+        """Fighters' pay, spent in the communities of their group's regions (by population)."""
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        pop = self.population[rows]
+        self._credit(self.place[rows], amount * pop / pop.sum(), "wages", "armed_groups", ledger)
+
+    def take_income(self, places: np.ndarray, share: float, ledger: Ledger) -> float:
+        """An armed group's tax: a share of this week's income, out of the communities' cash (M2)."""
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        if not len(rows):
+            return 0.0
+        due = share * (self.licit[rows] + self.inflow[rows])
+        taken = np.minimum(self.cash[rows], due)
+        self.cols["cash"][rows] -= taken
+        self.cols["inflow"][rows] -= taken
+        total = float(taken.sum())
+        ledger.pay("group_community_taxation", "communities", "armed_groups", total)
+        return total
+
+    def lose_cattle(self, places: np.ndarray, head: int, price: float, ledger: Ledger) -> tuple[float, float]:
+        """Rustling: herds of the places lose ``head`` cattle, by herd size; local buyers pay the group."""
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        herd = self.herd[rows]
+        if not len(rows) or herd.sum() <= 0:
+            return 0.0, 0.0
+        taken = np.minimum(herd, head * herd / herd.sum())
+        self.cols["herd"][rows] -= taken
+        stolen = float(taken.sum())
+        paid = min(stolen * price, float(self.cash[rows].sum()))
+        if paid > 0:
+            self.cols["cash"][rows] -= paid * self.cash[rows] / self.cash[rows].sum()
+            ledger.pay("group_rustling", "communities", "armed_groups", paid)
+        return stolen, paid
+
+    def recruits_available(self, places: np.ndarray, rate: float, elasticity: float) -> float:
+        """Expected recruits from the pools of these places: more where licit income fell (M9)."""
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        if not len(rows):
+            return 0.0
+        shortfall = np.maximum(0.0, 1.0 - self.licit_index(rows))
+        return float((rate * self.pool[rows] * (1.0 + elasticity * shortfall) * (0.5 + self.grievance[rows])).sum())
+
+    def send_recruits(self, places: np.ndarray, n: float) -> None:
+        """Recruits leave the pools, by pool size."""
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        pool = self.pool[rows]
+        if pool.sum() > 0:
+            self.cols["pool"][rows] -= np.minimum(pool, n * pool / pool.sum())
+
+    def receive_arms(self, place: int, units: float) -> None:
+        """Arms bought by the community at an arms market (M16)."""
+        row = self.row_of_place[place]
+        if row >= 0:
+            self.cols["arms"][row] += units
+
+    # --- indices ----------------------------------------------------------------------
+
+    def licit_index(self, rows: np.ndarray) -> np.ndarray:
+        """Licit income relative to its start-of-run level."""
+        if self.ref is None:
+            return np.ones(len(rows))
+        base = self.ref["licit"][rows]
+        return np.divide(self.licit[rows], base, out=np.ones(len(rows)), where=base > 0)
+
+    def licit_level(self, places: np.ndarray) -> float:
+        """Population-weighted licit income index of the communities at these places."""
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        if not len(rows):
+            return 1.0
+        return float(np.average(self.licit_index(rows), weights=self.population[rows]))
+
+    def set_reference(self) -> None:
+        """Fix the start-of-run levels the indices are measured against."""
+        r = self.rows
+        self.ref = {
+            "licit": self.licit[r].copy(),
+            "income": (self.licit[r] + self.week_inflow).copy(),
+            "trade": np.maximum(self.trade_ema[r], 1e-9).copy(),
+            "food": self.food_ema[r].copy(),
+            "fuel": self.fuel_ema[r].copy(),
+            "food_security": self.food_security[r].copy(),
+            "trust": self.trust[r].copy(),
+            "tolerance": self.tolerance[r].copy(),
+        }
+
+    def index(self, name: str) -> float:
+        """Population-weighted mean of a community variable over its start-of-run level."""
+        r = self.rows
+        pop = self.population[r]
+        now = {
+            "income": self.licit[r] + self.week_inflow,
+            "food_security": self.food_security[r],
+            "trust": self.trust[r],
+            "tolerance": self.tolerance[r],
+        }[name]
+        ref = self.ref[name] if self.ref is not None else now
+        return float((pop * now).sum() / max((pop * ref).sum(), 1e-12))
+
+    def arms_per_capita(self) -> float:
+        """Arms held by communities per person."""
+        r = self.rows
+        return float(self.arms[r].sum() / self.population[r].sum())
+
+    # --- the weekly phase --------------------------------------------------------------
+
+    @property
+    def ema_weight(self) -> float:
+        """Weight of this week in running averages: larger during the burn-in (spin-up)."""
+        return SPIN_UP_RATE if self.ref is None else EMA_WEIGHT
+
+    @property
+    def adjust_rate(self) -> float:
+        """Speed of attitudes: fast during the burn-in so the run starts near equilibrium."""
+        return max(self.p.adjust_rate, SPIN_UP_RATE) if self.ref is None else self.p.adjust_rate
+
+    def step(self) -> None:
+        """Income, food, trust, tolerance, arms and grievance for the week just begun."""
+        model, p, c, r = self.model, self.p, self.cols, self.rows
+        territory, stats = model.territory, model.stats
+        places = self.place[r]
+        self.week_inflow = self.inflow[r].copy()
+        c["inflow"][r] = 0.0
+        # Herds regrow toward their start size.
+        c["herd"][r] += p.herd_regrowth * (self.herd0[r] - self.herd[r])
+        # Informal trade through the place: livelihood goods that passed last week (M7).
+        trade_units = stats.last["livelihood_units"][places]
+        w = self.ema_weight
+        c["trade_ema"][r] = (1 - w) * self.trade_ema[r] + w * trade_units
+        trade_factor = np.ones(len(r)) if self.ref is None else np.minimum(1.5, self.trade_ema[r] / self.ref["trade"])
+        herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
+        farm_factor = 1.0 / (1.0 + territory.insecurity[places])
+        factors = np.stack([farm_factor, herd_factor, trade_factor], axis=1)
+        licit = self.licit_base[r] * (self.shares * factors).sum(axis=1)
+        if self.ref is not None:
+            licit = licit * p.licit_shock
+        c["licit"][r] = licit
+        model.ledger.pay("licit_income", "local_economy", "communities", float(licit.sum()))
+        c["cash"][r] += licit
+        self._food(r, places)
+        self._trust_and_tolerance(r, places)
+        self._arms(r, places)
+        # Grievance: poverty, hunger, abuses and distrust (000).
+        poverty = np.maximum(0.0, 1.0 - self.licit_index(r))
+        abuse = np.minimum(1.0, territory.abuse_rate[places])
+        target = 0.25 * (np.minimum(1.0, 2 * poverty) + (1 - self.food_security[r]) + abuse + (1 - self.trust[r]))
+        c["grievance"][r] += self.adjust_rate * (target - self.grievance[r])
+        c["pool"][r] += POOL_REFILL * (p.youth_share * self.population[r] - self.pool[r])
+        # Spending: part of the cash leaves the modelled economy each week.
+        spend = SPEND_SHARE * np.maximum(self.cash[r], 0.0)
+        c["cash"][r] -= spend
+        model.ledger.pay("consumption", "communities", "local_economy", float(spend.sum()))
+
+    def _food(self, r: np.ndarray, places: np.ndarray) -> None:
+        """Food security: local food (farming, herds) plus informal imports of food and fuel (M7)."""
+        market, c = self.model.market, self.cols
+        imports = []
+        for good in (self.food, self.fuel):
+            if good < 0:
+                imports.append(np.zeros(len(r)))
+                continue
+            delivered = market.delivered_last[good, places]
+            per_region = np.bincount(self.region_index, weights=delivered, minlength=self.n_regions)
+            pop_region = np.bincount(self.region_index, weights=self.population[r], minlength=self.n_regions)
+            imports.append(per_region[self.region_index] * self.population[r] / pop_region[self.region_index])
+        w = self.ema_weight
+        c["food_ema"][r] = (1 - w) * self.food_ema[r] + w * imports[0]
+        c["fuel_ema"][r] = (1 - w) * self.fuel_ema[r] + w * imports[1]
+        if self.ref is None:
+            import_factor = np.ones(len(r))
+        else:
+            food = np.divide(self.food_ema[r], self.ref["food"], out=np.ones(len(r)), where=self.ref["food"] > 0)
+            fuel = np.divide(self.fuel_ema[r], self.ref["fuel"], out=np.ones(len(r)), where=self.ref["fuel"] > 0)
+            import_factor = FOOD_IMPORT_WEIGHT * np.minimum(food, 1.0) + (1 - FOOD_IMPORT_WEIGHT) * np.minimum(
+                fuel, 1.0
+            )
+        herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
+        local = (0.7 + 0.3 * herd_factor) / (1.0 + self.model.territory.insecurity[places])
+        dep = self.import_dependence
+        c["food_security"][r] = np.clip((1 - dep) * local + dep * import_factor, 0.0, 1.0)
+
+    def _trust_and_tolerance(self, r: np.ndarray, places: np.ndarray) -> None:
+        """Trust in the state (M15) and tolerance of smuggling (M17) move toward their targets."""
+        p, c, model = self.p, self.cols, self.model
+        st = model.stats
+
+        # What the region's checkpoints and crews did last week.
+        def regional(key: str) -> np.ndarray:
+            v = np.bincount(self.region_index, weights=st.last[key][places], minlength=self.n_regions)
+            return v[self.region_index]
+
+        staffed, bribed = regional("enc_staffed"), regional("enc_bribed")
+        total, jihadist = regional("enc_total"), regional("enc_jihadist")
+        rate = np.divide(bribed, staffed, out=self.bribe_rate[r].copy(), where=staffed > 0)
+        share = np.divide(jihadist, total, out=self.jihadist_share[r].copy(), where=total > 0)
+        w = self.ema_weight
+        c["bribe_rate"][r] = (1 - w) * self.bribe_rate[r] + w * rate
+        c["jihadist_share"][r] = (1 - w) * self.jihadist_share[r] + w * share
+        presence = model.territory.presence[places]
+        abuse = model.territory.abuse_rate[places]
+        trust_target = np.clip(
+            0.5
+            + p.trust_presence_weight * (presence - 0.5)
+            - p.trust_bribe_weight * self.bribe_rate[r]
+            - p.trust_abuse_weight * abuse,
+            0.0,
+            1.0,
+        )
+        c["trust"][r] += self.adjust_rate * (trust_target - self.trust[r])
+        tol_target = np.clip(0.8 - p.tolerance_jihadist_weight * self.jihadist_share[r], 0.0, 1.0)
+        c["tolerance"][r] += self.adjust_rate * (tol_target - self.tolerance[r])
+
+    def _arms(self, r: np.ndarray, places: np.ndarray) -> None:
+        """Arms from the markets, self-arming and banditry (M16)."""
+        p, c, model = self.p, self.cols, self.model
+        c["arms"][r] *= 1.0 - p.arms_decay
+        if self.arms_good >= 0:
+            delivered = model.market.delivered_last[self.arms_good]
+            for place in np.flatnonzero(delivered):
+                units = float(delivered[place])
+                self.receive_arms(int(place), units * p.community_arms_share)
+                groups = model.armed_groups
+                if groups is not None:
+                    groups.receive_arms(int(place), units * (1 - p.community_arms_share))
+                else:
+                    self.receive_arms(int(place), units * (1 - p.community_arms_share))
+            # Insecure regions pay more for arms, drawing more of them (self-arming).
+            insecurity = model.territory.insecurity
+            region_insecurity = np.bincount(self.region_index, weights=insecurity[places], minlength=self.n_regions)
+            counts = np.bincount(self.region_index, minlength=self.n_regions)
+            mult = np.ones(self.world.n_places)
+            mult[places] = 1.0 + p.self_arming * (region_insecurity / np.maximum(counts, 1))[self.region_index]
+            model.market.set_price_multiplier(self.arms_good, np.round(mult, 3))
+        per_capita = np.divide(self.arms[r], self.population[r], out=np.zeros(len(r)), where=self.population[r] > 0)
+        rob = np.zeros(self.world.n_places)
+        rob[places] = np.clip(p.banditry * per_capita * (1.0 - model.territory.presence[places]), 0.0, MAX_ROBBERY)
+        rob = np.round(rob, 4)
+        if not np.array_equal(rob, self.rob):
+            self.rob = rob
+            self.version += 1
+
+    def total_cash(self) -> float:
+        """Cash held by all communities (the communities account)."""
+        return float(self.cash[self.rows].sum())

@@ -1,0 +1,224 @@
+"""Forces: the state's army, the UN mission, counter-terrorism forces and the G5 Sahel.
+
+- **State forces** (FAMA) hold their bases, defend state-held places, and abuse civilians
+  in insecure regions; joint operations with Wagner abuse far more and shut the mission out
+  (002 §III later years; M24).
+- **The mission** (MINUSMA) splits its capacity between force protection and its tasks:
+  protection of civilians, support to the state (police, justice, presence) and organized
+  crime. Attacks on peacekeepers push capacity into force protection (M19; F13, F14), and a
+  task only works if it is among the few main ones (F21).
+- **Counter-terrorism** forces (Serval, then Barkhane) raid the groups they target: jihadist
+  groups only, as Serval did, or all armed groups in the trade; traffickers are not
+  targeted (002 §III; M6).
+- **The G5 Sahel task force** tightens checkpoints at crossings in its zone (002 Box E; F17).
+
+Forces are few, so they are plain Mesa agents; :class:`Forces` runs their week in a fixed
+order and applies their effects through the shared territory and checkpoint pressure.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import mesa
+import numpy as np
+
+from sim.agents.armed_group import GroupKind
+from sim.world.tables import PLACE_KINDS
+
+if TYPE_CHECKING:
+    from sim.model import SahelModel
+
+OTHER_TASK_WEIGHTS = (0.3, 0.2, 0.15)  # the mission's other main tasks (political process, elections, human rights)
+IDLE_TASK_EFFECT = 0.1  # what a task outside the main ones still achieves (F21: little; assumption)
+REGION_COVER = 0.3  # share of a base's garrison that can defend the rest of its region (assumption)
+
+
+class ForceKind(enum.IntEnum):
+    """Kinds of force."""
+
+    STATE = 0
+    MISSION = 1
+    COUNTER_TERRORISM = 2
+    REGIONAL = 3
+    WAGNER = 4
+
+
+class Force(mesa.Agent):
+    """A force: personnel at real bases."""
+
+    def __init__(self, model, name: str, kind: ForceKind, strength: float, bases: np.ndarray):
+        super().__init__(model)
+        self.name, self.kind, self.strength = name, kind, float(strength)
+        self.bases = np.asarray(bases, dtype=np.int64)
+        self.active = True
+        self.deaths = 0.0
+
+
+class Forces:
+    """All forces and their weekly effects.
+
+    Args:
+        model: The model.
+        specs: Forces from actors.yaml.
+    """
+
+    def __init__(self, model: SahelModel, specs: list[dict]):
+        self.model = model
+        self.p = model.params.forces
+        world = model.world
+        self.world = world
+        self.forces: list[Force] = []
+        for spec in specs:
+            kind = ForceKind[spec["kind"].upper()]
+            strength = self.p.mission_strength if kind == ForceKind.MISSION else spec["strength"]
+            bases = [world.index[b] for b in spec["bases"]]
+            self.forces.append(Force(model, spec["name"], kind, strength, bases))
+        self.region = np.array(world.region)
+        self.attacks_ema = 0.0
+        self.force_protection_share = self.p.force_protection_base
+        self.mission_access = 1.0
+        self.targeting = self.p.ct_targeting
+        self.shield = np.ones(world.n_places)
+        crossing = world.kind == PLACE_KINDS.index("crossing")
+        self.checkpoint_places = world.in_mali & np.isin(
+            world.kind, [PLACE_KINDS.index("crossing"), PLACE_KINDS.index("town")]
+        )
+        self.crossings = crossing & world.in_mali
+        self.update_garrisons()
+
+    def of_kind(self, kind: ForceKind) -> list[Force]:
+        """Active forces of one kind."""
+        return [f for f in self.forces if f.kind == kind and f.active and f.strength > 0]
+
+    def _base_regions(self, force: Force) -> np.ndarray:
+        return np.unique(self.region[force.bases])
+
+    def update_garrisons(self) -> None:
+        """State forces defending each place: a base's garrison, or a share of it in its region."""
+        garrison = np.zeros(self.world.n_places)
+        for f in self.of_kind(ForceKind.STATE) + self.of_kind(ForceKind.WAGNER):
+            per_base = f.strength / max(1, len(f.bases))
+            in_region = np.isin(self.region, self.region[f.bases]) & self.world.in_mali
+            garrison[in_region] += REGION_COVER * per_base
+            garrison[f.bases] += (1 - REGION_COVER) * per_base
+        self.garrison = garrison
+
+    def state_losses(self, place: int, dead: float) -> None:
+        """Soldiers killed defending a place."""
+        self.model.stats.events["state_deaths"] += dead
+        forces = self.of_kind(ForceKind.STATE)
+        if forces:
+            forces[0].deaths += dead  # recruits replace the fallen: strength stays
+
+    # --- the weekly phase --------------------------------------------------------------
+
+    def step(self) -> None:
+        """Attacks on the mission, its task split, raids, abuses and checkpoint pressure."""
+        model = self.model
+        model.territory.support.fill(0.0)
+        model.pressure_multiplier.fill(1.0)
+        self.shield.fill(1.0)
+        self._mission()
+        self._counter_terrorism()
+        self._state_forces()
+        self._regional()
+        self.update_garrisons()
+        model.territory.update_presence()
+
+    def _hostile_fighters(self, region: str) -> float:
+        groups = self.model.armed_groups
+        if groups is None:
+            return 0.0
+        return sum(
+            g.fighters / max(1, len(g.regions))
+            for g in groups.active
+            if g.kind == GroupKind.JIHADIST and region in g.regions
+        )
+
+    def _mission(self) -> None:
+        """Attacks push the mission into force protection (M19); the rest goes to its tasks (F21)."""
+        p, model = self.p, self.model
+        for mission in self.of_kind(ForceKind.MISSION):
+            attacks = 0
+            for region in self._base_regions(mission):
+                attacks += model.rng.poisson(p.attack_rate * self._hostile_fighters(region) / 100.0)
+            deaths = float(model.rng.poisson(p.deaths_per_attack * attacks)) if attacks else 0.0
+            mission.deaths += deaths  # troop contributors replace the fallen: strength stays
+            model.stats.events["peacekeeper_deaths"] += deaths
+            self.attacks_ema = 0.9 * self.attacks_ema + 0.1 * attacks
+            fp = p.force_protection_base + p.force_protection_per_attack * self.attacks_ema
+            self.force_protection_share = float(np.clip(fp, p.force_protection_base, p.force_protection_max))
+            weights = {"poc": p.mission_poc_weight, "state": p.mission_state_weight, "oc": p.mission_oc_weight}
+            ranked = sorted([*weights.values(), *OTHER_TASK_WEIGHTS], reverse=True)
+            cutoff = ranked[min(p.mission_top_tasks, len(ranked)) - 1]
+            total = sum(weights.values()) + sum(OTHER_TASK_WEIGHTS)
+            available = mission.strength * (1 - self.force_protection_share) * self.mission_access
+            effective = {
+                task: available * w / total * (1.0 if w >= cutoff and w > 0 else IDLE_TASK_EFFECT)
+                for task, w in weights.items()
+            }
+            regions = self._base_regions(mission)
+            for region in regions:
+                sel = (self.region == region) & self.world.in_mali
+                per_k = 1.0 / len(regions) / 1000.0
+                model.territory.support[sel] += p.support_effect * effective["state"] * per_k
+                model.pressure_multiplier[sel & self.checkpoint_places] += p.oc_effect * effective["oc"] * per_k
+                self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
+        officials = model.officials
+        if officials is not None:
+            officials.boost_capacity(model.territory.support)
+
+    def _counter_terrorism(self) -> None:
+        """Raids on targeted groups near the force's bases (M6: traffickers are not targeted)."""
+        groups, model = self.model.armed_groups, self.model
+        if groups is None:
+            return
+        p = self.p
+        for force in self.of_kind(ForceKind.COUNTER_TERRORISM):
+            raids = model.rng.poisson(p.ct_raids_per_1000 * force.strength / 1000.0)
+            regions = set(self._base_regions(force).tolist())
+            targets = [
+                g
+                for g in groups.active
+                if (g.kind == GroupKind.JIHADIST or self.targeting == "all_armed")
+                and g.kind != GroupKind.PRO_GOVERNMENT
+                and regions.intersection(g.regions)
+            ]
+            if not targets:
+                continue
+            weight = np.array([g.fighters for g in targets])
+            for _ in range(raids):
+                g = targets[int(model.rng.choice(len(targets), p=weight / weight.sum()))]
+                places = g.places
+                if len(places):
+                    place = int(places[model.rng.integers(len(places))])
+                else:
+                    in_region = np.flatnonzero(np.isin(self.region, list(g.regions)) & self.world.in_mali)
+                    place = int(in_region[model.rng.integers(len(in_region))])
+                groups.raid(g, place, p.raid_kill_share, p.raid_retake)
+
+    def _state_forces(self) -> None:
+        """Abuses by state forces in insecure regions, worse with Wagner (M24)."""
+        model, p = self.model, self.p
+        wagner = bool(self.of_kind(ForceKind.WAGNER))
+        self.mission_access = 0.5 if wagner else 1.0
+        mult = p.wagner_abuse_multiplier if wagner else 1.0
+        insecurity = model.territory.insecurity
+        for force in self.of_kind(ForceKind.STATE):
+            for base in force.bases:
+                rate = p.abuse_rate * mult * min(1.0, insecurity[base])
+                killed = float(model.rng.poisson(rate)) if rate > 0 else 0.0
+                if killed:
+                    model.territory.abuses[base] += killed
+                    model.territory.violence[base] += killed
+                    model.stats.events["civilian_deaths"] += killed
+
+    def _regional(self) -> None:
+        """The G5 Sahel task force tightens the crossings of its zone (F17)."""
+        model, p = self.model, self.p
+        for force in self.of_kind(ForceKind.REGIONAL):
+            regions = self._base_regions(force)
+            sel = np.isin(self.region, regions) & self.crossings
+            model.pressure_multiplier[sel] += p.g5_pressure * force.strength / 5000.0

@@ -1,0 +1,60 @@
+"""Who holds each place, how present the state is there, and how violent it has been.
+
+Shared state read by every actor: armed groups change who holds a place, forces and
+officials make the state present, and every killing or robbery adds to a place's
+insecurity (a running average), which communities answer by arming themselves (M16).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.params import ScenarioConfig
+    from sim.world.network import World
+
+NORTH_PRESENCE = 0.5  # 002 §II: in the north "there has never been strong State presence"
+HELD_PRESENCE = 0.2  # the state's reach where an armed group holds the place
+
+
+class Territory:
+    """Per-place holders, state presence and insecurity.
+
+    Args:
+        world: The world.
+        north_regions: Regions of the north (weaker state presence).
+        scenario: Scenario parameters.
+    """
+
+    def __init__(self, world: World, north_regions: list[str], scenario: ScenarioConfig):
+        self.world = world
+        self.holder = np.full(world.n_places, -1, dtype=np.int64)
+        self.north = np.isin(np.array(world.region), north_regions)
+        self.base_presence = np.where(world.in_mali, np.where(self.north, NORTH_PRESENCE, 1.0), 0.0)
+        self.support = np.zeros(world.n_places)  # added by forces supporting the state
+        self.presence = self.base_presence.copy()
+        self.violence = np.zeros(world.n_places)  # deaths and robberies this week
+        self.abuses = np.zeros(world.n_places)  # civilians killed by state or allied forces this week
+        self.insecurity = np.zeros(world.n_places)  # running average of violence per 10,000 people
+        self.abuse_rate = np.zeros(world.n_places)  # running average of abuses per 10,000 people
+        self.clashes = np.zeros(world.n_places)  # clashes since the start
+        self.hostile_to_state = np.zeros(world.n_places, dtype=bool)
+        self.decay = 0.9
+
+    def update_presence(self) -> None:
+        """State presence: base by region, low where a group hostile to the state holds the place."""
+        held = (self.holder >= 0) & self.hostile_to_state
+        self.presence = np.clip(
+            np.where(held, HELD_PRESENCE * self.base_presence, self.base_presence) + self.support, 0.0, 1.0
+        )
+        self.presence[~self.world.in_mali] = 0.0
+
+    def end_week(self, population: np.ndarray) -> None:
+        """Fold this week's violence into insecurity and start a new week."""
+        scale = np.divide(1e4, population, out=np.zeros_like(population, dtype=float), where=population > 0)
+        self.insecurity = self.decay * self.insecurity + (1 - self.decay) * self.violence * scale
+        self.abuse_rate = self.decay * self.abuse_rate + (1 - self.decay) * self.abuses * scale
+        self.violence.fill(0.0)
+        self.abuses.fill(0.0)
