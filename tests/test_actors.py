@@ -405,3 +405,19 @@ def test_actors_can_be_switched_off():
     m.run_for(10)
     m.check_ledger()
     assert m.armed_groups is None and m.forces is None and m.officials is not None
+
+
+def test_trafficking_funds_armed_groups():
+    """M3: the cycle: trafficking funds armed groups.
+
+    At half the default supply, without the high-value trades (cocaine, resin, cigarettes, arms,
+    gold) armed groups earn less and field fewer fighters in every seed (10% fewer on average).
+    """
+    livelihood_only = ["food", "fuel", "cattle", "medicines", "migrants"]
+    fighters = []
+    for s in SEEDS:
+        full, poor = model(s, 104, supply_scale=0.5), model(s, 104, supply_scale=0.5, goods=livelihood_only)
+        assert total(poor, "armed_group_revenue_usd") < total(full, "armed_group_revenue_usd")
+        df, base = poor.datacollector.get_model_vars_dataframe(), full.datacollector.get_model_vars_dataframe()
+        fighters.append(df.fighters_final.iloc[-1] / base.fighters_final.iloc[-1])
+    assert max(fighters) < 1.0 and np.mean(fighters) < 0.9, fighters
