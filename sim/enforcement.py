@@ -95,6 +95,7 @@ class Roadblocks(Protocol):
 
     toll: np.ndarray  # (places,) toll share
     alliance: np.ndarray  # (places,) alliance of the holder, -1 if none
+    protecting: np.ndarray  # (places,) alliance selling protection there, -1 if none
     version: int
 
     def collect(self, enc: Encounters, ledger: Ledger) -> None:
@@ -148,11 +149,12 @@ class Checkpoints:
         params: Scenario parameters.
     """
 
-    def __init__(self, world: World, params: ScenarioConfig, rng: np.random.Generator):
+    def __init__(self, world: World, params: ScenarioConfig, rng: np.random.Generator, levers=None):
         cp = params.checkpoints
-        self.rng = rng
+        self.rng, self.levers = rng, levers
         self.pressure = checkpoint_pressure(world, cp)
         seize = detection_odds(world, params, self.pressure, cp.seizure_probability)
+        self.base_seize = seize
         staffed = self.pressure > 0
         self.arrest_probability = params.traffickers.arrest_probability
         self.rates = Rates(
@@ -165,7 +167,14 @@ class Checkpoints:
         )
 
     def update(self) -> None:
-        """Fixed rates: nothing to do."""
+        """Fixed pressure, moved only by policies' extra inspections and raids."""
+        if self.levers is None:
+            return
+        seize = np.clip(self.base_seize * self.levers.inspection, 0.0, 1.0)
+        seize = seize + (1 - seize) * self.levers.raid_seize
+        if not np.array_equal(seize, self.rates.seize):
+            self.rates.seize = seize
+            self.rates.version += 1
 
     def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
         """Bribes go to the officials' account; a seizure ends in arrest with a fixed chance."""
@@ -181,6 +190,7 @@ class StandInRoadblocks:
         held = np.isin(np.array(world.region), params.toll_regions)
         self.toll = np.where(held, params.toll_share, 0.0)
         self.alliance = np.full(world.n_places, -1, dtype=np.int64)
+        self.protecting = self.alliance
         self.version = 0
 
     def collect(self, enc: Encounters, ledger: Ledger) -> None:

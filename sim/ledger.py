@@ -26,7 +26,8 @@ ACCOUNTS = (
     "communities",  # sales, wages and upkeep spent in Malian communities (their cash, in total)
     "local_economy",  # spending outside Malian communities
     "ransom_payers",  # those who pay ransoms, abroad
-    "state",  # salaries, and assets of groups that dissolve
+    "state",  # salaries, frozen assets, formal gold exports, assets of groups that dissolve
+    "donors",  # who pays for policies and reintegration packages
 )
 
 

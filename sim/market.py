@@ -52,8 +52,10 @@ class Market:
         self.delivered_week = np.zeros((len(world.goods), world.n_places))
         self.delivered_last = np.zeros_like(self.delivered_week)
         self.version = 0
-        self.producer_account: dict[int, str] = {}
         self.communities = None
+        self.gold = next((i for i, g in enumerate(world.goods) if g.id == "gold"), -1)
+        self.group_in_mali = world.in_mali[routes.group_source]
+        self.formal_week = 0
 
     def sink_value(self, goods: np.ndarray, sinks: np.ndarray) -> np.ndarray:
         """Price per unit of each good at each sink."""
@@ -65,13 +67,27 @@ class Market:
             self.price_multiplier[good] = multiplier
             self.version += 1
 
-    def supply(self, rng: np.random.Generator, ledger: Ledger) -> np.ndarray:
-        """Deliver this week's supply into source stocks; return units per group."""
+    def supply(self, rng: np.random.Generator, ledger: Ledger, formal_gold: float = 0.0) -> np.ndarray:
+        """Deliver this week's supply into source stocks; return units per group.
+
+        With gold formalization, ``formal_gold`` of the gold mined at Malian sites is sold through
+        official channels: the miners are paid by official buyers and it never enters the
+        illicit supply (002 Box D).
+        """
         self.delivered_last[:] = self.delivered_week
         self.delivered_week.fill(0.0)
         sigma = self.noise
         factor = np.exp(rng.normal(-0.5 * sigma * sigma, sigma, size=self.mean_supply.shape)) if sigma > 0 else 1.0
         drawn = rng.poisson(self.mean_supply * factor)
+        self.formal_week = 0
+        if formal_gold > 0 and self.gold >= 0:
+            sel = (self.group_good == self.gold) & self.group_in_mali
+            formal = rng.binomial(drawn[sel], min(1.0, formal_gold))
+            drawn[sel] -= formal
+            self.formal_week = int(formal.sum())
+            if self.communities is not None and self.formal_week:
+                amounts = formal * self.value_source[self.gold]
+                self.communities.receive_formal_sales(self.group_source[sel], amounts.astype(float), ledger)
         delivered = np.minimum(drawn, np.maximum(self.stock_cap - self.stock, 0))
         self.stock += delivered
         np.add.at(ledger.supplied, self.group_good, delivered)

@@ -19,10 +19,12 @@ from sim.agents.trafficker import Crews, State, Trafficker
 from sim.enforcement import Checkpoints, Encounters, NoBanditry, Outcome, StandInRoadblocks
 from sim.errors import ConfigError
 from sim.ledger import Ledger
+from sim.levers import Levers
 from sim.market import Market
 from sim.outcomes import Outcome as OutcomeSpec
 from sim.outcomes import build_registry
 from sim.params import ScenarioConfig, validate
+from sim.policies import POLICIES, PolicySet, check_targets
 from sim.stats import Stats
 from sim.territory import Territory
 from sim.world import World, build_routes, load_world
@@ -36,6 +38,12 @@ def load_actors(data_dir: str) -> dict:
     if not path.exists():
         path = DATA_DIR / "actors.yaml"
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def group_names(actors: dict) -> set[str]:
+    """Names and blocs of the armed groups in an actors table."""
+    names = {g["name"] for g in actors["armed_groups"]} | {g["id"] for g in actors["armed_groups"]}
+    return names | {g["alliance"] for g in actors["armed_groups"] if g.get("alliance")}
 
 
 def check_scenario_refs(params: ScenarioConfig, world: World) -> None:
@@ -87,20 +95,24 @@ class SahelModel(mesa.Model):
         >>> m.run_for(4)
     """
 
-    def __init__(self, scenario: ScenarioConfig | None = None, seed: int = 0):
+    def __init__(self, scenario: ScenarioConfig | None = None, seed: int = 0, policy: PolicySet | None = None):
         params = validate(scenario if scenario is not None else ScenarioConfig(), "scenario")
+        policy = validate(policy if policy is not None else PolicySet(), "policy")
         super().__init__(rng=int(seed))
         self.seed = int(seed)
         self.week_index = 0  # weeks run, burn-in included: the actors' clock
+        self.recording = False  # True once the burn-in is over
         self.params = params
         self.start_date = dt.date.fromisoformat(params.start_date)
         self.world = world = load_world(params.data_dir)
         check_scenario_refs(params, world)
         actors = load_actors(params.data_dir or "")
+        check_targets(policy, world, group_names(actors))
         self.routes = build_routes(world, self._goods_traded(), params.traffickers.route_candidates)
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
         self.edge_cost_multiplier = self._edge_multipliers()
         self.pressure_multiplier = np.ones(world.n_places)
+        self.levers = Levers(world.n_places, len(world.goods))
         self.ledger = Ledger(len(world.goods))
         self.stats = Stats(len(world.goods), world.n_places, world.n_edges, self.routes.n_routes)
         self.market = Market(world, self.routes, params)
@@ -112,12 +124,15 @@ class SahelModel(mesa.Model):
         self.roadblocks = self.armed_groups or StandInRoadblocks(world, params.checkpoints)
         self.forces = Forces(self, actors["forces"]) if on.forces else None
         self.officials = Officials(self) if on.officials else None
-        self.enforcement = self.officials or Checkpoints(world, params, self.rng)
+        self.enforcement = self.officials or Checkpoints(world, params, self.rng, self.levers)
         self.banditry = self.communities or NoBanditry(world)
         self.territory.update_presence()
         self.crews = Crews(self)
         self.crews.init_population()
+        self.policies = [POLICIES[name](self, cfg, name) for name, cfg in policy.active()]
+        self.policy_config = policy
         self.phases = [
+            ("policies", self._apply_policies),
             ("supply", self._supply),
             ("communities", self.communities.step if self.communities else None),
             ("armed_groups", self.armed_groups.step if self.armed_groups else None),
@@ -138,6 +153,7 @@ class SahelModel(mesa.Model):
             self._run_week()
         self.stats.new_week()
         self.stats.reset_totals()
+        self.recording = True
         if self.communities is not None:
             self.communities.set_reference()
         self.burned_in = weeks
@@ -201,8 +217,26 @@ class SahelModel(mesa.Model):
 
     # --- the week ------------------------------------------------------------------------
 
+    def _apply_policies(self) -> None:
+        """Reset the levers and let the active policies set them (DESIGN §2: first in the week)."""
+        self.levers.reset()
+        for policy in self.policies:
+            if policy.active:
+                policy.apply(self.levers)
+        if self.levers.cost:
+            self.ledger.pay("policy_cost", "donors", "local_economy", self.levers.cost)
+
+    def policy(self, name: str):
+        """The active policy object of that name, or None."""
+        return next((p for p in self.policies if p.name == name), None)
+
+    def bribe_rate_recent(self) -> float:
+        """Share of last week's checkpoint encounters in Mali settled by a bribe."""
+        staffed = self.stats.last["enc_staffed"].sum()
+        return float(self.stats.last["enc_bribed"].sum() / staffed) if staffed > 0 else 0.0
+
     def _supply(self) -> None:
-        self.market.supply(self.rng, self.ledger)
+        self.market.supply(self.rng, self.ledger, self.levers.formal_gold)
 
     def _end_week(self) -> None:
         population = np.zeros(self.world.n_places)

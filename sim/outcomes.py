@@ -287,6 +287,46 @@ def actor_outcomes() -> list[Outcome]:
     return out
 
 
+def _policy_attr(name: str, attr: str) -> Callable[[SahelModel], float]:
+    def f(m: SahelModel) -> float:
+        policy = m.policy(name)
+        return float(getattr(policy, attr)) if policy is not None else 0.0
+
+    return f
+
+
+def policy_outcomes() -> list[Outcome]:
+    """What the policies cost and did (zero when they are off)."""
+    return [
+        Outcome(
+            "policy_cost_usd", lambda m: float(m.levers.cost), "sum", "USD", "lower", "cost of the active policies"
+        ),
+        Outcome(
+            "formal_gold",
+            lambda m: float(m.market.formal_week),
+            "sum",
+            "kg",
+            None,
+            "gold sold through official channels (gold formalization)",
+        ),
+        Outcome(
+            "ex_combatants", _policy_attr("ddr", "ex_combatants"), "last", "people", None, "demobilized, not relapsed"
+        ),
+        Outcome(
+            "relapses", _policy_attr("ddr", "relapsed"), "last", "people", "lower", "ex-combatants back in their groups"
+        ),
+        Outcome("listed", _event("listed"), "sum", "crews", None, "crews listed under sanctions"),
+        Outcome(
+            "listed_top",
+            _policy_attr("sanctions", "listed_top"),
+            "last",
+            "crews",
+            None,
+            "listed crews from the top tenth by evidence",
+        ),
+    ]
+
+
 def build_registry(model: SahelModel) -> list[Outcome]:
     """Outcomes for this model's goods and places, in column order."""
     world = model.world
@@ -343,6 +383,7 @@ def build_registry(model: SahelModel) -> list[Outcome]:
         ),
     ]
     out += actor_outcomes()
+    out += policy_outcomes()
     for g in np.unique(model.routes.good):
         good = world.goods[g]
         out.append(

@@ -1,10 +1,10 @@
 """Typed, validated parameters of the model.
 
-Every field is declared with :func:`param`, which records where its default comes from
-(a FACTS.md id and seed file, or ``assumption`` with a plausible range) and the hard limits
-the model accepts. The same dataclasses are the Hydra schema (``simcli`` registers them),
-the browser app's defaults and the source of ``docs/parameters.md``
-(:mod:`sim.paramdoc`), so code, configs and the table cannot drift apart.
+Every field is declared with :func:`sim.paramspec.param`, which records where its default comes
+from (a FACTS.md id and seed file, or ``assumption`` with a plausible range) and the hard limits
+the model accepts. The same dataclasses are the Hydra schema (``simcli`` registers them), the
+browser app's defaults and the source of ``docs/parameters.md`` (:mod:`sim.paramdoc`), so code,
+configs and the table cannot drift apart.
 
 Validation is our own rather than Hydra's so that every entry point (command line, Python,
 browser) rejects unknown keys, wrong types and out-of-range values with the same one-line
@@ -13,62 +13,14 @@ message naming the key.
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 import datetime as dt
-import types
-import typing
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
 
 from sim.errors import ConfigError
+from sim.paramspec import from_dict, iter_params, limits_text, param, section, to_dict, validate
+from sim.policies import PolicySet
 
-
-def param(
-    default: Any,
-    *,
-    doc: str,
-    source: str | None = None,
-    assumption: tuple[float, float] | None = None,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    choices: tuple[str, ...] | None = None,
-    unit: str = "",
-) -> Any:
-    """Declare a parameter with its provenance and limits.
-
-    Args:
-        default: Default value.
-        doc: What the parameter means, in a few words.
-        source: Where the value comes from (FACTS.md id, seed file and section).
-        assumption: Plausible (low, high) range when the value has no source.
-        low: Smallest value accepted.
-        high: Largest value accepted.
-        low_open: Whether ``low`` itself is excluded.
-        choices: Accepted values of a string parameter.
-        unit: Unit of the value.
-    """
-    if source is None and assumption is None:
-        raise ValueError(f"parameter {doc!r} needs a source or an assumption range")
-    meta = {
-        "doc": doc,
-        "source": source,
-        "assumption": assumption,
-        "low": low,
-        "high": high,
-        "low_open": low_open,
-        "choices": choices,
-        "unit": unit,
-    }
-    if isinstance(default, (list, dict)):
-        return field(default_factory=lambda: copy.deepcopy(default), metadata=meta)
-    return field(default=default, metadata=meta)
-
-
-def section(cls: type) -> Any:
-    """A nested parameter group with its defaults."""
-    return field(default_factory=cls)
+__all__ = ["from_dict", "iter_params", "limits_text", "param", "section", "to_dict", "validate"]
 
 
 @dataclass
@@ -809,13 +761,23 @@ class ScenarioConfig:
     communities: CommunityParams = section(CommunityParams)
     forces: ForceParams = section(ForceParams)
 
+    def check(self, prefix: str) -> None:
+        """The start date must be a date."""
+        try:
+            dt.date.fromisoformat(self.start_date)
+        except ValueError:
+            raise ConfigError(
+                f"{prefix}start_date", self.start_date, "an ISO date such as 2013-01-07", "not a date"
+            ) from None
+
 
 @dataclass
 class OutputConfig:
     """What a run writes besides its summary."""
 
     timeseries: bool = param(True, doc="write timeseries.parquet (one row per week)", source="DESIGN §5")
-    route_flows: bool = param(False, doc="write route_flows.parquet (units per route and week)", source="DESIGN §5")
+    route_flows: bool = param(False, doc="write route_flows.parquet (units per link and week)", source="DESIGN §5")
+    edges: bool = param(True, doc="write edges.parquet (units per link and good over the run)", source="DESIGN §5")
     progress: bool = param(True, doc="show a progress bar on a terminal", source="user interface")
 
 
@@ -827,159 +789,17 @@ class RunConfig:
     steps: int | None = param(
         None, doc="weeks to run (empty: the scenario's default)", source="run input", low=1, high=100_000
     )
+    seeds: int = param(
+        1,
+        doc="runs with consecutive seeds from `seed` in one job (sweeps run blocks of seeds)",
+        source="run input",
+        low=1,
+    )
     scenario: ScenarioConfig = section(ScenarioConfig)
+    policy: PolicySet = section(PolicySet)
     output: OutputConfig = section(OutputConfig)
 
     @property
     def weeks(self) -> int:
         """Number of weeks this run simulates."""
         return self.steps if self.steps is not None else self.scenario.steps
-
-
-# --- conversion and validation -------------------------------------------------------------
-
-
-def _type_name(tp: Any) -> str:
-    names = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
-    return names.get(tp, getattr(tp, "__name__", str(tp)))
-
-
-def _coerce(value: Any, tp: Any, key: str) -> Any:
-    """Check ``value`` against the annotation ``tp``; return it in canonical form."""
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(tp) if a is not type(None)]
-        if value is None:
-            return None
-        return _coerce(value, args[0], key)
-    if dataclasses.is_dataclass(tp):
-        if dataclasses.is_dataclass(value):
-            value = dataclasses.asdict(value)
-        if not isinstance(value, dict):
-            raise ConfigError(key, value, "a group of parameters", "expected a mapping")
-        return from_dict(tp, value, prefix=key)
-    if origin is list:
-        if not isinstance(value, (list, tuple)):
-            raise ConfigError(key, value, "a list", "expected a list")
-        (item,) = typing.get_args(tp)
-        return [_coerce(v, item, f"{key}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ConfigError(key, value, "a mapping", "expected a mapping")
-        _, item = typing.get_args(tp)
-        return {str(k): _coerce(v, item, f"{key}.{k}") for k, v in value.items()}
-    if tp is bool:
-        if isinstance(value, bool):
-            return value
-        raise ConfigError(key, value, "true or false", "expected true or false")
-    if tp is int:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        raise ConfigError(key, value, _type_name(int), "expected an integer")
-    if tp is float:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            if value != value or value in (float("inf"), float("-inf")):
-                raise ConfigError(key, value, "a finite number", "not a finite number")
-            return float(value)
-        raise ConfigError(key, value, _type_name(float), "expected a number")
-    if tp is str:
-        if isinstance(value, str):
-            return value
-        raise ConfigError(key, value, _type_name(str), "expected a string")
-    raise TypeError(f"unsupported parameter type {tp!r} for {key}")
-
-
-def _check_limits(value: Any, meta: dict, key: str) -> None:
-    if value is None:
-        return
-    values = value.values() if isinstance(value, dict) else [value]
-    for v in values:
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            low, high = meta.get("low"), meta.get("high")
-            allowed = _limits_text(meta)
-            if low is not None and (v < low or (meta.get("low_open") and v == low)):
-                raise ConfigError(key, value, allowed, "out of range")
-            if high is not None and v > high:
-                raise ConfigError(key, value, allowed, "out of range")
-        if meta.get("choices") and v not in meta["choices"]:
-            raise ConfigError(key, value, ", ".join(meta["choices"]), "not one of the choices")
-
-
-def _limits_text(meta: dict) -> str:
-    low, high = meta.get("low"), meta.get("high")
-    lo = "" if low is None else (f"> {low}" if meta.get("low_open") else f">= {low}")
-    hi = "" if high is None else f"<= {high}"
-    return " and ".join(p for p in (lo, hi) if p) or "any value"
-
-
-def limits_text(meta: dict) -> str:
-    """Human-readable limits of a parameter, for messages and the parameter table."""
-    if meta.get("choices"):
-        return "one of " + ", ".join(meta["choices"])
-    return _limits_text(meta)
-
-
-def from_dict[T](cls: type[T], data: dict, prefix: str = "") -> T:
-    """Build the dataclass ``cls`` from a mapping, rejecting unknown keys and bad values.
-
-    Args:
-        cls: A parameter dataclass.
-        data: Values by field name; missing fields keep their defaults.
-        prefix: Dotted path of ``cls`` in the whole configuration, for messages.
-
-    Raises:
-        ConfigError: naming the first offending key.
-    """
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    for key in data:
-        if key not in fields:
-            path = f"{prefix}.{key}" if prefix else str(key)
-            raise ConfigError(path, data[key], "the keys listed in docs/parameters.md", "unknown key")
-    kwargs = {}
-    for name, f in fields.items():
-        if name not in data:
-            continue
-        path = f"{prefix}.{name}" if prefix else name
-        value = _coerce(data[name], hints[name], path)
-        _check_limits(value, dict(f.metadata), path)
-        kwargs[name] = value
-    obj = cls(**kwargs)
-    _check_rules(obj, prefix)
-    return obj
-
-
-def _check_rules(obj: Any, prefix: str) -> None:
-    """Cross-field rules that single-field limits cannot express."""
-    p = f"{prefix}." if prefix else ""
-    if isinstance(obj, ScenarioConfig):
-        try:
-            dt.date.fromisoformat(obj.start_date)
-        except ValueError:
-            raise ConfigError(
-                f"{p}start_date", obj.start_date, "an ISO date such as 2013-01-07", "not a date"
-            ) from None
-
-
-def validate[T](obj: T, prefix: str = "") -> T:
-    """Re-check a dataclass built in Python (not through :func:`from_dict`)."""
-    return from_dict(type(obj), dataclasses.asdict(obj), prefix)
-
-
-def to_dict(obj: Any) -> dict:
-    """Plain nested dictionary of a parameter dataclass (for YAML and JSON)."""
-    return dataclasses.asdict(obj)
-
-
-def iter_params(cls: type, prefix: str = ""):
-    """Yield (dotted key, field, default) for every leaf parameter of ``cls``."""
-    instance = cls()
-    for f in dataclasses.fields(cls):
-        path = f"{prefix}.{f.name}" if prefix else f.name
-        value = getattr(instance, f.name)
-        if dataclasses.is_dataclass(value):
-            yield from iter_params(type(value), path)
-        else:
-            yield path, f, value

@@ -80,6 +80,7 @@ def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
     out["n_traffickers_final"] = model.crews.n_alive
     out.update(
         scenario=config.scenario.name,
+        policy="+".join(config.policy.names()),
         seed=config.seed,
         steps=config.weeks,
         start_date=str(model.start_date),
@@ -115,6 +116,21 @@ def _edge_flows(model: SahelModel, weekly: list[np.ndarray]) -> pd.DataFrame:
     )
 
 
+def edge_totals(model: SahelModel) -> pd.DataFrame:
+    """Units that travelled each link over the run, by good (for flow maps)."""
+    world, routes = model.world, model.routes
+    units = model.stats.to_date("edge_good_units")
+    edges, goods = np.nonzero(units)
+    return pd.DataFrame(
+        {
+            "a": [world.place_ids[i] for i in world.edge_u[edges]],
+            "b": [world.place_ids[i] for i in world.edge_v[edges]],
+            "good": [world.goods[g].id for g in goods],
+            "units": units[edges, goods],
+        }
+    )
+
+
 def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekly: list[np.ndarray] | None) -> None:
     """Write the run's files, ``summary.json`` last."""
     outdir.mkdir(parents=True, exist_ok=True)
@@ -124,6 +140,8 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
         _write_parquet(result.timeseries, outdir / "timeseries.parquet")
     if edge_weekly is not None:
         _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet")
+    if config.output.edges:
+        _write_parquet(edge_totals(result.model), outdir / "edges.parquet")
     body = json.dumps(result.summary, indent=2, allow_nan=False) + "\n"
     _write_atomic(outdir / SUMMARY, lambda p: p.write_text(body, encoding="utf-8"))
 
@@ -140,7 +158,7 @@ def run(config: RunConfig, outdir: str | Path | None = None, *, check_ledger: bo
     if out is not None and (out / SUMMARY).exists():
         (out / SUMMARY).unlink()
     started = time.perf_counter()
-    model = SahelModel(config.scenario, seed=config.seed)
+    model = SahelModel(config.scenario, seed=config.seed, policy=config.policy)
     edge_weekly: list[np.ndarray] | None = [] if config.output.route_flows else None
     show = config.output.progress and sys.stderr.isatty()
     for _ in tqdm(range(config.weeks), desc=config.scenario.name, unit="week", disable=not show, leave=False):

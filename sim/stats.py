@@ -13,6 +13,8 @@ EVENTS = (
     "state_deaths",
     "peacekeeper_deaths",
     "robberies",
+    "listed",
+    "relapses",
 )
 
 
@@ -47,6 +49,7 @@ class Stats:
             "enc_jihadist": n_places,  # encounters of crews protected by a jihadist bloc
             "enc_none": 1,  # always zero: a denominator term for shares that need only one
         }
+        self.shapes["edge_good_units"] = (n_edges, n_goods)  # units per link and good
         self.total = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.week = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.last = {k: np.zeros(n) for k, n in self.shapes.items()}

@@ -43,11 +43,15 @@ class Territory:
         self.hostile_to_state = np.zeros(world.n_places, dtype=bool)
         self.decay = 0.9
 
-    def update_presence(self) -> None:
-        """State presence: base by region, low where a group hostile to the state holds the place."""
+    def update_presence(self, services: np.ndarray | None = None) -> None:
+        """State presence: base by region, low where a group hostile to the state holds the place.
+
+        Forces' support and policies' services (``services``) add to it.
+        """
         held = (self.holder >= 0) & self.hostile_to_state
+        extra = self.support + (services if services is not None else 0.0)
         self.presence = np.clip(
-            np.where(held, HELD_PRESENCE * self.base_presence, self.base_presence) + self.support, 0.0, 1.0
+            np.where(held, HELD_PRESENCE * self.base_presence, self.base_presence) + extra, 0.0, 1.0
         )
         self.presence[~self.world.in_mali] = 0.0
 

@@ -17,6 +17,7 @@ from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
@@ -24,6 +25,7 @@ from sim.errors import ConfigError, SimError
 from sim.model import check_scenario_refs
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
+from sim.sweep import run_block
 from sim.world import load_world
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -65,18 +67,23 @@ def _describe(exc: BaseException) -> str:
     return text
 
 
-def _sweep_variants(overrides: list[str]) -> list[list[str]]:
-    """One override list per value of each swept key, the other keys at their first value."""
-    parsed = OverridesParser.create().parse_overrides(overrides)
-    base, sweeps = [], []
-    for o in parsed:
-        if o.get_key_element().startswith("hydra"):
+def _split(overrides: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """(plain overrides, swept keys with their values), leaving out Hydra's own keys."""
+    base, sweeps = [], {}
+    for o in OverridesParser.create().parse_overrides(overrides):
+        key = o.get_key_element()
+        if key.startswith("hydra"):
             continue
         if o.is_sweep_override():
-            values = [f"{o.get_key_element()}={v}" for v in o.sweep_string_iterator()]
-            sweeps.append(values)
+            sweeps[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
         else:
             base.append(o.input_line)
+    return base, sweeps
+
+
+def _sweep_variants(base: list[str], swept: dict[str, list[str]]) -> list[list[str]]:
+    """One override list per value of each swept key, the other keys at their first value."""
+    sweeps = list(swept.values())
     if not sweeps:
         return [base]
     first = [v[0] for v in sweeps]
@@ -94,18 +101,44 @@ def preflight(argv: list[str]) -> None:
         ConfigError: (or Hydra's errors) for the first bad override.
     """
     overrides = [a for a in argv if not a.startswith("-")]
+    multirun = "-m" in argv or "--multirun" in argv
+    base, swept = _split(overrides)
     GlobalHydra.instance().clear()
-    with hydra.initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-        for variant in _sweep_variants(overrides):
-            to_run_config(hydra.compose(config_name="config", overrides=variant))
-    GlobalHydra.instance().clear()
+    try:
+        with hydra.initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
+            if multirun:
+                # Sweeps set in an experiment preset, overridden by those on the command line.
+                first = [v[0] for v in swept.values()]
+                cfg = hydra.compose(config_name="config", overrides=base + first, return_hydra_config=True)
+                preset = cfg.hydra.sweeper.get("params") or {}
+                _, from_preset = _split([f"{k}={v}" for k, v in preset.items()])
+                swept = {**from_preset, **swept}
+            for variant in _sweep_variants(base, swept):
+                to_run_config(hydra.compose(config_name="config", overrides=variant))
+    finally:
+        GlobalHydra.instance().clear()
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def _task(cfg: DictConfig) -> None:
+    hc = HydraConfig.get()
     try:
         config = to_run_config(cfg)
-        outdir = Path(HydraConfig.get().runtime.output_dir)
+    except SimError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+    if hc.mode == RunMode.MULTIRUN or config.seeds > 1:
+        # A sweep job (or a block of seeds): runs go to <sweep or run dir>/runs/<key>/.
+        root = Path(hc.sweep.dir if hc.mode == RunMode.MULTIRUN else hc.runtime.output_dir)
+        label = " ".join(hc.overrides.task) or "defaults"
+        report = run_block(config, root, label=f"[{label}]")
+        print(
+            f"[{label}] {len(report.done)} runs done, {len(report.skipped)} already done, {len(report.failed)} failed"
+            f" -> {root / 'runs'}"
+        )
+        return
+    outdir = Path(hc.runtime.output_dir)
+    try:
         result = run(config, outdir)
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)

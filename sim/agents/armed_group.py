@@ -123,6 +123,7 @@ class ArmedGroups:
         self.bloc_names: list[str] = []
         self.toll = np.zeros(world.n_places)
         self.alliance = np.full(world.n_places, -1, dtype=np.int64)
+        self.protecting = self.alliance.copy()
         self.rent = np.zeros(world.n_places)  # tolls and protection collected at each place, running average
         self.rent_week = np.zeros(world.n_places)
         self._held_count = np.zeros(0)
@@ -174,20 +175,38 @@ class ArmedGroups:
         """Whether ``a`` fights ``b`` (``None``: the state). Allies never fight (M5)."""
         if b is None:
             return a.kind == GroupKind.JIHADIST
-        # Rival blocs compete for routes whatever their label (003; 002 §II).
+        # Rival blocs compete for routes whatever their label (003; 002 §II), unless a local
+        # peace deal binds them (M11).
+        if any(a.index in deal and b.index in deal for deal in self.model.levers.deals):
+            return False
         return a.bloc != b.bloc
+
+    def effective_blocs(self) -> np.ndarray:
+        """Bloc of each group for sharing rents: groups in a peace deal share one (M11)."""
+        blocs = np.array([g.bloc for g in self.groups], dtype=np.int64)
+        for deal in self.model.levers.deals:
+            members = np.array(sorted(deal), dtype=np.int64)
+            blocs[members] = blocs[members].min()
+        return blocs
 
     def refresh(self) -> None:
         """Recompute the per-place toll and bloc arrays from who holds what."""
         holder = self.model.territory.holder
-        blocs = np.array([g.bloc for g in self.groups] + [-1], dtype=np.int64)
+        blocs = np.append(self.effective_blocs(), -1)
         alliance = np.where(holder >= 0, blocs[holder], -1)
         toll = np.where(holder >= 0, self.p.toll_share, 0.0)
+        # Kinds of group that stop selling protection (the threat of sanctions; M14).
+        silent = np.array([int(g.kind) in self.model.levers.no_protection_kinds for g in self.groups] + [False])
+        protecting = np.where(silent[holder] & (holder >= 0), -1, alliance)
         # The state is absent where any group but its Platform allies holds the place (002 §II).
         hostile = np.array([g.kind != GroupKind.PRO_GOVERNMENT for g in self.groups] + [False])
         self.model.territory.hostile_to_state = np.where(holder >= 0, hostile[holder], False)
-        if not (np.array_equal(alliance, self.alliance) and np.array_equal(toll, self.toll)):
-            self.alliance, self.toll = alliance, toll
+        if not (
+            np.array_equal(alliance, self.alliance)
+            and np.array_equal(toll, self.toll)
+            and np.array_equal(protecting, self.protecting)
+        ):
+            self.alliance, self.toll, self.protecting = alliance, toll, protecting
             self.version += 1
 
     # --- roadblock interface (called by the crews) ---------------------------------------
@@ -206,8 +225,11 @@ class ArmedGroups:
     def _bloc_members(self, bloc: int) -> list[tuple[ArmedGroup, int]]:
         holder = self.model.territory.holder
         counts = np.bincount(holder[holder >= 0], minlength=len(self.groups))
+        blocs = self.effective_blocs()
         return [
-            (g, int(counts[g.index])) for g in self.groups if g.bloc == bloc and counts[g.index] > 0 and g.fighters > 0
+            (g, int(counts[g.index]))
+            for g in self.groups
+            if blocs[g.index] == bloc and counts[g.index] > 0 and g.fighters > 0
         ]
 
     def _pay_bloc(self, bloc: np.ndarray, amount: np.ndarray, source: str, ledger: Ledger) -> None:
@@ -478,6 +500,13 @@ class ArmedGroups:
         territory.violence[place] += killed
         self.model.stats.events["combatant_deaths"] += killed
         return killed
+
+    def demobilize(self, group: ArmedGroup, n: float) -> float:
+        """Fighters who hand in their arms and leave (DDR); returns how many left."""
+        n = min(n, group.fighters)
+        group.fighters -= n
+        group.arms = max(0.0, group.arms - n)
+        return n
 
     def receive_arms(self, place: int, units: float) -> None:
         """Arms bought at a market by the groups of its region, by their fighters (F7)."""

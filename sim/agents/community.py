@@ -177,6 +177,23 @@ class Communities(AgentTable):
         """Crews' weekly spending at home: work in trafficking."""
         self._credit(places, amounts, "upkeep", "traffickers", ledger)
 
+    def receive_transfer(self, places: np.ndarray, amount: float, ledger: Ledger) -> None:
+        """Reintegration packages and other transfers from donors, by population."""
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        pop = self.population[rows]
+        if len(rows):
+            self._credit(self.place[rows], amount * pop / pop.sum(), "transfers", "donors", ledger)
+
+    def receive_formal_sales(self, places: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:
+        """Gold sold through official channels pays the miners too (002 Box D)."""
+        self._credit(places, amounts, "formal_gold", "state", ledger)
+
+    def trust_at(self, places: np.ndarray) -> np.ndarray:
+        """Trust in the state of the communities at these places (0.5 where none)."""
+        rows = self.row_of_place[places]
+        return np.where(rows >= 0, self.trust[np.maximum(rows, 0)], 0.5)
+
     def receive_wages(self, places: np.ndarray, amount: float, ledger: Ledger) -> None:
         """Fighters' pay, spent in the communities of their group's regions (by population)."""
         rows = self.row_of_place[places]
@@ -315,7 +332,7 @@ class Communities(AgentTable):
         herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
         farm_factor = 1.0 / (1.0 + territory.insecurity[places])
         factors = np.stack([farm_factor, herd_factor, trade_factor], axis=1)
-        licit = self.licit_base[r] * (self.shares * factors).sum(axis=1)
+        licit = self.licit_base[r] * (self.shares * factors).sum(axis=1) * model.levers.licit[places]
         if self.ref is not None:
             licit = licit * p.licit_shock
         c["licit"][r] = licit
@@ -384,6 +401,7 @@ class Communities(AgentTable):
         abuse = model.territory.abuse_rate[places]
         trust_target = np.clip(
             0.5
+            + model.levers.trust[places]
             + p.trust_presence_weight * (presence - 0.5)
             - p.trust_bribe_weight * self.bribe_rate[r]
             - p.trust_abuse_weight * abuse,

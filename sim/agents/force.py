@@ -125,7 +125,7 @@ class Forces:
         self._state_forces()
         self._regional()
         self.update_garrisons()
-        model.territory.update_presence()
+        model.territory.update_presence(model.levers.presence)
 
     def _hostile_fighters(self, region: str) -> float:
         groups = self.model.armed_groups
@@ -150,11 +150,11 @@ class Forces:
             self.attacks_ema = 0.9 * self.attacks_ema + 0.1 * attacks
             fp = p.force_protection_base + p.force_protection_per_attack * self.attacks_ema
             self.force_protection_share = float(np.clip(fp, p.force_protection_base, p.force_protection_max))
-            weights = {"poc": p.mission_poc_weight, "state": p.mission_state_weight, "oc": p.mission_oc_weight}
-            ranked = sorted([*weights.values(), *OTHER_TASK_WEIGHTS], reverse=True)
-            cutoff = ranked[min(p.mission_top_tasks, len(ranked)) - 1]
+            weights = self._task_weights(model.levers)
+            cutoff = self._main_task_cutoff(weights)
             total = sum(weights.values()) + sum(OTHER_TASK_WEIGHTS)
-            available = mission.strength * (1 - self.force_protection_share) * self.mission_access
+            strength = model.levers.mission_strength if model.levers.mission_strength is not None else mission.strength
+            available = strength * (1 - self.force_protection_share) * self.mission_access
             effective = {
                 task: available * w / total * (1.0 if w >= cutoff and w > 0 else IDLE_TASK_EFFECT)
                 for task, w in weights.items()
@@ -168,21 +168,39 @@ class Forces:
                 self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
         officials = model.officials
         if officials is not None:
-            officials.boost_capacity(model.territory.support)
+            officials.boost_capacity(model.territory.support + model.levers.capacity)
+
+    def _task_weights(self, levers) -> dict[str, float]:
+        p = self.p
+        oc = levers.mission_oc_weight if levers.mission_oc_weight is not None else p.mission_oc_weight
+        return {"poc": p.mission_poc_weight, "state": p.mission_state_weight, "oc": oc}
+
+    def _main_task_cutoff(self, weights: dict[str, float]) -> float:
+        ranked = sorted([*weights.values(), *OTHER_TASK_WEIGHTS], reverse=True)
+        return ranked[min(self.p.mission_top_tasks, len(ranked)) - 1]
+
+    def oc_is_main_task(self, levers) -> bool:
+        """Whether organized crime is among the mission's main tasks this week (F21; M13)."""
+        if not self.of_kind(ForceKind.MISSION):
+            return False
+        weights = self._task_weights(levers)
+        return weights["oc"] > 0 and weights["oc"] >= self._main_task_cutoff(weights)
 
     def _counter_terrorism(self) -> None:
         """Raids on targeted groups near the force's bases (M6: traffickers are not targeted)."""
         groups, model = self.model.armed_groups, self.model
         if groups is None:
             return
-        p = self.p
+        p, levers = self.p, model.levers
+        targeting = levers.ct_targeting or self.targeting
+        kill_share = min(1.0, p.raid_kill_share * (1.0 + levers.intelligence))  # better targeting (M13)
         for force in self.of_kind(ForceKind.COUNTER_TERRORISM):
-            raids = model.rng.poisson(p.ct_raids_per_1000 * force.strength / 1000.0)
+            raids = model.rng.poisson(p.ct_raids_per_1000 * force.strength * levers.ct_strength / 1000.0)
             regions = set(self._base_regions(force).tolist())
             targets = [
                 g
                 for g in groups.active
-                if (g.kind == GroupKind.JIHADIST or self.targeting == "all_armed")
+                if (g.kind == GroupKind.JIHADIST or targeting == "all_armed")
                 and g.kind != GroupKind.PRO_GOVERNMENT
                 and regions.intersection(g.regions)
             ]
@@ -197,7 +215,7 @@ class Forces:
                 else:
                     in_region = np.flatnonzero(np.isin(self.region, list(g.regions)) & self.world.in_mali)
                     place = int(in_region[model.rng.integers(len(in_region))])
-                groups.raid(g, place, p.raid_kill_share, p.raid_retake)
+                groups.raid(g, place, kill_share, p.raid_retake)
 
     def _state_forces(self) -> None:
         """Abuses by state forces in insecure regions, worse with Wagner (M24)."""

@@ -193,7 +193,9 @@ class Officials(AgentTable):
         """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars)."""
         p = self.p
         ratio = gain / self.pay[rows][:, None]
-        risk = self.oversight * self.political_will * (1.0 - self.protection(rows))
+        levers = self.model.levers
+        will = levers.political_will if levers.political_will is not None else self.political_will
+        risk = min(1.0, self.oversight * levers.oversight) * will * (1.0 - self.protection(rows))
         x = (
             p.take_gain * np.log1p(ratio)
             - p.take_integrity * self.integrity[rows][:, None]
@@ -208,10 +210,12 @@ class Officials(AgentTable):
         rows = self.duty
         if not len(rows):
             return
-        presence = model.territory.presence
+        presence, levers = model.territory.presence, model.levers
         posts = self.post[rows]
         detect = detection_odds(self.world, model.params, self.pressure * model.pressure_multiplier, p.detect_base)
-        detect_o = np.clip(detect[posts] * self.capacity[rows][:, None] * presence[posts][:, None], 0.0, 1.0)
+        detect = detect * levers.inspection
+        capacity = np.clip(self.capacity[rows] + levers.capacity[posts], 0.0, 1.0)
+        detect_o = np.clip(detect[posts] * capacity[:, None] * presence[posts][:, None], 0.0, 1.0)
         take = self.take_odds(rows, p.bribe_share * self.cargo_ref[None, :])
         routine = self.take_odds(rows, p.routine_share * self.cargo_ref[None, :]).mean(axis=1)
         n = self.world.n_places
@@ -226,6 +230,10 @@ class Officials(AgentTable):
         rates.seize[mali] = (seize / count)[mali]
         rates.routine[mali] = (np.bincount(posts, weights=routine, minlength=n) / count[:, 0])[mali]
         rates.routine_share[mali] = p.routine_share
+        abroad = ~mali
+        rates.seize[abroad] = np.clip(self.abroad.rates.seize * levers.inspection, 0.0, 1.0)[abroad]
+        # Honest raid units seize what the officials would have let through (hub raids).
+        rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * levers.raid_seize
         rates.version += 1
         self._try_cases()
 
@@ -243,6 +251,8 @@ class Officials(AgentTable):
         paid = enc.bribe > 0
         abroad = float(enc.bribe[paid & ~mali].sum())
         ledger.pay("bribes", "traffickers", "local_economy", abroad)
+        detected = mali & ((enc.outcome == Outcome.SETTLED) | (enc.outcome == Outcome.SEIZED))
+        np.add.at(self.model.crews.cols["evidence"], enc.crew[detected], enc.value[detected])
         local = np.flatnonzero(paid & mali)
         if len(local):
             who = self._on_duty(enc.place[local])
@@ -327,6 +337,17 @@ class Officials(AgentTable):
             crews.release(np.array(release, dtype=np.int64))
         if convict:
             crews.leave(np.array(convict, dtype=np.int64))
+
+    def purge(self, rate: float) -> None:
+        """Replace corrupt officials (integrity below one half) by more honest ones (anti-corruption; M12)."""
+        if rate <= 0:
+            return
+        rows = self.alive_rows()
+        rows = rows[(self.integrity[rows] < 0.5) & (self.role[rows] != Role.PATRON)]
+        out = rows[self.model.rng.random(len(rows)) < rate]
+        if len(out):
+            mean, k = max(self.p.integrity_mean, 0.7), self.p.integrity_spread
+            self.cols["integrity"][out] = self.model.rng.beta(mean * k, (1 - mean) * k, size=len(out))
 
     def boost_capacity(self, support: np.ndarray) -> None:
         """Support to the state (training, equipment; 002 §III) raises capacity where it is given."""

@@ -28,6 +28,7 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.enforcement import Encounters, Outcome
+from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -115,6 +116,9 @@ class Crews(AgentTable):
         "cargo_value_ref": np.float64,
         "bloc": np.int64,  # protecting bloc of the current trip, -1 if none
         "broker_until": np.int64,  # week until which officials spare the crew (M21)
+        "evidence": np.float64,  # value of cargo officials have recorded it with (sanctions' evidence)
+        "listed": bool,  # listed under targeted sanctions (M14)
+        "travel_ban": np.float64,  # extra detection odds at border crossings when listed
     }
 
     def __init__(self, model: SahelModel):
@@ -148,6 +152,7 @@ class Crews(AgentTable):
         passed[:, 0] = -1
         self.passed_nodes = np.where(passed >= 0, passed, world.n_places)
         self.live_positions = self.passed_nodes < world.n_places
+        self.crossing = world.kind == PLACE_KINDS.index("crossing")
         self.safe_passed = np.where(self.live_positions, self.passed_nodes, 0)
         self._route_cost_version: tuple = ()
         self.return_ema = np.zeros(len(world.goods))
@@ -182,8 +187,8 @@ class Crews(AgentTable):
         vs = self.value_source[routes.good]
         self.value_at = vs[:, None] + (self.sink_value - vs)[:, None] * routes.km_frac
         # The bloc holding most places on a route protects high-value cargo on it.
-        bloc_at = np.where(live, blocks.alliance[nodes], -1)
-        n_blocs = int(max(blocks.alliance.max(), 0)) + 1
+        bloc_at = np.where(live, blocks.protecting[nodes], -1)
+        n_blocs = int(max(blocks.protecting.max(), 0)) + 1
         counts = np.zeros((routes.n_routes, n_blocs + 1))
         np.add.at(counts, (np.repeat(np.arange(routes.n_routes), bloc_at.shape[1]), bloc_at.ravel() + 1), 1.0)
         counts[:, 0] = 0.0
@@ -193,7 +198,7 @@ class Crews(AgentTable):
         self.protection_unit = np.where(protected, model.params.armed_groups.protection_share * self.sink_value, 0.0)
         seize, settle = rates.seize[nodes, g], rates.settle[nodes, g]
         bribe = settle * rates.settle_share + (1 - seize - settle) * rates.routine[nodes] * rates.routine_share[nodes]
-        exempt = bloc_at == self.route_bloc[:, None]
+        exempt = np.where(live, blocks.alliance[nodes], -1) == self.route_bloc[:, None]
         toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
         self.pay_unit = ((bribe + toll) * live * self.value_at).sum(axis=1) + self.protection_unit
         self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
@@ -288,6 +293,17 @@ class Crews(AgentTable):
         """Detained crews set free go home and may trade again (impunity; M15)."""
         self.cols["state"][slots] = State.IDLE
         self.cols["idle_weeks"][slots] = 0
+
+    def sanction(self, slots: np.ndarray, freeze_share: float, travel_ban: float) -> None:
+        """List crews: freeze part of their cash, make border crossings riskier (M14)."""
+        if not len(slots):
+            return
+        frozen = freeze_share * self.cash[slots]
+        self.cols["cash"][slots] -= frozen
+        self.model.ledger.pay("asset_freeze", "traffickers", "state", float(frozen.sum()))
+        self.cols["listed"][slots] = True
+        self.cols["travel_ban"][slots] = travel_ban
+        self.model.stats.events["listed"] += len(slots)
 
     def make_broker(self, slot: int, until_week: int) -> None:
         """Officials spare a crew that brokered a ransom (M21)."""
@@ -410,6 +426,10 @@ class Crews(AgentTable):
         seize = rates.seize[safe, gcol]
         brokers = self.broker_until[mov] > model.week_index
         seize = np.where(brokers[:, None], seize * (1 - model.params.armed_groups.broker_shield), seize)
+        banned = self.travel_ban[mov] > 0
+        if banned.any():
+            at_border = self.crossing[safe] & banned[:, None]
+            seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][:, None])), seize)
         settle = rates.settle[safe, gcol]
         protected = (self.bloc[mov] >= 0)[:, None]
         robbed = np.where(protected, 0.0, rob[safe])
@@ -484,6 +504,7 @@ class Crews(AgentTable):
         ok = enc.outcome <= Outcome.SETTLED
         np.add.at(st["place_units"], enc.place[ok], enc.units[ok])
         np.add.at(st["edge_units"], routes.edges[r[ii], jj], cargo[ii])
+        np.add.at(st["edge_good_units"], (routes.edges[r[ii], jj], g[ii]), cargo[ii])
         self._lose_cargo(mov, r, g, cargo, value, cum, first, outcome, lost_any, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 

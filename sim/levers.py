@@ -1,0 +1,49 @@
+"""Levers: the weekly hooks through which policies act on the agents' own rules.
+
+Every week the model resets the levers to neutral, the active policies set them, and agents
+read them where they decide: officials when they inspect, communities when they earn, groups
+when they fight or sell protection, forces when they plan. No policy edits an outcome.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class Levers:
+    """Neutral values, reset every week.
+
+    Args:
+        n_places: Places in the world.
+        n_goods: Goods in the world.
+    """
+
+    def __init__(self, n_places: int, n_goods: int):
+        self.inspection = np.ones((n_places, n_goods))  # multiplier on checkpoint detection
+        self.raid_seize = np.zeros((n_places, n_goods))  # seizure odds of honest raid units
+        self.licit = np.ones(n_places)  # multiplier on licit income
+        self.presence = np.zeros(n_places)  # state presence added (services)
+        self.trust = np.zeros(n_places)  # added to the target of trust in the state
+        self.capacity = np.zeros(n_places)  # added to officials' capacity
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to neutral for a new week."""
+        self.inspection.fill(1.0)
+        self.raid_seize.fill(0.0)
+        self.licit.fill(1.0)
+        self.presence.fill(0.0)
+        self.trust.fill(0.0)
+        self.capacity.fill(0.0)
+        self.oversight = 1.0  # multiplier on the risk that corrupt acts are caught
+        self.political_will: float | None = None  # overrides the scenario's will at the top
+        self.ct_strength = 1.0  # multiplier on counter-terrorism forces
+        self.ct_targeting: str | None = None
+        self.mission_strength: float | None = None
+        self.mission_oc_weight: float | None = None
+        self.deals: list[frozenset[int]] = []  # groups sharing rents and not fighting (M11)
+        self.no_protection_kinds: set[int] = set()  # kinds of group that stop selling protection (M14)
+        self.formal_gold = 0.0  # share of artisanal gold sold through official channels
+        self.jobs = 0.0  # share of ex-combatants' needs met by licit work (M10)
+        self.intelligence = 0.0  # quality of information acted on (M13)
+        self.cost = 0.0  # what the policies cost this week, in US dollars

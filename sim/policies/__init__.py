@@ -1,0 +1,105 @@
+"""Interventions: one module each, one shared interface (:mod:`sim.policies.base`).
+
+:class:`PolicySet` is the ``policy`` section of a run's configuration: each field is one
+policy's settings, with ``enabled`` saying whether it is on. ``policy=[border_control,ddr]`` on
+the command line switches on two; ``policy.border_control.intensity=0.8`` overrides a field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+from sim.paramspec import section
+from sim.policies.anti_corruption import AntiCorruption, AntiCorruptionConfig
+from sim.policies.base import Policy, PolicyConfig
+from sim.policies.border_control import BorderControl, BorderControlConfig
+from sim.policies.capacity_building import CapacityBuilding, CapacityBuildingConfig
+from sim.policies.community_policing import CommunityPolicing, CommunityPolicingConfig
+from sim.policies.counter_terrorism import CounterTerrorism, CounterTerrorismConfig
+from sim.policies.ddr import DDR, DDRConfig
+from sim.policies.gold_formalization import GoldFormalization, GoldFormalizationConfig
+from sim.policies.hub_raids import HubRaids, HubRaidsConfig
+from sim.policies.intelligence import Intelligence, IntelligenceConfig
+from sim.policies.livelihoods import Livelihoods, LivelihoodsConfig
+from sim.policies.mission_mandate import MissionMandate, MissionMandateConfig
+from sim.policies.peace_deals import PeaceDeals, PeaceDealsConfig
+from sim.policies.regional_cooperation import RegionalCooperation, RegionalCooperationConfig
+from sim.policies.sanctions import Sanctions, SanctionsConfig
+
+# Order of application each week: intelligence first (others use it), then the rest.
+POLICIES: dict[str, type[Policy]] = {
+    "intelligence": Intelligence,
+    "border_control": BorderControl,
+    "regional_cooperation": RegionalCooperation,
+    "hub_raids": HubRaids,
+    "counter_terrorism": CounterTerrorism,
+    "ddr": DDR,
+    "livelihoods": Livelihoods,
+    "gold_formalization": GoldFormalization,
+    "sanctions": Sanctions,
+    "anti_corruption": AntiCorruption,
+    "capacity_building": CapacityBuilding,
+    "peace_deals": PeaceDeals,
+    "mission_mandate": MissionMandate,
+    "community_policing": CommunityPolicing,
+}
+
+
+@dataclass
+class PolicySet:
+    """The policies of a run; each is off unless its ``enabled`` is true.
+
+    Every policy's settings are always present (so any field can be overridden), and the
+    policy files in ``configs/policy/`` switch them on.
+    """
+
+    intelligence: IntelligenceConfig = section(IntelligenceConfig)
+    border_control: BorderControlConfig = section(BorderControlConfig)
+    regional_cooperation: RegionalCooperationConfig = section(RegionalCooperationConfig)
+    hub_raids: HubRaidsConfig = section(HubRaidsConfig)
+    counter_terrorism: CounterTerrorismConfig = section(CounterTerrorismConfig)
+    ddr: DDRConfig = section(DDRConfig)
+    livelihoods: LivelihoodsConfig = section(LivelihoodsConfig)
+    gold_formalization: GoldFormalizationConfig = section(GoldFormalizationConfig)
+    sanctions: SanctionsConfig = section(SanctionsConfig)
+    anti_corruption: AntiCorruptionConfig = section(AntiCorruptionConfig)
+    capacity_building: CapacityBuildingConfig = section(CapacityBuildingConfig)
+    peace_deals: PeaceDealsConfig = section(PeaceDealsConfig)
+    mission_mandate: MissionMandateConfig = section(MissionMandateConfig)
+    community_policing: CommunityPolicingConfig = section(CommunityPolicingConfig)
+
+    def active(self) -> list[tuple[str, PolicyConfig]]:
+        """The policies switched on, in application order."""
+        return [(f.name, getattr(self, f.name)) for f in fields(self) if getattr(self, f.name).enabled]
+
+    def names(self) -> list[str]:
+        """Names of the policies switched on ('none' if none)."""
+        return [n for n, _ in self.active()] or ["none"]
+
+
+def check_targets(policies: PolicySet, world, group_names: set[str]) -> None:
+    """Reject target names that are no place, region, country, group, kind, bloc or good.
+
+    Raises:
+        ConfigError: naming the policy's field, e.g. ``policy.ddr.targets[0]``.
+    """
+    from sim.agents.armed_group import GroupKind
+    from sim.errors import ConfigError
+
+    known = set(world.place_ids) | set(world.names) | set(world.region) | set(world.country)
+    known |= {g.id for g in world.goods} | {k.name.lower() for k in GroupKind}
+    known_lower = {k.lower() for k in known | group_names}
+    for name, cfg in policies.active():
+        for i, target in enumerate(cfg.targets):
+            if target.lower() not in known_lower:
+                raise ConfigError(
+                    f"policy.{name}.targets[{i}]",
+                    target,
+                    "places, regions, countries, groups, kinds of group, blocs or goods",
+                    "unknown target",
+                )
+
+
+assert list(POLICIES) == [f.name for f in fields(PolicySet)], "POLICIES and PolicySet must list the same policies"
+
+__all__ = ["POLICIES", "Policy", "PolicyConfig", "PolicySet", "check_targets"]

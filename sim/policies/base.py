@@ -1,0 +1,152 @@
+"""The shared interface of interventions: a time window, an intensity, targets, a cost.
+
+A policy is a config dataclass (what the user sets, validated like every parameter) and a
+:class:`Policy` that, in each week of its window, sets :class:`sim.levers.Levers` or calls the
+hooks agents already use (starsim's intervention pattern). Targets are names resolved against
+the world: a place id or name, a region, or a country (``Algeria`` means every crossing to
+Algeria); a group's name, kind or bloc; a good.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import numpy as np
+
+from sim.errors import ConfigError
+from sim.paramspec import param
+from sim.world.tables import PLACE_KINDS
+
+if TYPE_CHECKING:
+    from sim.levers import Levers
+    from sim.model import SahelModel
+
+
+@dataclass
+class PolicyConfig:
+    """Fields every policy has."""
+
+    enabled: bool = param(
+        False, doc="whether the policy is on (the files in configs/policy/ switch it on)", source="policy input"
+    )
+    start: int | str = param(
+        1, doc="first week (1 is the first recorded week) or ISO date", source="policy input", low=1
+    )
+    end: int | str | None = param(
+        None, doc="last week or ISO date (empty: to the end of the run)", source="policy input", low=1
+    )
+    intensity: float = param(
+        1.0, doc="strength of the policy (1 is its nominal level)", source="policy input", low=0, high=10
+    )
+    targets: list[str] = param(
+        [], doc="places, regions, countries, groups or goods it targets (empty: its default)", source="policy input"
+    )
+
+    def check(self, prefix: str) -> None:
+        """End after start, when both are weeks or both are dates."""
+        for key in ("start", "end"):
+            value = getattr(self, key)
+            if isinstance(value, str):
+                try:
+                    dt.date.fromisoformat(value)
+                except ValueError:
+                    raise ConfigError(f"{prefix}{key}", value, "a week number or an ISO date", "not a date") from None
+        a, b = self.start, self.end
+        if b is not None and type(a) is type(b) and b < a:
+            raise ConfigError(f"{prefix}end", b, f"at or after start ({a})", "ends before it starts")
+
+
+def week_of(value: int | str | None, model: SahelModel, default: int) -> int:
+    """A week number (1-based) from a week or an ISO date."""
+    if value is None:
+        return default
+    if isinstance(value, int):
+        return value
+    days = (dt.date.fromisoformat(value) - model.start_date).days
+    return days // 7 + 1
+
+
+class Policy:
+    """A policy in a run: its window and the hooks it sets.
+
+    Args:
+        model: The model.
+        config: The policy's validated config.
+        key: Its name in the configuration (``policy.<key>``), for messages.
+    """
+
+    name: ClassVar[str] = ""
+    default_cost_usd: ClassVar[float] = 0.0
+
+    def __init__(self, model: SahelModel, config: PolicyConfig, key: str):
+        self.model, self.cfg, self.key = model, config, key
+        self.first = week_of(config.start, model, 1)
+        self.last = week_of(config.end, model, 10**9)
+        if self.last < self.first:
+            raise ConfigError(
+                f"policy.{key}.end", config.end, f"at or after start ({config.start})", "ends before it starts"
+            )
+
+    @property
+    def active(self) -> bool:
+        """Whether this week (a recorded week) lies in the policy's window."""
+        week = self.model.steps
+        return self.model.recording and self.first <= week <= self.last
+
+    def apply(self, levers: Levers) -> None:
+        """Set this week's levers; called only in active weeks."""
+
+    # --- target resolution ---------------------------------------------------------------
+
+    def _unknown(self, i: int, name: str, allowed: str) -> ConfigError:
+        return ConfigError(f"policy.{self.key}.targets[{i}]", name, allowed, "unknown target")
+
+    def target_places(self, default: np.ndarray, crossings_only: bool = False) -> np.ndarray:
+        """Node indices named by the targets: places, regions, or countries (crossings to them)."""
+        world = self.model.world
+        if not self.cfg.targets:
+            return default
+        crossing = world.kind == PLACE_KINDS.index("crossing")
+        out: set[int] = set()
+        for i, name in enumerate(self.cfg.targets):
+            if name in world.index:
+                out.add(world.index[name])
+            elif name in world.names:
+                out.add(world.names.index(name))
+            elif name in world.region:
+                sel = np.array(world.region) == name
+                out.update(np.flatnonzero(sel & (crossing if crossings_only else True)).tolist())
+            elif name in world.country:
+                out.update(crossings_to(world, name).tolist())
+            else:
+                raise self._unknown(i, name, "place ids or names, regions, countries")
+        return np.array(sorted(out), dtype=np.int64)
+
+    def target_goods(self, default: list[int]) -> list[int]:
+        """Goods named by the targets (others are ignored)."""
+        ids = [g.id for g in self.model.world.goods]
+        named = [ids.index(t) for t in self.cfg.targets if t in ids]
+        return named or default
+
+
+def crossings_to(world, country: str) -> np.ndarray:
+    """Crossings on Mali's border with ``country``: those in it, or linked to a place in it."""
+    crossing = world.kind == PLACE_KINDS.index("crossing")
+    out = []
+    for c in np.flatnonzero(crossing):
+        ends = {world.country[n] for n in world.graph.neighbors(int(c))} | {world.country[c]}
+        if country in ends and (world.country[c] == "Mali" or "Mali" in ends):
+            out.append(int(c))
+    return np.array(out, dtype=np.int64)
+
+
+def mali_crossings(world) -> np.ndarray:
+    """Every crossing on Mali's borders."""
+    crossing = world.kind == PLACE_KINDS.index("crossing")
+    countries = sorted({c for c in world.country if c != "Mali"})
+    found = set()
+    for country in countries:
+        found.update(crossings_to(world, country).tolist())
+    return np.array(sorted(found & set(np.flatnonzero(crossing).tolist())), dtype=np.int64)

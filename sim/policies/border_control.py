@@ -1,0 +1,59 @@
+"""Border control: more inspections at chosen crossings (000; 001; FACTS M7, M8).
+
+Checkpoints at the targeted crossings (default: every crossing on Mali's borders) inspect
+``1 + intensity`` times as often. Border control that is not crime-sensitive treats food and
+fuel as contraband like any other cargo (no tolerance for livelihood trade), which is what harms
+remote regions that live on that trade (000; M7). ``crime_sensitive`` exempts livelihood goods
+from the extra inspections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.paramspec import param
+from sim.policies.base import Policy, PolicyConfig, mali_crossings
+
+
+@dataclass
+class BorderControlConfig(PolicyConfig):
+    """Border control settings."""
+
+    crime_sensitive: bool = param(
+        False,
+        doc="exempt livelihood goods (food, fuel, medicines, cattle, gold) from the extra inspections",
+        source="000",
+    )
+    cost_usd_per_crossing: float = param(
+        20_000.0,
+        doc="weekly cost of the extra inspections at one crossing, per unit of intensity",
+        assumption=(5_000.0, 50_000.0),
+        low=0,
+        unit="USD",
+    )
+
+
+class BorderControl(Policy):
+    """More inspections at crossings; crime-sensitive or not."""
+
+    name = "border_control"
+
+    def __init__(self, model, config: BorderControlConfig, key: str):
+        super().__init__(model, config, key)
+        self.places = self.target_places(mali_crossings(model.world), crossings_only=True)
+        livelihood = np.array([g.livelihood for g in model.world.goods])
+        tolerance = model.params.checkpoints.livelihood_tolerance
+        factor = np.full(len(livelihood), 1.0 + config.intensity)
+        if config.crime_sensitive:
+            factor[livelihood] = 1.0
+        else:
+            # Food and fuel lose their tolerance (M7), fully from intensity 1 on.
+            factor[livelihood] /= max(tolerance, 1e-9) ** min(1.0, config.intensity)
+        self.factor = factor
+
+    def apply(self, levers) -> None:
+        """Multiply inspections at the targeted crossings."""
+        levers.inspection[self.places] *= self.factor[None, :]
+        levers.cost += self.cfg.cost_usd_per_crossing * self.cfg.intensity * len(self.places)

@@ -1,0 +1,75 @@
+"""Raids on trafficking hubs by specialised units (002 §III; 004; FACTS M13, M20).
+
+Specialised units that officials cannot buy off raid the targeted hubs: every encounter there
+with a good that is not livelihood trade is seized with extra odds ``raid_seizure × intensity``.
+Without intelligence the units raid the obvious hubs, the regional capitals of the north; with
+intelligence acted on (M13) they raid the places where most illicit cargo actually passes.
+Offensive action against criminal spoilers provokes retaliation (M20): violence at the raided
+hubs rises with intensity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.paramspec import param
+from sim.policies.base import Policy, PolicyConfig
+
+OBVIOUS_HUBS = ("timbuktu", "gao", "kidal", "menaka", "mopti")
+
+
+@dataclass
+class HubRaidsConfig(PolicyConfig):
+    """Hub raid settings."""
+
+    hubs: int = param(5, doc="number of hubs raided", assumption=(2, 10), low=1)
+    raid_seizure: float = param(
+        0.1,
+        doc="extra seizure odds of an illicit cargo at a raided hub, per unit of intensity",
+        assumption=(0.02, 0.3),
+        low=0,
+        high=1,
+    )
+    retaliation: float = param(
+        0.5,
+        doc="violent incidents a week at each raided hub, per unit of intensity (M20)",
+        assumption=(0.1, 2.0),
+        low=0,
+    )
+    cost_usd_per_hub: float = param(
+        30_000.0,
+        doc="weekly cost per raided hub, per unit of intensity",
+        assumption=(10_000.0, 100_000.0),
+        low=0,
+        unit="USD",
+    )
+
+
+class HubRaids(Policy):
+    """Honest raids at hubs, chosen by evidence or by intelligence."""
+
+    name = "hub_raids"
+
+    def apply(self, levers) -> None:
+        """Pick this week's hubs, add seizure odds for illicit goods there, and the retaliation."""
+        model, cfg = self.model, self.cfg
+        world = model.world
+        obvious = np.array([world.index[p] for p in OBVIOUS_HUBS if p in world.index], dtype=np.int64)
+        default = obvious
+        if levers.intelligence > 0:
+            flows = model.stats.total["place_units"] + model.stats.last["place_units"]
+            illicit = np.where(world.in_mali, flows, 0.0)
+            informed = np.argsort(illicit)[::-1][: cfg.hubs]
+            # Intelligence acted on replaces obvious targets by informed ones, in proportion to its quality.
+            k = int(round(levers.intelligence * cfg.hubs))
+            default = np.unique(np.concatenate([informed[:k], obvious[: cfg.hubs - k]]))
+        hubs = self.target_places(default[: cfg.hubs])
+        livelihood = np.array([g.livelihood for g in world.goods])
+        odds = min(1.0, cfg.raid_seizure * cfg.intensity)
+        levers.raid_seize[np.ix_(hubs, ~livelihood)] = 1 - (1 - levers.raid_seize[np.ix_(hubs, ~livelihood)]) * (
+            1 - odds
+        )
+        model.territory.violence[hubs] += model.rng.poisson(cfg.retaliation * cfg.intensity, size=len(hubs))
+        levers.cost += cfg.cost_usd_per_hub * cfg.intensity * len(hubs)
