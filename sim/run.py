@@ -118,7 +118,7 @@ def _edge_flows(model: SahelModel, weekly: list[np.ndarray]) -> pd.DataFrame:
 
 def edge_totals(model: SahelModel) -> pd.DataFrame:
     """Units that travelled each link over the run, by good (for flow maps)."""
-    world, routes = model.world, model.routes
+    world = model.world
     units = model.stats.to_date("edge_good_units")
     edges, goods = np.nonzero(units)
     return pd.DataFrame(

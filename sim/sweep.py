@@ -26,6 +26,12 @@ from sim.run import SUMMARY, run
 ERROR = "error.txt"
 
 
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message."""
+    text = str(exc)
+    return text.splitlines()[0] if text else ""
+
+
 def single_runs(config: RunConfig) -> list[RunConfig]:
     """The single-seed configurations of a block."""
     return [dataclasses.replace(config, seed=config.seed + i, seeds=1) for i in range(config.seeds)]
@@ -75,7 +81,7 @@ def run_block(config: RunConfig, root: str | Path, *, label: str = "") -> BlockR
                 (out / "config.yaml").write_text(yaml.safe_dump(to_dict(single), sort_keys=False), encoding="utf-8")
             report.failed.append(key)
             print(
-                f"{label} seed={single.seed}: FAILED ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''})",
+                f"{label} seed={single.seed}: FAILED ({type(exc).__name__}: {first_line(exc)})",
                 file=sys.stderr,
             )
             continue

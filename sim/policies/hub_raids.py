@@ -63,7 +63,7 @@ class HubRaids(Policy):
             illicit = np.where(world.in_mali, flows, 0.0)
             informed = np.argsort(illicit)[::-1][: cfg.hubs]
             # Intelligence acted on replaces obvious targets by informed ones, in proportion to its quality.
-            k = int(round(levers.intelligence * cfg.hubs))
+            k = round(levers.intelligence * cfg.hubs)
             default = np.unique(np.concatenate([informed[:k], obvious[: cfg.hubs - k]]))
         hubs = self.target_places(default[: cfg.hubs])
         livelihood = np.array([g.livelihood for g in world.goods])
