@@ -54,16 +54,32 @@ class BlockReport:
     failed: list[str] = field(default_factory=list)
 
 
-def run_block(config: RunConfig, root: str | Path, *, label: str = "") -> BlockReport:
+def write_manifest(root: Path, job: str, overrides: list[str], keys: list[str]) -> None:
+    """Record which runs a job owns (``jobs/<job>.json``), so aggregation can tell missing runs."""
+    jobs = root / "jobs"
+    jobs.mkdir(parents=True, exist_ok=True)
+    body = json.dumps({"job": job, "overrides": overrides, "runs": keys}, indent=1) + "\n"
+    tmp = jobs / f".{job}.json.tmp"
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(jobs / f"{job}.json")
+
+
+def run_block(
+    config: RunConfig, root: str | Path, *, label: str = "", job: str | None = None, overrides: list[str] | None = None
+) -> BlockReport:
     """Run every seed of ``config`` under ``root/runs/``, skipping finished runs.
 
     Args:
         config: The configuration (``seeds`` runs from ``seed``).
         root: The sweep or run directory.
         label: Prefix of the progress lines (e.g. the job's overrides).
+        job: Name of the sweep job, to record the runs it owns in ``root/jobs/``.
+        overrides: The job's overrides, recorded with its runs.
     """
     report = BlockReport()
     runs_dir = Path(root) / "runs"
+    if job is not None:
+        write_manifest(Path(root), job, overrides or [], [run_key(s) for s in single_runs(config)])
     for single in single_runs(config):
         key = run_key(single)
         out = runs_dir / key

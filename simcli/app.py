@@ -131,7 +131,8 @@ def _task(cfg: DictConfig) -> None:
         # A sweep job (or a block of seeds): runs go to <sweep or run dir>/runs/<key>/.
         root = Path(hc.sweep.dir if hc.mode == RunMode.MULTIRUN else hc.runtime.output_dir)
         label = " ".join(hc.overrides.task) or "defaults"
-        report = run_block(config, root, label=f"[{label}]")
+        job = str(hc.job.num) if hc.mode == RunMode.MULTIRUN else "0"
+        report = run_block(config, root, label=f"[{label}]", job=job, overrides=list(hc.overrides.task))
         print(
             f"[{label}] {len(report.done)} runs done, {len(report.skipped)} already done, {len(report.failed)} failed"
             f" -> {root / 'runs'}"
