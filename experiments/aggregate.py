@@ -1,73 +1,744 @@
-"""Gather the runs of a sweep into one long table: one row per run and outcome.
+"""Gather the runs of a sweep into tables for analysis, reading one run at a time.
 
-``python -m experiments.aggregate multirun/DATE/TIME`` reads every run directory below the
-given one, reports how many finished (``summary.json`` present) and how many did not, and
-writes ``runs.parquet`` beside them with every parameter as a column.
+``python -m experiments.aggregate SWEEP_DIR [--out DIR]`` finds the runs of a sweep
+(``SWEEP_DIR/runs/<key>/``, or any directory below it holding ``config.yaml`` and
+``summary.json``), says how many completed, failed, were cut short or never ran, and writes:
+
+- ``runs.parquet``: one row per run and outcome, with the run's variant, seed and every
+  parameter as a column, so any question about the sweep is a filter and a group-by;
+- ``series.parquet``: per variant, week and outcome, the mean over seeds and its 95% interval;
+- ``edges.parquet``: per variant and link and good, the mean units carried over seeds;
+- ``failures.csv`` when runs failed, and ``aggregate.json`` (the counts, to tell when the
+  outputs are up to date).
+
+Everything is streamed: a sweep of thousands of runs is read run by run and written in
+batches, so memory does not grow with the sweep.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import dataclasses
+import functools
+import hashlib
 import json
+import os
+import statistics
 import sys
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
+from tqdm import tqdm
 
-META = ("scenario", "seed", "steps", "start_date", "end_date", "version", "git_revision", "wall_seconds")
+from sim.params import RunConfig, iter_params
+
+SUMMARY, ERROR, CONFIG = "summary.json", "error.txt", "config.yaml"
+# Summary keys that identify a run rather than measure it (n_agents_initial and n_traffickers_final are outcomes).
+META = frozenset(
+    {"scenario", "policy", "seed", "steps", "start_date", "end_date", "version", "git_revision", "wall_seconds"}
+)
+SEED_KEYS = frozenset({"seed", "seeds"})
+BATCH_RUNS = 100
+Z95 = 1.96
+# Bump when the outputs change shape, so that stored outputs count as out of date.
+FORMAT = 1
+REPORT_FILE = "aggregate.json"
+MISSING_NOTE = "runs of jobs that never started or never recorded"
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _flatten(d: dict, prefix: str = "") -> dict:
-    out = {}
-    for k, v in d.items():
-        key = f"{prefix}{k}"
-        if isinstance(v, dict) and v:
-            out.update(_flatten(v, f"{key}."))
-        else:
-            out[key] = json.dumps(v) if isinstance(v, (list, dict)) else v
-    return out
+class SweepError(ValueError):
+    """The directory is not a sweep or run directory."""
+
+
+# --- Finding runs -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Run:
+    """One run directory and what became of it."""
+
+    key: str
+    path: Path
+    status: str  # "completed", "failed" or "partial"
+
+    @property
+    def error(self) -> str:
+        """The line of the traceback that says what went wrong ("" unless failed)."""
+        if self.status != "failed":
+            return ""
+        return error_line((self.path / ERROR).read_text(encoding="utf-8", errors="replace"))
+
+
+def error_line(text: str) -> str:
+    """The exception line of a traceback (its first line only says "Traceback ..."), else the first line."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    if not lines[0].startswith("Traceback"):
+        return lines[0].strip()
+    frames = [i for i, line in enumerate(lines) if line.startswith("  File ")]
+    i = frames[-1] + 1 if frames else 1
+    while i < len(lines) - 1 and lines[i].startswith("    "):  # the frame's code and its ^^^ markers
+        i += 1
+    return lines[min(i, len(lines) - 1)].strip()
+
+
+def _status(path: Path) -> str:
+    if (path / SUMMARY).exists():
+        return "completed"
+    return "failed" if (path / ERROR).exists() else "partial"
+
+
+def scan(root: Path) -> list[Run]:
+    """Every run below ``root``, with its status.
+
+    Each ``runs/<key>/`` directory counts (even an empty one: a run killed before it wrote
+    anything), and so does any other directory holding ``config.yaml`` with ``summary.json``
+    or ``error.txt`` (the output of a single run).
+    """
+    found = []
+    runs_dir = root / "runs"
+    if runs_dir.is_dir():
+        found += [Run(p.name, p, _status(p)) for p in sorted(runs_dir.iterdir()) if p.is_dir()]
+    for dirpath, dirnames, filenames in os.walk(root):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (here == root and d == "runs"))
+        if CONFIG in filenames and (SUMMARY in filenames or ERROR in filenames):
+            key = here.name if here == root else here.relative_to(root).as_posix()
+            found.append(Run(key, here, _status(here)))
+    return found
 
 
 def find_runs(root: Path) -> tuple[list[Path], list[Path]]:
-    """(finished, unfinished) run directories under ``root``: those with a config.yaml."""
-    runs = sorted({p.parent for p in root.rglob("config.yaml") if p.parent.name != ".hydra"})
-    done = [r for r in runs if (r / "summary.json").exists()]
-    return done, [r for r in runs if r not in done]
+    """(completed, unfinished) run directories under ``root``; unfinished are the failed and partial ones."""
+    runs = scan(Path(root))
+    return [r.path for r in runs if r.status == "completed"], [r.path for r in runs if r.status != "completed"]
 
 
-def long_table(runs: list[Path]) -> pd.DataFrame:
-    """One row per (run, outcome), with the run's parameters as columns."""
-    rows = []
+# --- What the sweep was meant to run ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Job:
+    """A sweep job's record (``jobs/<N>.json``): its overrides and the runs it owns."""
+
+    name: str
+    overrides: tuple[str, ...]
+    runs: tuple[str, ...]
+
+
+def read_jobs(root: Path) -> list[Job]:
+    """The job records of a sweep, in job order."""
+    jobs = []
+    for path in (root / "jobs").glob("*.json"):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            continue  # a record being written; its runs count as missing until it is complete
+        jobs.append(Job(str(data.get("job", path.stem)), tuple(data.get("overrides", [])), tuple(data.get("runs", []))))
+    return sorted(jobs, key=lambda j: (len(j.name), j.name))
+
+
+def _override_key(override: str) -> str:
+    return override.split("=", 1)[0].lstrip("+~")
+
+
+def planned_jobs(multirun: dict) -> tuple[int | None, set[str]]:
+    """(number of jobs, swept keys) of a sweep, from Hydra's record ``multirun.yaml``.
+
+    The sweep is the preset's ``hydra.sweeper.params`` overridden by the command line's
+    ``hydra.overrides.task``, expanded as Hydra's basic sweeper does (a product of the values).
+    """
+    from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    hydra_cfg = multirun.get("hydra") or {}
+    params = (hydra_cfg.get("sweeper") or {}).get("params") or {}
+    task = (hydra_cfg.get("overrides") or {}).get("task") or []
+    lines = [f"{k}={v}" for k, v in params.items()] + [str(t) for t in task]
+    try:
+        parsed = OverridesParser.create().parse_overrides(lines)
+        batches = BasicSweeper.split_arguments(parsed, None)
+    except Exception:  # an unparseable record only means the expected count is unknown
+        return None, set()
+    swept = {}
+    for o in parsed:  # later overrides of a key win, as in the sweeper
+        swept[_override_key(o.get_key_element())] = o.is_sweep_override()
+    return sum(len(b) for b in batches), {k for k, is_sweep in swept.items() if is_sweep}
+
+
+def _read_multirun(root: Path) -> dict:
+    path = root / "multirun.yaml"
+    if not path.exists():
+        return {}
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER) or {}
+    except yaml.YAMLError:
+        return {}
+
+
+def job_labels(jobs: list[Job], swept: set[str]) -> dict[str, str]:
+    """Variant label of each run a job owns: the job's overrides of swept keys, seeds left out.
+
+    A key counts as swept if Hydra's record says so or if its value differs between jobs.
+    """
+    values, present = defaultdict(set), defaultdict(int)
+    for job in jobs:
+        for o in job.overrides:
+            values[_override_key(o)].add(o)
+            present[_override_key(o)] += 1
+    differ = {k for k, v in values.items() if len(v) > 1 or present[k] < len(jobs)}
+    varying = (swept | differ) - SEED_KEYS
+    labels = {}
+    for job in jobs:
+        parts = [o for o in job.overrides if _override_key(o) in varying]
+        rest = [o for o in job.overrides if _override_key(o) not in SEED_KEYS]
+        label = ", ".join(parts or rest) or "default"
+        labels.update(dict.fromkeys(job.runs, label))
+    return labels
+
+
+# --- Parameters -------------------------------------------------------------------------------
+
+
+@functools.cache
+def mapping_params() -> frozenset[str]:
+    """Parameters that are mappings of user entries (e.g. per link): one JSON column each.
+
+    Flattening them would give runs with and without entries different columns.
+    """
+    return frozenset(key for key, _f, default in iter_params(RunConfig) if isinstance(default, dict))
+
+
+def flatten(d: dict, prefix: str = "") -> dict:
+    """Nested configuration as dotted keys; lists and mappings of user entries become JSON strings."""
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict) and v and key not in mapping_params():
+            out.update(flatten(v, f"{key}."))
+        else:
+            out[key] = json.dumps(v, sort_keys=True, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+    return out
+
+
+def _load_config(path: Path) -> dict:
+    return yaml.load((path / CONFIG).read_text(encoding="utf-8"), Loader=_LOADER) or {}
+
+
+def _same(a: object, b: object) -> bool:
+    return type(a) is type(b) and a == b
+
+
+def _arrow_type(types: set[type]) -> pa.DataType:
+    types = types - {type(None)}
+    if types == {bool}:
+        return pa.bool_()
+    if types == {int}:
+        return pa.int64()
+    if types and types <= {int, float}:
+        return pa.float64()
+    return pa.string()
+
+
+def _coerce(value: object, dtype: pa.DataType) -> object:
+    if value is None:
+        return None
+    if dtype == pa.string() and not isinstance(value, str):
+        return json.dumps(value)
+    return float(value) if dtype == pa.float64() else value
+
+
+class Params:
+    """The flattened parameters of many runs, held as one reference run and each run's differences.
+
+    Runs of a sweep differ in a few keys out of hundreds, so this stays small however many runs
+    there are, and it gives one column type per key for the streamed tables.
+    """
+
+    def __init__(self) -> None:
+        self.reference: dict | None = None
+        self.diffs: dict[str, dict] = {}
+        self.types: dict[str, set[type]] = {}
+
+    def add(self, key: str, flat: dict) -> None:
+        """Record one run's flattened parameters."""
+        if self.reference is None:
+            self.reference = flat
+            for k, v in flat.items():
+                self.types[k] = {type(v)}
+        diff = {k: v for k, v in flat.items() if k not in self.reference or not _same(self.reference[k], v)}
+        diff.update({k: None for k in self.reference if k not in flat})
+        for k, v in diff.items():
+            self.types.setdefault(k, set()).add(type(v))
+        self.diffs[key] = diff
+
+    def of(self, key: str) -> dict:
+        """All parameters of one run."""
+        return {**(self.reference or {}), **self.diffs[key]}
+
+    def value(self, key: str, name: str) -> object:
+        """One parameter of one run."""
+        diff = self.diffs[key]
+        return diff[name] if name in diff else (self.reference or {}).get(name)
+
+    def columns(self) -> list[pa.Field]:
+        """One typed column per parameter (seed apart), in configuration order."""
+        return [pa.field(k, _arrow_type(t)) for k, t in self.types.items() if k != "seed"]
+
+    def varying(self, keys: Iterable[str]) -> list[str]:
+        """Parameters (seeds apart) whose values differ between the given runs, in configuration order."""
+        keys = list(keys)
+        candidates = {k for key in keys for k in self.diffs[key]} - SEED_KEYS
+        out = []
+        for k in self.types:
+            if k in candidates:
+                values = {json.dumps(self.value(key, k), sort_keys=True, default=str) for key in keys}
+                if len(values) > 1:
+                    out.append(k)
+        return out
+
+
+def read_params(runs: list[Run], progress: bool) -> Params:
+    """Flattened parameters of the runs that have a config.yaml."""
+    params = Params()
+    for run in tqdm(runs, desc="configs", unit="run", disable=not progress, leave=False):
+        if (run.path / CONFIG).exists():
+            params.add(run.key, flatten(_load_config(run.path)))
+    return params
+
+
+def fallback_labels(params: Params, keys: list[str]) -> dict[str, str]:
+    """Variant labels of runs no job owns: the parameters that differ between them."""
+    varying = params.varying(keys)
+    return {key: ", ".join(f"{k}={_text(params.value(key, k))}" for k in varying) or "default" for key in keys}
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return "null" if value is None else str(value)
+
+
+# --- Streaming accumulators -------------------------------------------------------------------
+
+
+class Moments:
+    """Running mean, squared deviations and count per (week, outcome) cell (Welford's update).
+
+    Each run's weekly table is added once and dropped, so memory holds one table per variant,
+    not one per run; Welford's form keeps the variance exact where sums of squares of large
+    dollar values would cancel.
+    """
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.index: dict[str, int] = {}
+        self.dates: list[str | None] = []
+        self.n = np.zeros((0, 0))
+        self.mean = np.zeros((0, 0))
+        self.m2 = np.zeros((0, 0))
+
+    def _grow(self, weeks: int, names: list[str]) -> None:
+        for name in names:
+            if name not in self.index:
+                self.index[name] = len(self.names)
+                self.names.append(name)
+        rows, cols = max(weeks, self.n.shape[0]), len(self.names)
+        pad = ((0, rows - self.n.shape[0]), (0, cols - self.n.shape[1]))
+        self.n, self.mean, self.m2 = (np.pad(a, pad) for a in (self.n, self.mean, self.m2))
+        self.dates += [None] * (rows - len(self.dates))
+
+    def add(self, weeks: np.ndarray, names: list[str], values: np.ndarray, dates: list[str] | None = None) -> None:
+        """Add one run's weekly values (weeks from 1, one column per name)."""
+        if len(weeks) == 0:
+            return
+        self._grow(int(weeks.max()), names)
+        cell = np.ix_(weeks - 1, [self.index[n] for n in names])
+        ok = np.isfinite(values)
+        x = np.where(ok, values, 0.0)
+        n = self.n[cell] + ok
+        delta = np.where(ok, x - self.mean[cell], 0.0)
+        mean = self.mean[cell] + np.divide(delta, n, out=np.zeros_like(delta), where=n > 0)
+        self.m2[cell] += np.where(ok, delta * (x - mean), 0.0)
+        self.mean[cell], self.n[cell] = mean, n
+        for w, d in zip(weeks.tolist(), dates or [], strict=False):
+            self.dates[w - 1] = self.dates[w - 1] or d
+
+    def frame(self) -> pd.DataFrame:
+        """Long table: week, date, outcome, mean, lo, hi (95% interval of the mean), n."""
+        weeks, cols = np.nonzero(self.n)
+        n = self.n[weeks, cols]
+        mean = self.mean[weeks, cols]
+        half = interval_half_width(self.m2[weeks, cols], n)
+        return pd.DataFrame(
+            {
+                "week": weeks + 1,
+                "date": [self.dates[w] for w in weeks],
+                "outcome": [self.names[c] for c in cols],
+                "mean": mean,
+                "lo": mean - half,
+                "hi": mean + half,
+                "n": n.astype(np.int64),
+            }
+        )
+
+
+def interval_half_width(m2: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Half-width of the normal 95% interval of a mean: 1.96 sd / sqrt(n); 0 for a single value."""
+    n = np.asarray(n, dtype=float)
+    var = np.divide(m2, n - 1, out=np.zeros_like(n), where=n > 1)
+    return Z95 * np.sqrt(np.maximum(var, 0.0) / np.maximum(n, 1))
+
+
+class EdgeMeans:
+    """Units per (link, good) summed over a variant's runs; links without flow in a run count as 0."""
+
+    def __init__(self) -> None:
+        self.total: dict[tuple[str, str, str], float] = defaultdict(float)
+        self.runs = 0
+
+    def add(self, table: pa.Table) -> None:
+        """Add one run's edges.parquet."""
+        self.runs += 1
+        cols = table.to_pydict()
+        for a, b, good, units in zip(cols["a"], cols["b"], cols["good"], cols["units"], strict=True):
+            self.total[(a, b, good)] += units
+
+    def frame(self) -> pd.DataFrame:
+        """Long table: a, b, good, units (mean over the runs), n (runs)."""
+        keys = list(self.total)
+        return pd.DataFrame(
+            {
+                "a": [k[0] for k in keys],
+                "b": [k[1] for k in keys],
+                "good": [k[2] for k in keys],
+                "units": [self.total[k] / self.runs for k in keys],
+                "n": self.runs,
+            }
+        )
+
+
+# --- The long table ---------------------------------------------------------------------------
+
+
+def outcomes_of(summary: dict) -> dict[str, float]:
+    """The numeric outcomes of a run's summary (identifying keys left out)."""
+    return {
+        k: float(v)
+        for k, v in summary.items()
+        if k not in META and isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
+
+
+def _schema(params: Params) -> pa.Schema:
+    head = [pa.field("run", pa.string()), pa.field("variant", pa.string()), pa.field("seed", pa.int64())]
+    return pa.schema([*head, *params.columns()])
+
+
+def run_rows(batch: list[tuple[Run, dict]], params: Params, labels: dict[str, str], schema: pa.Schema) -> pa.Table:
+    """Long rows (run, outcome) of a batch of runs: each run's parameters repeated over its outcomes."""
+    per_run = {f.name: [] for f in schema}
+    for run, _ in batch:
+        p = params.of(run.key)
+        per_run["run"].append(run.key)
+        per_run["variant"].append(labels.get(run.key, "default"))
+        per_run["seed"].append(p.get("seed"))
+        for f in list(schema)[3:]:
+            per_run[f.name].append(_coerce(p.get(f.name), f.type))
+    runs = pa.Table.from_pydict(per_run, schema=schema)
+    counts = [len(o) for _, o in batch]
+    table = runs.take(pa.array(np.repeat(np.arange(len(batch)), counts)))
+    table = table.append_column("outcome", pa.array([k for _, o in batch for k in o], pa.string()))
+    return table.append_column("value", pa.array([v for _, o in batch for v in o.values()], pa.float64()))
+
+
+def _batches(runs: list[Run], size: int) -> Iterator[list[Run]]:
+    for i in range(0, len(runs), size):
+        yield runs[i : i + size]
+
+
+def long_table(runs: Iterable[Path | Run], labels: dict[str, str] | None = None) -> pd.DataFrame:
+    """One row per (run, outcome) of completed runs, in memory: for small sets of runs.
+
+    Args:
+        runs: Run directories (the key is the directory name) or :class:`Run` records.
+        labels: Variant label per run key; by default the parameters that differ between the runs.
+    """
+    runs = [r if isinstance(r, Run) else Run(Path(r).name, Path(r), "completed") for r in runs]
+    params = read_params(runs, progress=False)
+    labels = labels or fallback_labels(params, [r.key for r in runs])
+    schema = _schema(params)
+    tables = [
+        run_rows([(r, outcomes_of(_read_summary(r))) for r in b], params, labels, schema)
+        for b in _batches(runs, BATCH_RUNS)
+    ]
+    return pa.concat_tables(tables).to_pandas() if tables else pd.DataFrame()
+
+
+def _read_summary(run: Run) -> dict:
+    return json.loads((run.path / SUMMARY).read_text(encoding="utf-8"))
+
+
+# --- The report -------------------------------------------------------------------------------
+
+
+@dataclass
+class Failure:
+    """A failed run and why."""
+
+    run: str
+    variant: str
+    seed: int | None
+    error: str
+
+
+@dataclass
+class AggregateReport:
+    """What aggregation found and wrote."""
+
+    sweep_dir: Path
+    out_dir: Path
+    completed: list[str] = field(default_factory=list)
+    failed: list[Failure] = field(default_factory=list)
+    partial: list[str] = field(default_factory=list)
+    missing: int = 0
+    missing_runs: list[str] = field(default_factory=list)
+    jobs_expected: int | None = None
+    jobs_started: int = 0
+    variants: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+    runs_path: Path | None = None
+    series_path: Path | None = None
+    edges_path: Path | None = None
+    failures_path: Path | None = None
+    fingerprint: str = ""
+
+    def counts(self) -> str:
+        """One line of counts."""
+        return (
+            f"{len(self.completed)} completed, {len(self.failed)} failed, {len(self.partial)} partial, "
+            f"{self.missing} missing ({MISSING_NOTE})"
+        )
+
+    def to_json(self) -> str:
+        """The report as JSON (paths as strings)."""
+        return json.dumps(dataclasses.asdict(self), indent=1, default=str) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> AggregateReport:
+        """The report stored by :meth:`to_json`."""
+        data = json.loads(text)
+        data["failed"] = [Failure(**f) for f in data["failed"]]
+        for name in ("sweep_dir", "out_dir", "runs_path", "series_path", "edges_path", "failures_path"):
+            data[name] = Path(data[name]) if data[name] is not None else None
+        return cls(**data)
+
+
+def fingerprint(root: Path, runs: list[Run]) -> str:
+    """Hash of what the outputs depend on: each run's status and result file times, and the job records."""
+    h = hashlib.sha256(f"format {FORMAT}\n".encode())
     for run in runs:
-        params = _flatten(yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")))
-        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
-        for name, value in summary.items():
-            if name in META or not isinstance(value, (int, float)):
-                continue
-            rows.append({"run": str(run), **params, "outcome": name, "value": float(value)})
-    return pd.DataFrame(rows)
+        result = run.path / (SUMMARY if run.status == "completed" else ERROR)
+        stamp = result.stat().st_mtime_ns if run.status != "partial" else 0
+        h.update(f"{run.key} {run.status} {stamp}\n".encode())
+    for path in sorted((root / "jobs").glob("*.json")):
+        h.update(f"{path.name} {path.stat().st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def stored_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> AggregateReport | None:
+    """The stored report if the outputs in ``out_dir`` are up to date with the sweep, else None."""
+    root = Path(sweep_dir)
+    path = Path(out_dir or root) / REPORT_FILE
+    if not path.exists():
+        return None
+    try:
+        report = AggregateReport.from_json(path.read_text(encoding="utf-8"))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return report if report.fingerprint == fingerprint(root, scan(root)) else None
+
+
+def _missing(root: Path, jobs: list[Job], multirun: dict, report: AggregateReport) -> None:
+    """Runs of jobs that never recorded them (listed, no directory) or never started (no record)."""
+    existing = {p.name for p in (root / "runs").iterdir()} if (root / "runs").is_dir() else set()
+    report.missing_runs = [k for j in jobs for k in j.runs if k not in existing]
+    unstarted = max(0, (report.jobs_expected or 0) - len(jobs))
+    per_job = round(statistics.median(len(j.runs) for j in jobs)) if jobs else int(multirun.get("seeds") or 1)
+    report.missing = len(report.missing_runs) + unstarted * per_job
+
+
+def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    df.to_parquet(tmp, index=False, compression="zstd")
+    os.replace(tmp, path)
+
+
+def _write_failures(report: AggregateReport, out: Path) -> None:
+    path = out / "failures.csv"
+    if not report.failed:
+        path.unlink(missing_ok=True)
+        return
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["run", "variant", "seed", "error"])
+        writer.writerows([x.run, x.variant, x.seed, x.error] for x in report.failed)
+    report.failures_path = path
+
+
+def _stream(completed: list[Run], params: Params, labels: dict[str, str], out: Path, progress: bool) -> dict:
+    """Write runs.parquet batch by batch; return the per-variant accumulators and the row count."""
+    series: dict[str, Moments] = defaultdict(Moments)
+    edges: dict[str, EdgeMeans] = defaultdict(EdgeMeans)
+    schema = _schema(params)
+    full_schema = schema.append(pa.field("outcome", pa.string())).append(pa.field("value", pa.float64()))
+    tmp = out / ".runs.parquet.tmp"
+    rows = 0
+    bar = tqdm(total=len(completed), desc="runs", unit="run", disable=not progress)
+    with pq.ParquetWriter(tmp, full_schema, compression="zstd") as writer:
+        for batch in _batches(completed, BATCH_RUNS):
+            read = []
+            for run in batch:
+                read.append((run, outcomes_of(_read_summary(run))))
+                _accumulate(run, labels.get(run.key, "default"), series, edges)
+                bar.update()
+            table = run_rows(read, params, labels, schema)
+            writer.write_table(table)
+            rows += table.num_rows
+    bar.close()
+    os.replace(tmp, out / "runs.parquet")
+    return {"series": series, "edges": edges, "rows": rows}
+
+
+def _numeric(dtype: pa.DataType) -> bool:
+    return pa.types.is_floating(dtype) or pa.types.is_integer(dtype)
+
+
+def _accumulate(run: Run, variant: str, series: dict[str, Moments], edges: dict[str, EdgeMeans]) -> None:
+    ts_path, edges_path = run.path / "timeseries.parquet", run.path / "edges.parquet"
+    if ts_path.exists():
+        ts = pq.read_table(ts_path)
+        names = [f.name for f in ts.schema if f.name != "week" and _numeric(f.type)]
+        values = np.column_stack([ts[n].to_numpy(zero_copy_only=False).astype(float) for n in names])
+        dates = ts["date"].to_pylist() if "date" in ts.column_names else None
+        series[variant].add(ts["week"].to_numpy().astype(np.int64), names, values, dates)
+    if edges_path.exists():
+        edges[variant].add(pq.read_table(edges_path, columns=["a", "b", "good", "units"]))
+
+
+def _concat(parts: dict) -> pd.DataFrame:
+    frames = [acc.frame().assign(variant=v) for v, acc in sorted(parts.items())]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return df[["variant", *[c for c in df.columns if c != "variant"]]] if len(df.columns) else df
+
+
+def aggregate(
+    sweep_dir: str | Path, out_dir: str | Path | None = None, *, progress: bool | None = None
+) -> AggregateReport:
+    """Find, count and gather the runs of a sweep; write the tables to ``out_dir`` (default: the sweep).
+
+    Args:
+        sweep_dir: The sweep directory (``hydra.sweep.dir``) or any directory holding run outputs.
+        out_dir: Where the tables go.
+        progress: Show progress bars; by default when stderr is a terminal.
+
+    Raises:
+        SweepError: If the directory does not exist or holds no runs and no job records.
+    """
+    root = Path(sweep_dir)
+    if not root.is_dir():
+        raise SweepError(f"{root}: not a directory")
+    progress = sys.stderr.isatty() if progress is None else progress
+    runs, jobs = scan(root), read_jobs(root)
+    if not runs and not jobs:
+        raise SweepError(f"{root}: no runs found (expected {root}/runs/<key>/ or run directories with {CONFIG})")
+    out = Path(out_dir) if out_dir is not None else root
+    out.mkdir(parents=True, exist_ok=True)
+    multirun = _read_multirun(root)
+    report = AggregateReport(root, out, fingerprint=fingerprint(root, runs), jobs_started=len(jobs))
+    report.jobs_expected, swept = planned_jobs(multirun) if multirun else (None, set())
+    _missing(root, jobs, multirun, report)
+
+    params = read_params([r for r in runs if r.status != "partial"], progress)
+    labels = job_labels(jobs, swept)
+    unowned = [r.key for r in runs if r.key not in labels and r.key in params.diffs]
+    labels.update(fallback_labels(params, unowned))
+
+    completed = [r for r in runs if r.status == "completed"]
+    report.completed = [r.key for r in completed]
+    report.partial = [r.key for r in runs if r.status == "partial"]
+    report.failed = [
+        Failure(
+            r.key,
+            labels.get(r.key, "default"),
+            params.of(r.key).get("seed") if r.key in params.diffs else None,
+            r.error,
+        )
+        for r in runs
+        if r.status == "failed"
+    ]
+    for r in completed:
+        variant = labels.get(r.key, "default")
+        report.variants[variant] = report.variants.get(variant, 0) + 1
+    _write_failures(report, out)
+    if completed:
+        _write_tables(completed, params, labels, report, progress)
+    (out / REPORT_FILE).write_text(report.to_json(), encoding="utf-8")
+    return report
+
+
+def _write_tables(
+    completed: list[Run], params: Params, labels: dict[str, str], report: AggregateReport, progress: bool
+) -> None:
+    out = report.out_dir
+    acc = _stream(completed, params, labels, out, progress)
+    report.rows, report.runs_path = acc["rows"], out / "runs.parquet"
+    report.series_path, report.edges_path = out / "series.parquet", out / "edges.parquet"
+    _write_atomic_parquet(_concat(acc["series"]), report.series_path)
+    _write_atomic_parquet(_concat(acc["edges"]), report.edges_path)
+
+
+def print_report(report: AggregateReport) -> None:
+    """The counts, the failed runs and the outputs, for people."""
+    print(f"{report.sweep_dir}: {report.counts()}")
+    if report.jobs_expected is not None:
+        print(f"  {report.jobs_started} of {report.jobs_expected} jobs started")
+    for f in report.failed:
+        print(f"  failed: {f.run} [{f.variant}] seed={f.seed}: {f.error}")
+    for key in report.partial:
+        print(f"  partial: {key}")
+    if report.runs_path is not None:
+        print(
+            f"wrote {report.runs_path.name} ({report.rows} rows, {len(report.variants)} variants), "
+            f"{report.series_path.name}, {report.edges_path.name} -> {report.out_dir}"
+        )
+    if report.failures_path is not None:
+        print(f"wrote {report.failures_path}")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point."""
+    """Command line entry point: 0 if any run completed, 1 if none, 2 for a bad directory."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("sweep_dir", type=Path)
+    parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir)")
+    parser.add_argument("--out", type=Path, default=None, help="where to write the tables (default: SWEEP_DIR)")
     args = parser.parse_args(argv)
-    if not args.sweep_dir.is_dir():
-        print(f"error: {args.sweep_dir}: not a directory", file=sys.stderr)
+    try:
+        report = aggregate(args.sweep_dir, args.out)
+    except SweepError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
-    done, unfinished = find_runs(args.sweep_dir)
-    print(f"{len(done)} finished runs, {len(unfinished)} unfinished")
-    for run in unfinished:
-        print(f"  unfinished: {run}")
-    if not done:
-        return 1
-    table = long_table(done)
-    out = args.sweep_dir / "runs.parquet"
-    table.to_parquet(out, index=False)
-    print(f"wrote {out} ({len(table)} rows)")
-    return 0
+    print_report(report)
+    return 0 if report.completed else 1
 
 
 if __name__ == "__main__":

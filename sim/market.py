@@ -57,6 +57,38 @@ class Market:
         self.group_in_mali = world.in_mali[routes.group_source]
         self.formal_week = 0
 
+    def set_demand(self, world: World, population: dict[str, float], elasticity: float) -> None:
+        """Expected demand for livelihood goods at Malian markets: the supply shared by population.
+
+        A market's price then falls when it gets more than its share and rises when it gets less,
+        so food and fuel spread over the north's markets as people's needs do.
+        """
+        self.elasticity = elasticity
+        self.demand = np.zeros_like(self.delivered_week)
+        self.delivered_ema = np.zeros_like(self.delivered_week)
+        for g, good in enumerate(world.goods):
+            sinks = [world.index[s] for s in good.sinks if world.in_mali[world.index[s]]]
+            if not good.livelihood or len(sinks) < 2:
+                continue
+            pop = np.array([population.get(world.region[s], 0.0) for s in sinks])
+            if pop.sum() <= 0:
+                continue
+            supply = self.mean_supply[self.group_good == g].sum()
+            self.demand[g, sinks] = supply * pop / pop.sum()
+            self.delivered_ema[g, sinks] = self.demand[g, sinks]
+
+    def update_prices(self) -> None:
+        """Move livelihood goods' prices at Malian markets with last weeks' deliveries against demand."""
+        if getattr(self, "demand", None) is None:
+            return
+        self.delivered_ema = 0.8 * self.delivered_ema + 0.2 * self.delivered_last
+        for g in np.flatnonzero(self.demand.sum(axis=1) > 0):
+            sinks = np.flatnonzero(self.demand[g] > 0)
+            ratio = np.maximum(self.delivered_ema[g, sinks], 1e-9) / self.demand[g, sinks]
+            mult = self.price_multiplier[g].copy()
+            mult[sinks] = np.round(np.clip(ratio ** (-self.elasticity), 0.5, 2.0), 2)
+            self.set_price_multiplier(int(g), mult)
+
     def sink_value(self, goods: np.ndarray, sinks: np.ndarray) -> np.ndarray:
         """Price per unit of each good at each sink."""
         return self.value_sink[goods] * self.price_multiplier[goods, sinks]

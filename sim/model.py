@@ -112,10 +112,12 @@ class SahelModel(mesa.Model):
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
         self.edge_cost_multiplier = self._edge_multipliers()
         self.pressure_multiplier = np.ones(world.n_places)
+        self.mission_seize = np.zeros(world.n_places)  # honest seizure odds from the mission's teams
         self.levers = Levers(world.n_places, len(world.goods))
         self.ledger = Ledger(len(world.goods))
         self.stats = Stats(len(world.goods), world.n_places, world.n_edges, self.routes.n_routes)
         self.market = Market(world, self.routes, params)
+        self.market.set_demand(world, actors["population"]["regions"], params.price_elasticity)
         self.territory = Territory(world, actors["population"]["north"], params)
         on = params.actors
         self.communities = Communities(self, actors["population"]) if on.communities else None
@@ -203,8 +205,12 @@ class SahelModel(mesa.Model):
         np.add.at(st["enc_staffed"], enc.place[staffed], 1.0)
         bribed = staffed & ((enc.outcome == Outcome.ROUTINE) | (enc.outcome == Outcome.SETTLED))
         np.add.at(st["enc_bribed"], enc.place[bribed], 1.0)
-        livelihood = self.crews.livelihood[enc.good] & (enc.outcome <= Outcome.SETTLED)
+        carries = self.crews.livelihood[enc.good]
+        livelihood = carries & (enc.outcome <= Outcome.SETTLED)
         np.add.at(st["livelihood_units"], enc.place[livelihood], enc.units[livelihood])
+        np.add.at(st["enc_livelihood"], enc.place[carries], 1.0)
+        seized = carries & (enc.outcome == Outcome.SEIZED)
+        np.add.at(st["enc_livelihood_seized"], enc.place[seized], 1.0)
         robbed = enc.outcome == Outcome.ROBBED
         if robbed.any():
             np.add.at(self.territory.violence, enc.place[robbed], 1.0)
@@ -237,6 +243,7 @@ class SahelModel(mesa.Model):
 
     def _supply(self) -> None:
         self.market.supply(self.rng, self.ledger, self.levers.formal_gold)
+        self.market.update_prices()
 
     def _end_week(self) -> None:
         population = np.zeros(self.world.n_places)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.armed_group import REVENUE_SOURCES
+from sim.agents.armed_group import REVENUE_SOURCES, GroupKind
 from sim.agents.trafficker import Kind
 
 if TYPE_CHECKING:
@@ -136,6 +136,18 @@ def _revenue(source: str | None) -> Callable[[SahelModel], float]:
     return f
 
 
+def _held_by(kind: GroupKind) -> Callable[[SahelModel], float]:
+    def f(m: SahelModel) -> float:
+        groups = m.armed_groups
+        if groups is None:
+            return 0.0
+        holder = m.territory.holder
+        kinds = np.array([g.kind for g in groups.groups] + [-1])
+        return float((kinds[holder[holder >= 0]] == kind).sum())
+
+    return f
+
+
 def _official_event(key: str) -> Callable[[SahelModel], float]:
     return lambda m: float(m.officials.events[key]) if m.officials is not None else 0.0
 
@@ -204,6 +216,17 @@ def actor_outcomes() -> list[Outcome]:
             "rebrands", _group_event("rebrands"), "sum", "events", None, "factions rebranding under CT pressure (M6)"
         ),
         Outcome("fighters_final", _fighters, "last", "fighters", "lower", "fighters of all armed groups"),
+        *[
+            Outcome(
+                f"places_held.{k.name.lower()}",
+                _held_by(k),
+                "mean",
+                "places",
+                None,
+                f"places held by {k.name.lower()} groups",
+            )
+            for k in GroupKind
+        ],
         Outcome(
             "bribe_rate",
             _share("enc_bribed", ("enc_staffed", "enc_none")),
@@ -236,6 +259,22 @@ def actor_outcomes() -> list[Outcome]:
             "index",
             "higher",
             "food security (1.0 = start)",
+        ),
+        Outcome(
+            "community_income_north_index",
+            lambda m: m.communities.index("income", north_only=True) if m.communities is not None else 1.0,
+            "mean",
+            "index",
+            "higher",
+            "income of the north's communities (1.0 = start)",
+        ),
+        Outcome(
+            "food_security_north_index",
+            lambda m: m.communities.index("food_security", north_only=True) if m.communities is not None else 1.0,
+            "mean",
+            "index",
+            "higher",
+            "food security of the north, which imports food and fuel informally (1.0 = start; M7)",
         ),
         Outcome(
             "state_trust_index",

@@ -557,6 +557,12 @@ class CommunityParams:
         assumption=(0.5, 2.0),
         low=0,
     )
+    trust_seizure_weight: float = param(
+        2.0,
+        doc="fall in trust per unit share of livelihood cargo seized in the region (M7: conflict with the state)",
+        assumption=(0.5, 4.0),
+        low=0,
+    )
     trust_abuse_weight: float = param(
         0.05,
         doc="fall in trust per civilian killed by state or allied forces per 10,000 people",
@@ -670,6 +676,13 @@ class ForceParams:
         assumption=(0.2, 1.0),
         low=0,
     )
+    oc_seizure: float = param(
+        0.05,
+        doc="seizure odds added by specialized police teams, per 1,000 effective personnel on organized crime",
+        assumption=(0.01, 0.15),
+        low=0,
+        high=1,
+    )
     poc_effect: float = param(
         0.3,
         doc="fall in civilian deaths per 1,000 effective personnel on protection of civilians",
@@ -679,6 +692,9 @@ class ForceParams:
     )
     ct_raids_per_1000: float = param(
         0.5, doc="counter-terrorism raids per 1,000 personnel per week", assumption=(0.2, 1.0), low=0
+    )
+    ct_strength_scale: float = param(
+        1.0, doc="multiplier on counter-terrorism forces' strength (0: none)", source="scenario input", low=0, high=20
     )
     ct_targeting: str = param(
         "jihadist_only",
@@ -744,6 +760,12 @@ class ScenarioConfig:
         assumption=(2.0, 8.0),
         low=0,
         low_open=True,
+    )
+    price_elasticity: float = param(
+        0.5,
+        doc="fall of a Malian market's price for livelihood goods as deliveries exceed its population's share",
+        assumption=(0.2, 1.0),
+        low=0,
     )
     burn_in_weeks: int = param(
         26,

@@ -43,10 +43,13 @@ class Stats:
             "route_units": n_routes,
             "robbed": n_goods,
             "livelihood_units": n_places,  # units of livelihood goods that passed or reached a place
+            "illicit_value": n_places,  # value of other goods that passed a place (what intelligence tracks)
             "enc_total": n_places,  # encounters at each place
             "enc_staffed": n_places,  # encounters where officials or checkpoints work
             "enc_bribed": n_places,  # ... settled by a bribe (routine or after detection)
             "enc_jihadist": n_places,  # encounters of crews protected by a jihadist bloc
+            "enc_livelihood": n_places,  # encounters of crews carrying livelihood goods
+            "enc_livelihood_seized": n_places,  # ... that ended in seizure
             "enc_none": 1,  # always zero: a denominator term for shares that need only one
         }
         self.shapes["edge_good_units"] = (n_edges, n_goods)  # units per link and good

@@ -100,6 +100,7 @@ class Communities(AgentTable):
         "grievance": np.float64,
         "pool": np.float64,
         "bribe_rate": np.float64,
+        "predation": np.float64,  # share of livelihood cargo seized at the region's checkpoints (M7)
         "jihadist_share": np.float64,
     }
 
@@ -148,7 +149,20 @@ class Communities(AgentTable):
         self.version = 0
         self.ref: dict[str, np.ndarray] | None = None
         self.week_inflow = np.zeros(len(rows))
+        self.trade_sum = np.zeros(len(rows))
+        self.trade_weeks = 0
+        self.import_need = [self._import_need(model, g) for g in (self.food, self.fuel)]
         self.arms_base_price = 1.0
+
+    def _import_need(self, model: SahelModel, good: int) -> np.ndarray:
+        """Weekly imports of a good each community gets in normal times (its share of the supply)."""
+        need = np.zeros(len(self.rows))
+        if good < 0:
+            return need
+        supply = model.market.mean_supply[model.market.group_good == good].sum()
+        dependent = self.import_dependence > SOUTH_IMPORT_DEPENDENCE
+        pop = np.where(dependent, self.population[self.rows], 0.0)
+        return supply * pop / max(pop.sum(), 1.0)
 
     def _good(self, gid: str) -> int:
         try:
@@ -277,7 +291,7 @@ class Communities(AgentTable):
         self.ref = {
             "licit": self.licit[r].copy(),
             "income": (self.licit[r] + self.week_inflow).copy(),
-            "trade": np.maximum(self.trade_ema[r], 1e-9).copy(),
+            "trade": self.trade_sum / max(self.trade_weeks, 1),  # mean over the burn-in
             "food": self.food_ema[r].copy(),
             "fuel": self.fuel_ema[r].copy(),
             "food_security": self.food_security[r].copy(),
@@ -285,10 +299,10 @@ class Communities(AgentTable):
             "tolerance": self.tolerance[r].copy(),
         }
 
-    def index(self, name: str) -> float:
+    def index(self, name: str, north_only: bool = False) -> float:
         """Population-weighted mean of a community variable over its start-of-run level."""
         r = self.rows
-        pop = self.population[r]
+        pop = self.population[r] * (self.north[r] if north_only else 1.0)
         now = {
             "income": self.licit[r] + self.week_inflow,
             "food_security": self.food_security[r],
@@ -328,7 +342,13 @@ class Communities(AgentTable):
         trade_units = stats.last["livelihood_units"][places]
         w = self.ema_weight
         c["trade_ema"][r] = (1 - w) * self.trade_ema[r] + w * trade_units
-        trade_factor = np.ones(len(r)) if self.ref is None else np.minimum(1.5, self.trade_ema[r] / self.ref["trade"])
+        if self.ref is None:
+            self.trade_sum += trade_units
+            self.trade_weeks += 1
+            trade_factor = np.ones(len(r))
+        else:
+            base = self.ref["trade"]
+            trade_factor = np.minimum(1.5, np.divide(self.trade_ema[r], base, out=np.ones(len(r)), where=base > 0))
         herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
         farm_factor = 1.0 / (1.0 + territory.insecurity[places])
         factors = np.stack([farm_factor, herd_factor, trade_factor], axis=1)
@@ -367,14 +387,11 @@ class Communities(AgentTable):
         w = self.ema_weight
         c["food_ema"][r] = (1 - w) * self.food_ema[r] + w * imports[0]
         c["fuel_ema"][r] = (1 - w) * self.fuel_ema[r] + w * imports[1]
-        if self.ref is None:
-            import_factor = np.ones(len(r))
-        else:
-            food = np.divide(self.food_ema[r], self.ref["food"], out=np.ones(len(r)), where=self.ref["food"] > 0)
-            fuel = np.divide(self.fuel_ema[r], self.ref["fuel"], out=np.ones(len(r)), where=self.ref["fuel"] > 0)
-            import_factor = FOOD_IMPORT_WEIGHT * np.minimum(food, 1.0) + (1 - FOOD_IMPORT_WEIGHT) * np.minimum(
-                fuel, 1.0
-            )
+        # Imports against what the informal trade brings in normal times: the supply of food and
+        # fuel, shared among the import-dependent communities by population.
+        food = np.divide(self.food_ema[r], self.import_need[0], out=np.ones(len(r)), where=self.import_need[0] > 0)
+        fuel = np.divide(self.fuel_ema[r], self.import_need[1], out=np.ones(len(r)), where=self.import_need[1] > 0)
+        import_factor = FOOD_IMPORT_WEIGHT * np.minimum(food, 1.0) + (1 - FOOD_IMPORT_WEIGHT) * np.minimum(fuel, 1.0)
         herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
         local = (0.7 + 0.3 * herd_factor) / (1.0 + self.model.territory.insecurity[places])
         dep = self.import_dependence
@@ -393,9 +410,12 @@ class Communities(AgentTable):
         staffed, bribed = regional("enc_staffed"), regional("enc_bribed")
         total, jihadist = regional("enc_total"), regional("enc_jihadist")
         rate = np.divide(bribed, staffed, out=self.bribe_rate[r].copy(), where=staffed > 0)
+        carried, lost = regional("enc_livelihood"), regional("enc_livelihood_seized")
+        predation = np.divide(lost, carried, out=self.predation[r].copy(), where=carried > 0)
         share = np.divide(jihadist, total, out=self.jihadist_share[r].copy(), where=total > 0)
         w = self.ema_weight
         c["bribe_rate"][r] = (1 - w) * self.bribe_rate[r] + w * rate
+        c["predation"][r] = (1 - w) * self.predation[r] + w * predation
         c["jihadist_share"][r] = (1 - w) * self.jihadist_share[r] + w * share
         presence = model.territory.presence[places]
         abuse = model.territory.abuse_rate[places]
@@ -404,6 +424,7 @@ class Communities(AgentTable):
             + model.levers.trust[places]
             + p.trust_presence_weight * (presence - 0.5)
             - p.trust_bribe_weight * self.bribe_rate[r]
+            - p.trust_seizure_weight * self.predation[r]
             - p.trust_abuse_weight * abuse,
             0.0,
             1.0,

@@ -119,6 +119,7 @@ class Forces:
         model = self.model
         model.territory.support.fill(0.0)
         model.pressure_multiplier.fill(1.0)
+        model.mission_seize.fill(0.0)
         self.shield.fill(1.0)
         self._mission()
         self._counter_terrorism()
@@ -165,6 +166,8 @@ class Forces:
                 per_k = 1.0 / len(regions) / 1000.0
                 model.territory.support[sel] += p.support_effect * effective["state"] * per_k
                 model.pressure_multiplier[sel & self.checkpoint_places] += p.oc_effect * effective["oc"] * per_k
+                # Specialized police teams (evidence, forensics; 002 §III) seize what officials let through.
+                model.mission_seize[sel & self.checkpoint_places] += p.oc_seizure * effective["oc"] * per_k
                 self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
         officials = model.officials
         if officials is not None:
@@ -195,7 +198,8 @@ class Forces:
         targeting = levers.ct_targeting or self.targeting
         kill_share = min(1.0, p.raid_kill_share * (1.0 + levers.intelligence))  # better targeting (M13)
         for force in self.of_kind(ForceKind.COUNTER_TERRORISM):
-            raids = model.rng.poisson(p.ct_raids_per_1000 * force.strength * levers.ct_strength / 1000.0)
+            strength = force.strength * p.ct_strength_scale * levers.ct_strength
+            raids = model.rng.poisson(p.ct_raids_per_1000 * strength / 1000.0)
             regions = set(self._base_regions(force).tolist())
             targets = [
                 g

@@ -232,8 +232,11 @@ class Officials(AgentTable):
         rates.routine_share[mali] = p.routine_share
         abroad = ~mali
         rates.seize[abroad] = np.clip(self.abroad.rates.seize * levers.inspection, 0.0, 1.0)[abroad]
-        # Honest raid units seize what the officials would have let through (hub raids).
-        rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * levers.raid_seize
+        # Honest units seize what the officials would have let through: raids, reinforced border
+        # units (policies) and the mission's specialized teams (illicit goods only).
+        livelihood = np.array([g.livelihood for g in self.world.goods])
+        honest = 1 - (1 - levers.raid_seize) * (1 - np.outer(model.mission_seize, ~livelihood))
+        rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * honest
         rates.version += 1
         self._try_cases()
 

@@ -1,10 +1,11 @@
 """Border control: more inspections at chosen crossings (000; 001; FACTS M7, M8).
 
 Checkpoints at the targeted crossings (default: every crossing on Mali's borders) inspect
-``1 + intensity`` times as often. Border control that is not crime-sensitive treats food and
-fuel as contraband like any other cargo (no tolerance for livelihood trade), which is what harms
-remote regions that live on that trade (000; M7). ``crime_sensitive`` exempts livelihood goods
-from the extra inspections.
+``1 + intensity`` times as often, and reinforced border units seize with extra odds
+``border_seizure × intensity`` at each encounter with a good they target. Border control that
+is not crime-sensitive treats food and fuel as contraband like any other cargo (no tolerance for
+livelihood trade), which is what harms remote regions that live on that trade (000; M7).
+``crime_sensitive`` exempts livelihood goods from the extra inspections.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ class BorderControlConfig(PolicyConfig):
         False,
         doc="exempt livelihood goods (food, fuel, medicines, cattle, gold) from the extra inspections",
         source="000",
+    )
+    border_seizure: float = param(
+        0.05,
+        doc="seizure odds of the reinforced border units at a crossing, per unit of intensity",
+        assumption=(0.01, 0.15),
+        low=0,
+        high=1,
     )
     cost_usd_per_crossing: float = param(
         20_000.0,
@@ -52,8 +60,13 @@ class BorderControl(Policy):
             # Food and fuel lose their tolerance (M7), fully from intensity 1 on.
             factor[livelihood] /= max(tolerance, 1e-9) ** min(1.0, config.intensity)
         self.factor = factor
+        self.seize = np.where(
+            livelihood & config.crime_sensitive, 0.0, min(1.0, config.border_seizure * config.intensity)
+        )
 
     def apply(self, levers) -> None:
         """Multiply inspections at the targeted crossings."""
         levers.inspection[self.places] *= self.factor[None, :]
+        now = levers.raid_seize[self.places]
+        levers.raid_seize[self.places] = 1 - (1 - now) * (1 - self.seize[None, :])
         levers.cost += self.cfg.cost_usd_per_crossing * self.cfg.intensity * len(self.places)

@@ -59,7 +59,7 @@ class HubRaids(Policy):
         obvious = np.array([world.index[p] for p in OBVIOUS_HUBS if p in world.index], dtype=np.int64)
         default = obvious
         if levers.intelligence > 0:
-            flows = model.stats.total["place_units"] + model.stats.last["place_units"]
+            flows = model.stats.total["illicit_value"] + model.stats.last["illicit_value"]
             illicit = np.where(world.in_mali, flows, 0.0)
             informed = np.argsort(illicit)[::-1][: cfg.hubs]
             # Intelligence acted on replaces obvious targets by informed ones, in proportion to its quality.
