@@ -549,11 +549,18 @@ def fingerprint(root: Path, runs: list[Run]) -> str:
     h = hashlib.sha256(f"format {FORMAT}\n".encode())
     for run in runs:
         result = run.path / (SUMMARY if run.status == "completed" else ERROR)
-        stamp = result.stat().st_mtime_ns if run.status != "partial" else 0
-        h.update(f"{run.key} {run.status} {stamp}\n".encode())
+        h.update(f"{run.key} {run.status} {_mtime(result)}\n".encode())
     for path in sorted((root / "jobs").glob("*.json")):
-        h.update(f"{path.name} {path.stat().st_mtime_ns}\n".encode())
+        h.update(f"{path.name} {_mtime(path)}\n".encode())
     return h.hexdigest()
+
+
+def _mtime(path: Path) -> int:
+    """Modification time, or 0 for a file that is not (or no longer) there: runs change while we read."""
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return 0
 
 
 def stored_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> AggregateReport | None:
@@ -566,16 +573,26 @@ def stored_report(sweep_dir: str | Path, out_dir: str | Path | None = None) -> A
         report = AggregateReport.from_json(path.read_text(encoding="utf-8"))
     except (ValueError, KeyError, TypeError):
         return None
+    outputs = [p for p in (report.runs_path, report.series_path, report.edges_path) if p is not None]
+    if not all(p.exists() for p in outputs):
+        return None
     return report if report.fingerprint == fingerprint(root, scan(root)) else None
 
 
 def _missing(root: Path, jobs: list[Job], multirun: dict, report: AggregateReport) -> None:
-    """Runs of jobs that never recorded them (listed, no directory) or never started (no record)."""
+    """Runs of jobs that never recorded them (listed, no directory) or never started (no record).
+
+    A sweep without job records (made before jobs recorded their runs) can only be compared
+    with its expected number of runs: jobs times seeds per job.
+    """
     existing = {p.name for p in (root / "runs").iterdir()} if (root / "runs").is_dir() else set()
     report.missing_runs = [k for j in jobs for k in j.runs if k not in existing]
-    unstarted = max(0, (report.jobs_expected or 0) - len(jobs))
-    per_job = round(statistics.median(len(j.runs) for j in jobs)) if jobs else int(multirun.get("seeds") or 1)
-    report.missing = len(report.missing_runs) + unstarted * per_job
+    expected = report.jobs_expected or 0
+    if not jobs:
+        report.missing = max(0, expected * int(multirun.get("seeds") or 1) - len(existing))
+        return
+    per_job = round(statistics.median(len(j.runs) for j in jobs))
+    report.missing = len(report.missing_runs) + max(0, expected - len(jobs)) * per_job
 
 
 def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:
@@ -596,7 +613,9 @@ def _write_failures(report: AggregateReport, out: Path) -> None:
     report.failures_path = path
 
 
-def _stream(completed: list[Run], params: Params, labels: dict[str, str], out: Path, progress: bool) -> dict:
+def _stream(
+    completed: list[Run], params: Params, labels: dict[str, str], out: Path, progress: bool
+) -> tuple[dict[str, Moments], dict[str, EdgeMeans], int]:
     """Write runs.parquet batch by batch; return the per-variant accumulators and the row count."""
     series: dict[str, Moments] = defaultdict(Moments)
     edges: dict[str, EdgeMeans] = defaultdict(EdgeMeans)
@@ -617,7 +636,7 @@ def _stream(completed: list[Run], params: Params, labels: dict[str, str], out: P
             rows += table.num_rows
     bar.close()
     os.replace(tmp, out / "runs.parquet")
-    return {"series": series, "edges": edges, "rows": rows}
+    return series, edges, rows
 
 
 def _numeric(dtype: pa.DataType) -> bool:
@@ -673,45 +692,47 @@ def aggregate(
     labels = job_labels(jobs, swept)
     unowned = [r.key for r in runs if r.key not in labels and r.key in params.diffs]
     labels.update(fallback_labels(params, unowned))
-
-    completed = [r for r in runs if r.status == "completed"]
-    report.completed = [r.key for r in completed]
-    report.partial = [r.key for r in runs if r.status == "partial"]
-    report.failed = [
-        Failure(
-            r.key,
-            labels.get(r.key, "default"),
-            params.of(r.key).get("seed") if r.key in params.diffs else None,
-            r.error,
-        )
-        for r in runs
-        if r.status == "failed"
-    ]
-    for r in completed:
-        variant = labels.get(r.key, "default")
-        report.variants[variant] = report.variants.get(variant, 0) + 1
+    _classify(runs, params, labels, report)
     _write_failures(report, out)
+    completed = [r for r in runs if r.status == "completed"]
     if completed:
         _write_tables(completed, params, labels, report, progress)
     (out / REPORT_FILE).write_text(report.to_json(), encoding="utf-8")
     return report
 
 
+def _classify(runs: list[Run], params: Params, labels: dict[str, str], report: AggregateReport) -> None:
+    """Fill the report's lists of completed, partial and failed runs and its runs per variant."""
+    for run in runs:
+        variant = labels.get(run.key, "default")
+        if run.status == "completed":
+            report.completed.append(run.key)
+            report.variants[variant] = report.variants.get(variant, 0) + 1
+        elif run.status == "partial":
+            report.partial.append(run.key)
+        else:
+            seed = params.value(run.key, "seed") if run.key in params.diffs else None
+            report.failed.append(Failure(run.key, variant, seed, run.error))
+
+
 def _write_tables(
     completed: list[Run], params: Params, labels: dict[str, str], report: AggregateReport, progress: bool
 ) -> None:
     out = report.out_dir
-    acc = _stream(completed, params, labels, out, progress)
-    report.rows, report.runs_path = acc["rows"], out / "runs.parquet"
-    report.series_path, report.edges_path = out / "series.parquet", out / "edges.parquet"
-    _write_atomic_parquet(_concat(acc["series"]), report.series_path)
-    _write_atomic_parquet(_concat(acc["edges"]), report.edges_path)
+    series, edges, report.rows = _stream(completed, params, labels, out, progress)
+    report.runs_path, report.series_path, report.edges_path = (
+        out / "runs.parquet",
+        out / "series.parquet",
+        out / "edges.parquet",
+    )
+    _write_atomic_parquet(_concat(series), report.series_path)
+    _write_atomic_parquet(_concat(edges), report.edges_path)
 
 
 def print_report(report: AggregateReport) -> None:
     """The counts, the failed runs and the outputs, for people."""
     print(f"{report.sweep_dir}: {report.counts()}")
-    if report.jobs_expected is not None:
+    if report.jobs_expected is not None and report.jobs_started:
         print(f"  {report.jobs_started} of {report.jobs_expected} jobs started")
     for f in report.failed:
         print(f"  failed: {f.run} [{f.variant}] seed={f.seed}: {f.error}")

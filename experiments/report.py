@@ -103,7 +103,7 @@ def draw(out: Path, tables: tuple[pd.DataFrame, ...], world: World, baseline: st
     if others and outcomes:
         done.add(
             "Effects against the baseline",
-            "key outcomes",
+            "outcomes",
             figures.plot_effects(runs, outcomes, baseline),
             out / "effects",
         )
@@ -114,11 +114,13 @@ def draw(out: Path, tables: tuple[pd.DataFrame, ...], world: World, baseline: st
             figures.plot_do_no_harm(runs, baseline),
             out / "do_no_harm",
         )
-    for outcome in [o for o in SERIES_OUTCOMES if o in set(series["outcome"])]:
+    with_series = set(series["outcome"]) if len(series) else set()  # empty when runs kept no time series
+    for outcome in [o for o in SERIES_OUTCOMES if o in with_series]:
         done.add("Weekly series", outcome, figures.plot_series(series, outcome), out / f"series_{outcome}")
-    for i, variant in enumerate(others, start=1):
+    goods = set(edges["good"]) if len(edges) else set()  # empty when runs kept no link flows
+    for i, variant in enumerate(others if goods else [], start=1):
         for good in FLOW_GOODS:
-            if good is not None and good not in set(edges["good"]):
+            if good is not None and good not in goods:
                 continue
             fig = figures.plot_flow_change(edges, variant, baseline, good=good, places=world)
             name = f"flow_{i:02d}_{_short(variant)}_{good or 'all'}"
@@ -139,7 +141,7 @@ def write_markdown(path: Path, report: AggregateReport, baseline: str | None, do
     """``report.md``: what ran, the variants, and the figures (linked relative to the sweep)."""
     root = path.parent
     lines = [f"# Sweep report: {report.sweep_dir}", "", f"- {report.counts()}"]
-    if report.jobs_expected is not None:
+    if report.jobs_expected is not None and report.jobs_started:
         lines.append(f"- {report.jobs_started} of {report.jobs_expected} jobs started")
     if baseline:
         lines.append(f"- baseline: `{baseline}`")
