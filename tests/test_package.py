@@ -21,3 +21,21 @@ def test_sim_never_imports_hydra():
 def test_parameter_table_is_up_to_date():
     with open(paramdoc.DOC, encoding="utf-8") as fh:
         assert fh.read() == paramdoc.render(), "docs/parameters.md is stale: run python -m sim.paramdoc"
+
+
+def test_readme_commands_are_valid():
+    """Every `python -m sim ...` example in the README composes and validates (pre-flight)."""
+    import re
+    import shlex
+
+    from simcli.app import preflight
+
+    text = (paramdoc.DOC.parent.parent / "README.md").read_text(encoding="utf-8")
+    text = text.replace("\\\n", " ")
+    commands = [
+        m.group(1) for m in re.finditer(r"(?<!\$ )python -m sim(?= |$)([^\n#`]*)", text)
+    ]  # "$ ..." shows an error
+    assert len(commands) >= 8
+    for args in commands:
+        argv = [a for a in shlex.split(args) if not a.startswith("RAY_ADDRESS")]
+        preflight(argv)
