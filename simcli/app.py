@@ -3,11 +3,13 @@
 Hydra composes the configuration from ``configs/`` (the schema is
 :class:`sim.params.RunConfig`); :func:`sim.params.from_dict` then validates it. Before
 Hydra starts, :func:`preflight` composes the same configuration so that a bad override
-stops at once with one line naming the key and exit code 2, instead of a traceback.
+stops at once with one line naming the key and exit code 2, instead of a traceback (set
+``SAHEL_SIM_TRACEBACK=1`` to see it).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -160,6 +162,8 @@ def main() -> None:
         try:
             preflight(argv)
         except (SimError, HydraException, OmegaConfBaseException, ValueError) as exc:
+            if os.environ.get("SAHEL_SIM_TRACEBACK"):
+                raise  # asked for: the full traceback
             message = str(exc) if isinstance(exc, ConfigError) else _describe(exc)
             print(f"error: {message}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
