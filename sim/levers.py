@@ -18,13 +18,14 @@ class Levers:
         n_goods: Goods in the world.
     """
 
-    def __init__(self, n_places: int, n_goods: int):
+    def __init__(self, n_places: int, n_goods: int, n_groups: int = 0):
         self.inspection = np.ones((n_places, n_goods))  # multiplier on checkpoint detection
         self.raid_seize = np.zeros((n_places, n_goods))  # seizure odds of honest raid units
         self.licit = np.ones(n_places)  # multiplier on licit income
         self.presence = np.zeros(n_places)  # state presence added (services)
         self.trust = np.zeros(n_places)  # added to the target of trust in the state
         self.capacity = np.zeros(n_places)  # added to officials' capacity
+        self.supply = np.ones(n_groups)  # multiplier on the supply of each (good, source)
         self.reset()
 
     def reset(self) -> None:
@@ -35,6 +36,7 @@ class Levers:
         self.presence.fill(0.0)
         self.trust.fill(0.0)
         self.capacity.fill(0.0)
+        self.supply.fill(1.0)
         self.oversight = 1.0  # multiplier on the risk that corrupt acts are caught
         self.political_will: float | None = None  # overrides the scenario's will at the top
         self.ct_strength = 1.0  # multiplier on counter-terrorism forces

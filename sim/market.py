@@ -99,7 +99,9 @@ class Market:
             self.price_multiplier[good] = multiplier
             self.version += 1
 
-    def supply(self, rng: np.random.Generator, ledger: Ledger, formal_gold: float = 0.0) -> np.ndarray:
+    def supply(
+        self, rng: np.random.Generator, ledger: Ledger, formal_gold: float = 0.0, multiplier: np.ndarray | float = 1.0
+    ) -> np.ndarray:
         """Deliver this week's supply into source stocks; return units per group.
 
         With gold formalization, ``formal_gold`` of the gold mined at Malian sites is sold through
@@ -110,7 +112,7 @@ class Market:
         self.delivered_week.fill(0.0)
         sigma = self.noise
         factor = np.exp(rng.normal(-0.5 * sigma * sigma, sigma, size=self.mean_supply.shape)) if sigma > 0 else 1.0
-        drawn = rng.poisson(self.mean_supply * factor)
+        drawn = rng.poisson(self.mean_supply * factor * multiplier)
         self.formal_week = 0
         if formal_gold > 0 and self.gold >= 0:
             sel = (self.group_good == self.gold) & self.group_in_mali

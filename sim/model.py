@@ -27,16 +27,21 @@ from sim.params import ScenarioConfig, validate
 from sim.policies import POLICIES, PolicySet, check_targets
 from sim.stats import Stats
 from sim.territory import Territory
+from sim.timeline import Timeline, load_timeline
 from sim.world import World, build_routes, load_world
 from sim.world.tables import DATA_DIR
 
 
 @functools.lru_cache(maxsize=8)
-def load_actors(data_dir: str) -> dict:
-    """The actors table (actors.yaml) of a data directory, or the packaged one."""
-    path = (Path(data_dir) if data_dir else DATA_DIR) / "actors.yaml"
+def load_actors(data_dir: str, name: str = "actors.yaml") -> dict:
+    """An actors table of a data directory, or the packaged one."""
+    path = (Path(data_dir) if data_dir else DATA_DIR) / name
     if not path.exists():
-        path = DATA_DIR / "actors.yaml"
+        path = DATA_DIR / name
+    if not path.exists():
+        raise ConfigError(
+            "scenario.actors_file", name, "a YAML file in the data directory, e.g. actors.yaml", "not found"
+        )
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
@@ -106,14 +111,14 @@ class SahelModel(mesa.Model):
         self.start_date = dt.date.fromisoformat(params.start_date)
         self.world = world = load_world(params.data_dir)
         check_scenario_refs(params, world)
-        actors = load_actors(params.data_dir or "")
+        actors = load_actors(params.data_dir or "", params.actors_file)
         check_targets(policy, world, group_names(actors))
         self.routes = build_routes(world, self._goods_traded(), params.traffickers.route_candidates)
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
         self.edge_cost_multiplier = self._edge_multipliers()
         self.pressure_multiplier = np.ones(world.n_places)
         self.mission_seize = np.zeros(world.n_places)  # honest seizure odds from the mission's teams
-        self.levers = Levers(world.n_places, len(world.goods))
+        self.levers = Levers(world.n_places, len(world.goods), self.routes.n_groups)
         self.ledger = Ledger(len(world.goods))
         self.stats = Stats(len(world.goods), world.n_places, world.n_edges, self.routes.n_routes)
         self.market = Market(world, self.routes, params)
@@ -132,6 +137,8 @@ class SahelModel(mesa.Model):
         self.crews = Crews(self)
         self.crews.init_population()
         self.policies = [POLICIES[name](self, cfg, name) for name, cfg in policy.active()]
+        entries = load_timeline(params.timeline, params.data_dir) if params.timeline else []
+        self.timeline = Timeline(self, entries, params.timeline_skip) if params.timeline else None
         self.policy_config = policy
         self.phases = [
             ("policies", self._apply_policies),
@@ -226,6 +233,8 @@ class SahelModel(mesa.Model):
     def _apply_policies(self) -> None:
         """Reset the levers and let the active policies set them (DESIGN §2: first in the week)."""
         self.levers.reset()
+        if self.timeline is not None:
+            self.timeline.apply(self.levers)
         for policy in self.policies:
             if policy.active:
                 policy.apply(self.levers)
@@ -242,7 +251,7 @@ class SahelModel(mesa.Model):
         return float(self.stats.last["enc_bribed"].sum() / staffed) if staffed > 0 else 0.0
 
     def _supply(self) -> None:
-        self.market.supply(self.rng, self.ledger, self.levers.formal_gold)
+        self.market.supply(self.rng, self.ledger, self.levers.formal_gold, self.levers.supply)
         self.market.update_prices()
 
     def _end_week(self) -> None:

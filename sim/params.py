@@ -774,6 +774,17 @@ class ScenarioConfig:
         low=0,
         high=520,
     )
+    actors_file: str = param(
+        "actors.yaml", doc="actors table in the data directory (groups, forces, population)", source="scenario input"
+    )
+    timeline: str | None = param(
+        None,
+        doc="timeline of dated events (timeline_<name>.yaml in the data directory), e.g. history",
+        source="scenario input",
+    )
+    timeline_skip: list[str] = param(
+        [], doc="ids of timeline events left out (counterfactuals)", source="scenario input"
+    )
     actors: ActorSwitches = section(ActorSwitches)
     transport: TransportParams = section(TransportParams)
     traffickers: TraffickerParams = section(TraffickerParams)

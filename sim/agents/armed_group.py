@@ -134,19 +134,59 @@ class ArmedGroups:
         contestable = np.isin(world.kind, [PLACE_KINDS.index(k) for k in ("town", "crossing", "gold_site")])
         self.contestable = contestable & world.in_mali
         self.neighbours = [np.array(sorted(world.graph.neighbors(i)), dtype=np.int64) for i in range(world.n_places)]
+        self.specs = {spec["id"]: spec for spec in specs}
         for spec in specs:
+            dormant = not spec.get("active", True)  # a historical timeline activates it later
+            scale = 0.0 if dormant else 1.0
             group = self.add_group(
                 spec["name"],
                 GroupKind[spec["kind"].upper()],
                 spec.get("alliance"),
-                spec["fighters"] * p.fighters_scale,
-                spec["funds_usd"] * p.funds_scale,
-                spec["fighters"] * p.fighters_scale * spec.get("arms", 1.0),
+                spec["fighters"] * p.fighters_scale * scale,
+                spec["funds_usd"] * p.funds_scale * scale,
+                spec["fighters"] * p.fighters_scale * spec.get("arms", 1.0) * scale,
                 spec["regions"],
             )
-            for pid in spec["holds"]:
-                model.territory.holder[world.index[pid]] = group.index
+            group.gid = spec["id"]
+            if not dormant:
+                for pid in spec["holds"]:
+                    model.territory.holder[world.index[pid]] = group.index
         self.refresh()
+
+    def by_id(self, gid: str) -> ArmedGroup:
+        """The group of an actors-table id."""
+        for g in self.groups:
+            if getattr(g, "gid", None) == gid:
+                return g
+        raise KeyError(gid)
+
+    def activate(self, gid: str, holds: list[str] | None = None, fighters: float | None = None) -> ArmedGroup:
+        """A dormant group takes the field with its table's fighters, funds and arms (timelines)."""
+        spec, p, g = self.specs[gid], self.p, self.by_id(gid)
+        n = (fighters if fighters is not None else spec["fighters"]) * p.fighters_scale
+        funds = spec["funds_usd"] * p.funds_scale
+        g.fighters, g.arms = n, n * spec.get("arms", 1.0)
+        g.funds += funds
+        g.revenue_ema = p.wage_usd * n / p.budget_share
+        self.model.ledger.pay("group_funds_in", "state", "armed_groups", float(funds))
+        for pid in holds if holds is not None else spec["holds"]:
+            self.model.territory.holder[self.world.index[pid]] = g.index
+        self.refresh()
+        return g
+
+    def split_off(self, from_id: str, into_id: str, share: float, holds: list[str]) -> ArmedGroup:
+        """Part of a group forms another group of the table (ISGS from MUJAO in 2015)."""
+        parent, child = self.by_id(from_id), self.by_id(into_id)
+        n = parent.fighters * share
+        for attr in ("fighters", "arms", "funds"):
+            moved = getattr(parent, attr) * share
+            setattr(parent, attr, getattr(parent, attr) - moved)
+            setattr(child, attr, getattr(child, attr) + moved)
+        child.revenue_ema = self.p.wage_usd * n / self.p.budget_share
+        for pid in holds:
+            self.model.territory.holder[self.world.index[pid]] = child.index
+        self.refresh()
+        return child
 
     # --- membership ---------------------------------------------------------------------
 

@@ -74,7 +74,10 @@ class Forces:
             kind = ForceKind[spec["kind"].upper()]
             strength = self.p.mission_strength if kind == ForceKind.MISSION else spec["strength"]
             bases = [world.index[b] for b in spec["bases"]]
-            self.forces.append(Force(model, spec["name"], kind, strength, bases))
+            force = Force(model, spec["name"], kind, strength, bases)
+            force.fid = spec["id"]
+            force.active = spec.get("active", True)  # a historical timeline brings it in later
+            self.forces.append(force)
         self.region = np.array(world.region)
         self.attacks_ema = 0.0
         self.force_protection_share = self.p.force_protection_base
@@ -87,6 +90,13 @@ class Forces:
         )
         self.crossings = crossing & world.in_mali
         self.update_garrisons()
+
+    def by_id(self, fid: str) -> Force:
+        """The force of an actors-table id."""
+        for f in self.forces:
+            if f.fid == fid:
+                return f
+        raise KeyError(fid)
 
     def of_kind(self, kind: ForceKind) -> list[Force]:
         """Active forces of one kind."""
