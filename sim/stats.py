@@ -53,6 +53,9 @@ class Stats:
             "enc_none": 1,  # always zero: a denominator term for shares that need only one
         }
         self.shapes["edge_good_units"] = (n_edges, n_goods)  # units per link and good
+        self.shapes["place_good_units"] = (n_places, n_goods)  # units that passed each place, by good
+        self.shapes["cattle_stolen"] = n_places  # head rustled from the herds of each place
+        self.shapes["civilian_deaths"] = n_places  # civilians killed at each place
         self.total = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.week = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.last = {k: np.zeros(n) for k, n in self.shapes.items()}

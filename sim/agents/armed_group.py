@@ -522,6 +522,7 @@ class ArmedGroups:
         civilians = float(rng.poisson(p.civilian_deaths_per_clash * model.civilian_shield(place)))
         model.stats.events["combatant_deaths"] += dead_a + (dead_d if defender is not None else 0.0)
         model.stats.events["civilian_deaths"] += civilians
+        model.stats.week["civilian_deaths"][place] += civilians
         territory.violence[place] += dead_a + dead_d + civilians
         territory.clashes[place] += 1
         self.events["clashes"] += 1

@@ -238,6 +238,7 @@ class Communities(AgentTable):
             return 0.0, 0.0
         taken = np.minimum(herd, head * herd / herd.sum())
         self.cols["herd"][rows] -= taken
+        np.add.at(self.model.stats.week["cattle_stolen"], self.place[rows], taken)
         stolen = float(taken.sum())
         paid = min(stolen * price, float(self.cash[rows].sum()))
         if paid > 0:

@@ -503,6 +503,7 @@ class Crews(AgentTable):
         st = model.stats.week
         ok = enc.outcome <= Outcome.SETTLED
         np.add.at(st["place_units"], enc.place[ok], enc.units[ok])
+        np.add.at(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
         illicit = ok & ~self.livelihood[enc.good]
         np.add.at(st["illicit_value"], enc.place[illicit], enc.value[illicit])
         np.add.at(st["edge_units"], routes.edges[r[ii], jj], cargo[ii])
