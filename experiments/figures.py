@@ -35,7 +35,12 @@ from matplotlib.figure import Figure
 from experiments.aggregate import Z95, interval_half_width
 from sim.world import TERRAINS, World, load_world
 
-LIVELIHOOD = ("community_income_index", "food_security_index", "state_trust_index")
+LIVELIHOOD = (
+    "community_income_index",
+    "community_income_north_index",
+    "food_security_north_index",
+    "state_trust_index",
+)
 CRIME_VIOLENCE = ("delivered_value_usd", "armed_group_revenue_usd", "fatalities", "bribe_rate")
 # Places beyond this longitude (Cairo, Dubai) lie off the map: their links end in arrows at its edge.
 MAP_MAX_ABS_LON = 20.0

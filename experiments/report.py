@@ -30,10 +30,10 @@ KEY_OUTCOMES = (
     "fatalities",
     "bribe_rate",
     "community_income_index",
-    "food_security_index",
+    "food_security_north_index",
     "state_trust_index",
 )
-SERIES_OUTCOMES = ("delivered_value_usd", "armed_group_revenue_usd", "fatalities", "food_security_index")
+SERIES_OUTCOMES = ("delivered_value_usd", "armed_group_revenue_usd", "fatalities", "food_security_north_index")
 FLOW_GOODS = (None, "cocaine")
 
 
