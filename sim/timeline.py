@@ -18,7 +18,6 @@ Entries listed in ``scenario.timeline_skip`` are left out (counterfactuals); an 
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -161,9 +160,4 @@ class Timeline:
                 f.active = False
 
 
-def event_week(model: SahelModel, date: str) -> int:
-    """Week number of an ISO date in a run."""
-    return week_of(date, model, 1)
-
-
-__all__ = ["Timeline", "event_week", "load_timeline", "dt"]
+__all__ = ["Timeline", "load_timeline"]

@@ -461,6 +461,10 @@ class ArmedGroups:
         that expected gain against the expected cost of the fighters it would lose.
         """
         p, model, territory = self.p, self.model, self.model.territory
+        # The attack chance is at most attack_rate: draw first and skip the appraisal most weeks.
+        u = model.rng.random()
+        if u >= p.attack_rate:
+            return
         own = group.places
         reach = set(self._region_places(group).tolist())
         for node in own:
@@ -491,7 +495,7 @@ class ArmedGroups:
         cost = np.where(open_, 0.0, p.clash_loss * committed * (1 - win) * p.wage_usd * 52.0)
         best = int(np.argmax(gain - cost))
         appeal = gain[best] / (gain[best] + cost[best])
-        if model.rng.random() >= p.attack_rate * appeal:
+        if u >= p.attack_rate * appeal:
             return
         if open_[best]:
             territory.holder[int(reach[best])] = group.index
