@@ -1,0 +1,159 @@
+"""A Vega-Lite chart widget that swaps its data in place, for charts that change every week.
+
+Solara's own chart (``solara.FigureAltair``) sends the whole specification on every change and
+the browser compiles and draws the chart from scratch: on a map with country outlines and six
+charts that made each week cost most of a second. :class:`LiveVega` keeps the compiled Vega view
+and, when only the weekly data sets change, replaces them with ``view.data(name, values)`` and
+re-runs the view; a new specification (a new armed group in the colour scale, a wider width
+scale) still redraws it. The element carries ``data-updates``, the number of data swaps drawn,
+which the browser test reads to know a chart moved.
+
+Vega is loaded through RequireJS from Solara's CDN path like Solara's own chart, so the files of
+:mod:`sim.viz.assets` serve both.
+
+:func:`LiveChart` is the Solara component. It sets the widget's traits in an effect rather than
+passing them as element arguments: Reacton walks every argument looking for child elements,
+which for a map of a thousand border points cost more than drawing it.
+"""
+
+from __future__ import annotations
+
+# Solara components are named like classes, as Solara and React do.
+# ruff: noqa: N802
+import ipyvuetify as v
+import solara
+import traitlets
+
+TEMPLATE = r"""
+<template>
+  <div class="sahel-vega" :data-updates="updates" :data-embeds="embeds">
+    <div ref="plotElement"></div>
+  </div>
+</template>
+<script>
+module.exports = {
+  data() {
+    return { updates: 0, embeds: 0 };
+  },
+  created() {
+    this.vegaLoaded = this.loadVega();
+    this.queue = Promise.resolve();
+  },
+  mounted() {
+    this.enqueue(() => this.embed());
+  },
+  destroyed() {
+    if (this.view) { this.view.finalize(); }
+  },
+  watch: {
+    spec() { this.enqueue(() => this.embed()); },
+    datasets() { this.enqueue(() => this.swap()); },
+  },
+  methods: {
+    enqueue(job) {
+      // one job at a time, in order; a burst of weekly updates collapses into the newest data
+      this.queue = this.queue.then(() => this.vegaLoaded).then(job).catch((e) => console.error("sahel-vega", e));
+    },
+    hasData() {
+      // a chart over no rows has infinite extents and draws broken axes: wait for its first week
+      const all = {...((this.spec || {}).datasets || {}), ...(this.datasets || {})};
+      return Object.values(all).some((rows) => !Array.isArray(rows) || rows.length > 0);
+    },
+    async embed() {
+      if (!this.spec || !Object.keys(this.spec).length || !this.hasData()) { return; }
+      const vegaEmbed = await new Promise((resolve, reject) => require(['vega-embed'], resolve, reject));
+      if (this.view) { this.view.finalize(); this.view = null; }
+      const spec = JSON.parse(JSON.stringify(this.spec));
+      spec.datasets = {...(spec.datasets || {}), ...JSON.parse(JSON.stringify(this.datasets || {}))};
+      const result = await vegaEmbed(this.$refs.plotElement, spec, {renderer: "svg", actions: false});
+      this.view = result.view;
+      this.shown = this.datasets;
+      this.embeds += 1;
+      this.updates += 1;
+    },
+    async swap() {
+      if (!this.view) { return this.embed(); }
+      if (this.shown === this.datasets) { return; }
+      const data = this.datasets || {};
+      for (const name of Object.keys(data)) {
+        this.view.data(name, JSON.parse(JSON.stringify(data[name])));
+      }
+      this.shown = this.datasets;
+      await this.view.resize().runAsync();
+      this.updates += 1;
+    },
+    async loadVega() {
+      await this.loadRequire();
+      require.config({
+        map: {
+          '*': {
+            'vega': `${this.getCdn()}/vega@5/build/vega.min.js`,
+            'vega-lite': `${this.getCdn()}/vega-lite@5/build/vega-lite.min.js`,
+            'vega-embed': `${this.getCdn()}/vega-embed@6/build/vega-embed.min.js`,
+          }
+        }
+      });
+      await new Promise((resolve, reject) => require(['vega', 'vega-lite', 'vega-embed'], resolve, reject));
+    },
+    loadRequire() {
+      if (window.requirejs) { return Promise.resolve(); }
+      return new Promise((resolve, reject) => {
+        const script = document.createElement('script');
+        script.src = `${this.getCdn()}/requirejs@2.3.6/require.js`;
+        script.onload = resolve;
+        script.onerror = reject;
+        document.head.appendChild(script);
+      });
+    },
+    getCdn() {
+      return window.solara ? window.solara.cdn : '/_solara/cdn';
+    },
+  },
+}
+</script>
+"""
+
+
+class LiveVega(v.VuetifyTemplate):
+    """A Vega-Lite chart: ``spec`` (structure and static data) and ``datasets`` (swapped in place)."""
+
+    template = traitlets.Unicode(TEMPLATE).tag(sync=True)
+    spec = traitlets.Dict().tag(sync=True)
+    datasets = traitlets.Dict().tag(sync=True)
+
+
+class Box:
+    """Holds a value for a component argument that Reacton should neither walk nor compare deeply.
+
+    Two boxes are equal only if they are the same box, so an effect depending on one runs when
+    the page makes a new box (a new week) and not otherwise.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+@solara.component
+def LiveChart(spec: Box, datasets: Box, classes: list[str] | None = None):
+    """A :class:`LiveVega` chart; ``spec`` and ``datasets`` are :class:`Box` es made per change."""
+    with solara.Div(classes=classes or []) as main:
+        element = LiveVega.element()
+    widget_ref = solara.use_ref(None)
+
+    def push() -> None:
+        # Reacton keeps the widget of the first render's element; later elements map to it
+        # but are not known to get_widget, so the first one found is kept.
+        if widget_ref.current is None:
+            try:
+                widget_ref.current = solara.get_widget(element)
+            except KeyError:  # an element replaced before its effects ran: the next render sets it
+                return
+        widget = widget_ref.current
+        if widget.spec is not spec.value:
+            widget.spec = spec.value
+        widget.datasets = datasets.value
+
+    solara.use_effect(push, [spec, datasets])
+    return main

@@ -1,0 +1,346 @@
+"""The browser view in-process: both pages render, Step/Play/Reset, tabs apart, sweeps and bad ones.
+
+The pages are rendered with ``solara.render`` (no server, no browser) and driven through their
+widgets as a click would; ``tests/test_browser.py`` does the same in a real Chromium.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+import time
+from pathlib import Path
+
+import ipyvuetify as v
+import ipywidgets
+import numpy as np
+import pytest
+import solara
+
+from sim.params import RunConfig, from_dict
+from sim.sweep import run_block
+from sim.viz import app, assets, charts
+from sim.viz import map as vmap
+from sim.viz.__main__ import parse_args
+from sim.viz.borders import BOX, COUNTRIES
+from sim.viz.session import Session, Settings, policy_config, scenario_config
+from sim.viz.vega import LiveVega
+
+ROOT = Path(__file__).resolve().parent.parent
+FAST = Settings(scenario="small", seed=1, burn_in_weeks=0)
+
+
+@pytest.fixture(scope="module")
+def small_sweep(tmp_path_factory):
+    """A sweep as the command line lays it out: 2 policies x 2 seeds of the small scenario, 12 weeks."""
+    root = tmp_path_factory.mktemp("sweep")
+    scenario = {"name": "small", "steps": 104, "supply_scale": 0.1, "burn_in_weeks": 4}
+    for job, policy in enumerate(["none", "border_control"]):
+        data = {"steps": 12, "seeds": 2, "scenario": scenario, "output": {"progress": False}}
+        if policy != "none":
+            data["policy"] = {policy: {"enabled": True}}
+        run_block(from_dict(RunConfig, data), root, job=str(job), overrides=[f"policy={policy}"])
+    return root
+
+
+@pytest.fixture
+def fast_pages(monkeypatch):
+    """New tabs start with the small scenario and no burn-in (a model in milliseconds)."""
+    monkeypatch.setattr(app, "initial_settings", lambda: FAST)
+
+
+def render_scenario():
+    """The scenario page inside the app layout (its sidebar needs one), as a tab would get it."""
+    return solara.render(solara.AppLayout(children=[app.ScenarioPage()]), handle_error=False)
+
+
+def button(rc, label: str):
+    return rc.find(v.Btn, children=[label]).widget
+
+
+def week_label(rc) -> str:
+    return rc.find(v.Html, class_="sahel-week").widget.children[0]
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def html_text(rc) -> str:
+    """Text of the page's HTML blocks (run information, numbers, sweep summary)."""
+    return " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+
+
+def charts_by_key(rc) -> dict[str, LiveVega]:
+    """The map and each chart's widget, told apart by their specifications."""
+    by_title = {c.title: c.key for c in charts.CHARTS}
+    out = {}
+    for w in rc.find(LiveVega).widgets:
+        title = w.spec.get("title", {})
+        out[by_title[title["text"]] if isinstance(title, dict) and title.get("text") in by_title else "map"] = w
+    assert len(out) == 1 + len(charts.CHARTS)
+    return out
+
+
+# --- Scenario page -------------------------------------------------------------------------------
+
+
+def test_scenario_page_steps_and_map_and_charts_follow(fast_pages):
+    _box, rc = render_scenario()
+    assert week_label(rc).startswith("Week 0 of 104")
+    shown = charts_by_key(rc)
+    assert set(shown["map"].spec["datasets"]) == set(vmap.STATIC)  # outlines and labels are in the spec
+    links_before = shown["map"].datasets["links"]
+    for _ in range(3):
+        button(rc, "Step").click()
+    assert week_label(rc).startswith("Week 3 of 104 · 28 Jan 2013")
+    shown = charts_by_key(rc)
+    for c in charts.CHARTS:
+        assert len(shown[c.key].datasets["table"]) == 3, c.key
+    links_after = shown["map"].datasets["links"]
+    assert sum(x["units"] for x in links_after) > 0
+    assert [x["units"] for x in links_after] != [x["units"] for x in links_before]
+
+
+def test_play_runs_weeks_until_pause_and_reset_returns_to_week_0(fast_pages):
+    _box, rc = render_scenario()
+    button(rc, "Play").click()
+    wait_for(lambda: not week_label(rc).startswith(("Week 0 ", "Week 1 ", "Week 2 ")))
+    assert button(rc, "Step").disabled  # no stepping while it plays
+    button(rc, "Pause").click()
+    time.sleep(0.3)  # the loop finishes the week it was running
+    paused = week_label(rc)
+    time.sleep(0.4)
+    assert week_label(rc) == paused
+    button(rc, "Play").click()
+    button(rc, "Reset").click()  # Reset while playing: stops, and the new model stays at week 0
+    time.sleep(0.5)
+    assert week_label(rc).startswith("Week 0 of 104")
+    assert not button(rc, "Step").disabled
+
+
+def test_changed_policy_applies_on_reset(fast_pages):
+    _box, rc = render_scenario()
+    button(rc, "Step").click()
+    checkbox = rc.find(v.Checkbox, label="border control").widget
+    checkbox.v_model = True  # as a click on it does
+    assert rc.find(v.Alert, children=["Settings changed: press Reset to build a model with them."]).widgets
+    sliders = rc.find(v.Slider, label="intensity").widgets
+    assert len(sliders) == 1  # the levers of the policy switched on
+    sliders[0].v_model = 0.5
+    assert week_label(rc).startswith("Week 1 ")  # nothing changes before Reset
+    button(rc, "Reset").click()
+    assert week_label(rc).startswith("Week 0 ")
+    assert "border control (intensity 0.5, from week 1)" in html_text(rc)
+    assert not rc.find(v.Alert, children=["Settings changed: press Reset to build a model with them."]).widgets
+
+
+def test_each_tab_has_its_own_model(fast_pages):
+    _, tab1 = render_scenario()
+    _, tab2 = render_scenario()
+    for _ in range(2):
+        button(tab1, "Step").click()
+    assert week_label(tab1).startswith("Week 2 ")
+    assert week_label(tab2).startswith("Week 0 ")
+    button(tab2, "Step").click()
+    assert week_label(tab1).startswith("Week 2 ") and week_label(tab2).startswith("Week 1 ")
+
+
+def test_sessions_are_independent_and_play_never_steps_a_reset_model():
+    a, b = Session(FAST), Session(FAST)
+    assert a.model is not b.model
+    a.step(3)
+    assert (a.week, b.week) == (3, 0)
+    generation = a.generation
+    a.reset()
+    assert a.step(5, generation=generation) == 0  # a play loop started before the reset stops
+    assert a.week == 0
+
+
+def test_session_builds_scenario_and_policy_from_the_configs():
+    settings = Settings(scenario="small", seed=3).with_policy("ddr", enabled=True, intensity=0.7, start=10)
+    assert scenario_config(settings).steps == 104
+    policy = policy_config(settings)
+    assert policy.ddr.enabled and policy.ddr.intensity == 0.7 and policy.ddr.start == 10
+    assert policy.ddr.targets == ["signatory", "pro_government"]  # from configs/policy/ddr.yaml
+    assert policy.names() == ["ddr"]
+
+
+# --- Map and charts ------------------------------------------------------------------------------
+
+
+def test_map_reads_as_the_sahel_at_real_coordinates():
+    session = Session(FAST)
+    session.step(2)
+    chart = vmap.map_altair(session.model, vmap.MapScale())
+    spec = chart.to_dict(validate=True)  # a valid Vega-Lite specification, data included
+    data = spec["datasets"]
+    names = {f["properties"]["name"] for f in data["countries"]}
+    assert {"Mali", "Niger", "Burkina Faso", "Mauritania", "Algeria", "Senegal"} <= names
+    labels = {r["label"] for r in data["country_labels"]}
+    assert {"MALI", "NIGER", "ALGERIA", "MAURITANIA"} <= labels
+    assert {"Timbuktu region", "Kidal region", "Gao region"} <= {r["label"] for r in data["regions"]}
+    world = session.model.world
+    gao = next(p for p in data["places"] if p["place"] == "Gao")
+    assert (gao["lon"], gao["lat"]) == (pytest.approx(world.lon[world.index["gao"]]), pytest.approx(16.272))
+    assert all(BOX[0] <= p["lon"] <= BOX[1] and BOX[2] <= p["lat"] <= BOX[3] for p in data["places"])
+    assert {"to Cairo", "to Dubai"} <= {e["label"] for e in data["far_ends"]}
+    assert {p["marker"] for p in data["markers"]} == set(vmap.MARKERS)  # checkpoints and mission bases
+    holders = {p["held_by"] for p in data["places"]}
+    assert holders - {vmap.NO_GROUP}, "some places are held by armed groups"
+    assert set(COUNTRIES["Mali"][0].split(",")[0].split()) and len(COUNTRIES) > 15
+
+
+def test_charts_are_valid_and_follow_the_weeks():
+    session = Session(FAST)
+    session.step(4)
+    df = session.frame()
+    for c in charts.CHARTS:
+        charts.chart_altair(c, df).to_dict(validate=True)
+        rows = charts.chart_data(c, df)[charts.TABLE]
+        assert len(rows) == 4 and rows[0]["date"] == "2013-01-14"
+    flows = charts.CHARTS[0].columns(df)
+    assert len(flows) == len(session.model.world.goods)
+    assert np.isclose(df[list(flows)].sum(axis=1), df["delivered_value_usd"]).all()
+
+
+def test_map_scale_only_grows_in_nice_steps():
+    scale = vmap.MapScale()
+    assert scale.update(np.array([10.0, 300.0])) == 300.0
+    assert scale.update(np.array([5.0])) == 300.0
+    assert [vmap.nice_ceiling(x) for x in (0.5, 3, 101, 4999, 5000)] == [1.0, 5.0, 200.0, 5000.0, 5000.0]
+
+
+# --- Sweep page ----------------------------------------------------------------------------------
+
+
+def render_sweep(monkeypatch, directory: str):
+    monkeypatch.setenv(app.ENV_SWEEP, directory)
+    _box, rc = solara.render(app.SweepPage(), handle_error=False)
+    wait_for(lambda: not rc.find(v.Alert, children=[f"Reading {directory} ..."]).widgets)
+    return rc
+
+
+def test_sweep_page_shows_the_comparison_figures(monkeypatch, small_sweep):
+    rc = render_sweep(monkeypatch, str(small_sweep))
+    wait_for(
+        lambda: len(rc.find(ipywidgets.Image).widgets) >= 4 or rc.find(v.Alert, class_="sahel-sweep-error").widgets
+    )
+    assert not rc.find(v.Alert, class_="sahel-sweep-error").widgets
+    text = html_text(rc)
+    assert "4 completed, 0 failed" in text and "policy=border_control" in text
+    images = rc.find(ipywidgets.Image).widgets
+    assert len(images) == 4  # effects, do no harm, series, flow change
+    assert all(bytes(img.value).startswith(b"\x89PNG") and len(img.value) > 5000 for img in images)
+
+
+def test_sweep_loads_aggregated_tables_alone(small_sweep, tmp_path):
+    from experiments.aggregate import aggregate
+
+    aggregate(small_sweep, tmp_path / "tables", progress=False)
+    data = app.load_sweep(str(tmp_path / "tables" / "runs.parquet"))
+    assert data.variants == ["policy=border_control", "policy=none"]
+    png = app.draw("flow", data, variant="policy=border_control", baseline="policy=none", good="cocaine")
+    assert png.startswith(b"\x89PNG")
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: tmp / "missing", "no such directory"),
+        (lambda tmp: tmp, "no runs found"),
+        (lambda tmp: (tmp / "notes.txt").write_text("x") and tmp / "notes.txt", "not a directory"),
+        (lambda tmp: "", "Enter the path"),
+    ],
+)
+def test_bad_sweep_directory_gives_a_message_not_a_traceback(monkeypatch, tmp_path, make, message):
+    target = str(make(tmp_path))
+    with pytest.raises(app.SweepLoadError, match=message):
+        app.load_sweep(target)
+    if target:
+        rc = render_sweep(monkeypatch, target)
+        wait_for(lambda: rc.find(v.Alert, class_="sahel-sweep-error").widgets)
+        text = rc.find(v.Alert, class_="sahel-sweep-error").widget.children[0]
+        assert message in text and "Traceback" not in text
+
+
+def test_corrupt_tables_give_a_message(tmp_path):
+    for name in app.TABLES:
+        (tmp_path / name).write_bytes(b"not parquet")
+    with pytest.raises(app.SweepLoadError, match="could not be read as a sweep"):
+        app.load_sweep(str(tmp_path))
+
+
+# --- Server, assets, package ---------------------------------------------------------------------
+
+
+def test_server_listens_on_localhost_unless_told_otherwise():
+    args = parse_args([])
+    assert (args.host, args.port) == ("127.0.0.1", 8765)
+    assert parse_args(["--host", "0.0.0.0", "--port", "0"]).host == "0.0.0.0"
+
+
+def test_assets_are_read_from_the_installed_solara():
+    specs = assets.required_specs()
+    for name in (
+        "@widgetti/solara-vuetify-app@",
+        "requirejs@",
+        "font-awesome@",
+        "vega@5",
+        "vega-lite@5",
+        "vega-embed@6",
+    ):
+        assert any(s.startswith(name) for s in specs), name
+    assert not any("vuetify3" in s for s in specs)  # ipyvue < 3: the Vue 2 app
+
+
+def test_assets_install_is_complete_or_absent_and_idempotent(tmp_path, monkeypatch):
+    calls = []
+
+    def fake_pack(specs, dest):
+        calls.append(list(specs))
+        out = []
+        for i, spec in enumerate(specs):
+            src = dest / f"src{i}" / "package"
+            (src / "dist").mkdir(parents=True)
+            (src / "package.json").write_text(json.dumps({"name": spec}))
+            (src / "dist" / "main.js").write_text("// js")
+            name = f"pkg{i}.tgz"
+            with tarfile.open(dest / name, "w:gz") as tar:
+                tar.add(src, arcname="package")
+            out.append({"name": spec.rsplit("@", 1)[0], "version": "1.0.0", "filename": name, "integrity": "x"})
+        return out
+
+    monkeypatch.setattr(assets, "npm_pack", fake_pack)
+    cache = tmp_path / "cdn"
+    (cache / "vega@5").mkdir(parents=True)  # a partial copy without the marker is redone
+    first = assets.ensure(cache, quiet=True)
+    assert first.complete and (cache / "vega@5" / "dist" / "main.js").is_file()
+    assert (cache / "@widgetti").is_dir() and not list(cache.glob(".sahel-assets-*"))
+    assert assets.ensure(cache, quiet=True).complete and len(calls) == 1  # nothing fetched twice
+    assert assets.main(["--check", "--cache-dir", str(cache)]) == 0
+
+
+def test_sim_stays_importable_without_solara_and_experiments():
+    code = (
+        "import sys, sim, sim.model, sim.run, sim.sweep, sim.outcomes, sim.policies, sim.params\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('solara', 'experiments', 'altair', 'ipyvuetify')]\n"
+        "assert not bad, bad\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "sim").rglob("*.py")
+        if "viz" not in p.relative_to(ROOT / "sim").parts
+        and any(
+            line.lstrip().startswith(("import solara", "from solara", "import experiments", "from experiments"))
+            for line in p.read_text(encoding="utf-8").splitlines()
+        )
+    ]
+    assert not offenders
