@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 
+def either(p, q):
+    """Odds that at least one of two independent chances comes off: 1 - (1 - p)(1 - q)."""
+    return 1 - (1 - p) * (1 - q)
+
+
 class Levers:
     """Neutral values, reset every week.
 

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
+from sim.levers import either
 from sim.agents.trafficker import State
 from sim.enforcement import Checkpoints, Encounters, Outcome, Rates, checkpoint_pressure, detection_odds
 from sim.world.tables import PLACE_KINDS
@@ -154,7 +155,7 @@ class Officials(AgentTable):
         c["post"][rows] = [i for i, _ in posts]
         c["role"][rows] = [r for _, r in posts]
         mean, k = p.integrity_mean, p.integrity_spread
-        c["integrity"][rows] = rng.beta(mean * k, (1 - mean) * k, size=len(rows))
+        c["integrity"][rows] = rng.beta(mean * k, max((1 - mean) * k, 1e-9), size=len(rows))  # mean 1: all 1
         pay_scale = {Role.BORDER: 1.0, Role.POLICE: 1.0, Role.ADMINISTRATOR: 1.5, Role.JUDGE: 2.5, Role.PATRON: 8.0}
         c["pay"][rows] = [p.pay_usd * pay_scale[r] for _, r in posts]
         c["capacity"][rows] = p.capacity
@@ -235,7 +236,7 @@ class Officials(AgentTable):
         # Honest units seize what the officials would have let through: raids, reinforced border
         # units (policies) and the mission's specialized teams (illicit goods only).
         livelihood = np.array([g.livelihood for g in self.world.goods])
-        honest = 1 - (1 - levers.raid_seize) * (1 - np.outer(model.mission_seize, ~livelihood))
+        honest = either(levers.raid_seize, np.outer(model.mission_seize, ~livelihood))
         rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * honest
         rates.version += 1
         self._try_cases()
@@ -350,7 +351,7 @@ class Officials(AgentTable):
         out = rows[self.model.rng.random(len(rows)) < rate]
         if len(out):
             mean, k = max(self.p.integrity_mean, 0.7), self.p.integrity_spread
-            self.cols["integrity"][out] = self.model.rng.beta(mean * k, (1 - mean) * k, size=len(out))
+            self.cols["integrity"][out] = self.model.rng.beta(mean * k, max((1 - mean) * k, 1e-9), size=len(out))
 
     def boost_capacity(self, support: np.ndarray) -> None:
         """Support to the state (training, equipment; 002 §III) raises capacity where it is given."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.levers import either
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig, mali_crossings
 
@@ -68,5 +69,5 @@ class BorderControl(Policy):
         """Multiply inspections at the targeted crossings."""
         levers.inspection[self.places] *= self.factor[None, :]
         now = levers.raid_seize[self.places]
-        levers.raid_seize[self.places] = 1 - (1 - now) * (1 - self.seize[None, :])
+        levers.raid_seize[self.places] = either(now, self.seize[None, :])
         levers.cost += self.cfg.cost_usd_per_crossing * self.cfg.intensity * len(self.places)

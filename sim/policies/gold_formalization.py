@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.levers import either
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig
 
@@ -53,5 +54,5 @@ class GoldFormalization(Policy):
         cfg, model = self.cfg, self.model
         friction = model.bribe_rate_recent()
         levers.formal_gold = min(1.0, cfg.max_share * cfg.intensity * (1.0 - friction))
-        levers.jobs = 1 - (1 - levers.jobs) * (1 - min(1.0, cfg.jobs * cfg.intensity))
+        levers.jobs = either(levers.jobs, min(1.0, cfg.jobs * cfg.intensity))
         levers.cost += cfg.cost_usd_per_week * cfg.intensity

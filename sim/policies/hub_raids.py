@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.levers import either
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig
 
@@ -52,6 +53,10 @@ class HubRaids(Policy):
 
     name = "hub_raids"
 
+    def __init__(self, model, config: HubRaidsConfig, key: str):
+        super().__init__(model, config, key)
+        self.target_places(np.zeros(0, dtype=np.int64))  # an unknown target stops the run before week 1
+
     def apply(self, levers) -> None:
         """Pick this week's hubs, add seizure odds for illicit goods there, and the retaliation."""
         model, cfg = self.model, self.cfg
@@ -68,8 +73,7 @@ class HubRaids(Policy):
         hubs = self.target_places(default[: cfg.hubs])
         livelihood = np.array([g.livelihood for g in world.goods])
         odds = min(1.0, cfg.raid_seizure * cfg.intensity)
-        levers.raid_seize[np.ix_(hubs, ~livelihood)] = 1 - (1 - levers.raid_seize[np.ix_(hubs, ~livelihood)]) * (
-            1 - odds
-        )
+        cells = np.ix_(hubs, ~livelihood)
+        levers.raid_seize[cells] = either(levers.raid_seize[cells], odds)
         model.territory.violence[hubs] += model.rng.poisson(cfg.retaliation * cfg.intensity, size=len(hubs))
         levers.cost += cfg.cost_usd_per_hub * cfg.intensity * len(hubs)

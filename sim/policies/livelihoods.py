@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.levers import either
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig
 
@@ -65,5 +66,5 @@ class Livelihoods(Policy):
         cfg = self.cfg
         levers.licit[self.places] *= 1.0 + cfg.income_gain * cfg.intensity
         levers.presence[self.places] += cfg.service_gain * cfg.intensity
-        levers.jobs = 1 - (1 - levers.jobs) * (1 - min(1.0, cfg.jobs * cfg.intensity))
+        levers.jobs = either(levers.jobs, min(1.0, cfg.jobs * cfg.intensity))
         levers.cost += cfg.cost_usd_per_person * cfg.intensity * self.people
