@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
-from sim.levers import either
 from sim.agents.trafficker import State
 from sim.enforcement import Checkpoints, Encounters, Outcome, Rates, checkpoint_pressure, detection_odds
+from sim.levers import either
 from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
