@@ -25,7 +25,7 @@ from sim.outcomes import Outcome as OutcomeSpec
 from sim.outcomes import build_registry
 from sim.params import ScenarioConfig, validate
 from sim.policies import POLICIES, PolicySet, check_targets
-from sim.stats import Stats
+from sim.stats import Stats, accumulate
 from sim.territory import Territory
 from sim.timeline import Timeline, load_timeline
 from sim.world import World, build_routes, load_world
@@ -207,26 +207,26 @@ class SahelModel(mesa.Model):
         """Per-place counts of this week's encounters, for communities and outcomes."""
         st = self.stats.week
         rates = self.enforcement.rates
-        np.add.at(st["enc_total"], enc.place, 1.0)
+        accumulate(st["enc_total"], enc.place, 1.0)
         staffed = rates.staffed[enc.place] & self.world.in_mali[enc.place]
-        np.add.at(st["enc_staffed"], enc.place[staffed], 1.0)
+        accumulate(st["enc_staffed"], enc.place[staffed], 1.0)
         bribed = staffed & ((enc.outcome == Outcome.ROUTINE) | (enc.outcome == Outcome.SETTLED))
-        np.add.at(st["enc_bribed"], enc.place[bribed], 1.0)
+        accumulate(st["enc_bribed"], enc.place[bribed], 1.0)
         carries = self.crews.livelihood[enc.good]
         livelihood = carries & (enc.outcome <= Outcome.SETTLED)
-        np.add.at(st["livelihood_units"], enc.place[livelihood], enc.units[livelihood])
-        np.add.at(st["enc_livelihood"], enc.place[carries], 1.0)
+        accumulate(st["livelihood_units"], enc.place[livelihood], enc.units[livelihood])
+        accumulate(st["enc_livelihood"], enc.place[carries], 1.0)
         seized = carries & (enc.outcome == Outcome.SEIZED)
-        np.add.at(st["enc_livelihood_seized"], enc.place[seized], 1.0)
+        accumulate(st["enc_livelihood_seized"], enc.place[seized], 1.0)
         robbed = enc.outcome == Outcome.ROBBED
         if robbed.any():
-            np.add.at(self.territory.violence, enc.place[robbed], 1.0)
+            accumulate(self.territory.violence, enc.place[robbed], 1.0)
             self.stats.events["robberies"] += int(robbed.sum())
         if self.armed_groups is not None:
             jihadist = self.armed_groups.jihadist_blocs()
             bloc = self.crews.bloc[enc.crew]
             mask = (bloc >= 0) & np.isin(bloc, jihadist)
-            np.add.at(st["enc_jihadist"], enc.place[mask], 1.0)
+            accumulate(st["enc_jihadist"], enc.place[mask], 1.0)
 
     # --- the week ------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.enforcement import Encounters, Outcome
+from sim.stats import accumulate
 from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
@@ -190,7 +191,7 @@ class Crews(AgentTable):
         bloc_at = np.where(live, blocks.protecting[nodes], -1)
         n_blocs = int(max(blocks.protecting.max(), 0)) + 1
         counts = np.zeros((routes.n_routes, n_blocs + 1))
-        np.add.at(counts, (np.repeat(np.arange(routes.n_routes), bloc_at.shape[1]), bloc_at.ravel() + 1), 1.0)
+        accumulate(counts, (np.repeat(np.arange(routes.n_routes), bloc_at.shape[1]), bloc_at.ravel() + 1), 1.0)
         counts[:, 0] = 0.0
         best = np.argmax(counts, axis=1)
         protected = (counts.max(axis=1) > 0) & self.needs_protection[routes.good]
@@ -382,8 +383,8 @@ class Crews(AgentTable):
         if protected.any():
             model.roadblocks.protect(dep[protected], self.route_bloc[r[protected]], fee[protected], model.ledger)
         st = model.stats.week
-        np.add.at(st["route_units"], r, q)
-        np.add.at(st["departed"], gd, q)
+        accumulate(st["route_units"], r, q)
+        accumulate(st["departed"], gd, q)
 
     def _choose_routes(self, crews: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each crew's route (random utility, Gumbel noise) and whether its trip pays.
@@ -502,12 +503,12 @@ class Crews(AgentTable):
         self._learn(enc.crew, enc.place, (enc.outcome == Outcome.SEIZED) | (enc.outcome == Outcome.ROBBED))
         st = model.stats.week
         ok = enc.outcome <= Outcome.SETTLED
-        np.add.at(st["place_units"], enc.place[ok], enc.units[ok])
-        np.add.at(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
+        accumulate(st["place_units"], enc.place[ok], enc.units[ok])
+        accumulate(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
         illicit = ok & ~self.livelihood[enc.good]
-        np.add.at(st["illicit_value"], enc.place[illicit], enc.value[illicit])
-        np.add.at(st["edge_units"], routes.edges[r[ii], jj], cargo[ii])
-        np.add.at(st["edge_good_units"], (routes.edges[r[ii], jj], g[ii]), cargo[ii])
+        accumulate(st["illicit_value"], enc.place[illicit], enc.value[illicit])
+        accumulate(st["edge_units"], routes.edges[r[ii], jj], cargo[ii])
+        accumulate(st["edge_good_units"], (routes.edges[r[ii], jj], g[ii]), cargo[ii])
         self._lose_cargo(mov, r, g, cargo, value, cum, first, outcome, lost_any, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 
@@ -521,13 +522,13 @@ class Crews(AgentTable):
         how = outcome[s, first[s]]
         lost_value = value[s, first[s]]
         seized = how == Outcome.SEIZED
-        np.add.at(model.ledger.seized, gs[seized], cargo[s][seized])
-        np.add.at(st["seized"], gs[seized], cargo[s][seized])
-        np.add.at(st["seized_value"], gs[seized], lost_value[seized])
-        np.add.at(model.ledger.stolen, gs[~seized], cargo[s][~seized])
-        np.add.at(st["robbed"], gs[~seized], cargo[s][~seized])
-        np.add.at(st["trip_profit"], gs, -self.outlay[crews])
-        np.add.at(st["trips"], gs, 1)
+        accumulate(model.ledger.seized, gs[seized], cargo[s][seized])
+        accumulate(st["seized"], gs[seized], cargo[s][seized])
+        accumulate(st["seized_value"], gs[seized], lost_value[seized])
+        accumulate(model.ledger.stolen, gs[~seized], cargo[s][~seized])
+        accumulate(st["robbed"], gs[~seized], cargo[s][~seized])
+        accumulate(st["trip_profit"], gs, -self.outlay[crews])
+        accumulate(st["trips"], gs, 1)
         c["cargo"][crews] = 0
         c["bloc"][crews] = -1
         c["state"][crews] = State.RETURNING
@@ -557,11 +558,11 @@ class Crews(AgentTable):
                 sel = share > 0
                 c["cash"][crews[sel]] -= share[sel]
                 model.roadblocks.share_profit(self.bloc[crews[sel]], share[sel], model.ledger)
-            np.add.at(model.ledger.delivered, ga, cargo[arrive])
-            np.add.at(st["delivered"], ga, cargo[arrive])
-            np.add.at(st["delivered_value"], ga, revenue)
-            np.add.at(st["trip_profit"], ga, profit - share)
-            np.add.at(st["trips"], ga, 1)
+            accumulate(model.ledger.delivered, ga, cargo[arrive])
+            accumulate(st["delivered"], ga, cargo[arrive])
+            accumulate(st["delivered_value"], ga, revenue)
+            accumulate(st["trip_profit"], ga, profit - share)
+            accumulate(st["trips"], ga, 1)
             model.market.record_delivery(ga, routes.sink[ra], cargo[arrive])
             c["cargo"][crews] = 0
             c["bloc"][crews] = -1
@@ -596,7 +597,7 @@ class Crews(AgentTable):
         paid = np.minimum(self.cash[alive], due)
         self.cols["cash"][alive] -= paid
         self.model.pay_upkeep(self.home[alive], paid)
-        np.add.at(self.model.stats.week["upkeep"], self.good[alive], paid)
+        accumulate(self.model.stats.week["upkeep"], self.good[alive], paid)
 
     def _exit(self) -> None:
         p = self.p
