@@ -45,10 +45,26 @@ def load_actors(data_dir: str, name: str = "actors.yaml") -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-def group_names(actors: dict) -> set[str]:
-    """Names and blocs of the armed groups in an actors table."""
+def group_names(actors: dict, timeline: list[dict] | None = None) -> set[str]:
+    """Names, ids and blocs of the armed groups of a scenario, with the blocs its timeline forms."""
     names = {g["name"] for g in actors["armed_groups"]} | {g["id"] for g in actors["armed_groups"]}
-    return names | {g["alliance"] for g in actors["armed_groups"] if g.get("alliance")}
+    names |= {g["alliance"] for g in actors["armed_groups"] if g.get("alliance")}
+    return names | {bloc for e in timeline or [] for bloc in (e.get("blocs") or {}).values()}
+
+
+def check_config(params: ScenarioConfig, policy: PolicySet) -> None:
+    """Every name a scenario and its policies use must be known to the world and actor tables.
+
+    The command line calls this before any job starts; the model again when it is built.
+
+    Raises:
+        ConfigError: naming the key.
+    """
+    world = load_world(params.data_dir)
+    check_scenario_refs(params, world)
+    actors = load_actors(params.data_dir or "", params.actors_file)
+    timeline = load_timeline(params.timeline, params.data_dir) if params.timeline else []
+    check_targets(policy, world, group_names(actors, timeline))
 
 
 def check_scenario_refs(params: ScenarioConfig, world: World) -> None:
@@ -110,9 +126,8 @@ class SahelModel(mesa.Model):
         self.params = params
         self.start_date = dt.date.fromisoformat(params.start_date)
         self.world = world = load_world(params.data_dir)
-        check_scenario_refs(params, world)
         actors = load_actors(params.data_dir or "", params.actors_file)
-        check_targets(policy, world, group_names(actors))
+        check_config(params, policy)
         self.routes = build_routes(world, self._goods_traded(), params.traffickers.route_candidates)
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
         self.edge_cost_multiplier = self._edge_multipliers()

@@ -337,6 +337,7 @@ class ArmedGroupParams:
         doc="share of its recent revenue a group spends on keeping fighters; sets the size it grows or shrinks to",
         assumption=(0.2, 0.7),
         low=0,
+        low_open=True,
         high=1,
     )
     spend_rate: float = param(
@@ -612,6 +613,20 @@ class CommunityParams:
         high=10,
     )
 
+    def check(self, prefix: str) -> None:
+        """Herding and trade shares of licit income leave farming a share that is not negative."""
+        from sim.agents.community import SOUTH_TRADE_SHARE
+
+        for region, trade in (("north", self.trade_share_north), ("south", SOUTH_TRADE_SHARE)):
+            herding = getattr(self, f"herding_share_{region}")
+            if herding + trade > 1 + 1e-12:
+                raise ConfigError(
+                    f"{prefix}herding_share_{region}",
+                    herding,
+                    f"at most {1 - trade:.4g} (with a trade share of {trade:.4g}, the shares of income sum to 1)",
+                    "shares sum to more than 1",
+                )
+
 
 @dataclass
 class ForceParams:
@@ -723,6 +738,16 @@ class ForceParams:
         assumption=(0.2, 1.0),
         low=0,
     )
+
+    def check(self, prefix: str) -> None:
+        """The force-protection share starts at or below its largest value."""
+        if self.force_protection_base > self.force_protection_max:
+            raise ConfigError(
+                f"{prefix}force_protection_base",
+                self.force_protection_base,
+                f"at most force_protection_max ({self.force_protection_max})",
+                "above the largest share",
+            )
 
 
 @dataclass

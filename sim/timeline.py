@@ -80,6 +80,10 @@ class Timeline:
                 "first": max(1, week_of(str(e["date"]), model, 1)),
                 "last": week_of(str(end) if end else None, model, 10**9),
             }
+            if e["last"] < 1:  # a window that closed before the run starts
+                if "drawdown" not in e:
+                    continue
+                e = {**e, "force": e.pop("drawdown"), "active": False}  # the force is gone by then
             if "policy" in e:
                 e["object"] = self._policy(e)
             self.entries.append(e)

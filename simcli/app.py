@@ -18,24 +18,26 @@ from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
-from hydra.errors import HydraException, MissingConfigException
+from hydra.errors import HydraException, MissingConfigException, OverrideParseException
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from sim.errors import ConfigError, SimError
-from sim.model import check_scenario_refs
+from sim.model import check_config
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
 from sim.sweep import run_block
-from sim.world import load_world
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 ConfigStore.instance().store(name="run_schema", node=RunConfig)
 # Parameters that are mappings: users add entries to them with '+'.
 MAPPING_PARAMS = {key for key, _f, default in iter_params(RunConfig) if isinstance(default, dict)}
+# Switches: OmegaConf would read 5 or 'yes' as true, so overrides of these are checked first.
+BOOL_PARAMS = {key for key, _f, default in iter_params(RunConfig) if isinstance(default, bool)}
 
 
 def to_run_config(cfg: DictConfig) -> RunConfig:
@@ -43,12 +45,14 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     data = OmegaConf.to_container(cfg, resolve=True)
     data.pop("hydra", None)
     config = from_dict(RunConfig, data)
-    check_scenario_refs(config.scenario, load_world(config.scenario.data_dir))
+    check_config(config.scenario, config.policy)  # before any job starts, not in each run
     return config
 
 
 def _describe(exc: BaseException) -> str:
     """One line saying what is wrong with an override, naming the key."""
+    if isinstance(exc, OverrideParseException):
+        return f"{exc.override}: not a valid override ({str(exc).splitlines()[0]}); see python -m sim --help"
     if isinstance(exc, MissingConfigException) and exc.options is not None:
         group = (exc.missing_cfg_file or "").split("/")[0]
         return (
@@ -67,6 +71,15 @@ def _describe(exc: BaseException) -> str:
     if key:
         return f"{key}: {text}"
     return text
+
+
+def _check_switches(overrides: list[str]) -> None:
+    """A switch takes true or false, never a number or a word OmegaConf would read as true."""
+    for o in OverridesParser.create().parse_overrides(overrides):
+        if o.key_or_group in BOOL_PARAMS:
+            for value in o.sweep_iterator() if o.is_sweep_override() else [o.value()]:
+                if not isinstance(value, bool):
+                    raise ConfigError(o.key_or_group, value, "true or false", "expected true or false")
 
 
 def _split(overrides: list[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -104,6 +117,7 @@ def preflight(argv: list[str]) -> None:
     """
     overrides = [a for a in argv if not a.startswith("-")]
     multirun = "-m" in argv or "--multirun" in argv
+    _check_switches(overrides)
     base, swept = _split(overrides)
     GlobalHydra.instance().clear()
     try:
@@ -127,6 +141,8 @@ def _task(cfg: DictConfig) -> None:
     try:
         config = to_run_config(cfg)
     except SimError as exc:
+        if os.environ.get("SAHEL_SIM_TRACEBACK"):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
     if hc.mode == RunMode.MULTIRUN or config.seeds > 1:
@@ -144,6 +160,8 @@ def _task(cfg: DictConfig) -> None:
     try:
         result = run(config, outdir)
     except SimError as exc:
+        if os.environ.get("SAHEL_SIM_TRACEBACK"):
+            raise
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
     s = result.summary
@@ -167,4 +185,11 @@ def main() -> None:
             message = str(exc) if isinstance(exc, ConfigError) else _describe(exc)
             print(f"error: {message}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
-    _task()
+    try:
+        _task()
+    except KeyboardInterrupt:
+        if os.environ.get("SAHEL_SIM_TRACEBACK"):
+            raise
+        # Runs are written atomically, summary.json last: what finished is kept, the rest is redone.
+        print("interrupted: finished runs are kept (summary.json); the same command redoes the rest", file=sys.stderr)
+        sys.exit(EXIT_INTERRUPTED)

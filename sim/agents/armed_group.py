@@ -494,7 +494,7 @@ class ArmedGroups:
         gain = win * (self.rent[reach] + 1.0)
         cost = np.where(open_, 0.0, p.clash_loss * committed * (1 - win) * p.wage_usd * 52.0)
         best = int(np.argmax(gain - cost))
-        appeal = gain[best] / (gain[best] + cost[best])
+        appeal = gain[best] / max(gain[best] + cost[best], 1e-12)  # nothing committed: no appeal, not NaN
         if u >= p.attack_rate * appeal:
             return
         if open_[best]:
@@ -581,7 +581,7 @@ class ArmedGroups:
         if total <= 0:
             return
         top = rents.max() / total
-        excess = (top - self.p.split_threshold) / (1 - self.p.split_threshold)
+        excess = (top - self.p.split_threshold) / max(1 - self.p.split_threshold, 1e-12)  # threshold 1: never
         if excess <= 0 or rng.random() >= self.p.split_rate * excess:
             return
         node = int(places[np.argmax(rents)])

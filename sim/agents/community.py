@@ -222,7 +222,7 @@ class Communities(AgentTable):
         if not len(rows):
             return 0.0
         due = share * (self.licit[rows] + self.inflow[rows])
-        taken = np.minimum(self.cash[rows], due)
+        taken = np.clip(np.minimum(self.cash[rows], due), 0.0, None)  # cash may be -1e-12 after rounding
         self.cols["cash"][rows] -= taken
         self.cols["inflow"][rows] -= taken
         total = float(taken.sum())
@@ -240,7 +240,7 @@ class Communities(AgentTable):
         self.cols["herd"][rows] -= taken
         np.add.at(self.model.stats.week["cattle_stolen"], self.place[rows], taken)
         stolen = float(taken.sum())
-        paid = min(stolen * price, float(self.cash[rows].sum()))
+        paid = max(0.0, min(stolen * price, float(self.cash[rows].sum())))  # cash may sum to -1e-12
         if paid > 0:
             self.cols["cash"][rows] -= paid * self.cash[rows] / self.cash[rows].sum()
             ledger.pay("group_rustling", "communities", "armed_groups", paid)
@@ -291,7 +291,7 @@ class Communities(AgentTable):
         r = self.rows
         self.ref = {
             "licit": self.licit[r].copy(),
-            "income": (self.licit[r] + self.week_inflow).copy(),
+            "income": self.income(),
             "trade": self.trade_sum / max(self.trade_weeks, 1),  # mean over the burn-in
             "food": self.food_ema[r].copy(),
             "fuel": self.fuel_ema[r].copy(),
@@ -300,12 +300,16 @@ class Communities(AgentTable):
             "tolerance": self.tolerance[r].copy(),
         }
 
+    def income(self) -> np.ndarray:
+        """Each community's income this week: licit income plus money income net of taxes, never below 0."""
+        return np.maximum(self.licit[self.rows] + self.week_inflow, 0.0)
+
     def index(self, name: str, north_only: bool = False) -> float:
         """Population-weighted mean of a community variable over its start-of-run level."""
         r = self.rows
         pop = self.population[r] * (self.north[r] if north_only else 1.0)
         now = {
-            "income": self.licit[r] + self.week_inflow,
+            "income": self.income(),
             "food_security": self.food_security[r],
             "trust": self.trust[r],
             "tolerance": self.tolerance[r],

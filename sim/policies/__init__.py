@@ -78,7 +78,12 @@ class PolicySet:
 
 
 def check_targets(policies: PolicySet, world, group_names: set[str]) -> None:
-    """Reject target names that are no place, region, country, group, kind, bloc or good.
+    """Reject targets a policy cannot act on: each policy says which kinds of name it targets.
+
+    Args:
+        policies: The policy section of a configuration.
+        world: The world (places, regions, countries, goods).
+        group_names: Names, ids and blocs of the armed groups of the scenario (timeline blocs too).
 
     Raises:
         ConfigError: naming the policy's field, e.g. ``policy.ddr.targets[0]``.
@@ -86,18 +91,20 @@ def check_targets(policies: PolicySet, world, group_names: set[str]) -> None:
     from sim.agents.armed_group import GroupKind
     from sim.errors import ConfigError
 
-    known = set(world.place_ids) | set(world.names) | set(world.region) | set(world.country)
-    known |= {g.id for g in world.goods} | {k.name.lower() for k in GroupKind}
-    known_lower = {k.lower() for k in known | group_names}
+    names = {
+        "places": set(world.place_ids) | set(world.names),
+        "regions": set(world.region),
+        "countries": set(world.country),
+        "groups": group_names | {k.name.lower() for k in GroupKind},
+        "goods": {g.id for g in world.goods},
+    }
+    lower = {kind: {n.lower() for n in found} for kind, found in names.items()}
     for name, cfg in policies.active():
+        kinds = POLICIES[name].target_kinds
+        allowed = " or ".join(kinds) if kinds else "none (this policy takes no targets)"
         for i, target in enumerate(cfg.targets):
-            if target.lower() not in known_lower:
-                raise ConfigError(
-                    f"policy.{name}.targets[{i}]",
-                    target,
-                    "places, regions, countries, groups, kinds of group, blocs or goods",
-                    "unknown target",
-                )
+            if not any(target.lower() in lower[k] for k in kinds):
+                raise ConfigError(f"policy.{name}.targets[{i}]", target, allowed, "not a target of this policy")
 
 
 assert list(POLICIES) == [f.name for f in fields(PolicySet)], "POLICIES and PolicySet must list the same policies"

@@ -78,7 +78,7 @@ class Policy:
     """
 
     name: ClassVar[str] = ""
-    default_cost_usd: ClassVar[float] = 0.0
+    target_kinds: ClassVar[tuple[str, ...]] = ()  # places, regions, countries, groups, goods
 
     def __init__(self, model: SahelModel, config: PolicyConfig, key: str):
         self.model, self.cfg, self.key = model, config, key

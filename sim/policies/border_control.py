@@ -48,6 +48,7 @@ class BorderControl(Policy):
     """More inspections at crossings; crime-sensitive or not."""
 
     name = "border_control"
+    target_kinds = ("places", "regions", "countries")
 
     def __init__(self, model, config: BorderControlConfig, key: str):
         super().__init__(model, config, key)

@@ -31,6 +31,7 @@ class CapacityBuilding(Policy):
     """More capable police and courts."""
 
     name = "capacity_building"
+    target_kinds = ("places", "regions")
 
     def __init__(self, model, config: CapacityBuildingConfig, key: str):
         super().__init__(model, config, key)

@@ -39,6 +39,7 @@ class CommunityPolicing(Policy):
     """Trust and tips in the targeted regions."""
 
     name = "community_policing"
+    target_kinds = ("places", "regions")
 
     def __init__(self, model, config: CommunityPolicingConfig, key: str):
         super().__init__(model, config, key)

@@ -52,6 +52,7 @@ class DDR(Policy):
     """Demobilization with packages, and relapse without alternatives."""
 
     name = "ddr"
+    target_kinds = ("groups",)
 
     def __init__(self, model, config: DDRConfig, key: str):
         super().__init__(model, config, key)

@@ -3,7 +3,8 @@
 Specialised units that officials cannot buy off raid the targeted hubs: every encounter there
 with a good that is not livelihood trade is seized with extra odds ``raid_seizure × intensity``.
 Without intelligence the units raid the obvious hubs, the regional capitals of the north; with
-intelligence acted on (M13) they raid the places where most illicit cargo actually passes.
+intelligence acted on (M13) they raid the places where most illicit value passes in recent weeks,
+following the flows as crews learn to avoid the raided places.
 Offensive action against criminal spoilers provokes retaliation (M20): violence at the raided
 hubs rises with intensity.
 """
@@ -52,10 +53,12 @@ class HubRaids(Policy):
     """Honest raids at hubs, chosen by evidence or by intelligence."""
 
     name = "hub_raids"
+    target_kinds = ("places", "regions")
 
     def __init__(self, model, config: HubRaidsConfig, key: str):
         super().__init__(model, config, key)
         self.target_places(np.zeros(0, dtype=np.int64))  # an unknown target stops the run before week 1
+        self.recent = np.zeros(model.world.n_places)  # illicit value passing each place, recent weeks
 
     def apply(self, levers) -> None:
         """Pick this week's hubs, add seizure odds for illicit goods there, and the retaliation."""
@@ -63,9 +66,10 @@ class HubRaids(Policy):
         world = model.world
         obvious = np.array([world.index[p] for p in OBVIOUS_HUBS if p in world.index], dtype=np.int64)
         default = obvious
+        # Intelligence tracks where illicit value passes now (it follows the flows as they move).
+        self.recent = 0.7 * self.recent + 0.3 * model.stats.last["illicit_value"]
         if levers.intelligence > 0:
-            flows = model.stats.total["illicit_value"] + model.stats.last["illicit_value"]
-            illicit = np.where(world.in_mali, flows, 0.0)
+            illicit = np.where(world.in_mali, self.recent, 0.0)
             informed = np.argsort(illicit)[::-1][: cfg.hubs]
             # Intelligence acted on replaces obvious targets by informed ones, in proportion to its quality.
             k = round(levers.intelligence * cfg.hubs)

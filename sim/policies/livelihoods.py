@@ -50,6 +50,7 @@ class Livelihoods(Policy):
     """Licit income, services and jobs in the targeted regions."""
 
     name = "livelihoods"
+    target_kinds = ("places", "regions")
 
     def __init__(self, model, config: LivelihoodsConfig, key: str):
         super().__init__(model, config, key)

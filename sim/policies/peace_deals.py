@@ -30,6 +30,7 @@ class PeaceDeals(Policy):
     """Rent sharing and a truce among the targeted groups."""
 
     name = "peace_deals"
+    target_kinds = ("groups",)
 
     def apply(self, levers) -> None:
         """Register the deal among the targeted groups, if it holds this week."""

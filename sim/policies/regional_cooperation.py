@@ -1,10 +1,12 @@
 """Regional cooperation: border control coordinated with the neighbours (000; 001; FACTS M8).
 
-Interdiction at Mali's crossings alone displaces flows to other crossings and routes through
-the neighbours (M8). With cooperation the neighbours inspect too: checkpoints on the other side
-of the targeted borders (default: every neighbour) and at the neighbours' hubs on the routes
-inspect ``1 + intensity`` times as often, cutting the cheap detours (000: "avoiding the
-displacement effect").
+Interdiction at some of Mali's crossings displaces flows to the others and to routes through
+the neighbours (M8). With cooperation, control is coordinated across the borders of the targeted
+neighbours (default: all of them): their border towns and hubs on the routes, and every
+Malian crossing to them, inspect ``1 + intensity`` times as often and field joint units that
+seize illicit cargo with extra odds ``joint_seizure × intensity``, so the cheap detours close
+too (000: "avoiding the displacement effect"). Livelihood goods are left to the national
+border-control policy.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.levers import either
 from sim.paramspec import param
-from sim.policies.base import Policy, PolicyConfig
+from sim.policies.base import Policy, PolicyConfig, crossings_to
 from sim.world.tables import PLACE_KINDS
 
 
@@ -22,9 +25,16 @@ from sim.world.tables import PLACE_KINDS
 class RegionalCooperationConfig(PolicyConfig):
     """Regional cooperation settings."""
 
+    joint_seizure: float = param(
+        0.05,
+        doc="seizure odds of joint units at a coordinated border place, per unit of intensity",
+        assumption=(0.01, 0.15),
+        low=0,
+        high=1,
+    )
     cost_usd_per_place: float = param(
         10_000.0,
-        doc="weekly cost of coordinated inspections at one place abroad, per unit of intensity",
+        doc="weekly cost of coordinated inspections at one place, per unit of intensity",
         assumption=(2_000.0, 30_000.0),
         low=0,
         unit="USD",
@@ -32,22 +42,26 @@ class RegionalCooperationConfig(PolicyConfig):
 
 
 class RegionalCooperation(Policy):
-    """Inspections on the neighbours' side of the border and at their hubs."""
+    """Coordinated inspections and joint units on both sides of the targeted borders."""
 
     name = "regional_cooperation"
+    target_kinds = ("countries",)
 
     def __init__(self, model, config: RegionalCooperationConfig, key: str):
         super().__init__(model, config, key)
         world = model.world
-        countries = [t for t in config.targets if t in world.country] or sorted(
-            {c for c in world.country if c != "Mali"}
-        )
+        neighbours = sorted({c for c in world.country if c != "Mali"})
+        countries = [t for t in config.targets if t in world.country] or neighbours
         kinds = np.isin(world.kind, [PLACE_KINDS.index(k) for k in ("town", "crossing", "market")])
         abroad = ~world.in_mali & kinds & np.isin(np.array(world.country), countries)
         abroad &= np.array([r != "Outside" for r in world.region])
-        self.places = np.flatnonzero(abroad)
+        crossings = np.concatenate([crossings_to(world, c) for c in countries]) if countries else np.array([], int)
+        self.places = np.union1d(np.flatnonzero(abroad), crossings).astype(np.int64)
+        livelihood = np.array([g.livelihood for g in world.goods])
+        self.seize = np.where(livelihood, 0.0, min(1.0, config.joint_seizure * config.intensity))
 
     def apply(self, levers) -> None:
-        """Multiply inspections at the neighbours' border towns and hubs."""
+        """Coordinated inspections and joint units at the places on the targeted borders."""
         levers.inspection[self.places] *= 1.0 + self.cfg.intensity
+        levers.raid_seize[self.places] = either(levers.raid_seize[self.places], self.seize[None, :])
         levers.cost += self.cfg.cost_usd_per_place * self.cfg.intensity * len(self.places)

@@ -7,6 +7,7 @@ directory). Every problem is reported with the file and row so the user can fix 
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -95,16 +96,72 @@ class Tables:
     data_dir: Path
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
-    if not path.exists():
+def _read_text(path: Path) -> str:
+    """A file's text (UTF-8, with or without the byte-order mark spreadsheets add)."""
+    if not path.is_file():
         raise DataError(str(path), None, "file not found")
-    with path.open(newline="", encoding="utf-8") as fh:
-        reader = csv.DictReader(fh)
-        missing = [c for c in columns if c not in (reader.fieldnames or [])]
-        if missing:
-            raise DataError(str(path), 1, f"missing column(s) {', '.join(missing)}")
-        # Row numbers count the header as row 1, as a spreadsheet shows them.
-        return [(i, row) for i, row in enumerate(reader, start=2)]
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise DataError(
+            str(path), line, f"not UTF-8 text (byte {data[exc.start]:#x}); save the file as UTF-8"
+        ) from None
+
+
+def _read_csv(path: Path, columns: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """Rows of a CSV file as (row number, {column: text}), each with every column of the header.
+
+    Row numbers are line numbers, the header being row 1, as a spreadsheet or an editor shows them
+    (blank lines count, and are skipped).
+    """
+    reader = csv.reader(io.StringIO(_read_text(path), newline=""), strict=True)
+    header, rows = None, []
+    while True:
+        row_no = reader.line_num + 1  # where the record starts
+        try:
+            fields = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            raise DataError(str(path), row_no, f"malformed CSV ({exc}; a quote left open?)") from None
+        if header is None:
+            header = _check_header(path, fields, columns)
+            continue
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) < len(header):  # a value or a comma missing: the columns after it would shift
+            raise DataError(str(path), row_no, f"{len(fields)} fields where the header has {len(header)}")
+        if any(f.strip() for f in fields[len(header) :]):
+            raise DataError(
+                str(path),
+                row_no,
+                f"{len(fields)} fields where the header has {len(header)} (a comma inside a value needs quotes)",
+            )
+        rows.append((row_no, dict(zip(header, fields, strict=False))))
+    if header is None:
+        raise DataError(str(path), None, f"empty file; expected a header with {', '.join(columns)}")
+    return rows
+
+
+def _check_header(path: Path, fields: list[str], columns: tuple[str, ...]) -> list[str]:
+    header = [h.strip() for h in fields]
+    duplicated = sorted({h for h in header if h and header.count(h) > 1})
+    if duplicated:
+        raise DataError(str(path), 1, f"duplicate column(s) {', '.join(duplicated)}")
+    missing = [c for c in columns if c not in header]
+    if missing:
+        raise DataError(str(path), 1, f"missing column(s) {', '.join(missing)}")
+    return header
+
+
+def _text(path: Path, row: int, column: str, row_data: dict, what: str) -> str:
+    """A required text field, stripped; empty is an error."""
+    value = (row_data.get(column) or "").strip()
+    if not value:
+        raise DataError(str(path), row, f"empty {column} of {what}")
+    return value
 
 
 def _number(path: Path, row: int, column: str, text: str) -> float:
@@ -140,25 +197,31 @@ def load_places(path: Path) -> tuple[Place, ...]:
         kind = row["kind"].strip()
         if kind not in PLACE_KINDS:
             raise DataError(str(path), row_no, f"kind {kind!r} of {pid!r} is not one of {', '.join(PLACE_KINDS)}")
-        places.append(
-            Place(
-                pid,
-                row["name"].strip(),
-                lat,
-                lon,
-                kind,
-                row["region"].strip(),
-                row["country"].strip(),
-                (row.get("note") or "").strip(),
-            )
-        )
+        name, region, country = (_text(path, row_no, c, row, repr(pid)) for c in ("name", "region", "country"))
+        places.append(Place(pid, name, lat, lon, kind, region, country, (row.get("note") or "").strip()))
     if not places:
         raise DataError(str(path), None, "no places")
     return tuple(places)
 
 
-def load_routes(path: Path, place_ids: set[str]) -> tuple[Route, ...]:
-    """Read routes.csv; reject unknown places, loops, duplicates and non-positive lengths."""
+def great_circle_km(a: Place, b: Place) -> float:
+    """Distance between two places along the earth's surface."""
+    p1, p2 = math.radians(a.lat), math.radians(b.lat)
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(math.radians(b.lon - a.lon) / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, h)))
+
+
+# A link may be no shorter than this share of the straight line between its ends, less a few
+# kilometres for coordinates that mark a town's centre (a wrong length or wrong coordinates).
+MIN_STRAIGHT_LINE_SHARE, STRAIGHT_LINE_SLACK_KM = 0.8, 10.0
+
+
+def load_routes(path: Path, place_ids: set[str] | dict[str, Place]) -> tuple[Route, ...]:
+    """Read routes.csv; reject unknown places, loops, duplicates, non-positive lengths and times.
+
+    Given the places (not only their ids), a length shorter than the straight line between the
+    ends is rejected too.
+    """
     routes, seen = [], {}
     for row_no, row in _read_csv(path, ("a", "b", "km", "terrain", "weeks")):
         a, b = row["a"].strip(), row["b"].strip()
@@ -180,67 +243,123 @@ def load_routes(path: Path, place_ids: set[str]) -> tuple[Route, ...]:
         terrain = row["terrain"].strip()
         if terrain not in TERRAINS:
             raise DataError(str(path), row_no, f"terrain {terrain!r} of {a}-{b} is not one of {', '.join(TERRAINS)}")
+        if isinstance(place_ids, dict):
+            straight = great_circle_km(place_ids[a], place_ids[b])
+            if km < MIN_STRAIGHT_LINE_SHARE * straight - STRAIGHT_LINE_SLACK_KM:
+                raise DataError(
+                    str(path),
+                    row_no,
+                    f"length {km} km of {a}-{b} is shorter than the straight line between them ({straight:.0f} km):"
+                    " check the length or the coordinates in places.csv",
+                )
         routes.append(Route(a, b, km, terrain, weeks, (row.get("note") or "").strip()))
     return tuple(routes)
 
 
-def _good_param(path: Path, gid: str, name: str, raw: object) -> GoodParam:
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _yaml_lines(path: Path, text: str) -> dict:
+    """Line of each good (``lines[gid]``) and of each of its fields (``lines[gid, field]``).
+
+    Raises:
+        DataError: for a good listed twice (YAML would silently keep the last).
+    """
+    lines: dict = {}
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    if not isinstance(root, yaml.MappingNode):
+        return lines
+    for key, value in root.value:
+        gid = key.value
+        if gid in lines:
+            raise DataError(str(path), key.start_mark.line + 1, f"duplicate good {gid!r} (first on row {lines[gid]})")
+        lines[gid] = key.start_mark.line + 1
+        if isinstance(value, yaml.MappingNode):
+            for field_key, _ in value.value:
+                lines[gid, field_key.value] = field_key.start_mark.line + 1
+    return lines
+
+
+def _good_param(path: Path, gid: str, name: str, raw: object, row: int | None) -> GoodParam:
     where = f"{gid}.{name}"
     if not isinstance(raw, dict) or "value" not in raw:
-        raise DataError(str(path), None, f"{where} must be a mapping with a value")
+        raise DataError(str(path), row, f"{where} must be a mapping with a value")
     value = raw["value"]
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise DataError(str(path), None, f"{where} value {value!r} must be a non-negative number")
+    if not _is_number(value) or value < 0:
+        raise DataError(str(path), row, f"{where} value {value!r} must be a non-negative number")
     source, assumption = raw.get("source"), raw.get("assumption")
     if (source is None) == (assumption is None):
-        raise DataError(str(path), None, f"{where} needs exactly one of source or assumption")
+        raise DataError(str(path), row, f"{where} needs exactly one of source or assumption")
     if assumption is not None:
-        if not (isinstance(assumption, list) and len(assumption) == 2 and assumption[0] <= value <= assumption[1]):
+        if not (
+            isinstance(assumption, list)
+            and len(assumption) == 2
+            and all(_is_number(a) for a in assumption)
+            and assumption[0] <= value <= assumption[1]
+        ):
             raise DataError(
-                str(path), None, f"{where} assumption {assumption!r} must be [low, high] around the value {value}"
+                str(path), row, f"{where} assumption {assumption!r} must be [low, high] around the value {value}"
             )
         assumption = (float(assumption[0]), float(assumption[1]))
     return GoodParam(float(value), source, assumption, str(raw.get("basis", "")))
 
 
 def load_goods(path: Path, place_ids: set[str]) -> tuple[Good, ...]:
-    """Read goods.yaml; every good needs its parameters, a source and a sink."""
-    if not path.exists():
-        raise DataError(str(path), None, "file not found")
+    """Read goods.yaml; every good needs its parameters, a source and a sink.
+
+    Problems are reported with the line of the good or of its field, as ``row``.
+    """
+    text = _read_text(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(text)
+        lines = _yaml_lines(path, text)
     except yaml.YAMLError as exc:
-        raise DataError(str(path), None, f"not valid YAML: {exc}".splitlines()[0]) from None
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise DataError(str(path), row, f"not valid YAML: {exc}".splitlines()[0]) from None
     if not isinstance(data, dict) or not data:
         raise DataError(str(path), None, "expected a mapping of goods")
     goods = []
     for gid, entry in data.items():
+        row = lines.get(str(gid))
+
+        def fail(message: str, field: str | None = None, gid=gid, row=row):
+            raise DataError(str(path), lines.get((str(gid), field), row) if field else row, message)
+
         if not isinstance(entry, dict):
-            raise DataError(str(path), None, f"{gid} must be a mapping")
+            fail(f"{gid} must be a mapping")
         missing = [k for k in (*GOOD_PARAMS, "unit", "livelihood", "sources", "sinks") if k not in entry]
         if missing:
-            raise DataError(str(path), None, f"{gid} is missing {', '.join(missing)}")
-        params = {k: _good_param(path, gid, k, entry[k]) for k in GOOD_PARAMS}
+            fail(f"{gid} is missing {', '.join(missing)}")
+        params = {k: _good_param(path, gid, k, entry[k], lines.get((str(gid), k), row)) for k in GOOD_PARAMS}
         for positive in ("crew_capacity", "bulk_t"):
             if params[positive].value <= 0:
-                raise DataError(str(path), None, f"{gid}.{positive} must be positive")
+                fail(f"{gid}.{positive} must be positive", positive)
         if params["value_sink_usd"].value <= params["value_source_usd"].value:
-            raise DataError(str(path), None, f"{gid}: value at sinks must exceed value at sources")
+            fail(f"{gid}: value at sinks must exceed value at sources", "value_sink_usd")
+        if not isinstance(entry["unit"], str) or not entry["unit"].strip():
+            fail(f"{gid}.unit must be a name such as kg or head", "unit")
         sources, sinks = entry["sources"], entry["sinks"]
         if not isinstance(sources, dict) or not sources:
-            raise DataError(str(path), None, f"{gid} has no source")
+            fail(f"{gid} has no source", "sources")
         if not isinstance(sinks, list) or not sinks:
-            raise DataError(str(path), None, f"{gid} has no sink")
+            fail(f"{gid} has no sink", "sinks")
         for pid in [*sources, *sinks]:
-            if pid not in place_ids:
-                raise DataError(str(path), None, f"{gid}: unknown place {pid!r} (not in places.csv)")
-        shares = [float(s) for s in sources.values()]
+            if not isinstance(pid, str) or pid not in place_ids:
+                fail(f"{gid}: unknown place {pid!r} (not in places.csv)", "sinks" if pid in sinks else "sources")
+        if len(set(sinks)) < len(sinks):
+            fail(f"{gid}: a sink is listed twice", "sinks")
+        both = sorted(set(sources) & set(sinks))
+        if both:
+            fail(f"{gid}: {', '.join(both)} is both a source and a sink", "sinks")
+        shares = list(sources.values())
+        if not all(_is_number(s) for s in shares):
+            fail(f"{gid}: source shares must be numbers (got {shares!r})", "sources")
         if any(s <= 0 for s in shares) or abs(sum(shares) - 1.0) > 1e-6:
-            raise DataError(
-                str(path), None, f"{gid}: source shares must be positive and sum to 1 (got {sum(shares):.4g})"
-            )
+            fail(f"{gid}: source shares must be positive and sum to 1 (got {sum(shares):.4g})", "sources")
         if not isinstance(entry["livelihood"], bool):
-            raise DataError(str(path), None, f"{gid}.livelihood must be true or false")
+            fail(f"{gid}.livelihood must be true or false", "livelihood")
         goods.append(
             Good(
                 id=str(gid),
@@ -261,7 +380,7 @@ def load_tables(data_dir: str | Path | None = None) -> Tables:
     if not root.is_dir():
         raise DataError(str(root), None, "data directory not found")
     places = load_places(root / "places.csv")
-    ids = {p.id for p in places}
-    routes = load_routes(root / "routes.csv", ids)
-    goods = load_goods(root / "goods.yaml", ids)
+    by_id = {p.id: p for p in places}
+    routes = load_routes(root / "routes.csv", by_id)
+    goods = load_goods(root / "goods.yaml", set(by_id))
     return Tables(places, routes, goods, root)
