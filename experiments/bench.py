@@ -1,44 +1,66 @@
-"""Benchmark: the default scenario against Mesa's BoltzmannWealth, timed in one process.
+"""Benchmark: speed against Mesa's BoltzmannWealth, scaling, sweep throughput and peak memory.
 
-``python -m experiments.bench`` runs the default scenario and Mesa's own BoltzmannWealth
-example (``mesa.examples.basic.boltzmann_wealth_model``, as shipped) with as many agents as
-ours on a square grid of side ceil(sqrt(n)), for the same number of steps, alternating the
-two, and reports medians and their ratio. ``--quick`` uses the small scenario and fewer
-repeats (CI proves the script works; it asserts nothing about times).
+``python -m experiments.bench`` measures, each as the median of repeated runs and as ratios
+taken within this one process run:
+
+- ``boltzmann``: the default scenario against Mesa's own BoltzmannWealth example
+  (``mesa.examples.basic.boltzmann_wealth_model``, as shipped) with as many agents as ours on a
+  square grid of side ceil(sqrt(n)), for the same number of steps, the two alternated;
+- ``scaling``: the ``large`` scenario (about ten times the agents) and the default scenario
+  over ten times the weeks, each over the default's time, against the size ratio;
+- ``sweep``: runs per minute of ``experiment=policy_comparison`` with one joblib worker and
+  with two (parallel efficiency), and the share of wall time that is not simulation (Hydra,
+  process start, writing outputs): 1 - sum of the runs' ``wall_seconds`` / (wall x workers);
+- ``memory``: peak resident memory of one default run (``python -m sim``) and of aggregating
+  a sweep of 1,000 small runs (``python -m experiments.aggregate``), each in its own process.
+
+``--write`` puts the results into ``docs/performance.md`` (between its ``bench`` markers) with
+the machine's description; ``--json FILE`` saves them and ``--before FILE`` adds a column from
+an earlier run (e.g. of an older commit). ``--quick`` runs every item at a toy size (CI proves
+the script works; it asserts nothing about times).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import os
 import platform
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from pathlib import Path
 
+import yaml
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
 from sim.model import SahelModel
 from sim.params import RunConfig, ScenarioConfig, from_dict
 
-
-@dataclass
-class Timing:
-    """Seconds of repeated runs."""
-
-    label: str
-    seconds: list[float]
-
-    @property
-    def median(self) -> float:
-        """Median over repeats."""
-        return statistics.median(self.seconds)
+ROOT = Path(__file__).resolve().parent.parent
+DOC = ROOT / "docs" / "performance.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+ITEMS = ("boltzmann", "scaling", "sweep", "memory")
+SMALL_RUNS_DIR = ROOT / ".bench" / "small_runs"  # kept between benchmark runs (git-ignored)
 
 
-def time_sahel(scenario: ScenarioConfig, steps: int, seed: int) -> tuple[float, int]:
+# --- timing in this process ----------------------------------------------------------------
+
+
+def scenario(name: str, **overrides) -> ScenarioConfig:
+    """A scenario as ``configs/scenario/<name>.yaml`` gives it, with overrides."""
+    data = yaml.safe_load((ROOT / "configs" / "scenario" / f"{name}.yaml").read_text()) or {}
+    return from_dict(RunConfig, {"scenario": {**data, **overrides}}).scenario
+
+
+def time_sahel(config: ScenarioConfig, steps: int, seed: int) -> tuple[float, int]:
     """Seconds to build and run the model; and its initial number of agents."""
     start = time.perf_counter()
-    model = SahelModel(scenario, seed=seed)
+    model = SahelModel(config, seed=seed)
     n = model.n_agents_initial
     for _ in range(steps):
         model.step()
@@ -55,33 +77,291 @@ def time_boltzmann(n: int, steps: int, seed: int) -> float:
     return time.perf_counter() - start
 
 
-def compare(scenario: ScenarioConfig, steps: int, repeats: int) -> dict:
-    """Alternate our model and BoltzmannWealth ``repeats`` times; medians and ratio."""
-    ours, theirs, n = [], [], 0
+def alternate(cases: dict[str, Callable[[int], float]], repeats: int) -> dict[str, float]:
+    """Median seconds of each case, the cases alternated within each repeat (load drifts equally)."""
+    seconds: dict[str, list[float]] = {name: [] for name in cases}
     for i in range(repeats):
-        t, n = time_sahel(scenario, steps, seed=i)
-        ours.append(t)
-        theirs.append(time_boltzmann(n, steps, seed=i))
-    a, b = Timing("sahel", ours), Timing("boltzmann", theirs)
-    return {"agents": n, "steps": steps, "sahel_s": a.median, "boltzmann_s": b.median, "ratio": a.median / b.median}
+        for name, case in cases.items():
+            seconds[name].append(case(i))
+    return {name: statistics.median(s) for name, s in seconds.items()}
+
+
+def bench_boltzmann(quick: bool, repeats: int) -> dict:
+    """The default scenario against BoltzmannWealth with as many agents, same steps."""
+    config = scenario("small") if quick else scenario("default")
+    steps = 20 if quick else config.steps
+    agents = {}
+
+    def ours(seed: int) -> float:
+        t, agents["n"] = time_sahel(config, steps, seed)
+        return t
+
+    def theirs(seed: int) -> float:
+        return time_boltzmann(agents["n"], steps, seed)
+
+    med = alternate({"sahel": ours, "boltzmann": theirs}, repeats)
+    return {
+        "scenario": config.name,
+        "agents": agents["n"],
+        "steps": steps,
+        "repeats": repeats,
+        "sahel_s": med["sahel"],
+        "boltzmann_s": med["boltzmann"],
+        "ratio": med["sahel"] / med["boltzmann"],
+    }
+
+
+def bench_scaling(quick: bool, repeats: int) -> dict:
+    """Time over the default's for ten times the agents and for ten times the weeks."""
+    base = scenario("small") if quick else scenario("default")
+    large = scenario("large", supply_scale=12 * base.supply_scale) if quick else scenario("large")
+    steps = 10 if quick else base.steps
+    agents = {}
+
+    def run(name: str, config: ScenarioConfig, weeks: int) -> Callable[[int], float]:
+        def case(seed: int) -> float:
+            t, agents[name] = time_sahel(config, weeks, seed)
+            return t
+
+        return case
+
+    med = alternate(
+        {"base": run("base", base, steps), "large": run("large", large, steps), "long": run("long", base, 10 * steps)},
+        repeats,
+    )
+    return {
+        "steps": steps,
+        "repeats": repeats,
+        "base_agents": agents["base"],
+        "large_agents": agents["large"],
+        "base_s": med["base"],
+        "large_s": med["large"],
+        "long_s": med["long"],
+        "agent_ratio": agents["large"] / agents["base"],
+        "large_time_ratio": med["large"] / med["base"],
+        "step_ratio": 10.0,
+        "long_time_ratio": med["long"] / med["base"],
+    }
+
+
+# --- whole commands ---------------------------------------------------------------------------
+
+
+def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and peak resident memory (MiB) of a command and the processes it waited for."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{stderr[-3000:]}")
+    return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def sim_cmd(*args: str) -> list[str]:
+    """``python -m sim`` with arguments, as a user runs it."""
+    return [sys.executable, "-m", "sim", *args]
+
+
+def run_summaries(sweep_dir: Path) -> list[dict]:
+    """The summaries of the finished runs of a sweep."""
+    return [json.loads(p.read_text()) for p in sorted(sweep_dir.glob("runs/*/summary.json"))]
+
+
+def bench_sweep(quick: bool, seeds: int, workdir: Path) -> dict:
+    """Runs per minute of policy_comparison with 1 and 2 joblib workers; the share that is overhead."""
+    extra = ["scenario=small", "steps=4", "policy=none,ddr,sanctions"] if quick else []
+    out: dict = {"seeds_per_job": seeds}
+    for workers in (1, 2):
+        sweep_dir = workdir / f"sweep_{workers}"
+        args = ["-m", "experiment=policy_comparison", f"seeds={seeds}", f"hydra.launcher.n_jobs={workers}"]
+        wall, _ = measure(sim_cmd(*args, *extra, f"hydra.sweep.dir={sweep_dir}"))
+        summaries = run_summaries(sweep_dir)
+        simulated = sum(s["wall_seconds"] for s in summaries)
+        out[f"runs_{workers}"] = len(summaries)
+        out[f"wall_{workers}_s"] = wall
+        out[f"runs_per_min_{workers}"] = 60 * len(summaries) / wall
+        out[f"overhead_{workers}"] = 1 - simulated / (wall * workers)
+    out["efficiency"] = out["runs_per_min_2"] / (2 * out["runs_per_min_1"])
+    return out
+
+
+def small_runs(n: int, directory: Path, steps: int | None = None) -> Path:
+    """A sweep of ``n`` small runs (blocks of 50 seeds), made once and reused (the sweep resumes)."""
+    block = min(50, n)
+    seeds = ",".join(str(s) for s in range(0, n, block))
+    args = ["-m", "scenario=small", f"seeds={block}", f"seed={seeds}", "hydra/launcher=joblib"]
+    args += [f"steps={steps}"] if steps else []
+    measure(sim_cmd(*args, "hydra.launcher.n_jobs=-1", f"hydra.sweep.dir={directory}"))
+    found = len(run_summaries(directory))
+    if found < n:
+        raise RuntimeError(f"{directory}: {found} finished runs, expected {n}")
+    return directory
+
+
+def bench_memory(quick: bool, n_runs: int, workdir: Path) -> dict:
+    """Peak memory of one default run, and of aggregating a sweep of ``n_runs`` small runs."""
+    one = ["scenario=small", "steps=4"] if quick else []
+    wall, run_mib = measure(sim_cmd(*one, f"hydra.run.dir={workdir / 'one_run'}"))
+    directory = small_runs(n_runs, workdir / "small_runs", steps=4) if quick else small_runs(n_runs, SMALL_RUNS_DIR)
+    out = workdir / "aggregate"
+    agg_wall, agg_mib = measure([sys.executable, "-m", "experiments.aggregate", str(directory), "--out", str(out)])
+    return {"run_mib": run_mib, "run_wall_s": wall, "aggregated_runs": n_runs, "aggregate_mib": agg_mib,
+            "aggregate_wall_s": agg_wall}  # fmt: skip
+
+
+# --- report ------------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    """What the figures were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kib = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kib / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    import mesa
+    import numpy
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": numpy.__version__,
+        "load_before": os.getloadavg()[0],
+        "date": time.strftime("%Y-%m-%d"),
+        "revision": _revision(),
+    }
+
+
+def _revision() -> str:
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+        return proc.stdout.strip()
+    except OSError:
+        return ""
+
+
+TARGETS = {
+    "boltzmann": "at most 1.0x BoltzmannWealth (a stretch)",
+    "scaling": "time ratio within 10% of the size ratio",
+    "sweep": "efficiency at least 90%, overhead under 5%",
+    "memory": "under 300 MiB for one run, 500 MiB for aggregating 1,000 runs",
+}
+
+
+def rows(results: dict) -> list[tuple[str, str, str]]:
+    """(measure, figure, target) rows of whatever items were measured."""
+    out = []
+    if b := results.get("boltzmann"):
+        out += [
+            (f"{b['scenario']} scenario, {b['agents']} agents, {b['steps']} weeks (median of {b['repeats']})",
+             f"{b['sahel_s']:.2f} s", ""),
+            (f"BoltzmannWealth, {b['agents']} agents, {b['steps']} steps", f"{b['boltzmann_s']:.2f} s", ""),
+            ("ratio to BoltzmannWealth", f"{b['ratio']:.2f}", TARGETS["boltzmann"]),
+        ]  # fmt: skip
+    if s := results.get("scaling"):
+        out += [
+            (f"large over default, agents x{s['agent_ratio']:.2f} ({s['large_agents']} / {s['base_agents']})",
+             f"time x{s['large_time_ratio']:.2f} ({s['large_time_ratio'] / s['agent_ratio']:.2f} of the size ratio)",
+             TARGETS["scaling"]),
+            (f"ten times the weeks ({10 * s['steps']} / {s['steps']})",
+             f"time x{s['long_time_ratio']:.2f} ({s['long_time_ratio'] / s['step_ratio']:.2f} of the size ratio)", ""),
+        ]  # fmt: skip
+    if w := results.get("sweep"):
+        out += [
+            (f"policy_comparison, 1 worker ({w['runs_1']} runs, {w['seeds_per_job']} seeds a job)",
+             f"{w['runs_per_min_1']:.1f} runs/min, overhead {w['overhead_1']:.1%}", ""),
+            ("policy_comparison, 2 workers", f"{w['runs_per_min_2']:.1f} runs/min, overhead {w['overhead_2']:.1%}", ""),
+            ("parallel efficiency on 2 cores", f"{w['efficiency']:.0%}", TARGETS["sweep"]),
+        ]  # fmt: skip
+    if m := results.get("memory"):
+        out += [
+            ("peak memory, one run (`python -m sim`)", f"{m['run_mib']:.0f} MiB", TARGETS["memory"]),
+            (f"peak memory, aggregating {m['aggregated_runs']} small runs", f"{m['aggregate_mib']:.0f} MiB", ""),
+        ]
+    return out
+
+
+def markdown(results: dict, before: dict | None = None) -> str:
+    """The results as a table (with a column from an earlier run), and the machine."""
+    mach = results["machine"]
+    lines = [
+        f"Measured {mach['date']} at revision `{mach['revision']}` on {mach['cpu']}, {mach['cores']} cores, "
+        f"{mach['memory']}; {mach['os']}; Python {mach['python']}, Mesa {mach['mesa']}, numpy {mach['numpy']}; "
+        f"load average {mach['load_before']:.2f} when it started.",
+        "",
+    ]
+    now = rows(results)
+    if before:
+        then = {r[0]: r[1] for r in rows(before)}
+        rev = before["machine"]["revision"]
+        lines += [f"| measure | before (`{rev}`) | now | target |", "|---|---|---|---|"]
+        lines += [f"| {m} | {then.get(m, '')} | {f} | {t} |" for m, f, t in now]
+    else:
+        lines += ["| measure | figure | target |", "|---|---|---|"]
+        lines += [f"| {m} | {f} | {t} |" for m, f, t in now]
+    return "\n".join(lines) + "\n"
+
+
+def write_doc(text: str, path: Path | None = None) -> None:
+    """Replace the block between the bench markers of the performance document."""
+    path = path or DOC
+    doc = path.read_text() if path.exists() else f"# Performance\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in doc or END not in doc:
+        raise SystemExit(f"error: {path} has no {BEGIN} ... {END} block")
+    head, rest = doc.split(BEGIN, 1)
+    _, tail = rest.split(END, 1)
+    path.write_text(f"{head}{BEGIN}\n{text}{END}{tail}")
 
 
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="small scenario, 2 repeats")
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--only", nargs="+", choices=ITEMS, default=list(ITEMS), help="what to measure (default: all)")
+    parser.add_argument("--quick", action="store_true", help="every item at a toy size (proves the script works)")
+    parser.add_argument("--repeats", type=int, default=5, help="repeats of each timing (median reported)")
+    parser.add_argument("--sweep-seeds", type=int, default=2, help="seeds per policy in the sweep item (preset: 8)")
+    parser.add_argument("--runs", type=int, default=1000, help="small runs to aggregate in the memory item")
+    parser.add_argument("--json", type=Path, help="save the results here")
+    parser.add_argument("--before", type=Path, help="results of an earlier run (--json) to show beside these")
+    parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
     args = parser.parse_args(argv)
-    name = "small" if args.quick else "default"
-    scenario = from_dict(RunConfig, {"scenario": {"name": name, "supply_scale": 0.1 if args.quick else 1.0}}).scenario
-    steps = 104 if args.quick else scenario.steps
     repeats = 2 if args.quick else args.repeats
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
-    res = compare(scenario, steps, repeats)
-    print(
-        f"{name} scenario, {res['agents']} agents, {steps} weeks, median of {repeats}: "
-        f"sahel {res['sahel_s']:.3f} s, BoltzmannWealth {res['boltzmann_s']:.3f} s, ratio {res['ratio']:.2f}"
-    )
+    results: dict = {"machine": machine(), "quick": args.quick}
+    with tempfile.TemporaryDirectory(prefix="sahel-bench-") as tmp:
+        work = Path(tmp)
+        for item in args.only:
+            print(f"measuring {item} ...", file=sys.stderr, flush=True)
+            if item == "boltzmann":
+                results[item] = bench_boltzmann(args.quick, repeats)
+            elif item == "scaling":
+                results[item] = bench_scaling(args.quick, max(1, repeats - 2))
+            elif item == "sweep":
+                results[item] = bench_sweep(args.quick, 1 if args.quick else args.sweep_seeds, work)
+            else:
+                results[item] = bench_memory(args.quick, 20 if args.quick else args.runs, work)
+    before = json.loads(args.before.read_text()) if args.before else None
+    text = markdown(results, before)
+    print(text)
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n")
+    if args.write:
+        write_doc(text)
     return 0
 
 

@@ -1,11 +1,39 @@
-"""The benchmark script runs (quick mode); it asserts nothing about times."""
+"""The benchmark script measures every item in quick mode; it asserts nothing about times."""
 
 from __future__ import annotations
+
+import json
+import math
 
 from experiments import bench
 
 
-def test_quick_benchmark_reports_a_ratio(capsys):
-    assert bench.main(["--quick"]) == 0
-    out = capsys.readouterr().out
-    assert "ratio" in out and "BoltzmannWealth" in out
+def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monkeypatch):
+    doc = tmp_path / "performance.md"
+    doc.write_text(f"# Performance\n\nprose kept\n{bench.BEGIN}\nold figures\n{bench.END}\nmore prose\n")
+    monkeypatch.setattr(bench, "DOC", doc)
+    saved = tmp_path / "results.json"
+    assert bench.main(["--quick", "--json", str(saved), "--write"]) == 0
+    results = json.loads(saved.read_text())
+
+    b = results["boltzmann"]
+    assert b["agents"] > 100 and b["steps"] == 20
+    assert math.isclose(b["ratio"], b["sahel_s"] / b["boltzmann_s"])
+    s = results["scaling"]
+    assert s["large_agents"] > 5 * s["base_agents"]  # twelve times the supply, ten times the officers
+    assert s["long_s"] > s["base_s"]
+    w = results["sweep"]
+    assert w["runs_1"] == w["runs_2"] == 3  # three policies, one seed each
+    assert w["efficiency"] > 0 and w["overhead_1"] < 1
+    m = results["memory"]
+    assert m["aggregated_runs"] == 20 and 50 < m["run_mib"] < 2000 and 50 < m["aggregate_mib"] < 2000
+
+    text = doc.read_text()
+    assert "prose kept" in text and "more prose" in text and "old figures" not in text
+    for row in ("ratio to BoltzmannWealth", "large over default", "parallel efficiency", "aggregating 20 small runs"):
+        assert row in text, row
+
+    # a column from an earlier run, matched row by row
+    table = bench.markdown(results, before=results)
+    assert "| measure | before (" in table
+    assert f"| ratio to BoltzmannWealth | {b['ratio']:.2f} | {b['ratio']:.2f} |" in table
