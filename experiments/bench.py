@@ -86,9 +86,13 @@ def alternate(cases: dict[str, Callable[[int], float]], repeats: int) -> dict[st
     return {name: statistics.median(s) for name, s in seconds.items()}
 
 
+CORE = {"actors": {"armed_groups": False, "officials": False, "communities": False, "forces": False}}
+
+
 def bench_boltzmann(quick: bool, repeats: int) -> dict:
-    """The default scenario against BoltzmannWealth with as many agents, same steps."""
-    config = scenario("small") if quick else scenario("default")
+    """The default scenario against BoltzmannWealth with as many agents, same steps; and the core model alone."""
+    name = "small" if quick else "default"
+    config, core = scenario(name), scenario(name, **CORE)
     steps = 20 if quick else config.steps
     agents = {}
 
@@ -99,7 +103,11 @@ def bench_boltzmann(quick: bool, repeats: int) -> dict:
     def theirs(seed: int) -> float:
         return time_boltzmann(agents["n"], steps, seed)
 
-    med = alternate({"sahel": ours, "boltzmann": theirs}, repeats)
+    def traffickers_only(seed: int) -> float:
+        t, agents["core"] = time_sahel(core, steps, seed)
+        return t
+
+    med = alternate({"sahel": ours, "boltzmann": theirs, "core": traffickers_only}, repeats)
     return {
         "scenario": config.name,
         "agents": agents["n"],
@@ -108,6 +116,9 @@ def bench_boltzmann(quick: bool, repeats: int) -> dict:
         "sahel_s": med["sahel"],
         "boltzmann_s": med["boltzmann"],
         "ratio": med["sahel"] / med["boltzmann"],
+        "core_agents": agents["core"],
+        "core_s": med["core"],
+        "actors_ratio": med["sahel"] / med["core"],
     }
 
 
@@ -274,6 +285,12 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
             (f"BoltzmannWealth, {b['agents']} agents, {b['steps']} steps", f"{b['boltzmann_s']:.2f} s", ""),
             ("ratio to BoltzmannWealth", f"{b['ratio']:.2f}", TARGETS["boltzmann"]),
         ]  # fmt: skip
+        if "core_s" in b:
+            out += [
+                (f"core model alone (traffickers and stand-in checkpoints, {b['core_agents']} agents)",
+                 f"{b['core_s']:.2f} s", ""),
+                ("with all actors over the core model", f"{b['actors_ratio']:.2f}", ""),
+            ]  # fmt: skip
     if s := results.get("scaling"):
         out += [
             (f"large over default, agents x{s['agent_ratio']:.2f} ({s['large_agents']} / {s['base_agents']})",

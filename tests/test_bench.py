@@ -19,6 +19,8 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
     b = results["boltzmann"]
     assert b["agents"] > 100 and b["steps"] == 20
     assert math.isclose(b["ratio"], b["sahel_s"] / b["boltzmann_s"])
+    assert b["core_agents"] < b["agents"]  # no groups, officials, communities or forces
+    assert math.isclose(b["actors_ratio"], b["sahel_s"] / b["core_s"])
     s = results["scaling"]
     assert s["large_agents"] > 5 * s["base_agents"]  # twelve times the supply, ten times the officers
     assert s["long_s"] > s["base_s"]
@@ -30,7 +32,13 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
 
     text = doc.read_text()
     assert "prose kept" in text and "more prose" in text and "old figures" not in text
-    for row in ("ratio to BoltzmannWealth", "large over default", "parallel efficiency", "aggregating 20 small runs"):
+    for row in (
+        "ratio to BoltzmannWealth",
+        "over the core model",
+        "large over default",
+        "parallel efficiency",
+        "aggregating 20 small runs",
+    ):
         assert row in text, row
 
     # a column from an earlier run, matched row by row
