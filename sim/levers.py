@@ -30,6 +30,7 @@ class Levers:
         self.presence = np.zeros(n_places)  # state presence added (services)
         self.trust = np.zeros(n_places)  # added to the target of trust in the state
         self.capacity = np.zeros(n_places)  # added to officials' capacity
+        self.retaliation = np.zeros(n_places)  # expected attacks on the mission provoked at each place (M20)
         self.supply = np.ones(n_groups)  # multiplier on the supply of each (good, source)
         self.reset()
 
@@ -41,6 +42,7 @@ class Levers:
         self.presence.fill(0.0)
         self.trust.fill(0.0)
         self.capacity.fill(0.0)
+        self.retaliation.fill(0.0)
         self.supply.fill(1.0)
         self.oversight = 1.0  # multiplier on the risk that corrupt acts are caught
         self.political_will: float | None = None  # overrides the scenario's will at the top

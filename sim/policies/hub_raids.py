@@ -5,8 +5,12 @@ with a good that is not livelihood trade is seized with extra odds ``raid_seizur
 Without intelligence the units raid the obvious hubs, the regional capitals of the north; with
 intelligence acted on (M13) they raid the places where most illicit value passes in recent weeks,
 following the flows as crews learn to avoid the raided places.
-Offensive action against criminal spoilers provokes retaliation (M20): violence at the raided
-hubs rises with intensity.
+Offensive action against criminal spoilers provokes retaliation and threatens livelihoods (004,
+M20): violence at the raided hubs rises with intensity; where the mission is based, the spoilers
+strike back at it (``mission_retaliation`` attacks a week per hub, which feed its deaths and its
+force protection, M19); and the raids disrupt the licit and informal trade that passes the same
+hubs (``collateral`` odds of seizing or spoiling a livelihood cargo), which the communities there
+live on (M7).
 """
 
 from __future__ import annotations
@@ -39,6 +43,19 @@ class HubRaidsConfig(PolicyConfig):
         doc="violent incidents a week at each raided hub, per unit of intensity (M20)",
         assumption=(0.1, 2.0),
         low=0,
+    )
+    mission_retaliation: float = param(
+        0.1,
+        doc="attacks on the mission a week at each raided hub in its base regions, per unit of intensity (M20)",
+        assumption=(0.02, 0.5),
+        low=0,
+    )
+    collateral: float = param(
+        0.02,
+        doc="odds that a livelihood cargo at a raided hub is seized or spoiled, per unit of intensity (M20)",
+        assumption=(0.0, 0.1),
+        low=0,
+        high=1,
     )
     cost_usd_per_hub: float = param(
         30_000.0,
@@ -79,5 +96,8 @@ class HubRaids(Policy):
         odds = min(1.0, cfg.raid_seizure * cfg.intensity)
         cells = np.ix_(hubs, ~livelihood)
         levers.raid_seize[cells] = either(levers.raid_seize[cells], odds)
+        spoiled = np.ix_(hubs, livelihood)
+        levers.raid_seize[spoiled] = either(levers.raid_seize[spoiled], min(1.0, cfg.collateral * cfg.intensity))
         model.territory.violence[hubs] += model.rng.poisson(cfg.retaliation * cfg.intensity, size=len(hubs))
+        levers.retaliation[hubs] += cfg.mission_retaliation * cfg.intensity
         levers.cost += cfg.cost_usd_per_hub * cfg.intensity * len(hubs)

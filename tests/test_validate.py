@@ -1,0 +1,125 @@
+"""The pattern suite and the historical validation (experiments/validate.py).
+
+The quick mode runs every experiment with a few seeds and weeks: it checks that each produces
+finite effects and that the report is written, not whether the patterns hold (that is the full
+run's job, reported in docs/validation.md).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from experiments import validate as v
+from sim.params import RunConfig, from_dict
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("validation")
+    assert v.main(["--quick", "--out", str(out), "--data", str(out / "data")]) == 0
+    return out
+
+
+def test_every_experiment_gives_finite_effects(quick):
+    stats = pd.read_csv(quick / "data" / "statistics.csv")
+    assert set(stats["experiment"]) == {e.id for e in v.EXPERIMENTS}
+    assert len(stats) == sum(len(e.stats) for e in v.EXPERIMENTS)
+    assert np.isfinite(stats[["mean", "lo", "hi"]].to_numpy()).all(), stats[~np.isfinite(stats["mean"])]
+
+
+def test_history_table_and_counterfactuals(quick):
+    hist = pd.read_csv(quick / "data" / "history.csv")
+    assert list(hist["id"]) == [f.id for f in v.HISTORY_FIGURES]
+    assert np.isfinite(hist["mean"]).all() and set(hist["verdict"]) <= {"match", "borderline", "mismatch"}
+    cf = pd.read_csv(quick / "data" / "counterfactuals.csv")
+    assert set(cf["counterfactual"]) == set(v.COUNTERFACTUALS)
+
+
+def test_report_has_tables_and_figures(quick):
+    text = (quick / "validation.md").read_text()
+    assert "| claim | statistic | effect (95% CI)" in text and "| FACTS | what | figure |" in text
+    for exp in v.EXPERIMENTS:
+        assert f"### {exp.id}:" in text
+        assert (quick / "figures" / f"validation_{exp.id.lower()}.png").stat().st_size > 0
+    assert (quick / "figures" / "validation_history.png").exists()
+
+
+def test_report_can_be_rebuilt_from_saved_runs(quick, tmp_path):
+    assert v.main(["--quick", "--reuse", "--out", str(tmp_path), "--data", str(quick / "data")]) == 0
+    a = pd.read_csv(quick / "data" / "statistics.csv")
+    b = v.evaluate(v.load_results(quick / "data", v.QUICK))
+    np.testing.assert_allclose(a["mean"], b["mean"])
+
+
+def test_every_arm_is_a_valid_configuration(tmp_path):
+    for arm in v.ARMS.values():
+        cfg = v.arm_config(arm, v.FULL, tmp_path)
+        from_dict(RunConfig, {**cfg, "seed": 0})
+
+
+def test_goods_edits_land_in_a_copy_of_the_data(tmp_path):
+    path = v.goods_data_dir(v.ARMS["arms_flood"], tmp_path)
+    goods = yaml.safe_load((path / "goods.yaml").read_text())
+    assert goods["arms"]["supply_per_week"]["value"] == 750
+    assert (path / "places.csv").exists() and (path / "timeline_history.yaml").exists()
+
+
+def test_presets_reproduce_the_counterfactual_arms():
+    """Each counterfactual preset sweeps the history against the arm validate.py runs."""
+    for arm, (_, preset) in v.COUNTERFACTUALS.items():
+        text = (v.ROOT / preset).read_text()
+        assert "override /scenario: history" in text and "# Question:" in text
+        if v.ARMS[arm].scenario.get("timeline_skip"):
+            assert v.ARMS[arm].scenario["timeline_skip"][0] in text
+
+
+def test_criteria_and_intervals():
+    assert v.Criterion("below").passes(-2, -1) and not v.Criterion("below").passes(-2, 0.1)
+    assert v.Criterion("above", 1).passes(1.5, 3) and not v.Criterion("above", 1).passes(0.5, 3)
+    assert v.within(0.1).passes(-0.05, 0.09) and not v.within(0.1).passes(-0.05, 0.2)
+    assert not v.Criterion("below").passes(math.nan, -1)
+    mean, _lo, hi, n = v.interval(np.array([1.0, 2.0, 3.0, 4.0]))
+    assert (mean, n) == (2.5, 4) and hi - mean == pytest.approx(3.182446 * np.std([1, 2, 3, 4], ddof=1) / 2)
+
+
+def test_paired_statistics():
+    values = {"a": {"x": np.array([2.0, 4.0])}, "b": {"x": np.array([1.0, 3.0])}}
+    np.testing.assert_allclose(v.diff("x", "a", "b", v.ABOVE0).effect(values), [1, 1])
+    np.testing.assert_allclose(v.rel("x", "a", "b", v.ABOVE0).effect(values), [0.5, 0.5])
+    values |= {"c": {"x": np.array([1.0, 3.0])}, "d": {"x": np.array([1.0, 3.0])}}
+    np.testing.assert_allclose(v.did("x", ("a", "b"), ("c", "d"), v.ABOVE0, "").effect(values), [0.5, 0.5])
+
+
+def test_history_measures_on_a_synthetic_series():
+    dates = pd.date_range("2012-01-02", "2024-01-01", freq="7D")
+    weekly = pd.DataFrame({"date": [d.date().isoformat() for d in dates]})
+    weekly["cattle_stolen_mopti"] = np.where(dates.year == 2021, 2.0, 1.0)
+    weekly["civilian_deaths"] = np.where((dates >= "2018-11-01") & (dates <= "2019-03-31"), 4.0, 1.0)
+    by_id = {f.id: f.measure(weekly) for f in v.HISTORY_FIGURES if f.id in ("F11c", "F15")}
+    assert by_id["F11c"] == pytest.approx(2.0)
+    assert by_id["F15"] == pytest.approx(4.0 * 21 / 22)  # 21 weeks in the surge window, 22 in the five months before
+
+
+def test_one_command_runs_every_step_in_order_and_stops_at_a_failure(monkeypatch, tmp_path):
+    """experiments.evidence runs the pattern suite, then Morris, Sobol and the report; a failure stops it."""
+    from experiments import evidence, sensitivity
+
+    calls = []
+    monkeypatch.setattr(v, "main", lambda argv: calls.append(("validate", list(argv))) or 0)
+    monkeypatch.setattr(sensitivity, "main", lambda argv: calls.append(("sensitivity", list(argv))) or 0)
+    assert evidence.main(["--quick", "--jobs", "1", "--out", str(tmp_path)]) == 0
+    assert [(m, a[0] if m == "sensitivity" else "-") for m, a in calls] == [
+        ("validate", "-"),
+        ("sensitivity", "morris"),
+        ("sensitivity", "sobol"),
+        ("sensitivity", "report"),
+    ]
+    assert all("--quick" in a and str(tmp_path) in " ".join(a) for _, a in calls)
+    calls.clear()
+    monkeypatch.setattr(v, "main", lambda argv: calls.append(("validate", list(argv))) or 3)
+    assert evidence.main([]) == 3 and len(calls) == 1
