@@ -156,9 +156,9 @@ class Forces:
             for region in self._base_regions(mission):
                 attacks += model.rng.poisson(p.attack_rate * self._hostile_fighters(region) / 100.0)
             # Offensive action against criminal spoilers in the mission's regions draws retaliation on it (004, M20).
-            provoked = model.levers.retaliation[np.isin(self.region, self._base_regions(mission))].sum()
-            if provoked > 0:
-                attacks += model.rng.poisson(provoked)
+            if model.levers.retaliation.any():
+                provoked = model.levers.retaliation[np.isin(self.region, self._base_regions(mission))].sum()
+                attacks += model.rng.poisson(provoked) if provoked > 0 else 0
             deaths = float(model.rng.poisson(p.deaths_per_attack * attacks)) if attacks else 0.0
             mission.deaths += deaths  # troop contributors replace the fallen: strength stays
             model.stats.events["peacekeeper_deaths"] += deaths
