@@ -14,6 +14,9 @@ taken within this one process run:
 - ``memory``: peak resident memory of one default run (``python -m sim``) and of aggregating
   a sweep of 1,000 small runs (``python -m experiments.aggregate``), each in its own process.
 
+``--profile FILE`` writes a pyinstrument call tree of the default scenario (where the time of a
+week goes; the ``dev`` and ``test`` extras install pyinstrument).
+
 ``--write`` puts the results into ``docs/performance.md`` (between its ``bench`` markers) with
 the machine's description; ``--json FILE`` saves them and ``--before FILE`` adds a column from
 an earlier run (e.g. of an older commit). ``--quick`` runs every item at a toy size (CI proves
@@ -75,6 +78,22 @@ def time_boltzmann(n: int, steps: int, seed: int) -> float:
     for _ in range(steps):
         model.step()
     return time.perf_counter() - start
+
+
+def profile_default(path: Path, weeks: int, seed: int = 0) -> Path:
+    """Write the call tree of the default scenario's weeks (the burn-in left out) to ``path``."""
+    try:
+        from pyinstrument import Profiler
+    except ImportError as exc:  # pragma: no cover - the extras install it
+        raise SystemExit('error: --profile needs pyinstrument: pip install -e ".[dev]"') from exc
+    model = SahelModel(scenario("default"), seed=seed)
+    profiler = Profiler(interval=0.0005)
+    profiler.start()
+    for _ in range(weeks):
+        model.step()
+    profiler.stop()
+    path.write_text(profiler.output_text(unicode=False, color=False))
+    return path
 
 
 def alternate(cases: dict[str, Callable[[int], float]], repeats: int) -> dict[str, float]:
@@ -357,7 +376,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="save the results here")
     parser.add_argument("--before", type=Path, help="results of an earlier run (--json) to show beside these")
     parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
+    parser.add_argument("--profile", type=Path, help="also write a pyinstrument profile of the default scenario here")
     args = parser.parse_args(argv)
+    if args.profile:
+        weeks = 20 if args.quick else 520
+        path = profile_default(args.profile, weeks)
+        print(f"profiled the default scenario ({weeks} weeks) -> {path}", file=sys.stderr)
     repeats = 2 if args.quick else args.repeats
     results: dict = {"machine": machine(), "quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="sahel-bench-") as tmp:

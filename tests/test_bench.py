@@ -45,3 +45,10 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
     table = bench.markdown(results, before=results)
     assert "| measure | before (" in table
     assert f"| ratio to BoltzmannWealth | {b['ratio']:.2f} | {b['ratio']:.2f} |" in table
+
+
+def test_profile_shows_where_a_week_goes(tmp_path):
+    path = bench.profile_default(tmp_path / "profile.txt", weeks=5)
+    text = path.read_text()
+    for phase in ("Crews.step", "ArmedGroups.step", "DataCollector.collect"):
+        assert phase in text, phase
