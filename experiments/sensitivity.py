@@ -594,15 +594,17 @@ FINDINGS: list[str] = [
     "(0.14), raid kill share, desert transport cost and unit size; no single assumption dominates.",
     "- **Policies** (all on, as a package): few policy assumptions stand above the noise: "
     "`gold_formalization.max_share` (value delivered: formal gold leaves the illicit trade), "
-    "`anti_corruption.purge_rate` (bribe rate), `border_control.border_seizure`, `ddr.demobilize_per_year` and "
-    "`capacity_building.capacity_gain` (the north's food security) and `community_policing.trust_gain` (trust); "
-    "the cost is dominated by `counter_terrorism.cost_usd_per_week`. With fourteen policies running at once, the "
+    "`border_control.border_seizure` and `regional_cooperation.joint_seizure` (value seized), "
+    "`border_control.border_seizure` and `hub_raids.retaliation` (the north's food security: seizures and "
+    "violence at hubs), `ddr.demobilize_per_year` and `anti_corruption.oversight_gain` (fatalities) and "
+    "`community_policing.trust_gain` (trust); the cost is dominated by `counter_terrorism.cost_usd_per_week`. No "
+    "policy parameter stands above the noise for the bribe rate. With fourteen policies running at once, the "
     "seed's noise is of the order of most policy parameters' effects at this horizon.",
     "- **Most assumptions cannot be told from noise** at this base point (list below): all the traffickers' "
-    "parameters, the transport costs but for desert tracks, the mission's force-protection and task parameters (the "
-    "default scenario's mission sees few attacks), most clash parameters and the justice chain. That is not proof "
-    "of no effect (ten trajectories, a small economy, 78 weeks), but it says where sources would narrow the model's "
-    "uncertainty most: the few assumptions above.",
+    "parameters, the transport costs but for desert tracks, the mission's force-protection and task parameters (no "
+    "outcome screened here is the mission's own losses or posture), most clash parameters and the justice chain. "
+    "That is not proof of no effect (ten trajectories, a small economy, 78 weeks), but it says where sources would "
+    "narrow the model's uncertainty most: the few assumptions above.",
 ]
 
 
