@@ -30,6 +30,7 @@ import math
 import os
 import shutil
 import sys
+import textwrap
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -361,6 +362,8 @@ class Probe:
             out[f"level.{key}"] = self.levels[key] / max(1, self.levels["weeks"])
         value = m.stats.total["delivered_value"] + m.stats.week["delivered_value"]
         out["illicit_delivered_value_usd"] = float(value[~self.livelihood].sum())
+        seized = m.stats.total["seized_value"] + m.stats.week["seized_value"]
+        out["illicit_seized_value_usd"] = float(seized[~self.livelihood].sum())
         units = m.stats.to_date("place_good_units")
         weights = np.where(self.livelihood, 0.0, m.market.value_sink)
         for name, places in self.crossings.items():
@@ -750,15 +753,22 @@ EXPERIMENTS = [
         "Intelligence helps only when acted on",
         "Intelligence and analysis only help when the mission is positioned and willing to act on them "
         "(002 §III, §IV).",
-        "hub raids alone vs with intelligence never acted on vs always acted on",
+        "hub raids alone vs with intelligence never acted on vs always acted on; seizures of illicit goods only, "
+        "since raids also spoil livelihood cargo (M20), which is no success against crime",
         (
-            rel("seized_value_usd", "hub_acted", "hub", ABOVE0, "value seized: intelligence acted on vs raids alone"),
             rel(
-                "seized_value_usd",
+                "illicit_seized_value_usd",
+                "hub_acted",
+                "hub",
+                ABOVE0,
+                "illicit value seized: intelligence acted on vs raids alone",
+            ),
+            rel(
+                "illicit_seized_value_usd",
                 "hub_ignored",
                 "hub",
                 within(0.001),
-                "value seized: intelligence ignored vs raids alone",
+                "illicit value seized: intelligence ignored vs raids alone",
             ),
         ),
     ),
@@ -934,8 +944,10 @@ NOTES: dict[str, str] = {
     "regional capitals of the north and the busiest illicit nodes), and the rest of the informed targets move from "
     "week to week as crews learn to avoid raided places, so the informed raids find no more than the obvious ones. "
     "(An earlier version of the rule, ranking places by illicit value since the start of the run, gave about +23% "
-    "in the same design.) Missing: an advantage of intelligence beyond knowing where flows pass, e.g. identifying "
-    "the networks and crews that move the value, or targets the obvious choice misses.",
+    "in the same design. Counting all value seized, spoiled livelihood cargo included, gives about +11%: informed "
+    "raids strike busier places and spoil more food and fuel there, an artefact of the M20 collateral, hence the "
+    "measure on illicit goods.) Missing: an advantage of intelligence beyond knowing where flows pass, e.g. "
+    "identifying the networks and crews that move the value, or targets the obvious choice misses.",
     "M20": "Half of the claim holds since the retaliation against the mission was added "
     "(sim/policies/hub_raids.py, `mission_retaliation`: raids in the mission's base regions draw attacks on it, "
     "which kill peacekeepers and push it into force protection); before, raids cost no peacekeeper's life. The "
@@ -1390,22 +1402,11 @@ def plot_experiment(exp: Experiment, table: pd.DataFrame, axes: Sequence[Axes] |
         ax.set_xticks([])
         ax.set_ylim(bottom - pad, top + pad)
         ax.set_ylabel("% of reference mean" if r["percent"] else "difference")
-        ax.set_title(_wrap(r["label"], 42), fontsize=8)
+        ax.set_title(textwrap.fill(r["label"], 42, break_long_words=False), fontsize=8)
     verdict = "PASS" if len(rows) and rows["pass"].all() else "FAIL"
     fig.suptitle(f"{exp.id}: {exp.title} ({verdict})", fontsize=10)
     fig.tight_layout()
     return fig
-
-
-def _wrap(text: str, width: int) -> str:
-    words, lines, line = text.split(), [], ""
-    for w in words:
-        if len(line) + len(w) + 1 > width and line:
-            lines.append(line)
-            line = w
-        else:
-            line = f"{line} {w}".strip()
-    return "\n".join([*lines, line])
 
 
 HISTORY_PANELS = (
