@@ -52,3 +52,15 @@ def test_profile_shows_where_a_week_goes(tmp_path):
     text = path.read_text()
     for phase in ("Crews.step", "ArmedGroups.step", "DataCollector.collect"):
         assert phase in text, phase
+
+
+def test_measure_survives_a_command_that_writes_much_to_stderr():
+    """A sweep's progress lines exceed a pipe's buffer; measuring must not block on them, and a failure shows them."""
+    import sys
+
+    import pytest
+
+    wall, mib = bench.measure([sys.executable, "-c", "import sys; sys.stderr.write('x' * 300_000)"])
+    assert wall < 60 and mib > 1
+    with pytest.raises(RuntimeError, match="boom"):
+        bench.measure([sys.executable, "-c", "import sys; sys.stderr.write('y' * 300_000 + 'boom'); sys.exit(3)"])
