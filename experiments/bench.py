@@ -204,13 +204,19 @@ def run_summaries(sweep_dir: Path) -> list[dict]:
     return [json.loads(p.read_text()) for p in sorted(sweep_dir.glob("runs/*/summary.json"))]
 
 
+def preset_seeds(name: str) -> int:
+    """Seeds per job of an experiment preset."""
+    return int(yaml.safe_load((ROOT / "configs" / "experiment" / f"{name}.yaml").read_text())["seeds"])
+
+
 def bench_sweep(quick: bool, seeds: int, workdir: Path) -> dict:
     """Runs per minute of policy_comparison with 1 and 2 joblib workers; the share that is overhead."""
     extra = ["scenario=small", "steps=4", "policy=none,ddr,sanctions"] if quick else []
-    out: dict = {"seeds_per_job": seeds}
+    blocks = [f"seeds={seeds}", "seed=0"] if seeds else []  # 0: the preset's own seed blocks
+    out: dict = {"seeds_per_job": seeds or preset_seeds("policy_comparison")}
     for workers in (1, 2):
         sweep_dir = workdir / f"sweep_{workers}"
-        args = ["-m", "experiment=policy_comparison", f"seeds={seeds}", f"hydra.launcher.n_jobs={workers}"]
+        args = ["-m", "experiment=policy_comparison", *blocks, f"hydra.launcher.n_jobs={workers}"]
         wall, _ = measure(sim_cmd(*args, *extra, f"hydra.sweep.dir={sweep_dir}"))
         summaries = run_summaries(sweep_dir)
         simulated = sum(s["wall_seconds"] for s in summaries)
@@ -375,7 +381,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", nargs="+", choices=ITEMS, default=list(ITEMS), help="what to measure (default: all)")
     parser.add_argument("--quick", action="store_true", help="every item at a toy size (proves the script works)")
     parser.add_argument("--repeats", type=int, default=5, help="repeats of each timing (median reported)")
-    parser.add_argument("--sweep-seeds", type=int, default=2, help="seeds per policy in the sweep item (preset: 8)")
+    parser.add_argument(
+        "--sweep-seeds", type=int, default=0, help="seeds per policy in the sweep item, one job each (0: the preset's)"
+    )
     parser.add_argument("--runs", type=int, default=1000, help="small runs to aggregate in the memory item")
     parser.add_argument("--json", type=Path, help="save the results here")
     parser.add_argument("--before", type=Path, help="results of an earlier run (--json) to show beside these")
