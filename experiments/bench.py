@@ -305,41 +305,47 @@ TARGETS = {
 
 
 def rows(results: dict) -> list[tuple[str, str, str]]:
-    """(measure, figure, target) rows of whatever items were measured."""
+    """(measure, figure, target) rows of whatever items were measured.
+
+    The measure column does not depend on the results, so runs of two revisions line up row by row.
+    """
     out = []
     if b := results.get("boltzmann"):
         out += [
-            (f"{b['scenario']} scenario, {b['agents']} agents, {b['steps']} weeks (median of {b['repeats']})",
-             f"{b['sahel_s']:.2f} s", ""),
-            (f"BoltzmannWealth, {b['agents']} agents, {b['steps']} steps", f"{b['boltzmann_s']:.2f} s", ""),
+            (f"{b['scenario']} scenario, {b['steps']} weeks (median of {b['repeats']})",
+             f"{b['sahel_s']:.2f} s ({b['agents']} agents)", ""),
+            ("BoltzmannWealth, as many agents, as many steps", f"{b['boltzmann_s']:.2f} s", ""),
             ("ratio to BoltzmannWealth", f"{b['ratio']:.2f}", TARGETS["boltzmann"]),
         ]  # fmt: skip
         if "core_s" in b:
             out += [
-                (f"core model alone (traffickers and stand-in checkpoints, {b['core_agents']} agents)",
-                 f"{b['core_s']:.2f} s", ""),
+                ("core model alone (traffickers and stand-in checkpoints)",
+                 f"{b['core_s']:.2f} s ({b['core_agents']} agents)", ""),
                 ("with all actors over the core model", f"{b['actors_ratio']:.2f}", ""),
             ]  # fmt: skip
     if s := results.get("scaling"):
         out += [
-            (f"large over default, agents x{s['agent_ratio']:.2f} ({s['large_agents']} / {s['base_agents']})",
+            ("large over default (about ten times the agents)",
+             f"agents x{s['agent_ratio']:.2f} ({s['large_agents']} / {s['base_agents']}), "
              f"time x{s['large_time_ratio']:.2f} ({s['large_time_ratio'] / s['agent_ratio']:.2f} of the size ratio)",
              TARGETS["scaling"]),
             (f"ten times the weeks ({10 * s['steps']} / {s['steps']})",
              f"time x{s['long_time_ratio']:.2f} ({s['long_time_ratio'] / s['step_ratio']:.2f} of the size ratio)", ""),
         ]  # fmt: skip
     if w := results.get("sweep"):
+        size = f"{w['runs_1']} runs, {w['seeds_per_job']} seeds a job"
         out += [
-            (f"policy_comparison, 1 worker ({w['runs_1']} runs, {w['seeds_per_job']} seeds a job)",
-             f"{w['runs_per_min_1']:.1f} runs/min, overhead {w['overhead_1']:.1%}", ""),
+            ("policy_comparison, 1 worker",
+             f"{w['runs_per_min_1']:.1f} runs/min ({size}), overhead {w['overhead_1']:.1%}", ""),
             ("policy_comparison, 2 workers", f"{w['runs_per_min_2']:.1f} runs/min, overhead {w['overhead_2']:.1%}", ""),
             ("parallel efficiency on 2 cores", f"{w['efficiency']:.0%}", TARGETS["sweep"]),
         ]  # fmt: skip
     if m := results.get("memory"):
         out += [
             ("peak memory, one run (`python -m sim`)", f"{m['run_mib']:.0f} MiB", TARGETS["memory"]),
-            (f"peak memory, aggregating {m['aggregated_runs']} small runs", f"{m['aggregate_mib']:.0f} MiB", ""),
-        ]
+            ("peak memory, aggregating a sweep of small runs",
+             f"{m['aggregate_mib']:.0f} MiB ({m['aggregated_runs']} runs)", ""),
+        ]  # fmt: skip
     return out
 
 

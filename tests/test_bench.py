@@ -37,9 +37,10 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
         "over the core model",
         "large over default",
         "parallel efficiency",
-        "aggregating 20 small runs",
+        "aggregating a sweep of small runs",
     ):
         assert row in text, row
+    assert "(20 runs)" in text
 
     # a column from an earlier run, matched row by row
     table = bench.markdown(results, before=results)
