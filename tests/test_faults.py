@@ -196,6 +196,9 @@ def _interrupt_when(
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        # A terminal's foreground job gets Ctrl-C; a job started in the background of a script
+        # inherits SIGINT ignored (POSIX), and so would the command under test.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + timeout
     while time.time() < deadline and not ready() and child.poll() is None:
