@@ -43,6 +43,7 @@ from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, 
 
 from sim.model import SahelModel
 from sim.params import RunConfig, ScenarioConfig, from_dict
+from simcli import CONFIG_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
@@ -55,8 +56,8 @@ SMALL_RUNS_DIR = ROOT / ".bench" / "small_runs"  # kept between benchmark runs (
 
 
 def scenario(name: str, **overrides) -> ScenarioConfig:
-    """A scenario as ``configs/scenario/<name>.yaml`` gives it, with overrides."""
-    data = yaml.safe_load((ROOT / "configs" / "scenario" / f"{name}.yaml").read_text()) or {}
+    """A scenario as ``simcli/configs/scenario/<name>.yaml`` gives it, with overrides."""
+    data = yaml.safe_load((CONFIG_DIR / "scenario" / f"{name}.yaml").read_text()) or {}
     return from_dict(RunConfig, {"scenario": {**data, **overrides}}).scenario
 
 
@@ -206,7 +207,7 @@ def run_summaries(sweep_dir: Path) -> list[dict]:
 
 def preset_seeds(name: str) -> int:
     """Seeds per job of an experiment preset."""
-    return int(yaml.safe_load((ROOT / "configs" / "experiment" / f"{name}.yaml").read_text())["seeds"])
+    return int(yaml.safe_load((CONFIG_DIR / "experiment" / f"{name}.yaml").read_text())["seeds"])
 
 
 def bench_sweep(quick: bool, seeds: int, workdir: Path) -> dict:

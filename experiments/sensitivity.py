@@ -5,14 +5,14 @@
 - ``morris`` screens every numeric parameter marked ``assumption`` in the parameter dataclasses
   (``sim.paramspec.iter_params``), with the seed as one more factor, in two designs: ``model``
   (the scenario's assumptions, no policy) and ``policies`` (the policies' assumptions, with every
-  policy switched on at its configs/policy/ settings: they act only when their policy runs).
+  policy switched on at its simcli/configs/policy/ settings: they act only when their policy runs).
 - ``sobol`` estimates first-order and total Sobol indices (Saltelli sampling) of the factors that
   matter: the union of each key outcome's top factors by Morris mu*, plus the seed.
 - ``report`` writes ``docs/sensitivity.md`` and its figures from the saved results.
 
 Runs go through the model in-process (``SahelModel``, as ``sim.run`` does), not through Hydra:
 Morris and Sobol designs are not grids, so a sweeper cannot express them.
-``configs/experiment/sensitivity_morris.yaml`` holds the base point (scenario and horizon) and,
+``simcli/configs/experiment/sensitivity_morris.yaml`` holds the base point (scenario and horizon) and,
 as a Hydra sweep, runs that point over seeds (the noise floor).
 
 **The seed as a factor.** Model outcomes are stochastic. The seed enters as a factor on [0, 1]:
@@ -57,10 +57,11 @@ from sim.model import SahelModel
 from sim.params import CommunityParams as CommunityDefaults
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import git_revision
+from simcli import CONFIG_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-PRESET = ROOT / "configs" / "experiment" / "sensitivity_morris.yaml"
-POLICY_DIR = ROOT / "configs" / "policy"
+PRESET = CONFIG_DIR / "experiment" / "sensitivity_morris.yaml"
+POLICY_DIR = CONFIG_DIR / "policy"
 SEED = "seed"
 SEED_BLOCK = 1000  # seeds of one Morris trajectory: SEED_BLOCK * trajectory + level
 NUM_LEVELS = 4
@@ -183,7 +184,7 @@ def _set(tree: dict, dotted: str, value) -> None:
 
 
 def all_policies() -> dict:
-    """Every policy switched on with the settings of its configs/policy/ file."""
+    """Every policy switched on with the settings of its simcli/configs/policy/ file."""
     out = {}
     for path in sorted(POLICY_DIR.glob("*.yaml")):
         if path.stem == "none":
@@ -658,11 +659,11 @@ def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
         "plus the seed. Booleans and strings have no assumption range. **Goods' assumptions** (values, supply, "
         "capacities, detectability in `sim/world/data/goods.yaml`) are data, not configuration parameters, and are "
         "**not** in these designs: see Limits.",
-        f"- **Base point** (`configs/experiment/sensitivity_morris.yaml`): the default scenario with {sc}, "
+        f"- **Base point** (`simcli/configs/experiment/sensitivity_morris.yaml`): the default scenario with {sc}, "
         f"{settings.steps} weeks after the burn-in.",
         f"- **Morris** (SALib, {NUM_LEVELS} levels, {settings.trajectories} trajectories), in two designs: `model` "
         f"(scenario assumptions, no policy; {cost(timing, 'model')}) and `policies` (policy assumptions with every "
-        f"policy of configs/policy/ switched on, as a package; {cost(timing, 'policies')}). Policy parameters do "
+        f"policy of simcli/configs/policy/ switched on, as a package; {cost(timing, 'policies')}). Policy parameters do "
         "nothing unless their policy runs, so they are screened where they act.",
         f"- **Sobol** (Saltelli sampling, N={settings.sobol_n}, first-order and total indices, "
         f"{cost(stiming, 'sobol')}): the union of each key outcome's top {settings.top} factors by mu* among those "

@@ -10,7 +10,7 @@ band (for "little effect" claims). An experiment passes when all its statistics 
 Part 2, the historical scenario (``scenario=history``, 2012 onward, FACTS.md part C): the
 figures of FACTS.md part A the model can speak to, with the model's mean and 95% range over
 seeds, a stated tolerance and match or mismatch; and the counterfactual presets
-(``configs/experiment/history_*.yaml``) against the history, paired by seed.
+(``simcli/configs/experiment/history_*.yaml``) against the history, paired by seed.
 
 The full run writes ``docs/validation.md`` and ``docs/figures/validation_*.png``; raw per-run
 values go to ``multirun/validation/`` (runs.parquet, history.parquet, statistics.csv).
@@ -57,9 +57,10 @@ from sim.params import RunConfig, from_dict
 from sim.policies.base import crossings_to, mali_crossings
 from sim.run import git_revision, summarize, timeseries
 from sim.world.tables import DATA_DIR
+from simcli import CONFIG_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
-HISTORY_YAML = ROOT / "configs" / "scenario" / "history.yaml"
+HISTORY_YAML = CONFIG_DIR / "scenario" / "history.yaml"
 TRADE_SOURCES = ("tolls", "protection", "trafficking")
 KINDS = tuple(k.name.lower() for k in GroupKind)
 OFF = {"armed_groups": False, "officials": False, "communities": False, "forces": False}
@@ -1150,9 +1151,9 @@ HISTORY_FIGURES = [
 ]
 
 COUNTERFACTUALS = {
-    "history_oc_priority": ("2013-07-01", "configs/experiment/history_oc_priority.yaml"),
-    "history_no_wagner": ("2021-12-15", "configs/experiment/history_no_wagner.yaml"),
-    "history_sanctions_continue": ("2023-08-31", "configs/experiment/history_sanctions_continue.yaml"),
+    "history_oc_priority": ("2013-07-01", "simcli/configs/experiment/history_oc_priority.yaml"),
+    "history_no_wagner": ("2021-12-15", "simcli/configs/experiment/history_no_wagner.yaml"),
+    "history_sanctions_continue": ("2023-08-31", "simcli/configs/experiment/history_sanctions_continue.yaml"),
 }
 COUNTERFACTUAL_OUTCOMES = {
     "delivered_value_usd": "sum",
@@ -1669,7 +1670,7 @@ def write_report(
         "",
         "## 2. Historical scenario (FACTS.md parts A and C)",
         "",
-        f"`scenario=history` (configs/scenario/history.yaml): the actors of January 2012 and the dated events of "
+        f"`scenario=history` (simcli/configs/scenario/history.yaml): the actors of January 2012 and the dated events of "
         f"sim/world/data/timeline_history.yaml, {results.mode.history_seeds} seeds"
         + (
             f", {mode.history_weeks} weeks (to late 2025, so that the sanctions counterfactual has a window)"
@@ -1703,7 +1704,7 @@ def write_report(
     lines += [
         "### Counterfactuals",
         "",
-        "Presets in `configs/experiment/` (each sweeps the history against its counterfactual: "
+        "Presets in `simcli/configs/experiment/` (each sweeps the history against its counterfactual: "
         "`python -m sim -m experiment=NAME`). Here each is run with the same seeds as the history and compared "
         "run by run from the date where it departs from it to the end of the run; effects are relative to the "
         "history's mean over that window (95% t-interval over paired seeds).",

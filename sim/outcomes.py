@@ -36,6 +36,8 @@ class Outcome:
         unit: Unit of the value.
         better: ``higher``, ``lower`` or None.
         doc: What it measures.
+        tags: Families the outcome belongs to (see :data:`TAGS`); reports, figures, the browser
+            and the command line choose what to show by tag, never by hand-kept lists.
     """
 
     name: str
@@ -44,6 +46,7 @@ class Outcome:
     unit: str
     better: str | None
     doc: str
+    tags: tuple[str, ...] = ()
 
     def total(self, model: SahelModel, values: pd.Series) -> float:
         """Value of the outcome over the whole run."""
@@ -52,6 +55,33 @@ class Outcome:
         if len(values) == 0:
             return 0.0
         return float({"sum": values.sum, "mean": values.mean, "last": lambda: values.iloc[-1]}[self.reduce]())
+
+
+# The tag vocabulary: an outcome may carry several.
+TAGS = {
+    "headline": "the few numbers a run or a sweep is summarised by",
+    "trade": "flows, seizures and the crews that carry them",
+    "violence": "fatalities, clashes, attacks and abuses",
+    "livelihood": "community income, food security and trust (do no harm)",
+    "corruption": "bribes, complicity and justice",
+    "armed_groups": "armed groups' revenue, size and territory",
+    "mission": "the peace operation's capacity and losses",
+    "policy": "what the interventions did and cost",
+    "per_region": "one value per region of Mali",
+    "per_good": "one value per good",
+    "per_crossing": "one value per border crossing",
+}
+
+
+def tagged(outcomes: list[Outcome], tag: str) -> list[Outcome]:
+    """The outcomes carrying ``tag``, in registry order.
+
+    Raises:
+        KeyError: For a tag outside :data:`TAGS` (a typo would otherwise select nothing).
+    """
+    if tag not in TAGS:
+        raise KeyError(f"unknown outcome tag {tag!r}; known: {', '.join(TAGS)}")
+    return [o for o in outcomes if tag in o.tags]
 
 
 def _week(key: str, index: int | None = None) -> Callable[[SahelModel], float]:

@@ -1,6 +1,6 @@
 """The command line: ``python -m sim [overrides]`` and ``python -m sim -m [sweep overrides]``.
 
-Hydra composes the configuration from ``configs/`` (the schema is
+Hydra composes the configuration from ``simcli/configs/`` (the schema is
 :class:`sim.params.RunConfig`); :func:`sim.params.from_dict` then validates it. Before
 Hydra starts, :func:`preflight` composes the same configuration so that a bad override
 stops at once with one line naming the key and exit code 2, instead of a traceback (set
@@ -28,8 +28,9 @@ from sim.model import check_config
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
 from sim.sweep import run_block
+from simcli import CONFIG_DIR
+from simcli.compose import config_tree, to_dict
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
@@ -42,9 +43,7 @@ BOOL_PARAMS = {key for key, _f, default in iter_params(RunConfig) if isinstance(
 
 def to_run_config(cfg: DictConfig) -> RunConfig:
     """Validate a composed configuration into a :class:`RunConfig`."""
-    data = OmegaConf.to_container(cfg, resolve=True)
-    data.pop("hydra", None)
-    config = from_dict(RunConfig, data)
+    config = from_dict(RunConfig, to_dict(cfg))
     check_config(config.scenario, config.policy)  # before any job starts, not in each run
     return config
 
@@ -119,20 +118,16 @@ def preflight(argv: list[str]) -> None:
     multirun = "-m" in argv or "--multirun" in argv
     _check_switches(overrides)
     base, swept = _split(overrides)
-    GlobalHydra.instance().clear()
-    try:
-        with hydra.initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            if multirun:
-                # Sweeps set in an experiment preset, overridden by those on the command line.
-                first = [v[0] for v in swept.values()]
-                cfg = hydra.compose(config_name="config", overrides=base + first, return_hydra_config=True)
-                preset = cfg.hydra.sweeper.get("params") or {}
-                _, from_preset = _split([f"{k}={v}" for k, v in preset.items()])
-                swept = {**from_preset, **swept}
-            for variant in _sweep_variants(base, swept):
-                to_run_config(hydra.compose(config_name="config", overrides=variant))
-    finally:
-        GlobalHydra.instance().clear()
+    with config_tree():
+        if multirun:
+            # Sweeps set in an experiment preset, overridden by those on the command line.
+            first = [v[0] for v in swept.values()]
+            cfg = hydra.compose(config_name="config", overrides=base + first, return_hydra_config=True)
+            preset = cfg.hydra.sweeper.get("params") or {}
+            _, from_preset = _split([f"{k}={v}" for k, v in preset.items()])
+            swept = {**from_preset, **swept}
+        for variant in _sweep_variants(base, swept):
+            to_run_config(hydra.compose(config_name="config", overrides=variant))
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")

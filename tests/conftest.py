@@ -17,7 +17,7 @@ CORE = {"actors": {"armed_groups": False, "officials": False, "communities": Fal
 
 
 def small_config(seed: int = 0, steps: int | None = None, **scenario) -> RunConfig:
-    """The small scenario (as configs/scenario/small.yaml) with scenario overrides."""
+    """The small scenario (as simcli/configs/scenario/small.yaml) with scenario overrides."""
     data = {"name": "small", "steps": 104, "supply_scale": 0.1, **scenario}
     return from_dict(RunConfig, {"seed": seed, "steps": steps, "scenario": data})
 

@@ -1,6 +1,6 @@
 """End to end in a real headless Chromium (Debian's package, driven by Playwright).
 
-One server (``python -m sim.viz`` on a free localhost port, front-end files from the npm
+One server (``python -m simviz`` on a free localhost port, front-end files from the npm
 registry, Solara's CDN pointed at a closed port so nothing can come from the internet), one
 browser. The scenario page is stepped (the median time from a click on Step to the new week
 label is measured and written to ``test-artifacts/browser/step_times.json``), its map and a
@@ -79,8 +79,8 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(playwright_api, sweep_dir, tmp_path_factory):
-    """``python -m sim.viz`` on a free port; yields (base url, log path)."""
-    from sim.viz import assets
+    """``python -m simviz`` on a free port; yields (base url, log path)."""
+    from simviz import assets
 
     try:
         assets.ensure(quiet=True)
@@ -94,7 +94,7 @@ def server(playwright_api, sweep_dir, tmp_path_factory):
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "PYTHONUNBUFFERED": "1",
     }
-    cmd = [sys.executable, "-m", "sim.viz", "--port", str(port), "--no-assets"]
+    cmd = [sys.executable, "-m", "simviz", "--port", str(port), "--no-assets"]
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=sweep_dir, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

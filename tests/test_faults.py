@@ -31,7 +31,7 @@ from sim.params import RunConfig, from_dict
 from sim.run import SUMMARY, run
 
 FILES = ("config.yaml", "timeseries.parquet", "route_flows.parquet", "edges.parquet")
-SMALL = {"name": "small", "steps": 104, "supply_scale": 0.1, "burn_in_weeks": 4}  # configs/scenario/small.yaml
+SMALL = {"name": "small", "steps": 104, "supply_scale": 0.1, "burn_in_weeks": 4}  # simcli/configs/scenario/small.yaml
 
 
 def small_run_config(seed: int = 3, steps: int = 12) -> RunConfig:

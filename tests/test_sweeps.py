@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, cli
+from simcli import CONFIG_DIR
 from sim import sweep
 from sim.params import RunConfig, from_dict
 from simcli.app import preflight
@@ -118,7 +119,7 @@ def test_run_keys_ignore_display_settings_only():
 
 def test_every_experiment_preset_composes():
     """Each preset's sweep validates (the pre-flight composes every swept value) and names its question."""
-    presets = sorted((ROOT / "configs" / "experiment").glob("*.yaml"))
+    presets = sorted((CONFIG_DIR / "experiment").glob("*.yaml"))
     expected = ["policy_comparison", "border_control", "ddr_livelihoods", "ct_targeting", "sanctions"]
     assert {p.stem for p in presets} >= {*expected, "anti_corruption", "mission_priority"}
     for preset in presets:

@@ -50,7 +50,7 @@ class PolicySet:
     """The policies of a run; each is off unless its ``enabled`` is true.
 
     Every policy's settings are always present (so any field can be overridden), and the
-    policy files in ``configs/policy/`` switch them on.
+    policy files in ``simcli/configs/policy/`` switch them on.
     """
 
     intelligence: IntelligenceConfig = section(IntelligenceConfig)

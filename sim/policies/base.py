@@ -29,7 +29,7 @@ class PolicyConfig:
     """Fields every policy has."""
 
     enabled: bool = param(
-        False, doc="whether the policy is on (the files in configs/policy/ switch it on)", source="policy input"
+        False, doc="whether the policy is on (the files in simcli/configs/policy/ switch it on)", source="policy input"
     )
     start: int | str = param(
         1, doc="first week (1 is the first recorded week) or ISO date", source="policy input", low=1

@@ -3,7 +3,7 @@
 The map is an Altair (Vega-Lite) chart drawn in the browser, so hovering over a place or a route
 names it; the server sends its structure once and then only each week's data. Layers, bottom to
 top:
-country outlines (Natural Earth, :mod:`sim.viz.borders`) with country names and the names of
+country outlines (Natural Earth, :mod:`simviz.borders`) with country names and the names of
 Mali's regions; links (grey when nothing moved this week, else as wide as this week's units and
 coloured by the armed group that holds their ends); a blue halo as strong as the state's
 presence; places filled with the colour of the group holding them; staffed checkpoints (black
@@ -12,7 +12,7 @@ Africa and the Sahara up to Sabha; the markets beyond it (Algiers, the Rif, Trip
 Dubai) are arrows at its edge, labelled.
 
 :func:`map_parts` is pure (model in, specification and data out), so tests check the map without
-a browser (:func:`map_altair` validates it); :class:`sim.viz.vega.LiveChart` shows it.
+a browser (:func:`map_altair` validates it); :class:`simviz.vega.LiveChart` shows it.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from sim.viz.borders import BOX, COUNTRIES
+from simviz.borders import BOX, COUNTRIES
 
 if TYPE_CHECKING:
     from sim.model import SahelModel

@@ -9,7 +9,7 @@ scale) still redraws it. The element carries ``data-updates``, the number of dat
 which the browser test reads to know a chart moved.
 
 Vega is loaded through RequireJS from Solara's CDN path like Solara's own chart, so the files of
-:mod:`sim.viz.assets` serve both.
+:mod:`simviz.assets` serve both.
 
 :func:`LiveChart` is the Solara component. It sets the widget's traits in an effect rather than
 passing them as element arguments: Reacton walks every argument looking for child elements,

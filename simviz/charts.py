@@ -4,7 +4,7 @@ Each chart is split in two, for speed: a structure built once with Altair over a
 set ``table`` (:func:`chart_template`, cached), and that data set, rebuilt each week from the
 session's weekly table (:func:`chart_data`: one row per week, the chart's columns under their
 display names). The browser keeps the chart and only swaps its data
-(:class:`sim.viz.vega.LiveVega`). The table stays wide and Vega-Lite folds it, so a ten-year run
+(:class:`simviz.vega.LiveVega`). The table stays wide and Vega-Lite folds it, so a ten-year run
 sends 520 rows per chart rather than one row per week and series.
 """
 

@@ -1,6 +1,6 @@
 """The browser app: a scenario page (map, live charts, controls) and a sweep page.
 
-Run it with ``python -m sim.viz`` (or ``solara run sim.viz.app``). Two routes:
+Run it with ``python -m simviz`` (or ``solara run simviz.app``). Two routes:
 
 - ``/``: one scenario run, week by week. The sidebar chooses the scenario, the seed and the
   policies (each on or off, with its intensity and first week); Reset builds a model from them,
@@ -10,7 +10,7 @@ Run it with ``python -m sim.viz`` (or ``solara run sim.viz.app``). Two routes:
   ``python -m experiments.report`` draws them, with the baseline, outcomes, variant and good
   chosen on the page. ``/sweep?dir=PATH`` opens a directory directly.
 
-Each tab builds its own :class:`~sim.viz.session.Session` inside its page component, never at
+Each tab builds its own :class:`~simviz.session.Session` inside its page component, never at
 module level: a module-level model would be shared by every tab (NOTES.md). The page follows
 the layout of Mesa's SolaraViz (controls and model parameters in the sidebar, components in the
 main area) but has its own controller and layout: SolaraViz's play loop sleeps, then steps
@@ -48,13 +48,13 @@ from experiments.aggregate import AggregateReport, SweepError, aggregate, stored
 from experiments.report import KEY_OUTCOMES, load_tables
 from sim.errors import SimError
 from sim.policies import POLICIES
-from sim.viz import charts
-from sim.viz.map import MapScale, map_parts, map_title
-from sim.viz.session import Session, Settings, scenario_config, scenario_names
-from sim.viz.vega import Box, LiveChart
+from simviz import charts
+from simviz.map import MapScale, map_parts, map_title
+from simviz.session import Session, Settings, scenario_config, scenario_names
+from simviz.vega import Box, LiveChart
 from sim.world import load_world
 
-logger = logging.getLogger("sim.viz")
+logger = logging.getLogger("simviz")
 
 ENV_SCENARIO, ENV_SEED, ENV_SWEEP = "SAHEL_VIZ_SCENARIO", "SAHEL_VIZ_SEED", "SAHEL_VIZ_SWEEP"
 PLAY_PAUSE_S = 0.05  # between updates while playing: time for the browser and for a Pause click
@@ -63,7 +63,7 @@ _FIGURE_LOCK = threading.Lock()  # pyplot's state is global: one figure at a tim
 
 
 def initial_settings() -> Settings:
-    """The settings a new tab starts with: the default scenario, or what ``python -m sim.viz`` was told."""
+    """The settings a new tab starts with: the default scenario, or what ``python -m simviz`` was told."""
     scenario = os.environ.get(ENV_SCENARIO, "default")
     try:
         seed = int(os.environ.get(ENV_SEED, "0"))
@@ -102,7 +102,7 @@ def Html(html: str, classes: list[str] | None = None, style: str = ""):
 
 
 class Boxes:
-    """One tab's :class:`~sim.viz.vega.Box` es: the same box while a chart's specification is the same object."""
+    """One tab's :class:`~simviz.vega.Box` es: the same box while a chart's specification is the same object."""
 
     def __init__(self) -> None:
         self.kept: dict[str, Box] = {}

@@ -13,8 +13,8 @@ Which packages are needed is read from the installed Solara (its page template a
 widget), so an upgrade of Solara that moves a version asks for the new one; a fixed list
 (verified with Solara 1.64, NOTES.md) is the fallback if those files change shape.
 
-``python -m sim.viz.assets`` installs what is missing (idempotent; ``--check`` only reports);
-``python -m sim.viz`` calls :func:`ensure` before it starts the server.
+``python -m simviz.assets`` installs what is missing (idempotent; ``--check`` only reports);
+``python -m simviz`` calls :func:`ensure` before it starts the server.
 """
 
 from __future__ import annotations
@@ -123,7 +123,7 @@ def _npm() -> str:
     if npm is None:
         raise AssetError(
             "npm is not installed: it fetches the browser view's front-end files from the npm registry. "
-            "Install Node.js and npm (Debian: apt-get install -y nodejs npm) and run `python -m sim.viz.assets`."
+            "Install Node.js and npm (Debian: apt-get install -y nodejs npm) and run `python -m simviz.assets`."
         )
     return npm
 

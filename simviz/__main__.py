@@ -1,7 +1,7 @@
-"""``python -m sim.viz``: start the browser view on this machine (http://127.0.0.1:8765 by default).
+"""``python -m simviz``: start the browser view on this machine (http://127.0.0.1:8765 by default).
 
 Before the server starts, the front-end files Solara would fetch from a CDN are put in its cache
-from the npm registry if they are missing (:mod:`sim.viz.assets`), so the page works offline.
+from the npm registry if they are missing (:mod:`simviz.assets`), so the page works offline.
 The server listens on 127.0.0.1 unless ``--host`` says otherwise: the page can run models and
 read any directory the user names, which is not for the whole network.
 """
@@ -18,11 +18,11 @@ DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m sim.viz", description="Start the browser view (scenario and sweep pages) on this machine."
+        prog="python -m simviz", description="Start the browser view (scenario and sweep pages) on this machine."
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
-    parser.add_argument("--scenario", default=None, help="scenario new tabs start with (configs/scenario/NAME.yaml)")
+    parser.add_argument("--scenario", default=None, help="scenario new tabs start with (simcli/configs/scenario/NAME.yaml)")
     parser.add_argument("--seed", type=int, default=None, help="seed new tabs start with")
     parser.add_argument("--sweep", default=None, help="sweep directory the sweep page opens with")
     parser.add_argument("--open", action="store_true", help="open a web browser on the page")
@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
     # Each tab holds a model; free it half an hour after its tab closed (Solara's default: a day).
     os.environ.setdefault("SOLARA_KERNEL_CULL_TIMEOUT", "30m")
-    from sim.viz import app
+    from simviz import app
 
     if args.scenario is not None:
         os.environ[app.ENV_SCENARIO] = args.scenario
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sweep is not None:
         os.environ[app.ENV_SWEEP] = args.sweep
     if not args.no_assets:
-        from sim.viz import assets
+        from simviz import assets
 
         try:
             status = assets.ensure()
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
 
     command = [
         "run",
-        "sim.viz.app",
+        "simviz.app",
         "--host",
         args.host,
         "--port",
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         "--open" if args.open else "--no-open",
     ]
     command += ["--auto-restart"] if args.dev else ["--production"]
-    return cli.main(args=command, prog_name="python -m sim.viz", standalone_mode=False) or 0
+    return cli.main(args=command, prog_name="python -m simviz", standalone_mode=False) or 0
 
 
 if __name__ == "__main__":

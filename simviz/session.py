@@ -22,9 +22,9 @@ import yaml
 from sim.model import SahelModel
 from sim.params import ScenarioConfig, from_dict
 from sim.policies import POLICIES, PolicySet
+from simcli import CONFIG_DIR
 
-CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
-# Policy fields the page sets; everything else comes from the policy's file in configs/policy/.
+# Policy fields the page sets; everything else comes from the policy's file in simcli/configs/policy/.
 LEVERS = ("enabled", "intensity", "start")
 
 
@@ -42,7 +42,7 @@ class Settings:
     """What the controls choose; a model is built from it on Reset.
 
     Attributes:
-        scenario: Name of a file in ``configs/scenario/`` (without ``.yaml``).
+        scenario: Name of a file in ``simcli/configs/scenario/`` (without ``.yaml``).
         seed: Seed of the model.
         policies: Levers of each policy, by name (missing: off).
         burn_in_weeks: Overrides the scenario's burn-in (tests use 0 for fast models).
@@ -70,7 +70,7 @@ class Settings:
 
 
 def scenario_names() -> list[str]:
-    """Scenarios in ``configs/scenario/``, the default first."""
+    """Scenarios in ``simcli/configs/scenario/``, the default first."""
     names = sorted(p.stem for p in (CONFIG_DIR / "scenario").glob("*.yaml"))
     return sorted(names, key=lambda n: n != "default") or ["default"]
 
@@ -95,7 +95,7 @@ def scenario_config(settings: Settings) -> ScenarioConfig:
 
 
 def policy_config(settings: Settings) -> PolicySet:
-    """The policies switched on, each from its file in ``configs/policy/`` with the page's levers on top."""
+    """The policies switched on, each from its file in ``simcli/configs/policy/`` with the page's levers on top."""
     data = {}
     for name in settings.active():
         choice = settings.policy(name)
