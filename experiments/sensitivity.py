@@ -663,7 +663,8 @@ def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
         f"{settings.steps} weeks after the burn-in.",
         f"- **Morris** (SALib, {NUM_LEVELS} levels, {settings.trajectories} trajectories), in two designs: `model` "
         f"(scenario assumptions, no policy; {cost(timing, 'model')}) and `policies` (policy assumptions with every "
-        f"policy of simcli/configs/policy/ switched on, as a package; {cost(timing, 'policies')}). Policy parameters do "
+        f"policy of simcli/configs/policy/ switched on, as a package; {cost(timing, 'policies')}). "
+        "Policy parameters do "
         "nothing unless their policy runs, so they are screened where they act.",
         f"- **Sobol** (Saltelli sampling, N={settings.sobol_n}, first-order and total indices, "
         f"{cost(stiming, 'sobol')}): the union of each key outcome's top {settings.top} factors by mu* among those "

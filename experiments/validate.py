@@ -1670,7 +1670,8 @@ def write_report(
         "",
         "## 2. Historical scenario (FACTS.md parts A and C)",
         "",
-        f"`scenario=history` (simcli/configs/scenario/history.yaml): the actors of January 2012 and the dated events of "
+        "`scenario=history` (simcli/configs/scenario/history.yaml): the actors of January 2012 and "
+        f"the dated events of "
         f"sim/world/data/timeline_history.yaml, {results.mode.history_seeds} seeds"
         + (
             f", {mode.history_weeks} weeks (to late 2025, so that the sanctions counterfactual has a window)"

@@ -22,7 +22,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0: any free)")
-    parser.add_argument("--scenario", default=None, help="scenario new tabs start with (simcli/configs/scenario/NAME.yaml)")
+    parser.add_argument(
+        "--scenario", default=None, help="scenario new tabs start with (simcli/configs/scenario/NAME.yaml)"
+    )
     parser.add_argument("--seed", type=int, default=None, help="seed new tabs start with")
     parser.add_argument("--sweep", default=None, help="sweep directory the sweep page opens with")
     parser.add_argument("--open", action="store_true", help="open a web browser on the page")

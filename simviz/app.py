@@ -48,11 +48,11 @@ from experiments.aggregate import AggregateReport, SweepError, aggregate, stored
 from experiments.report import KEY_OUTCOMES, load_tables
 from sim.errors import SimError
 from sim.policies import POLICIES
+from sim.world import load_world
 from simviz import charts
 from simviz.map import MapScale, map_parts, map_title
 from simviz.session import Session, Settings, scenario_config, scenario_names
 from simviz.vega import Box, LiveChart
-from sim.world import load_world
 
 logger = logging.getLogger("simviz")
 

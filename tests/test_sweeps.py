@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, cli
-from simcli import CONFIG_DIR
 from sim import sweep
 from sim.params import RunConfig, from_dict
+from simcli import CONFIG_DIR
 from simcli.app import preflight
 
 SWEEP = ["-m", "scenario=small", "steps=20", "seeds=2", "policy=none,ddr"]
