@@ -38,6 +38,7 @@ import pyarrow.parquet as pq
 import yaml
 from tqdm import tqdm
 
+from experiments.stats import half_width
 from sim.params import RunConfig, iter_params
 
 SUMMARY, ERROR, CONFIG = "summary.json", "error.txt", "config.yaml"
@@ -47,7 +48,6 @@ META = frozenset(
 )
 SEED_KEYS = frozenset({"seed", "seeds"})
 BATCH_RUNS = 100
-Z95 = 1.96
 # Bump when the outputs change shape, so that stored outputs count as out of date.
 FORMAT = 1
 REPORT_FILE = "aggregate.json"
@@ -379,7 +379,7 @@ class Moments:
         weeks, cols = np.nonzero(self.n)
         n = self.n[weeks, cols]
         mean = self.mean[weeks, cols]
-        half = interval_half_width(self.m2[weeks, cols], n)
+        half = half_width(self.m2[weeks, cols], n)
         return pd.DataFrame(
             {
                 "week": weeks + 1,
@@ -391,13 +391,6 @@ class Moments:
                 "n": n.astype(np.int64),
             }
         )
-
-
-def interval_half_width(m2: np.ndarray, n: np.ndarray) -> np.ndarray:
-    """Half-width of the normal 95% interval of a mean: 1.96 sd / sqrt(n); 0 for a single value."""
-    n = np.asarray(n, dtype=float)
-    var = np.divide(m2, n - 1, out=np.zeros_like(n), where=n > 1)
-    return Z95 * np.sqrt(np.maximum(var, 0.0) / np.maximum(n, 1))
 
 
 class EdgeMeans:

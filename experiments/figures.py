@@ -32,7 +32,7 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from experiments.aggregate import Z95, interval_half_width
+from experiments.stats import Z95, mean_interval
 from sim.world import TERRAINS, World, load_world
 
 LIVELIHOOD = (
@@ -74,17 +74,6 @@ def _is_zero(text: str) -> bool:
         return float(text) == 0.0
     except ValueError:
         return False
-
-
-def mean_interval(values: np.ndarray) -> tuple[float, float, float, int]:
-    """(mean, lo, hi, n) of finite values: the 95% interval of the mean; lo = hi = mean for one value."""
-    x = np.asarray(values, dtype=float)
-    x = x[np.isfinite(x)]
-    if len(x) == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    half = float(interval_half_width(((x - mean) ** 2).sum(), len(x)))
-    return mean, mean - half, mean + half, len(x)
 
 
 def _change(variant: pd.Series, baseline: pd.Series) -> tuple[float, float, float, int, bool]:

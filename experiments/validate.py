@@ -48,11 +48,10 @@ import pandas as pd
 import yaml
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from scipy import stats as sps
 
-from sim.agents.armed_group import REVENUE_SOURCES, GroupKind
-from sim.agents.trafficker import Kind
+from experiments.stats import mean_interval
 from sim.model import SahelModel
+from sim.names import REVENUE_SOURCES, GroupKind, Kind
 from sim.params import RunConfig, from_dict
 from sim.policies.base import crossings_to, mali_crossings
 from sim.run import git_revision, summarize, timeseries
@@ -964,14 +963,14 @@ NOTES: dict[str, str] = {
 def _diag_rel(values: Values, metric: str, arm: str, ref: str) -> str:
     if arm not in values or ref not in values or metric not in values[arm]:
         return "n/a"
-    mean, lo, hi, _ = interval(rel(metric, arm, ref, BELOW0).effect(values))
+    mean, lo, hi, _ = mean_interval(rel(metric, arm, ref, BELOW0).effect(values), "t")
     return f"{_num(mean, True)} (95% CI {_num(lo, True)}, {_num(hi, True)})"
 
 
 def _diag_diff(values: Values, metric: str, arm: str, ref: str) -> str:
     if arm not in values or ref not in values or metric not in values[arm]:
         return "n/a"
-    mean, lo, hi, _ = interval(values[arm][metric] - values[ref][metric])
+    mean, lo, hi, _ = mean_interval(values[arm][metric] - values[ref][metric], "t")
     return f"{_num(mean)} (95% CI {_num(lo)}, {_num(hi)})"
 
 
@@ -1246,20 +1245,6 @@ def run_all(mode: Mode, arms: Sequence[str], data_root: Path, jobs: int, progres
     return Results(mode, values, weekly, seconds, cpu, jobs, len(out), revision)
 
 
-def interval(x: np.ndarray) -> tuple[float, float, float, int]:
-    """Mean and 95% t-interval of the mean of finite values: (mean, lo, hi, n)."""
-    x = np.asarray(x, dtype=float)
-    x = x[np.isfinite(x)]
-    n = len(x)
-    if n == 0:
-        return math.nan, math.nan, math.nan, 0
-    mean = float(x.mean())
-    if n == 1:
-        return mean, math.nan, math.nan, 1
-    half = float(sps.t.ppf(0.975, n - 1) * x.std(ddof=1) / math.sqrt(n))
-    return mean, mean - half, mean + half, n
-
-
 def evaluate(results: Results, experiments: Sequence[Experiment] = EXPERIMENTS) -> pd.DataFrame:
     """One row per statistic: effect, interval, criterion and verdict."""
     rows = []
@@ -1268,7 +1253,7 @@ def evaluate(results: Results, experiments: Sequence[Experiment] = EXPERIMENTS) 
             if not all(a in results.values for a in st.arms):
                 continue
             eff = st.effect(results.values)
-            mean, lo, hi, n = interval(eff)
+            mean, lo, hi, n = mean_interval(eff, "t")
             rows.append(
                 {
                     "experiment": exp.id,
@@ -1333,7 +1318,7 @@ def counterfactual_table(results: Results) -> pd.DataFrame:
             a, b = results.values[arm][key], base[key]
             ref = abs(float(np.nanmean(b)))
             eff = (a - b) / ref if ref > 0 else np.full(len(b), np.nan)
-            mean, lo, hi, n = interval(eff)
+            mean, lo, hi, n = mean_interval(eff, "t")
             rows.append(
                 {
                     "counterfactual": arm,

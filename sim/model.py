@@ -3,98 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-from pathlib import Path
 
 import mesa
 import numpy as np
-import yaml
 from mesa.discrete_space import Network
 
-from sim.agents.armed_group import ArmedGroups, GroupKind
+from sim.agents.armed_group import ArmedGroups
 from sim.agents.community import Communities
 from sim.agents.force import Forces
 from sim.agents.official import Officials
 from sim.agents.trafficker import Crews, State, Trafficker
+from sim.checks import check_config, load_actors
 from sim.enforcement import Checkpoints, Encounters, NoBanditry, Outcome, StandInRoadblocks
-from sim.errors import ConfigError
 from sim.ledger import Ledger
 from sim.levers import Levers
 from sim.market import Market
 from sim.outcomes import Outcome as OutcomeSpec
 from sim.outcomes import build_registry
 from sim.params import ScenarioConfig, validate
-from sim.policies import POLICIES, PolicySet, check_targets
+from sim.policies import POLICIES, PolicySet
 from sim.stats import Stats, accumulate
 from sim.territory import Territory
 from sim.timeline import Timeline, load_timeline
-from sim.world import World, build_routes, load_world
-from sim.world.tables import DATA_DIR
-
-
-@functools.lru_cache(maxsize=8)
-def load_actors(data_dir: str, name: str = "actors.yaml") -> dict:
-    """An actors table of a data directory, or the packaged one."""
-    path = (Path(data_dir) if data_dir else DATA_DIR) / name
-    if not path.exists():
-        path = DATA_DIR / name
-    if not path.exists():
-        raise ConfigError(
-            "scenario.actors_file", name, "a YAML file in the data directory, e.g. actors.yaml", "not found"
-        )
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def group_names(actors: dict, timeline: list[dict] | None = None) -> set[str]:
-    """Names, ids and blocs of the armed groups of a scenario, with the blocs its timeline forms."""
-    names = {g["name"] for g in actors["armed_groups"]} | {g["id"] for g in actors["armed_groups"]}
-    names |= {g["alliance"] for g in actors["armed_groups"] if g.get("alliance")}
-    return names | {bloc for e in timeline or [] for bloc in (e.get("blocs") or {}).values()}
-
-
-def check_config(params: ScenarioConfig, policy: PolicySet) -> None:
-    """Every name a scenario and its policies use must be known to the world and actor tables.
-
-    The command line calls this before any job starts; the model again when it is built.
-
-    Raises:
-        ConfigError: naming the key.
-    """
-    world = load_world(params.data_dir)
-    check_scenario_refs(params, world)
-    actors = load_actors(params.data_dir or "", params.actors_file)
-    timeline = load_timeline(params.timeline, params.data_dir) if params.timeline else []
-    check_targets(policy, world, group_names(actors, timeline))
-
-
-def check_scenario_refs(params: ScenarioConfig, world: World) -> None:
-    """Reject names in the scenario that the world tables do not know.
-
-    Raises:
-        ConfigError: naming the key, e.g. an unknown good or place.
-    """
-    goods = [g.id for g in world.goods]
-    for i, gid in enumerate(params.goods):
-        if gid not in goods:
-            raise ConfigError(f"scenario.goods[{i}]", gid, ", ".join(goods), "unknown good")
-    for pid, value in params.checkpoints.pressure_multiplier.items():
-        if pid not in world.index:
-            raise ConfigError(
-                f"scenario.checkpoints.pressure_multiplier.{pid}", value, "place ids of places.csv", "unknown place"
-            )
-    regions = sorted(set(world.region))
-    for i, region in enumerate(params.checkpoints.toll_regions):
-        if region not in regions:
-            raise ConfigError(f"scenario.checkpoints.toll_regions[{i}]", region, ", ".join(regions), "unknown region")
-    for key, value in params.transport.edge_cost_multiplier.items():
-        a, _, b = key.partition("-")
-        if (world.index.get(a, -1), world.index.get(b, -1)) not in world.edge_index:
-            raise ConfigError(
-                f"scenario.transport.edge_cost_multiplier.{key}",
-                value,
-                "'place-place' for a route in routes.csv",
-                "unknown route",
-            )
+from sim.world import build_routes, load_world
 
 
 class SahelModel(mesa.Model):
@@ -310,4 +241,4 @@ class SahelModel(mesa.Model):
         self.ledger.check(self.holdings(), in_transit.astype(np.int64), self.market.held(len(self.world.goods)))
 
 
-__all__ = ["GroupKind", "SahelModel", "check_scenario_refs"]
+__all__ = ["SahelModel"]

@@ -15,8 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.armed_group import REVENUE_SOURCES, GroupKind
-from sim.agents.trafficker import Kind
+from sim.names import REVENUE_SOURCES, GroupKind, Kind
 
 if TYPE_CHECKING:
     import pandas as pd

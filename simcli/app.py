@@ -22,8 +22,8 @@ from hydra.types import RunMode
 from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
+from sim.checks import check_config
 from sim.errors import ConfigError, SimError
-from sim.model import check_config
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
 from sim.sweep import run_block

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import altair as alt
 import pandas as pd
 
-from sim.agents.armed_group import REVENUE_SOURCES
+from sim.names import REVENUE_SOURCES
 
 WIDTH, HEIGHT = 380, 150
 TABLE = "table"

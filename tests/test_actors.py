@@ -11,12 +11,12 @@ import pytest
 from scipy.stats import spearmanr
 
 from conftest import small_config
-from sim.agents.armed_group import GroupKind
 from sim.agents.force import ForceKind
 from sim.agents.official import Role
 from sim.agents.trafficker import State
 from sim.enforcement import Encounters, Outcome
 from sim.model import SahelModel
+from sim.names import GroupKind
 from sim.params import ScenarioConfig, from_dict
 
 SEEDS = range(10)

@@ -18,6 +18,17 @@ def test_sim_never_imports_hydra():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_configuration_layer_loads_no_agents():
+    """Parameters and policies import only the bottom layer: no agents, Mesa or networkx."""
+    code = (
+        "import sys, sim.params, sim.names\n"
+        "bad = [m for m in sys.modules if m.startswith('sim.agents') or m.split('.')[0] in ('mesa', 'networkx')]\n"
+        "print(bad)\nassert not bad\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_parameter_table_is_up_to_date():
     with open(paramdoc.DOC, encoding="utf-8") as fh:
         assert fh.read() == paramdoc.render(), "docs/parameters.md is stale: run python -m sim.paramdoc"

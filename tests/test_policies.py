@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from conftest import cli
-from sim.agents.armed_group import GroupKind
 from sim.agents.force import ForceKind
 from sim.errors import ConfigError
 from sim.model import SahelModel
+from sim.names import GroupKind
 from sim.params import RunConfig, ScenarioConfig, from_dict
 from sim.policies import PolicySet
 from sim.run import run

@@ -27,11 +27,12 @@ from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
 from conftest import cli
-from sim.agents.armed_group import GroupKind
 from sim.agents.community import SOUTH_TRADE_SHARE as SOUTH_TRADE
 from sim.agents.trafficker import State
+from sim.checks import check_scenario_refs, group_names, load_actors
 from sim.errors import ConfigError
-from sim.model import SahelModel, check_scenario_refs, group_names, load_actors
+from sim.model import SahelModel
+from sim.names import GroupKind
 from sim.params import RunConfig, from_dict, iter_params
 from sim.policies import POLICIES, check_targets
 from sim.run import summarize, timeseries

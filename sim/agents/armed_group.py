@@ -24,20 +24,18 @@ generator; :class:`ArmedGroups` holds their shared per-place arrays and implemen
 
 from __future__ import annotations
 
-import enum
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
 from sim.enforcement import Encounters
-from sim.world.tables import PLACE_KINDS
+from sim.names import PLACE_KINDS, REVENUE_SOURCES, GroupKind
 
 if TYPE_CHECKING:
     from sim.ledger import Ledger
     from sim.model import SahelModel
 
-REVENUE_SOURCES = ("tolls", "protection", "kidnapping", "rustling", "community_taxation", "trafficking")
 MIN_FIGHTERS = 25  # a group below this dissolves
 ROAMING_TAX = 0.3  # tax on communities a group roams among, relative to those it holds (assumption)
 # Raiding opportunities (hostages, herds) grow less than in proportion to fighters: a group of
@@ -48,15 +46,6 @@ REFERENCE_FIGHTERS = 1000.0
 def reach(fighters: float) -> float:
     """Fighters' effective reach for raiding: sqrt(REFERENCE_FIGHTERS x fighters) (assumption)."""
     return float(np.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0)))
-
-
-class GroupKind(enum.IntEnum):
-    """Kinds of armed group (002 Box B)."""
-
-    SIGNATORY = 0
-    PRO_GOVERNMENT = 1
-    JIHADIST = 2
-    SELF_DEFENCE = 3
 
 
 class ArmedGroup(mesa.Agent):

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.agents.armed_group import GroupKind
+from sim.names import GroupKind
 from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:

@@ -28,19 +28,11 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.enforcement import Encounters, Outcome
+from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
-from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
-
-
-class Kind(enum.IntEnum):
-    """Kinds of crew (002 §II; 000)."""
-
-    LOCAL = 0
-    TRANSNATIONAL = 1
-    MERCENARY = 2
 
 
 class State(enum.IntEnum):

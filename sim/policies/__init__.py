@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
+from sim.names import GroupKind
 from sim.paramspec import section
 from sim.policies.anti_corruption import AntiCorruption, AntiCorruptionConfig
 from sim.policies.base import Policy, PolicyConfig
@@ -88,7 +89,6 @@ def check_targets(policies: PolicySet, world, group_names: set[str]) -> None:
     Raises:
         ConfigError: naming the policy's field, e.g. ``policy.ddr.targets[0]``.
     """
-    from sim.agents.armed_group import GroupKind
     from sim.errors import ConfigError
 
     names = {

@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, ClassVar
 import numpy as np
 
 from sim.errors import ConfigError
+from sim.names import PLACE_KINDS
 from sim.paramspec import param
-from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
     from sim.levers import Levers

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.agents.armed_group import GroupKind
+from sim.names import GroupKind
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig
 

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.levers import either
+from sim.names import PLACE_KINDS
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig, crossings_to
-from sim.world.tables import PLACE_KINDS
 
 
 @dataclass

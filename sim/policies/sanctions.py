@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.agents.armed_group import GroupKind
+from sim.names import GroupKind
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig
 

@@ -15,10 +15,9 @@ from pathlib import Path
 import yaml
 
 from sim.errors import DataError
+from sim.names import PLACE_KINDS, TERRAINS
 
 DATA_DIR = Path(__file__).parent / "data"
-PLACE_KINDS = ("town", "crossing", "gold_site", "source", "market")
-TERRAINS = ("paved", "laterite", "track", "desert", "river", "air")
 # Longitude/latitude box that holds every place the model knows, from the Atlantic to the Gulf.
 MAP_BOUNDS = {"lat": (0.0, 40.0), "lon": (-20.0, 60.0)}
 GOOD_PARAMS = (
