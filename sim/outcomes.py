@@ -9,6 +9,8 @@ same names. ``better`` says which direction is desirable where that is unambiguo
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -83,28 +85,65 @@ def tagged(outcomes: list[Outcome], tag: str) -> list[Outcome]:
     return [o for o in outcomes if tag in o.tags]
 
 
+def format_value(value: float, unit: str) -> str:
+    """A value with its unit, for one line of text: ``$2.31 bn``, ``12.5%``, ``0.97``, ``3,764 deaths``."""
+    if unit == "USD":
+        for scale, word in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+            if abs(value) >= scale:
+                return f"${value / scale:.2f} {word}"
+        return f"${value:,.0f}"
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "index":
+        return f"{value:.2f}"
+    return f"{value:,.0f} {unit}" if abs(value) >= 100 else f"{value:.3g} {unit}"
+
+
+def headline(summary: dict, outcomes: list[Outcome]) -> str:
+    """The run's headline outcomes (tag ``headline``) as ``name value unit`` separated by commas."""
+    return ", ".join(f"{o.name} {format_value(summary[o.name], o.unit)}" for o in tagged(outcomes, "headline"))
+
+
+# Weekly readers. Every reader is a module-level function, bound to its arguments with
+# functools.partial, so the registry (and a model's DataCollector) can be pickled.
+
+
+def _week_sum(m: SahelModel, key: str) -> float:
+    return float(m.stats.week[key].sum())
+
+
+def _week_at(m: SahelModel, key: str, index) -> float:
+    return float(m.stats.week[key][index])
+
+
 def _week(key: str, index: int | None = None) -> Callable[[SahelModel], float]:
     if index is None:
-        return lambda m: float(m.stats.week[key].sum())
-    return lambda m: float(m.stats.week[key][index])
+        return functools.partial(_week_sum, key=key)
+    return functools.partial(_week_at, key=key, index=index)
+
+
+def _week_places(m: SahelModel, key: str, places: np.ndarray) -> float:
+    return float(m.stats.week[key][places].sum())
+
+
+def _share_week(m: SahelModel, num: str, den: tuple[str, str]) -> float:
+    a = m.stats.week[num].sum()
+    b = m.stats.week[den[0]].sum() + m.stats.week[den[1]].sum()
+    return float(a / b) if b > 0 else 0.0
 
 
 def _share(num: str, den: tuple[str, str]) -> Callable[[SahelModel], float]:
-    def f(m: SahelModel) -> float:
-        a = m.stats.week[num].sum()
-        b = m.stats.week[den[0]].sum() + m.stats.week[den[1]].sum()
-        return float(a / b) if b > 0 else 0.0
+    return functools.partial(_share_week, num=num, den=den)
 
-    return f
+
+def _share_run(m: SahelModel, _values: pd.Series, num: str, den: tuple[str, str]) -> float:
+    a = m.stats.to_date(num).sum()
+    b = m.stats.to_date(den[0]).sum() + m.stats.to_date(den[1]).sum()
+    return float(a / b) if b > 0 else 0.0
 
 
 def _share_to_date(num: str, den: tuple[str, str]) -> Callable[[SahelModel, pd.Series], float]:
-    def f(m: SahelModel, _values: pd.Series) -> float:
-        a = m.stats.to_date(num).sum()
-        b = m.stats.to_date(den[0]).sum() + m.stats.to_date(den[1]).sum()
-        return float(a / b) if b > 0 else 0.0
-
-    return f
+    return functools.partial(_share_run, num=num, den=den)
 
 
 def route_entropy(model: SahelModel) -> float:
@@ -132,57 +171,86 @@ def route_entropy(model: SahelModel) -> float:
     return h
 
 
+def _kind_count(m: SahelModel, kind: Kind) -> float:
+    return float((m.crews.alive & (m.crews.kind == kind)).sum())
+
+
 def _count_kind(kind: Kind) -> Callable[[SahelModel], float]:
-    return lambda m: float((m.crews.alive & (m.crews.kind == kind)).sum())
+    return functools.partial(_kind_count, kind=kind)
+
+
+def _event_value(m: SahelModel, key: str) -> float:
+    return float(m.stats.events[key])
 
 
 def _event(key: str) -> Callable[[SahelModel], float]:
-    return lambda m: float(m.stats.events[key])
+    return functools.partial(_event_value, key=key)
+
+
+def _groups_value(m: SahelModel, attr: str) -> float:
+    g = m.armed_groups
+    if g is None:
+        return 0.0
+    value = getattr(g, attr)
+    return float(value) if not isinstance(value, dict) else 0.0
 
 
 def _groups(attr: str) -> Callable[[SahelModel], float]:
-    def f(m: SahelModel) -> float:
-        g = m.armed_groups
-        if g is None:
-            return 0.0
-        value = getattr(g, attr)
-        return float(value) if not isinstance(value, dict) else 0.0
+    return functools.partial(_groups_value, attr=attr)
 
-    return f
+
+def _group_event_value(m: SahelModel, key: str) -> float:
+    return float(m.armed_groups.events[key]) if m.armed_groups is not None else 0.0
 
 
 def _group_event(key: str) -> Callable[[SahelModel], float]:
-    return lambda m: float(m.armed_groups.events[key]) if m.armed_groups is not None else 0.0
+    return functools.partial(_group_event_value, key=key)
+
+
+def _revenue_value(m: SahelModel, source: str | None) -> float:
+    if m.armed_groups is None:
+        return m.ledger.week_flows.get("tolls", 0.0) if source in (None, "tolls") else 0.0
+    rev = m.armed_groups.revenue_by_source()
+    return float(sum(rev.values()) if source is None else rev[source])
 
 
 def _revenue(source: str | None) -> Callable[[SahelModel], float]:
-    def f(m: SahelModel) -> float:
-        if m.armed_groups is None:
-            return m.ledger.week_flows.get("tolls", 0.0) if source in (None, "tolls") else 0.0
-        rev = m.armed_groups.revenue_by_source()
-        return float(sum(rev.values()) if source is None else rev[source])
+    return functools.partial(_revenue_value, source=source)
 
-    return f
+
+def _held_by_value(m: SahelModel, kind: GroupKind) -> float:
+    groups = m.armed_groups
+    if groups is None:
+        return 0.0
+    holder = m.territory.holder
+    kinds = np.array([g.kind for g in groups.groups] + [-1])
+    return float((kinds[holder[holder >= 0]] == kind).sum())
 
 
 def _held_by(kind: GroupKind) -> Callable[[SahelModel], float]:
-    def f(m: SahelModel) -> float:
-        groups = m.armed_groups
-        if groups is None:
-            return 0.0
-        holder = m.territory.holder
-        kinds = np.array([g.kind for g in groups.groups] + [-1])
-        return float((kinds[holder[holder >= 0]] == kind).sum())
+    return functools.partial(_held_by_value, kind=kind)
 
-    return f
+
+def _official_event_value(m: SahelModel, key: str) -> float:
+    return float(m.officials.events[key]) if m.officials is not None else 0.0
 
 
 def _official_event(key: str) -> Callable[[SahelModel], float]:
-    return lambda m: float(m.officials.events[key]) if m.officials is not None else 0.0
+    return functools.partial(_official_event_value, key=key)
 
 
-def _community_index(name: str) -> Callable[[SahelModel], float]:
-    return lambda m: m.communities.index(name) if m.communities is not None else 1.0
+def _community_index_value(m: SahelModel, name: str, north_only: bool = False, region: str | None = None) -> float:
+    if m.communities is None:
+        return 1.0
+    return m.communities.index(name, north_only=north_only, region=region)
+
+
+def _community_index(name: str, north_only: bool = False, region: str | None = None) -> Callable[[SahelModel], float]:
+    return functools.partial(_community_index_value, name=name, north_only=north_only, region=region)
+
+
+def _arms_per_capita(m: SahelModel) -> float:
+    return m.communities.arms_per_capita() if m.communities is not None else 0.0
 
 
 def _fatalities(m: SahelModel) -> float:
@@ -203,10 +271,34 @@ def _force_protection(m: SahelModel) -> float:
     return float(m.forces.force_protection_share) if m.forces is not None else 0.0
 
 
+def _bribes(m: SahelModel) -> float:
+    return m.ledger.week_flows.get("bribes", 0.0)
+
+
+def _crews_alive(m: SahelModel) -> float:
+    return float(m.crews.n_alive)
+
+
+def _policy_cost(m: SahelModel) -> float:
+    return float(m.levers.cost)
+
+
+def _formal_gold(m: SahelModel) -> float:
+    return float(m.market.formal_week)
+
+
 def actor_outcomes() -> list[Outcome]:
     """Outcomes of the actors: armed groups, officials, communities, forces (ODD §7)."""
     out = [
-        Outcome("armed_group_revenue_usd", _revenue(None), "sum", "USD", "lower", "revenue of all armed groups"),
+        Outcome(
+            "armed_group_revenue_usd",
+            _revenue(None),
+            "sum",
+            "USD",
+            "lower",
+            "revenue of all armed groups",
+            ("headline", "armed_groups"),
+        ),
     ]
     for source in REVENUE_SOURCES:
         out.append(
@@ -217,6 +309,7 @@ def actor_outcomes() -> list[Outcome]:
                 "USD",
                 "lower",
                 f"armed groups' revenue from {source}",
+                ("armed_groups",),
             )
         )
     out += [
@@ -227,6 +320,7 @@ def actor_outcomes() -> list[Outcome]:
             "deaths",
             "lower",
             "all conflict deaths: fighters, civilians, soldiers, peacekeepers",
+            ("headline", "violence"),
         ),
         Outcome(
             "civilian_fatalities",
@@ -235,16 +329,47 @@ def actor_outcomes() -> list[Outcome]:
             "deaths",
             "lower",
             "civilians killed in clashes and abuses",
+            ("violence", "livelihood"),
         ),
-        Outcome("clashes", _group_event("clashes"), "sum", "clashes", "lower", "armed clashes over places (M5)"),
         Outcome(
-            "alliance_switches", _group_event("alliance_switches"), "sum", "events", None, "groups changing bloc (M5)"
+            "clashes",
+            _group_event("clashes"),
+            "sum",
+            "clashes",
+            "lower",
+            "armed clashes over places (M5)",
+            ("violence", "armed_groups"),
         ),
-        Outcome("group_splits", _group_event("group_splits"), "sum", "events", None, "groups splitting (M5)"),
         Outcome(
-            "rebrands", _group_event("rebrands"), "sum", "events", None, "factions rebranding under CT pressure (M6)"
+            "alliance_switches",
+            _group_event("alliance_switches"),
+            "sum",
+            "events",
+            None,
+            "groups changing bloc (M5)",
+            ("armed_groups",),
         ),
-        Outcome("fighters_final", _fighters, "last", "fighters", "lower", "fighters of all armed groups"),
+        Outcome(
+            "group_splits",
+            _group_event("group_splits"),
+            "sum",
+            "events",
+            None,
+            "groups splitting (M5)",
+            ("armed_groups",),
+        ),
+        Outcome(
+            "rebrands",
+            _group_event("rebrands"),
+            "sum",
+            "events",
+            None,
+            "factions rebranding under CT pressure (M6)",
+            ("armed_groups",),
+        ),
+        Outcome(
+            "fighters_final", _fighters, "last", "fighters", "lower", "fighters of all armed groups", ("armed_groups",)
+        ),
         *[
             Outcome(
                 f"places_held.{k.name.lower()}",
@@ -253,6 +378,7 @@ def actor_outcomes() -> list[Outcome]:
                 "places",
                 None,
                 f"places held by {k.name.lower()} groups",
+                ("armed_groups",),
             )
             for k in GroupKind
         ],
@@ -263,8 +389,17 @@ def actor_outcomes() -> list[Outcome]:
             "share",
             "lower",
             "share of checkpoint encounters in Mali settled by a bribe",
+            ("headline", "corruption"),
         ),
-        Outcome("convictions", _official_event("convictions"), "sum", "cases", None, "traffickers convicted"),
+        Outcome(
+            "convictions",
+            _official_event("convictions"),
+            "sum",
+            "cases",
+            None,
+            "traffickers convicted",
+            ("corruption",),
+        ),
         Outcome(
             "convictions_undone",
             _official_event("convictions_undone"),
@@ -272,6 +407,7 @@ def actor_outcomes() -> list[Outcome]:
             "cases",
             "lower",
             "convictions undone higher up (M12)",
+            ("corruption",),
         ),
         Outcome(
             "community_income_index",
@@ -280,6 +416,7 @@ def actor_outcomes() -> list[Outcome]:
             "index",
             "higher",
             "community income (1.0 = start)",
+            ("headline", "livelihood"),
         ),
         Outcome(
             "food_security_index",
@@ -288,22 +425,25 @@ def actor_outcomes() -> list[Outcome]:
             "index",
             "higher",
             "food security (1.0 = start)",
+            ("livelihood",),
         ),
         Outcome(
             "community_income_north_index",
-            lambda m: m.communities.index("income", north_only=True) if m.communities is not None else 1.0,
+            _community_index("income", north_only=True),
             "mean",
             "index",
             "higher",
             "income of the north's communities (1.0 = start)",
+            ("livelihood",),
         ),
         Outcome(
             "food_security_north_index",
-            lambda m: m.communities.index("food_security", north_only=True) if m.communities is not None else 1.0,
+            _community_index("food_security", north_only=True),
             "mean",
             "index",
             "higher",
             "food security of the north, which imports food and fuel informally (1.0 = start; M7)",
+            ("headline", "livelihood"),
         ),
         Outcome(
             "state_trust_index",
@@ -312,6 +452,7 @@ def actor_outcomes() -> list[Outcome]:
             "index",
             "higher",
             "trust in the state (1.0 = start)",
+            ("headline", "livelihood"),
         ),
         Outcome(
             "smuggling_tolerance_index",
@@ -320,21 +461,47 @@ def actor_outcomes() -> list[Outcome]:
             "index",
             None,
             "tolerance of smuggling (1.0 = start)",
+            ("livelihood",),
         ),
         Outcome(
             "arms_per_capita",
-            lambda m: m.communities.arms_per_capita() if m.communities is not None else 0.0,
+            _arms_per_capita,
             "last",
             "arms per person",
             "lower",
             "arms held by communities per person (M16)",
+            ("violence",),
         ),
-        Outcome("cattle_stolen", _groups("cattle_stolen"), "sum", "head", "lower", "cattle rustled by armed groups"),
-        Outcome("kidnappings", _group_event("kidnappings"), "sum", "people", "lower", "kidnappings for ransom (M2)"),
         Outcome(
-            "recruits", _groups("recruits"), "sum", "fighters", "lower", "fighters recruited from communities (M9)"
+            "cattle_stolen",
+            _groups("cattle_stolen"),
+            "sum",
+            "head",
+            "lower",
+            "cattle rustled by armed groups",
+            ("livelihood", "armed_groups"),
         ),
-        Outcome("robberies", _event("robberies"), "sum", "events", "lower", "crews robbed by bandits (M16)"),
+        Outcome(
+            "kidnappings",
+            _group_event("kidnappings"),
+            "sum",
+            "people",
+            "lower",
+            "kidnappings for ransom (M2)",
+            ("violence", "armed_groups"),
+        ),
+        Outcome(
+            "recruits",
+            _groups("recruits"),
+            "sum",
+            "fighters",
+            "lower",
+            "fighters recruited from communities (M9)",
+            ("armed_groups",),
+        ),
+        Outcome(
+            "robberies", _event("robberies"), "sum", "events", "lower", "crews robbed by bandits (M16)", ("violence",)
+        ),
         Outcome(
             "peacekeeper_fatalities",
             _event("peacekeeper_deaths"),
@@ -342,6 +509,7 @@ def actor_outcomes() -> list[Outcome]:
             "deaths",
             "lower",
             "peacekeepers killed (F13)",
+            ("violence", "mission"),
         ),
         Outcome(
             "mission_force_protection_share",
@@ -350,40 +518,53 @@ def actor_outcomes() -> list[Outcome]:
             "share",
             "lower",
             "share of the mission's capacity on force protection (M19; F14)",
+            ("mission",),
         ),
     ]
     return out
 
 
-def _policy_attr(name: str, attr: str) -> Callable[[SahelModel], float]:
-    def f(m: SahelModel) -> float:
-        policy = m.policy(name)
-        return float(getattr(policy, attr)) if policy is not None else 0.0
+def _policy_attr_value(m: SahelModel, name: str, attr: str) -> float:
+    policy = m.policy(name)
+    return float(getattr(policy, attr)) if policy is not None else 0.0
 
-    return f
+
+def _policy_attr(name: str, attr: str) -> Callable[[SahelModel], float]:
+    return functools.partial(_policy_attr_value, name=name, attr=attr)
 
 
 def policy_outcomes() -> list[Outcome]:
     """What the policies cost and did (zero when they are off)."""
     return [
-        Outcome(
-            "policy_cost_usd", lambda m: float(m.levers.cost), "sum", "USD", "lower", "cost of the active policies"
-        ),
+        Outcome("policy_cost_usd", _policy_cost, "sum", "USD", "lower", "cost of the active policies", ("policy",)),
         Outcome(
             "formal_gold",
-            lambda m: float(m.market.formal_week),
+            _formal_gold,
             "sum",
             "kg",
             None,
             "gold sold through official channels (gold formalization)",
+            ("policy", "trade"),
         ),
         Outcome(
-            "ex_combatants", _policy_attr("ddr", "ex_combatants"), "last", "people", None, "demobilized, not relapsed"
+            "ex_combatants",
+            _policy_attr("ddr", "ex_combatants"),
+            "last",
+            "people",
+            None,
+            "demobilized, not relapsed",
+            ("policy",),
         ),
         Outcome(
-            "relapses", _policy_attr("ddr", "relapsed"), "last", "people", "lower", "ex-combatants back in their groups"
+            "relapses",
+            _policy_attr("ddr", "relapsed"),
+            "last",
+            "people",
+            "lower",
+            "ex-combatants back in their groups",
+            ("policy",),
         ),
-        Outcome("listed", _event("listed"), "sum", "crews", None, "crews listed under sanctions"),
+        Outcome("listed", _event("listed"), "sum", "crews", None, "crews listed under sanctions", ("policy",)),
         Outcome(
             "listed_top",
             _policy_attr("sanctions", "listed_top"),
@@ -391,16 +572,139 @@ def policy_outcomes() -> list[Outcome]:
             "crews",
             None,
             "listed crews from the top tenth by evidence",
+            ("policy",),
         ),
     ]
+
+
+def region_slug(region: str) -> str:
+    """A region's name as an outcome suffix: ASCII, lower case, ``_`` for spaces (``Ségou`` -> ``segou``)."""
+    text = unicodedata.normalize("NFKD", region).encode("ascii", "ignore").decode()
+    return "_".join(text.lower().replace("'", " ").split())
+
+
+def mali_regions(model: SahelModel) -> list[str]:
+    """The regions of Mali that have places, in alphabetical order."""
+    world = model.world
+    return sorted({r for r, mali in zip(world.region, world.in_mali, strict=True) if mali})
+
+
+def region_outcomes(model: SahelModel) -> list[Outcome]:
+    """Per-region outcomes of Mali: violence and livelihoods where analysts ask about them.
+
+    Fatalities by region count fighters, civilians and soldiers where they died; peacekeepers
+    are not placed (the mission's attacks are drawn over all its regions at once) and are
+    counted only in ``peacekeeper_fatalities``.
+    """
+    world = model.world
+    region = np.asarray(world.region)
+    out = []
+    for name in mali_regions(model):
+        slug = region_slug(name)
+        places = np.flatnonzero((region == name) & np.asarray(world.in_mali))
+        tags = ("per_region",)
+        out += [
+            Outcome(
+                f"fatalities.{slug}",
+                functools.partial(_week_places, key="deaths", places=places),
+                "sum",
+                "deaths",
+                "lower",
+                f"fighters, civilians and soldiers killed in {name}",
+                ("violence", *tags),
+            ),
+            Outcome(
+                f"civilian_fatalities.{slug}",
+                functools.partial(_week_places, key="civilian_deaths", places=places),
+                "sum",
+                "deaths",
+                "lower",
+                f"civilians killed in {name}",
+                ("violence", "livelihood", *tags),
+            ),
+            Outcome(
+                f"cattle_stolen.{slug}",
+                functools.partial(_week_places, key="cattle_stolen", places=places),
+                "sum",
+                "head",
+                "lower",
+                f"cattle rustled from the herds of {name}",
+                ("livelihood", *tags),
+            ),
+            Outcome(
+                f"community_income_index.{slug}",
+                _community_index("income", region=name),
+                "mean",
+                "index",
+                "higher",
+                f"income of the communities of {name} (1.0 = start)",
+                ("livelihood", *tags),
+            ),
+            Outcome(
+                f"food_security_index.{slug}",
+                _community_index("food_security", region=name),
+                "mean",
+                "index",
+                "higher",
+                f"food security of {name} (1.0 = start)",
+                ("livelihood", *tags),
+            ),
+            Outcome(
+                f"state_trust_index.{slug}",
+                _community_index("trust", region=name),
+                "mean",
+                "index",
+                "higher",
+                f"trust in the state in {name} (1.0 = start)",
+                ("livelihood", *tags),
+            ),
+        ]
+    return out
+
+
+def crossing_good_outcomes(model: SahelModel, goods: np.ndarray) -> list[Outcome]:
+    """Units of each traded good through each border crossing."""
+    world = model.world
+    out = []
+    for p in world.places_of_kind("crossing"):
+        for g in goods:
+            good = world.goods[g]
+            out.append(
+                Outcome(
+                    f"flow_through.{world.place_ids[p]}.{good.id}",
+                    _week("place_good_units", (int(p), int(g))),
+                    "sum",
+                    good.unit,
+                    None,
+                    f"{good.id} that passed {world.names[p]}",
+                    ("trade", "per_crossing", "per_good"),
+                )
+            )
+    return out
 
 
 def build_registry(model: SahelModel) -> list[Outcome]:
     """Outcomes for this model's goods and places, in column order."""
     world = model.world
     out = [
-        Outcome("delivered_value_usd", _week("delivered_value"), "sum", "USD", None, "value of goods sold at sinks"),
-        Outcome("seized_value_usd", _week("seized_value"), "sum", "USD", None, "value of goods seized, where seized"),
+        Outcome(
+            "delivered_value_usd",
+            _week("delivered_value"),
+            "sum",
+            "USD",
+            None,
+            "value of goods sold at sinks",
+            ("headline", "trade"),
+        ),
+        Outcome(
+            "seized_value_usd",
+            _week("seized_value"),
+            "sum",
+            "USD",
+            None,
+            "value of goods seized, where seized",
+            ("trade",),
+        ),
         Outcome(
             "seizure_share",
             _share("seized_value", ("seized_value", "delivered_value")),
@@ -408,17 +712,11 @@ def build_registry(model: SahelModel) -> list[Outcome]:
             "share",
             None,
             "share of the value of finished trips that was seized",
+            ("headline", "trade"),
         ),
-        Outcome(
-            "bribes_usd",
-            lambda m: m.ledger.week_flows.get("bribes", 0.0),
-            "sum",
-            "USD",
-            "lower",
-            "bribes paid at checkpoints",
-        ),
-        Outcome("trips", _week("trips"), "sum", "trips", None, "trips finished (delivered or seized)"),
-        Outcome("n_traffickers", lambda m: float(m.crews.n_alive), "last", "crews", None, "crews in the trade"),
+        Outcome("bribes_usd", _bribes, "sum", "USD", "lower", "bribes paid at checkpoints", ("corruption",)),
+        Outcome("trips", _week("trips"), "sum", "trips", None, "trips finished (delivered or seized)", ("trade",)),
+        Outcome("n_traffickers", _crews_alive, "last", "crews", None, "crews in the trade", ("trade",)),
     ]
     for kind in Kind:
         out.append(
@@ -429,35 +727,50 @@ def build_registry(model: SahelModel) -> list[Outcome]:
                 "crews",
                 None,
                 f"{kind.name.lower()} crews in the trade",
+                ("trade",),
             )
         )
     out += [
+        Outcome("entrants", _event("entered"), "sum", "crews", None, "crews entering the trade", ("trade",)),
+        Outcome("exits", _event("exited"), "sum", "crews", None, "crews leaving (arrests included)", ("trade",)),
+        Outcome("arrests", _event("arrested"), "sum", "crews", None, "crews arrested with their cargo", ("trade",)),
         Outcome(
-            "entrants", lambda m: float(m.stats.events["entered"]), "sum", "crews", None, "crews entering the trade"
-        ),
-        Outcome(
-            "exits", lambda m: float(m.stats.events["exited"]), "sum", "crews", None, "crews leaving (arrests included)"
-        ),
-        Outcome(
-            "arrests",
-            lambda m: float(m.stats.events["arrested"]),
-            "sum",
-            "crews",
+            "route_entropy",
+            route_entropy,
+            "last",
+            "share",
             None,
-            "crews arrested with their cargo",
-        ),
-        Outcome(
-            "route_entropy", route_entropy, "last", "share", None, "dispersion of flows over candidate routes, to date"
+            "dispersion of flows over candidate routes, to date",
+            ("headline", "trade"),
         ),
     ]
     out += actor_outcomes()
     out += policy_outcomes()
-    for g in np.unique(model.routes.good):
+    goods = np.unique(model.routes.good)
+    for g in goods:
         good = world.goods[g]
         out.append(
-            Outcome(f"delivered.{good.id}", _week("delivered", g), "sum", good.unit, None, f"{good.id} sold at sinks")
+            Outcome(
+                f"delivered.{good.id}",
+                _week("delivered", g),
+                "sum",
+                good.unit,
+                None,
+                f"{good.id} sold at sinks",
+                ("trade", "per_good"),
+            )
         )
-        out.append(Outcome(f"seized.{good.id}", _week("seized", g), "sum", good.unit, None, f"{good.id} seized"))
+        out.append(
+            Outcome(
+                f"seized.{good.id}",
+                _week("seized", g),
+                "sum",
+                good.unit,
+                None,
+                f"{good.id} seized",
+                ("trade", "per_good"),
+            )
+        )
     for p in world.places_of_kind("crossing"):
         out.append(
             Outcome(
@@ -467,6 +780,9 @@ def build_registry(model: SahelModel) -> list[Outcome]:
                 "units",
                 None,
                 f"units that passed {world.names[p]}",
+                ("trade", "per_crossing"),
             )
         )
+    out += region_outcomes(model)
+    out += crossing_good_outcomes(model, goods)
     return out

@@ -75,6 +75,7 @@ class Stats:
         self.shapes["place_good_units"] = (n_places, n_goods)  # units that passed each place, by good
         self.shapes["cattle_stolen"] = n_places  # head rustled from the herds of each place
         self.shapes["civilian_deaths"] = n_places  # civilians killed at each place
+        self.shapes["deaths"] = n_places  # fighters, civilians and soldiers killed at each place (not peacekeepers)
         self.total = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.week = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.last = {k: np.zeros(n) for k, n in self.shapes.items()}

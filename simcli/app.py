@@ -24,6 +24,7 @@ from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBase
 
 from sim.checks import check_config
 from sim.errors import ConfigError, SimError
+from sim.outcomes import headline
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
 from sim.sweep import run_block
@@ -160,9 +161,8 @@ def _task(cfg: DictConfig) -> None:
         sys.exit(EXIT_USAGE)
     s = result.summary
     print(
-        f"{config.scenario.name} seed={config.seed}: {s['steps']} weeks, "
-        f"delivered ${s['delivered_value_usd'] / 1e9:.2f} bn, seized ${s['seized_value_usd'] / 1e9:.3f} bn, "
-        f"{s['n_traffickers_final']} crews at the end ({s['wall_seconds']:.1f} s) -> {outdir}"
+        f"{config.scenario.name} seed={config.seed}: {s['steps']} weeks, {headline(s, result.model.outcomes)} "
+        f"({s['wall_seconds']:.1f} s) -> {outdir}"
     )
 
 

@@ -516,6 +516,8 @@ class ArmedGroups:
         model.stats.events["combatant_deaths"] += dead_a + (dead_d if defender is not None else 0.0)
         model.stats.events["civilian_deaths"] += civilians
         model.stats.week["civilian_deaths"][place] += civilians
+        counted_d = dead_d if defender is not None or model.forces is not None else 0.0
+        model.stats.week["deaths"][place] += dead_a + counted_d + civilians
         territory.violence[place] += dead_a + dead_d + civilians
         territory.clashes[place] += 1
         self.events["clashes"] += 1
@@ -533,6 +535,7 @@ class ArmedGroups:
             territory.holder[place] = -1
         territory.violence[place] += killed
         self.model.stats.events["combatant_deaths"] += killed
+        self.model.stats.week["deaths"][place] += killed
         return killed
 
     def demobilize(self, group: ArmedGroup, n: float) -> float:

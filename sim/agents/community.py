@@ -304,10 +304,20 @@ class Communities(AgentTable):
         """Each community's income this week: licit income plus money income net of taxes, never below 0."""
         return np.maximum(self.licit[self.rows] + self.week_inflow, 0.0)
 
-    def index(self, name: str, north_only: bool = False) -> float:
-        """Population-weighted mean of a community variable over its start-of-run level."""
+    def index(self, name: str, north_only: bool = False, region: str | None = None) -> float:
+        """Population-weighted mean of a community variable over its start-of-run level.
+
+        Args:
+            name: ``income``, ``food_security``, ``trust`` or ``tolerance``.
+            north_only: Only the north's communities.
+            region: Only the communities of this region (1.0 if it has none).
+        """
         r = self.rows
         pop = self.population[r] * (self.north[r] if north_only else 1.0)
+        if region is not None:
+            pop = pop * (np.asarray(self.model.world.region)[self.place[r]] == region)
+            if not pop.any():
+                return 1.0
         now = {
             "income": self.income(),
             "food_security": self.food_security[r],

@@ -251,6 +251,7 @@ class Forces:
                     model.territory.violence[base] += killed
                     model.stats.events["civilian_deaths"] += killed
                     model.stats.week["civilian_deaths"][base] += killed
+                    model.stats.week["deaths"][base] += killed
 
     def _regional(self) -> None:
         """The G5 Sahel task force tightens the crossings of its zone (F17)."""
