@@ -32,7 +32,6 @@ import shutil
 import sys
 import textwrap
 import time
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,12 +48,11 @@ import yaml
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from experiments.runner import Record, run_tasks
 from experiments.stats import mean_interval
-from sim.model import SahelModel
-from sim.names import REVENUE_SOURCES, GroupKind, Kind
+from sim.names import REVENUE_SOURCES, GroupKind
 from sim.params import RunConfig, from_dict
-from sim.policies.base import crossings_to, mali_crossings
-from sim.run import git_revision, summarize, timeseries
+from sim.run import git_revision
 from sim.world.tables import DATA_DIR
 from simcli import CONFIG_DIR
 
@@ -281,7 +279,7 @@ def arm_config(arm: Arm, mode: Mode, data_root: Path | None = None) -> dict:
         steps = mode.core_weeks if arm.family == "core" else mode.weeks
     if arm.goods:
         scenario["data_dir"] = str(goods_data_dir(arm, data_root or ROOT / "multirun" / "validation"))
-    cfg = {"scenario": scenario, "policy": arm.policy, "output": {"progress": False}}
+    cfg = {"scenario": scenario, "policy": arm.policy, "output": {"progress": False, "edges": False}}
     if steps is not None:
         cfg["steps"] = steps
     return cfg
@@ -290,109 +288,44 @@ def arm_config(arm: Arm, mode: Mode, data_root: Path | None = None) -> dict:
 # --- one run -------------------------------------------------------------------------------------
 
 
-class Probe:
-    """Measures, week by week, what the summary does not hold."""
-
-    def __init__(self, model: SahelModel, history: bool):
-        self.model, self.history = model, history
-        world = model.world
-        region = np.array(world.region)
-        self.mopti, self.gao = region == "Mopti", region == "Gao"
-        self.timbuktu = world.index["timbuktu"]
-        self.livelihood = np.array([g.livelihood for g in world.goods])
-        algeria = crossings_to(world, "Algeria")
-        self.crossings = {"algeria": algeria, "other": np.setdiff1d(mali_crossings(world), algeria)}
-        self.revenue = {f"{k}.{s}": 0.0 for k in KINDS for s in REVENUE_SOURCES}
-        self.revenue_y1 = dict.fromkeys(self.revenue, 0.0)
-        self.merc_share: list[np.ndarray] = []
-        self.levels = {"trust": 0.0, "tolerance": 0.0, "weeks": 0}
-        self.weekly: list[dict] = []
-
-    def after_week(self, weeks: int) -> None:
-        """Fold in the week just run (the model's ``stats.week`` still holds it)."""
-        m = self.model
-        if m.armed_groups is not None:
-            for g in m.armed_groups.groups:
-                kind = KINDS[int(g.kind)]
-                for s, v in g.revenue.items():
-                    self.revenue[f"{kind}.{s}"] += v
-                    if m.steps <= 52:
-                        self.revenue_y1[f"{kind}.{s}"] += v
-        c = m.communities
-        if c is not None:
-            pop = c.population[c.rows]
-            for key in ("trust", "tolerance"):
-                self.levels[key] += float(np.average(c.cols[key][c.rows], weights=pop))
-            self.levels["weeks"] += 1
-        if m.steps > weeks // 2:
-            crews = m.crews
-            alive = crews.alive_rows()
-            n_goods = len(m.world.goods)
-            total = np.bincount(crews.good[alive], minlength=n_goods)
-            merc = np.bincount(crews.good[alive], weights=crews.kind[alive] == Kind.MERCENARY, minlength=n_goods)
-            self.merc_share.append(np.divide(merc, total, out=np.full(n_goods, np.nan), where=total > 0))
-        if self.history:
-            st, ev = m.stats.week, m.stats.events
-            self.weekly.append(
-                {
-                    "date": m.date.isoformat(),
-                    "cattle_stolen_mopti": float(st["cattle_stolen"][self.mopti].sum()),
-                    "cattle_stolen_gao": float(st["cattle_stolen"][self.gao].sum()),
-                    "migrants_timbuktu": float(st["place_good_units"][self.timbuktu, m.world.good_index("migrants")]),
-                    "gold_delivered_kg": float(st["delivered"][m.world.good_index("gold")]),
-                    "civilian_deaths": float(ev["civilian_deaths"]),
-                    "peacekeeper_deaths": float(ev["peacekeeper_deaths"]),
-                    "force_protection_share": float(m.forces.force_protection_share) if m.forces else 0.0,
-                }
-            )
-
-    def metrics(self) -> dict[str, float]:
-        """Run-level measures."""
-        m = self.model
-        out = {f"rev.{k}": v for k, v in self.revenue.items()}
-        out |= {f"rev_y1.{k}": v for k, v in self.revenue_y1.items()}
-        for kind in KINDS:
-            out[f"trade_revenue.{kind}"] = sum(self.revenue[f"{kind}.{s}"] for s in TRADE_SOURCES)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # goods not traded have no crews
-            share = np.nanmean(np.array(self.merc_share), axis=0) if self.merc_share else np.zeros(len(m.world.goods))
-        for g, good in enumerate(m.world.goods):
-            out[f"mercenary_share.{good.id}"] = float(np.nan_to_num(share[g]))
-        for key in ("trust", "tolerance"):
-            out[f"level.{key}"] = self.levels[key] / max(1, self.levels["weeks"])
-        value = m.stats.total["delivered_value"] + m.stats.week["delivered_value"]
-        out["illicit_delivered_value_usd"] = float(value[~self.livelihood].sum())
-        seized = m.stats.total["seized_value"] + m.stats.week["seized_value"]
-        out["illicit_seized_value_usd"] = float(seized[~self.livelihood].sum())
-        units = m.stats.to_date("place_good_units")
-        weights = np.where(self.livelihood, 0.0, m.market.value_sink)
-        for name, places in self.crossings.items():
-            out[f"illicit_value_crossings.{name}"] = float((units[places] @ weights).sum())
-        return out
+# Columns of a history run's weekly table: the validation's name, and the outcome it reads.
+HISTORY_SERIES = {
+    "date": "date",
+    "cattle_stolen_mopti": "cattle_stolen.mopti",
+    "cattle_stolen_gao": "cattle_stolen.gao",
+    "migrants_timbuktu": "migrants_through_timbuktu",
+    "gold_delivered_kg": "delivered.gold",
+    "civilian_deaths": "civilian_fatalities",
+    "peacekeeper_deaths": "peacekeeper_fatalities",
+    "force_protection_share": "mission_force_protection_share",
+}
+FIRST_YEAR = 52  # weeks of the first year (rev_y1)
 
 
-def run_one(arm_name: str, config: dict, seed: int) -> dict:
-    """Run one arm with one seed; return its measures (and weekly series for history runs)."""
-    started = time.perf_counter()
-    cfg = from_dict(RunConfig, {**config, "seed": seed})
-    model = SahelModel(cfg.scenario, seed=seed, policy=cfg.policy)
-    probe = Probe(model, history=ARMS[arm_name].family == "history")
-    for _ in range(cfg.weeks):
-        model.step()
-        probe.after_week(cfg.weeks)
-    ts = timeseries(model)
-    summary = summarize(model, ts, cfg)
-    metrics = {k: float(v) for k, v in summary.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    metrics |= probe.metrics()
+def measures(record: Record, history: bool) -> dict:
+    """One run's measures from its outputs (summary and weekly outcomes), and its weekly table if history."""
+    summary = record.summary
+    metrics = {
+        k: float(v)
+        for k, v in summary.items()
+        if isinstance(v, (int, float)) and not isinstance(v, bool) and k != "wall_seconds"
+    }
+    ts = record.timeseries()
+    for kind in KINDS:
+        for s in REVENUE_SOURCES:
+            name = f"armed_group_revenue.{kind}.{s}"
+            metrics[f"rev.{kind}.{s}"] = metrics.get(name, 0.0)
+            metrics[f"rev_y1.{kind}.{s}"] = float(ts[name].iloc[:FIRST_YEAR].sum()) if name in ts else 0.0
+        metrics[f"trade_revenue.{kind}"] = sum(metrics[f"rev.{kind}.{s}"] for s in TRADE_SOURCES)
     rev = {s: metrics.get(f"armed_group_revenue.{s}", 0.0) for s in REVENUE_SOURCES}
     metrics["trade_revenue_usd"] = sum(rev[s] for s in TRADE_SOURCES)
     metrics["relapse_share"] = metrics["relapses"] / max(1.0, metrics["relapses"] + metrics["ex_combatants"])
     metrics["fragmentation_events"] = metrics["alliance_switches"] + metrics["group_splits"]
-    out = {"arm": arm_name, "seed": seed, "metrics": metrics, "seconds": time.perf_counter() - started}
-    if probe.history:
-        weekly = pd.DataFrame(probe.weekly)
+    out = {"arm": record.label, "seed": record.seed, "metrics": metrics, "seconds": summary["wall_seconds"]}
+    if history:
+        weekly = pd.DataFrame({name: ts[col] for name, col in HISTORY_SERIES.items() if col in ts})
         keep = [c for c in SERIES_COLUMNS if c in ts.columns]
-        out["weekly"] = pd.concat([weekly, ts[keep].reset_index(drop=True)], axis=1)
+        out["weekly"] = pd.concat([weekly, ts[keep]], axis=1).reset_index(drop=True)
     return out
 
 
@@ -1204,28 +1137,18 @@ def seeds_for(arm: Arm, mode: Mode) -> range:
 
 
 def run_all(mode: Mode, arms: Sequence[str], data_root: Path, jobs: int, progress: bool = True) -> Results:
-    """Run every (arm, seed); return the values by arm, metric and seed."""
+    """Run every (arm, seed) not yet finished under ``data_root/runs``; return the values by arm, metric and seed."""
     configs = {a: arm_config(ARMS[a], mode, data_root) for a in arms}
     # Longest first (history), so two workers finish together.
     tasks = [
-        (a, configs[a], s)
+        (a, from_dict(RunConfig, {**configs[a], "seed": s}))
         for a in sorted(arms, key=lambda a: ARMS[a].family != "history")
         for s in seeds_for(ARMS[a], mode)
     ]
     started = time.perf_counter()
     revision = git_revision()
-    if jobs > 1:
-        from joblib import Parallel, delayed
-
-        out = Parallel(n_jobs=jobs, verbose=5 if progress else 0)(delayed(run_one)(*t) for t in tasks)
-    else:
-        out = []
-        for i, t in enumerate(tasks):
-            out.append(run_one(*t))
-            if progress:
-                print(f"\r{i + 1}/{len(tasks)} runs", end="", file=sys.stderr, flush=True)
-        if progress:
-            print(file=sys.stderr)
+    records = run_tasks(tasks, data_root, jobs, progress)
+    out = [measures(r, ARMS[r.label].family == "history") for r in records]
     seconds = time.perf_counter() - started
     by_arm: dict[str, list[dict]] = {}
     for r in out:

@@ -71,6 +71,7 @@ TAGS = {
     "per_region": "one value per region of Mali",
     "per_good": "one value per good",
     "per_crossing": "one value per border crossing",
+    "diagnostic": "measures the evidence suites read: revenue by kind of group, crews' mix, illicit value, levels",
 }
 
 
@@ -683,6 +684,165 @@ def crossing_good_outcomes(model: SahelModel, goods: np.ndarray) -> list[Outcome
     return out
 
 
+def _kind_revenue(m: SahelModel, kind: GroupKind, source: str) -> float:
+    groups = m.armed_groups
+    if groups is None:
+        return 0.0
+    total = 0.0
+    for g in groups.groups:
+        if g.kind == kind:
+            total += g.revenue[source]
+    return total
+
+
+def _mercenary_share(m: SahelModel, good: int) -> float:
+    crews = m.crews
+    alive = crews.alive_rows()
+    carrying = crews.good[alive] == good
+    n = int(carrying.sum())
+    return float((crews.kind[alive][carrying] == Kind.MERCENARY).sum() / n) if n else float("nan")
+
+
+def _finite_mean(values) -> float:
+    """Mean of the finite values, summed in week order (0 if none is finite)."""
+    total, n = 0.0, 0
+    for v in np.asarray(values, dtype=float):
+        if np.isfinite(v):
+            total += float(v)
+            n += 1
+    return total / max(1, n)
+
+
+def _second_half_mean(_m: SahelModel, values: pd.Series) -> float:
+    """Mean over the weeks after the first half, ignoring weeks without a value (0 if none has one)."""
+    return _finite_mean(values.to_numpy(dtype=float)[len(values) // 2 :])
+
+
+def _community_level(m: SahelModel, key: str) -> float:
+    c = m.communities
+    if c is None:
+        return float("nan")
+    return float(np.average(c.cols[key][c.rows], weights=c.population[c.rows]))
+
+
+def _level_mean(_m: SahelModel, values: pd.Series) -> float:
+    return _finite_mean(values.to_numpy(dtype=float))
+
+
+def _illicit(m: SahelModel) -> np.ndarray:
+    return ~np.array([g.livelihood for g in m.world.goods])
+
+
+def _illicit_week(m: SahelModel, key: str) -> float:
+    return float(m.stats.week[key][_illicit(m)].sum())
+
+
+def _illicit_to_date(m: SahelModel, _values: pd.Series, key: str) -> float:
+    value = m.stats.total[key] + m.stats.week[key]
+    return float(value[_illicit(m)].sum())
+
+
+def _illicit_value_through(m: SahelModel, places: np.ndarray, week: bool) -> float:
+    units = m.stats.week["place_good_units"] if week else m.stats.to_date("place_good_units")
+    weights = np.where(_illicit(m), 0.0, m.market.value_sink)
+    return float((units[places] @ weights).sum())
+
+
+def _illicit_value_through_to_date(m: SahelModel, _values: pd.Series, places: np.ndarray) -> float:
+    return _illicit_value_through(m, places, week=False)
+
+
+def diagnostic_outcomes(model: SahelModel, goods: np.ndarray) -> list[Outcome]:
+    """What the validation suite measures beyond the main outcomes, declared here so it reads no agent's state.
+
+    Revenue of each kind of armed group by source (002 Box B), the mercenary share of each good's
+    crews over the second half of a run (M4), population-weighted levels of trust and tolerance,
+    the value of illicit (not livelihood) goods delivered, seized and passing Mali's crossings with
+    Algeria and the others, and migrants passing Timbuktu (a FACTS figure of the history check).
+    """
+    from sim.policies.base import crossings_to, mali_crossings
+
+    world = model.world
+    tags = ("diagnostic",)
+    out = [
+        Outcome(
+            f"armed_group_revenue.{k.name.lower()}.{source}",
+            functools.partial(_kind_revenue, kind=k, source=source),
+            "sum",
+            "USD",
+            "lower",
+            f"{k.name.lower()} groups' revenue from {source}",
+            ("armed_groups", *tags),
+        )
+        for k in GroupKind
+        for source in REVENUE_SOURCES
+    ]
+    out += [
+        Outcome(
+            f"mercenary_share.{world.goods[g].id}",
+            functools.partial(_mercenary_share, good=int(g)),
+            _second_half_mean,
+            "share",
+            None,
+            f"mercenary share of the crews carrying {world.goods[g].id} (over the second half of the run; M4)",
+            ("trade", "per_good", *tags),
+        )
+        for g in goods
+    ]
+    out += [
+        Outcome(
+            f"level.{key}",
+            functools.partial(_community_level, key=key),
+            _level_mean,
+            "level",
+            None,
+            f"population-weighted level of {key} (0-1), not relative to the start",
+            ("livelihood", *tags),
+        )
+        for key in ("trust", "tolerance")
+    ]
+    out += [
+        Outcome(
+            f"illicit_{what}_value_usd",
+            functools.partial(_illicit_week, key=f"{what}_value"),
+            functools.partial(_illicit_to_date, key=f"{what}_value"),
+            "USD",
+            None,
+            f"value of the goods other than livelihood goods {what}",
+            ("trade", *tags),
+        )
+        for what in ("delivered", "seized")
+    ]
+    if "Algeria" in world.country:
+        algeria = crossings_to(world, "Algeria")
+        for name, places in (("algeria", algeria), ("other", np.setdiff1d(mali_crossings(world), algeria))):
+            out.append(
+                Outcome(
+                    f"illicit_value_crossings.{name}",
+                    functools.partial(_illicit_value_through, places=places, week=True),
+                    functools.partial(_illicit_value_through_to_date, places=places),
+                    "USD",
+                    None,
+                    f"sink value of illicit goods through Mali's crossings ({name}: "
+                    + ("with Algeria)" if name == "algeria" else "all but Algeria's)"),
+                    ("trade", "per_crossing", *tags),
+                )
+            )
+    if "timbuktu" in world.index and any(g.id == "migrants" for g in world.goods):
+        out.append(
+            Outcome(
+                "migrants_through_timbuktu",
+                _week("place_good_units", (world.index["timbuktu"], world.good_index("migrants"))),
+                "sum",
+                "people",
+                None,
+                "migrants who passed Timbuktu (history check)",
+                ("trade", *tags),
+            )
+        )
+    return out
+
+
 def build_registry(model: SahelModel) -> list[Outcome]:
     """Outcomes for this model's goods and places, in column order."""
     world = model.world
@@ -785,4 +945,5 @@ def build_registry(model: SahelModel) -> list[Outcome]:
         )
     out += region_outcomes(model)
     out += crossing_good_outcomes(model, goods)
+    out += diagnostic_outcomes(model, goods)
     return out
