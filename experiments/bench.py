@@ -38,12 +38,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import yaml
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
-from sim.model import SahelModel
-from sim.params import RunConfig, ScenarioConfig, from_dict
-from simcli import CONFIG_DIR
+from sim.params import OutputConfig, RunConfig, ScenarioConfig, from_dict, to_dict
+from sim.run import run
+from simcli.compose import compose, compose_cfg
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
@@ -56,19 +55,28 @@ SMALL_RUNS_DIR = ROOT / ".bench" / "small_runs"  # kept between benchmark runs (
 
 
 def scenario(name: str, **overrides) -> ScenarioConfig:
-    """A scenario as ``simcli/configs/scenario/<name>.yaml`` gives it, with overrides."""
-    data = yaml.safe_load((CONFIG_DIR / "scenario" / f"{name}.yaml").read_text()) or {}
+    """A scenario as ``python -m sim scenario=<name>`` composes it, with overrides."""
+    data = to_dict(compose([f"scenario={name}"]).scenario)
     return from_dict(RunConfig, {"scenario": {**data, **overrides}}).scenario
 
 
+class _Clock:
+    """Observer noting the number of agents when the model is built."""
+
+    def start(self, model) -> None:
+        self.agents = model.n_agents_initial
+
+    def after_week(self, model) -> None:
+        pass
+
+
 def time_sahel(config: ScenarioConfig, steps: int, seed: int) -> tuple[float, int]:
-    """Seconds to build and run the model; and its initial number of agents."""
+    """Seconds to build and run the model (through ``sim.run.run``, no files); its initial number of agents."""
+    clock = _Clock()
+    run_config = RunConfig(scenario=config, seed=seed, steps=steps, output=OutputConfig(progress=False))
     start = time.perf_counter()
-    model = SahelModel(config, seed=seed)
-    n = model.n_agents_initial
-    for _ in range(steps):
-        model.step()
-    return time.perf_counter() - start, n
+    run(run_config, observers=[clock])
+    return time.perf_counter() - start, clock.agents
 
 
 def time_boltzmann(n: int, steps: int, seed: int) -> float:
@@ -87,12 +95,18 @@ def profile_default(path: Path, weeks: int, seed: int = 0) -> Path:
         from pyinstrument import Profiler
     except ImportError as exc:  # pragma: no cover - the extras install it
         raise SystemExit('error: --profile needs pyinstrument: pip install -e ".[dev]"') from exc
-    model = SahelModel(scenario("default"), seed=seed)
     profiler = Profiler(interval=0.0005)
-    profiler.start()
-    for _ in range(weeks):
-        model.step()
-    profiler.stop()
+
+    class Profile:
+        def start(self, model) -> None:  # the burn-in is done: profile the weeks only
+            profiler.start()
+
+        def after_week(self, model) -> None:  # stop before the run's summary is computed
+            if model.steps >= weeks:
+                profiler.stop()
+
+    config = RunConfig(scenario=scenario("default"), seed=seed, steps=weeks, output=OutputConfig(progress=False))
+    run(config, observers=[Profile()])
     path.write_text(profiler.output_text(unicode=False, color=False))
     return path
 
@@ -207,7 +221,7 @@ def run_summaries(sweep_dir: Path) -> list[dict]:
 
 def preset_seeds(name: str) -> int:
     """Seeds per job of an experiment preset."""
-    return int(yaml.safe_load((CONFIG_DIR / "experiment" / f"{name}.yaml").read_text())["seeds"])
+    return int(compose_cfg([f"experiment={name}"]).seeds)
 
 
 def bench_sweep(quick: bool, seeds: int, workdir: Path) -> dict:

@@ -45,7 +45,6 @@ if "matplotlib.pyplot" not in sys.modules and not (os.environ.get("DISPLAY") or 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from SALib.analyze import morris as morris_analyze
@@ -53,15 +52,15 @@ from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import morris as morris_sample
 from SALib.sample import sobol as sobol_sample
 
-from sim.model import SahelModel
+from experiments.runner import run_tasks
 from sim.params import CommunityParams as CommunityDefaults
 from sim.params import RunConfig, from_dict, iter_params
+from sim.policies import POLICIES
 from sim.run import git_revision
-from simcli import CONFIG_DIR
+from simcli.compose import changed
 
 ROOT = Path(__file__).resolve().parent.parent
-PRESET = CONFIG_DIR / "experiment" / "sensitivity_morris.yaml"
-POLICY_DIR = CONFIG_DIR / "policy"
+PRESET = "sensitivity_morris"  # simcli/configs/experiment/
 SEED = "seed"
 SEED_BLOCK = 1000  # seeds of one Morris trajectory: SEED_BLOCK * trajectory + level
 NUM_LEVELS = 4
@@ -115,7 +114,7 @@ class Settings:
 
 def base_point() -> tuple[dict, int]:
     """Scenario and weeks of the design's base point, from the preset."""
-    preset = yaml.safe_load(PRESET.read_text(encoding="utf-8"))
+    preset = changed([f"experiment={PRESET}"])
     return dict(preset.get("scenario", {})), int(preset["steps"])
 
 
@@ -184,14 +183,10 @@ def _set(tree: dict, dotted: str, value) -> None:
 
 
 def all_policies() -> dict:
-    """Every policy switched on with the settings of its simcli/configs/policy/ file."""
-    out = {}
-    for path in sorted(POLICY_DIR.glob("*.yaml")):
-        if path.stem == "none":
-            continue
-        settings = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        out[path.stem] = {**settings, "enabled": True}
-    return out
+    """Every policy switched on with the settings of its simcli/configs/policy/ file (composed by Hydra)."""
+    names = sorted(POLICIES)
+    policies = changed([f"policy=[{','.join(names)}]"])["policy"]
+    return {name: {**policies.get(name, {}), "enabled": True} for name in names}
 
 
 def point_config(factors: Sequence[Factor], x: np.ndarray, seed: int, design: str, settings: Settings) -> dict:
@@ -201,7 +196,7 @@ def point_config(factors: Sequence[Factor], x: np.ndarray, seed: int, design: st
         "steps": settings.steps,
         "scenario": copy.deepcopy(settings.scenario),
         "policy": all_policies() if design == "policies" else {},
-        "output": {"progress": False},
+        "output": {"progress": False, "timeseries": False, "edges": False},
     }
     for f, v in zip(factors, x, strict=True):
         if f.name == SEED:
@@ -239,42 +234,19 @@ def sobol_seeds(x_seed: np.ndarray) -> np.ndarray:
     return np.floor(np.asarray(x_seed) * (2**31 - 1)).astype(np.int64)
 
 
-def run_point(cfg: dict) -> dict[str, float]:
-    """Run one configuration; its key outcomes (and the community levels over the run)."""
-    config = from_dict(RunConfig, cfg)
-    model = SahelModel(config.scenario, seed=config.seed, policy=config.policy)
-    levels = {"level.trust": 0.0, "level.food_security_north": 0.0}
-    c = model.communities
-    for _ in range(config.weeks):
-        model.step()
-        if c is not None:
-            pop = c.population[c.rows]
-            north = pop * c.north[c.rows]
-            levels["level.trust"] += float(np.average(c.trust[c.rows], weights=pop))
-            levels["level.food_security_north"] += float((c.food_security[c.rows] * north).sum() / north.sum())
-    df = model.datacollector.get_model_vars_dataframe()
-    out = {
-        o.name: o.total(model, df[o.name]) for o in model.outcomes if o.name in OUTCOMES or o.name == "policy_cost_usd"
-    }
-    out |= {k: v / config.weeks for k, v in levels.items()}
-    return out
+LEVELS = ("level.trust", "level.food_security_north")  # registered outcomes (tag diagnostic)
 
 
-def run_design(configs: list[dict], jobs: int, progress: bool = True) -> pd.DataFrame:
-    """Run every configuration (in order); one row of outcomes each."""
-    if jobs > 1:
-        from joblib import Parallel, delayed
+def outcome_row(summary: dict) -> dict[str, float]:
+    """A run's key outcomes (and the community levels over the run) from its summary."""
+    row = {k: v for k, v in summary.items() if (k in OUTCOMES or k == "policy_cost_usd") and k not in LEVELS}
+    return row | {k: summary[k] for k in LEVELS}
 
-        rows = Parallel(n_jobs=jobs, verbose=2 if progress else 0, batch_size=4)(delayed(run_point)(c) for c in configs)
-    else:
-        rows = []
-        for i, c in enumerate(configs):
-            rows.append(run_point(c))
-            if progress:
-                print(f"\r{i + 1}/{len(configs)} runs", end="", file=sys.stderr, flush=True)
-        if progress:
-            print(file=sys.stderr)
-    return pd.DataFrame(rows)
+
+def run_design(configs: list[dict], jobs: int, root: Path, progress: bool = True) -> pd.DataFrame:
+    """Run every configuration not yet finished under ``root/runs`` (in order); one row of outcomes each."""
+    tasks = [(f"point {i}", from_dict(RunConfig, c)) for i, c in enumerate(configs)]
+    return pd.DataFrame([outcome_row(r.summary) for r in run_tasks(tasks, root, jobs, progress)])
 
 
 # --- analysis ------------------------------------------------------------------------------------
@@ -370,7 +342,7 @@ def cmd_morris(settings: Settings, out: Path, jobs: int, progress: bool = True) 
         seeds = morris_seeds(x[:, -1], len(factors) + 1)
         configs = [point_config(factors, row, s, design, settings) for row, s in zip(x, seeds, strict=True)]
         started = time.perf_counter()
-        y = run_design(configs, jobs, progress)
+        y = run_design(configs, jobs, out / f"morris_{design}", progress)
         timing[design] = {
             "runs": len(configs),
             "seconds": time.perf_counter() - started,
@@ -399,7 +371,7 @@ def cmd_sobol(settings: Settings, out: Path, jobs: int, progress: bool = True) -
     seeds = sobol_seeds(x[:, -1])
     configs = [point_config(factors, row, s, "model", settings) for row, s in zip(x, seeds, strict=True)]
     started, revision = time.perf_counter(), git_revision()
-    y = run_design(configs, jobs, progress)
+    y = run_design(configs, jobs, out / "sobol", progress)
     seconds = time.perf_counter() - started
     pd.concat([pd.DataFrame(x, columns=prob["names"]).assign(run_seed=seeds), y], axis=1).to_parquet(
         out / "sobol_runs.parquet", index=False

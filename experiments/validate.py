@@ -54,10 +54,9 @@ from sim.names import REVENUE_SOURCES, GroupKind
 from sim.params import RunConfig, from_dict
 from sim.run import git_revision
 from sim.world.tables import DATA_DIR
-from simcli import CONFIG_DIR
+from simcli.compose import changed, sweep_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
-HISTORY_YAML = CONFIG_DIR / "scenario" / "history.yaml"
 TRADE_SOURCES = ("tolls", "protection", "trafficking")
 KINDS = tuple(k.name.lower() for k in GroupKind)
 OFF = {"armed_groups": False, "officials": False, "communities": False, "forces": False}
@@ -125,6 +124,8 @@ class Arm:
         scenario: Scenario overrides on top of the family's scenario.
         policy: Policy settings.
         goods: Edits of goods.yaml (good -> field -> multiplier), run from a copy of the data.
+        preset: The arm is the last job of the sweep of ``simcli/configs/experiment/<name>.yaml``
+            (a counterfactual is defined there once); ``scenario`` and ``policy`` are then empty.
     """
 
     name: str
@@ -133,6 +134,11 @@ class Arm:
     scenario: dict = field(default_factory=dict)
     policy: dict = field(default_factory=dict)
     goods: dict = field(default_factory=dict)
+    preset: bool = False
+
+    def overrides(self) -> list[str]:
+        """Hydra overrides of a preset arm (empty for the others)."""
+        return sweep_overrides(self.name)[-1] if self.preset else []
 
 
 ARMS = {
@@ -231,19 +237,10 @@ ARMS = {
             scenario={"checkpoints": {"pressure_multiplier": {"in_khalil": 10.0}}},
         ),
         Arm("history", "history 2012-", family="history"),
-        Arm(
-            "history_oc_priority",
-            "organized crime a main task of MINUSMA from July 2013",
-            family="history",
-            policy={"mission_mandate": _on(oc_weight=0.4, start="2013-07-01")},
-        ),
-        Arm("history_no_wagner", "no Wagner", family="history", scenario={"timeline_skip": ["wagner"]}),
-        Arm(
-            "history_sanctions_continue",
-            "UN sanctions do not lapse (Aug 2023)",
-            family="history",
-            scenario={"timeline_skip": ["sanctions_lapse"]},
-        ),
+        # Counterfactuals: the last job of the preset's sweep (simcli/configs/experiment/<name>.yaml).
+        Arm("history_oc_priority", "organized crime a main task of MINUSMA from July 2013", "history", preset=True),
+        Arm("history_no_wagner", "no Wagner", "history", preset=True),
+        Arm("history_sanctions_continue", "UN sanctions do not lapse (Aug 2023)", "history", preset=True),
     ]
 }
 
@@ -271,15 +268,20 @@ def goods_data_dir(arm: Arm, root: Path) -> Path:
 
 def arm_config(arm: Arm, mode: Mode, data_root: Path | None = None) -> dict:
     """The run configuration of an arm (without seed) as a plain dictionary."""
-    if arm.family == "history":
-        scenario = _merge(yaml.safe_load(HISTORY_YAML.read_text(encoding="utf-8")), arm.scenario)
+    policy = arm.policy
+    if arm.preset:
+        preset = changed(arm.overrides())
+        scenario, policy = preset.get("scenario", {}), preset.get("policy", {})
+        steps = mode.history_weeks
+    elif arm.family == "history":
+        scenario = _merge(changed(["scenario=history"])["scenario"], arm.scenario)
         steps = mode.history_weeks
     else:
         scenario = _merge(CORE_SCENARIO if arm.family == "core" else PATTERN_SCENARIO, arm.scenario)
         steps = mode.core_weeks if arm.family == "core" else mode.weeks
     if arm.goods:
         scenario["data_dir"] = str(goods_data_dir(arm, data_root or ROOT / "multirun" / "validation"))
-    cfg = {"scenario": scenario, "policy": arm.policy, "output": {"progress": False, "edges": False}}
+    cfg = {"scenario": scenario, "policy": policy, "output": {"progress": False, "edges": False}}
     if steps is not None:
         cfg["steps"] = steps
     return cfg

@@ -725,6 +725,14 @@ def _community_level(m: SahelModel, key: str) -> float:
     return float(np.average(c.cols[key][c.rows], weights=c.population[c.rows]))
 
 
+def _north_food_level(m: SahelModel) -> float:
+    c = m.communities
+    if c is None:
+        return float("nan")
+    north = c.population[c.rows] * c.north[c.rows]
+    return float((c.food_security[c.rows] * north).sum() / north.sum())
+
+
 def _level_mean(_m: SahelModel, values: pd.Series) -> float:
     return _finite_mean(values.to_numpy(dtype=float))
 
@@ -801,6 +809,17 @@ def diagnostic_outcomes(model: SahelModel, goods: np.ndarray) -> list[Outcome]:
         )
         for key in ("trust", "tolerance")
     ]
+    out.append(
+        Outcome(
+            "level.food_security_north",
+            _north_food_level,
+            _level_mean,
+            "level",
+            None,
+            "population-weighted food security of the north (0-1), not relative to the start",
+            ("livelihood", *tags),
+        )
+    )
     out += [
         Outcome(
             f"illicit_{what}_value_usd",

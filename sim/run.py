@@ -17,8 +17,10 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import pandas as pd
@@ -146,13 +148,36 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
     _write_atomic(outdir / SUMMARY, lambda p: p.write_text(body, encoding="utf-8"))
 
 
-def run(config: RunConfig, outdir: str | Path | None = None, *, check_ledger: bool = False) -> RunResult:
+class Observer(Protocol):
+    """Watches a run from outside without changing it (e.g. a profiler or a timer).
+
+    Study-specific measures belong in the outcome registry (``sim/outcomes.py``), where every run
+    records them; an observer is for what is about the run itself, not the model's results.
+    """
+
+    def start(self, model: SahelModel) -> None:
+        """Called once the model is built (after its burn-in), before the first week."""
+
+    def after_week(self, model: SahelModel) -> None:
+        """Called after each week."""
+
+
+def run(
+    config: RunConfig,
+    outdir: str | Path | None = None,
+    *,
+    check_ledger: bool = False,
+    observers: Sequence[Observer] = (),
+) -> RunResult:
     """Run one configuration; write its outputs to ``outdir`` if given.
+
+    This is the one place that builds and steps a model for a study (the browser steps its own).
 
     Args:
         config: The run's configuration (validated on construction via :func:`sim.params.from_dict`).
         outdir: Directory for the outputs, created if needed.
         check_ledger: Check the goods and money accounts after every week (slower).
+        observers: Called when the model is built and after every week (:class:`Observer`).
     """
     out = Path(outdir) if outdir is not None else None
     if out is not None and (out / SUMMARY).exists():
@@ -161,12 +186,16 @@ def run(config: RunConfig, outdir: str | Path | None = None, *, check_ledger: bo
     model = SahelModel(config.scenario, seed=config.seed, policy=config.policy)
     edge_weekly: list[np.ndarray] | None = [] if config.output.route_flows else None
     show = config.output.progress and sys.stderr.isatty()
+    for o in observers:
+        o.start(model)
     for _ in tqdm(range(config.weeks), desc=config.scenario.name, unit="week", disable=not show, leave=False):
         model.step()
         if edge_weekly is not None:
             edge_weekly.append(model.stats.week["edge_units"].copy())
         if check_ledger:
             model.check_ledger()
+        for o in observers:
+            o.after_week(model)
     ts = timeseries(model)
     summary = summarize(model, ts, config)
     summary["wall_seconds"] = round(time.perf_counter() - started, 3)

@@ -11,11 +11,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import hydra
+from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.params import RunConfig, from_dict
 from simcli import CONFIG_DIR
+
+# The structured schema config.yaml names in its defaults (also stored by simcli.app): composing
+# must work without importing the command line first.
+ConfigStore.instance().store(name="run_schema", node=RunConfig)
 
 
 @contextmanager
@@ -55,3 +60,49 @@ def compose(overrides: Sequence[str] = ()) -> RunConfig:
         hydra.errors.HydraException: For an override Hydra cannot parse or an unknown option.
     """
     return from_dict(RunConfig, to_dict(compose_cfg(overrides)))
+
+
+def _changed(value: dict, default: dict) -> dict:
+    out = {}
+    for k, v in value.items():
+        d = default.get(k)
+        if isinstance(v, dict) and isinstance(d, dict):
+            sub = _changed(v, d)
+            if sub:
+                out[k] = sub
+        elif v != d:
+            out[k] = v
+    return out
+
+
+def changed(overrides: Sequence[str] = ()) -> dict:
+    """What a composition sets apart from the schema's defaults, as nested plain data.
+
+    A preset or scenario file read through Hydra, reduced to the values it changes: e.g.
+    ``changed(["experiment=sensitivity_morris"])["scenario"]`` is
+    ``{"name": "sensitivity", "supply_scale": 0.1}``.
+    """
+    from sim.params import to_dict as params_to_dict
+
+    return _changed(params_to_dict(compose(overrides)), params_to_dict(RunConfig()))
+
+
+def sweep_overrides(preset: str) -> list[list[str]]:
+    """The override lists of the jobs a preset's sweep launches, in Hydra's order (last parameter fastest).
+
+    E.g. ``sweep_overrides("history_no_wagner")`` is ``[["experiment=history_no_wagner",
+    "scenario.timeline_skip=[]"], ["experiment=history_no_wagner", "scenario.timeline_skip=[wagner]"]]``:
+    the evidence code runs the same arms as ``python -m sim -m experiment=history_no_wagner``.
+    """
+    import itertools
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    base = [f"experiment={preset}"]
+    params = compose_cfg(base, hydra_config=True).hydra.sweeper.get("params") or {}
+    parser = OverridesParser.create()
+    choices = []
+    for key, values in params.items():
+        (override,) = parser.parse_overrides([f"{key}={values}"])
+        choices.append([f"{key}={v}" for v in override.sweep_string_iterator()])
+    return [base + list(combo) for combo in itertools.product(*choices)]

@@ -57,6 +57,34 @@ def test_report_can_be_rebuilt_from_saved_runs(quick, tmp_path):
     np.testing.assert_allclose(a["mean"], b["mean"])
 
 
+def test_a_killed_validation_reruns_only_its_missing_runs(quick, monkeypatch):
+    """What a kill leaves (run directories without summary.json, a partial file) is redone; nothing else.
+
+    Runs in place on the quick suite's data: the redone runs give the same bytes, so the
+    statistics are unchanged.
+    """
+    from experiments import runner
+
+    before = (quick / "data" / "statistics.csv").read_text()
+    summaries = sorted((quick / "data" / "runs").glob("*/summary.json"))
+    assert len(summaries) == sum(
+        len(v.seeds_for(v.ARMS[a], v.QUICK))
+        for a in {a for e in v.EXPERIMENTS for a in e.arms} | {"history", *v.COUNTERFACTUALS}
+    )
+    killed = [p for p in summaries if yaml.safe_load((p.parent / "config.yaml").read_text())["steps"] == v.QUICK.weeks][
+        :3
+    ]
+    for path in killed:
+        path.unlink()
+        (path.parent / "timeseries.parquet").write_bytes(b"partial")
+    ran = []
+    real = runner._block
+    monkeypatch.setattr(runner, "_block", lambda label, c, root: ran.append(label) or real(label, c, root))
+    assert v.main(["--quick", "--out", str(quick), "--data", str(quick / "data")]) == 0
+    assert len(ran) == len(killed) and all(p.exists() for p in killed)
+    assert (quick / "data" / "statistics.csv").read_text() == before
+
+
 def test_every_arm_is_a_valid_configuration(tmp_path):
     for arm in v.ARMS.values():
         cfg = v.arm_config(arm, v.FULL, tmp_path)
@@ -70,13 +98,20 @@ def test_goods_edits_land_in_a_copy_of_the_data(tmp_path):
     assert (path / "places.csv").exists() and (path / "timeline_history.yaml").exists()
 
 
-def test_presets_reproduce_the_counterfactual_arms():
-    """Each counterfactual preset sweeps the history against the arm validate.py runs."""
+def test_counterfactual_arms_are_the_presets_sweeps():
+    """A counterfactual is defined once, in its preset: the arm is the last job of its sweep, the first is history."""
+    from simcli.compose import compose, sweep_overrides
+
+    history = v.arm_config(v.ARMS["history"], v.FULL)
     for arm, (_, preset) in v.COUNTERFACTUALS.items():
         text = (v.ROOT / preset).read_text()
         assert "override /scenario: history" in text and "# Question:" in text
-        if v.ARMS[arm].scenario.get("timeline_skip"):
-            assert v.ARMS[arm].scenario["timeline_skip"][0] in text
+        assert v.ARMS[arm].preset and not v.ARMS[arm].scenario and not v.ARMS[arm].policy
+        first, last = sweep_overrides(arm)[0], sweep_overrides(arm)[-1]
+        cfg = from_dict(RunConfig, {**v.arm_config(v.ARMS[arm], v.FULL), "seed": 0})
+        assert cfg.policy == compose(last).policy and cfg.scenario == compose([*last, f"steps={cfg.steps}"]).scenario
+        assert from_dict(RunConfig, {**history, "seed": 0}).scenario == compose([*first, f"steps={cfg.steps}"]).scenario
+        assert cfg != from_dict(RunConfig, {**history, "seed": 0})
 
 
 def test_criteria_and_intervals():
