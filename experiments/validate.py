@@ -53,6 +53,7 @@ from experiments.stats import mean_interval
 from sim.names import REVENUE_SOURCES, GroupKind
 from sim.params import RunConfig, from_dict
 from sim.run import git_revision
+from sim.world import load_world
 from sim.world.tables import DATA_DIR
 from simcli.compose import changed, sweep_overrides
 
@@ -90,18 +91,7 @@ CORE_SCENARIO = {"name": "validation-core", "supply_scale": 0.1, "actors": OFF}
 # before the country; reported as a bug in sim/policies/base.py).
 ALGERIAN_CROSSINGS = ("in_khalil", "tinzaouaten")
 HIGH_VALUE = ("cocaine", "cannabis_resin", "cigarettes", "arms", "gold")  # goods that buy protection (M3)
-ALL_GOODS = (
-    "cocaine",
-    "cannabis_resin",
-    "arms",
-    "migrants",
-    "gold",
-    "fuel",
-    "food",
-    "cigarettes",
-    "medicines",
-    "cattle",
-)
+ALL_GOODS = tuple(g.id for g in load_world("").goods)  # the "without X" arms keep every other good
 
 
 def _on(**fields) -> dict:

@@ -71,3 +71,33 @@ def test_runner_skips_finished_runs_and_names_failures(tmp_path, monkeypatch):
         runner.run_tasks([*tasks, ("c", _tiny(2))], tmp_path, progress=False)
     with pytest.raises(ValueError, match="seeds=1"):
         runner.run_tasks([("d", dataclasses.replace(_tiny(0), seeds=2))], tmp_path, progress=False)
+
+
+def test_contributor_steps_cannot_be_forgotten():
+    """The checks docs/contributing.md names: each recipe's easily forgotten step fails here."""
+    from dataclasses import fields
+
+    from experiments import validate
+    from sim.policies import POLICIES, PolicySet
+    from sim.world import load_world
+    from simcli import CONFIG_DIR
+    from simcli.compose import compose
+
+    goods = [g.id for g in load_world("").goods]
+    # A good: the "without X" arms and the high-value list follow goods.yaml.
+    assert list(validate.ALL_GOODS) == goods
+    assert set(validate.HIGH_VALUE) <= set(goods)
+    odd = (ROOT / "docs" / "ODD.md").read_text(encoding="utf-8")
+    # A policy: registered in POLICIES and PolicySet in the same order, with a config file that switches it on.
+    assert list(POLICIES) == [f.name for f in fields(PolicySet)]
+    for name in POLICIES:
+        assert (CONFIG_DIR / "policy" / f"{name}.yaml").exists(), f"simcli/configs/policy/{name}.yaml missing"
+    composed = compose([f"policy=[{','.join(POLICIES)}]"]).policy
+    assert [name for name, _ in composed.active()] == list(POLICIES)
+    for name in POLICIES:
+        assert f"`{name}`" in odd or name.replace("_", " ") in odd.lower(), f"docs/ODD.md does not describe {name}"
+    # A validation pattern: every arm an experiment compares exists; every id is tested or said not to be.
+    for exp in validate.EXPERIMENTS:
+        assert set(exp.arms) <= set(validate.ARMS), exp.id
+    ids = [e.id for e in validate.EXPERIMENTS]
+    assert len(ids) == len(set(ids))
