@@ -752,7 +752,7 @@ def _illicit_to_date(m: SahelModel, _values: pd.Series, key: str) -> float:
 
 def _illicit_value_through(m: SahelModel, places: np.ndarray, week: bool) -> float:
     units = m.stats.week["place_good_units"] if week else m.stats.to_date("place_good_units")
-    weights = np.where(_illicit(m), 0.0, m.market.value_sink)
+    weights = np.where(_illicit(m), m.market.value_sink, 0.0)
     return float((units[places] @ weights).sum())
 
 

@@ -87,3 +87,27 @@ def test_region_fatalities_add_up_to_the_total():
     assert regions + abroad + s["peacekeeper_fatalities"] == pytest.approx(s["fatalities"])
     assert civilians <= s["civilian_fatalities"]
     assert sum(s[f"cattle_stolen.{region_slug(r)}"] for r in mali_regions(model)) <= s["cattle_stolen"] + 1e-9
+
+
+def test_illicit_value_through_crossings_counts_only_illicit_goods():
+    """The validation's diagnostic: sink value of the goods that are not livelihood goods (M7)."""
+    import numpy as np
+
+    from conftest import run_small
+    from sim.policies.base import crossings_to, mali_crossings
+
+    result = run_small(4, steps=8)
+    s, m = result.summary, result.model
+    illicit = ~np.array([g.livelihood for g in m.world.goods])
+    units = m.stats.to_date("place_good_units")
+    algeria = crossings_to(m.world, "Algeria")
+    other = np.setdiff1d(mali_crossings(m.world), algeria)
+    expected = {
+        name: float((units[places][:, illicit] @ m.market.value_sink[illicit]).sum())
+        for name, places in (("algeria", algeria), ("other", other))
+    }
+    assert expected["other"] > 0
+    for name, value in expected.items():
+        assert s[f"illicit_value_crossings.{name}"] == pytest.approx(value)
+    delivered = m.stats.to_date("delivered_value")
+    assert s["illicit_delivered_value_usd"] == pytest.approx(float(delivered[illicit].sum()))
