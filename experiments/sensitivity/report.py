@@ -18,6 +18,7 @@ if "matplotlib.pyplot" not in sys.modules and not (os.environ.get("DISPLAY") or 
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from experiments.fragments import items
 from experiments.sensitivity.analysis import never_above_noise
 from experiments.sensitivity.design import (
     NUM_LEVELS,
@@ -84,17 +85,6 @@ def sobol_table(sobol: pd.DataFrame, outcomes: Sequence[str]) -> list[str]:
 # Written after reading the full results (Morris and Sobol of the run reported in docs/sensitivity.md);
 # update them when the model changes.
 FINDINGS_FILE = Path(__file__).with_name("findings.md")
-
-
-def findings(path: Path = FINDINGS_FILE) -> list[str]:
-    """The findings written in a Markdown fragment: its list items, each joined into one line."""
-    items: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.startswith("- "):
-            items.append(line)
-        elif line.startswith("  ") and items:
-            items[-1] += " " + line.strip()
-    return items
 
 
 def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
@@ -169,7 +159,7 @@ def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
         "",
         "## Findings",
         "",
-        *(findings() or ["(none written yet)"]),
+        *(items(FINDINGS_FILE) or ["(none written yet)"]),
         "",
         "## Morris screening: model (scenario assumptions)",
         "",

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.fragments import sections
 from experiments.stats import mean_interval
 from experiments.validate.arms import TRADE_SOURCES
 from experiments.validate.criteria import ABOVE0, BELOW0, Experiment, Values, did, diff, log_ratio, rel, within
@@ -408,62 +409,7 @@ NOT_TESTED = {
 
 # Diagnoses written after the first full run, shown only when the experiment fails. They describe
 # what the model lacks; no parameter was changed to make a pattern appear.
-NOTES: dict[str, str] = {
-    "M3": "Half of the claim holds: without high-value goods armed groups are smaller (fewer fighters), so the "
-    "trade does fund them. But the bribe rate does not move, because it is made almost entirely of routine "
-    "payments (detections are rare), and the odds of a routine payment do not depend on the cargo: "
-    "`Officials.update` (sim/agents/official.py) averages the take odds of a routine-sized bribe over the reference "
-    "cargo of all ten goods of the world, traded or not, and applies that one rate to every encounter at the post. "
-    "So what is carried, and whether high-value goods are traded at all, leaves the bribe rate unchanged, while "
-    "bribes in dollars collapse (diagnostic). Missing mechanism: routine payments (and collusion) that depend on "
-    "the value of the cargo actually carried, so that high-value goods pull officials into the trade (002 §II).",
-    "M5": "Clashes fall with the rents on the routes, but splits and alliance switches do not: both rules are "
-    "scale-free (a split when one node brings more than `split_threshold` of a group's rents, a switch when another "
-    "bloc promises `1 + switch_gain` times the current share), so lowering every rent in proportion changes neither. "
-    "Events are also rare (a few per run). Missing mechanism: fragmentation driven by the size of the prize "
-    "(e.g. a commander's gain from splitting against the group's wage bill), not only by its concentration.",
-    "M6": "Counter-terrorism on jihadist labels leaves cocaine flowing and makes factions rebrand, as the texts say, "
-    "but it does not measurably oust jihadist groups from places: in the default scenario they hold few places "
-    "(they roam and tax rather than hold), and a raid that retakes a node leaves it open for any group to occupy "
-    "the next week: the state or the mission never holds what raids clear. Targeting all armed groups strips the "
-    "signatory groups of most of their places, yet the groups' trade revenue barely falls: pro-government groups are "
-    "never targeted (`all_armed` spares them) and pick up the routes, and traffickers themselves are not targeted "
-    "(see the diagnostic). Missing mechanisms: holding cleared ground; protection rents that follow the traffickers "
-    "rather than whoever holds the node.",
-    "M8b": "Border control at the two Algerian crossings cuts the illicit value passing them, but almost none of it "
-    "reappears at Mali's other crossings; illicit value delivered falls instead (diagnostic). Two reasons: the "
-    "Algerian crossings carry little of the illicit trade (mostly Algerian food and fuel, exempt under crime-"
-    "sensitive control), so even a full displacement would be about 1% of the other crossings' flow, below the "
-    "run-to-run noise of that flow (the test has no power at this scale); and, with officials in the way, seizures "
-    "rather than detours absorb the pressure. Displacement itself is shown in the core model (M8a) and by "
-    "tests/test_routes.py; regional cooperation does cut illicit deliveries further (second statistic).",
-    "M10": "DDR with licit work for ex-combatants relapses less, as claimed, but DDR does not shrink armed groups, "
-    "with or without alternatives: a group's size is pulled toward what its revenue pays for (`budget_share` x "
-    "revenue / wage, sim/agents/armed_group.py), so when DDR takes fighters out, fewer of the rest desert (and a "
-    "group below its target recruits); two-thirds of the demobilized also relapse within three years (diagnostic). "
-    "In the model DDR only lasts together with cutting the groups' revenues. Missing mechanism, if the texts' claim "
-    "is to hold: alternatives that change what a group can pay for or whom it can recruit (jobs for the "
-    "recruitment pool, not only for ex-combatants).",
-    "M13": "Intelligence nobody acts on changes nothing (by construction), but intelligence acted on does not raise "
-    "seizures either. Intelligence picks the Malian places where most illicit value passed in recent weeks "
-    "(sim/policies/hub_raids.py); those are largely the obvious hubs themselves (Timbuktu, Gao and Mopti are both "
-    "regional capitals of the north and the busiest illicit nodes), and the rest of the informed targets move from "
-    "week to week as crews learn to avoid raided places, so the informed raids find no more than the obvious ones. "
-    "(An earlier version of the rule, ranking places by illicit value since the start of the run, gave about +23% "
-    "in the same design. Counting all value seized, spoiled livelihood cargo included, gives about +11%: informed "
-    "raids strike busier places and spoil more food and fuel there, an artefact of the M20 collateral, hence the "
-    "measure on illicit goods.) Missing: an advantage of intelligence beyond knowing where flows pass, e.g. "
-    "identifying the networks and crews that move the value, or targets the obvious choice misses.",
-    "M20": "Half of the claim holds since the retaliation against the mission was added "
-    "(sim/policies/hub_raids.py, `mission_retaliation`: raids in the mission's base regions draw attacks on it, "
-    "which kill peacekeepers and push it into force protection); before, raids cost no peacekeeper's life. The "
-    "harm to livelihoods is there but below the noise: raids now also seize or spoil livelihood cargo at the "
-    "raided hubs (`collateral`, 2% at intensity 1, an assumption of 0-10%), and 2% less trade through the hubs "
-    "times the trade's 35% share of northern income (`trade_share_north`) is about -0.007 on the income index, "
-    "inside the run-to-run spread of 20 seeds. Missing, if the claim is to show at this intensity: disruption of "
-    "markets and movement beyond the cargo seized (curfews, closed markets, arrests of traders), for which the "
-    "texts give no figure.",
-}
+NOTES = sections(Path(__file__).with_name("notes.md"))  # why a pattern fails, by experiment id
 
 
 def _diag_rel(values: Values, metric: str, arm: str, ref: str) -> str:

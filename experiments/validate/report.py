@@ -18,6 +18,7 @@ if "matplotlib.pyplot" not in sys.modules and not (os.environ.get("DISPLAY") or 
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from experiments.fragments import sections
 from experiments.validate.arms import ARMS, CORE_SCENARIO, FULL, PATTERN_SCENARIO, QUICK, Mode
 from experiments.validate.catalogue import DIAGNOSTICS, EXPERIMENTS, NOT_TESTED, NOTES, _num
 from experiments.validate.criteria import Experiment, Values
@@ -35,41 +36,7 @@ def _fmt(fmt: str, x: float) -> str:
     return fmt.format(x) if math.isfinite(x) else "n/a"
 
 
-HISTORY_NOTES: dict[str, str] = {
-    "F2": "Matches, but by construction: gold's supply (goods.yaml) was set from this very figure, and the model has "
-    "no official export channel unless gold formalization runs, so what is mined is what leaves informally. It shows "
-    "only that little gold is lost to seizures on the way to Dubai.",
-    "F9": "No migrant crosses Timbuktu: the migrants' only source is Bamako, and none of the candidate routes (the "
-    "`route_candidates` quickest paths) from Bamako to Tripoli or Algiers passes Timbuktu; they run through Mopti and "
-    "Gao or through Burkina Faso and Niger (Agadez). Missing: the Timbuktu-Ber-Taoudenni corridor toward Algeria as "
-    "a migrant route (or sources and sinks that make it one, e.g. migrants heading for Algeria and Mauritania), a "
-    "data question for routes.csv and goods.yaml.",
-    "F11": "Cattle theft in Mopti is about half the 2019 figure and flat, not rising to 130,000 by 2021; in Gao it "
-    "falls. Rustling grows with the square root of a group's fighters (`reach`), only Katiba Macina and the "
-    "self-defence militia rustle in Mopti, and their size is set by their revenue, which is stable after 2016. "
-    "The timeline has no event for the expansion of JNIM and ISGS in central Mali and Ménaka after 2018, and groups "
-    "never extend their regions, so the rise cannot appear. Likely responsible: the fixed `regions` of groups in "
-    "actors_history.yaml and the missing 2019-2022 expansion events; `rustle_jihadist` cites F11 as its basis but "
-    "the Mopti total falls short by about half.",
-    "F13": "About twice too many peacekeepers die: `forces.attack_rate` (attacks per 100 jihadist fighters in a base "
-    "region) times `deaths_per_attack` (1 on average) gives 60-90 deaths a year against the real ~30. The jihadist "
-    "groups of the history grow to about 12,000 fighters and MINUSMA's eight bases lie in six regions, so attacks "
-    "are frequent; and most real attacks (mortars, IEDs) killed nobody, while the model's average attack kills one. "
-    "Likely responsible: `deaths_per_attack` (0.3-2 assumed) and `attack_rate`, whose F13 basis assumed a different "
-    "number of hostile fighters than this scenario produces. No parameter was changed to close the gap.",
-    "F14": "Force protection stays near 40%, not 80% by 2023: the share is `force_protection_base + "
-    "force_protection_per_attack` x recent weekly attacks (about 1.3 a week, ten weeks' memory), and attacks do not "
-    "trend upward. F13 and F14 cannot both be met by these parameters within their ranges: 80% needs about four "
-    "attacks a week, which at 268 deaths in eight and a half years means about 0.15 deaths per attack, below the "
-    "assumed 0.3-2. Missing mechanism: bunkerization as a posture that ratchets up with cumulative losses, not only "
-    "a response to recent attacks.",
-    "F15": "No surge in late 2018: civilians die in the model only in clashes over places and in abuses by state "
-    "forces (and Wagner), not in deliberate attacks on civilians or the intercommunal violence (Dogon, Bambara and "
-    "Fulani communities and their militias) that drove the 2018-2019 surge in central Mali; the self-defence "
-    "militia activated in 2016 only fights for places. The *borderline* verdict comes from noise: monthly civilian "
-    "deaths are small counts, so a few runs reach a ratio above 2.5 by chance. Missing mechanism: violence against "
-    "civilians as a strategy of armed groups and militias, with a timeline event for its escalation in 2018.",
-}
+HISTORY_NOTES = sections(Path(__file__).with_name("history_notes.md"))  # by FACTS figure id
 COUNTERFACTUAL_NOTES: dict[str, str] = {
     "oc": "**Organized crime a main task from 2013** (`history_oc_priority`): seizures roughly double, but the value "
     "delivered and armed groups' revenue fall by only a few per cent, and violence, corruption and trust do not "
