@@ -2,8 +2,8 @@
 
 One command for both reports (issue: "one command regenerates docs/validation.md and
 docs/sensitivity.md from scratch"): the pattern suite and the historical scenario
-(experiments/validate.py), then Morris screening, Sobol on the factors Morris kept, and the
-sensitivity report (experiments/sensitivity.py). Each step prints its own progress; a failing
+(experiments/validate/), then Morris screening, Sobol on the factors Morris kept, and the
+sensitivity report (experiments/sensitivity/). Each step prints its own progress; a failing
 step stops the rest, so a report is never left half-updated by a later step's failure.
 """
 
