@@ -26,6 +26,7 @@ from sim.errors import ConfigError, SimError
 from sim.model import check_config
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
+from sim.state import departure_week
 from sim.sweep import run_block
 from simcli import CONFIG_DIR
 from simcli.compose import config_tree, to_dict
@@ -44,6 +45,8 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     """Validate a composed configuration into a :class:`RunConfig`."""
     config = from_dict(RunConfig, to_dict(cfg))
     check_config(config.scenario, config.policy)  # before any job starts, not in each run
+    if config.branch_from is not None:
+        departure_week(config)  # inside the run
     return config
 
 
