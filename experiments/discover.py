@@ -85,7 +85,9 @@ class Criterion:
 def pair_runs(runs: pd.DataFrame, policy: str, base: str = "none") -> pd.DataFrame:
     """Policy runs beside their base run of the same assumptions and seed.
 
-    Runs are paired on every parameter except the policies' ``enabled`` switches (and outputs).
+    Runs are paired on every parameter except the policies' ``enabled`` switches, the settings of
+    the policies the judged runs add to the base (they mean nothing where a policy is off), and
+    outputs.
 
     Raises:
         ConfigError: if the sweep holds no pair.
@@ -94,6 +96,8 @@ def pair_runs(runs: pd.DataFrame, policy: str, base: str = "none") -> pd.DataFra
         raise ConfigError("SWEEP_DIR", "", "a sweep directory with finished runs (runs/*/summary.json)", "no runs")
     keys = [c for c in runs.columns if not c.startswith(EXCLUDED_PREFIXES) and c not in EXCLUDED - {"seed"}]
     keys = [c for c in keys if not (c.startswith("policy.") and c.endswith(".enabled"))]
+    added = set(policy.split("+")) - set(base.split("+"))
+    keys = [c for c in keys if not any(c.startswith(f"policy.{name}.") for name in added)]
     key = pd.Series([json.dumps(list(r), default=str) for r in runs[keys].itertuples(index=False)], index=runs.index)
     labels = sorted(runs["policy_label"].unique())
     for name, option in ((policy, "--policy"), (base, "--base")):
@@ -398,9 +402,13 @@ def sample(args: argparse.Namespace) -> int:
     extra = _parse_set(args.set)
     configs = []
     for i, row in points.iterrows():
-        for enabled, label in ((False, "base"), (True, args.policy)):
-            point = {**row.to_dict(), **extra, f"policy.{args.policy}.enabled": enabled}
-            configs.append((point_config(base, point, args.seed, args.seeds), f"[point {i} {label}]"))
+        # The base runs leave the policy's settings at their defaults: one base serves many variants.
+        mine = f"policy.{args.policy}."
+        point = {**row.to_dict(), **extra}
+        off = {k: v for k, v in point.items() if not k.startswith(mine)}
+        on = {**point, f"{mine}enabled": True}
+        for settings, label in ((off, "base"), (on, args.policy)):
+            configs.append((point_config(base, settings, args.seed, args.seeds), f"[point {i} {label}]"))
     report = run_all(configs, args.dir, jobs=args.jobs)
     print(
         f"{len(report.done)} runs done, {len(report.skipped)} already done, {len(report.failed)} failed -> {args.dir}"

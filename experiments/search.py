@@ -58,9 +58,17 @@ FACTORS = (
     "scenario.officials.integrity_mean",
     "scenario.traffickers.patience_weeks",
 )
-# Target choices of the policies that take them (the rest act on their defaults).
+# Target choices of the policies that take them (the rest act on their defaults): every crossing,
+# or those to one neighbour, by place id (a country's name resolves to no crossing in
+# sim/policies/base.py today: the region of the places abroad carries the same name).
 TARGETS: dict[str, list[list[str]]] = {
-    "border_control": [[], ["Algeria"], ["Niger"], ["Mauritania"], ["Burkina Faso"]],
+    "border_control": [
+        [],
+        ["in_khalil", "tinzaouaten"],  # Algeria
+        ["labbezanga", "anderamboukane"],  # Niger
+        ["gogui", "nara", "fassala"],  # Mauritania
+        ["koury", "koro"],  # Burkina Faso
+    ],
 }
 EXTRA: dict[str, tuple[str, list]] = {  # a choice among values of one more field
     "border_control": ("crime_sensitive", [False, True]),
@@ -139,9 +147,8 @@ def describe(package: dict) -> str:
         bits = [f"x{c.get('intensity', 1.0):g}", f"from w{c.get('start', 1)}"]
         if c.get("targets"):
             bits.append("+".join(c["targets"]))
-        if p in EXTRA:
-            key, _ = EXTRA[p]
-            bits.append(f"{key}={c.get(key)}")
+        if p in EXTRA and EXTRA[p][0] in c:
+            bits.append(f"{EXTRA[p][0]}={c[EXTRA[p][0]]}")
         parts.append(f"{p}({', '.join(bits)})")
     return " + ".join(parts)
 

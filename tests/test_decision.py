@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
 
 from experiments import discover, search
 from sim.errors import ConfigError
@@ -52,9 +53,17 @@ def test_discovery_end_to_end_on_a_tiny_sweep(tmp_path):
     sweep = tmp_path / "sweep"
     args = ["sample", str(sweep), "--policy", "border_control", "--n", "4", "--seeds", "1", "--steps", "3"]
     args += [*TINY, "--factor", "scenario.communities.import_dependence_north"]
-    args += ["--factor", "scenario.officials.integrity_mean"]
+    args += ["--factor", "scenario.officials.integrity_mean", "--set", "policy.border_control.crime_sensitive=true"]
     assert discover.main(args) == 0
     assert len(list(sweep.glob("runs/*/summary.json"))) == 8
+    configs = [yaml.safe_load(p.read_text()) for p in sweep.glob("runs/*/config.yaml")]
+    # the policy's settings only where it is on: the base runs keep its defaults
+    assert {
+        (c["policy"]["border_control"]["enabled"], c["policy"]["border_control"]["crime_sensitive"]) for c in configs
+    } == {
+        (False, False),
+        (True, True),
+    }
     assert discover.main(args) == 0  # a re-run finds every run done
     code = discover.main(
         [str(sweep), "--policy", "border_control", "--success", "delivered_value_usd<=-1%", "--harm", "fatalities>0"]
@@ -196,3 +205,35 @@ def test_a_sweep_comparison_writes_change_against_the_base(tmp_path):
     assert props["bamako-koulikoro"]["change_pct"] == pytest.approx(-20.0)
     assert props["bamako-kayes"]["change_pct"] == pytest.approx(-100.0)
     assert props["bamako-kayes"]["change.fuel"] == pytest.approx(-50.0)
+
+
+def test_the_sweep_page_panel_shows_boxes_and_the_front(tmp_path):
+    import solara
+
+    from simviz.decision import DecisionResults, boxes_table, has_results
+
+    assert not has_results(tmp_path)
+    box = {
+        "method": "PRIM",
+        "coverage": 0.8,
+        "density": 0.9,
+        "mass": 0.2,
+        "limits": {"a": [0.6, 1.0]},
+        "qp": {"a": 0.001},
+    }
+    result = {
+        "policy": "border_control",
+        "base": "none",
+        "pairs": 10,
+        "counts": {"success": 4, "failure": 5, "harm": 1},
+        "questions": {"fails or harms": {"cases": 6, "boxes": [box]}},
+    }
+    (tmp_path / "discovery").mkdir()
+    (tmp_path / "discovery" / "discovery.json").write_text(json.dumps(result))
+    pd.DataFrame({"package": ["ddr(x1, from w3)"], "civilian_fatalities": [1.5]}).to_csv(tmp_path / "front.csv")
+    assert has_results(tmp_path)
+    assert boxes_table(result).iloc[0]["box"] == "a in [0.6, 1] (qp 0.001)"
+    _box, rc = solara.render(DecisionResults(str(tmp_path)), handle_error=False)
+    html = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
+    assert "Scenario discovery: border_control" in html and "a in [0.6, 1] (qp 0.001)" in html
+    assert "Pareto front: 1 packages" in html and "ddr(x1, from w3)" in html
