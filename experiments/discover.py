@@ -163,7 +163,9 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, peel_alph
     """PRIM's first box (EMA Workbench) and the box object for its figures.
 
     The box is the point of the peeling trajectory with the best coverage (then density) among
-    those whose density reaches ``threshold``, or, if none does, the densest point.
+    those whose density reaches ``threshold``, or, if none does, the densest point; then its
+    restrictions with a quasi-p value above 0.05 are dropped (the box as peeled stays on the
+    object as ``peeled``).
     """
     import logging
 
@@ -179,6 +181,8 @@ def prim_boxes(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, peel_alph
     else:  # the best coverage, and of those the densest
         i = int(reach.sort_values(["coverage", "density"], ascending=False).index[0])
     box.select(i)
+    box.peeled = _prim_box(box, x, i)  # before any restriction is dropped, for the report
+    box.peeled.method = "PRIM (as peeled)"
     # Restrictions that could be luck (quasi-p above 0.05) are dropped, one at a time, as
     # Bryant and Lempert (2010) advise; each drop adds a box to the trajectory.
     while True:
@@ -212,6 +216,9 @@ def cart_boxes(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.1) -> tuple[l
 
     mass_min = max(mass_min, 1.0 / len(x) + 1e-9)  # a leaf holds at least one case
     alg = cart.CART(x, y.astype(bool), mass_min=mass_min)
+    # EMA's tree takes no seed and scikit-learn then breaks ties between equally good splits
+    # with numpy's global generator: seed it, so the same sweep gives the same tree.
+    np.random.seed(0)  # noqa: NPY002
     alg.build_tree()
     out = []
     # No split worth making, or one assumption only: EMA Workbench 3.0's boxes fail on both.
@@ -308,6 +315,8 @@ def analyse(
         pbox, prim_obj = prim_boxes(x, y, threshold)
         cboxes, cart_obj = cart_boxes(x, y)
         boxes = [pbox, *cboxes[:2]]
+        if prim_obj.peeled.limits != pbox.limits:
+            boxes.insert(0, prim_obj.peeled)
         lines += [f"{int(y.sum())} of {n} runs (base rate {y.mean():.2f}).", ""]
         for b in boxes:
             lines += _fmt_box(b)
