@@ -106,7 +106,10 @@ def run_block(
         (out / ERROR).unlink(missing_ok=True)
         started = time.perf_counter()
         try:
-            run(single, out, state_cache=Path(root) / STATES)
+            if single.branch_from is None:
+                run(single, out)
+            else:
+                run(single, out, state_cache=Path(root) / STATES)
         except Exception as exc:  # the sweep goes on; the failure is on record
             (out / ERROR).write_text(traceback.format_exc(), encoding="utf-8")
             if not (out / "config.yaml").exists():
