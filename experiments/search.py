@@ -357,11 +357,12 @@ def report(root: Path, archive: dict) -> str:
         ax.set_xlabel(names[0], fontsize=8)
         ax.set_ylabel(names[k + 1], fontsize=8)
     np.atleast_1d(axes)[0].legend(fontsize=7)
+    measure = json.loads((root / SETTINGS).read_text())["settings"]["measure"]
+    what = "90th percentile of regret against the best reference" if measure == "p90_regret" else "mean"
+    fig.suptitle(f"scores: {what} (smaller is better; higher-is-better outcomes negated)", fontsize=9)
     fig.tight_layout()
     fig.savefig(root / "front.png", dpi=110)
     plt.close(fig)
-    measure = json.loads((root / SETTINGS).read_text())["settings"]["measure"]
-    what = "90th percentile of regret against the best reference" if measure == "p90_regret" else "mean"
     lines = [
         "# Robust policy search",
         "",
