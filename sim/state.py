@@ -106,7 +106,10 @@ def departure_week(config: RunConfig) -> int:
     week = _week(value, config.scenario.start_date)
     if not 2 <= week <= config.weeks:
         raise ConfigError(
-            "branch_from", value, f"a week or date from week 2 to {config.weeks} of the run", f"week {week}"
+            "branch_from",
+            value,
+            f"a week or date from week 2 to {config.weeks} of the run, or null (no branching)",
+            f"week {week}",
         )
     return week
 
