@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 
 import mesa
@@ -101,6 +102,26 @@ class SahelModel(mesa.Model):
         self.n_agents_initial = len(self.agents)
         self.outcomes: list[OutcomeSpec] = build_registry(self)
         self.datacollector = mesa.DataCollector(model_reporters={o.name: o.series for o in self.outcomes})
+
+    def __getstate__(self) -> dict:
+        """Pickle without the outcome functions (closures); they are rebuilt on load (sim/state.py)."""
+        state = self.__dict__.copy()
+        state["outcomes"] = None
+        collector = state.get("datacollector")
+        if collector is not None:
+            collector = copy.copy(collector)
+            collector.model_reporters = dict.fromkeys(collector.model_reporters)
+            state["datacollector"] = collector
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "datacollector" in state:
+            self.outcomes = build_registry(self)
+            series = {o.name: o.series for o in self.outcomes}
+            if list(series) != list(self.datacollector.model_reporters):
+                raise ValueError("saved state's outcomes differ from this code's registry")
+            self.datacollector.model_reporters = series
 
     def _burn_in(self, weeks: int) -> None:
         """Run unrecorded weeks so flows settle, then zero the counters and fix the references."""

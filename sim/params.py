@@ -837,6 +837,9 @@ class OutputConfig:
     route_flows: bool = param(False, doc="write route_flows.parquet (units per link and week)", source="DESIGN §5")
     edges: bool = param(True, doc="write edges.parquet (units per link and good over the run)", source="DESIGN §5")
     progress: bool = param(True, doc="show a progress bar on a terminal", source="user interface")
+    geojson: bool = param(
+        False, doc="write places.geojson and routes.geojson (for QGIS; sim/gis.py)", source="user interface"
+    )
 
 
 @dataclass
@@ -856,6 +859,15 @@ class RunConfig:
     scenario: ScenarioConfig = section(ScenarioConfig)
     policy: PolicySet = section(PolicySet)
     output: OutputConfig = section(OutputConfig)
+    branch_from: int | str | None = param(
+        None,
+        doc=(
+            "week or ISO date where the variants of a sweep depart: the past before it is computed once,"
+            " saved and shared (same outputs, fewer weeks run; sim/state.py)"
+        ),
+        source="run input",
+        low=2,
+    )
 
     @property
     def weeks(self) -> int:

@@ -144,6 +144,10 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
         _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet")
     if config.output.edges:
         _write_parquet(edge_totals(result.model), outdir / "edges.parquet")
+    if config.output.geojson:
+        from sim.gis import write_run
+
+        write_run(result.model, outdir)
     body = json.dumps(result.summary, indent=2, allow_nan=False) + "\n"
     _write_atomic(outdir / SUMMARY, lambda p: p.write_text(body, encoding="utf-8"))
 
@@ -162,12 +166,35 @@ class Observer(Protocol):
         """Called after each week."""
 
 
+def start_model(config: RunConfig) -> SahelModel:
+    """A model of ``config`` after its burn-in, before week 1."""
+    return SahelModel(config.scenario, seed=config.seed, policy=config.policy)
+
+
+def advance(
+    state, config: RunConfig, *, check_ledger: bool = False, show: bool = False, observers: Sequence[Observer] = ()
+) -> None:
+    """Run a :class:`sim.state.State`'s model on to ``config.weeks`` recorded weeks."""
+    model, edge_weekly = state.model, state.edge_weekly
+    weeks = range(model.steps, config.weeks)
+    for _ in tqdm(weeks, desc=config.scenario.name, unit="week", disable=not show, leave=False):
+        model.step()
+        if edge_weekly is not None:
+            edge_weekly.append(model.stats.week["edge_units"].copy())
+        if check_ledger:
+            model.check_ledger()
+        for o in observers:
+            o.after_week(model)
+
+
 def run(
     config: RunConfig,
     outdir: str | Path | None = None,
     *,
     check_ledger: bool = False,
     observers: Sequence[Observer] = (),
+    start=None,
+    state_cache: str | Path | None = None,
 ) -> RunResult:
     """Run one configuration; write its outputs to ``outdir`` if given.
 
@@ -178,24 +205,32 @@ def run(
         outdir: Directory for the outputs, created if needed.
         check_ledger: Check the goods and money accounts after every week (slower).
         observers: Called when the model is built and after every week (:class:`Observer`).
+        start: A saved :class:`sim.state.State` (or its file) to continue from instead of week 0;
+            policies and timeline skips of ``config`` that it lacks are added (:func:`sim.state.diverge`).
+        state_cache: Where ``config.branch_from`` keeps the common pasts (see :mod:`sim.state`);
+            by default ``states/`` beside ``outdir``; with neither, the run is computed straight.
+            Outputs are the same bytes either way.
     """
+    from sim import state as states
+
     out = Path(outdir) if outdir is not None else None
     if out is not None and (out / SUMMARY).exists():
         (out / SUMMARY).unlink()
     started = time.perf_counter()
-    model = SahelModel(config.scenario, seed=config.seed, policy=config.policy)
-    edge_weekly: list[np.ndarray] | None = [] if config.output.route_flows else None
+    if state_cache is None and out is not None:
+        state_cache = out.parent / "states"
+    if start is None and config.branch_from is not None and state_cache is not None:
+        start, _, _ = states.cached_past(config, state_cache)
+    if start is None:
+        state = states.State(start_model(config), [] if config.output.route_flows else None)
+    else:
+        state = states.load(start) if isinstance(start, (str, Path)) else start
+        states.diverge(state, config)
+    model, edge_weekly = state.model, state.edge_weekly
     show = config.output.progress and sys.stderr.isatty()
     for o in observers:
         o.start(model)
-    for _ in tqdm(range(config.weeks), desc=config.scenario.name, unit="week", disable=not show, leave=False):
-        model.step()
-        if edge_weekly is not None:
-            edge_weekly.append(model.stats.week["edge_units"].copy())
-        if check_ledger:
-            model.check_ledger()
-        for o in observers:
-            o.after_week(model)
+    advance(state, config, check_ledger=check_ledger, show=show, observers=observers)
     ts = timeseries(model)
     summary = summarize(model, ts, config)
     summary["wall_seconds"] = round(time.perf_counter() - started, 3)

@@ -24,6 +24,7 @@ from sim.params import RunConfig, to_dict
 from sim.run import SUMMARY, run
 
 ERROR = "error.txt"
+STATES = "states"  # shared common pasts of branch_from (sim/state.py)
 
 
 def first_line(exc: BaseException) -> str:
@@ -41,6 +42,9 @@ def run_key(config: RunConfig) -> str:
     """Hash of a single-seed configuration: the run's identity, whoever launches it."""
     data = to_dict(config)
     data["output"].pop("progress", None)  # display only
+    if not data["output"].get("geojson"):
+        data["output"].pop("geojson", None)  # keys of runs from before the option stay the same
+    data.pop("branch_from", None)  # how the run is computed, not what it computes (sim/state.py)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
@@ -64,6 +68,18 @@ def write_manifest(root: Path, job: str, overrides: list[str], keys: list[str]) 
     tmp.replace(jobs / f"{job}.json")
 
 
+def _order(singles: list[RunConfig], job: str | None) -> list[RunConfig]:
+    """Seeds in the order a job runs them: with ``branch_from``, jobs start at different seeds.
+
+    Jobs of a sweep that branch from shared pasts then compute different pasts at the same
+    time instead of waiting for each other (sim/state.py); results do not depend on the order.
+    """
+    if not singles or singles[0].branch_from is None or job is None or not job.isdigit():
+        return singles
+    shift = int((int(job) * 0.6180339887) % 1.0 * len(singles))
+    return singles[shift:] + singles[:shift]
+
+
 def run_block(
     config: RunConfig, root: str | Path, *, label: str = "", job: str | None = None, overrides: list[str] | None = None
 ) -> BlockReport:
@@ -80,7 +96,7 @@ def run_block(
     runs_dir = Path(root) / "runs"
     if job is not None:
         write_manifest(Path(root), job, overrides or [], [run_key(s) for s in single_runs(config)])
-    for single in single_runs(config):
+    for single in _order(single_runs(config), job):
         key = run_key(single)
         out = runs_dir / key
         if (out / SUMMARY).exists():
@@ -90,7 +106,10 @@ def run_block(
         (out / ERROR).unlink(missing_ok=True)
         started = time.perf_counter()
         try:
-            run(single, out)
+            if single.branch_from is None:
+                run(single, out)
+            else:
+                run(single, out, state_cache=Path(root) / STATES)
         except Exception as exc:  # the sweep goes on; the failure is on record
             (out / ERROR).write_text(traceback.format_exc(), encoding="utf-8")
             if not (out / "config.yaml").exists():

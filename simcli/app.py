@@ -27,6 +27,7 @@ from sim.errors import ConfigError, SimError
 from sim.outcomes import headline
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
+from sim.state import departure_week
 from sim.sweep import run_block
 from simcli import CONFIG_DIR
 from simcli.compose import config_tree, to_dict
@@ -45,6 +46,8 @@ def to_run_config(cfg: DictConfig) -> RunConfig:
     """Validate a composed configuration into a :class:`RunConfig`."""
     config = from_dict(RunConfig, to_dict(cfg))
     check_config(config.scenario, config.policy)  # before any job starts, not in each run
+    if config.branch_from is not None:
+        departure_week(config)  # inside the run
     return config
 
 

@@ -50,6 +50,7 @@ from sim.errors import SimError
 from sim.policies import POLICIES
 from sim.world import load_world
 from simviz import charts
+from simviz.decision import DecisionResults, has_results
 from simviz.map import MapScale, map_parts, map_title
 from simviz.session import Session, Settings, scenario_config, scenario_names
 from simviz.vega import Box, LiveChart
@@ -569,6 +570,8 @@ def SweepPage():
                 "good": set_good,
             },
         )
+        if has_results(requested):  # scenario discovery or a policy search ran here (simviz/decision.py)
+            DecisionResults(requested)
 
 
 @solara.component

@@ -1,0 +1,298 @@
+"""Save a model at any week, restore it bit for bit, and branch counterfactuals from it.
+
+A *state* is the pickled model after some recorded weeks (with the weekly link flows when the
+run keeps them). A run restored from a state saved after week ``k`` and continued writes the
+same bytes as the run that never stopped (``tests/test_state.py``).
+
+Branching: a counterfactual differs from its base only in policies and timeline events that
+start at some *departure week* ``d``. Everything before ``d`` is a common past, shared by every
+variant with the same configuration otherwise. :func:`common_config` removes what starts at or
+after ``d`` from a configuration; the hash of the result (:func:`state_key`) names the saved
+common past in a cache directory, written atomically so concurrent jobs can share it. A run
+with ``branch_from`` set restores that state (or computes and saves it), then :func:`diverge`
+adds the policies and timeline changes that start later and the run goes on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import pickle
+import socket
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from sim.errors import ConfigError
+from sim.params import RunConfig, to_dict
+from sim.policies import POLICIES
+from sim.policies.base import week_of
+from sim.timeline import load_timeline
+
+if TYPE_CHECKING:
+    from sim.model import SahelModel
+
+FORMAT = 1  # bump when the layout of a state file changes
+
+
+@dataclass
+class State:
+    """A model after ``model.steps`` recorded weeks, with the link flows recorded so far."""
+
+    model: SahelModel
+    edge_weekly: list[np.ndarray] | None = None
+    origin: bytes | None = None  # the model before week 1: policies added later are built against it
+
+
+def dumps(state: State) -> bytes:
+    """The state as bytes (pickle; the model drops and rebuilds its outcome functions)."""
+    return pickle.dumps((FORMAT, state), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def loads(data: bytes) -> State:
+    """A state from :func:`dumps`'s bytes."""
+    fmt, state = pickle.loads(data)  # our own cache files
+    if fmt != FORMAT:
+        raise ValueError(f"state format {fmt}, expected {FORMAT}")
+    return state
+
+
+def save(state: State, path: str | Path) -> Path:
+    """Write a state atomically (a temporary file renamed into place), so readers never see half."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(dumps(state))
+    os.replace(tmp, path)
+    return path
+
+
+def load(path: str | Path) -> State:
+    """Read a state written by :func:`save`."""
+    return loads(Path(path).read_bytes())
+
+
+# --- branching ---------------------------------------------------------------------------
+
+
+def _week(value: int | str, start_date: str) -> int:
+    """Week number (1-based) of a week or ISO date, for a scenario starting on ``start_date``."""
+
+    class _Clock:  # week_of needs only a start date
+        pass
+
+    import datetime as dt
+
+    clock = _Clock()
+    clock.start_date = dt.date.fromisoformat(start_date)
+    return week_of(value, clock, 1)
+
+
+def departure_week(config: RunConfig) -> int:
+    """The first recorded week of ``config.branch_from`` (a week or an ISO date).
+
+    Raises:
+        ConfigError: if it is not inside the run.
+    """
+    value = config.branch_from
+    if value is None:
+        raise ConfigError("branch_from", value, "a week or an ISO date inside the run", "not set")
+    week = _week(value, config.scenario.start_date)
+    if not 2 <= week <= config.weeks:
+        raise ConfigError(
+            "branch_from",
+            value,
+            f"a week or date from week 2 to {config.weeks} of the run, or null (no branching)",
+            f"week {week}",
+        )
+    return week
+
+
+def _timeline_firsts(config: RunConfig) -> dict[str, int]:
+    scenario = config.scenario
+    if not scenario.timeline:
+        return {}
+    entries = load_timeline(scenario.timeline, scenario.data_dir)
+    return {e["id"]: max(1, _week(str(e["date"]), scenario.start_date)) for e in entries}
+
+
+def common_config(config: RunConfig, week: int) -> RunConfig:
+    """The configuration of the past before ``week`` shared by every variant of ``config``.
+
+    Policies starting at or after ``week`` are switched off, and every policy that is off gets
+    its default settings (they act only later, if at all); timeline events skipped from ``week``
+    on are kept (they have not happened yet), and the run stops after ``week - 1`` weeks. Output
+    switches that do not change the state are reset to their defaults.
+    """
+    changes = {}
+    for f in dataclasses.fields(config.policy):
+        cfg = getattr(config.policy, f.name)
+        if not cfg.enabled or _week(cfg.start, config.scenario.start_date) >= week:
+            changes[f.name] = type(cfg)()
+    policy = dataclasses.replace(config.policy, **changes)
+    firsts = _timeline_firsts(config)
+    skip = [s for s in config.scenario.timeline_skip if firsts.get(s, 0) < week]
+    scenario = dataclasses.replace(config.scenario, timeline_skip=skip)
+    output = dataclasses.replace(type(config.output)(), route_flows=config.output.route_flows)
+    return dataclasses.replace(
+        config, policy=policy, scenario=scenario, output=output, steps=week - 1, seeds=1, branch_from=None
+    )
+
+
+def state_key(common: RunConfig) -> str:
+    """Hash of a common past's configuration and of the code that runs it (a cache entry's name)."""
+    import sim
+
+    data = to_dict(common)
+    data["_code"] = [sim.__version__, FORMAT]
+    canonical = json.dumps(data, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def diverge(state: State, config: RunConfig) -> None:
+    """Turn a state of the common past into one of ``config``: add what starts from now on.
+
+    Policies of ``config`` not yet in the model are built as the straight run built them, against
+    the model before week 1 (``state.origin``; some read the population then), and then act on the
+    restored model (their windows lie ahead). Timeline events that ``config`` skips are dropped,
+    and windows that end with them stay open.
+    """
+    from sim.timeline import Timeline
+
+    model = state.model
+    have = {p.name for p in model.policies}
+    wanted = [(name, cfg) for name, cfg in config.policy.active() if name not in have]
+    new = {}
+    if wanted:
+        before = pickle.loads(state.origin) if state.origin is not None else model
+        for name, cfg in wanted:
+            policy = POLICIES[name](before, cfg, name)
+            policy.model = model
+            new[name] = policy
+    if new:
+        order = {name: i for i, name in enumerate(POLICIES)}
+        model.policies = sorted([*model.policies, *new.values()], key=lambda p: order[p.name])
+    model.policy_config = config.policy
+    skip = set(config.scenario.timeline_skip) - set(model.params.timeline_skip)
+    if skip and model.timeline is not None:
+        timeline: Timeline = model.timeline
+        timeline.entries = [e for e in timeline.entries if e["id"] not in skip]
+        for e in timeline.entries:
+            if e.get("ends_with") in skip:
+                e["last"] = 10**9
+                if "object" in e:
+                    e["object"].last = 10**9
+    model.params = dataclasses.replace(model.params, timeline_skip=list(config.scenario.timeline_skip))
+
+
+def run_to(config: RunConfig, week: int | str) -> State:
+    """The state of ``config`` after the recorded weeks before ``week`` (a week or an ISO date)."""
+    from sim.run import advance, start_model
+
+    stop = _week(week, config.scenario.start_date) - 1
+    model = start_model(config)
+    origin = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    state = State(model, [] if config.output.route_flows else None, origin)
+    if stop > 0:
+        advance(state, dataclasses.replace(config, steps=stop))
+    return state
+
+
+def cached_past(config: RunConfig, cache: str | Path) -> tuple[State, Path, bool]:
+    """The state of ``config``'s common past before its departure week, from the cache or computed.
+
+    Returns:
+        The state (ready to diverge), its file, and whether it came from the cache.
+    """
+    week = departure_week(config)
+    common = common_config(config, week)
+    path = Path(cache) / f"{state_key(common)}.state"
+    with _computing(path):
+        if path.exists():
+            try:
+                return load(path), path, True
+            except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
+                pass  # a damaged entry is recomputed and replaced
+        state = _compute(common)
+        save(state, path)
+    return state, path, False
+
+
+@contextlib.contextmanager
+def _computing(path: Path, wait: float = 3600.0):
+    """Hold ``<entry>.lock`` while reading or computing a cache entry.
+
+    Another job computing the same past holds the lock: wait for it rather than compute it
+    twice. A lock left by a dead process on this machine, or older than ``wait`` seconds, is
+    taken over (the entry itself is written atomically, so nothing half-written is ever read).
+    """
+    lock = path.with_name(path.name + ".lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    me = f"{socket.gethostname()} {os.getpid()}"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            if _stale(lock, wait) or time.monotonic() > deadline:
+                lock.unlink(missing_ok=True)
+            else:
+                time.sleep(0.2)
+            continue
+        with os.fdopen(fd, "w") as f:
+            f.write(me)
+        break
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _stale(lock: Path, wait: float) -> bool:
+    try:
+        host, pid = lock.read_text().split()
+        age = time.time() - lock.stat().st_mtime
+    except (OSError, ValueError):
+        return False  # being written, or just removed: look again
+    if age > wait:
+        return True
+    if host != socket.gethostname():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _compute(common: RunConfig) -> State:
+    from sim.run import advance, start_model
+
+    model = start_model(common)
+    origin = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
+    state = State(model, [] if common.output.route_flows else None, origin)
+    advance(state, common)
+    return state
+
+
+__all__ = [
+    "State",
+    "cached_past",
+    "common_config",
+    "departure_week",
+    "diverge",
+    "dumps",
+    "load",
+    "loads",
+    "run_to",
+    "save",
+    "state_key",
+]
