@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import yaml
 from tqdm import tqdm
 
 import sim
+from sim import dictionary
 from sim.model import SahelModel
 from sim.params import RunConfig, to_dict
 
@@ -97,8 +99,10 @@ def _write_atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+def _write_parquet(df: pd.DataFrame, path: Path, data_dictionary: dict | None = None) -> None:
     table = pa.Table.from_pandas(df, preserve_index=False)
+    if data_dictionary is not None:
+        table = dictionary.attach(table, data_dictionary)
     _write_atomic(path, lambda p: pq.write_table(table, p, compression="zstd"))
 
 
@@ -132,27 +136,42 @@ def edge_totals(model: SahelModel) -> pd.DataFrame:
 
 
 def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekly: list[np.ndarray] | None) -> None:
-    """Write the run's files, ``summary.json`` last."""
+    """Write the run's files, ``summary.json`` last.
+
+    ``dictionary.json`` (and the metadata of every Parquet file) says what each outcome and
+    column means: unit, direction, description, tags (see :mod:`sim.dictionary`).
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(to_dict(config), sort_keys=False, allow_unicode=True)
     _write_atomic(outdir / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
+    data_dictionary = dictionary.run_dictionary(result.model)
+    body = json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n"
+    _write_atomic(outdir / dictionary.FILE, lambda p: p.write_text(body, encoding="utf-8"))
     if config.output.timeseries:
-        _write_parquet(result.timeseries, outdir / "timeseries.parquet")
+        _write_parquet(result.timeseries, outdir / "timeseries.parquet", data_dictionary)
     if edge_weekly is not None:
-        _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet")
+        _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet", data_dictionary)
     if config.output.edges:
-        _write_parquet(edge_totals(result.model), outdir / "edges.parquet")
+        _write_parquet(edge_totals(result.model), outdir / "edges.parquet", data_dictionary)
     body = json.dumps(result.summary, indent=2, allow_nan=False) + "\n"
     _write_atomic(outdir / SUMMARY, lambda p: p.write_text(body, encoding="utf-8"))
 
 
-def run(config: RunConfig, outdir: str | Path | None = None, *, check_ledger: bool = False) -> RunResult:
+def run(
+    config: RunConfig,
+    outdir: str | Path | None = None,
+    *,
+    check_ledger: bool = False,
+    observers: Sequence[Callable[[SahelModel], None]] = (),
+) -> RunResult:
     """Run one configuration; write its outputs to ``outdir`` if given.
 
     Args:
         config: The run's configuration (validated on construction via :func:`sim.params.from_dict`).
         outdir: Directory for the outputs, created if needed.
         check_ledger: Check the goods and money accounts after every week (slower).
+        observers: Functions called with the model after every week (e.g. to record a map of flows);
+            they must only read the model, so a run gives the same results with or without them.
     """
     out = Path(outdir) if outdir is not None else None
     if out is not None and (out / SUMMARY).exists():
@@ -167,6 +186,8 @@ def run(config: RunConfig, outdir: str | Path | None = None, *, check_ledger: bo
             edge_weekly.append(model.stats.week["edge_units"].copy())
         if check_ledger:
             model.check_ledger()
+        for observe in observers:
+            observe(model)
     ts = timeseries(model)
     summary = summarize(model, ts, config)
     summary["wall_seconds"] = round(time.perf_counter() - started, 3)
