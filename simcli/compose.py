@@ -11,11 +11,15 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 import hydra
+from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
 
 from sim.params import RunConfig, from_dict
 from simcli import CONFIG_DIR
+
+# config.yaml's defaults start from the schema: composing must work without the command line imported.
+ConfigStore.instance().store(name="run_schema", node=RunConfig)
 
 
 @contextmanager
