@@ -21,7 +21,9 @@ from pathlib import Path
 
 import matplotlib
 
-if "matplotlib.pyplot" not in sys.modules and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+# Headless by default, unless a display or a chosen backend (Jupyter sets MPLBACKEND to its inline one) says otherwise.
+_CHOSEN = ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")
+if "matplotlib.pyplot" not in sys.modules and not any(os.environ.get(k) for k in _CHOSEN):
     matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt

@@ -143,9 +143,10 @@ def sweep(
         check=False,
     )
     if proc.returncode != 0:
-        lines = [line for line in ((proc.stderr or "") + (proc.stdout or "")).splitlines() if line.strip()]
-        last = lines[-1] if lines else f"exit code {proc.returncode}"
-        raise SweepError(f"python -m sim -m {' '.join(args)}: {last}")
+        text = (proc.stderr or "") + (proc.stdout or "")
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip() and "HYDRA_FULL_ERROR" not in ln]
+        said = [ln for ln in lines if ln.startswith("error:")] or lines[:1] or [f"exit code {proc.returncode}"]
+        raise SweepError(f"python -m sim -m {' '.join(args)}: {said[0]}")
     return Path(sweep_dir)
 
 

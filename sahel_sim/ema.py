@@ -13,7 +13,7 @@ their ``better`` says. PRIM, feature scoring and EMA's optimisers then work in a
 
     model = build_model("scenario=small", steps=26, uncertainties=["scenario.officials.integrity_mean"])
     experiments, outcomes = perform_experiments(model, scenarios=16)
-    x = experiments[["scenario__officials__integrity_mean", "seed"]]
+    x = experiments[["scenario__officials__integrity_mean"]].astype(float)
     box = prim.Prim(x, outcomes["fatalities"] > 100).find_box()
 
 EMA needs Python identifiers as names: a dotted key becomes ``__``-separated

@@ -50,7 +50,7 @@ def test_sixteen_experiments_and_prim():
     # Experiments with the border-control lever on seize more: the levers reach the model.
     seized = outcomes["seized_value_usd"]
     y = seized > np.median(seized)
-    x = experiments[[*(ema.name(k) for k in UNCERTAIN), "policy__border_control__intensity"]]
+    x = experiments[[*(ema.name(k) for k in UNCERTAIN), "policy__border_control__intensity"]].astype(float)
     box = prim.Prim(x, y).find_box()
     assert len(box.peeling_trajectory) >= 1
     assert 0 < box.peeling_trajectory["coverage"].iloc[-1] <= 1
