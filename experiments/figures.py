@@ -22,8 +22,9 @@ from pathlib import Path
 import matplotlib
 
 # Headless by default, unless a display or a chosen backend (Jupyter sets MPLBACKEND to its inline one) says otherwise.
-_CHOSEN = ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")
-if "matplotlib.pyplot" not in sys.modules and not any(os.environ.get(k) for k in _CHOSEN):
+if "matplotlib.pyplot" not in sys.modules and not any(
+    os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")
+):
     matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
