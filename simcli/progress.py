@@ -77,7 +77,7 @@ class SweepProgress(Callback):
     """Hydra callback: one progress line for the whole sweep while it runs, a summary when it ends."""
 
     def __init__(self) -> None:
-        self._stop = threading.Event()
+        self._stop: threading.Event | None = None
         self._thread: threading.Thread | None = None
         self._root: Path | None = None
         self._total: int | None = None
@@ -97,8 +97,13 @@ class SweepProgress(Callback):
         self._draw = sys.stderr.isatty()
         if self._draw:
             os.environ[QUIET_ENV] = "1"
+            self._stop = threading.Event()
             self._thread = threading.Thread(target=self._loop, name="sweep-progress", daemon=True)
             self._thread.start()
+
+    def __getstate__(self) -> dict:
+        """Launchers pickle the callbacks to send them to their workers: the drawing thread stays here."""
+        return {**self.__dict__, "_stop": None, "_thread": None}
 
     def _loop(self) -> None:
         while not self._stop.wait(INTERVAL):
@@ -112,8 +117,8 @@ class SweepProgress(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         """Stop the line and print the sweep's summary with the command that reports on it."""
-        self._stop.set()
         if self._thread is not None:
+            self._stop.set()
             self._thread.join(timeout=2)
             self._redraw()
             sys.stderr.write("\n")
