@@ -18,9 +18,22 @@ CT = [
 ]
 
 
+def preset_variants(name: str) -> list[str]:
+    """The variant labels a preset's sweep gives (as aggregation labels them: its swept settings)."""
+    import itertools
+
+    from simcli.compose import compose_cfg
+
+    params = compose_cfg([f"experiment={name}"], hydra_config=True).hydra.sweeper.params
+    keys = list(params)
+    values = [str(params[k]).split(",") for k in keys]
+    return [", ".join(f"{k}={v}" for k, v in zip(keys, combo, strict=True)) for combo in itertools.product(*values)]
+
+
 def test_ct_targeting_baseline_is_the_status_quo():
+    assert sorted(preset_variants("ct_targeting")) == sorted(CT)
     # At intensity 0, all_armed still switches whom counter-terrorism raids: not the status quo.
-    assert figures.default_baseline(CT) == (
+    assert figures.default_baseline(preset_variants("ct_targeting")) == (
         "policy.counter_terrorism.intensity=0, policy.counter_terrorism.targeting=jihadist_only"
     )
     # The scenario's targeting default is jihadist_only: that is what the rule compares with.
