@@ -449,6 +449,8 @@ def plot_series(
         )
         if dated:
             table, x_col = sub.assign(when=pd.to_datetime(sub["date"])), "when"
+    if len(table) and (table["mean"] >= 0).all():  # counts and values: a band below 0 would show the impossible
+        table = table.assign(lo=table["lo"].clip(lower=0.0))
     factor, unit = scale_for(table["hi"].tolist() + table["mean"].tolist(), info.get("unit", ""))
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4), layout="constrained")
@@ -647,7 +649,7 @@ def plot_flow_change(
     what = (
         "all goods: value carried per link (USD at sink prices)" if good is None else f"{good}: units carried per link"
     )
-    ax.set_title(f"{what}, {names}", fontsize=10)
+    ax.set_title(f"{what}\n{names}", fontsize=10)
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
     label = "change in value carried (%)" if good is None else "change in units carried (%)"
     ax.figure.colorbar(sm, ax=ax, extend="both", shrink=0.6, label=label)
