@@ -50,7 +50,7 @@ SEED_KEYS = frozenset({"seed", "seeds"})
 BATCH_RUNS = 100
 Z95 = 1.96
 # Bump when the outputs change shape, so that stored outputs count as out of date.
-FORMAT = 1
+FORMAT = 2  # 2: t-intervals in series.parquet, data dictionaries in every table
 REPORT_FILE = "aggregate.json"
 MISSING_NOTE = "runs of jobs that never started or never recorded"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
