@@ -85,10 +85,15 @@ def test_outcomes_come_from_the_registry_with_units_and_directions():
         ss.outcomes("nonsense")
 
 
-def test_parquet_dictionary_is_metadata_only():
+def test_parquet_dictionary_is_metadata_only(tmp_path):
     import pyarrow as pa
 
     table = pa.table({"x": [1.0, 2.0]})
-    tagged = dictionary.attach(table, {"outcomes": []})
+    tagged = dictionary.attach(table, {"outcomes": [{"name": "x", "unit": "kg"}]})
     assert tagged.equals(table) and dictionary.METADATA_KEY in tagged.schema.metadata
-    assert pq  # the module reads it back through pyarrow (tested above on real files)
+    pq.write_table(tagged, tmp_path / "t.parquet")
+    assert pq.read_table(tmp_path / "t.parquet").column("x").to_pylist() == [1.0, 2.0]
+    assert dictionary.read(tmp_path / "t.parquet")["outcomes"][0]["unit"] == "kg"
+    pq.write_table(table, tmp_path / "plain.parquet")
+    with pytest.raises(KeyError, match="no data dictionary"):
+        dictionary.read(tmp_path / "plain.parquet")
