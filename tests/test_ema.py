@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("ema_workbench")  # the [ema] extra; the test extra includes it, so CI runs this
 
 from ema_workbench import ScalarOutcome, perform_experiments
-from ema_workbench.analysis import prim
+from ema_workbench.analysis import feature_scoring, prim
 
 from sahel_sim import ema
 
@@ -54,3 +54,7 @@ def test_sixteen_experiments_and_prim():
     box = prim.Prim(x, y).find_box()
     assert len(box.peeling_trajectory) >= 1
     assert 0 < box.peeling_trajectory["coverage"].iloc[-1] <= 1
+    # Feature scoring over the same experiments: one score per input and outcome.
+    scores = feature_scoring.get_feature_scores_all(x, {k: outcomes[k] for k in ("seized_value_usd", "fatalities")})
+    assert scores.shape == (3, 2) and set(scores.index) == set(x.columns)
+    assert (scores["seized_value_usd"] >= 0).all() and scores["seized_value_usd"].sum() > 0
