@@ -6,7 +6,7 @@
 
 - ``runs.parquet``: one row per run and outcome, with the run's variant, seed and every
   parameter as a column, so any question about the sweep is a filter and a group-by;
-- ``series.parquet``: per variant, week and outcome, the mean over seeds and its 95% interval;
+- ``series.parquet``: per variant, week and outcome, the mean over seeds and its 95% t-interval;
 - ``edges.parquet``: per variant and link and good, the mean units carried over seeds;
 - ``failures.csv`` when runs failed, and ``aggregate.json`` (the counts, to tell when the
   outputs are up to date).
@@ -39,6 +39,7 @@ import yaml
 from tqdm import tqdm
 
 from experiments.stats import half_width
+from sim import dictionary
 from sim.params import RunConfig, iter_params
 
 SUMMARY, ERROR, CONFIG = "summary.json", "error.txt", "config.yaml"
@@ -49,7 +50,7 @@ META = frozenset(
 SEED_KEYS = frozenset({"seed", "seeds"})
 BATCH_RUNS = 100
 # Bump when the outputs change shape, so that stored outputs count as out of date.
-FORMAT = 1
+FORMAT = 2  # 2: t-intervals in series.parquet, data dictionaries in every table
 REPORT_FILE = "aggregate.json"
 MISSING_NOTE = "runs of jobs that never started or never recorded"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -375,7 +376,7 @@ class Moments:
             self.dates[w - 1] = self.dates[w - 1] or d
 
     def frame(self) -> pd.DataFrame:
-        """Long table: week, date, outcome, mean, lo, hi (95% interval of the mean), n."""
+        """Long table: week, date, outcome, mean, lo, hi (95% t-interval of the mean), n."""
         weeks, cols = np.nonzero(self.n)
         n = self.n[weeks, cols]
         mean = self.mean[weeks, cols]
@@ -588,9 +589,12 @@ def _missing(root: Path, jobs: list[Job], multirun: dict, report: AggregateRepor
     report.missing = len(report.missing_runs) + max(0, expected - len(jobs)) * per_job
 
 
-def _write_atomic_parquet(df: pd.DataFrame, path: Path) -> None:
+def _write_atomic_parquet(df: pd.DataFrame, path: Path, data_dictionary: dict | None = None) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    df.to_parquet(tmp, index=False, compression="zstd")
+    table = pa.Table.from_pandas(df, preserve_index=False)
+    if data_dictionary is not None:
+        table = dictionary.attach(table, data_dictionary)
+    pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
 
 
@@ -607,13 +611,20 @@ def _write_failures(report: AggregateReport, out: Path) -> None:
 
 
 def _stream(
-    completed: list[Run], params: Params, labels: dict[str, str], out: Path, progress: bool
+    completed: list[Run],
+    params: Params,
+    labels: dict[str, str],
+    out: Path,
+    progress: bool,
+    data_dictionary: dict | None = None,
 ) -> tuple[dict[str, Moments], dict[str, EdgeMeans], int]:
     """Write runs.parquet batch by batch; return the per-variant accumulators and the row count."""
     series: dict[str, Moments] = defaultdict(Moments)
     edges: dict[str, EdgeMeans] = defaultdict(EdgeMeans)
     schema = _schema(params)
     full_schema = schema.append(pa.field("outcome", pa.string())).append(pa.field("value", pa.float64()))
+    if data_dictionary is not None:
+        full_schema = dictionary.schema_with(full_schema, data_dictionary)
     tmp = out / ".runs.parquet.tmp"
     rows = 0
     bar = tqdm(total=len(completed), desc="runs", unit="run", disable=not progress)
@@ -712,14 +723,27 @@ def _write_tables(
     completed: list[Run], params: Params, labels: dict[str, str], report: AggregateReport, progress: bool
 ) -> None:
     out = report.out_dir
-    series, edges, report.rows = _stream(completed, params, labels, out, progress)
+    data_dictionary = sweep_dictionary(completed, params)
+    series, edges, report.rows = _stream(completed, params, labels, out, progress, data_dictionary)
     report.runs_path, report.series_path, report.edges_path = (
         out / "runs.parquet",
         out / "series.parquet",
         out / "edges.parquet",
     )
-    _write_atomic_parquet(_concat(series), report.series_path)
-    _write_atomic_parquet(_concat(edges), report.edges_path)
+    _write_atomic_parquet(_concat(series), report.series_path, data_dictionary)
+    _write_atomic_parquet(_concat(edges), report.edges_path, data_dictionary)
+    body = json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n"
+    (out / dictionary.FILE).write_text(body, encoding="utf-8")
+
+
+def sweep_dictionary(completed: list[Run], params: Params) -> dict:
+    """The data dictionary of the sweep's tables: the runs' outcomes (from their dictionary.json) and parameters."""
+    runs = []
+    for run in completed:
+        path = run.path / dictionary.FILE
+        if path.exists():  # runs made before runs carried a dictionary have none
+            runs.append(json.loads(path.read_text(encoding="utf-8")))
+    return dictionary.sweep_dictionary(dictionary.merge(runs), [f.name for f in params.columns()])
 
 
 def print_report(report: AggregateReport) -> None:

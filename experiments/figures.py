@@ -6,8 +6,8 @@ figure; none shows it, so the same functions serve scripts, notebooks and the re
 :mod:`experiments.aggregate`: ``runs`` (run, variant, seed, outcome, value), ``series`` and
 ``edges``.
 
-Intervals are normal 95% intervals of a mean over seeds (1.96 standard errors), as in
-``series.parquet``; with few seeds they are optimistic.
+Intervals are 95% Student t-intervals of a mean over seeds (t with n - 1 degrees of freedom),
+as in ``series.parquet``: with 5 seeds 2.78 standard errors, not 1.96.
 """
 
 from __future__ import annotations
@@ -21,7 +21,10 @@ from pathlib import Path
 
 import matplotlib
 
-if "matplotlib.pyplot" not in sys.modules and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+# Headless by default, unless a display or a chosen backend (Jupyter sets MPLBACKEND to its inline one) says otherwise.
+if "matplotlib.pyplot" not in sys.modules and not any(
+    os.environ.get(k) for k in ("DISPLAY", "WAYLAND_DISPLAY", "MPLBACKEND")
+):
     matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
@@ -32,7 +35,8 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from experiments.stats import Z95, mean_interval
+from experiments.stats import mean_interval, t95
+from sim.params import RunConfig, iter_params
 from sim.world import TERRAINS, World, load_world
 
 LIVELIHOOD = (
@@ -53,20 +57,99 @@ FLOW_LIMIT_CAP = 100.0  # % change: beyond it colours saturate (the colorbar is 
 
 
 def default_baseline(variants: Iterable[str]) -> str:
-    """The variant to compare against: ``policy=none``, else the first whose swept intensities are all 0.
+    """The status quo among the variants: the one whose every swept setting leaves things as they are.
 
-    Failing both, the first variant alphabetically.
+    A setting is neutral when it is ``policy=none``, an intensity of 0, a switch set to false, or a
+    value equal to the parameter's default (``docs/parameters.md``): ``intensity=0`` with
+    ``targeting=all_armed`` still switches counter-terrorism's targeting, so it is not the status
+    quo, while ``intensity=0, targeting=jihadist_only`` is. The variant with all settings neutral
+    wins; failing that, among the variants whose policies are off (``policy=none`` or every
+    intensity 0), the one with the most neutral settings; failing both, the first alphabetically.
     """
     variants = sorted(set(variants))
     if not variants:
         raise ValueError("no variants")
-    if "policy=none" in variants:
-        return "policy=none"
+    defaults = _defaults()
+    best, best_score = variants[0], (False, False, -1)
     for v in variants:
-        intensities = [p.split("=", 1)[1] for p in v.split(", ") if p.split("=", 1)[0].endswith("intensity")]
-        if intensities and all(_is_zero(x) for x in intensities):
-            return v
-    return variants[0]
+        settings = [x for x in v.split(", ") if x]
+        neutral = [_neutral(x, defaults) for x in settings]
+        off = any(_policy_off(x) for x in settings) and all(
+            _policy_off(x) for x in settings if _key(x) == "policy" or _key(x).endswith(".intensity")
+        )
+        score = (all(neutral), off, sum(neutral))
+        if score > best_score:
+            best, best_score = v, score
+    return best
+
+
+def _key(setting: str) -> str:
+    return setting.partition("=")[0].strip().lstrip("+~")
+
+
+def _policy_off(setting: str) -> bool:
+    key, _, value = setting.partition("=")
+    key = key.strip().lstrip("+~")
+    if key == "policy":
+        return value.strip() in ("none", "[]", "[none]")
+    return key.endswith(".intensity") and _is_zero(value)
+
+
+def _neutral(setting: str, defaults: dict[str, str]) -> bool:
+    """Whether one ``key=value`` setting of a variant leaves the model as it is without it."""
+    if _policy_off(setting):
+        return True
+    key, _, value = setting.partition("=")
+    key, value = key.strip().lstrip("+~"), value.strip()
+    if key.endswith(".enabled"):
+        return value.lower() == "false"
+    return key in defaults and defaults[key] == value
+
+
+def _defaults() -> dict[str, str]:
+    """Every parameter's default as the text an override would give it."""
+    out = {}
+    for key, _f, default in iter_params(RunConfig):
+        if isinstance(default, bool):
+            out[key] = str(default).lower()
+        elif default is None:
+            out[key] = "null"
+        elif not isinstance(default, (list, dict)):
+            out[key] = str(default)
+    return out
+
+
+def match_variant(variants: Iterable[str], requested: str) -> str:
+    """The variant a short key names: the full label, or settings with keys cut to their last parts.
+
+    ``intensity=0,targeting=jihadist_only`` names
+    ``policy.counter_terrorism.intensity=0, policy.counter_terrorism.targeting=jihadist_only``: every
+    setting given must match one of the variant's (same value, key ending in the given key).
+
+    Raises:
+        ValueError: If no variant or more than one matches (the message lists the variants).
+    """
+    variants = sorted(set(variants))
+    if requested in variants:
+        return requested
+    asked = [x.strip() for x in requested.split(",") if x.strip()]
+
+    def matches(variant: str) -> bool:
+        settings = [x.partition("=") for x in variant.split(", ")]
+        for a in asked:
+            k, eq, val = a.partition("=")
+            if not any(
+                (key == k or key.endswith("." + k)) and (not eq or value == val.strip()) for key, _, value in settings
+            ):
+                return False
+        return True
+
+    found = [v for v in variants if asked and matches(v)]
+    if len(found) == 1:
+        return found[0]
+    listing = "; ".join(short_label(v, ", ") for v in (found or variants))
+    what = "matches several variants" if found else "matches no variant"
+    raise ValueError(f"baseline {requested!r} {what}; variants: {listing}")
 
 
 def _is_zero(text: str) -> bool:
@@ -93,11 +176,13 @@ def _change(variant: pd.Series, baseline: pd.Series) -> tuple[float, float, floa
     mb, _, hb, nb = mean_interval(baseline.to_numpy())
     if nv == 0 or nb == 0 or mb == 0:
         return math.nan, math.nan, math.nan, 0, False
-    se_v, se_b = (hv - mv) / Z95, (hb - mb) / Z95
+    se_v = (hv - mv) / float(t95(nv)) if nv > 1 else 0.0
+    se_b = (hb - mb) / float(t95(nb)) if nb > 1 else 0.0
     ratio = mv / mb
     se = 100.0 * math.sqrt(se_v**2 + ratio**2 * se_b**2) / abs(mb)
     mean = 100.0 * (mv - mb) / abs(mb)
-    return mean, mean - Z95 * se, mean + Z95 * se, min(nv, nb), False
+    t = float(t95(min(nv, nb)))  # conservative degrees of freedom: the smaller sample's
+    return mean, mean - t * se, mean + t * se, min(nv, nb), False
 
 
 def relative_effects(runs: pd.DataFrame, outcomes: Sequence[str], baseline: str | None = None) -> pd.DataFrame:
@@ -207,27 +292,59 @@ def plot_effects(
         a.set_title(outcome, fontsize=9)
         a.set_xlabel("change (%)", fontsize=8)
     fig = axes[0].figure
-    fig.suptitle(f"Change against {short_label(baseline, ', ')} (mean over seeds, 95% interval)", fontsize=10)
+    fig.suptitle(f"Change against {short_label(baseline, ', ')} (mean over seeds, 95% t-interval)", fontsize=10)
     return fig
 
 
-def plot_do_no_harm(runs: pd.DataFrame, baseline: str | None = None, axes: Sequence[Axes] | None = None) -> Figure:
+HARM_TAGS = ("violence", "trade", "armed_groups", "corruption")
+
+
+def do_no_harm_outcomes(present: set[str], info: dict[str, dict] | None = None) -> tuple[list[str], list[str]]:
+    """(livelihood, crime and violence) outcomes of the do-no-harm panel, chosen by tag from the dictionary.
+
+    Livelihoods: ``headline`` outcomes tagged ``livelihood``; crime and violence: ``headline``
+    outcomes tagged with any of :data:`HARM_TAGS`. A sweep whose dictionary has no tags (made
+    before outcomes were tagged) falls back to the outcomes the panel always showed.
+    """
+    info = info or {}
+
+    def pick(tags: tuple[str, ...]) -> list[str]:
+        return [
+            n
+            for n, e in info.items()
+            if n in present and "headline" in e.get("tags", ()) and set(tags) & set(e.get("tags", ()))
+        ]
+
+    good, bad = pick(("livelihood",)), [n for n in pick(HARM_TAGS) if n not in pick(("livelihood",))]
+    if good and bad:
+        return good, bad
+    return [o for o in LIVELIHOOD if o in present], [o for o in CRIME_VIOLENCE if o in present]
+
+
+def plot_do_no_harm(
+    runs: pd.DataFrame,
+    baseline: str | None = None,
+    axes: Sequence[Axes] | None = None,
+    *,
+    info: dict[str, dict] | None = None,
+) -> Figure:
     """Livelihoods beside crime and violence: does a policy that cuts crime hurt people's living?
 
     Args:
         runs: Long table (``runs.parquet``).
         baseline: Variant compared against; by default as :func:`default_baseline`.
         axes: Two axes (livelihoods, crime and violence); by default a new figure.
+        info: The sweep's outcomes by name (data dictionary), to choose them by tag.
     """
     baseline = baseline or default_baseline(runs["variant"])
-    present = set(runs["outcome"])
+    good, bad = do_no_harm_outcomes(set(runs["outcome"]), info)
     groups = [
-        ([o for o in LIVELIHOOD if o in present], "Livelihoods: higher is better"),
-        ([o for o in CRIME_VIOLENCE if o in present], "Crime and violence: lower is better"),
+        (good, "Livelihoods: higher is better"),
+        (bad, "Crime and violence: lower is better"),
     ]
     effects = relative_effects(runs, [o for g, _ in groups for o in g], baseline)
     variants = sorted(set(effects["variant"]))
-    rows = max(_row_height(variants), 0.15 * len(CRIME_VIOLENCE))
+    rows = max(_row_height(variants), 0.15 * max(len(good), len(bad)))
     axes = _panels(2, axes, ncols=2, size=(5.5, 1.2 + rows * len(variants)))
     for ax, (outcomes, title) in zip(axes, groups, strict=True):
         _forest(ax, effects, outcomes, variants)
@@ -238,7 +355,7 @@ def plot_do_no_harm(runs: pd.DataFrame, baseline: str | None = None, axes: Seque
     fig = axes[0].figure
     fig.suptitle(
         f"Do no harm: livelihoods beside crime and violence, change against {short_label(baseline, ', ')}\n"
-        "(mean over seeds, 95% interval)",
+        "(mean over seeds, 95% t-interval)",
         fontsize=10,
     )
     return fig
@@ -247,31 +364,94 @@ def plot_do_no_harm(runs: pd.DataFrame, baseline: str | None = None, axes: Seque
 # --- Weekly series -----------------------------------------------------------------------------
 
 
+SCALES = ((1e9, "billion "), (1e6, "million "), (1e3, "thousand "))
+
+
+def scale_for(values: Iterable[float], unit: str) -> tuple[float, str]:
+    """(divisor, label) that keeps axis numbers short: ``1e6, "million USD"`` rather than a ``1e8`` offset."""
+    top = max((abs(v) for v in values if math.isfinite(v)), default=0.0)
+    for factor, word in SCALES:
+        if top >= factor:
+            return factor, f"{word}{unit}".strip()
+    return 1.0, unit
+
+
+def monthly(sub: pd.DataFrame, aggregation: str = "mean") -> pd.DataFrame:
+    """Weekly rows of one outcome (``series.parquet``) as calendar months per variant.
+
+    Flows (``aggregation="sum"``: the run's value is the sum of its weeks) are summed over the
+    weeks of each month, so the unit becomes "per month"; levels (``mean``, ``last``) are averaged.
+    The band of a monthly sum adds the weekly bands, an upper bound on its width (weeks of one
+    run are not independent, so the exact band cannot be had from weekly moments).
+    Months with fewer weeks than most (the first and last) are left out of sums.
+    """
+    sub = sub.dropna(subset=["date"]).copy()
+    sub["month"] = pd.to_datetime(sub["date"]).dt.to_period("M").dt.to_timestamp()
+    how = "sum" if aggregation == "sum" else "mean"
+    out = sub.groupby(["variant", "month"]).agg(
+        mean=("mean", how), lo=("lo", how), hi=("hi", how), weeks=("week", "count")
+    )
+    out = out.reset_index()
+    if how == "sum" and len(out):
+        full = out["weeks"] >= 4
+        out = out[full]
+    return out
+
+
 def plot_series(
-    series: pd.DataFrame, outcome: str, variants: Sequence[str] | None = None, ax: Axes | None = None
+    series: pd.DataFrame,
+    outcome: str,
+    variants: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    *,
+    info: dict | None = None,
+    by_month: bool = True,
 ) -> Figure:
-    """Weekly mean of an outcome per variant with its 95% band over seeds.
+    """Monthly (or weekly) mean of an outcome per variant over seeds, with its 95% band, in labelled units.
 
     Args:
         series: ``series.parquet`` (variant, week, date, outcome, mean, lo, hi, n).
         outcome: The outcome to draw.
         variants: Variants to draw; by default all.
         ax: Axes to draw into; by default a new figure.
+        info: The outcome's entry of the data dictionary (unit, description, aggregation); without
+            it the axis says only the outcome's name and weeks are averaged.
+        by_month: Aggregate weeks into calendar months (see :func:`monthly`); False draws weeks.
     """
     sub = series[series["outcome"] == outcome]
     if sub.empty:
         raise ValueError(f"no series of outcome {outcome!r}")
+    info = info or {}
+    aggregation = info.get("aggregation", "mean")
     variants = list(variants) if variants is not None else sorted(set(sub["variant"]))
+    dated = "date" in sub and sub["date"].notna().all()
+    if by_month and dated:
+        table, x_col = monthly(sub, aggregation), "month"
+        per = " per month" if aggregation == "sum" else ""
+        step = "monthly total" if aggregation == "sum" else "monthly mean"
+    else:
+        table, x_col, per, step = (
+            sub.assign(x=sub["week"]),
+            "week",
+            " per week" if aggregation == "sum" else "",
+            "weekly",
+        )
+        if dated:
+            table, x_col = sub.assign(when=pd.to_datetime(sub["date"])), "when"
+    if len(table) and (table["mean"] >= 0).all():  # counts and values: a band below 0 would show the impossible
+        table = table.assign(lo=table["lo"].clip(lower=0.0))
+    factor, unit = scale_for(table["hi"].tolist() + table["mean"].tolist(), info.get("unit", ""))
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4), layout="constrained")
     colors = plt.get_cmap("tab10" if len(variants) <= 10 else "tab20")
     for i, variant in enumerate(variants):
-        v = sub[sub["variant"] == variant].sort_values("week")
-        x = pd.to_datetime(v["date"]) if "date" in v and v["date"].notna().all() else v["week"]
-        ax.plot(x, v["mean"], color=colors(i), lw=1.2, label=short_label(variant, ", "))
-        ax.fill_between(x, v["lo"], v["hi"], color=colors(i), alpha=0.2, lw=0)
-    ax.set_title(f"{outcome}: weekly mean over seeds, 95% band", fontsize=10)
-    ax.set_ylabel(outcome)
+        v = table[table["variant"] == variant].sort_values(x_col)
+        ax.plot(v[x_col], v["mean"] / factor, color=colors(i), lw=1.2, label=short_label(variant, ", "))
+        ax.fill_between(v[x_col], v["lo"] / factor, v["hi"] / factor, color=colors(i), alpha=0.2, lw=0)
+    what = info.get("description") or outcome
+    ax.set_title(f"{outcome}: {what}\n{step}, mean over seeds with 95% band", fontsize=10)
+    ax.set_ylabel(f"{unit}{per}" if unit else outcome)
+    ax.ticklabel_format(axis="y", style="plain", useOffset=False)
     ax.legend(fontsize=7, loc="best")
     ax.grid(lw=0.3, alpha=0.5)
     return ax.figure
@@ -280,11 +460,22 @@ def plot_series(
 # --- Flow maps ---------------------------------------------------------------------------------
 
 
-def _link_units(edges: pd.DataFrame, variant: str, good: str | None) -> dict[tuple[str, str], float]:
+def _link_units(
+    edges: pd.DataFrame, variant: str, good: str | None, world: World | None = None
+) -> dict[tuple[str, str], float]:
+    """Amount carried per link: one good's units, or (``good=None``) all goods' value in USD at sink prices.
+
+    Kilograms, rifles, people and barrels do not add up; their values do.
+    """
     sub = edges[edges["variant"] == variant]
     if good is not None:
         sub = sub[sub["good"] == good]
-    totals = sub.groupby(["a", "b"])["units"].sum()
+        totals = sub.groupby(["a", "b"])["units"].sum()
+    else:
+        world = world if world is not None else load_world()
+        price = {g.id: g.value_sink_usd for g in world.goods}
+        sub = sub.assign(value=sub["units"] * sub["good"].map(price).fillna(0.0))
+        totals = sub.groupby(["a", "b"])["value"].sum()
     out: dict[tuple[str, str], float] = {}
     for (a, b), units in totals.items():
         key = (a, b) if (b, a) not in out else (b, a)
@@ -386,23 +577,24 @@ def plot_flow_change(
     ax: Axes | None = None,
     places: World | None = None,
 ) -> Figure:
-    """Map of the change in units carried per link, variant against baseline.
+    """Map of the change in what each link carried, variant against baseline, over country borders.
 
     Links are drawn between their places' real coordinates, coloured by % change (red more,
     blue less, saturating at ±100%; a link new in the variant counts as +100%), wide where the
     baseline carried much; grey links carried nothing in either; air links are dashed. The far
     markets (Cairo, Dubai) lie off the map: their links end in arrows at its edge, labelled.
+    Borders are Natural Earth's (:mod:`simviz.borders`, as in the browser).
 
     Args:
         edges: ``edges.parquet`` (variant, a, b, good, units).
         variant: Variant to show.
         baseline: Variant compared against.
-        good: One good's flows; by default all goods' units added.
+        good: One good's units; by default all goods by value (USD at sink prices), since units differ.
         ax: Axes to draw into; by default a new figure.
         places: The world (places and links); by default the model's own data.
     """
     world = places if places is not None else load_world()
-    base, new = _link_units(edges, baseline, good), _link_units(edges, variant, good)
+    base, new = _link_units(edges, baseline, good, world), _link_units(edges, variant, good, world)
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 8.5), layout="constrained")
     box = _extent(world)
@@ -429,6 +621,7 @@ def plot_flow_change(
         flows.append((seg, _pct_change(units_base, units_new), units_base, world.edge_terrain[e] == air))
     limit = _flow_limit([f[1] for f in flows])
     norm, cmap = Normalize(-limit, limit), plt.get_cmap(FLOW_CMAP)
+    draw_borders(ax)
     _draw_links(ax, flows, idle, norm, cmap)
     _draw_far_ends(ax, ends, world)
     _draw_places(ax, world, box)
@@ -436,15 +629,36 @@ def plot_flow_change(
     ax.set_xlim(box[0], box[1])
     ax.set_ylim(box[2], box[3])
     ax.set_aspect(1.0 / math.cos(math.radians((box[2] + box[3]) / 2)))
-    note = "line width: units in the baseline; dashed: air; grey: no flow in either"
+    amount = "value (USD at sink prices)" if good is None else f"{good} carried"
+    note = f"line width: {amount} in the baseline; dashed: air; grey: no flow in either"
     ax.text(0.01, 0.99, note, transform=ax.transAxes, ha="left", va="top", fontsize=7, color="0.3")
     ax.set_xlabel("longitude")
     ax.set_ylabel("latitude")
     names = f"{short_label(variant, ', ')}\nagainst {short_label(baseline, ', ')}"
-    ax.set_title(f"{good or 'all goods'}: units carried per link, {names}", fontsize=10)
+    what = (
+        "all goods: value carried per link (USD at sink prices)" if good is None else f"{good}: units carried per link"
+    )
+    ax.set_title(f"{what}\n{names}", fontsize=10)
     sm = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
-    ax.figure.colorbar(sm, ax=ax, extend="both", shrink=0.6, label="change in units carried (%)")
+    label = "change in value carried (%)" if good is None else "change in units carried (%)"
+    ax.figure.colorbar(sm, ax=ax, extend="both", shrink=0.6, label=label)
     return ax.figure
+
+
+def border_lines() -> list[np.ndarray]:
+    """Country outlines (lon, lat arrays) shipped for the browser's map (Natural Earth 1:50m)."""
+    from simviz.borders import COUNTRIES  # plain data, no browser dependencies
+
+    return [
+        np.array([[float(x) for x in point.split()] for point in ring.split(",")])
+        for rings in COUNTRIES.values()
+        for ring in rings
+    ]
+
+
+def draw_borders(ax: Axes) -> None:
+    """Country borders as thin grey lines under everything else."""
+    ax.add_collection(LineCollection(border_lines(), colors="0.55", linewidths=0.6, zorder=0.5))
 
 
 def _draw_links(ax: Axes, flows: list, idle: list, norm: Normalize, cmap) -> None:

@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -30,6 +30,7 @@ import yaml
 from tqdm import tqdm
 
 import sim
+from sim import dictionary
 from sim.model import SahelModel
 from sim.params import RunConfig, to_dict
 
@@ -99,8 +100,10 @@ def _write_atomic(path: Path, write) -> None:
     os.replace(tmp, path)
 
 
-def _write_parquet(df: pd.DataFrame, path: Path) -> None:
+def _write_parquet(df: pd.DataFrame, path: Path, data_dictionary: dict | None = None) -> None:
     table = pa.Table.from_pandas(df, preserve_index=False)
+    if data_dictionary is not None:
+        table = dictionary.attach(table, data_dictionary)
     _write_atomic(path, lambda p: pq.write_table(table, p, compression="zstd"))
 
 
@@ -134,16 +137,23 @@ def edge_totals(model: SahelModel) -> pd.DataFrame:
 
 
 def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekly: list[np.ndarray] | None) -> None:
-    """Write the run's files, ``summary.json`` last."""
+    """Write the run's files, ``summary.json`` last.
+
+    ``dictionary.json`` (and the metadata of every Parquet file) says what each outcome and
+    column means: unit, direction, description, tags (see :mod:`sim.dictionary`).
+    """
     outdir.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(to_dict(config), sort_keys=False, allow_unicode=True)
     _write_atomic(outdir / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
+    data_dictionary = dictionary.run_dictionary(result.model)
+    body = json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n"
+    _write_atomic(outdir / dictionary.FILE, lambda p: p.write_text(body, encoding="utf-8"))
     if config.output.timeseries:
-        _write_parquet(result.timeseries, outdir / "timeseries.parquet")
+        _write_parquet(result.timeseries, outdir / "timeseries.parquet", data_dictionary)
     if edge_weekly is not None:
-        _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet")
+        _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet", data_dictionary)
     if config.output.edges:
-        _write_parquet(edge_totals(result.model), outdir / "edges.parquet")
+        _write_parquet(edge_totals(result.model), outdir / "edges.parquet", data_dictionary)
     if config.output.geojson:
         from sim.gis import write_run
 
@@ -164,6 +174,25 @@ class Observer(Protocol):
 
     def after_week(self, model: SahelModel) -> None:
         """Called after each week."""
+
+
+@dataclass(frozen=True)
+class WeeklyFunction:
+    """An :class:`Observer` made of a plain function called with the model after each week."""
+
+    function: Callable[[SahelModel], None]
+
+    def start(self, model: SahelModel) -> None:
+        """Nothing to do before the first week."""
+
+    def after_week(self, model: SahelModel) -> None:
+        """Call the function."""
+        self.function(model)
+
+
+def as_observer(o: Observer | Callable[[SahelModel], None]) -> Observer:
+    """An observer as given, or a plain function wrapped as one."""
+    return o if hasattr(o, "after_week") else WeeklyFunction(o)
 
 
 def start_model(config: RunConfig) -> SahelModel:
@@ -192,7 +221,7 @@ def run(
     outdir: str | Path | None = None,
     *,
     check_ledger: bool = False,
-    observers: Sequence[Observer] = (),
+    observers: Sequence[Observer | Callable[[SahelModel], None]] = (),
     start=None,
     state_cache: str | Path | None = None,
 ) -> RunResult:
@@ -204,7 +233,9 @@ def run(
         config: The run's configuration (validated on construction via :func:`sim.params.from_dict`).
         outdir: Directory for the outputs, created if needed.
         check_ledger: Check the goods and money accounts after every week (slower).
-        observers: Called when the model is built and after every week (:class:`Observer`).
+        observers: Called when the model is built and after every week (:class:`Observer`), or plain
+            functions called with the model after every week; they only read the model, so a run
+            gives the same results with or without them.
         start: A saved :class:`sim.state.State` (or its file) to continue from instead of week 0;
             policies and timeline skips of ``config`` that it lacks are added (:func:`sim.state.diverge`).
         state_cache: Where ``config.branch_from`` keeps the common pasts (see :mod:`sim.state`);
@@ -228,6 +259,7 @@ def run(
         states.diverge(state, config)
     model, edge_weekly = state.model, state.edge_weekly
     show = config.output.progress and sys.stderr.isatty()
+    observers = [as_observer(o) for o in observers]
     for o in observers:
         o.start(model)
     advance(state, config, check_ledger=check_ledger, show=show, observers=observers)

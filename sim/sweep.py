@@ -81,7 +81,13 @@ def _order(singles: list[RunConfig], job: str | None) -> list[RunConfig]:
 
 
 def run_block(
-    config: RunConfig, root: str | Path, *, label: str = "", job: str | None = None, overrides: list[str] | None = None
+    config: RunConfig,
+    root: str | Path,
+    *,
+    label: str = "",
+    job: str | None = None,
+    overrides: list[str] | None = None,
+    quiet: bool = False,
 ) -> BlockReport:
     """Run every seed of ``config`` under ``root/runs/``, skipping finished runs.
 
@@ -91,6 +97,7 @@ def run_block(
         label: Prefix of the progress lines (e.g. the job's overrides).
         job: Name of the sweep job, to record the runs it owns in ``root/jobs/``.
         overrides: The job's overrides, recorded with its runs.
+        quiet: Print only failures (a sweep's progress line is drawn elsewhere).
     """
     report = BlockReport()
     runs_dir = Path(root) / "runs"
@@ -121,5 +128,7 @@ def run_block(
             )
             continue
         report.done.append(key)
+        if quiet:
+            continue
         print(f"{label} seed={single.seed}: done in {time.perf_counter() - started:.1f} s -> {out}", file=sys.stderr)
     return report

@@ -9,6 +9,7 @@ stops at once with one line naming the key and exit code 2, instead of a traceba
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -31,6 +32,7 @@ from sim.state import departure_week
 from sim.sweep import run_block
 from simcli import CONFIG_DIR
 from simcli.compose import config_tree, to_dict
+from simcli.progress import QUIET_ENV
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
@@ -148,7 +150,13 @@ def _task(cfg: DictConfig) -> None:
         root = Path(hc.sweep.dir if hc.mode == RunMode.MULTIRUN else hc.runtime.output_dir)
         label = " ".join(hc.overrides.task) or "defaults"
         job = str(hc.job.num) if hc.mode == RunMode.MULTIRUN else "0"
-        report = run_block(config, root, label=f"[{label}]", job=job, overrides=list(hc.overrides.task))
+        # The launching process draws the sweep's one progress line (simcli/progress.py): no per-run output.
+        quiet = hc.mode == RunMode.MULTIRUN and bool(os.environ.get(QUIET_ENV))
+        if quiet:
+            config = dataclasses.replace(config, output=dataclasses.replace(config.output, progress=False))
+        report = run_block(config, root, label=f"[{label}]", job=job, overrides=list(hc.overrides.task), quiet=quiet)
+        if quiet:
+            return
         print(
             f"[{label}] {len(report.done)} runs done, {len(report.skipped)} already done, {len(report.failed)} failed"
             f" -> {root / 'runs'}"

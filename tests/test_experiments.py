@@ -18,6 +18,7 @@ from experiments.aggregate import META, aggregate, error_line, planned_jobs, sto
 from sim.world import load_world
 
 VARIANTS = {"policy=none", "policy=border_control"}
+T95_2 = 12.706204736  # Student t, 97.5% quantile, 1 degree of freedom (2 seeds)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +116,7 @@ def test_series_are_means_with_bands_over_seeds(sweep, tables):
     keys = job(sweep, "0")["runs"]
     values = np.array([pd.read_parquet(sweep / "runs" / k / "timeseries.parquet").fatalities.iloc[4] for k in keys])
     cell = series[(series.variant == "policy=none") & (series.outcome == "fatalities") & (series.week == 5)].iloc[0]
-    half = 1.96 * values.std(ddof=1) / np.sqrt(2)
+    half = T95_2 * values.std(ddof=1) / np.sqrt(2)  # t-interval with 1 degree of freedom
     assert cell["mean"] == pytest.approx(values.mean()) and cell.hi == pytest.approx(values.mean() + half)
 
 
@@ -143,20 +144,21 @@ def test_paired_change_by_seed_and_unpaired_difference_of_means():
     unpaired = [("policy=y", 2, 165.0), ("policy=y", 3, 185.0)]
     runs = pd.DataFrame(base + paired + unpaired, columns=["variant", "seed", "value"]).assign(outcome="o")
     effects = figures.relative_effects(runs, ["o"], "policy=none").set_index("variant")
-    half = 1.96 * np.std([10.0, 30.0], ddof=1) / np.sqrt(2)
+    half = T95_2 * np.std([10.0, 30.0], ddof=1) / np.sqrt(2)
     assert effects.loc["policy=x", ["mean", "lo", "hi"]].tolist() == pytest.approx([20.0, 20.0 - half, 20.0 + half])
     assert effects.loc["policy=x", "paired"] and not effects.loc["policy=y", "paired"]
     # Unpaired: (175 - 150) / 150, with the uncertainty of both means.
     assert effects.loc["policy=y", "mean"] == pytest.approx(100 * 25 / 150)
     se_y, se_b = np.std([165.0, 185.0], ddof=1) / np.sqrt(2), np.std([100.0, 200.0], ddof=1) / np.sqrt(2)
     se = 100 * np.sqrt(se_y**2 + (175 / 150) ** 2 * se_b**2) / 150
-    assert effects.loc["policy=y", "hi"] == pytest.approx(100 * 25 / 150 + 1.96 * se)
+    assert effects.loc["policy=y", "hi"] == pytest.approx(100 * 25 / 150 + T95_2 * se)
 
 
 def test_default_baseline():
     assert figures.default_baseline(["policy=ddr", "policy=none"]) == "policy=none"
+    # The status quo: intensity 0 and the other switch off too (c.enabled=true at intensity 0 still acts).
     swept = ["b.intensity=1, c.enabled=true", "b.intensity=0, c.enabled=true", "b.intensity=0.0, c.enabled=false"]
-    assert figures.default_baseline(swept) == "b.intensity=0, c.enabled=true"
+    assert figures.default_baseline(swept) == "b.intensity=0.0, c.enabled=false"
     assert figures.default_baseline(["seed=2", "scenario=small"]) == "scenario=small"
 
 

@@ -30,7 +30,7 @@ from conftest import CORE, ROOT, cli
 from sim.params import RunConfig, from_dict
 from sim.run import SUMMARY, run
 
-FILES = ("config.yaml", "timeseries.parquet", "route_flows.parquet", "edges.parquet")
+FILES = ("config.yaml", "dictionary.json", "timeseries.parquet", "route_flows.parquet", "edges.parquet")
 SMALL = {"name": "small", "steps": 104, "supply_scale": 0.1, "burn_in_weeks": 4}  # simcli/configs/scenario/small.yaml
 
 
@@ -77,7 +77,7 @@ def reference(tmp_path_factory) -> dict[str, bytes]:
 
 # --- SIGKILL at every step of the writing ---------------------------------------------------------
 
-WRITES = 5  # config.yaml, timeseries, route_flows, edges, summary.json
+WRITES = 6  # config.yaml, dictionary.json, timeseries, route_flows, edges, summary.json
 POINTS = [(k, phase) for k in range(WRITES) for phase in ("mid_write", "before_rename", "after_rename")]
 
 # Run in a fresh interpreter: for each kill point, fork a child that runs the small configuration

@@ -129,7 +129,7 @@ def test_criteria_and_intervals():
     assert v.Criterion("above", 1).passes(1.5, 3) and not v.Criterion("above", 1).passes(0.5, 3)
     assert v.within(0.1).passes(-0.05, 0.09) and not v.within(0.1).passes(-0.05, 0.2)
     assert not v.Criterion("below").passes(math.nan, -1)
-    mean, _lo, hi, n = mean_interval(np.array([1.0, 2.0, 3.0, 4.0]), "t")
+    mean, _lo, hi, n = mean_interval(np.array([1.0, 2.0, 3.0, 4.0]))
     assert (mean, n) == (2.5, 4) and hi - mean == pytest.approx(3.182446 * np.std([1, 2, 3, 4], ddof=1) / 2)
 
 

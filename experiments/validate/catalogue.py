@@ -415,14 +415,14 @@ NOTES = sections(Path(__file__).with_name("notes.md"))  # why a pattern fails, b
 def _diag_rel(values: Values, metric: str, arm: str, ref: str) -> str:
     if arm not in values or ref not in values or metric not in values[arm]:
         return "n/a"
-    mean, lo, hi, _ = mean_interval(rel(metric, arm, ref, BELOW0).effect(values), "t")
+    mean, lo, hi, _ = mean_interval(rel(metric, arm, ref, BELOW0).effect(values))
     return f"{_num(mean, True)} (95% CI {_num(lo, True)}, {_num(hi, True)})"
 
 
 def _diag_diff(values: Values, metric: str, arm: str, ref: str) -> str:
     if arm not in values or ref not in values or metric not in values[arm]:
         return "n/a"
-    mean, lo, hi, _ = mean_interval(values[arm][metric] - values[ref][metric], "t")
+    mean, lo, hi, _ = mean_interval(values[arm][metric] - values[ref][metric])
     return f"{_num(mean)} (95% CI {_num(lo)}, {_num(hi)})"
 
 

@@ -86,7 +86,7 @@ def evaluate(results: Results, experiments: Sequence[Experiment] = EXPERIMENTS) 
             if not all(a in results.values for a in st.arms):
                 continue
             eff = st.effect(results.values)
-            mean, lo, hi, n = mean_interval(eff, "t")
+            mean, lo, hi, n = mean_interval(eff)
             rows.append(
                 {
                     "experiment": exp.id,
@@ -151,7 +151,7 @@ def counterfactual_table(results: Results) -> pd.DataFrame:
             a, b = results.values[arm][key], base[key]
             ref = abs(float(np.nanmean(b)))
             eff = (a - b) / ref if ref > 0 else np.full(len(b), np.nan)
-            mean, lo, hi, n = mean_interval(eff, "t")
+            mean, lo, hi, n = mean_interval(eff)
             rows.append(
                 {
                     "counterfactual": arm,
