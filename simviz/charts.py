@@ -14,6 +14,7 @@ shown as they are, smoothed (4-week mean) or by month (sums for flows, means for
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 
@@ -105,10 +106,13 @@ def unit_label(outcomes: tuple[Outcome, ...], mode: str) -> str:
 
 
 def _x(domain: tuple[str, str]) -> alt.X:
+    """The time axis over the scenario's whole horizon, so it never rescales as weeks run."""
+    # Milliseconds since 1970 (UTC): every layer reads them alike (DateTime objects get parsed per layer).
+    ends = [dt.datetime.fromisoformat(d).replace(tzinfo=dt.UTC).timestamp() * 1000 for d in domain]
     return alt.X(
         "date:T",
         title=None,
-        scale=alt.Scale(domain=list(domain)),
+        scale=alt.Scale(domain=ends),
         axis=alt.Axis(labelAngle=0, tickCount=6, labelOverlap=True, format="%Y"),
     )
 
@@ -178,18 +182,20 @@ def _template(
     windows = (
         alt.Chart(alt.Data(name=WINDOWS))
         .mark_rect(opacity=0.12, color="#7b5ea7")
-        .encode(x=_x(domain), x2="end:T", tooltip=[alt.Tooltip("label:N", title="window")])
+        .encode(x=alt.X("date:T"), x2="end:T", tooltip=[alt.Tooltip("label:N", title="window")])
     )
     rules = (
         alt.Chart(alt.Data(name=EVENTS))
         .mark_rule(color="#7a7a7a", strokeDash=[2, 2], strokeWidth=0.8)
-        .encode(x=_x(domain), tooltip=[alt.Tooltip("label:N", title="event"), alt.Tooltip("date:T", format="%d %b %Y")])
+        .encode(
+            x=alt.X("date:T"), tooltip=[alt.Tooltip("label:N", title="event"), alt.Tooltip("date:T", format="%d %b %Y")]
+        )
     )
     texts = (
         alt.Chart(alt.Data(name=EVENTS))
         .transform_filter("datum.key")
         .mark_text(angle=270, align="right", baseline="bottom", dx=-2, dy=-1, fontSize=8, color="#555555")
-        .encode(x=_x(domain), y=alt.value(0), text="label:N")
+        .encode(x=alt.X("date:T"), y=alt.value(0), text="label:N")
     )
     chart = alt.layer(windows, marks, rules, texts).properties(
         width=width,
@@ -213,7 +219,7 @@ def chart_template(
     outcomes = tuple(columns.values())
     names = tuple(display_name(o, spec) for o in outcomes)
     base_names = tuple(n + BASELINE for n in names) if baseline else ()
-    docs = tuple(f"{o.doc}" for o in outcomes[:1])
+    docs = (outcomes[0].doc,) if len(outcomes) == 1 else ()  # a single series says what it measures
     return _template(spec, names, docs, unit_label(outcomes, mode), domain, base_names, width)
 
 

@@ -26,7 +26,7 @@ import traitlets
 
 TEMPLATE = r"""
 <template>
-  <div class="sahel-vega" :data-updates="updates" :data-embeds="embeds" :data-empty="empty">
+  <div class="sahel-vega" :data-updates="updates" :data-embeds="embeds" :data-empty="empty ? 'true' : 'false'">
     <div ref="plotElement"></div>
     <div v-if="empty" class="sahel-vega-empty" style="color:#777;font-size:0.85em;padding:6px 0;min-height:40px">
       {{ (spec.usermeta || {}).title || "" }}<br>{{ (spec.usermeta || {}).empty || "No data yet." }}
@@ -105,8 +105,10 @@ module.exports = {
       this.fittedWidth = width;
       const result = await vegaEmbed(this.$refs.plotElement, spec, {renderer: "svg", actions: false});
       this.view = result.view;
+      // names are for reading: clicks go through them to the place or route beneath
+      this.$refs.plotElement.querySelectorAll('.mark-text').forEach((g) => { g.style.pointerEvents = 'none'; });
       this.view.addEventListener('click', (event, item) => {
-        if (item && item.datum && (item.datum.place || item.datum.link)) {
+        if (item && item.datum && item.mark.marktype !== 'text' && (item.datum.place || item.datum.link)) {
           this.clicked = {place: item.datum.place || null, link: item.datum.link || null, at: Date.now()};
         }
       });

@@ -246,7 +246,7 @@ def test_scenario_page_step_sliders_detail_and_export(browser, server):
     page.click(".sahel-policy-border_control label")  # back off; the seed 3 stays pending
 
     # --- click a place on the map: its story over the weeks run
-    place = page.locator('.sahel-map svg path[aria-label*="place: Gao"]').first
+    place = page.locator('.sahel-map svg .mark-symbol path[aria-label*="; place: Gao;"]').first
     place.click(force=True)
     page.wait_for_selector(".sahel-detail-place")
     detail = page.inner_text(".sahel-detail")
