@@ -20,6 +20,7 @@ import logging
 import os
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from html import escape
 
@@ -44,10 +45,15 @@ MAX_INTENSITY = 3.0
 SPEEDS = (1, 2, 5, 10, 20, 0)  # weeks a second while playing; 0: as fast as the model runs
 
 
-def initial_settings() -> Settings:
-    """The settings a new tab starts with: the default scenario, or what ``python -m simviz`` was told."""
-    scenario = os.environ.get(ENV_SCENARIO, "default")
-    seed, _problem = parse_seed(os.environ.get(ENV_SEED, "0"))
+def initial_settings(query: str = "") -> Settings:
+    """The settings a new tab starts with.
+
+    From the page address's ``?scenario=NAME&seed=N``, else what ``python -m simviz`` was told,
+    else the default scenario and seed 0 (a bad value is ignored).
+    """
+    asked = urllib.parse.parse_qs(query.lstrip("?"))
+    scenario = (asked.get("scenario") or [os.environ.get(ENV_SCENARIO, "default")])[0]
+    seed, _problem = parse_seed((asked.get("seed") or [os.environ.get(ENV_SEED, "0")])[0])
     return Settings(scenario=scenario if scenario in scenario_names() else "default", seed=seed or 0)
 
 
@@ -354,7 +360,8 @@ def _safe_view(session: Session, scale: MapScale, boxes: Boxes, mode: str) -> tu
 @solara.component
 def ScenarioPage():
     """One run of a scenario with its map, charts and controls; each tab has its own session."""
-    session: Session = solara.use_memo(lambda: Session(initial_settings()), [])
+    query = solara.use_router().search or ""
+    session: Session = solara.use_memo(lambda: Session(initial_settings(query)), [])
     settings, set_settings = solara.use_state(session.settings)
     mode, set_mode = solara.use_state("weekly")
     speed, set_speed = solara.use_state(0)
