@@ -24,6 +24,7 @@ its draggable grid gives each component half the width, too little for a map.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -184,17 +185,73 @@ def figure_png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
+@functools.cache
+def outcome_labels() -> dict[str, str]:
+    """Each outcome's name for people, from the registry: what it measures and its unit.
+
+    The registry is built by a model (its goods and places name some outcomes); a small one,
+    once per server.
+    """
+    from sim.model import SahelModel
+    from simviz.session import Settings, run_config
+
+    cfg = run_config(Settings(scenario="small", burn_in_weeks=0))
+    model = SahelModel(cfg.scenario, seed=0, policy=cfg.policy)
+    return {o.name: f"{o.doc} ({o.unit})" for o in model.outcomes}
+
+
+def variant_label(variant: str) -> str:
+    """A sweep variant for people: ``policy=border_control`` -> ``border control``."""
+    parts = []
+    for setting in variant.split(", "):
+        key, _eq, value = setting.partition("=")
+        if key == "policy":
+            parts.append("no policy" if value == "none" else value.strip("[]").replace("_", " ").replace(",", " + "))
+        else:
+            name = key.removeprefix("policy.").removeprefix("scenario.").replace("_", " ").replace(".", ": ")
+            parts.append(f"{name} {value}")
+    return "\n".join(parts)
+
+
+def _borders() -> list:
+    import numpy as np
+
+    from simviz.borders import COUNTRIES
+
+    return [
+        np.array([[float(v) for v in pair.split()] for pair in ring.split(",")])
+        for rings in COUNTRIES.values()
+        for ring in rings
+    ]
+
+
 def draw(kind: str, data: SweepData, **kwargs) -> bytes:
-    """One of the sweep figures of :mod:`experiments.figures` as PNG bytes."""
+    """One of the sweep figures of :mod:`experiments.figures` as PNG bytes, labelled from the registry."""
     with _FIGURE_LOCK:
         if kind == "effects":
-            fig = figures.plot_effects(data.runs, kwargs["outcomes"], kwargs["baseline"])
+            fig = figures.plot_effects(
+                data.runs,
+                kwargs["outcomes"],
+                kwargs["baseline"],
+                labels=outcome_labels(),
+                variant_label=variant_label,
+                show_n=True,
+            )
         elif kind == "series":
             fig = figures.plot_series(data.series, kwargs["outcome"])
+            fig.axes[0].set_title(
+                f"{outcome_labels().get(kwargs['outcome'], kwargs['outcome'])}: weekly mean over seeds, 95% band",
+                fontsize=10,
+            )
         elif kind == "flow":
             world = load_world(data.data_dir)
             fig = figures.plot_flow_change(
-                data.edges, kwargs["variant"], kwargs["baseline"], good=kwargs["good"], places=world
+                data.edges,
+                kwargs["variant"],
+                kwargs["baseline"],
+                good=kwargs["good"],
+                places=world,
+                borders=_borders(),
             )
         elif kind == "do_no_harm":
             fig = figures.plot_do_no_harm(data.runs, kwargs["baseline"])

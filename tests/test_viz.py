@@ -422,3 +422,26 @@ def test_sim_stays_importable_without_solara_and_experiments():
         )
     ]
     assert not offenders
+
+
+def test_sweep_labels_seeds_and_near_zero_baselines():
+    assert app.variant_label("policy=border_control") == "border control"
+    assert app.variant_label("policy=none") == "no policy"
+    assert app.variant_label("policy=border_control, policy.border_control.intensity=2") == (
+        "border control\nborder control: intensity 2"
+    )
+    assert "deaths" in app.outcome_labels()["fatalities"]
+    import pandas as pd
+
+    from experiments import figures
+
+    rows = [("policy=none", s, "fatalities", 0.2) for s in range(3)]
+    rows += [("policy=ddr", s, "fatalities", 3.2 + s) for s in range(3)]
+    runs = pd.DataFrame(rows, columns=["variant", "seed", "outcome", "value"])
+    assert figures.near_zero_baseline(runs, "fatalities", "policy=none")
+    effect = figures.absolute_effects(runs, ["fatalities"], "policy=none").iloc[0]
+    assert effect["mean"] == pytest.approx(4.0) and effect["n"] == 3 and effect["paired"]
+    fig = figures.plot_effects(runs, ["fatalities"], "policy=none", labels={"fatalities": "deaths"}, show_n=True)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("change (absolute")
+    assert any(t.get_text() == "n=3" for t in ax.texts)
