@@ -133,6 +133,26 @@ class MapScale:
         return self.top_units
 
 
+@dataclass
+class WeekState:
+    """What the map draws of one week: who holds each place, state presence, flows (a past week's, for the scrubber)."""
+
+    holder: np.ndarray
+    presence: np.ndarray
+    illicit: np.ndarray
+    edge_units: np.ndarray
+
+
+def week_state(model: SahelModel) -> WeekState:
+    """The model's current week as the map draws it."""
+    return WeekState(
+        model.territory.holder,
+        model.territory.presence,
+        shown_week(model, "illicit_value"),
+        shown_week(model, "edge_units"),
+    )
+
+
 def shown_week(model: SahelModel, key: str) -> np.ndarray:
     """A weekly counter for the map: this week's, or before week 1 the last burn-in week's.
 
@@ -253,7 +273,7 @@ def group_names(model: SahelModel) -> list[str]:
     return [group_label(g, blocs) for g in groups]
 
 
-def group_domain(model: SahelModel) -> tuple[list[str], list[str]]:
+def group_domain(model: SahelModel, state: WeekState | None = None) -> tuple[list[str], list[str]]:
     """Colour scale of the armed groups holding something: (names, colours), stable across scenarios.
 
     Only groups that hold a place appear (a legend of what is on the map); a rebranded faction
@@ -261,7 +281,7 @@ def group_domain(model: SahelModel) -> tuple[list[str], list[str]]:
     """
     groups = model.armed_groups.groups if model.armed_groups is not None else []
     labels = group_names(model)
-    held = set(model.territory.holder.tolist())
+    held = set((state.holder if state is not None else model.territory.holder).tolist())
     names, colours = [], []
     for i, g in enumerate(groups):
         if i not in held or labels[i] in names:
@@ -271,9 +291,8 @@ def group_domain(model: SahelModel) -> tuple[list[str], list[str]]:
     return [*names, NO_GROUP, CONTESTED], [*colours, NO_GROUP_COLOUR, CONTESTED_COLOUR]
 
 
-def _holder_names(model: SahelModel, names: list[str]) -> list[str]:
+def _holder_names(model: SahelModel, holder: np.ndarray) -> list[str]:
     labels = group_names(model)
-    holder = model.territory.holder
     return [labels[h] if h >= 0 else NO_GROUP for h in holder.tolist()]
 
 
@@ -295,14 +314,15 @@ def _bases(model: SahelModel) -> tuple[dict[int, list[str]], set[int]]:
     return by_place, mission
 
 
-def place_table(model: SahelModel, names: list[str]) -> list[dict]:
+def place_table(model: SahelModel, names: list[str], state: WeekState | None = None) -> list[dict]:
     """One record per place on the map: position, who holds it, state presence, checkpoint, bases."""
     world = model.world
     static = _place_static(world)
-    holders = _holder_names(model, names)
+    state = state or week_state(model)
+    holders = _holder_names(model, state.holder)
     staffed = np.asarray(model.enforcement.rates.staffed, dtype=bool).tolist()
-    presence = np.round(model.territory.presence, 2).tolist()
-    illicit = np.round(shown_week(model, "illicit_value")).tolist()
+    presence = np.round(state.presence, 2).tolist()
+    illicit = np.round(state.illicit).tolist()
     bases, mission = _bases(model)
     rows = []
     for i, row in static:
@@ -367,7 +387,9 @@ def _labelled_places(world: World) -> frozenset[int]:
     return frozenset(chosen)
 
 
-def link_table(model: SahelModel, names: list[str]) -> tuple[list[dict], list[dict], list[dict]]:
+def link_table(
+    model: SahelModel, names: list[str], state: WeekState | None = None
+) -> tuple[list[dict], list[dict], list[dict]]:
     """Records of (links, far-market labels, arrowheads): this week's units per link and who holds its ends.
 
     Links to markets beyond the map's box are cut where they leave it, with an arrowhead
@@ -377,8 +399,9 @@ def link_table(model: SahelModel, names: list[str]) -> tuple[list[dict], list[di
 
     world = model.world
     labels = group_names(model)
-    units = np.round(shown_week(model, "edge_units")).tolist()
-    holder = model.territory.holder.tolist()
+    state = state or week_state(model)
+    units = np.round(state.edge_units).tolist()
+    holder = state.holder.tolist()
     rows, far = [], {}
     for e, (u, v) in enumerate(zip(world.edge_u.tolist(), world.edge_v.tolist(), strict=True)):
         p, q = (float(world.lon[u]), float(world.lat[u])), (float(world.lon[v]), float(world.lat[v]))
@@ -613,10 +636,10 @@ def _template(names: tuple[str, ...], colours: tuple[str, ...], top: float, worl
     return spec
 
 
-def map_data(model: SahelModel, names: list[str]) -> dict[str, list[dict]]:
-    """The data sets of :func:`map_layers` that change from week to week."""
-    places = place_table(model, names)
-    links, ends, arrows = link_table(model, names)
+def map_data(model: SahelModel, names: list[str], state: WeekState | None = None) -> dict[str, list[dict]]:
+    """The data sets of :func:`map_layers` that change from week to week (of ``state``: a past week)."""
+    places = place_table(model, names, state)
+    links, ends, arrows = link_table(model, names, state)
     # Markers sit beside their place (offsets in degrees, so every Vega-Lite version agrees):
     # checkpoints below right, mission bases above.
     markers = [
@@ -628,7 +651,9 @@ def map_data(model: SahelModel, names: list[str]) -> dict[str, list[dict]]:
     return {"links": links, "places": places, "markers": markers, "far_ends": ends, "far_arrows": arrows}
 
 
-def map_parts(model: SahelModel, scale: MapScale | None = None) -> tuple[dict, dict[str, list[dict]]]:
+def map_parts(
+    model: SahelModel, scale: MapScale | None = None, state: WeekState | None = None
+) -> tuple[dict, dict[str, list[dict]]]:
     """The map of the model's current week: (specification without its weekly data, weekly data).
 
     The specification is built by Altair once per colour domain and width scale (cached) and
@@ -638,10 +663,12 @@ def map_parts(model: SahelModel, scale: MapScale | None = None) -> tuple[dict, d
     Args:
         model: The model, after any number of weeks.
         scale: Keeps the width scale of links fixed across the weeks of a run (one per model).
+        state: A past week to draw (the week scrubber's); by default the model's current week.
     """
-    names, colours = group_domain(model)
-    top = nice_ceiling((scale or MapScale()).update(shown_week(model, "edge_units")))
-    return _template(tuple(names), tuple(colours), top, model.world), map_data(model, names)
+    state = state or week_state(model)
+    names, colours = group_domain(model, state)
+    top = nice_ceiling((scale or MapScale()).update(state.edge_units))
+    return _template(tuple(names), tuple(colours), top, model.world), map_data(model, names, state)
 
 
 def map_altair(model: SahelModel, scale: MapScale | None = None) -> alt.TopLevelMixin:

@@ -148,6 +148,22 @@ def _cached_meta(spec: dict, key: str, **meta) -> dict:
         return kept[1]
 
 
+def map_view(session: Session, scale: MapScale, boxes: Boxes, week: int) -> tuple[str, tuple[Box, Box]]:
+    """The map of a week already run (the scrubber's): its title and boxes.
+
+    Who holds what, state presence and flows are that week's; checkpoints and bases are today's.
+    """
+    with session.lock:
+        model = session.model
+        template, data = map_parts(model, scale, session.run.state(week))
+        date = week_date(model.start_date, week)
+    spec = _cached_meta(
+        template, "map", fit=True, aspect=0.72, reserve=230, minWidth=420, name="sahel-map", export=True
+    )
+    title = f"Week {week} ({date:%d %b %Y}, scrubbed back): that week's flows and holders; checkpoints and bases of now"
+    return title, (boxes.spec("map", spec), Box(data))
+
+
 def page_view(session: Session, scale: MapScale, boxes: Boxes, mode: str) -> PageView:
     """The week's table, map and charts of a session (reads the session under its lock)."""
     with session.lock:
@@ -368,6 +384,7 @@ def ScenarioPage():
     playing, set_playing = solara.use_state(False)
     problem, set_problem = solara.use_state(None)
     detail, set_detail = solara.use_state(None)
+    scrubbed, set_scrubbed = solara.use_state(None)  # (week, title, map boxes) or None: follow the run
     scale_ref = solara.use_ref(MapScale.for_model(session.model))
     boxes: Boxes = solara.use_memo(Boxes, [])
     first = solara.use_memo(lambda: page_view(session, scale_ref.current, boxes, "weekly"), [])
@@ -441,7 +458,20 @@ def ScenarioPage():
             return
         scale_ref.current = MapScale.for_model(session.model)
         set_detail(None)
+        set_scrubbed(None)
         refresh()
+
+    def scrub(week: int) -> None:
+        if week >= view.week:
+            set_scrubbed(None)  # the latest week: follow the run again
+            return
+        try:
+            title, boxes_ = map_view(session, scale_ref.current, boxes, int(week))
+        except Exception as exc:
+            logger.exception("scrub failed")
+            set_problem(f"The map of week {week} could not be drawn: {type(exc).__name__}: {exc}")
+            return
+        set_scrubbed((int(week), title, boxes_))
 
     def change_speed(value: int) -> None:
         set_speed(value)
@@ -536,8 +566,23 @@ def ScenarioPage():
     with solara.Column(style={"padding": "8px"}, classes=["sahel-main"]):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
             with solara.Column(gap="0px", style={"flex": "1 1 640px", "min-width": "420px"}):
-                Html(escape(view.map_title), classes=["sahel-map-title"], style="font-weight: bold; font-size: 1.05em")
-                LiveChart(*view.map, classes=["sahel-map"], on_click=clicked)
+                shown = scrubbed if scrubbed is not None and not playing and scrubbed[0] < view.week else None
+                Html(
+                    escape(shown[1] if shown else view.map_title),
+                    classes=["sahel-map-title"],
+                    style="font-weight: bold; font-size: 1.05em",
+                )
+                LiveChart(*(shown[2] if shown else view.map), classes=["sahel-map"], on_click=clicked)
+                if view.week > 1 and not playing:
+                    with solara.Div(classes=["sahel-slider", "sahel-scrubber"], style={"max-width": "640px"}):
+                        at = shown[0] if shown else view.week
+                        solara.SliderInt(
+                            f"map week: {at} of {view.week} run" + ("" if shown else " (follows the run)"),
+                            value=at,
+                            min=1,
+                            max=view.week,
+                            on_value=scrub,
+                        )
             with solara.Column(style={"flex": "0 1 380px", "min-width": "280px"}):
                 Html(
                     f"<b>{escape(session.settings.scenario)} scenario</b>, seed {session.settings.seed}<br>"

@@ -178,6 +178,13 @@ class Run:
         self.illicit.append(np.round(m.stats.week["illicit_value"]))
         self.edge_units.append(np.round(m.stats.week["edge_units"]))
 
+    def state(self, week: int):
+        """What the map draws of a week already run (1 = the first), for the week scrubber."""
+        from simviz.map import WeekState
+
+        i = min(max(int(week), 1), len(self.holder)) - 1
+        return WeekState(self.holder[i], self.presence[i], self.illicit[i], self.edge_units[i])
+
     def frame(self) -> pd.DataFrame:
         """One row per week run: every outcome, ``week``, ``date``, ``value.<good>`` and ``mission_present``."""
         m = self.model

@@ -445,3 +445,28 @@ def test_sweep_labels_seeds_and_near_zero_baselines():
     ax = fig.axes[0]
     assert ax.get_xlabel().startswith("change (absolute")
     assert any(t.get_text() == "n=3" for t in ax.texts)
+
+
+def test_week_scrubber_draws_a_past_week_of_the_map():
+    session = Session(FAST)
+    session.step(6)
+    scale = vmap.MapScale()
+    _spec, now = vmap.map_parts(session.model, scale)
+    _spec, past = vmap.map_parts(session.model, scale, session.run.state(2))
+    units_past = [x["units"] for x in past["links"]]
+    assert sum(units_past) > 0
+    assert units_past != [x["units"] for x in now["links"]], "week 2's flows differ from week 6's"
+    title, _boxes = sp.map_view(session, scale, sp.Boxes(), 2)
+    assert title.startswith("Week 2 (21 Jan 2013, scrubbed back)")
+
+
+def test_place_detail_tells_the_story_of_a_place():
+    session = Session(FAST)
+    session.step(3)
+    text = sp.place_detail(session, "Gao")
+    assert text.startswith("<p class='sahel-detail-place'><b>Gao</b>") and "over 3 weeks" in text
+    assert "week 1 (" in text  # who held it from the first week
+    _spec, data = vmap.map_parts(session.model)
+    busiest = max(data["links"], key=lambda x: x["units"])["link"]
+    link = sp.link_detail(session, busiest)
+    assert "Units carried" in link and "of 3 weeks" in link
