@@ -155,6 +155,9 @@ def _template(
                 .encode(x=_x(domain), y="value:Q", tooltip=tooltip)
             )
     else:
+        # A share runs from 0 to 100% (a bribe rate of 44-47% is no crash), and its axis needs no
+        # data: the force-protection share is blank, not infinite, before a mission exists.
+        y_scale = alt.Scale(domain=[0, 1]) if spec.fmt.endswith("%") else alt.Scale(zero=True)
         dash = alt.StrokeDash(
             "is_baseline:N", scale=alt.Scale(domain=[False, True], range=[[1, 0], [4, 3]]), legend=None
         )
@@ -166,7 +169,7 @@ def _template(
             .mark_line(strokeWidth=1.4, point=alt.OverlayMarkDef(size=45, opacity=0, filled=True))
             .encode(
                 x=_x(domain),
-                y=alt.Y("value:Q", axis=y_axis, scale=alt.Scale(zero=True)),
+                y=alt.Y("value:Q", axis=y_axis, scale=y_scale),
                 color=alt.Color(
                     "group:N",
                     sort=list(names),

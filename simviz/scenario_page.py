@@ -411,6 +411,8 @@ def ScenarioPage():
                     continue  # the last view is not on the page yet: never pile up renders
                 if session.week != shown_week or not still:
                     new, bad = _safe_view(session, scale_ref.current, boxes, mode)
+                    if cancel.is_set():
+                        return  # Pause or Reset showed their own view meanwhile: never overwrite it
                     if new is not None:
                         shown_week = new.week
                         _last_set[0] = new.seq
@@ -439,8 +441,8 @@ def ScenarioPage():
     def do_play_pause() -> None:
         if session.playing:
             session.pause()
+            refresh()  # the week it stopped at, before the buttons say it stopped
             set_playing(False)
-            refresh()
         else:
             session.play(speed or None)
             set_playing(True)
