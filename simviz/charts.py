@@ -9,7 +9,7 @@ weekly table (:func:`chart_data`). The browser keeps the chart and only swaps th
 What a chart shows comes from the outcome registry (:mod:`sim.outcomes`): each chart selects
 its outcomes by tag (falling back to its own list while a tag selects nothing) and takes their
 ``unit``, ``better`` and ``doc`` for the axis and the hover text. The weekly series can be
-shown as they are, smoothed (4-week mean) or by month (sums for flows, means for rates).
+shown as they are, smoothed (4-week mean) or by month (the month's mean of its weeks).
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def unit_label(outcomes: tuple[Outcome, ...], mode: str) -> str:
     o = outcomes[0]
     unit = UNIT_NAMES.get(o.unit, o.unit)
     if o.reduce == "sum":
-        unit += " per month" if mode == "monthly" else " per week"
+        unit += " per week" + (", monthly mean" if mode == "monthly" else "")
     better = {"higher": "higher is better", "lower": "lower is better"}.get(o.better or "")
     return f"{unit} ({better})" if better else unit
 
@@ -235,9 +235,10 @@ def aggregate(df: pd.DataFrame, columns: dict[str, Outcome], mode: str) -> pd.Da
         for c in columns:
             out[c] = df[c].rolling(4, min_periods=1).mean()
         return out
+    # Means of the weekly values, also for flows: a month has four or five weeks, and monthly
+    # sums would zig-zag by a quarter with the calendar.
     month = pd.to_datetime(df["date"]).dt.to_period("M")
-    how = {c: ("sum" if o.reduce == "sum" else "mean") for c, o in columns.items()}
-    out = df.groupby(month).agg(how)
+    out = df.groupby(month).agg(dict.fromkeys(columns, "mean"))
     out.insert(0, "date", [p.start_time.date().isoformat() for p in out.index])
     return out.reset_index(drop=True)
 

@@ -219,7 +219,9 @@ def test_charts_are_valid_and_follow_the_weeks():
     assert np.isclose(df[list(flows)].sum(axis=1), df["delivered_value_usd"]).all()
     # units and directions come from the registry
     assert charts.unit_label(charts.CHARTS[2].outcomes(registry), "weekly") == "deaths per week (lower is better)"
-    assert charts.unit_label(charts.CHARTS[2].outcomes(registry), "monthly") == "deaths per month (lower is better)"
+    assert charts.unit_label(charts.CHARTS[2].outcomes(registry), "monthly") == (
+        "deaths per week, monthly mean (lower is better)"
+    )
 
 
 def test_monthly_and_smoothed_charts_aggregate_by_the_registry():
@@ -230,10 +232,11 @@ def test_monthly_and_smoothed_charts_aggregate_by_the_registry():
     fatal = charts.CHARTS[2]
     monthly = charts.chart_data(fatal, df, registry, "monthly")
     assert [r["date"] for r in monthly] == ["2013-01-01", "2013-02-01", "2013-03-01"]
-    assert sum(r["all conflict deaths"] for r in monthly) == pytest.approx(df["fatalities"].sum())  # sums
+    jan = df[df["date"].str.startswith("2013-01")]["fatalities"].mean()
+    assert monthly[0]["all conflict deaths"] == pytest.approx(jan)  # the month's mean of its weeks
     bribe = charts.chart_data(charts.CHARTS[3], df, registry, "monthly")
     feb = df[df["date"].str.startswith("2013-02")]["bribe_rate"].mean()
-    assert bribe[1][next(k for k in bribe[1] if k != "date")] == pytest.approx(feb)  # rates: means
+    assert bribe[1][next(k for k in bribe[1] if k != "date")] == pytest.approx(feb)
     smooth = charts.chart_data(fatal, df, registry, "smoothed")
     assert smooth[3]["all conflict deaths"] == pytest.approx(df["fatalities"].iloc[:4].mean())
 
