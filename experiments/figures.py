@@ -16,7 +16,7 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -50,6 +50,7 @@ CRIME_VIOLENCE = ("delivered_value_usd", "armed_group_revenue_usd", "fatalities"
 MAP_MAX_ABS_LON = 20.0
 MAP_PAD = 1.0
 FLOW_CMAP = "RdBu_r"
+NEAR_ZERO_SHARE = 0.1  # a baseline mean below this share of the largest variant's is "near zero"
 FLOW_LIMIT_CAP = 100.0  # % change: beyond it colours saturate (the colorbar is extended)
 
 
@@ -235,17 +236,41 @@ def _row_height(variants: Sequence[str]) -> float:
     return 0.12 + 0.14 * lines
 
 
-def _forest(ax: Axes, effects: pd.DataFrame, outcomes: Sequence[str], variants: Sequence[str]) -> None:
-    """Points with interval bars, one row per variant, outcomes side by side within a row."""
+def _forest(
+    ax: Axes,
+    effects: pd.DataFrame,
+    outcomes: Sequence[str],
+    variants: Sequence[str],
+    labels: Mapping[str, str] | None = None,
+    variant_label: Callable[[str], str] | None = None,
+    show_n: bool = False,
+) -> None:
+    """Points with interval bars, one row per variant, outcomes side by side within a row.
+
+    ``labels`` names the outcomes in the legend, ``variant_label`` the rows; ``show_n`` writes
+    the number of seeds behind each interval beside it.
+    """
     step = 0.7 / max(len(outcomes), 1)
     for k, outcome in enumerate(outcomes):
         sub = effects[effects["outcome"] == outcome].set_index("variant").reindex(variants).dropna(subset=["mean"])
         y = np.array([variants.index(v) for v in sub.index]) + (k - (len(outcomes) - 1) / 2) * step
         xerr = np.vstack([sub["mean"] - sub["lo"], sub["hi"] - sub["mean"]])
         color = f"C{k}" if len(outcomes) > 1 else "C0"
-        ax.errorbar(sub["mean"], y, xerr=xerr, fmt="o", ms=4, capsize=2, color=color, label=outcome)
+        name = (labels or {}).get(outcome, outcome)
+        ax.errorbar(sub["mean"], y, xerr=xerr, fmt="o", ms=4, capsize=2, color=color, label=name)
+        if show_n:
+            for yy, hi, n in zip(y, sub["hi"], sub["n"], strict=True):
+                ax.annotate(
+                    f"n={int(n)}",
+                    (hi, yy),
+                    xytext=(3, 0),
+                    textcoords="offset points",
+                    fontsize=6,
+                    va="center",
+                    color="0.35",
+                )
     ax.axvline(0, color="0.3", lw=0.8, zorder=0)
-    ax.set_yticks(range(len(variants)), [short_label(v) for v in variants], fontsize=7)
+    ax.set_yticks(range(len(variants)), [(variant_label or short_label)(v) for v in variants], fontsize=7)
     ax.set_ylim(len(variants) - 0.5, -0.5)
     ax.grid(axis="x", lw=0.3, alpha=0.5)
 
@@ -268,11 +293,52 @@ def _panels(n: int, axes: Axes | Sequence[Axes] | None, ncols: int, size: tuple[
     return cells[:n]
 
 
+def absolute_effects(runs: pd.DataFrame, outcomes: Sequence[str], baseline: str) -> pd.DataFrame:
+    """Like :func:`relative_effects` but the change in the outcome's own unit (variant minus baseline)."""
+    table = runs[runs["outcome"].isin(outcomes)]
+    wide = table.pivot_table(index=["variant", "seed"], columns="outcome", values="value", aggfunc="mean")
+    rows = []
+    for variant in sorted(set(table["variant"]) - {baseline}):
+        for outcome in outcomes:
+            if outcome not in wide.columns:
+                continue
+            v, b = wide.loc[variant, outcome].dropna(), wide.loc[baseline, outcome].dropna()
+            paired = len(v) > 0 and set(v.index) == set(b.index)
+            if paired:
+                mean, lo, hi, n = mean_interval((v - b.loc[v.index]).to_numpy())
+            else:
+                mv, _, hv, nv = mean_interval(v.to_numpy())
+                mb, _, hb, nb = mean_interval(b.to_numpy())
+                half = math.hypot(hv - mv, hb - mb)
+                mean, n = mv - mb, min(nv, nb)
+                lo, hi = mean - half, mean + half
+            rows.append(
+                {"variant": variant, "outcome": outcome, "mean": mean, "lo": lo, "hi": hi, "n": n, "paired": paired}
+            )
+    return pd.DataFrame(rows, columns=["variant", "outcome", "mean", "lo", "hi", "n", "paired"])
+
+
+def near_zero_baseline(runs: pd.DataFrame, outcome: str, baseline: str) -> bool:
+    """Whether the baseline's mean is too close to zero for a % change to mean anything.
+
+    Near zero: below :data:`NEAR_ZERO_SHARE` of the largest mean of any variant (in magnitude);
+    +1500% of almost nothing says less than "+3 deaths".
+    """
+    sub = runs[runs["outcome"] == outcome]
+    means = sub.groupby("variant")["value"].mean().abs()
+    if baseline not in means.index or not len(means) or means.max() == 0:
+        return False
+    return bool(means[baseline] < NEAR_ZERO_SHARE * means.max())
+
+
 def plot_effects(
     runs: pd.DataFrame,
     outcomes: Sequence[str],
     baseline: str | None = None,
     ax: Axes | Sequence[Axes] | None = None,
+    labels: Mapping[str, str] | None = None,
+    variant_label: Callable[[str], str] | None = None,
+    show_n: bool = False,
 ) -> Figure:
     """Forest plot: % change of each outcome per variant against the baseline, one panel per outcome.
 
@@ -281,6 +347,11 @@ def plot_effects(
         outcomes: Outcomes, one panel each.
         baseline: Variant compared against; by default ``policy=none`` (see :func:`default_baseline`).
         ax: One axes per outcome (or one axes for one outcome); by default a new figure.
+        labels: Panel titles by outcome (the browser passes the registry's doc and unit); given
+            labels also switch a panel to the absolute change when its baseline is near zero
+            (:func:`near_zero_baseline`).
+        variant_label: Row names by variant (by default :func:`short_label`).
+        show_n: Write the number of seeds behind each interval beside it.
     """
     outcomes = [outcomes] if isinstance(outcomes, str) else list(outcomes)
     baseline = baseline or default_baseline(runs["variant"])
@@ -288,11 +359,14 @@ def plot_effects(
     variants = sorted(set(effects["variant"]))
     axes = _panels(len(outcomes), ax, ncols=3, size=(3.6, 0.9 + _row_height(variants) * len(variants)))
     for a, outcome in zip(axes, outcomes, strict=True):
-        _forest(a, effects, [outcome], variants)
-        a.set_title(outcome, fontsize=9)
-        a.set_xlabel("change (%)", fontsize=8)
+        absolute = labels is not None and near_zero_baseline(runs, outcome, baseline)
+        shown = absolute_effects(runs, [outcome], baseline) if absolute else effects
+        _forest(a, shown, [outcome], variants, labels, variant_label, show_n)
+        a.set_title((labels or {}).get(outcome, outcome), fontsize=9)
+        a.set_xlabel("change (absolute: the baseline is near zero)" if absolute else "change (%)", fontsize=8)
     fig = axes[0].figure
-    fig.suptitle(f"Change against {short_label(baseline, ', ')} (mean over seeds, 95% t-interval)", fontsize=10)
+    name = (variant_label or (lambda v: short_label(v, ", ")))(baseline)
+    fig.suptitle(f"Change against {name} (mean over seeds, 95% t-interval)", fontsize=10)
     return fig
 
 
@@ -576,6 +650,7 @@ def plot_flow_change(
     good: str | None = None,
     ax: Axes | None = None,
     places: World | None = None,
+    borders: Sequence[np.ndarray] = (),
 ) -> Figure:
     """Map of the change in what each link carried, variant against baseline, over country borders.
 
@@ -592,6 +667,7 @@ def plot_flow_change(
         good: One good's units; by default all goods by value (USD at sink prices), since units differ.
         ax: Axes to draw into; by default a new figure.
         places: The world (places and links); by default the model's own data.
+        borders: Country outlines to draw under the links, each an (n, 2) array of lon, lat.
     """
     world = places if places is not None else load_world()
     base, new = _link_units(edges, baseline, good, world), _link_units(edges, variant, good, world)
@@ -619,6 +695,8 @@ def plot_flow_change(
             idle.append(seg)
             continue
         flows.append((seg, _pct_change(units_base, units_new), units_base, world.edge_terrain[e] == air))
+    if len(borders):
+        ax.add_collection(LineCollection(list(borders), colors="0.6", linewidths=0.5, zorder=0))
     limit = _flow_limit([f[1] for f in flows])
     norm, cmap = Normalize(-limit, limit), plt.get_cmap(FLOW_CMAP)
     draw_borders(ax)

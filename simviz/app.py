@@ -24,12 +24,11 @@ its draggable grid gives each component half the width, too little for a map.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import io
 import logging
 import os
 import threading
-import time
 import urllib.parse
 from dataclasses import dataclass, field
 from html import escape
@@ -46,280 +45,21 @@ import solara
 from experiments import figures
 from experiments.aggregate import AggregateReport, SweepError, aggregate, stored_report
 from experiments.report import KEY_OUTCOMES, load_tables
-from sim.errors import SimError
-from sim.policies import POLICIES
 from sim.world import load_world
-from simviz import charts
 from simviz.decision import DecisionResults, has_results
-from simviz.map import MapScale, map_parts, map_title
-from simviz.session import Session, Settings, scenario_config, scenario_names
-from simviz.vega import Box, LiveChart
+from simviz.scenario_page import ENV_SCENARIO, ENV_SEED, ScenarioPage
 
 logger = logging.getLogger("simviz")
 
-ENV_SCENARIO, ENV_SEED, ENV_SWEEP = "SAHEL_VIZ_SCENARIO", "SAHEL_VIZ_SEED", "SAHEL_VIZ_SWEEP"
-PLAY_PAUSE_S = 0.05  # between updates while playing: time for the browser and for a Pause click
-MAX_INTENSITY = 3.0
+ENV_SWEEP = "SAHEL_VIZ_SWEEP"
+__all__ = ["ENV_SCENARIO", "ENV_SEED", "ENV_SWEEP", "ScenarioPage", "SweepPage", "routes"]
 _FIGURE_LOCK = threading.Lock()  # pyplot's state is global: one figure at a time across tabs
-
-
-def initial_settings() -> Settings:
-    """The settings a new tab starts with: the default scenario, or what ``python -m simviz`` was told."""
-    scenario = os.environ.get(ENV_SCENARIO, "default")
-    try:
-        seed = int(os.environ.get(ENV_SEED, "0"))
-    except ValueError:
-        seed = 0
-    return Settings(scenario=scenario if scenario in scenario_names() else "default", seed=max(seed, 0))
-
-
-def label(name: str) -> str:
-    """A policy's or outcome's name for people: ``border_control`` -> ``border control``."""
-    return name.replace("_", " ")
-
-
-def describe_policies(settings: Settings) -> str:
-    """The policies of a run in one line."""
-    parts = []
-    for name in settings.active():
-        c = settings.policy(name)
-        parts.append(f"{label(name)} (intensity {c.intensity:g}, from week {c.start})")
-    return "; ".join(parts) or "none (baseline)"
-
-
-def time_label(session: Session) -> str:
-    """``Week 3 of 520 · 28 Jan 2013``: the label the page shows (and the browser test reads)."""
-    model = session.model
-    return f"Week {session.week} of {session.horizon} · {model.date:%d %b %Y}"
-
-
-# --- Scenario page -----------------------------------------------------------------------------
 
 
 @solara.component
 def Html(html: str, classes: list[str] | None = None, style: str = ""):
     """Trusted HTML built by this module (solara.Markdown would fetch Mermaid from a CDN)."""
     solara.HTML(tag="div", unsafe_innerHTML=html, classes=classes or [], style=style)
-
-
-class Boxes:
-    """One tab's :class:`~simviz.vega.Box` es: the same box while a chart's specification is the same object."""
-
-    def __init__(self) -> None:
-        self.kept: dict[str, Box] = {}
-
-    def spec(self, key: str, spec: dict) -> Box:
-        """The box of a chart's specification, new only when the specification is new."""
-        box = self.kept.get(key)
-        if box is None or box.value is not spec:
-            box = self.kept[key] = Box(spec)
-        return box
-
-
-@dataclass
-class PageView:
-    """What the scenario page shows for one week, computed once per week."""
-
-    df: pd.DataFrame
-    map_title: str
-    map: tuple[Box, Box]
-    charts: dict[str, tuple[Box, Box]]
-
-
-def page_view(session: Session, scale: MapScale, boxes: Boxes) -> PageView:
-    """The week's table, map and charts of a session."""
-    with session.lock:
-        df = session.frame()
-        template, data = map_parts(session.model, scale)
-        title = map_title(session.model)
-    chart_parts = {
-        c.key: (boxes.spec(c.key, charts.chart_template(c, df)), Box(charts.chart_data(c, df))) for c in charts.CHARTS
-    }
-    return PageView(df, title, (boxes.spec("map", template), Box(data)), chart_parts)
-
-
-@solara.component
-def PolicyControls(settings: Settings, horizon: int, on_settings):
-    """On/off, intensity and first week of each policy; the levers show when a policy is on."""
-    for name in POLICIES:
-        choice = settings.policy(name)
-        with solara.Div(classes=[f"sahel-policy-{name}"]):
-            solara.v.Checkbox(
-                label=label(name),
-                v_model=choice.enabled,
-                on_v_model=lambda v, n=name: on_settings(settings.with_policy(n, enabled=bool(v))),
-                dense=True,
-                hide_details=True,
-                class_="mt-0",
-            )
-            if choice.enabled:
-                solara.SliderFloat(
-                    "intensity",
-                    value=choice.intensity,
-                    min=0.0,
-                    max=MAX_INTENSITY,
-                    step=0.1,
-                    on_value=lambda v, n=name: on_settings(settings.with_policy(n, intensity=round(float(v), 2))),
-                )
-                solara.SliderInt(
-                    "start week",
-                    value=min(choice.start, horizon),
-                    min=1,
-                    max=horizon,
-                    on_value=lambda v, n=name: on_settings(settings.with_policy(n, start=int(v))),
-                )
-
-
-def key_numbers(df: pd.DataFrame) -> str:
-    """This week's main outcomes as an HTML table."""
-    if df.empty:
-        return "<p><i>No week run yet: press Step or Play.</i></p>"
-    row = df.iloc[-1]
-    items = [
-        ("value delivered (USD)", f"{row['delivered_value_usd']:,.0f}"),
-        ("armed-group revenue (USD)", f"{row['armed_group_revenue_usd']:,.0f}"),
-        ("fatalities", f"{row['fatalities']:,.1f}"),
-        ("bribe rate", f"{row['bribe_rate']:.0%}"),
-        ("food security (index)", f"{row['food_security_index']:.3f}"),
-        ("trust in the state (index)", f"{row['state_trust_index']:.3f}"),
-        ("crews in the trade", f"{row['n_traffickers']:,.0f}"),
-    ]
-    body = "".join(f"<tr><td>{a}</td><td style='text-align:right'>{b}</td></tr>" for a, b in items)
-    return f"<table class='sahel-numbers'><tr><th colspan=2 style='text-align:left'>This week</th></tr>{body}</table>"
-
-
-@solara.component
-def ScenarioPage():
-    """One run of a scenario with its map, charts and controls; each tab has its own model."""
-    session: Session = solara.use_memo(lambda: Session(initial_settings()), [])
-    version, set_version = solara.use_state(0)
-    playing, set_playing = solara.use_state(False)
-    settings, set_settings = solara.use_state(session.settings)
-    per_update, set_per_update = solara.use_state(1)
-    error, set_error = solara.use_state(None)
-    scale: MapScale = solara.use_memo(lambda: MapScale.for_model(session.model), [session.generation])
-
-    def bump() -> None:
-        set_version(lambda v: v + 1)
-
-    def play_loop(cancel: threading.Event) -> None:
-        if not playing:
-            return
-        generation = session.generation
-        while not cancel.is_set():
-            ran = session.step(per_update, generation=generation)
-            if ran:
-                bump()
-            if not ran or session.at_end or session.generation != generation:
-                set_playing(False)
-                return
-            time.sleep(PLAY_PAUSE_S)
-
-    solara.use_thread(play_loop, dependencies=[playing, per_update], intrusive_cancel=False)
-
-    def do_step() -> None:
-        if session.step(1):
-            bump()
-
-    def do_play_pause() -> None:
-        set_playing(not playing)
-
-    def do_reset() -> None:
-        set_playing(False)
-        try:
-            session.reset(settings)
-            set_error(None)
-        except SimError as exc:
-            set_error(f"Could not build the model: {exc}")
-        bump()
-
-    horizon = solara.use_memo(lambda: _horizon(settings), [settings.scenario])
-    boxes: Boxes = solara.use_memo(Boxes, [])
-    view = solara.use_memo(lambda: page_view(session, scale, boxes), [version, session.generation])
-    pending = settings != session.settings
-
-    solara.Title("sahel-sim: scenario")
-    with solara.Sidebar():
-        with solara.Card("Run", margin=0, classes=["sahel-run"]):
-            solara.Text(
-                time_label(session), classes=["sahel-week"], style={"font-size": "1.1em", "font-weight": "bold"}
-            )
-            with solara.Row(justify="space-between"):
-                solara.Button(
-                    "Reset",
-                    color="warning" if pending else "primary",
-                    on_click=do_reset,
-                    classes=["sahel-reset"],
-                )
-                solara.Button(
-                    "Pause" if playing else "Play",
-                    color="primary",
-                    on_click=do_play_pause,
-                    disabled=session.at_end and not playing,
-                    classes=["sahel-play"],
-                )
-                solara.Button(
-                    "Step",
-                    color="primary",
-                    on_click=do_step,
-                    disabled=playing or session.at_end,
-                    classes=["sahel-step"],
-                )
-            solara.SliderInt("weeks per update (Play)", value=per_update, min=1, max=26, on_value=set_per_update)
-            if session.at_end:
-                solara.Info("End of the scenario: Reset to run again.")
-            if pending:
-                solara.Warning("Settings changed: press Reset to build a model with them.", classes=["sahel-pending"])
-            if error:
-                solara.Error(error, classes=["sahel-error"])
-        with solara.Card("Scenario", margin=0):
-            solara.Select(
-                "scenario",
-                value=settings.scenario,
-                values=scenario_names(),
-                on_value=lambda v: set_settings(_replace(settings, scenario=v)),
-            )
-            solara.InputInt(
-                "seed",
-                value=settings.seed,
-                on_value=lambda v: set_settings(_replace(settings, seed=max(int(v or 0), 0))),
-            )
-        with solara.Card("Policies", margin=0, classes=["sahel-policies"]):
-            PolicyControls(settings, horizon, set_settings)
-
-    with solara.Column(style={"padding": "8px"}):
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "flex-start"}):
-            with solara.Column(gap="0px"):
-                Html(escape(view.map_title), classes=["sahel-map-title"], style="font-weight: bold; font-size: 1.05em")
-                LiveChart(*view.map, classes=["sahel-map"])
-            with solara.Column(style={"min-width": "300px", "max-width": "420px"}):
-                Html(
-                    f"<b>{escape(session.settings.scenario)} scenario</b>, seed {session.settings.seed}<br>"
-                    f"Policies: {escape(describe_policies(session.settings))}",
-                    classes=["sahel-run-info"],
-                )
-                Html(key_numbers(view.df))
-                Html(
-                    "Hover over a place or a route for its name, holder, state presence and flow. "
-                    "Links: width = units carried this week, colour = armed group holding their ends "
-                    "(grey dashed: nothing moved). Halo: state presence. Black square: staffed "
-                    "checkpoint; blue triangle: mission base. Arrows at the edge: links to markets beyond it.",
-                    style="font-size: 0.85em; color: #555; margin-top: 8px",
-                )
-        with solara.Row(style={"flex-wrap": "wrap", "gap": "12px"}):
-            for c in charts.CHARTS:
-                LiveChart(*view.charts[c.key], classes=["sahel-chart", f"sahel-chart-{c.key}"])
-
-
-def _replace(settings: Settings, **changes) -> Settings:
-    return dataclasses.replace(settings, **changes)
-
-
-def _horizon(settings: Settings) -> int:
-    try:
-        return int(scenario_config(settings).steps)
-    except SimError:
-        return 520
 
 
 # --- Sweep page --------------------------------------------------------------------------------
@@ -446,17 +186,73 @@ def figure_png(fig: plt.Figure) -> bytes:
     return buf.getvalue()
 
 
+@functools.cache
+def outcome_labels() -> dict[str, str]:
+    """Each outcome's name for people, from the registry: what it measures and its unit.
+
+    The registry is built by a model (its goods and places name some outcomes); a small one,
+    once per server.
+    """
+    from sim.model import SahelModel
+    from simviz.session import Settings, run_config
+
+    cfg = run_config(Settings(scenario="small", burn_in_weeks=0))
+    model = SahelModel(cfg.scenario, seed=0, policy=cfg.policy)
+    return {o.name: f"{o.doc} ({o.unit})" for o in model.outcomes}
+
+
+def variant_label(variant: str) -> str:
+    """A sweep variant for people: ``policy=border_control`` -> ``border control``."""
+    parts = []
+    for setting in variant.split(", "):
+        key, _eq, value = setting.partition("=")
+        if key == "policy":
+            parts.append("no policy" if value == "none" else value.strip("[]").replace("_", " ").replace(",", " + "))
+        else:
+            name = key.removeprefix("policy.").removeprefix("scenario.").replace("_", " ").replace(".", ": ")
+            parts.append(f"{name} {value}")
+    return "\n".join(parts)
+
+
+def _borders() -> list:
+    import numpy as np
+
+    from simviz.borders import COUNTRIES
+
+    return [
+        np.array([[float(v) for v in pair.split()] for pair in ring.split(",")])
+        for rings in COUNTRIES.values()
+        for ring in rings
+    ]
+
+
 def draw(kind: str, data: SweepData, **kwargs) -> bytes:
-    """One of the sweep figures of :mod:`experiments.figures` as PNG bytes."""
+    """One of the sweep figures of :mod:`experiments.figures` as PNG bytes, labelled from the registry."""
     with _FIGURE_LOCK:
         if kind == "effects":
-            fig = figures.plot_effects(data.runs, kwargs["outcomes"], kwargs["baseline"])
+            fig = figures.plot_effects(
+                data.runs,
+                kwargs["outcomes"],
+                kwargs["baseline"],
+                labels=outcome_labels(),
+                variant_label=variant_label,
+                show_n=True,
+            )
         elif kind == "series":
             fig = figures.plot_series(data.series, kwargs["outcome"])
+            fig.axes[0].set_title(
+                f"{outcome_labels().get(kwargs['outcome'], kwargs['outcome'])}: weekly mean over seeds, 95% band",
+                fontsize=10,
+            )
         elif kind == "flow":
             world = load_world(data.data_dir)
             fig = figures.plot_flow_change(
-                data.edges, kwargs["variant"], kwargs["baseline"], good=kwargs["good"], places=world
+                data.edges,
+                kwargs["variant"],
+                kwargs["baseline"],
+                good=kwargs["good"],
+                places=world,
+                borders=_borders(),
             )
         elif kind == "do_no_harm":
             fig = figures.plot_do_no_harm(data.runs, kwargs["baseline"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,29 +36,32 @@ if TYPE_CHECKING:
 
 NO_GROUP = "no armed group"
 CONTESTED = "contested (two groups)"
-# Stable colours by group index (groups are only ever appended: splits and rebrands).
-GROUP_COLOURS = (
-    "#1f77b4",  # blues and teals for the first (signatory) groups in actors.yaml
-    "#17becf",
-    "#6baed6",
-    "#2ca02c",  # greens: pro-government
-    "#98df8a",
-    "#d62728",  # reds, oranges, browns: jihadist
-    "#ff7f0e",
-    "#8c564b",
-    "#e377c2",
-    "#bcbd22",
-    "#9467bd",  # purple: self-defence
-    "#aec7e8",
-    "#ffbb78",
-    "#c49c94",
-    "#f7b6d2",
-    "#dbdb8d",
-    "#c5b0d5",
-    "#9edae5",
-    "#ff9896",
-    "#7f7f7f",
-)
+# Stable colours by family (kind) and name, the same in every scenario: jihadist groups in reds
+# and browns, signatory (rebel) groups in purples, pro-government groups in greens, self-defence
+# militias in ochre. Blues stay for the state and the mission.
+FAMILY_COLOURS = {
+    "JIHADIST": ("#b2182b", "#e34a33", "#fc8d59", "#8c510a", "#67001f", "#d6604d"),
+    "SIGNATORY": ("#762a83", "#9970ab", "#c2a5cf", "#e7298a", "#54278f"),
+    "PRO_GOVERNMENT": ("#1b7837", "#5aae61", "#a6dba0", "#00441b"),
+    "SELF_DEFENCE": ("#bf812d", "#dfc27d", "#8c6d31"),
+}
+GROUP_COLOURS = {
+    "AQIM": "#b2182b",
+    "Ansar Eddine": "#e34a33",
+    "MUJAO (Al-Mourabitoun)": "#fc8d59",
+    "Al-Mourabitoun (MUJAO)": "#fc8d59",
+    "Katiba Macina": "#8c510a",
+    "ISGS": "#67001f",
+    "MNLA": "#762a83",
+    "HCUA": "#9970ab",
+    "MAA": "#c2a5cf",
+    "MAA (CMA)": "#c2a5cf",
+    "GATIA": "#1b7837",
+    "MAA (Platform)": "#5aae61",
+    "Dogon and Bambara self-defence": "#bf812d",
+}
+# Coalitions a group's name is shown with once it joins them (JNIM: 2017; CMA and Platform: 2015).
+NAMED_BLOCS = ("JNIM", "CMA", "Platform")
 NO_GROUP_COLOUR = "#b0b0b0"
 CONTESTED_COLOUR = "#3d3d3d"
 STATE_BLUE = "#1c4f9c"
@@ -74,6 +78,37 @@ REGION_ANCHORS = {
     "Mopti": (-3.3, 15.3),
 }
 NAMED_BY_CAPITAL = ("Bamako", "Kayes", "Koulikoro", "Sikasso", "Ségou")
+# The Niger, traced through the towns on its banks (their coordinates, to about 0.1 degree), from
+# its source in the Guinea highlands through the inner delta and the Niger bend to the sea. A
+# sketch for orientation (world-atlas carries no rivers), not a survey: between two towns the
+# line is straight.
+NIGER_RIVER = (
+    (-10.73, 9.08),  # source near Tembakounda
+    (-9.88, 10.65),  # Kouroussa
+    (-9.17, 11.42),  # Siguiri
+    (-8.00, 12.64),  # Bamako
+    (-7.56, 12.86),  # Koulikoro
+    (-6.27, 13.45),  # Ségou
+    (-5.36, 13.96),  # Ké-Macina
+    (-4.90, 14.15),  # Diafarabé (inner delta)
+    (-4.20, 14.50),  # Mopti
+    (-4.05, 15.30),  # Lake Debo
+    (-4.00, 15.93),  # Niafunké
+    (-3.00, 16.67),  # Kabara (Timbuktu's port)
+    (-1.50, 16.80),  # Gourma-Rharous
+    (-0.35, 16.95),  # Bourem
+    (-0.04, 16.27),  # Gao
+    (0.50, 15.66),  # Ansongo
+    (1.30, 14.98),  # Ayorou
+    (2.11, 13.51),  # Niamey
+    (3.45, 11.88),  # Gaya
+    (4.38, 10.50),  # Kainji
+    (4.83, 9.12),  # Jebba
+    (6.74, 7.80),  # Lokoja
+    (6.78, 6.15),  # Onitsha
+    (6.10, 4.30),  # the delta
+)
+RIVER_BLUE = "#6fa8dc"
 
 
 @dataclass
@@ -96,6 +131,26 @@ class MapScale:
         """Grow to this week's largest flow (never shrink) and return the domain's top."""
         self.top_units = max(self.top_units, float(units.max(initial=0.0)))
         return self.top_units
+
+
+@dataclass
+class WeekState:
+    """What the map draws of one week: who holds each place, state presence, flows (a past week's, for the scrubber)."""
+
+    holder: np.ndarray
+    presence: np.ndarray
+    illicit: np.ndarray
+    edge_units: np.ndarray
+
+
+def week_state(model: SahelModel) -> WeekState:
+    """The model's current week as the map draws it."""
+    return WeekState(
+        model.territory.holder,
+        model.territory.presence,
+        shown_week(model, "illicit_value"),
+        shown_week(model, "edge_units"),
+    )
 
 
 def shown_week(model: SahelModel, key: str) -> np.ndarray:
@@ -196,19 +251,49 @@ def region_labels(world: World) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["lon", "lat", "label"])
 
 
-def group_domain(model: SahelModel) -> tuple[list[str], list[str]]:
-    """Colour scale of the armed groups: (names, colours), stable as groups split off."""
-    names = []
+def group_colour(name: str, kind_name: str) -> str:
+    """A group's colour: its own if known, else one of its family's, chosen by its name (stable)."""
+    base = name.split(" (rebranded)")[0].split(" splinter")[0]
+    if base in GROUP_COLOURS and base == name:
+        return GROUP_COLOURS[base]
+    family = FAMILY_COLOURS.get(kind_name, ("#7f7f7f",))
+    return family[zlib.crc32(name.encode()) % len(family)]
+
+
+def group_label(group, bloc_names: list[str]) -> str:
+    """A group's name on the map: with the coalition it fights in, once that has a name (JNIM: AQIM)."""
+    bloc = bloc_names[group.bloc] if 0 <= group.bloc < len(bloc_names) else None
+    return f"{bloc}: {group.name}" if bloc in NAMED_BLOCS else group.name
+
+
+def group_names(model: SahelModel) -> list[str]:
+    """Each armed group's label, by group index (groups of the same label share it)."""
     groups = model.armed_groups.groups if model.armed_groups is not None else []
+    blocs = model.armed_groups.bloc_names if model.armed_groups is not None else []
+    return [group_label(g, blocs) for g in groups]
+
+
+def group_domain(model: SahelModel, state: WeekState | None = None) -> tuple[list[str], list[str]]:
+    """Colour scale of the armed groups holding something: (names, colours), stable across scenarios.
+
+    Only groups that hold a place appear (a legend of what is on the map); a rebranded faction
+    shares one entry however often it rebrands.
+    """
+    groups = model.armed_groups.groups if model.armed_groups is not None else []
+    labels = group_names(model)
+    held = set((state.holder if state is not None else model.territory.holder).tolist())
+    names, colours = [], []
     for i, g in enumerate(groups):
-        names.append(g.name if g.name not in names else f"{g.name} #{i}")
-    colours = [GROUP_COLOURS[i % len(GROUP_COLOURS)] for i in range(len(names))]
+        if i not in held or labels[i] in names:
+            continue
+        names.append(labels[i])
+        colours.append(group_colour(g.name, g.kind.name))
     return [*names, NO_GROUP, CONTESTED], [*colours, NO_GROUP_COLOUR, CONTESTED_COLOUR]
 
 
-def _holder_names(model: SahelModel, names: list[str]) -> list[str]:
-    holder = model.territory.holder
-    return [names[h] if h >= 0 else NO_GROUP for h in holder.tolist()]
+def _holder_names(model: SahelModel, holder: np.ndarray) -> list[str]:
+    labels = group_names(model)
+    return [labels[h] if h >= 0 else NO_GROUP for h in holder.tolist()]
 
 
 def _bases(model: SahelModel) -> tuple[dict[int, list[str]], set[int]]:
@@ -229,14 +314,15 @@ def _bases(model: SahelModel) -> tuple[dict[int, list[str]], set[int]]:
     return by_place, mission
 
 
-def place_table(model: SahelModel, names: list[str]) -> list[dict]:
+def place_table(model: SahelModel, names: list[str], state: WeekState | None = None) -> list[dict]:
     """One record per place on the map: position, who holds it, state presence, checkpoint, bases."""
     world = model.world
     static = _place_static(world)
-    holders = _holder_names(model, names)
+    state = state or week_state(model)
+    holders = _holder_names(model, state.holder)
     staffed = np.asarray(model.enforcement.rates.staffed, dtype=bool).tolist()
-    presence = np.round(model.territory.presence, 2).tolist()
-    illicit = np.round(shown_week(model, "illicit_value")).tolist()
+    presence = np.round(state.presence, 2).tolist()
+    illicit = np.round(state.illicit).tolist()
     bases, mission = _bases(model)
     rows = []
     for i, row in static:
@@ -301,7 +387,9 @@ def _labelled_places(world: World) -> frozenset[int]:
     return frozenset(chosen)
 
 
-def link_table(model: SahelModel, names: list[str]) -> tuple[list[dict], list[dict], list[dict]]:
+def link_table(
+    model: SahelModel, names: list[str], state: WeekState | None = None
+) -> tuple[list[dict], list[dict], list[dict]]:
     """Records of (links, far-market labels, arrowheads): this week's units per link and who holds its ends.
 
     Links to markets beyond the map's box are cut where they leave it, with an arrowhead
@@ -310,8 +398,10 @@ def link_table(model: SahelModel, names: list[str]) -> tuple[list[dict], list[di
     from sim.world.tables import TERRAINS
 
     world = model.world
-    units = np.round(shown_week(model, "edge_units")).tolist()
-    holder = model.territory.holder.tolist()
+    labels = group_names(model)
+    state = state or week_state(model)
+    units = np.round(state.edge_units).tolist()
+    holder = state.holder.tolist()
     rows, far = [], {}
     for e, (u, v) in enumerate(zip(world.edge_u.tolist(), world.edge_v.tolist(), strict=True)):
         p, q = (float(world.lon[u]), float(world.lat[u])), (float(world.lon[v]), float(world.lat[v]))
@@ -327,7 +417,7 @@ def link_table(model: SahelModel, names: list[str]) -> tuple[list[dict], list[di
             q = edge
         hu, hv = holder[u], holder[v]
         held = {h for h in (hu, hv) if h >= 0}
-        control = names[held.pop()] if len(held) == 1 else (CONTESTED if held else NO_GROUP)
+        control = labels[held.pop()] if len(held) == 1 else (CONTESTED if held else NO_GROUP)
         rows.append(
             {
                 "link": f"{world.names[u]} – {world.names[v]}",
@@ -399,6 +489,11 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
             text="label:N",
             size=alt.Size("mali:O", scale=alt.Scale(domain=[False, True], range=[10, 17]), legend=None),
         )
+    )
+    river = (
+        alt.Chart(alt.Data(name="river"))
+        .mark_line(color=RIVER_BLUE, strokeWidth=2.2, opacity=0.9)
+        .encode(longitude="lon:Q", latitude="lat:Q", order="order:Q", tooltip=alt.Tooltip("name:N", title="river"))
     )
     region_text = (
         alt.Chart(alt.Data(name="regions"))
@@ -512,7 +607,7 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
         )
     )
     chart = alt.layer(
-        countries, country_text, region_text, idle, flows, halo, dots, marks, names_text, far_text, far_arrows
+        countries, river, country_text, region_text, idle, flows, halo, dots, marks, names_text, far_text, far_arrows
     ).resolve_scale(color="independent", fill="independent", size="independent", opacity="independent")
     return (
         chart.project(type="mercator")
@@ -526,7 +621,7 @@ def _width_ticks(top: float) -> list[float]:
     return [top / 10, top / 2, top] if top > 10 else [top]
 
 
-STATIC = ("countries", "country_labels", "regions")  # data sets that never change within a run
+STATIC = ("countries", "country_labels", "regions", "river")  # data sets that never change within a run
 
 
 @functools.lru_cache(maxsize=32)
@@ -536,14 +631,15 @@ def _template(names: tuple[str, ...], colours: tuple[str, ...], top: float, worl
         "countries": list(country_features()),
         "country_labels": country_labels().to_dict("records"),
         "regions": region_labels(world).to_dict("records"),
+        "river": [{"lon": x, "lat": y, "order": i, "name": "Niger"} for i, (x, y) in enumerate(NIGER_RIVER)],
     }
     return spec
 
 
-def map_data(model: SahelModel, names: list[str]) -> dict[str, list[dict]]:
-    """The data sets of :func:`map_layers` that change from week to week."""
-    places = place_table(model, names)
-    links, ends, arrows = link_table(model, names)
+def map_data(model: SahelModel, names: list[str], state: WeekState | None = None) -> dict[str, list[dict]]:
+    """The data sets of :func:`map_layers` that change from week to week (of ``state``: a past week)."""
+    places = place_table(model, names, state)
+    links, ends, arrows = link_table(model, names, state)
     # Markers sit beside their place (offsets in degrees, so every Vega-Lite version agrees):
     # checkpoints below right, mission bases above.
     markers = [
@@ -555,7 +651,9 @@ def map_data(model: SahelModel, names: list[str]) -> dict[str, list[dict]]:
     return {"links": links, "places": places, "markers": markers, "far_ends": ends, "far_arrows": arrows}
 
 
-def map_parts(model: SahelModel, scale: MapScale | None = None) -> tuple[dict, dict[str, list[dict]]]:
+def map_parts(
+    model: SahelModel, scale: MapScale | None = None, state: WeekState | None = None
+) -> tuple[dict, dict[str, list[dict]]]:
     """The map of the model's current week: (specification without its weekly data, weekly data).
 
     The specification is built by Altair once per colour domain and width scale (cached) and
@@ -565,10 +663,12 @@ def map_parts(model: SahelModel, scale: MapScale | None = None) -> tuple[dict, d
     Args:
         model: The model, after any number of weeks.
         scale: Keeps the width scale of links fixed across the weeks of a run (one per model).
+        state: A past week to draw (the week scrubber's); by default the model's current week.
     """
-    names, colours = group_domain(model)
-    top = nice_ceiling((scale or MapScale()).update(shown_week(model, "edge_units")))
-    return _template(tuple(names), tuple(colours), top, model.world), map_data(model, names)
+    state = state or week_state(model)
+    names, colours = group_domain(model, state)
+    top = nice_ceiling((scale or MapScale()).update(state.edge_units))
+    return _template(tuple(names), tuple(colours), top, model.world), map_data(model, names, state)
 
 
 def map_altair(model: SahelModel, scale: MapScale | None = None) -> alt.TopLevelMixin:

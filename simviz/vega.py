@@ -26,23 +26,38 @@ import traitlets
 
 TEMPLATE = r"""
 <template>
-  <div class="sahel-vega" :data-updates="updates" :data-embeds="embeds">
+  <div class="sahel-vega" :data-updates="updates" :data-embeds="embeds" :data-empty="empty ? 'true' : 'false'">
     <div ref="plotElement"></div>
+    <div v-if="empty" class="sahel-vega-empty" style="color:#777;font-size:0.85em;padding:6px 0;min-height:40px">
+      {{ (spec.usermeta || {}).title || "" }}<br>{{ (spec.usermeta || {}).empty || "No data yet." }}
+    </div>
+    <div v-if="(spec.usermeta || {}).export" class="sahel-export" style="font-size:0.8em">
+      <a class="sahel-export-png" href="#" @click.prevent="download('png')">PNG</a> ·
+      <a class="sahel-export-svg" href="#" @click.prevent="download('svg')">SVG</a>
+    </div>
   </div>
 </template>
 <script>
 module.exports = {
   data() {
-    return { updates: 0, embeds: 0 };
+    return { updates: 0, embeds: 0, empty: false };
   },
   created() {
     this.vegaLoaded = this.loadVega();
     this.queue = Promise.resolve();
+    this.onResize = () => {
+      clearTimeout(this.resizeTimer);
+      this.resizeTimer = setTimeout(() => {
+        if (this.fitWidth() !== this.fittedWidth) { this.enqueue(() => this.embed()); }
+      }, 250);
+    };
+    window.addEventListener('resize', this.onResize);
   },
   mounted() {
     this.enqueue(() => this.embed());
   },
   destroyed() {
+    window.removeEventListener('resize', this.onResize);
     if (this.view) { this.view.finalize(); }
   },
   watch: {
@@ -55,23 +70,55 @@ module.exports = {
       this.queue = this.queue.then(() => this.vegaLoaded).then(job).catch((e) => console.error("sahel-vega", e));
     },
     hasData() {
-      // a chart over no rows has infinite extents and draws broken axes: wait for its first week
+      // a chart over no rows has infinite extents and draws broken axes: show a note instead
+      const meta = (this.spec || {}).usermeta || {};
       const all = {...((this.spec || {}).datasets || {}), ...(this.datasets || {})};
-      return Object.values(all).some((rows) => !Array.isArray(rows) || rows.length > 0);
+      const names = meta.required ? [meta.required] : Object.keys(all);
+      return names.some((n) => Array.isArray(all[n]) && all[n].length > 0);
+    },
+    fitWidth() {
+      // the width the chart's box offers now, less the room of its legend and axes
+      const meta = (this.spec || {}).usermeta || {};
+      if (!meta.fit) { return null; }
+      const box = this.$el ? this.$el.parentElement.clientWidth : 0;
+      return Math.max(meta.minWidth || 240, Math.min(meta.maxWidth || 4000, box - (meta.reserve || 0)));
+    },
+    clear() {
+      if (this.view) { this.view.finalize(); this.view = null; }
+      if (this.$refs.plotElement) { this.$refs.plotElement.innerHTML = ""; }
+      this.shown = this.datasets;
+      this.empty = true;
     },
     async embed() {
-      if (!this.spec || !Object.keys(this.spec).length || !this.hasData()) { return; }
+      if (!this.spec || !Object.keys(this.spec).length) { return; }
+      if (!this.hasData()) { this.clear(); return; }
       const vegaEmbed = await new Promise((resolve, reject) => require(['vega-embed'], resolve, reject));
       if (this.view) { this.view.finalize(); this.view = null; }
       const spec = JSON.parse(JSON.stringify(this.spec));
       spec.datasets = {...(spec.datasets || {}), ...JSON.parse(JSON.stringify(this.datasets || {}))};
+      const width = this.fitWidth();
+      if (width) {
+        const meta = spec.usermeta;
+        spec.width = width;
+        if (meta.aspect) { spec.height = Math.round(width * meta.aspect); }
+      }
+      this.fittedWidth = width;
       const result = await vegaEmbed(this.$refs.plotElement, spec, {renderer: "svg", actions: false});
       this.view = result.view;
+      // names are for reading: clicks go through them to the place or route beneath
+      this.$refs.plotElement.querySelectorAll('.mark-text').forEach((g) => { g.style.pointerEvents = 'none'; });
+      this.view.addEventListener('click', (event, item) => {
+        if (item && item.datum && item.mark.marktype !== 'text' && (item.datum.place || item.datum.link)) {
+          this.clicked = {place: item.datum.place || null, link: item.datum.link || null, at: Date.now()};
+        }
+      });
       this.shown = this.datasets;
+      this.empty = false;
       this.embeds += 1;
       this.updates += 1;
     },
     async swap() {
+      if (!this.hasData()) { this.clear(); return; }
       if (!this.view) { return this.embed(); }
       if (this.shown === this.datasets) { return; }
       const data = this.datasets || {};
@@ -81,6 +128,16 @@ module.exports = {
       this.shown = this.datasets;
       await this.view.resize().runAsync();
       this.updates += 1;
+    },
+    async download(kind) {
+      if (!this.view) { return; }
+      const url = await this.view.toImageURL(kind, kind === 'png' ? 2 : 1);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = `${(this.spec.usermeta || {}).name || 'chart'}.${kind}`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
     },
     async loadVega() {
       await this.loadRequire();
@@ -120,6 +177,7 @@ class LiveVega(v.VuetifyTemplate):
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     spec = traitlets.Dict().tag(sync=True)
     datasets = traitlets.Dict().tag(sync=True)
+    clicked = traitlets.Dict(allow_none=True, default_value=None).tag(sync=True)
 
 
 class Box:
@@ -136,8 +194,11 @@ class Box:
 
 
 @solara.component
-def LiveChart(spec: Box, datasets: Box, classes: list[str] | None = None):
-    """A :class:`LiveVega` chart; ``spec`` and ``datasets`` are :class:`Box` es made per change."""
+def LiveChart(spec: Box, datasets: Box, classes: list[str] | None = None, on_click=None):
+    """A :class:`LiveVega` chart; ``spec`` and ``datasets`` are :class:`Box` es made per change.
+
+    ``on_click`` gets ``{"place": name}`` or ``{"link": name}`` when a place or route is clicked.
+    """
     with solara.Div(classes=classes or []) as main:
         element = LiveVega.element()
     widget_ref = solara.use_ref(None)
@@ -156,4 +217,18 @@ def LiveChart(spec: Box, datasets: Box, classes: list[str] | None = None):
         widget.datasets = datasets.value
 
     solara.use_effect(push, [spec, datasets])
+
+    def listen():
+        widget = widget_ref.current
+        if widget is None or on_click is None:
+            return None
+
+        def changed(change):
+            if change["new"]:
+                on_click(dict(change["new"]))
+
+        widget.observe(changed, "clicked")
+        return lambda: widget.unobserve(changed, "clicked")
+
+    solara.use_effect(listen, [on_click is None, widget_ref.current is None])
     return main

@@ -6,6 +6,7 @@ widgets as a click would; ``tests/test_browser.py`` does the same in a real Chro
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -21,11 +22,12 @@ import solara
 
 from sim.params import RunConfig, from_dict
 from sim.sweep import run_block
-from simviz import app, assets, charts
+from simviz import app, assets, charts, events
 from simviz import map as vmap
+from simviz import scenario_page as sp
 from simviz.__main__ import parse_args
 from simviz.borders import BOX, COUNTRIES
-from simviz.session import Session, Settings, policy_config, scenario_config
+from simviz.session import Session, Settings, parse_seed, policy_config, scenario_config
 from simviz.vega import LiveVega
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,12 +50,12 @@ def small_sweep(tmp_path_factory):
 @pytest.fixture
 def fast_pages(monkeypatch):
     """New tabs start with the small scenario and no burn-in (a model in milliseconds)."""
-    monkeypatch.setattr(app, "initial_settings", lambda: FAST)
+    monkeypatch.setattr(sp, "initial_settings", lambda query="": FAST)
 
 
 def render_scenario():
     """The scenario page inside the app layout (its sidebar needs one), as a tab would get it."""
-    return solara.render(solara.AppLayout(children=[app.ScenarioPage()]), handle_error=False)
+    return solara.render(solara.AppLayout(children=[sp.ScenarioPage()]), handle_error=False)
 
 
 def button(rc, label: str):
@@ -78,12 +80,10 @@ def html_text(rc) -> str:
 
 
 def charts_by_key(rc) -> dict[str, LiveVega]:
-    """The map and each chart's widget, told apart by their specifications."""
-    by_title = {c.title: c.key for c in charts.CHARTS}
+    """The map and each chart's widget, told apart by the name their export carries."""
     out = {}
     for w in rc.find(LiveVega).widgets:
-        title = w.spec.get("title", {})
-        out[by_title[title["text"]] if isinstance(title, dict) and title.get("text") in by_title else "map"] = w
+        out[w.spec["usermeta"]["name"].removeprefix("sahel-")] = w
     assert len(out) == 1 + len(charts.CHARTS)
     return out
 
@@ -113,10 +113,10 @@ def test_play_runs_weeks_until_pause_and_reset_returns_to_week_0(fast_pages):
     button(rc, "Play").click()
     wait_for(lambda: not week_label(rc).startswith(("Week 0 ", "Week 1 ", "Week 2 ")))
     assert button(rc, "Step").disabled  # no stepping while it plays
-    button(rc, "Pause").click()
-    time.sleep(0.3)  # the loop finishes the week it was running
+    button(rc, "Pause").click()  # the stepping thread finishes its week and stops; the page shows it
+    time.sleep(0.3)
     paused = week_label(rc)
-    time.sleep(0.4)
+    time.sleep(0.6)
     assert week_label(rc) == paused
     button(rc, "Play").click()
     button(rc, "Reset").click()  # Reset while playing: stops, and the new model stays at week 0
@@ -131,8 +131,8 @@ def test_changed_policy_applies_on_reset(fast_pages):
     checkbox = rc.find(v.Checkbox, label="border control").widget
     checkbox.v_model = True  # as a click on it does
     assert rc.find(v.Alert, children=["Settings changed: press Reset to build a model with them."]).widgets
-    sliders = rc.find(v.Slider, label="intensity").widgets
-    assert len(sliders) == 1  # the levers of the policy switched on
+    sliders = rc.find(v.Slider, label="intensity: 1.0").widgets
+    assert len(sliders) == 1  # the levers of the policy switched on, each showing its value
     sliders[0].v_model = 0.5
     assert week_label(rc).startswith("Week 1 ")  # nothing changes before Reset
     button(rc, "Reset").click()
@@ -201,13 +201,96 @@ def test_charts_are_valid_and_follow_the_weeks():
     session = Session(FAST)
     session.step(4)
     df = session.frame()
+    registry = charts.page_registry(session.model)
+    domain = ("2013-01-07", "2015-01-05")
     for c in charts.CHARTS:
-        charts.chart_altair(c, df).to_dict(validate=True)
-        rows = charts.chart_data(c, df)[charts.TABLE]
+        charts.chart_altair(c, df, registry, domain).to_dict(validate=True)
+        rows = charts.chart_data(c, df, registry)
         assert len(rows) == 4 and rows[0]["date"] == "2013-01-14"
-    flows = charts.CHARTS[0].columns(df)
+        spec = charts.chart_template(c, df, registry, domain)
+        y_scale = spec["layer"][1]["encoding"]["y"]["scale"]
+        assert y_scale.get("zero") is True or y_scale.get("domain") == [0, 1]  # y from zero
+        assert (
+            spec["layer"][1]["encoding"]["x"]["scale"]["domain"][0]
+            < spec["layer"][1]["encoding"]["x"]["scale"]["domain"][1]
+        )
+    flows = charts.CHARTS[0].columns(df, registry)
     assert len(flows) == len(session.model.world.goods)
     assert np.isclose(df[list(flows)].sum(axis=1), df["delivered_value_usd"]).all()
+    # units and directions come from the registry
+    assert charts.unit_label(charts.CHARTS[2].outcomes(registry), "weekly") == "deaths per week (lower is better)"
+    assert charts.unit_label(charts.CHARTS[2].outcomes(registry), "monthly") == (
+        "deaths per week, monthly mean (lower is better)"
+    )
+
+
+def test_monthly_and_smoothed_charts_aggregate_by_the_registry():
+    session = Session(FAST)
+    session.step(9)  # 14 Jan - 11 Mar 2013: three months
+    df = session.frame()
+    registry = charts.page_registry(session.model)
+    fatal = charts.CHARTS[2]
+    monthly = charts.chart_data(fatal, df, registry, "monthly")
+    assert [r["date"] for r in monthly] == ["2013-01-01", "2013-02-01", "2013-03-01"]
+    jan = df[df["date"].str.startswith("2013-01")]["fatalities"].mean()
+    assert monthly[0]["all conflict deaths"] == pytest.approx(jan)  # the month's mean of its weeks
+    bribe = charts.chart_data(charts.CHARTS[3], df, registry, "monthly")
+    feb = df[df["date"].str.startswith("2013-02")]["bribe_rate"].mean()
+    assert bribe[1][next(k for k in bribe[1] if k != "date")] == pytest.approx(feb)
+    smooth = charts.chart_data(fatal, df, registry, "smoothed")
+    assert smooth[3]["all conflict deaths"] == pytest.approx(df["fatalities"].iloc[:4].mean())
+
+
+def test_force_protection_is_blank_before_a_mission_exists():
+    session = Session(Settings(scenario="history", seed=1, burn_in_weeks=0))
+    session.step(3)  # January 2012: MINUSMA arrives in July 2013
+    df = session.frame()
+    rows = charts.chart_data(charts.CHARTS[5], df, charts.page_registry(session.model))
+    assert len(rows) == 3 and all(v is None for r in rows for k, v in r.items() if k != "date")
+
+
+def test_history_events_annotate_the_charts_and_groups_keep_their_colours():
+    session = Session(Settings(scenario="history", seed=1, burn_in_weeks=0))
+    rows = events.event_table(session.model)
+    named = {r["label"]: r["date"] for r in rows if r["key"]}
+    assert {"2012 coup", "Serval", "MINUSMA", "Algiers accord", "JNIM formed", "Wagner"} <= set(named)
+    assert named["Serval"].startswith("2013-01")
+    windows = events.window_table(session.model, session.settings.with_policy("ddr", enabled=True, start=10))
+    assert any("sanctions" in w["label"] for w in windows) and any("ddr" in w["label"] for w in windows)
+    # the same group has the same colour in every scenario; jihadists are never blue
+    assert vmap.group_colour("AQIM", "JIHADIST") == vmap.GROUP_COLOURS["AQIM"]
+    assert vmap.group_colour("AQIM (rebranded)", "SIGNATORY") in vmap.FAMILY_COLOURS["SIGNATORY"]
+    for colour in vmap.FAMILY_COLOURS["JIHADIST"]:
+        r, _g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+        assert r > b, colour
+
+
+def test_seed_is_checked_like_the_command_line():
+    assert parse_seed("12") == (12, None)
+    for bad in ("-5", "abc", "1.5", ""):
+        seed, message = parse_seed(bad)
+        assert seed is None and "non-negative integer" in message
+
+
+def test_settings_reproduce_on_the_command_line():
+    settings = Settings(scenario="small", seed=3).with_policy("ddr", enabled=True, intensity=0.7, start=10)
+    assert settings.command() == (
+        "python -m sim scenario=small seed=3 'policy=[ddr]' policy.ddr.intensity=0.7 policy.ddr.start=10"
+    )
+
+
+def test_compare_runs_the_baseline_beside_the_policy_run():
+    settings = dataclasses.replace(FAST, compare=True).with_policy("border_control", enabled=True, intensity=2.0)
+    session = Session(settings)
+    plain = Session(FAST)
+    session.step(3)
+    plain.step(3)
+    base = session.frame(baseline=True)
+    assert len(base) == 3
+    # the baseline is the same seed without the policy: the plain run's numbers, byte for byte
+    assert base["delivered_value_usd"].tolist() == plain.frame()["delivered_value_usd"].tolist()
+    rows = charts.chart_data(charts.CHARTS[2], session.frame(), charts.page_registry(session.model), base_df=base)
+    assert "all conflict deaths (baseline)" in rows[0]
 
 
 def test_map_scale_only_grows_in_nice_steps():
@@ -343,3 +426,51 @@ def test_sim_stays_importable_without_solara_and_experiments():
         )
     ]
     assert not offenders
+
+
+def test_sweep_labels_seeds_and_near_zero_baselines():
+    assert app.variant_label("policy=border_control") == "border control"
+    assert app.variant_label("policy=none") == "no policy"
+    assert app.variant_label("policy=border_control, policy.border_control.intensity=2") == (
+        "border control\nborder control: intensity 2"
+    )
+    assert "deaths" in app.outcome_labels()["fatalities"]
+    import pandas as pd
+
+    from experiments import figures
+
+    rows = [("policy=none", s, "fatalities", 0.2) for s in range(3)]
+    rows += [("policy=ddr", s, "fatalities", 3.2 + s) for s in range(3)]
+    runs = pd.DataFrame(rows, columns=["variant", "seed", "outcome", "value"])
+    assert figures.near_zero_baseline(runs, "fatalities", "policy=none")
+    effect = figures.absolute_effects(runs, ["fatalities"], "policy=none").iloc[0]
+    assert effect["mean"] == pytest.approx(4.0) and effect["n"] == 3 and effect["paired"]
+    fig = figures.plot_effects(runs, ["fatalities"], "policy=none", labels={"fatalities": "deaths"}, show_n=True)
+    ax = fig.axes[0]
+    assert ax.get_xlabel().startswith("change (absolute")
+    assert any(t.get_text() == "n=3" for t in ax.texts)
+
+
+def test_week_scrubber_draws_a_past_week_of_the_map():
+    session = Session(FAST)
+    session.step(6)
+    scale = vmap.MapScale()
+    _spec, now = vmap.map_parts(session.model, scale)
+    _spec, past = vmap.map_parts(session.model, scale, session.run.state(2))
+    units_past = [x["units"] for x in past["links"]]
+    assert sum(units_past) > 0
+    assert units_past != [x["units"] for x in now["links"]], "week 2's flows differ from week 6's"
+    title, _boxes = sp.map_view(session, scale, sp.Boxes(), 2)
+    assert title.startswith("Week 2 (21 Jan 2013, scrubbed back)")
+
+
+def test_place_detail_tells_the_story_of_a_place():
+    session = Session(FAST)
+    session.step(3)
+    text = sp.place_detail(session, "Gao")
+    assert text.startswith("<p class='sahel-detail-place'><b>Gao</b>") and "over 3 weeks" in text
+    assert "week 1 (" in text  # who held it from the first week
+    _spec, data = vmap.map_parts(session.model)
+    busiest = max(data["links"], key=lambda x: x["units"])["link"]
+    link = sp.link_detail(session, busiest)
+    assert "Units carried" in link and "of 3 weeks" in link
