@@ -164,6 +164,8 @@ class RayHead:
         token.chmod(0o600)
         # Token authentication, as the README describes it, from a private token file.
         self.env = {**os.environ, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN_PATH": str(token)}
+        # The head starts a server process per ray:// driver, allowed 30 s; a loaded CI machine needs more.
+        self.head_env = {**self.env, "RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S": "180"}
         self.address = f"ray://127.0.0.1:{self.ports['ray-client-server-port']}"
         self.proc: subprocess.Popen | None = None
 
@@ -177,10 +179,13 @@ class RayHead:
         ]  # fmt: skip
         with self.log.open("w") as log:
             self.proc = subprocess.Popen(
-                cmd, stdout=log, stderr=subprocess.STDOUT, env=self.env, start_new_session=True
+                cmd, stdout=log, stderr=subprocess.STDOUT, env=self.head_env, start_new_session=True
             )
 
     def ready(self) -> None:
+        if self.proc is None:  # killed by an earlier test
+            self.start()
+
         def started() -> bool:
             assert self.proc.poll() is None, self.log.read_text()[-3000:]
             return "Ray runtime started" in self.log.read_text()
