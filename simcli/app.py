@@ -208,7 +208,7 @@ def main() -> None:
             print(f"error: {message}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
         if extra:
-            print(f"note: {launcher} launcher: {' '.join(extra)}", file=sys.stderr)
+            print(f"note: added for the {launcher} launcher: {' '.join(extra)}", file=sys.stderr)
             sys.argv.extend(extra)
     if launcher in launchers.CLUSTER:
         os.environ.setdefault("HYDRA_FULL_ERROR", "1")  # a cluster's failure reaches the handler below

@@ -139,5 +139,5 @@ def describe_failure(exc: BaseException, launcher: str) -> str | None:
             what += f" ({first})"
         return f"{what}: {RESUME} (jobs still queued: squeue --name={SLURM_JOB_NAME}; scancel --name={SLURM_JOB_NAME})"
     if launcher in RAY and (module.startswith("ray") or isinstance(exc, ConnectionError)):
-        return f"the Ray cluster stopped answering ({type(exc).__name__}: {first}): {RESUME}"
+        return f"the Ray cluster failed or could not be reached ({type(exc).__name__}: {first}): {RESUME}"
     return None

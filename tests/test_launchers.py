@@ -106,9 +106,7 @@ def test_a_cluster_failure_is_one_line_that_says_the_same_command_resumes():
     line = launchers.describe_failure(cancelled, "slurm")
     assert line.startswith("SLURM job 12_1 ended without finishing (state CANCELLED): " + launchers.RESUME)
     line = launchers.describe_failure(ConnectionError("ray client connection timeout"), "ray_cluster")
-    assert (
-        line
-        == f"the Ray cluster stopped answering (ConnectionError: ray client connection timeout): {launchers.RESUME}"
-    )
+    assert line.startswith("the Ray cluster failed or could not be reached (ConnectionError: ray client connection")
+    assert line.endswith(launchers.RESUME)
     assert launchers.describe_failure(ValueError("a bug"), "ray_cluster") is None
     assert launchers.describe_failure(ConnectionError("x"), "local") is None
