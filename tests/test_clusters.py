@@ -295,7 +295,9 @@ def test_ray_cluster_command_reports_a_killed_head_resumes_and_gives_the_basic_b
 def test_ray_local_command_runs_beside_a_running_head(ray_head, basic, tmp_path):
     """README: ``hydra/launcher=ray_local`` starts its own instance even where a Ray head runs."""
     ray_head.ready()
-    args = ["-m", "experiment=policy_comparison", "hydra/launcher=ray_local", f"hydra.sweep.dir={tmp_path}", *TOY]
+    toy = [o.replace("policy=none,ddr", "policy=none") for o in TOY]  # half the toy sweep: its 8 runs
+    args = ["-m", "experiment=policy_comparison", "hydra/launcher=ray_local", f"hydra.sweep.dir={tmp_path}", *toy]
     proc = sim(*args, env=ray_head.env)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert outputs(tmp_path) == basic
+    runs = outputs(tmp_path)
+    assert len(runs) == RUNS // 2 and all(basic[key] == files for key, files in runs.items())
