@@ -14,6 +14,7 @@ and the same command resumes, since every run is written atomically and skipped 
 from __future__ import annotations
 
 import getpass
+import os
 import re
 import shutil
 import subprocess
@@ -139,5 +140,8 @@ def describe_failure(exc: BaseException, launcher: str) -> str | None:
             what += f" ({first})"
         return f"{what}: {RESUME} (jobs still queued: squeue --name={SLURM_JOB_NAME}; scancel --name={SLURM_JOB_NAME})"
     if launcher in RAY and (module.startswith("ray") or isinstance(exc, ConnectionError)):
-        return f"the Ray cluster failed or could not be reached ({type(exc).__name__}: {first}): {RESUME}"
+        # A head with token authentication turns a driver without the token away as a timeout.
+        hint = " (a head with token authentication needs RAY_AUTH_MODE=token)"
+        hint = "" if os.environ.get("RAY_AUTH_MODE") else hint
+        return f"the Ray cluster failed or could not be reached ({type(exc).__name__}: {first}){hint}: {RESUME}"
     return None

@@ -97,7 +97,7 @@ def test_without_accounting_job_states_come_from_squeue(monkeypatch):
     assert not watcher.is_done("7_1", mode="cache")
 
 
-def test_a_cluster_failure_is_one_line_that_says_the_same_command_resumes():
+def test_a_cluster_failure_is_one_line_that_says_the_same_command_resumes(monkeypatch):
     from submitit.core.utils import UncompletedJobError
 
     cancelled = UncompletedJobError(
@@ -105,7 +105,9 @@ def test_a_cluster_failure_is_one_line_that_says_the_same_command_resumes():
     )
     line = launchers.describe_failure(cancelled, "slurm")
     assert line.startswith("SLURM job 12_1 ended without finishing (state CANCELLED): " + launchers.RESUME)
+    monkeypatch.delenv("RAY_AUTH_MODE", raising=False)
     line = launchers.describe_failure(ConnectionError("ray client connection timeout"), "ray_cluster")
+    assert "RAY_AUTH_MODE=token" in line  # the usual cause of this timeout
     assert line.startswith("the Ray cluster failed or could not be reached (ConnectionError: ray client connection")
     assert line.endswith(launchers.RESUME)
     assert launchers.describe_failure(ValueError("a bug"), "ray_cluster") is None
