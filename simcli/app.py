@@ -30,7 +30,7 @@ from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
 from sim.state import departure_week
 from sim.sweep import run_block
-from simcli import CONFIG_DIR
+from simcli import CONFIG_DIR, launchers
 from simcli.compose import config_tree, to_dict
 from simcli.progress import QUIET_ENV
 
@@ -58,7 +58,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, OverrideParseException):
         return f"{exc.override}: not a valid override ({str(exc).splitlines()[0]}); see python -m sim --help"
     if isinstance(exc, MissingConfigException) and exc.options is not None:
-        group = (exc.missing_cfg_file or "").split("/")[0]
+        group = (exc.missing_cfg_file or "").rpartition("/")[0]
         return (
             f"{group}={(exc.missing_cfg_file or '').split('/')[-1]}: unknown option; allowed: {', '.join(exc.options)}"
         )
@@ -113,8 +113,26 @@ def _sweep_variants(base: list[str], swept: dict[str, list[str]]) -> list[list[s
     return variants
 
 
-def preflight(argv: list[str]) -> None:
+def _compose_sweep(overrides: list[str], own: list[str]) -> DictConfig:
+    """A sweep's configuration with Hydra's node, the launcher's settings checked (one-line error)."""
+    try:
+        return hydra.compose(config_name="config", overrides=overrides + own, return_hydra_config=True)
+    except HydraException as exc:
+        key = getattr(exc.__cause__, "full_key", None) or ""
+        missing = isinstance(exc.__cause__, (ConfigKeyError, ConfigAttributeError))
+        if not (missing and key.startswith("hydra.launcher.")):
+            raise
+        rest = [o for o in own if not o.lstrip("+~").startswith("hydra.launcher.")]
+        cfg = hydra.compose(config_name="config", overrides=overrides + rest, return_hydra_config=True)
+        raise SimError(launchers.describe_bad_key(key, launchers.chosen(cfg), cfg)) from exc
+
+
+def preflight(argv: list[str]) -> tuple[str, list[str]]:
     """Compose and validate the configuration(s) an invocation would run.
+
+    Returns:
+        The sweep's launcher (``basic`` for a single run) and the overrides it needs added
+        (:mod:`simcli.launchers`: an absolute sweep directory, SLURM's seed blocks).
 
     Raises:
         ConfigError: (or Hydra's errors) for the first bad override.
@@ -123,16 +141,22 @@ def preflight(argv: list[str]) -> None:
     multirun = "-m" in argv or "--multirun" in argv
     _check_switches(overrides)
     base, swept = _split(overrides)
+    launcher, extra = "basic", []
     with config_tree():
         if multirun:
             # Sweeps set in an experiment preset, overridden by those on the command line.
             first = [v[0] for v in swept.values()]
-            cfg = hydra.compose(config_name="config", overrides=base + first, return_hydra_config=True)
+            own = [o for o in overrides if o.lstrip("+~").startswith("hydra")]
+            cfg = _compose_sweep(base + first, own)
             preset = cfg.hydra.sweeper.get("params") or {}
             _, from_preset = _split([f"{k}={v}" for k, v in preset.items()])
+            keys = {o.split("=")[0].lstrip("+~") for o in base} | set(swept)
             swept = {**from_preset, **swept}
+            launcher = launchers.chosen(cfg)
+            extra = launchers.absolute_sweep_dir(cfg) + launchers.merged_seed_blocks(cfg, dict.fromkeys(keys))
         for variant in _sweep_variants(base, swept):
             to_run_config(hydra.compose(config_name="config", overrides=variant))
+    return launcher, extra
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
@@ -181,15 +205,24 @@ def main() -> None:
     """Entry point of ``python -m sim``."""
     argv = sys.argv[1:]
     info_flags = {"--help", "-h", "--hydra-help", "--info", "--cfg", "-c", "--shell-completion", "-sc"}
+    launcher = "basic"
     if not info_flags.intersection(argv):
         try:
-            preflight(argv)
+            launcher, extra = preflight(argv)
+            if launcher == "slurm" and not launchers.check_slurm():
+                launchers.watch_with_squeue()
+                print("note: SLURM keeps no accounting here; job states come from squeue", file=sys.stderr)
         except (SimError, HydraException, OmegaConfBaseException, ValueError) as exc:
             if os.environ.get("SAHEL_SIM_TRACEBACK"):
                 raise  # asked for: the full traceback
-            message = str(exc) if isinstance(exc, ConfigError) else _describe(exc)
+            message = str(exc) if isinstance(exc, SimError) else _describe(exc)
             print(f"error: {message}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
+        if extra:
+            print(f"note: added for the {launcher} launcher: {' '.join(extra)}", file=sys.stderr)
+            sys.argv.extend(extra)
+    if launcher in launchers.CLUSTER:
+        os.environ.setdefault("HYDRA_FULL_ERROR", "1")  # a cluster's failure reaches the handler below
     try:
         _task()
     except KeyboardInterrupt:
@@ -197,4 +230,12 @@ def main() -> None:
             raise
         # Runs are written atomically, summary.json last: what finished is kept, the rest is redone.
         print("interrupted: finished runs are kept (summary.json); the same command redoes the rest", file=sys.stderr)
+        if launcher == "slurm":
+            print(f"SLURM jobs already submitted go on: scancel --name={launchers.SLURM_JOB_NAME}", file=sys.stderr)
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        message = launchers.describe_failure(exc, launcher)
+        if message is None or os.environ.get("SAHEL_SIM_TRACEBACK"):
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        sys.exit(1)
