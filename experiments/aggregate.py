@@ -232,7 +232,8 @@ def flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
-def _load_config(path: Path) -> dict:
+def load_run_config(path: Path) -> dict:
+    """The resolved configuration a run wrote (``<run>/config.yaml``), as plain data."""
     return yaml.load((path / CONFIG).read_text(encoding="utf-8"), Loader=_LOADER) or {}
 
 
@@ -314,7 +315,7 @@ def read_params(runs: list[Run], progress: bool) -> Params:
     params = Params()
     for run in tqdm(runs, desc="configs", unit="run", disable=not progress, leave=False):
         if (run.path / CONFIG).exists():
-            params.add(run.key, flatten(_load_config(run.path)))
+            params.add(run.key, flatten(load_run_config(run.path)))
     return params
 
 

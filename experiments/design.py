@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.stats import qmc
 
-from experiments.aggregate import flatten
+from experiments.aggregate import flatten, load_run_config
 from experiments.sensitivity import Factor, assumption_factors, respect_rules
 from sim.errors import ConfigError
 from sim.params import RunConfig, from_dict
@@ -108,7 +107,7 @@ def read_runs(root: str | Path) -> pd.DataFrame:
     rows = []
     for path in sorted(Path(root).glob("runs/*/summary.json")):
         run = path.parent
-        config = yaml.safe_load((run / "config.yaml").read_text(encoding="utf-8")) or {}
+        config = load_run_config(run)
         summary = json.loads(path.read_text(encoding="utf-8"))
         row = {"run": run.name, **flatten(config)}
         row.update({f"out:{k}": v for k, v in summary.items() if isinstance(v, (int, float)) and k != "seed"})

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from experiments.design import factors_named, latin_hypercube, point_config, read_runs, run_all
 from sim.errors import ConfigError, SimError
@@ -393,9 +394,7 @@ def _parse_set(items: list[str]) -> dict:
         key, sep, value = item.partition("=")
         if not sep:
             raise ConfigError("--set", item, "KEY=VALUE", "no '='")
-        import yaml
-
-        out[key] = yaml.safe_load(value)
+        out[key] = OverridesParser.create().parse_override(f"{key}={value}").value()
     return out
 
 
