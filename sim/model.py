@@ -25,6 +25,7 @@ from sim.outcomes import Outcome as OutcomeSpec
 from sim.outcomes import build_registry
 from sim.params import ScenarioConfig, validate
 from sim.policies import POLICIES, PolicySet, check_targets
+from sim.policies.targets import Catalog
 from sim.stats import Stats, accumulate
 from sim.territory import Territory
 from sim.timeline import Timeline, load_timeline
@@ -52,10 +53,13 @@ def group_names(actors: dict, timeline: list[dict] | None = None) -> set[str]:
     return names | {bloc for e in timeline or [] for bloc in (e.get("blocs") or {}).values()}
 
 
-def check_config(params: ScenarioConfig, policy: PolicySet) -> None:
+def check_config(params: ScenarioConfig, policy: PolicySet) -> Catalog:
     """Every name a scenario and its policies use must be known to the world and actor tables.
 
     The command line calls this before any job starts; the model again when it is built.
+
+    Returns:
+        The catalog of target names the policies resolve their targets in.
 
     Raises:
         ConfigError: naming the key.
@@ -64,7 +68,7 @@ def check_config(params: ScenarioConfig, policy: PolicySet) -> None:
     check_scenario_refs(params, world)
     actors = load_actors(params.data_dir or "", params.actors_file)
     timeline = load_timeline(params.timeline, params.data_dir) if params.timeline else []
-    check_targets(policy, world, group_names(actors, timeline))
+    return check_targets(policy, world, group_names(actors, timeline))
 
 
 def check_scenario_refs(params: ScenarioConfig, world: World) -> None:
@@ -127,7 +131,7 @@ class SahelModel(mesa.Model):
         self.start_date = dt.date.fromisoformat(params.start_date)
         self.world = world = load_world(params.data_dir)
         actors = load_actors(params.data_dir or "", params.actors_file)
-        check_config(params, policy)
+        self.target_catalog = check_config(params, policy)  # the names policies resolve their targets in
         self.routes = build_routes(world, self._goods_traded(), params.traffickers.route_candidates)
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
         self.edge_cost_multiplier = self._edge_multipliers()

@@ -861,3 +861,30 @@ class RunConfig:
     def weeks(self) -> int:
         """Number of weeks this run simulates."""
         return self.steps if self.steps is not None else self.scenario.steps
+
+    def check(self, prefix: str) -> None:
+        """The run must end on a calendar date, and every policy must start before the run ends.
+
+        A policy whose window opens after the last week would do nothing, silently.
+        """
+        start = dt.date.fromisoformat(self.scenario.start_date)
+        weeks = self.weeks + self.scenario.burn_in_weeks
+        if (dt.date.max - start).days // 7 < weeks + 1:
+            last = dt.date.max - dt.timedelta(weeks=weeks + 1)
+            raise ConfigError(
+                f"{prefix}scenario.start_date",
+                self.scenario.start_date,
+                f"a date on or before {last} for {self.weeks} weeks",
+                "the run would end after the year 9999",
+            )
+        for name, cfg in self.policy.active():
+            first = cfg.start
+            if isinstance(first, str):
+                first = (dt.date.fromisoformat(first) - start).days // 7 + 1
+            if first > self.weeks:
+                raise ConfigError(
+                    f"{prefix}policy.{name}.start",
+                    cfg.start,
+                    f"week {self.weeks} or before ({start + dt.timedelta(weeks=self.weeks)}), the run's last week",
+                    "starts after the run ends",
+                )

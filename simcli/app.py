@@ -125,8 +125,23 @@ def preflight(argv: list[str]) -> None:
             preset = cfg.hydra.sweeper.get("params") or {}
             _, from_preset = _split([f"{k}={v}" for k, v in preset.items()])
             swept = {**from_preset, **swept}
-        for variant in _sweep_variants(base, swept):
-            to_run_config(hydra.compose(config_name="config", overrides=variant))
+        variants = _sweep_variants(base, swept)
+        configs = [to_run_config(hydra.compose(config_name="config", overrides=v)) for v in variants]
+    _check_policy_settings(overrides, configs)
+
+
+def _check_policy_settings(overrides: list[str], configs: list[RunConfig]) -> None:
+    """A setting of a policy that no run switches on is read by no code: refuse it."""
+    on = {name for c in configs for name, _ in c.policy.active()}
+    for o in OverridesParser.create().parse_overrides(overrides):
+        parts = o.get_key_element().lstrip("+~").split(".")
+        if len(parts) >= 3 and parts[0] == "policy" and parts[2] != "enabled" and parts[1] not in on:
+            raise ConfigError(
+                o.get_key_element(),
+                o.value() if not o.is_sweep_override() else o.get_value_element_as_str(),
+                f"set it with policy={parts[1]} (or policy=[...,{parts[1]}]) on",
+                f"policy {parts[1]} is not switched on",
+            )
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
