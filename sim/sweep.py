@@ -2,8 +2,9 @@
 
 A job runs the seeds ``seed .. seed + seeds - 1`` of one configuration. Each run lives in
 ``<root>/runs/<key>/``, where ``key`` hashes the run's fully resolved single-seed configuration:
-re-running the same sweep finds finished runs (``summary.json`` present) and skips them, redoes
-failed or partial ones, and never duplicates a run. A run that raises leaves ``error.txt`` with
+re-running the same sweep finds finished runs (``manifest.json`` present and every file matching
+its size and checksum, :mod:`sim.integrity`) and skips them, redoes failed, partial or corrupt
+ones, and never duplicates a run. A run that raises leaves ``error.txt`` with
 its traceback and the job goes on with the next seed.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.integrity import problems, verified
 from sim.params import RunConfig, to_dict
 from sim.run import SUMMARY, run
 
@@ -83,9 +85,11 @@ def run_block(
     for single in single_runs(config):
         key = run_key(single)
         out = runs_dir / key
-        if (out / SUMMARY).exists():
+        if verified(out):
             report.skipped.append(key)
             continue
+        if (out / SUMMARY).exists():  # a summary without a valid seal: say why the run is redone
+            print(f"{label} seed={single.seed}: redoing {out.name} ({'; '.join(problems(out))})", file=sys.stderr)
         out.mkdir(parents=True, exist_ok=True)
         (out / ERROR).unlink(missing_ok=True)
         started = time.perf_counter()

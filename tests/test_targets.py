@@ -12,6 +12,7 @@ import shutil
 import numpy as np
 import pytest
 
+from conftest import ROOT, cli
 from sim.errors import ConfigError
 from sim.model import SahelModel, group_names, load_actors
 from sim.params import RunConfig, ScenarioConfig, from_dict
@@ -19,7 +20,6 @@ from sim.policies import POLICIES, PolicySet
 from sim.policies.targets import catalog, crossings_to, resolve
 from sim.world import load_world
 from simcli.app import preflight
-from tests.conftest import ROOT, cli
 
 DATA = ROOT / "sim" / "world" / "data"
 
