@@ -137,7 +137,7 @@ def find_runs(root: Path) -> tuple[list[Path], list[Path]]:
 
 @dataclass(frozen=True)
 class Job:
-    """A sweep job's record (``jobs/<N>.json``): its overrides and the runs it owns."""
+    """A sweep job's record (``jobs/<N>-<hash>.json``): its overrides and the runs it owns."""
 
     name: str
     overrides: tuple[str, ...]
@@ -541,7 +541,8 @@ class AggregateReport:
         """One line of counts."""
         return (
             f"{len(self.completed)} completed, {len(self.failed)} failed, {len(self.partial)} partial, "
-            f"{len(self.corrupt)} corrupt, {self.missing} missing ({MISSING_NOTE})"
+            + (f"{len(self.corrupt)} corrupt, " if self.corrupt else "")
+            + f"{self.missing} missing ({MISSING_NOTE})"
         )
 
     def to_json(self) -> str:
@@ -730,6 +731,8 @@ def aggregate(
     multirun = _read_multirun(root)
     report = AggregateReport(root, out, fingerprint=fingerprint(root, runs), jobs_started=len(jobs))
     report.jobs_expected, swept = planned_jobs(multirun) if multirun else (None, set())
+    if report.jobs_expected is not None:  # a later command into the same directory may have added jobs
+        report.jobs_expected = max(report.jobs_expected, len(jobs))
     _missing(root, jobs, multirun, report)
 
     bad: dict[str, str] = {}

@@ -29,6 +29,7 @@ from sim.run import run
 from sim.sweep import run_block
 from simcli import CONFIG_DIR
 from simcli.compose import config_tree, to_dict
+from simcli.workers import mark_launcher, watch_launcher
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
@@ -80,6 +81,16 @@ def _check_switches(overrides: list[str]) -> None:
                     raise ConfigError(o.key_or_group, value, "true or false", "expected true or false")
 
 
+def _check_resume_safe(overrides: list[str]) -> None:
+    """A value that resolves to the clock (``${now:...}``) differs at each start: resume could never find its runs."""
+    for o in OverridesParser.create().parse_overrides(overrides):
+        key = o.get_key_element()
+        if not key.startswith("hydra") and "${now:" in o.input_line.partition("=")[2]:
+            raise ConfigError(
+                key, o.input_line.partition("=")[2], "a fixed value", "changes with the clock (${now:...})"
+            )
+
+
 def _split(overrides: list[str]) -> tuple[list[str], dict[str, list[str]]]:
     """(plain overrides, swept keys with their values), leaving out Hydra's own keys."""
     base, sweeps = [], {}
@@ -116,6 +127,7 @@ def preflight(argv: list[str]) -> None:
     overrides = [a for a in argv if not a.startswith("-")]
     multirun = "-m" in argv or "--multirun" in argv
     _check_switches(overrides)
+    _check_resume_safe(overrides)
     base, swept = _split(overrides)
     with config_tree():
         if multirun:
@@ -147,6 +159,8 @@ def _check_policy_settings(overrides: list[str], configs: list[RunConfig]) -> No
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def _task(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        watch_launcher()  # a joblib worker ends with its launcher
     try:
         config = to_run_config(cfg)
     except SimError as exc:
@@ -194,6 +208,7 @@ def main() -> None:
             message = str(exc) if isinstance(exc, ConfigError) else _describe(exc)
             print(f"error: {message}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
+    mark_launcher()
     try:
         _task()
     except KeyboardInterrupt:

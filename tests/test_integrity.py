@@ -81,3 +81,18 @@ def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     with pytest.raises(OSError):
         write_durable(target, fail)
     assert target.read_text(encoding="utf-8") == "old" and [p.name for p in tmp_path.iterdir()] == ["summary.json"]
+
+
+def test_a_second_command_into_the_same_sweep_extends_it(tmp_path):
+    """More seeds by a second command (its job numbers start again at 0): no record lost, no variant split."""
+    for first_seed in (0, 2):  # two commands, each with two jobs of two seeds
+        for job, policy in (("0", "none"), ("1", "ddr")):
+            data = {"seed": first_seed, "seeds": 2, "scenario": TINY, "output": {"progress": False}}
+            if policy == "ddr":
+                data["policy"] = {"ddr": {"enabled": True}}
+            overrides = [f"policy={policy}", "seeds=2"] + ([f"seed={first_seed}"] if first_seed else [])
+            run_block(from_dict(RunConfig, data), tmp_path, job=job, overrides=overrides)
+    assert len(list((tmp_path / "jobs").glob("*.json"))) == 4
+    report = aggregate(tmp_path, progress=False)
+    assert report.variants == {"policy=none": 4, "policy=ddr": 4}
+    assert report.missing == 0 and len(report.completed) == 8
