@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from pathlib import Path
 
 import mesa
 import numpy as np
-import yaml
 from mesa.discrete_space import Network
 
 from sim.agents.armed_group import ArmedGroups, GroupKind
@@ -30,20 +28,15 @@ from sim.stats import Stats, accumulate
 from sim.territory import Territory
 from sim.timeline import Timeline, load_timeline
 from sim.world import World, build_routes, load_world
+from sim.world.actors import actors_path, read_actors
 from sim.world.tables import DATA_DIR
 
 
 @functools.lru_cache(maxsize=8)
 def load_actors(data_dir: str, name: str = "actors.yaml") -> dict:
-    """An actors table of a data directory, or the packaged one."""
-    path = (Path(data_dir) if data_dir else DATA_DIR) / name
-    if not path.exists():
-        path = DATA_DIR / name
-    if not path.exists():
-        raise ConfigError(
-            "scenario.actors_file", name, "a YAML file in the data directory, e.g. actors.yaml", "not found"
-        )
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The actors table of a data directory (or of the packaged tables), checked (:mod:`sim.world.actors`)."""
+    world = load_world(data_dir or None)
+    return read_actors(actors_path(data_dir, name, DATA_DIR), set(world.place_ids), set(world.region))
 
 
 def group_names(actors: dict, timeline: list[dict] | None = None) -> set[str]:

@@ -63,6 +63,7 @@ class TraffickerParams:
         doc="initial crews per good, as a multiple of the crews its weekly supply keeps busy",
         assumption=(0.5, 2.0),
         low=0,
+        high=10,  # beyond, memory runs out before the first week (issue 21)
     )
     capacity_local: float = param(
         0.5,
@@ -529,7 +530,11 @@ class CommunityParams:
         high=1,
     )
     herding_share_north: float = param(
-        0.4, doc="share of northern income from herding", assumption=(0.2, 0.6), low=0, high=1
+        0.4,
+        doc="share of northern income from herding",
+        assumption=(0.2, 0.5),  # at most 1 minus the top of trade_share_north's range: the shares' rule holds
+        low=0,
+        high=1,
     )
     herding_share_south: float = param(
         0.15, doc="share of southern income from herding", assumption=(0.05, 0.3), low=0, high=1
@@ -785,6 +790,7 @@ class ScenarioConfig:
         assumption=(2.0, 8.0),
         low=0,
         low_open=True,
+        high=520,  # ten years; far beyond, the cap overflows and supply stops silently (issue 21)
     )
     price_elasticity: float = param(
         0.5,

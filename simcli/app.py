@@ -10,6 +10,7 @@ stops at once with one line naming the key and exit code 2, instead of a traceba
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -91,6 +92,29 @@ def _check_resume_safe(overrides: list[str]) -> None:
             )
 
 
+MIN_FREE_BYTES = 16 * 2**20  # less than this on the output's disk: a run could not write its files
+
+
+def _check_output_dir(overrides: list[str], multirun: bool) -> None:
+    """The output directory (or its nearest existing parent) must be a writable directory with free space."""
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    value = "multirun" if multirun else "outputs"
+    for o in OverridesParser.create().parse_overrides(overrides):
+        if o.get_key_element() == key:
+            value = str(o.value())
+    if "${" in value:
+        return  # resolved by Hydra; checked when written
+    path = Path(value).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    if not path.is_dir():
+        raise ConfigError(key, value, "a directory, or a path that can become one", f"{path} is a file")
+    if not os.access(path, os.W_OK):
+        raise ConfigError(key, value, "a writable directory", f"{path} is not writable")
+    if shutil.disk_usage(path).free < MIN_FREE_BYTES:
+        raise ConfigError(key, value, f"a disk with at least {MIN_FREE_BYTES >> 20} MiB free", "the disk is full")
+
+
 def _split(overrides: list[str]) -> tuple[list[str], dict[str, list[str]]]:
     """(plain overrides, swept keys with their values), leaving out Hydra's own keys."""
     base, sweeps = [], {}
@@ -128,6 +152,7 @@ def preflight(argv: list[str]) -> None:
     multirun = "-m" in argv or "--multirun" in argv
     _check_switches(overrides)
     _check_resume_safe(overrides)
+    _check_output_dir(overrides, multirun)
     base, swept = _split(overrides)
     with config_tree():
         if multirun:
@@ -187,6 +212,11 @@ def _task(cfg: DictConfig) -> None:
             raise
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
+    except OSError as exc:  # a full disk, a read-only directory: no result, and the reason in one line
+        if os.environ.get("SAHEL_SIM_TRACEBACK"):
+            raise
+        print(f"error: {exc.filename or outdir}: {exc.strerror or exc}; no run was recorded", file=sys.stderr)
+        sys.exit(1)
     s = result.summary
     print(
         f"{config.scenario.name} seed={config.seed}: {s['steps']} weeks, "

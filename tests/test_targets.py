@@ -99,6 +99,7 @@ def test_a_duplicated_place_name_must_be_given_by_id(tmp_path):
         (["steps=10", "policy=ddr", "policy.ddr.start=2013-04-01"], "policy.ddr.start", "starts after the run ends"),
         (["steps=10", "scenario.start_date=9999-12-01"], "scenario.start_date", "after the year 9999"),
         (["-m", "policy=ddr,border_control", "policy.border_control.targets=[Gao]"], "targets[0]", "ambiguous"),
+        (["-m", "seed=1,2", "scenario.name=run_${now:%H%M%S}"], "scenario.name", "changes with the clock"),
     ],
 )
 def test_silent_no_ops_are_refused_by_the_preflight(overrides, key, problem):
