@@ -53,7 +53,10 @@ ACTOR_CASES = {
         lambda p: edit(p, "Kidal: 70000", "Kidall: 70000"),
         r"population of unknown region 'Kidall'",
     ),
-    "unknown kind": (lambda p: edit(p, "kind: signatory", "kind: rebels"), r"row 10: armed group 'mnla': unknown kind 'rebels'"),
+    "unknown kind": (
+        lambda p: edit(p, "kind: signatory", "kind: rebels"),
+        r"row 10: armed group 'mnla': unknown kind 'rebels'",
+    ),
     "missing section": (lambda p: edit(p, "forces:", "farces:"), r"missing section forces"),
     "missing file": (lambda p: p.unlink(), r"scenario.actors_file='actors.yaml': not found"),
 }

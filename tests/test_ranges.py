@@ -29,7 +29,7 @@ def draw(rng: np.random.Generator, corner: str | None = None) -> dict:
     flat = {}
     for key, ((low, high), kind) in RANGES.items():
         x = {"low": low, "high": high}[corner] if corner else rng.uniform(low, high)
-        flat[key] = int(round(x)) if kind is int else float(x)
+        flat[key] = round(x) if kind is int else float(x)
     return nest(flat)
 
 
