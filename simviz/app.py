@@ -49,7 +49,7 @@ from experiments.report import KEY_OUTCOMES, load_tables
 from sim.errors import SimError
 from sim.policies import POLICIES
 from sim.world import load_world
-from simviz import charts
+from simviz import charts, guard
 from simviz.map import MapScale, map_parts, map_title
 from simviz.session import Session, Settings, scenario_config, scenario_names
 from simviz.vega import Box, LiveChart
@@ -65,11 +65,8 @@ _FIGURE_LOCK = threading.Lock()  # pyplot's state is global: one figure at a tim
 def initial_settings() -> Settings:
     """The settings a new tab starts with: the default scenario, or what ``python -m simviz`` was told."""
     scenario = os.environ.get(ENV_SCENARIO, "default")
-    try:
-        seed = int(os.environ.get(ENV_SEED, "0"))
-    except ValueError:
-        seed = 0
-    return Settings(scenario=scenario if scenario in scenario_names() else "default", seed=max(seed, 0))
+    seed = guard.seed(os.environ.get(ENV_SEED, "0"), 0)
+    return Settings(scenario=scenario if scenario in scenario_names() else "default", seed=seed)
 
 
 def label(name: str) -> str:
@@ -281,7 +278,7 @@ def ScenarioPage():
             solara.InputInt(
                 "seed",
                 value=settings.seed,
-                on_value=lambda v: set_settings(_replace(settings, seed=max(int(v or 0), 0))),
+                on_value=lambda v: set_settings(_replace(settings, seed=guard.seed(v, settings.seed))),
             )
         with solara.Card("Policies", margin=0, classes=["sahel-policies"]):
             PolicyControls(settings, horizon, set_settings)
@@ -362,7 +359,10 @@ def load_sweep(text: str) -> SweepData:
     text = text.strip()
     if not text:
         raise SweepLoadError("Enter the path of a sweep directory (hydra.sweep.dir) or of its aggregated tables.")
-    path = Path(text).expanduser()
+    try:
+        path = guard.resolve_sweep(text)  # under the roots chosen at start, bounded (simviz/guard.py)
+    except guard.GuardError as exc:
+        raise SweepLoadError(str(exc)) from None
     if path.is_file() and path.suffix == ".parquet":
         path = path.parent
     if not path.exists():
@@ -370,11 +370,13 @@ def load_sweep(text: str) -> SweepData:
     if not path.is_dir():
         raise SweepLoadError(f"{path}: not a directory (expected a sweep directory or its aggregated tables).")
     try:
-        report = stored_report(path)
+        report = stored_report(path, guard.cache_dir(path)) or stored_report(path)
         if report is None and _has_tables(path) and not (path / "runs").is_dir():
             report = _table_report(path)  # aggregated tables written elsewhere (--out)
         if report is None:
-            report = aggregate(path, progress=False)
+            if not (path / "runs").is_dir():
+                raise SweepLoadError(f"{text}: no runs found (a sweep directory has runs/ or aggregated tables).")
+            report = aggregate(path, guard.cache_dir(path), progress=False)  # never into the sweep
         if not report.completed and report.runs_path is None:
             raise SweepLoadError(f"{path}: no completed runs ({report.counts()}).")
         runs, series, edges, data_dir = load_tables(report)
@@ -422,15 +424,14 @@ def _table_report(path: Path) -> AggregateReport:
 
 
 def candidate_sweeps(root: Path | None = None, limit: int = 20) -> list[str]:
-    """Sweep directories under ``multirun/`` of the working directory, newest first."""
-    base = (root or Path.cwd()) / "multirun"
-    if not base.is_dir():
-        return []
+    """Sweep directories under the sweep roots (default: ``multirun/`` of the working directory), newest first."""
+    bases = [root / "multirun"] if root is not None else guard.roots()
     found = []
-    for depth in ("*", "*/*"):
-        for d in base.glob(depth):
-            if d.is_dir() and ((d / "runs").is_dir() or _has_tables(d)):
-                found.append(d)
+    for base in (b for b in bases if b.is_dir()):
+        for depth in ("*", "*/*"):
+            for d in base.glob(depth):
+                if d.is_dir() and ((d / "runs").is_dir() or _has_tables(d)):
+                    found.append(d)
     found.sort(key=lambda d: d.stat().st_mtime, reverse=True)
     return [str(d) for d in found[:limit]]
 
