@@ -23,6 +23,16 @@ def mark_launcher() -> None:
     os.environ[LAUNCHER_ENV] = str(os.getpid())
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def watch_launcher(interval: float = 0.5) -> bool:
     """In a worker of this machine's launcher, exit when the launcher is gone.
 
@@ -30,9 +40,13 @@ def watch_launcher(interval: float = 0.5) -> bool:
         Whether a watch was started (only in a direct child of the launcher).
     """
     launcher = os.environ.get(LAUNCHER_ENV, "")
-    if not launcher.isdigit() or int(launcher) == os.getpid() or os.getppid() != int(launcher):
+    if not launcher.isdigit() or int(launcher) == os.getpid():
         return False
     parent = int(launcher)
+    if os.getppid() != parent:
+        if not _alive(parent):  # the launcher died while this worker was starting: nobody wants the job
+            os._exit(EXIT_ORPHANED)
+        return False
 
     def watch() -> None:
         while os.getppid() == parent:

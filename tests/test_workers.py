@@ -22,12 +22,13 @@ def test_joblib_workers_end_when_the_launcher_is_killed(tmp_path):
     deadline = time.time() + 120
     workers: list[psutil.Process] = []
     while time.time() < deadline and not (workers and list(tmp_path.glob("runs/*"))):
-        workers = [c for c in parent.children(recursive=True) if "python" in c.name().lower()]
+        workers = [c for c in parent.children(recursive=True) if "popen_loky" in " ".join(c.cmdline())]
         time.sleep(0.2)
     assert workers and list(tmp_path.glob("runs/*")), "the sweep's workers did not start"
     launcher.send_signal(signal.SIGKILL)  # the launcher alone, not its process group
     launcher.wait(10)
     _gone, alive = psutil.wait_procs(workers, timeout=15)
+    alive = [p for p in alive if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]  # zombies have ended
     for p in alive:
         p.kill()
     assert not alive, [p.cmdline()[:3] for p in alive]
