@@ -117,3 +117,37 @@ def test_read_only_and_full_disks(tmp_path, capsys):
     finally:
         subprocess.run(["umount", str(ro)], check=False)
         subprocess.run(["umount", str(full)], check=False)
+
+
+def _world_error(data_dir):
+    from sim.world import load_world
+
+    with pytest.raises(DataError) as exc:
+        load_world(str(data_dir))
+    return str(exc.value)
+
+
+def test_an_isolated_place_names_its_row(data_dir):
+    with (data_dir / "places.csv").open("a", encoding="utf-8") as f:
+        f.write("lonely,Lonely,16.0,-2.0,town,Timbuktu,Mali,no road\n")
+    rows = (data_dir / "places.csv").read_text(encoding="utf-8").splitlines()
+    assert _world_error(data_dir).endswith(f"places.csv, row {len(rows)}: lonely has no route in routes.csv")
+
+
+def test_a_sink_no_source_reaches_names_the_good(data_dir):
+    with (data_dir / "places.csv").open("a", encoding="utf-8") as f:
+        f.write("island_a,Island A,16.0,-2.0,town,Timbuktu,Mali,x\nisland_b,Island B,16.1,-2.1,town,Timbuktu,Mali,x\n")
+    with (data_dir / "routes.csv").open("a", encoding="utf-8") as f:
+        f.write("island_a,island_b,15,track,0.1,\n")
+    edit(data_dir / "goods.yaml", "sinks: [algiers, tripoli]", "sinks: [algiers, tripoli, island_a]")
+    assert "goods.yaml, row " in _world_error(data_dir)
+    assert _world_error(data_dir).endswith("sink 'island_a' of cocaine is not connected to any of its sources")
+
+
+def test_a_country_typo_names_the_row(data_dir):
+    edit(
+        data_dir / "places.csv",
+        "tamanrasset,Tamanrasset,22.785,5.523,market,Algeria,Algeria",
+        "tamanrasset,Tamanrasset,22.785,5.523,market,Algeria,Algerie",
+    )
+    assert "country 'Algerie' looks like a typo of 'Algeria'" in _world_error(data_dir)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
+from sim.errors import DataError
 from sim.world.tables import PLACE_KINDS, TERRAINS, Good, Tables, load_tables
 
 # Regions whose places are markets at the end of a route, never passed through in transit.
@@ -89,6 +92,45 @@ class World:
         return {i: (float(self.lon[i]), float(self.lat[i])) for i in range(self.n_places)}
 
 
+def _row(path: Path, prefix: str) -> int | None:
+    """The line of a file (1-based) that starts with ``prefix``, for messages."""
+    for i, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if line.lstrip().startswith(prefix):
+            return i
+    return None
+
+
+def check_network(tables: Tables, graph: nx.Graph, index: dict[str, int]) -> None:
+    """What a row-by-row check cannot see: isolated places, sinks no source reaches, a country's typo.
+
+    Raises:
+        DataError: naming the file and the row of the place or good.
+    """
+    places_csv, goods_yaml = tables.data_dir / "places.csv", tables.data_dir / "goods.yaml"
+    for p in tables.places:
+        if graph.degree(index[p.id]) == 0:
+            raise DataError(str(places_csv), _row(places_csv, f"{p.id},"), f"{p.id} has no route in routes.csv")
+    counts = Counter(p.country for p in tables.places)
+    for p in tables.places:
+        near = [c for c in counts if c != p.country and counts[c] > counts[p.country]]
+        match = difflib.get_close_matches(p.country, near, n=1, cutoff=0.8)
+        if match:
+            raise DataError(
+                str(places_csv),
+                _row(places_csv, f"{p.id},"),
+                f"country {p.country!r} looks like a typo of {match[0]!r}",
+            )
+    for good in tables.goods:
+        sources = {index[s] for s in good.sources}
+        for sink in good.sinks:
+            if not sources & nx.node_connected_component(graph, index[sink]):
+                raise DataError(
+                    str(goods_yaml),
+                    _row(goods_yaml, f"{good.id}:"),
+                    f"sink {sink!r} of {good.id} is not connected to any of its sources",
+                )
+
+
 def build_world(tables: Tables) -> World:
     """Index the tables into a :class:`World`."""
     places = tables.places
@@ -98,6 +140,7 @@ def build_world(tables: Tables) -> World:
         graph.add_node(i, id=p.id, name=p.name, pos=(p.lon, p.lat), kind=p.kind)
     for e, r in enumerate(tables.routes):
         graph.add_edge(index[r.a], index[r.b], edge=e, km=r.km, weeks=r.weeks, terrain=r.terrain)
+    check_network(tables, graph, index)
     return World(
         tables=tables,
         place_ids=tuple(p.id for p in places),
