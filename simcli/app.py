@@ -16,6 +16,7 @@ from pathlib import Path
 
 import hydra
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
@@ -30,7 +31,7 @@ from sim.run import run
 from sim.sweep import run_block
 from simcli import CONFIG_DIR
 from simcli.compose import config_tree, to_dict
-from simcli.workers import mark_launcher, watch_launcher
+from simcli.workers import mark_launcher, watch_launcher, worker_died
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
@@ -239,11 +240,32 @@ def main() -> None:
             print(f"error: {message}", file=sys.stderr)
             sys.exit(EXIT_USAGE)
     mark_launcher()
-    try:
-        _task()
-    except KeyboardInterrupt:
-        if os.environ.get("SAHEL_SIM_TRACEBACK"):
-            raise
-        # Runs are written atomically, summary.json last: what finished is kept, the rest is redone.
-        print("interrupted: finished runs are kept (summary.json); the same command redoes the rest", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+    # Errors reach us rather than Hydra's printer: one line each, the traceback on request.
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    for attempt in (1, 2):
+        try:
+            _task()
+            return
+        except KeyboardInterrupt:
+            if os.environ.get("SAHEL_SIM_TRACEBACK"):
+                raise
+            # Runs are written atomically, summary.json last: what finished is kept, the rest is redone.
+            print(
+                "interrupted: finished runs are kept (summary.json); the same command redoes the rest", file=sys.stderr
+            )
+            sys.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            if os.environ.get("SAHEL_SIM_TRACEBACK"):
+                raise
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            if worker_died(exc) and attempt == 1:
+                # A killed worker (the OOM killer, say) breaks the whole pool: redo what is unfinished, once.
+                print(f"warning: a sweep worker died ({text}); running the unfinished runs again", file=sys.stderr)
+                GlobalHydra.instance().clear()
+                continue
+            print(
+                f"error: {type(exc).__name__}: {text}; finished runs are kept, the same command redoes the rest"
+                " (SAHEL_SIM_TRACEBACK=1 shows the traceback)",
+                file=sys.stderr,
+            )
+            sys.exit(1)

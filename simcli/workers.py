@@ -55,3 +55,12 @@ def watch_launcher(interval: float = 0.5) -> bool:
 
     threading.Thread(target=watch, name="launcher-watch", daemon=True).start()
     return True
+
+
+def worker_died(exc: BaseException) -> bool:
+    """Whether an error means a worker process of the pool was killed (joblib/loky's own error)."""
+    while exc is not None:
+        if type(exc).__name__ in ("TerminatedWorkerError", "BrokenProcessPool"):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False

@@ -107,6 +107,18 @@ def check_network(tables: Tables, graph: nx.Graph, index: dict[str, int]) -> Non
         DataError: naming the file and the row of the place or good.
     """
     places_csv, goods_yaml = tables.data_dir / "places.csv", tables.data_dir / "goods.yaml"
+    component = {n: i for i, nodes in enumerate(nx.connected_components(graph)) for n in nodes}
+    for good in tables.goods:
+        sinks = {component[index[s]] for s in good.sinks}
+        sources = {component[index[s]] for s in good.sources}
+        for src in good.sources:  # as sim.world.routes reports it when the routes are built
+            if component[index[src]] not in sinks:
+                where = str(tables.data_dir / "routes.csv")
+                raise DataError(where, None, f"source {src!r} of {good.id} is not connected to any of its sinks")
+        for sink in good.sinks:
+            if component[index[sink]] not in sources:
+                problem = f"sink {sink!r} of {good.id} is not connected to any of its sources"
+                raise DataError(str(goods_yaml), _row(goods_yaml, f"{good.id}:"), problem)
     for p in tables.places:
         if graph.degree(index[p.id]) == 0:
             raise DataError(str(places_csv), _row(places_csv, f"{p.id},"), f"{p.id} has no route in routes.csv")
@@ -115,20 +127,8 @@ def check_network(tables: Tables, graph: nx.Graph, index: dict[str, int]) -> Non
         near = [c for c in counts if c != p.country and counts[c] > counts[p.country]]
         match = difflib.get_close_matches(p.country, near, n=1, cutoff=0.8)
         if match:
-            raise DataError(
-                str(places_csv),
-                _row(places_csv, f"{p.id},"),
-                f"country {p.country!r} looks like a typo of {match[0]!r}",
-            )
-    for good in tables.goods:
-        sources = {index[s] for s in good.sources}
-        for sink in good.sinks:
-            if not sources & nx.node_connected_component(graph, index[sink]):
-                raise DataError(
-                    str(goods_yaml),
-                    _row(goods_yaml, f"{good.id}:"),
-                    f"sink {sink!r} of {good.id} is not connected to any of its sources",
-                )
+            typo = f"country {p.country!r} looks like a typo of {match[0]!r}"
+            raise DataError(str(places_csv), _row(places_csv, f"{p.id},"), typo)
 
 
 def build_world(tables: Tables) -> World:
@@ -140,7 +140,6 @@ def build_world(tables: Tables) -> World:
         graph.add_node(i, id=p.id, name=p.name, pos=(p.lon, p.lat), kind=p.kind)
     for e, r in enumerate(tables.routes):
         graph.add_edge(index[r.a], index[r.b], edge=e, km=r.km, weeks=r.weeks, terrain=r.terrain)
-    check_network(tables, graph, index)
     return World(
         tables=tables,
         place_ids=tuple(p.id for p in places),
@@ -163,7 +162,9 @@ def build_world(tables: Tables) -> World:
 
 @functools.lru_cache(maxsize=8)
 def _load_world_cached(data_dir: str) -> World:
-    return build_world(load_tables(data_dir or None))
+    world = build_world(load_tables(data_dir or None))
+    check_network(world.tables, world.graph, {pid: i for i, pid in enumerate(world.place_ids)})
+    return world
 
 
 def load_world(data_dir: str | Path | None = None) -> World:
