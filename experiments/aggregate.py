@@ -826,6 +826,9 @@ def main(argv: list[str] | None = None) -> int:
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # --out a file, a read-only directory, a full disk: one line, not a traceback
+        print(f"error: {exc.filename or args.out or args.sweep_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print_report(report)
     return 0 if report.completed else 1
 

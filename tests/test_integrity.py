@@ -96,3 +96,11 @@ def test_a_second_command_into_the_same_sweep_extends_it(tmp_path):
     report = aggregate(tmp_path, progress=False)
     assert report.variants == {"policy=none": 4, "policy=ddr": 4}
     assert report.missing == 0 and len(report.completed) == 8
+
+
+def test_aggregate_into_a_file_is_one_line(tmp_path, config, capsys):
+    run_block(config, tmp_path / "sweep", job="0")
+    (tmp_path / "a_file").write_text("x")
+    assert aggregate_main([str(tmp_path / "sweep"), "--out", str(tmp_path / "a_file")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"error: {tmp_path / 'a_file'}")

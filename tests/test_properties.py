@@ -674,7 +674,7 @@ WRONG_KIND = list(zip(sorted(PLACE_TARGETS), ["JNIM", "cocaine", "jihadist", "MN
 @pytest.mark.parametrize(("name", "target"), WRONG_KIND)
 def test_a_target_of_the_wrong_kind_stops_the_model_before_week_1(name, target):
     """A group or a good is a known name, but these policies act on places: the model refuses it at once."""
-    data = _tiny({"policy": {name: {"enabled": True, "targets": ["gao", target]}}})
+    data = _tiny({"policy": {name: {"enabled": True, "targets": ["place:gao", target]}}})
     config = from_dict(RunConfig, data)  # a known name: the field check alone accepts it
     with pytest.raises(ConfigError) as err:
         SahelModel(config.scenario, seed=0, policy=config.policy)
@@ -707,7 +707,7 @@ CLI_CASES = [
     (["scenario.supply_scale=[1,"], "scenario.supply_scale=[1,"),
     (["output.edges=5"], "output.edges"),
     (["policy=ddr", "policy.ddr.targets=[atlantis]"], "policy.ddr.targets[0]"),
-    (["policy=ddr", "policy.ddr.start=40", "policy.ddr.end=2000-01-01"], "policy.ddr.end"),
+    (["policy=ddr", "policy.ddr.start=2", "policy.ddr.end=2000-01-01"], "policy.ddr.end"),
     (["policy=hub_raids", "policy.hub_raids.targets=[JNIM]"], "policy.hub_raids.targets[0]"),
 ]
 
