@@ -101,6 +101,7 @@ def test_a_second_command_into_the_same_sweep_extends_it(tmp_path):
 def test_aggregate_into_a_file_is_one_line(tmp_path, config, capsys):
     run_block(config, tmp_path / "sweep", job="0")
     (tmp_path / "a_file").write_text("x")
+    capsys.readouterr()
     assert aggregate_main([str(tmp_path / "sweep"), "--out", str(tmp_path / "a_file")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith(f"error: {tmp_path / 'a_file'}")
