@@ -162,7 +162,27 @@ class Guard:
 
 
 def install(listen: str) -> None:
-    """Put the guard in front of Solara's server app (before the server starts)."""
-    import solara.server.starlette as server
+    """Put the guard in front of Solara's server app.
 
-    server.app.add_middleware(Guard, listen=listen)
+    Solara's server module reads its settings when imported, so it must not be imported before
+    ``solara run`` has set them; instead the guard joins the app's middleware when Starlette
+    builds its stack, at the first request.
+    """
+    import sys
+
+    from starlette.applications import Starlette
+    from starlette.middleware import Middleware
+
+    build = Starlette.build_middleware_stack
+    if getattr(build, "guarded", False):
+        return
+
+    def guarded_build(self):
+        server = sys.modules.get("solara.server.starlette")
+        ours = server is not None and self is getattr(server, "app", None)
+        if ours and not any(m.cls is Guard for m in self.user_middleware):
+            self.user_middleware.insert(0, Middleware(Guard, listen=listen))
+        return build(self)
+
+    guarded_build.guarded = True
+    Starlette.build_middleware_stack = guarded_build

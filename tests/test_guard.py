@@ -108,3 +108,42 @@ def test_cross_origin_websockets_are_refused(monkeypatch):
     assert call("http", {"host": "sahel.lan"}, listen="0.0.0.0")[0]["status"] == 200
     assert call("http", {"host": "evil.example"}, listen="0.0.0.0")[0]["status"] == 421
     assert os.environ[guard.ENV_HOSTS] == "sahel.lan"
+
+
+def test_the_server_started_by_python_m_simviz_is_guarded(tmp_path):
+    """End to end: the real Solara server refuses another Host and sends the framing headers."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.error
+    import urllib.request
+
+    from conftest import ROOT
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "simviz", "--no-assets", "--port", str(port)],
+        cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.time() + 90
+        while True:
+            try:
+                page = urllib.request.urlopen(url, timeout=5)
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert time.time() < deadline, "the server did not start"
+                time.sleep(0.5)
+        assert page.status == 200 and page.headers["X-Frame-Options"] == "DENY"
+        assert page.headers["Content-Security-Policy"] == "frame-ancestors 'none'"
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(urllib.request.Request(url, headers={"Host": "evil.example"}), timeout=5)
+        assert refused.value.code == 421
+    finally:
+        server.terminate()
+        server.wait(10)
