@@ -40,6 +40,7 @@ from tqdm import tqdm
 
 from experiments.stats import half_width
 from sim import dictionary
+from sim.integrity import MANIFEST, problems
 from sim.params import RunConfig, iter_params
 
 SUMMARY, ERROR, CONFIG = "summary.json", "error.txt", "config.yaml"
@@ -69,7 +70,7 @@ class Run:
 
     key: str
     path: Path
-    status: str  # "completed", "failed" or "partial"
+    status: str  # "completed", "failed", "partial" or "corrupt"
 
     @property
     def error(self) -> str:
@@ -94,7 +95,14 @@ def error_line(text: str) -> str:
 
 
 def _status(path: Path) -> str:
+    """Completed, failed, partial or corrupt, from the files present (sizes only: no reading).
+
+    Checksums are compared when the files are read; a run from before manifests (a summary and
+    no manifest) is read with care.
+    """
     if (path / SUMMARY).exists():
+        if (path / MANIFEST).exists() and problems(path, checksums=False):
+            return "corrupt"
         return "completed"
     return "failed" if (path / ERROR).exists() else "partial"
 
@@ -130,7 +138,7 @@ def find_runs(root: Path) -> tuple[list[Path], list[Path]]:
 
 @dataclass(frozen=True)
 class Job:
-    """A sweep job's record (``jobs/<N>.json``): its overrides and the runs it owns."""
+    """A sweep job's record (``jobs/<N>-<hash>.json``): its overrides and the runs it owns."""
 
     name: str
     overrides: tuple[str, ...]
@@ -310,12 +318,17 @@ class Params:
         return out
 
 
-def read_params(runs: list[Run], progress: bool) -> Params:
-    """Flattened parameters of the runs that have a config.yaml."""
+def read_params(runs: list[Run], progress: bool, bad: dict[str, str] | None = None) -> Params:
+    """Flattened parameters of the runs that have a config.yaml; unreadable ones go to ``bad`` (key: reason)."""
     params = Params()
     for run in tqdm(runs, desc="configs", unit="run", disable=not progress, leave=False):
         if (run.path / CONFIG).exists():
-            params.add(run.key, flatten(load_run_config(run.path)))
+            try:
+                params.add(run.key, flatten(load_run_config(run.path)))
+            except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, TypeError) as exc:
+                if bad is None:
+                    raise
+                bad[run.key] = f"{CONFIG} unreadable ({type(exc).__name__})"
     return params
 
 
@@ -506,6 +519,7 @@ class AggregateReport:
     completed: list[str] = field(default_factory=list)
     failed: list[Failure] = field(default_factory=list)
     partial: list[str] = field(default_factory=list)
+    corrupt: list[list[str]] = field(default_factory=list)  # [run, why]: files that fail their check
     missing: int = 0
     missing_runs: list[str] = field(default_factory=list)
     jobs_expected: int | None = None
@@ -522,7 +536,8 @@ class AggregateReport:
         """One line of counts."""
         return (
             f"{len(self.completed)} completed, {len(self.failed)} failed, {len(self.partial)} partial, "
-            f"{self.missing} missing ({MISSING_NOTE})"
+            + (f"{len(self.corrupt)} corrupt, " if self.corrupt else "")
+            + f"{self.missing} missing ({MISSING_NOTE})"
         )
 
     def to_json(self) -> str:
@@ -601,13 +616,14 @@ def _write_atomic_parquet(df: pd.DataFrame, path: Path, data_dictionary: dict | 
 
 def _write_failures(report: AggregateReport, out: Path) -> None:
     path = out / "failures.csv"
-    if not report.failed:
+    if not report.failed and not report.corrupt:
         path.unlink(missing_ok=True)
         return
     with path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.writer(f)
         writer.writerow(["run", "variant", "seed", "error"])
         writer.writerows([x.run, x.variant, x.seed, x.error] for x in report.failed)
+        writer.writerows([key, "", "", f"corrupt: {why}"] for key, why in report.corrupt)
     report.failures_path = path
 
 
@@ -617,9 +633,13 @@ def _stream(
     labels: dict[str, str],
     out: Path,
     progress: bool,
+    bad: dict[str, str],
     data_dictionary: dict | None = None,
 ) -> tuple[dict[str, Moments], dict[str, EdgeMeans], int]:
-    """Write runs.parquet batch by batch; return the per-variant accumulators and the row count."""
+    """Write runs.parquet batch by batch; return the per-variant accumulators and the row count.
+
+    A run whose files fail their check or cannot be read goes to ``bad`` (key: reason) and is left out.
+    """
     series: dict[str, Moments] = defaultdict(Moments)
     edges: dict[str, EdgeMeans] = defaultdict(EdgeMeans)
     schema = _schema(params)
@@ -633,9 +653,16 @@ def _stream(
         for batch in _batches(completed, BATCH_RUNS):
             read = []
             for run in batch:
-                read.append((run, outcomes_of(_read_summary(run))))
-                _accumulate(run, labels.get(run.key, "default"), series, edges)
                 bar.update()
+                try:
+                    loaded = _load_run(run)
+                except CorruptRunError as exc:
+                    bad[run.key] = str(exc)
+                    continue
+                read.append((run, loaded[0]))
+                _accumulate(labels.get(run.key, "default"), series, edges, *loaded[1:])
+            if not read:
+                continue
             table = run_rows(read, params, labels, schema)
             writer.write_table(table)
             rows += table.num_rows
@@ -648,16 +675,35 @@ def _numeric(dtype: pa.DataType) -> bool:
     return pa.types.is_floating(dtype) or pa.types.is_integer(dtype)
 
 
-def _accumulate(run: Run, variant: str, series: dict[str, Moments], edges: dict[str, EdgeMeans]) -> None:
+class CorruptRunError(Exception):
+    """A finished run whose files fail their check or cannot be read."""
+
+
+def _load_run(run: Run) -> tuple[dict[str, float], pa.Table | None, pa.Table | None]:
+    """A run's outcomes, time series and edge totals, all read before any is used."""
+    if (run.path / MANIFEST).exists() and (found := problems(run.path)):
+        raise CorruptRunError("; ".join(found))
     ts_path, edges_path = run.path / "timeseries.parquet", run.path / "edges.parquet"
-    if ts_path.exists():
-        ts = pq.read_table(ts_path)
+    try:
+        outcomes = outcomes_of(_read_summary(run))
+        ts = pq.read_table(ts_path) if ts_path.exists() else None
+        edge_table = pq.read_table(edges_path, columns=["a", "b", "good", "units"]) if edges_path.exists() else None
+    except (OSError, ValueError, KeyError, TypeError, pa.ArrowException) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else ""
+        raise CorruptRunError(f"unreadable ({type(exc).__name__}: {first})") from None
+    return outcomes, ts, edge_table
+
+
+def _accumulate(
+    variant: str, series: dict[str, Moments], edges: dict[str, EdgeMeans], ts: pa.Table | None, edge: pa.Table | None
+) -> None:
+    if ts is not None:
         names = [f.name for f in ts.schema if f.name != "week" and _numeric(f.type)]
         values = np.column_stack([ts[n].to_numpy(zero_copy_only=False).astype(float) for n in names])
         dates = ts["date"].to_pylist() if "date" in ts.column_names else None
         series[variant].add(ts["week"].to_numpy().astype(np.int64), names, values, dates)
-    if edges_path.exists():
-        edges[variant].add(pq.read_table(edges_path, columns=["a", "b", "good", "units"]))
+    if edge is not None:
+        edges[variant].add(edge)
 
 
 def _concat(parts: dict) -> pd.DataFrame:
@@ -691,17 +737,31 @@ def aggregate(
     multirun = _read_multirun(root)
     report = AggregateReport(root, out, fingerprint=fingerprint(root, runs), jobs_started=len(jobs))
     report.jobs_expected, swept = planned_jobs(multirun) if multirun else (None, set())
+    if report.jobs_expected is not None:  # a later command into the same directory may have added jobs
+        report.jobs_expected = max(report.jobs_expected, len(jobs))
     _missing(root, jobs, multirun, report)
 
-    params = read_params([r for r in runs if r.status != "partial"], progress)
+    bad: dict[str, str] = {}
+    params = read_params([r for r in runs if r.status not in ("partial", "corrupt")], progress, bad)
+    runs = [dataclasses.replace(r, status="corrupt") if r.key in bad else r for r in runs]
     labels = job_labels(jobs, swept)
     unowned = [r.key for r in runs if r.key not in labels and r.key in params.diffs]
     labels.update(fallback_labels(params, unowned))
     _classify(runs, params, labels, report)
-    _write_failures(report, out)
     completed = [r for r in runs if r.status == "completed"]
     if completed:
-        _write_tables(completed, params, labels, report, progress)
+        _write_tables(completed, params, labels, report, progress, bad)
+    for run in runs:  # found corrupt by the size check, or when their files were read
+        if run.status == "corrupt" or run.key in bad:
+            why = bad.get(run.key) or "; ".join(problems(run.path, checksums=False))
+            report.corrupt.append([run.key, why])
+            if run.key in report.completed:
+                report.completed.remove(run.key)
+                variant = labels.get(run.key, "default")
+                report.variants[variant] -= 1
+                if not report.variants[variant]:
+                    del report.variants[variant]
+    _write_failures(report, out)
     (out / REPORT_FILE).write_text(report.to_json(), encoding="utf-8")
     return report
 
@@ -715,17 +775,24 @@ def _classify(runs: list[Run], params: Params, labels: dict[str, str], report: A
             report.variants[variant] = report.variants.get(variant, 0) + 1
         elif run.status == "partial":
             report.partial.append(run.key)
+        elif run.status == "corrupt":
+            continue  # listed with the reason once the files have been read
         else:
             seed = params.value(run.key, "seed") if run.key in params.diffs else None
             report.failed.append(Failure(run.key, variant, seed, run.error))
 
 
 def _write_tables(
-    completed: list[Run], params: Params, labels: dict[str, str], report: AggregateReport, progress: bool
+    completed: list[Run],
+    params: Params,
+    labels: dict[str, str],
+    report: AggregateReport,
+    progress: bool,
+    bad: dict[str, str],
 ) -> None:
     out = report.out_dir
     data_dictionary = sweep_dictionary(completed, params)
-    series, edges, report.rows = _stream(completed, params, labels, out, progress, data_dictionary)
+    series, edges, report.rows = _stream(completed, params, labels, out, progress, bad, data_dictionary)
     report.runs_path, report.series_path, report.edges_path = (
         out / "runs.parquet",
         out / "series.parquet",
@@ -756,6 +823,8 @@ def print_report(report: AggregateReport) -> None:
         print(f"  failed: {f.run} [{f.variant}] seed={f.seed}: {f.error}")
     for key in report.partial:
         print(f"  partial: {key}")
+    for key, why in report.corrupt:
+        print(f"  corrupt: {key}: {why} (the same sweep command redoes it)")
     if report.runs_path is not None:
         print(
             f"wrote {report.runs_path.name} ({report.rows} rows, {len(report.variants)} variants), "
@@ -775,6 +844,9 @@ def main(argv: list[str] | None = None) -> int:
         report = aggregate(args.sweep_dir, args.out)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:  # --out a file, a read-only directory, a full disk: one line, not a traceback
+        print(f"error: {exc.filename or args.out or args.sweep_dir}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     print_report(report)
     return 0 if report.completed else 1

@@ -356,6 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SweepError, ReportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:  # a read-only sweep directory, a full disk: one line, not a traceback
+        print(f"error: {exc.filename or args.sweep_dir}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
     print(f"wrote {len(done.paths())} figure files -> {args.sweep_dir / 'figures'}")
     print(f"wrote {md}")
     return 0 if report.completed else 1

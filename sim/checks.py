@@ -7,29 +7,22 @@ in a place, good, region or armed group fails at once with a one-line error nami
 from __future__ import annotations
 
 import functools
-from pathlib import Path
-
-import yaml
 
 from sim.errors import ConfigError
 from sim.params import ScenarioConfig
 from sim.policies import PolicySet, check_targets
+from sim.policies.targets import Catalog
 from sim.timeline import load_timeline
 from sim.world import World, load_world
+from sim.world.actors import actors_path, read_actors
 from sim.world.tables import DATA_DIR
 
 
 @functools.lru_cache(maxsize=8)
 def load_actors(data_dir: str, name: str = "actors.yaml") -> dict:
-    """An actors table of a data directory, or the packaged one."""
-    path = (Path(data_dir) if data_dir else DATA_DIR) / name
-    if not path.exists():
-        path = DATA_DIR / name
-    if not path.exists():
-        raise ConfigError(
-            "scenario.actors_file", name, "a YAML file in the data directory, e.g. actors.yaml", "not found"
-        )
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The actors table of a data directory (or of the packaged tables), checked (:mod:`sim.world.actors`)."""
+    world = load_world(data_dir or None)
+    return read_actors(actors_path(data_dir, name, DATA_DIR), set(world.place_ids), set(world.region))
 
 
 def group_names(actors: dict, timeline: list[dict] | None = None) -> set[str]:
@@ -39,10 +32,13 @@ def group_names(actors: dict, timeline: list[dict] | None = None) -> set[str]:
     return names | {bloc for e in timeline or [] for bloc in (e.get("blocs") or {}).values()}
 
 
-def check_config(params: ScenarioConfig, policy: PolicySet) -> None:
+def check_config(params: ScenarioConfig, policy: PolicySet) -> Catalog:
     """Every name a scenario and its policies use must be known to the world and actor tables.
 
     The command line calls this before any job starts; the model again when it is built.
+
+    Returns:
+        The catalog of target names the policies resolve their targets in.
 
     Raises:
         ConfigError: naming the key.
@@ -51,7 +47,7 @@ def check_config(params: ScenarioConfig, policy: PolicySet) -> None:
     check_scenario_refs(params, world)
     actors = load_actors(params.data_dir or "", params.actors_file)
     timeline = load_timeline(params.timeline, params.data_dir) if params.timeline else []
-    check_targets(policy, world, group_names(actors, timeline))
+    return check_targets(policy, world, group_names(actors, timeline))
 
 
 def check_scenario_refs(params: ScenarioConfig, world: World) -> None:

@@ -12,13 +12,13 @@ is needed to write them.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.world.tables import PLACE_KINDS, TERRAINS
+from sim.integrity import write_durable
+from sim.names import PLACE_KINDS, TERRAINS
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -113,9 +113,8 @@ def _pct(base: float, new: float) -> float | None:
 def write(collection: dict, path: str | Path) -> Path:
     """Write a FeatureCollection atomically."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    tmp.write_text(json.dumps(collection, ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    text = json.dumps(collection, ensure_ascii=False, allow_nan=False) + "\n"
+    write_durable(path, lambda p: p.write_text(text, encoding="utf-8"))
     return path
 
 

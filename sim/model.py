@@ -59,7 +59,7 @@ class SahelModel(mesa.Model):
         self.start_date = dt.date.fromisoformat(params.start_date)
         self.world = world = load_world(params.data_dir)
         actors = load_actors(params.data_dir or "", params.actors_file)
-        check_config(params, policy)
+        self.target_catalog = check_config(params, policy)  # the names policies resolve their targets in
         self.routes = build_routes(world, self._goods_traded(), params.traffickers.route_candidates)
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
         self.edge_cost_multiplier = self._edge_multipliers()

@@ -63,6 +63,7 @@ class TraffickerParams:
         doc="initial crews per good, as a multiple of the crews its weekly supply keeps busy",
         assumption=(0.5, 2.0),
         low=0,
+        high=10,  # beyond, memory runs out before the first week (issue 21)
     )
     capacity_local: float = param(
         0.5,
@@ -529,7 +530,11 @@ class CommunityParams:
         high=1,
     )
     herding_share_north: float = param(
-        0.4, doc="share of northern income from herding", assumption=(0.2, 0.6), low=0, high=1
+        0.4,
+        doc="share of northern income from herding",
+        assumption=(0.2, 0.5),  # at most 1 minus the top of trade_share_north's range: the shares' rule holds
+        low=0,
+        high=1,
     )
     herding_share_south: float = param(
         0.15, doc="share of southern income from herding", assumption=(0.05, 0.3), low=0, high=1
@@ -785,6 +790,7 @@ class ScenarioConfig:
         assumption=(2.0, 8.0),
         low=0,
         low_open=True,
+        high=520,  # ten years; far beyond, the cap overflows and supply stops silently (issue 21)
     )
     price_elasticity: float = param(
         0.5,
@@ -873,3 +879,30 @@ class RunConfig:
     def weeks(self) -> int:
         """Number of weeks this run simulates."""
         return self.steps if self.steps is not None else self.scenario.steps
+
+    def check(self, prefix: str) -> None:
+        """The run must end on a calendar date, and every policy must start before the run ends.
+
+        A policy whose window opens after the last week would do nothing, silently.
+        """
+        start = dt.date.fromisoformat(self.scenario.start_date)
+        weeks = self.weeks + self.scenario.burn_in_weeks
+        if (dt.date.max - start).days // 7 < weeks + 1:
+            last = dt.date.max - dt.timedelta(weeks=weeks + 1)
+            raise ConfigError(
+                f"{prefix}scenario.start_date",
+                self.scenario.start_date,
+                f"a date on or before {last} for {self.weeks} weeks",
+                "the run would end after the year 9999",
+            )
+        for name, cfg in self.policy.active():
+            first = cfg.start
+            if isinstance(first, str):
+                first = (dt.date.fromisoformat(first) - start).days // 7 + 1
+            if first > self.weeks:
+                raise ConfigError(
+                    f"{prefix}policy.{name}.start",
+                    cfg.start,
+                    f"week {self.weeks} or before ({start + dt.timedelta(weeks=self.weeks)}), the run's last week",
+                    "starts after the run ends",
+                )

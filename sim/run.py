@@ -2,9 +2,10 @@
 
 A run directory holds ``config.yaml`` (the fully resolved configuration),
 ``timeseries.parquet`` (one row per week, one column per outcome), optionally
-``route_flows.parquet`` (units per link and week) and, written last, ``summary.json``.
-Every file is written to a temporary name and renamed into place, and a stale summary
-is removed before the run starts, so a directory without ``summary.json`` is never a
+``route_flows.parquet`` (units per link and week), ``summary.json`` and, written last,
+``manifest.json`` (size and SHA-256 of each file, :mod:`sim.integrity`). Every file is written
+to a temporary name, flushed to disk and renamed into place, and a stale manifest and summary
+are removed before the run starts, so a directory whose manifest does not verify is never a
 finished run. Apart from ``wall_seconds`` in the summary, the same configuration gives
 the same bytes, whoever launches it.
 """
@@ -13,7 +14,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import subprocess
 import sys
 import time
@@ -31,6 +31,7 @@ from tqdm import tqdm
 
 import sim
 from sim import dictionary
+from sim.integrity import MANIFEST, seal, write_durable
 from sim.model import SahelModel
 from sim.params import RunConfig, to_dict
 
@@ -95,9 +96,7 @@ def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
 
 
 def _write_atomic(path: Path, write) -> None:
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    write(tmp)
-    os.replace(tmp, path)
+    write_durable(path, write)
 
 
 def _write_parquet(df: pd.DataFrame, path: Path, data_dictionary: dict | None = None) -> None:
@@ -137,7 +136,7 @@ def edge_totals(model: SahelModel) -> pd.DataFrame:
 
 
 def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekly: list[np.ndarray] | None) -> None:
-    """Write the run's files, ``summary.json`` last.
+    """Write the run's files, ``summary.json`` after the tables and the manifest (their seal) last.
 
     ``dictionary.json`` (and the metadata of every Parquet file) says what each outcome and
     column means: unit, direction, description, tags (see :mod:`sim.dictionary`).
@@ -145,21 +144,27 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
     outdir.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(to_dict(config), sort_keys=False, allow_unicode=True)
     _write_atomic(outdir / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
+    names = ["config.yaml", dictionary.FILE]
     data_dictionary = dictionary.run_dictionary(result.model)
     body = json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n"
     _write_atomic(outdir / dictionary.FILE, lambda p: p.write_text(body, encoding="utf-8"))
     if config.output.timeseries:
         _write_parquet(result.timeseries, outdir / "timeseries.parquet", data_dictionary)
+        names.append("timeseries.parquet")
     if edge_weekly is not None:
         _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet", data_dictionary)
+        names.append("route_flows.parquet")
     if config.output.edges:
         _write_parquet(edge_totals(result.model), outdir / "edges.parquet", data_dictionary)
+        names.append("edges.parquet")
     if config.output.geojson:
-        from sim.gis import write_run
+        from sim.gis import PLACES, ROUTES, write_run
 
         write_run(result.model, outdir)
+        names += [PLACES, ROUTES]
     body = json.dumps(result.summary, indent=2, allow_nan=False) + "\n"
     _write_atomic(outdir / SUMMARY, lambda p: p.write_text(body, encoding="utf-8"))
+    seal(outdir, [*names, SUMMARY], write=_write_atomic)
 
 
 class Observer(Protocol):
@@ -245,8 +250,9 @@ def run(
     from sim import state as states
 
     out = Path(outdir) if outdir is not None else None
-    if out is not None and (out / SUMMARY).exists():
-        (out / SUMMARY).unlink()
+    if out is not None:  # a stale seal and summary go first: a directory without them is not finished
+        (out / MANIFEST).unlink(missing_ok=True)
+        (out / SUMMARY).unlink(missing_ok=True)
     started = time.perf_counter()
     if state_cache is None and out is not None:
         state_cache = out.parent / "states"

@@ -2,8 +2,9 @@
 
 A job runs the seeds ``seed .. seed + seeds - 1`` of one configuration. Each run lives in
 ``<root>/runs/<key>/``, where ``key`` hashes the run's fully resolved single-seed configuration:
-re-running the same sweep finds finished runs (``summary.json`` present) and skips them, redoes
-failed or partial ones, and never duplicates a run. A run that raises leaves ``error.txt`` with
+re-running the same sweep finds finished runs (``manifest.json`` present and every file matching
+its size and checksum, :mod:`sim.integrity`) and skips them, redoes failed, partial or corrupt
+ones, and never duplicates a run. A run that raises leaves ``error.txt`` with
 its traceback and the job goes on with the next seed.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.integrity import problems, verified, write_durable
 from sim.params import RunConfig, to_dict
 from sim.run import SUMMARY, run
 
@@ -49,6 +51,21 @@ def run_key(config: RunConfig) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def record_failure(out: Path, config: RunConfig, text: str) -> None:
+    """Leave ``error.txt`` (and the configuration) in a failed run's directory.
+
+    On a full disk or a read-only directory the record itself cannot be written: a partial
+    ``error.txt`` is removed and the reason goes to stderr, so it is never lost in an empty file.
+    """
+    try:
+        write_durable(out / ERROR, lambda p: p.write_text(text, encoding="utf-8"))
+        if not (out / "config.yaml").exists():
+            body = yaml.safe_dump(to_dict(config), sort_keys=False)
+            write_durable(out / "config.yaml", lambda p: p.write_text(body, encoding="utf-8"))
+    except OSError as exc:
+        print(f"  could not record {out / ERROR} ({exc.strerror}); the reason is the line above", file=sys.stderr)
+
+
 @dataclass
 class BlockReport:
     """What a block did."""
@@ -59,13 +76,19 @@ class BlockReport:
 
 
 def write_manifest(root: Path, job: str, overrides: list[str], keys: list[str]) -> None:
-    """Record which runs a job owns (``jobs/<job>.json``), so aggregation can tell missing runs."""
+    """Record which runs a job owns, so aggregation can tell missing runs.
+
+    The record is ``jobs/<job>-<hash of its runs>.json``: the same job run again rewrites its own
+    record, and a second command into the same sweep directory (more seeds, say), whose job numbers
+    start again from 0, adds records instead of overwriting the first command's.
+    """
     jobs = root / "jobs"
     jobs.mkdir(parents=True, exist_ok=True)
     body = json.dumps({"job": job, "overrides": overrides, "runs": keys}, indent=1) + "\n"
-    tmp = jobs / f".{job}.json.tmp"
+    name = f"{job}-{hashlib.sha256(' '.join(keys).encode()).hexdigest()[:12]}"
+    tmp = jobs / f".{name}.json.tmp"
     tmp.write_text(body, encoding="utf-8")
-    tmp.replace(jobs / f"{job}.json")
+    tmp.replace(jobs / f"{name}.json")
 
 
 def _order(singles: list[RunConfig], job: str | None) -> list[RunConfig]:
@@ -106,9 +129,11 @@ def run_block(
     for single in _order(single_runs(config), job):
         key = run_key(single)
         out = runs_dir / key
-        if (out / SUMMARY).exists():
+        if verified(out):
             report.skipped.append(key)
             continue
+        if (out / SUMMARY).exists():  # a summary without a valid seal: say why the run is redone
+            print(f"{label} seed={single.seed}: redoing {out.name} ({'; '.join(problems(out))})", file=sys.stderr)
         out.mkdir(parents=True, exist_ok=True)
         (out / ERROR).unlink(missing_ok=True)
         started = time.perf_counter()
@@ -118,14 +143,12 @@ def run_block(
             else:
                 run(single, out, state_cache=Path(root) / STATES)
         except Exception as exc:  # the sweep goes on; the failure is on record
-            (out / ERROR).write_text(traceback.format_exc(), encoding="utf-8")
-            if not (out / "config.yaml").exists():
-                (out / "config.yaml").write_text(yaml.safe_dump(to_dict(single), sort_keys=False), encoding="utf-8")
             report.failed.append(key)
             print(
                 f"{label} seed={single.seed}: FAILED ({type(exc).__name__}: {first_line(exc)})",
                 file=sys.stderr,
             )
+            record_failure(out, single, traceback.format_exc())
             continue
         report.done.append(key)
         if quiet:

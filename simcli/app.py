@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import hydra
 from hydra.core.config_store import ConfigStore
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
 from hydra.errors import HydraException, MissingConfigException, OverrideParseException
@@ -33,9 +35,11 @@ from sim.sweep import run_block
 from simcli import CONFIG_DIR, launchers
 from simcli.compose import config_tree, to_dict
 from simcli.progress import QUIET_ENV
+from simcli.workers import mark_launcher, watch_launcher, worker_died
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
+INTERRUPTED = "interrupted: finished runs are kept (sealed by manifest.json); the same command redoes the rest"
 
 ConfigStore.instance().store(name="run_schema", node=RunConfig)
 # Parameters that are mappings: users add entries to them with '+'.
@@ -84,6 +88,39 @@ def _check_switches(overrides: list[str]) -> None:
             for value in o.sweep_iterator() if o.is_sweep_override() else [o.value()]:
                 if not isinstance(value, bool):
                     raise ConfigError(o.key_or_group, value, "true or false", "expected true or false")
+
+
+def _check_resume_safe(overrides: list[str]) -> None:
+    """A value that resolves to the clock (``${now:...}``) differs at each start: resume could never find its runs."""
+    for o in OverridesParser.create().parse_overrides(overrides):
+        key = o.get_key_element()
+        if not key.startswith("hydra") and "${now:" in o.input_line.partition("=")[2]:
+            raise ConfigError(
+                key, o.input_line.partition("=")[2], "a fixed value", "changes with the clock (${now:...})"
+            )
+
+
+MIN_FREE_BYTES = 16 * 2**20  # less than this on the output's disk: a run could not write its files
+
+
+def _check_output_dir(overrides: list[str], multirun: bool) -> None:
+    """The output directory (or its nearest existing parent) must be a writable directory with free space."""
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    value = "multirun" if multirun else "outputs"
+    for o in OverridesParser.create().parse_overrides(overrides):
+        if o.get_key_element() == key:
+            value = str(o.value())
+    if "${" in value:
+        return  # resolved by Hydra; checked when written
+    path = Path(value).absolute()
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    if not path.is_dir():
+        raise ConfigError(key, value, "a directory, or a path that can become one", f"{path} is a file")
+    if not os.access(path, os.W_OK):
+        raise ConfigError(key, value, "a writable directory", f"{path} is not writable")
+    if shutil.disk_usage(path).free < MIN_FREE_BYTES:
+        raise ConfigError(key, value, f"a disk with at least {MIN_FREE_BYTES >> 20} MiB free", "the disk is full")
 
 
 def _split(overrides: list[str]) -> tuple[list[str], dict[str, list[str]]]:
@@ -140,6 +177,8 @@ def preflight(argv: list[str]) -> tuple[str, list[str]]:
     overrides = [a for a in argv if not a.startswith("-")]
     multirun = "-m" in argv or "--multirun" in argv
     _check_switches(overrides)
+    _check_resume_safe(overrides)
+    _check_output_dir(overrides, multirun)
     base, swept = _split(overrides)
     launcher, extra = "basic", []
     with config_tree():
@@ -154,14 +193,31 @@ def preflight(argv: list[str]) -> tuple[str, list[str]]:
             swept = {**from_preset, **swept}
             launcher = launchers.chosen(cfg)
             extra = launchers.absolute_sweep_dir(cfg) + launchers.merged_seed_blocks(cfg, dict.fromkeys(keys))
-        for variant in _sweep_variants(base, swept):
-            to_run_config(hydra.compose(config_name="config", overrides=variant))
+        variants = _sweep_variants(base, swept)
+        configs = [to_run_config(hydra.compose(config_name="config", overrides=v)) for v in variants]
+    _check_policy_settings(overrides, configs)
     return launcher, extra
+
+
+def _check_policy_settings(overrides: list[str], configs: list[RunConfig]) -> None:
+    """A setting of a policy that no run switches on is read by no code: refuse it."""
+    on = {name for c in configs for name, _ in c.policy.active()}
+    for o in OverridesParser.create().parse_overrides(overrides):
+        parts = o.get_key_element().lstrip("+~").split(".")
+        if len(parts) >= 3 and parts[0] == "policy" and parts[2] != "enabled" and parts[1] not in on:
+            raise ConfigError(
+                o.get_key_element(),
+                o.value() if not o.is_sweep_override() else o.get_value_element_as_str(),
+                f"set it with policy={parts[1]} (or policy=[...,{parts[1]}]) on",
+                f"policy {parts[1]} is not switched on",
+            )
 
 
 @hydra.main(config_path=str(CONFIG_DIR), config_name="config", version_base="1.3")
 def _task(cfg: DictConfig) -> None:
     hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        watch_launcher()  # a joblib worker ends with its launcher
     try:
         config = to_run_config(cfg)
     except SimError as exc:
@@ -194,6 +250,11 @@ def _task(cfg: DictConfig) -> None:
             raise
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(EXIT_USAGE)
+    except OSError as exc:  # a full disk, a read-only directory: no result, and the reason in one line
+        if os.environ.get("SAHEL_SIM_TRACEBACK"):
+            raise
+        print(f"error: {exc.filename or outdir}: {exc.strerror or exc}; no run was recorded", file=sys.stderr)
+        sys.exit(1)
     s = result.summary
     print(
         f"{config.scenario.name} seed={config.seed}: {s['steps']} weeks, {headline(s, result.model.outcomes)} "
@@ -221,21 +282,37 @@ def main() -> None:
         if extra:
             print(f"note: added for the {launcher} launcher: {' '.join(extra)}", file=sys.stderr)
             sys.argv.extend(extra)
-    if launcher in launchers.CLUSTER:
-        os.environ.setdefault("HYDRA_FULL_ERROR", "1")  # a cluster's failure reaches the handler below
-    try:
-        _task()
-    except KeyboardInterrupt:
-        if os.environ.get("SAHEL_SIM_TRACEBACK"):
-            raise
-        # Runs are written atomically, summary.json last: what finished is kept, the rest is redone.
-        print("interrupted: finished runs are kept (summary.json); the same command redoes the rest", file=sys.stderr)
-        if launcher == "slurm":
-            print(f"SLURM jobs already submitted go on: scancel --name={launchers.SLURM_JOB_NAME}", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
-    except Exception as exc:
-        message = launchers.describe_failure(exc, launcher)
-        if message is None or os.environ.get("SAHEL_SIM_TRACEBACK"):
-            raise
-        print(f"error: {message}", file=sys.stderr)
-        sys.exit(1)
+    mark_launcher()
+    # Errors reach us rather than Hydra's printer: one line each, the traceback on request.
+    os.environ.setdefault("HYDRA_FULL_ERROR", "1")
+    for attempt in (1, 2):
+        try:
+            _task()
+            return
+        except KeyboardInterrupt:
+            if os.environ.get("SAHEL_SIM_TRACEBACK"):
+                raise
+            # Runs are sealed by their manifest, written last: what finished is kept, the rest is redone.
+            print(INTERRUPTED, file=sys.stderr)
+            if launcher == "slurm":
+                print(f"SLURM jobs already submitted go on: scancel --name={launchers.SLURM_JOB_NAME}", file=sys.stderr)
+            sys.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            if os.environ.get("SAHEL_SIM_TRACEBACK"):
+                raise
+            message = launchers.describe_failure(exc, launcher)
+            if message is not None:  # a cluster that failed or could not be reached
+                print(f"error: {message}", file=sys.stderr)
+                sys.exit(1)
+            text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            if worker_died(exc) and attempt == 1:
+                # A killed worker (the OOM killer, say) breaks the whole pool: redo what is unfinished, once.
+                print(f"warning: a sweep worker died ({text}); running the unfinished runs again", file=sys.stderr)
+                GlobalHydra.instance().clear()
+                continue
+            print(
+                f"error: {type(exc).__name__}: {text}; finished runs are kept, the same command redoes the rest"
+                " (SAHEL_SIM_TRACEBACK=1 shows the traceback)",
+                file=sys.stderr,
+            )
+            sys.exit(1)

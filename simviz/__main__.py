@@ -2,8 +2,10 @@
 
 Before the server starts, the front-end files Solara would fetch from a CDN are put in its cache
 from the npm registry if they are missing (:mod:`simviz.assets`), so the page works offline.
-The server listens on 127.0.0.1 unless ``--host`` says otherwise: the page can run models and
-read any directory the user names, which is not for the whole network.
+The server listens on 127.0.0.1 unless ``--host`` says otherwise: the page runs models, which is
+not for the whole network. The sweep page opens only sweeps under ``--root`` (default
+``./multirun`` and ``./outputs``), and the server answers only its own host name
+(:mod:`simviz.guard`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8765
 
@@ -27,6 +30,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=None, help="seed new tabs start with")
     parser.add_argument("--sweep", default=None, help="sweep directory the sweep page opens with")
+    parser.add_argument(
+        "--root",
+        action="append",
+        default=None,
+        help="directory whose sweeps the sweep page may open (repeatable; default: ./multirun and ./outputs)",
+    )
     parser.add_argument("--open", action="store_true", help="open a web browser on the page")
     parser.add_argument("--no-assets", action="store_true", help="do not fetch missing front-end files")
     parser.add_argument("--dev", action="store_true", help="restart the server when the code changes")
@@ -49,6 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[app.ENV_SEED] = str(args.seed)
     if args.sweep is not None:
         os.environ[app.ENV_SWEEP] = args.sweep
+    from simviz import guard
+
+    guard.set_roots(args.root or guard.default_roots() + ([Path(args.sweep).resolve()] if args.sweep else []))
+    guard.install(args.host)  # Host and Origin checks, no framing (simviz/guard.py)
     if not args.no_assets:
         from simviz import assets
 

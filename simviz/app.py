@@ -46,6 +46,7 @@ from experiments import figures
 from experiments.aggregate import AggregateReport, SweepError, aggregate, stored_report
 from experiments.report import KEY_OUTCOMES, load_tables
 from sim.world import load_world
+from simviz import guard
 from simviz.decision import DecisionResults, has_results
 from simviz.scenario_page import ENV_SCENARIO, ENV_SEED, ScenarioPage
 
@@ -94,8 +95,8 @@ def _has_tables(directory: Path) -> bool:
 def load_sweep(text: str) -> SweepData:
     """Read a sweep directory, or a directory of aggregated tables (or one of its tables).
 
-    A sweep directory is aggregated first unless its tables are up to date (as
-    ``python -m experiments.report`` does), which writes the tables into it.
+    A sweep directory is aggregated first unless its tables are up to date; the page writes the
+    tables it derives into its own cache, never into the sweep (:mod:`simviz.guard`).
 
     Raises:
         SweepLoadError: With a one-line message for anything that is not a readable sweep.
@@ -103,7 +104,10 @@ def load_sweep(text: str) -> SweepData:
     text = text.strip()
     if not text:
         raise SweepLoadError("Enter the path of a sweep directory (hydra.sweep.dir) or of its aggregated tables.")
-    path = Path(text).expanduser()
+    try:
+        path = guard.resolve_sweep(text)  # under the roots chosen at start, bounded (simviz/guard.py)
+    except guard.GuardError as exc:
+        raise SweepLoadError(str(exc)) from None
     if path.is_file() and path.suffix == ".parquet":
         path = path.parent
     if not path.exists():
@@ -111,11 +115,13 @@ def load_sweep(text: str) -> SweepData:
     if not path.is_dir():
         raise SweepLoadError(f"{path}: not a directory (expected a sweep directory or its aggregated tables).")
     try:
-        report = stored_report(path)
+        report = stored_report(path, guard.cache_dir(path)) or stored_report(path)
         if report is None and _has_tables(path) and not (path / "runs").is_dir():
             report = _table_report(path)  # aggregated tables written elsewhere (--out)
         if report is None:
-            report = aggregate(path, progress=False)
+            if not (path / "runs").is_dir():
+                raise SweepLoadError(f"{text}: no runs found (a sweep directory has runs/ or aggregated tables).")
+            report = aggregate(path, guard.cache_dir(path), progress=False)  # never into the sweep
         if not report.completed and report.runs_path is None:
             raise SweepLoadError(f"{path}: no completed runs ({report.counts()}).")
         runs, series, edges, data_dir = load_tables(report)
@@ -163,15 +169,14 @@ def _table_report(path: Path) -> AggregateReport:
 
 
 def candidate_sweeps(root: Path | None = None, limit: int = 20) -> list[str]:
-    """Sweep directories under ``multirun/`` of the working directory, newest first."""
-    base = (root or Path.cwd()) / "multirun"
-    if not base.is_dir():
-        return []
+    """Sweep directories under the sweep roots (default: ``multirun/`` of the working directory), newest first."""
+    bases = [root / "multirun"] if root is not None else guard.roots()
     found = []
-    for depth in ("*", "*/*"):
-        for d in base.glob(depth):
-            if d.is_dir() and ((d / "runs").is_dir() or _has_tables(d)):
-                found.append(d)
+    for base in (b for b in bases if b.is_dir()):
+        for depth in ("*", "*/*"):
+            for d in base.glob(depth):
+                if d.is_dir() and ((d / "runs").is_dir() or _has_tables(d)):
+                    found.append(d)
     found.sort(key=lambda d: d.stat().st_mtime, reverse=True)
     return [str(d) for d in found[:limit]]
 

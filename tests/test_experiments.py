@@ -47,7 +47,8 @@ def copy_of(sweep, tmp_path):
 
 
 def job(root, name):
-    return json.loads((root / "jobs" / f"{name}.json").read_text())
+    (path,) = (root / "jobs").glob(f"{name}-*.json")
+    return json.loads(path.read_text())
 
 
 def run_python(*args, cwd=ROOT):
@@ -101,7 +102,7 @@ def test_deleted_runs_and_jobs_are_missing_and_empty_runs_partial(sweep, tmp_pat
     # A job that never started leaves no record: all its runs are missing.
     for key in job(root, "1")["runs"]:
         shutil.rmtree(root / "runs" / key)
-    (root / "jobs" / "1.json").unlink()
+    next((root / "jobs").glob("1-*.json")).unlink()
     (root / "runs" / "0123456789abcdef").mkdir()  # killed before writing anything
     report = aggregate(root, progress=False)
     assert (report.jobs_expected, report.jobs_started) == (2, 1)

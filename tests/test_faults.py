@@ -27,8 +27,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from conftest import CORE, ROOT, cli
+from sim.integrity import verified
 from sim.params import RunConfig, from_dict
 from sim.run import SUMMARY, run
+from simcli.app import INTERRUPTED
 
 FILES = ("config.yaml", "dictionary.json", "timeseries.parquet", "route_flows.parquet", "edges.parquet")
 SMALL = {"name": "small", "steps": 104, "supply_scale": 0.1, "burn_in_weeks": 4}  # simcli/configs/scenario/small.yaml
@@ -51,12 +53,12 @@ def snapshot(outdir: Path) -> dict[str, bytes]:
 
 
 def assert_finished_or_not_at_all(outdir: Path, reference: dict[str, bytes]) -> bool:
-    """No summary.json, or every file of the run exactly as an uninterrupted run wrote it.
+    """No verified manifest, or every file of the run exactly as an uninterrupted run wrote it.
 
     Returns:
         Whether the directory holds a finished run.
     """
-    if not (outdir / SUMMARY).exists():
+    if not verified(outdir):
         return False
     missing = [name for name in FILES if not (outdir / name).exists()]
     assert not missing, f"summary.json without {missing}"
@@ -77,7 +79,7 @@ def reference(tmp_path_factory) -> dict[str, bytes]:
 
 # --- SIGKILL at every step of the writing ---------------------------------------------------------
 
-WRITES = 6  # config.yaml, dictionary.json, timeseries, route_flows, edges, summary.json
+WRITES = 7  # config.yaml, dictionary.json, timeseries, route_flows, edges, summary.json, manifest.json
 POINTS = [(k, phase) for k in range(WRITES) for phase in ("mid_write", "before_rename", "after_rename")]
 
 # Run in a fresh interpreter: for each kill point, fork a child that runs the small configuration
@@ -135,7 +137,7 @@ def test_sigkill_at_each_step_of_writing_leaves_no_false_finish(tmp_path, refere
     status = json.loads(proc.stdout)
     assert status == {f"{k}-{phase}": -signal.SIGKILL for k, phase in points}
     finished = [(k, ph) for k, ph in points if assert_finished_or_not_at_all(tmp_path / f"{k}-{ph}", reference)]
-    # Only a kill after summary.json is in place leaves a finished run.
+    # Only a kill after the manifest is in place leaves a finished run.
     assert finished == [(WRITES - 1, "after_rename")]
 
 
@@ -180,7 +182,6 @@ def test_sigkill_of_a_command_at_random_times_leaves_no_false_finish(tmp_path, r
 # --- Ctrl-C ---------------------------------------------------------------------------------------
 
 SWEEP = ["-m", "scenario=small", "seeds=3", "policy=none,ddr"]
-INTERRUPTED = "interrupted: finished runs are kept (summary.json); the same command redoes the rest"
 
 
 def _interrupt_when(
@@ -226,7 +227,7 @@ def _check_run_dir(run_dir: Path) -> None:
 
 def test_ctrl_c_stops_a_sweep_cleanly_and_the_same_command_resumes_it(tmp_path):
     args = [*SWEEP, f"hydra.sweep.dir={tmp_path}"]
-    summaries = lambda: list(tmp_path.glob("runs/*/summary.json"))  # noqa: E731
+    summaries = lambda: list(tmp_path.glob("runs/*/manifest.json"))  # noqa: E731
     proc, stop_seconds = _interrupt_when(args, lambda: len(summaries()) >= 2)
     assert stop_seconds < 5, stop_seconds
     assert proc.returncode == 130, (proc.returncode, proc.stderr[-3000:])
@@ -237,7 +238,7 @@ def test_ctrl_c_stops_a_sweep_cleanly_and_the_same_command_resumes_it(tmp_path):
     for key in finished:
         _check_run_dir(tmp_path / "runs" / key)
     unfinished = [d for d in (tmp_path / "runs").iterdir() if d.name not in finished]
-    assert all(not (d / SUMMARY).exists() for d in unfinished)
+    assert all(not verified(d) for d in unfinished)
 
     again = cli(*args)
     assert again.returncode == 0, again.stderr[-3000:]
@@ -246,7 +247,7 @@ def test_ctrl_c_stops_a_sweep_cleanly_and_the_same_command_resumes_it(tmp_path):
     for run_dir in runs:
         _check_run_dir(run_dir)
     for key, mtime in finished.items():  # finished runs were skipped, not redone
-        assert (tmp_path / "runs" / key / SUMMARY).stat().st_mtime_ns == mtime
+        assert (tmp_path / "runs" / key / "manifest.json").stat().st_mtime_ns == mtime
     owned = [k for p in (tmp_path / "jobs").glob("*.json") for k in json.loads(p.read_text())["runs"]]
     assert sorted(owned) == [r.name for r in runs]  # each run owned by one job, none twice
     # Resumed runs are exactly what an uninterrupted run of their configuration gives.

@@ -103,7 +103,7 @@ def test_hub_raids_draw_retaliation_on_the_mission():
     assert (raids > base + 1000).all(), (base, raids)
     fp_base, fp_raids = paired("mission_force_protection_share", hub_raids=strong)
     assert (fp_raids > fp_base).all(), (fp_base, fp_raids)
-    _, south = paired("peacekeeper_fatalities", hub_raids={**strong, "targets": ["sikasso"]})
+    _, south = paired("peacekeeper_fatalities", hub_raids={**strong, "targets": ["place:sikasso"]})
     assert (abs(south - base) < 100).all(), (base, south)
 
 

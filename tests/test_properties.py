@@ -35,6 +35,7 @@ from sim.model import SahelModel
 from sim.names import GroupKind
 from sim.params import RunConfig, from_dict, iter_params
 from sim.policies import POLICIES, check_targets
+from sim.policies.targets import PREFIX, catalog, resolve
 from sim.run import summarize, timeseries
 from sim.timeline import load_timeline
 from sim.world import load_world
@@ -52,6 +53,7 @@ ROUTES = [f"{WORLD.place_ids[u]}-{WORLD.place_ids[v]}" for u, v in zip(WORLD.edg
 PLACE_TARGETS = {"border_control", "capacity_building", "community_policing", "livelihoods", "hub_raids"}
 GROUP_TARGETS = {"ddr", "peace_deals"}
 COUNTRY_TARGETS = {"regional_cooperation"}
+CATALOG = catalog(WORLD, set(GROUPS))
 WINDOW = ("enabled", "start", "end", "intensity", "targets")
 
 LEAVES = {key: (f, default) for key, f, default in iter_params(RunConfig)}
@@ -161,16 +163,35 @@ def window(draw: st.DrawFn) -> dict:
 
 
 def target_pool(name: str) -> list[str]:
-    """Names the policy can act on; a policy that takes no targets gets none."""
-    if name == "border_control":
-        return PLACES + REGIONS + COUNTRIES
-    if name in PLACE_TARGETS:
-        return PLACES + REGIONS
-    if name in GROUP_TARGETS:
-        return GROUPS + KINDS
-    if name in COUNTRY_TARGETS:
-        return COUNTRIES
-    return []
+    """Targets the policy can act on, as kind:name, each selecting something; none if it takes no targets."""
+    cls = POLICIES[name]
+    pool = []
+    for kind, names in (("places", PLACES), ("regions", REGIONS), ("countries", COUNTRIES), ("groups", GROUPS + KINDS)):
+        if kind not in cls.target_kinds:
+            continue
+        for n in names:
+            raw = f"{PREFIX[kind]}:{n}"
+            if kind == "places" and n not in WORLD.index and WORLD.names.count(n) > 1:
+                continue
+            target = resolve(WORLD, CATALOG, raw, cls.target_kinds, "k")
+            if kind == "groups" or cls.selection(WORLD, target):
+                pool.append(raw)
+    return pool
+
+
+def within_run(data: dict) -> dict:
+    """Move a policy window that opens after the run's last week to the last week (else it is refused)."""
+    start = dt.date.fromisoformat(data["scenario"]["start_date"])
+    for entry in data.get("policy", {}).values():
+        first = entry.get("start", 1)
+        week = first if isinstance(first, int) else (dt.date.fromisoformat(first) - start).days // 7 + 1
+        if week > data["steps"]:
+            entry["start"] = data["steps"]
+            if isinstance(entry.get("end"), str) and dt.date.fromisoformat(entry["end"]) < start + dt.timedelta(
+                weeks=data["steps"]
+            ):
+                entry["end"] = None
+    return data
 
 
 @st.composite
@@ -233,7 +254,7 @@ def valid_configs(draw: st.DrawFn, max_weeks: int = 40) -> dict:
     data.setdefault("policy", {})
     for name, entry in draw(policy_mix()).items():
         data["policy"].setdefault(name, {}).update(entry)
-    return data
+    return within_run(data)
 
 
 def build(data: dict) -> RunConfig:
@@ -415,10 +436,10 @@ def test_random_valid_configurations_of_the_history_scenario(data, start, skip):
         "timeline_skip": skip,
         "start_date": iso(start),
     }
-    not_groups = set(PLACES + REGIONS + COUNTRIES + KINDS + GOODS)
     for entry in data["policy"].values():  # the groups of 2012 are not those of actors.yaml
         if "targets" in entry:
-            entry["targets"] = [t for t in entry["targets"] if t in not_groups]
+            entry["targets"] = [t for t in entry["targets"] if not t.startswith("group:") or t[6:] in KINDS]
+    within_run(data)
     note(json.dumps(data, sort_keys=True, default=str))
     problems = run_checked(build(data))
     assert not problems, "\n".join(problems[:20])
@@ -654,7 +675,7 @@ WRONG_KIND = list(zip(sorted(PLACE_TARGETS), ["JNIM", "cocaine", "jihadist", "MN
 @pytest.mark.parametrize(("name", "target"), WRONG_KIND)
 def test_a_target_of_the_wrong_kind_stops_the_model_before_week_1(name, target):
     """A group or a good is a known name, but these policies act on places: the model refuses it at once."""
-    data = _tiny({"policy": {name: {"enabled": True, "targets": ["gao", target]}}})
+    data = _tiny({"policy": {name: {"enabled": True, "targets": ["place:gao", target]}}})
     config = from_dict(RunConfig, data)  # a known name: the field check alone accepts it
     with pytest.raises(ConfigError) as err:
         SahelModel(config.scenario, seed=0, policy=config.policy)
@@ -687,7 +708,7 @@ CLI_CASES = [
     (["scenario.supply_scale=[1,"], "scenario.supply_scale=[1,"),
     (["output.edges=5"], "output.edges"),
     (["policy=ddr", "policy.ddr.targets=[atlantis]"], "policy.ddr.targets[0]"),
-    (["policy=ddr", "policy.ddr.start=40", "policy.ddr.end=2000-01-01"], "policy.ddr.end"),
+    (["policy=ddr", "policy.ddr.start=2", "policy.ddr.end=2000-01-01"], "policy.ddr.end"),
     (["policy=hub_raids", "policy.hub_raids.targets=[JNIM]"], "policy.hub_raids.targets[0]"),
 ]
 

@@ -69,18 +69,18 @@ def test_a_killed_sweep_resumes_without_losing_or_duplicating_runs(tmp_path):
         args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
     )
     deadline = time.time() + 120
-    while time.time() < deadline and len(list(tmp_path.glob("runs/*/summary.json"))) < 2:
+    while time.time() < deadline and len(list(tmp_path.glob("runs/*/manifest.json"))) < 2:
         time.sleep(0.05)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    finished = {p.parent.name: p.stat().st_mtime_ns for p in tmp_path.glob("runs/*/summary.json")}
+    finished = {p.parent.name: p.stat().st_mtime_ns for p in tmp_path.glob("runs/*/manifest.json")}
     assert 2 <= len(finished) < 6, "the kill should land mid-sweep"
     again = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     runs = sorted((tmp_path / "runs").iterdir())
     assert len(runs) == 6 and all((r / "summary.json").exists() for r in runs)
     for key, mtime in finished.items():  # finished runs were skipped, not redone
-        assert (tmp_path / "runs" / key / "summary.json").stat().st_mtime_ns == mtime
+        assert (tmp_path / "runs" / key / "manifest.json").stat().st_mtime_ns == mtime
     manifests = [json.loads(p.read_text()) for p in (tmp_path / "jobs").glob("*.json")]
     owned = [k for m in manifests for k in m["runs"]]
     assert sorted(owned) == sorted(r.name for r in runs) and len(set(owned)) == 6

@@ -22,7 +22,7 @@ import solara
 
 from sim.params import RunConfig, from_dict
 from sim.sweep import run_block
-from simviz import app, assets, charts, events
+from simviz import app, assets, charts, events, guard
 from simviz import map as vmap
 from simviz import scenario_page as sp
 from simviz.__main__ import parse_args
@@ -32,6 +32,14 @@ from simviz.vega import LiveVega
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = Settings(scenario="small", seed=1, burn_in_weeks=0)
+
+
+@pytest.fixture(autouse=True)
+def sweep_roots(monkeypatch, tmp_path_factory):
+    """The sweep page opens sweeps under the test's temporary directories and caches its tables there."""
+    base = tmp_path_factory.getbasetemp()
+    monkeypatch.setenv(guard.ENV_ROOTS, str(base))
+    monkeypatch.setenv(guard.ENV_CACHE, str(base / "viz-cache"))
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from sim.names import GroupKind
+from sim.errors import ConfigError
 from sim.paramspec import section
 from sim.policies.anti_corruption import AntiCorruption, AntiCorruptionConfig
 from sim.policies.base import Policy, PolicyConfig
@@ -26,6 +26,7 @@ from sim.policies.mission_mandate import MissionMandate, MissionMandateConfig
 from sim.policies.peace_deals import PeaceDeals, PeaceDealsConfig
 from sim.policies.regional_cooperation import RegionalCooperation, RegionalCooperationConfig
 from sim.policies.sanctions import Sanctions, SanctionsConfig
+from sim.policies.targets import catalog, resolve
 
 # Order of application each week: intelligence first (others use it), then the rest.
 POLICIES: dict[str, type[Policy]] = {
@@ -78,8 +79,11 @@ class PolicySet:
         return [n for n, _ in self.active()] or ["none"]
 
 
-def check_targets(policies: PolicySet, world, group_names: set[str]) -> None:
-    """Reject targets a policy cannot act on: each policy says which kinds of name it targets.
+def check_targets(policies: PolicySet, world, group_names: set[str]):
+    """Resolve every target of the active policies (:mod:`sim.policies.targets`) and return the catalog.
+
+    Each policy says which kinds of name it targets; a target must name exactly one of them and
+    select something.
 
     Args:
         policies: The policy section of a configuration.
@@ -89,22 +93,16 @@ def check_targets(policies: PolicySet, world, group_names: set[str]) -> None:
     Raises:
         ConfigError: naming the policy's field, e.g. ``policy.ddr.targets[0]``.
     """
-    from sim.errors import ConfigError
-
-    names = {
-        "places": set(world.place_ids) | set(world.names),
-        "regions": set(world.region),
-        "countries": set(world.country),
-        "groups": group_names | {k.name.lower() for k in GroupKind},
-        "goods": {g.id for g in world.goods},
-    }
-    lower = {kind: {n.lower() for n in found} for kind, found in names.items()}
+    cat = catalog(world, group_names)
     for name, cfg in policies.active():
-        kinds = POLICIES[name].target_kinds
-        allowed = " or ".join(kinds) if kinds else "none (this policy takes no targets)"
-        for i, target in enumerate(cfg.targets):
-            if not any(target.lower() in lower[k] for k in kinds):
-                raise ConfigError(f"policy.{name}.targets[{i}]", target, allowed, "not a target of this policy")
+        cls = POLICIES[name]
+        for i, raw in enumerate(cfg.targets):
+            key = f"policy.{name}.targets[{i}]"
+            target = resolve(world, cat, raw, cls.target_kinds, key)
+            if target.kind in ("places", "regions", "countries") and not cls.selection(world, target):
+                what = "no crossing into Mali" if target.kind == "countries" or cls.crossings_only else "no place"
+                raise ConfigError(key, raw, "a target that selects at least one place", f"selects nothing ({what})")
+    return cat
 
 
 assert list(POLICIES) == [f.name for f in fields(PolicySet)], "POLICIES and PolicySet must list the same policies"

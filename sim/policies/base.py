@@ -3,8 +3,8 @@
 A policy is a config dataclass (what the user sets, validated like every parameter) and a
 :class:`Policy` that, in each week of its window, sets :class:`sim.levers.Levers` or calls the
 hooks agents already use (starsim's intervention pattern). Targets are names resolved against
-the world: a place id or name, a region, or a country (``Algeria`` means every crossing to
-Algeria); a group's name, kind or bloc; a good.
+the world and the scenario's groups by :mod:`sim.policies.targets` (``place:Kidal``,
+``region:Kidal``, ``country:Algeria``, or a bare name that names one thing).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import numpy as np
 from sim.errors import ConfigError
 from sim.names import PLACE_KINDS
 from sim.paramspec import param
+from sim.policies.targets import Target, crossings_to, places_of, resolve
 
 if TYPE_CHECKING:
     from sim.levers import Levers
@@ -98,48 +99,37 @@ class Policy:
     def apply(self, levers: Levers) -> None:
         """Set this week's levers; called only in active weeks."""
 
-    # --- target resolution ---------------------------------------------------------------
+    # --- target resolution (sim/policies/targets.py) ----------------------------------------
 
-    def _unknown(self, i: int, name: str, allowed: str) -> ConfigError:
-        return ConfigError(f"policy.{self.key}.targets[{i}]", name, allowed, "unknown target")
+    crossings_only: ClassVar[bool] = False  # whether a region target means only its crossings
 
-    def target_places(self, default: np.ndarray, crossings_only: bool = False) -> np.ndarray:
-        """Node indices named by the targets: places, regions, or countries (crossings to them)."""
-        world = self.model.world
+    @classmethod
+    def selection(cls, world, target: Target) -> set[int]:
+        """Place indices a resolved place, region or country target acts on."""
+        return places_of(world, target, cls.crossings_only)
+
+    def resolved(self) -> list[Target]:
+        """The targets, resolved once (the pre-flight checked them with the same rules)."""
+        if not hasattr(self, "_resolved"):
+            world, cat = self.model.world, self.model.target_catalog
+            self._resolved = [
+                resolve(world, cat, raw, self.target_kinds, f"policy.{self.key}.targets[{i}]")
+                for i, raw in enumerate(self.cfg.targets)
+            ]
+        return self._resolved
+
+    def target_places(self, default: np.ndarray) -> np.ndarray:
+        """Node indices named by the targets (places, regions, countries), or ``default`` if none."""
         if not self.cfg.targets:
             return default
-        crossing = world.kind == PLACE_KINDS.index("crossing")
         out: set[int] = set()
-        for i, name in enumerate(self.cfg.targets):
-            if name in world.index:
-                out.add(world.index[name])
-            elif name in world.names:
-                out.add(world.names.index(name))
-            elif name in world.region:
-                sel = np.array(world.region) == name
-                out.update(np.flatnonzero(sel & (crossing if crossings_only else True)).tolist())
-            elif name in world.country:
-                out.update(crossings_to(world, name).tolist())
-            else:
-                raise self._unknown(i, name, "place ids or names, regions, countries")
+        for t in self.resolved():
+            out |= self.selection(self.model.world, t)
         return np.array(sorted(out), dtype=np.int64)
 
-    def target_goods(self, default: list[int]) -> list[int]:
-        """Goods named by the targets (others are ignored)."""
-        ids = [g.id for g in self.model.world.goods]
-        named = [ids.index(t) for t in self.cfg.targets if t in ids]
-        return named or default
-
-
-def crossings_to(world, country: str) -> np.ndarray:
-    """Crossings on Mali's border with ``country``: those in it, or linked to a place in it."""
-    crossing = world.kind == PLACE_KINDS.index("crossing")
-    out = []
-    for c in np.flatnonzero(crossing):
-        ends = {world.country[n] for n in world.graph.neighbors(int(c))} | {world.country[c]}
-        if country in ends and (world.country[c] == "Mali" or "Mali" in ends):
-            out.append(int(c))
-    return np.array(out, dtype=np.int64)
+    def target_names(self) -> set[str]:
+        """Lower-case canonical names of group, country or good targets (prefixes removed)."""
+        return {t.name.lower() for t in self.resolved() if t.kind != "places"}
 
 
 def mali_crossings(world) -> np.ndarray:

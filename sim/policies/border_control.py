@@ -49,10 +49,11 @@ class BorderControl(Policy):
 
     name = "border_control"
     target_kinds = ("places", "regions", "countries")
+    crossings_only = True
 
     def __init__(self, model, config: BorderControlConfig, key: str):
         super().__init__(model, config, key)
-        self.places = self.target_places(mali_crossings(model.world), crossings_only=True)
+        self.places = self.target_places(mali_crossings(model.world))
         livelihood = np.array([g.livelihood for g in model.world.goods])
         tolerance = model.params.checkpoints.livelihood_tolerance
         factor = np.full(len(livelihood), 1.0 + config.intensity)

@@ -61,7 +61,7 @@ class DDR(Policy):
         self.relapsed = 0.0
 
     def _targeted(self, group) -> bool:
-        names = {t.lower() for t in self.cfg.targets}
+        names = self.target_names()
         bloc = self.model.armed_groups.bloc_names[group.bloc]
         return group.name.lower() in names or GroupKind(group.kind).name.lower() in names or bloc.lower() in names
 

@@ -22,7 +22,7 @@ class LivelihoodsConfig(PolicyConfig):
     """Livelihood programme settings."""
 
     targets: list[str] = param(
-        ["Timbuktu", "Gao", "Kidal", "Ménaka"],
+        ["region:Timbuktu", "region:Gao", "region:Kidal", "region:Ménaka"],
         doc="regions or places of the programme",
         source="000: the north's livelihoods",
     )

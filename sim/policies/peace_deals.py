@@ -37,7 +37,7 @@ class PeaceDeals(Policy):
         groups, model = self.model.armed_groups, self.model
         if groups is None or model.rng.random() >= min(1.0, self.cfg.intensity):
             return
-        names = {t.lower() for t in self.cfg.targets}
+        names = self.target_names()
         members = {
             g.index for g in groups.active if g.name.lower() in names or groups.bloc_names[g.bloc].lower() in names
         }

@@ -49,16 +49,24 @@ class RegionalCooperation(Policy):
 
     def __init__(self, model, config: RegionalCooperationConfig, key: str):
         super().__init__(model, config, key)
-        world = model.world
-        neighbours = sorted({c for c in world.country if c != "Mali"})
-        countries = [t for t in config.targets if t in world.country] or neighbours
+        neighbours = sorted({c for c in model.world.country if c != "Mali"})
+        self.places = self.places_on_borders(model.world, sorted({t.name for t in self.resolved()}) or neighbours)
+        livelihood = np.array([g.livelihood for g in model.world.goods])
+        self.seize = np.where(livelihood, 0.0, min(1.0, config.joint_seizure * config.intensity))
+
+    @classmethod
+    def selection(cls, world, target) -> set[int]:
+        """A country's places on the route network and its crossings into Mali."""
+        return set(cls.places_on_borders(world, [target.name]).tolist())
+
+    @staticmethod
+    def places_on_borders(world, countries: list[str]) -> np.ndarray:
+        """Towns, crossings and markets abroad in ``countries`` (not 'Outside'), and their crossings."""
         kinds = np.isin(world.kind, [PLACE_KINDS.index(k) for k in ("town", "crossing", "market")])
         abroad = ~world.in_mali & kinds & np.isin(np.array(world.country), countries)
         abroad &= np.array([r != "Outside" for r in world.region])
         crossings = np.concatenate([crossings_to(world, c) for c in countries]) if countries else np.array([], int)
-        self.places = np.union1d(np.flatnonzero(abroad), crossings).astype(np.int64)
-        livelihood = np.array([g.livelihood for g in world.goods])
-        self.seize = np.where(livelihood, 0.0, min(1.0, config.joint_seizure * config.intensity))
+        return np.union1d(np.flatnonzero(abroad), crossings).astype(np.int64)
 
     def apply(self, levers) -> None:
         """Coordinated inspections and joint units at the places on the targeted borders."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
 import functools
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 import networkx as nx
 import numpy as np
 
+from sim.errors import DataError
 from sim.world.tables import PLACE_KINDS, TERRAINS, Good, Tables, load_tables
 
 # Regions whose places are markets at the end of a route, never passed through in transit.
@@ -89,6 +92,45 @@ class World:
         return {i: (float(self.lon[i]), float(self.lat[i])) for i in range(self.n_places)}
 
 
+def _row(path: Path, prefix: str) -> int | None:
+    """The line of a file (1-based) that starts with ``prefix``, for messages."""
+    for i, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
+        if line.lstrip().startswith(prefix):
+            return i
+    return None
+
+
+def check_network(tables: Tables, graph: nx.Graph, index: dict[str, int]) -> None:
+    """What a row-by-row check cannot see: isolated places, sinks no source reaches, a country's typo.
+
+    Raises:
+        DataError: naming the file and the row of the place or good.
+    """
+    places_csv, goods_yaml = tables.data_dir / "places.csv", tables.data_dir / "goods.yaml"
+    component = {n: i for i, nodes in enumerate(nx.connected_components(graph)) for n in nodes}
+    for good in tables.goods:
+        sinks = {component[index[s]] for s in good.sinks}
+        sources = {component[index[s]] for s in good.sources}
+        for src in good.sources:  # as sim.world.routes reports it when the routes are built
+            if component[index[src]] not in sinks:
+                where = str(tables.data_dir / "routes.csv")
+                raise DataError(where, None, f"source {src!r} of {good.id} is not connected to any of its sinks")
+        for sink in good.sinks:
+            if component[index[sink]] not in sources:
+                problem = f"sink {sink!r} of {good.id} is not connected to any of its sources"
+                raise DataError(str(goods_yaml), _row(goods_yaml, f"{good.id}:"), problem)
+    for p in tables.places:
+        if graph.degree(index[p.id]) == 0:
+            raise DataError(str(places_csv), _row(places_csv, f"{p.id},"), f"{p.id} has no route in routes.csv")
+    counts = Counter(p.country for p in tables.places)
+    for p in tables.places:
+        near = [c for c in counts if c != p.country and counts[c] > counts[p.country]]
+        match = difflib.get_close_matches(p.country, near, n=1, cutoff=0.8)
+        if match:
+            typo = f"country {p.country!r} looks like a typo of {match[0]!r}"
+            raise DataError(str(places_csv), _row(places_csv, f"{p.id},"), typo)
+
+
 def build_world(tables: Tables) -> World:
     """Index the tables into a :class:`World`."""
     places = tables.places
@@ -120,7 +162,9 @@ def build_world(tables: Tables) -> World:
 
 @functools.lru_cache(maxsize=8)
 def _load_world_cached(data_dir: str) -> World:
-    return build_world(load_tables(data_dir or None))
+    world = build_world(load_tables(data_dir or None))
+    check_network(world.tables, world.graph, {pid: i for i, pid in enumerate(world.place_ids)})
+    return world
 
 
 def load_world(data_dir: str | Path | None = None) -> World:
