@@ -695,12 +695,17 @@ def _kind_revenue(m: SahelModel, kind: GroupKind, source: str) -> float:
     return total
 
 
+def _crews_carrying(m: SahelModel, good: int) -> float:
+    crews = m.crews
+    return float((crews.good[crews.alive_rows()] == good).sum())
+
+
 def _mercenary_share(m: SahelModel, good: int) -> float:
     crews = m.crews
     alive = crews.alive_rows()
     carrying = crews.good[alive] == good
     n = int(carrying.sum())
-    return float((crews.kind[alive][carrying] == Kind.MERCENARY).sum() / n) if n else float("nan")
+    return float((crews.kind[alive][carrying] == Kind.MERCENARY).sum() / n) if n else 0.0
 
 
 def _finite_mean(values) -> float:
@@ -713,22 +718,25 @@ def _finite_mean(values) -> float:
     return total / max(1, n)
 
 
-def _second_half_mean(_m: SahelModel, values: pd.Series) -> float:
-    """Mean over the weeks after the first half, ignoring weeks without a value (0 if none has one)."""
-    return _finite_mean(values.to_numpy(dtype=float)[len(values) // 2 :])
+def _second_half_share(m: SahelModel, values: pd.Series, good_id: str) -> float:
+    """Mean share over the weeks after the first half in which crews carried the good (0 if none did)."""
+    crews = np.asarray(m.datacollector.model_vars[f"crews.{good_id}"], dtype=float)
+    later = slice(len(values) // 2, None)
+    shares = values.to_numpy(dtype=float)[later]
+    return _finite_mean(np.where(crews[later] > 0, shares, np.nan))
 
 
 def _community_level(m: SahelModel, key: str) -> float:
     c = m.communities
     if c is None:
-        return float("nan")
+        return 0.0
     return float(np.average(c.cols[key][c.rows], weights=c.population[c.rows]))
 
 
 def _north_food_level(m: SahelModel) -> float:
     c = m.communities
     if c is None:
-        return float("nan")
+        return 0.0
     north = c.population[c.rows] * c.north[c.rows]
     return float((c.food_security[c.rows] * north).sum() / north.sum())
 
@@ -787,9 +795,21 @@ def diagnostic_outcomes(model: SahelModel, goods: np.ndarray) -> list[Outcome]:
     ]
     out += [
         Outcome(
+            f"crews.{world.goods[g].id}",
+            functools.partial(_crews_carrying, good=int(g)),
+            "last",
+            "crews",
+            None,
+            f"crews carrying {world.goods[g].id}",
+            ("trade", "per_good", *tags),
+        )
+        for g in goods
+    ]
+    out += [
+        Outcome(
             f"mercenary_share.{world.goods[g].id}",
             functools.partial(_mercenary_share, good=int(g)),
-            _second_half_mean,
+            functools.partial(_second_half_share, good_id=world.goods[g].id),
             "share",
             None,
             f"mercenary share of the crews carrying {world.goods[g].id} (over the second half of the run; M4)",
