@@ -47,8 +47,8 @@ QUICK = Mode("quick", seeds=3, weeks=26, core_weeks=26, history_seeds=2, history
 
 PATTERN_SCENARIO = {"name": "validation", "supply_scale": 0.3}
 CORE_SCENARIO = {"name": "validation-core", "supply_scale": 0.1, "actors": OFF}
-# By id: targets=["Algeria"] resolves to no crossing (the region "Algeria" of places abroad is matched
-# before the country; reported as a bug in sim/policies/base.py).
+# By id, the crossings between Mali and Algeria (what targets=["Algeria"] selects since issue 21;
+# before it, the name matched the region "Algeria" of places abroad and selected no crossing).
 ALGERIAN_CROSSINGS = ("in_khalil", "tinzaouaten")
 HIGH_VALUE = ("cocaine", "cannabis_resin", "cigarettes", "arms", "gold")  # goods that buy protection (M3)
 ALL_GOODS = tuple(g.id for g in load_world("").goods)  # the "without X" arms keep every other good
