@@ -147,6 +147,7 @@ class Communities(AgentTable):
         self.food, self.fuel, self.arms_good = (self._good(x) for x in ("food", "fuel", "arms"))
         self.rob = np.zeros(world.n_places)
         self.version = 0
+        self._place_region: np.ndarray | None = None  # region of each place, for per-region indices
         self.ref: dict[str, np.ndarray] | None = None
         self.week_inflow = np.zeros(len(rows))
         self.trade_sum = np.zeros(len(rows))
@@ -315,7 +316,9 @@ class Communities(AgentTable):
         r = self.rows
         pop = self.population[r] * (self.north[r] if north_only else 1.0)
         if region is not None:
-            pop = pop * (np.asarray(self.model.world.region)[self.place[r]] == region)
+            if self._place_region is None:
+                self._place_region = np.asarray(self.model.world.region)
+            pop = pop * (self._place_region[self.place[r]] == region)
             if not pop.any():
                 return 1.0
         now = {
