@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 from conftest import ROOT
+from sim.checks import load_actors
 from sim.errors import ConfigError, DataError
-from sim.model import load_actors
 from sim.params import RunConfig, from_dict
 from sim.sweep import ERROR, record_failure
 from simcli.app import preflight

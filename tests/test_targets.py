@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 from conftest import ROOT, cli
+from sim.checks import group_names, load_actors
 from sim.errors import ConfigError
-from sim.model import SahelModel, group_names, load_actors
+from sim.model import SahelModel
 from sim.params import RunConfig, ScenarioConfig, from_dict
 from sim.policies import POLICIES, PolicySet
 from sim.policies.targets import catalog, crossings_to, resolve
