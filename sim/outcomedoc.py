@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from sim.outcomes import TAGS, Outcome, build_registry, mali_regions, region_slug
+from sim.paramdoc import write_or_check
 from sim.world import load_world
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "outcomes.md"
@@ -128,14 +129,7 @@ def render(data_dir: str = "") -> str:
 
 def main() -> int:
     """Write the table; with ``--check``, only report whether it is up to date."""
-    text = render()
-    if "--check" in sys.argv[1:]:
-        same = DOC.exists() and DOC.read_text(encoding="utf-8") == text
-        print("docs/outcomes.md is " + ("up to date" if same else "stale: run python -m sim.outcomedoc"))
-        return 0 if same else 1
-    DOC.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC}")
-    return 0
+    return write_or_check(DOC, render(), "sim.outcomedoc", sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -104,16 +104,23 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
+def write_or_check(doc: Path, text: str, module: str, argv: list[str]) -> int:
+    """Write a generated document; with ``--check`` in ``argv``, only report whether it is up to date.
+
+    Shared by the generated tables (``sim.paramdoc``, ``sim.outcomedoc``).
+    """
+    if "--check" in argv:
+        same = doc.exists() and doc.read_text(encoding="utf-8") == text
+        print(f"docs/{doc.name} is " + ("up to date" if same else f"stale: run python -m {module}"))
+        return 0 if same else 1
+    doc.write_text(text, encoding="utf-8")
+    print(f"wrote {doc}")
+    return 0
+
+
 def main() -> int:
     """Write the table; with ``--check``, only report whether it is up to date."""
-    text = render()
-    if "--check" in sys.argv[1:]:
-        same = DOC.exists() and DOC.read_text(encoding="utf-8") == text
-        print("docs/parameters.md is " + ("up to date" if same else "stale: run python -m sim.paramdoc"))
-        return 0 if same else 1
-    DOC.write_text(text, encoding="utf-8")
-    print(f"wrote {DOC}")
-    return 0
+    return write_or_check(DOC, render(), "sim.paramdoc", sys.argv[1:])
 
 
 if __name__ == "__main__":
