@@ -40,7 +40,7 @@ class ChartSpec:
         key: Its handle (CSS class ``sahel-chart-<key>``, used by the browser test).
         title: Title over the chart.
         kind: ``stacked`` (areas adding up) or ``lines``.
-        tag: Registry tag whose outcomes it shows (those with the unit of the first one).
+        tag: Registry tag whose outcomes it shows (those in the unit of the chart's first fallback outcome).
         fallback: Outcomes shown while the tag selects none of this model's outcomes; a name
             ending in ``.`` takes every column that starts with it.
         fmt: d3 format of the values.
@@ -53,14 +53,15 @@ class ChartSpec:
     tag: str | None
     fallback: tuple[str, ...]
     fmt: str
-    exclude_tags: tuple[str, ...] = ("per_region", "per_good", "per_crossing", "headline_total")
+    exclude_tags: tuple[str, ...] = ("per_region", "per_good", "per_crossing", "headline_total", "diagnostic")
 
     def outcomes(self, registry: tuple[Outcome, ...]) -> tuple[Outcome, ...]:
         """The registry's outcomes of this chart."""
         chosen: list[Outcome] = []
         if self.tag is not None and self.tag in TAGS:
             chosen = [o for o in tagged(list(registry), self.tag) if not set(o.tags) & set(self.exclude_tags)]
-            chosen = [o for o in chosen if o.unit == chosen[0].unit] if chosen else []
+            unit = next((o.unit for o in registry if any(_matches(o.name, f) for f in self.fallback)), None)
+            chosen = [o for o in chosen if o.unit == (unit or chosen[0].unit)] if chosen else []
         if not chosen:
             chosen = [o for o in registry if any(_matches(o.name, f) for f in self.fallback)]
         return tuple(chosen)

@@ -97,7 +97,8 @@ def server(playwright_api, sweep_dir, tmp_path_factory):
         "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",
         "PYTHONUNBUFFERED": "1",
     }
-    cmd = [sys.executable, "-m", "simviz", "--port", str(port), "--no-assets"]
+    # The sweep page opens only sweeps under its roots (simviz/guard.py): the test's sweep is one.
+    cmd = [sys.executable, "-m", "simviz", "--port", str(port), "--no-assets", "--root", str(sweep_dir)]
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=sweep_dir, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"

@@ -59,6 +59,7 @@ WINDOW = ("enabled", "start", "end", "intensity", "targets")
 LEAVES = {key: (f, default) for key, f, default in iter_params(RunConfig)}
 # Drawn by dedicated strategies, or fixed to keep runs small.
 SPECIAL = {
+    "branch_from",  # where a sweep's variants share their past: tests/test_state.py
     "seed",
     "steps",
     "seeds",
@@ -186,11 +187,16 @@ def within_run(data: dict) -> dict:
         first = entry.get("start", 1)
         week = first if isinstance(first, int) else (dt.date.fromisoformat(first) - start).days // 7 + 1
         if week > data["steps"]:
-            entry["start"] = data["steps"]
+            entry["start"], week = data["steps"], data["steps"]
             if isinstance(entry.get("end"), str) and dt.date.fromisoformat(entry["end"]) < start + dt.timedelta(
                 weeks=data["steps"]
             ):
                 entry["end"] = None
+        # A dated end before the window opens (a scenario start moved after the draw) is refused too.
+        if isinstance(entry.get("end"), str) and dt.date.fromisoformat(entry["end"]) < start + dt.timedelta(
+            weeks=week - 1
+        ):
+            entry["end"] = None
     return data
 
 
