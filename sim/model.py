@@ -243,6 +243,8 @@ class SahelModel(mesa.Model):
         accumulate(st["enc_livelihood"], enc.place[carries], 1.0)
         seized = carries & (enc.outcome == Outcome.SEIZED)
         accumulate(st["enc_livelihood_seized"], enc.place[seized], 1.0)
+        taken = enc.outcome == Outcome.SEIZED
+        accumulate(st["seized_value_at"], enc.place[taken], enc.value[taken])
         robbed = enc.outcome == Outcome.ROBBED
         if robbed.any():
             accumulate(self.territory.violence, enc.place[robbed], 1.0)

@@ -53,6 +53,7 @@ class Stats:
             "seized": n_goods,
             "delivered_value": n_goods,
             "seized_value": n_goods,
+            "seized_value_at": n_places,  # value seized at each place (Mali's or its neighbours')
             "trip_profit": n_goods,
             "upkeep": n_goods,
             "trips": n_goods,
