@@ -30,6 +30,12 @@ from test_sweeps import outputs
 from conftest import ROOT
 
 REQUIRED = os.environ.get("SAHEL_REQUIRE_CLUSTERS") == "1"
+# Cancelling a SLURM job or killing the Ray head mid-sweep races the toy sweep (on an idle machine
+# the sweep can finish before the cancel lands) and a killed head can keep the driver waiting for
+# minutes: these fault tests run where asked for (SAHEL_CLUSTER_FAULTS=1), not in every CI run.
+faults = pytest.mark.skipif(
+    os.environ.get("SAHEL_CLUSTER_FAULTS") != "1", reason="cluster fault tests: set SAHEL_CLUSTER_FAULTS=1"
+)
 TOY = ["scenario=small", "steps=5", "policy=none,ddr"]  # policy_comparison: 2 policies x 8 seeds
 RUNS = 16
 RESUME = "finished runs are kept; the same command resumes"
@@ -283,6 +289,30 @@ def assert_one_line(err: str) -> None:
     assert last.startswith("error: ") and RESUME in last, last
 
 
+def test_slurm_command_gives_the_basic_bytes(slurm, basic, tmp_path):
+    """README: ``hydra/launcher=slurm hydra.launcher.partition=compute hydra.sweep.dir=...``, straight through."""
+    args = ["-m", "experiment=policy_comparison", "hydra/launcher=slurm", "hydra.launcher.partition=compute",
+            f"hydra.sweep.dir={tmp_path}", *TOY]  # fmt: skip
+    proc = sim(*args, env=slurm)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "seed=0 seeds=8" in proc.stderr  # SLURM: one job per policy, not the preset's two blocks
+    assert outputs(tmp_path) == basic
+    again = sim(*args, env=slurm)  # resume: nothing left to do, nothing redone
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert outputs(tmp_path) == basic
+
+
+def test_ray_cluster_command_gives_the_basic_bytes(ray_head, basic, tmp_path):
+    """README: ``RAY_ADDRESS=ray://head:10001 ... hydra/launcher=ray_cluster hydra.sweep.dir=...``, straight through."""
+    ray_head.ready()
+    env = {**ray_head.env, "RAY_ADDRESS": ray_head.address}
+    args = ["-m", "experiment=policy_comparison", "hydra/launcher=ray_cluster", f"hydra.sweep.dir={tmp_path}", *TOY]
+    proc = sim_retrying_ray_start(*args, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert outputs(tmp_path) == basic
+
+
+@faults
 def test_slurm_command_reports_a_cancelled_job_resumes_and_gives_the_basic_bytes(slurm, basic, tmp_path):
     """README: ``hydra/launcher=slurm hydra.launcher.partition=compute hydra.sweep.dir=...``."""
     args = ["-m", "experiment=policy_comparison", "hydra/launcher=slurm", "hydra.launcher.partition=compute",
@@ -300,6 +330,7 @@ def test_slurm_command_reports_a_cancelled_job_resumes_and_gives_the_basic_bytes
     assert {k: (tmp_path / "runs" / k / "summary.json").stat().st_mtime_ns for k in kept} == kept  # not redone
 
 
+@faults
 def test_ray_cluster_command_reports_a_killed_head_resumes_and_gives_the_basic_bytes(ray_head, basic, tmp_path):
     """README: ``RAY_ADDRESS=ray://head:10001 ... hydra/launcher=ray_cluster hydra.sweep.dir=...``."""
     ray_head.ready()
