@@ -48,19 +48,21 @@ class Rates:
     Attributes:
         seize: (places, goods) probability an encounter ends in seizure.
         settle: (places, goods) probability it is detected and bought off.
-        settle_share: Bribe that buys off a detection, as a share of cargo value.
+        settle_share: (places,) bribe that buys off a detection, as a share of cargo value.
         routine: (places,) probability a routine payment is demanded at an undetected encounter.
         routine_share: (places,) routine payment as a share of cargo value.
         staffed: (places,) whether officials or checkpoints work there (where bribe rates count).
+        closed: (links,) links across a closed border: no consignment passes (002 Box C; FACTS F27).
         version: Changes whenever a rate changes, so planners can cache route costs.
     """
 
     seize: np.ndarray
     settle: np.ndarray
-    settle_share: float
+    settle_share: np.ndarray
     routine: np.ndarray
     routine_share: np.ndarray
     staffed: np.ndarray
+    closed: np.ndarray
     version: int = 0
 
 
@@ -116,15 +118,13 @@ class Banditry(Protocol):
 
 
 def checkpoint_pressure(world: World, params: CheckpointParams) -> np.ndarray:
-    """Checkpoint pressure per place, by kind of place and country (assumptions)."""
+    """Checkpoint pressure per Malian place, by kind of place (assumptions); the neighbours hold their own."""
     kind = world.kind
     pressure = np.zeros(world.n_places)
     in_mali = world.in_mali
     pressure[in_mali & (kind == PLACE_KINDS.index("crossing"))] = params.pressure_crossing
     pressure[in_mali & (kind == PLACE_KINDS.index("town"))] = params.pressure_town
     pressure[in_mali & (kind == PLACE_KINDS.index("gold_site"))] = params.pressure_gold_site
-    abroad = ~in_mali & np.isin(kind, [PLACE_KINDS.index("town"), PLACE_KINDS.index("crossing")])
-    pressure[abroad] = params.pressure_abroad
     for pid, mult in params.pressure_multiplier.items():
         pressure[world.index[pid]] *= mult
     return pressure
@@ -142,16 +142,23 @@ def detection_odds(world: World, params: ScenarioConfig, pressure: np.ndarray, b
 
 
 class Checkpoints:
-    """Stand-in enforcement: fixed checkpoint pressure; every checkpoint takes a routine bribe.
+    """Stand-in enforcement in Mali: fixed checkpoint pressure; every checkpoint takes a routine bribe.
+
+    Places abroad are the neighbours' (:class:`sim.neighbours.Neighbours`): their rates are
+    copied in, and their encounters are settled by them.
 
     Args:
         world: The world.
         params: Scenario parameters.
+        rng: The model's generator.
+        levers: The policy levers, or None.
+        neighbours: The neighbours' enforcement, or None for none abroad.
     """
 
-    def __init__(self, world: World, params: ScenarioConfig, rng: np.random.Generator, levers=None):
+    def __init__(self, world: World, params: ScenarioConfig, rng: np.random.Generator, levers=None, neighbours=None):
         cp = params.checkpoints
-        self.rng, self.levers = rng, levers
+        self.rng, self.levers, self.neighbours = rng, levers, neighbours
+        self.in_mali = world.in_mali
         self.pressure = checkpoint_pressure(world, cp)
         seize = detection_odds(world, params, self.pressure, cp.seizure_probability)
         self.base_seize = seize
@@ -160,27 +167,67 @@ class Checkpoints:
         self.rates = Rates(
             seize=seize,
             settle=np.zeros_like(seize),
-            settle_share=0.0,
+            settle_share=np.zeros(world.n_places),
             routine=staffed.astype(float),
             routine_share=np.clip(cp.bribe_share * self.pressure, 0.0, 1.0),
             staffed=staffed,
+            closed=np.zeros(world.n_edges, dtype=bool),
         )
+        self._version_abroad = -1
+        if neighbours is not None:
+            abroad = ~world.in_mali
+            for name in ("settle_share", "routine", "routine_share", "staffed"):
+                getattr(self.rates, name)[abroad] = getattr(neighbours.rates, name)[abroad]
+        self.update()
 
     def update(self) -> None:
-        """Fixed pressure, moved only by policies' extra inspections and raids."""
-        if self.levers is None:
-            return
-        seize = np.clip(self.base_seize * self.levers.inspection, 0.0, 1.0)
-        seize = seize + (1 - seize) * self.levers.raid_seize
-        if not np.array_equal(seize, self.rates.seize):
-            self.rates.seize = seize
-            self.rates.version += 1
+        """Fixed pressure, moved only by policies' extra inspections and raids; the neighbours' rates abroad."""
+        rates, abroad = self.rates, ~self.in_mali
+        changed = False
+        if self.levers is not None:
+            seize = np.clip(self.base_seize * self.levers.inspection, 0.0, 1.0)
+            seize = seize + (1 - seize) * self.levers.raid_seize
+            if not np.array_equal(seize[self.in_mali], rates.seize[self.in_mali]):
+                rates.seize[self.in_mali] = seize[self.in_mali]
+                changed = True
+        nb = self.neighbours
+        if nb is not None:
+            nb.update()
+            if nb.rates.version != self._version_abroad:
+                rates.seize[abroad] = nb.rates.seize[abroad]
+                rates.settle[abroad] = nb.rates.settle[abroad]
+                rates.closed[:] = nb.rates.closed
+                self._version_abroad = nb.rates.version
+                changed = True
+        if changed:
+            rates.version += 1
 
     def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
-        """Bribes go to the officials' account; a seizure ends in arrest with a fixed chance."""
+        """Bribes in Mali go to the officials' account; a seizure ends in arrest with a fixed chance."""
+        if self.neighbours is not None:
+            return settle_split(self.in_mali, enc, ledger, self.neighbours, self.arrest_probability, self.rng)
         ledger.pay("bribes", "traffickers", "officials", float(enc.bribe.sum()))
         seized = enc.outcome == Outcome.SEIZED
         return seized & (self.rng.random(len(seized)) < self.arrest_probability)
+
+
+def settle_split(in_mali, enc: Encounters, ledger: Ledger, neighbours, arrest_probability: float, rng) -> np.ndarray:
+    """Settle the stand-in's encounters: those abroad by the neighbours, those in Mali here."""
+    home = in_mali[enc.place]
+    arrested = np.zeros(len(enc.place), dtype=bool)
+    abroad = np.flatnonzero(~home)
+    if len(abroad):
+        arrested[abroad] = neighbours.settle(subset(enc, abroad), ledger)
+    inside = np.flatnonzero(home)
+    ledger.pay("bribes", "traffickers", "officials", float(enc.bribe[inside].sum()))
+    seized = enc.outcome[inside] == Outcome.SEIZED
+    arrested[inside] = seized & (rng.random(len(inside)) < arrest_probability)
+    return arrested
+
+
+def subset(enc: Encounters, rows: np.ndarray) -> Encounters:
+    """The encounters at these rows."""
+    return Encounters(*(getattr(enc, f)[rows] for f in Encounters.__dataclass_fields__))
 
 
 class StandInRoadblocks:

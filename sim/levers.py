@@ -23,7 +23,7 @@ class Levers:
         n_goods: Goods in the world.
     """
 
-    def __init__(self, n_places: int, n_goods: int, n_groups: int = 0):
+    def __init__(self, n_places: int, n_goods: int, n_groups: int = 0, n_edges: int = 0):
         self.inspection = np.ones((n_places, n_goods))  # multiplier on checkpoint detection
         self.raid_seize = np.zeros((n_places, n_goods))  # seizure odds of honest raid units
         self.licit = np.ones(n_places)  # multiplier on licit income
@@ -32,6 +32,7 @@ class Levers:
         self.capacity = np.zeros(n_places)  # added to officials' capacity
         self.retaliation = np.zeros(n_places)  # expected attacks on the mission provoked at each place (M20)
         self.supply = np.ones(n_groups)  # multiplier on the supply of each (good, source)
+        self.closed = np.zeros(n_edges, dtype=bool)  # links across a closed border (002 Box C)
         self.reset()
 
     def reset(self) -> None:
@@ -44,6 +45,7 @@ class Levers:
         self.capacity.fill(0.0)
         self.retaliation.fill(0.0)
         self.supply.fill(1.0)
+        self.closed.fill(False)
         self.oversight = 1.0  # multiplier on the risk that corrupt acts are caught
         self.political_will: float | None = None  # overrides the scenario's will at the top
         self.ct_strength = 1.0  # multiplier on counter-terrorism forces

@@ -48,7 +48,11 @@ class Market:
         self.group_source = routes.group_source
         self.value_source = np.array([g.value_source_usd for g in world.goods])
         self.value_sink = np.array([g.value_sink_usd for g in world.goods])
+        # Prices differ by sink where goods.yaml says so (migrants pay less for a shorter leg).
         self.price_multiplier = np.ones((len(world.goods), world.n_places))
+        for g, good in enumerate(world.goods):
+            for pid, factor in good.sink_factors:
+                self.price_multiplier[g, world.index[pid]] = factor.value
         self.delivered_week = np.zeros((len(world.goods), world.n_places))
         self.delivered_last = np.zeros_like(self.delivered_week)
         self.version = 0

@@ -19,6 +19,7 @@ from sim.enforcement import Checkpoints, Encounters, NoBanditry, Outcome, StandI
 from sim.ledger import Ledger
 from sim.levers import Levers
 from sim.market import Market
+from sim.neighbours import Neighbours
 from sim.outcomes import Outcome as OutcomeSpec
 from sim.outcomes import build_registry
 from sim.params import ScenarioConfig, validate
@@ -65,7 +66,7 @@ class SahelModel(mesa.Model):
         self.edge_cost_multiplier = self._edge_multipliers()
         self.pressure_multiplier = np.ones(world.n_places)
         self.mission_seize = np.zeros(world.n_places)  # honest seizure odds from the mission's teams
-        self.levers = Levers(world.n_places, len(world.goods), self.routes.n_groups)
+        self.levers = Levers(world.n_places, len(world.goods), self.routes.n_groups, world.n_edges)
         self.ledger = Ledger(len(world.goods))
         self.stats = Stats(len(world.goods), world.n_places, world.n_edges, self.routes.n_routes)
         self.market = Market(world, self.routes, params)
@@ -77,8 +78,9 @@ class SahelModel(mesa.Model):
         self.armed_groups = ArmedGroups(self, actors["armed_groups"]) if on.armed_groups else None
         self.roadblocks = self.armed_groups or StandInRoadblocks(world, params.checkpoints)
         self.forces = Forces(self, actors["forces"]) if on.forces else None
+        self.neighbours = Neighbours(world, params, self.rng, self.levers)
         self.officials = Officials(self) if on.officials else None
-        self.enforcement = self.officials or Checkpoints(world, params, self.rng, self.levers)
+        self.enforcement = self.officials or Checkpoints(world, params, self.rng, self.levers, self.neighbours)
         self.banditry = self.communities or NoBanditry(world)
         self.territory.update_presence()
         self.crews = Crews(self)
@@ -166,6 +168,14 @@ class SahelModel(mesa.Model):
         else:
             self.ledger.pay("upkeep", "traffickers", "local_economy", float(amounts.sum()))
 
+    def pay_services(self, places: np.ndarray, amounts: np.ndarray) -> None:
+        """Local services bought by consignments passing: income of the community there, else abroad."""
+        accumulate(self.stats.week["services"], places, amounts)
+        if self.communities is not None:
+            self.communities.receive_services(places, amounts, self.ledger)
+        else:
+            self.ledger.pay("services", "traffickers", "local_economy", float(amounts.sum()))
+
     def civilian_shield(self, place: int) -> float:
         """Multiplier on civilian deaths at a place: below 1 where the mission protects civilians."""
         return float(self.forces.shield[place]) if self.forces is not None else 1.0
@@ -185,6 +195,8 @@ class SahelModel(mesa.Model):
         accumulate(st["enc_livelihood"], enc.place[carries], 1.0)
         seized = carries & (enc.outcome == Outcome.SEIZED)
         accumulate(st["enc_livelihood_seized"], enc.place[seized], 1.0)
+        taken = enc.outcome == Outcome.SEIZED
+        accumulate(st["seized_value_at"], enc.place[taken], enc.value[taken])
         robbed = enc.outcome == Outcome.ROBBED
         if robbed.any():
             accumulate(self.territory.violence, enc.place[robbed], 1.0)

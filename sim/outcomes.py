@@ -882,6 +882,97 @@ def diagnostic_outcomes(model: SahelModel, goods: np.ndarray) -> list[Outcome]:
     return out
 
 
+def _ratio_week(num: str, den: str, g: int) -> Callable[[SahelModel], float]:
+    def f(m: SahelModel) -> float:
+        b = m.stats.week[den][g]
+        return float(m.stats.week[num][g] / b) if b > 0 else 0.0
+
+    return f
+
+
+def _ratio_to_date(num: str, den: str, g: int) -> Callable[[SahelModel, pd.Series], float]:
+    def f(m: SahelModel, _values: pd.Series) -> float:
+        b = m.stats.to_date(den)[g]
+        return float(m.stats.to_date(num)[g] / b) if b > 0 else 0.0
+
+    return f
+
+
+def _north_services(m: SahelModel) -> float:
+    return float(m.stats.week["services"][m.territory.north].sum())
+
+
+def _north_jobs(m: SahelModel) -> float:
+    c = m.communities
+    if c is None:
+        return 0.0
+    rows = c.rows[c.north[c.rows]]
+    return float(c.trafficking_jobs(rows).sum())
+
+
+def trade_geography_outcomes(model: SahelModel) -> list[Outcome]:
+    """Where the trade runs and what it earns (issue 13): north shares, value per crossing, margins, transit."""
+    world, out = model.world, []
+    for g in np.unique(model.routes.good):
+        good = world.goods[g]
+        if not good.livelihood:
+            out.append(
+                Outcome(
+                    f"north_share.{good.id}",
+                    _ratio_week("north_departed", "departed", int(g)),
+                    _ratio_to_date("north_departed", "departed", int(g)),
+                    "share",
+                    None,
+                    f"share of the {good.id} shipped on routes through northern Mali (Timbuktu, Gao, Kidal, Ménaka)",
+                    ("trade", "per_good"),
+                )
+            )
+        out.append(
+            Outcome(
+                f"margin.{good.id}",
+                _ratio_week("trip_profit", "delivered", int(g)),
+                _ratio_to_date("trip_profit", "delivered", int(g)),
+                f"USD per {good.unit}",
+                None,
+                f"realised margin of {good.id}: crews' trip profit (losses included) per unit delivered",
+                ("trade", "per_good"),
+            )
+        )
+    for p in world.places_of_kind("crossing"):
+        out.append(
+            Outcome(
+                f"illicit_value_through.{world.place_ids[p]}",
+                _week("illicit_value", int(p)),
+                "sum",
+                "USD",
+                None,
+                f"value of illicit goods that passed {world.names[p]}",
+                ("trade", "per_crossing"),
+            )
+        )
+    out += [
+        Outcome(
+            "transit_income_north_usd",
+            _north_services,
+            "sum",
+            "USD",
+            None,
+            "local services (drivers, guides, guards, fuel, food, lodging) sold to consignments passing the north",
+            ("trade", "livelihood"),
+        ),
+        Outcome(
+            "trafficking_jobs_north",
+            _north_jobs,
+            "mean",
+            "jobs",
+            None,
+            "trafficking jobs in the north's communities (services income over the transit wage)",
+            ("trade", "livelihood"),
+        ),
+    ]
+    return out
+
+
 def build_registry(model: SahelModel) -> list[Outcome]:
     """Outcomes for this model's goods and places, in column order."""
     world = model.world
@@ -985,4 +1076,5 @@ def build_registry(model: SahelModel) -> list[Outcome]:
     out += region_outcomes(model)
     out += crossing_good_outcomes(model, goods)
     out += diagnostic_outcomes(model, goods)
+    out += trade_geography_outcomes(model)
     return out

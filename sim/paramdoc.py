@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.neighbours import NEIGHBOUR_PARAMS, load_neighbours
 from sim.params import RunConfig, iter_params, limits_text
 from sim.world import TERRAINS, load_world
 from sim.world.tables import GOOD_PARAMS
@@ -83,9 +84,36 @@ def render() -> str:
         lines.append(
             f"| {good.id} | `livelihood` | {str(good.livelihood).lower()} | {_cell(good.livelihood_basis)} | |"
         )
+        for pid, gp in good.sink_factors:
+            lines.append(
+                f"| {good.id} | `sink_factors.{pid}` | {_fmt(gp.value)} | "
+                f"{_cell(_provenance(gp.source, gp.assumption))} | {_cell(gp.basis)} |"
+            )
+        if good.protected:
+            lines.append(f"| {good.id} | `protected` | true | {_cell(good.protected_basis)} | |")
         shares = ", ".join(f"{k} {v:g}" for k, v in good.sources.items())
-        lines.append(f"| {good.id} | `sources` (share) | {shares} | **assumption** (shares) | |")
+        lines.append(
+            f"| {good.id} | `sources` (share) | {shares} | **assumption** (shares) | {_cell(good.sources_basis)} |"
+        )
         lines.append(f"| {good.id} | `sinks` | {', '.join(good.sinks)} | FACTS F2, F5-F7, F9 (002 Box A) | |")
+    lines += [
+        "",
+        "## Neighbours (`sim/world/data/neighbours.yaml`)",
+        "",
+        "Each neighbouring state's checkpoints (`sim/neighbours.py`): pressure at its first posts across",
+        "Mali's borders (`border`) and elsewhere (`inland`), `capacity` scaling what they detect, and",
+        "`complicity`, the share of detections bought off and the odds of a routine payment.",
+        "",
+        "| country | parameter | value | source | basis |",
+        "|---|---|---|---|---|",
+    ]
+    for country, row in load_neighbours().items():
+        for name in NEIGHBOUR_PARAMS:
+            gp = row.params[name]
+            lines.append(
+                f"| {country} | `{name}` | {_fmt(gp.value)} | "
+                f"{_cell(_provenance(gp.source, gp.assumption))} | {_cell(gp.basis)} |"
+            )
     lines += [
         "",
         "## Travel speeds implied by `routes.csv`",

@@ -52,6 +52,15 @@ class TransportParams:
     return_time_factor: float = param(
         0.5, doc="time of the empty return trip as a share of the outbound trip", assumption=(0.3, 1.0), low=0, high=2
     )
+    services_share: float = param(
+        0.005,
+        doc="local services (drivers, guides, guards, fuel, food, lodging) a consignment pays at each place it passes,"
+        " as a share of its value there; income of the community there (000: driving schools multiplying in the north;"
+        " 002 §II: trade is the north's main livelihood)",
+        assumption=(0.001, 0.02),
+        low=0,
+        high=1,
+    )
 
 
 @dataclass
@@ -224,7 +233,6 @@ class CheckpointParams:
     pressure_crossing: float = param(1.0, doc="checkpoint pressure at border crossings", assumption=(0.5, 2.0), low=0)
     pressure_town: float = param(0.5, doc="checkpoint pressure in towns", assumption=(0.2, 1.0), low=0)
     pressure_gold_site: float = param(0.2, doc="checkpoint pressure at gold sites", assumption=(0.0, 0.5), low=0)
-    pressure_abroad: float = param(0.3, doc="checkpoint pressure at towns outside Mali", assumption=(0.0, 1.0), low=0)
     livelihood_tolerance: float = param(
         0.5,
         doc="seizure odds of livelihood goods relative to others (food and fuel are waved through; 000)",
@@ -606,6 +614,15 @@ class CommunityParams:
         doc="robbery odds of an unprotected crew per unit of arms per person where the state is absent (M16)",
         assumption=(0.5, 5.0),
         low=0,
+    )
+    transit_wage_usd: float = param(
+        40.0,
+        doc="weekly pay of a trafficking job (driver, guide, guard, mechanic): services income over it counts the jobs,"
+        " which take young men out of the recruitment pool (000: trafficking as a local livelihood)",
+        assumption=(20.0, 100.0),
+        low=0,
+        low_open=True,
+        unit="USD",
     )
     youth_share: float = param(
         0.1, doc="share of the population in the recruitment pool", assumption=(0.05, 0.2), low=0, high=1

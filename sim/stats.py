@@ -53,6 +53,7 @@ class Stats:
             "seized": n_goods,
             "delivered_value": n_goods,
             "seized_value": n_goods,
+            "seized_value_at": n_places,  # value seized at each place (Mali's or its neighbours')
             "trip_profit": n_goods,
             "upkeep": n_goods,
             "trips": n_goods,
@@ -69,6 +70,8 @@ class Stats:
             "enc_jihadist": n_places,  # encounters of crews protected by a jihadist bloc
             "enc_livelihood": n_places,  # encounters of crews carrying livelihood goods
             "enc_livelihood_seized": n_places,  # ... that ended in seizure
+            "services": n_places,  # local services paid by consignments passing each place (USD)
+            "north_departed": n_goods,  # units leaving on routes through northern Mali
             "enc_none": 1,  # always zero: a denominator term for shares that need only one
         }
         self.shapes["edge_good_units"] = (n_edges, n_goods)  # units per link and good

@@ -10,6 +10,9 @@ with an ``id``, a ``date`` (and for windows an ``end``) and one action:
 - ``supply``: a good's supply at a source is multiplied within the window (Libyan arms);
 - ``state``: a shock to the state within the window (presence, capacity, political will);
 - ``policy``: one of the interventions of ``sim/policies`` within the window, with its settings;
+- ``close_borders``: the listed countries close their land borders with Mali within the window
+  (the ECOWAS closure of 2022; 002 Box C): no consignment crosses the links between them and
+  Mali (:mod:`sim.neighbours`);
 - ``marker``: no effect; a date other entries can end with.
 
 Entries listed in ``scenario.timeline_skip`` are left out (counterfactuals); an entry's
@@ -25,6 +28,7 @@ import numpy as np
 import yaml
 
 from sim.errors import ConfigError, DataError
+from sim.neighbours import closing_links
 from sim.paramspec import from_dict
 from sim.policies import POLICIES, PolicySet
 from sim.policies.base import week_of
@@ -34,7 +38,19 @@ if TYPE_CHECKING:
     from sim.levers import Levers
     from sim.model import SahelModel
 
-ACTIONS = ("activate", "take", "blocs", "split", "force", "drawdown", "supply", "state", "policy", "marker")
+ACTIONS = (
+    "activate",
+    "take",
+    "blocs",
+    "split",
+    "force",
+    "drawdown",
+    "supply",
+    "state",
+    "policy",
+    "close_borders",
+    "marker",
+)
 
 
 def load_timeline(name: str, data_dir: str | None) -> list[dict]:
@@ -86,6 +102,13 @@ class Timeline:
                 e = {**e, "force": e.pop("drawdown"), "active": False}  # the force is gone by then
             if "policy" in e:
                 e["object"] = self._policy(e)
+            if "close_borders" in e:
+                unknown = sorted(set(e["close_borders"]) - set(model.world.country) - {"Mali"})
+                if unknown:
+                    raise ConfigError(
+                        f"timeline.{e['id']}.close_borders", unknown, "countries of places.csv", "unknown"
+                    )
+                e["closed"] = closing_links(model.world, list(e["close_borders"]))
             self.entries.append(e)
         self.fired: list[str] = []
 
@@ -143,6 +166,8 @@ class Timeline:
         model = self.model
         if "policy" in e:
             e["object"].apply(levers)
+        elif "close_borders" in e:
+            levers.closed |= e["closed"]
         elif "supply" in e:
             g, src = model.world.good_index(e["supply"]), model.world.index[e["source"]]
             sel = (model.market.group_good == g) & (model.market.group_source == src)

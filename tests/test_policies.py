@@ -80,11 +80,27 @@ def test_regional_cooperation_cuts_what_border_control_displaces():
     assert np.mean(detour_together) < np.mean(detour_alone)
 
 
+def seized_in_mali(seed: int, **policy) -> float:
+    """Value seized at Malian places: where Mali's policies act (the neighbours seize at their own)."""
+    m = outcome(seed, **policy).model
+    return float(m.stats.to_date("seized_value_at")[m.world.in_mali].sum())
+
+
+def paired_seized_in_mali(**policy) -> tuple[np.ndarray, np.ndarray]:
+    base = np.array([seized_in_mali(s) for s in SEEDS])
+    return base, np.array([seized_in_mali(s, **policy) for s in SEEDS])
+
+
 def test_hub_raids_seize_and_intelligence_aims_them():
-    """Raids at hubs at least double seizures in every seed (002, 004); intelligence acted on (M13) changes
-    where they strike, and intelligence nobody acts on changes nothing at all."""
-    base, raids = paired("seized_value_usd", hub_raids=on())
+    """Raids at hubs at least double seizures in Mali in every seed (002, 004); intelligence acted on (M13)
+    changes where they strike, and intelligence nobody acts on changes nothing at all.
+
+    Seizures in Mali, not in all: the raids strike Malian hubs, while most of the baseline's seizures
+    are the neighbours' at their own checkpoints (issue 13), which move with path divergence alone."""
+    base, raids = paired_seized_in_mali(hub_raids=on())
     assert (raids > 2 * base).all(), (base, raids)
+    base, raids = paired("seized_value_usd", hub_raids=on())
+    assert (raids > base).all(), (base, raids)
     _, informed = paired("seized_value_usd", hub_raids=on(), intelligence=on(acted_on="always"))
     assert not np.array_equal(
         informed, raids
@@ -141,10 +157,15 @@ def test_counter_terrorism_on_labels_leaves_the_trade_in_place():
 
 
 def test_ddr_holds_better_with_licit_work():
-    """M9, M10: DDR demobilizes fighters (fewer fighters on average); with gold formalization and livelihoods
-    giving ex-combatants work, fewer relapse, in at least 3 of 4 seeds."""
-    base, ddr = paired("fighters_final", ddr=on())
-    assert ddr.mean() < base.mean()
+    """M9, M10: DDR demobilizes fighters (fewer fighters on average over 8 seeds); with gold formalization
+    and livelihoods giving ex-combatants work, fewer relapse, in at least 3 of 4 seeds.
+
+    Eight seeds for the fighters: DDR demobilizes about 600 over the run while groups recruit back
+    toward what their revenue pays, so the effect (a few hundred) is below the spread of the paired
+    runs' divergence (their final fighters differ by up to 4,000)."""
+    base = np.array([outcome(s).summary["fighters_final"] for s in range(8)])
+    ddr = np.array([outcome(s, ddr=on()).summary["fighters_final"] for s in range(8)])
+    assert ddr.mean() < base.mean(), (base, ddr)
     alone = np.array([outcome(s, ddr=on()).summary["relapses"] for s in SEEDS])
     helped = np.array(
         [outcome(s, ddr=on(), gold_formalization=on(), livelihoods=on()).summary["relapses"] for s in SEEDS]
@@ -198,8 +219,11 @@ def test_peace_deals_reduce_clashes():
 
 
 def test_organized_crime_as_a_main_task_seizes_more():
-    """F21: with organized crime among the mission's main tasks, more is seized in every seed."""
-    base, mission = paired("seized_value_usd", mission_mandate=on(oc_weight=0.6))
+    """F21: with organized crime among the mission's main tasks, more is seized in Mali in every seed.
+
+    In Mali, where the mission's teams work: most of the baseline's seizures are the neighbours' at
+    their own checkpoints (issue 13), which move with path divergence alone."""
+    base, mission = paired_seized_in_mali(mission_mandate=on(oc_weight=0.6))
     assert (mission > base).all(), (base, mission)
 
 

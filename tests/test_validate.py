@@ -48,6 +48,7 @@ def test_report_has_tables_and_figures(quick):
         assert f"### {exp.id}:" in text
         assert (quick / "figures" / f"validation_{exp.id.lower()}.png").stat().st_size > 0
     assert (quick / "figures" / "validation_history.png").exists()
+    assert "## 3. Where the trade runs" in text  # the trade geography fragment survives a regeneration
 
 
 def test_report_can_be_rebuilt_from_saved_runs(quick, tmp_path):

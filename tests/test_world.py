@@ -155,7 +155,7 @@ def test_bad_tables_are_reported_with_file_and_row(data_copy, file, old, new, me
 
 def test_disconnected_source_is_reported(data_copy):
     # Cut Rif, the only resin source, from the network.
-    edit(data_copy / "routes.csv", "zouerat,rif,2000,paved", "zouerat,nouakchott,2000,paved")
+    edit(data_copy / "routes.csv", "zouerat,rif,2900,paved", "zouerat,dakar,2900,paved")
     world = build_world(load_tables(data_copy))
     with pytest.raises(DataError, match="source 'rif' of cannabis_resin is not connected"):
         build_routes(world, tuple(range(len(world.goods))), 6)

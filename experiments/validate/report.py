@@ -37,6 +37,8 @@ def _fmt(fmt: str, x: float) -> str:
 
 
 HISTORY_NOTES = sections(Path(__file__).with_name("history_notes.md"))  # by FACTS figure id
+# Where the trade runs (issue 13): measured by python -m experiments.trade_geography, included as it is.
+TRADE_SECTION = Path(__file__).with_name("trade_geography.md")
 COUNTERFACTUAL_NOTES: dict[str, str] = {
     "oc": "**Organized crime a main task from 2013** (`history_oc_priority`): seizures roughly double, but the value "
     "delivered and armed groups' revenue fall by only a few per cent, and violence, corruption and trust do not "
@@ -206,6 +208,7 @@ def write_report(
         plt.close(fig)
         lines += ["", "![counterfactuals](figures/validation_counterfactuals.png)", ""]
     lines += [f"- {v}" for v in COUNTERFACTUAL_NOTES.values()]
+    lines += ["", *TRADE_SECTION.read_text(encoding="utf-8").rstrip("\n").splitlines()]
     lines += [
         "",
         "## Reproduce",

@@ -102,6 +102,7 @@ class Communities(AgentTable):
         "bribe_rate": np.float64,
         "predation": np.float64,  # share of livelihood cargo seized at the region's checkpoints (M7)
         "jihadist_share": np.float64,
+        "transit_ema": np.float64,  # weekly income from services sold to consignments passing
     }
 
     def __init__(self, model: SahelModel, population: dict):
@@ -192,6 +193,10 @@ class Communities(AgentTable):
         """Crews' weekly spending at home: work in trafficking."""
         self._credit(places, amounts, "upkeep", "traffickers", ledger)
 
+    def receive_services(self, places: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:
+        """Drivers, guides, guards, fuel, food and lodging sold to consignments passing (000; 002 §II)."""
+        self._credit(places, amounts, "services", "traffickers", ledger)
+
     def receive_transfer(self, places: np.ndarray, amount: float, ledger: Ledger) -> None:
         """Reintegration packages and other transfers from donors, by population."""
         rows = self.row_of_place[places]
@@ -254,7 +259,12 @@ class Communities(AgentTable):
         if not len(rows):
             return 0.0
         shortfall = np.maximum(0.0, 1.0 - self.licit_index(rows))
-        return float((rate * self.pool[rows] * (1.0 + elasticity * shortfall) * (0.5 + self.grievance[rows])).sum())
+        idle = np.maximum(self.pool[rows] - self.trafficking_jobs(rows), 0.0)
+        return float((rate * idle * (1.0 + elasticity * shortfall) * (0.5 + self.grievance[rows])).sum())
+
+    def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:
+        """Young men working for the consignments passing (drivers, guides, guards): not free to be recruited."""
+        return self.transit_ema[rows] / self.p.transit_wage_usd
 
     def send_recruits(self, places: np.ndarray, n: float) -> None:
         """Recruits leave the pools, by pool size."""
@@ -360,6 +370,7 @@ class Communities(AgentTable):
         trade_units = stats.last["livelihood_units"][places]
         w = self.ema_weight
         c["trade_ema"][r] = (1 - w) * self.trade_ema[r] + w * trade_units
+        c["transit_ema"][r] = (1 - w) * self.transit_ema[r] + w * stats.last["services"][places]
         if self.ref is None:
             self.trade_sum += trade_units
             self.trade_weeks += 1

@@ -16,7 +16,8 @@ up the chain. Seizures can end in arrest; the judge of the region tries the case
 bought, and a conviction can be undone higher up for well-connected networks (M12).
 
 Officials implement :class:`sim.enforcement.Enforcement` in place of the stand-in checkpoints
-in Mali; places abroad keep the stand-in's fixed pressure.
+in Mali; places abroad are the neighbours' (:class:`sim.neighbours.Neighbours`), whose rates
+they take in and who settle the encounters there.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
-from sim.enforcement import Checkpoints, Encounters, Outcome, Rates, checkpoint_pressure, detection_odds
+from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detection_odds, subset
 from sim.levers import either
 from sim.world.tables import PLACE_KINDS
 
@@ -104,7 +105,7 @@ class Officials(AgentTable):
         self.world = world
         self.oversight, self.political_will = p.oversight, p.political_will
         self.pressure = checkpoint_pressure(world, model.params.checkpoints)
-        self.abroad = Checkpoints(world, model.params, model.rng)
+        self.neighbours = model.neighbours
         self._post_officials()
         duty = np.isin(self.cols["role"], [Role.BORDER, Role.POLICE]) & self.alive
         self.duty = np.flatnonzero(duty)
@@ -118,13 +119,15 @@ class Officials(AgentTable):
         self.cargo_ref = cargo
         self.cases: list[tuple[int, int, int]] = []  # (crew, judge, verdict week)
         self.events = dict.fromkeys(("convictions", "convictions_undone", "acquittals"), 0)
+        nb = self.neighbours.rates
         self.rates = Rates(
-            seize=self.abroad.rates.seize.copy(),
-            settle=np.zeros_like(self.abroad.rates.seize),
-            settle_share=p.bribe_share,
-            routine=self.abroad.rates.routine.copy(),
-            routine_share=self.abroad.rates.routine_share.copy(),
-            staffed=self.staffed | self.abroad.rates.staffed,
+            seize=nb.seize.copy(),
+            settle=nb.settle.copy(),
+            settle_share=np.where(world.in_mali, p.bribe_share, nb.settle_share),
+            routine=nb.routine.copy(),
+            routine_share=nb.routine_share.copy(),
+            staffed=self.staffed | nb.staffed,
+            closed=nb.closed.copy(),
         )
         self.update()
 
@@ -231,13 +234,17 @@ class Officials(AgentTable):
         rates.seize[mali] = (seize / count)[mali]
         rates.routine[mali] = (np.bincount(posts, weights=routine, minlength=n) / count[:, 0])[mali]
         rates.routine_share[mali] = p.routine_share
-        abroad = ~mali
-        rates.seize[abroad] = np.clip(self.abroad.rates.seize * levers.inspection, 0.0, 1.0)[abroad]
         # Honest units seize what the officials would have let through: raids, reinforced border
         # units (policies) and the mission's specialized teams (illicit goods only).
         livelihood = np.array([g.livelihood for g in self.world.goods])
         honest = either(levers.raid_seize, np.outer(model.mission_seize, ~livelihood))
         rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * honest
+        # Abroad, the neighbours' own checkpoints (their levers applied by them).
+        self.neighbours.update()
+        abroad = ~self.world.in_mali
+        nb = self.neighbours.rates
+        rates.seize[abroad], rates.settle[abroad] = nb.seize[abroad], nb.settle[abroad]
+        rates.closed[:] = nb.closed
         rates.version += 1
         self._try_cases()
 
@@ -250,11 +257,16 @@ class Officials(AgentTable):
         return self.duty[self.duty_start[places] + pick]
 
     def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
-        """Book bribes to the officials on duty and up their chains; decide arrests."""
+        """Book bribes to the officials on duty and up their chains; decide arrests (the neighbours abroad)."""
         mali = self.staffed[enc.place]
+        foreign = ~self.world.in_mali[enc.place]
+        arrested = np.zeros(len(enc.place), dtype=bool)
+        if foreign.any():
+            rows = np.flatnonzero(foreign)
+            arrested[rows] = self.neighbours.settle(subset(enc, rows), ledger)
         paid = enc.bribe > 0
-        abroad = float(enc.bribe[paid & ~mali].sum())
-        ledger.pay("bribes", "traffickers", "local_economy", abroad)
+        elsewhere = float(enc.bribe[paid & ~mali & ~foreign].sum())  # unstaffed Malian places
+        ledger.pay("bribes", "traffickers", "local_economy", elsewhere)
         detected = mali & ((enc.outcome == Outcome.SETTLED) | (enc.outcome == Outcome.SEIZED))
         np.add.at(self.model.crews.cols["evidence"], enc.crew[detected], enc.value[detected])
         local = np.flatnonzero(paid & mali)
@@ -262,13 +274,12 @@ class Officials(AgentTable):
             who = self._on_duty(enc.place[local])
             self._pay_chain(who, enc.bribe[local], ledger)
             np.add.at(self.cols["bribes"], who, 1)
-        seized = np.flatnonzero(enc.outcome == Outcome.SEIZED)
-        arrested = np.zeros(len(enc.place), dtype=bool)
+        seized = np.flatnonzero((enc.outcome == Outcome.SEIZED) & ~foreign)
         if len(seized):
             at_home = mali[seized]
             if at_home.any():
                 np.add.at(self.cols["seizures"], self._on_duty(enc.place[seized[at_home]]), 1)
-            odds = np.where(at_home, self.p.arrest_probability, self.abroad.arrest_probability)
+            odds = np.where(at_home, self.p.arrest_probability, self.neighbours.arrest_probability)
             arrested[seized] = self.model.rng.random(len(seized)) < odds
         return arrested
 

@@ -126,7 +126,10 @@ class Crews(AgentTable):
         self.bulk = np.array([g.bulk_t for g in world.goods])
         self.livelihood = np.array([g.livelihood for g in world.goods])
         density = model.market.value_sink / self.bulk
-        self.needs_protection = density >= model.params.armed_groups.protection_value_per_t
+        # High-value goods need protection (M3); so do migrant convoys, whose routes are
+        # "facilitated by payments to armed groups" (002 Box A): goods.yaml's ``protected``.
+        protected = np.array([g.protected for g in world.goods])
+        self.needs_protection = (density >= model.params.armed_groups.protection_value_per_t) | protected
         self.kind_capacity = np.array([self.p.capacity_local, self.p.capacity_transnational, self.p.capacity_mercenary])
         self.kind_risk_aversion = np.array(
             [self.p.risk_aversion_local, self.p.risk_aversion_transnational, self.p.risk_aversion_mercenary]
@@ -147,6 +150,9 @@ class Crews(AgentTable):
         self.live_positions = self.passed_nodes < world.n_places
         self.crossing = world.kind == PLACE_KINDS.index("crossing")
         self.safe_passed = np.where(self.live_positions, self.passed_nodes, 0)
+        # Routes through northern Mali (the regions of Timbuktu, Gao, Kidal, Ménaka; 002 §II).
+        north = np.append(model.territory.north, False)
+        self.route_north = north[np.where(routes.nodes >= 0, routes.nodes, world.n_places)].any(axis=1)
         self._route_cost_version: tuple = ()
         self.return_ema = np.zeros(len(world.goods))
         self.profit_ema = np.zeros(len(world.goods))
@@ -190,11 +196,17 @@ class Crews(AgentTable):
         self.route_bloc = np.where(protected, best - 1, -1)
         self.protection_unit = np.where(protected, model.params.armed_groups.protection_share * self.sink_value, 0.0)
         seize, settle = rates.seize[nodes, g], rates.settle[nodes, g]
-        bribe = settle * rates.settle_share + (1 - seize - settle) * rates.routine[nodes] * rates.routine_share[nodes]
+        bribe = (
+            settle * rates.settle_share[nodes]
+            + (1 - seize - settle) * rates.routine[nodes] * rates.routine_share[nodes]
+        )
         exempt = np.where(live, blocks.alliance[nodes], -1) == self.route_bloc[:, None]
         toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
-        self.pay_unit = ((bribe + toll) * live * self.value_at).sum(axis=1) + self.protection_unit
+        services = model.params.transport.services_share
+        self.pay_unit = ((bribe + toll + services) * live * self.value_at).sum(axis=1) + self.protection_unit
         self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
+        # A closed border (002 Box C) shuts every route through it; crews plan around it.
+        self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
         self._route_cost_version = version
 
     def expected_trip(self, good: int) -> tuple[float, float, float]:
@@ -203,6 +215,7 @@ class Crews(AgentTable):
         r = np.flatnonzero(self.routes.good == good)
         vs = self.value_source[good]
         profit = self.true_survival[r] * self.sink_value[r] - vs - self.transport_unit[r] - self.pay_unit[r]
+        profit = np.where(self.route_closed[r], -np.inf, profit)
         best = r[np.argmax(profit)]
         return (
             float(profit.max()),
@@ -377,6 +390,8 @@ class Crews(AgentTable):
         st = model.stats.week
         accumulate(st["route_units"], r, q)
         accumulate(st["departed"], gd, q)
+        north = self.route_north[r]
+        accumulate(st["north_departed"], gd[north], q[north])
 
     def _choose_routes(self, crews: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each crew's route (random utility, Gumbel noise) and whether its trip pays.
@@ -404,7 +419,7 @@ class Crews(AgentTable):
             - self.transport_unit[cand0]
             - self.pay_unit[cand0]
         )
-        unit_profit = np.where(valid, unit_profit, -np.inf)
+        unit_profit = np.where(valid & ~self.route_closed[cand0], unit_profit, -np.inf)
         margin = self.model.market.value_sink[g] - self.value_source[g]
         scale = p.choice_noise * margin[:, None]
         pick = np.argmax(unit_profit + scale * self.model.rng.gumbel(size=unit_profit.shape), axis=1)
@@ -464,18 +479,23 @@ class Crews(AgentTable):
         value = cargo[:, None] * self.value_at[r]
         share = np.select(
             [outcome == Outcome.SETTLED, outcome == Outcome.ROUTINE],
-            [rates.settle_share, rates.routine_share[safe]],
+            [rates.settle_share[safe], rates.routine_share[safe]],
             0.0,
         )
         bribe = np.where(paying, share * value, 0.0)
         exempt = (blocks.alliance[safe] == self.bloc[mov][:, None]) & (self.bloc[mov] >= 0)[:, None]
         toll = np.where(paying & ~exempt, blocks.toll[safe] * value, 0.0)
-        due = bribe.sum(axis=1) + toll.sum(axis=1)
+        services = np.where(paying, model.params.transport.services_share * value, 0.0)
+        due = bribe.sum(axis=1) + toll.sum(axis=1) + services.sum(axis=1)
         cash = self.cash[mov]
         paid = np.minimum(cash, due)
         ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)[:, None]
         bribe *= ratio
         toll *= ratio
+        services *= ratio
+        si, sj = np.nonzero(services)
+        if len(si):
+            model.pay_services(nodes[si, sj], services[si, sj])
         c["cash"][mov] = cash - paid
         c["outlay"][mov] += paid
         ii, jj = np.nonzero(met)

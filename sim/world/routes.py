@@ -1,7 +1,12 @@
 """Candidate routes from each source to each sink, as padded arrays.
 
-Crews choose among a fixed set of paths per (good, source, sink): the ``k`` quickest
-simple paths on the network, found once per world with networkx. Everything that changes
+Crews choose among a fixed set of paths per (good, source, sink), found once per world with
+networkx: the quickest path of each *corridor* (the sequence of borders it crosses, entering
+each country once), the ``k`` quickest corridors, filled up with the next quickest simple paths
+when there are fewer. Taking
+the ``k`` quickest paths alone would offer variants of one corridor (detours past a gold site)
+and hide slower corridors whose costs or risks may be lower, which would impose the geography
+rather than let crews choose it. Everything that changes
 during a run (transport costs, checkpoint rates, perceived risk) is then evaluated over
 all candidate routes at once with numpy, so no crew runs a shortest-path search.
 """
@@ -78,18 +83,61 @@ def _transit_graph(world: World, source: int, sink: int) -> nx.Graph:
     return nx.restricted_view(world.graph, blocked, [])
 
 
+def _border_links(world: World) -> list[tuple[int, int]]:
+    """Links between places of different countries, in both directions."""
+    out = []
+    for u, v in zip(world.edge_u.tolist(), world.edge_v.tolist(), strict=True):
+        if world.country[u] != world.country[v]:
+            out += [(u, v), (v, u)]
+    return out
+
+
+def _corridor(world: World, path: list[int]) -> tuple[tuple[int, int], ...]:
+    """The borders a path crosses, in order: what tells one corridor from another."""
+    return tuple((a, b) for a, b in itertools.pairwise(path) if world.country[a] != world.country[b])
+
+
+def _enters_each_country_once(world: World, path: list[int]) -> bool:
+    """No zig-zag across a border and back: the countries a path visits do not repeat."""
+    seq = [world.country[path[0]]] + [
+        world.country[b] for a, b in itertools.pairwise(path) if world.country[a] != world.country[b]
+    ]
+    return len(seq) == len(set(seq))
+
+
+def _weeks(graph: nx.Graph, path: list[int]) -> float:
+    return sum(graph.edges[a, b]["weeks"] for a, b in itertools.pairwise(path))
+
+
 def _paths(world: World, source: int, sink: int, k: int) -> list[list[int]]:
-    graph = _transit_graph(world, source, sink)
-    try:
-        gen = nx.shortest_simple_paths(graph, source, sink, weight="weeks")
-        return [list(p) for p in itertools.islice(gen, k)]
-    except nx.NetworkXNoPath:
+    """The quickest path of each corridor, the ``k`` quickest corridors first, then the quickest others."""
+    graph = nx.Graph(_transit_graph(world, source, sink))  # a plain copy: searches on views are slow
+    if not nx.has_path(graph, source, sink):
         return []
+    _, from_source = nx.single_source_dijkstra(graph, source, weight="weeks")
+    _, from_sink = nx.single_source_dijkstra(graph, sink, weight="weeks")
+    found: dict[tuple, list[int]] = {}
+    candidates = [from_source[sink]]
+    for u, v in _border_links(world):
+        if u in from_source and v in from_sink:
+            path = from_source[u] + from_sink[v][::-1]
+            if len(set(path)) == len(path) and _enters_each_country_once(world, path):
+                candidates.append(path)
+    for path in sorted(candidates, key=lambda p: (_weeks(graph, p), p)):
+        found.setdefault(_corridor(world, path), path)
+    chosen = sorted(found.values(), key=lambda p: (_weeks(graph, p), p))[:k]
+    if len(chosen) < k:
+        for p in itertools.islice(nx.shortest_simple_paths(graph, source, sink, weight="weeks"), 4 * k):
+            if p not in chosen:
+                chosen.append(list(p))
+            if len(chosen) == k:
+                break
+    return chosen
 
 
 @functools.lru_cache(maxsize=16)
 def build_routes(world: World, goods: tuple[int, ...], k: int) -> RouteSet:
-    """Enumerate up to ``k`` quickest paths for each (good, source, sink).
+    """Enumerate up to ``k`` candidate paths for each (good, source, sink): the quickest corridors.
 
     Args:
         world: The world.

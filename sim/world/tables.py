@@ -77,6 +77,10 @@ class Good:
     params: dict[str, GoodParam]
     sources: dict[str, float]
     sinks: tuple[str, ...]
+    protected: bool = False
+    protected_basis: str = ""
+    sink_factors: tuple[tuple[str, GoodParam], ...] = ()
+    sources_basis: str = ""
 
     def __getattr__(self, name: str) -> float:
         params = object.__getattribute__(self, "params")
@@ -304,6 +308,11 @@ def _good_param(path: Path, gid: str, name: str, raw: object, row: int | None) -
     return GoodParam(float(value), source, assumption, str(raw.get("basis", "")))
 
 
+# Public names for the other tables that share the provenance format (neighbours.yaml).
+read_text = _read_text
+provenance_param = _good_param
+
+
 def load_goods(path: Path, place_ids: set[str]) -> tuple[Good, ...]:
     """Read goods.yaml; every good needs its parameters, a source and a sink.
 
@@ -359,6 +368,15 @@ def load_goods(path: Path, place_ids: set[str]) -> tuple[Good, ...]:
             fail(f"{gid}: source shares must be positive and sum to 1 (got {sum(shares):.4g})", "sources")
         if not isinstance(entry["livelihood"], bool):
             fail(f"{gid}.livelihood must be true or false", "livelihood")
+        if not isinstance(entry.get("protected", False), bool):
+            fail(f"{gid}.protected must be true or false", "protected")
+        factors = entry.get("sink_factors") or {}
+        if not isinstance(factors, dict) or any(pid not in sinks for pid in factors):
+            fail(f"{gid}.sink_factors must map some of its sinks to a price factor", "sink_factors")
+        sink_factors = tuple(
+            (str(pid), _good_param(path, gid, f"sink_factors.{pid}", raw, lines.get((str(gid), "sink_factors"), row)))
+            for pid, raw in factors.items()
+        )
         goods.append(
             Good(
                 id=str(gid),
@@ -368,6 +386,10 @@ def load_goods(path: Path, place_ids: set[str]) -> tuple[Good, ...]:
                 params=params,
                 sources={str(k): float(v) for k, v in sources.items()},
                 sinks=tuple(str(s) for s in sinks),
+                protected=bool(entry.get("protected", False)),
+                protected_basis=str(entry.get("protected_basis", "")),
+                sink_factors=sink_factors,
+                sources_basis=str(entry.get("sources_basis", "")),
             )
         )
     return tuple(goods)
