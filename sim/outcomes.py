@@ -882,20 +882,22 @@ def diagnostic_outcomes(model: SahelModel, goods: np.ndarray) -> list[Outcome]:
     return out
 
 
-def _ratio_week(num: str, den: str, g: int) -> Callable[[SahelModel], float]:
-    def f(m: SahelModel) -> float:
-        b = m.stats.week[den][g]
-        return float(m.stats.week[num][g] / b) if b > 0 else 0.0
+def _ratio_week_at(m: SahelModel, num: str, den: str, g: int) -> float:
+    b = m.stats.week[den][g]
+    return float(m.stats.week[num][g] / b) if b > 0 else 0.0
 
-    return f
+
+def _ratio_to_date_at(m: SahelModel, _values: pd.Series, num: str, den: str, g: int) -> float:
+    b = m.stats.to_date(den)[g]
+    return float(m.stats.to_date(num)[g] / b) if b > 0 else 0.0
+
+
+def _ratio_week(num: str, den: str, g: int) -> Callable[[SahelModel], float]:
+    return functools.partial(_ratio_week_at, num=num, den=den, g=g)
 
 
 def _ratio_to_date(num: str, den: str, g: int) -> Callable[[SahelModel, pd.Series], float]:
-    def f(m: SahelModel, _values: pd.Series) -> float:
-        b = m.stats.to_date(den)[g]
-        return float(m.stats.to_date(num)[g] / b) if b > 0 else 0.0
-
-    return f
+    return functools.partial(_ratio_to_date_at, num=num, den=den, g=g)
 
 
 def _north_services(m: SahelModel) -> float:

@@ -359,7 +359,8 @@ SHARES = {"seizure_share", "bribe_rate", "route_entropy", "mission_force_protect
 
 
 def _floor(name: str) -> float | None:
-    return 0
+    # Realised margins count the losses (seizures, robberies) of the trips that ended: they may be negative.
+    return None if name.startswith("margin.") else 0
 
 
 def output_problems(ts, summary: dict) -> list[str]:
