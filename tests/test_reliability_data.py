@@ -180,7 +180,7 @@ def test_empty_or_missing_file(data, file, content, message):
 
 
 def test_a_disconnected_source_names_the_good_and_the_routes_file(data):
-    edit(data / "routes.csv", "zouerat,rif,2000,paved", "zouerat,nouakchott,2000,paved")
+    edit(data / "routes.csv", "zouerat,rif,2900,paved", "zouerat,bamako,2900,paved")
     world = build_world(load_tables(data))
     with pytest.raises(DataError, match=r"routes\.csv: source 'rif' of cannabis_resin is not connected"):
         build_routes(world, tuple(range(len(world.goods))), 6)
@@ -253,7 +253,7 @@ def test_random_corruption_of_a_row_is_reported_at_that_row(tmp_path, data):
     ("file", "old", "new", "message"),
     [
         ("routes.csv", "bamako,kayes,500,paved,0.33", "bamako,kayes,500,paved,0", "routes.csv, row"),
-        ("routes.csv", "zouerat,rif,2000,paved", "zouerat,nouakchott,2000,paved", "routes.csv: source 'rif'"),
+        ("routes.csv", "zouerat,rif,2900,paved", "zouerat,bamako,2900,paved", "routes.csv: source 'rif'"),
     ],
 )
 def test_bad_data_dir_on_the_command_line_exits_2_with_one_line(tmp_path, file, old, new, message):

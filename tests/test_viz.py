@@ -198,7 +198,8 @@ def test_map_reads_as_the_sahel_at_real_coordinates():
     gao = next(p for p in data["places"] if p["place"] == "Gao")
     assert (gao["lon"], gao["lat"]) == (pytest.approx(world.lon[world.index["gao"]]), pytest.approx(16.272))
     assert all(BOX[0] <= p["lon"] <= BOX[1] and BOX[2] <= p["lat"] <= BOX[3] for p in data["places"])
-    assert {"to Cairo", "to Dubai"} <= {e["label"] for e in data["far_ends"]}
+    # Off the map: Dubai by air; Cairo beyond Kufra (Sabha - Kufra - Cairo since issue 13)
+    assert {"to Kufra", "to Dubai"} <= {e["label"] for e in data["far_ends"]}
     assert {p["marker"] for p in data["markers"]} == set(vmap.MARKERS)  # checkpoints and mission bases
     holders = {p["held_by"] for p in data["places"]}
     assert holders - {vmap.NO_GROUP}, "some places are held by armed groups"
