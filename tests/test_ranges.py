@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from test_properties import nest
 
 from sim.params import RunConfig, from_dict
 from sim.paramspec import iter_params
@@ -12,17 +13,6 @@ RANGES = {
     for key, f, default in iter_params(RunConfig)
     if f.metadata.get("assumption") is not None
 }
-
-
-def nest(flat: dict) -> dict:
-    out: dict = {}
-    for key, value in flat.items():
-        node = out
-        *parents, leaf = key.split(".")
-        for p in parents:
-            node = node.setdefault(p, {})
-        node[leaf] = value
-    return out
 
 
 def draw(rng: np.random.Generator, corner: str | None = None) -> dict:
