@@ -18,6 +18,11 @@ machinery rather than the optimiser's, and its whole state pickles, so ``DIR/arc
 after each generation lets a killed search resume where it stopped (the runs of an unfinished
 generation are found in ``DIR/runs``). ``DIR/search.md`` reports the front: each package's
 content, its scores, and its distance from the nearest single policy.
+
+Runs go to local processes (``--jobs N``) or, with ``--launcher ray``, to the Ray cluster at
+``RAY_ADDRESS`` (as ``hydra/launcher=ray_cluster`` reaches it): one Ray task per block of seeds,
+writing into the same ``DIR/runs`` (an absolute path every worker must share). Where a run is
+computed does not change its key or its bytes.
 """
 
 from __future__ import annotations
@@ -38,8 +43,9 @@ import pandas as pd
 from experiments.design import factors_named, latin_hypercube, point_config, run_all
 from sim.errors import ConfigError, SimError
 from sim.outcomes import Outcome
+from sim.params import RunConfig
 from sim.policies import POLICIES
-from sim.sweep import run_key, single_runs
+from sim.sweep import first_line, run_block, run_key, single_runs
 
 EXIT_USAGE = 2
 ARCHIVE = "archive.pkl"
@@ -159,8 +165,10 @@ def describe(package: dict) -> str:
 class Evaluator:
     """Runs packages over the scenarios and seeds under ``root/runs`` and scores them."""
 
-    def __init__(self, root: Path, settings: Settings, outcomes: dict[str, str], jobs: int = 1):
-        self.root, self.s, self.jobs = root, settings, jobs
+    def __init__(
+        self, root: Path, settings: Settings, outcomes: dict[str, str], jobs: int = 1, launcher: str = "local"
+    ):
+        self.root, self.s, self.jobs, self.launcher = root, settings, jobs, launcher
         self.directions = outcomes  # name -> "lower" | "higher"
         factors = factors_named(settings.factors)
         self.points = latin_hypercube(factors, settings.scenarios, seed=settings.seed)
@@ -178,11 +186,11 @@ class Evaluator:
     def values(self, packages: list[dict]) -> list[np.ndarray]:
         """Outcome values of each package, (objectives, scenarios x seeds), oriented to minimise."""
         blocks = [[c for c, _ in self._configs(pkg)] for pkg in packages]
-        run_all(
-            [(c, f"[{describe(pkg)[:60]}]") for pkg, cs in zip(packages, blocks, strict=True) for c in cs],
-            self.root,
-            self.jobs,
-        )
+        tasks = [(c, f"[{describe(pkg)[:60]}]") for pkg, cs in zip(packages, blocks, strict=True) for c in cs]
+        if self.launcher == "ray":
+            ray_all(tasks, self.root)
+        else:
+            run_all(tasks, self.root, self.jobs)
         out = []
         for cs in blocks:
             rows = []
@@ -212,6 +220,26 @@ class Evaluator:
         return np.percentile(values - best, 90, axis=1)
 
 
+def ray_all(configs: list[tuple[RunConfig, str]], root: Path) -> None:
+    """Run blocks of seeds as tasks of the Ray cluster at ``RAY_ADDRESS`` (default ``auto``).
+
+    Raises:
+        ConfigError: If no Ray cluster answers there.
+    """
+    import ray
+
+    if not ray.is_initialized():
+        address = os.environ.get("RAY_ADDRESS", "auto")
+        try:
+            ray.init(address=address, log_to_driver=False, configure_logging=False)
+        except (ConnectionError, RuntimeError) as exc:
+            raise ConfigError(
+                "--launcher", "ray", f"a running Ray cluster at RAY_ADDRESS={address}", first_line(exc)
+            ) from None
+    task = ray.remote(num_cpus=1)(run_block)
+    ray.get([task.remote(c, str(root.resolve()), label=label) for c, label in configs])
+
+
 # --- the optimiser -----------------------------------------------------------------------------
 
 
@@ -237,8 +265,11 @@ def _save(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def search(root: Path, settings: Settings, generations: int, jobs: int = 1) -> dict:
-    """Run (or resume) a search; returns the archive (every package evaluated, and the front)."""
+def search(root: Path, settings: Settings, generations: int, jobs: int = 1, launcher: str = "local") -> dict:
+    """Run (or resume) a search; returns the archive (every package evaluated, and the front).
+
+    ``launcher`` (``local`` or ``ray``) says where runs are computed, not what: it is not a setting.
+    """
     from pymoo.core.evaluator import Evaluator as PymooEvaluator
     from pymoo.problems.static import StaticProblem
 
@@ -263,7 +294,7 @@ def search(root: Path, settings: Settings, generations: int, jobs: int = 1) -> d
         body = {"digest": settings.digest(), "settings": dataclasses.asdict(settings)}
         settings_file.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
     space = Space(settings.policies)
-    evaluator = Evaluator(root, settings, directions, jobs)
+    evaluator = Evaluator(root, settings, directions, jobs, launcher)
     evaluator.set_reference()
     archive_file = root / ARCHIVE
     if archive_file.exists():
@@ -415,7 +446,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--objective", action="append", default=None, help="OUTCOME or OUTCOME:lower|higher (repeat)")
     p.add_argument("--factor", action="append", default=None, help="assumption varied across scenarios (repeat)")
     p.add_argument("--measure", default="p90_regret", choices=("p90_regret", "mean"))
-    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--jobs", type=int, default=1, help="local processes (with --launcher local)")
+    p.add_argument("--launcher", default="local", choices=("local", "ray"), help="ray: the cluster at RAY_ADDRESS")
     args = p.parse_args(argv)
     try:
         policies = [s.strip() for s in args.policies.split(",") if s.strip()]
@@ -439,7 +471,7 @@ def main(argv: list[str] | None = None) -> int:
             population=args.population,
             measure=args.measure,
         )
-        archive = search(args.dir, settings, args.generations, args.jobs)
+        archive = search(args.dir, settings, args.generations, args.jobs, args.launcher)
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
