@@ -3,13 +3,21 @@
 The map is an Altair (Vega-Lite) chart drawn in the browser, so hovering over a place or a route
 names it; the server sends its structure once and then only each week's data. Layers, bottom to
 top:
-country outlines (Natural Earth, :mod:`simviz.borders`) with country names and the names of
-Mali's regions; links (grey when nothing moved this week, else as wide as this week's units and
-coloured by the armed group that holds their ends); a blue halo as strong as the state's
-presence; places filled with the colour of the group holding them; staffed checkpoints (black
-squares) and mission bases (blue triangles); names of the main places. The map covers West
-Africa and the Sahara up to Sabha; the markets beyond it (Algiers, the Rif, Tripoli, Cairo,
+country outlines (Natural Earth, :mod:`simviz.borders`) with country names, the borders between
+Mali's regions (Natural Earth admin-1, :mod:`simviz.regions`) and their names; links (grey when
+nothing moved this week, else as wide as this week's units and coloured by the armed group that
+holds their ends); a blue halo as strong as the state's presence; places filled with the colour
+of the group holding them; staffed checkpoints (black squares) and mission bases (blue
+triangles); names of the main places. The map covers West Africa and the Sahara up to Sabha; the
+markets beyond it (Algiers, the Rif, Tripoli, Cairo,
 Dubai) are arrows at its edge, labelled.
+
+The map zooms and pans: the projection's scale and offset follow a signal ``view`` (``k`` times
+the scale that fits the box, shifted by ``x``, ``y`` pixels) which the wheel
+(zoom about the pointer, 1x to 16x), a drag (pan) and a double click (back to the whole map)
+change in the browser. The event handlers travel in the specification's ``usermeta``
+(:data:`ZOOM_SIGNALS`) and :mod:`simviz.vega` attaches them to the compiled Vega view, since
+Vega-Lite itself binds no events to a projection.
 
 :func:`map_parts` is pure (model in, specification and data out), so tests check the map without
 a browser (:func:`map_altair` validates it); :class:`simviz.vega.LiveChart` shows it.
@@ -29,6 +37,7 @@ import numpy as np
 import pandas as pd
 
 from simviz.borders import BOX, COUNTRIES
+from simviz.regions import REGION_LINES
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -109,6 +118,45 @@ NIGER_RIVER = (
     (6.10, 4.30),  # the delta
 )
 RIVER_BLUE = "#6fa8dc"
+REGION_BORDER = "#b59a6a"
+
+# Zoom and pan. The projection fits the box at view_k = 1: mercator's scale is pixels per radian
+# of longitude, and the box's height in radians of mercator's y is fixed by its latitudes.
+_Y0, _Y1 = (math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (BOX[2], BOX[3]))
+BOX_RADIANS = (math.radians(BOX[1] - BOX[0]), _Y1 - _Y0)
+BOX_CENTRE = ((BOX[0] + BOX[1]) / 2, math.degrees(2 * math.atan(math.exp((_Y0 + _Y1) / 2)) - math.pi / 2))
+MAX_ZOOM = 16
+_K = f"clamp(view.k * zoom_step, 1, {MAX_ZOOM})"  # the new zoom after one wheel step
+_AT = "(anchor[{i}] - ({half} + view.{c}) ) * ({k}) / view.k"  # pointer offset, scaled with the zoom
+# Vega event handlers of the view's signals (attached by simviz.vega; Vega-Lite declares the signals).
+ZOOM_SIGNALS = {
+    "anchor": [{"events": "wheel", "update": "xy()"}],
+    "zoom_step": [
+        {"events": "wheel!", "force": True, "update": "pow(1.0016, -event.deltaY * pow(16, event.deltaMode))"}
+    ],
+    "drag_from": [
+        {"events": "mousedown", "update": "{px: x(), py: y(), x: view.x, y: view.y}"},
+        {"events": "window:mouseup", "update": "null"},
+    ],
+    "view": [
+        {
+            "events": {"signal": "zoom_step"},
+            "update": (
+                f"{{k: {_K}, "
+                f"x: anchor[0] - {_AT.format(i=0, half='width / 2', c='x', k=_K)} - width / 2, "
+                f"y: anchor[1] - {_AT.format(i=1, half='height / 2', c='y', k=_K)} - height / 2}}"
+            ),
+        },
+        {
+            "events": "[mousedown, window:mouseup] > window:mousemove!",
+            "update": (
+                "drag_from ? {k: view.k, x: drag_from.x + x() - drag_from.px, y: drag_from.y + y() - drag_from.py}"
+                " : view"
+            ),
+        },
+        {"events": "dblclick", "update": "{k: 1, x: 0, y: 0}"},
+    ],
+}
 
 
 @dataclass
@@ -207,6 +255,19 @@ def country_features() -> tuple[dict, ...]:
             }
         )
     return tuple(out)
+
+
+@functools.cache
+def region_border_features() -> tuple[dict, ...]:
+    """The borders between Mali's regions as GeoJSON line features (computed once)."""
+    lines = [[[float(v) for v in pair.split()] for pair in line.split(",")] for line in REGION_LINES]
+    return (
+        {
+            "type": "Feature",
+            "properties": {"name": "between Mali's regions (Natural Earth)"},
+            "geometry": {"type": "MultiLineString", "coordinates": lines},
+        },
+    )
 
 
 @functools.cache
@@ -472,7 +533,7 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
     group_colour = alt.Scale(domain=list(names), range=list(colours))
     countries = (
         alt.Chart(alt.Data(name="countries"))
-        .mark_geoshape(stroke="#9b9488", strokeWidth=0.7)
+        .mark_geoshape(clip=True, stroke="#9b9488", strokeWidth=0.7)
         .encode(
             fill=alt.Fill(
                 "properties.mali:N", scale=alt.Scale(domain=[False, True], range=[LAND, MALI_LAND]), legend=None
@@ -482,7 +543,7 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
     )
     country_text = (
         alt.Chart(alt.Data(name="country_labels"))
-        .mark_text(fontStyle="italic", color="#8a8172", fontWeight="bold")
+        .mark_text(clip=True, fontStyle="italic", color="#8a8172", fontWeight="bold")
         .encode(
             longitude="lon:Q",
             latitude="lat:Q",
@@ -492,12 +553,17 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
     )
     river = (
         alt.Chart(alt.Data(name="river"))
-        .mark_line(color=RIVER_BLUE, strokeWidth=2.2, opacity=0.9)
+        .mark_line(clip=True, color=RIVER_BLUE, strokeWidth=2.2, opacity=0.9)
         .encode(longitude="lon:Q", latitude="lat:Q", order="order:Q", tooltip=alt.Tooltip("name:N", title="river"))
+    )
+    region_borders = (
+        alt.Chart(alt.Data(name="region_borders"))
+        .mark_geoshape(clip=True, filled=False, stroke=REGION_BORDER, strokeWidth=0.9, strokeDash=[4, 2])
+        .encode(tooltip=alt.Tooltip("properties.name:N", title="border"))
     )
     region_text = (
         alt.Chart(alt.Data(name="regions"))
-        .mark_text(fontStyle="italic", color="#8c6d3f", fontSize=10, opacity=0.9)
+        .mark_text(clip=True, fontStyle="italic", color="#8c6d3f", fontSize=10, opacity=0.9)
         .encode(longitude="lon:Q", latitude="lat:Q", text="label:N")
     )
     link_tooltip = [
@@ -511,13 +577,13 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
     idle = (
         alt.Chart(alt.Data(name="links"))
         .transform_filter("datum.units <= 0")
-        .mark_rule(color="#c4c0b6", strokeWidth=0.8, strokeDash=[3, 2])
+        .mark_rule(clip=True, color="#c4c0b6", strokeWidth=0.8, strokeDash=[3, 2])
         .encode(**position, longitude2="lon2:Q", latitude2="lat2:Q", tooltip=link_tooltip)
     )
     flows = (
         alt.Chart(alt.Data(name="links"))
         .transform_filter("datum.units > 0")
-        .mark_rule(strokeCap="round", opacity=0.85)
+        .mark_rule(clip=True, strokeCap="round", opacity=0.85)
         .encode(
             **position,
             longitude2="lon2:Q",
@@ -537,7 +603,7 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
     halo = (
         alt.Chart(alt.Data(name="places"))
         .transform_filter("datum.in_mali")
-        .mark_circle(size=300, color=STATE_BLUE)
+        .mark_circle(clip=True, size=300, color=STATE_BLUE)
         .encode(
             **position,
             opacity=alt.Opacity(
@@ -559,7 +625,7 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
     ]
     dots = (
         alt.Chart(alt.Data(name="places"))
-        .mark_circle(size=70, stroke="#222222", strokeWidth=0.8, opacity=1)
+        .mark_circle(clip=True, size=70, stroke="#222222", strokeWidth=0.8, opacity=1)
         .encode(
             **position,
             fill=alt.Fill("held_by:N", scale=group_colour, legend=alt.Legend(title="held by (places, routes)")),
@@ -568,7 +634,7 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
     )
     marks = (
         alt.Chart(alt.Data(name="markers"))
-        .mark_point(filled=True, strokeWidth=0.6)
+        .mark_point(clip=True, filled=True, strokeWidth=0.6)
         .encode(
             **position,
             shape=alt.Shape(
@@ -587,17 +653,17 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
     names_text = (
         alt.Chart(alt.Data(name="places"))
         .transform_filter("datum.label")
-        .mark_text(align="left", dx=7, dy=5, fontSize=10, color="#1a1a1a")
+        .mark_text(clip=True, align="left", dx=7, dy=5, fontSize=10, color="#1a1a1a")
         .encode(**position, text="place:N")
     )
     far_text = (
         alt.Chart(alt.Data(name="far_ends"))
-        .mark_text(align="center", fontSize=10, fontWeight="bold", color="#333333")
+        .mark_text(clip=True, align="center", fontSize=10, fontWeight="bold", color="#333333")
         .encode(**position, text="label:N")
     )
     far_arrows = (
         alt.Chart(alt.Data(name="far_arrows"))
-        .mark_point(shape="triangle-up", filled=True, size=60)
+        .mark_point(clip=True, shape="triangle-up", filled=True, size=60)
         .encode(
             **position,
             angle=alt.Angle("angle:Q", scale=None),
@@ -607,11 +673,36 @@ def map_layers(names: tuple[str, ...], colours: tuple[str, ...], top: float) -> 
         )
     )
     chart = alt.layer(
-        countries, river, country_text, region_text, idle, flows, halo, dots, marks, names_text, far_text, far_arrows
+        countries,
+        region_borders,
+        river,
+        country_text,
+        region_text,
+        idle,
+        flows,
+        halo,
+        dots,
+        marks,
+        names_text,
+        far_text,
+        far_arrows,
     ).resolve_scale(color="independent", fill="independent", size="independent", opacity="independent")
+    fit = f"min(width / {BOX_RADIANS[0]:.6f}, height / {BOX_RADIANS[1]:.6f})"
+    params = [
+        alt.param(name="view", value={"k": 1, "x": 0, "y": 0}),
+        alt.param(name="anchor", value=[0, 0]),
+        alt.param(name="zoom_step", value=1),
+        alt.param(name="drag_from", value=None),
+    ]
     return (
-        chart.project(type="mercator")
-        .properties(width=WIDTH, height=HEIGHT)
+        chart.add_params(*params)
+        .project(
+            type="mercator",
+            center=[round(BOX_CENTRE[0], 4), round(BOX_CENTRE[1], 4)],
+            scale=alt.ExprRef(f"{fit} * view.k"),
+            translate=alt.ExprRef("[width / 2 + view.x, height / 2 + view.y]"),
+        )
+        .properties(width=WIDTH, height=HEIGHT, usermeta={"signalsOn": ZOOM_SIGNALS})
         .configure_view(fill=SEA, stroke="#888888")
         .configure_legend(orient="right", labelFontSize=10, titleFontSize=11, symbolSize=80, labelLimit=190)
     )
@@ -621,7 +712,13 @@ def _width_ticks(top: float) -> list[float]:
     return [top / 10, top / 2, top] if top > 10 else [top]
 
 
-STATIC = ("countries", "country_labels", "regions", "river")  # data sets that never change within a run
+STATIC = (
+    "countries",
+    "country_labels",
+    "regions",
+    "region_borders",
+    "river",
+)  # data sets that never change within a run
 
 
 @functools.lru_cache(maxsize=32)
@@ -632,6 +729,7 @@ def _template(names: tuple[str, ...], colours: tuple[str, ...], top: float, worl
         "country_labels": country_labels().to_dict("records"),
         "regions": region_labels(world).to_dict("records"),
         "river": [{"lon": x, "lat": y, "order": i, "name": "Niger"} for i, (x, y) in enumerate(NIGER_RIVER)],
+        "region_borders": list(region_border_features()),
     }
     return spec
 

@@ -34,6 +34,11 @@ TEMPLATE = r"""
     <div v-if="(spec.usermeta || {}).export" class="sahel-export" style="font-size:0.8em">
       <a class="sahel-export-png" href="#" @click.prevent="download('png')">PNG</a> ·
       <a class="sahel-export-svg" href="#" @click.prevent="download('svg')">SVG</a>
+      <span v-if="(spec.usermeta || {}).signalsOn" class="sahel-zoom">
+        · zoom: wheel or <a class="sahel-zoom-in" href="#" @click.prevent="zoomBy(2)">+</a>
+        <a class="sahel-zoom-out" href="#" @click.prevent="zoomBy(0.5)">−</a>, pan: drag,
+        <a class="sahel-zoom-reset" href="#" @click.prevent="zoomBy(0)">whole map</a> (or double-click)
+      </span>
     </div>
   </div>
 </template>
@@ -93,7 +98,6 @@ module.exports = {
       if (!this.spec || !Object.keys(this.spec).length) { return; }
       if (!this.hasData()) { this.clear(); return; }
       const vegaEmbed = await new Promise((resolve, reject) => require(['vega-embed'], resolve, reject));
-      if (this.view) { this.view.finalize(); this.view = null; }
       const spec = JSON.parse(JSON.stringify(this.spec));
       spec.datasets = {...(spec.datasets || {}), ...JSON.parse(JSON.stringify(this.datasets || {}))};
       const width = this.fitWidth();
@@ -103,8 +107,21 @@ module.exports = {
         if (meta.aspect) { spec.height = Math.round(width * meta.aspect); }
       }
       this.fittedWidth = width;
-      const result = await vegaEmbed(this.$refs.plotElement, spec, {renderer: "svg", actions: false});
+      const handlers = (spec.usermeta || {}).signalsOn || {};
+      const patch = (vg) => {
+        // event handlers Vega-Lite cannot declare (zoom and pan of the map), onto its signals
+        for (const s of vg.signals || []) { if (handlers[s.name]) { s.on = handlers[s.name]; } }
+        return vg;
+      };
+      const kept = {};
+      if (this.view) {
+        for (const name of Object.keys(handlers)) { try { kept[name] = this.view.signal(name); } catch (e) {} }
+        this.view.finalize();
+        this.view = null;
+      }
+      const result = await vegaEmbed(this.$refs.plotElement, spec, {renderer: "svg", actions: false, patch});
       this.view = result.view;
+      if (kept.view) { await this.view.signal('view', kept.view).runAsync(); }  // a new spec keeps the zoom
       // names are for reading: clicks go through them to the place or route beneath
       this.$refs.plotElement.querySelectorAll('.mark-text').forEach((g) => { g.style.pointerEvents = 'none'; });
       this.view.addEventListener('click', (event, item) => {
@@ -128,6 +145,14 @@ module.exports = {
       this.shown = this.datasets;
       await this.view.resize().runAsync();
       this.updates += 1;
+    },
+    async zoomBy(factor) {
+      // the buttons' zoom, about the map's centre (0: back to the whole map)
+      if (!this.view) { return; }
+      const v = this.view.signal('view');
+      const k = factor ? Math.min(16, Math.max(1, v.k * factor)) : 1;
+      const next = factor ? {k: k, x: v.x * k / v.k, y: v.y * k / v.k} : {k: 1, x: 0, y: 0};
+      await this.view.signal('view', next).runAsync();
     },
     async download(kind) {
       if (!this.view) { return; }
