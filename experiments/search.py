@@ -162,6 +162,32 @@ def describe(package: dict) -> str:
 # --- evaluation through the sweep machinery -------------------------------------------------
 
 
+def assumption_points(settings: Settings) -> pd.DataFrame:
+    """The assumption scenarios of a search (Latin hypercube points over its factors), one row each."""
+    return latin_hypercube(factors_named(settings.factors), settings.scenarios, seed=settings.seed)
+
+
+def package_configs(settings: Settings, points: pd.DataFrame, package: dict):
+    """(block of seeds, point index) of a package in each assumption scenario, as the search runs them."""
+    base = {"steps": settings.steps, "scenario": settings.scenario}
+    for i, row in points.iterrows():
+        point = row.to_dict()
+        for p, cfg in package.items():
+            for k, v in cfg.items():
+                point[f"policy.{p}.{k}"] = v
+        yield point_config(base, point, 1, settings.seeds), i
+
+
+def package_runs(settings: Settings, points: pd.DataFrame, package: dict) -> list[dict]:
+    """The single runs a package was scored on: run key, assumption scenario, seed, assumption values."""
+    out = []
+    for block, i in package_configs(settings, points, package):
+        values = {k: (v.item() if hasattr(v, "item") else v) for k, v in points.loc[i].to_dict().items()}
+        for single in single_runs(block):
+            out.append({"key": run_key(single), "point": int(i), "seed": int(single.seed), "assumptions": values})
+    return out
+
+
 class Evaluator:
     """Runs packages over the scenarios and seeds under ``root/runs`` and scores them."""
 
@@ -170,18 +196,11 @@ class Evaluator:
     ):
         self.root, self.s, self.jobs, self.launcher = root, settings, jobs, launcher
         self.directions = outcomes  # name -> "lower" | "higher"
-        factors = factors_named(settings.factors)
-        self.points = latin_hypercube(factors, settings.scenarios, seed=settings.seed)
-        self.base = {"steps": settings.steps, "scenario": settings.scenario}
+        self.points = assumption_points(settings)
         self.reference: dict[str, np.ndarray] = {}
 
     def _configs(self, package: dict):
-        for i, row in self.points.iterrows():
-            point = row.to_dict()
-            for p, cfg in package.items():
-                for k, v in cfg.items():
-                    point[f"policy.{p}.{k}"] = v
-            yield point_config(self.base, point, 1, self.s.seeds), i
+        return package_configs(self.s, self.points, package)
 
     def values(self, packages: list[dict]) -> list[np.ndarray]:
         """Outcome values of each package, (objectives, scenarios x seeds), oriented to minimise."""
@@ -378,6 +397,7 @@ def report(root: Path, archive: dict) -> str:
         )
     front = pd.DataFrame(rows)
     front.to_csv(root / "front.csv", index=False)
+    write_front_json(root, archive)
     fig, axes = plt.subplots(1, len(names) - 1, figsize=(4 * (len(names) - 1), 3.6))
     for k, ax in enumerate(np.atleast_1d(axes)):
         ax.scatter(ref_scores[:, 0], ref_scores[:, k + 1], marker="x", c="0.5", label="single policies, none")
@@ -420,6 +440,34 @@ def report(root: Path, archive: dict) -> str:
     text = "\n".join(lines)
     (root / "search.md").write_text(text, encoding="utf-8")
     return text
+
+
+def write_front_json(root: Path, archive: dict) -> None:
+    """``front.json``: each package of the front (in ``front.csv``'s order) with the runs it was scored on.
+
+    The browser's scenario page opens a package's run from it (:mod:`simviz.package`); JSON, so
+    the page never unpickles a file.
+    """
+    stored = json.loads((root / SETTINGS).read_text(encoding="utf-8"))["settings"]
+    settings = Settings(**stored)
+    points = assumption_points(settings)
+    body = {
+        "objectives": list(archive["directions"]),
+        "directions": archive["directions"],
+        "front": [
+            {
+                "describe": describe(e["package"]),
+                "package": e["package"],
+                "score": e["score"],
+                "mean": e["mean"],
+                "runs": package_runs(settings, points, e["package"]),
+            }
+            for e in archive["front"]
+        ],
+    }
+    tmp = root / f".front.json.tmp{os.getpid()}"
+    tmp.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, root / "front.json")
 
 
 def _markdown(df: pd.DataFrame) -> str:

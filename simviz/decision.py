@@ -1,9 +1,11 @@
 """Decision-support results on the sweep page: scenario-discovery boxes and a search's Pareto front.
 
 Reads what the commands wrote (``discovery/discovery.json`` and its figures from
-``python -m experiments.discover``; ``front.csv`` and ``front.png`` from
+``python -m experiments.discover``; ``front.csv``, ``front.png`` and ``front.json`` from
 ``python -m experiments.search``) in a sweep or search directory; draws nothing itself. The sweep
-page shows :func:`DecisionResults` under its figures when a directory holds either.
+page shows :func:`DecisionResults` under its figures when a directory holds either. Each package
+of a front links to the scenario page, which opens one of the runs it was scored on
+(:mod:`simviz.package`).
 """
 
 # ruff: noqa: N802
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import html
 import json
+import urllib.parse
 from pathlib import Path
 
 import pandas as pd
@@ -18,6 +21,7 @@ import solara
 
 DISCOVERY = Path("discovery") / "discovery.json"
 FRONT = "front.csv"
+FRONT_JSON = "front.json"
 
 
 def has_results(directory: str | Path) -> bool:
@@ -56,6 +60,28 @@ def _table_html(df: pd.DataFrame) -> str:
     return f"<table class='decision'><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
+def package_links(directory: Path) -> str:
+    """Links that open each package of a front in the scenario page, one per run it was scored on."""
+    try:
+        front = json.loads((directory / FRONT_JSON).read_text(encoding="utf-8"))["front"]
+    except (OSError, ValueError, KeyError) as exc:
+        return f"<p>{html.escape(FRONT_JSON)} cannot be read: {html.escape(str(exc))}</p>"
+    items = []
+    for i, entry in enumerate(front):
+        links = []
+        for r, run in enumerate(entry.get("runs", [])):
+            query = urllib.parse.urlencode({"search": str(directory.resolve()), "package": i, "run": r})
+            links.append(
+                f"<a class='sahel-open-package' data-package='{i}' data-run='{r}' href='./?{html.escape(query)}'>"
+                f"scenario {run['point'] + 1}, seed {run['seed']}</a>"
+            )
+        items.append(f"<li><b>{i + 1}</b>. {html.escape(entry['describe'])}: {' · '.join(links)}</li>")
+    return (
+        "<p>Open a package in the scenario page, in one of the runs it was scored on "
+        "(assumption scenario and seed):</p><ol style='list-style:none;padding-left:0'>" + "".join(items) + "</ol>"
+    )
+
+
 @solara.component
 def DecisionResults(directory: str):
     """Discovery boxes and the Pareto front found in ``directory``, with their figures."""
@@ -80,8 +106,10 @@ def DecisionResults(directory: str):
                 tag="div",
                 unsafe_innerHTML=f"<h3>Pareto front: {len(front)} packages</h3>" + _table_html(front),
             )
+            if (d / FRONT_JSON).exists():
+                solara.HTML(tag="div", unsafe_innerHTML=package_links(d), classes=["sahel-front-links"])
             if (d / "front.png").exists():
                 solara.Image(str(d / "front.png"), width="100%")
 
 
-__all__ = ["DecisionResults", "boxes_table", "has_results"]
+__all__ = ["DecisionResults", "boxes_table", "has_results", "package_links"]

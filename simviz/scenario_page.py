@@ -31,9 +31,10 @@ import solara
 from sim.errors import SimError
 from sim.outcomes import Outcome
 from sim.policies import POLICIES
-from simviz import charts
+from simviz import charts, guard
 from simviz.events import event_table, latest_event, window_table
 from simviz.map import MapScale, group_names, map_parts, map_title
+from simviz.package import OpenedRun, PackageError, open_run, page_totals, saved_summary
 from simviz.session import Session, Settings, config_comment, parse_seed, run_config, scenario_names, week_date
 from simviz.vega import Box, LiveChart
 
@@ -57,9 +58,81 @@ def initial_settings(query: str = "") -> Settings:
     return Settings(scenario=scenario if scenario in scenario_names() else "default", seed=seed or 0)
 
 
+def opened_package(query: str) -> tuple[OpenedRun | None, str | None]:
+    """The search package a page address opens (``?search=DIR&package=K&run=R``), or a message why not.
+
+    The search directory must lie under the server's roots, like a sweep's (:mod:`simviz.guard`).
+    """
+    asked = urllib.parse.parse_qs(query.lstrip("?"))
+    if "search" not in asked:
+        return None, None
+    try:
+        directory = guard.resolve_sweep(asked["search"][0])
+        package = int((asked.get("package") or ["0"])[0])
+        run = int((asked.get("run") or ["0"])[0])
+        return open_run(directory, package, run), None
+    except (guard.GuardError, PackageError) as exc:
+        return None, f"The package cannot be opened: {exc}"
+    except ValueError:
+        return None, "The package cannot be opened: package and run must be whole numbers"
+    except Exception as exc:  # a configuration the tree rejects, say: a message, details in the log
+        logger.exception("could not open a package")
+        return None, f"The package cannot be opened: {type(exc).__name__}: {exc}"
+
+
+def package_panel(opened: OpenedRun, session: Session, df: pd.DataFrame) -> str:
+    """What the opened package is and how the page's run compares with the saved one, as HTML.
+
+    The totals are those of ``summary.json`` (each outcome's own total over the weeks run), so at
+    the run's last week they must be the saved run's, digit for digit.
+    """
+    extra = "".join(f"<li><code>{escape(e)}</code></li>" for e in opened.settings.extra)
+    head = (
+        f"<p class='sahel-package-title'><b>{escape(opened.title)}</b><br>"
+        f"Saved run <code>{escape(opened.key)}</code> ({escape(str(opened.run_dir))}). The policy controls "
+        "hold the package's levers; set beside them (not on the controls):</p>"
+        f"<ul class='sahel-package-extra'>{extra}</ul>"
+    )
+    if session.settings != opened.settings:
+        return head + (
+            "<p class='sahel-package-changed'><i>Settings changed since the package was opened: "
+            "this run is no longer the saved run.</i></p>"
+        )
+    saved = saved_summary(opened.run_dir)
+    with session.lock:
+        totals = page_totals(session.model, df) if len(df) else {}
+        week, horizon = session.week, session.horizon
+    done = week >= horizon
+    names = [n for n in opened.objectives if n in saved] or [n for n in ("delivered_value_usd",) if n in saved]
+    rows = []
+    for name in names:
+        mine = totals.get(name)
+        verdict = ("identical" if mine == saved[name] else "differs") if done else f"after week {week} of {horizon}"
+        rows.append(
+            f"<tr><td>{escape(name)}</td><td class='sahel-package-page'>{'' if mine is None else f'{mine:,.6g}'}</td>"
+            f"<td class='sahel-package-saved'>{saved[name]:,.6g}</td>"
+            f"<td class='sahel-package-verdict'>{verdict}</td></tr>"
+        )
+    note = "the run is complete" if done else f"the page's totals so far (week {week} of {horizon})"
+    if done and totals:
+        shared = [k for k in totals if k in saved]
+        same = sum(1 for k in shared if totals[k] == saved[k])
+        note += f"; <span class='sahel-package-all'>{same} of {len(shared)} outcomes identical to the saved run</span>"
+    return (
+        head
+        + "<table class='sahel-package-totals' style='font-size:0.85em'><tr><th>outcome (run total)</th>"
+        + f"<th>this page</th><th>saved run</th><th></th></tr>{''.join(rows)}</table><small>{note}</small>"
+    )
+
+
 def label(name: str) -> str:
     """A policy's or outcome's name for people: ``border_control`` -> ``border control``."""
     return name.replace("_", " ")
+
+
+def intensity_text(intensity: float) -> str:
+    """An intensity as the slider shows it: one decimal, two when it has them (a search's 1.52)."""
+    return f"{intensity:.1f}" if round(intensity, 1) == intensity else f"{intensity:.2f}"
 
 
 def describe_policies(settings: Settings) -> str:
@@ -228,11 +301,11 @@ def PolicyControls(settings: Settings, horizon: int, start_date, on_settings):
                 Html(escape(config_comment("policy", name)), style="font-size: 0.78em; color: #555")
                 with solara.Div(classes=["sahel-slider"]):
                     solara.SliderFloat(
-                        f"intensity: {choice.intensity:.1f}",
+                        f"intensity: {intensity_text(choice.intensity)}",
                         value=choice.intensity,
                         min=0.0,
                         max=MAX_INTENSITY,
-                        step=0.1,
+                        step=0.01,
                         on_value=lambda v, n=name: on_settings(settings.with_policy(n, intensity=round(float(v), 2))),
                     )
                 start = min(choice.start, horizon)
@@ -357,10 +430,10 @@ def link_detail(session: Session, link: str) -> str:
 
 
 def _horizon(settings: Settings) -> tuple[int, dt.date]:
-    """The scenario's weeks and first day (for the sliders' ranges and dates)."""
+    """The run's weeks and first day (for the sliders' ranges and dates)."""
     try:
-        scenario = run_config(settings).scenario
-        return int(scenario.steps), dt.date.fromisoformat(str(scenario.start_date))
+        config = run_config(settings)
+        return int(config.weeks), dt.date.fromisoformat(str(config.scenario.start_date))
     except Exception:  # a bad setting: Reset shows the message
         return 520, dt.date(2013, 1, 7)
 
@@ -377,12 +450,15 @@ def _safe_view(session: Session, scale: MapScale, boxes: Boxes, mode: str) -> tu
 def ScenarioPage():
     """One run of a scenario with its map, charts and controls; each tab has its own session."""
     query = solara.use_router().search or ""
-    session: Session = solara.use_memo(lambda: Session(initial_settings(query)), [])
+    opened, open_problem = solara.use_memo(lambda: opened_package(query), [])
+    session: Session = solara.use_memo(
+        lambda: Session(opened.settings if opened is not None else initial_settings(query)), []
+    )
     settings, set_settings = solara.use_state(session.settings)
     mode, set_mode = solara.use_state("weekly")
     speed, set_speed = solara.use_state(0)
     playing, set_playing = solara.use_state(False)
-    problem, set_problem = solara.use_state(None)
+    problem, set_problem = solara.use_state(open_problem)
     detail, set_detail = solara.use_state(None)
     scrubbed, set_scrubbed = solara.use_state(None)  # (week, title, map boxes) or None: follow the run
     scale_ref = solara.use_ref(MapScale.for_model(session.model))
@@ -493,7 +569,7 @@ def ScenarioPage():
             logger.exception("detail failed")
             set_detail(f"<p>No detail: {escape(str(exc))}</p>")
 
-    horizon, start_date = solara.use_memo(lambda: _horizon(settings), [settings.scenario])
+    horizon, start_date = solara.use_memo(lambda: _horizon(settings), [settings.scenario, settings.extra])
     pending = settings != session.settings
     speed_index = SPEEDS.index(speed) if speed in SPEEDS else len(SPEEDS) - 1
 
@@ -586,6 +662,8 @@ def ScenarioPage():
                             on_value=scrub,
                         )
             with solara.Column(style={"flex": "0 1 380px", "min-width": "280px"}):
+                if opened is not None:
+                    Html(package_panel(opened, session, view.df), classes=["sahel-package"])
                 Html(
                     f"<b>{escape(session.settings.scenario)} scenario</b>, seed {session.settings.seed}<br>"
                     f"Policies: {escape(describe_policies(session.settings))}"

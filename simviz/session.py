@@ -58,6 +58,8 @@ class Settings:
         policies: Levers of each policy, by name (missing: off).
         burn_in_weeks: Overrides the scenario's burn-in (tests use 0 for fast models).
         compare: Also run the same seed without the policies (the baseline) beside it.
+        extra: Further Hydra overrides the controls cannot express (a search's package: its
+            targets, assumption values, run length; :mod:`simviz.package`), applied last.
     """
 
     scenario: str = "default"
@@ -65,6 +67,7 @@ class Settings:
     policies: tuple[tuple[str, PolicyChoice], ...] = ()
     burn_in_weeks: int | None = None
     compare: bool = False
+    extra: tuple[str, ...] = ()
 
     def policy(self, name: str) -> PolicyChoice:
         """The levers of one policy (off if never set)."""
@@ -92,7 +95,7 @@ class Settings:
         for name in active:
             c = self.policy(name)
             out += [f"policy.{name}.intensity={float(c.intensity):g}", f"policy.{name}.start={int(c.start)}"]
-        return out
+        return out + [e for e in self.extra if with_policies or not e.lstrip("+").startswith("policy.")]
 
     def command(self) -> str:
         """The command line that reproduces this run (without the baseline)."""
@@ -158,8 +161,9 @@ def week_date(start: dt.date, week: int) -> dt.date:
 class Run:
     """One model and what the page keeps of each week it ran (beyond the DataCollector's columns)."""
 
-    def __init__(self, model: SahelModel) -> None:
+    def __init__(self, model: SahelModel, weeks: int | None = None) -> None:
         self.model = model
+        self.weeks = int(weeks if weeks is not None else model.params.steps)  # the run's horizon
         self.value_by_good: list[np.ndarray] = []
         self.mission_present: list[bool] = []
         self.holder: list[np.ndarray] = []
@@ -236,11 +240,11 @@ class Session:
     @staticmethod
     def _build(settings: Settings) -> tuple[Run, Run | None]:
         cfg = run_config(settings)
-        run = Run(SahelModel(cfg.scenario, seed=int(cfg.seed), policy=cfg.policy))
+        run = Run(SahelModel(cfg.scenario, seed=int(cfg.seed), policy=cfg.policy), cfg.weeks)
         baseline = None
         if settings.compare and settings.active():
             base = run_config(settings, with_policies=False)
-            baseline = Run(SahelModel(base.scenario, seed=int(base.seed), policy=base.policy))
+            baseline = Run(SahelModel(base.scenario, seed=int(base.seed), policy=base.policy), base.weeks)
         return run, baseline
 
     @property
@@ -250,8 +254,8 @@ class Session:
 
     @property
     def horizon(self) -> int:
-        """Weeks the scenario runs (the end of Play)."""
-        return int(self.model.params.steps)
+        """Weeks the run lasts (the end of Play): the scenario's, or ``steps=`` if set."""
+        return self.run.weeks
 
     @property
     def week(self) -> int:

@@ -237,3 +237,69 @@ def test_the_sweep_page_panel_shows_boxes_and_the_front(tmp_path):
     html = " ".join(w.unsafe_innerHTML or "" for w in rc.find(solara.widgets.HTML).widgets)
     assert "Scenario discovery: border_control" in html and "a in [0.6, 1] (qp 0.001)" in html
     assert "Pareto front: 1 packages" in html and "ddr(x1, from w3)" in html
+
+
+# --- a package of the front, opened in the scenario page ------------------------------------
+
+
+def test_a_front_package_opens_as_its_saved_run(tmp_path):
+    from sim.sweep import run_key
+    from simviz.decision import package_links
+    from simviz.package import PackageError, open_run, page_totals, saved_summary, settings_for_run
+    from simviz.session import Session, run_config
+
+    root = tmp_path / "search"
+    archive = search.search(root, _settings(), generations=1)
+    search.report(root, archive)
+    front = json.loads((root / "front.json").read_text())
+    assert len(front["front"]) == len(archive["front"]) and front["objectives"] == list(archive["directions"])
+    entry = front["front"][0]
+    assert entry["package"] == archive["front"][0]["package"] and len(entry["runs"]) == 1  # 1 scenario x 1 seed
+    assert (root / "runs" / entry["runs"][0]["key"] / "summary.json").is_file()
+
+    opened = open_run(root, 0, 0)
+    settings = opened.settings
+    # the controls hold the package's levers; the rest (run length, assumption values...) rides beside them
+    assert sorted(settings.active()) == sorted(entry["package"])
+    for name, levers in entry["package"].items():
+        assert settings.policy(name).intensity == levers["intensity"] and settings.policy(name).start == levers["start"]
+    assert "steps=3" in settings.extra and any(e.startswith("scenario.communities.") for e in settings.extra)
+    assert run_key(run_config(settings)) == entry["runs"][0]["key"]
+    assert all(e in settings.command() for e in settings.extra)
+
+    # stepped as the page steps it, the run's totals are the saved run's, every outcome
+    session = Session(settings)
+    assert session.horizon == 3
+    session.step(session.horizon)
+    totals = page_totals(session.model, session.run.frame())
+    saved = saved_summary(opened.run_dir)
+    shared = [k for k in totals if k in saved]
+    assert len(shared) > 100 and all(totals[k] == saved[k] for k in shared)
+
+    # moved levers make another run; a bad index says why
+    moved = settings.with_policy(next(iter(entry["package"])), intensity=0.1)
+    assert run_key(run_config(moved)) != opened.key
+    with pytest.raises(PackageError, match="packages 0 to"):
+        open_run(root, len(front["front"]), 0)
+    with pytest.raises(PackageError, match=r"no front\.json"):
+        open_run(tmp_path, 0, 0)
+    assert settings_for_run(yaml.safe_load((opened.run_dir / "config.yaml").read_text())) == settings
+    links = package_links(root)
+    assert links.count("sahel-open-package") == len(front["front"]) and "package=0&amp;run=0" in links
+
+
+def test_hydra_values_survive_the_override_grammar():
+    from simcli.compose import compose
+    from simviz.package import differences, hydra_value
+
+    assert hydra_value(["region:Timbuktu", "region:Ménaka"]) == "['region:Timbuktu','region:Ménaka']"
+    assert hydra_value([True, None, 0.25, "in_khalil"]) == "[true,null,0.25,in_khalil]"
+    overrides = [
+        "policy=[livelihoods]",
+        "policy.livelihoods.targets=" + hydra_value(["region:Gao", "region:Ménaka"]),
+        "scenario.officials.integrity_mean=" + hydra_value(0.31981452146962586),
+    ]
+    cfg = compose(overrides)
+    assert cfg.policy.livelihoods.targets == ["region:Gao", "region:Ménaka"]
+    assert cfg.scenario.officials.integrity_mean == 0.31981452146962586
+    assert differences({"a": {"b": 1, "c": [1]}}, {"a": {"b": 2, "c": [1]}}) == ["a.b=1"]
