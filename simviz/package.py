@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,9 +170,21 @@ def saved_summary(run_dir: Path) -> dict:
     return json.loads((Path(run_dir) / "summary.json").read_text(encoding="utf-8"))
 
 
-def page_totals(model, frame) -> dict[str, float]:
-    """The run totals of every registered outcome for the weeks the page ran, as ``summary.json`` has them."""
-    return {o.name: float(o.total(model, frame[o.name])) for o in model.outcomes if o.name in frame}
+def same_total(a: float | None, b) -> bool:
+    """Whether two run totals are the same number (two NaNs, an outcome without value, count as the same)."""
+    if a is None or b is None:
+        return False
+    return a == b or (math.isnan(a) and isinstance(b, float) and math.isnan(b))
+
+
+def page_totals(model, frame, names=None) -> dict[str, float]:
+    """Run totals of the registered outcomes (``names``, or all) for the weeks run, as ``summary.json`` has them."""
+    wanted = set(names) if names is not None else None
+    return {
+        o.name: float(o.total(model, frame[o.name]))
+        for o in model.outcomes
+        if o.name in frame and (wanted is None or o.name in wanted)
+    }
 
 
 __all__ = [
@@ -183,6 +196,7 @@ __all__ = [
     "open_run",
     "page_totals",
     "read_front",
+    "same_total",
     "saved_summary",
     "settings_for_run",
 ]

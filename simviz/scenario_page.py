@@ -34,7 +34,7 @@ from sim.policies import POLICIES
 from simviz import charts, guard
 from simviz.events import event_table, latest_event, window_table
 from simviz.map import MapScale, group_names, map_parts, map_title
-from simviz.package import OpenedRun, PackageError, open_run, page_totals, saved_summary
+from simviz.package import OpenedRun, PackageError, open_run, page_totals, same_total, saved_summary
 from simviz.session import Session, Settings, config_comment, parse_seed, run_config, scenario_names, week_date
 from simviz.vega import Box, LiveChart
 
@@ -99,15 +99,17 @@ def package_panel(opened: OpenedRun, session: Session, df: pd.DataFrame) -> str:
             "this run is no longer the saved run.</i></p>"
         )
     saved = saved_summary(opened.run_dir)
-    with session.lock:
-        totals = page_totals(session.model, df) if len(df) else {}
-        week, horizon = session.week, session.horizon
-    done = week >= horizon
     names = [n for n in opened.objectives if n in saved] or [n for n in ("delivered_value_usd",) if n in saved]
+    with session.lock:
+        week, horizon = session.week, session.horizon
+        done = week >= horizon
+        totals = page_totals(session.model, df, None if done else names) if len(df) else {}
     rows = []
     for name in names:
         mine = totals.get(name)
-        verdict = ("identical" if mine == saved[name] else "differs") if done else f"after week {week} of {horizon}"
+        verdict = (
+            ("identical" if same_total(mine, saved[name]) else "differs") if done else f"after week {week} of {horizon}"
+        )
         rows.append(
             f"<tr><td>{escape(name)}</td><td class='sahel-package-page'>{'' if mine is None else f'{mine:,.6g}'}</td>"
             f"<td class='sahel-package-saved'>{saved[name]:,.6g}</td>"
@@ -116,7 +118,7 @@ def package_panel(opened: OpenedRun, session: Session, df: pd.DataFrame) -> str:
     note = "the run is complete" if done else f"the page's totals so far (week {week} of {horizon})"
     if done and totals:
         shared = [k for k in totals if k in saved]
-        same = sum(1 for k in shared if totals[k] == saved[k])
+        same = sum(1 for k in shared if same_total(totals[k], saved[k]))
         note += f"; <span class='sahel-package-all'>{same} of {len(shared)} outcomes identical to the saved run</span>"
     return (
         head
@@ -187,6 +189,7 @@ class PageView:
     map: tuple[Box, Box]
     charts: dict[str, tuple[Box, Box]]
     registry: tuple[Outcome, ...]
+    package: str = ""  # the opened package's panel (package_panel), if a package was opened
 
 
 _SEQ = iter(range(1, 2**62))
@@ -237,7 +240,7 @@ def map_view(session: Session, scale: MapScale, boxes: Boxes, week: int) -> tupl
     return title, (boxes.spec("map", spec), Box(data))
 
 
-def page_view(session: Session, scale: MapScale, boxes: Boxes, mode: str) -> PageView:
+def page_view(session: Session, scale: MapScale, boxes: Boxes, mode: str, opened: OpenedRun | None = None) -> PageView:
     """The week's table, map and charts of a session (reads the session under its lock)."""
     with session.lock:
         model = session.model
@@ -277,7 +280,8 @@ def page_view(session: Session, scale: MapScale, boxes: Boxes, mode: str) -> Pag
             boxes.spec(c.key, spec),
             Box({charts.TABLE: table, charts.EVENTS: events, charts.WINDOWS: windows}),
         )
-    return PageView(_next_seq(), label_text, week, at_end, df, title, (map_spec, Box(data)), parts, registry)
+    package = package_panel(opened, session, df) if opened is not None else ""
+    return PageView(_next_seq(), label_text, week, at_end, df, title, (map_spec, Box(data)), parts, registry, package)
 
 
 # --- Controls ----------------------------------------------------------------------------------
@@ -438,9 +442,11 @@ def _horizon(settings: Settings) -> tuple[int, dt.date]:
         return 520, dt.date(2013, 1, 7)
 
 
-def _safe_view(session: Session, scale: MapScale, boxes: Boxes, mode: str) -> tuple[PageView | None, str | None]:
+def _safe_view(
+    session: Session, scale: MapScale, boxes: Boxes, mode: str, opened: OpenedRun | None = None
+) -> tuple[PageView | None, str | None]:
     try:
-        return page_view(session, scale, boxes, mode), None
+        return page_view(session, scale, boxes, mode, opened), None
     except Exception as exc:  # shown as a banner; the details go to the server log
         logger.exception("the page could not draw the week")
         return None, f"The page could not draw week {session.week}: {type(exc).__name__}: {exc}"
@@ -463,13 +469,13 @@ def ScenarioPage():
     scrubbed, set_scrubbed = solara.use_state(None)  # (week, title, map boxes) or None: follow the run
     scale_ref = solara.use_ref(MapScale.for_model(session.model))
     boxes: Boxes = solara.use_memo(Boxes, [])
-    first = solara.use_memo(lambda: page_view(session, scale_ref.current, boxes, "weekly"), [])
+    first = solara.use_memo(lambda: page_view(session, scale_ref.current, boxes, "weekly", opened), [])
     view, set_view = solara.use_state(first)
     rendered = solara.use_ref(0)
     rendered.current = view.seq if view is not None else 0
 
     def refresh(new_mode: str | None = None) -> None:
-        new, bad = _safe_view(session, scale_ref.current, boxes, new_mode or mode)
+        new, bad = _safe_view(session, scale_ref.current, boxes, new_mode or mode, opened)
         if new is not None:
             set_view(new)
         set_problem(bad or session.error)
@@ -486,7 +492,7 @@ def ScenarioPage():
                 if rendered.current < _last_set[0] and still:
                     continue  # the last view is not on the page yet: never pile up renders
                 if session.week != shown_week or not still:
-                    new, bad = _safe_view(session, scale_ref.current, boxes, mode)
+                    new, bad = _safe_view(session, scale_ref.current, boxes, mode, opened)
                     if cancel.is_set():
                         return  # Pause or Reset showed their own view meanwhile: never overwrite it
                     if new is not None:
@@ -662,8 +668,8 @@ def ScenarioPage():
                             on_value=scrub,
                         )
             with solara.Column(style={"flex": "0 1 380px", "min-width": "280px"}):
-                if opened is not None:
-                    Html(package_panel(opened, session, view.df), classes=["sahel-package"])
+                if view.package:
+                    Html(view.package, classes=["sahel-package"])
                 Html(
                     f"<b>{escape(session.settings.scenario)} scenario</b>, seed {session.settings.seed}<br>"
                     f"Policies: {escape(describe_policies(session.settings))}"

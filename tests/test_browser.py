@@ -7,7 +7,8 @@ internet), one browser. The tests: Step (latency written to
 a click on a place shows its story, the week scrubber, CSV and PNG export; ten Resets with the
 charts intact after each; three tabs playing at once (at most 10 weeks a second) for a minute
 beside a process that keeps a core busy, without an error, each paused; screenshots at 1366x768
-and 1920x1080 without clipping; the sweep page.
+and 1920x1080 without clipping; the sweep page; the map's zoom, pan and region borders; a package
+of a policy search's front opened from the sweep page, run to its end with the saved run's totals.
 Screenshots go to ``test-artifacts/browser/``.
 
 Without ``/usr/bin/chromium`` the test is skipped, unless ``SAHEL_REQUIRE_BROWSER=1`` (CI), where
@@ -74,6 +75,24 @@ def sweep_dir(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="module")
+def search_dir(tmp_path_factory):
+    """A tiny policy search made by the command line: two policies, four packages, 4-week runs."""
+    root = tmp_path_factory.mktemp("browser_search")
+    args = ["--policies", "border_control,livelihoods", "--generations", "1", "--population", "4"]
+    args += ["--scenarios", "1", "--seeds", "1", "--steps", "4"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "experiments.search", str(root / "search"), *args],
+        capture_output=True,
+        text=True,
+        cwd=root,
+        timeout=300,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return root / "search"
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,7 +100,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(playwright_api, sweep_dir, tmp_path_factory):
+def server(playwright_api, sweep_dir, search_dir, tmp_path_factory):
     """``python -m simviz`` on a free port; yields (base url, log path)."""
     from simviz import assets
 
@@ -99,6 +118,7 @@ def server(playwright_api, sweep_dir, tmp_path_factory):
     }
     # The sweep page opens only sweeps under its roots (simviz/guard.py): the test's sweep is one.
     cmd = [sys.executable, "-m", "simviz", "--port", str(port), "--no-assets", "--root", str(sweep_dir)]
+    cmd += ["--root", str(search_dir)]
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, cwd=sweep_dir, env=env, stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -421,3 +441,121 @@ def test_sweep_page(browser, server, sweep_dir):
     assert "Could not load URL" not in server_log, "a front-end file was not in the offline cache"
     assert "Traceback" not in server_log, server_log[-3000:]
     assert not outside, f"the page asked for files outside the server: {outside[:5]}"
+
+
+def _place(page, name: str) -> tuple[float, float]:
+    box = page.locator(f'.sahel-map svg .mark-symbol path[aria-label*="; place: {name};"]').first.bounding_box()
+    return box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+
+
+def _settled(page, name: str) -> tuple[float, float]:
+    """A place's position once the map stopped moving."""
+    last = None
+    for _ in range(40):
+        time.sleep(0.15)
+        now = _place(page, name)
+        if now == last:
+            return now
+        last = now
+    return last
+
+
+def test_map_zooms_pans_and_shows_region_borders(browser, server):
+    base, _log = server
+    page = new_page(browser, base, [])
+    open_scenario(page, base, "?scenario=small")
+    # Mali's regions: Natural Earth's admin-1 lines, drawn dashed under the routes
+    assert page.locator('.sahel-map svg .mark-shape path[aria-label*="between Mali"]').count() == 1
+    bamako, gao = _settled(page, "Bamako"), _settled(page, "Gao")
+    spread = gao[0] - bamako[0]
+    assert spread > 50, (bamako, gao)
+
+    # the wheel zooms about the pointer: Bamako stays under it, Gao moves away
+    page.mouse.move(*bamako)
+    for _ in range(4):
+        page.mouse.wheel(0, -120)
+        time.sleep(0.1)
+    zoomed_bamako, zoomed_gao = _settled(page, "Bamako"), _settled(page, "Gao")
+    ratio = (zoomed_gao[0] - zoomed_bamako[0]) / spread
+    assert 1.8 < ratio < 3.2, ratio  # four steps of 1.0016**120 = 1.21: 2.15
+    assert abs(zoomed_bamako[0] - bamako[0]) < 4 and abs(zoomed_bamako[1] - bamako[1]) < 4
+
+    # a drag pans by as much as the pointer moved
+    start = (zoomed_bamako[0] + 30, zoomed_bamako[1] + 20)
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(start[0] + 80, start[1] + 40, steps=6)
+    page.mouse.up()
+    panned = _settled(page, "Bamako")
+    assert abs(panned[0] - zoomed_bamako[0] - 80) < 3 and abs(panned[1] - zoomed_bamako[1] - 40) < 3, panned
+    shot(page, "map_zoomed.png", ".sahel-map")
+
+    # the buttons zoom too, and "whole map" comes back to where it started
+    page.click(".sahel-map .sahel-zoom-in")
+    _settled(page, "Bamako")
+    page.click(".sahel-map .sahel-zoom-reset")
+    back = _settled(page, "Bamako")
+    assert abs(back[0] - bamako[0]) < 1.5 and abs(back[1] - bamako[1]) < 1.5, (back, bamako)
+    # the map keeps its zoom while weeks go by (a swap of data, not a new view)
+    page.mouse.move(*back)
+    page.mouse.wheel(0, -240)
+    zoomed = _settled(page, "Gao")
+    page.click(".sahel-step")
+    wait_week(page, 1)
+    assert abs(_settled(page, "Gao")[0] - zoomed[0]) < 1.5
+    no_error_on(page)
+    page.context.close()
+
+
+def test_a_front_package_opens_in_the_scenario_page(browser, server, search_dir):
+    from simviz.package import open_run, saved_summary
+    from simviz.scenario_page import intensity_text
+
+    base, log = server
+    outside: list[str] = []
+    page = new_page(browser, base, outside)
+    page.goto(f"{base}/sweep?dir={search_dir}")
+    link = page.locator(".sahel-front-links .sahel-open-package").first
+    link.wait_for(timeout=90_000)
+    front = json.loads((search_dir / "front.json").read_text())
+    assert page.locator(".sahel-front-links .sahel-open-package").count() == len(front["front"])
+    package, run = int(link.get_attribute("data-package")), int(link.get_attribute("data-run"))
+    link.click()
+    page.wait_for_selector(".sahel-package-title")
+    page.wait_for_selector(".sahel-step")
+    opened = open_run(search_dir, package, run)
+    entry = front["front"][package]
+    assert entry["describe"] in page.inner_text(".sahel-package-title")
+
+    # the controls hold the package's levers, the rest is listed beside them and in the command
+    for name, levers in entry["package"].items():
+        box = page.locator(f".sahel-policy-{name} input[type=checkbox]")
+        assert box.is_checked(), name
+        labels = page.locator(f".sahel-policy-{name} .sahel-slider label").all_inner_texts()
+        assert f"intensity: {intensity_text(levers['intensity'])}" in labels, labels
+        assert any(t.startswith(f"start week: {levers['start']} (") for t in labels), labels
+    extra = page.locator(".sahel-package-extra li").all_inner_texts()
+    assert extra == list(opened.settings.extra) and "steps=4" in extra, extra
+    command = page.inner_text(".sahel-command")
+    assert all(e.replace("'", "") in command.replace("'", "") for e in extra), command
+    assert page.locator(".sahel-pending").count() == 0, "opening a package left settings pending"
+    assert page.inner_text(".sahel-week").startswith("Week 0 of 4 ")
+
+    # run it to its end like any scenario: the totals are the saved run's
+    for week in range(1, 5):
+        page.click(".sahel-step")
+        wait_week(page, week)
+    page.wait_for_selector(".sahel-package-all")
+    saved = saved_summary(opened.run_dir)
+    verdicts = page.locator(".sahel-package-verdict").all_inner_texts()
+    assert verdicts and set(verdicts) == {"identical"}, verdicts
+    shown = page.locator(".sahel-package-page").all_inner_texts()
+    stored = page.locator(".sahel-package-saved").all_inner_texts()
+    assert shown == stored and stored == [f"{saved[n]:,.6g}" for n in front["objectives"]], (shown, stored)
+    counts = page.inner_text(".sahel-package-all").split()
+    assert counts[0] == counts[2] and int(counts[0]) > 100, counts
+    shot(page, "package_opened.png")
+    no_error_on(page)
+    page.context.close()
+    assert "Traceback" not in log.read_text()
+    assert not outside, outside[:5]
