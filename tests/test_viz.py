@@ -483,3 +483,49 @@ def test_place_detail_tells_the_story_of_a_place():
     busiest = max(data["links"], key=lambda x: x["units"])["link"]
     link = sp.link_detail(session, busiest)
     assert "Units carried" in link and "of 3 weeks" in link
+
+
+def test_region_borders_run_inside_mali_and_the_map_fits_its_box():
+    import math
+    import struct
+
+    from simviz import make_regions
+    from simviz.regions import REGION_LINES
+
+    # the shapefile reader: two polylines, one of two parts, and a null shape between them
+    def record(n: int, shape: bytes) -> bytes:
+        return struct.pack(">2i", n, len(shape) // 2) + shape
+
+    def polyline(parts: list[list[tuple[float, float]]]) -> bytes:
+        points = [p for part in parts for p in part]
+        starts = [sum(len(q) for q in parts[:i]) for i in range(len(parts))]
+        head = struct.pack("<i4d2i", 3, 0, 0, 0, 0, len(parts), len(points))
+        return head + struct.pack(f"<{len(parts)}i", *starts) + struct.pack(f"<{2 * len(points)}d", *sum(points, ()))
+
+    body = record(1, polyline([[(0, 0), (1, 1)], [(2, 2), (3, 3), (4, 5)]])) + record(2, struct.pack("<i", 0))
+    body += record(3, polyline([[(-1, -2), (-3, -4)]]))
+    shp = struct.pack(">i20xi", 9994, (100 + len(body)) // 2) + bytes(72) + body
+    assert make_regions.polylines(shp) == [[(0, 0), (1, 1)], [(2, 2), (3, 3), (4, 5)], [(-1, -2), (-3, -4)]]
+    assert make_regions.join([[(0, 0), (1, 1)], [(2, 2), (1, 1)]]) == [[(0, 0), (1, 1), (2, 2)]]
+
+    # the vendored lines: Natural Earth's borders between Mali's regions, inside Mali's outline
+    mali = make_regions._rings("Mali")
+    points = [tuple(float(v) for v in p.split()) for line in REGION_LINES for p in line.split(",")]
+    assert len(REGION_LINES) >= 5 and len(points) > 100
+    assert sum(make_regions.inside(p, mali) for p in points) >= 0.95 * len(points)
+    assert not make_regions.inside((-3.0, 13.5), mali)  # Ouagadougou's side of the border is not Mali
+    # Gao (16.27 N) and Kidal (18.44 N) regions meet between the towns, north of the river
+    gao_kidal = [p for p in points if 0.0 <= p[0] <= 1.2]
+    assert any(16.5 < lat < 18.5 for _lon, lat in gao_kidal)
+
+    feature = vmap.region_border_features()[0]
+    assert feature["geometry"]["type"] == "MultiLineString" and len(feature["geometry"]["coordinates"]) == len(
+        REGION_LINES
+    )
+    # the projection fits the box at zoom 1: its width in radians of longitude, its height in mercator's y
+    y = [math.log(math.tan(math.pi / 4 + math.radians(lat) / 2)) for lat in (BOX[2], BOX[3])]
+    assert pytest.approx((math.radians(BOX[1] - BOX[0]), y[1] - y[0])) == vmap.BOX_RADIANS
+    spec = vmap.map_layers(("a",), ("#000000",), 10.0).to_dict(validate=True)
+    assert "view.k" in spec["projection"]["scale"]["expr"] and "view.x" in spec["projection"]["translate"]["expr"]
+    declared = {p["name"] for p in spec["params"]}
+    assert set(spec["usermeta"]["signalsOn"]) <= declared  # handlers only for signals Vega-Lite declares
