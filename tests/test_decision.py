@@ -276,9 +276,17 @@ def test_a_front_package_opens_as_its_saved_run(tmp_path):
     shared = [k for k in totals if k in saved]
     assert len(shared) > 100 and all(same_total(totals[k], saved[k]) for k in shared)
 
-    # moved levers make another run; a bad index says why
+    # the page's panel says so, outcome by outcome
+    from simviz.scenario_page import package_panel
+
+    panel = package_panel(opened, session, session.run.frame())
+    assert panel.count(">identical<") == len(front["objectives"]) and f"{len(shared)} of {len(shared)}" in panel
+
+    # moved levers make another run, and the panel says it is no longer the saved one; a bad index says why
     moved = settings.with_policy(next(iter(entry["package"])), intensity=0.1)
     assert run_key(run_config(moved)) != opened.key
+    session.reset(moved)
+    assert "no longer the saved run" in package_panel(opened, session, session.run.frame())
     with pytest.raises(PackageError, match="packages 0 to"):
         open_run(root, len(front["front"]), 0)
     with pytest.raises(PackageError, match=r"no front\.json"):

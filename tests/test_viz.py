@@ -529,3 +529,14 @@ def test_region_borders_run_inside_mali_and_the_map_fits_its_box():
     assert "view.k" in spec["projection"]["scale"]["expr"] and "view.x" in spec["projection"]["translate"]["expr"]
     declared = {p["name"] for p in spec["params"]}
     assert set(spec["usermeta"]["signalsOn"]) <= declared  # handlers only for signals Vega-Lite declares
+
+
+def test_a_package_outside_the_roots_or_badly_named_is_refused_with_a_message(tmp_path):
+    opened, problem = sp.opened_package("?search=/etc&package=0")
+    assert opened is None and "not under the sweep roots" in problem
+    opened, problem = sp.opened_package(f"?search={tmp_path}&package=first")
+    assert opened is None and "whole numbers" in problem
+    opened, problem = sp.opened_package(f"?search={tmp_path}&package=0")
+    assert opened is None and "no front.json" in problem
+    assert sp.opened_package("?scenario=small") == (None, None)
+    assert sp.intensity_text(1.0) == "1.0" and sp.intensity_text(1.52) == "1.52"
