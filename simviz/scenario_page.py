@@ -93,7 +93,7 @@ def package_panel(opened: OpenedRun, session: Session, df: pd.DataFrame) -> str:
         "hold the package's levers; set beside them (not on the controls):</p>"
         f"<ul class='sahel-package-extra'>{extra}</ul>"
     )
-    if session.settings != opened.settings:
+    if dataclasses.replace(session.settings, compare=False) != opened.settings:  # the baseline beside it is no change
         return head + (
             "<p class='sahel-package-changed'><i>Settings changed since the package was opened: "
             "this run is no longer the saved run.</i></p>"
