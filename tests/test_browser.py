@@ -77,9 +77,9 @@ def sweep_dir(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def search_dir(tmp_path_factory):
-    """A tiny policy search made by the command line: two policies, four packages, 4-week runs."""
+    """A tiny policy search made by the command line: border control's levers and targets, two packages, 4 weeks."""
     root = tmp_path_factory.mktemp("browser_search")
-    args = ["--policies", "border_control,livelihoods", "--generations", "1", "--population", "4"]
+    args = ["--policies", "border_control", "--generations", "1", "--population", "2"]
     args += ["--scenarios", "1", "--seeds", "1", "--steps", "4"]
     proc = subprocess.run(
         [sys.executable, "-m", "experiments.search", str(root / "search"), *args],
