@@ -17,7 +17,9 @@ maintained library with a plain ask-and-tell loop, so evaluations go through our
 machinery rather than the optimiser's, and its whole state pickles, so ``DIR/archive.pkl``
 after each generation lets a killed search resume where it stopped (the runs of an unfinished
 generation are found in ``DIR/runs``). ``DIR/search.md`` reports the front: each package's
-content, its scores, and its distance from the nearest single policy.
+content, its scores, and its distance from the nearest single policy; ``DIR/front.json`` lists
+the front's packages with the runs each was scored on, which the browser opens
+(:mod:`simviz.package`).
 
 Runs go to local processes (``--jobs N``) or, with ``--launcher ray``, to the Ray cluster at
 ``RAY_ADDRESS`` (as ``hydra/launcher=ray_cluster`` reaches it): one Ray task per block of seeds,
