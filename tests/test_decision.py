@@ -311,3 +311,40 @@ def test_hydra_values_survive_the_override_grammar():
     assert cfg.policy.livelihoods.targets == ["region:Gao", "region:Ménaka"]
     assert cfg.scenario.officials.integrity_mean == 0.31981452146962586
     assert differences({"a": {"b": 1, "c": [1]}}, {"a": {"b": 2, "c": [1]}}) == ["a.b=1"]
+
+
+def test_the_ray_launcher_sends_each_block_as_a_task_and_names_a_missing_cluster(tmp_path, monkeypatch):
+    """The glue to Ray without a cluster: a stand-in ``ray`` module records what the search asks of it."""
+    import sys
+    import types
+
+    from sim.errors import ConfigError as Refused
+
+    asked: dict = {"tasks": []}
+
+    def remote(**options):
+        def wrap(fn):
+            return types.SimpleNamespace(remote=lambda *a, **kw: asked["tasks"].append(options) or fn(*a, **kw))
+
+        return wrap
+
+    fake = types.SimpleNamespace(
+        is_initialized=lambda: False,
+        init=lambda **kw: asked.update(init=kw),
+        remote=remote,
+        get=lambda refs: refs,
+    )
+    monkeypatch.setitem(sys.modules, "ray", fake)
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6399")
+    settings = _settings(policies=["livelihoods"], population=2)
+    config = next(search.package_configs(settings, search.assumption_points(settings), {}))[0]
+    search.ray_all([(config, "[none]")], tmp_path / "relative" / ".." / "root")
+    assert asked["init"]["address"] == "127.0.0.1:6399" and asked["tasks"] == [{"num_cpus": 1}]
+    assert len(list((tmp_path / "root" / "runs").glob("*/summary.json"))) == 1
+
+    def refuse(**kw):
+        raise ConnectionError("Could not find any running Ray instance.\nmore")
+
+    fake.init = refuse
+    with pytest.raises(Refused, match=r"a running Ray cluster at RAY_ADDRESS=127\.0\.0\.1:6399"):
+        search.ray_all([(config, "[none]")], tmp_path / "root")
