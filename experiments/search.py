@@ -245,10 +245,12 @@ def ray_all(configs: list[tuple[RunConfig, str]], root: Path) -> None:
     """Run blocks of seeds as tasks of the Ray cluster at ``RAY_ADDRESS`` (default ``auto``).
 
     Raises:
-        ConfigError: If no Ray cluster answers there.
+        ConfigError: If Ray is not installed or no Ray cluster answers there.
     """
-    import ray
-
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--launcher", "ray", 'Ray installed (pip install -e ".[distributed]")', "no ray") from None
     if not ray.is_initialized():
         address = os.environ.get("RAY_ADDRESS", "auto")
         try:
