@@ -1,0 +1,122 @@
+"""The calibrated ensemble: the run points no target rules out, saved as a config group with provenance.
+
+The ensemble is a set of parameter points, not a best fit: every design point (of any wave) whose
+own runs are non-implausible for every target (simulated implausibility <= cutoff), the least
+implausible first, up to the study's ``ensemble`` size. Each point is written to
+``simcli/configs/calibration/pNN.yaml`` (``# @package _global_``: it sets scenario parameters),
+its header recording the targets, waves, code revision and date. A sweep then reports effects as
+bands over parameter points and seeds, e.g.
+``python -m sim -m scenario=history 'calibration=glob(p*)' policy=none,ddr seeds=5``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from experiments.calibrate.waves import Calibration, simulated_implausibility, to_values
+from sim.run import git_revision
+from simcli import CONFIG_DIR
+
+GROUP = "calibration"
+GROUP_DIR = Path(CONFIG_DIR) / GROUP
+
+
+@dataclass(frozen=True)
+class Member:
+    """A point of the ensemble and where it came from."""
+
+    wave: int
+    index: int
+    unit: np.ndarray
+    values: dict[str, float]
+    implausibility: float  # max over targets, from its own runs
+    runs: dict[str, np.ndarray]  # figure id -> seeds
+
+
+def members(cal: Calibration) -> list[Member]:
+    """Every design point of every wave with its simulated max implausibility (lowest first)."""
+    out = []
+    for w in cal.waves:
+        seed_var = cal.waves[-1].seed_var
+        imp = np.max([simulated_implausibility(f, w.values[f.id], seed_var[f.id]) for f in cal.targets], axis=0)
+        vals = to_values(cal.factors, w.design)
+        for i in range(len(w.design)):
+            point = {f.name: (int(v) if f.integer else float(v)) for f, v in zip(cal.factors, vals[i])}
+            out.append(Member(w.number, i, w.design[i], point, float(imp[i]), {k: v[i] for k, v in w.values.items()}))
+    return sorted(out, key=lambda m: m.implausibility)
+
+
+def select(cal: Calibration) -> list[Member]:
+    """The ensemble: non-implausible run points, least implausible first, at most ``study.ensemble``."""
+    return [m for m in members(cal) if m.implausibility <= cal.study.cutoff][: cal.study.ensemble]
+
+
+def provenance(cal: Calibration) -> dict:
+    """What the ensemble rests on."""
+    return {
+        "study": cal.study.name,
+        "targets": [f.id for f in cal.targets],
+        "held_out": [f.id for f in cal.figures if f.role != "target"],
+        "factors": [f.name for f in cal.factors],
+        "waves": len(cal.waves),
+        "cutoff": cal.study.cutoff,
+        "code_revision": git_revision(),
+        "date": dt.date.today().isoformat(),
+    }
+
+
+def nest(values: dict[str, float]) -> dict:
+    """Dotted keys as a nested mapping."""
+    out: dict = {}
+    for key, value in values.items():
+        node = out
+        *path, last = key.split(".")
+        for k in path:
+            node = node.setdefault(k, {})
+        node[last] = round(value, 6) if isinstance(value, float) else value
+    return out
+
+
+def write(cal: Calibration, ensemble: list[Member], directory: Path = GROUP_DIR) -> list[Path]:
+    """Write the ensemble as ``directory/pNN.yaml`` (old point files removed first); return the paths."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for old in directory.glob("p[0-9][0-9].yaml"):
+        old.unlink()
+    prov = provenance(cal)
+    paths = []
+    for n, m in enumerate(ensemble):
+        head = [
+            "# @package _global_",
+            f"# Calibrated parameter point {n + 1} of {len(ensemble)}: written by python -m experiments.calibrate",
+            "# (docs/calibration.md); do not edit by hand. Sweep them all with 'calibration=glob(p*)'.",
+            f"# study: {prov['study']}; targets: {', '.join(prov['targets'])}; held out: {', '.join(prov['held_out'])}",
+            f"# waves: {prov['waves']}; from wave {m.wave}, point {m.index}; max implausibility of its runs: "
+            f"{m.implausibility:.2f} (cutoff {prov['cutoff']})",
+            f"# code revision: {prov['code_revision']}; date: {prov['date']}",
+        ]
+        path = directory / f"p{n:02d}.yaml"
+        body = yaml.safe_dump(nest(m.values), sort_keys=False)
+        path.write_text("\n".join(head) + "\n" + body, encoding="utf-8")
+        paths.append(path)
+    return paths
+
+
+def read(path: Path) -> dict[str, float]:
+    """A written point as dotted keys and values."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+    def flat(node: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in node.items():
+            out |= flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v}
+        return out
+
+    return flat(data)
+
+
+__all__ = ["GROUP", "GROUP_DIR", "Member", "members", "nest", "provenance", "read", "select", "write"]
