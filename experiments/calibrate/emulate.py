@@ -99,7 +99,9 @@ def fit(target: str, x: np.ndarray, y: np.ndarray, noise: np.ndarray) -> Emulato
     if len(y) < 3:
         raise ValueError(f"{target}: an emulator needs at least 3 design points, got {len(y)}")
     if not np.all(np.isfinite(y)):
-        raise ValueError(f"{target}: {int(np.sum(~np.isfinite(y)))} design points have no value (window outside the run?)")
+        raise ValueError(
+            f"{target}: {int(np.sum(~np.isfinite(y)))} design points have no value (window outside the run?)"
+        )
     shift = float(np.mean(y))
     spread = float(np.std(y)) or 1.0
     yn, alpha = (y - shift) / spread, noise / spread**2

@@ -1,6 +1,7 @@
 """The calibrated ensemble: the run points no target rules out, saved as a config group with provenance.
 
-The ensemble is a set of parameter points, not a best fit: every design point (of any wave) whose
+The ensemble is a set of parameter points, not a best fit: every run point (of any wave's design,
+or of the check drawn in the final non-implausible space) whose
 own runs are non-implausible for every target (simulated implausibility <= cutoff), the least
 implausible first, up to the study's ``ensemble`` size. Each point is written to
 ``simcli/configs/calibration/pNN.yaml`` (``# @package _global_``: it sets scenario parameters),
@@ -30,7 +31,7 @@ GROUP_DIR = Path(CONFIG_DIR) / GROUP
 class Member:
     """A point of the ensemble and where it came from."""
 
-    wave: int
+    wave: int  # 0: the check run after the last wave
     index: int
     unit: np.ndarray
     values: dict[str, float]
@@ -41,13 +42,16 @@ class Member:
 def members(cal: Calibration) -> list[Member]:
     """Every design point of every wave with its simulated max implausibility (lowest first)."""
     out = []
-    for w in cal.waves:
-        seed_var = cal.waves[-1].seed_var
-        imp = np.max([simulated_implausibility(f, w.values[f.id], seed_var[f.id]) for f in cal.targets], axis=0)
-        vals = to_values(cal.factors, w.design)
-        for i in range(len(w.design)):
-            point = {f.name: (int(v) if f.integer else float(v)) for f, v in zip(cal.factors, vals[i])}
-            out.append(Member(w.number, i, w.design[i], point, float(imp[i]), {k: v[i] for k, v in w.values.items()}))
+    seed_var = cal.waves[-1].seed_var
+    runs = [(w.number, w.design, w.values) for w in cal.waves]
+    if cal.check is not None:
+        runs.append((0, *cal.check))
+    for number, design, values in runs:
+        imp = np.max([simulated_implausibility(f, values[f.id], seed_var[f.id]) for f in cal.targets], axis=0)
+        vals = to_values(cal.factors, design)
+        for i in range(len(design)):
+            point = {f.name: (int(v) if f.integer else float(v)) for f, v in zip(cal.factors, vals[i], strict=True)}
+            out.append(Member(number, i, design[i], point, float(imp[i]), {k: v[i] for k, v in values.items()}))
     return sorted(out, key=lambda m: m.implausibility)
 
 
@@ -95,7 +99,8 @@ def write(cal: Calibration, ensemble: list[Member], directory: Path = GROUP_DIR)
             f"# Calibrated parameter point {n + 1} of {len(ensemble)}: written by python -m experiments.calibrate",
             "# (docs/calibration.md); do not edit by hand. Sweep them all with 'calibration=glob(p*)'.",
             f"# study: {prov['study']}; targets: {', '.join(prov['targets'])}; held out: {', '.join(prov['held_out'])}",
-            f"# waves: {prov['waves']}; from wave {m.wave}, point {m.index}; max implausibility of its runs: "
+            f"# waves: {prov['waves']}; from {f'wave {m.wave}' if m.wave else 'the final check'}, point {m.index}; "
+            "max implausibility of its runs: "
             f"{m.implausibility:.2f} (cutoff {prov['cutoff']})",
             f"# code revision: {prov['code_revision']}; date: {prov['date']}",
         ]

@@ -18,7 +18,11 @@ def loo(cal: Calibration, ax_grid=None):
     """Leave-one-out: each design point's seed-mean against the emulator refitted without it (±2 sd)."""
     targets = cal.targets
     rows, cols = len(cal.waves), len(targets)
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 3.0 * rows), squeeze=False) if ax_grid is None else (None, ax_grid)
+    fig, axes = (
+        plt.subplots(rows, cols, figsize=(3.2 * cols, 3.0 * rows), squeeze=False)
+        if ax_grid is None
+        else (None, ax_grid)
+    )
     for r, w in enumerate(cal.waves):
         for c, f in enumerate(targets):
             ax, em = axes[r][c], w.emulators[f.id]
@@ -26,7 +30,9 @@ def loo(cal: Calibration, ax_grid=None):
             ax.errorbar(em.y, em.loo_mean, yerr=2 * sd, fmt="o", ms=3, color="C0" if em.valid else "C3", lw=0.8)
             lo, hi = min(em.y.min(), em.loo_mean.min()), max(em.y.max(), em.loo_mean.max())
             ax.plot([lo, hi], [lo, hi], "k--", lw=0.7)
-            ax.set_title(f"wave {w.number}, {f.id}: cover {em.coverage:.2f}{'' if em.valid else ' (invalid)'}", fontsize=8)
+            ax.set_title(
+                f"wave {w.number}, {f.id}: cover {em.coverage:.2f}{'' if em.valid else ' (invalid)'}", fontsize=8
+            )
             ax.set_xlabel(f"simulated ({f.scale})", fontsize=7)
             ax.set_ylabel("LOO prediction", fontsize=7)
             ax.tick_params(labelsize=6)
@@ -48,11 +54,8 @@ def space(cal: Calibration):
         a.text(i, s, f"{s:.1%}", ha="center", va="bottom", fontsize=8)
     kept = cal.waves[-1].kept
     x = to_values(cal.factors, cal.candidates)
-    if kept.any():
-        span = np.ptp(cal.candidates[kept], axis=0)
-    else:
-        span = np.ones(len(cal.factors))
-    i, j = (np.argsort(span)[:2] if len(span) > 1 else (0, 0))
+    span = np.ptp(cal.candidates[kept], axis=0) if kept.any() else np.ones(len(cal.factors))
+    i, j = np.argsort(span)[:2] if len(span) > 1 else (0, 0)
     b.scatter(x[~kept, i], x[~kept, j], s=2, color="0.85", label="ruled out")
     b.scatter(x[kept, i], x[kept, j], s=3, color="C0", label="non-implausible")
     for w in cal.waves:
@@ -68,10 +71,13 @@ def space(cal: Calibration):
 def bands(errors: pd.DataFrame):
     """Model over observed for every figure: ensemble mean and 95% run range, defaults, hit range; hits and misses."""
     df = errors.iloc[::-1].reset_index(drop=True)
+    df["label"] = ""
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(df) + 1.2))
     for y, row in df.iterrows():
-        obs = row["observed"]
-        ratio = lambda v: np.clip(v / obs, 1e-3, 1e3) if obs else np.nan  # noqa: E731
+
+        def ratio(v: float, obs: float = row["observed"]) -> float:
+            return np.clip(v / obs, 1e-3, 1e3) if obs else np.nan
+
         ax.fill_betweenx([y - 0.3, y + 0.3], ratio(row["lo"]), ratio(row["hi"]), color="0.9")
         if np.isfinite(row["model_mean"]):
             color = "C2" if row["hit"] else "C3"
@@ -80,7 +86,9 @@ def bands(errors: pd.DataFrame):
         if np.isfinite(row["defaults_mean"]):
             ax.plot(ratio(row["defaults_mean"]), y - 0.25, "k|", ms=8)
         tag = "target" if row["role"] == "target" else "held out"
-        ax.text(1.02, y, f"{'hit' if row['hit'] else 'miss'}", transform=ax.get_yaxis_transform(), fontsize=8, va="center")
+        ax.text(
+            1.02, y, f"{'hit' if row['hit'] else 'miss'}", transform=ax.get_yaxis_transform(), fontsize=8, va="center"
+        )
         ax.axhline(y + 0.5, color="0.95", lw=0.5)
         df.at[y, "label"] = f"{row['id']} ({tag})"
     ax.axvline(1, color="k", lw=0.8)
@@ -95,7 +103,11 @@ def save_all(cal: Calibration, errors: pd.DataFrame, directory: Path) -> list[Pa
     """Write the three figures as PNG; return their paths."""
     directory.mkdir(parents=True, exist_ok=True)
     out = []
-    for name, fig in (("calibration_loo", loo(cal)), ("calibration_space", space(cal)), ("calibration_bands", bands(errors))):
+    for name, fig in (
+        ("calibration_loo", loo(cal)),
+        ("calibration_space", space(cal)),
+        ("calibration_bands", bands(errors)),
+    ):
         path = directory / f"{name}.png"
         fig.savefig(path, dpi=110)
         plt.close(fig)

@@ -40,17 +40,23 @@ def results_markdown(cal: Calibration, ensemble: list[ens.Member], table: pd.Dat
         "invocation). Do not edit this section by hand.",
         "",
         f"**Design.** {len(cal.factors)} factors, {s.points} points per wave x {s.seeds} seed(s), "
-        f"{s.reference_seeds} seeds at the defaults, {s.steps} weeks per run; cutoff {s.cutoff}; space measured on "
+        f"{s.reference_seeds} seeds at the defaults, {s.ensemble} check points after the last wave, "
+        f"{s.steps} weeks per run; "
+        f"cutoff {s.cutoff}; space measured on "
         f"{len(cal.candidates):,} Sobol points. **Stopped:** {cal.empty or cal.stop}.",
         "",
-        "| wave | points | non-implausible share of the box | ruled out by each target alone (share of what was left) |",
+        "| wave | points | non-implausible share of the box "
+        "| ruled out by each target alone (share of what was left) |",
         "|---|---|---|---|",
     ]
     for w in cal.waves:
         alone = ", ".join(f"{k} {v:.0%}" for k, v in w.ruled_out_by.items()) or "nothing (no valid emulator)"
         lines.append(f"| {w.number} | {len(w.design)} | {w.share:.1%} | {alone} |")
     lines += ["", "**Emulators** (leave-one-out; valid: at most 10% of standardised errors beyond ±3):", ""]
-    lines += ["| wave | target | seed sd (target scale) | LOO coverage ±2 sd | max abs LOO error | valid |", "|---|---|---|---|---|---|"]
+    lines += [
+        "| wave | target | seed sd (target scale) | LOO coverage ±2 sd | max abs LOO error | valid |",
+        "|---|---|---|---|---|---|",
+    ]
     for w in cal.waves:
         for f in cal.targets:
             e = w.emulators[f.id].summary()
@@ -58,14 +64,24 @@ def results_markdown(cal: Calibration, ensemble: list[ens.Member], table: pd.Dat
                 f"| {w.number} | {f.id} | {np.sqrt(w.seed_var[f.id]):.3g} | {e['coverage_2sd']:.2f} | "
                 f"{e['loo_max_abs_std']:.2f} | {'yes' if e['valid'] else 'no'} |"
             )
-    lines += ["", f"![emulators]({figures_rel}/calibration_loo.png)", "", f"![space]({figures_rel}/calibration_space.png)", ""]
+    lines += [
+        "",
+        f"![emulators]({figures_rel}/calibration_loo.png)",
+        "",
+        f"![space]({figures_rel}/calibration_space.png)",
+        "",
+    ]
     if ensemble:
         names = [f.name for f in cal.factors]
         lines += [f"**Ensemble**: {len(ensemble)} parameter points (`simcli/configs/calibration/p*.yaml`):", ""]
         lines += ["| point | wave | max I | " + " | ".join(n.split(".", 1)[-1] for n in names) + " |"]
         lines += ["|---" * (len(names) + 3) + "|"]
         for n, m in enumerate(ensemble):
-            lines.append(f"| p{n:02d} | {m.wave} | {m.implausibility:.2f} | " + " | ".join(_fmt(m.values[k]) for k in names) + " |")
+            lines.append(
+                f"| p{n:02d} | {m.wave or 'check'} | {m.implausibility:.2f} | "
+                + " | ".join(_fmt(m.values[k]) for k in names)
+                + " |"
+            )
         ranges = ", ".join(f"`{f.name.split('.', 1)[-1]}` {f.lo:g}-{f.hi:g}" for f in cal.factors)
         lines += ["", f"Prior ranges (parameter table): {ranges}.", ""]
     else:
@@ -75,13 +91,15 @@ def results_markdown(cal: Calibration, ensemble: list[ens.Member], table: pd.Dat
         "figure's scale (log of model/observed for amounts, difference for shares); *hit*: the ensemble mean lies in "
         "the hit range.",
         "",
-        "| figure | role | observed | hit range | ensemble mean (95% of runs) | defaults | error | defaults' error | hit | vs previous |",
+        "| figure | role | observed | hit range | ensemble mean (95% of runs) | defaults | error | defaults' error "
+        "| hit | vs previous |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for _, r in table.iterrows():
         lines.append(
-            f"| {r['id']}: {r['what']} | {r['role'].replace('_', ' ')} | {_fmt(r['observed'])} | {_fmt(r['lo'])}-{_fmt(r['hi'])} | "
-            f"{_fmt(r['model_mean'])} ({_fmt(r['model_p2_5'])}-{_fmt(r['model_p97_5'])}) | {_fmt(r['defaults_mean'])} | "
+            f"| {r['id']}: {r['what']} | {r['role'].replace('_', ' ')} | {_fmt(r['observed'])} "
+            f"| {_fmt(r['lo'])}-{_fmt(r['hi'])} | {_fmt(r['model_mean'])} "
+            f"({_fmt(r['model_p2_5'])}-{_fmt(r['model_p97_5'])}) | {_fmt(r['defaults_mean'])} | "
             f"{r['error']:+.2f} | {r['defaults_error']:+.2f} | {'hit' if r['hit'] else 'miss'} | {r['change']} |"
         )
     lines += ["", f"![bands]({figures_rel}/calibration_bands.png)"]
@@ -101,8 +119,12 @@ def splice(doc: Path, results: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: ``python -m experiments.calibrate [--quick] [--targets IDS] [--jobs N] [--out DIR]``."""
-    ap = argparse.ArgumentParser(prog="python -m experiments.calibrate", description="History matching of the historical scenario.")
-    ap.add_argument("--quick", action="store_true", help="tiny synthetic study (CI): one wave, 26 weeks, results mean nothing")
+    ap = argparse.ArgumentParser(
+        prog="python -m experiments.calibrate", description="History matching of the historical scenario."
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="tiny synthetic study (CI): one wave, 26 weeks, results mean nothing"
+    )
     ap.add_argument("--targets", default=None, help="comma-separated figure ids used as targets (others held out)")
     ap.add_argument("--waves", type=int, default=None, help="waves at most (default: the study's)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes for the runs (default 1)")

@@ -128,7 +128,7 @@ FIGURES: tuple[Figure, ...] = (
         obs_sd=_rel(0.05),
         obs_basis="assumption: UN fatality counts are recorded by name; 5% for deaths counted under other causes",
         discrepancy_sd=_rel(0.25),
-        discrepancy_basis="assumption: attacks are drawn per jihadist fighter near bases, without IED or mortar tactics",
+        discrepancy_basis="assumption: attacks are drawn per jihadist fighter near bases; no IED or mortar tactics",
         why="the mission's losses pin the attack rate and deaths per attack, which no other figure constrains",
     ),
     Figure(
@@ -169,10 +169,10 @@ FIGURES: tuple[Figure, ...] = (
         125e6 / 11 * 1.5,
         Window("armed_group_revenue.jihadist.kidnapping", "2012-01-01", "2012-12-31"),
         obs_sd=_rel(0.5),
-        obs_basis="the range $90-125M (±16%) spread over 11 years, and an assumed ±50% for one year against the average",
+        obs_basis="the range $90-125M (±16%) over 11 years, and an assumed ±50% for one year against the average",
         discrepancy_sd=_rel(0.25),
         discrepancy_basis="assumption: kidnapping is a rate per fighter-week with a fixed ransom",
-        why="the only income figure for armed groups; pins the kidnapping rate and ransom (Sobol: top factors of revenue)",
+        why="the only income figure for armed groups; pins kidnapping rate and ransom (Sobol: top factors of revenue)",
     ),
     Figure(
         "F2",

@@ -1,4 +1,4 @@
-"""History matching in waves: run a design, emulate each target, rule out implausible space, draw the next design inside.
+"""History matching in waves: run a design, emulate each target, rule out implausible space, draw again inside.
 
 For a target with observed value ``z`` (on its scale), a point ``x`` is implausible when
 
@@ -9,7 +9,8 @@ where ``E[f(x)]`` and ``Var_em(x)`` are the emulator's mean and variance of the 
 variance of one run about its seed-mean (the history is one realisation), pooled over the design
 points with several seeds. A point is non-implausible when every valid emulator of every wave so
 far keeps it (max I <= cutoff). The space is measured on a fixed scrambled Sobol sample of the
-factors' box; the next wave's design is a maximin subset of the non-implausible part of it. Every
+factors' box; the next wave's design is a maximin subset of the non-implausible part of it, and
+after the last wave such a subset is run as a check (the ensemble is drawn from what was run). Every
 run goes through ``experiments.runner.run_tasks`` (hashed run directories), and each wave's design
 follows deterministically from the runs before it, so a killed calibration re-run with the same
 command recomputes the same designs and runs only what is missing.
@@ -62,6 +63,7 @@ class Calibration:
     waves: list[Wave]
     candidates: np.ndarray
     reference: dict[str, np.ndarray]  # figure id -> seeds, at the defaults
+    check: tuple[np.ndarray, dict[str, np.ndarray]] | None = None  # points drawn in the final space and run
     stop: str = ""
     empty: str = ""  # why the space is empty ("" when it is not)
     truth: np.ndarray | None = None
@@ -115,7 +117,11 @@ class Runner:
 
     def config(self, point: np.ndarray | None, seed: int):
         """The run configuration of a point (None: the defaults) and seed."""
-        values = {} if point is None else dict(zip([f.name for f in self.factors], to_values(self.factors, point)[0]))
+        values = (
+            {}
+            if point is None
+            else dict(zip([f.name for f in self.factors], to_values(self.factors, point)[0], strict=True))
+        )
         return point_config(self.base, values, seed, 1)
 
     def run(self, label: str, points: list[np.ndarray | None], seeds: int, first_seed: int) -> list[list[Record]]:
@@ -154,7 +160,9 @@ def simulated_implausibility(fig: Figure, values: np.ndarray, seed_var: float) -
     z = fig.transform(values)
     n = np.sum(np.isfinite(z), axis=1)
     mean = np.nanmean(z, axis=1)
-    return np.abs(fig.z - mean) / np.sqrt(seed_var / np.maximum(n, 1) + fig.obs_sd**2 + fig.discrepancy_sd**2 + seed_var)
+    return np.abs(fig.z - mean) / np.sqrt(
+        seed_var / np.maximum(n, 1) + fig.obs_sd**2 + fig.discrepancy_sd**2 + seed_var
+    )
 
 
 def _say(progress: bool, text: str) -> None:
@@ -179,7 +187,7 @@ def calibrate(study: Study, root: str | Path, jobs: int = 1, progress: bool = Tr
         from dataclasses import replace
 
         truth = np.array(study.truth, dtype=float)
-        _say(progress, f"synthetic truth at {dict(zip(study.factors, to_values(factors, truth)[0]))}")
+        _say(progress, f"synthetic truth at {dict(zip(study.factors, to_values(factors, truth)[0], strict=True))}")
         got = runner.measure(figures, runner.run("truth", [truth], 2, 900))
         figures = [replace(f, observed=float(np.nanmean(got[f.id][0]))) for f in figures]
         figures = [replace(f, lo=f.observed * 0.5, hi=f.observed * 1.5) for f in figures]
@@ -210,8 +218,11 @@ def calibrate(study: Study, root: str | Path, jobs: int = 1, progress: bool = Tr
             n = np.sum(np.isfinite(z), axis=1)
             emulators[f.id] = fit(f.id, design, np.nanmean(z, axis=1), seed_var[f.id] / np.maximum(n, 1))
             s = emulators[f.id].summary()
-            _say(progress, f"  {f.id}: LOO coverage(±2sd) {s['coverage_2sd']:.2f}, max |e| {s['loo_max_abs_std']:.1f}, "
-                 f"{'valid' if s['valid'] else 'NOT valid: not used to rule out'}")
+            _say(
+                progress,
+                f"  {f.id}: LOO coverage(±2sd) {s['coverage_2sd']:.2f}, max |e| {s['loo_max_abs_std']:.1f}, "
+                f"{'valid' if s['valid'] else 'NOT valid: not used to rule out'}",
+            )
         wave = Wave(number, design, values, seed_var, emulators)
         before = kept.copy()
         for f in targets:
@@ -223,15 +234,20 @@ def calibrate(study: Study, root: str | Path, jobs: int = 1, progress: bool = Tr
         wave.kept, wave.share = kept.copy(), float(np.mean(kept))
         cal.waves.append(wave)
         previous = float(np.mean(before))
-        _say(progress, f"  non-implausible: {wave.share:.1%} of the box (was {previous:.1%}); ruled out alone: "
-             + ", ".join(f"{k} {v:.0%}" for k, v in wave.ruled_out_by.items()))
+        _say(
+            progress,
+            f"  non-implausible: {wave.share:.1%} of the box (was {previous:.1%}); ruled out alone: "
+            + ", ".join(f"{k} {v:.0%}" for k, v in wave.ruled_out_by.items()),
+        )
         if not any(e.valid for e in emulators.values()):
             cal.stop = f"wave {number}: no emulator passed leave-one-out; a larger design is needed"
             break
         if not kept.any():
             worst = max(wave.ruled_out_by, key=wave.ruled_out_by.get)
-            cal.empty = (f"wave {number}: every point of the box is implausible; {worst} alone rules out "
-                         f"{wave.ruled_out_by[worst]:.0%} of what was left (model discrepancy or ranges too narrow)")
+            cal.empty = (
+                f"wave {number}: every point of the box is implausible; {worst} alone rules out "
+                f"{wave.ruled_out_by[worst]:.0%} of what was left (model discrepancy or ranges too narrow)"
+            )
             break
         if wave.share < study.small:
             cal.stop = f"wave {number}: the space is small ({wave.share:.1%} of the box, below {study.small:.0%})"
@@ -243,6 +259,11 @@ def calibrate(study: Study, root: str | Path, jobs: int = 1, progress: bool = Tr
             cal.stop = f"wave {number}: the last wave allowed (non-implausible {wave.share:.1%} of the box)"
             break
         design = maximin(candidates[kept], study.points)
+    if kept.any() and study.ensemble:
+        # The emulators say where the history may be matched; runs there say whether it is.
+        points = maximin(candidates[kept], study.ensemble)
+        _say(progress, f"check: {len(points)} points drawn in the final space x {study.seeds} seeds")
+        cal.check = (points, runner.measure(figures, runner.run("check", list(points), study.seeds, 100_000)))
     cal.runs, cal.seconds = runner.runs, time.perf_counter() - started
     return cal
 
