@@ -108,8 +108,11 @@ def maximin(candidates: np.ndarray, n: int) -> np.ndarray:
 class Runner:
     """Runs points of a study through the one batch runner and measures the figures."""
 
-    def __init__(self, study: Study, factors: list[Factor], root: Path, jobs: int, progress: bool):
+    def __init__(
+        self, study: Study, factors: list[Factor], root: Path, jobs: int, progress: bool, launcher: str | None = None
+    ):
         self.study, self.factors, self.root, self.jobs, self.progress = study, factors, root, jobs, progress
+        self.extra = {"launcher": launcher} if launcher else {}
         base = to_dict(compose_cfg([*study.overrides, f"steps={study.steps}"]))
         base.setdefault("output", {}).update({"progress": False, "edges": False})
         self.base = base
@@ -127,7 +130,7 @@ class Runner:
     def run(self, label: str, points: list[np.ndarray | None], seeds: int, first_seed: int) -> list[list[Record]]:
         """Run every point over ``seeds`` seeds (skipping finished runs); the records per point."""
         tasks = [(f"{label}:{i}", self.config(p, first_seed + s)) for i, p in enumerate(points) for s in range(seeds)]
-        records = run_tasks(tasks, self.root, self.jobs, self.progress)
+        records = run_tasks(tasks, self.root, self.jobs, self.progress, **self.extra)
         self.runs += len(records)
         return [records[i * seeds : (i + 1) * seeds] for i in range(len(points))]
 
@@ -170,17 +173,20 @@ def _say(progress: bool, text: str) -> None:
         print(text, file=sys.stderr, flush=True)
 
 
-def calibrate(study: Study, root: str | Path, jobs: int = 1, progress: bool = True) -> Calibration:
+def calibrate(
+    study: Study, root: str | Path, jobs: int = 1, progress: bool = True, launcher: str | None = None
+) -> Calibration:
     """Run the study's waves under ``root`` (resumable); return the waves and why they stopped.
 
     An empty non-implausible space does not raise here: ``Calibration.empty`` says which target
     ruled out what, so the report can show it; the command line then exits with an error.
+    ``launcher`` is passed to ``run_tasks`` (only where it accepts one).
     """
     started = time.perf_counter()
     root = Path(root)
     factors = factors_named(study.factors)
     d = len(factors)
-    runner = Runner(study, factors, root, jobs, progress)
+    runner = Runner(study, factors, root, jobs, progress, launcher)
     figures = list(study.figures)
     truth = None
     if study.synthetic:
