@@ -54,7 +54,8 @@ def space(cal: Calibration):
         a.text(i, s, f"{s:.1%}", ha="center", va="bottom", fontsize=8)
     kept = cal.waves[-1].kept
     x = to_values(cal.factors, cal.candidates)
-    span = np.ptp(cal.candidates[kept], axis=0) if kept.any() else np.ones(len(cal.factors))
+    # The two factors whose non-implausible values spread least (on the unit cube): the most constrained.
+    span = np.std(cal.candidates[kept], axis=0) if kept.sum() > 1 else np.ones(len(cal.factors))
     i, j = np.argsort(span)[:2] if len(span) > 1 else (0, 0)
     b.scatter(x[~kept, i], x[~kept, j], s=2, color="0.85", label="ruled out")
     b.scatter(x[kept, i], x[kept, j], s=3, color="C0", label="non-implausible")
@@ -76,7 +77,7 @@ def bands(errors: pd.DataFrame):
     for y, row in df.iterrows():
 
         def ratio(v: float, obs: float = row["observed"]) -> float:
-            return np.clip(v / obs, 1e-3, 1e3) if obs else np.nan
+            return np.clip(v / obs, 0.02, 50) if obs else np.nan
 
         ax.fill_betweenx([y - 0.3, y + 0.3], ratio(row["lo"]), ratio(row["hi"]), color="0.9")
         if np.isfinite(row["model_mean"]):
@@ -93,6 +94,7 @@ def bands(errors: pd.DataFrame):
         df.at[y, "label"] = f"{row['id']} ({tag})"
     ax.axvline(1, color="k", lw=0.8)
     ax.set_xscale("log")
+    ax.set_xlim(0.02, 50)
     ax.set_yticks(range(len(df)), df["label"], fontsize=8)
     ax.set_xlabel("model / observed (grey: hit range; bar: ensemble 95% of runs; dot: mean; tick: defaults)")
     fig.tight_layout()
