@@ -69,7 +69,7 @@ def provenance(cal: Calibration) -> dict:
         "factors": [f.name for f in cal.factors],
         "waves": len(cal.waves),
         "cutoff": cal.study.cutoff,
-        "code_revision": git_revision(),
+        "code_revision": cal.revision or git_revision(),
         "date": dt.date.today().isoformat(),
     }
 

@@ -32,6 +32,7 @@ from experiments.calibrate.targets import Figure, measure
 from experiments.design import SWEEP_SEED, factors_named, point_config
 from experiments.runner import Record, run_tasks
 from experiments.sensitivity import Factor
+from sim.run import git_revision
 from simcli.compose import compose_cfg, to_dict
 
 
@@ -69,6 +70,8 @@ class Calibration:
     truth: np.ndarray | None = None
     runs: int = 0
     seconds: float = 0.0
+    run_seconds: float = 0.0  # the runs' own time, summed (as recorded when each ran)
+    revision: str = ""  # code revision when the calibration started
 
     @property
     def targets(self) -> list[Figure]:
@@ -117,6 +120,7 @@ class Runner:
         base.setdefault("output", {}).update({"progress": False, "edges": False})
         self.base = base
         self.runs = 0
+        self.run_seconds = 0.0
 
     def config(self, point: np.ndarray | None, seed: int):
         """The run configuration of a point (None: the defaults) and seed."""
@@ -132,6 +136,7 @@ class Runner:
         tasks = [(f"{label}:{i}", self.config(p, first_seed + s)) for i, p in enumerate(points) for s in range(seeds)]
         records = run_tasks(tasks, self.root, self.jobs, self.progress, **self.extra)
         self.runs += len(records)
+        self.run_seconds += sum(float(r.summary.get("wall_seconds", 0.0)) for r in records)
         return [records[i * seeds : (i + 1) * seeds] for i in range(len(points))]
 
     def measure(self, figures: list[Figure], records: list[list[Record]]) -> dict[str, np.ndarray]:
@@ -183,6 +188,7 @@ def calibrate(
     ``launcher`` is passed to ``run_tasks`` (only where it accepts one).
     """
     started = time.perf_counter()
+    revision = git_revision()
     root = Path(root)
     factors = factors_named(study.factors)
     d = len(factors)
@@ -208,7 +214,7 @@ def calibrate(
     candidates = qmc.Sobol(d=d, scramble=True, seed=SWEEP_SEED).random_base2(study.candidates)
     kept = np.ones(len(candidates), bool)
     design = qmc.LatinHypercube(d=d, seed=SWEEP_SEED).random(study.points)
-    cal = Calibration(study, factors, figures, [], candidates, reference, truth=truth)
+    cal = Calibration(study, factors, figures, [], candidates, reference, truth=truth, revision=revision)
     for number in range(1, study.max_waves + 1):
         _say(progress, f"wave {number}: {len(design)} points x {study.seeds} seeds")
         values = runner.measure(figures, runner.run(f"wave{number}", list(design), study.seeds, 1000 * number))
@@ -270,7 +276,7 @@ def calibrate(
         points = maximin(candidates[kept], study.ensemble)
         _say(progress, f"check: {len(points)} points drawn in the final space x {study.seeds} seeds")
         cal.check = (points, runner.measure(figures, runner.run("check", list(points), study.seeds, 100_000)))
-    cal.runs, cal.seconds = runner.runs, time.perf_counter() - started
+    cal.runs, cal.seconds, cal.run_seconds = runner.runs, time.perf_counter() - started, runner.run_seconds
     return cal
 
 
