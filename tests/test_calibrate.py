@@ -77,6 +77,8 @@ def test_command_writes_report_ensemble_and_error_table(quick, capsys):
         config = point_config({"scenario": {"name": "history"}}, values, seed=1, seeds=1)
         assert isinstance(config, RunConfig)
         assert config.scenario.armed_groups.ransom_usd == pytest.approx(values["scenario.armed_groups.ransom_usd"])
+    preset = (root / "experiment" / "calibrated.yaml").read_text(encoding="utf-8")
+    assert "# Question:" in preset and f"calibration: {','.join(p.stem for p in points)}" in preset
     # A second invocation compares with the table the first one kept.
     assert main(["--quick", "--out", str(root), "--quiet"]) == 0
     assert "| same |" in (root / "calibration.md").read_text(encoding="utf-8")
@@ -171,6 +173,8 @@ def test_committed_ensemble_composes():
     points = sorted(ens.GROUP_DIR.glob("p*.yaml"))
     if not points:
         pytest.skip("no calibrated ensemble committed yet")
+    # The preset sweeps exactly the committed points.
+    assert f"calibration: {','.join(p.stem for p in points)}" in ens.PRESET.read_text(encoding="utf-8")
     for path in points[:3]:
         config = compose(["scenario=history", f"calibration={path.stem}"])
         for key, value in ens.read(path).items():

@@ -5,9 +5,10 @@ or of the check drawn in the final non-implausible space) whose
 own runs are non-implausible for every target (simulated implausibility <= cutoff), the least
 implausible first, up to the study's ``ensemble`` size. Each point is written to
 ``simcli/configs/calibration/pNN.yaml`` (``# @package _global_``: it sets scenario parameters),
-its header recording the targets, waves, code revision and date. A sweep then reports effects as
-bands over parameter points and seeds, e.g.
-``python -m sim -m scenario=history 'calibration=glob(p*)' policy=none,ddr seeds=5``.
+its header recording the targets, waves, code revision and date, and the preset
+``simcli/configs/experiment/calibrated.yaml`` sweeps the historical scenario over all of them, so a
+sweep reports effects as bands over parameter points and seeds, e.g.
+``python -m sim -m experiment=calibrated policy=none,ddr``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from simcli import CONFIG_DIR
 
 GROUP = "calibration"
 GROUP_DIR = Path(CONFIG_DIR) / GROUP
+PRESET = Path(CONFIG_DIR) / "experiment" / "calibrated.yaml"
+PRESET_SEEDS = 5
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,34 @@ def write(cal: Calibration, ensemble: list[Member], directory: Path = GROUP_DIR)
     return paths
 
 
+def write_preset(cal: Calibration, paths: list[Path], preset: Path = PRESET) -> Path:
+    """Write the sweep preset over the ensemble's points (``experiment=calibrated``)."""
+    prov = provenance(cal)
+    text = f"""# @package _global_
+# Question: what does the historical scenario give over the calibrated ensemble, the parameter
+# points history matching left non-implausible (docs/calibration.md), not one best fit? Written by
+# python -m experiments.calibrate; do not edit by hand. Targets: {", ".join(prov["targets"])};
+# waves: {prov["waves"]}; code revision: {prov["code_revision"]}; date: {prov["date"]}.
+#   python -m sim -m experiment=calibrated                  # {len(paths)} points x {PRESET_SEEDS} seeds
+#   python -m sim -m experiment=calibrated policy=none,ddr  # a policy's effect as bands over points and seeds
+defaults:
+  - override /scenario: history
+  - override /hydra/launcher: local
+
+seeds: {PRESET_SEEDS}
+
+hydra:
+  sweep:
+    dir: multirun/calibrated
+  sweeper:
+    params:
+      {GROUP}: {",".join(p.stem for p in paths)}
+"""
+    preset.parent.mkdir(parents=True, exist_ok=True)
+    preset.write_text(text, encoding="utf-8")
+    return preset
+
+
 def read(path: Path) -> dict[str, float]:
     """A written point as dotted keys and values."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -124,4 +155,16 @@ def read(path: Path) -> dict[str, float]:
     return flat(data)
 
 
-__all__ = ["GROUP", "GROUP_DIR", "Member", "members", "nest", "provenance", "read", "select", "write"]
+__all__ = [
+    "GROUP",
+    "GROUP_DIR",
+    "PRESET",
+    "Member",
+    "members",
+    "nest",
+    "provenance",
+    "read",
+    "select",
+    "write",
+    "write_preset",
+]

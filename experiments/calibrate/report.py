@@ -176,6 +176,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     err.write(table, csv)
     paths = ens.write(cal, ensemble, point_dir)
+    ens.write_preset(cal, paths, out / "experiment" / "calibrated.yaml" if out else ens.PRESET)
     worse = table[table["change"] == "worse"]["id"].tolist()
     print(f"{len(paths)} calibrated points in {point_dir}; report {doc}; errors {csv}", file=sys.stderr)
     if worse:
