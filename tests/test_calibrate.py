@@ -96,6 +96,22 @@ def test_impossible_targets_give_an_empty_space(quick):
     assert ens.select(cal) == []
 
 
+def test_command_says_so_when_the_space_is_empty(quick, monkeypatch, capsys):
+    root, _ = quick
+    from experiments.calibrate import report
+
+    base = quick_study()
+    far = tuple(replace(f, observed=1e15, lo=0, hi=1) for f in base.figures)
+    monkeypatch.setattr(report, "quick_study", lambda: replace(base, synthetic=False, figures=far))
+    out = root / "empty"
+    out.mkdir()
+    (out / "runs").symlink_to(root / "runs")  # the design's runs are reused
+    assert main(["--quick", "--out", str(out), "--quiet"]) == 1
+    assert "empty non-implausible space" in capsys.readouterr().err
+    assert not (out / "calibration").exists() and not (out / "calibration_errors.csv").exists()
+    assert "every point of the box is implausible" in (out / "calibration.md").read_text(encoding="utf-8")
+
+
 def test_bad_input_is_refused(capsys):
     assert main(["--targets", "F99"]) == 2
     assert "F99" in capsys.readouterr().err
