@@ -189,6 +189,12 @@ def test_committed_ensemble_composes():
     points = sorted(ens.GROUP_DIR.glob("p*.yaml"))
     if not points:
         pytest.skip("no calibrated ensemble committed yet")
+    # Any study can run its arms over the ensemble: one task per point and seed, the point's values set.
+    tasks = ens.configs(["experiment=history_no_wagner", "scenario.timeline_skip=[wagner]"], seeds=[0, 1])
+    assert [label for label, _ in tasks] == [p.stem for p in points for _ in (0, 1)]
+    assert all(c.scenario.timeline_skip == ["wagner"] and c.seeds == 1 for _, c in tasks)
+    first = ens.read(points[0])["scenario.forces.attack_rate"]
+    assert tasks[0][1].scenario.forces.attack_rate == pytest.approx(first)
     # The preset sweeps exactly the committed points.
     assert f"calibration: {','.join(p.stem for p in points)}" in ens.PRESET.read_text(encoding="utf-8")
     for path in points[:3]:

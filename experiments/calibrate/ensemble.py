@@ -14,15 +14,18 @@ sweep reports effects as bands over parameter points and seeds, e.g.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import yaml
 
 from experiments.calibrate.waves import Calibration, simulated_implausibility, to_values
+from sim.params import RunConfig
 from sim.run import git_revision
 from simcli import CONFIG_DIR
+from simcli.compose import compose
 
 GROUP = "calibration"
 GROUP_DIR = Path(CONFIG_DIR) / GROUP
@@ -142,6 +145,30 @@ hydra:
     return preset
 
 
+def points(directory: Path = GROUP_DIR) -> list[str]:
+    """The committed ensemble's point names (``p00``, ``p01``, ...), for ``calibration=NAME`` overrides."""
+    return sorted(p.stem for p in directory.glob("p[0-9][0-9].yaml"))
+
+
+def configs(overrides: Sequence[str], seeds: Sequence[int]) -> list[tuple[str, RunConfig]]:
+    """``(label, configuration)`` tasks for ``run_tasks``: the overrides at every ensemble point and seed.
+
+    How a study (a counterfactual of the history, a policy comparison) reports its effects as bands
+    over parameter points and seeds: label ``pNN``, one configuration per seed.
+
+    Raises:
+        ValueError: When no ensemble is committed (run ``python -m experiments.calibrate`` first).
+    """
+    names = points()
+    if not names:
+        raise ValueError(f"no calibrated ensemble in {GROUP_DIR}: run python -m experiments.calibrate first")
+    out = []
+    for name in names:
+        base = compose([*overrides, f"{GROUP}={name}"])
+        out += [(name, replace(base, seed=int(s), seeds=1)) for s in seeds]
+    return out
+
+
 def read(path: Path) -> dict[str, float]:
     """A written point as dotted keys and values."""
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
@@ -160,8 +187,10 @@ __all__ = [
     "GROUP_DIR",
     "PRESET",
     "Member",
+    "configs",
     "members",
     "nest",
+    "points",
     "provenance",
     "read",
     "select",
