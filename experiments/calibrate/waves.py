@@ -36,10 +36,6 @@ from sim.run import git_revision
 from simcli.compose import compose_cfg, to_dict
 
 
-class EmptySpaceError(RuntimeError):
-    """Every candidate point is implausible: the model cannot match the targets within the stated uncertainties."""
-
-
 @dataclass
 class Wave:
     """One wave: its design, what the runs gave, its emulators and the space left after it."""
@@ -282,7 +278,6 @@ def calibrate(
 
 __all__ = [
     "Calibration",
-    "EmptySpaceError",
     "Runner",
     "Wave",
     "calibrate",
