@@ -1,9 +1,10 @@
-"""Regenerate the evidence from scratch: docs/validation.md and docs/sensitivity.md with their figures.
+"""Regenerate the evidence from scratch: docs/validation.md, docs/sensitivity.md, docs/calibration.md, figures.
 
 One command for both reports (issue: "one command regenerates docs/validation.md and
 docs/sensitivity.md from scratch"): the pattern suite and the historical scenario
 (experiments/validate/), then Morris screening, Sobol on the factors Morris kept, and the
-sensitivity report (experiments/sensitivity/). Each step prints its own progress; a failing
+sensitivity report (experiments/sensitivity/), then the calibration by history matching and its error
+table per historical figure (experiments/calibrate/). Each step prints its own progress; a failing
 step stops the rest, so a report is never left half-updated by a later step's failure.
 """
 
@@ -15,7 +16,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from experiments import sensitivity, validate
+from experiments import calibrate, sensitivity, validate
 
 
 def steps(jobs: int | None, quick: bool, out: Path | None) -> list[tuple[str, list[str]]]:
@@ -28,6 +29,7 @@ def steps(jobs: int | None, quick: bool, out: Path | None) -> list[tuple[str, li
         ("sensitivity", ["morris", *common, *where[1]]),
         ("sensitivity", ["sobol", *common, *where[1]]),
         ("sensitivity", ["report", *common, *where[1], *docs]),
+        ("calibrate", [*common, *(["--out", str(out / "calibration")] if out else [])]),
     ]
 
 
@@ -38,10 +40,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run of every step (reports under multirun/)")
     ap.add_argument("--out", type=Path, default=None, help="write reports here instead of docs/ (for trying)")
     args = ap.parse_args(argv)
-    modules = {"validate": validate.main, "sensitivity": sensitivity.main}
+    modules = {"validate": validate.main, "sensitivity": sensitivity.main, "calibrate": calibrate.main}
     started = time.perf_counter()
-    for i, (module, step_argv) in enumerate(steps(args.jobs, args.quick, args.out), 1):
-        print(f"[{i}/4] python -m experiments.{module} {' '.join(step_argv)}", flush=True)
+    todo = steps(args.jobs, args.quick, args.out)
+    for i, (module, step_argv) in enumerate(todo, 1):
+        print(f"[{i}/{len(todo)}] python -m experiments.{module} {' '.join(step_argv)}", flush=True)
         code = modules[module](step_argv)
         if code:
             print(f"error: step {i} failed with exit code {code}; later steps not run", file=sys.stderr)

@@ -154,17 +154,19 @@ def test_history_measures_on_a_synthetic_series():
 
 def test_one_command_runs_every_step_in_order_and_stops_at_a_failure(monkeypatch, tmp_path):
     """experiments.evidence runs the pattern suite, then Morris, Sobol and the report; a failure stops it."""
-    from experiments import evidence, sensitivity
+    from experiments import calibrate, evidence, sensitivity
 
     calls = []
     monkeypatch.setattr(v, "main", lambda argv: calls.append(("validate", list(argv))) or 0)
     monkeypatch.setattr(sensitivity, "main", lambda argv: calls.append(("sensitivity", list(argv))) or 0)
+    monkeypatch.setattr(calibrate, "main", lambda argv: calls.append(("calibrate", list(argv))) or 0)
     assert evidence.main(["--quick", "--jobs", "1", "--out", str(tmp_path)]) == 0
     assert [(m, a[0] if m == "sensitivity" else "-") for m, a in calls] == [
         ("validate", "-"),
         ("sensitivity", "morris"),
         ("sensitivity", "sobol"),
         ("sensitivity", "report"),
+        ("calibrate", "-"),
     ]
     assert all("--quick" in a and str(tmp_path) in " ".join(a) for _, a in calls)
     calls.clear()
