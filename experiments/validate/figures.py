@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from experiments.validate.criteria import Experiment
+from experiments.validate.runs import verdict
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -78,8 +79,7 @@ def plot_experiment(exp: Experiment, table: pd.DataFrame, axes: Sequence[Axes] |
         ax.set_ylim(bottom - pad, top + pad)
         ax.set_ylabel("% of reference mean" if r["percent"] else "difference")
         ax.set_title(textwrap.fill(r["label"], 42, break_long_words=False), fontsize=8)
-    verdict = "PASS" if len(rows) and rows["pass"].all() else "FAIL"
-    fig.suptitle(f"{exp.id}: {exp.title} ({verdict})", fontsize=10)
+    fig.suptitle(f"{exp.id}: {exp.title} ({verdict(exp.id, rows)})", fontsize=10)
     fig.tight_layout()
     return fig
 
