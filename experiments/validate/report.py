@@ -19,7 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from experiments.fragments import sections
-from experiments.validate.arms import ARMS, CORE_SCENARIO, FULL, PATTERN_SCENARIO, QUICK, Mode
+from experiments.validate.arms import ARMS, CORE_SUPPLY, FULL, PATTERN_SUPPLY, QUICK, Mode
 from experiments.validate.catalogue import DIAGNOSTICS, EXPERIMENTS, NOTES, _num
 from experiments.validate.classification import CLASSIFICATION, EVIDENCE, UNTESTED, claims
 from experiments.validate.criteria import POWER, Experiment, Values
@@ -81,10 +81,10 @@ def write_report(
         "",
         "## 1. Mechanisms (FACTS.md part B)",
         "",
-        f"**Design.** Pattern arms run the default scenario at `supply_scale={PATTERN_SCENARIO['supply_scale']}` "
+        f"**Design.** Pattern arms run the default scenario at `supply_scale={PATTERN_SUPPLY}` "
         f"for {mode.weeks} weeks after the burn-in, with seeds 0-{mode.seeds - 1} in every arm (common random "
         f"numbers: effects are paired by seed). M8a runs the core model (traffickers and stand-in checkpoints, "
-        f"`supply_scale={CORE_SCENARIO['supply_scale']}`, {mode.core_weeks} weeks); M24 the historical scenario "
+        f"`supply_scale={CORE_SUPPLY}`, {mode.core_weeks} weeks); M24 the historical scenario "
         f"({mode.history_seeds} seeds). Policies run at intensity 1 unless stated.",
         "",
         "**Statistic.** For each seed the treatment minus its reference (a *difference*), or that difference over "

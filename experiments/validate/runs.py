@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -19,7 +20,6 @@ from experiments.validate.classification import EVIDENCE, RULE, kind_of
 from experiments.validate.criteria import Experiment, Values, mde
 from experiments.validate.history import COUNTERFACTUAL_OUTCOMES, COUNTERFACTUALS, HISTORY_FIGURES, history_metrics
 from experiments.validate.measures import measures
-from sim.params import RunConfig, from_dict
 from sim.run import git_revision
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -52,7 +52,7 @@ def run_all(mode: Mode, arms: Sequence[str], data_root: Path, jobs: int, progres
     configs = {a: arm_config(ARMS[a], mode, data_root) for a in arms}
     # Longest first (history), so two workers finish together.
     tasks = [
-        (a, from_dict(RunConfig, {**configs[a], "seed": s}))
+        (a, dataclasses.replace(configs[a], seed=s))
         for a in sorted(arms, key=lambda a: ARMS[a].family != "history")
         for s in seeds_for(ARMS[a], mode)
     ]
