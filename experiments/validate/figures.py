@@ -54,10 +54,15 @@ def plot_experiment(exp: Experiment, table: pd.DataFrame, axes: Sequence[Axes] |
         crit = exp.stats[int(r["stat"])].criterion
         lo_b, hi_b = crit.lo * scale, crit.hi * scale
         span = [*eff, r["lo"] * scale if math.isfinite(r["lo"]) else 0.0, lo_b, hi_b, 0.0]
+        if crit.kind == "within" and math.isfinite(r.get("mde", math.nan)):
+            span += [-r["mde"] * scale, r["mde"] * scale]
         top, bottom = max(span), min(span)
         pad = 0.1 * (top - bottom or 1.0)
         if crit.kind == "within":
             ax.axhspan(lo_b, hi_b, color="tab:green", alpha=0.15, lw=0)
+            if math.isfinite(r.get("mde", math.nan)):  # the MDE (dashed): a wider band is not a pass
+                for y in (-r["mde"] * scale, r["mde"] * scale):
+                    ax.axhline(y, color="tab:green", ls="--", lw=0.8)
         elif crit.kind == "above":
             ax.axhspan(lo_b, top + pad, color="tab:green", alpha=0.12, lw=0)
         else:
