@@ -195,6 +195,18 @@ def test_an_equivalence_band_wider_than_the_mde_fails():
     assert not v.within(d).passes(lo + d, hi + d, d)  # an effect: outside the band
 
 
+def test_a_statistic_whose_arms_give_identical_runs_fails():
+    """Arms identical to their reference by construction (seed by seed) are flagged and fail, whatever the band."""
+    same = np.array([10.0, 12.0, 9.0, 11.0])
+    values = {"a": {"x": same.copy(), "seed": np.arange(4.0)}, "b": {"x": same.copy(), "seed": np.arange(4.0)}}
+    results = v.Results(v.QUICK, values, {}, 0.0, 0.0, 1, 8)
+    exp = v.Experiment("M13", "t", "c", "d", (v.rel("x", "a", "b", v.within(0.5)), v.diff("x", "a", "b", v.ABOVE0)))
+    table = v.evaluate(results, [exp])
+    assert not table["pass"].any() and (table["why"] == v.IDENTICAL).all()
+    values["a"]["x"] = same + np.array([0.5, -0.5, 0.2, -0.2])
+    assert v.evaluate(results, [exp])["why"].iloc[0] != v.IDENTICAL
+
+
 def test_equivalence_statistics_carry_their_mde(quick):
     stats = pd.read_csv(quick / "data" / "statistics.csv")
     bands = stats[stats["criterion"].str.contains("inside")]
