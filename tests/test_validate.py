@@ -182,17 +182,20 @@ def test_minimum_detectable_effect_has_80_percent_power():
 
 
 def test_an_equivalence_band_wider_than_the_mde_fails():
-    """A 'little effect' passes only when its interval is inside a band no wider than the design's MDE."""
+    """A made-up band wider than the MDE earns no pass: a 'little effect' is judged inside the band and ±MDE."""
     rng = np.random.default_rng(2)
     x = rng.normal(0.0, 0.01, 20)
-    x -= x.mean()  # no effect at all
-    _, lo, hi, _ = mean_interval(x)
     d = v.mde(x)
-    assert v.within(d).passes(lo, hi, d)  # the band at the MDE: pass
-    assert not v.within(2 * d).passes(lo, hi, d)  # a made-up wider band: not a pass
-    assert v.within(2 * d).failure(lo, hi, d) == "band wider than the MDE"
+    effect = x - x.mean() + 1.2 * d  # an effect the design detects (1.2 MDE)
+    _, lo, hi, _ = mean_interval(effect)
+    assert v.within(3 * d).lo < lo and hi < v.within(3 * d).hi  # inside a made-up band of 3 MDE...
+    assert not v.within(3 * d).passes(lo, hi, d)  # ...but not a pass
+    assert v.within(3 * d).failure(lo, hi, d) == "interval beyond the MDE"
+    null = x - x.mean()  # no effect at all: inside the band and the MDE
+    _, lo, hi, _ = mean_interval(null)
+    assert v.within(3 * d).passes(lo, hi, d) and v.within(d).passes(lo, hi, d)
+    assert not v.within(d / 4).passes(lo, hi, d)  # a band narrower than the interval: outside the band
     assert not v.within(d).passes(lo, hi)  # no MDE, no verdict
-    assert not v.within(d).passes(lo + d, hi + d, d)  # an effect: outside the band
 
 
 def test_a_statistic_whose_arms_give_identical_runs_fails():
@@ -214,7 +217,8 @@ def test_equivalence_statistics_carry_their_mde(quick):
     by_id = {e.id: e for e in v.EXPERIMENTS}
     for _, r in bands.iterrows():
         band = by_id[r["experiment"]].stats[r["stat"]].criterion.hi
-        assert bool(r["pass"]) == (band <= r["mde"] and -band <= r["lo"] and r["hi"] <= band), r.to_dict()
+        tested = min(band, r["mde"])  # a wider band is judged at the MDE
+        assert bool(r["pass"]) == (-tested <= r["lo"] and r["hi"] <= tested), r.to_dict()
 
 
 def test_the_pass_rate_counts_evidence_only(quick):

@@ -5,8 +5,8 @@ experiment compares arms (configurations) run with the same seeds. Each statisti
 effect per seed (the treatment arm minus its reference, or that difference over the reference's
 mean), summarised by its mean and a 95% t-interval over seeds, and judged against a criterion
 stated here before the runs: the interval lies below zero, above zero, or inside an equivalence
-band (for "little effect" claims) no wider than the design's minimum detectable effect at 80%
-power. Each claim is classified (``classification``) as *evidence* (the statistic emerges from
+band (for "little effect" claims), judged at the design's minimum detectable effect at 80% power
+when the band is wider. Each claim is classified (``classification``) as *evidence* (the statistic emerges from
 several interacting decisions) or a *rule check* (one rule writes it; tested exactly in
 ``tests/test_rule_checks.py``); an evidence claim passes when all its evidence statistics do, and
 the pass rate counts evidence only.

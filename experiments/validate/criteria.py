@@ -51,11 +51,11 @@ def mde(effects, power: float = POWER, alpha: float = ALPHA) -> float:
 class Criterion:
     """Where the 95% interval of an effect must lie: ``below``/``above`` a bound, or ``within`` a band.
 
-    A ``within`` band is a claim of *little effect*: it passes only when the interval lies inside
-    the band and the band is no wider than the design's minimum detectable effect (MDE, 80%
-    power). A band wider than the MDE would call "little" an effect this design detects (e.g. a
-    change whose interval excludes zero), so the verdict would rest on the band chosen, not on
-    the runs.
+    A ``within`` band is a claim of *little effect*. It is judged at the design's minimum
+    detectable effect (MDE, 80% power) when the band is wider: a stated band wider than the MDE
+    would call "little" an effect this design detects, so it cannot earn a pass; the interval
+    must lie inside the narrower of the band and ±MDE. (A pass then says: no effect as large as
+    the smallest one these seeds could detect, and none as large as the band.)
     """
 
     kind: str
@@ -68,7 +68,7 @@ class Criterion:
         return self.kind == "within"
 
     def passes(self, lo: float, hi: float, mde: float = math.nan) -> bool:
-        """Whether an interval (lo, hi) meets the criterion; a band also needs ``mde`` >= its half-width."""
+        """Whether an interval (lo, hi) meets the criterion; a band is judged within ±``mde`` too."""
         return self.failure(lo, hi, mde) is None
 
     def failure(self, lo: float, hi: float, mde: float = math.nan) -> str | None:
@@ -81,9 +81,9 @@ class Criterion:
             return None if lo > self.lo else "interval not above the bound"
         if not math.isfinite(mde):
             return "no minimum detectable effect"
-        if max(abs(self.lo), abs(self.hi)) > mde:
-            return "band wider than the MDE"
-        return None if self.lo <= lo and hi <= self.hi else "interval outside the band"
+        if self.lo <= lo and hi <= self.hi and -mde <= lo and hi <= mde:
+            return None
+        return "interval beyond the MDE" if self.lo <= lo and hi <= self.hi else "interval outside the band"
 
     def text(self, percent: bool) -> str:
         """The criterion in words."""
@@ -92,7 +92,7 @@ class Criterion:
             return f"CI below {f(self.lo)}"
         if self.kind == "above":
             return f"CI above {f(self.lo)}"
-        return f"CI inside [{f(self.lo)}, {f(self.hi)}], band <= MDE"
+        return f"CI inside [{f(self.lo)}, {f(self.hi)}] and ±MDE"
 
 
 BELOW0, ABOVE0 = Criterion("below"), Criterion("above")

@@ -60,7 +60,7 @@ def plot_experiment(exp: Experiment, table: pd.DataFrame, axes: Sequence[Axes] |
         pad = 0.1 * (top - bottom or 1.0)
         if crit.kind == "within":
             ax.axhspan(lo_b, hi_b, color="tab:green", alpha=0.15, lw=0)
-            if math.isfinite(r.get("mde", math.nan)):  # the MDE (dashed): a wider band is not a pass
+            if math.isfinite(r.get("mde", math.nan)):  # the MDE (dashed): a wider band is judged there
                 for y in (-r["mde"] * scale, r["mde"] * scale):
                     ax.axhline(y, color="tab:green", ls="--", lw=0.8)
         elif crit.kind == "above":

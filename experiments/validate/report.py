@@ -96,9 +96,10 @@ def write_report(
         "**Criterion.** The interval must lie below 0, above 0, or (for claims of *little effect*) inside an "
         "equivalence band. Each statistic also gives its *minimum detectable effect* (MDE): the smallest mean effect "
         f"a two-sided paired t-test at 5% detects with {POWER:.0%} power, from the standard deviation of its per-seed "
-        "effects (noncentral t, scipy.stats). A little-effect band passes only when it is no wider than the MDE: a "
-        "wider band would call *little* an effect this design detects, so the verdict would rest on the band's "
-        "choice rather than on the runs.",
+        "effects (noncentral t, scipy.stats). A little-effect band is also judged at the MDE: a band wider than "
+        "the MDE would call *little* an effect these seeds detect, so the interval must lie inside both the band "
+        "and ±MDE. A pass says the effect is smaller than the band and than the smallest effect the design could "
+        "detect.",
         "",
         "**Rule checks and evidence.** A claim counts as *evidence* only when the statistic that tests it is not "
         "written by any single rule but comes out of several interacting decisions. Where one rule or formula "
