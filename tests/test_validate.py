@@ -16,7 +16,7 @@ import yaml
 
 from experiments import validate as v
 from experiments.stats import mean_interval
-from sim.params import RunConfig, from_dict
+from sim.params import RunConfig
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +43,7 @@ def test_history_table_and_counterfactuals(quick):
 
 def test_report_has_tables_and_figures(quick):
     text = (quick / "validation.md").read_text()
-    assert "| claim | statistic | effect (95% CI)" in text and "| FACTS | what | figure |" in text
+    assert "| claim | statistic | kind | effect (95% CI) | n | MDE |" in text and "| FACTS | what | figure |" in text
     for exp in v.EXPERIMENTS:
         assert f"### {exp.id}:" in text
         assert (quick / "figures" / f"validation_{exp.id.lower()}.png").stat().st_size > 0
@@ -90,16 +90,37 @@ def test_a_killed_validation_reruns_only_its_missing_runs(quick, tmp_path, monke
         assert v.main(["--quick", "--only", "M4", "--out", str(tmp_path), "--data", str(data)]) == 0
         assert ran == ["cig_dear", "cig_dear"] and all(p.exists() for p in killed)
         after = pd.read_csv(data / "statistics.csv")
-        pd.testing.assert_frame_equal(after, before[before["experiment"] == "M4"].reset_index(drop=True))
+        expected = before[before["experiment"] == "M4"].reset_index(drop=True)
+        pd.testing.assert_frame_equal(after, expected, check_dtype=False)  # "why" is empty (NaN) in M4's rows
     finally:
         for p in tables:
             shutil.copy2(saved / p.name, p)
 
 
-def test_every_arm_is_a_valid_configuration(tmp_path):
+@pytest.fixture(scope="module")
+def composed(tmp_path_factory) -> dict[str, RunConfig]:
+    """Every arm's configuration in the full mode (seed 4), composed once."""
+    root = tmp_path_factory.mktemp("arms")
+    return {name: v.arm_config(arm, v.FULL, root, seed=4) for name, arm in v.ARMS.items()}
+
+
+def test_every_arm_is_an_override_list_composed_through_hydra(composed, tmp_path):
+    """Arms are Hydra overrides (simcli.compose), as `python -m sim` takes them; each composes to one run."""
     for arm in v.ARMS.values():
-        cfg = v.arm_config(arm, v.FULL, tmp_path)
-        from_dict(RunConfig, {**cfg, "seed": 0})
+        assert all(isinstance(o, str) and "=" in o for o in arm.overrides), arm.name
+        cfg = composed[arm.name]
+        assert isinstance(cfg, RunConfig) and cfg.seed == 4 and cfg.seeds == 1 and cfg.branch_from is None
+    assert v.arm_config(v.ARMS["hub"], v.FULL, tmp_path, seed=4) == composed["hub"]  # one arm alone, the same
+    assert composed["bc_alg"].policy.border_control.targets == ["in_khalil", "tinzaouaten"]
+    assert "cocaine" not in composed["no_drugs"].scenario.goods
+
+
+def test_no_statistic_compares_an_arm_with_itself(composed):
+    """Every statistic compares configurations that differ (an arm identical to its reference cannot fail)."""
+    for exp in v.EXPERIMENTS:
+        for st in exp.stats:
+            configs = [composed[a] for a in st.arms]
+            assert len(configs) == 1 or all(c != configs[0] for c in configs[1:]), (exp.id, st.label)
 
 
 def test_goods_edits_land_in_a_copy_of_the_data(tmp_path):
@@ -109,26 +130,114 @@ def test_goods_edits_land_in_a_copy_of_the_data(tmp_path):
     assert (path / "places.csv").exists() and (path / "timeline_history.yaml").exists()
 
 
-def test_counterfactual_arms_are_the_presets_sweeps():
+def test_counterfactual_arms_are_the_presets_sweeps(composed):
     """A counterfactual is defined once, in its preset: the arm is the last job of its sweep, the first is history."""
     from simcli.compose import compose, sweep_overrides
 
-    history = v.arm_config(v.ARMS["history"], v.FULL)
+    history = composed["history"]
     for arm, (_, preset) in v.COUNTERFACTUALS.items():
         text = (v.ROOT / preset).read_text()
         assert "override /scenario: history" in text and "# Question:" in text
-        assert v.ARMS[arm].preset and not v.ARMS[arm].scenario and not v.ARMS[arm].policy
+        assert v.ARMS[arm].preset and not v.ARMS[arm].overrides
         first, last = sweep_overrides(arm)[0], sweep_overrides(arm)[-1]
-        cfg = from_dict(RunConfig, {**v.arm_config(v.ARMS[arm], v.FULL), "seed": 0})
+        cfg = composed[arm]
         assert cfg.policy == compose(last).policy and cfg.scenario == compose([*last, f"steps={cfg.steps}"]).scenario
-        assert from_dict(RunConfig, {**history, "seed": 0}).scenario == compose([*first, f"steps={cfg.steps}"]).scenario
-        assert cfg != from_dict(RunConfig, {**history, "seed": 0})
+        assert history.scenario == compose([*first, f"steps={cfg.steps}"]).scenario
+        assert cfg != history
+
+
+# --- honest classification and power (issue 16) ----------------------------------------------------
+
+
+def test_every_claim_is_classified_and_every_rule_check_names_existing_unit_tests():
+    from experiments.validate.classification import CLASSIFICATION, EVIDENCE, RULE, claims
+
+    for claim in claims():
+        assert any(k.rstrip("ab") == claim for k in CLASSIFICATION), f"{claim} is not classified"
+    for exp in v.EXPERIMENTS:
+        c = CLASSIFICATION[exp.id]
+        assert c.kind in (RULE, EVIDENCE), exp.id
+        assert all(0 <= i < len(exp.stats) for i in c.rule_stats), exp.id
+        if c.kind == EVIDENCE:
+            assert len(c.rule_stats) < len(exp.stats), f"{exp.id}: evidence with no evidence statistic"
+    for key, c in CLASSIFICATION.items():
+        for test in c.tests:
+            path, name = test.split("::")
+            assert f"def {name}(" in (v.ROOT / path).read_text(), f"{key}: {test} does not exist"
+
+
+def test_minimum_detectable_effect_has_80_percent_power():
+    """The MDE of a paired design: a mean effect of that size is detected in 80% of simulated designs."""
+    import scipy.stats as sps
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(0.0, 2.0, 20)
+    d = v.mde(x)
+    assert d == pytest.approx(2.9536 * x.std(ddof=1) / np.sqrt(20), rel=1e-3)  # (t_.975 + ~t_.80) sd / sqrt(n)
+    y = rng.normal(d, x.std(ddof=1), (4000, 20))
+    t = y.mean(axis=1) / (y.std(axis=1, ddof=1) / np.sqrt(20))
+    hits = np.mean(np.abs(t) > sps.t.ppf(0.975, 19))
+    assert 0.77 < hits < 0.83  # 80% within 4.7 sd of 4,000 simulated designs
+    assert v.mde(np.ones(5)) == 0.0 and math.isnan(v.mde(np.array([1.0])))
+
+
+def test_an_equivalence_band_wider_than_the_mde_fails():
+    """A made-up band wider than the MDE earns no pass: a 'little effect' is judged inside the band and ±MDE."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(0.0, 0.01, 20)
+    d = v.mde(x)
+    effect = x - x.mean() + 1.2 * d  # an effect the design detects (1.2 MDE)
+    _, lo, hi, _ = mean_interval(effect)
+    assert v.within(3 * d).lo < lo and hi < v.within(3 * d).hi  # inside a made-up band of 3 MDE...
+    assert not v.within(3 * d).passes(lo, hi, d)  # ...but not a pass
+    assert v.within(3 * d).failure(lo, hi, d) == "interval beyond the MDE"
+    null = x - x.mean()  # no effect at all: inside the band and the MDE
+    _, lo, hi, _ = mean_interval(null)
+    assert v.within(3 * d).passes(lo, hi, d) and v.within(d).passes(lo, hi, d)
+    assert not v.within(d / 4).passes(lo, hi, d)  # a band narrower than the interval: outside the band
+    assert not v.within(d).passes(lo, hi)  # no MDE, no verdict
+
+
+def test_a_statistic_whose_arms_give_identical_runs_fails():
+    """Arms identical to their reference by construction (seed by seed) are flagged and fail, whatever the band."""
+    same = np.array([10.0, 12.0, 9.0, 11.0])
+    values = {"a": {"x": same.copy(), "seed": np.arange(4.0)}, "b": {"x": same.copy(), "seed": np.arange(4.0)}}
+    results = v.Results(v.QUICK, values, {}, 0.0, 0.0, 1, 8)
+    exp = v.Experiment("M13", "t", "c", "d", (v.rel("x", "a", "b", v.within(0.5)), v.diff("x", "a", "b", v.ABOVE0)))
+    table = v.evaluate(results, [exp])
+    assert not table["pass"].any() and (table["why"] == v.IDENTICAL).all()
+    values["a"]["x"] = same + np.array([0.5, -0.5, 0.2, -0.2])
+    assert v.evaluate(results, [exp])["why"].iloc[0] != v.IDENTICAL
+
+
+def test_equivalence_statistics_carry_their_mde(quick):
+    stats = pd.read_csv(quick / "data" / "statistics.csv")
+    bands = stats[stats["criterion"].str.contains("inside")]
+    assert len(bands) >= 3 and np.isfinite(bands["mde"]).all() and (bands["mde"] > 0).all()
+    by_id = {e.id: e for e in v.EXPERIMENTS}
+    for _, r in bands.iterrows():
+        band = by_id[r["experiment"]].stats[r["stat"]].criterion.hi
+        tested = min(band, r["mde"])  # a wider band is judged at the MDE
+        assert bool(r["pass"]) == (-tested <= r["lo"] and r["hi"] <= tested), r.to_dict()
+
+
+def test_the_pass_rate_counts_evidence_only(quick):
+    from experiments.validate.classification import CLASSIFICATION, EVIDENCE
+
+    text = (quick / "validation.md").read_text()
+    evidence = [e.id for e in v.EXPERIMENTS if CLASSIFICATION[e.id].kind == EVIDENCE]
+    assert f" of {len(evidence)} evidence claims pass" in text
+    for key, c in CLASSIFICATION.items():
+        assert f"| {key} | {c.kind} |" in text
+    rules = [e.id for e in v.EXPERIMENTS if CLASSIFICATION[e.id].kind != EVIDENCE]
+    for exp_id in rules:
+        assert f"### {exp_id}: " in text and text.split(f"### {exp_id}: ")[1].split("\n")[0].endswith("rule check")
 
 
 def test_criteria_and_intervals():
     assert v.Criterion("below").passes(-2, -1) and not v.Criterion("below").passes(-2, 0.1)
     assert v.Criterion("above", 1).passes(1.5, 3) and not v.Criterion("above", 1).passes(0.5, 3)
-    assert v.within(0.1).passes(-0.05, 0.09) and not v.within(0.1).passes(-0.05, 0.2)
+    assert v.within(0.1).passes(-0.05, 0.09, 0.1) and not v.within(0.1).passes(-0.05, 0.2, 0.1)
     assert not v.Criterion("below").passes(math.nan, -1)
     mean, _lo, hi, n = mean_interval(np.array([1.0, 2.0, 3.0, 4.0]))
     assert (mean, n) == (2.5, 4) and hi - mean == pytest.approx(3.182446 * np.std([1, 2, 3, 4], ddof=1) / 2)

@@ -5,7 +5,11 @@ experiment compares arms (configurations) run with the same seeds. Each statisti
 effect per seed (the treatment arm minus its reference, or that difference over the reference's
 mean), summarised by its mean and a 95% t-interval over seeds, and judged against a criterion
 stated here before the runs: the interval lies below zero, above zero, or inside an equivalence
-band (for "little effect" claims). An experiment passes when all its statistics do.
+band (for "little effect" claims), judged at the design's minimum detectable effect at 80% power
+when the band is wider. Each claim is classified (``classification``) as *evidence* (the statistic emerges from
+several interacting decisions) or a *rule check* (one rule writes it; tested exactly in
+``tests/test_rule_checks.py``); an evidence claim passes when all its evidence statistics do, and
+the pass rate counts evidence only.
 
 Part 2, the historical scenario (``scenario=history``, 2012 onward, FACTS.md part C): the
 figures of FACTS.md part A the model can speak to, with the model's mean and 95% range over
@@ -21,7 +25,8 @@ Criteria are never tuned to the results, nor are the model's parameters: where a
 not emerge the report says so, with the mechanism that is likely missing (``NOTES``).
 
 The package, by concern: ``arms`` (modes and configurations), ``measures`` (one run's measures
-from its outputs), ``criteria`` (statistics and criteria), ``catalogue`` (the patterns),
+from its outputs), ``criteria`` (statistics, criteria, minimum detectable effects), ``catalogue``
+(the patterns), ``classification`` (rule check or evidence, by claim),
 ``history`` (FACTS figures and counterfactuals), ``runs`` (the runs, through
 ``experiments.runner``, and the tables), ``figures`` and ``report`` (the Markdown and the
 command line).

@@ -260,8 +260,9 @@ EXPERIMENTS = [
         "Intelligence helps only when acted on",
         "Intelligence and analysis only help when the mission is positioned and willing to act on them "
         "(002 §III, §IV).",
-        "hub raids alone vs with intelligence never acted on vs always acted on; seizures of illicit goods only, "
-        "since raids also spoil livelihood cargo (M20), which is no success against crime",
+        "hub raids alone vs with intelligence always acted on; seizures of illicit goods only, since raids also "
+        "spoil livelihood cargo (M20), which is no success against crime. (Intelligence never acted on gave runs "
+        "identical to raids alone by construction, a statistic that could not fail: it is a unit test now)",
         (
             rel(
                 "illicit_seized_value_usd",
@@ -269,13 +270,6 @@ EXPERIMENTS = [
                 "hub",
                 ABOVE0,
                 "illicit value seized: intelligence acted on vs raids alone",
-            ),
-            rel(
-                "illicit_seized_value_usd",
-                "hub_ignored",
-                "hub",
-                within(0.001),
-                "illicit value seized: intelligence ignored vs raids alone",
             ),
         ),
     ),
@@ -401,7 +395,6 @@ EXPERIMENTS = [
 ]
 
 NOT_TESTED = {
-    "M13": "tested with hub raids (above); sanctions listings and CT raids also use intelligence.",
     "M18": "not modelled: groups do not choose whether to join a peace process; deals are imposed on their targets.",
     "M21": "a rule, not an emergent pattern: brokers of ransoms are spared by officials (broker_shield); no test.",
     "M22": "not modelled: no seizure and auction of mining equipment.",

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.optimize as spo
+import scipy.stats as sps
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -17,23 +19,71 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 Values = dict[str, dict[str, np.ndarray]]  # arm -> metric -> values by seed
 
 
+POWER, ALPHA = 0.8, 0.05  # the design's power and two-sided level for the minimum detectable effect
+
+
+def mde(effects, power: float = POWER, alpha: float = ALPHA) -> float:
+    """Minimum detectable effect (MDE) of a paired design, in the effects' unit.
+
+    The smallest mean effect a two-sided t-test at ``alpha`` detects with probability ``power``,
+    given the per-seed effects' standard deviation: solves power = ``power`` for the noncentral t
+    (n - 1 degrees of freedom, noncentrality d·√n) and returns d·sd. NaN for fewer than two
+    finite effects; 0 when every seed gives the same effect.
+    """
+    x = np.asarray(effects, dtype=float)
+    x = x[np.isfinite(x)]
+    n = len(x)
+    if n < 2:
+        return math.nan
+    sd = float(x.std(ddof=1))
+    if sd == 0:
+        return 0.0
+    df, crit = n - 1, float(sps.t.ppf(1 - alpha / 2, n - 1))
+
+    def shortfall(nc: float) -> float:
+        reach = float(sps.nct.sf(crit, df, nc) + sps.nct.cdf(-crit, df, nc))
+        return (reach if math.isfinite(reach) else 1.0) - power  # NaN only far in the tail, where power is 1
+
+    return float(spo.brentq(shortfall, 0.0, 200.0)) / math.sqrt(n) * sd
+
+
 @dataclass(frozen=True)
 class Criterion:
-    """Where the 95% interval of an effect must lie: ``below``/``above`` a bound, or ``within`` a band."""
+    """Where the 95% interval of an effect must lie: ``below``/``above`` a bound, or ``within`` a band.
+
+    A ``within`` band is a claim of *little effect*. It is judged at the design's minimum
+    detectable effect (MDE, 80% power) when the band is wider: a stated band wider than the MDE
+    would call "little" an effect this design detects, so it cannot earn a pass; the interval
+    must lie inside the narrower of the band and ±MDE. (A pass then says: no effect as large as
+    the smallest one these seeds could detect, and none as large as the band.)
+    """
 
     kind: str
     lo: float = 0.0
     hi: float = 0.0
 
-    def passes(self, lo: float, hi: float) -> bool:
-        """Whether an interval (lo, hi) meets the criterion."""
+    @property
+    def equivalence(self) -> bool:
+        """Whether this is a "little effect" band (needs the MDE)."""
+        return self.kind == "within"
+
+    def passes(self, lo: float, hi: float, mde: float = math.nan) -> bool:
+        """Whether an interval (lo, hi) meets the criterion; a band is judged within ±``mde`` too."""
+        return self.failure(lo, hi, mde) is None
+
+    def failure(self, lo: float, hi: float, mde: float = math.nan) -> str | None:
+        """Why an interval fails the criterion (None when it passes)."""
         if not (math.isfinite(lo) and math.isfinite(hi)):
-            return False
+            return "no interval"
         if self.kind == "below":
-            return hi < self.lo
+            return None if hi < self.lo else "interval not below the bound"
         if self.kind == "above":
-            return lo > self.lo
-        return self.lo <= lo and hi <= self.hi
+            return None if lo > self.lo else "interval not above the bound"
+        if not math.isfinite(mde):
+            return "no minimum detectable effect"
+        if self.lo <= lo and hi <= self.hi and -mde <= lo and hi <= mde:
+            return None
+        return "interval beyond the MDE" if self.lo <= lo and hi <= self.hi else "interval outside the band"
 
     def text(self, percent: bool) -> str:
         """The criterion in words."""
@@ -42,7 +92,7 @@ class Criterion:
             return f"CI below {f(self.lo)}"
         if self.kind == "above":
             return f"CI above {f(self.lo)}"
-        return f"CI inside [{f(self.lo)}, {f(self.hi)}]"
+        return f"CI inside [{f(self.lo)}, {f(self.hi)}] and ±MDE"
 
 
 BELOW0, ABOVE0 = Criterion("below"), Criterion("above")

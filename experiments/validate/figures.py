@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from experiments.validate.criteria import Experiment
+from experiments.validate.runs import verdict
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
@@ -53,10 +54,15 @@ def plot_experiment(exp: Experiment, table: pd.DataFrame, axes: Sequence[Axes] |
         crit = exp.stats[int(r["stat"])].criterion
         lo_b, hi_b = crit.lo * scale, crit.hi * scale
         span = [*eff, r["lo"] * scale if math.isfinite(r["lo"]) else 0.0, lo_b, hi_b, 0.0]
+        if crit.kind == "within" and math.isfinite(r.get("mde", math.nan)):
+            span += [-r["mde"] * scale, r["mde"] * scale]
         top, bottom = max(span), min(span)
         pad = 0.1 * (top - bottom or 1.0)
         if crit.kind == "within":
             ax.axhspan(lo_b, hi_b, color="tab:green", alpha=0.15, lw=0)
+            if math.isfinite(r.get("mde", math.nan)):  # the MDE (dashed): a wider band is judged there
+                for y in (-r["mde"] * scale, r["mde"] * scale):
+                    ax.axhline(y, color="tab:green", ls="--", lw=0.8)
         elif crit.kind == "above":
             ax.axhspan(lo_b, top + pad, color="tab:green", alpha=0.12, lw=0)
         else:
@@ -78,8 +84,7 @@ def plot_experiment(exp: Experiment, table: pd.DataFrame, axes: Sequence[Axes] |
         ax.set_ylim(bottom - pad, top + pad)
         ax.set_ylabel("% of reference mean" if r["percent"] else "difference")
         ax.set_title(textwrap.fill(r["label"], 42, break_long_words=False), fontsize=8)
-    verdict = "PASS" if len(rows) and rows["pass"].all() else "FAIL"
-    fig.suptitle(f"{exp.id}: {exp.title} ({verdict})", fontsize=10)
+    fig.suptitle(f"{exp.id}: {exp.title} ({verdict(exp.id, rows)})", fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Sequence
@@ -15,14 +16,16 @@ from experiments.runner import run_tasks
 from experiments.stats import mean_interval
 from experiments.validate.arms import ARMS, Arm, Mode, arm_config
 from experiments.validate.catalogue import EXPERIMENTS
-from experiments.validate.criteria import Experiment, Values
+from experiments.validate.classification import EVIDENCE, RULE, kind_of
+from experiments.validate.criteria import Experiment, Values, mde
 from experiments.validate.history import COUNTERFACTUAL_OUTCOMES, COUNTERFACTUALS, HISTORY_FIGURES, history_metrics
 from experiments.validate.measures import measures
-from sim.params import RunConfig, from_dict
 from sim.run import git_revision
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
+
+IDENTICAL = "arms identical in every seed: the statistic cannot fail"
 
 # --- running everything --------------------------------------------------------------------------
 
@@ -51,7 +54,7 @@ def run_all(mode: Mode, arms: Sequence[str], data_root: Path, jobs: int, progres
     configs = {a: arm_config(ARMS[a], mode, data_root) for a in arms}
     # Longest first (history), so two workers finish together.
     tasks = [
-        (a, from_dict(RunConfig, {**configs[a], "seed": s}))
+        (a, dataclasses.replace(configs[a], seed=s))
         for a in sorted(arms, key=lambda a: ARMS[a].family != "history")
         for s in seeds_for(ARMS[a], mode)
     ]
@@ -79,7 +82,7 @@ def run_all(mode: Mode, arms: Sequence[str], data_root: Path, jobs: int, progres
 
 
 def evaluate(results: Results, experiments: Sequence[Experiment] = EXPERIMENTS) -> pd.DataFrame:
-    """One row per statistic: effect, interval, criterion and verdict."""
+    """One row per statistic: effect, interval, minimum detectable effect, criterion, verdict and kind."""
     rows = []
     for exp in experiments:
         for i, st in enumerate(exp.stats):
@@ -87,6 +90,11 @@ def evaluate(results: Results, experiments: Sequence[Experiment] = EXPERIMENTS) 
                 continue
             eff = st.effect(results.values)
             mean, lo, hi, n = mean_interval(eff)
+            d = mde(eff)
+            # Arms that give the same runs seed by seed cannot show anything (M13's old "intelligence ignored").
+            identical = n >= 2 and bool(np.all(eff[np.isfinite(eff)] == 0))
+            why = IDENTICAL if identical else st.criterion.failure(lo, hi, d)
+            cls = kind_of(exp.id)
             rows.append(
                 {
                     "experiment": exp.id,
@@ -97,12 +105,29 @@ def evaluate(results: Results, experiments: Sequence[Experiment] = EXPERIMENTS) 
                     "lo": lo,
                     "hi": hi,
                     "n": n,
+                    "mde": d,
                     "criterion": st.criterion.text(st.percent),
-                    "pass": st.criterion.passes(lo, hi),
+                    "pass": why is None,
+                    "why": why or "",
+                    # What the statistic is: evidence (counts in the pass rate) or written by a rule.
+                    "kind": EVIDENCE if cls.kind == EVIDENCE and i not in cls.rule_stats else RULE,
                     "effects": eff,
                 }
             )
     return pd.DataFrame(rows)
+
+
+def verdict(experiment: str, rows: pd.DataFrame) -> str:
+    """A claim's verdict: PASS or FAIL over its evidence statistics, or ``rule check`` (no verdict counted).
+
+    Args:
+        experiment: The experiment id (its classification decides).
+        rows: Its rows of :func:`evaluate`'s table.
+    """
+    if kind_of(experiment).kind != EVIDENCE:
+        return "rule check"
+    counted = rows[rows["kind"] == EVIDENCE]
+    return "PASS" if len(counted) and bool(counted["pass"].all()) else "FAIL"
 
 
 def history_table(results: Results) -> pd.DataFrame:

@@ -1,0 +1,238 @@
+"""Which claims the pattern suite tests as evidence, and which a single rule writes (issue 16).
+
+A claim of FACTS.md part B counts as *evidence* for the model only when the statistic that
+tests it is not written by any single rule but comes out of several interacting decisions
+(docs/design.md, DESIGN §7). Where one rule or formula writes the tested statistic, the
+comparison of arms only replays that rule: the claim is a *rule check*, kept as a unit test
+in ``tests/`` (fast and exact) and shown in the report, but left out of the pass rate.
+
+The classification was made by reading the code of each mechanism (November 2026, before the
+model issues on armed groups, the mission and the state were merged). It is data: when a
+mechanism changes, change its entry here (``kind``, ``basis``, ``rule_stats``) and the report
+follows. ``rule_stats`` lists the statistics of an evidence claim that a rule writes: they are
+shown, marked, and do not count in the claim's verdict.
+
+Against the list in issue 16 ("Why"), read against the code: M1, M7 and M20 are rule checks too
+(shares of cargo value; the crime-sensitive exemption and the food formula; retaliation and
+collateral set by the raids); M14 stays evidence for its two little-effect statistics (traffic and
+violence under listings), only its protection-revenue statistic is written by the threat rule; M3,
+M6 and M10 are evidence with one rule-written statistic each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RULE, EVIDENCE, UNTESTED = "rule check", "evidence", "not tested"
+KINDS = (RULE, EVIDENCE, UNTESTED)
+
+
+@dataclass(frozen=True)
+class Classification:
+    """How a claim is tested.
+
+    Attributes:
+        kind: ``rule check``, ``evidence`` or ``not tested``.
+        basis: For a rule check, the rule (file, function, formula) that writes the tested
+            statistic; for evidence, the decisions whose interaction produces it.
+        tests: Unit tests (``tests/FILE.py::NAME``) that check the rule (rule checks, and the
+            rule-written statistics of evidence claims).
+        rule_stats: Indices of the statistics of an evidence claim that a single rule writes.
+    """
+
+    kind: str
+    basis: str
+    tests: tuple[str, ...] = ()
+    rule_stats: tuple[int, ...] = ()
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"kind {self.kind!r}; allowed: {', '.join(KINDS)}")
+        if self.kind == RULE and not self.tests:
+            raise ValueError("a rule check names the unit tests that check its rule")
+        if self.kind != EVIDENCE and self.rule_stats:
+            raise ValueError("rule_stats mark rule-written statistics of an evidence claim only")
+
+
+_R = "tests/test_rule_checks.py::"
+_A = "tests/test_actors.py::"
+
+CLASSIFICATION: dict[str, Classification] = {
+    "M1": Classification(
+        RULE,
+        "the groups' trade revenue is three fixed shares of the cargo's value: tolls `toll_share` x value at held "
+        "places (`Traffickers._travel`, `ArmedGroups.collect`), protection `protection_share` x sink value for goods "
+        "denser than `protection_value_per_t` (`Traffickers._route_costs`, `ArmedGroups.protect`) and "
+        "`trafficking_share` of the trip's profit (`Traffickers._arrive`). Removing goods removes their shares; "
+        "which goods bring most is read from goods.yaml (value x supply), not decided by anyone",
+        (_A + "test_tolls_are_a_share_of_cargo_value", _R + "test_m1_protection_is_a_share_of_high_value_cargo"),
+    ),
+    "M2": Classification(
+        RULE,
+        "kidnapping (`ArmedGroups.kidnap`: Poisson(`kidnap_rate_jihadist` x reach) ransoms, 5x other groups' rate) "
+        "and taxation (`ArmedGroups.tax_communities`: `tax_share_jihadist`, 5x other groups') against the small "
+        "trade rents of a kind that holds few places: the ratio is set by the per-kind rates",
+        (
+            _A + "test_kidnapping_pays_a_broker_who_is_then_spared",
+            _R + "test_m2_jihadists_tax_and_kidnap_at_their_rates",
+        ),
+    ),
+    "M3": Classification(
+        EVIDENCE,
+        "the bribe rate comes from officials' take decisions (`Officials.take_odds`) at the encounters crews choose "
+        "(routes, goods, protection). The fighters statistic is written by `ArmedGroups.pay_and_recruit` (a group "
+        "is pulled to `budget_share` x revenue / wage) on top of M1's shares: a rule",
+        (_R + "test_m3_group_size_follows_revenue",),
+        rule_stats=(1,),
+    ),
+    "M4": Classification(
+        RULE,
+        "`Traffickers.enter`: an entrant is mercenary with probability a / (a + `mercenary_profit_usd`), a the "
+        "good's recent profit per trip; dearer cigarettes raise a",
+        (_R + "test_m4_mercenary_share_of_entrants_follows_profit_per_trip",),
+    ),
+    "M5": Classification(
+        EVIDENCE,
+        "clashes: groups' attack decisions (`ArmedGroups.contest`: rent x odds against the cost in fighters), rents "
+        "made by crews' route choices, and strength that follows revenue; splits and switches: "
+        "`_maybe_split`, `_maybe_switch` on the rents' distribution",
+    ),
+    "M6": Classification(
+        EVIDENCE,
+        "places held: counter-terrorism raids (`Forces._counter_terrorism`) against groups' contests for the "
+        "cleared nodes; cocaine delivered and trade revenue: crews' routes and protection around whoever holds the "
+        "nodes. Rebrands are written by `ArmedGroups._maybe_rebrand` (a chance `rebrand_rate` x CT pressure, which "
+        "only raids create): a rule",
+        (_A + "test_targeted_jihadists_rebrand", _R + "test_m6_no_rebrand_without_counter_terrorism_pressure"),
+        rule_stats=(2,),
+    ),
+    "M7": Classification(
+        RULE,
+        "blunt control inspects food and fuel at every crossing, crime-sensitive control exempts them "
+        "(`BorderControl`, `crime_sensitive`), so less of them reaches the north and `Communities._food` lowers "
+        "food security by formula; trust falls by `trust_seizure_weight` x the share of livelihood cargo seized "
+        "(`Communities._trust_and_tolerance`). No crew can route around every crossing",
+        (
+            _A + "test_food_security_follows_informal_imports",
+            _R + "test_m7_crime_sensitive_control_spares_livelihood_goods",
+        ),
+    ),
+    "M8a": Classification(
+        EVIDENCE,
+        "crews' route choices by expected profit with risk learned from their own and their network's losses "
+        "(`Traffickers._choose_routes`, `_learn`), over every alternative route",
+    ),
+    "M8b": Classification(
+        EVIDENCE,
+        "crews' route choices and learning against Malian officials and the neighbours' enforcers "
+        "(`sim/neighbours.py`), with seizures and detours competing",
+    ),
+    "M9": Classification(
+        RULE,
+        "`Livelihoods.apply` multiplies licit income by 1 + `income_gain` x intensity (the income statistic), and no "
+        "crew decision reads licit income (`Traffickers.enter` reads only trafficking returns), so the illicit trade "
+        "cannot respond to the programme through the claimed mechanism: the 'little effect' holds by construction",
+        (_R + "test_m9_livelihoods_multiply_licit_income",),
+    ),
+    "M10": Classification(
+        EVIDENCE,
+        "fighters: DDR's demobilization against groups' recruitment and desertion toward what their revenue pays "
+        "for (`ArmedGroups.pay_and_recruit`). The relapse share is written by `DDR.apply` (rate x (1 + shortfall) x "
+        "(1 - jobs)): a rule",
+        (_R + "test_m10_jobs_cut_the_relapse_rate",),
+        rule_stats=(1,),
+    ),
+    "M11": Classification(
+        RULE,
+        "`ArmedGroups.hostile`: members of a deal are never hostile to each other, so the clashes between them are "
+        "removed by rule",
+        (_R + "test_m11_deal_members_never_fight",),
+    ),
+    "M12": Classification(
+        RULE,
+        "`Officials.take_odds`: the risk term is oversight x political will, and `AntiCorruption.apply` purges at "
+        "`purge_rate` x will: at will 0 the policy's levers are multiplied by zero; capacity building raises "
+        "detection of officials who then take the bribe at the same odds",
+        (
+            _A + "test_bribe_odds_follow_gain_integrity_protection_and_will",
+            _R + "test_m12_without_will_oversight_does_nothing",
+        ),
+    ),
+    "M13": Classification(
+        EVIDENCE,
+        "informed raids (`HubRaids.apply`: the places where most illicit value passed recently) against crews that "
+        "learn to avoid raided places. 'Only when acted on' is a rule (`Intelligence.apply` sets nothing when "
+        "`acted_on=never`): a unit test, no longer an arm",
+        (_R + "test_m13_intelligence_not_acted_on_changes_nothing",),
+    ),
+    "M14": Classification(
+        EVIDENCE,
+        "value delivered and fatalities: listings chosen on officials' evidence (`Sanctions.apply`) freeze a few "
+        "crews, against the trade's entry and routing and the groups' violence. The signatory groups' protection "
+        "revenue is zeroed by rule while the threat lasts (`ArmedGroups.refresh`: `no_protection_kinds`)",
+        (_R + "test_m14_threat_stops_signatory_protection",),
+        rule_stats=(2,),
+    ),
+    "M15": Classification(
+        RULE,
+        "`Officials.take_odds` subtracts `take_integrity` x integrity (the bribe rate), and "
+        "`Communities._trust_and_tolerance` subtracts `trust_bribe_weight` x the bribe rate from trust",
+        (
+            _A + "test_bribe_odds_follow_gain_integrity_protection_and_will",
+            _R + "test_m15_trust_falls_with_the_bribe_rate",
+        ),
+    ),
+    "M16": Classification(
+        RULE,
+        "`Communities._arms`: communities keep `community_arms_share` of arms delivered, and the robbery odds are "
+        "`banditry` x arms per person x (1 - presence)",
+        (_A + "test_insecurity_makes_arms_dearer_and_arms_make_bandits", _R + "test_m16_robbery_odds_formula"),
+    ),
+    "M17": Classification(
+        RULE,
+        "`Communities._trust_and_tolerance`: tolerance moves to 0.8 - `tolerance_jihadist_weight` x the share of "
+        "encounters with crews protected by a jihadist bloc; without protection that share is zero",
+        (_R + "test_m17_tolerance_target_formula",),
+    ),
+    "M18": Classification(UNTESTED, "not modelled: groups do not choose whether to join a peace process"),
+    "M19": Classification(
+        RULE,
+        "`Forces._mission`: force protection = `force_protection_base` + `force_protection_per_attack` x attacks, "
+        "and the organized-crime task acts with strength x (1 - force protection)",
+        (_A + "test_attacks_push_the_mission_into_force_protection", _R + "test_m19_force_protection_formula"),
+    ),
+    "M20": Classification(
+        RULE,
+        "`HubRaids.apply` sets retaliation that `Forces._mission` adds to the attacks on the mission "
+        "(peacekeepers killed: Poisson(`deaths_per_attack` x attacks)), and spoils `collateral` of livelihood cargo "
+        "at raided hubs, which the income formula reads",
+        (_R + "test_m20_raids_provoke_attacks_on_the_mission",),
+    ),
+    "M21": Classification(
+        UNTESTED,
+        "a rule (brokers of ransoms are spared by officials, `broker_shield`); no pattern experiment",
+    ),
+    "M22": Classification(UNTESTED, "not modelled: no seizure and auction of mining equipment"),
+    "M23": Classification(
+        RULE,
+        "`GoldFormalization.apply`: the formal share is `max_share` x intensity x (1 - the recent bribe rate), and "
+        "venal officials take more bribes (`Officials.take_odds`)",
+        (_R + "test_m23_formal_share_falls_with_the_bribe_rate",),
+    ),
+    "M24": Classification(
+        RULE,
+        "`Forces._state_forces`: abuses are Poisson(`abuse_rate` x `wagner_abuse_multiplier` x insecurity) while "
+        "Wagner is present, and trust subtracts `trust_abuse_weight` x abuses",
+        (_R + "test_m24_wagner_multiplies_abuses",),
+    ),
+}
+
+
+def kind_of(claim: str) -> Classification:
+    """The classification of a claim or experiment id (``M8a`` and ``M8b`` have their own)."""
+    return CLASSIFICATION[claim]
+
+
+def claims() -> list[str]:
+    """The claims of FACTS.md part B, M1 to M24 (the ids of its table)."""
+    return [f"M{i}" for i in range(1, 25)]
