@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.design import factors_named, latin_hypercube, point_config, run_all
+from experiments.runner import LAUNCHERS, ClusterFailedError
 from sim.errors import ConfigError, SimError
 from sim.outcomes import Outcome
 from sim.policies import POLICIES
@@ -159,8 +160,10 @@ def describe(package: dict) -> str:
 class Evaluator:
     """Runs packages over the scenarios and seeds under ``root/runs`` and scores them."""
 
-    def __init__(self, root: Path, settings: Settings, outcomes: dict[str, str], jobs: int = 1):
-        self.root, self.s, self.jobs = root, settings, jobs
+    def __init__(
+        self, root: Path, settings: Settings, outcomes: dict[str, str], jobs: int = 1, launcher: str = "joblib"
+    ):
+        self.root, self.s, self.jobs, self.launcher = root, settings, jobs, launcher
         self.directions = outcomes  # name -> "lower" | "higher"
         factors = factors_named(settings.factors)
         self.points = latin_hypercube(factors, settings.scenarios, seed=settings.seed)
@@ -182,6 +185,7 @@ class Evaluator:
             [(c, f"[{describe(pkg)[:60]}]") for pkg, cs in zip(packages, blocks, strict=True) for c in cs],
             self.root,
             self.jobs,
+            self.launcher,
         )
         out = []
         for cs in blocks:
@@ -237,7 +241,7 @@ def _save(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def search(root: Path, settings: Settings, generations: int, jobs: int = 1) -> dict:
+def search(root: Path, settings: Settings, generations: int, jobs: int = 1, launcher: str = "joblib") -> dict:
     """Run (or resume) a search; returns the archive (every package evaluated, and the front)."""
     from pymoo.core.evaluator import Evaluator as PymooEvaluator
     from pymoo.problems.static import StaticProblem
@@ -263,7 +267,7 @@ def search(root: Path, settings: Settings, generations: int, jobs: int = 1) -> d
         body = {"digest": settings.digest(), "settings": dataclasses.asdict(settings)}
         settings_file.write_text(json.dumps(body, indent=1) + "\n", encoding="utf-8")
     space = Space(settings.policies)
-    evaluator = Evaluator(root, settings, directions, jobs)
+    evaluator = Evaluator(root, settings, directions, jobs, launcher)
     evaluator.set_reference()
     archive_file = root / ARCHIVE
     if archive_file.exists():
@@ -416,6 +420,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--factor", action="append", default=None, help="assumption varied across scenarios (repeat)")
     p.add_argument("--measure", default="p90_regret", choices=("p90_regret", "mean"))
     p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--launcher", default="joblib", choices=LAUNCHERS, help="where runs go (README: Launchers)")
     args = p.parse_args(argv)
     try:
         policies = [s.strip() for s in args.policies.split(",") if s.strip()]
@@ -439,7 +444,10 @@ def main(argv: list[str] | None = None) -> int:
             population=args.population,
             measure=args.measure,
         )
-        archive = search(args.dir, settings, args.generations, args.jobs)
+        archive = search(args.dir, settings, args.generations, args.jobs, args.launcher)
+    except ClusterFailedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
