@@ -97,8 +97,10 @@ def _on_ray(blocks: Sequence[tuple[str, RunConfig]], root: Path, jobs: int) -> l
     address = os.environ.get("RAY_ADDRESS")
     if not ray.is_initialized():
         # Our own instance beside a running head needs address="local" (simcli/configs/hydra/launcher/ray_local.yaml).
-        kwargs = {"address": address} if address else {"address": "local", "num_cpus": max(jobs, 1)}
-        ray.init(log_to_driver=False, include_dashboard=False, **kwargs)
+        if address:
+            ray.init(address=address, log_to_driver=False)
+        else:
+            ray.init(address="local", num_cpus=max(jobs, 1), include_dashboard=False, log_to_driver=False)
     task = ray.remote(num_cpus=1, max_retries=0)(_block)
     return ray.get([task.remote(label, c, root) for label, c in blocks])
 
