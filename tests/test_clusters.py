@@ -38,8 +38,6 @@ from conftest import ROOT, small_config
 from experiments.runner import run_tasks
 
 REQUIRED = os.environ.get("SAHEL_REQUIRE_CLUSTERS") == "1"
-# One xdist worker runs this whole module (its services are module fixtures).
-pytestmark = pytest.mark.xdist_group("clusters")
 TOY = ["scenario=small", "steps=5", "policy=none,ddr"]  # policy_comparison: 2 policies x 8 seeds
 RUNS = 16
 RESUME = "finished runs are kept; the same command resumes"
