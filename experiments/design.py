@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -21,10 +19,11 @@ import pandas as pd
 from scipy.stats import qmc
 
 from experiments.aggregate import flatten, load_run_config
+from experiments.runner import run_blocks
 from experiments.sensitivity import Factor, assumption_factors, respect_rules
 from sim.errors import ConfigError
 from sim.params import RunConfig, from_dict
-from sim.sweep import BlockReport, run_block
+from sim.sweep import BlockReport
 
 SWEEP_SEED = 20261129  # the Latin hypercube's own seed: the same command draws the same points
 
@@ -75,27 +74,15 @@ def point_config(base: dict, point: dict, seed: int, seeds: int) -> RunConfig:
     return from_dict(RunConfig, cfg)
 
 
-def _run(args: tuple[RunConfig, str, str]) -> BlockReport:
-    config, root, label = args
-    return run_block(config, root, label=label)
+def run_all(
+    configs: Sequence[tuple[RunConfig, str]], root: str | Path, jobs: int = 1, launcher: str = "joblib"
+) -> BlockReport:
+    """Run blocks of seeds under ``root/runs/`` (skipping finished runs) through the study runner.
 
-
-def run_all(configs: Sequence[tuple[RunConfig, str]], root: str | Path, jobs: int = 1) -> BlockReport:
-    """Run blocks of seeds under ``root/runs/`` (skipping finished runs), ``jobs`` at a time."""
-    total = BlockReport()
-    tasks = [(c, str(root), label) for c, label in configs]
-    if jobs <= 1:
-        reports = map(_run, tasks)
-    else:
-        pool = ProcessPoolExecutor(max_workers=min(jobs, os.cpu_count() or 1))
-        reports = pool.map(_run, tasks)
-    for r in reports:
-        total.done += r.done
-        total.skipped += r.skipped
-        total.failed += r.failed
-    if jobs > 1:
-        pool.shutdown()
-    return total
+    ``launcher`` is ``joblib`` (``jobs`` processes here), ``ray`` or ``slurm``
+    (:func:`experiments.runner.run_blocks`).
+    """
+    return run_blocks([(label, c) for c, label in configs], root, jobs, launcher)
 
 
 def read_runs(root: str | Path) -> pd.DataFrame:

@@ -32,6 +32,7 @@ import pandas as pd
 from hydra.core.override_parser.overrides_parser import OverridesParser
 
 from experiments.design import factors_named, latin_hypercube, point_config, read_runs, run_all
+from experiments.runner import LAUNCHERS, ClusterFailedError
 from sim.errors import ConfigError, SimError
 
 EXIT_USAGE = 2
@@ -417,7 +418,7 @@ def sample(args: argparse.Namespace) -> int:
         on = {**point, f"{mine}enabled": True}
         for settings, label in ((off, "base"), (on, args.policy)):
             configs.append((point_config(base, settings, args.seed, args.seeds), f"[point {i} {label}]"))
-    report = run_all(configs, args.dir, jobs=args.jobs)
+    report = run_all(configs, args.dir, jobs=args.jobs, launcher=args.launcher)
     print(
         f"{len(report.done)} runs done, {len(report.skipped)} already done, {len(report.failed)} failed -> {args.dir}"
     )
@@ -441,9 +442,13 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--branch-from", default=None, help="share the past before this week or date")
         p.add_argument("--design-seed", type=int, default=20261129)
         p.add_argument("--jobs", type=int, default=1)
+        p.add_argument("--launcher", default="joblib", choices=LAUNCHERS, help="where runs go (README: Launchers)")
         args = p.parse_args(argv[1:])
         try:
             return sample(args)
+        except ClusterFailedError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         except SimError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return EXIT_USAGE

@@ -21,10 +21,10 @@ content, its scores, and its distance from the nearest single policy; ``DIR/fron
 the front's packages with the runs each was scored on, which the browser opens
 (:mod:`simviz.package`).
 
-Runs go to local processes (``--jobs N``) or, with ``--launcher ray``, to the Ray cluster at
-``RAY_ADDRESS`` (as ``hydra/launcher=ray_cluster`` reaches it): one Ray task per block of seeds,
-writing into the same ``DIR/runs`` (an absolute path every worker must share). Where a run is
-computed does not change its key or its bytes.
+Runs go through the studies' one batch runner (:func:`experiments.runner.run_blocks`): local
+processes (``--jobs N``), or with ``--launcher ray`` the Ray cluster at ``RAY_ADDRESS``, or with
+``--launcher slurm`` SLURM jobs, all writing into the same ``DIR/runs`` (an absolute path every
+worker must share). Where a run is computed does not change its key or its bytes.
 """
 
 from __future__ import annotations
@@ -43,11 +43,11 @@ import numpy as np
 import pandas as pd
 
 from experiments.design import factors_named, latin_hypercube, point_config, run_all
+from experiments.runner import LAUNCHERS, ClusterFailedError
 from sim.errors import ConfigError, SimError
 from sim.outcomes import Outcome
-from sim.params import RunConfig
 from sim.policies import POLICIES
-from sim.sweep import first_line, run_block, run_key, single_runs
+from sim.sweep import run_key, single_runs
 
 EXIT_USAGE = 2
 ARCHIVE = "archive.pkl"
@@ -194,7 +194,7 @@ class Evaluator:
     """Runs packages over the scenarios and seeds under ``root/runs`` and scores them."""
 
     def __init__(
-        self, root: Path, settings: Settings, outcomes: dict[str, str], jobs: int = 1, launcher: str = "local"
+        self, root: Path, settings: Settings, outcomes: dict[str, str], jobs: int = 1, launcher: str = "joblib"
     ):
         self.root, self.s, self.jobs, self.launcher = root, settings, jobs, launcher
         self.directions = outcomes  # name -> "lower" | "higher"
@@ -207,11 +207,12 @@ class Evaluator:
     def values(self, packages: list[dict]) -> list[np.ndarray]:
         """Outcome values of each package, (objectives, scenarios x seeds), oriented to minimise."""
         blocks = [[c for c, _ in self._configs(pkg)] for pkg in packages]
-        tasks = [(c, f"[{describe(pkg)[:60]}]") for pkg, cs in zip(packages, blocks, strict=True) for c in cs]
-        if self.launcher == "ray":
-            ray_all(tasks, self.root)
-        else:
-            run_all(tasks, self.root, self.jobs)
+        run_all(
+            [(c, f"[{describe(pkg)[:60]}]") for pkg, cs in zip(packages, blocks, strict=True) for c in cs],
+            self.root,
+            self.jobs,
+            self.launcher,
+        )
         out = []
         for cs in blocks:
             rows = []
@@ -241,28 +242,6 @@ class Evaluator:
         return np.percentile(values - best, 90, axis=1)
 
 
-def ray_all(configs: list[tuple[RunConfig, str]], root: Path) -> None:
-    """Run blocks of seeds as tasks of the Ray cluster at ``RAY_ADDRESS`` (default ``auto``).
-
-    Raises:
-        ConfigError: If Ray is not installed or no Ray cluster answers there.
-    """
-    try:
-        import ray
-    except ImportError:
-        raise ConfigError("--launcher", "ray", 'Ray installed (pip install -e ".[distributed]")', "no ray") from None
-    if not ray.is_initialized():
-        address = os.environ.get("RAY_ADDRESS", "auto")
-        try:
-            ray.init(address=address, log_to_driver=False, configure_logging=False)
-        except (ConnectionError, RuntimeError) as exc:
-            raise ConfigError(
-                "--launcher", "ray", f"a running Ray cluster at RAY_ADDRESS={address}", first_line(exc)
-            ) from None
-    task = ray.remote(num_cpus=1)(run_block)
-    ray.get([task.remote(c, str(root.resolve()), label=label) for c, label in configs])
-
-
 # --- the optimiser -----------------------------------------------------------------------------
 
 
@@ -288,11 +267,8 @@ def _save(path: Path, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def search(root: Path, settings: Settings, generations: int, jobs: int = 1, launcher: str = "local") -> dict:
-    """Run (or resume) a search; returns the archive (every package evaluated, and the front).
-
-    ``launcher`` (``local`` or ``ray``) says where runs are computed, not what: it is not a setting.
-    """
+def search(root: Path, settings: Settings, generations: int, jobs: int = 1, launcher: str = "joblib") -> dict:
+    """Run (or resume) a search; returns the archive (every package evaluated, and the front)."""
     from pymoo.core.evaluator import Evaluator as PymooEvaluator
     from pymoo.problems.static import StaticProblem
 
@@ -498,8 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--objective", action="append", default=None, help="OUTCOME or OUTCOME:lower|higher (repeat)")
     p.add_argument("--factor", action="append", default=None, help="assumption varied across scenarios (repeat)")
     p.add_argument("--measure", default="p90_regret", choices=("p90_regret", "mean"))
-    p.add_argument("--jobs", type=int, default=1, help="local processes (with --launcher local)")
-    p.add_argument("--launcher", default="local", choices=("local", "ray"), help="ray: the cluster at RAY_ADDRESS")
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--launcher", default="joblib", choices=LAUNCHERS, help="where runs go (README: Launchers)")
     args = p.parse_args(argv)
     try:
         policies = [s.strip() for s in args.policies.split(",") if s.strip()]
@@ -524,6 +500,9 @@ def main(argv: list[str] | None = None) -> int:
             measure=args.measure,
         )
         archive = search(args.dir, settings, args.generations, args.jobs, args.launcher)
+    except ClusterFailedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except SimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -295,7 +295,13 @@ def main() -> None:
             # Runs are sealed by their manifest, written last: what finished is kept, the rest is redone.
             print(INTERRUPTED, file=sys.stderr)
             if launcher == "slurm":
-                print(f"SLURM jobs already submitted go on: scancel --name={launchers.SLURM_JOB_NAME}", file=sys.stderr)
+                sweep = launchers.sweep_dir_of(sys.argv[1:])
+                ids = launchers.cancel_sweep_jobs(sweep) if sweep is not None else []
+                if ids:
+                    print(f"cancelled this sweep's SLURM jobs: {' '.join(ids)}", file=sys.stderr)
+                else:
+                    name = launchers.SLURM_JOB_NAME
+                    print(f"SLURM jobs already submitted go on: scancel --name={name}", file=sys.stderr)
             sys.exit(EXIT_INTERRUPTED)
         except Exception as exc:
             if os.environ.get("SAHEL_SIM_TRACEBACK"):

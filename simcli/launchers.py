@@ -120,7 +120,35 @@ def watch_with_squeue() -> None:
                 info.setdefault(job_id, {"JobID": job_id, "State": "ENDED", "NodeList": ""})
             return info
 
-    slurm.SlurmJob.watcher = SqueueWatcher(delay_s=60)
+    # squeue asks only the controller (no database): every 10 s at most, so a cancelled job is seen soon.
+    slurm.SlurmJob.watcher = SqueueWatcher(delay_s=10)
+
+
+def sweep_dir_of(overrides: list[str]) -> Path | None:
+    """The sweep directory a command line sets (its last ``hydra.sweep.dir=``), if absolute."""
+    values = [o.split("=", 1)[1] for o in overrides if o.startswith("hydra.sweep.dir=")]
+    if not values:
+        return None
+    value = values[-1]
+    if len(value) > 1 and value[0] == value[-1] == "'":
+        value = value[1:-1].replace("\\'", "'").replace("\\\\", "\\")
+    path = Path(value)
+    return path if path.is_absolute() else None
+
+
+def cancel_sweep_jobs(sweep_dir: Path) -> list[str]:
+    """Cancel the SLURM jobs of one sweep (after Ctrl-C); returns their ids.
+
+    submitit submits each job as a script in ``<sweep dir>/.submitit/``, which ``squeue`` reports as
+    the job's command: so only this sweep's jobs are cancelled, not the user's others named ``sim``.
+    """
+    query = ["squeue", "--noheader", "--array", "--format=%i|%o", f"--name={SLURM_JOB_NAME}"]
+    listing = subprocess.run([*query, f"--user={getpass.getuser()}"], capture_output=True, text=True, timeout=60)
+    prefix = f"{sweep_dir}/.submitit/"
+    ids = [i for i, _, cmd in (line.partition("|") for line in listing.stdout.splitlines()) if cmd.startswith(prefix)]
+    if ids:
+        subprocess.run(["scancel", *ids], capture_output=True, timeout=60)
+    return ids
 
 
 def describe_failure(exc: BaseException, launcher: str) -> str | None:

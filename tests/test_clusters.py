@@ -8,6 +8,12 @@ authentication from a private token file. It skips where these are missing, unle
 missing service a failure. Each command runs at a toy size; its runs must be the basic launcher's
 bytes, and a cancelled SLURM job or a killed Ray head must end the sweep with one line (no
 traceback) after which the same command completes the sweep without redoing a finished run.
+
+The faults are staged, not raced: the SLURM partition is down while a sweep submits; then a job is held while
+the first runs to completion, and the held one is cancelled (or the driver gets Ctrl-C while both wait). The Ray
+head is killed, with every process it started, after the first run has finished. Every wait is bounded.
+The evidence commands (``python -m experiments.discover sample``; the study runner under validation and
+sensitivity) run on both clusters too and must give the joblib launcher's bytes.
 """
 
 from __future__ import annotations
@@ -24,18 +30,14 @@ import time
 from functools import partial
 from pathlib import Path
 
+import psutil
 import pytest
 from test_sweeps import outputs
 
-from conftest import ROOT
+from conftest import ROOT, small_config
+from experiments.runner import run_tasks
 
 REQUIRED = os.environ.get("SAHEL_REQUIRE_CLUSTERS") == "1"
-# Cancelling a SLURM job or killing the Ray head mid-sweep races the toy sweep (on an idle machine
-# the sweep can finish before the cancel lands) and a killed head can keep the driver waiting for
-# minutes: these fault tests run where asked for (SAHEL_CLUSTER_FAULTS=1), not in every CI run.
-faults = pytest.mark.skipif(
-    os.environ.get("SAHEL_CLUSTER_FAULTS") != "1", reason="cluster fault tests: set SAHEL_CLUSTER_FAULTS=1"
-)
 TOY = ["scenario=small", "steps=5", "policy=none,ddr"]  # policy_comparison: 2 policies x 8 seeds
 RUNS = 16
 RESUME = "finished runs are kept; the same command resumes"
@@ -151,6 +153,53 @@ def slurm():
         shutil.rmtree(s, ignore_errors=True)
 
 
+def squeue(env: dict, *jobs: str) -> dict[str, str]:
+    """State of each of our SLURM jobs (array tasks apart), finished ones included."""
+    cmd = ["squeue", "--noheader", "--array", "--states=all", "--format=%i|%T", "--name=sim"]
+    cmd += [f"--jobs={','.join(jobs)}"] if jobs else []
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    return dict(line.split("|") for line in out.stdout.split())
+
+
+@contextlib.contextmanager
+def partition_down(env: dict):
+    """Jobs are queued but none starts until the block ends (the partition is up again after)."""
+    update = ["scontrol", "update", "PartitionName=compute"]
+    subprocess.run([*update, "State=DOWN"], check=True, env=env)
+    try:
+        yield
+    finally:
+        subprocess.run([*update, "State=UP"], check=True, env=env)
+
+
+def submitted(env: dict, before: set[str], n: int, proc: subprocess.Popen) -> list[str]:
+    """The ids of the ``n`` jobs a sweep submitted (none of them in ``before``), in submission order."""
+
+    def listed() -> bool:
+        assert proc.poll() is None, proc.stderr.read()[-3000:]
+        return len(set(squeue(env)) - before) >= n
+
+    wait_for(listed, 120, f"{n} queued SLURM jobs", poll=0.2)
+    return sorted(set(squeue(env)) - before, key=lambda i: [int(x) for x in i.split("_")])
+
+
+def start_sweep(args: list[str], env: dict) -> subprocess.Popen:
+    """``python -m sim`` in the background, with Ctrl-C (SIGINT) as a terminal would deliver it."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True, start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )  # fmt: skip
+
+
+def ended(proc: subprocess.Popen, timeout: float = 180) -> str:
+    """The stderr of a command that must end within ``timeout`` seconds (killed otherwise)."""
+    try:
+        return proc.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise AssertionError(f"still running after {timeout:.0f} s: {proc.args}") from None
+
+
 class RayHead:
     """A Ray head (``ray start --head --block``) on fixed free ports, which a test may kill and restart."""
 
@@ -200,9 +249,20 @@ class RayHead:
         wait_for(started, 180, "Ray head", poll=0.5)
 
     def kill(self) -> None:
-        """SIGKILL the head and every process it started (a head that dies, not one that stops)."""
+        """SIGKILL the head and every process it started (a head that dies, not one that stops).
+
+        Ray's workers are the raylet's children but not in the head's process group: they are killed
+        too, so none goes on writing runs beside the resumed sweep.
+        """
         if self.proc is not None and self.proc.poll() is None:
+            family = []
+            with contextlib.suppress(psutil.NoSuchProcess):
+                family = psutil.Process(self.proc.pid).children(recursive=True)
             os.killpg(self.proc.pid, signal.SIGKILL)
+            for child in family:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
+            psutil.wait_procs(family, timeout=30)
             self.proc.wait()
         self.proc = None
 
@@ -312,16 +372,26 @@ def test_ray_cluster_command_gives_the_basic_bytes(ray_head, basic, tmp_path):
     assert outputs(tmp_path) == basic
 
 
-@faults
 def test_slurm_command_reports_a_cancelled_job_resumes_and_gives_the_basic_bytes(slurm, basic, tmp_path):
-    """README: ``hydra/launcher=slurm hydra.launcher.partition=compute hydra.sweep.dir=...``."""
+    """README: ``hydra/launcher=slurm hydra.launcher.partition=compute hydra.sweep.dir=...``.
+
+    The first job (policy ``none``) runs to its end while the second is held; then the second is cancelled.
+    """
     args = ["-m", "experiment=policy_comparison", "hydra/launcher=slurm", "hydra.launcher.partition=compute",
             f"hydra.sweep.dir={tmp_path}", *TOY]  # fmt: skip
-    err, kept = interrupt_then_resume(
-        args, tmp_path, slurm, lambda: subprocess.run(["scancel", "--name=sim"], env=slurm, check=True)
-    )
+    before = set(squeue(slurm))
+    with partition_down(slurm):
+        proc = start_sweep(args, slurm)
+        first, second = submitted(slurm, before, 2, proc)
+        subprocess.run(["scontrol", "hold", second], check=True, env=slurm)
+    wait_for(lambda: squeue(slurm, first).get(first) == "COMPLETED", 180, f"job {first} completed", poll=0.5)
+    subprocess.run(["scancel", second], check=True, env=slurm)
+    err = ended(proc)
+    assert proc.returncode == 1, err[-3000:]
     assert_one_line(err)
-    assert "CANCELLED" in err.strip().splitlines()[-1]
+    assert f"SLURM job {second} " in err and "CANCELLED" in err.strip().splitlines()[-1]
+    kept = {p.parent.name: p.stat().st_mtime_ns for p in tmp_path.glob("runs/*/summary.json")}
+    assert len(kept) == RUNS // 2  # the first job's runs, all of them
     again = sim(*args, env=slurm)
     assert again.returncode == 0, again.stderr[-3000:]
     assert "seed=0 seeds=8" in again.stderr  # SLURM: one job per policy, not the preset's two blocks
@@ -330,7 +400,28 @@ def test_slurm_command_reports_a_cancelled_job_resumes_and_gives_the_basic_bytes
     assert {k: (tmp_path / "runs" / k / "summary.json").stat().st_mtime_ns for k in kept} == kept  # not redone
 
 
-@faults
+def test_ctrl_c_on_a_slurm_sweep_cancels_its_jobs_and_only_them(slurm, tmp_path):
+    """Ctrl-C while the sweep's jobs wait in the queue: they are cancelled, another sweep's job is not."""
+    launcher = ["-m", "experiment=policy_comparison", "hydra/launcher=slurm", "hydra.launcher.partition=compute"]
+    other = [*launcher, f"hydra.sweep.dir={tmp_path / 'other'}", "scenario=small", "steps=5", "policy=none"]
+    args = [*launcher, f"hydra.sweep.dir={tmp_path / 'sweep'}", *TOY]
+    before = set(squeue(slurm))
+    with partition_down(slurm):
+        bystander = start_sweep(other, slurm)
+        (theirs,) = submitted(slurm, before, 1, bystander)
+        proc = start_sweep(args, slurm)
+        ours = submitted(slurm, before | {theirs}, 2, proc)
+        proc.send_signal(signal.SIGINT)
+        err = ended(proc, 60)
+        assert proc.returncode == 130, err[-3000:]
+        assert "Traceback" not in err, err[-3000:]
+        assert f"cancelled this sweep's SLURM jobs: {' '.join(ours)}" in err
+        states = squeue(slurm)
+        assert states.get(theirs) == "PENDING", states
+        assert not {i for i in ours if states.get(i, "CANCELLED") != "CANCELLED"}, states
+    assert ended(bystander) is not None and bystander.returncode == 0  # the other sweep goes on and finishes
+
+
 def test_ray_cluster_command_reports_a_killed_head_resumes_and_gives_the_basic_bytes(ray_head, basic, tmp_path):
     """README: ``RAY_ADDRESS=ray://head:10001 ... hydra/launcher=ray_cluster hydra.sweep.dir=...``."""
     ray_head.ready()
@@ -355,3 +446,51 @@ def test_ray_local_command_runs_beside_a_running_head(ray_head, basic, tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]
     runs = outputs(tmp_path)
     assert len(runs) == RUNS // 2 and all(basic[key] == files for key, files in runs.items())
+
+
+# The evidence commands through the study runner (experiments/runner.py): a tiny design sweep.
+DESIGN = ["--policy", "border_control", "--n", "2", "--seeds", "1", "--steps", "3"]
+DESIGN += ["--factor", "scenario.officials.integrity_mean", "--set", "scenario.burn_in_weeks=2"]
+DESIGN += ["--set", "scenario.supply_scale=0.05"]
+
+
+def discover_sample(out: Path, *extra: str, env: dict | None) -> None:
+    cmd = [sys.executable, "-m", "experiments.discover", "sample", str(out), *DESIGN, *extra]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+@pytest.fixture(scope="module")
+def design_joblib(tmp_path_factory):
+    out = tmp_path_factory.mktemp("design") / "joblib"
+    discover_sample(out, "--jobs", "2", env=None)
+    runs = outputs(out)
+    assert len(runs) == 4  # two points, with and without the policy
+    return runs
+
+
+def test_the_design_runner_on_slurm_gives_the_joblib_bytes(slurm, design_joblib, tmp_path):
+    """``python -m experiments.discover sample ... --launcher slurm``: two SLURM jobs of two runs each."""
+    discover_sample(tmp_path, "--launcher", "slurm", "--jobs", "2", env=slurm)
+    assert outputs(tmp_path) == design_joblib
+    assert len({p.parent.name for p in (tmp_path / ".submitit").glob("*/*_result.pkl")}) == 2
+
+
+def test_the_design_runner_on_a_ray_cluster_gives_the_joblib_bytes(ray_head, design_joblib, tmp_path):
+    """``RAY_ADDRESS=ray://head:10001 python -m experiments.discover sample ... --launcher ray``."""
+    ray_head.ready()
+    discover_sample(tmp_path, "--launcher", "ray", env={**ray_head.env, "RAY_ADDRESS": ray_head.address})
+    assert outputs(tmp_path) == design_joblib
+
+
+def test_the_study_runner_of_validation_and_sensitivity_runs_on_slurm(slurm, tmp_path, monkeypatch):
+    """``run_tasks`` (what ``experiments.validate`` and ``experiments.sensitivity`` call) through SLURM."""
+    from submitit.slurm import slurm as submitit_slurm
+
+    monkeypatch.setenv("SLURM_CONF", slurm["SLURM_CONF"])
+    monkeypatch.setattr(submitit_slurm.SlurmJob, "watcher", submitit_slurm.SlurmJob.watcher)  # restored after
+    tasks = [("arm", small_config(seed, steps=3)) for seed in (0, 1, 2)]
+    here = run_tasks(tasks, tmp_path / "joblib", jobs=1, progress=False)
+    there = run_tasks(tasks, tmp_path / "slurm", jobs=2, progress=False, launcher="slurm")
+    assert [(r.label, r.seed, r.key) for r in there] == [(r.label, r.seed, r.key) for r in here]
+    assert outputs(tmp_path / "slurm") == outputs(tmp_path / "joblib")

@@ -314,11 +314,12 @@ def test_hydra_values_survive_the_override_grammar():
 
 
 def test_the_ray_launcher_sends_each_block_as_a_task_and_names_a_missing_cluster(tmp_path, monkeypatch):
-    """The glue to Ray without a cluster: a stand-in ``ray`` module records what the search asks of it."""
+    """The search's runs go to Ray through the studies' runner: a stand-in ``ray`` records what it is asked."""
+    import importlib.machinery
     import sys
     import types
 
-    from sim.errors import ConfigError as Refused
+    from experiments.runner import ClusterFailedError, run_blocks
 
     asked: dict = {"tasks": []}
 
@@ -329,6 +330,7 @@ def test_the_ray_launcher_sends_each_block_as_a_task_and_names_a_missing_cluster
         return wrap
 
     fake = types.SimpleNamespace(
+        __spec__=importlib.machinery.ModuleSpec("ray", None),
         is_initialized=lambda: False,
         init=lambda **kw: asked.update(init=kw),
         remote=remote,
@@ -338,13 +340,16 @@ def test_the_ray_launcher_sends_each_block_as_a_task_and_names_a_missing_cluster
     monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:6399")
     settings = _settings(policies=["livelihoods"], population=2)
     config = next(search.package_configs(settings, search.assumption_points(settings), {}))[0]
-    search.ray_all([(config, "[none]")], tmp_path / "relative" / ".." / "root")
-    assert asked["init"]["address"] == "127.0.0.1:6399" and asked["tasks"] == [{"num_cpus": 1}]
+    run_blocks([("[none]", config)], tmp_path / "relative" / ".." / "root", launcher="ray")
+    assert asked["init"]["address"] == "127.0.0.1:6399" and asked["tasks"] == [{"num_cpus": 1, "max_retries": 0}]
     assert len(list((tmp_path / "root" / "runs").glob("*/summary.json"))) == 1
 
     def refuse(**kw):
         raise ConnectionError("Could not find any running Ray instance.\nmore")
 
     fake.init = refuse
-    with pytest.raises(Refused, match=r"a running Ray cluster at RAY_ADDRESS=127\.0\.0\.1:6399"):
-        search.ray_all([(config, "[none]")], tmp_path / "root")
+    with pytest.raises(ClusterFailedError, match=r"Ray cluster failed or could not be reached"):
+        run_blocks([("[none]", config)], tmp_path / "other", launcher="ray")
+    monkeypatch.setitem(sys.modules, "ray", None)  # as if Ray were not installed
+    with pytest.raises(ConfigError, match=r"ray installed"):
+        run_blocks([("[none]", config)], tmp_path / "other", launcher="ray")

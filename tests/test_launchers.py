@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import importlib
+from pathlib import Path
+
 import hydra
 import pytest
 from hydra.errors import MissingConfigException
 
 import simcli.app  # noqa: F401  (registers the run schema the configs build on)
 from conftest import cli
+from sim.errors import ConfigError
 from simcli import CONFIG_DIR, launchers
 from simcli.app import _describe, preflight
 from simcli.compose import config_tree
@@ -112,3 +116,35 @@ def test_a_cluster_failure_is_one_line_that_says_the_same_command_resumes(monkey
     assert line.endswith(launchers.RESUME)
     assert launchers.describe_failure(ValueError("a bug"), "ray_cluster") is None
     assert launchers.describe_failure(ConnectionError("x"), "local") is None
+
+
+def test_ctrl_c_finds_the_sweep_directory_of_the_command_line():
+    assert launchers.sweep_dir_of(["-m", "hydra.sweep.dir=/a/b", "seed=1", "hydra.sweep.dir=/c/d"]) == Path("/c/d")
+    assert launchers.sweep_dir_of(["hydra.sweep.dir='/a b/it''s'".replace("''", "\\'")]) == Path("/a b/it's")
+    assert launchers.sweep_dir_of(["hydra.sweep.dir=relative/dir"]) is None  # made absolute by the pre-flight
+    assert launchers.sweep_dir_of(["seed=1"]) is None
+
+
+def test_the_study_runner_names_its_launchers(tmp_path):
+    from experiments.runner import run_blocks
+
+    with pytest.raises(ConfigError, match="--launcher='kubernetes': unknown launcher; allowed: joblib, ray, slurm"):
+        run_blocks([], tmp_path, launcher="kubernetes")
+
+
+EVIDENCE = {  # command: (module with its main, arguments before --launcher)
+    "experiments.validate": ("experiments.validate.report", []),
+    "experiments.sensitivity": ("experiments.sensitivity.report", ["morris"]),
+    "experiments.discover": ("experiments.discover", ["sample", "d", "--policy", "ddr"]),
+    "experiments.search": ("experiments.search", ["d"]),
+}
+
+
+@pytest.mark.parametrize("command", sorted(EVIDENCE))
+def test_the_evidence_commands_take_a_launcher(command, capsys):
+    """``--launcher joblib|ray|slurm`` on every command that runs a study; anything else is a usage error."""
+    module, argv = EVIDENCE[command]
+    with pytest.raises(SystemExit) as info:
+        importlib.import_module(module).main([*argv, "--launcher", "kubernetes"])
+    assert info.value.code == 2
+    assert "argument --launcher: invalid choice: 'kubernetes'" in capsys.readouterr().err

@@ -200,7 +200,9 @@ def outcome_row(summary: dict) -> dict[str, float]:
     return row | {k: summary[k] for k in LEVELS}
 
 
-def run_design(configs: list[dict], jobs: int, root: Path, progress: bool = True) -> pd.DataFrame:
+def run_design(
+    configs: list[dict], jobs: int, root: Path, progress: bool = True, launcher: str = "joblib"
+) -> pd.DataFrame:
     """Run every configuration not yet finished under ``root/runs`` (in order); one row of outcomes each."""
     tasks = [(f"point {i}", from_dict(RunConfig, c)) for i, c in enumerate(configs)]
-    return pd.DataFrame([outcome_row(r.summary) for r in run_tasks(tasks, root, jobs, progress)])
+    return pd.DataFrame([outcome_row(r.summary) for r in run_tasks(tasks, root, jobs, progress, launcher)])

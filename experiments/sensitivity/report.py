@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from experiments.fragments import items
+from experiments.runner import LAUNCHERS, ClusterFailedError
 from experiments.sensitivity.analysis import never_above_noise
 from experiments.sensitivity.design import (
     NUM_LEVELS,
@@ -246,17 +247,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="results directory (parquet, csv)")
     ap.add_argument("--docs", type=Path, default=None, help="where sensitivity.md and figures/ go (report)")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default 2, quick 1)")
+    ap.add_argument("--launcher", default="joblib", choices=LAUNCHERS, help="where runs go (README: Launchers)")
     args = ap.parse_args(argv)
     settings = quick_settings() if args.quick else full_settings()
     out = args.out or ROOT / "multirun" / ("sensitivity-quick" if args.quick else "sensitivity")
     jobs = args.jobs or (1 if args.quick else 2)
     commands: dict[str, Callable[[], object]] = {
-        "morris": lambda: cmd_morris(settings, out, jobs),
-        "sobol": lambda: cmd_sobol(settings, out, jobs),
+        "morris": lambda: cmd_morris(settings, out, jobs, launcher=args.launcher),
+        "sobol": lambda: cmd_sobol(settings, out, jobs, launcher=args.launcher),
         "report": lambda: cmd_report(settings, out, args.docs or (out if args.quick else ROOT / "docs")),
     }
     started = time.perf_counter()
-    result = commands[args.command]()
+    try:
+        result = commands[args.command]()
+    except ClusterFailedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     where = result if isinstance(result, Path) else out
     print(f"{args.command}: done in {(time.perf_counter() - started) / 60:.1f} min -> {where}")
     return 0

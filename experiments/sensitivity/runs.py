@@ -28,7 +28,9 @@ from sim.run import git_revision
 # --- commands ------------------------------------------------------------------------------------
 
 
-def cmd_morris(settings: Settings, out: Path, jobs: int, progress: bool = True) -> pd.DataFrame:
+def cmd_morris(
+    settings: Settings, out: Path, jobs: int, progress: bool = True, launcher: str = "joblib"
+) -> pd.DataFrame:
     """Sample, run and analyse the Morris designs; save runs and indices."""
     out.mkdir(parents=True, exist_ok=True)
     results, timing, revision = [], {}, git_revision()  # the code the workers import now
@@ -39,7 +41,7 @@ def cmd_morris(settings: Settings, out: Path, jobs: int, progress: bool = True) 
         seeds = morris_seeds(x[:, -1], len(factors) + 1)
         configs = [point_config(factors, row, s, design, settings) for row, s in zip(x, seeds, strict=True)]
         started = time.perf_counter()
-        y = run_design(configs, jobs, out / f"morris_{design}", progress)
+        y = run_design(configs, jobs, out / f"morris_{design}", progress, launcher)
         timing[design] = {
             "runs": len(configs),
             "seconds": time.perf_counter() - started,
@@ -56,7 +58,9 @@ def cmd_morris(settings: Settings, out: Path, jobs: int, progress: bool = True) 
     return table
 
 
-def cmd_sobol(settings: Settings, out: Path, jobs: int, progress: bool = True) -> pd.DataFrame:
+def cmd_sobol(
+    settings: Settings, out: Path, jobs: int, progress: bool = True, launcher: str = "joblib"
+) -> pd.DataFrame:
     """Sobol indices of the factors Morris found to matter (model design), the seed included."""
     morris = pd.read_csv(out / "morris.csv")
     morris = morris[morris["design"] == "model"]
@@ -68,7 +72,7 @@ def cmd_sobol(settings: Settings, out: Path, jobs: int, progress: bool = True) -
     seeds = sobol_seeds(x[:, -1])
     configs = [point_config(factors, row, s, "model", settings) for row, s in zip(x, seeds, strict=True)]
     started, revision = time.perf_counter(), git_revision()
-    y = run_design(configs, jobs, out / "sobol", progress)
+    y = run_design(configs, jobs, out / "sobol", progress, launcher)
     seconds = time.perf_counter() - started
     pd.concat([pd.DataFrame(x, columns=prob["names"]).assign(run_seed=seeds), y], axis=1).to_parquet(
         out / "sobol_runs.parquet", index=False

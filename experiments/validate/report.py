@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from experiments.fragments import sections
+from experiments.runner import LAUNCHERS, ClusterFailedError
 from experiments.validate.arms import ARMS, CORE_SUPPLY, FULL, PATTERN_SUPPLY, QUICK, Mode
 from experiments.validate.catalogue import DIAGNOSTICS, EXPERIMENTS, NOTES, _num
 from experiments.validate.classification import CLASSIFICATION, EVIDENCE, UNTESTED, claims
@@ -323,6 +324,15 @@ def select(only: str | None) -> list[Experiment]:
     return [e for e in EXPERIMENTS if e.id in wanted]
 
 
+def _run(mode, arms: list[str], data: Path, jobs: int, launcher: str) -> Results:
+    """Run the arms; a cluster that fails ends the command with its one line (exit 1)."""
+    try:
+        return run_all(mode, arms, data, jobs, launcher=launcher)
+    except ClusterFailedError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line: run the suite and write the report."""
     ap = argparse.ArgumentParser(
@@ -332,6 +342,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="where validation.md and figures/ go")
     ap.add_argument("--data", type=Path, default=None, help="where raw tables go")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default: 2 full, 1 quick)")
+    ap.add_argument("--launcher", default="joblib", choices=LAUNCHERS, help="where runs go (README: Launchers)")
     ap.add_argument("--only", default=None, help="comma-separated experiment ids (and 'history')")
     ap.add_argument("--reuse", action="store_true", help="report from the raw tables of an earlier run, run nothing")
     args = ap.parse_args(argv)
@@ -343,7 +354,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arms = list(dict.fromkeys(a for e in chosen for a in e.arms))
     if not args.only or "history" in args.only:
         arms += [a for a in ("history", *COUNTERFACTUALS) if a not in arms]
-    results = load_results(data, mode) if args.reuse else run_all(mode, arms, data, jobs)
+    results = load_results(data, mode) if args.reuse else _run(mode, arms, data, jobs, args.launcher)
     table, hist, cf = evaluate(results, chosen), history_table(results), counterfactual_table(results)
     if not args.reuse:
         save_tables(results, table, hist, cf, data)

@@ -49,7 +49,9 @@ def seeds_for(arm: Arm, mode: Mode) -> range:
     return range(mode.history_seeds if arm.family == "history" else mode.seeds)
 
 
-def run_all(mode: Mode, arms: Sequence[str], data_root: Path, jobs: int, progress: bool = True) -> Results:
+def run_all(
+    mode: Mode, arms: Sequence[str], data_root: Path, jobs: int, progress: bool = True, launcher: str = "joblib"
+) -> Results:
     """Run every (arm, seed) not yet finished under ``data_root/runs``; return the values by arm, metric and seed."""
     configs = {a: arm_config(ARMS[a], mode, data_root) for a in arms}
     # Longest first (history), so two workers finish together.
@@ -60,7 +62,7 @@ def run_all(mode: Mode, arms: Sequence[str], data_root: Path, jobs: int, progres
     ]
     started = time.perf_counter()
     revision = git_revision()
-    records = run_tasks(tasks, data_root, jobs, progress)
+    records = run_tasks(tasks, data_root, jobs, progress, launcher)
     out = [measures(r, ARMS[r.label].family == "history") for r in records]
     seconds = time.perf_counter() - started
     by_arm: dict[str, list[dict]] = {}
