@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import inspect
 import sys
 from collections.abc import Sequence
 from dataclasses import replace
@@ -18,7 +17,7 @@ from experiments.calibrate.figures import save_all
 from experiments.calibrate.study import full_study, quick_study, with_targets
 from experiments.calibrate.targets import figures_by_id
 from experiments.calibrate.waves import Calibration, calibrate
-from experiments.runner import RunsFailedError, run_tasks
+from experiments.runner import LAUNCHERS, ClusterFailedError, RunsFailedError
 from sim.errors import SimError
 from sim.run import git_revision
 
@@ -133,7 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--waves", type=int, default=None, help="waves at most (default: the study's)")
     ap.add_argument("--jobs", type=int, default=1, help="worker processes for the runs (default 1)")
     ap.add_argument("--out", type=Path, default=None, help="write everything here instead of docs/ and simcli/configs/")
-    ap.add_argument("--launcher", default=None, help="where runs go (passed to experiments.runner.run_tasks)")
+    ap.add_argument("--launcher", default="joblib", choices=LAUNCHERS, help="where runs go (README: Launchers)")
     ap.add_argument("--quiet", action="store_true", help="no progress lines")
     args = ap.parse_args(argv)
     study = quick_study() if args.quick else full_study()
@@ -146,8 +145,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.waves < 1:
                 raise SimError(f"--waves={args.waves}: must be at least 1")
             study = replace(study, max_waves=args.waves)
-        if args.launcher and "launcher" not in inspect.signature(run_tasks).parameters:
-            raise SimError(f"--launcher={args.launcher}: this revision's experiments.runner.run_tasks has no launchers")
         if args.jobs < 1:
             raise SimError(f"--jobs={args.jobs}: must be at least 1")
     except SimError as exc:
@@ -159,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     point_dir = out / "calibration" if out else ens.GROUP_DIR
     try:
         cal = calibrate(study, root, args.jobs, progress=not args.quiet, launcher=args.launcher)
-    except (SimError, ValueError, RunsFailedError) as exc:
+    except (SimError, ValueError, RunsFailedError, ClusterFailedError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2 if isinstance(exc, SimError) else 1
     ensemble = [] if cal.empty else ens.select(cal)

@@ -108,10 +108,10 @@ class Runner:
     """Runs points of a study through the one batch runner and measures the figures."""
 
     def __init__(
-        self, study: Study, factors: list[Factor], root: Path, jobs: int, progress: bool, launcher: str | None = None
+        self, study: Study, factors: list[Factor], root: Path, jobs: int, progress: bool, launcher: str = "joblib"
     ):
         self.study, self.factors, self.root, self.jobs, self.progress = study, factors, root, jobs, progress
-        self.extra = {"launcher": launcher} if launcher else {}
+        self.launcher = launcher
         base = to_dict(compose_cfg([*study.overrides, f"steps={study.steps}"]))
         base.setdefault("output", {}).update({"progress": False, "edges": False})
         self.base = base
@@ -130,7 +130,7 @@ class Runner:
     def run(self, label: str, points: list[np.ndarray | None], seeds: int, first_seed: int) -> list[list[Record]]:
         """Run every point over ``seeds`` seeds (skipping finished runs); the records per point."""
         tasks = [(f"{label}:{i}", self.config(p, first_seed + s)) for i, p in enumerate(points) for s in range(seeds)]
-        records = run_tasks(tasks, self.root, self.jobs, self.progress, **self.extra)
+        records = run_tasks(tasks, self.root, self.jobs, self.progress, self.launcher)
         self.runs += len(records)
         self.run_seconds += sum(float(r.summary.get("wall_seconds", 0.0)) for r in records)
         return [records[i * seeds : (i + 1) * seeds] for i in range(len(points))]
@@ -175,13 +175,13 @@ def _say(progress: bool, text: str) -> None:
 
 
 def calibrate(
-    study: Study, root: str | Path, jobs: int = 1, progress: bool = True, launcher: str | None = None
+    study: Study, root: str | Path, jobs: int = 1, progress: bool = True, launcher: str = "joblib"
 ) -> Calibration:
     """Run the study's waves under ``root`` (resumable); return the waves and why they stopped.
 
     An empty non-implausible space does not raise here: ``Calibration.empty`` says which target
     ruled out what, so the report can show it; the command line then exits with an error.
-    ``launcher`` is passed to ``run_tasks`` (only where it accepts one).
+    ``launcher`` (joblib, ray or slurm) is passed to ``run_tasks``: where runs go, not what they are.
     """
     started = time.perf_counter()
     revision = git_revision()
