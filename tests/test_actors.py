@@ -200,8 +200,8 @@ def test_stronger_attackers_win_more_often():
 
 
 def test_rents_concentrated_on_one_node_split_a_group():
-    """M5: a group whose rents come from one node splits; the splinter holds that node."""
-    m = model(0, armed_groups={"split_rate": 1.0, "split_threshold": 0.4})
+    """M5: a group whose commander gains more alone with one node splits; the splinter holds that node."""
+    m = model(0, armed_groups={"split_rate": 1.0})
     groups = m.armed_groups
     g = groups.groups[0]
     g.fighters = g.arms = 1000.0
@@ -209,7 +209,7 @@ def test_rents_concentrated_on_one_node_split_a_group():
     m.territory.holder[nodes] = g.index
     rich = int(nodes[0])
     groups.rent[g.places] = 1.0
-    groups.rent[rich] = 100.0
+    groups.rent[rich] = 1e9  # far above his share of the group's revenue
     n = len(groups.groups)
     groups._maybe_split(g, m.rng)
     assert len(groups.groups) == n + 1
