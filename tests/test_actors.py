@@ -6,6 +6,7 @@ state their tolerance in the docstring; each could fail if the mechanism were mi
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import numpy as np
@@ -185,9 +186,9 @@ def test_stronger_attackers_win_more_often():
     a, b = groups.groups[0], groups.groups[1]
     wins = {}
     for strength in (50.0, 2000.0):
-        a.fighters = a.arms = strength
         won = 0
         for _ in range(200):
+            a.fighters = a.arms = strength  # the same attacker every time
             place = int(b.places[0]) if len(b.places) else int(np.flatnonzero(groups.contestable)[0])
             m.territory.holder[place] = b.index
             b.fighters = b.arms = 500.0
@@ -248,7 +249,9 @@ def test_groups_switch_to_the_bloc_that_pays_more():
 def test_counter_terrorism_spares_non_jihadists_when_so_targeted():
     """M6: jihadist-only raids never hit signatory or pro-government groups; all-armed raids do."""
     for targeting, expect_hit in (("jihadist_only", False), ("all_armed", True)):
-        m = model(1, forces={"ct_targeting": targeting, "ct_raids_per_1000": 20.0})
+        m = model(1, forces={"ct_targeting": targeting})
+        # Many raids only now: through the burn-in they would destroy the groups (no refill).
+        m.forces.p = dataclasses.replace(m.forces.p, ct_raids_per_1000=20.0)
         groups = m.armed_groups
         hit = []
         original = groups.raid

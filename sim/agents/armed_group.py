@@ -526,7 +526,8 @@ class ArmedGroups:
         model.ledger.pay("group_spending", "armed_groups", "local_economy", spend)
         unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
         alternatives = communities.income_level(places) if communities is not None and len(places) else 1.0
-        leave = p.exit_rate * (1.0 + p.exit_elasticity * max(0.0, alternatives - 1.0))
+        # A doubling of income at home counts in full; more adds nothing (a bounded pull).
+        leave = p.exit_rate * (1.0 + p.exit_elasticity * min(1.0, max(0.0, alternatives - 1.0)))
         gone = group.fighters * min(1.0, p.desertion_rate * unpaid + leave)
         group.fighters -= gone
         self.exits += gone

@@ -332,9 +332,9 @@ class Communities(AgentTable):
         rows = rows[rows >= 0]
         if not len(rows) or self.ref is None:
             return 1.0
-        now = np.maximum(self.licit[rows] + self.week_inflow[rows], 0.0)
-        ref = self.ref["income"][rows]
-        return float((self.population[rows] * now).sum() / max((self.population[rows] * ref).sum(), 1e-12))
+        now = (self.population[rows] * np.maximum(self.licit[rows] + self.week_inflow[rows], 0.0)).sum()
+        ref = (self.population[rows] * self.ref["income"][rows]).sum()
+        return float(now / ref) if ref > 0 else 1.0
 
     def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:
         """Young men working for the consignments passing (drivers, guides, guards): not free to be recruited."""
