@@ -442,18 +442,16 @@ def test_trafficking_funds_armed_groups():
     gold) armed groups earn less from the trade (tolls, protection, their own consignments) in every
     seed, and less in all in at least 9 of 10 seeds and on average: taxing communities is about 70% of
     their revenue, and which communities they tax diverges between the paired runs by some tens of
-    millions over two years, as much as the trade brings them. They field fewer fighters in every
-    seed (10% fewer on average).
+    millions over two years, as much as the trade brings them. Their size no longer follows
+    revenue (issue 14: recruits come at the pools' pace, no refill to what revenue pays for), so
+    fighters are not compared here.
     """
     livelihood_only = ["food", "fuel", "cattle", "medicines", "migrants"]
     from_trade = ("armed_group_revenue.tolls", "armed_group_revenue.protection", "armed_group_revenue.trafficking")
-    fighters, revenue = [], []
+    revenue = []
     for s in SEEDS:
         full, poor = model(s, 104, supply_scale=0.5), model(s, 104, supply_scale=0.5, goods=livelihood_only)
         assert sum(total(poor, k) for k in from_trade) < sum(total(full, k) for k in from_trade)
         revenue.append(total(poor, "armed_group_revenue_usd") / total(full, "armed_group_revenue_usd"))
-        df, base = poor.datacollector.get_model_vars_dataframe(), full.datacollector.get_model_vars_dataframe()
-        fighters.append(df.fighters_final.iloc[-1] / base.fighters_final.iloc[-1])
     revenue = np.array(revenue)
     assert (revenue < 1.0).sum() >= 9 and revenue.mean() < 1.0, revenue
-    assert max(fighters) < 1.0 and np.mean(fighters) < 0.9, fighters
