@@ -186,6 +186,12 @@ class ArmedGroups:
             if ra >= 0 and rb >= 0:
                 self.region_adjacent[ra, rb] = self.region_adjacent[rb, ra] = True
         self._places_of = {}
+        communities = model.communities
+        self._region_people = (
+            communities.region_sum("population", self.place_region, n_regions)
+            if communities is not None
+            else np.ones(n_regions)
+        )
         self._region_of_name = {name: np.flatnonzero((region == name) & world.in_mali) for name in self.region_names}
         self.feud = np.zeros((0, 0))  # clashes remembered between pairs of groups (history; 003)
         self.grudge = np.zeros((len(IDENTITIES), len(IDENTITIES)))  # harm to identity a by b's groups
@@ -643,8 +649,8 @@ class ArmedGroups:
         """Expected yearly value to a group of being in each region (USD; 002 §II, §III).
 
         Rents of the region's nodes it holds or could take (those of rivals at the odds of a
-        contest), taxes on its communities and the herds it could rustle where the state is absent
-        (one minus the region's mean state presence; 002 §II), all scaled up by the share
+        contest), taxes on its communities where the state is absent (one minus the region's mean
+        state presence; 002 §II) and the herds it could rustle, all scaled up by the share
         of its kin among the people there (recruits) and down by the strength of its enemies and,
         for groups that fight the state, the state's garrisons.
         """
@@ -679,7 +685,9 @@ class ArmedGroups:
             herd = communities.region_sum("herd", reg, n)
             cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
             kin = communities.kin_share(group.identity, reg, n)
-            tax, cattle = tax * absent, cattle * absent
+            # Herds are taken whatever the state's presence: rustled cattle move "with facilitation
+            # (direct or tacit) from the army or gendarmerie" (002 Box A, note 167).
+            tax = tax * absent
         value = (rent + odds * contested + tax + cattle) * odds * (1.0 + p.kin_weight * kin)
         return value[regions]
 
@@ -704,7 +712,11 @@ class ArmedGroups:
             return
         values = self.region_value(group, current, len(current))
         best = float(values.max())
-        worst = int(np.argmin(values))
+        # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
+        communities = model.communities
+        kin = communities.kin_share(group.identity, self.place_region, len(names)) if communities else None
+        home = int(np.argmax(kin[current] * self._region_people[current])) if kin is not None else 0
+        worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
         if len(current) > 1 and values[worst] < p.leave_share * best:
             self._leave_region(group, names[int(current[worst])])
             current = np.delete(current, worst)
