@@ -1086,13 +1086,11 @@ def build_registry(model: SahelModel) -> list[Outcome]:
 # --- ground: territory, civilians and militias (issue 14) -------------------------------------
 
 
-def _held_in_value(m: SahelModel, kind: GroupKind, places: np.ndarray) -> float:
+def _held_in_value(m: SahelModel, kind: GroupKind, region: str) -> float:
     groups = m.armed_groups
     if groups is None:
         return 0.0
-    holder = m.territory.holder[places]
-    kinds = np.array([g.kind for g in groups.groups] + [-1])
-    return float((kinds[holder[holder >= 0]] == kind).sum())
+    return float(groups.held_by_kind_and_region()[int(kind), groups.region_names.index(region)])
 
 
 def ground_outcomes(model: SahelModel) -> list[Outcome]:
@@ -1171,7 +1169,7 @@ def ground_outcomes(model: SahelModel) -> list[Outcome]:
             out.append(
                 Outcome(
                     f"places_held.{k}.{slug}",
-                    functools.partial(_held_in_value, kind=kind, places=places),
+                    functools.partial(_held_in_value, kind=kind, region=name),
                     "mean",
                     "places",
                     None,

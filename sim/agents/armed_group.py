@@ -983,6 +983,18 @@ class ArmedGroups:
 
     # --- views ---------------------------------------------------------------------------
 
+    def held_by_kind_and_region(self) -> np.ndarray:
+        """Places held, by kind of group (rows, GroupKind order) and region (columns), this week."""
+        week = self.model.week_index
+        if getattr(self, "_held_week", None) != week:
+            holder = self.model.territory.holder
+            held = (holder >= 0) & (self.place_region >= 0)
+            kinds = np.array([int(g.kind) for g in self.groups], dtype=np.int64)
+            table = np.zeros((len(GroupKind), len(self.region_names)))
+            np.add.at(table, (kinds[holder[held]], self.place_region[held]), 1.0)
+            self._held_week, self._held_table = week, table
+        return self._held_table
+
     def total_funds(self) -> float:
         """Funds of all groups (the armed_groups account)."""
         return sum(g.funds for g in self.groups)
