@@ -167,12 +167,12 @@ HISTORY_FIGURES += [
     ),
     FactsFigure(
         "S18b",
-        "that share in 2019-2021 over 2013-2017",
-        "above 1 (the shift to central Mali by 2018; 002 §III)",
+        "that share in 2019-2021 minus in 2013-2017",
+        "above 0 (the shift to central Mali by 2018; 002 §III)",
+        0.0,
         1.0,
-        math.inf,
-        "above 1",
-        lambda d: _ratio(_central_share(d, "2019-01-01", "2021-12-31"), _central_share(d, "2013-01-01", "2017-12-31")),
+        "above 0",
+        lambda d: _central_share(d, "2019-01-01", "2021-12-31") - _central_share(d, "2013-01-01", "2017-12-31"),
         "{:.2f}",
     ),
 ]
