@@ -1079,4 +1079,102 @@ def build_registry(model: SahelModel) -> list[Outcome]:
     out += crossing_good_outcomes(model, goods)
     out += diagnostic_outcomes(model, goods)
     out += trade_geography_outcomes(model)
+    out += ground_outcomes(model)
+    return out
+
+
+# --- ground: territory, civilians and militias (issue 14) -------------------------------------
+
+
+def _held_in_value(m: SahelModel, kind: GroupKind, region: str) -> float:
+    groups = m.armed_groups
+    if groups is None:
+        return 0.0
+    return float(groups.held_by_kind_and_region()[int(kind), groups.region_names.index(region)])
+
+
+def ground_outcomes(model: SahelModel) -> list[Outcome]:
+    """Who holds the ground, violence against civilians and militias, overall and per region.
+
+    Places held per region and kind of group are the mean over the run's weeks; control
+    changes count the weeks in which a place changed hands (M5, M6; 002 §III).
+    """
+    events = [
+        ("civilian_attacks", "attacks", "lower", "attacks by armed groups on communities (punishment, reprisal; F15)"),
+        ("reprisals", "attacks", "lower", "attacks on communities of an identity whose groups harmed the attacker's"),
+        ("militias_formed", "groups", None, "self-defence militias raised by threatened communities (000)"),
+        ("regions_entered", "events", None, "armed groups moving into a region (002 §III)"),
+        ("regions_left", "events", None, "armed groups leaving a region that no longer pays"),
+    ]
+    out = [
+        Outcome(name, _group_event(name), "sum", unit, better, doc, ("violence", "armed_groups"))
+        for name, unit, better, doc in events
+    ]
+    out += [
+        Outcome(
+            "displaced",
+            _week("displaced"),
+            "sum",
+            "people",
+            "lower",
+            "people displaced by attacks on communities",
+            ("violence", "livelihood"),
+        ),
+        Outcome(
+            "control_changes",
+            _week("control_changes"),
+            "sum",
+            "changes",
+            None,
+            "places changing hands (taken, cleared, abandoned)",
+            ("armed_groups",),
+        ),
+        Outcome(
+            "fighter_exits",
+            _groups("exits"),
+            "sum",
+            "fighters",
+            None,
+            "fighters leaving their groups for home or licit work (002 Box D)",
+            ("armed_groups",),
+        ),
+    ]
+    world = model.world
+    region = np.asarray(world.region)
+    for name in mali_regions(model):
+        slug = region_slug(name)
+        places = np.flatnonzero((region == name) & np.asarray(world.in_mali))
+        out += [
+            Outcome(
+                f"displaced.{slug}",
+                functools.partial(_week_places, key="displaced", places=places),
+                "sum",
+                "people",
+                "lower",
+                f"people displaced by attacks on communities in {name}",
+                ("violence", "livelihood", "per_region"),
+            ),
+            Outcome(
+                f"control_changes.{slug}",
+                functools.partial(_week_places, key="control_changes", places=places),
+                "sum",
+                "changes",
+                None,
+                f"places of {name} changing hands",
+                ("armed_groups", "per_region"),
+            ),
+        ]
+        for kind in GroupKind:
+            k = kind.name.lower()
+            out.append(
+                Outcome(
+                    f"places_held.{k}.{slug}",
+                    functools.partial(_held_in_value, kind=kind, region=name),
+                    "mean",
+                    "places",
+                    None,
+                    f"places of {name} held by {k} groups (mean over weeks)",
+                    ("armed_groups", "per_region"),
+                )
+            )
     return out

@@ -343,7 +343,7 @@ class ArmedGroupParams:
     )
     budget_share: float = param(
         0.4,
-        doc="share of its recent revenue a group spends on keeping fighters; sets the size it grows or shrinks to",
+        doc="share of its revenue a group spends on fighters; sets its starting revenue from its fighters",
         assumption=(0.2, 0.7),
         low=0,
         low_open=True,
@@ -402,13 +402,6 @@ class ArmedGroupParams:
         low=0,
         high=1,
     )
-    split_threshold: float = param(
-        0.6,
-        doc="share of a group's rents from one node above which its commander may split off",
-        assumption=(0.4, 0.8),
-        low=0,
-        high=1,
-    )
     switch_rate: float = param(
         0.01, doc="weekly chance a group reconsiders its alliance (M5)", assumption=(0.002, 0.05), low=0, high=1
     )
@@ -427,6 +420,99 @@ class ArmedGroupParams:
     )
     max_groups: int = param(
         30, doc="most groups alive at once (splits beyond it are ignored)", source="model design", low=1
+    )
+    # Identity, territory, size and violence against civilians (issue 14; sim/identity.py).
+    outsider_recruit: float = param(
+        0.2,
+        doc="recruits from a community of another identity, relative to the group's own (002 Box B)",
+        assumption=(0.05, 0.5),
+        low=0,
+        high=1,
+    )
+    kin_raid_share: float = param(
+        0.2,
+        doc="rustling aimed at communities of the group's own identity, relative to others (002 §II)",
+        assumption=(0.0, 0.5),
+        low=0,
+        high=1,
+    )
+    exit_rate: float = param(
+        0.005,
+        doc="weekly share of fighters who go home or to other work (about four years' service)",
+        assumption=(0.002, 0.01),
+        low=0,
+        high=1,
+    )
+    exit_elasticity: float = param(
+        2.0,
+        doc="rise in exits per unit rise of income in the group's regions above the start (002 Box D; M10)",
+        assumption=(0.5, 5.0),
+        low=0,
+    )
+    civilian_attack_rate: float = param(
+        0.05,
+        doc="weekly chance a group attacks the community that sides most with its enemies (002 §III; F15)",
+        assumption=(0.01, 0.2),
+        low=0,
+        high=1,
+    )
+    civilian_attack_deaths: float = param(
+        5.0, doc="mean civilians killed in an attack on a community", assumption=(2.0, 15.0), low=0
+    )
+    displaced_per_death: float = param(
+        20.0,
+        doc="people displaced per civilian killed in an attack on a community",
+        assumption=(5.0, 50.0),
+        low=0,
+    )
+    militia_threat: float = param(
+        1.0,
+        doc="attacks and raids by outsiders a community remembers (running sum) before it may arm (000)",
+        assumption=(0.5, 3.0),
+        low=0,
+    )
+    militia_rate: float = param(
+        0.05,
+        doc="weekly chance a threatened community without a militia of its own raises one (000; 002 §III)",
+        assumption=(0.01, 0.2),
+        low=0,
+        high=1,
+    )
+    militia_share: float = param(
+        0.01,
+        doc="share of a community's young men who join the militia it raises",
+        assumption=(0.005, 0.05),
+        low=0,
+        high=1,
+    )
+    clear_hold_weeks: float = param(
+        26.0,
+        doc="weeks the state holds a place it cleared by a raid before it falls free (002 §III; M6)",
+        assumption=(4.0, 104.0),
+        low=0,
+        unit="weeks",
+    )
+    appraise_weeks: int = param(
+        4, doc="weeks between a group's appraisals of its regions (0: regions never change)", assumption=(1, 13), low=0
+    )
+    leave_share: float = param(
+        0.1,
+        doc="a group leaves a region worth less than this share of its best region",
+        assumption=(0.02, 0.3),
+        low=0,
+        high=1,
+    )
+    enter_share: float = param(
+        0.5,
+        doc="a group moves into a neighbouring region worth at least this share of its best region",
+        assumption=(0.25, 1.0),
+        low=0,
+    )
+    kin_weight: float = param(
+        1.0,
+        doc="rise in a region's value to a group per unit share of its kin among the people there (recruits)",
+        assumption=(0.0, 3.0),
+        low=0,
     )
 
 

@@ -79,6 +79,8 @@ class Stats:
         self.shapes["cattle_stolen"] = n_places  # head rustled from the herds of each place
         self.shapes["civilian_deaths"] = n_places  # civilians killed at each place
         self.shapes["deaths"] = n_places  # fighters, civilians and soldiers killed at each place (not peacekeepers)
+        self.shapes["displaced"] = n_places  # people displaced by attacks on civilians at each place
+        self.shapes["control_changes"] = n_places  # weeks in which a place changed hands
         self.total = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.week = {k: np.zeros(n) for k, n in self.shapes.items()}
         self.last = {k: np.zeros(n) for k, n in self.shapes.items()}

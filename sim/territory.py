@@ -41,6 +41,7 @@ class Territory:
         self.abuse_rate = np.zeros(world.n_places)  # running average of abuses per 10,000 people
         self.clashes = np.zeros(world.n_places)  # clashes since the start
         self.hostile_to_state = np.zeros(world.n_places, dtype=bool)
+        self.cleared = np.zeros(world.n_places)  # weeks the state still holds ground it cleared (M6)
         self.decay = 0.9
 
     def update_presence(self, services: np.ndarray | None = None) -> None:
@@ -62,3 +63,4 @@ class Territory:
         self.abuse_rate = self.decay * self.abuse_rate + (1 - self.decay) * self.abuses * scale
         self.violence.fill(0.0)
         self.abuses.fill(0.0)
+        np.maximum(self.cleared - 1.0, 0.0, out=self.cleared)

@@ -6,6 +6,7 @@ state their tolerance in the docstring; each could fail if the mechanism were mi
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 
 import numpy as np
@@ -185,9 +186,9 @@ def test_stronger_attackers_win_more_often():
     a, b = groups.groups[0], groups.groups[1]
     wins = {}
     for strength in (50.0, 2000.0):
-        a.fighters = a.arms = strength
         won = 0
         for _ in range(200):
+            a.fighters = a.arms = strength  # the same attacker every time
             place = int(b.places[0]) if len(b.places) else int(np.flatnonzero(groups.contestable)[0])
             m.territory.holder[place] = b.index
             b.fighters = b.arms = 500.0
@@ -200,8 +201,8 @@ def test_stronger_attackers_win_more_often():
 
 
 def test_rents_concentrated_on_one_node_split_a_group():
-    """M5: a group whose rents come from one node splits; the splinter holds that node."""
-    m = model(0, armed_groups={"split_rate": 1.0, "split_threshold": 0.4})
+    """M5: a group whose commander gains more alone with one node splits; the splinter holds that node."""
+    m = model(0, armed_groups={"split_rate": 1.0})
     groups = m.armed_groups
     g = groups.groups[0]
     g.fighters = g.arms = 1000.0
@@ -209,7 +210,7 @@ def test_rents_concentrated_on_one_node_split_a_group():
     m.territory.holder[nodes] = g.index
     rich = int(nodes[0])
     groups.rent[g.places] = 1.0
-    groups.rent[rich] = 100.0
+    groups.rent[rich] = 1e9  # far above his share of the group's revenue
     n = len(groups.groups)
     groups._maybe_split(g, m.rng)
     assert len(groups.groups) == n + 1
@@ -248,7 +249,9 @@ def test_groups_switch_to_the_bloc_that_pays_more():
 def test_counter_terrorism_spares_non_jihadists_when_so_targeted():
     """M6: jihadist-only raids never hit signatory or pro-government groups; all-armed raids do."""
     for targeting, expect_hit in (("jihadist_only", False), ("all_armed", True)):
-        m = model(1, forces={"ct_targeting": targeting, "ct_raids_per_1000": 20.0})
+        m = model(1, forces={"ct_targeting": targeting})
+        # Many raids only now: through the burn-in they would destroy the groups (no refill).
+        m.forces.p = dataclasses.replace(m.forces.p, ct_raids_per_1000=20.0)
         groups = m.armed_groups
         hit = []
         original = groups.raid
@@ -439,18 +442,16 @@ def test_trafficking_funds_armed_groups():
     gold) armed groups earn less from the trade (tolls, protection, their own consignments) in every
     seed, and less in all in at least 9 of 10 seeds and on average: taxing communities is about 70% of
     their revenue, and which communities they tax diverges between the paired runs by some tens of
-    millions over two years, as much as the trade brings them. They field fewer fighters in every
-    seed (10% fewer on average).
+    millions over two years, as much as the trade brings them. Their size no longer follows
+    revenue (issue 14: recruits come at the pools' pace, no refill to what revenue pays for), so
+    fighters are not compared here.
     """
     livelihood_only = ["food", "fuel", "cattle", "medicines", "migrants"]
     from_trade = ("armed_group_revenue.tolls", "armed_group_revenue.protection", "armed_group_revenue.trafficking")
-    fighters, revenue = [], []
+    revenue = []
     for s in SEEDS:
         full, poor = model(s, 104, supply_scale=0.5), model(s, 104, supply_scale=0.5, goods=livelihood_only)
         assert sum(total(poor, k) for k in from_trade) < sum(total(full, k) for k in from_trade)
         revenue.append(total(poor, "armed_group_revenue_usd") / total(full, "armed_group_revenue_usd"))
-        df, base = poor.datacollector.get_model_vars_dataframe(), full.datacollector.get_model_vars_dataframe()
-        fighters.append(df.fighters_final.iloc[-1] / base.fighters_final.iloc[-1])
     revenue = np.array(revenue)
     assert (revenue < 1.0).sum() >= 9 and revenue.mean() < 1.0, revenue
-    assert max(fighters) < 1.0 and np.mean(fighters) < 0.9, fighters

@@ -281,3 +281,14 @@ def test_one_command_runs_every_step_in_order_and_stops_at_a_failure(monkeypatch
     calls.clear()
     monkeypatch.setattr(v, "main", lambda argv: calls.append(("validate", list(argv))) or 3)
     assert evidence.main([]) == 3 and len(calls) == 1
+
+
+def test_the_shift_to_central_mali_on_a_synthetic_series():
+    """S18a/b: share of regional fatalities in Mopti and Ségou after 2018, and its rise over 2013-2017."""
+    dates = pd.date_range("2012-01-02", "2024-01-01", freq="7D")
+    weekly = pd.DataFrame({"date": [d.date().isoformat() for d in dates]})
+    weekly["fatalities_regions"] = 4.0
+    weekly["fatalities_central"] = np.where(dates.year >= 2018, 3.0, 1.0)
+    by_id = {f.id: f.measure(weekly) for f in v.HISTORY_FIGURES if f.id in ("S18a", "S18b")}
+    assert by_id["S18a"] == pytest.approx(0.75)
+    assert by_id["S18b"] == pytest.approx(0.5)

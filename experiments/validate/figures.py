@@ -96,6 +96,7 @@ HISTORY_PANELS = (
     ("force_protection_share", "mission's force-protection share", "quarter", "mean"),
     ("civilian_deaths", "civilian deaths (per month)", "month", "sum"),
     ("gold_delivered_kg", "gold delivered to Dubai (t/year)", "year", "sum"),
+    ("fatalities_central", "share of fatalities in Mopti and Ségou", "year", "share_of:fatalities_regions"),
 )
 TARGETS = {
     "cattle_stolen_mopti": [("2019-07-01", 78_000, 78_000), ("2021-07-01", 130_000, 130_000)],
@@ -103,6 +104,7 @@ TARGETS = {
     "peacekeeper_deaths": [("2021-12-31", 268, 268)],
     "force_protection_share": [("2023-04-01", 0.8, 0.8)],
     "gold_delivered_kg": [("2019-07-01", 80.4, 80.4)],
+    "fatalities_central": [("2020-07-01", 0.5, 1.0)],  # 002 §III: primarily central Mali after 2018
 }
 
 
@@ -111,7 +113,13 @@ def _aggregate(df: pd.DataFrame, col: str, how: str, agg: str) -> pd.Series:
     if how == "cumulative":
         return s.loc["2013-07-01":].cumsum()
     rule = {"year": "YS", "quarter": "QS", "month": "MS"}[how]
-    out = s.resample(rule).sum() if agg == "sum" else s.resample(rule).mean()
+    if agg.startswith("share_of:"):
+        whole = df.set_index(pd.to_datetime(df["date"]))[agg.removeprefix("share_of:")].resample(rule).sum()
+        out = s.resample(rule).sum() / whole.where(whole > 0)
+    elif agg == "sum":
+        out = s.resample(rule).sum()
+    else:
+        out = s.resample(rule).mean()
     if how == "year":
         out.index = out.index + pd.DateOffset(months=6)
     return out
@@ -122,14 +130,18 @@ def plot_history(weekly: list[pd.DataFrame], axes: Sequence[Axes] | None = None)
 
     Args:
         weekly: Weekly series of each seed's history run.
-        axes: Six axes (new figure if None).
+        axes: One axes per panel of ``HISTORY_PANELS`` (new figure if None).
 
     Returns:
         The figure.
     """
     if axes is None:
-        fig, grid = plt.subplots(2, 3, figsize=(13, 6.5))
+        rows = math.ceil(len(HISTORY_PANELS) / 3)
+        fig, grid = plt.subplots(rows, 3, figsize=(13, 3.25 * rows))
         axes = list(grid.ravel())
+        for extra in axes[len(HISTORY_PANELS) :]:
+            extra.set_visible(False)
+        axes = axes[: len(HISTORY_PANELS)]
     fig = axes[0].figure
     for ax, (col, title, how, agg) in zip(axes, HISTORY_PANELS, strict=True):
         series = pd.concat([_aggregate(d, col, how, agg) for d in weekly], axis=1)
@@ -145,8 +157,11 @@ def plot_history(weekly: list[pd.DataFrame], axes: Sequence[Axes] | None = None)
                 ax.plot([t], [a], "D", color="tab:red", label=label)
             else:
                 ax.errorbar([t], [(a + b) / 2], yerr=[[(b - a) / 2]], fmt="D", color="tab:red", capsize=4, label=label)
-        if col != "force_protection_share":
+        if col not in ("force_protection_share", "fatalities_central"):
             ax.set_ylim(bottom=0)
+        if col == "fatalities_central":
+            ax.set_ylim(0, 1)
+            ax.axvline(pd.Timestamp("2018-01-01"), color="tab:red", lw=0.8, ls=":")
         if col == "civilian_deaths":
             ax.axvspan(pd.Timestamp("2018-11-01"), pd.Timestamp("2019-03-31"), color="tab:red", alpha=0.15)
             ax.text(pd.Timestamp("2018-11-01"), ax.get_ylim()[1] * 0.92, "F15: +300%", fontsize=7, color="tab:red")

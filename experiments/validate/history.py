@@ -145,6 +145,38 @@ HISTORY_FIGURES = [
     ),
 ]
 
+
+# 002 §III: "By 2018, the conflict had shifted from being primarily focused on the north to
+# central Mali". Share of the fatalities placed in a region that fell in Mopti and Ségou. No
+# parameter was set from it; the groups' moves (sim/agents/armed_group.py, appraise_regions)
+# are not told where to go.
+def _central_share(d: pd.DataFrame, start: str, end: str) -> float:
+    return _ratio(_window(d, "fatalities_central", start, end), _window(d, "fatalities_regions", start, end))
+
+
+HISTORY_FIGURES += [
+    FactsFigure(
+        "S18a",
+        "share of fatalities in Mopti and Ségou, 2019-2021",
+        "above half: the conflict 'shifted from being primarily focused on the north to central Mali' (002 §III)",
+        0.5,
+        1.0,
+        "above 0.5",
+        lambda d: _central_share(d, "2019-01-01", "2021-12-31"),
+        "{:.2f}",
+    ),
+    FactsFigure(
+        "S18b",
+        "that share in 2019-2021 minus in 2013-2017",
+        "above 0 (the shift to central Mali by 2018; 002 §III)",
+        0.0,
+        1.0,
+        "above 0",
+        lambda d: _central_share(d, "2019-01-01", "2021-12-31") - _central_share(d, "2013-01-01", "2017-12-31"),
+        "{:.2f}",
+    ),
+]
+
 COUNTERFACTUALS = {
     "history_oc_priority": ("2013-07-01", "simcli/configs/experiment/history_oc_priority.yaml"),
     "history_no_wagner": ("2021-12-15", "simcli/configs/experiment/history_no_wagner.yaml"),

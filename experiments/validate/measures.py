@@ -28,6 +28,7 @@ HISTORY_SERIES = {
     "force_protection_share": "mission_force_protection_share",
 }
 FIRST_YEAR = 52  # weeks of the first year (rev_y1)
+CENTRAL = ("mopti", "segou")  # central Mali's regions (002 §III; Box B: Katiba Macina in Mopti and Ségou)
 
 
 def measures(record: Record, history: bool) -> dict:
@@ -52,6 +53,11 @@ def measures(record: Record, history: bool) -> dict:
     out = {"arm": record.label, "seed": record.seed, "metrics": metrics, "seconds": summary["wall_seconds"]}
     if history:
         weekly = pd.DataFrame({name: ts[col] for name, col in HISTORY_SERIES.items() if col in ts})
+        # Where the dead fell: central Mali (Mopti, Ségou) and all regions (002 §III: the 2018 shift).
+        regional = [c for c in ts.columns if c.startswith("fatalities.")]
+        if regional:
+            weekly["fatalities_central"] = sum(ts[f"fatalities.{r}"] for r in CENTRAL if f"fatalities.{r}" in ts)
+            weekly["fatalities_regions"] = ts[regional].sum(axis=1)
         keep = [c for c in SERIES_COLUMNS if c in ts.columns]
         out["weekly"] = pd.concat([weekly, ts[keep]], axis=1).reset_index(drop=True)
     return out

@@ -1,21 +1,35 @@
-"""Armed groups: rents from the trade, violence over routes, recruitment and fragmentation.
+"""Armed groups: rents, territory, recruitment, violence against civilians and fragmentation.
 
 Four kinds (002 Box B): signatory (the CMA and its members), pro-government (the Platform),
 jihadist (AQIM, Ansar Eddine, Al-Mourabitoun/MUJAO, Katiba Macina in the JNIM bloc; ISGS) and
-community self-defence. Each week a group:
+community self-defence. Each group carries a communal identity (:mod:`sim.identity`). Each week
+a group:
 
 - collects tolls at the places it holds and protection fees and profit shares from the crews
   its bloc protects (M1, M3; booked as encounters happen);
 - kidnaps for ransom, with a trafficker brokering the ransom (M2, M21), and taxes the
   communities it holds, jihadists more than others (M2);
-- rustles cattle from the herds of its regions (002 Box A, F11);
-- pays its fighters, who desert when unpaid, and recruits from the communities of its
-  regions, more where licit income has fallen (M9);
+- rustles cattle, mostly from communities of other identities (002 Box A, F11; 002 §II:
+  rustling feeds "inter-communal conflicts");
+- pays its fighters, who desert when unpaid and leave for licit work when it pays better than
+  at the start (002 Box D: CMA-linked groups around Kidal left for artisanal gold mining); it
+  recruits from the pools of its regions, above all from its own identity, more where licit
+  income fell and grievance is high (M9), less from communities it has harmed;
+- punishes communities that side with its enemies or the state, and takes reprisals on the
+  identity whose groups harmed its own (002 §III, F15: attacks on civilians by jihadist and
+  self-defence groups);
 - contests the most lucrative node within reach held by a rival bloc, with odds set by
   relative strength (Tullock contest; M5);
-- may split when one node brings most of its rents (rents shared badly; M5), switch to the
-  bloc that would give it a larger share of rents (M5), and, when targeted by
-  counter-terrorism, see a faction rebrand under a non-jihadist label (M6).
+- every few weeks appraises its regions by expected rents, taxes, herds and recruits against
+  its enemies and the state there, leaves one that no longer pays and moves into a better
+  neighbouring one (002 §III: the shift of the conflict to central Mali);
+- may split when a commander would gain more by taking a lucrative node alone than his share
+  inside the group (M5), switch to a bloc of its identity that would give it a larger share of
+  rents and holds no feud with it (M5; 003), and, when targeted by counter-terrorism, see a
+  faction rebrand under a non-jihadist label (M6).
+
+Communities harmed by groups of another identity form self-defence militias (000: communities
+"have taken up arms to protect themselves"; 002 §III).
 
 Groups are few, so they are ordinary Mesa agents stepped in an order drawn from the model's
 generator; :class:`ArmedGroups` holds their shared per-place arrays and implements the
@@ -30,6 +44,7 @@ import mesa
 import numpy as np
 
 from sim.enforcement import Encounters
+from sim.identity import IDENTITIES, identity_index
 from sim.names import PLACE_KINDS, REVENUE_SOURCES, GroupKind
 
 if TYPE_CHECKING:
@@ -41,6 +56,21 @@ ROAMING_TAX = 0.3  # tax on communities a group roams among, relative to those i
 # Raiding opportunities (hostages, herds) grow less than in proportion to fighters: a group of
 # REFERENCE_FIGHTERS uses them at the per-fighter rates, a group four times larger twice as much.
 REFERENCE_FIGHTERS = 1000.0
+EVENTS = (
+    "clashes",
+    "alliance_switches",
+    "group_splits",
+    "rebrands",
+    "kidnappings",
+    "civilian_attacks",
+    "reprisals",
+    "militias_formed",
+    "regions_entered",
+    "regions_left",
+)
+FEUD_MEMORY = 0.99  # weekly persistence of a feud between two groups that clashed (about two years)
+FEUD_BLOCKS = 0.5  # a feud above this keeps two groups out of one bloc (about 70 weeks after a clash)
+GRUDGE_MEMORY = 0.98  # weekly persistence of harm one identity's groups did to another's communities
 
 
 def reach(fighters: float) -> float:
@@ -59,16 +89,27 @@ class ArmedGroup(mesa.Agent):
         fighters: Fighters.
         funds: Cash in US dollars (taken from the ledger's armed_groups account by the caller).
         arms: Rifles held.
-        regions: Regions where it recruits, rustles and kidnaps.
+        regions: Regions where it recruits, rustles and kidnaps; they change as it moves.
+        identity: Index of its communal identity in :data:`sim.identity.IDENTITIES`.
     """
 
     def __init__(
-        self, model, name: str, kind: GroupKind, bloc: int, fighters: float, funds: float, arms: float, regions
+        self,
+        model,
+        name: str,
+        kind: GroupKind,
+        bloc: int,
+        fighters: float,
+        funds: float,
+        arms: float,
+        regions,
+        identity: int = 0,
     ):
         super().__init__(model)
         self.name, self.kind, self.bloc = name, kind, bloc
         self.fighters, self.funds, self.arms = float(fighters), float(funds), float(arms)
         self.regions = tuple(regions)
+        self.identity = int(identity)
         self.ct_pressure = 0.0
         self.index = -1
         self.revenue = dict.fromkeys(REVENUE_SOURCES, 0.0)
@@ -85,14 +126,21 @@ class ArmedGroup(mesa.Agent):
         """Node indices of the places the group holds."""
         return np.flatnonzero(self.model.territory.holder == self.index)
 
+    @property
+    def alliance(self) -> str:
+        """Name of its bloc."""
+        return self.model.armed_groups.bloc_names[self.bloc]
+
     def step(self) -> None:
-        """A group's week: ransoms, taxes, cattle, pay and recruits, then a possible attack."""
+        """A group's week: ransoms, taxes, cattle, pay and recruits, civilians, an attack, its regions."""
         groups = self.model.armed_groups
         groups.kidnap(self)
         groups.tax_communities(self)
         groups.rustle(self)
         groups.pay_and_recruit(self)
+        groups.punish(self)
         groups.contest(self)
+        groups.appraise_regions(self)
 
 
 class ArmedGroups:
@@ -117,13 +165,38 @@ class ArmedGroups:
         self.rent_week = np.zeros(world.n_places)
         self._held_count = np.zeros(0)
         self.version = 0
-        self.events = dict.fromkeys(("clashes", "alliance_switches", "group_splits", "rebrands", "kidnappings"), 0)
+        self.events = dict.fromkeys(EVENTS, 0)
         self.cattle_stolen = 0.0
         self.recruits = 0.0
+        self.exits = 0.0
         contestable = np.isin(world.kind, [PLACE_KINDS.index(k) for k in ("town", "crossing", "gold_site")])
         self.contestable = contestable & world.in_mali
         self.neighbours = [np.array(sorted(world.graph.neighbors(i)), dtype=np.int64) for i in range(world.n_places)]
+        # Regions of Mali, the region of each place (-1 abroad) and which regions touch (a road).
+        region = np.asarray(world.region)
+        self.region_names = sorted({r for r, m in zip(world.region, world.in_mali, strict=True) if m})
+        self.place_region = np.array(
+            [self.region_names.index(r) if m else -1 for r, m in zip(world.region, world.in_mali, strict=True)],
+            dtype=np.int64,
+        )
+        n_regions = len(self.region_names)
+        self.region_adjacent = np.eye(n_regions, dtype=bool)
+        for a, b in world.graph.edges():
+            ra, rb = self.place_region[a], self.place_region[b]
+            if ra >= 0 and rb >= 0:
+                self.region_adjacent[ra, rb] = self.region_adjacent[rb, ra] = True
+        self._places_of = {}
+        communities = model.communities
+        self._region_people = (
+            communities.region_sum("population", self.place_region, n_regions)
+            if communities is not None
+            else np.ones(n_regions)
+        )
+        self._region_of_name = {name: np.flatnonzero((region == name) & world.in_mali) for name in self.region_names}
+        self.feud = np.zeros((0, 0))  # clashes remembered between pairs of groups (history; 003)
+        self.grudge = np.zeros((len(IDENTITIES), len(IDENTITIES)))  # harm to identity a by b's groups
         self.specs = {spec["id"]: spec for spec in specs}
+        self._holder_seen = model.territory.holder.copy()
         for spec in specs:
             dormant = not spec.get("active", True)  # a historical timeline activates it later
             scale = 0.0 if dormant else 1.0
@@ -135,6 +208,7 @@ class ArmedGroups:
                 spec["funds_usd"] * p.funds_scale * scale,
                 spec["fighters"] * p.fighters_scale * spec.get("arms", 1.0) * scale,
                 spec["regions"],
+                identity_index(spec.get("identity")),
             )
             group.gid = spec["id"]
             if not dormant:
@@ -186,14 +260,21 @@ class ArmedGroups:
         self.bloc_names.append(name if name is not None else f"independent {len(self.bloc_names)}")
         return len(self.bloc_names) - 1
 
-    def add_group(self, name, kind, alliance, fighters, funds, arms, regions) -> ArmedGroup:
+    def add_group(self, name, kind, alliance, fighters, funds, arms, regions, identity: int = 0) -> ArmedGroup:
         """Create a group; its starting funds come from the state's account (looted or granted)."""
-        group = ArmedGroup(self.model, name, kind, self.bloc_id(alliance), fighters, funds, arms, regions)
-        group.revenue_ema = self.p.wage_usd * fighters / self.p.budget_share  # enough to keep its fighters
-        group.index = len(self.groups)
-        self.groups.append(group)
+        group = ArmedGroup(self.model, name, kind, self.bloc_id(alliance), fighters, funds, arms, regions, identity)
+        group.revenue_ema = self.p.wage_usd * fighters / self.p.budget_share  # its revenue at the start
+        self._append(group)
         self.model.ledger.pay("group_funds_in", "state", "armed_groups", float(funds))
         return group
+
+    def _append(self, group: ArmedGroup) -> None:
+        """Give a new group its index and a row of the feud matrix."""
+        group.index = len(self.groups)
+        self.groups.append(group)
+        feud = np.zeros((len(self.groups), len(self.groups)))
+        feud[:-1, :-1] = self.feud
+        self.feud = feud
 
     @property
     def active(self) -> list[ArmedGroup]:
@@ -308,6 +389,7 @@ class ArmedGroups:
         self.events = dict.fromkeys(self.events, 0)
         self.cattle_stolen = 0.0
         self.recruits = 0.0
+        self.exits = 0.0
         holder = self.model.territory.holder
         self._held_count = np.bincount(holder[holder >= 0], minlength=len(self.groups))
         order = self.model.rng.permutation(len(self.groups))
@@ -316,24 +398,42 @@ class ArmedGroups:
             if g.fighters > 0:
                 g.step()
         self._fragment()
+        self.form_militias()
         self._dissolve()
         self.refresh()
 
     def end_week(self) -> None:
-        """Fold this week's rents into the running averages used to pick targets."""
+        """Fold this week's rents into the running averages used to pick targets; memories fade."""
         self.rent = 0.9 * self.rent + 0.1 * self.rent_week * 52.0
         self.rent_week.fill(0.0)
+        self.feud *= FEUD_MEMORY
+        self.grudge *= GRUDGE_MEMORY
+        holder = self.model.territory.holder
+        changed = holder != self._holder_seen
+        self.model.stats.week["control_changes"][changed] += 1.0
+        self._holder_seen = holder.copy()
         for g in self.groups:
             g.ct_pressure *= 0.95
             g.revenue_ema = 0.95 * g.revenue_ema + 0.05 * sum(g.revenue.values())
 
     def _region_places(self, group: ArmedGroup) -> np.ndarray:
-        """Malian places in the group's regions (cached: regions do not change)."""
-        cached = getattr(group, "_region_places", None)
+        """Malian places in the group's regions (cached by the set of regions, which may change)."""
+        key = group.regions
+        cached = self._places_of.get(key)
         if cached is None:
-            region = np.array(self.world.region)
-            cached = group._region_places = np.flatnonzero(np.isin(region, group.regions) & self.world.in_mali)
+            parts = [self._region_of_name[r] for r in key if r in self._region_of_name]
+            cached = np.sort(np.concatenate(parts)) if parts else np.zeros(0, dtype=np.int64)
+            self._places_of[key] = cached
         return cached
+
+    def _kin_weights(self, group: ArmedGroup, places: np.ndarray) -> np.ndarray:
+        """Weight of each place's community for recruiting: kin 1, others ``outsider_recruit``.
+
+        Communities a group's identity has harmed join it less (000; 002 §III).
+        """
+        ident = self.model.communities.identity_at(places)
+        kin = np.where(ident == group.identity, 1.0, self.p.outsider_recruit)
+        return kin / (1.0 + self.grudge[ident, group.identity])
 
     def kidnap(self, group: ArmedGroup) -> None:
         """Kidnapping for ransom, brokered by a trafficker (M2, M21)."""
@@ -378,7 +478,11 @@ class ArmedGroups:
         group.revenue[source] += amount
 
     def rustle(self, group: ArmedGroup) -> None:
-        """Cattle rustling in the group's regions, sold on for part of the price (F11)."""
+        """Cattle rustling in the group's regions, sold on for part of the price (F11).
+
+        Raids fall mostly on communities of other identities (``kin_raid_share`` on its own):
+        rustling is part of raid and reprisal between communities (002 Box A; 002 §II).
+        """
         communities = self.model.communities
         if communities is None:
             return
@@ -387,18 +491,28 @@ class ArmedGroups:
         if head == 0:
             return
         price = self.p.fence_share * self.model.market.value_source[self.world.good_index("cattle")]
-        stolen, paid = communities.lose_cattle(self._region_places(group), head, price, self.model.ledger)
+        places = self._region_places(group)
+        ident = communities.identity_at(places)
+        weights = np.where(ident == group.identity, self.p.kin_raid_share, 1.0)
+        stolen, paid, victims = communities.lose_cattle(places, head, price, self.model.ledger, weights)
         self.cattle_stolen += stolen
         self._credit(group, "rustling", paid)
+        if stolen > 0:
+            # One raid's harm, shared over the communities hit by the head they lost; each
+            # community remembers the share of its herd taken.
+            hit, taken, herd = victims
+            harmed = communities.identity_at(hit)
+            np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
+            outsider = harmed != group.identity
+            communities.suffer(hit[outsider], (taken / np.maximum(herd, 1e-9))[outsider])
 
     def pay_and_recruit(self, group: ArmedGroup) -> None:
-        """Pay fighters, then grow or shrink toward the size the group can keep (M3, M9).
+        """Pay fighters; the unpaid desert, some leave for licit work, recruits come from the pools.
 
-        Recruits come more readily where licit income fell (M9); fighters desert when pay falls
-        short.
-
-        A group keeps as many fighters as ``budget_share`` of its recent revenue pays for: the
-        more the trade and rackets bring in, the larger the group (M3's cycle).
+        No refill to what revenue pays for (the old rule cancelled DDR; issue 14): recruits come
+        at the pace the pools give them, while revenue covers their pay (M9). Fighters leave at
+        ``exit_rate`` a week, faster where the communities of its regions earn more than at the
+        start (licit work, transit services, artisanal gold; 002 Box D, M10).
         """
         p, model = self.p, self.model
         places = self._region_places(group)
@@ -416,19 +530,217 @@ class ArmedGroups:
         spend = p.spend_rate * group.funds
         group.funds -= spend
         model.ledger.pay("group_spending", "armed_groups", "local_economy", spend)
-        # Savings can carry fighters too: a group draws them down at its spending rate.
-        target = p.budget_share * (group.revenue_ema + p.spend_rate * group.funds) / max(wage, 1e-9)
         unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
-        excess = max(0.0, group.fighters - target) / max(group.fighters, 1.0)
-        group.fighters -= group.fighters * p.desertion_rate * min(1.0, unpaid + excess)
-        if communities is None or not len(places) or group.fighters >= target:
+        alternatives = communities.income_level(places) if communities is not None and len(places) else 1.0
+        # A doubling of income at home counts in full; more adds nothing (a bounded pull).
+        leave = p.exit_rate * (1.0 + p.exit_elasticity * min(1.0, max(0.0, alternatives - 1.0)))
+        gone = group.fighters * min(1.0, p.desertion_rate * unpaid + leave)
+        group.fighters -= gone
+        self.exits += gone
+        if communities is None or not len(places) or unpaid > 0:
             return
-        want = communities.recruits_available(places, p.recruit_rate, p.recruit_income_elasticity)
-        n = min(float(model.rng.poisson(want)), 0.1 * (target - group.fighters))
+        # Recruits while its recent revenue covers the wage bill at budget_share (M3); the
+        # pools set the pace (M9). Fighters above that are not let go: they leave on their own.
+        affordable = p.budget_share * group.revenue_ema / max(wage, 1e-9) - group.fighters
+        if affordable <= 0:
+            return
+        want = communities.recruits_available(
+            places, p.recruit_rate, p.recruit_income_elasticity, self._kin_weights(group, places)
+        )
+        n = min(float(model.rng.poisson(want)), affordable)
         if n > 0:
             communities.send_recruits(places, n)
             group.fighters += n
             self.recruits += n
+
+    def punish(self, group: ArmedGroup) -> None:
+        """Violence against civilians as a choice: punishment and reprisal (002 §III; F15).
+
+        A group weighs, for each community of another identity in its regions, how far it sides
+        with the group's enemies: trust in the state (for groups that fight the state), kin of a
+        hostile group active in its regions, and the harm that identity's groups did to the
+        group's own people (reprisal). It attacks the community that sides most, with a weekly
+        chance ``civilian_attack_rate`` times that score; the attack kills civilians (fewer where
+        the mission shields them), displaces people and takes part of the herds.
+        """
+        p, model = self.p, self.model
+        communities = model.communities
+        if communities is None or p.civilian_attack_rate <= 0:
+            return
+        u = model.rng.random()
+        if u >= p.civilian_attack_rate:
+            return
+        places = self._region_places(group)
+        if not len(places):
+            return
+        ident = communities.identity_at(places)
+        outsider = ident != group.identity
+        if not outsider.any():
+            return
+        places, ident = places[outsider], ident[outsider]
+        state = self.hostile(group, None)
+        side_state = communities.trust_at(places) if state else np.zeros(len(places))
+        enemy_kin = np.zeros(len(IDENTITIES))
+        regions = set(group.regions)
+        for g in self.active:
+            if g is not group and self.hostile(group, g) and regions.intersection(g.regions):
+                enemy_kin[g.identity] = 1.0
+        grudge = self.grudge[group.identity, ident]
+        score = np.maximum.reduce([side_state, enemy_kin[ident], grudge / (1.0 + grudge)])
+        best = int(np.argmax(score))
+        if u >= p.civilian_attack_rate * score[best]:
+            return
+        place = int(places[best])
+        deaths = float(model.rng.poisson(p.civilian_attack_deaths * model.civilian_shield(place)))
+        displaced = deaths * p.displaced_per_death
+        st = model.stats
+        st.events["civilian_deaths"] += deaths
+        st.week["civilian_deaths"][place] += deaths
+        st.week["deaths"][place] += deaths
+        st.week["displaced"][place] += displaced
+        model.territory.violence[place] += deaths
+        self.events["civilian_attacks"] += 1
+        if grudge[best] > 0 and score[best] == grudge[best] / (1.0 + grudge[best]):
+            self.events["reprisals"] += 1
+        self.grudge[ident[best], group.identity] += 1.0
+        communities.suffer(np.array([place]), np.array([1.0]))
+
+    def form_militias(self) -> None:
+        """Communities harmed by groups of other identities take up arms (000; 002 §III).
+
+        A community whose recent harm (``threat``) exceeds ``militia_threat``, with no
+        self-defence group of its identity in its region, raises one with chance
+        ``militia_rate`` a week: ``militia_share`` of its pool, armed from its own arms. Militias
+        of one identity form one bloc.
+        """
+        p, model, communities = self.p, self.model, self.model.communities
+        if communities is None or p.militia_rate <= 0:
+            return
+        rows = communities.threatened(p.militia_threat)
+        for row in rows.tolist():
+            if len(self.groups) >= p.max_groups:
+                return
+            place = int(communities.place[row])
+            ident = int(communities.identity[row])
+            region = self.world.region[place]
+            if any(
+                g.kind == GroupKind.SELF_DEFENCE and g.identity == ident and region in g.regions for g in self.active
+            ):
+                continue
+            if model.rng.random() >= p.militia_rate:
+                continue
+            fighters = p.militia_share * float(communities.pool[row])
+            arms = communities.give_arms(row, fighters)
+            if fighters < MIN_FIGHTERS:
+                continue
+            communities.send_recruits(np.array([place]), fighters)
+            name = f"{IDENTITIES[ident].capitalize()} self-defence ({self.world.names[place]})"
+            group = self.add_group(
+                name, GroupKind.SELF_DEFENCE, f"{IDENTITIES[ident]} militias", fighters, 0.0, arms, [region], ident
+            )
+            group.revenue_ema = 0.0
+            if model.territory.holder[place] < 0:
+                model.territory.holder[place] = group.index
+            self.events["militias_formed"] += 1
+
+    # --- territory -------------------------------------------------------------------
+
+    def region_value(self, group: ArmedGroup, regions: np.ndarray, spread: int) -> np.ndarray:
+        """Expected yearly value to a group of being in each region (USD; 002 §II, §III).
+
+        Rents of the region's nodes it holds or could take (those of rivals at the odds of a
+        contest), taxes on its communities where the state is absent (one minus the region's mean
+        state presence; 002 §II) and the herds it could rustle, all scaled up by the share
+        of its kin among the people there (recruits) and down by the strength of its enemies and,
+        for groups that fight the state, the state's garrisons.
+        """
+        p, model = self.p, self.model
+        communities, holder = model.communities, model.territory.holder
+        n = len(self.region_names)
+        own = max(group.strength, 1e-9) / max(spread, 1)
+        mine = (holder == group.index) | (holder < 0)
+        reg = self.place_region
+        mali = reg >= 0
+        rent = np.bincount(reg[mali], weights=(self.rent * self.contestable * mine)[mali], minlength=n)
+        contested = np.bincount(reg[mali], weights=(self.rent * self.contestable * ~mine)[mali], minlength=n)
+        enemies = np.zeros(n)
+        for g in self.active:
+            if g is not group and self.hostile(group, g):
+                idx = [self.region_names.index(r) for r in g.regions if r in self.region_names]
+                enemies[idx] += g.strength / max(len(g.regions), 1)
+        # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
+        state = np.zeros(n)
+        forces = model.forces
+        if forces is not None:
+            state = np.bincount(reg[mali], weights=forces.garrison[mali], minlength=n)
+        odds = own / (own + enemies + state)
+        tax = cattle = kin = np.zeros(n)
+        if communities is not None:
+            places = np.bincount(reg[mali], minlength=n)
+            absent = 1.0 - np.bincount(reg[mali], weights=model.territory.presence[mali], minlength=n) / places
+            share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
+            tax = share * 52.0 * communities.region_sum("licit", reg, n)
+            per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
+            price = p.fence_share * model.market.value_source[self.world.good_index("cattle")]
+            herd = communities.region_sum("herd", reg, n)
+            cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
+            kin = communities.kin_share(group.identity, reg, n)
+            # Herds are taken whatever the state's presence: rustled cattle move "with facilitation
+            # (direct or tacit) from the army or gendarmerie" (002 Box A, note 167).
+            tax = tax * absent
+        value = (rent + odds * contested + tax + cattle) * odds * (1.0 + p.kin_weight * kin)
+        return value[regions]
+
+    def appraise_regions(self, group: ArmedGroup) -> None:
+        """Leave a region that no longer pays; move into a better neighbouring one (002 §III).
+
+        Every ``appraise_weeks`` weeks (staggered by group) a group compares the expected value
+        of each of its regions (:meth:`region_value`) with its best: it leaves the worst if it
+        is below ``leave_share`` of the best, and gives up the places it holds there (to the
+        state where it has garrisons, else free). It then moves into the best neighbouring
+        region if that would be worth at least ``enter_share`` of its best, spreading its
+        fighters no thinner than ``unit_size`` per region.
+        """
+        p, model = self.p, self.model
+        if p.appraise_weeks <= 0 or (model.week_index + group.index) % p.appraise_weeks:
+            return
+        if group.kind == GroupKind.SELF_DEFENCE:
+            return  # militias defend their own communities (000)
+        names = self.region_names
+        current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
+        if not len(current):
+            return
+        values = self.region_value(group, current, len(current))
+        best = float(values.max())
+        # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
+        communities = model.communities
+        kin = communities.kin_share(group.identity, self.place_region, len(names)) if communities else None
+        home = int(np.argmax(kin[current] * self._region_people[current])) if kin is not None else 0
+        worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
+        if len(current) > 1 and values[worst] < p.leave_share * best:
+            self._leave_region(group, names[int(current[worst])])
+            current = np.delete(current, worst)
+            values = np.delete(values, worst)
+            best = float(values.max())
+        if group.fighters / (len(current) + 1) < p.unit_size:
+            return
+        near = np.flatnonzero(self.region_adjacent[current].any(axis=0))
+        near = near[~np.isin(near, current)]
+        if not len(near):
+            return
+        offers = self.region_value(group, near, len(current) + 1)
+        k = int(np.argmax(offers))
+        if offers[k] > 0 and offers[k] >= p.enter_share * best:
+            group.regions = (*group.regions, names[int(near[k])])
+            self.events["regions_entered"] += 1
+
+    def _leave_region(self, group: ArmedGroup, region: str) -> None:
+        """Give up a region and the places held there."""
+        holder = self.model.territory.holder
+        places = self._region_of_name[region]
+        holder[places[holder[places] == group.index]] = -1
+        group.regions = tuple(r for r in group.regions if r != region)
+        self.events["regions_left"] += 1
 
     # --- violence --------------------------------------------------------------------
 
@@ -436,7 +748,11 @@ class ArmedGroups:
         """Defending strength at a place (spread over the group's places; M5)."""
         if group is None:
             forces = self.model.forces
-            return forces.garrison[place] * self.p.defence_advantage if forces is not None else 0.0
+            garrison = forces.garrison[place] if forces is not None else 0.0
+            # Ground the state cleared stays held while its troops remain (002 §III; M6).
+            if self.model.territory.cleared[place] > 0:
+                garrison = max(garrison, self.p.unit_size)
+            return garrison * self.p.defence_advantage
         n = max(1, int(self._held_count[group.index])) if group.index < len(self._held_count) else 1
         return min(group.strength / n, self.p.unit_size) * self.p.defence_advantage
 
@@ -521,6 +837,9 @@ class ArmedGroups:
         territory.violence[place] += dead_a + dead_d + civilians
         territory.clashes[place] += 1
         self.events["clashes"] += 1
+        if defender is not None:
+            self.feud[attacker.index, defender.index] += 1.0
+            self.feud[defender.index, attacker.index] += 1.0
         if won:
             territory.holder[place] = attacker.index
 
@@ -533,6 +852,7 @@ class ArmedGroups:
         group.ct_pressure += killed / max(local, 1.0)
         if territory.holder[place] == group.index and rng.random() < retake:
             territory.holder[place] = -1
+            territory.cleared[place] = self.p.clear_hold_weeks
         territory.violence[place] += killed
         self.model.stats.events["combatant_deaths"] += killed
         self.model.stats.week["deaths"][place] += killed
@@ -565,16 +885,20 @@ class ArmedGroups:
             self._maybe_switch(group, rng)
 
     def _maybe_split(self, group: ArmedGroup, rng) -> None:
+        """A commander splits off with a lucrative node when he gains more alone (M5; 003).
+
+        His yearly gain alone is the node's rent; inside the group his share is the group's
+        yearly revenue divided among the places it holds (one commander a place). The weekly
+        chance is ``split_rate`` times his relative gain.
+        """
         places = group.places
         if len(places) < 2:
             return
         rents = self.rent[places]
-        total = rents.sum()
-        if total <= 0:
-            return
-        top = rents.max() / total
-        excess = (top - self.p.split_threshold) / max(1 - self.p.split_threshold, 1e-12)  # threshold 1: never
-        if excess <= 0 or rng.random() >= self.p.split_rate * excess:
+        alone = float(rents.max())
+        inside = 52.0 * group.revenue_ema / len(places)
+        gain = alone - inside
+        if gain <= 0 or rng.random() >= self.p.split_rate * gain / alone:
             return
         node = int(places[np.argmax(rents)])
         share = min(0.5, 1.5 / len(places))
@@ -586,9 +910,12 @@ class ArmedGroups:
         parent.fighters -= fighters
         parent.arms -= arms
         parent.funds -= funds
-        child = ArmedGroup(self.model, name, kind, self.bloc_id(alliance), fighters, funds, arms, parent.regions)
-        child.index = len(self.groups)
-        self.groups.append(child)
+        child = ArmedGroup(
+            self.model, name, kind, self.bloc_id(alliance), fighters, funds, arms, parent.regions, parent.identity
+        )
+        child.revenue_ema = parent.revenue_ema * share
+        parent.revenue_ema -= child.revenue_ema
+        self._append(child)
         for node in nodes:
             self.model.territory.holder[node] = child.index
         return child
@@ -616,12 +943,25 @@ class ArmedGroups:
         return total * own.sum() / max(1, own.sum() + theirs.sum())
 
     def _maybe_switch(self, group: ArmedGroup, rng) -> None:
-        """Move to the bloc that promises a larger share of rents (003: for economic gain)."""
+        """Move to the bloc that promises a larger share of rents (003: for economic gain).
+
+        Only blocs with a member of the group's identity and none it has a feud with (a clash
+        in the last year or so) are open to it: alliances follow kin and history (002 §II).
+        """
         if rng.random() >= self.p.switch_rate:
             return
         jihadist = group.kind == GroupKind.JIHADIST
+        members: dict[int, list[ArmedGroup]] = {}
+        for g in self.active:
+            if g is not group:
+                members.setdefault(g.bloc, []).append(g)
         options = sorted(
-            {g.bloc for g in self.active if (g.kind == GroupKind.JIHADIST) == jihadist and g.bloc != group.bloc}
+            b
+            for b, gs in members.items()
+            if b != group.bloc
+            and all((g.kind == GroupKind.JIHADIST) == jihadist for g in gs)
+            and any(g.identity == group.identity for g in gs)
+            and all(self.feud[group.index, g.index] < FEUD_BLOCKS for g in gs)
         )
         if not options:
             return
@@ -642,6 +982,18 @@ class ArmedGroups:
                 g.funds, g.fighters, g.arms = 0.0, 0.0, 0.0
 
     # --- views ---------------------------------------------------------------------------
+
+    def held_by_kind_and_region(self) -> np.ndarray:
+        """Places held, by kind of group (rows, GroupKind order) and region (columns), this week."""
+        week = self.model.week_index
+        if getattr(self, "_held_week", None) != week:
+            holder = self.model.territory.holder
+            held = (holder >= 0) & (self.place_region >= 0)
+            kinds = np.array([int(g.kind) for g in self.groups], dtype=np.int64)
+            table = np.zeros((len(GroupKind), len(self.region_names)))
+            np.add.at(table, (kinds[holder[held]], self.place_region[held]), 1.0)
+            self._held_week, self._held_table = week, table
+        return self._held_table
 
     def total_funds(self) -> float:
         """Funds of all groups (the armed_groups account)."""

@@ -16,7 +16,11 @@ from (000; 002 §II). Each week:
 - arms come in from the arms markets; insecurity makes arms dearer, which draws more arms
   (self-arming; M16); where arms are common and the state absent, bandits rob unprotected
   crews (M16);
-- grievance follows poverty, hunger, abuses and distrust; the recruitment pool refills.
+- grievance follows poverty, hunger, abuses, distrust and the harm done to it by armed groups
+  of another identity (its ``threat``, which also makes it raise a militia; 000, 002 §III); the
+  recruitment pool refills.
+
+Each community has one communal identity (:mod:`sim.identity`), the largest group at its place.
 
 Communities are one row each of :class:`Communities` (a Mesa agent per row) and implement the
 :class:`sim.enforcement.Banditry` interface.
@@ -30,6 +34,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
+from sim.identity import IDENTITIES, assign
 from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
@@ -45,6 +50,7 @@ MAX_ROBBERY = 0.3
 SPIN_UP_RATE = 0.3  # speed of attitudes and running averages during the burn-in
 EMA_WEIGHT = 0.1  # weight of a week in running averages (about ten weeks' memory)
 FOOD_IMPORT_WEIGHT = 0.7  # food versus fuel in what the north imports (assumption)
+THREAT_MEMORY = 0.95  # weekly persistence of a community's memory of attacks and raids (about 20 weeks)
 
 
 class Community(TableAgent):
@@ -103,6 +109,8 @@ class Communities(AgentTable):
         "predation": np.float64,  # share of livelihood cargo seized at the region's checkpoints (M7)
         "jihadist_share": np.float64,
         "transit_ema": np.float64,  # weekly income from services sold to consignments passing
+        "identity": np.int64,  # index into sim.identity.IDENTITIES
+        "threat": np.float64,  # attacks and raids by groups of another identity, running sum
     }
 
     def __init__(self, model: SahelModel, population: dict):
@@ -139,6 +147,7 @@ class Communities(AgentTable):
         c["food_security"][rows] = 1.0
         c["arms"][rows] = p.arms_per_capita * pop
         c["pool"][rows] = p.youth_share * pop
+        c["identity"][rows] = assign(pop, region, population.get("identities", {}))
         self.shares = np.zeros((len(rows), 3))
         self.shares[:, HERD] = np.where(north, p.herding_share_north, p.herding_share_south)
         self.shares[:, TRADE] = np.where(north, p.trade_share_north, SOUTH_TRADE_SHARE)
@@ -235,14 +244,23 @@ class Communities(AgentTable):
         ledger.pay("group_community_taxation", "communities", "armed_groups", total)
         return total
 
-    def lose_cattle(self, places: np.ndarray, head: int, price: float, ledger: Ledger) -> tuple[float, float]:
-        """Rustling: herds of the places lose ``head`` cattle, by herd size; local buyers pay the group."""
+    def lose_cattle(
+        self, places: np.ndarray, head: int, price: float, ledger: Ledger, weights: np.ndarray | None = None
+    ) -> tuple[float, float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Rustling: herds of the places lose ``head`` cattle, by herd size times ``weights``.
+
+        Local buyers pay the group. Returns head stolen, money paid, and (places hit, head
+        taken at each, herd there before).
+        """
         rows = self.row_of_place[places]
-        rows = rows[rows >= 0]
+        keep = rows >= 0
+        rows = rows[keep]
         herd = self.herd[rows]
-        if not len(rows) or herd.sum() <= 0:
-            return 0.0, 0.0
-        taken = np.minimum(herd, head * herd / herd.sum())
+        aim = herd * (weights[keep] if weights is not None else 1.0)
+        none = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+        if not len(rows) or aim.sum() <= 0:
+            return 0.0, 0.0, none
+        taken = np.minimum(herd, head * aim / aim.sum())
         self.cols["herd"][rows] -= taken
         np.add.at(self.model.stats.week["cattle_stolen"], self.place[rows], taken)
         stolen = float(taken.sum())
@@ -250,17 +268,73 @@ class Communities(AgentTable):
         if paid > 0:
             self.cols["cash"][rows] -= paid * self.cash[rows] / self.cash[rows].sum()
             ledger.pay("group_rustling", "communities", "armed_groups", paid)
-        return stolen, paid
+        return stolen, paid, (self.place[rows], taken, herd)
 
-    def recruits_available(self, places: np.ndarray, rate: float, elasticity: float) -> float:
-        """Expected recruits from the pools of these places: more where licit income fell (M9)."""
+    def recruits_available(
+        self, places: np.ndarray, rate: float, elasticity: float, weights: np.ndarray | None = None
+    ) -> float:
+        """Expected recruits from the pools of these places: more where licit income fell (M9).
+
+        ``weights`` (one per place) scale each pool, e.g. by kinship with the recruiting group.
+        """
         rows = self.row_of_place[places]
-        rows = rows[rows >= 0]
+        keep = rows >= 0
+        rows = rows[keep]
         if not len(rows):
             return 0.0
         shortfall = np.maximum(0.0, 1.0 - self.licit_index(rows))
         idle = np.maximum(self.pool[rows] - self.trafficking_jobs(rows), 0.0)
+        if weights is not None:
+            idle = idle * weights[keep]
         return float((rate * idle * (1.0 + elasticity * shortfall) * (0.5 + self.grievance[rows])).sum())
+
+    # --- identity, harm and militias (000; 002 §III) ---------------------------------------
+
+    def identity_at(self, places: np.ndarray) -> np.ndarray:
+        """Identity of the communities at these places (``other`` abroad)."""
+        rows = self.row_of_place[places]
+        return np.where(rows >= 0, self.identity[np.maximum(rows, 0)], IDENTITIES.index("other"))
+
+    def suffer(self, places: np.ndarray, harm: np.ndarray) -> None:
+        """Attacks or raids by a group of another identity add to the communities' threat."""
+        rows = self.row_of_place[places]
+        keep = rows >= 0
+        np.add.at(self.cols["threat"], rows[keep], harm[keep])
+
+    def threatened(self, threshold: float) -> np.ndarray:
+        """Rows whose threat exceeds ``threshold``, most threatened first."""
+        r = self.rows
+        rows = r[self.threat[r] > threshold]
+        return rows[np.lexsort((rows, -self.threat[rows]))]
+
+    def give_arms(self, row: int, n: float) -> float:
+        """Arms the community hands to a militia it raises (at most ``n``)."""
+        given = min(n, float(self.arms[row]))
+        self.cols["arms"][row] -= given
+        return given
+
+    def region_sum(self, column: str, place_region: np.ndarray, n: int) -> np.ndarray:
+        """Sum of a column over the communities of each region (``place_region``: region of each place)."""
+        r = self.rows
+        return np.bincount(place_region[self.place[r]], weights=self.cols[column][r], minlength=n)
+
+    def kin_share(self, identity: int, place_region: np.ndarray, n: int) -> np.ndarray:
+        """Share of each region's people in communities of ``identity``."""
+        r = self.rows
+        reg = place_region[self.place[r]]
+        pop = self.population[r]
+        kin = np.bincount(reg, weights=pop * (self.identity[r] == identity), minlength=n)
+        return kin / np.maximum(np.bincount(reg, weights=pop, minlength=n), 1e-12)
+
+    def income_level(self, places: np.ndarray) -> float:
+        """Population-weighted income (licit and money income) of these communities over its start."""
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        if not len(rows) or self.ref is None:
+            return 1.0
+        now = (self.population[rows] * np.maximum(self.licit[rows] + self.week_inflow[rows], 0.0)).sum()
+        ref = (self.population[rows] * self.ref["income"][rows]).sum()
+        return float(now / ref) if ref > 0 else 1.0
 
     def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:
         """Young men working for the consignments passing (drivers, guides, guards): not free to be recruited."""
@@ -393,8 +467,12 @@ class Communities(AgentTable):
         # Grievance: poverty, hunger, abuses and distrust (000).
         poverty = np.maximum(0.0, 1.0 - self.licit_index(r))
         abuse = np.minimum(1.0, territory.abuse_rate[places])
-        target = 0.25 * (np.minimum(1.0, 2 * poverty) + (1 - self.food_security[r]) + abuse + (1 - self.trust[r]))
+        harmed = self.threat[r] / (1.0 + self.threat[r])
+        target = 0.2 * (
+            np.minimum(1.0, 2 * poverty) + (1 - self.food_security[r]) + abuse + (1 - self.trust[r]) + harmed
+        )
         c["grievance"][r] += self.adjust_rate * (target - self.grievance[r])
+        c["threat"][r] *= THREAT_MEMORY
         c["pool"][r] += POOL_REFILL * (p.youth_share * self.population[r] - self.pool[r])
         # Spending: part of the cash leaves the modelled economy each week.
         spend = SPEND_SHARE * np.maximum(self.cash[r], 0.0)
