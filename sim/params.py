@@ -492,7 +492,7 @@ class OfficialParams:
     )
     political_will: float = param(
         0.3,
-        doc="will at the top to punish corrupt officials; scales oversight and undone convictions (M12)",
+        doc="will at the top to punish corruption at the start; it drifts here but for rents, events, cases (M12)",
         assumption=(0.0, 1.0),
         low=0,
         high=1,
