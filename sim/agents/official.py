@@ -132,7 +132,7 @@ class Officials(AgentTable):
         cargo = np.array([g.crew_capacity * 0.5 * (g.value_source_usd + g.value_sink_usd) for g in world.goods])
         self.cargo_ref = cargo
         self.cases: list[tuple[int, int, int]] = []  # (crew, judge, verdict week)
-        names = ("convictions", "convictions_undone", "acquittals", "ac_successes", "ac_failures", "covered")
+        names = ("convictions", "convictions_undone", "acquittals", "ac_successes", "ac_failures")
         self.events = dict.fromkeys(names, 0)
         self.record = 0.0  # anti-corruption's recent net successes, as they move the will (M12)
         self.capture = 0.0  # share of the top's income that is rents (002 §III)
@@ -477,7 +477,7 @@ class Officials(AgentTable):
         target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * self.capture + self.record))
         self.political_will += p.will_drift * (target - self.political_will)
         self.record *= 1.0 - memory
-        # Integrity of every official but the top (whose complicity is its will).
+        # Integrity of every official, the senior patrons included (their rents are the largest).
         region = self.region_of[self.post[rows]]
         peers = np.bincount(region, weights=self.integrity[rows], minlength=self.n_regions)
         peers /= np.maximum(np.bincount(region, minlength=self.n_regions), 1)
