@@ -278,8 +278,7 @@ class Officials(AgentTable):
         p = self.p
         who = self._on_duty(places)
         detect = self.detect_duty[self.duty_pos[who], goods]
-        take = self.take_odds(who, (p.bribe_share * values)[:, None])[:, 0]
-        routine = self.take_odds(who, (p.routine_share * values)[:, None])[:, 0]
+        take, routine = self.take_odds(who, np.column_stack([p.bribe_share * values, p.routine_share * values])).T
         honest = self.honest[places, goods]
         return detect * (1 - take) + (1 - detect) * honest, detect * take, routine, who
 
@@ -301,8 +300,10 @@ class Officials(AgentTable):
         capacity = np.clip(self.capacity[rows] + levers.capacity[posts], 0.0, 1.0)
         detect_o = np.clip(detect[posts] * capacity[:, None] * presence[posts][:, None], 0.0, 1.0)
         self.detect_duty = detect_o
-        take = self.take_odds(rows, p.bribe_share * self.cargo_ref[None, :])
-        routine = self.take_odds(rows, p.routine_share * self.cargo_ref[None, :]).mean(axis=1)
+        n_goods = len(self.cargo_ref)
+        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
+        both = self.take_odds(rows, gains[None, :])
+        take, routine = both[:, :n_goods], both[:, n_goods:].mean(axis=1)
         n = self.world.n_places
         count = np.maximum(self.duty_count, 1)[:, None]
         settle = np.zeros((n, len(self.world.goods)))
