@@ -869,6 +869,13 @@ class GoldParams:
     operator_admin_capacity: float = param(
         0.2, doc="weekly odds an operator completes the licence file", assumption=(0.05, 0.5), low=0, high=1
     )
+    royalty_share: float = param(
+        0.06,
+        doc="share of licensed gold paid to the state in royalties and taxes (002 Box D: gold fills State coffers)",
+        assumption=(0.03, 0.12),
+        low=0,
+        high=1,
+    )
     raid_rate: float = param(
         0.05,
         doc="weekly odds police of capacity 1 and full presence raid an unlicensed operator",

@@ -12,11 +12,13 @@ extracted through artisanal mining"). Each week, in this order:
   yet work (002 §III: "some of Mali's gold mines have come under the control of the Wagner
   Group ... remunerated in the form of mining licenses"; M24).
 - **Licences** (M23). An unlicensed claim or operator applies when the raids it expects over
-  ``horizon_weeks`` cost more than the licence. The licence is the regional administrator's
-  to give: the "labyrinthine" file is completed with odds ``admin_capacity`` (artisanal claims
-  far less than operators; formalization simplifies it), and a venal administrator (his take
-  odds on ``licence_bribe_usd``) withholds it until the bribe is paid, or waives the file for
-  it ("pay bribes to get around them"). Who can pay is who gets licensed.
+  ``horizon_weeks`` (and an official buyer's better price, where there is one) are worth more
+  than the licence and the ``royalty_share`` of its gold a licensed miner pays the state. The
+  licence is the regional administrator's to give: the "labyrinthine" file is completed with
+  odds ``admin_capacity`` (artisanal claims far less than operators; formalization simplifies
+  it), and a venal administrator (his take odds on ``licence_bribe_usd``) withholds it until the
+  bribe is paid, or waives the file for it ("pay bribes to get around them"). Who can pay is who
+  gets licensed.
 - **Raids and auctions** (M22). The police at a state-held site raid an unlicensed operator
   with odds ``raid_rate`` x capacity x presence; an official open to a bribe of the operator's
   weekly profit lets it be. Seized machines stop the operator's share of the site's gold and go
@@ -104,6 +106,7 @@ class GoldSites:
         self._licences(held)
         self._raids(held)
         self._set_levers(held)
+        self._royalties(held)
 
     def _held(self) -> np.ndarray:
         """Rows at sites an armed group holds (out of the state's reach)."""
@@ -133,16 +136,17 @@ class GoldSites:
         self.events["concessions"] += 1
 
     def _licence_value(self, rows: np.ndarray) -> np.ndarray:
-        """What a licence is worth over the horizon: raids avoided and the official buyer's price (M22, M23).
+        """What a licence is worth over the horizon: raids avoided and the official buyer's price, less royalties.
 
         Unlicensed operators risk raids (machines and the gold lost until the auction); every
         licensed miner can sell to an official buyer where one exists (``levers.formal_premium``:
-        gold formalization).
+        gold formalization) and pays ``royalty_share`` of his gold to the state (M22, M23).
         """
         p, levers = self.p, self.model.levers
         raids = np.where(self.operator[rows], self._police_odds(rows), 0.0)
         loss = p.equipment_usd + p.auction_weeks * self.profit[rows]
-        return p.horizon_weeks * (raids * loss + levers.formal_premium * self.profit[rows])
+        gain = raids * loss + (levers.formal_premium - p.royalty_share) * self.profit[rows]
+        return p.horizon_weeks * gain
 
     def _police_odds(self, rows: np.ndarray) -> np.ndarray:
         """Weekly odds police raid an unlicensed claim or operator at a state-held site."""
@@ -228,6 +232,12 @@ class GoldSites:
             self.profit[lost] *= p.artisanal_productivity
         self.events["auctions"] += len(due)
         self.events["bought_back"] += int(back.sum())
+
+    def _royalties(self, held: np.ndarray) -> None:
+        """Licensed miners pay royalties on the gold they mine this week."""
+        working = self.licensed & (self.seized_until < 0) & ~held
+        due = float((self.profit * self.output)[working].sum()) * self.p.royalty_share
+        self.model.ledger.pay("royalties", "investors", "state", due)
 
     def _set_levers(self, held: np.ndarray) -> None:
         """Licensed gold is sold formally; seized machines stop their share of the site's gold."""
