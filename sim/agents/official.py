@@ -283,7 +283,12 @@ class Officials(AgentTable):
         return detect * (1 - take) + (1 - detect) * honest, detect * take, routine, who
 
     def update(self) -> None:
-        """Recompute checkpoint rates in Mali from the officials on duty (weekly); try due cases."""
+        """The officials' week: integrity and will drift, anti-corruption cases, checkpoint rates, verdicts.
+
+        The rates per place and good (officials on duty, a reference cargo of each good) are what
+        crews plan with; at an encounter the official on duty decides on the consignment itself
+        (:meth:`encounter_odds`).
+        """
         p, model = self.p, self.model
         levers = model.levers
         self.events = dict.fromkeys(self.events, 0)
