@@ -78,6 +78,7 @@ class Encounters:
     outcome: np.ndarray
     bribe: np.ndarray
     toll: np.ndarray
+    official: np.ndarray | None = None  # who decided each encounter in Mali (-1: no one), if officials are modelled
 
 
 class Enforcement(Protocol):
@@ -227,7 +228,8 @@ def settle_split(in_mali, enc: Encounters, ledger: Ledger, neighbours, arrest_pr
 
 def subset(enc: Encounters, rows: np.ndarray) -> Encounters:
     """The encounters at these rows."""
-    return Encounters(*(getattr(enc, f)[rows] for f in Encounters.__dataclass_fields__))
+    fields = (getattr(enc, f) for f in Encounters.__dataclass_fields__)
+    return Encounters(*(None if v is None else v[rows] for v in fields))
 
 
 class StandInRoadblocks:

@@ -47,7 +47,9 @@ class Levers:
         self.supply.fill(1.0)
         self.closed.fill(False)
         self.oversight = 1.0  # multiplier on the risk that corrupt acts are caught
-        self.political_will: float | None = None  # overrides the scenario's will at the top
+        self.political_will: float | None = None  # the will the top drifts toward, in place of the scenario's
+        self.pressure = 0.0  # external pressure on the top, added to its will target (timeline)
+        self.investigations = 0  # anti-corruption cases opened this week (M12)
         self.ct_strength = 1.0  # multiplier on counter-terrorism forces
         self.ct_targeting: str | None = None
         self.mission_strength: float | None = None
@@ -55,6 +57,9 @@ class Levers:
         self.deals: list[frozenset[int]] = []  # groups sharing rents and not fighting (M11)
         self.no_protection_kinds: set[int] = set()  # kinds of group that stop selling protection (M14)
         self.formal_gold = 0.0  # share of artisanal gold sold through official channels
+        self.licence_cost = 1.0  # multiplier on the fee of a mining licence (gold formalization)
+        self.licence_help = 0.0  # added to miners' odds of completing the licence file (gold formalization)
+        self.formal_premium = 0.0  # price gain of selling to an official buyer, share of the site price
         self.jobs = 0.0  # share of ex-combatants' needs met by licit work (M10)
         self.intelligence = 0.0  # quality of information acted on (M13)
         self.cost = 0.0  # what the policies cost this week, in US dollars

@@ -12,6 +12,7 @@ from mesa.discrete_space import Network
 from sim.agents.armed_group import ArmedGroups
 from sim.agents.community import Communities
 from sim.agents.force import Forces
+from sim.agents.gold import GoldSites
 from sim.agents.official import Officials
 from sim.agents.trafficker import Crews, State, Trafficker
 from sim.checks import check_config, load_actors
@@ -81,6 +82,7 @@ class SahelModel(mesa.Model):
         self.neighbours = Neighbours(world, params, self.rng, self.levers)
         self.officials = Officials(self) if on.officials else None
         self.enforcement = self.officials or Checkpoints(world, params, self.rng, self.levers, self.neighbours)
+        self.gold = GoldSites(self) if self.officials is not None else None
         self.banditry = self.communities or NoBanditry(world)
         self.territory.update_presence()
         self.crews = Crews(self)
@@ -91,6 +93,7 @@ class SahelModel(mesa.Model):
         self.policy_config = policy
         self.phases = [
             ("policies", self._apply_policies),
+            ("gold", self.gold.step if self.gold else None),
             ("supply", self._supply),
             ("communities", self.communities.step if self.communities else None),
             ("armed_groups", self.armed_groups.step if self.armed_groups else None),

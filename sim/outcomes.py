@@ -975,6 +975,137 @@ def trade_geography_outcomes(model: SahelModel) -> list[Outcome]:
     return out
 
 
+def _will(m: SahelModel) -> float:
+    return float(m.officials.political_will) if m.officials is not None else 0.0
+
+
+def _integrity(m: SahelModel) -> float:
+    off = m.officials
+    return float(off.integrity[off.alive].mean()) if off is not None else 0.0
+
+
+def _capture(m: SahelModel) -> float:
+    return float(m.officials.capture) if m.officials is not None else 0.0
+
+
+def _gold_event_value(m: SahelModel, key: str) -> float:
+    return float(m.gold.events[key]) if m.gold is not None else 0.0
+
+
+def _gold_event(key: str) -> Callable[[SahelModel], float]:
+    return functools.partial(_gold_event_value, key=key)
+
+
+def _gold_value(m: SahelModel, attr: str, **kwargs) -> float:
+    return float(getattr(m.gold, attr)(**kwargs)) if m.gold is not None else 0.0
+
+
+def state_outcomes() -> list[Outcome]:
+    """The state in the network: will, integrity, anti-corruption cases, gold (issue 15; M3, M12, M22-M24)."""
+    return [
+        Outcome(
+            "political_will",
+            _will,
+            "mean",
+            "share",
+            "higher",
+            "will at the top to punish corruption (moves with rents, events and cases)",
+            ("corruption",),
+        ),
+        Outcome("integrity_mean", _integrity, "mean", "share", "higher", "officials' mean integrity", ("corruption",)),
+        Outcome(
+            "top_capture",
+            _capture,
+            "mean",
+            "share",
+            "lower",
+            "share of the top's income that is rents from the trade (002 §III)",
+            ("corruption",),
+        ),
+        Outcome(
+            "ac_successes",
+            _official_event("ac_successes"),
+            "sum",
+            "cases",
+            "higher",
+            "anti-corruption cases that removed an official",
+            ("corruption", "policy"),
+        ),
+        Outcome(
+            "ac_failures",
+            _official_event("ac_failures"),
+            "sum",
+            "cases",
+            "lower",
+            "anti-corruption cases blocked up the patron chain (M12)",
+            ("corruption", "policy"),
+        ),
+        Outcome(
+            "gold_licences",
+            _gold_event("licences"),
+            "sum",
+            "licences",
+            None,
+            "mining licences granted",
+            ("corruption", "trade"),
+        ),
+        Outcome(
+            "gold_licensed_operators",
+            functools.partial(_gold_value, attr="share_licensed", operators=True),
+            "last",
+            "share",
+            None,
+            "share of semi-industrial operators holding a licence (M23)",
+            ("corruption", "trade"),
+        ),
+        Outcome(
+            "gold_licensed_artisanal",
+            functools.partial(_gold_value, attr="share_licensed", operators=False),
+            "last",
+            "share",
+            "higher",
+            "share of artisanal claims holding a licence (M23)",
+            ("corruption", "trade", "livelihood"),
+        ),
+        Outcome(
+            "equipment_seized",
+            _gold_event("equipment_seized"),
+            "sum",
+            "seizures",
+            None,
+            "operators' machines seized at gold sites (M22)",
+            ("corruption", "trade"),
+        ),
+        Outcome(
+            "equipment_bought_back",
+            _gold_event("bought_back"),
+            "sum",
+            "auctions",
+            "lower",
+            "auctions of seized machines won by the same operator (M22)",
+            ("corruption", "trade"),
+        ),
+        Outcome(
+            "gold_sites_wagner",
+            functools.partial(_gold_value, attr="sites_wagner"),
+            "last",
+            "sites",
+            None,
+            "gold sites where Wagner / Africa Corps works a concession (M24)",
+            ("armed_groups", "trade"),
+        ),
+        Outcome(
+            "gold_share_held",
+            functools.partial(_gold_value, attr="share_held"),
+            "mean",
+            "share",
+            "lower",
+            "share of Malian gold mined at sites armed groups hold",
+            ("armed_groups", "trade"),
+        ),
+    ]
+
+
 def build_registry(model: SahelModel) -> list[Outcome]:
     """Outcomes for this model's goods and places, in column order."""
     world = model.world
@@ -1038,6 +1169,7 @@ def build_registry(model: SahelModel) -> list[Outcome]:
     ]
     out += actor_outcomes()
     out += policy_outcomes()
+    out += state_outcomes()
     goods = np.unique(model.routes.good)
     for g in goods:
         good = world.goods[g]

@@ -578,7 +578,7 @@ class OfficialParams:
     )
     political_will: float = param(
         0.3,
-        doc="will at the top to punish corrupt officials; scales oversight and undone convictions (M12)",
+        doc="will at the top to punish corruption at the start; it drifts here but for rents, events, cases (M12)",
         assumption=(0.0, 1.0),
         low=0,
         high=1,
@@ -603,6 +603,59 @@ class OfficialParams:
         assumption=(0.2, 0.8),
         low=0,
         high=1,
+    )
+    # Endogenous integrity and will (issue 15; 002 §II, §III; M3, M12, M15).
+    integrity_drift: float = param(
+        0.02,
+        doc="weekly share of the gap to his integrity target an official closes (drift with rents, peers, risk)",
+        assumption=(0.005, 0.05),
+        low=0,
+        high=1,
+    )
+    peer_weight: float = param(
+        0.5,
+        doc="weight of the region's officials' integrity in an official's target (the rest: his own disposition)",
+        assumption=(0.2, 0.8),
+        low=0,
+        high=1,
+    )
+    rent_pull: float = param(
+        0.3,
+        doc="fall in integrity target when the rents at his post dwarf his pay (002 §II: state actors pulled in)",
+        assumption=(0.1, 0.6),
+        low=0,
+    )
+    risk_push: float = param(
+        0.3, doc="rise in integrity target per unit of risk of being caught", assumption=(0.1, 0.6), low=0
+    )
+    rent_memory_weeks: float = param(
+        12.0, doc="memory of rents and of colleagues removed (mean age of an EMA)", assumption=(4.0, 52.0), low=1
+    )
+    deterrence_step: float = param(
+        0.1,
+        doc="risk an official perceives when a colleague of his region is removed for corruption",
+        assumption=(0.02, 0.3),
+        low=0,
+        high=1,
+    )
+    will_drift: float = param(
+        0.02,
+        doc="weekly share of the gap to its target the will at the top closes",
+        assumption=(0.005, 0.1),
+        low=0,
+        high=1,
+    )
+    will_capture: float = param(
+        0.5,
+        doc="fall in the will target as the top's rents dwarf its pay (002 §III: a key source of revenue)",
+        assumption=(0.2, 1.0),
+        low=0,
+    )
+    will_record: float = param(
+        0.3,
+        doc="rise (fall) in the will target per net anti-corruption success (failure) in a week's cases",
+        assumption=(0.1, 0.6),
+        low=0,
     )
 
 
@@ -859,6 +912,88 @@ class ForceParams:
 
 
 @dataclass
+class GoldParams:
+    """Gold sites: artisanal claims, semi-industrial operators, licences, raids, auctions (002 Box D, §III)."""
+
+    artisanal_claims: int = param(10, doc="artisanal claims (miners' groups) per gold site", assumption=(5, 40), low=1)
+    operators_per_site: int = param(
+        1, doc="semi-industrial operators (often foreign) per gold site (002 Box D)", assumption=(0, 3), low=0
+    )
+    operator_share: float = param(
+        0.15,
+        doc="share of a site's gold mined by its operators (002 Box D: most gold is artisanal)",
+        assumption=(0.05, 0.4),
+        low=0,
+        high=1,
+    )
+    operator_capital_usd: float = param(
+        2_000_000.0, doc="cash an operator can put up", assumption=(500_000.0, 10_000_000.0), low=0, unit="USD"
+    )
+    artisanal_cash_usd: float = param(
+        5_000.0, doc="cash an artisanal claim can put up", assumption=(1_000.0, 20_000.0), low=0, unit="USD"
+    )
+    equipment_usd: float = param(
+        500_000.0, doc="cost of an operator's machines", assumption=(100_000.0, 2_000_000.0), low=0, unit="USD"
+    )
+    licence_fee_usd: float = param(
+        3_000.0, doc="official fee of a mining licence", assumption=(500.0, 20_000.0), low=0, unit="USD"
+    )
+    licence_bribe_usd: float = param(
+        20_000.0,
+        doc="bribe a venal administrator asks for a licence (002 Box D: operators 'pay bribes to get around them')",
+        assumption=(5_000.0, 100_000.0),
+        low=0,
+        unit="USD",
+    )
+    artisanal_admin_capacity: float = param(
+        0.01,
+        doc="weekly odds an artisanal claim completes the licence file (002 Box D: 'beyond the capacity of many')",
+        assumption=(0.0, 0.05),
+        low=0,
+        high=1,
+    )
+    operator_admin_capacity: float = param(
+        0.2, doc="weekly odds an operator completes the licence file", assumption=(0.05, 0.5), low=0, high=1
+    )
+    royalty_share: float = param(
+        0.06,
+        doc="share of licensed gold paid to the state in royalties and taxes (002 Box D: gold fills State coffers)",
+        assumption=(0.03, 0.12),
+        low=0,
+        high=1,
+    )
+    raid_rate: float = param(
+        0.05,
+        doc="weekly odds police of capacity 1 and full presence raid an unlicensed operator",
+        assumption=(0.01, 0.2),
+        low=0,
+        high=1,
+    )
+    auction_weeks: int = param(
+        12, doc="weeks from seizure of machines to their public auction", assumption=(4, 52), low=1, unit="weeks"
+    )
+    resale_share: float = param(
+        0.4, doc="what outside bidders pay for used machines, share of their cost", assumption=(0.2, 0.7), low=0
+    )
+    horizon_weeks: int = param(
+        52, doc="weeks of gold a miner sets against a licence or an auction bid", assumption=(26, 156), low=1
+    )
+    artisanal_productivity: float = param(
+        0.3,
+        doc="gold mined by hand where an operator lost his machines, share of what they mined",
+        assumption=(0.1, 0.6),
+        low=0,
+        high=1,
+    )
+    wagner_concessions_per_year: float = param(
+        2.0,
+        doc="mining concessions the top hands Wagner / Africa Corps per year (002 §III: paid in mining licences)",
+        assumption=(0.5, 4.0),
+        low=0,
+    )
+
+
+@dataclass
 class ActorSwitches:
     """Which actors take part (all by default; off gives the core model of traffickers and checkpoints)."""
 
@@ -927,6 +1062,7 @@ class ScenarioConfig:
     officials: OfficialParams = section(OfficialParams)
     communities: CommunityParams = section(CommunityParams)
     forces: ForceParams = section(ForceParams)
+    gold: GoldParams = section(GoldParams)
 
     def check(self, prefix: str) -> None:
         """The start date must be a date."""

@@ -8,7 +8,8 @@ with an ``id``, a ``date`` (and for windows an ``end``) and one action:
   (the Algiers coalitions, JNIM); ``split``: part of a group forms another (ISGS from MUJAO);
 - ``force``: a force arrives or leaves; ``drawdown``: a force shrinks to nothing by ``end``;
 - ``supply``: a good's supply at a source is multiplied within the window (Libyan arms);
-- ``state``: a shock to the state within the window (presence, capacity, political will);
+- ``state``: a shock to the state within the window (presence, capacity, the political will the
+  top drifts toward, external ``pressure`` added to it; :mod:`sim.agents.official`);
 - ``policy``: one of the interventions of ``sim/policies`` within the window, with its settings;
 - ``close_borders``: the listed countries close their land borders with Mali within the window
   (the ECOWAS closure of 2022; 002 Box C): no consignment crosses the links between them and
@@ -179,6 +180,7 @@ class Timeline:
             levers.capacity[sel] += float(e.get("capacity", 0.0))
             if "political_will" in e:
                 levers.political_will = float(e["political_will"])
+            levers.pressure += float(e.get("pressure", 0.0))
         elif "drawdown" in e and model.forces is not None:
             f = model.forces.by_id(e["drawdown"])
             if not hasattr(f, "drawdown_from"):

@@ -7,13 +7,23 @@ of his regional capital, whose own patron sits in the capital, so complicity can
 way to the capital" (002 §III; M12, M15).
 
 At an encounter the official on duty may detect contraband (his skill and equipment, the
-checkpoint's pressure, the good's detectability, and the state's presence there). Having
-detected it, he takes a bribe or seizes, with odds that rise with the bribe relative to his
-pay and with his patron's protection, and fall with his integrity and the risk that
-oversight catches him, which needs political will at the top (M3, M12, M15). A corrupt
-official also demands routine payments at undetected encounters. A share of every bribe goes
-up the chain. Seizures can end in arrest; the judge of the region tries the case, may be
-bought, and a conviction can be undone higher up for well-connected networks (M12).
+checkpoint's pressure, the good's detectability and whether it is a tolerated livelihood good,
+and the state's presence there). Having detected it, he weighs the consignment in front of him:
+the bribe it can pay (a share of its value) against his pay, his integrity, and the risk that
+oversight catches him, less the cover his patrons give. A patron covers a client's deal when
+his own cut of it, passed up the chain, is worth his while: a high-value consignment buys
+protection up the patron chain, a sack of rice does not ("a greater degree of protection -
+brought about by either violence or corruption", 002 §II; M3). A corrupt official also demands
+routine payments at undetected encounters, weighed the same way. A share of every bribe goes up
+the chain to named patrons (M15). Seizures can end in arrest; the judge of the region tries the
+case, may be bought, and a conviction can be undone higher up for well-connected networks (M12).
+
+Integrity and will move (002 §III: the evidence "led straight to the top"): each week an
+official's integrity drifts toward a target set by his own disposition, his region's colleagues,
+the rents around his post and the risk he faces; the will at the top drifts toward a target that
+the top's own rents lower, that events and external pressure set (timeline), and that
+anti-corruption cases move: a case that succeeds raises it, a case the patron chain blocks
+lowers it (:meth:`Officials.investigate`).
 
 Officials implement :class:`sim.enforcement.Enforcement` in place of the stand-in checkpoints
 in Mali; places abroad are the neighbours' (:class:`sim.neighbours.Neighbours`), whose rates
@@ -95,6 +105,10 @@ class Officials(AgentTable):
         "wealth": np.float64,
         "bribes": np.int64,
         "seizures": np.int64,
+        "disposition": np.float64,  # his own integrity, the anchor of his drift
+        "rent_week": np.float64,  # bribes and kickbacks received this week
+        "rents": np.float64,  # their moving average (rent_memory_weeks)
+        "deterrence": np.float64,  # risk he perceives from colleagues removed for corruption
     }
     holds_trials = True
 
@@ -118,7 +132,17 @@ class Officials(AgentTable):
         cargo = np.array([g.crew_capacity * 0.5 * (g.value_source_usd + g.value_sink_usd) for g in world.goods])
         self.cargo_ref = cargo
         self.cases: list[tuple[int, int, int]] = []  # (crew, judge, verdict week)
-        self.events = dict.fromkeys(("convictions", "convictions_undone", "acquittals"), 0)
+        names = ("convictions", "convictions_undone", "acquittals", "ac_successes", "ac_failures")
+        self.events = dict.fromkeys(names, 0)
+        self.record = 0.0  # anti-corruption's recent net successes, as they move the will (M12)
+        self.capture = 0.0  # share of the top's income that is rents (002 §III)
+        regions = sorted(set(world.region))
+        self.region_of = np.array([regions.index(r) for r in world.region], dtype=np.int64)
+        self.n_regions = len(regions)
+        self.duty_pos = np.full(self.size, -1, dtype=np.int64)
+        self.duty_pos[self.duty] = np.arange(len(self.duty))
+        self.detect_duty = np.zeros((len(self.duty), len(world.goods)))
+        self.honest = np.zeros((world.n_places, len(world.goods)))
         nb = self.neighbours.rates
         self.rates = Rates(
             seize=nb.seize.copy(),
@@ -159,6 +183,7 @@ class Officials(AgentTable):
         c["role"][rows] = [r for _, r in posts]
         mean, k = p.integrity_mean, p.integrity_spread
         c["integrity"][rows] = rng.beta(mean * k, max((1 - mean) * k, 1e-9), size=len(rows))  # mean 1: all 1
+        c["disposition"][rows] = c["integrity"][rows]
         pay_scale = {Role.BORDER: 1.0, Role.POLICE: 1.0, Role.ADMINISTRATOR: 1.5, Role.JUDGE: 2.5, Role.PATRON: 8.0}
         c["pay"][rows] = [p.pay_usd * pay_scale[r] for _, r in posts]
         c["capacity"][rows] = p.capacity
@@ -182,7 +207,7 @@ class Officials(AgentTable):
     # --- decisions --------------------------------------------------------------------
 
     def protection(self, rows: np.ndarray) -> np.ndarray:
-        """How far an official's patrons shield him: their mean complicity up the chain (M15)."""
+        """How far an official's patrons are complicit: their mean (1 - integrity) up the chain (M15)."""
         total = np.zeros(len(rows))
         depth = np.zeros(len(rows))
         cur = self.patron[rows]
@@ -193,35 +218,97 @@ class Officials(AgentTable):
             cur = np.where(has, self.patron[np.maximum(cur, 0)], -1)
         return np.divide(total, depth, out=np.zeros_like(total), where=depth > 0)
 
-    def take_odds(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
-        """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars)."""
+    def oversight_risk(self) -> float:
+        """Chance oversight bodies catch a corrupt act nobody shields: oversight times the will at the top."""
+        return min(1.0, self.oversight * self.model.levers.oversight) * self.political_will
+
+    def _odds(self, rows: np.ndarray, gain: np.ndarray, risk: np.ndarray | float) -> np.ndarray:
+        """Logistic odds that officials ``rows`` take ``gain`` (rows x k) at ``risk`` (002 §II; M3)."""
         p = self.p
-        ratio = gain / self.pay[rows][:, None]
-        levers = self.model.levers
-        will = levers.political_will if levers.political_will is not None else self.political_will
-        risk = min(1.0, self.oversight * levers.oversight) * will * (1.0 - self.protection(rows))
         x = (
-            p.take_gain * np.log1p(ratio)
+            p.take_gain * np.log1p(gain / self.pay[rows][:, None])
             - p.take_integrity * self.integrity[rows][:, None]
-            - p.take_risk * risk[:, None]
+            - p.take_risk * risk
         )
         return _logistic(x)
 
+    def cover(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        """Protection a deal of ``gain`` (rows x k) buys up each official's patron chain (002 §II; M3).
+
+        Each patron up the chain weighs his cut of the bribe (``kickback_share`` per level) as an
+        official weighs a bribe: against his pay, his integrity and the oversight risk at the top.
+        The cover is the mean of their odds of taking it: a rich consignment interests the
+        capital, a small one only the man at the checkpoint.
+        """
+        gain = np.asarray(gain, dtype=float)
+        k = self.p.kickback_share
+        total = np.zeros(gain.shape)
+        depth = np.zeros(len(rows))
+        cur, cut = self.patron[rows], gain * k
+        risk = self.oversight_risk()
+        for _ in range(3):
+            has = cur >= 0
+            if not has.any():
+                break
+            c = np.maximum(cur, 0)
+            total += np.where(has[:, None], self._odds(c, cut, risk), 0.0)
+            depth += has
+            cur, cut = np.where(has, self.patron[c], -1), cut * k
+        return np.divide(total, depth[:, None], out=np.zeros_like(total), where=depth[:, None] > 0)
+
+    def take_odds(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars)."""
+        gain = np.broadcast_to(np.asarray(gain, dtype=float), (len(rows), np.shape(gain)[-1]))
+        risk = self.oversight_risk() * (1.0 - self.cover(rows, gain)) + self.deterrence[rows][:, None]
+        return self._odds(rows, gain, np.minimum(risk, 1.0))
+
+    def encounter_odds(
+        self, places: np.ndarray, goods: np.ndarray, values: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The official on duty weighs the consignment in front of him (M3).
+
+        Args:
+            places: Malian staffed places of the encounters.
+            goods: Good carried at each.
+            values: Value of each consignment there, in US dollars.
+
+        Returns:
+            (seize, settle, routine, official): odds per encounter and who was on duty.
+        """
+        p = self.p
+        who = self._on_duty(places)
+        detect = self.detect_duty[self.duty_pos[who], goods]
+        take, routine = self.take_odds(who, np.column_stack([p.bribe_share * values, p.routine_share * values])).T
+        honest = self.honest[places, goods]
+        return detect * (1 - take) + (1 - detect) * honest, detect * take, routine, who
+
     def update(self) -> None:
-        """Recompute checkpoint rates in Mali from the officials on duty (weekly); try due cases."""
+        """The officials' week: integrity and will drift, anti-corruption cases, checkpoint rates, verdicts.
+
+        The rates per place and good (officials on duty, a reference cargo of each good) are what
+        crews plan with; at an encounter the official on duty decides on the consignment itself
+        (:meth:`encounter_odds`).
+        """
         p, model = self.p, self.model
+        levers = model.levers
         self.events = dict.fromkeys(self.events, 0)
+        self._drift()
+        if levers.investigations:
+            self.investigate(levers.investigations, levers.capacity)
         rows = self.duty
         if not len(rows):
             return
-        presence, levers = model.territory.presence, model.levers
+        presence = model.territory.presence
         posts = self.post[rows]
         detect = detection_odds(self.world, model.params, self.pressure * model.pressure_multiplier, p.detect_base)
         detect = detect * levers.inspection
         capacity = np.clip(self.capacity[rows] + levers.capacity[posts], 0.0, 1.0)
         detect_o = np.clip(detect[posts] * capacity[:, None] * presence[posts][:, None], 0.0, 1.0)
-        take = self.take_odds(rows, p.bribe_share * self.cargo_ref[None, :])
-        routine = self.take_odds(rows, p.routine_share * self.cargo_ref[None, :]).mean(axis=1)
+        self.detect_duty = detect_o
+        n_goods = len(self.cargo_ref)
+        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
+        both = self.take_odds(rows, gains[None, :])
+        take, routine = both[:, :n_goods], both[:, n_goods:].mean(axis=1)
         n = self.world.n_places
         count = np.maximum(self.duty_count, 1)[:, None]
         settle = np.zeros((n, len(self.world.goods)))
@@ -238,6 +325,7 @@ class Officials(AgentTable):
         # units (policies) and the mission's specialized teams (illicit goods only).
         livelihood = np.array([g.livelihood for g in self.world.goods])
         honest = either(levers.raid_seize, np.outer(model.mission_seize, ~livelihood))
+        self.honest = honest
         rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * honest
         # Abroad, the neighbours' own checkpoints (their levers applied by them).
         self.neighbours.update()
@@ -257,7 +345,7 @@ class Officials(AgentTable):
         return self.duty[self.duty_start[places] + pick]
 
     def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
-        """Book bribes to the officials on duty and up their chains; decide arrests (the neighbours abroad)."""
+        """Book bribes to the officials who decided and up their chains; decide arrests (the neighbours abroad)."""
         mali = self.staffed[enc.place]
         foreign = ~self.world.in_mali[enc.place]
         arrested = np.zeros(len(enc.place), dtype=bool)
@@ -271,27 +359,36 @@ class Officials(AgentTable):
         np.add.at(self.model.crews.cols["evidence"], enc.crew[detected], enc.value[detected])
         local = np.flatnonzero(paid & mali)
         if len(local):
-            who = self._on_duty(enc.place[local])
+            who = self._deciders(enc, local)
             self._pay_chain(who, enc.bribe[local], ledger)
             np.add.at(self.cols["bribes"], who, 1)
         seized = np.flatnonzero((enc.outcome == Outcome.SEIZED) & ~foreign)
         if len(seized):
             at_home = mali[seized]
             if at_home.any():
-                np.add.at(self.cols["seizures"], self._on_duty(enc.place[seized[at_home]]), 1)
+                np.add.at(self.cols["seizures"], self._deciders(enc, seized[at_home]), 1)
             odds = np.where(at_home, self.p.arrest_probability, self.neighbours.arrest_probability)
             arrested[seized] = self.model.rng.random(len(seized)) < odds
         return arrested
 
-    def _pay_chain(self, who: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:
-        """A bribe stays with the official but for the kickback passed to each patron above (M15)."""
-        ledger.pay("bribes", "traffickers", "officials", float(amounts.sum()))
+    def _deciders(self, enc: Encounters, rows: np.ndarray) -> np.ndarray:
+        """The official who decided each of these encounters (drawn now if the encounter has none)."""
+        if enc.official is not None:
+            who = enc.official[rows]
+            if (who >= 0).all():
+                return who
+        return self._on_duty(enc.place[rows])
+
+    def _pay_chain(self, who: np.ndarray, amounts: np.ndarray, ledger: Ledger, payer: str = "traffickers") -> None:
+        """A bribe stays with the official but for the kickback passed to each named patron above (M15)."""
+        ledger.pay("bribes", payer, "officials", float(amounts.sum()))
         k = self.p.kickback_share
         cur, left = who.copy(), amounts.astype(float).copy()
         for _ in range(4):
             patron = self.patron[cur]
             up = np.where(patron >= 0, left * k, 0.0)
             np.add.at(self.cols["wealth"], cur, left - up)
+            np.add.at(self.cols["rent_week"], cur, left - up)
             has = patron >= 0
             if not has.any():
                 return
@@ -353,16 +450,92 @@ class Officials(AgentTable):
         if convict:
             crews.leave(np.array(convict, dtype=np.int64))
 
-    def purge(self, rate: float) -> None:
-        """Replace corrupt officials (integrity below one half) by more honest ones (anti-corruption; M12)."""
-        if rate <= 0:
-            return
+    # --- integrity and will ------------------------------------------------------------
+
+    def _recruit(self, rows: np.ndarray) -> None:
+        """New officials in these posts, drawn from the scenario's pool (the institution is unchanged)."""
+        mean, k = self.p.integrity_mean, self.p.integrity_spread
+        fresh = self.model.rng.beta(mean * k, max((1 - mean) * k, 1e-9), size=len(rows))
+        c = self.cols
+        c["integrity"][rows] = c["disposition"][rows] = fresh
+        c["rents"][rows] = c["deterrence"][rows] = 0.0
+
+    def _drift(self) -> None:
+        """Weekly drift of integrity with rents, peers and risk, and of the will at the top (002 §II, §III).
+
+        An official's target is his disposition blended with his region's colleagues
+        (``peer_weight``), lowered by the rents at his post relative to his pay (``rent_pull``) and
+        raised by the risk he faces (``risk_push``). The will at the top moves toward the
+        scenario's will (or that set by events and policies), plus external pressure, less the
+        share of rents in the top's income (``will_capture``), plus anti-corruption's record.
+        """
+        p, c, levers = self.p, self.cols, self.model.levers
+        memory = 1.0 / p.rent_memory_weeks
         rows = self.alive_rows()
-        rows = rows[(self.integrity[rows] < 0.5) & (self.role[rows] != Role.PATRON)]
-        out = rows[self.model.rng.random(len(rows)) < rate]
-        if len(out):
-            mean, k = max(self.p.integrity_mean, 0.7), self.p.integrity_spread
-            self.cols["integrity"][out] = self.model.rng.beta(mean * k, max((1 - mean) * k, 1e-9), size=len(out))
+        c["rents"][rows] += memory * (c["rent_week"][rows] - c["rents"][rows])
+        c["rent_week"][rows] = 0.0
+        c["deterrence"][rows] *= 1.0 - memory
+        # Will at the top: its own rents against its pay, events, pressure, the record of cases.
+        top = rows[self.role[rows] == Role.PATRON]
+        rents_top, pay_top = float(self.rents[top].sum()), float(self.pay[top].sum())
+        self.capture = rents_top / (rents_top + pay_top) if rents_top + pay_top > 0 else 0.0
+        base = levers.political_will if levers.political_will is not None else p.political_will
+        target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * self.capture + self.record))
+        self.political_will += p.will_drift * (target - self.political_will)
+        self.record *= 1.0 - memory
+        # Integrity of every official, the senior patrons included (their rents are the largest).
+        region = self.region_of[self.post[rows]]
+        peers = np.bincount(region, weights=self.integrity[rows], minlength=self.n_regions)
+        peers /= np.maximum(np.bincount(region, minlength=self.n_regions), 1)
+        post = self.post[rows]
+        at_post = np.bincount(post, weights=self.rents[rows], minlength=self.world.n_places)
+        at_post /= np.maximum(np.bincount(post, minlength=self.world.n_places), 1)
+        around = at_post[post]
+        rent_ratio = around / (around + self.pay[rows])
+        risk = np.minimum(1.0, self.oversight_risk() * (1.0 - self.protection(rows)) + self.deterrence[rows])
+        w = p.peer_weight
+        goal = (1 - w) * self.disposition[rows] + w * peers[region] - p.rent_pull * rent_ratio + p.risk_push * risk
+        c["integrity"][rows] += p.integrity_drift * (np.clip(goal, 0.0, 1.0) - self.integrity[rows])
+
+    def investigate(self, n: int, evidence: np.ndarray | None = None) -> tuple[int, int]:
+        """Anti-corruption cases against ``n`` officials chosen by their visible rents (000; 002 §III; M12).
+
+        A case finds evidence with odds (1 - integrity) x capacity of the institutions at his post
+        (``evidence`` adds to it: capacity building). Evidence leads up the chain: his patrons block
+        the case with odds (their complicity) x (1 - the will at the top). A case that goes through
+        removes him (a new official is recruited from the same pool) and, with the will at the top,
+        his patron too; his region's colleagues see the risk (``deterrence_step``). Successes raise
+        the will at the top, blocked cases lower it.
+
+        Returns:
+            (successes, failures) of this week's cases.
+        """
+        p, rng, c = self.p, self.model.rng, self.cols
+        rows = self.alive_rows()
+        if n <= 0 or not len(rows):
+            return 0, 0
+        weight = self.rents[rows] + 1e-9
+        chosen = rng.choice(rows, size=min(n, len(rows)), replace=False, p=weight / weight.sum())
+        capacity = np.clip(self.capacity[chosen] + (evidence[self.post[chosen]] if evidence is not None else 0), 0, 1)
+        found = rng.random(len(chosen)) < (1.0 - self.integrity[chosen]) * capacity
+        suspects = chosen[found]
+        top = self.role[suspects] == Role.PATRON
+        shield = np.where(top, 1.0 - self.integrity[suspects], self.protection(suspects))
+        blocked = rng.random(len(suspects)) < shield * (1.0 - self.political_will)
+        removed = suspects[~blocked]
+        up = self.patron[removed]
+        follow = (up >= 0) & (rng.random(len(removed)) < self.political_will)  # the evidence "led straight to the top"
+        removed = np.unique(np.concatenate([removed, up[follow]]))
+        if len(removed):
+            self._recruit(removed)
+            hit = np.bincount(self.region_of[self.post[removed]], minlength=self.n_regions)
+            region = self.region_of[self.post[rows]]
+            c["deterrence"][rows] = np.minimum(1.0, self.deterrence[rows] + p.deterrence_step * hit[region])
+        success, failure = int((~blocked).sum()), int(blocked.sum())
+        self.record += p.will_record * (success - failure) / len(chosen)
+        self.events["ac_successes"] += success
+        self.events["ac_failures"] += failure
+        return success, failure
 
     def boost_capacity(self, support: np.ndarray) -> None:
         """Support to the state (training, equipment; 002 §III) raises capacity where it is given."""

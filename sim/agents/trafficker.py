@@ -425,23 +425,37 @@ class Crews(AgentTable):
         pick = np.argmax(unit_profit + scale * self.model.rng.gumbel(size=unit_profit.shape), axis=1)
         return cand0[rows, pick], unit_profit[rows, pick] > 0
 
-    def _encounter_outcomes(self, mov, r, g, nodes, passed) -> np.ndarray:
-        """Draw the outcome of every place passed this week, in route order (categorical)."""
+    def _encounter_outcomes(self, mov, r, g, nodes, passed, value) -> tuple[np.ndarray, np.ndarray | None]:
+        """Draw the outcome of every place passed this week, in route order (categorical).
+
+        Where officials man a Malian checkpoint, the one on duty weighs the consignment in front
+        of him (its good and value; :meth:`sim.agents.official.Officials.encounter_odds`, M3);
+        elsewhere the place's rates apply. Returns the outcomes and who decided (-1: no one).
+        """
         model = self.model
         rates, rob = model.enforcement.rates, model.banditry.rob
         safe = np.where(nodes >= 0, nodes, 0)
         gcol = g[:, None]
         seize = rates.seize[safe, gcol]
+        settle = rates.settle[safe, gcol]
+        routine = rates.routine[safe]
+        decide = getattr(model.enforcement, "encounter_odds", None)
+        who = None
+        if decide is not None:
+            ii, jj = np.nonzero(passed & model.enforcement.staffed[safe])
+            seize, settle, routine = seize.copy(), settle.copy(), np.array(routine, dtype=float)
+            who = np.full(passed.shape, -1, dtype=np.int64)
+            if len(ii):
+                a, b, c, w = decide(safe[ii, jj], g[ii], value[ii, jj])
+                seize[ii, jj], settle[ii, jj], routine[ii, jj], who[ii, jj] = a, b, c, w
         brokers = self.broker_until[mov] > model.week_index
         seize = np.where(brokers[:, None], seize * (1 - model.params.armed_groups.broker_shield), seize)
         banned = self.travel_ban[mov] > 0
         if banned.any():
             at_border = self.crossing[safe] & banned[:, None]
             seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][:, None])), seize)
-        settle = rates.settle[safe, gcol]
         protected = (self.bloc[mov] >= 0)[:, None]
         robbed = np.where(protected, 0.0, rob[safe])
-        routine = rates.routine[safe]
         u = model.rng.random(passed.shape)
         # Seizure first, then robbery, then the bribes.
         c1 = seize
@@ -453,7 +467,7 @@ class Crews(AgentTable):
             [Outcome.SEIZED, Outcome.ROBBED, Outcome.SETTLED, Outcome.ROUTINE],
             Outcome.CLEAN,
         )
-        return np.where(passed, out, Outcome.CLEAN)
+        return np.where(passed, out, Outcome.CLEAN), who
 
     def _travel(self) -> None:
         model, routes = self.model, self.routes
@@ -468,7 +482,8 @@ class Crews(AgentTable):
         passed = (cum > old[:, None]) & (cum <= new[:, None])
         nodes = routes.nodes[r]
         safe = np.where(nodes >= 0, nodes, 0)
-        outcome = self._encounter_outcomes(mov, r, g, nodes, passed)
+        value = cargo[:, None] * self.value_at[r]
+        outcome, who = self._encounter_outcomes(mov, r, g, nodes, passed, value)
         lost = (outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED)
         width = passed.shape[1]
         lost_any = lost.any(axis=1)
@@ -476,7 +491,6 @@ class Crews(AgentTable):
         pos = np.arange(width)[None, :]
         met = passed & (pos <= first[:, None])
         paying = passed & (pos < first[:, None])
-        value = cargo[:, None] * self.value_at[r]
         share = np.select(
             [outcome == Outcome.SETTLED, outcome == Outcome.ROUTINE],
             [rates.settle_share[safe], rates.routine_share[safe]],
@@ -508,6 +522,7 @@ class Crews(AgentTable):
             outcome=outcome[ii, jj],
             bribe=bribe[ii, jj],
             toll=toll[ii, jj],
+            official=None if who is None else who[ii, jj],
         )
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)

@@ -1,9 +1,13 @@
 """Anti-corruption and judicial surge: the state policing itself (000; 002 §III; FACTS M12).
 
-Oversight catches more corrupt acts (``1 + oversight_gain × intensity``) and corrupt officials
-are replaced by more honest ones, but only as far as there is political will at the top (M12:
-the evidence "led straight to the top"; the state would have to police itself). ``political_will``
-overrides the scenario's will while the policy runs; leave it empty to keep the scenario's.
+The policy opens cases against officials (``cases_per_week × intensity``), chosen by their
+visible rents; it acts on people, not on a rate. Whether a case works is the officials' and the
+top's doing (:meth:`sim.agents.official.Officials.investigate`): evidence needs capacity at the
+post, and evidence "led straight to the top", so a complicit patron chain blocks the case unless
+the top wants it through. Successes remove officials (and, with will, their patrons), deter their
+colleagues and raise the will at the top; blocked cases lower it (002 §III: "a political and
+operational dead-end"). ``political_will`` sets the will the top drifts toward while the policy
+runs (a government that commits to it, or not); leave it empty to keep the scenario's.
 """
 
 from __future__ import annotations
@@ -19,17 +23,17 @@ class AntiCorruptionConfig(PolicyConfig):
     """Anti-corruption settings."""
 
     political_will: float | None = param(
-        None, doc="will at the top while the policy runs (empty: the scenario's)", source="policy input", low=0, high=1
-    )
-    oversight_gain: float = param(
-        2.0, doc="rise in the odds that corrupt acts are caught, per unit of intensity", assumption=(0.5, 5.0), low=0
-    )
-    purge_rate: float = param(
-        0.02,
-        doc="weekly share of corrupt officials replaced at full will and intensity 1",
-        assumption=(0.005, 0.05),
+        None,
+        doc="will the top drifts toward while the policy runs (empty: the scenario's)",
+        source="policy input",
         low=0,
         high=1,
+    )
+    cases_per_week: int = param(
+        4,
+        doc="anti-corruption cases opened per week at intensity 1 (M12)",
+        assumption=(1, 20),
+        low=0,
     )
     cost_usd_per_week: float = param(
         50_000.0, doc="weekly cost per unit of intensity", assumption=(10_000.0, 200_000.0), low=0, unit="USD"
@@ -37,17 +41,14 @@ class AntiCorruptionConfig(PolicyConfig):
 
 
 class AntiCorruption(Policy):
-    """More oversight and purges, scaled by political will."""
+    """Cases against officials; their outcome is the officials' and the top's."""
 
     name = "anti_corruption"
 
     def apply(self, levers) -> None:
-        """Raise oversight; replace corrupt officials as far as the will at the top allows."""
-        cfg, model = self.cfg, self.model
+        """Open this week's cases; set the will the top is asked to show."""
+        cfg = self.cfg
         if cfg.political_will is not None:
             levers.political_will = cfg.political_will
-        will = levers.political_will if levers.political_will is not None else model.params.officials.political_will
-        levers.oversight *= 1.0 + cfg.oversight_gain * cfg.intensity
-        if model.officials is not None:
-            model.officials.purge(cfg.purge_rate * cfg.intensity * will)
+        levers.investigations += round(cfg.cases_per_week * cfg.intensity)
         levers.cost += cfg.cost_usd_per_week * cfg.intensity

@@ -1,8 +1,10 @@
 """Capacity building: skills and equipment for police and justice (002 §III; FACTS M12).
 
-Officials' capacity (detection, courts) rises by ``capacity_gain × intensity`` in the targeted
-regions (default: all of Mali). Without political will it changes little (M12): better-trained
-officials who are for sale detect more and are bought off more.
+Officials' capacity (detection, courts, the evidence anti-corruption cases find) rises by
+``capacity_gain × intensity`` in the targeted regions (default: all of Mali). It acts on the
+institutions, and what it does depends on who works in them (M12): better-trained officials who
+are for sale detect more and are bought off more; cases find more evidence, which a complicit
+chain still blocks without will at the top (:mod:`sim.agents.official`).
 """
 
 from __future__ import annotations
