@@ -111,12 +111,13 @@ def test_hub_raids_seize_and_intelligence_aims_them():
 
 def test_hub_raids_draw_retaliation_on_the_mission():
     """M20 (004): raids on hubs in the mission's regions draw attacks on it. With 5 attacks a week per hub
-    (25 a week, ~1,950 in 78 weeks against a baseline of 70-130 deaths), peacekeeper deaths and the
+    (25 a week, ~1,950 in 78 weeks against a baseline of 30-50 deaths), peacekeeper deaths (by more than
+    100: the mission bunkers, so each attack kills about a tenth of a peacekeeper) and the
     force-protection share rise in every seed; raids on a hub outside the mission's regions (Sikasso)
     draw none (deaths within 100 of the baseline, the spread of path divergence)."""
     strong = on(mission_retaliation=5.0)
     base, raids = paired("peacekeeper_fatalities", hub_raids=strong)
-    assert (raids > base + 1000).all(), (base, raids)
+    assert (raids > base + 100).all(), (base, raids)
     fp_base, fp_raids = paired("mission_force_protection_share", hub_raids=strong)
     assert (fp_raids > fp_base).all(), (fp_base, fp_raids)
     _, south = paired("peacekeeper_fatalities", hub_raids={**strong, "targets": ["place:sikasso"]})
