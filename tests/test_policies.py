@@ -231,9 +231,10 @@ def mission_checkpoint_odds(seed: int, **policy) -> float:
 def test_organized_crime_as_a_main_task_works_through_malian_officials():
     """F21, 003: with organized crime among the mission's main tasks, Malian officials' checkpoints in the
     mission's regions seize with higher odds on average over the seeds and in at least 3 of 4 (the
-    last week's odds also carry each run's path; the mission itself seizes nothing). The effect is small: officials turn much of the extra detection into bribes,
-    and support is spread over the regions. Whether more value is seized is docs/validation.md's question
-    (the history counterfactual ``history_oc_priority``); value seized is too lumpy to test on 4 seeds."""
+    last week's odds also carry each run's path; the mission itself seizes nothing). The effect is
+    small: officials turn much of the extra detection into bribes, and support is spread over the
+    regions. Whether more value is seized is docs/validation.md's question (the history
+    counterfactual ``history_oc_priority``); value seized is too lumpy to test on 4 seeds."""
     base = np.array([mission_checkpoint_odds(s) for s in SEEDS])
     main = np.array([mission_checkpoint_odds(s, mission_mandate=on(oc_weight=0.6)) for s in SEEDS])
     assert main.mean() > base.mean() and (main > base).sum() >= 3, (base, main)
