@@ -16,6 +16,7 @@ import pytest
 
 from conftest import small_config
 from sim.agents.force import ForceKind
+from sim.agents.official import Role
 from sim.model import SahelModel
 from sim.names import GroupKind
 
@@ -133,3 +134,25 @@ def test_the_oc_task_works_only_through_malian_officials(officials):
         assert (main >= minor - 1e-12).all() and (main > minor + 1e-6).any()
     else:
         assert np.array_equal(main, minor)
+
+
+def test_the_oc_task_strengthens_judges_in_the_mission_regions():
+    """002 §III (specialized judicial unit): with organized crime a main task, judges in the mission's
+    base regions gain capacity (their odds of convicting), judges elsewhere do not."""
+    capacity = {}
+    for weight in (0.0, 0.6):
+        m = build(0)
+        m.levers.mission_oc_weight = weight
+        m.forces.war.step = lambda *a, **k: 0.0
+        m.territory.support.fill(0.0)
+        m.forces._mission()
+        capacity[weight] = m.officials.capacity.copy()
+    o = m.officials
+    region = np.array(m.world.region)
+    mission = m.forces.of_kind(ForceKind.MISSION)[0]
+    judges = np.flatnonzero((o.role == Role.JUDGE) & o.alive)
+    inside = np.isin(region[o.post[judges]], region[mission.bases])
+    assert inside.any() and (~inside).any()
+    gain = capacity[0.6][judges] - capacity[0.0][judges]
+    assert (gain[inside] > 0).all()
+    np.testing.assert_array_equal(gain[~inside], 0.0)
