@@ -46,6 +46,7 @@ def wage_war(m: SahelModel, weeks: int, **forces) -> dict[str, float]:
     attacks = deaths = ied = 0.0
     shares = []
     for _ in range(weeks):
+        war.supply_kits()
         deaths += war.step(mission, regions, no_raids)
         attacks += war.attacks
         ied += war.ied_attacks

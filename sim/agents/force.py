@@ -156,6 +156,7 @@ class Forces:
         """
         p, model = self.p, self.model
         self.oc_support.fill(0.0)
+        self.war.supply_kits()
         for mission in self.of_kind(ForceKind.MISSION):
             regions = self._base_regions(mission)
             deaths = self.war.step(mission, regions, model.levers.retaliation)

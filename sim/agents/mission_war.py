@@ -66,7 +66,7 @@ class MissionWar:
     # --- IED materials --------------------------------------------------------------------
 
     def supply_kits(self) -> None:
-        """IED kits reach the groups of each region with the rifles delivered there (F8)."""
+        """IED kits reach the groups of each region with the rifles delivered there (F8), mission or not."""
         model, groups = self.model, self.model.armed_groups
         if groups is None or self.arms_good < 0 or self.p.ied_materials_per_rifle <= 0:
             return
@@ -125,7 +125,6 @@ class MissionWar:
         p, model = self.p, self.model
         rng, groups = model.rng, model.armed_groups
         self.attacks = self.ied_attacks = self.deaths = 0.0
-        self.supply_kits()
         if groups is None:
             return 0.0
         offer = self.opportunities()
