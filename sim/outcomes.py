@@ -521,8 +521,35 @@ def actor_outcomes() -> list[Outcome]:
             "share of the mission's capacity on force protection (M19; F14)",
             ("mission",),
         ),
+        Outcome(
+            "mission_attacks",
+            _war("attacks"),
+            "sum",
+            "attacks",
+            "lower",
+            "attacks by armed groups on the mission's convoys, patrols and bases",
+            ("violence", "mission"),
+        ),
+        Outcome(
+            "mission_ied_attacks",
+            _war("ied_attacks"),
+            "sum",
+            "attacks",
+            "lower",
+            "attacks on the mission with IEDs, made from materials trafficked with the arms (F8)",
+            ("violence", "mission"),
+        ),
     ]
     return out
+
+
+def _war(attr: str) -> Callable[[SahelModel], float]:
+    """A weekly count of the war on the mission (sim/agents/mission_war.py); zero without forces."""
+    return functools.partial(_war_value, attr=attr)
+
+
+def _war_value(m: SahelModel, attr: str) -> float:
+    return float(getattr(m.forces.war, attr)) if m.forces is not None else 0.0
 
 
 def _policy_attr_value(m: SahelModel, name: str, attr: str) -> float:

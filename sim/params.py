@@ -824,22 +824,22 @@ class ForceParams:
         low=0,
         high=1,
     )
-    force_protection_per_attack: float = param(
-        0.15,
-        doc="rise of the force-protection share per weekly attack on the mission (M19; F14: 80% by 2023)",
-        assumption=(0.05, 0.3),
-        low=0,
-    )
     force_protection_max: float = param(
         0.9, doc="largest force-protection share", assumption=(0.8, 0.95), low=0, high=1
     )
     attack_rate: float = param(
         0.015,
-        doc="attacks on the mission per week per 100 hostile fighters in a base region (basis: F13, 268 killed)",
+        doc="attacks a week on one kind of target (convoy, patrol, base) per 100 fighters of a group in a base"
+        " region, when the attack pays fully (basis: F13, 268 killed)",
         assumption=(0.005, 0.05),
         low=0,
     )
-    deaths_per_attack: float = param(1.0, doc="mean peacekeepers killed per attack", assumption=(0.3, 2.0), low=0)
+    deaths_per_attack: float = param(
+        1.0,
+        doc="mean peacekeepers killed by a successful attack without an IED on an unprotected target",
+        assumption=(0.3, 2.0),
+        low=0,
+    )
     support_effect: float = param(
         0.3,
         doc="rise in official capacity and state presence per 1,000 effective personnel on state support",
@@ -852,12 +852,12 @@ class ForceParams:
         assumption=(0.2, 1.0),
         low=0,
     )
-    oc_seizure: float = param(
-        0.05,
-        doc="seizure odds added by specialized police teams, per 1,000 effective personnel on organized crime",
-        assumption=(0.01, 0.15),
+    oc_capacity_effect: float = param(
+        0.2,
+        doc="rise in the capacity of Malian police and judges per 1,000 effective personnel on organized crime"
+        " (co-located police cell, specialized judicial unit; the mission has no arrest powers: 003; 002 §III)",
+        assumption=(0.05, 0.4),
         low=0,
-        high=1,
     )
     poc_effect: float = param(
         0.3,
@@ -898,6 +898,90 @@ class ForceParams:
         doc="rise in checkpoint pressure at crossings in the G5 Sahel task force's zone (F17)",
         assumption=(0.2, 1.0),
         low=0,
+    )
+
+    # The war on the mission (sim/agents/mission_war.py; 002 §III later years; F8).
+    attack_success: float = param(
+        0.5, doc="odds an attack on an unprotected target kills or wounds", assumption=(0.3, 0.8), low=0, high=1
+    )
+    protection_effect: float = param(
+        0.7,
+        doc="fall in an attack's odds of success and in its deaths at full force protection (1: none get through)",
+        assumption=(0.4, 0.9),
+        low=0,
+        high=1,
+    )
+    ied_materials_per_rifle: float = param(
+        0.1,
+        doc="IED kits reaching a region's groups per rifle delivered to its markets (F8: IED materials"
+        " trafficked with the arms since 2013, 002 Box A)",
+        assumption=(0.02, 0.5),
+        low=0,
+        unit="kits",
+    )
+    ied_lethality: float = param(
+        2.5,
+        doc="deaths of an IED attack relative to a direct attack (002 Box A: one of the deadliest threats)",
+        assumption=(1.5, 4.0),
+        low=0,
+    )
+    jihadist_attack_value_usd: float = param(
+        30_000.0,
+        doc="worth to a jihadist group of a successful attack on the mission (standing, recruits, pressure"
+        " to leave); also the worth of revenge to any group hit by the mission's offensive action (M20)",
+        assumption=(10_000.0, 100_000.0),
+        low=0,
+        unit="USD",
+    )
+    convoy_loot_usd: float = param(
+        20_000.0,
+        doc="fuel, vehicles and arms a group takes from a convoy it hits",
+        assumption=(5_000.0, 100_000.0),
+        low=0,
+        unit="USD",
+    )
+    ambush_losses: float = param(
+        2.0,
+        doc="fighters a group expects to lose ambushing a convoy or patrol without an IED",
+        assumption=(0.5, 5.0),
+        low=0,
+    )
+    base_assault_losses: float = param(
+        1.0,
+        doc="fighters a group expects to lose attacking a base (mostly rockets and mortars)",
+        assumption=(0.5, 10.0),
+        low=0,
+    )
+    losses_to_bunker: float = param(
+        50.0,
+        doc="remembered peacekeeper deaths that take force protection about two thirds of the way to its largest"
+        " share (M19: the mission 'bunkerized' as attacks rose)",
+        assumption=(20.0, 150.0),
+        low=0,
+        low_open=True,
+        unit="deaths",
+    )
+    loss_memory_decay: float = param(
+        0.01, doc="weekly fading of the memory of peacekeepers killed", assumption=(0.005, 0.03), low=0, high=1
+    )
+    posture_relax: float = param(
+        0.002,
+        doc="largest weekly fall of the force-protection share once losses fade (the ratchet)",
+        assumption=(0.0005, 0.01),
+        low=0,
+        high=1,
+    )
+    caveat_per_death: float = param(
+        0.005,
+        doc="share of the remaining personnel placed under troop contributors' caveats per peacekeeper killed"
+        " (002 §III note 129)",
+        assumption=(0.001, 0.02),
+        low=0,
+        high=1,
+    )
+    caveat_decay: float = param(0.01, doc="weekly lifting of caveats", assumption=(0.005, 0.05), low=0, high=1)
+    caveats_max: float = param(
+        0.5, doc="largest share of the remaining personnel under caveats", assumption=(0.3, 0.7), low=0, high=1
     )
 
     def check(self, prefix: str) -> None:

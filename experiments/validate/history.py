@@ -127,8 +127,7 @@ HISTORY_FIGURES = [
         0.90,
         "±0.10",
         lambda d: _window(d, "force_protection_share", "2023-01-01", "2023-06-30", "mean"),
-        "{:.2f}",
-        "force_protection_per_attack cites F14",
+        "{:.2f}",  # emerges: the posture ratchets with remembered losses; no parameter cites F14
     ),
     FactsFigure(
         "F15",

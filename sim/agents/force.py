@@ -5,8 +5,10 @@
   (002 §III later years; M24).
 - **The mission** (MINUSMA) splits its capacity between force protection and its tasks:
   protection of civilians, support to the state (police, justice, presence) and organized
-  crime. Attacks on peacekeepers push capacity into force protection (M19; F13, F14), and a
-  task only works if it is among the few main ones (F21).
+  crime. Groups choose to attack it and its posture ratchets with its losses
+  (:mod:`sim.agents.mission_war`; M19; F13, F14); a task only works if it is among the few
+  main ones (F21). Without arrest powers (003), its organized-crime task acts only through
+  Malian police and judges.
 - **Counter-terrorism** forces (Serval, then Barkhane) raid the groups they target: jihadist
   groups only, as Serval did, or all armed groups in the trade; traffickers are not
   targeted (002 §III; M6).
@@ -24,6 +26,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.agents.mission_war import MissionWar
 from sim.names import GroupKind
 from sim.world.tables import PLACE_KINDS
 
@@ -79,8 +82,8 @@ class Forces:
             force.active = spec.get("active", True)  # a historical timeline brings it in later
             self.forces.append(force)
         self.region = np.array(world.region)
-        self.attacks_ema = 0.0
-        self.force_protection_share = self.p.force_protection_base
+        self.war = MissionWar(model)
+        self.oc_support = np.zeros(world.n_places)  # capacity the organized-crime task gives Malian officials
         self.mission_access = 1.0
         self.targeting = self.p.ct_targeting
         self.shield = np.ones(world.n_places)
@@ -129,7 +132,6 @@ class Forces:
         model = self.model
         model.territory.support.fill(0.0)
         model.pressure_multiplier.fill(1.0)
-        model.mission_seize.fill(0.0)
         self.shield.fill(1.0)
         self._mission()
         self._counter_terrorism()
@@ -138,54 +140,48 @@ class Forces:
         self.update_garrisons()
         model.territory.update_presence(model.levers.presence)
 
-    def _hostile_fighters(self, region: str) -> float:
-        groups = self.model.armed_groups
-        if groups is None:
-            return 0.0
-        return sum(
-            g.fighters / max(1, len(g.regions))
-            for g in groups.active
-            if g.kind == GroupKind.JIHADIST and region in g.regions
-        )
+    @property
+    def force_protection_share(self) -> float:
+        """Share of the mission's capacity protecting its convoys, personnel and equipment (M19; F14)."""
+        return self.war.force_protection
 
     def _mission(self) -> None:
-        """Attacks push the mission into force protection (M19); the rest goes to its tasks (F21)."""
+        """Groups attack the mission (its posture ratchets); the rest of its capacity goes to its tasks (F21).
+
+        The mission has no arrest powers and no border role (003): its organized-crime task works
+        only through Malian officials, by raising the capacity of police and judges where it is
+        deployed (a co-located police cell, a specialized judicial unit; 002 §III) and by the
+        information it shares with them (officials' detection at checkpoints). Where no officials
+        work, it seizes nothing.
+        """
         p, model = self.p, self.model
+        self.oc_support.fill(0.0)
+        self.war.supply_kits()
         for mission in self.of_kind(ForceKind.MISSION):
-            attacks = 0
-            for region in self._base_regions(mission):
-                attacks += model.rng.poisson(p.attack_rate * self._hostile_fighters(region) / 100.0)
-            # Offensive action against criminal spoilers in the mission's regions draws retaliation on it (004, M20).
-            if model.levers.retaliation.any():
-                provoked = model.levers.retaliation[np.isin(self.region, self._base_regions(mission))].sum()
-                attacks += model.rng.poisson(provoked) if provoked > 0 else 0
-            deaths = float(model.rng.poisson(p.deaths_per_attack * attacks)) if attacks else 0.0
+            regions = self._base_regions(mission)
+            deaths = self.war.step(mission, regions, model.levers.retaliation)
             mission.deaths += deaths  # troop contributors replace the fallen: strength stays
             model.stats.events["peacekeeper_deaths"] += deaths
-            self.attacks_ema = 0.9 * self.attacks_ema + 0.1 * attacks
-            fp = p.force_protection_base + p.force_protection_per_attack * self.attacks_ema
-            self.force_protection_share = float(np.clip(fp, p.force_protection_base, p.force_protection_max))
             weights = self._task_weights(model.levers)
             cutoff = self._main_task_cutoff(weights)
             total = sum(weights.values()) + sum(OTHER_TASK_WEIGHTS)
             strength = model.levers.mission_strength if model.levers.mission_strength is not None else mission.strength
-            available = strength * (1 - self.force_protection_share) * self.mission_access
+            available = strength * self.war.effect_share() * self.mission_access
             effective = {
                 task: available * w / total * (1.0 if w >= cutoff and w > 0 else IDLE_TASK_EFFECT)
                 for task, w in weights.items()
             }
-            regions = self._base_regions(mission)
             for region in regions:
                 sel = (self.region == region) & self.world.in_mali
                 per_k = 1.0 / len(regions) / 1000.0
                 model.territory.support[sel] += p.support_effect * effective["state"] * per_k
+                # Organized crime: Malian police and judges gain capacity; officials detect more (003; 002 §III).
+                self.oc_support[sel] += p.oc_capacity_effect * effective["oc"] * per_k
                 model.pressure_multiplier[sel & self.checkpoint_places] += p.oc_effect * effective["oc"] * per_k
-                # Specialized police teams (evidence, forensics; 002 §III) seize what officials let through.
-                model.mission_seize[sel & self.checkpoint_places] += p.oc_seizure * effective["oc"] * per_k
                 self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
         officials = model.officials
         if officials is not None:
-            officials.boost_capacity(model.territory.support + model.levers.capacity)
+            officials.boost_capacity(model.territory.support + self.oc_support + model.levers.capacity)
 
     def _task_weights(self, levers) -> dict[str, float]:
         p = self.p

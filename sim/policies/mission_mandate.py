@@ -2,7 +2,10 @@
 
 Sets MINUSMA's military strength and the weight of organized crime among its tasks. A task
 works only if it is one of the mission's few main tasks (F21: one of the 2-3 main ones of 40-60):
-a weight that ranks it there makes the mission's organized-crime effort count.
+a weight that ranks it there makes the mission's organized-crime effort count. That effort has
+no arrest powers and no border role of its own (003): it raises the capacity of Malian police and
+judges and shares information with them (``sim/agents/force.py``), so it seizes only where Malian
+officials work and only as far as they choose to seize rather than take a bribe.
 """
 
 from __future__ import annotations
