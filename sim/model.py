@@ -66,7 +66,6 @@ class SahelModel(mesa.Model):
         self.space = Network(world.graph, layout=world.positions(), random=self.random)
         self.edge_cost_multiplier = self._edge_multipliers()
         self.pressure_multiplier = np.ones(world.n_places)
-        self.mission_seize = np.zeros(world.n_places)  # stays zero: the mission cannot seize or arrest (003)
         self.levers = Levers(world.n_places, len(world.goods), self.routes.n_groups, world.n_edges)
         self.ledger = Ledger(len(world.goods))
         self.stats = Stats(len(world.goods), world.n_places, world.n_edges, self.routes.n_routes)

@@ -41,7 +41,6 @@ import numpy as np
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
 from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detection_odds, subset
-from sim.levers import either
 from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
@@ -321,10 +320,9 @@ class Officials(AgentTable):
         rates.seize[mali] = (seize / count)[mali]
         rates.routine[mali] = (np.bincount(posts, weights=routine, minlength=n) / count[:, 0])[mali]
         rates.routine_share[mali] = p.routine_share
-        # Honest units seize what the officials would have let through: raids, reinforced border
-        # units (policies) and the mission's specialized teams (illicit goods only).
-        livelihood = np.array([g.livelihood for g in self.world.goods])
-        honest = either(levers.raid_seize, np.outer(model.mission_seize, ~livelihood))
+        # Honest units seize what the officials would have let through: raids and reinforced border
+        # units (policies). The mission has no seizure or arrest powers of its own (003).
+        honest = levers.raid_seize.copy()
         self.honest = honest
         rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * honest
         # Abroad, the neighbours' own checkpoints (their levers applied by them).
