@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import json
+import re
 from dataclasses import dataclass
 
 import altair as alt
@@ -106,6 +108,15 @@ def unit_label(outcomes: tuple[Outcome, ...], mode: str) -> str:
     return f"{unit} ({better})" if better else unit
 
 
+def field_path(name: str) -> str:
+    r"""A series name as a Vega field: its ``.``, ``[``, ``]``, quotes and ``\\`` escaped.
+
+    Vega reads a field name as an access path (``a.b`` is field ``b`` of field ``a``), so a
+    legend name such as "officials' mean integrity" must be escaped where it names a field.
+    """
+    return re.sub(r"([\\.\[\]'\"])", r"\\\1", name)
+
+
 def _x(domain: tuple[str, str]) -> alt.X:
     """The time axis over the scenario's whole horizon, so it never rescales as weeks run."""
     # Milliseconds since 1970 (UTC): every layer reads them alike (DateTime objects get parsed per layer).
@@ -138,7 +149,7 @@ def _template(
     if spec.kind == "stacked":
         marks = (
             alt.Chart(alt.Data(name=TABLE))
-            .transform_fold(list(names), as_=["series", "value"])
+            .transform_fold([field_path(n) for n in names], as_=["series", "value"])
             .mark_area(interpolate="monotone", opacity=0.85)
             .encode(
                 x=_x(domain),
@@ -148,10 +159,10 @@ def _template(
             )
         )
         if baseline:  # the baseline's total as a dashed line over the policy run's stack
-            total = " + ".join(f"datum[{n!r}]" for n in baseline)
+            total = " + ".join(f"datum[{json.dumps(n)}]" for n in baseline)
             marks += (
                 alt.Chart(alt.Data(name=TABLE))
-                .transform_calculate(value=total, series=repr("total" + BASELINE))
+                .transform_calculate(value=total, series=json.dumps("total" + BASELINE))
                 .mark_line(color="#222222", strokeDash=[4, 3], strokeWidth=1.2)
                 .encode(x=_x(domain), y="value:Q", tooltip=tooltip)
             )
@@ -164,7 +175,7 @@ def _template(
         )
         line = (
             alt.Chart(alt.Data(name=TABLE))
-            .transform_fold(list(names) + list(baseline), as_=["series", "value"])
+            .transform_fold([field_path(n) for n in names + baseline], as_=["series", "value"])
             .transform_calculate(is_baseline=f"indexof(datum.series, '{BASELINE}') >= 0")
             .transform_calculate(group="replace(datum.series, '" + BASELINE + "', '')")
             .mark_line(strokeWidth=1.4, point=alt.OverlayMarkDef(size=45, opacity=0, filled=True))
