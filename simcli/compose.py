@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 
 import hydra
+import yaml
 from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from omegaconf import DictConfig, OmegaConf
@@ -106,3 +108,21 @@ def sweep_overrides(preset: str) -> list[list[str]]:
         (override,) = parser.parse_overrides([f"{key}={values}"])
         choices.append([f"{key}={v}" for v in override.sweep_string_iterator()])
     return [base + list(combo) for combo in itertools.product(*choices)]
+
+
+def group_dir(group: str) -> Path:
+    """Where the options of a config group live in the shipped tree (written by studies such as calibration)."""
+    return Path(CONFIG_DIR) / group
+
+
+def read_option(path: Path) -> dict:
+    """A written option of a config group (a YAML file of nested keys) as dotted keys and values."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+
+    def flat(node: dict, prefix: str = "") -> dict:
+        out = {}
+        for k, v in node.items():
+            out |= flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v}
+        return out
+
+    return flat(data)

@@ -24,12 +24,11 @@ import yaml
 from experiments.calibrate.waves import Calibration, simulated_implausibility, to_values
 from sim.params import RunConfig
 from sim.run import git_revision
-from simcli import CONFIG_DIR
-from simcli.compose import compose
+from simcli.compose import compose, group_dir, read_option
 
 GROUP = "calibration"
-GROUP_DIR = Path(CONFIG_DIR) / GROUP
-PRESET = Path(CONFIG_DIR) / "experiment" / "calibrated.yaml"
+GROUP_DIR = group_dir(GROUP)
+PRESET = group_dir("experiment") / "calibrated.yaml"
 PRESET_SEEDS = 5
 
 
@@ -171,15 +170,7 @@ def configs(overrides: Sequence[str], seeds: Sequence[int]) -> list[tuple[str, R
 
 def read(path: Path) -> dict[str, float]:
     """A written point as dotted keys and values."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-
-    def flat(node: dict, prefix: str = "") -> dict:
-        out = {}
-        for k, v in node.items():
-            out |= flat(v, f"{prefix}{k}.") if isinstance(v, dict) else {f"{prefix}{k}": v}
-        return out
-
-    return flat(data)
+    return read_option(path)
 
 
 __all__ = [

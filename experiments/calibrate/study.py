@@ -11,13 +11,13 @@ from experiments.calibrate.targets import FIGURES, Figure, Window, last_date
 # Assumptions that decide the calibration targets (dotted keys of the run configuration; ranges
 # from the parameter table). Kidnapping rate and ransom are Sobol's top factors of armed groups'
 # revenue (docs/sensitivity.md); rustle_jihadist, forces.attack_rate, deaths_per_attack and the
-# force-protection parameters cite F11, F13 and F14 as their basis in docs/parameters.md, and no
+# mission's posture parameters cite F11, F13 and F14 as their basis in docs/parameters.md, and no
 # outcome screened by Morris or Sobol measured them (the mission's losses and posture).
 FACTORS = (
     "scenario.forces.attack_rate",
     "scenario.forces.deaths_per_attack",
     "scenario.forces.force_protection_base",
-    "scenario.forces.force_protection_per_attack",
+    "scenario.forces.losses_to_bunker",
     "scenario.armed_groups.rustle_jihadist",
     "scenario.armed_groups.kidnap_rate_jihadist",
     "scenario.armed_groups.ransom_usd",
