@@ -111,3 +111,17 @@ def test_illicit_value_through_crossings_counts_only_illicit_goods():
         assert s[f"illicit_value_crossings.{name}"] == pytest.approx(value)
     delivered = m.stats.to_date("delivered_value")
     assert s["illicit_delivered_value_usd"] == pytest.approx(float(delivered[illicit].sum()))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_income_indices_start_near_one_without_a_burn_in(seed):
+    """Without a burn-in the references were fixed before any income existed (index ~1e26 before the fix)."""
+    from sim.model import SahelModel
+    from sim.params import ScenarioConfig
+
+    model = SahelModel(ScenarioConfig(supply_scale=0.05, burn_in_weeks=0), seed=seed)
+    for _ in range(3):
+        model.step()
+    series = model.datacollector.get_model_vars_dataframe()["community_income_index"]
+    assert series.between(0.5, 2.0).all(), series.tolist()
+    assert series.iloc[0] == pytest.approx(1.0, abs=1e-9)

@@ -159,6 +159,7 @@ class Communities(AgentTable):
         self.version = 0
         self._place_region: np.ndarray | None = None  # region of each place, for per-region indices
         self.ref: dict[str, np.ndarray] | None = None
+        self.income_ref_pending = False  # references fixed before any week ran: take incomes from week 1
         self.week_inflow = np.zeros(len(rows))
         self.trade_sum = np.zeros(len(rows))
         self.trade_weeks = 0
@@ -384,6 +385,9 @@ class Communities(AgentTable):
             "trust": self.trust[r].copy(),
             "tolerance": self.tolerance[r].copy(),
         }
+        # Without a burn-in no week has run yet and every income is 0, so the income indices
+        # would divide by 0; they are measured against the first recorded week instead.
+        self.income_ref_pending = not self.ref["income"].any()
 
     def income(self) -> np.ndarray:
         """Each community's income this week: licit income plus money income net of taxes, never below 0."""
@@ -461,6 +465,9 @@ class Communities(AgentTable):
         c["licit"][r] = licit
         model.ledger.pay("licit_income", "local_economy", "communities", float(licit.sum()))
         c["cash"][r] += licit
+        if self.income_ref_pending:
+            self.ref["licit"], self.ref["income"] = licit.copy(), self.income()
+            self.income_ref_pending = False
         self._food(r, places)
         self._trust_and_tolerance(r, places)
         self._arms(r, places)
