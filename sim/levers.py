@@ -61,5 +61,6 @@ class Levers:
         self.licence_help = 0.0  # added to miners' odds of completing the licence file (gold formalization)
         self.formal_premium = 0.0  # price gain of selling to an official buyer, share of the site price
         self.jobs = 0.0  # share of ex-combatants' needs met by licit work (M10)
-        self.intelligence = 0.0  # quality of information acted on (M13)
+        self.intel_acted = False  # whether raids and listings act on knowledge of people this week (M13)
+        self.fusion = 0.0  # how far decisions read every holder's knowledge, not only their own (M13)
         self.cost = 0.0  # what the policies cost this week, in US dollars
