@@ -1098,8 +1098,7 @@ class KnowledgeParams:
     )
     state_sources: float = param(
         0.1,
-        doc="weekly odds that the state's services learn of an active entity where the state is present,"
-        " at full trust",
+        doc="weekly odds that the state's services learn of an active entity where the state is present, at full trust",
         assumption=(0.02, 0.3),
         low=0,
         high=1,
