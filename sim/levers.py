@@ -55,7 +55,6 @@ class Levers:
         self.mission_strength: float | None = None
         self.mission_oc_weight: float | None = None
         self.deals: list[frozenset[int]] = []  # groups sharing rents and not fighting (M11)
-        self.no_protection_kinds: set[int] = set()  # kinds of group that stop selling protection (M14)
         self.no_protection_groups: set[int] = set()  # groups that chose to stop selling protection (M14)
         self.formal_gold = 0.0  # share of artisanal gold sold through official channels
         self.licence_cost = 1.0  # multiplier on the fee of a mining licence (gold formalization)
