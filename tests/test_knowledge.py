@@ -138,3 +138,38 @@ def test_jihadist_groups_do_not_weigh_the_listing_threat(frozen):
     _, exposed = policy.expected_cost(m.levers)
     kinds = np.array([g.kind for g in m.armed_groups.groups])
     assert not exposed[kinds == GroupKind.JIHADIST].any()
+
+
+def _hubs(m: SahelModel, **intel) -> np.ndarray:
+    """The hubs raided this week under the given intelligence settings (none: no intelligence policy)."""
+    from sim.policies.hub_raids import HubRaids, HubRaidsConfig
+    from sim.policies.intelligence import Intelligence, IntelligenceConfig
+
+    m.levers.reset()
+    if intel:
+        Intelligence(m, IntelligenceConfig(enabled=True, **intel), "intelligence").apply(m.levers)
+    HubRaids(m, HubRaidsConfig(enabled=True), "hub_raids").apply(m.levers)
+    return np.flatnonzero(m.levers.raid_seize.max(axis=1) > 0)
+
+
+def test_raids_follow_what_the_acting_holder_knows(frozen):
+    """M13 through decisions: ignored knowledge raids the obvious hubs, exactly as without the policy;
+    acted on, the hubs are where the known crews pass, away from the obvious ones; the fused view knows
+    at least as much value at every place as the state's silo, and more in all (which hubs that changes
+    is the run's business: docs/validation.md, M13)."""
+    from sim.policies.hub_raids import OBVIOUS_HUBS, HubRaids, HubRaidsConfig
+
+    m = copy(frozen)
+    obvious = sorted(m.world.index[p] for p in OBVIOUS_HUBS)
+    np.testing.assert_array_equal(_hubs(m), obvious)
+    np.testing.assert_array_equal(_hubs(m, acted_on="never"), obvious)
+    fused = _hubs(m, acted_on="always")
+    siloed = _hubs(m, acted_on="always", fuse=False)
+    assert not np.array_equal(fused, obvious)
+    raids = HubRaids(m, HubRaidsConfig(enabled=True), "hub_raids")
+    m.levers.fusion = 0.0
+    own = raids.known_value(m.levers)
+    m.levers.fusion = 1.0
+    shared = raids.known_value(m.levers)
+    assert (shared >= own - 1e-9).all() and shared.sum() > own.sum()
+    assert len(siloed) == len(fused) == len(obvious)
