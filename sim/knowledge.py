@@ -188,6 +188,10 @@ class Knowledge:
 
     # --- reading it ------------------------------------------------------------------------
 
+    def fitted(self, kind: str, n: int) -> np.ndarray:
+        """The scores of ``kind`` (crews, groups, officials) for ``n`` rows: rows added since the update are unknown."""
+        return _fit(getattr(self, kind), n)
+
     def view(self, scores: np.ndarray, holder: int, fusion: float) -> np.ndarray:
         """What ``holder`` can act on: its own silo, blended toward the fused view by ``fusion`` (0 to 1)."""
         f = min(1.0, max(0.0, fusion))

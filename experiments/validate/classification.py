@@ -15,9 +15,9 @@ shown, marked, and do not count in the claim's verdict.
 
 Against the list in issue 16 ("Why"), read against the code: M1, M7 and M20 are rule checks too
 (shares of cargo value; the crime-sensitive exemption and the food formula; retaliation and
-collateral set by the raids); M14 stays evidence for its two little-effect statistics (traffic and
-violence under listings), only its protection-revenue statistic is written by the threat rule; M3,
-M6 and M10 are evidence with one rule-written statistic each.
+collateral set by the raids); M14 is evidence for all three statistics since issue 15 (listings
+chosen from the Panel's knowledge; groups decide whether the threat outweighs their protection
+rents); M3, M6 and M10 are evidence with one rule-written statistic each.
 """
 
 from __future__ import annotations

@@ -247,7 +247,7 @@ class Forces:
             return None
         from sim.knowledge import STATE
 
-        return knowledge.view(knowledge.groups, STATE, levers.fusion)
+        return knowledge.view(knowledge.fitted("groups", len(self.model.armed_groups.groups)), STATE, levers.fusion)
 
     def _state_forces(self) -> None:
         """Abuses by state forces in insecure regions, worse with Wagner (M24)."""

@@ -91,7 +91,7 @@ class HubRaids(Policy):
 
         c = crews.cols
         rows = np.flatnonzero(c["alive"] & (c["route"] >= 0) & ~crews.livelihood[c["good"]])
-        known = knowledge.view(knowledge.crews[:, rows], STATE, levers.fusion)
+        known = knowledge.view(knowledge.fitted("crews", crews.size)[:, rows], STATE, levers.fusion)
         nodes = crews.routes.nodes[c["route"][rows]]
         weight = np.broadcast_to((known * c["cargo_value_ref"][rows])[:, None], nodes.shape)
         on = nodes >= 0

@@ -141,8 +141,7 @@ class Sanctions(Policy):
         }[kind]
         out = np.zeros(n)
         if knowledge is not None:
-            view = knowledge.view(getattr(knowledge, kind), PANEL, levers.fusion)
-            out[: min(n, len(view))] = view[:n]
+            out = knowledge.view(knowledge.fitted(kind, n), PANEL, levers.fusion)[:n]
         return out
 
     # --- reviews -------------------------------------------------------------------------
