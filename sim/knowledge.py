@@ -125,8 +125,9 @@ class Knowledge:
         s = self.sources
         seen = s[:, c["home"][rows]]
         route = c["route"][rows]
-        nodes = crews.routes.nodes[np.maximum(route, 0)]
-        on_route = np.where((nodes >= 0)[None], s[:, np.maximum(nodes, 0)], 0.0).max(axis=2)
+        used, which = np.unique(np.maximum(route, 0), return_inverse=True)  # each route once
+        nodes = crews.routes.nodes[used]
+        on_route = np.where((nodes >= 0)[None], s[:, np.maximum(nodes, 0)], 0.0).max(axis=2)[:, which]
         seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
         # The Panel follows the money: the value a crew moves sets its odds of being found.
         value = c["cargo_value_ref"][rows]
