@@ -107,18 +107,19 @@ class Knowledge:
     def _update_crews(self, keep: float) -> None:
         crews = self.model.crews
         c = crews.cols
-        self.crews = _fit(self.crews, crews.size)
-        self._born = np.concatenate([self._born, np.full(crews.size - len(self._born), -1, dtype=np.int64)])
-        self._evidence = _fit(self._evidence, crews.size)
+        if len(self._born) < crews.size:
+            self.crews = _fit(self.crews, crews.size)
+            self._born = np.concatenate([self._born, np.full(crews.size - len(self._born), -1, dtype=np.int64)])
+            self._evidence = _fit(self._evidence, crews.size)
         born = c["born"]
-        new = born != self._born  # a crew that entered in a freed row is a stranger to everyone
-        self.crews[:, new] = 0.0
-        self._evidence[new] = 0.0
-        self._born = born.copy()
+        new = np.flatnonzero(born != self._born)  # a crew that entered in a freed row is a stranger to everyone
+        if len(new):
+            self.crews[:, new] = 0.0
+            self._evidence[new] = 0.0
+            self._born[new] = born[new]
         alive = c["alive"]
-        self.crews[:, ~alive] = 0.0
+        self.crews *= keep * alive  # the dead are forgotten at once
         rows = np.flatnonzero(alive & (c["cargo"] > 0))  # crews carrying goods this week
-        self.crews *= keep
         if not len(rows):
             self._evidence = c["evidence"].copy()
             return
