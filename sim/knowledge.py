@@ -32,8 +32,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.force import ForceKind
-
 if TYPE_CHECKING:
     from sim.model import SahelModel
 
@@ -95,6 +93,8 @@ class Knowledge:
         trust = np.where(world.in_mali, trust, 0.0)
         mission = np.zeros(world.n_places)
         if model.forces is not None:
+            from sim.agents.force import ForceKind  # policies import this module, and no agents (layering)
+
             region = np.asarray(world.region)
             for force in model.forces.of_kind(ForceKind.MISSION):
                 mission[np.isin(region, region[force.bases]) & world.in_mali] = model.forces.mission_access
