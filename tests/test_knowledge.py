@@ -173,3 +173,22 @@ def test_raids_follow_what_the_acting_holder_knows(frozen):
     shared = raids.known_value(m.levers)
     assert (shared >= own - 1e-9).all() and shared.sum() > own.sum()
     assert len(siloed) == len(fused) == len(obvious)
+
+
+def test_knowledge_is_acted_on_when_this_weeks_mandate_makes_organized_crime_a_main_task():
+    """M13: with ``acted_on=when_priority`` the mission acts on knowledge only in weeks its mandate makes
+    organized crime a main task, including a mandate set by the mission_mandate policy (applied after
+    intelligence in the week's order)."""
+    from sim.params import ScenarioConfig
+    from sim.policies import PolicySet
+    from sim.policies.intelligence import IntelligenceConfig
+    from sim.policies.mission_mandate import MissionMandateConfig
+
+    acted = {}
+    for weight in (None, 0.4):
+        mandate = {"mission_mandate": MissionMandateConfig(enabled=True, oc_weight=weight)} if weight else {}
+        policy = PolicySet(intelligence=IntelligenceConfig(enabled=True), **mandate)
+        m = SahelModel(ScenarioConfig(supply_scale=0.05, burn_in_weeks=0), seed=1, policy=policy)
+        m.step()
+        acted[weight] = m.levers.intel_acted
+    assert acted == {None: False, 0.4: True}

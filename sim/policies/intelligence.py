@@ -54,6 +54,9 @@ class Intelligence(Policy):
     def apply(self, levers) -> None:
         """Set whether knowledge is acted on and the fusion of silos."""
         cfg, model = self.cfg, self.model
+        mandate = model.policy("mission_mandate")
+        if cfg.acted_on == "when_priority" and mandate is not None and mandate.active:
+            mandate.set_mandate(levers)  # this week's mandate, set before its turn in the week
         acted = {
             "always": True,
             "never": False,
