@@ -192,3 +192,32 @@ def test_knowledge_is_acted_on_when_this_weeks_mandate_makes_organized_crime_a_m
         m.step()
         acted[weight] = m.levers.intel_acted
     assert acted == {None: False, 0.4: True}
+
+
+def _ct_raids(m: SahelModel) -> list[tuple[int, int, float]]:
+    """The (group, place, kill share) of each counter-terrorism raid of one week, from this state."""
+    calls = []
+    groups = m.armed_groups
+    groups.raid = lambda g, place, kill_share, retake: calls.append((g.index, place, kill_share)) or 0.0
+    m.levers.ct_strength = 20.0  # enough raids in one week to see every target
+    m.forces._counter_terrorism()
+    return calls
+
+
+def test_counter_terrorism_strikes_harder_and_where_it_pays_when_it_acts_on_knowledge(frozen):
+    """M13: acting on full knowledge of the groups, counter-terrorism kills twice the share per raid and
+    strikes a group's most lucrative place; not acting on it, the base share (the same state)."""
+    blind, informed = copy(frozen), copy(frozen)
+    base = blind.params.forces.raid_kill_share
+    plain = _ct_raids(blind)
+    informed.levers.intel_acted = True
+    informed.knowledge.groups[STATE] = 1.0
+    known = _ct_raids(informed)
+    assert plain and known
+    assert all(k == pytest.approx(base) for _, _, k in plain)
+    assert all(k == pytest.approx(min(1.0, 2 * base)) for _, _, k in known)
+    groups = informed.armed_groups
+    for g, place, _ in known:
+        places = groups.groups[g].places
+        if len(places):
+            assert groups.rent[place] == groups.rent[places].max()
