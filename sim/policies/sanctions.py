@@ -171,7 +171,10 @@ class Sanctions(Policy):
                 [g.index for g in groups if g.fighters > 0 and g.index not in self.listed_groups], dtype=np.int64
             )
             if len(idx):
-                share = model.knowledge.trade_share if model.knowledge is not None else np.zeros(len(groups))
+                share = np.zeros(len(groups))  # groups formed since the last update: no record yet
+                if model.knowledge is not None:
+                    known_share = model.knowledge.trade_share[: len(groups)]
+                    share[: len(known_share)] = known_share
                 trade = np.array([52.0 * groups[i].revenue_ema * share[i] for i in idx])
                 kinds.append(np.ones(len(idx), dtype=np.int64))
                 rows.append(idx)
