@@ -5,7 +5,8 @@ individuals (F19: the first three in December 2018): traffickers, armed-group le
 officials, "people sitting around the table" among them (002 §III). The Panel picks from its own
 knowledge of people (:mod:`sim.knowledge`), fused with the mission's and the state's as far as the
 intelligence policy fuses the silos, with odds in proportion to what it knows of each times the
-value at stake (a crew's trips, a group's trade revenue, an official's rents). A listing freezes
+yearly value the person moves or protects (a crew's cargo, the cargo a group's trade revenue
+protects, the cargo an official's rents let through). A listing freezes
 ``freeze_share`` of the listed person's assets (a crew's cash, a group's funds, an official's
 wealth); a listed crew's border crossings are riskier (travel ban). Knowledge that reaches
 officials and patrons is used only if the top wants it used: the state must acknowledge "that
@@ -149,8 +150,10 @@ class Sanctions(Policy):
     def candidates(self, levers) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every person the Panel could propose: kind (index in KINDS), row, and its odds weight.
 
-        The weight is the Panel's knowledge of the person times the yearly value at stake: a crew's
-        trips (value per trip x trips a year), a group's trade revenue, an official's rents.
+        The weight is the Panel's knowledge of the person times the yearly value the person moves or
+        protects: a crew's cargo (value per trip x trips a year); the cargo a group's trade revenue
+        protects (that revenue over the protection fee's share of cargo value); the cargo an
+        official's rents let through (his rents over the bribe's share of cargo value).
         """
         model = self.model
         crews = model.crews
@@ -175,7 +178,8 @@ class Sanctions(Policy):
                 if model.knowledge is not None:
                     known_share = model.knowledge.trade_share[: len(groups)]
                     share[: len(known_share)] = known_share
-                trade = np.array([52.0 * groups[i].revenue_ema * share[i] for i in idx])
+                fee = model.params.armed_groups.protection_share
+                trade = np.array([52.0 * groups[i].revenue_ema * share[i] / fee for i in idx])
                 kinds.append(np.ones(len(idx), dtype=np.int64))
                 rows.append(idx)
                 weights.append(self._panel_view(levers, "groups")[idx] * trade)
@@ -184,7 +188,8 @@ class Sanctions(Policy):
             idx = np.setdiff1d(o.alive_rows(), np.array(self.listed_officials, dtype=np.int64))
             kinds.append(np.full(len(idx), 2, dtype=np.int64))
             rows.append(idx)
-            weights.append(self._panel_view(levers, "officials")[idx] * 52.0 * o.cols["rents"][idx])
+            let_through = 52.0 * o.cols["rents"][idx] / model.params.officials.bribe_share
+            weights.append(self._panel_view(levers, "officials")[idx] * let_through)
         if not kinds:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(kinds), np.concatenate(rows), np.concatenate(weights)
