@@ -55,11 +55,12 @@ class Levers:
         self.mission_strength: float | None = None
         self.mission_oc_weight: float | None = None
         self.deals: list[frozenset[int]] = []  # groups sharing rents and not fighting (M11)
-        self.no_protection_kinds: set[int] = set()  # kinds of group that stop selling protection (M14)
+        self.no_protection_groups: set[int] = set()  # groups that chose to stop selling protection (M14)
         self.formal_gold = 0.0  # share of artisanal gold sold through official channels
         self.licence_cost = 1.0  # multiplier on the fee of a mining licence (gold formalization)
         self.licence_help = 0.0  # added to miners' odds of completing the licence file (gold formalization)
         self.formal_premium = 0.0  # price gain of selling to an official buyer, share of the site price
         self.jobs = 0.0  # share of ex-combatants' needs met by licit work (M10)
-        self.intelligence = 0.0  # quality of information acted on (M13)
+        self.intel_acted = False  # whether raids and listings act on knowledge of people this week (M13)
+        self.fusion = 0.0  # how far decisions read every holder's knowledge, not only their own (M13)
         self.cost = 0.0  # what the policies cost this week, in US dollars

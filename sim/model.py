@@ -17,6 +17,7 @@ from sim.agents.official import Officials
 from sim.agents.trafficker import Crews, State, Trafficker
 from sim.checks import check_config, load_actors
 from sim.enforcement import Checkpoints, Encounters, NoBanditry, Outcome, StandInRoadblocks
+from sim.knowledge import Knowledge
 from sim.ledger import Ledger
 from sim.levers import Levers
 from sim.market import Market
@@ -86,6 +87,8 @@ class SahelModel(mesa.Model):
         self.territory.update_presence()
         self.crews = Crews(self)
         self.crews.init_population()
+        # Knowledge of people (crews, groups, officials) held by the mission, the state and the Panel (M13).
+        self.knowledge = Knowledge(self) if self.officials is not None else None
         self.policies = [POLICIES[name](self, cfg, name) for name, cfg in policy.active()]
         entries = load_timeline(params.timeline, params.data_dir) if params.timeline else []
         self.timeline = Timeline(self, entries, params.timeline_skip) if params.timeline else None
@@ -99,6 +102,7 @@ class SahelModel(mesa.Model):
             ("officials", self.enforcement.update),
             ("traffickers", self.crews.step),
             ("forces", self.forces.step if self.forces else None),
+            ("knowledge", self.knowledge.update if self.knowledge else None),
             ("accounting", self._end_week),
         ]
         self.phases = [(n, f) for n, f in self.phases if f is not None]

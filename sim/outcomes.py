@@ -599,7 +599,7 @@ def policy_outcomes() -> list[Outcome]:
             "last",
             "crews",
             None,
-            "listed crews from the top tenth by evidence",
+            "listed crews from the top tenth by value per trip",
             ("policy",),
         ),
     ]
@@ -1239,6 +1239,7 @@ def build_registry(model: SahelModel) -> list[Outcome]:
     out += diagnostic_outcomes(model, goods)
     out += trade_geography_outcomes(model)
     out += ground_outcomes(model)
+    out += knowledge_outcomes()
     return out
 
 
@@ -1336,4 +1337,120 @@ def ground_outcomes(model: SahelModel) -> list[Outcome]:
                     ("armed_groups", "per_region"),
                 )
             )
+    return out
+
+
+# --- knowledge of people and what is done with it (sim/knowledge.py; M13, M14) ----------------
+
+
+def _value_known(m: SahelModel, holder: str) -> float:
+    """Share of the illicit value per trip of live crews that ``holder`` (or all, fused) knows."""
+    from sim.knowledge import HOLDERS, fuse
+
+    k = getattr(m, "knowledge", None)
+    if k is None:
+        return 0.0
+    c = m.crews.cols
+    n = min(k.crews.shape[1], m.crews.size)
+    rows = np.flatnonzero(c["alive"][:n] & ~m.crews.livelihood[c["good"][:n]])
+    value = c["cargo_value_ref"][rows]
+    if not len(rows) or value.sum() <= 0:
+        return 0.0
+    scores = fuse(k.crews[:, rows]) if holder == "fused" else k.crews[HOLDERS.index(holder), rows]
+    return float((scores * value).sum() / value.sum())
+
+
+def _rents_known(m: SahelModel) -> float:
+    """Share of officials' rents (patrons included) that the holders know, fused."""
+    from sim.knowledge import fuse
+
+    k, o = getattr(m, "knowledge", None), m.officials
+    if k is None or o is None:
+        return 0.0
+    rows = o.alive_rows()
+    rows = rows[rows < k.officials.shape[1]]
+    rents = o.cols["rents"][rows]
+    return float((fuse(k.officials[:, rows]) * rents).sum() / rents.sum()) if rents.sum() > 0 else 0.0
+
+
+def _fused_share(m: SahelModel) -> float:
+    k = getattr(m, "knowledge", None)
+    return k.fused_share() if k is not None else 0.0
+
+
+def knowledge_outcomes() -> list[Outcome]:
+    """What the mission, the state and the Panel know of the networks, and what listings and raids did with it."""
+    out = [
+        Outcome(
+            f"value_known.{holder}",
+            functools.partial(_value_known, holder=holder),
+            "last",
+            "share",
+            None,
+            f"share of illicit value per trip moved by crews that {doc} knows (knowledge-weighted)",
+            ("mission", "trade", "diagnostic"),
+        )
+        for holder, doc in (
+            ("mission", "the mission (JMAC, ASIFU)"),
+            ("state", "the Malian state's services"),
+            ("panel", "the Panel of Experts"),
+            ("fused", "at least one holder"),
+        )
+    ]
+    out += [
+        Outcome(
+            "knowledge.fused_share",
+            _fused_share,
+            "last",
+            "share",
+            None,
+            "share of what the holders know of crews that no single holder knows (what fusion would add)",
+            ("mission", "diagnostic"),
+        ),
+        Outcome(
+            "rents_known.fused",
+            _rents_known,
+            "last",
+            "share",
+            None,
+            "share of officials' rents (patrons included) that at least one holder knows",
+            ("corruption", "diagnostic"),
+        ),
+        Outcome(
+            "listed_groups",
+            _policy_attr("sanctions", "n_listed_groups"),
+            "last",
+            "groups",
+            None,
+            "armed-group leaders listed under sanctions",
+            ("policy", "armed_groups"),
+        ),
+        Outcome(
+            "listed_officials",
+            _policy_attr("sanctions", "n_listed_officials"),
+            "last",
+            "officials",
+            None,
+            "officials and patrons listed under sanctions",
+            ("policy", "corruption"),
+        ),
+        Outcome(
+            "groups_deterred",
+            _policy_attr("sanctions", "deterred"),
+            "mean",
+            "groups",
+            None,
+            "armed groups not selling protection for fear of a listing, weekly mean",
+            ("policy", "armed_groups"),
+        ),
+        Outcome(
+            "hubs_informed",
+            _policy_attr("hub_raids", "informed"),
+            "mean",
+            "places",
+            None,
+            "hubs raided because knowledge of crews pointed there, weekly mean",
+            ("policy", "trade"),
+        ),
+    ]
     return out

@@ -1078,6 +1078,55 @@ class GoldParams:
 
 
 @dataclass
+class KnowledgeParams:
+    """Knowledge of networks held by the mission, the state and the Panel of Experts (002 §III, §IV; M13)."""
+
+    decay: float = param(
+        0.02,
+        doc="weekly fading of what a holder knows of an entity when its sources go silent",
+        assumption=(0.005, 0.05),
+        low=0,
+        high=1,
+    )
+    mission_sources: float = param(
+        0.05,
+        doc="weekly odds that the mission learns of an active entity in a region of its bases, at full trust"
+        " (002 §IV: JMAC and ASIFU lacked local sources)",
+        assumption=(0.01, 0.2),
+        low=0,
+        high=1,
+    )
+    state_sources: float = param(
+        0.1,
+        doc="weekly odds that the state's services learn of an active entity where the state is present, at full trust",
+        assumption=(0.02, 0.3),
+        low=0,
+        high=1,
+    )
+    panel_investigation: float = param(
+        0.03,
+        doc="weekly odds that the Panel of Experts finds the largest operator in Mali (less for smaller ones)",
+        assumption=(0.005, 0.1),
+        low=0,
+        high=1,
+    )
+    evidence: float = param(
+        0.5,
+        doc="odds that a seizure or a bribe recorded at a checkpoint puts the crew on the holder's record",
+        assumption=(0.2, 0.9),
+        low=0,
+        high=1,
+    )
+    chain: float = param(
+        0.2,
+        doc="weekly odds per known corrupt client that knowledge of him leads to his patron (002 §III)",
+        assumption=(0.05, 0.5),
+        low=0,
+        high=1,
+    )
+
+
+@dataclass
 class ActorSwitches:
     """Which actors take part (all by default; off gives the core model of traffickers and checkpoints)."""
 
@@ -1147,6 +1196,7 @@ class ScenarioConfig:
     communities: CommunityParams = section(CommunityParams)
     forces: ForceParams = section(ForceParams)
     gold: GoldParams = section(GoldParams)
+    knowledge: KnowledgeParams = section(KnowledgeParams)
 
     def check(self, prefix: str) -> None:
         """The start date must be a date."""

@@ -27,7 +27,6 @@ from sim.policies.ddr import DDR, DDRConfig
 from sim.policies.hub_raids import HubRaids, HubRaidsConfig
 from sim.policies.intelligence import Intelligence, IntelligenceConfig
 from sim.policies.livelihoods import Livelihoods, LivelihoodsConfig
-from sim.policies.sanctions import Sanctions, SanctionsConfig
 
 
 @pytest.fixture(scope="module")
@@ -182,30 +181,35 @@ def test_m11_deal_members_never_fight(m):
 
 
 def test_m13_intelligence_not_acted_on_changes_nothing(m):
-    """M13: intelligence never acted on leaves every lever of the raids as without it (identical runs)."""
+    """M13: knowledge never acted on leaves every lever of the raids as without it (identical runs)."""
     twin = pickle.loads(pickle.dumps(m))
     Intelligence(twin, IntelligenceConfig(enabled=True, acted_on="never"), "intelligence").apply(twin.levers)
-    assert twin.levers.intelligence == 0
+    assert not twin.levers.intel_acted and twin.levers.fusion == 0
     for model in (m, twin):
         HubRaids(model, HubRaidsConfig(enabled=True), "hub_raids").apply(model.levers)
     np.testing.assert_array_equal(twin.levers.raid_seize, m.levers.raid_seize)
     np.testing.assert_array_equal(twin.levers.retaliation, m.levers.retaliation)
     Intelligence(twin, IntelligenceConfig(enabled=True, acted_on="always"), "intelligence").apply(twin.levers)
-    assert twin.levers.intelligence == 1.0
+    assert twin.levers.intel_acted and twin.levers.fusion == 1.0
+    twin.levers.reset()
+    Intelligence(twin, IntelligenceConfig(enabled=True, acted_on="always", fuse=False), "intelligence").apply(
+        twin.levers
+    )
+    assert twin.levers.intel_acted and twin.levers.fusion == 0
 
 
-def test_m14_threat_stops_signatory_protection(m):
-    """M14 (protection revenue): while the threat lasts, places held by signatory groups sell no protection."""
+def test_m14_deterred_group_stops_selling_protection(m):
+    """M14 (protection revenue): the places of a group that chose to stop selling protection sell none;
+    every other place still does (the decision itself: tests/test_knowledge.py)."""
     groups = m.armed_groups
-    Sanctions(m, SanctionsConfig(enabled=True), "sanctions").apply(m.levers)
-    assert int(GroupKind.SIGNATORY) in m.levers.no_protection_kinds
+    g = _group(m, GroupKind.SIGNATORY)
+    m.levers.no_protection_groups.add(g.index)
     groups.refresh()
     holder = m.territory.holder
-    kinds = np.array([int(g.kind) for g in groups.groups])
-    signatory = (holder >= 0) & (kinds[np.maximum(holder, 0)] == int(GroupKind.SIGNATORY))
-    assert signatory.any()
-    assert (groups.protecting[signatory] == -1).all() and (groups.alliance[signatory] >= 0).all()
-    others = (holder >= 0) & ~signatory
+    mine = holder == g.index
+    assert mine.any()
+    assert (groups.protecting[mine] == -1).all() and (groups.alliance[mine] >= 0).all()
+    others = (holder >= 0) & ~mine
     np.testing.assert_array_equal(groups.protecting[others], groups.alliance[others])
 
 

@@ -171,6 +171,11 @@ ARMS = {
             "hub raids, intelligence acted on",
             overrides=policies("hub_raids", "intelligence", intelligence={"acted_on": "always"}),
         ),
+        Arm(
+            "hub_siloed",
+            "hub raids, knowledge acted on but left in silos",
+            overrides=policies("hub_raids", "intelligence", intelligence={"acted_on": "always", "fuse": False}),
+        ),
         Arm("sanctions", "sanctions listings (3 per review)", overrides=policies("sanctions")),
         Arm("no_drugs", "no cocaine or cannabis resin in the trade", overrides=without("cocaine", "cannabis_resin")),
         Arm("no_other", "no cigarettes, arms or gold in the trade", overrides=without("cigarettes", "arms", "gold")),

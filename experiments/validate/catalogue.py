@@ -260,9 +260,10 @@ EXPERIMENTS = [
         "Intelligence helps only when acted on",
         "Intelligence and analysis only help when the mission is positioned and willing to act on them "
         "(002 §III, §IV).",
-        "hub raids alone vs with intelligence always acted on; seizures of illicit goods only, since raids also "
-        "spoil livelihood cargo (M20), which is no success against crime. (Intelligence never acted on gave runs "
-        "identical to raids alone by construction, a statistic that could not fail: it is a unit test now)",
+        "hub raids alone vs with knowledge of people acted on, fused or left in silos (`sim/knowledge.py`); "
+        "seizures of illicit goods only, since raids also spoil livelihood cargo (M20), which is no success "
+        "against crime. (Knowledge never acted on gives runs identical to raids alone by construction, a "
+        "statistic that could not fail: it is a unit test)",
         (
             rel(
                 "illicit_seized_value_usd",
@@ -271,6 +272,13 @@ EXPERIMENTS = [
                 ABOVE0,
                 "illicit value seized: intelligence acted on vs raids alone",
             ),
+            rel(
+                "illicit_seized_value_usd",
+                "hub_acted",
+                "hub_siloed",
+                ABOVE0,
+                "illicit value seized: silos fused vs each holder's own",
+            ),
         ),
     ),
     Experiment(
@@ -278,7 +286,8 @@ EXPERIMENTS = [
         "Listing mid-level traffickers has little effect; the threat works on signatories",
         "The threat of listing initially changed signatory groups' behaviour; designating mid-level traffickers had "
         "little effect on traffic or violence (004).",
-        "no policy vs sanctions (a review every 26 weeks, three listings each; threat for 52 weeks)",
+        "no policy vs sanctions (a review every 26 weeks, three listings each, chosen from the Panel's knowledge; "
+        "groups weigh the threat against their protection rents)",
         (
             rel("delivered_value_usd", "sanctions", "base", within(0.05), "value delivered: sanctions vs base"),
             rel("fatalities", "sanctions", "base", within(0.10), "fatalities: sanctions vs base"),

@@ -15,9 +15,9 @@ shown, marked, and do not count in the claim's verdict.
 
 Against the list in issue 16 ("Why"), read against the code: M1, M7 and M20 are rule checks too
 (shares of cargo value; the crime-sensitive exemption and the food formula; retaliation and
-collateral set by the raids); M14 stays evidence for its two little-effect statistics (traffic and
-violence under listings), only its protection-revenue statistic is written by the threat rule; M3,
-M6 and M10 are evidence with one rule-written statistic each.
+collateral set by the raids); M14 is evidence for all three statistics since issue 15 (listings
+chosen from the Panel's knowledge; groups decide whether the threat outweighs their protection
+rents); M3, M6 and M10 are evidence with one rule-written statistic each.
 """
 
 from __future__ import annotations
@@ -168,18 +168,22 @@ CLASSIFICATION: dict[str, Classification] = {
     ),
     "M13": Classification(
         EVIDENCE,
-        "informed raids (`HubRaids.apply`: the places where most illicit value passed recently) against crews that "
-        "learn to avoid raided places. 'Only when acted on' is a rule (`Intelligence.apply` sets nothing when "
-        "`acted_on=never`): a unit test, no longer an arm",
+        "informed raids (`HubRaids.apply`: the places on the routes of the crews the Malian services know, fused "
+        "with the mission's and the Panel's knowledge, `sim/knowledge.py`) against crews that learn to avoid "
+        "raided places. 'Only when acted on' is a rule (`Intelligence.apply` sets nothing when `acted_on=never`): "
+        "a unit test, no longer an arm",
         (_R + "test_m13_intelligence_not_acted_on_changes_nothing",),
     ),
     "M14": Classification(
         EVIDENCE,
-        "value delivered and fatalities: listings chosen on officials' evidence (`Sanctions.apply`) freeze a few "
-        "crews, against the trade's entry and routing and the groups' violence. The signatory groups' protection "
-        "revenue is zeroed by rule while the threat lasts (`ArmedGroups.refresh`: `no_protection_kinds`)",
-        (_R + "test_m14_threat_stops_signatory_protection",),
-        rule_stats=(2,),
+        "value delivered and fatalities: listings chosen from the Panel's knowledge (`Sanctions._review`) freeze "
+        "a few crews, group leaders or officials, against the trade's entry and routing and the groups' violence. "
+        "Signatory groups' protection revenue falls only where a group decides the expected cost of a listing "
+        "(what the Panel knows of it) outweighs its protection rents (`Sanctions.deterred_groups`)",
+        (
+            _R + "test_m14_deterred_group_stops_selling_protection",
+            "tests/test_knowledge.py::test_high_rents_keep_a_group_selling_protection_under_the_threat",
+        ),
     ),
     "M15": Classification(
         RULE,

@@ -305,8 +305,8 @@ class ArmedGroups:
         blocs = np.append(self.effective_blocs(), -1)
         alliance = np.where(holder >= 0, blocs[holder], -1)
         toll = np.where(holder >= 0, self.p.toll_share, 0.0)
-        # Kinds of group that stop selling protection (the threat of sanctions; M14).
-        silent = np.array([int(g.kind) in self.model.levers.no_protection_kinds for g in self.groups] + [False])
+        # Groups that chose to stop selling protection (the threat of sanctions; M14).
+        silent = np.array([g.index in self.model.levers.no_protection_groups for g in self.groups] + [False])
         protecting = np.where(silent[holder] & (holder >= 0), -1, alliance)
         # The state is absent where any group but its Platform allies holds the place (002 §II).
         hostile = np.array([g.kind != GroupKind.PRO_GOVERNMENT for g in self.groups] + [False])

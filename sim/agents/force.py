@@ -206,7 +206,7 @@ class Forces:
             return
         p, levers = self.p, model.levers
         targeting = levers.ct_targeting or self.targeting
-        kill_share = min(1.0, p.raid_kill_share * (1.0 + levers.intelligence))  # better targeting (M13)
+        known = self._ct_knowledge(levers)
         for force in self.of_kind(ForceKind.COUNTER_TERRORISM):
             strength = force.strength * p.ct_strength_scale * levers.ct_strength
             raids = model.rng.poisson(p.ct_raids_per_1000 * strength / 1000.0)
@@ -224,12 +224,30 @@ class Forces:
             for _ in range(raids):
                 g = targets[int(model.rng.choice(len(targets), p=weight / weight.sum()))]
                 places = g.places
-                if len(places):
+                # Knowledge acted on (M13): strike where the group earns most, and harder.
+                k = float(known[g.index]) if known is not None else 0.0
+                kill_share = min(1.0, p.raid_kill_share * (1.0 + k))
+                if len(places) and k > 0 and model.rng.random() < k:
+                    place = int(places[np.argmax(groups.rent[places])])
+                elif len(places):
                     place = int(places[model.rng.integers(len(places))])
                 else:
                     in_region = np.flatnonzero(np.isin(self.region, list(g.regions)) & self.world.in_mali)
                     place = int(in_region[model.rng.integers(len(in_region))])
                 groups.raid(g, place, kill_share, p.raid_retake)
+
+    def _ct_knowledge(self, levers) -> np.ndarray | None:
+        """What counter-terrorism knows of each group's part in the trade, if it acts on it (M13).
+
+        It acts on the Malian services' knowledge, fused with the mission's and the Panel's as far
+        as the intelligence policy fuses them (:mod:`sim.knowledge`); ``None`` when not acted on.
+        """
+        knowledge = self.model.knowledge
+        if knowledge is None or not levers.intel_acted:
+            return None
+        from sim.knowledge import STATE
+
+        return knowledge.view(knowledge.fitted("groups", len(self.model.armed_groups.groups)), STATE, levers.fusion)
 
     def _state_forces(self) -> None:
         """Abuses by state forces in insecure regions, worse with Wagner (M24)."""

@@ -112,6 +112,7 @@ class Crews(AgentTable):
         "evidence": np.float64,  # value of cargo officials have recorded it with (sanctions' evidence)
         "listed": bool,  # listed under targeted sanctions (M14)
         "travel_ban": np.float64,  # extra detection odds at border crossings when listed
+        "born": np.int64,  # week of entry (knowledge of a freed row's old crew is not of the new one)
     }
 
     def __init__(self, model: SahelModel):
@@ -282,6 +283,7 @@ class Crews(AgentTable):
         c["route"][slots] = -1
         c["bloc"][slots] = -1
         c["cargo_value_ref"][slots] = ref
+        c["born"][slots] = self.model.week_index
         c["own_risk"][slots] = self.network_risk[network]
         self.model.ledger.pay("capital_in", "investors", "traffickers", float(cash.sum()))
         self.model.stats.events["entered"] += n

@@ -2,9 +2,11 @@
 
 Specialised units that officials cannot buy off raid the targeted hubs: every encounter there
 with a good that is not livelihood trade is seized with extra odds ``raid_seizure × intensity``.
-Without intelligence the units raid the obvious hubs, the regional capitals of the north; with
-intelligence acted on (M13) they raid the places where most illicit value passes in recent weeks,
-following the flows as crews learn to avoid the raided places.
+Unless knowledge of people is acted on, the units raid the obvious hubs, the regional capitals
+of the north. When it is acted on (the intelligence policy; M13) they raid the places on the
+routes of the crews they know, weighted by the value those crews move: the Malian services'
+knowledge (:mod:`sim.knowledge`), fused with the mission's and the Panel's as far as the silos
+are fused. What they know, not the flows themselves, sets where they strike.
 Offensive action against criminal spoilers provokes retaliation and threatens livelihoods (004,
 M20): violence at the raided hubs rises with intensity; where the mission is based, the spoilers
 strike back at it (``mission_retaliation`` attacks a week per hub, which feed its deaths and its
@@ -22,6 +24,7 @@ import numpy as np
 from sim.levers import either
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig
+from sim.stats import accumulate
 
 OBVIOUS_HUBS = ("timbuktu", "gao", "kidal", "menaka", "mopti")
 
@@ -75,23 +78,43 @@ class HubRaids(Policy):
     def __init__(self, model, config: HubRaidsConfig, key: str):
         super().__init__(model, config, key)
         self.target_places(np.zeros(0, dtype=np.int64))  # an unknown target stops the run before week 1
-        self.recent = np.zeros(model.world.n_places)  # illicit value passing each place, recent weeks
+        self.informed = 0  # hubs picked from knowledge this week
+
+    def known_value(self, levers) -> np.ndarray:
+        """Illicit value the acting holder knows passes each place: known crews' trips on their routes."""
+        model = self.model
+        knowledge, crews = model.knowledge, model.crews
+        out = np.zeros(model.world.n_places)
+        if knowledge is None:
+            return out
+        from sim.knowledge import STATE
+
+        c = crews.cols
+        rows = np.flatnonzero(c["alive"] & (c["route"] >= 0) & ~crews.livelihood[c["good"]])
+        known = knowledge.view(knowledge.fitted("crews", crews.size)[:, rows], STATE, levers.fusion)
+        nodes = crews.routes.nodes[c["route"][rows]]
+        weight = np.broadcast_to((known * c["cargo_value_ref"][rows])[:, None], nodes.shape)
+        on = nodes >= 0
+        accumulate(out, nodes[on], weight[on])
+        return np.where(model.world.in_mali, out, 0.0)
 
     def apply(self, levers) -> None:
         """Pick this week's hubs, add seizure odds for illicit goods there, and the retaliation."""
         model, cfg = self.model, self.cfg
         world = model.world
         obvious = np.array([world.index[p] for p in OBVIOUS_HUBS if p in world.index], dtype=np.int64)
-        default = obvious
-        # Intelligence tracks where illicit value passes now (it follows the flows as they move).
-        self.recent = 0.7 * self.recent + 0.3 * model.stats.last["illicit_value"]
-        if levers.intelligence > 0:
-            illicit = np.where(world.in_mali, self.recent, 0.0)
-            informed = np.argsort(illicit)[::-1][: cfg.hubs]
-            # Intelligence acted on replaces obvious targets by informed ones, in proportion to its quality.
-            k = round(levers.intelligence * cfg.hubs)
-            default = np.unique(np.concatenate([informed[:k], obvious[: cfg.hubs - k]]))
-        hubs = self.target_places(default[: cfg.hubs])
+        default = obvious[: cfg.hubs]
+        self.informed = 0
+        if levers.intel_acted:
+            # Knowledge acted on (M13): the places where the crews it knows carry most value; the
+            # obvious hubs fill the list only where it knows nothing.
+            value = self.known_value(levers)
+            ranked = np.argsort(-value, kind="stable")
+            informed = ranked[value[ranked] > 0][: cfg.hubs]
+            rest = obvious[~np.isin(obvious, informed)][: cfg.hubs - len(informed)]
+            default = np.concatenate([informed, rest])
+            self.informed = len(informed)
+        hubs = self.target_places(default)
         livelihood = np.array([g.livelihood for g in world.goods])
         odds = min(1.0, cfg.raid_seizure * cfg.intensity)
         cells = np.ix_(hubs, ~livelihood)

@@ -44,7 +44,11 @@ class MissionMandate(Policy):
     def apply(self, levers) -> None:
         """Set the mission's strength and its organized-crime weight (scaled by intensity)."""
         cfg = self.cfg
-        levers.mission_strength = cfg.strength
-        levers.mission_oc_weight = cfg.oc_weight * cfg.intensity
+        self.set_mandate(levers)
         extra = max(0.0, cfg.strength - self.model.params.forces.mission_strength)
         levers.cost += cfg.cost_usd_per_soldier * extra
+
+    def set_mandate(self, levers) -> None:
+        """The mandate alone (no cost): intelligence, applied earlier in the week, reads it (M13)."""
+        levers.mission_strength = self.cfg.strength
+        levers.mission_oc_weight = self.cfg.oc_weight * self.cfg.intensity

@@ -1,0 +1,226 @@
+"""Knowledge of networks: who moves and protects the value, as each holder knows it (002 §III, §IV; M13).
+
+Three holders gather information on people: the mission's analysis cells (JMAC and ASIFU), the
+Malian state's services, and the UN Panel of Experts (002 §III, §IV). Each holds a score in
+[0, 1] for every crew, armed group and official (senior patrons included): how well it knows
+that entity's part in moving and protecting illicit value. Scores grow from sources and fade
+when the sources go silent (``decay`` a week):
+
+- communities inform those they trust, where those are present: the mission in the regions of
+  its bases, the state where it is present (000: the lack of local analysis; 002 §IV: JMAC and
+  ASIFU "lacked the languages, background, and relevant local sources");
+- seizures and cases put crews on record (the evidence officials record at checkpoints); the
+  state holds that record, the mission shares it where it supports Malian police and justice
+  (co-location, 002 §III);
+- the Panel of Experts investigates on its own across Mali, following the money: the more value
+  an entity moves, the likelier the Panel finds it (002 §III, §IV, Box C);
+- evidence on officials leads up the chain: what a holder knows of an official's rents tells it
+  about his patron ("led straight to the top", 002 §III).
+
+Holders keep their knowledge in silos (002 §IV: "information silos"; the Panel's work "tended
+to be siloed from the larger political focus of the mission"). Fusion, which the intelligence
+policy buys, lets a decision read all holders at once: the fused score of an entity is the
+chance that at least one holder knows it, 1 - prod(1 - k). Whether a decision acts on knowledge
+is decided by the policies that use it (raids, listings, mediation), not here.
+
+Everything is a few numpy arrays; the weekly update is one pass over them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sim.model import SahelModel
+
+HOLDERS = ("mission", "state", "panel")
+MISSION, STATE, PANEL = range(3)
+TRADE_SOURCES = ("tolls", "protection", "trafficking")  # a group's revenue from the trade (M1)
+
+
+def fuse(k: np.ndarray) -> np.ndarray:
+    """Fused knowledge over holders (axis 0): the chance that at least one of them knows."""
+    return 1.0 - np.prod(1.0 - k, axis=0)
+
+
+def _fit(a: np.ndarray, n: int) -> np.ndarray:
+    """``a`` with its last axis grown to ``n`` entries (new ones zero); tables and groups grow."""
+    if a.shape[-1] >= n:
+        return a
+    out = np.zeros((*a.shape[:-1], n))
+    out[..., : a.shape[-1]] = a
+    return out
+
+
+class Knowledge:
+    """What the mission, the state and the Panel know of crews, groups and officials.
+
+    Args:
+        model: The model (crews, officials, forces, communities and groups are read each week).
+    """
+
+    def __init__(self, model: SahelModel):
+        self.model = model
+        self.p = model.params.knowledge
+        n = len(HOLDERS)
+        self.crews = np.zeros((n, model.crews.size))
+        self.groups = np.zeros((n, len(model.armed_groups.groups) if model.armed_groups is not None else 0))
+        self.officials = np.zeros((n, model.officials.size if model.officials is not None else 0))
+        self._born = np.full(model.crews.size, -1, dtype=np.int64)  # entry week of the crew each score is about
+        self._evidence = np.zeros(model.crews.size)  # evidence seen last week
+        self._disposition = np.zeros(self.officials.shape[1])  # a new official in a row has a new disposition
+        self.sources = np.zeros((n, model.world.n_places))
+        self.trade_share = np.zeros(self.groups.shape[1])  # each group's share of revenue from the trade
+
+    # --- the week ----------------------------------------------------------------------------
+
+    def update(self) -> None:
+        """Fade every score, then add what this week's sources tell each holder."""
+        keep = 1.0 - self.p.decay
+        self.sources = self._sources()
+        self._update_crews(keep)
+        self._update_groups(keep)
+        self._update_officials(keep)
+
+    def _sources(self) -> np.ndarray:
+        """Weekly odds that each holder learns of an entity active at each place (holders x places)."""
+        model, p = self.model, self.p
+        world = model.world
+        places = np.arange(world.n_places)
+        trust = model.communities.trust_at(places) if model.communities is not None else np.full(world.n_places, 0.5)
+        trust = np.where(world.in_mali, trust, 0.0)
+        mission = np.zeros(world.n_places)
+        if model.forces is not None:
+            from sim.agents.force import ForceKind  # policies import this module, and no agents (layering)
+
+            region = np.asarray(world.region)
+            for force in model.forces.of_kind(ForceKind.MISSION):
+                mission[np.isin(region, region[force.bases]) & world.in_mali] = model.forces.mission_access
+        out = np.zeros((len(HOLDERS), world.n_places))
+        out[MISSION] = p.mission_sources * mission * trust
+        out[STATE] = p.state_sources * model.territory.presence * trust
+        out[PANEL] = p.panel_investigation * world.in_mali
+        return out
+
+    def _update_crews(self, keep: float) -> None:
+        crews = self.model.crews
+        c = crews.cols
+        if len(self._born) < crews.size:
+            self.crews = _fit(self.crews, crews.size)
+            self._born = np.concatenate([self._born, np.full(crews.size - len(self._born), -1, dtype=np.int64)])
+            self._evidence = _fit(self._evidence, crews.size)
+        born = c["born"]
+        new = np.flatnonzero(born != self._born)  # a crew that entered in a freed row is a stranger to everyone
+        if len(new):
+            self.crews[:, new] = 0.0
+            self._evidence[new] = 0.0
+            self._born[new] = born[new]
+        alive = c["alive"]
+        self.crews *= keep * alive  # the dead are forgotten at once
+        rows = np.flatnonzero(alive & (c["cargo"] > 0))  # crews carrying goods this week
+        if not len(rows):
+            self._evidence = c["evidence"].copy()
+            return
+        s = self.sources
+        seen = s[:, c["home"][rows]]
+        route = c["route"][rows]
+        used, which = np.unique(np.maximum(route, 0), return_inverse=True)  # each route once
+        nodes = crews.routes.nodes[used]
+        on_route = np.where((nodes >= 0)[None], s[:, np.maximum(nodes, 0)], 0.0).max(axis=2)[:, which]
+        seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
+        # The Panel follows the money: the value a crew moves sets its odds of being found.
+        value = c["cargo_value_ref"][rows]
+        seen[PANEL] *= value / max(float(value.max()), 1e-9)
+        # Evidence recorded this week: the state holds it, the mission shares it where it supports the police.
+        fresh = c["evidence"][rows] > self._evidence[rows]
+        seen[STATE] = np.where(fresh, np.maximum(seen[STATE], self.p.evidence), seen[STATE])
+        if self.model.forces is not None:
+            shared = fresh & (self.model.forces.oc_support[c["home"][rows]] > 0)
+            seen[MISSION] = np.where(shared, np.maximum(seen[MISSION], self.p.evidence), seen[MISSION])
+        k = self.crews[:, rows]
+        self.crews[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
+        self._evidence = c["evidence"].copy()
+
+    def _update_groups(self, keep: float) -> None:
+        groups = self.model.armed_groups
+        if groups is None:
+            return
+        n = len(groups.groups)
+        self.groups = _fit(self.groups, n)
+        self.trade_share = _fit(self.trade_share, n)
+        for g in groups.groups:
+            total = sum(g.revenue.values())
+            trade = sum(g.revenue.get(k, 0.0) for k in TRADE_SOURCES)
+            self.trade_share[g.index] = trade / total if total > 0 and g.fighters > 0 else 0.0
+        holder = self.model.territory.holder
+        held = holder >= 0
+        count = np.maximum(np.bincount(holder[held], minlength=n), 1)
+        seen = np.stack([np.bincount(holder[held], weights=s[held], minlength=n) for s in self.sources]) / count
+        self.groups *= keep
+        self.groups += (1.0 - self.groups) * np.clip(seen * self.trade_share, 0.0, 1.0)
+
+    def _update_officials(self, keep: float) -> None:
+        officials = self.model.officials
+        if officials is None:
+            return
+        c = officials.cols
+        self.officials = _fit(self.officials, officials.size)
+        self._disposition = _fit(self._disposition, officials.size)
+        replaced = c["disposition"] != self._disposition  # a new man in the post (anti-corruption)
+        self.officials[:, replaced] = 0.0
+        self._disposition = c["disposition"].copy()
+        self.officials[:, ~c["alive"]] = 0.0
+        rows = officials.alive_rows()
+        rents = c["rents"][rows]
+        taking = rents / np.maximum(rents + c["pay"][rows], 1e-9)  # share of his income that is rents
+        seen = self.sources[:, c["post"][rows]] * taking
+        # Evidence leads up the chain: what a holder knows of clients' rents tells it of their patron.
+        patron = c["patron"][rows]
+        up = patron >= 0
+        k = self.officials[:, rows]
+        lead = np.zeros_like(self.officials)
+        for h in range(len(HOLDERS)):
+            lead[h] = np.bincount(patron[up], weights=k[h, up] * taking[up], minlength=officials.size)
+        seen = np.maximum(seen, self.p.chain * lead[:, rows])
+        self.officials *= keep
+        k = self.officials[:, rows]
+        self.officials[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
+
+    # --- reading it ------------------------------------------------------------------------
+
+    def fitted(self, kind: str, n: int) -> np.ndarray:
+        """The scores of ``kind`` (crews, groups, officials) for ``n`` rows: rows added since the update are unknown."""
+        return _fit(getattr(self, kind), n)
+
+    def view(self, scores: np.ndarray, holder: int, fusion: float) -> np.ndarray:
+        """What ``holder`` can act on: its own silo, blended toward the fused view by ``fusion`` (0 to 1)."""
+        f = min(1.0, max(0.0, fusion))
+        return (1.0 - f) * scores[holder] + f * fuse(scores)
+
+    def fused_share(self) -> float:
+        """Share of what all holders know of live crews that no single holder knows alone (0: all in silos)."""
+        alive = self.model.crews.cols["alive"][: self.crews.shape[1]]
+        k = self.crews[:, alive]
+        fused = float(fuse(k).sum())
+        best = float(k.max(axis=0).sum()) if k.size else 0.0
+        return (fused - best) / fused if fused > 0 else 0.0
+
+    def group_trade_known(self, group_index: int) -> float:
+        """How well the state and the mission can verify a group's part in the trade (0 to 1).
+
+        The knowledge the parties to a deal can check it against: the fused view of all holders
+        when the intelligence policy fuses the silos this week (``levers.fusion``), otherwise the
+        larger of the mission's and the state's own silos. Scores grow with the share of the
+        group's revenue that comes from the trade, so a group outside it is little known here.
+        """
+        if not 0 <= group_index < self.groups.shape[1]:
+            return 0.0
+        k = self.groups[:, group_index]
+        f = min(1.0, max(0.0, float(getattr(self.model.levers, "fusion", 0.0))))
+        own = max(float(k[MISSION]), float(k[STATE]))
+        return float(min(1.0, max(0.0, (1.0 - f) * own + f * float(fuse(k[:, None])[0]))))
+
+
+__all__ = ["HOLDERS", "MISSION", "PANEL", "STATE", "Knowledge", "fuse"]
