@@ -16,7 +16,8 @@ US dollars a year:
   regions against its own; 002 §II: rents go to whoever holds the route).
 
 It joins (or stays) when in beats out, and otherwise refuses (or defects). Under conditional
-accommodation a member may *cheat*, keeping its rents while taking the allowance, when its rents
+accommodation a group joins only to leave the trade (it is admitted as it disengages); a member
+may later *cheat*, returning to the trade while taking the allowance, when its rents
 exceed the allowance it expects to lose: the allowance times the chance the state knows its part
 in the trade (``model.knowledge.group_trade_known``, issue 15 item 4; a fallback when absent).
 Cheats are caught with that chance at each review, expelled and barred for a while.
@@ -160,9 +161,14 @@ class PeaceProcess:
         return self.terms.conditional and self.rents(group) > self.known(group) * self.allowance(group)
 
     def wants_in(self, group: ArmedGroup) -> bool:
-        """Whether membership (honest, or cheating where that pays more) beats staying out."""
+        """Whether membership beats staying out.
+
+        Joining means disengaging (the process admits a group as it leaves the trade, 000); a
+        member may then return to the trade in secret, so for a member cheating counts where it
+        pays more than honesty.
+        """
         inside = self.value_in(group)
-        if self.would_cheat(group):
+        if group.index in self.members and self.would_cheat(group):
             inside = max(inside, self.allowance(group) * (1.0 - self.known(group)) + self.rents(group))
         return inside > self.value_out(group)
 
@@ -171,7 +177,6 @@ class PeaceProcess:
     def week(self, levers: Levers, scale: float = 1.0) -> None:
         """Decisions due this week, spoilers' attacks, allowances, and the truce and disengagement levers."""
         groups, model = self.groups, self.model
-        before = (frozenset(self.members), frozenset(self.cheating))
         self.members = {i for i in self.members if groups.groups[i].fighters > 0}
         for g in groups.active:
             if (model.week_index + g.index) % max(1, self.terms.review_weeks) == 0:
@@ -188,8 +193,7 @@ class PeaceProcess:
             levers.deals.append(frozenset(self.members))
         if self.terms.conditional:
             levers.disengaged |= self.members - self.cheating
-        if (frozenset(self.members), frozenset(self.cheating)) != before:
-            groups.refresh()
+        groups.refresh()  # the truce and disengagement act from this week (refresh bumps nothing if unchanged)
 
     def decide(self, group: ArmedGroup) -> None:
         """One group's decision: join, stay, cheat, defect or refuse; cheats may be caught first."""

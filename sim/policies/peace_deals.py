@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sim.agents.peace_process import PeaceProcess, Terms
+from sim.names import GroupKind
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig
 
@@ -23,7 +24,9 @@ class PeaceDealsConfig(PolicyConfig):
     """Peace deal settings."""
 
     targets: list[str] = param(
-        ["CMA", "Platform"], doc="blocs or groups party to the deal", source="002 §III: Anéfis (CMA and Platform)"
+        ["CMA", "Platform"],
+        doc="blocs, groups or kinds of group offered the deal",
+        source="002 §III: Anéfis (CMA and Platform)",
     )
     cost_usd_per_week: float = param(
         5_000.0, doc="weekly cost of mediation", assumption=(1_000.0, 20_000.0), low=0, unit="USD"
@@ -68,7 +71,8 @@ class PeaceDeals(Policy):
 
     def _targeted(self, group) -> bool:
         names = self.target_names()
-        return group.name.lower() in names or self.model.armed_groups.bloc_names[group.bloc].lower() in names
+        bloc = self.model.armed_groups.bloc_names[group.bloc]
+        return group.name.lower() in names or GroupKind(group.kind).name.lower() in names or bloc.lower() in names
 
     def apply(self, levers) -> None:
         """Let the targeted groups decide; pay the members; register the truce among them."""
