@@ -67,7 +67,9 @@ EVENTS = (
     "militias_formed",
     "regions_entered",
     "regions_left",
+    "ransoms_brokered",
     "brokers_tied",
+    "brokers_tied_by_chance",
     "brokers_spared",
 )
 FEUD_MEMORY = 0.99  # weekly persistence of a feud between two groups that clashed (about two years)
@@ -463,7 +465,9 @@ class ArmedGroups:
             weights = p.broker_tie_odds**ties
             k = int(model.rng.choice(len(brokers), p=weights / weights.sum()))
             broker = int(brokers[k])
+            self.events["ransoms_brokered"] += 1
             self.events["brokers_tied"] += int(ties[k] > 0)
+            self.events["brokers_tied_by_chance"] += float((ties > 0).mean())  # were brokers drawn at random
             cut = p.broker_share * ransom
             model.ledger.pay("ransom_brokerage", "ransom_payers", "traffickers", cut)
             model.crews.cols["cash"][broker] += cut
