@@ -187,3 +187,20 @@ def test_sparing_a_broker_is_the_states_choice(m):
     assert not crews.make_broker(slot, until, hostages=1) and crews.broker_until[slot] == 0
     m.officials.political_will = 0.05  # the same broker under an unwilling top is spared
     assert crews.make_broker(slot, until, hostages=1)
+
+
+def test_accommodation_runs_end_to_end_from_its_config_file():
+    """The policy file switches accommodation on; in a short small run every offered group decides (accepts or
+    refuses) at its first review and the outcomes report it; without the policy they stay zero."""
+    from sim.run import run
+    from simcli.compose import compose
+
+    base = ["scenario=small", "steps=20", "output.progress=false"]
+    cfg = compose([*base, "policy=accommodation"])
+    assert cfg.policy.accommodation.enabled and cfg.policy.accommodation.targets == ["signatory", "pro_government"]
+    summary = run(cfg, check_ledger=True).summary
+    decided = summary["accommodation_joined"] + summary["accommodation_refusals"]
+    assert decided >= 2, summary
+    assert summary["accommodation_allowances_usd"] > 0 or summary["accommodation_joined"] == 0
+    off = run(compose(base)).summary
+    assert off.get("accommodation_joined", 0.0) == 0.0
