@@ -127,11 +127,10 @@ def test_cheats_are_caught_as_far_as_the_state_knows_the_trade(m):
 
 
 def test_a_group_left_out_spoils_the_deal(m):
-    """000 'spoilers': a group outside a deal whose members dominate its region attacks a member's place;
-    with no spoil rate it never does."""
-    groups = m.armed_groups
+    """000 'spoilers': a group outside a deal whose members dominate its region attacks a member's place and,
+    as it fights the state, adds attacks on the mission (004); with no spoil rate it does neither."""
     a, b = _holding(m, GroupKind.SIGNATORY), _holding(m, GroupKind.PRO_GOVERNMENT)
-    outsider = next(g for g in groups.active if g.kind == GroupKind.JIHADIST)
+    outsider = _holding(m, GroupKind.JIHADIST)
     outsider.regions = tuple(sorted(set(a.regions) | set(b.regions)))
     results = {}
     for rate in (0.0, 1.0):
@@ -142,11 +141,13 @@ def test_a_group_left_out_spoils_the_deal(m):
         spoiler = twin.armed_groups.groups[outsider.index]
         assert spoiler in process.spoilers() and process.threat(spoiler) > 0
         clashes = twin.armed_groups.events["clashes"]
+        twin.levers.retaliation.fill(0.0)
         for _ in range(20):
-            process.spoil()
-        results[rate] = (process.spoiler_attacks, twin.armed_groups.events["clashes"] - clashes)
-    assert results[0.0] == (0, 0)
-    assert results[1.0][0] > 0 and results[1.0][1] >= results[1.0][0]
+            process.spoil(twin.levers)
+        retaliation = float(twin.levers.retaliation.sum())
+        results[rate] = (process.spoiler_attacks, twin.armed_groups.events["clashes"] - clashes, retaliation)
+    assert results[0.0] == (0, 0, 0.0)
+    assert results[1.0][0] > 0 and results[1.0][1] >= results[1.0][0] and results[1.0][2] > 0
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])

@@ -181,7 +181,7 @@ class PeaceProcess:
         for g in groups.active:
             if (model.week_index + g.index) % max(1, self.terms.review_weeks) == 0:
                 self.decide(g)
-        self.spoil()
+        self.spoil(levers)
         for i in sorted(self.members):
             g = groups.groups[i]
             amount = self.allowance(g) / 52.0 * scale
@@ -236,14 +236,23 @@ class PeaceProcess:
             regions.update(self.groups.groups[i].regions)
         return [g for g in self.groups.active if g.index not in self.members and regions.intersection(g.regions)]
 
-    def spoil(self) -> None:
-        """Spoilers attack the richest place a member holds in their regions (000; 001)."""
+    def spoil(self, levers: Levers | None = None) -> None:
+        """Spoilers attack the richest place a member holds in their regions (000; 001).
+
+        Spoilers that fight the state also strike the mission that backs the process: they add
+        ``spoil_rate`` x threat expected attacks on it at their places (the retaliation channel
+        of the war on the mission, M20; 004: peacekeepers exposed to "criminal spoilers").
+        """
         groups, model = self.groups, self.model
         p = groups.p
         holder = model.territory.holder
         for g in self.spoilers():
             threat = self.threat(g)
-            if threat <= 0 or model.rng.random() >= self.terms.spoil_rate * threat:
+            if threat <= 0:
+                continue
+            if levers is not None and groups.hostile(g, None) and len(g.places):
+                levers.retaliation[g.places] += self.terms.spoil_rate * threat / len(g.places)
+            if model.rng.random() >= self.terms.spoil_rate * threat:
                 continue
             places = groups._region_places(g)
             held = holder[places]
