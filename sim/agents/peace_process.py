@@ -91,11 +91,11 @@ class PeaceProcess:
         """The model's armed groups."""
         return self.model.armed_groups
 
-    def _market(self) -> float:
-        """Yearly rents collected at places held by groups still in the trade."""
+    def _market(self, group: ArmedGroup) -> float:
+        """Yearly rents collected at places held by the other groups still in the trade."""
         groups = self.groups
         holder = self.model.territory.holder
-        out = np.array([self._disengaged(g.index) for g in groups.groups] + [True])
+        out = np.array([self._disengaged(g.index) or g is group for g in groups.groups] + [True])
         return float(groups.rent[~out[holder]].sum())
 
     def _disengaged(self, index: int) -> bool:
@@ -109,7 +109,7 @@ class PeaceProcess:
         """
         if self._disengaged(group.index) and group.index in self.entry:
             rents, market = self.entry[group.index]
-            return rents * self._market() / market if market > 0 else rents
+            return rents * self._market(group) / market if market > 0 else rents
         return float(self.groups.rent[group.places].sum())
 
     def threat(self, group: ArmedGroup) -> float:
@@ -174,7 +174,7 @@ class PeaceProcess:
 
     # --- the week -----------------------------------------------------------------------------
 
-    def week(self, levers: Levers, scale: float = 1.0) -> None:
+    def week(self, levers: Levers) -> None:
         """Decisions due this week, spoilers' attacks, allowances, and the truce and disengagement levers."""
         groups, model = self.groups, self.model
         self.members = {i for i in self.members if groups.groups[i].fighters > 0}
@@ -184,7 +184,7 @@ class PeaceProcess:
         self.spoil(levers)
         for i in sorted(self.members):
             g = groups.groups[i]
-            amount = self.allowance(g) / 52.0 * scale
+            amount = self.allowance(g) / 52.0
             if amount > 0:
                 model.ledger.pay("peace_allowance", "donors", "armed_groups", amount)
                 g.funds += amount
@@ -198,7 +198,11 @@ class PeaceProcess:
     def decide(self, group: ArmedGroup) -> None:
         """One group's decision: join, stay, cheat, defect or refuse; cheats may be caught first."""
         i, model = group.index, self.model
-        if not self.eligible(group) or self.barred_until.get(i, -1) > model.week_index:
+        if not self.eligible(group):  # e.g. it switched to a bloc the offer does not name
+            self.members.discard(i)
+            self.cheating.discard(i)
+            return
+        if self.barred_until.get(i, -1) > model.week_index:
             return
         if i in self.cheating and model.rng.random() < self.known(group):
             self.members.discard(i)
@@ -215,7 +219,7 @@ class PeaceProcess:
             self.members.add(i)
             self.refused.discard(i)
             self.joined += 1
-            self.entry[i] = (self.rents(group), self._market())
+            self.entry[i] = (self.rents(group), self._market(group))
         elif i not in self.members:
             if i not in self.refused:
                 self.refusals += 1
@@ -225,7 +229,7 @@ class PeaceProcess:
                 self.cheating.add(i)
             elif i in self.cheating:
                 self.cheating.discard(i)
-                self.entry[i] = (self.rents(group), self._market())
+                self.entry[i] = (self.rents(group), self._market(group))
 
     def spoilers(self) -> list[ArmedGroup]:
         """Active groups outside the process sharing a region with a member (left out or refusing)."""
