@@ -94,6 +94,27 @@ def test_members_defect_when_their_rents_rise_above_the_payoff(m):
     assert a.index in spolicy.process.members and spolicy.process.defections == 0
 
 
+def test_an_accommodated_groups_forgone_rents_follow_the_trade_until_cheating_pays(m):
+    """000: out of the trade, a member's rents are those it gave up, moved with the other groups' rents; when
+    the trade booms past the allowance it expects to lose if caught, it returns to the trade in secret."""
+    groups = m.armed_groups
+    g = _holding(m, GroupKind.SIGNATORY)
+    process = _accommodation(m).process
+    others = np.flatnonzero((m.territory.holder >= 0) & (m.territory.holder != g.index))
+    assert len(others) and groups.rent[others].sum() > 0
+    gave_up = 0.1 * process.known(g) * process.allowance(g)
+    _set_rents(m, g, gave_up)
+    process.decide(g)
+    assert g.index in process.members and g.index not in process.cheating
+    groups.rent[g.places] = 0.0  # its places no longer pay it
+    assert process.rents(g) == pytest.approx(gave_up)
+    groups.rent[others] *= 2.0
+    assert process.rents(g) == pytest.approx(2 * gave_up)
+    groups.rent[others] *= 10.0  # a boom: 20 times what it gave up, above what it risks
+    process.decide(g)
+    assert g.index in process.cheating and g.index in process.members
+
+
 def test_cheats_are_caught_as_far_as_the_state_knows_the_trade(m):
     """000: a member that keeps its rents is caught at review with the chance the state knows its trade
     (``model.knowledge`` when present: here certain, or nil)."""

@@ -216,10 +216,10 @@ class PeaceProcess:
             self.cheating.discard(i)
             self.defections += 1
         elif i not in self.members and want:
+            self.entry[i] = (self.rents(group), self._market(group))  # what it gives up, read before it leaves
             self.members.add(i)
             self.refused.discard(i)
             self.joined += 1
-            self.entry[i] = (self.rents(group), self._market(group))
         elif i not in self.members:
             if i not in self.refused:
                 self.refusals += 1
@@ -228,8 +228,8 @@ class PeaceProcess:
             if self.would_cheat(group):
                 self.cheating.add(i)
             elif i in self.cheating:
+                self.entry[i] = (self.rents(group), self._market(group))  # read while still in the trade
                 self.cheating.discard(i)
-                self.entry[i] = (self.rents(group), self._market(group))
 
     def spoilers(self) -> list[ArmedGroup]:
         """Active groups outside the process sharing a region with a member (left out or refusing)."""
