@@ -470,7 +470,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seeds", type=int, default=2)
     p.add_argument("--steps", type=int, default=52)
     p.add_argument("--scenario", default="small", choices=("small", "default"))
-    p.add_argument("--policies", default=",".join(POLICIES), help="comma-separated candidates (default: all 14)")
+    p.add_argument(
+        "--policies", default=",".join(POLICIES), help=f"comma-separated candidates (default: all {len(POLICIES)})"
+    )
     p.add_argument("--objective", action="append", default=None, help="OUTCOME or OUTCOME:lower|higher (repeat)")
     p.add_argument("--factor", action="append", default=None, help="assumption varied across scenarios (repeat)")
     p.add_argument("--measure", default="p90_regret", choices=("p90_regret", "mean"))

@@ -56,6 +56,7 @@ class Levers:
         self.mission_oc_weight: float | None = None
         self.deals: list[frozenset[int]] = []  # groups sharing rents and not fighting (M11)
         self.no_protection_groups: set[int] = set()  # groups that chose to stop selling protection (M14)
+        self.disengaged: set[int] = set()  # groups out of the trade under conditional accommodation (M18)
         self.formal_gold = 0.0  # share of artisanal gold sold through official channels
         self.licence_cost = 1.0  # multiplier on the fee of a mining licence (gold formalization)
         self.licence_help = 0.0  # added to miners' odds of completing the licence file (gold formalization)

@@ -602,7 +602,127 @@ def policy_outcomes() -> list[Outcome]:
             "listed crews from the top tenth by value per trip",
             ("policy",),
         ),
+        *_process_outcomes(),
     ]
+
+
+def _process_value(m: SahelModel, name: str, attr: str) -> float:
+    policy = m.policy(name)
+    if policy is None:
+        return 0.0
+    value = getattr(policy.process, attr)
+    return float(len(value) if isinstance(value, set) else value)
+
+
+def _process_outcomes() -> list[Outcome]:
+    """Choices in peace processes (sim/agents/peace_process.py) and of ransom brokers (M11, M18, M21)."""
+    out = []
+    for name, what in (("peace_deals", "peace deal"), ("accommodation", "conditional accommodation")):
+        short = "peace" if name == "peace_deals" else name
+        out += [
+            Outcome(
+                f"{short}_members",
+                functools.partial(_process_value, name=name, attr="members"),
+                "mean",
+                "groups",
+                None,
+                f"groups in the {what} (mean over weeks)",
+                ("policy", "armed_groups"),
+            ),
+            Outcome(
+                f"{short}_joined",
+                functools.partial(_process_value, name=name, attr="joined"),
+                "last",
+                "decisions",
+                None,
+                f"times a group joined the {what}",
+                ("policy", "armed_groups"),
+            ),
+            Outcome(
+                f"{short}_refusals",
+                functools.partial(_process_value, name=name, attr="refusals"),
+                "last",
+                "decisions",
+                None,
+                f"groups offered the {what} that refused it (first refusal each)",
+                ("policy", "armed_groups"),
+            ),
+            Outcome(
+                f"{short}_defections",
+                functools.partial(_process_value, name=name, attr="defections"),
+                "last",
+                "decisions",
+                None,
+                f"members that left the {what} because outside paid more",
+                ("policy", "armed_groups"),
+            ),
+            Outcome(
+                f"{short}_spoiler_attacks",
+                functools.partial(_process_value, name=name, attr="spoiler_attacks"),
+                "last",
+                "attacks",
+                "lower",
+                f"attacks by groups outside the {what} on its members",
+                ("policy", "violence"),
+            ),
+        ]
+    out += [
+        Outcome(
+            "accommodation_cheats_caught",
+            functools.partial(_process_value, name="accommodation", attr="cheats_caught"),
+            "last",
+            "decisions",
+            None,
+            "members caught still in the trade and expelled",
+            ("policy", "armed_groups"),
+        ),
+        Outcome(
+            "accommodation_allowances_usd",
+            functools.partial(_process_value, name="accommodation", attr="allowances_usd"),
+            "last",
+            "USD",
+            None,
+            "allowances paid to accommodated groups",
+            ("policy",),
+        ),
+        Outcome(
+            "ransoms_brokered",
+            _group_event("ransoms_brokered"),
+            "sum",
+            "ransoms",
+            None,
+            "ransoms a trafficking crew brokered (M21)",
+            ("armed_groups", "trade"),
+        ),
+        Outcome(
+            "brokers_tied_by_chance",
+            _group_event("brokers_tied_by_chance"),
+            "sum",
+            "ransoms",
+            None,
+            "ransoms that brokers with ties to the kidnappers would have brokered were brokers drawn at random (M21)",
+            ("armed_groups", "trade"),
+        ),
+        Outcome(
+            "brokers_tied",
+            _group_event("brokers_tied"),
+            "sum",
+            "ransoms",
+            None,
+            "ransoms brokered by a crew with ties to the kidnappers (identity, protection, region; M21)",
+            ("armed_groups", "trade"),
+        ),
+        Outcome(
+            "brokers_spared",
+            _group_event("brokers_spared"),
+            "sum",
+            "ransoms",
+            None,
+            "ransoms after which the state chose to spare the broker from its officials (M21)",
+            ("armed_groups", "corruption"),
+        ),
+    ]
+    return out
 
 
 def region_slug(region: str) -> str:

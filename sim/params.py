@@ -514,6 +514,23 @@ class ArmedGroupParams:
         assumption=(0.0, 3.0),
         low=0,
     )
+    broker_tie_odds: float = param(
+        5.0,
+        doc="odds of a crew brokering a group's ransom, per tie to the group (shared identity, protection bought "
+        "from its bloc, home in its regions), against a crew without ties (M21)",
+        source="002 §III: brokers were 'prominent drug trafficking figures with links to armed groups'",
+        assumption=(2.0, 20.0),
+        low=1,
+    )
+    hostage_value_usd: float = param(
+        500_000.0,
+        doc="value the state puts on a hostage's release, weighed against enforcement when it decides to spare "
+        "the broker (M21)",
+        source="002 §III: traffickers 'were needed for other purposes'",
+        assumption=(100_000.0, 2_000_000.0),
+        low=0,
+        unit="USD",
+    )
 
 
 @dataclass

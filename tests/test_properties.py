@@ -51,7 +51,7 @@ GOODS = [g.id for g in WORLD.goods]
 ROUTES = [f"{WORLD.place_ids[u]}-{WORLD.place_ids[v]}" for u, v in zip(WORLD.edge_u, WORLD.edge_v, strict=True)]
 # What each policy resolves its targets to (sim/policies/*): places, groups, countries, or nothing.
 PLACE_TARGETS = {"border_control", "capacity_building", "community_policing", "livelihoods", "hub_raids"}
-GROUP_TARGETS = {"ddr", "peace_deals"}
+GROUP_TARGETS = {"ddr", "peace_deals", "accommodation"}
 COUNTRY_TARGETS = {"regional_cooperation"}
 CATALOG = catalog(WORLD, set(GROUPS))
 WINDOW = ("enabled", "start", "end", "intensity", "targets")

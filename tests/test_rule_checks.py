@@ -172,8 +172,9 @@ def test_m10_jobs_cut_the_relapse_rate(m):
 def test_m11_deal_members_never_fight(m):
     """M11: members of a peace deal are never hostile to each other, whatever their blocs."""
     groups = m.armed_groups
-    a, b = _group(m, GroupKind.SIGNATORY), _group(m, GroupKind.PRO_GOVERNMENT)
-    assert a.bloc != b.bloc and groups.hostile(a, b)
+    a = _group(m, GroupKind.SIGNATORY)
+    b = next(g for g in groups.active if g.bloc != a.bloc and g.kind != GroupKind.JIHADIST)  # rival blocs
+    assert groups.hostile(a, b)
     m.levers.deals.append(frozenset({a.index, b.index}))
     assert not groups.hostile(a, b) and not groups.hostile(b, a)
     blocs = groups.effective_blocs()

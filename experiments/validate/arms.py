@@ -155,6 +155,21 @@ ARMS = {
         ),
         Arm("peace", "local peace deal CMA-Platform", overrides=policies("peace_deals")),
         Arm(
+            "accom",
+            "accommodation conditional on leaving the trade (signatory, pro-government)",
+            overrides=policies("accommodation"),
+        ),
+        Arm(
+            "accom_no_hv",
+            "the same without high-value (protected) goods",
+            overrides=(*without(*HIGH_VALUE), *policies("accommodation")),
+        ),
+        Arm(
+            "no_spare",
+            "the state never spares ransom brokers",
+            overrides=("scenario.armed_groups.hostage_value_usd=0",),
+        ),
+        Arm(
             "ac_will",
             "anti-corruption, political will 0.9",
             overrides=policies("anti_corruption", anti_corruption={"political_will": 0.9}),

@@ -240,7 +240,8 @@ EXPERIMENTS = [
         "Local peace deals reduce clashes",
         "Local peace deals (Anéfis 1 and 2, 2015-2017) reduced competition and conflict around drug trafficking "
         "(002 §III).",
-        "no policy vs a deal between the CMA and the Platform (holds every week)",
+        "no policy vs a deal offered to the CMA and the Platform, which each group joins, stays in or leaves by "
+        "comparing its share of the pooled rents with what it keeps outside; outsiders may spoil it",
         (rel("clashes", "peace", "base", BELOW0, "clashes: deal vs base"),),
     ),
     Experiment(
@@ -337,6 +338,30 @@ EXPERIMENTS = [
         ),
     ),
     Experiment(
+        "M18",
+        "Well-resourced groups do not join; accommodation can be conditional on leaving the trade",
+        "Well-resourced armed groups have little incentive to join peacebuilding; accommodation can be made "
+        "conditional on disengagement from illicit activity (000).",
+        "no policy vs accommodation offered to signatory and pro-government groups on condition of leaving the "
+        "trade, in the default economy and in one without high-value goods (groups less well-resourced)",
+        (
+            rel(
+                "trade_revenue_usd",
+                "accom",
+                "base",
+                BELOW0,
+                "groups' revenue from tolls, protection and trafficking: accommodation vs base",
+            ),
+            diff(
+                "accommodation_members",
+                "accom_no_hv",
+                "accom",
+                ABOVE0,
+                "groups accommodated (mean over weeks): without high-value goods - with",
+            ),
+        ),
+    ),
+    Experiment(
         "M19",
         "Bunkerization: force protection eats the mission's policing",
         "As attacks on peacekeepers rose, force protection absorbed capacity and policing and justice support lost "
@@ -368,6 +393,29 @@ EXPERIMENTS = [
         (
             diff("community_income_north_index", "hub", "base", BELOW0, "income of the north: hub raids - base"),
             diff("peacekeeper_fatalities", "hub", "base", ABOVE0, "peacekeepers killed: hub raids - base"),
+        ),
+    ),
+    Experiment(
+        "M21",
+        "Ransom brokers are traffickers tied to the kidnappers, useful to those who should pursue them",
+        "Prominent traffickers served as intermediaries in hostage negotiations, which made them useful to those "
+        "who should pursue them (002 §III).",
+        "no policy (brokers by their ties) vs a state that never spares a broker (hostages' release worth nothing)",
+        (
+            log_ratio(
+                ["brokers_tied"],
+                ["brokers_tied_by_chance"],
+                "base",
+                ABOVE0,
+                "log(ransoms brokered by tied crews / the same were brokers drawn at random)",
+            ),
+            rel(
+                "illicit_seized_value_usd",
+                "no_spare",
+                "base",
+                ABOVE0,
+                "illicit value seized: brokers never spared vs spared by the state's choice",
+            ),
         ),
     ),
     Experiment(
@@ -404,8 +452,6 @@ EXPERIMENTS = [
 ]
 
 NOT_TESTED = {
-    "M18": "not modelled: groups do not choose whether to join a peace process; deals are imposed on their targets.",
-    "M21": "a rule, not an emergent pattern: brokers of ransoms are spared by officials (broker_shield); no test.",
     "M22": "not modelled: no seizure and auction of mining equipment.",
 }
 

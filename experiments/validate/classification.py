@@ -149,10 +149,15 @@ CLASSIFICATION: dict[str, Classification] = {
         rule_stats=(1,),
     ),
     "M11": Classification(
-        RULE,
-        "`ArmedGroups.hostile`: members of a deal are never hostile to each other, so the clashes between them are "
-        "removed by rule",
-        (_R + "test_m11_deal_members_never_fight",),
+        EVIDENCE,
+        "clashes: the deal is offered, not imposed; each group joins, stays or leaves by comparing its share of the "
+        "pooled rents and an allowance with the rents it keeps outside against the members' strength, and groups "
+        "outside may spoil it (`sim/agents/peace_process.py`; issue 15). That members do not fight each other is "
+        "a rule, unit-tested",
+        (
+            _R + "test_m11_deal_members_never_fight",
+            "tests/test_peace_process.py::test_a_group_left_out_spoils_the_deal",
+        ),
     ),
     "M12": Classification(
         EVIDENCE,
@@ -206,7 +211,13 @@ CLASSIFICATION: dict[str, Classification] = {
         "encounters with crews protected by a jihadist bloc; without protection that share is zero",
         (_R + "test_m17_tolerance_target_formula",),
     ),
-    "M18": Classification(UNTESTED, "not modelled: groups do not choose whether to join a peace process"),
+    "M18": Classification(
+        EVIDENCE,
+        "groups accept accommodation when its allowance beats the illicit rents they give up, may cheat as far as "
+        "the state does not know their trade, and leave (`sim/agents/peace_process.py`); the trade revenue and "
+        "who joins follow from these choices and the rents the trade pays them",
+        ("tests/test_peace_process.py::test_accommodation_is_accepted_when_rents_are_low_and_refused_when_high",),
+    ),
     "M19": Classification(
         EVIDENCE,
         "the force-protection share is written by the mission's posture rule (`MissionWar._posture`: it ratchets "
@@ -224,8 +235,15 @@ CLASSIFICATION: dict[str, Classification] = {
         (_R + "test_m20_raids_provoke_attacks_on_the_mission",),
     ),
     "M21": Classification(
-        UNTESTED,
-        "a rule (brokers of ransoms are spared by officials, `broker_shield`); no pattern experiment",
+        EVIDENCE,
+        "the share of tied brokers is written by the broker choice (`ArmedGroups.kidnap`: odds `broker_tie_odds` "
+        "per tie): a rule. Seizures without sparing come from the state's choice to spare (`Crews.make_broker`: "
+        "hostages' value against the broker's cash times the will) against the crews' routing and officials",
+        (
+            "tests/test_peace_process.py::test_ransom_brokers_are_tied_to_the_kidnappers_more_often_than_chance",
+            "tests/test_peace_process.py::test_sparing_a_broker_is_the_states_choice",
+        ),
+        rule_stats=(0,),
     ),
     "M22": Classification(
         UNTESTED,

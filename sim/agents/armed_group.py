@@ -67,6 +67,10 @@ EVENTS = (
     "militias_formed",
     "regions_entered",
     "regions_left",
+    "ransoms_brokered",
+    "brokers_tied",
+    "brokers_tied_by_chance",
+    "brokers_spared",
 )
 FEUD_MEMORY = 0.99  # weekly persistence of a feud between two groups that clashed (about two years)
 FEUD_BLOCKS = 0.5  # a feud above this keeps two groups out of one bloc (about 70 weeks after a clash)
@@ -307,6 +311,10 @@ class ArmedGroups:
         toll = np.where(holder >= 0, self.p.toll_share, 0.0)
         # Groups that chose to stop selling protection (the threat of sanctions; M14).
         silent = np.array([g.index in self.model.levers.no_protection_groups for g in self.groups] + [False])
+        # Groups accommodated on condition of leaving the trade sell no protection and take no tolls (000; M18).
+        out = np.array([g.index in self.model.levers.disengaged for g in self.groups] + [False])
+        toll = np.where(out[holder], 0.0, toll)
+        silent |= out
         protecting = np.where(silent[holder] & (holder >= 0), -1, alliance)
         # The state is absent where any group but its Platform allies holds the place (002 §II).
         hostile = np.array([g.kind != GroupKind.PRO_GOVERNMENT for g in self.groups] + [False])
@@ -451,13 +459,36 @@ class ArmedGroups:
         kinds = model.crews.kind[brokers]
         brokers = brokers[kinds != 0]  # transnational or mercenary crews broker ransoms
         if len(brokers):
-            broker = int(model.rng.choice(brokers))
+            # The group's contacts broker: odds rise with each tie (002 §III: "prominent drug
+            # trafficking figures with links to armed groups often served as intermediaries").
+            ties = self.broker_ties(group, brokers)
+            weights = p.broker_tie_odds**ties
+            k = int(model.rng.choice(len(brokers), p=weights / weights.sum()))
+            broker = int(brokers[k])
+            self.events["ransoms_brokered"] += 1
+            self.events["brokers_tied"] += int(ties[k] > 0)
+            self.events["brokers_tied_by_chance"] += float((ties > 0).mean())  # were brokers drawn at random
             cut = p.broker_share * ransom
             model.ledger.pay("ransom_brokerage", "ransom_payers", "traffickers", cut)
             model.crews.cols["cash"][broker] += cut
-            model.crews.make_broker(broker, model.week_index + p.broker_weeks)
+            if model.crews.make_broker(broker, model.week_index + p.broker_weeks, hostages=n):
+                self.events["brokers_spared"] += 1
             ransom -= cut
         self._earn(group, "kidnapping", ransom, "ransom_payers", model.ledger)
+
+    def broker_ties(self, group: ArmedGroup, rows: np.ndarray) -> np.ndarray:
+        """Ties of crews to a group (0-3): shared identity, protection bought from its bloc, home in its regions.
+
+        Identity is that of the community at the crew's home (:mod:`sim.identity`); protection is
+        the bloc that protects the crew's current trip (M21; 002 §III).
+        """
+        crews, model = self.model.crews, self.model
+        homes = crews.home[rows]
+        ties = (crews.bloc[rows] == group.bloc).astype(np.int64)
+        ties += np.isin(self.place_region[homes], [self.region_names.index(r) for r in group.regions]).astype(np.int64)
+        if model.communities is not None:
+            ties += (model.communities.identity_at(homes) == group.identity).astype(np.int64)
+        return ties
 
     def tax_communities(self, group: ArmedGroup) -> None:
         """Taxes on the communities it holds, and at a lower rate on those it roams among (M2)."""

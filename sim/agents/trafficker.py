@@ -313,9 +313,20 @@ class Crews(AgentTable):
         self.cols["travel_ban"][slots] = travel_ban
         self.model.stats.events["listed"] += len(slots)
 
-    def make_broker(self, slot: int, until_week: int) -> None:
-        """Officials spare a crew that brokered a ransom (M21)."""
-        self.cols["broker_until"][slot] = until_week
+    def make_broker(self, slot: int, until_week: int, hostages: int = 1) -> bool:
+        """The state chooses whether officials spare a crew that brokered a ransom (M21); returns whether.
+
+        It weighs the release of the hostages (``hostage_value_usd`` each) against enforcement:
+        the crew's cash, what pursuing it could take, times the political will at the top (002
+        §III: traffickers "were needed for other purposes").
+        """
+        p = self.model.params
+        officials = self.model.officials
+        will = officials.political_will if officials is not None else p.officials.political_will
+        spare = p.armed_groups.hostage_value_usd * hostages > will * float(self.cash[slot])
+        if spare:
+            self.cols["broker_until"][slot] = until_week
+        return spare
 
     # --- the weekly phase ------------------------------------------------------------------
 

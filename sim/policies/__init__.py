@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 from sim.errors import ConfigError
 from sim.paramspec import section
+from sim.policies.accommodation import Accommodation, AccommodationConfig
 from sim.policies.anti_corruption import AntiCorruption, AntiCorruptionConfig
 from sim.policies.base import Policy, PolicyConfig
 from sim.policies.border_control import BorderControl, BorderControlConfig
@@ -42,6 +43,7 @@ POLICIES: dict[str, type[Policy]] = {
     "anti_corruption": AntiCorruption,
     "capacity_building": CapacityBuilding,
     "peace_deals": PeaceDeals,
+    "accommodation": Accommodation,
     "mission_mandate": MissionMandate,
     "community_policing": CommunityPolicing,
 }
@@ -67,6 +69,7 @@ class PolicySet:
     anti_corruption: AntiCorruptionConfig = section(AntiCorruptionConfig)
     capacity_building: CapacityBuildingConfig = section(CapacityBuildingConfig)
     peace_deals: PeaceDealsConfig = section(PeaceDealsConfig)
+    accommodation: AccommodationConfig = section(AccommodationConfig)
     mission_mandate: MissionMandateConfig = section(MissionMandateConfig)
     community_policing: CommunityPolicingConfig = section(CommunityPolicingConfig)
 

@@ -1,15 +1,20 @@
-"""Local peace deals: rivals on shared routes agree to share rents (002 §III early years; FACTS M11).
+"""Local peace deals the groups choose to join: rent sharing and a truce (002 §III early years; FACTS M11).
 
-Like the Anéfis 1 and 2 agreements (2015-2017), the targeted blocs or groups (default: the CMA
-and the Platform) stop contesting each other's places and share the protection rents of the
-routes they hold as if they were one bloc, reducing competition and conflict around
-trafficking (M11). ``intensity`` is the weekly chance the deal holds (1: always).
+Like the Anéfis 1 and 2 agreements (2015-2017), facilitated by the mission's political section,
+the deal is offered to the targeted blocs or groups (default: the CMA and the Platform). Each
+decides whether to join, stay or leave by comparing its share of the members' pooled rents and
+an allowance with the rents it would keep outside against the members' strength
+(:mod:`sim.agents.peace_process`); members share the rents of the routes they hold as if they
+were one bloc and do not fight each other; groups outside may spoil it. ``intensity``
+multiplies the allowance the mediation pays.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sim.agents.peace_process import PeaceProcess, Terms
+from sim.names import GroupKind
 from sim.paramspec import param
 from sim.policies.base import Policy, PolicyConfig
 
@@ -19,28 +24,64 @@ class PeaceDealsConfig(PolicyConfig):
     """Peace deal settings."""
 
     targets: list[str] = param(
-        ["CMA", "Platform"], doc="blocs or groups party to the deal", source="002 §III: Anéfis (CMA and Platform)"
+        ["CMA", "Platform"],
+        doc="blocs, groups or kinds of group offered the deal",
+        source="002 §III: Anéfis (CMA and Platform)",
     )
     cost_usd_per_week: float = param(
         5_000.0, doc="weekly cost of mediation", assumption=(1_000.0, 20_000.0), low=0, unit="USD"
     )
+    allowance_usd_per_fighter_week: float = param(
+        5.0,
+        doc="payments and positions a member receives per fighter a week, at intensity 1",
+        assumption=(0.0, 20.0),
+        low=0,
+        unit="USD",
+    )
+    review_weeks: int = param(
+        13, doc="weeks between a group's decisions to join, stay or leave", assumption=(4, 26), low=1, unit="weeks"
+    )
+    spoil_rate: float = param(
+        0.05,
+        doc="weekly chance a group outside attacks a member, when the members dominate its regions",
+        assumption=(0.01, 0.2),
+        low=0,
+        high=1,
+    )
 
 
 class PeaceDeals(Policy):
-    """Rent sharing and a truce among the targeted groups."""
+    """A deal offered to the targeted groups; membership and the truce are their choice."""
 
     name = "peace_deals"
     target_kinds = ("groups",)
 
-    def apply(self, levers) -> None:
-        """Register the deal among the targeted groups, if it holds this week."""
-        groups, model = self.model.armed_groups, self.model
-        if groups is None or model.rng.random() >= min(1.0, self.cfg.intensity):
-            return
+    def __init__(self, model, config: PeaceDealsConfig, key: str):
+        super().__init__(model, config, key)
+        terms = Terms(
+            allowance_usd_per_fighter_week=config.allowance_usd_per_fighter_week * config.intensity,
+            pooled=True,
+            conditional=False,
+            review_weeks=config.review_weeks,
+            spoil_rate=config.spoil_rate,
+            trade_known=0.0,
+            barred_weeks=0,
+        )
+        self.process = PeaceProcess(model, terms, self._targeted)
+
+    def _targeted(self, group) -> bool:
         names = self.target_names()
-        members = {
-            g.index for g in groups.active if g.name.lower() in names or groups.bloc_names[g.bloc].lower() in names
-        }
-        if len(members) >= 2:
-            levers.deals.append(frozenset(members))
+        bloc = self.model.armed_groups.bloc_names[group.bloc]
+        return group.name.lower() in names or GroupKind(group.kind).name.lower() in names or bloc.lower() in names
+
+    def apply(self, levers) -> None:
+        """Let the targeted groups decide; pay the members; register the truce among them."""
+        if self.model.armed_groups is None:
+            return
+        self.process.week(levers)
         levers.cost += self.cfg.cost_usd_per_week
+
+    @property
+    def members(self) -> int:
+        """Groups in the deal."""
+        return len(self.process.members)
