@@ -141,9 +141,30 @@ def test_counterfactual_arms_are_the_presets_sweeps(composed):
         assert v.ARMS[arm].preset and not v.ARMS[arm].overrides
         first, last = sweep_overrides(arm)[0], sweep_overrides(arm)[-1]
         cfg = composed[arm]
-        assert cfg.policy == compose(last).policy and cfg.scenario == compose([*last, f"steps={cfg.steps}"]).scenario
-        assert history.scenario == compose([*first, f"steps={cfg.steps}"]).scenario
+        point = f"calibration={v.calibration_point(v.ARMS[arm], v.FULL, 4)}"  # seed 4's calibrated point
+        assert cfg.policy == compose(last).policy
+        assert cfg.scenario == compose([*last, point, f"steps={cfg.steps}"]).scenario
+        assert history.scenario == compose([*first, point, f"steps={cfg.steps}"]).scenario
         assert cfg != history
+
+
+def test_history_arms_run_over_the_calibrated_ensemble_by_default(composed, tmp_path):
+    """Issue 16: seed s of the history and its counterfactuals runs at point s mod n; --uncalibrated at the defaults."""
+    import dataclasses
+
+    from simcli.compose import group_dir, read_option
+
+    names = sorted(p.stem for p in group_dir("calibration").glob("p[0-9][0-9].yaml"))
+    assert len(names) >= 2
+    history = v.ARMS["history"]
+    assert [v.calibration_point(history, v.FULL, s) for s in range(len(names) + 1)] == [*names, names[0]]
+    assert v.calibration_point(v.ARMS["history_no_wagner"], v.FULL, 4) == names[4 % len(names)]
+    assert v.calibration_point(v.ARMS["base"], v.FULL, 4) is None  # pattern arms stay at the defaults
+    point = read_option(group_dir("calibration") / f"{names[4 % len(names)]}.yaml")
+    assert composed["history"].scenario.forces.attack_rate == pytest.approx(point["scenario.forces.attack_rate"])
+    raw = dataclasses.replace(v.FULL, calibrated=False)
+    assert v.calibration_point(history, raw, 4) is None
+    assert v.arm_config(history, raw, tmp_path, seed=4) != composed["history"]
 
 
 # --- honest classification and power (issue 16) ----------------------------------------------------
