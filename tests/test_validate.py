@@ -283,7 +283,10 @@ def test_history_measures_on_a_synthetic_series():
 
 
 def test_one_command_runs_every_step_in_order_and_stops_at_a_failure(monkeypatch, tmp_path):
-    """experiments.evidence runs the pattern suite, then Morris, Sobol and the report; a failure stops it."""
+    """experiments.evidence calibrates (the history runs over its ensemble), validates, then Morris, Sobol and the
+    sensitivity report; a failure stops it; the time of every step is written down."""
+    import json
+
     from experiments import calibrate, evidence, sensitivity
 
     calls = []
@@ -292,16 +295,33 @@ def test_one_command_runs_every_step_in_order_and_stops_at_a_failure(monkeypatch
     monkeypatch.setattr(calibrate, "main", lambda argv: calls.append(("calibrate", list(argv))) or 0)
     assert evidence.main(["--quick", "--jobs", "1", "--out", str(tmp_path)]) == 0
     assert [(m, a[0] if m == "sensitivity" else "-") for m, a in calls] == [
+        ("calibrate", "-"),
         ("validate", "-"),
         ("sensitivity", "morris"),
         ("sensitivity", "sobol"),
         ("sensitivity", "report"),
-        ("calibrate", "-"),
     ]
     assert all("--quick" in a and str(tmp_path) in " ".join(a) for _, a in calls)
+    timing = json.loads((tmp_path / "timing.json").read_text())
+    assert [s["module"] for s in timing["steps"]] == [m for m, _ in calls] and timing["jobs"] == 1
+    assert all(s["seconds"] >= 0 for s in timing["steps"])
+    text = (tmp_path / "evidence_timing.md").read_text()
+    assert text.count("| `python -m experiments.") == 5 and "| | total |" in text
     calls.clear()
-    monkeypatch.setattr(v, "main", lambda argv: calls.append(("validate", list(argv))) or 3)
+    monkeypatch.setattr(calibrate, "main", lambda argv: calls.append(("calibrate", list(argv))) or 3)
     assert evidence.main([]) == 3 and len(calls) == 1
+
+
+def test_the_evidence_timing_replaces_its_own_section_only(tmp_path):
+    from experiments import evidence
+
+    doc = tmp_path / "calibration.md"
+    doc.write_text("# Calibration\n\nprose\n<!-- results:start -->\nresults\n<!-- results:end -->\n")
+    evidence.write_timing(doc, "first")
+    evidence.write_timing(doc, "second")
+    text = doc.read_text()
+    assert "first" not in text and text.count("second") == 1 and text.count("## How long the evidence takes") == 1
+    assert "prose" in text and "<!-- results:start -->\nresults\n<!-- results:end -->" in text
 
 
 def test_the_shift_to_central_mali_on_a_synthetic_series():
