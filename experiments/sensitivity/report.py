@@ -216,8 +216,17 @@ def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
         "can differ in the full ten-year default scenario or in the historical one.",
         "- **Policies as a package.** The policy design switches all fourteen policies on together, so a policy "
         "parameter's effect is measured with every other policy running.",
-        "- **Sobol's N is modest**: the bootstrap intervals are wide; indices below about 0.05 cannot be told from "
-        "zero, and S1 > ST in a table is sampling error.",
+        f"- **Sobol's N is modest** (N={settings.sobol_n}): the bootstrap intervals are wide; indices below about "
+        "0.05 cannot be told from zero, and S1 > ST in a table is sampling error.",
+        *(
+            [
+                f"- **A reduced design**: {settings.trajectories} Morris trajectories (the default is 10), so each "
+                f"factor's mu* rests on {settings.trajectories} elementary effects and its interval is wide; a factor "
+                "not above the seed here may be above it in the full design."
+            ]
+            if settings.trajectories < 10 and not settings.quick
+            else []
+        ),
         "",
         "## Reproduce",
         "",
@@ -225,6 +234,9 @@ def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
         "python -m experiments.sensitivity morris    # both Morris designs (2 workers), multirun/sensitivity/",
         "python -m experiments.sensitivity sobol     # Sobol on the factors Morris kept",
         "python -m experiments.sensitivity report    # this file and docs/figures/sensitivity_*.png",
+        "# a smaller study: --trajectories, --weeks, --sobol-n, --top (morris saves them for sobol and report)",
+        f"python -m experiments.sensitivity morris --trajectories {settings.trajectories} --sobol-n {settings.sobol_n} "
+        f"--top {settings.top} --weeks {settings.steps} --jobs 1",
         "python -m experiments.sensitivity morris --quick && python -m experiments.sensitivity sobol --quick \\",
         "    && python -m experiments.sensitivity report --quick   # smoke run into multirun/sensitivity-quick/",
         "```",
