@@ -5,7 +5,7 @@ from the npm registry, Solara's CDN pointed at a closed port so nothing can come
 internet), one browser. The tests: Step (latency written to
 ``test-artifacts/browser/step_times.json``), map and charts follow, sliders show their values,
 a click on a place shows its story, the week scrubber, CSV and PNG export; ten Resets with the
-charts intact after each; three tabs playing at once (at most 10 weeks a second) for a minute
+charts intact after each; three tabs playing at once (at most 10 weeks a second) for half a minute
 beside a process that keeps a core busy, without an error, each paused; screenshots at 1366x768
 and 1920x1080 without clipping; the sweep page; the map's zoom, pan and region borders; a package
 of a policy search's front opened from the sweep page, run to its end with the saved run's totals.
@@ -43,7 +43,7 @@ CHROMIUM_ARGS = [
 ]
 REQUIRED = os.environ.get("SAHEL_REQUIRE_BROWSER") == "1"
 STEPS = 10
-PLAY_SECONDS = 60
+PLAY_SECONDS = 30  # long enough for both checks to see the weeks advance; halved from 60 for CI time
 
 
 def _unavailable(reason: str) -> None:
@@ -365,13 +365,13 @@ def test_screenshots_show_map_and_charts_unclipped(browser, server):
     page.context.close()
 
 
-def test_three_tabs_play_a_minute_on_a_busy_machine(browser, server):
+def test_three_tabs_play_half_a_minute_on_a_busy_machine(browser, server):
     base, log = server
     pages = []
     busy = None
     try:
         opened = time.monotonic()
-        for _ in range(3):  # opened together: 625 weeks of history, a minute never reaches the end
+        for _ in range(3):  # opened together: 625 weeks of history, half a minute never reaches the end
             page = new_page(browser, base, [], 1366, 768)
             page.goto(base + "/?scenario=history", wait_until="commit")
             pages.append(page)
@@ -380,7 +380,7 @@ def test_three_tabs_play_a_minute_on_a_busy_machine(browser, server):
         print(f"\nthree tabs open after {time.monotonic() - opened:.0f} s")
         busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])  # one core kept busy while they play
         for page in pages:
-            # 10 weeks a second at most: a fast machine must not reach week 625 within the minute
+            # 10 weeks a second at most: a fast machine must not reach week 625 within the half minute
             track = page.locator(".sahel-speed .v-slider__track-container").bounding_box()
             page.mouse.click(track["x"] + track["width"] * 3 / 5, track["y"] + track["height"] / 2)
             page.wait_for_function(

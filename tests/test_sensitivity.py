@@ -114,3 +114,54 @@ def test_plots_take_axes_and_return_the_figure(quick):
     assert sa.plot_morris(morris[morris["design"] == "model"], "bribe_rate", ax=ax) is fig
     assert sa.plot_sobol(sobol, "bribe_rate", ax=ax) is fig
     plt.close(fig)
+
+
+def test_the_sensitivity_report_and_findings_name_only_parameters_that_exist():
+    """docs/sensitivity.md and findings.md name parameters (``section.key`` or ``key``) of the parameter table.
+
+    A parameter removed from the model (or renamed) makes both stale: every backticked lower-case
+    name must be a parameter (a dotted tail of a key of ``RunConfig``), an outcome of docs/outcomes.md,
+    a policy or a file.
+    """
+    import re
+
+    from sim.policies import POLICIES
+
+    root = sa.ROOT
+    token = re.compile(r"`([a-z][a-z0-9_]*(?:\.[a-z][a-z0-9_]*)*)`")
+    parts = [key.split(".") for key, _, _ in iter_params(RunConfig)]
+    parameters = {".".join(p[i:]) for p in parts for i in range(len(p))}
+    outcomes = set(token.findall((root / "docs" / "outcomes.md").read_text(encoding="utf-8")))
+    known = parameters | outcomes | set(POLICIES)
+    for path in (root / "docs" / "sensitivity.md", sa.FINDINGS_FILE):
+        names = {t for t in token.findall(path.read_text(encoding="utf-8")) if "_" in t or "." in t}
+        files = {t for t in names if re.search(r"\.(md|json|yaml|py|csv|png|parquet)$", t)}
+        assert not names - files - known, f"{path.name} names what the parameter table lacks: {names - files - known}"
+
+
+def test_a_killed_morris_design_reruns_only_its_missing_runs(quick, monkeypatch):
+    """What a kill leaves (a run without summary.json) is redone by the same command; nothing else, same indices."""
+    from experiments import runner
+
+    out, morris, _, _ = quick
+    summaries = sorted((out / "morris_model" / "runs").glob("*/summary.json"))
+    killed = summaries[:2]
+    for path in killed:
+        path.unlink()
+    ran = []
+    real = runner._block
+    monkeypatch.setattr(runner, "_block", lambda label, c, root: ran.append(label) or real(label, c, root))
+    again = sa.cmd_morris(sa.quick_settings(), out, jobs=1, progress=False)
+    assert len(ran) == 2 and all(p.exists() for p in killed)
+    pd.testing.assert_frame_equal(again, morris)
+
+
+def test_size_options_are_saved_by_morris_and_read_by_sobol_and_report(tmp_path, capsys):
+    s = sa.sized(sa.full_settings(), tmp_path, "morris", {"trajectories": 3, "top": 1})
+    assert (s.trajectories, s.top, s.sobol_n, s.steps) == (3, 1, 64, sa.full_settings().steps)
+    assert sa.sized(sa.full_settings(), tmp_path, "report", {}) == s  # the design that ran, described
+    assert sa.sized(sa.full_settings(), tmp_path, "sobol", {"sobol_n": 16}).sobol_n == 16
+    for bad, says in ((["--sobol-n", "12"], "power of 2"), (["--trajectories", "0"], "at least 1")):
+        with pytest.raises(SystemExit) as exc:
+            sa.main(["morris", *bad, "--out", str(tmp_path)])
+        assert exc.value.code == 2 and says in capsys.readouterr().err

@@ -45,7 +45,21 @@ def test_basic_sweep_runs_every_seed_of_every_job(basic):
     assert len(basic) == 4  # two policies, two seeds each
 
 
-@pytest.mark.parametrize("launcher", ["joblib", "ray_local"])
+# Where the cluster suite runs (CI), it proves ray_local's bytes too, beside a running Ray head
+# (tests/test_clusters.py::test_ray_local_command_runs_beside_a_running_head): not run twice there.
+RAY_LOCAL_IN_CLUSTER_SUITE = os.environ.get("SAHEL_REQUIRE_CLUSTERS") == "1"
+
+
+@pytest.mark.parametrize(
+    "launcher",
+    [
+        "joblib",
+        pytest.param(
+            "ray_local",
+            marks=pytest.mark.skipif(RAY_LOCAL_IN_CLUSTER_SUITE, reason="tests/test_clusters.py checks ray_local"),
+        ),
+    ],
+)
 def test_launchers_give_the_same_bytes(tmp_path, basic, launcher):
     """Same configuration and seed: identical files whichever launcher ran the job (DESIGN §5)."""
     proc = cli(*SWEEP, f"hydra/launcher={launcher}", f"hydra.sweep.dir={tmp_path}", timeout=600)

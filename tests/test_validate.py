@@ -141,9 +141,30 @@ def test_counterfactual_arms_are_the_presets_sweeps(composed):
         assert v.ARMS[arm].preset and not v.ARMS[arm].overrides
         first, last = sweep_overrides(arm)[0], sweep_overrides(arm)[-1]
         cfg = composed[arm]
-        assert cfg.policy == compose(last).policy and cfg.scenario == compose([*last, f"steps={cfg.steps}"]).scenario
-        assert history.scenario == compose([*first, f"steps={cfg.steps}"]).scenario
+        point = f"calibration={v.calibration_point(v.ARMS[arm], v.FULL, 4)}"  # seed 4's calibrated point
+        assert cfg.policy == compose(last).policy
+        assert cfg.scenario == compose([*last, point, f"steps={cfg.steps}"]).scenario
+        assert history.scenario == compose([*first, point, f"steps={cfg.steps}"]).scenario
         assert cfg != history
+
+
+def test_history_arms_run_over_the_calibrated_ensemble_by_default(composed, tmp_path):
+    """Issue 16: seed s of the history and its counterfactuals runs at point s mod n; --uncalibrated at the defaults."""
+    import dataclasses
+
+    from simcli.compose import group_dir, read_option
+
+    names = sorted(p.stem for p in group_dir("calibration").glob("p[0-9][0-9].yaml"))
+    assert len(names) >= 2
+    history = v.ARMS["history"]
+    assert [v.calibration_point(history, v.FULL, s) for s in range(len(names) + 1)] == [*names, names[0]]
+    assert v.calibration_point(v.ARMS["history_no_wagner"], v.FULL, 4) == names[4 % len(names)]
+    assert v.calibration_point(v.ARMS["base"], v.FULL, 4) is None  # pattern arms stay at the defaults
+    point = read_option(group_dir("calibration") / f"{names[4 % len(names)]}.yaml")
+    assert composed["history"].scenario.forces.attack_rate == pytest.approx(point["scenario.forces.attack_rate"])
+    raw = dataclasses.replace(v.FULL, calibrated=False)
+    assert v.calibration_point(history, raw, 4) is None
+    assert v.arm_config(history, raw, tmp_path, seed=4) != composed["history"]
 
 
 # --- honest classification and power (issue 16) ----------------------------------------------------
@@ -262,7 +283,10 @@ def test_history_measures_on_a_synthetic_series():
 
 
 def test_one_command_runs_every_step_in_order_and_stops_at_a_failure(monkeypatch, tmp_path):
-    """experiments.evidence runs the pattern suite, then Morris, Sobol and the report; a failure stops it."""
+    """experiments.evidence calibrates (the history runs over its ensemble), validates, then Morris, Sobol and the
+    sensitivity report; a failure stops it; the time of every step is written down."""
+    import json
+
     from experiments import calibrate, evidence, sensitivity
 
     calls = []
@@ -271,16 +295,33 @@ def test_one_command_runs_every_step_in_order_and_stops_at_a_failure(monkeypatch
     monkeypatch.setattr(calibrate, "main", lambda argv: calls.append(("calibrate", list(argv))) or 0)
     assert evidence.main(["--quick", "--jobs", "1", "--out", str(tmp_path)]) == 0
     assert [(m, a[0] if m == "sensitivity" else "-") for m, a in calls] == [
+        ("calibrate", "-"),
         ("validate", "-"),
         ("sensitivity", "morris"),
         ("sensitivity", "sobol"),
         ("sensitivity", "report"),
-        ("calibrate", "-"),
     ]
     assert all("--quick" in a and str(tmp_path) in " ".join(a) for _, a in calls)
+    timing = json.loads((tmp_path / "timing.json").read_text())
+    assert [s["module"] for s in timing["steps"]] == [m for m, _ in calls] and timing["jobs"] == 1
+    assert all(s["seconds"] >= 0 for s in timing["steps"])
+    text = (tmp_path / "evidence_timing.md").read_text()
+    assert text.count("| `python -m experiments.") == 5 and "| | total |" in text
     calls.clear()
-    monkeypatch.setattr(v, "main", lambda argv: calls.append(("validate", list(argv))) or 3)
+    monkeypatch.setattr(calibrate, "main", lambda argv: calls.append(("calibrate", list(argv))) or 3)
     assert evidence.main([]) == 3 and len(calls) == 1
+
+
+def test_the_evidence_timing_replaces_its_own_section_only(tmp_path):
+    from experiments import evidence
+
+    doc = tmp_path / "calibration.md"
+    doc.write_text("# Calibration\n\nprose\n<!-- results:start -->\nresults\n<!-- results:end -->\n")
+    evidence.write_timing(doc, "first")
+    evidence.write_timing(doc, "second")
+    text = doc.read_text()
+    assert "first" not in text and text.count("second") == 1 and text.count("## How long the evidence takes") == 1
+    assert "prose" in text and "<!-- results:start -->\nresults\n<!-- results:end -->" in text
 
 
 def test_the_shift_to_central_mali_on_a_synthetic_series():

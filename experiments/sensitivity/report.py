@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import matplotlib
@@ -214,8 +216,17 @@ def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
         "can differ in the full ten-year default scenario or in the historical one.",
         "- **Policies as a package.** The policy design switches all fourteen policies on together, so a policy "
         "parameter's effect is measured with every other policy running.",
-        "- **Sobol's N is modest**: the bootstrap intervals are wide; indices below about 0.05 cannot be told from "
-        "zero, and S1 > ST in a table is sampling error.",
+        f"- **Sobol's N is modest** (N={settings.sobol_n}): the bootstrap intervals are wide; indices below about "
+        "0.05 cannot be told from zero, and S1 > ST in a table is sampling error.",
+        *(
+            [
+                f"- **A reduced design**: {settings.trajectories} Morris trajectories (the default is 10), so each "
+                f"factor's mu* rests on {settings.trajectories} elementary effects and its interval is wide; a factor "
+                "not above the seed here may be above it in the full design."
+            ]
+            if settings.trajectories < 10 and not settings.quick
+            else []
+        ),
         "",
         "## Reproduce",
         "",
@@ -223,6 +234,9 @@ def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
         "python -m experiments.sensitivity morris    # both Morris designs (2 workers), multirun/sensitivity/",
         "python -m experiments.sensitivity sobol     # Sobol on the factors Morris kept",
         "python -m experiments.sensitivity report    # this file and docs/figures/sensitivity_*.png",
+        "# a smaller study: --trajectories, --weeks, --sobol-n, --top (morris saves them for sobol and report)",
+        f"python -m experiments.sensitivity morris --trajectories {settings.trajectories} --sobol-n {settings.sobol_n} "
+        f"--top {settings.top} --weeks {settings.steps} --jobs 1",
         "python -m experiments.sensitivity morris --quick && python -m experiments.sensitivity sobol --quick \\",
         "    && python -m experiments.sensitivity report --quick   # smoke run into multirun/sensitivity-quick/",
         "```",
@@ -234,6 +248,25 @@ def cmd_report(settings: Settings, out: Path, docs: Path) -> Path:
     path = docs / "sensitivity.md"
     path.write_text("\n".join(lines), encoding="utf-8")
     return path
+
+
+SIZES_FILE = "settings.json"  # the sizes the Morris run used, read back by sobol and report
+
+
+def sized(settings: Settings, out: Path, command: str, given: dict[str, int]) -> Settings:
+    """The study's sizes: the ones given on the command line, else those the Morris run saved, else the defaults.
+
+    ``morris`` saves its sizes next to its results, so ``sobol`` and ``report`` describe and extend the
+    design that ran without the options being typed again.
+    """
+    path = out / SIZES_FILE
+    saved = json.loads(path.read_text(encoding="utf-8")) if command != "morris" and path.exists() else {}
+    settings = replace(settings, **(saved | given))
+    if command == "morris":
+        out.mkdir(parents=True, exist_ok=True)
+        keys = ("trajectories", "steps", "sobol_n", "top")
+        path.write_text(json.dumps({k: getattr(settings, k) for k in keys}, indent=2) + "\n", encoding="utf-8")
+    return settings
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -248,9 +281,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--docs", type=Path, default=None, help="where sensitivity.md and figures/ go (report)")
     ap.add_argument("--jobs", type=int, default=None, help="worker processes (default 2, quick 1)")
     ap.add_argument("--launcher", default="joblib", choices=LAUNCHERS, help="where runs go (README: Launchers)")
+    ap.add_argument("--trajectories", type=int, default=None, help="Morris trajectories (default 10, quick 2)")
+    ap.add_argument("--weeks", type=int, default=None, help="weeks after the burn-in (default: the preset's)")
+    ap.add_argument("--sobol-n", type=int, default=None, help="Sobol base sample, a power of 2 (default 64)")
+    ap.add_argument("--top", type=int, default=None, help="each outcome's top Morris factors taken to Sobol (5)")
     args = ap.parse_args(argv)
     settings = quick_settings() if args.quick else full_settings()
     out = args.out or ROOT / "multirun" / ("sensitivity-quick" if args.quick else "sensitivity")
+    sizes = {"trajectories": args.trajectories, "steps": args.weeks, "sobol_n": args.sobol_n, "top": args.top}
+    for name, value in sizes.items():
+        if value is not None and value < 1:
+            ap.error(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+    if args.sobol_n is not None and args.sobol_n & (args.sobol_n - 1):
+        ap.error(f"--sobol-n must be a power of 2, got {args.sobol_n}")
+    settings = sized(settings, out, args.command, {k: v for k, v in sizes.items() if v is not None})
     jobs = args.jobs or (1 if args.quick else 2)
     commands: dict[str, Callable[[], object]] = {
         "morris": lambda: cmd_morris(settings, out, jobs, launcher=args.launcher),

@@ -30,6 +30,9 @@ from its outputs), ``criteria`` (statistics, criteria, minimum detectable effect
 ``history`` (FACTS figures and counterfactuals), ``runs`` (the runs, through
 ``experiments.runner``, and the tables), ``figures`` and ``report`` (the Markdown and the
 command line).
+
+Part 2 runs at the calibrated ensemble by default (seed ``s`` at point ``s mod n`` of
+``simcli/configs/calibration/``, issue 16); ``--uncalibrated`` runs the parameters' defaults.
 """
 
 from experiments.validate.arms import *  # noqa: F403

@@ -12,11 +12,12 @@ from sim.names import GroupKind
 from sim.params import RunConfig
 from sim.world import load_world
 from sim.world.tables import DATA_DIR
-from simcli.compose import compose, sweep_overrides
+from simcli.compose import compose, group_dir, sweep_overrides
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 TRADE_SOURCES = ("tolls", "protection", "trafficking")
 KINDS = tuple(k.name.lower() for k in GroupKind)
+CALIBRATION = "calibration"  # the config group of the calibrated ensemble's points
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Mode:
     core_weeks: int
     history_seeds: int
     history_weeks: int | None  # None: the scenario's own horizon
+    burn_in_weeks: int | None = None  # None: the scenario's own (pattern and core families only)
+    calibrated: bool = True  # history arms over the calibrated ensemble (simcli/configs/calibration/)
 
     @property
     def quick(self) -> bool:
@@ -37,7 +40,9 @@ class Mode:
 
 
 FULL = Mode("full", seeds=20, weeks=156, core_weeks=156, history_seeds=20, history_weeks=729)
-QUICK = Mode("quick", seeds=3, weeks=26, core_weeks=26, history_seeds=2, history_weeks=None)
+# CI's smoke run: the fewest seeds and weeks that still give every statistic an interval (2 seeds)
+# and every counterfactual its window (the history's own horizon: the last one starts in 2023).
+QUICK = Mode("quick", seeds=2, weeks=12, core_weeks=12, history_seeds=2, history_weeks=None, burn_in_weeks=4)
 
 # --- arms ------------------------------------------------------------------------------------------
 
@@ -262,12 +267,37 @@ def arm_overrides(arm: Arm, mode: Mode, data_root: Path | None = None) -> list[s
     """Every Hydra override of an arm's runs (without the seed): family base, arm, horizon, outputs."""
     steps = mode.history_weeks if arm.family == "history" else mode.core_weeks if arm.family == "core" else mode.weeks
     out = [*arm.base(), *arm.overrides, "output.progress=false", "output.edges=false"]
+    if mode.burn_in_weeks is not None and arm.family != "history":
+        out.append(f"scenario.burn_in_weeks={mode.burn_in_weeks}")
     if arm.goods:
         out.append(f"scenario.data_dir={goods_data_dir(arm, data_root or ROOT / 'multirun' / 'validation')}")
     # One run per task, from the start (a preset's sweep blocks seeds and branches from a saved past).
     return [*out, f"steps={'null' if steps is None else steps}", "seeds=1", "branch_from=null"]
 
 
+def calibration_point(arm: Arm, mode: Mode, seed: int) -> str | None:
+    """The calibrated parameter point a history arm's seed runs at, or None (other families, uncalibrated).
+
+    Seed ``s`` runs at point ``s mod n`` of the committed ensemble (``simcli/configs/calibration/``,
+    docs/calibration.md), so the history and its counterfactuals pair by seed *and* point, and their
+    bands cover parameter uncertainty as well as the seed.
+
+    Raises:
+        SystemExit: When the calibrated mode is asked for and no ensemble is committed.
+    """
+    if arm.family != "history" or not mode.calibrated:
+        return None
+    names = sorted(p.stem for p in group_dir(CALIBRATION).glob("p[0-9][0-9].yaml"))
+    if not names:
+        raise SystemExit(
+            f"error: no calibrated ensemble in {group_dir(CALIBRATION)}: run python -m experiments.calibrate "
+            "first, or validate with --uncalibrated"
+        )
+    return names[seed % len(names)]
+
+
 def arm_config(arm: Arm, mode: Mode, data_root: Path | None = None, seed: int = 0) -> RunConfig:
     """The run configuration of an arm for one seed, composed as ``python -m sim OVERRIDES`` would."""
-    return compose([*arm_overrides(arm, mode, data_root), f"seed={seed}"])
+    point = calibration_point(arm, mode, seed)
+    extra = [f"{CALIBRATION}={point}"] if point else []
+    return compose([*arm_overrides(arm, mode, data_root), *extra, f"seed={seed}"])

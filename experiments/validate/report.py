@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import math
 import os
@@ -199,6 +200,12 @@ def write_report(
         f"the dated events of "
         f"sim/world/data/timeline_history.yaml, {results.mode.history_seeds} seeds"
         + (
+            ", each at a point of the calibrated ensemble (seed s at point s mod n of simcli/configs/calibration/, "
+            "docs/calibration.md), so ranges cover parameter uncertainty as well as the seed"
+            if mode.calibrated
+            else ", uncalibrated (the parameters' defaults; `--uncalibrated`)"
+        )
+        + (
             f", {mode.history_weeks} weeks (to late 2025, so that the sanctions counterfactual has a window)"
             if mode.history_weeks
             else ""
@@ -291,6 +298,7 @@ def save_tables(results: Results, table: pd.DataFrame, hist: pd.DataFrame, cf: p
         "jobs": results.jobs,
         "runs": results.runs,
         "revision": results.revision,
+        "calibrated": results.mode.calibrated,
     }
     (data / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
 
@@ -309,6 +317,7 @@ def load_results(data: Path, mode: Mode) -> Results:
         for (arm, _seed), df in hist.groupby(["arm", "seed"], sort=True):
             weekly.setdefault(str(arm), []).append(df.drop(columns=["arm", "seed"]).reset_index(drop=True))
     meta = json.loads((data / "meta.json").read_text()) if (data / "meta.json").exists() else {}
+    mode = dataclasses.replace(mode, calibrated=meta.get("calibrated", mode.calibrated))
     return Results(
         mode, values, weekly, meta.get("seconds", math.nan), meta.get("cpu_seconds", math.nan),
         meta.get("jobs", 0), meta.get("runs", len(runs.groupby(["arm", "seed"]))), meta.get("revision", "unknown"),
@@ -347,8 +356,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--launcher", default="joblib", choices=LAUNCHERS, help="where runs go (README: Launchers)")
     ap.add_argument("--only", default=None, help="comma-separated experiment ids (and 'history')")
     ap.add_argument("--reuse", action="store_true", help="report from the raw tables of an earlier run, run nothing")
+    ap.add_argument(
+        "--uncalibrated", action="store_true", help="history and counterfactuals at the defaults, not the ensemble"
+    )
     args = ap.parse_args(argv)
-    mode = QUICK if args.quick else FULL
+    mode = dataclasses.replace(QUICK if args.quick else FULL, calibrated=not args.uncalibrated)
     out = args.out or (ROOT / "multirun" / "validation-quick" if mode.quick else ROOT / "docs")
     data = args.data or (out / "data" if mode.quick else ROOT / "multirun" / "validation")
     jobs = args.jobs or (1 if mode.quick else 2)

@@ -14,12 +14,13 @@ import pandas as pd
 
 from experiments.runner import run_tasks
 from experiments.stats import mean_interval
-from experiments.validate.arms import ARMS, Arm, Mode, arm_config
+from experiments.validate.arms import ARMS, Arm, Mode, arm_config, calibration_point
 from experiments.validate.catalogue import EXPERIMENTS
 from experiments.validate.classification import EVIDENCE, RULE, kind_of
 from experiments.validate.criteria import Experiment, Values, mde
 from experiments.validate.history import COUNTERFACTUAL_OUTCOMES, COUNTERFACTUALS, HISTORY_FIGURES, history_metrics
 from experiments.validate.measures import measures
+from sim.params import RunConfig
 from sim.run import git_revision
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -54,9 +55,15 @@ def run_all(
 ) -> Results:
     """Run every (arm, seed) not yet finished under ``data_root/runs``; return the values by arm, metric and seed."""
     configs = {a: arm_config(ARMS[a], mode, data_root) for a in arms}
+
+    def config(a: str, s: int) -> RunConfig:
+        # A history arm's seed also picks its calibrated point: composed per seed.
+        calibrated = calibration_point(ARMS[a], mode, s) is not None
+        return arm_config(ARMS[a], mode, data_root, s) if calibrated else dataclasses.replace(configs[a], seed=s)
+
     # Longest first (history), so two workers finish together.
     tasks = [
-        (a, dataclasses.replace(configs[a], seed=s))
+        (a, config(a, s))
         for a in sorted(arms, key=lambda a: ARMS[a].family != "history")
         for s in seeds_for(ARMS[a], mode)
     ]
