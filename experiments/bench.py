@@ -14,8 +14,9 @@ taken within this one process run:
 - ``memory``: peak resident memory of one default run (``python -m sim``) and of aggregating
   a sweep of 1,000 small runs (``python -m experiments.aggregate``), each in its own process.
 
-``--profile FILE`` writes a pyinstrument call tree of the default scenario (where the time of a
-week goes; the ``dev`` and ``test`` extras install pyinstrument).
+``--profile FILE`` writes a pyinstrument call tree of the default scenario to FILE and of the
+history scenario to FILE_history (where the time of a week goes), each headed by the seconds and
+share of each weekly phase, also printed (the ``dev`` and ``test`` extras install pyinstrument).
 
 ``--write`` puts the results into ``docs/performance.md`` (between its ``bench`` markers) with
 the machine's description; ``--json FILE`` saves them and ``--before FILE`` adds a column from
@@ -89,25 +90,40 @@ def time_boltzmann(n: int, steps: int, seed: int) -> float:
     return time.perf_counter() - start
 
 
-def profile_default(path: Path, weeks: int, seed: int = 0) -> Path:
-    """Write the call tree of the default scenario's weeks (the burn-in left out) to ``path``."""
+def profile_default(path: Path, weeks: int, seed: int = 0, name: str = "default") -> Path:
+    """Write the call tree of a scenario's weeks (the burn-in left out) to ``path``, with phase shares."""
     try:
         from pyinstrument import Profiler
     except ImportError as exc:  # pragma: no cover - the extras install it
         raise SystemExit('error: --profile needs pyinstrument: pip install -e ".[dev]"') from exc
     profiler = Profiler(interval=0.0005)
+    phases: dict[str, float] = {}
+
+    def timed(phase: str, function: Callable[..., None]) -> Callable[..., None]:
+        def call(*args) -> None:
+            start = time.perf_counter()
+            function(*args)
+            phases[phase] = phases.get(phase, 0.0) + time.perf_counter() - start
+
+        return call
 
     class Profile:
         def start(self, model) -> None:  # the burn-in is done: profile the weeks only
+            model.phases = [(phase, timed(phase, f)) for phase, f in model.phases]
+            collect = model.datacollector.collect
+            model.datacollector.collect = timed("outcome collection", collect)
             profiler.start()
 
         def after_week(self, model) -> None:  # stop before the run's summary is computed
             if model.steps >= weeks:
                 profiler.stop()
 
-    config = RunConfig(scenario=scenario("default"), seed=seed, steps=weeks, output=OutputConfig(progress=False))
+    config = RunConfig(scenario=scenario(name), seed=seed, steps=weeks, output=OutputConfig(progress=False))
     run(config, observers=[Profile()])
-    path.write_text(profiler.output_text(unicode=False, color=False))
+    total = sum(phases.values())
+    table = [f"Phases of {weeks} weeks of scenario={name} (seed {seed}), {total:.2f} s in all:"]
+    table += [f"  {p:<20} {s:7.3f} s  {s / total:5.1%}" for p, s in sorted(phases.items(), key=lambda x: -x[1])]
+    path.write_text("\n".join(table) + "\n\n" + profiler.output_text(unicode=False, color=False))
     return path
 
 
@@ -409,12 +425,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="save the results here")
     parser.add_argument("--before", type=Path, help="results of an earlier run (--json) to show beside these")
     parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
-    parser.add_argument("--profile", type=Path, help="also write a pyinstrument profile of the default scenario here")
+    parser.add_argument("--profile", type=Path, help="also profile the default scenario into this file, the history one beside it")
     args = parser.parse_args(argv)
     if args.profile:
-        weeks = 20 if args.quick else 520
-        path = profile_default(args.profile, weeks)
-        print(f"profiled the default scenario ({weeks} weeks) -> {path}", file=sys.stderr)
+        for name in ("default", "history"):
+            weeks = 20 if args.quick else scenario(name).steps
+            path = args.profile if name == "default" else args.profile.with_stem(f"{args.profile.stem}_{name}")
+            profile_default(path, weeks, name=name)
+            print(f"profiled scenario={name} ({weeks} weeks) -> {path}", file=sys.stderr)
+            print(path.read_text().split("\n\n", 1)[0], file=sys.stderr)
     repeats = 2 if args.quick else args.repeats
     results: dict = {"machine": machine(), "quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="sahel-bench-") as tmp:
