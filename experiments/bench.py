@@ -425,7 +425,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="save the results here")
     parser.add_argument("--before", type=Path, help="results of an earlier run (--json) to show beside these")
     parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
-    parser.add_argument("--profile", type=Path, help="also profile the default scenario into this file, the history one beside it")
+    parser.add_argument("--profile", type=Path, help="profile the default scenario into FILE, history beside it")
     args = parser.parse_args(argv)
     if args.profile:
         for name in ("default", "history"):

@@ -246,10 +246,12 @@ class SahelModel(mesa.Model):
 
     def _run_week(self) -> None:
         self.week_index += 1
+        self.week_memo = None  # no memo while the week runs (outcomes read mid-week are computed afresh)
         self.stats.new_week()
         self.ledger.new_week()
         for _name, phase in self.phases:
             phase()
+        self.week_memo = {}  # the week is over: outcomes may share work until the next one starts
 
     def step(self) -> None:
         """Run one week and record its outcomes."""

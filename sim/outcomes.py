@@ -722,17 +722,36 @@ def _kind_revenue(m: SahelModel, kind: GroupKind, source: str) -> float:
     return total
 
 
-def _crews_carrying(m: SahelModel, good: int) -> float:
+def _crew_tally(m: SahelModel) -> tuple[np.ndarray, np.ndarray]:
+    """Crews alive and mercenary crews, by the good they carry (one pass for every good's outcome).
+
+    Kept in ``m.week_memo`` between the end of a week and the start of the next, when the
+    crews cannot change (:meth:`sim.model.SahelModel._run_week`); computed afresh otherwise.
+    """
+    memo = m.__dict__.get("week_memo")
+    if memo is not None and "crew_tally" in memo:
+        return memo["crew_tally"]
     crews = m.crews
-    return float((crews.good[crews.alive_rows()] == good).sum())
+    alive = crews.alive_rows()
+    goods = crews.good[alive]
+    n = len(m.world.goods)
+    tally = (
+        np.bincount(goods, minlength=n),
+        np.bincount(goods[crews.kind[alive] == Kind.MERCENARY], minlength=n),
+    )
+    if memo is not None:
+        memo["crew_tally"] = tally
+    return tally
+
+
+def _crews_carrying(m: SahelModel, good: int) -> float:
+    return float(_crew_tally(m)[0][good])
 
 
 def _mercenary_share(m: SahelModel, good: int) -> float:
-    crews = m.crews
-    alive = crews.alive_rows()
-    carrying = crews.good[alive] == good
-    n = int(carrying.sum())
-    return float((crews.kind[alive][carrying] == Kind.MERCENARY).sum() / n) if n else 0.0
+    carrying, mercenary = _crew_tally(m)
+    n = int(carrying[good])
+    return float(mercenary[good] / n) if n else 0.0
 
 
 def _finite_mean(values) -> float:
