@@ -34,3 +34,17 @@ def test_cheap_sweep_composition_equals_hydra_composing_every_variant(monkeypatc
     assert fast == full
     assert {c.seed for c in fast} == {0, 7, 40}
     assert {c.scenario.supply_scale for c in fast} == {0.05, 1.0, 0.2}
+
+
+def test_study_blocks_run_longest_first_and_report_in_the_order_given(tmp_path):
+    """The runner hands joblib the longest blocks first (LPT) and still returns reports by block."""
+    from experiments import runner
+    from simcli.compose import compose
+
+    short = compose(["scenario=small", "steps=2", "seed=1"])
+    long = compose(["scenario=small", "steps=6", "seed=2"])
+    many = compose(["scenario=small", "steps=2", "seeds=2", "seed=3"])
+    blocks = [("short", short), ("long", long), ("many", many)]
+    assert runner.longest_first(blocks) == [2, 1, 0]  # 2 x (26 + 2) weeks, 26 + 6, 26 + 2 (burn-in 26)
+    reports = runner._on_joblib(blocks, tmp_path, jobs=2)
+    assert [len(r.done) for r in reports] == [1, 1, 2]
