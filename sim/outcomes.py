@@ -1373,10 +1373,17 @@ class Collector(mesa.DataCollector):
     reporters, go through Mesa's own ``collect``. The records are the same.
     """
 
+    def __getstate__(self) -> dict:
+        """Pickle without the check of the reporters (redone after loading)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain")}
+
     def collect(self, model) -> None:
         """Record every model reporter's value for this week."""
         reporters = self.model_reporters
-        if self.agent_reporters or self.agenttype_reporters or not all(map(_is_function, reporters.values())):
+        if reporters is not self.__dict__.get("_checked"):  # checked once per set of reporters
+            self._plain = all(map(_is_function, reporters.values()))
+            self._checked = reporters
+        if self.agent_reporters or self.agenttype_reporters or not self._plain:
             super().collect(model)
             return
         if hasattr(self, "_collection_steps"):
