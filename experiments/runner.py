@@ -34,7 +34,7 @@ import pandas as pd
 from sim.errors import ConfigError, SimError
 from sim.params import RunConfig
 from sim.run import SUMMARY
-from sim.sweep import ERROR, BlockReport, run_block, run_key
+from sim.sweep import ERROR, BlockReport, reused_from_other_code, run_block, run_key
 from simcli import launchers as cluster
 
 TIMESERIES = "timeseries.parquet"
@@ -222,6 +222,10 @@ def run_tasks(
     todo = pending(tasks, root)
     if progress:
         print(f"{len(tasks) - len(todo)} of {len(tasks)} runs already finished under {root}", file=sys.stderr)
+        done = {run_key(c) for _, c in tasks} - {run_key(c) for _, c in todo}
+        warning = reused_from_other_code([root / "runs" / key for key in sorted(done)])
+        if warning:
+            print(warning, file=sys.stderr)
     run_blocks(todo, root, jobs, launcher)
     return collect(tasks, root)
 
