@@ -12,10 +12,15 @@ taken within this one process run:
   with two (parallel efficiency), and the share of wall time that is not simulation (Hydra,
   process start, writing outputs): 1 - sum of the runs' ``wall_seconds`` / (wall x workers);
 - ``memory``: peak resident memory of one default run (``python -m sim``) and of aggregating
-  a sweep of 1,000 small runs (``python -m experiments.aggregate``), each in its own process.
+  a sweep of 1,000 small runs (``python -m experiments.aggregate``), each in its own process;
+- ``design``: ``--design-runs N`` runs of the default scenario (seeds as the factor, blocks of
+  10 seeds) through the study runner (:mod:`experiments.runner`, joblib, 2 workers, longest
+  blocks first), in its own process: runs a minute, the share of worker time that is not a run
+  (efficiency) and the time 10,000 such runs would take at that rate.
 
-``--profile FILE`` writes a pyinstrument call tree of the default scenario (where the time of a
-week goes; the ``dev`` and ``test`` extras install pyinstrument).
+``--profile FILE`` writes a pyinstrument call tree of the default scenario to FILE and of the
+history scenario to FILE_history (where the time of a week goes), each headed by the seconds and
+share of each weekly phase, also printed (the ``dev`` and ``test`` extras install pyinstrument).
 
 ``--write`` puts the results into ``docs/performance.md`` (between its ``bench`` markers) with
 the machine's description; ``--json FILE`` saves them and ``--before FILE`` adds a column from
@@ -47,7 +52,7 @@ from simcli.compose import compose, compose_cfg
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
-ITEMS = ("boltzmann", "scaling", "sweep", "memory")
+ITEMS = ("boltzmann", "scaling", "sweep", "memory", "design")
 SMALL_RUNS_DIR = ROOT / ".bench" / "small_runs"  # kept between benchmark runs (git-ignored)
 
 
@@ -89,25 +94,40 @@ def time_boltzmann(n: int, steps: int, seed: int) -> float:
     return time.perf_counter() - start
 
 
-def profile_default(path: Path, weeks: int, seed: int = 0) -> Path:
-    """Write the call tree of the default scenario's weeks (the burn-in left out) to ``path``."""
+def profile_default(path: Path, weeks: int, seed: int = 0, name: str = "default") -> Path:
+    """Write the call tree of a scenario's weeks (the burn-in left out) to ``path``, with phase shares."""
     try:
         from pyinstrument import Profiler
     except ImportError as exc:  # pragma: no cover - the extras install it
         raise SystemExit('error: --profile needs pyinstrument: pip install -e ".[dev]"') from exc
     profiler = Profiler(interval=0.0005)
+    phases: dict[str, float] = {}
+
+    def timed(phase: str, function: Callable[..., None]) -> Callable[..., None]:
+        def call(*args) -> None:
+            start = time.perf_counter()
+            function(*args)
+            phases[phase] = phases.get(phase, 0.0) + time.perf_counter() - start
+
+        return call
 
     class Profile:
         def start(self, model) -> None:  # the burn-in is done: profile the weeks only
+            model.phases = [(phase, timed(phase, f)) for phase, f in model.phases]
+            collect = model.datacollector.collect
+            model.datacollector.collect = timed("outcome collection", collect)
             profiler.start()
 
         def after_week(self, model) -> None:  # stop before the run's summary is computed
             if model.steps >= weeks:
                 profiler.stop()
 
-    config = RunConfig(scenario=scenario("default"), seed=seed, steps=weeks, output=OutputConfig(progress=False))
+    config = RunConfig(scenario=scenario(name), seed=seed, steps=weeks, output=OutputConfig(progress=False))
     run(config, observers=[Profile()])
-    path.write_text(profiler.output_text(unicode=False, color=False))
+    total = sum(phases.values())
+    table = [f"Phases of {weeks} weeks of scenario={name} (seed {seed}), {total:.2f} s in all:"]
+    table += [f"  {p:<20} {s:7.3f} s  {s / total:5.1%}" for p, s in sorted(phases.items(), key=lambda x: -x[1])]
+    path.write_text("\n".join(table) + "\n\n" + profiler.output_text(unicode=False, color=False))
     return path
 
 
@@ -243,6 +263,45 @@ def bench_sweep(quick: bool, seeds: int, workdir: Path) -> dict:
     return out
 
 
+DESIGN_SCRIPT = """
+import json, sys, time
+from pathlib import Path
+from experiments.runner import run_blocks
+from simcli.compose import compose
+runs, block, workers = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+root, extra = Path(sys.argv[4]), sys.argv[5:]
+blocks = [(f"seed={s}", compose([*extra, f"seed={s}", f"seeds={min(block, runs - s)}"])) for s in range(0, runs, block)]
+start = time.perf_counter()
+report = run_blocks(blocks, root, jobs=workers)
+print(json.dumps({"wall": time.perf_counter() - start, "done": len(report.done), "failed": len(report.failed)}))
+"""
+
+
+def bench_design(quick: bool, runs: int, workdir: Path, workers: int = 2) -> dict:
+    """``runs`` default runs through the study runner on ``workers`` processes; 10,000 extrapolated."""
+    extra = ["scenario=small", "steps=4"] if quick else ["scenario=default"]
+    block = 2 if quick else 10
+    root = workdir / "design"
+    proc = subprocess.run(
+        [sys.executable, "-c", DESIGN_SCRIPT, str(runs), str(block), str(workers), str(root), *extra],
+        cwd=ROOT, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise RuntimeError(f"design runs failed:\n{proc.stderr[-3000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    simulated = sum(s["wall_seconds"] for s in run_summaries(root))
+    wall = out["wall"]
+    return {
+        "runs": out["done"],
+        "workers": workers,
+        "wall_s": wall,
+        "runs_per_min": 60 * out["done"] / wall,
+        "efficiency": simulated / (wall * workers),
+        "hours_for_10000": 10_000 / (out["done"] / wall) / 3600,
+        "scenario": extra[0].split("=")[1],
+    }
+
+
 def small_runs(n: int, directory: Path, steps: int | None = None) -> Path:
     """A sweep of ``n`` small runs (blocks of 50 seeds), made once and reused (the sweep resumes)."""
     block = min(50, n)
@@ -316,6 +375,7 @@ TARGETS = {
     "scaling": "time ratio within 10% of the size ratio",
     "sweep": "efficiency at least 90%, overhead under 5%",
     "memory": "under 300 MiB for one run, 500 MiB for aggregating 1,000 runs",
+    "design": "within 2 hours on 2 cores, efficiency at least 95%",
 }
 
 
@@ -360,6 +420,12 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
             ("peak memory, one run (`python -m sim`)", f"{m['run_mib']:.0f} MiB", TARGETS["memory"]),
             ("peak memory, aggregating a sweep of small runs",
              f"{m['aggregate_mib']:.0f} MiB ({m['aggregated_runs']} runs)", ""),
+        ]  # fmt: skip
+    if d := results.get("design"):
+        out += [
+            (f"{d['scenario']} runs through the study runner, {d['workers']} workers",
+             f"{d['runs_per_min']:.1f} runs/min ({d['runs']} runs), efficiency {d['efficiency']:.0%}", ""),
+            ("10,000 such runs, extrapolated", f"{d['hours_for_10000']:.1f} h", TARGETS["design"]),
         ]  # fmt: skip
     return out
 
@@ -406,15 +472,19 @@ def main(argv: list[str] | None = None) -> int:
         "--sweep-seeds", type=int, default=0, help="seeds per policy in the sweep item, one job each (0: the preset's)"
     )
     parser.add_argument("--runs", type=int, default=1000, help="small runs to aggregate in the memory item")
+    parser.add_argument("--design-runs", type=int, default=200, help="default runs in the design item")
     parser.add_argument("--json", type=Path, help="save the results here")
     parser.add_argument("--before", type=Path, help="results of an earlier run (--json) to show beside these")
     parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
-    parser.add_argument("--profile", type=Path, help="also write a pyinstrument profile of the default scenario here")
+    parser.add_argument("--profile", type=Path, help="profile the default scenario into FILE, history beside it")
     args = parser.parse_args(argv)
     if args.profile:
-        weeks = 20 if args.quick else 520
-        path = profile_default(args.profile, weeks)
-        print(f"profiled the default scenario ({weeks} weeks) -> {path}", file=sys.stderr)
+        for name in ("default", "history"):
+            weeks = 20 if args.quick else scenario(name).steps
+            path = args.profile if name == "default" else args.profile.with_stem(f"{args.profile.stem}_{name}")
+            profile_default(path, weeks, name=name)
+            print(f"profiled scenario={name} ({weeks} weeks) -> {path}", file=sys.stderr)
+            print(path.read_text().split("\n\n", 1)[0], file=sys.stderr)
     repeats = 2 if args.quick else args.repeats
     results: dict = {"machine": machine(), "quick": args.quick}
     with tempfile.TemporaryDirectory(prefix="sahel-bench-") as tmp:
@@ -427,8 +497,10 @@ def main(argv: list[str] | None = None) -> int:
                 results[item] = bench_scaling(args.quick, max(1, repeats - 2))
             elif item == "sweep":
                 results[item] = bench_sweep(args.quick, 1 if args.quick else args.sweep_seeds, work)
-            else:
+            elif item == "memory":
                 results[item] = bench_memory(args.quick, 20 if args.quick else args.runs, work)
+            else:
+                results[item] = bench_design(args.quick, 4 if args.quick else args.design_runs, work)
     before = json.loads(args.before.read_text()) if args.before else None
     text = markdown(results, before)
     print(text)

@@ -34,7 +34,7 @@ import pandas as pd
 from sim.errors import ConfigError, SimError
 from sim.params import RunConfig
 from sim.run import SUMMARY
-from sim.sweep import ERROR, BlockReport, run_block, run_key
+from sim.sweep import ERROR, BlockReport, reused_from_other_code, run_block, run_key
 from simcli import launchers as cluster
 
 TIMESERIES = "timeseries.parquet"
@@ -83,11 +83,35 @@ def _merged(reports: Sequence[BlockReport]) -> BlockReport:
     return total
 
 
+def expected_cost(config: RunConfig) -> float:
+    """A block's expected cost, for ordering only: its runs' weeks (burn-in included) times the supply scale.
+
+    A week's cost grows with the crews, which grow with ``supply_scale`` (docs/performance.md:
+    less than in proportion, so this overstates large scenarios, which only puts them earlier).
+    """
+    s = config.scenario
+    return config.seeds * (config.weeks + s.burn_in_weeks) * max(s.supply_scale, 1e-3)
+
+
+def longest_first(blocks: Sequence[tuple[str, RunConfig]]) -> list[int]:
+    """Positions of the blocks, the most expensive first (ties keep their order).
+
+    Workers that take the long blocks first finish together: the last block to start is a short one,
+    so no worker waits long at the end for another's long block (the longest-processing-time rule).
+    """
+    return sorted(range(len(blocks)), key=lambda i: -expected_cost(blocks[i][1]))
+
+
 def _on_joblib(blocks: Sequence[tuple[str, RunConfig]], root: Path, jobs: int) -> list[BlockReport]:
     if jobs > 1 and len(blocks) > 1:
         from joblib import Parallel, delayed
 
-        return Parallel(n_jobs=jobs, verbose=0)(delayed(_block)(label, c, root) for label, c in blocks)
+        order = longest_first(blocks)
+        reports = Parallel(n_jobs=jobs, verbose=0, pre_dispatch="n_jobs", batch_size=1)(
+            delayed(_block)(blocks[i][0], blocks[i][1], root) for i in order
+        )
+        back = dict(zip(order, reports, strict=True))
+        return [back[i] for i in range(len(blocks))]
     return [_block(label, c, root) for label, c in blocks]
 
 
@@ -103,7 +127,7 @@ def _on_ray(blocks: Sequence[tuple[str, RunConfig]], root: Path, jobs: int) -> l
         else:
             ray.init(address="local", num_cpus=max(jobs, 1), include_dashboard=False, log_to_driver=False)
     task = ray.remote(num_cpus=1, max_retries=0)(_block)
-    return ray.get([task.remote(label, c, root) for label, c in blocks])
+    return ray.get([task.remote(*blocks[i], root) for i in longest_first(blocks)])  # reports merged: order free
 
 
 def _on_slurm(blocks: Sequence[tuple[str, RunConfig]], root: Path, jobs: int) -> list[BlockReport]:
@@ -114,7 +138,8 @@ def _on_slurm(blocks: Sequence[tuple[str, RunConfig]], root: Path, jobs: int) ->
         cluster.watch_with_squeue()
         print("note: SLURM keeps no accounting here; job states come from squeue", file=sys.stderr)
     n = max(1, min(jobs, len(blocks)))
-    shares = [list(blocks[i::n]) for i in range(n)]
+    ordered = [blocks[i] for i in longest_first(blocks)]  # dealt round, the long blocks spread over the jobs
+    shares = [ordered[i::n] for i in range(n)]
     executor = submitit.AutoExecutor(folder=root / ".submitit" / "%j", cluster="slurm")
     executor.update_parameters(
         name=cluster.SLURM_JOB_NAME, timeout_min=SLURM_TIMEOUT_MIN, cpus_per_task=1, tasks_per_node=1, mem_gb=2
@@ -197,6 +222,10 @@ def run_tasks(
     todo = pending(tasks, root)
     if progress:
         print(f"{len(tasks) - len(todo)} of {len(tasks)} runs already finished under {root}", file=sys.stderr)
+        done = {run_key(c) for _, c in tasks} - {run_key(c) for _, c in todo}
+        warning = reused_from_other_code([root / "runs" / key for key in sorted(done)])
+        if warning:
+            print(warning, file=sys.stderr)
     run_blocks(todo, root, jobs, launcher)
     return collect(tasks, root)
 

@@ -22,8 +22,8 @@ from sim.ledger import Ledger
 from sim.levers import Levers
 from sim.market import Market
 from sim.neighbours import Neighbours
+from sim.outcomes import Collector, build_registry
 from sim.outcomes import Outcome as OutcomeSpec
-from sim.outcomes import build_registry
 from sim.params import ScenarioConfig, validate
 from sim.policies import POLICIES, PolicySet
 from sim.stats import Stats, accumulate
@@ -109,7 +109,7 @@ class SahelModel(mesa.Model):
         self._burn_in(params.burn_in_weeks)
         self.n_agents_initial = len(self.agents)
         self.outcomes: list[OutcomeSpec] = build_registry(self)
-        self.datacollector = mesa.DataCollector(model_reporters={o.name: o.series for o in self.outcomes})
+        self.datacollector = Collector(model_reporters={o.name: o.series for o in self.outcomes})
 
     def __getstate__(self) -> dict:
         """Pickle without the outcome functions (closures); they are rebuilt on load (sim/state.py)."""
@@ -250,10 +250,12 @@ class SahelModel(mesa.Model):
 
     def _run_week(self) -> None:
         self.week_index += 1
+        self.week_memo = None  # no memo while the week runs (outcomes read mid-week are computed afresh)
         self.stats.new_week()
         self.ledger.new_week()
         for _name, phase in self.phases:
             phase()
+        self.week_memo = {}  # the week is over: outcomes may share work until the next one starts
 
     def step(self) -> None:
         """Run one week and record its outcomes."""

@@ -23,7 +23,7 @@ import yaml
 
 from sim.integrity import problems, verified, write_durable
 from sim.params import RunConfig, to_dict
-from sim.run import SUMMARY, run
+from sim.run import SUMMARY, git_revision, run
 
 ERROR = "error.txt"
 STATES = "states"  # shared common pasts of branch_from (sim/state.py)
@@ -49,6 +49,30 @@ def run_key(config: RunConfig) -> str:
     data.pop("branch_from", None)  # how the run is computed, not what it computes (sim/state.py)
     canonical = json.dumps(data, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def reused_from_other_code(run_dirs: list[Path]) -> str | None:
+    """A warning when finished runs about to be reused were made by other code, else None.
+
+    A run's key hashes its configuration, not the code, so resuming after a model change would
+    silently mix results of two models; the revision each run recorded in its summary tells.
+    """
+    here = git_revision()
+    others: dict[str, int] = {}
+    for out in run_dirs:
+        try:
+            rev = json.loads((out / SUMMARY).read_text(encoding="utf-8")).get("git_revision", "unknown")
+        except (OSError, ValueError):
+            continue
+        if rev != here:
+            others[rev] = others.get(rev, 0) + 1
+    if not others:
+        return None
+    which = ", ".join(f"{n} from {rev[:12]}" for rev, n in sorted(others.items(), key=lambda kv: -kv[1]))
+    return (
+        f"warning: reusing {sum(others.values())} finished runs made by other code ({which}; this checkout is "
+        f"{here[:12]}): if the model changed, delete them or use a new output directory"
+    )
 
 
 def record_failure(out: Path, config: RunConfig, text: str) -> None:
@@ -154,4 +178,7 @@ def run_block(
         if quiet:
             continue
         print(f"{label} seed={single.seed}: done in {time.perf_counter() - started:.1f} s -> {out}", file=sys.stderr)
+    warning = reused_from_other_code([runs_dir / key for key in report.skipped])
+    if warning:
+        print(f"{label} {warning}".strip(), file=sys.stderr)
     return report

@@ -29,6 +29,8 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
     assert w["efficiency"] > 0 and w["overhead_1"] < 1
     m = results["memory"]
     assert m["aggregated_runs"] == 20 and 50 < m["run_mib"] < 2000 and 50 < m["aggregate_mib"] < 2000
+    d = results["design"]
+    assert d["runs"] == 4 and 0 < d["efficiency"] <= 1.0 and d["hours_for_10000"] > 0
 
     text = doc.read_text()
     assert "prose kept" in text and "more prose" in text and "old figures" not in text
@@ -38,6 +40,7 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
         "large over default",
         "parallel efficiency",
         "aggregating a sweep of small runs",
+        "10,000 such runs, extrapolated",
     ):
         assert row in text, row
     assert "(20 runs)" in text
@@ -51,8 +54,12 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
 def test_profile_shows_where_a_week_goes(tmp_path):
     path = bench.profile_default(tmp_path / "profile.txt", weeks=5)
     text = path.read_text()
-    for phase in ("Crews.step", "ArmedGroups.step", "DataCollector.collect"):
+    for phase in ("Crews.step", "ArmedGroups.step", "collect"):
         assert phase in text, phase
+    head = text.split("\n\n", 1)[0]  # the phases' seconds and shares, largest first
+    assert head.startswith("Phases of 5 weeks of scenario=default")
+    for phase in ("traffickers", "armed_groups", "outcome collection"):
+        assert phase in head, phase
 
 
 def test_measure_survives_a_command_that_writes_much_to_stderr():

@@ -73,6 +73,18 @@ def test_runner_skips_finished_runs_and_names_failures(tmp_path, monkeypatch):
         runner.run_tasks([("d", dataclasses.replace(_tiny(0), seeds=2))], tmp_path, progress=False)
 
 
+def test_resuming_over_runs_of_other_code_warns(tmp_path, monkeypatch, capsys):
+    """A run's key hashes its configuration, not the code: reusing runs of another revision is said aloud."""
+    tasks = [("a", _tiny(0)), ("b", _tiny(1))]
+    runner.run_tasks(tasks, tmp_path, progress=True)
+    runner.run_tasks(tasks, tmp_path, progress=True)
+    assert "other code" not in capsys.readouterr().err
+    monkeypatch.setattr("sim.sweep.git_revision", lambda: "f" * 40)
+    runner.run_tasks(tasks, tmp_path, progress=True)
+    err = capsys.readouterr().err
+    assert "warning: reusing 2 finished runs made by other code" in err and "ffffffffffff" in err
+
+
 def test_contributor_steps_cannot_be_forgotten():
     """The checks docs/contributing.md names: each recipe's easily forgotten step fails here."""
     from dataclasses import fields

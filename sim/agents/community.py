@@ -51,6 +51,7 @@ SPIN_UP_RATE = 0.3  # speed of attitudes and running averages during the burn-in
 EMA_WEIGHT = 0.1  # weight of a week in running averages (about ten weeks' memory)
 FOOD_IMPORT_WEIGHT = 0.7  # food versus fuel in what the north imports (assumption)
 THREAT_MEMORY = 0.95  # weekly persistence of a community's memory of attacks and raids (about 20 weeks)
+INDICES = ("income", "food_security", "trust", "tolerance")  # what Communities.index measures
 
 
 class Community(TableAgent):
@@ -370,7 +371,11 @@ class Communities(AgentTable):
         rows = rows[rows >= 0]
         if not len(rows):
             return 1.0
-        return float(np.average(self.licit_index(rows), weights=self.population[rows]))
+        weights = self.population[rows]  # np.average's arithmetic (same bits), without its overhead
+        total = weights.sum()
+        if total == 0.0:
+            raise ZeroDivisionError("licit_level: the communities at these places have no people")
+        return float(np.multiply(self.licit_index(rows), weights).sum() / total)
 
     def set_reference(self) -> None:
         """Fix the start-of-run levels the indices are measured against."""
@@ -404,19 +409,24 @@ class Communities(AgentTable):
         r = self.rows
         pop = self.population[r] * (self.north[r] if north_only else 1.0)
         if region is not None:
-            if self._place_region is None:
-                self._place_region = np.asarray(self.model.world.region)
-            pop = pop * (self._place_region[self.place[r]] == region)
+            pop = pop * self._in_region(region)
             if not pop.any():
                 return 1.0
-        now = {
-            "income": self.income(),
-            "food_security": self.food_security[r],
-            "trust": self.trust[r],
-            "tolerance": self.tolerance[r],
-        }[name]
+        if name not in INDICES:
+            raise KeyError(name)
+        now = self.income() if name == "income" else self.cols[name][r]  # only the one asked for
         ref = self.ref[name] if self.ref is not None else now
         return float((pop * now).sum() / max((pop * ref).sum(), 1e-12))
+
+    def _in_region(self, region: str) -> np.ndarray:
+        """Which communities lie in a region (cached: communities and their places never change)."""
+        masks = self.__dict__.setdefault("_region_masks", {})
+        mask = masks.get(region)
+        if mask is None:
+            if self._place_region is None:
+                self._place_region = np.asarray(self.model.world.region)
+            mask = masks[region] = self._place_region[self.place[self.rows]] == region
+        return mask
 
     def arms_per_capita(self) -> float:
         """Arms held by communities per person."""

@@ -74,6 +74,10 @@ class AgentTable:
         self.agents.extend([None] * (new_size - old))
         self.free = sorted(set(self.free) | set(range(old, new_size)), reverse=True)
         self.size = new_size
+        # Columns as plain attributes too (``table.cash``): found without a call to __getattr__,
+        # which phases pay hundreds of thousands of times a run. Rebound whenever columns grow.
+        cls = type(self)
+        self.__dict__.update({name: col for name, col in self.cols.items() if not hasattr(cls, name)})
 
     @property
     def n_alive(self) -> int:
