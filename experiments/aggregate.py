@@ -49,7 +49,11 @@ META = frozenset(
     {"scenario", "policy", "seed", "steps", "start_date", "end_date", "version", "git_revision", "wall_seconds"}
 )
 SEED_KEYS = frozenset({"seed", "seeds"})
-BATCH_RUNS = 100
+BATCH_RUNS = 100  # runs per batch of the in-memory long_table
+# Rows of runs.parquet held in memory before they are written as one row group: each row repeats
+# the run's hundreds of parameters (about 2.7 kB a row), so this, not the number of runs, bounds
+# the memory of a batch.
+BATCH_ROWS = 8192
 # Bump when the outputs change shape, so that stored outputs count as out of date.
 FORMAT = 2  # 2: t-intervals in series.parquet, data dictionaries in every table
 REPORT_FILE = "aggregate.json"
@@ -650,22 +654,25 @@ def _stream(
     rows = 0
     bar = tqdm(total=len(completed), desc="runs", unit="run", disable=not progress)
     with pq.ParquetWriter(tmp, full_schema, compression="zstd") as writer:
-        for batch in _batches(completed, BATCH_RUNS):
-            read = []
-            for run in batch:
-                bar.update()
-                try:
-                    loaded = _load_run(run)
-                except CorruptRunError as exc:
-                    bad[run.key] = str(exc)
-                    continue
+        read: list[tuple[Run, dict]] = []
+        pending = 0
+        for i, run in enumerate(completed, 1):
+            bar.update()
+            try:
+                loaded = _load_run(run)
+            except CorruptRunError as exc:
+                bad[run.key] = str(exc)
+                loaded = None
+            if loaded is not None:
                 read.append((run, loaded[0]))
+                pending += len(loaded[0])
                 _accumulate(labels.get(run.key, "default"), series, edges, *loaded[1:])
-            if not read:
-                continue
-            table = run_rows(read, params, labels, schema)
-            writer.write_table(table)
-            rows += table.num_rows
+                del loaded  # the run's time series, before the next is read
+            if read and (pending >= BATCH_ROWS or i == len(completed)):
+                table = run_rows(read, params, labels, schema)
+                writer.write_table(table)
+                rows += table.num_rows
+                read, pending, table = [], 0, None
     bar.close()
     os.replace(tmp, out / "runs.parquet")
     return series, edges, rows
@@ -806,12 +813,32 @@ def _write_tables(
 
 def sweep_dictionary(completed: list[Run], params: Params) -> dict:
     """The data dictionary of the sweep's tables: the runs' outcomes (from their dictionary.json) and parameters."""
-    runs = []
+    return dictionary.sweep_dictionary(
+        dictionary.merge(_run_dictionaries(completed)), [f.name for f in params.columns()]
+    )
+
+
+def _run_dictionaries(completed: list[Run]) -> Iterator[dict]:
+    """Each distinct dictionary.json of the runs, in run order, read one at a time.
+
+    Runs of one version mostly carry the same dictionary (about 100 kB of JSON, several times
+    that parsed): holding one per run made memory grow with the sweep, and parsing repeats is
+    wasted, so a file whose bytes were seen before is not parsed again. Merging keeps the first
+    entry of an outcome and the last of a good, so a repeat yields its goods only.
+    """
+    goods: dict[bytes, dict] = {}
     for run in completed:
         path = run.path / dictionary.FILE
-        if path.exists():  # runs made before runs carried a dictionary have none
-            runs.append(json.loads(path.read_text(encoding="utf-8")))
-    return dictionary.sweep_dictionary(dictionary.merge(runs), [f.name for f in params.columns()])
+        if not path.exists():  # runs made before runs carried a dictionary have none
+            continue
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).digest()
+        if digest in goods:
+            yield {"goods": goods[digest]}
+        else:
+            parsed = json.loads(data.decode("utf-8"))
+            goods[digest] = parsed.get("goods", {})
+            yield parsed
 
 
 def print_report(report: AggregateReport) -> None:
