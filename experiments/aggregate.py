@@ -50,10 +50,11 @@ META = frozenset(
 )
 SEED_KEYS = frozenset({"seed", "seeds"})
 BATCH_RUNS = 100  # runs per batch of the in-memory long_table
-# Rows of runs.parquet held in memory before they are written as one row group: each row repeats
-# the run's hundreds of parameters (about 2.7 kB a row), so this, not the number of runs, bounds
-# the memory of a batch.
-BATCH_ROWS = 8192
+# Rows of runs.parquet held in memory before they are written as one row group. Each row repeats
+# its run's hundreds of parameters (about 2.7 kB a row, 45 MB a group), so this, not the number of
+# runs, bounds the memory of a batch; smaller groups would make the file's footer (about 47 kB of
+# statistics a group) and its size grow.
+BATCH_ROWS = 16384
 # Bump when the outputs change shape, so that stored outputs count as out of date.
 FORMAT = 2  # 2: t-intervals in series.parquet, data dictionaries in every table
 REPORT_FILE = "aggregate.json"
