@@ -1,6 +1,6 @@
 """Gather the runs of a sweep into tables for analysis, reading one run at a time.
 
-``python -m experiments.aggregate SWEEP_DIR [--out DIR]`` finds the runs of a sweep
+``python -m experiments.aggregate SWEEP_DIR [--out DIR] [--progress]`` finds the runs of a sweep
 (``SWEEP_DIR/runs/<key>/``, or any directory below it holding ``config.yaml`` and
 ``summary.json``), says how many completed, failed, were cut short or never ran, and writes:
 
@@ -11,8 +11,11 @@
 - ``failures.csv`` when runs failed, and ``aggregate.json`` (the counts, to tell when the
   outputs are up to date).
 
-Everything is streamed: a sweep of thousands of runs is read run by run and written in
-batches, so memory does not grow with the sweep.
+Everything is streamed: a sweep of thousands of runs is read run by run, its runs' data
+dictionaries merged one at a time, ``runs.parquet`` written in row groups of ``BATCH_ROWS`` rows
+and the series and edges kept as running sums per variant, so memory does not grow with the
+sweep (docs/performance.md). Progress (runs read of total) goes to stderr when it is a terminal
+or with ``--progress``.
 """
 
 from __future__ import annotations
@@ -799,7 +802,7 @@ def _write_tables(
     bad: dict[str, str],
 ) -> None:
     out = report.out_dir
-    data_dictionary = sweep_dictionary(completed, params)
+    data_dictionary = sweep_dictionary(completed, params, progress=progress)
     series, edges, report.rows = _stream(completed, params, labels, out, progress, bad, data_dictionary)
     report.runs_path, report.series_path, report.edges_path = (
         out / "runs.parquet",
@@ -812,14 +815,13 @@ def _write_tables(
     (out / dictionary.FILE).write_text(body, encoding="utf-8")
 
 
-def sweep_dictionary(completed: list[Run], params: Params) -> dict:
+def sweep_dictionary(completed: list[Run], params: Params, *, progress: bool = False) -> dict:
     """The data dictionary of the sweep's tables: the runs' outcomes (from their dictionary.json) and parameters."""
-    return dictionary.sweep_dictionary(
-        dictionary.merge(_run_dictionaries(completed)), [f.name for f in params.columns()]
-    )
+    runs = tqdm(completed, desc="dictionaries", unit="run", disable=not progress, leave=False)
+    return dictionary.sweep_dictionary(dictionary.merge(_run_dictionaries(runs)), [f.name for f in params.columns()])
 
 
-def _run_dictionaries(completed: list[Run]) -> Iterator[dict]:
+def _run_dictionaries(completed: Iterable[Run]) -> Iterator[dict]:
     """Each distinct dictionary.json of the runs, in run order, read one at a time.
 
     Runs of one version mostly carry the same dictionary (about 100 kB of JSON, several times
@@ -867,9 +869,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the tables (default: SWEEP_DIR)")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show runs read of total on stderr (default: when stderr is a terminal)",
+    )
     args = parser.parse_args(argv)
     try:
-        report = aggregate(args.sweep_dir, args.out)
+        report = aggregate(args.sweep_dir, args.out, progress=args.progress)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

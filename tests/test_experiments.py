@@ -85,9 +85,10 @@ def test_failed_run_is_reported_and_the_others_still_aggregated(sweep, tmp_path)
     (root / "runs" / key / "summary.json").unlink()
     trace = 'Traceback (most recent call last):\n  File "sim/run.py", line 1, in run\n    step()\nRuntimeError: boom\n'
     (root / "runs" / key / "error.txt").write_text(trace)
-    proc = run_python("experiments.aggregate", str(root))
+    proc = run_python("experiments.aggregate", str(root), "--progress")
     assert proc.returncode == 0, proc.stderr
     assert "3 completed, 1 failed, 0 partial, 0 missing" in proc.stdout
+    assert "runs: 100%" in proc.stderr and "3/3" in proc.stderr  # runs read of total, though not a terminal
     assert f"{key} [policy=border_control] seed=0: RuntimeError: boom" in proc.stdout
     failures = pd.read_csv(root / "failures.csv")
     assert failures.to_dict("records") == [
