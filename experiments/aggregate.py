@@ -54,10 +54,11 @@ META = frozenset(
 SEED_KEYS = frozenset({"seed", "seeds"})
 BATCH_RUNS = 100  # runs per batch of the in-memory long_table
 # Rows of runs.parquet held in memory before they are written as one row group. Each row repeats
-# its run's hundreds of parameters (about 2.7 kB a row, 45 MB a group), so this, not the number of
-# runs, bounds the memory of a batch; smaller groups would make the file's footer (about 47 kB of
-# statistics a group) and its size grow.
-BATCH_ROWS = 16384
+# its run's hundreds of parameters (about 2.7 kB a row, 90 MB a group), so this, not the number of
+# runs, bounds the memory of a batch. The Parquet writer keeps each group's metadata until it
+# writes the footer (about 0.7 MiB a group of 367 columns at its peak), so smaller groups would
+# make memory grow with the sweep (docs/performance.md).
+BATCH_ROWS = 32768
 # Bump when the outputs change shape, so that stored outputs count as out of date.
 FORMAT = 2  # 2: t-intervals in series.parquet, data dictionaries in every table
 REPORT_FILE = "aggregate.json"
@@ -677,6 +678,7 @@ def _stream(
                 writer.write_table(table)
                 rows += table.num_rows
                 read, pending, table = [], 0, None
+                pa.default_memory_pool().release_unused()  # the group's buffers, before the next is built
     bar.close()
     os.replace(tmp, out / "runs.parquet")
     return series, edges, rows
