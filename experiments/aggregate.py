@@ -1,6 +1,6 @@
 """Gather the runs of a sweep into tables for analysis, reading one run at a time.
 
-``python -m experiments.aggregate SWEEP_DIR [--out DIR]`` finds the runs of a sweep
+``python -m experiments.aggregate SWEEP_DIR [--out DIR] [--progress]`` finds the runs of a sweep
 (``SWEEP_DIR/runs/<key>/``, or any directory below it holding ``config.yaml`` and
 ``summary.json``), says how many completed, failed, were cut short or never ran, and writes:
 
@@ -11,8 +11,11 @@
 - ``failures.csv`` when runs failed, and ``aggregate.json`` (the counts, to tell when the
   outputs are up to date).
 
-Everything is streamed: a sweep of thousands of runs is read run by run and written in
-batches, so memory does not grow with the sweep.
+Everything is streamed: a sweep of thousands of runs is read run by run, its runs' data
+dictionaries merged one at a time, ``runs.parquet`` written in row groups of ``BATCH_ROWS`` rows
+and the series and edges kept as running sums per variant, so memory does not grow with the
+sweep (docs/performance.md). Progress (runs read of total) goes to stderr when it is a terminal
+or with ``--progress``.
 """
 
 from __future__ import annotations
@@ -49,7 +52,13 @@ META = frozenset(
     {"scenario", "policy", "seed", "steps", "start_date", "end_date", "version", "git_revision", "wall_seconds"}
 )
 SEED_KEYS = frozenset({"seed", "seeds"})
-BATCH_RUNS = 100
+BATCH_RUNS = 100  # runs per batch of the in-memory long_table
+# Rows of runs.parquet held in memory before they are written as one row group. Each row repeats
+# its run's hundreds of parameters (about 2.7 kB a row, 90 MB a group), so this, not the number of
+# runs, bounds the memory of a batch. The Parquet writer keeps each group's metadata until it
+# writes the footer (about 0.7 MiB a group of 367 columns at its peak), so smaller groups would
+# make memory grow with the sweep (docs/performance.md).
+BATCH_ROWS = 32768
 # Bump when the outputs change shape, so that stored outputs count as out of date.
 FORMAT = 2  # 2: t-intervals in series.parquet, data dictionaries in every table
 REPORT_FILE = "aggregate.json"
@@ -650,22 +659,26 @@ def _stream(
     rows = 0
     bar = tqdm(total=len(completed), desc="runs", unit="run", disable=not progress)
     with pq.ParquetWriter(tmp, full_schema, compression="zstd") as writer:
-        for batch in _batches(completed, BATCH_RUNS):
-            read = []
-            for run in batch:
-                bar.update()
-                try:
-                    loaded = _load_run(run)
-                except CorruptRunError as exc:
-                    bad[run.key] = str(exc)
-                    continue
+        read: list[tuple[Run, dict]] = []
+        pending = 0
+        for i, run in enumerate(completed, 1):
+            bar.update()
+            try:
+                loaded = _load_run(run)
+            except CorruptRunError as exc:
+                bad[run.key] = str(exc)
+                loaded = None
+            if loaded is not None:
                 read.append((run, loaded[0]))
+                pending += len(loaded[0])
                 _accumulate(labels.get(run.key, "default"), series, edges, *loaded[1:])
-            if not read:
-                continue
-            table = run_rows(read, params, labels, schema)
-            writer.write_table(table)
-            rows += table.num_rows
+                del loaded  # the run's time series, before the next is read
+            if read and (pending >= BATCH_ROWS or i == len(completed)):
+                table = run_rows(read, params, labels, schema)
+                writer.write_table(table)
+                rows += table.num_rows
+                read, pending, table = [], 0, None
+                pa.default_memory_pool().release_unused()  # the group's buffers, before the next is built
     bar.close()
     os.replace(tmp, out / "runs.parquet")
     return series, edges, rows
@@ -791,7 +804,7 @@ def _write_tables(
     bad: dict[str, str],
 ) -> None:
     out = report.out_dir
-    data_dictionary = sweep_dictionary(completed, params)
+    data_dictionary = sweep_dictionary(completed, params, progress=progress)
     series, edges, report.rows = _stream(completed, params, labels, out, progress, bad, data_dictionary)
     report.runs_path, report.series_path, report.edges_path = (
         out / "runs.parquet",
@@ -804,14 +817,33 @@ def _write_tables(
     (out / dictionary.FILE).write_text(body, encoding="utf-8")
 
 
-def sweep_dictionary(completed: list[Run], params: Params) -> dict:
+def sweep_dictionary(completed: list[Run], params: Params, *, progress: bool = False) -> dict:
     """The data dictionary of the sweep's tables: the runs' outcomes (from their dictionary.json) and parameters."""
-    runs = []
+    runs = tqdm(completed, desc="dictionaries", unit="run", disable=not progress, leave=False)
+    return dictionary.sweep_dictionary(dictionary.merge(_run_dictionaries(runs)), [f.name for f in params.columns()])
+
+
+def _run_dictionaries(completed: Iterable[Run]) -> Iterator[dict]:
+    """Each distinct dictionary.json of the runs, in run order, read one at a time.
+
+    Runs of one version mostly carry the same dictionary (about 100 kB of JSON, several times
+    that parsed): holding one per run made memory grow with the sweep, and parsing repeats is
+    wasted, so a file whose bytes were seen before is not parsed again. Merging keeps the first
+    entry of an outcome and the last of a good, so a repeat yields its goods only.
+    """
+    goods: dict[bytes, dict] = {}
     for run in completed:
         path = run.path / dictionary.FILE
-        if path.exists():  # runs made before runs carried a dictionary have none
-            runs.append(json.loads(path.read_text(encoding="utf-8")))
-    return dictionary.sweep_dictionary(dictionary.merge(runs), [f.name for f in params.columns()])
+        if not path.exists():  # runs made before runs carried a dictionary have none
+            continue
+        data = path.read_bytes()
+        digest = hashlib.sha256(data).digest()
+        if digest in goods:
+            yield {"goods": goods[digest]}
+        else:
+            parsed = json.loads(data.decode("utf-8"))
+            goods[digest] = parsed.get("goods", {})
+            yield parsed
 
 
 def print_report(report: AggregateReport) -> None:
@@ -839,9 +871,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sweep_dir", type=Path, help="the sweep directory (hydra.sweep.dir)")
     parser.add_argument("--out", type=Path, default=None, help="where to write the tables (default: SWEEP_DIR)")
+    parser.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="show runs read of total on stderr (default: when stderr is a terminal)",
+    )
     args = parser.parse_args(argv)
     try:
-        report = aggregate(args.sweep_dir, args.out)
+        report = aggregate(args.sweep_dir, args.out, progress=args.progress)
     except SweepError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -29,6 +29,7 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
     assert w["efficiency"] > 0 and w["overhead_1"] < 1
     m = results["memory"]
     assert m["aggregated_runs"] == 20 and 50 < m["run_mib"] < 2000 and 50 < m["aggregate_mib"] < 2000
+    assert (m["linked_runs"], m["linked_weeks"]) == (20, 4) and 50 < m["linked_mib"] < 2000
     d = results["design"]
     assert d["runs"] == 4 and 0 < d["efficiency"] <= 1.0 and d["hours_for_10000"] > 0
 
@@ -40,6 +41,7 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
         "large over default",
         "parallel efficiency",
         "aggregating a sweep of small runs",
+        "aggregating linked copies of one small run",
         "10,000 such runs, extrapolated",
     ):
         assert row in text, row
@@ -72,3 +74,17 @@ def test_measure_survives_a_command_that_writes_much_to_stderr():
     assert wall < 60 and mib > 1
     with pytest.raises(RuntimeError, match="boom"):
         bench.measure([sys.executable, "-c", "import sys; sys.stderr.write('y' * 300_000 + 'boom'); sys.exit(3)"])
+
+
+def test_linked_runs_are_hard_links_of_one_run(tmp_path):
+    source = tmp_path / "one"
+    source.mkdir()
+    (source / "summary.json").write_text("{}")
+    (source / ".hydra").mkdir()  # directories are not linked
+    sweep = bench.linked_runs(source, 3, tmp_path / "sweep")
+    runs = sorted((sweep / "runs").iterdir())
+    assert [r.name for r in runs] == ["00000000", "00000001", "00000002"]
+    assert all(sorted(p.name for p in r.iterdir()) == ["summary.json"] for r in runs)
+    assert (source / "summary.json").stat().st_nlink == 4
+    bench.linked_runs(source, 3, sweep)  # made once, reused
+    assert (source / "summary.json").stat().st_nlink == 4

@@ -10,11 +10,15 @@ import sys
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from conftest import ROOT, cli
+from experiments import aggregate as aggregate_module
 from experiments import figures
-from experiments.aggregate import META, aggregate, error_line, planned_jobs, stored_report
+from experiments.aggregate import META, Run, aggregate, error_line, long_table, planned_jobs, stored_report
+from experiments.bench import linked_runs, measure
+from sim import dictionary
 from sim.world import load_world
 
 VARIANTS = {"policy=none", "policy=border_control"}
@@ -81,9 +85,10 @@ def test_failed_run_is_reported_and_the_others_still_aggregated(sweep, tmp_path)
     (root / "runs" / key / "summary.json").unlink()
     trace = 'Traceback (most recent call last):\n  File "sim/run.py", line 1, in run\n    step()\nRuntimeError: boom\n'
     (root / "runs" / key / "error.txt").write_text(trace)
-    proc = run_python("experiments.aggregate", str(root))
+    proc = run_python("experiments.aggregate", str(root), "--progress")
     assert proc.returncode == 0, proc.stderr
     assert "3 completed, 1 failed, 0 partial, 0 missing" in proc.stdout
+    assert "runs: 100%" in proc.stderr and "3/3" in proc.stderr  # runs read of total, though not a terminal
     assert f"{key} [policy=border_control] seed=0: RuntimeError: boom" in proc.stdout
     failures = pd.read_csv(root / "failures.csv")
     assert failures.to_dict("records") == [
@@ -129,6 +134,53 @@ def test_edges_are_means_over_seeds_with_absent_links_as_zero(sweep, tables):
     got = edges[edges.variant == "policy=border_control"].set_index(["a", "b", "good"])
     assert (got.n == 2).all()
     pd.testing.assert_series_equal(got.units.sort_index(), expected.sort_index(), check_names=False)
+
+
+def test_tables_do_not_depend_on_how_runs_are_batched(sweep, tables, tmp_path, monkeypatch):
+    report, runs, _, _ = tables
+    monkeypatch.setattr(aggregate_module, "BATCH_ROWS", 1)  # one row group per run, not one for all
+    small = aggregate(sweep, tmp_path / "small", progress=False)
+    assert pq.ParquetFile(small.runs_path).num_row_groups == 4 > pq.ParquetFile(report.runs_path).num_row_groups
+    for ours, theirs in [(small.runs_path, report.runs_path), (small.series_path, report.series_path),
+                         (small.edges_path, report.edges_path)]:  # fmt: skip
+        assert pq.read_table(ours).equals(pq.read_table(theirs), check_metadata=True), ours.name
+    assert (tmp_path / "small" / "dictionary.json").read_text() == (report.out_dir / "dictionary.json").read_text()
+    # The in-memory table (no streaming) has the same rows.
+    in_memory = long_table(sorted((sweep / "runs").iterdir()))
+    pd.testing.assert_frame_equal(
+        in_memory.drop(columns="variant").sort_values(["run", "outcome"], ignore_index=True),
+        runs.drop(columns="variant").sort_values(["run", "outcome"], ignore_index=True),
+    )
+
+
+def test_run_dictionaries_merge_as_if_all_were_held(tmp_path):
+    def entry(name, unit):
+        return {"name": name, "unit": unit}
+
+    first = {"outcomes": [entry("a", "usd"), entry("b", "t")], "goods": {"gold": "kg", "fuel": "l"}}
+    second = {"outcomes": [entry("a", "xof"), entry("c", "")], "goods": {"gold": "g"}}
+    runs = []
+    for i, d in enumerate([first, second, first, None, second]):  # None: a run from before dictionaries
+        path = tmp_path / str(i)
+        path.mkdir()
+        if d is not None:
+            (path / "dictionary.json").write_text(json.dumps(d))
+        runs.append(Run(str(i), path, "completed"))
+    held = dictionary.merge(json.loads((r.path / "dictionary.json").read_text()) for r in runs if r.key != "3")
+    assert dictionary.merge(aggregate_module._run_dictionaries(runs)) == held
+    assert held["goods"] == {"gold": "g", "fuel": "l"} and [e["unit"] for e in held["outcomes"]] == ["usd", "t", ""]
+
+
+def test_aggregation_memory_does_not_grow_with_runs(sweep, tmp_path):
+    """Peak memory of aggregating 160 copies of a run is that of 40, both over several row groups."""
+    source = next(p for p in (sweep / "runs").iterdir() if (p / "summary.json").exists())
+    peaks = {}
+    for n in (40, 160):
+        linked = linked_runs(source, n, tmp_path / f"linked{n}")
+        code = f"from experiments import aggregate as a; a.BATCH_ROWS = 8192; a.main([{str(linked)!r}])"
+        _, peaks[n] = measure([sys.executable, "-c", code])
+        assert len(pd.read_parquet(linked / "runs.parquet", columns=["run"]).run.unique()) == n
+    assert peaks[160] < peaks[40] + 20, peaks
 
 
 def test_stored_report_is_up_to_date_until_a_run_changes(sweep, tmp_path):
