@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.agents.peace_process import PeaceProcess, Terms
-from sim.names import GroupKind
+from sim.agents.peace_process import Terms
 from sim.paramspec import param
-from sim.policies.base import Policy, PolicyConfig
+from sim.policies.base import PolicyConfig
+from sim.policies.offer import GroupOffer
 
 
 @dataclass
@@ -61,15 +61,14 @@ class AccommodationConfig(PolicyConfig):
     )
 
 
-class Accommodation(Policy):
+class Accommodation(GroupOffer):
     """Accommodation offered on condition of leaving the trade; accepting is the groups' choice."""
 
     name = "accommodation"
-    target_kinds = ("groups",)
 
-    def __init__(self, model, config: AccommodationConfig, key: str):
-        super().__init__(model, config, key)
-        terms = Terms(
+    def terms(self, config) -> Terms:
+        """The offer's terms (:class:`sim.policies.offer.GroupOffer`)."""
+        return Terms(
             allowance_usd_per_fighter_week=config.allowance_usd_per_fighter_week * config.intensity,
             pooled=False,
             conditional=True,
@@ -78,21 +77,3 @@ class Accommodation(Policy):
             trade_known=config.trade_known,
             barred_weeks=config.barred_weeks,
         )
-        self.process = PeaceProcess(model, terms, self._targeted)
-
-    def _targeted(self, group) -> bool:
-        names = self.target_names()
-        bloc = self.model.armed_groups.bloc_names[group.bloc]
-        return group.name.lower() in names or GroupKind(group.kind).name.lower() in names or bloc.lower() in names
-
-    def apply(self, levers) -> None:
-        """Let the targeted groups decide; pay the members; members out of the trade stop collecting."""
-        if self.model.armed_groups is None:
-            return
-        self.process.week(levers)
-        levers.cost += self.cfg.cost_usd_per_week
-
-    @property
-    def members(self) -> int:
-        """Groups accommodated."""
-        return len(self.process.members)

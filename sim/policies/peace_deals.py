@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.agents.peace_process import PeaceProcess, Terms
-from sim.names import GroupKind
+from sim.agents.peace_process import Terms
 from sim.paramspec import param
-from sim.policies.base import Policy, PolicyConfig
+from sim.policies.base import PolicyConfig
+from sim.policies.offer import GroupOffer
 
 
 @dataclass
@@ -50,15 +50,14 @@ class PeaceDealsConfig(PolicyConfig):
     )
 
 
-class PeaceDeals(Policy):
+class PeaceDeals(GroupOffer):
     """A deal offered to the targeted groups; membership and the truce are their choice."""
 
     name = "peace_deals"
-    target_kinds = ("groups",)
 
-    def __init__(self, model, config: PeaceDealsConfig, key: str):
-        super().__init__(model, config, key)
-        terms = Terms(
+    def terms(self, config) -> Terms:
+        """The offer's terms (:class:`sim.policies.offer.GroupOffer`)."""
+        return Terms(
             allowance_usd_per_fighter_week=config.allowance_usd_per_fighter_week * config.intensity,
             pooled=True,
             conditional=False,
@@ -67,21 +66,3 @@ class PeaceDeals(Policy):
             trade_known=0.0,
             barred_weeks=0,
         )
-        self.process = PeaceProcess(model, terms, self._targeted)
-
-    def _targeted(self, group) -> bool:
-        names = self.target_names()
-        bloc = self.model.armed_groups.bloc_names[group.bloc]
-        return group.name.lower() in names or GroupKind(group.kind).name.lower() in names or bloc.lower() in names
-
-    def apply(self, levers) -> None:
-        """Let the targeted groups decide; pay the members; register the truce among them."""
-        if self.model.armed_groups is None:
-            return
-        self.process.week(levers)
-        levers.cost += self.cfg.cost_usd_per_week
-
-    @property
-    def members(self) -> int:
-        """Groups in the deal."""
-        return len(self.process.members)
