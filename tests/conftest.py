@@ -27,6 +27,18 @@ def run_small(seed: int = 0, steps: int | None = None, outdir=None, **scenario):
     return run(small_config(seed, steps, **scenario), outdir)
 
 
+def frozen_small(weeks: int = 4, seed: int = 0) -> bytes:
+    """A small model some weeks in, pickled: tests unpickle their own copies and change them freely."""
+    import pickle
+
+    from sim.model import SahelModel
+
+    model = SahelModel(small_config(seed).scenario, seed=seed)
+    for _ in range(weeks):
+        model.step()
+    return pickle.dumps(model)
+
+
 def cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run ``python -m sim`` with arguments, as a user would."""
     return subprocess.run(

@@ -11,7 +11,7 @@ import pickle
 import numpy as np
 import pytest
 
-from conftest import small_config
+from conftest import frozen_small
 from sim.model import SahelModel
 from sim.names import GroupKind
 from sim.policies.accommodation import Accommodation, AccommodationConfig
@@ -21,10 +21,7 @@ from sim.policies.peace_deals import PeaceDeals, PeaceDealsConfig
 @pytest.fixture(scope="module")
 def frozen() -> bytes:
     """A small model four weeks in, pickled once: every test unpickles its own copy."""
-    m = SahelModel(small_config(0).scenario, seed=0)
-    for _ in range(4):
-        m.step()
-    return pickle.dumps(m)
+    return frozen_small(weeks=4)
 
 
 @pytest.fixture

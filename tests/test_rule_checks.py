@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pytest
 
-from conftest import small_config
+from conftest import frozen_small
 from sim.agents.community import MAX_ROBBERY
 from sim.agents.force import Force, ForceKind
 from sim.model import SahelModel
@@ -32,10 +32,7 @@ from sim.policies.livelihoods import Livelihoods, LivelihoodsConfig
 @pytest.fixture(scope="module")
 def frozen() -> bytes:
     """A small model four weeks in, pickled once: every test unpickles its own copy."""
-    m = SahelModel(small_config(0).scenario, seed=0)
-    for _ in range(4):
-        m.step()
-    return pickle.dumps(m)
+    return frozen_small(weeks=4)
 
 
 @pytest.fixture
