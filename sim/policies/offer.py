@@ -8,9 +8,13 @@ trade and catches cheats (M18).
 
 from __future__ import annotations
 
-from sim.agents.peace_process import PeaceProcess, Terms
+from typing import TYPE_CHECKING
+
 from sim.names import GroupKind
 from sim.policies.base import Policy
+
+if TYPE_CHECKING:  # the configuration layer loads no agents (tests/test_package.py)
+    from sim.agents.peace_process import Terms
 
 
 class GroupOffer(Policy):
@@ -19,6 +23,8 @@ class GroupOffer(Policy):
     target_kinds = ("groups",)
 
     def __init__(self, model, config, key: str):
+        from sim.agents.peace_process import PeaceProcess
+
         super().__init__(model, config, key)
         self.process = PeaceProcess(model, self.terms(config), self._targeted)
 

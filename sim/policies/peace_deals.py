@@ -12,11 +12,14 @@ multiplies the allowance the mediation pays.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from sim.agents.peace_process import Terms
 from sim.paramspec import param
 from sim.policies.base import PolicyConfig
 from sim.policies.offer import GroupOffer
+
+if TYPE_CHECKING:  # the configuration layer loads no agents (tests/test_package.py)
+    from sim.agents.peace_process import Terms
 
 
 @dataclass
@@ -57,6 +60,8 @@ class PeaceDeals(GroupOffer):
 
     def terms(self, config) -> Terms:
         """The offer's terms (:class:`sim.policies.offer.GroupOffer`)."""
+        from sim.agents.peace_process import Terms
+
         return Terms(
             allowance_usd_per_fighter_week=config.allowance_usd_per_fighter_week * config.intensity,
             pooled=True,
