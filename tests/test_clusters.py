@@ -36,6 +36,7 @@ from test_sweeps import outputs
 
 from conftest import ROOT, small_config
 from experiments.runner import run_tasks
+from sim.integrity import verified
 
 REQUIRED = os.environ.get("SAHEL_REQUIRE_CLUSTERS") == "1"
 TOY = ["scenario=small", "steps=5", "policy=none,ddr"]  # policy_comparison: 2 policies x 8 seeds
@@ -338,7 +339,8 @@ def interrupt_then_resume(args: list[str], sweep: Path, env: dict, interrupt) ->
         if RAY_START_FAILURE not in err or any(sweep.glob("runs/*/summary.json")):
             break
     assert proc.returncode == 1, err[-3000:]
-    kept = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("runs/*/summary.json")}
+    # Finished means sealed: a run killed between its summary and its manifest is redone by design.
+    kept = {p.parent.name: p.stat().st_mtime_ns for p in sweep.glob("runs/*/summary.json") if verified(p.parent)}
     assert 1 <= len(kept) < RUNS, f"the interruption should land mid-sweep: {err[-3000:]}"
     return err, kept
 
