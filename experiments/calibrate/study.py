@@ -85,10 +85,10 @@ def full_study() -> Study:
         weeks_to(last_date(FIGURES)),
         FACTORS,
         FIGURES,
-        points=10,
+        points=14,
         seeds=1,
         reference_seeds=4,
-        max_waves=2,
+        max_waves=5,
         ensemble=8,
     )
 
