@@ -13,14 +13,10 @@ present, else ``trade_known``). ``intensity`` multiplies the allowance.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sim.paramspec import param
 from sim.policies.base import PolicyConfig
 from sim.policies.offer import GroupOffer
-
-if TYPE_CHECKING:  # the configuration layer loads no agents (tests/test_package.py)
-    from sim.agents.peace_process import Terms
 
 
 @dataclass
@@ -68,17 +64,4 @@ class Accommodation(GroupOffer):
     """Accommodation offered on condition of leaving the trade; accepting is the groups' choice."""
 
     name = "accommodation"
-
-    def terms(self, config) -> Terms:
-        """The offer's terms (:class:`sim.policies.offer.GroupOffer`)."""
-        from sim.agents.peace_process import Terms
-
-        return Terms(
-            allowance_usd_per_fighter_week=config.allowance_usd_per_fighter_week * config.intensity,
-            pooled=False,
-            conditional=True,
-            review_weeks=config.review_weeks,
-            spoil_rate=config.spoil_rate,
-            trade_known=config.trade_known,
-            barred_weeks=config.barred_weeks,
-        )
+    conditional = True

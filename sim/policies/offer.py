@@ -21,6 +21,8 @@ class GroupOffer(Policy):
     """An offer to the targeted groups, blocs or kinds; who is in is the groups' choice."""
 
     target_kinds = ("groups",)
+    pooled: bool = False  # members pool their rents (a deal, M11)
+    conditional: bool = False  # members must leave the trade, and cheats are caught (accommodation, M18)
 
     def __init__(self, model, config, key: str):
         from sim.agents.peace_process import PeaceProcess
@@ -29,8 +31,18 @@ class GroupOffer(Policy):
         self.process = PeaceProcess(model, self.terms(config), self._targeted)
 
     def terms(self, config) -> Terms:
-        """The offer's terms, from the policy's settings."""
-        raise NotImplementedError
+        """The offer's terms, from the policy's settings and the kind of offer (``pooled``, ``conditional``)."""
+        from sim.agents.peace_process import Terms
+
+        return Terms(
+            allowance_usd_per_fighter_week=config.allowance_usd_per_fighter_week * config.intensity,
+            pooled=self.pooled,
+            conditional=self.conditional,
+            review_weeks=config.review_weeks,
+            spoil_rate=config.spoil_rate,
+            trade_known=config.trade_known if self.conditional else 0.0,
+            barred_weeks=config.barred_weeks if self.conditional else 0,
+        )
 
     def _targeted(self, group) -> bool:
         names = self.target_names()

@@ -12,14 +12,10 @@ multiplies the allowance the mediation pays.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sim.paramspec import param
 from sim.policies.base import PolicyConfig
 from sim.policies.offer import GroupOffer
-
-if TYPE_CHECKING:  # the configuration layer loads no agents (tests/test_package.py)
-    from sim.agents.peace_process import Terms
 
 
 @dataclass
@@ -57,17 +53,4 @@ class PeaceDeals(GroupOffer):
     """A deal offered to the targeted groups; membership and the truce are their choice."""
 
     name = "peace_deals"
-
-    def terms(self, config) -> Terms:
-        """The offer's terms (:class:`sim.policies.offer.GroupOffer`)."""
-        from sim.agents.peace_process import Terms
-
-        return Terms(
-            allowance_usd_per_fighter_week=config.allowance_usd_per_fighter_week * config.intensity,
-            pooled=True,
-            conditional=False,
-            review_weeks=config.review_weeks,
-            spoil_rate=config.spoil_rate,
-            trade_known=0.0,
-            barred_weeks=0,
-        )
+    pooled = True
