@@ -211,7 +211,7 @@ class SahelModel(mesa.Model):
         if self.armed_groups is not None:
             jihadist = self.armed_groups.jihadist_blocs()
             bloc = self.crews.bloc[enc.crew]
-            mask = (bloc >= 0) & np.isin(bloc, jihadist)
+            mask = (bloc >= 0) & np.isin(bloc, jihadist, kind="table")  # a lookup: blocs are small integers
             accumulate(st["enc_jihadist"], enc.place[mask], 1.0)
 
     # --- the week ------------------------------------------------------------------------

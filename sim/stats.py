@@ -17,7 +17,8 @@ def accumulate(target: np.ndarray, index, weights=None) -> None:
     if flat.size == 0:
         return
     if weights is not None and np.ndim(weights) == 0:
-        weights = np.full(flat.size, weights, dtype=float)
+        # A count (weights of 1) is exact either way; bincount counts faster than it sums ones.
+        weights = None if weights == 1 else np.full(flat.size, weights, dtype=float)
     added = np.bincount(flat, weights=weights, minlength=target.size)
     view = target.reshape(-1)
     view += added.astype(target.dtype, copy=False) if target.dtype.kind in "iu" else added
