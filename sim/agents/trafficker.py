@@ -169,6 +169,18 @@ class Crews(AgentTable):
         """Each place passed on each route, with the route's good, as a position in a (places x goods) table."""
         return self.safe_passed * len(self.model.world.goods) + self.routes.good[:, None]
 
+    @functools.cached_property
+    def groups_of_good(self) -> list[np.ndarray]:
+        """The (good, source) groups of each good, in order."""
+        return [np.flatnonzero(self.routes.group_good == g) for g in range(len(self.model.world.goods))]
+
+    @functools.cached_property
+    def local_network_of(self) -> np.ndarray:
+        """The local network of each place (-1 where no source is)."""
+        table = np.full(self.n_places, -1, dtype=np.int64)
+        table[list(self.local_network)] = list(self.local_network.values())
+        return table
+
     def last_place(self, slot: int) -> int:
         """Node index of the last place a crew reached."""
         if self.cols["state"][slot] != State.MOVING:
@@ -285,7 +297,7 @@ class Crews(AgentTable):
         if n <= 0:
             return
         rng, routes, p = self.model.rng, self.routes, self.p
-        groups = np.flatnonzero(routes.group_good == good)
+        groups = self.groups_of_good[good]
         share = self.model.market.mean_supply[groups]
         group = rng.choice(groups, size=n, p=share / share.sum())
         a = max(self.profit_ema[good], 0.0)
@@ -300,7 +312,7 @@ class Crews(AgentTable):
         home = routes.group_source[group]
         network = np.where(
             kind == Kind.LOCAL,
-            np.array([self.local_network[int(h)] for h in home]),
+            self.local_network_of[home],
             np.where(
                 kind == Kind.TRANSNATIONAL,
                 self.first_transnational + net_pick % p.n_transnational_networks,
@@ -657,7 +669,9 @@ class Crews(AgentTable):
         p = self.p
         outcome = lost.astype(float)
         own = self.cols["own_risk"]
-        own[crews, places] += p.learning_rate_own * (outcome - own[crews, places])
+        at = crews * own.shape[1] + places  # (crew, place) by flat position
+        before = own.take(at)
+        np.put(own, at, before + p.learning_rate_own * (outcome - before))
         # Network memory: k encounters with s losses at a place move the estimate by
         # 1-(1-eta)^k toward s/k, whatever order the members met it in.
         net = self.network[crews]
@@ -665,10 +679,11 @@ class Crews(AgentTable):
         key = net * width + places
         count = np.bincount(key, minlength=n_net * width).reshape(n_net, width)
         hits = np.bincount(key, weights=outcome, minlength=n_net * width).reshape(n_net, width)
-        seen = count > 0
-        keep = (1.0 - p.learning_rate_network) ** count
-        rate = np.divide(hits, count, out=np.zeros_like(hits), where=seen)
-        self.network_risk[seen] = keep[seen] * self.network_risk[seen] + (1 - keep[seen]) * rate[seen]
+        seen = np.flatnonzero(count)  # (network, place) cells met this week, by flat position
+        keep = ((1.0 - p.learning_rate_network) ** count).take(seen)
+        rate = hits.take(seen) / count.take(seen)
+        risk = self.network_risk.take(seen)
+        np.put(self.network_risk, seen, keep * risk + (1 - keep) * rate)
 
     def _pay_upkeep(self) -> None:
         alive = self.alive_rows()
