@@ -496,43 +496,43 @@ class Crews(AgentTable):
         Where officials man a Malian checkpoint, the one on duty weighs the consignment in front
         of him (its good and value; :meth:`sim.agents.official.Officials.encounter_odds`, M3);
         elsewhere the place's rates apply. Returns the outcomes and who decided (-1: no one).
+        The odds are computed for the places passed only (a few of each route's positions); the
+        uniform draws cover every position, as they always have, so the stream is unchanged.
         """
         model = self.model
         rates, rob = model.enforcement.rates, model.banditry.rob
-        safe = np.where(nodes >= 0, nodes, 0)
-        at = safe * rates.seize.shape[1] + g[:, None]  # (place, good) positions in the rate tables
-        seize = rates.seize.ravel().take(at)
-        settle = rates.settle.ravel().take(at)
-        routine = rates.routine[safe]
+        pi, pj = np.nonzero(passed)  # crew and position of each place passed, in route order
+        place, good = np.maximum(nodes[pi, pj], 0), g[pi]
+        at = place * rates.seize.shape[1] + good  # (place, good) positions in the rate tables
+        seize, settle, routine = rates.seize.ravel().take(at), rates.settle.ravel().take(at), rates.routine[place]
         decide = getattr(model.enforcement, "encounter_odds", None)
         who = None
         if decide is not None:
-            ii, jj = np.nonzero(passed & model.enforcement.staffed[safe])
-            seize, settle, routine = seize.copy(), settle.copy(), np.array(routine, dtype=float)
             who = np.full(passed.shape, -1, dtype=np.int64)
-            if len(ii):
-                a, b, c, w = decide(safe[ii, jj], g[ii], value[ii, jj])
-                seize[ii, jj], settle[ii, jj], routine[ii, jj], who[ii, jj] = a, b, c, w
+            k = np.flatnonzero(model.enforcement.staffed[place])
+            if len(k):
+                a, b, c, w = decide(place[k], good[k], value[pi[k], pj[k]])
+                seize[k], settle[k], routine[k], who[pi[k], pj[k]] = a, b, c, w
         brokers = self.broker_until[mov] > model.week_index
-        seize = np.where(brokers[:, None], seize * (1 - model.params.armed_groups.broker_shield), seize)
+        seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
         banned = self.travel_ban[mov] > 0
         if banned.any():
-            at_border = self.crossing[safe] & banned[:, None]
-            seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][:, None])), seize)
-        protected = (self.bloc[mov] >= 0)[:, None]
-        robbed = np.where(protected, 0.0, rob[safe])
-        u = model.rng.random(passed.shape)
+            at_border = self.crossing[place] & banned[pi]
+            seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][pi])), seize)
+        robbed = np.where(self.bloc[mov][pi] >= 0, 0.0, rob[place])
+        u = model.rng.random(passed.shape)[pi, pj]
         # Seizure first, then robbery, then the bribes.
         c1 = seize
         c2 = c1 + (1 - c1) * robbed
         c3 = c2 + (1 - c2) * settle
         c4 = c3 + (1 - c3) * routine
-        out = np.select(
+        out = np.full(passed.shape, Outcome.CLEAN, dtype=np.int64)
+        out[pi, pj] = np.select(
             [u < c1, u < c2, u < c3, u < c4],
             [Outcome.SEIZED, Outcome.ROBBED, Outcome.SETTLED, Outcome.ROUTINE],
             Outcome.CLEAN,
         )
-        return np.where(passed, out, Outcome.CLEAN), who
+        return out, who
 
     def _travel(self) -> None:
         model, routes = self.model, self.routes
