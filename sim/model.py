@@ -16,14 +16,15 @@ from sim.agents.gold import GoldSites
 from sim.agents.official import Officials
 from sim.agents.trafficker import Crews, State, Trafficker
 from sim.checks import check_config, load_actors
+from sim.collection import Collector
 from sim.enforcement import Checkpoints, Encounters, NoBanditry, Outcome, StandInRoadblocks
 from sim.knowledge import Knowledge
 from sim.ledger import Ledger
 from sim.levers import Levers
 from sim.market import Market
 from sim.neighbours import Neighbours
-from sim.outcomes import Collector, build_registry
 from sim.outcomes import Outcome as OutcomeSpec
+from sim.outcomes import build_registry
 from sim.params import ScenarioConfig, validate
 from sim.policies import POLICIES, PolicySet
 from sim.stats import Stats, accumulate
@@ -210,7 +211,7 @@ class SahelModel(mesa.Model):
         if self.armed_groups is not None:
             jihadist = self.armed_groups.jihadist_blocs()
             bloc = self.crews.bloc[enc.crew]
-            mask = (bloc >= 0) & np.isin(bloc, jihadist)
+            mask = (bloc >= 0) & np.isin(bloc, jihadist, kind="table")  # a lookup: blocs are small integers
             accumulate(st["enc_jihadist"], enc.place[mask], 1.0)
 
     # --- the week ------------------------------------------------------------------------

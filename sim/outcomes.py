@@ -9,15 +9,12 @@ same names. ``better`` says which direction is desirable where that is unambiguo
 
 from __future__ import annotations
 
-import copy
 import functools
-import types
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import mesa
 import numpy as np
 
 from sim.names import REVENUE_SOURCES, GroupKind, Kind
@@ -1596,43 +1593,3 @@ def knowledge_outcomes() -> list[Outcome]:
         ),
     ]
     return out
-
-
-_NUMBERS = (float, int, bool, np.float64, np.int64, np.bool_)  # immutable: stored as returned
-
-
-class Collector(mesa.DataCollector):
-    """Mesa's DataCollector, without a deep copy of every number a reporter returns.
-
-    Mesa deep-copies each reporter's value so later changes cannot reach the record; a number
-    cannot change, and the copy of 400-odd numbers a week was a tenth of the collection's time.
-    Any other value is deep-copied as Mesa does; reporters that are not functions, and agent
-    reporters, go through Mesa's own ``collect``. The records are the same.
-    """
-
-    def __getstate__(self) -> dict:
-        """Pickle without the check of the reporters (redone after loading)."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain")}
-
-    def collect(self, model) -> None:
-        """Record every model reporter's value for this week."""
-        reporters = self.model_reporters
-        if reporters is not self.__dict__.get("_checked"):  # checked once per set of reporters
-            self._plain = all(map(_is_function, reporters.values()))
-            self._checked = reporters
-        if self.agent_reporters or self.agenttype_reporters or not self._plain:
-            super().collect(model)
-            return
-        if hasattr(self, "_collection_steps"):
-            self._collection_steps.append(model.time)
-        if not self._validated:
-            for name, reporter in reporters.items():
-                self._validate_model_reporter(name, reporter, model)
-        records = self.model_vars
-        for var, reporter in reporters.items():
-            value = reporter(model)
-            records[var].append(value if type(value) in _NUMBERS else copy.deepcopy(value))
-
-
-def _is_function(reporter) -> bool:
-    return isinstance(reporter, types.FunctionType | functools.partial)

@@ -17,7 +17,8 @@ def accumulate(target: np.ndarray, index, weights=None) -> None:
     if flat.size == 0:
         return
     if weights is not None and np.ndim(weights) == 0:
-        weights = np.full(flat.size, weights, dtype=float)
+        # A count (weights of 1) is exact either way; bincount counts faster than it sums ones.
+        weights = None if weights == 1 else np.full(flat.size, weights, dtype=float)
     added = np.bincount(flat, weights=weights, minlength=target.size)
     view = target.reshape(-1)
     view += added.astype(target.dtype, copy=False) if target.dtype.kind in "iu" else added
@@ -91,13 +92,30 @@ class Stats:
 
     def _views(self) -> None:
         """The counters (``total``, ``week``, ``last``) as views into the flat buffers."""
+        self._offsets, at = {}, 0
+        for k, n in self.shapes.items():
+            self._offsets[k] = at
+            at += int(np.prod(n))
         for name, buffer in self._buffers.items():
-            views, at = {}, 0
+            views = {}
             for k, n in self.shapes.items():
-                size = int(np.prod(n))
-                views[k] = buffer[at : at + size].reshape(n)
-                at += size
+                at = self._offsets[k]
+                views[k] = buffer[at : at + int(np.prod(n))].reshape(n)
             setattr(self, name, views)
+
+    def flat(self, kind: str = "week") -> np.ndarray:
+        """The flat buffer behind every counter of ``kind`` (``week``, ``total`` or ``last``)."""
+        return self._buffers[kind]
+
+    def positions(self, key: str, index=None) -> np.ndarray:
+        """Where a counter's entries (all of them, or those at ``index``) sit in the flat buffers.
+
+        ``flat(kind)[positions(key, index)]`` equals ``kind[key][index]``: one gather can read
+        many counters at once (the weekly collection of outcomes does).
+        """
+        shape = self.shapes[key]
+        entries = self._offsets[key] + np.arange(int(np.prod(shape))).reshape(shape)
+        return entries if index is None else entries[index]
 
     def __getstate__(self) -> dict:
         """Pickle the buffers only (pickled views would lose their link to them)."""

@@ -46,3 +46,32 @@ def test_aggregate_reads_a_sweep(tmp_path):
     assert set(table["seed"]) == {1, 2}
     values = table[table.outcome == "delivered_value_usd"].value
     assert np.all(values > 0)
+
+
+def test_route_costs_recomputed_by_part_equal_a_full_recomputation():
+    """Parts of the route costs are kept until their inputs change; each week they equal costs computed afresh."""
+    from sim.model import SahelModel
+    from sim.params import ScenarioConfig
+
+    model = SahelModel(ScenarioConfig(supply_scale=0.1, burn_in_weeks=2), seed=4)
+    crews, rates = model.crews, model.enforcement.rates
+    names = ("transport_unit", "sink_value", "value_at", "route_bloc", "protection_unit", "pay_unit", "true_survival")
+    names += ("route_closed",)
+
+    def assert_fresh(when):
+        cached = {n: getattr(crews, n).copy() for n in names}
+        crews._route_cost_version, crews._transport_key, crews._blocs_seen, crews._closed_seen = (), None, None, None
+        crews._route_costs()
+        for n in names:
+            assert np.array_equal(cached[n], getattr(crews, n)), (when, n)
+
+    for week in range(30):
+        model.step()
+        assert_fresh(week)
+    # A border closed in place (the rates' version moves, as every week): the closures follow.
+    assert not crews.route_closed.any()
+    rates.closed[model.world.index["in_khalil"]] = True
+    rates.version += 1
+    crews._route_costs()
+    assert crews.route_closed.any()
+    assert_fresh("closed")

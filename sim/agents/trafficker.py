@@ -21,6 +21,7 @@ order drawn from the model's generator wherever order matters (who buys first at
 from __future__ import annotations
 
 import enum
+import functools
 import typing
 from typing import TYPE_CHECKING
 
@@ -91,6 +92,10 @@ class Crews(AgentTable):
     """
 
     AGENT = Trafficker
+    # What route costs were last computed from (class defaults: states saved before these existed load).
+    _transport_key: bytes | None = None
+    _blocs_seen: tuple | None = None
+    _closed_seen: np.ndarray | None = None
     COLUMNS: typing.ClassVar[dict[str, type]] = {
         "kind": np.int8,
         "good": np.int64,
@@ -159,6 +164,23 @@ class Crews(AgentTable):
         self.profit_ema = np.zeros(len(world.goods))
         self.supportable = np.zeros(len(world.goods))
 
+    @functools.cached_property
+    def passed_good(self) -> np.ndarray:
+        """Each place passed on each route, with the route's good, as a position in a (places x goods) table."""
+        return self.safe_passed * len(self.model.world.goods) + self.routes.good[:, None]
+
+    @functools.cached_property
+    def groups_of_good(self) -> list[np.ndarray]:
+        """The (good, source) groups of each good, in order."""
+        return [np.flatnonzero(self.routes.group_good == g) for g in range(len(self.model.world.goods))]
+
+    @functools.cached_property
+    def local_network_of(self) -> np.ndarray:
+        """The local network of each place (-1 where no source is)."""
+        table = np.full(self.n_places, -1, dtype=np.int64)
+        table[list(self.local_network)] = list(self.local_network.values())
+        return table
+
     def last_place(self, slot: int) -> int:
         """Node index of the last place a crew reached."""
         if self.cols["state"][slot] != State.MOVING:
@@ -170,45 +192,75 @@ class Crews(AgentTable):
     # --- route economics -------------------------------------------------------------------
 
     def _route_costs(self) -> None:
-        """Per-unit costs of every route; recomputed only when a rate or price changed."""
+        """Per-unit costs of every route; recomputed only when a rate or price changed.
+
+        Checkpoint rates and prices change every week; the parts that depend only on the armed
+        groups' hold (which bloc protects a route, its tolls), on closed borders or on transport
+        costs are recomputed only in the weeks their inputs changed (same numbers).
+        """
         model = self.model
         rates, blocks, market = model.enforcement.rates, model.roadblocks, model.market
         version = (rates.version, blocks.version, market.version)
         if version == self._route_cost_version:
             return
-        routes, world = self.routes, model.world
-        t = model.params.transport
-        per_terrain = np.array([t.cost_paved, t.cost_laterite, t.cost_track, t.cost_desert, t.cost_river, t.cost_air])
-        edge_cost = world.edge_km * per_terrain[world.edge_terrain] * model.edge_cost_multiplier
-        self.transport_unit = (routes.edge_incidence @ edge_cost) * self.bulk[routes.good]
-        g = routes.good[:, None]
+        routes = self.routes
+        self._transport_costs()
         nodes, live = self.safe_passed, self.live_positions
         self.sink_value = market.sink_value(routes.good, routes.sink)
         vs = self.value_source[routes.good]
         self.value_at = vs[:, None] + (self.sink_value - vs)[:, None] * routes.km_frac
-        # The bloc holding most places on a route protects high-value cargo on it.
+        self._protection_and_tolls(blocks)
+        self.protection_unit = np.where(
+            self.route_protected, model.params.armed_groups.protection_share * self.sink_value, 0.0
+        )
+        seize = rates.seize.ravel().take(self.passed_good)
+        settle = rates.settle.ravel().take(self.passed_good)
+        bribe = (
+            settle * rates.settle_share[nodes]
+            + (1 - seize - settle) * rates.routine[nodes] * rates.routine_share[nodes]
+        )
+        services = model.params.transport.services_share
+        self.pay_unit = ((bribe + self.route_toll + services) * live * self.value_at).sum(axis=1) + self.protection_unit
+        self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
+        # A closed border (002 Box C) shuts every route through it; crews plan around it.
+        if not np.array_equal(rates.closed, self._closed_seen):
+            self._closed_seen = rates.closed.copy()
+            self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
+        self._route_cost_version = version
+
+    def _transport_costs(self) -> None:
+        """Transport cost per unit of each route (terrain, distance, bulk); changes only with the edge multipliers."""
+        model, world = self.model, self.model.world
+        key = model.edge_cost_multiplier.tobytes()
+        if key == self._transport_key:
+            return
+        t = model.params.transport
+        per_terrain = np.array([t.cost_paved, t.cost_laterite, t.cost_track, t.cost_desert, t.cost_river, t.cost_air])
+        edge_cost = world.edge_km * per_terrain[world.edge_terrain] * model.edge_cost_multiplier
+        self.transport_unit = (self.routes.edge_incidence @ edge_cost) * self.bulk[self.routes.good]
+        self._transport_key = key
+
+    def _protection_and_tolls(self, blocks) -> None:
+        """Which bloc protects each route (the one holding most of its places; M1, M3) and the tolls it pays.
+
+        Recomputed only when the hold changed: the blocs' places, alliances or toll rates.
+        """
+        seen = (blocks.protecting, blocks.alliance, blocks.toll)
+        if self._blocs_seen is not None and all(map(np.array_equal, seen, self._blocs_seen)):
+            return
+        routes = self.routes
+        nodes, live = self.safe_passed, self.live_positions
         bloc_at = np.where(live, blocks.protecting[nodes], -1)
         n_blocs = int(max(blocks.protecting.max(), 0)) + 1
         counts = np.zeros((routes.n_routes, n_blocs + 1))
         accumulate(counts, (np.repeat(np.arange(routes.n_routes), bloc_at.shape[1]), bloc_at.ravel() + 1), 1.0)
         counts[:, 0] = 0.0
         best = np.argmax(counts, axis=1)
-        protected = (counts.max(axis=1) > 0) & self.needs_protection[routes.good]
-        self.route_bloc = np.where(protected, best - 1, -1)
-        self.protection_unit = np.where(protected, model.params.armed_groups.protection_share * self.sink_value, 0.0)
-        seize, settle = rates.seize[nodes, g], rates.settle[nodes, g]
-        bribe = (
-            settle * rates.settle_share[nodes]
-            + (1 - seize - settle) * rates.routine[nodes] * rates.routine_share[nodes]
-        )
+        self.route_protected = (counts.max(axis=1) > 0) & self.needs_protection[routes.good]
+        self.route_bloc = np.where(self.route_protected, best - 1, -1)
         exempt = np.where(live, blocks.alliance[nodes], -1) == self.route_bloc[:, None]
-        toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
-        services = model.params.transport.services_share
-        self.pay_unit = ((bribe + toll + services) * live * self.value_at).sum(axis=1) + self.protection_unit
-        self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
-        # A closed border (002 Box C) shuts every route through it; crews plan around it.
-        self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
-        self._route_cost_version = version
+        self.route_toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
+        self._blocs_seen = tuple(a.copy() for a in seen)
 
     def expected_trip(self, good: int) -> tuple[float, float, float]:
         """(profit per unit, cost per unit, weeks) of a good's best route under true risks."""
@@ -245,7 +297,7 @@ class Crews(AgentTable):
         if n <= 0:
             return
         rng, routes, p = self.model.rng, self.routes, self.p
-        groups = np.flatnonzero(routes.group_good == good)
+        groups = self.groups_of_good[good]
         share = self.model.market.mean_supply[groups]
         group = rng.choice(groups, size=n, p=share / share.sum())
         a = max(self.profit_ema[good], 0.0)
@@ -260,7 +312,7 @@ class Crews(AgentTable):
         home = routes.group_source[group]
         network = np.where(
             kind == Kind.LOCAL,
-            np.array([self.local_network[int(h)] for h in home]),
+            self.local_network_of[home],
             np.where(
                 kind == Kind.TRANSNATIONAL,
                 self.first_transnational + net_pick % p.n_transnational_networks,
@@ -444,43 +496,43 @@ class Crews(AgentTable):
         Where officials man a Malian checkpoint, the one on duty weighs the consignment in front
         of him (its good and value; :meth:`sim.agents.official.Officials.encounter_odds`, M3);
         elsewhere the place's rates apply. Returns the outcomes and who decided (-1: no one).
+        The odds are computed for the places passed only (a few of each route's positions); the
+        uniform draws cover every position, as they always have, so the stream is unchanged.
         """
         model = self.model
         rates, rob = model.enforcement.rates, model.banditry.rob
-        safe = np.where(nodes >= 0, nodes, 0)
-        gcol = g[:, None]
-        seize = rates.seize[safe, gcol]
-        settle = rates.settle[safe, gcol]
-        routine = rates.routine[safe]
+        pi, pj = np.nonzero(passed)  # crew and position of each place passed, in route order
+        place, good = np.maximum(nodes[pi, pj], 0), g[pi]
+        at = place * rates.seize.shape[1] + good  # (place, good) positions in the rate tables
+        seize, settle, routine = rates.seize.ravel().take(at), rates.settle.ravel().take(at), rates.routine[place]
         decide = getattr(model.enforcement, "encounter_odds", None)
         who = None
         if decide is not None:
-            ii, jj = np.nonzero(passed & model.enforcement.staffed[safe])
-            seize, settle, routine = seize.copy(), settle.copy(), np.array(routine, dtype=float)
             who = np.full(passed.shape, -1, dtype=np.int64)
-            if len(ii):
-                a, b, c, w = decide(safe[ii, jj], g[ii], value[ii, jj])
-                seize[ii, jj], settle[ii, jj], routine[ii, jj], who[ii, jj] = a, b, c, w
+            k = np.flatnonzero(model.enforcement.staffed[place])
+            if len(k):
+                a, b, c, w = decide(place[k], good[k], value[pi[k], pj[k]])
+                seize[k], settle[k], routine[k], who[pi[k], pj[k]] = a, b, c, w
         brokers = self.broker_until[mov] > model.week_index
-        seize = np.where(brokers[:, None], seize * (1 - model.params.armed_groups.broker_shield), seize)
+        seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
         banned = self.travel_ban[mov] > 0
         if banned.any():
-            at_border = self.crossing[safe] & banned[:, None]
-            seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][:, None])), seize)
-        protected = (self.bloc[mov] >= 0)[:, None]
-        robbed = np.where(protected, 0.0, rob[safe])
-        u = model.rng.random(passed.shape)
+            at_border = self.crossing[place] & banned[pi]
+            seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][pi])), seize)
+        robbed = np.where(self.bloc[mov][pi] >= 0, 0.0, rob[place])
+        u = model.rng.random(passed.shape)[pi, pj]
         # Seizure first, then robbery, then the bribes.
         c1 = seize
         c2 = c1 + (1 - c1) * robbed
         c3 = c2 + (1 - c2) * settle
         c4 = c3 + (1 - c3) * routine
-        out = np.select(
+        out = np.full(passed.shape, Outcome.CLEAN, dtype=np.int64)
+        out[pi, pj] = np.select(
             [u < c1, u < c2, u < c3, u < c4],
             [Outcome.SEIZED, Outcome.ROBBED, Outcome.SETTLED, Outcome.ROUTINE],
             Outcome.CLEAN,
         )
-        return np.where(passed, out, Outcome.CLEAN), who
+        return out, who
 
     def _travel(self) -> None:
         model, routes = self.model, self.routes
@@ -504,11 +556,10 @@ class Crews(AgentTable):
         pos = np.arange(width)[None, :]
         met = passed & (pos <= first[:, None])
         paying = passed & (pos < first[:, None])
-        share = np.select(
-            [outcome == Outcome.SETTLED, outcome == Outcome.ROUTINE],
-            [rates.settle_share[safe], rates.routine_share[safe]],
-            0.0,
-        )
+        share = np.zeros(outcome.shape)
+        settled, routine = outcome == Outcome.SETTLED, outcome == Outcome.ROUTINE
+        share[settled] = rates.settle_share[safe[settled]]
+        share[routine] = rates.routine_share[safe[routine]]
         bribe = np.where(paying, share * value, 0.0)
         exempt = (blocks.alliance[safe] == self.bloc[mov][:, None]) & (self.bloc[mov] >= 0)[:, None]
         toll = np.where(paying & ~exempt, blocks.toll[safe] * value, 0.0)
@@ -618,7 +669,9 @@ class Crews(AgentTable):
         p = self.p
         outcome = lost.astype(float)
         own = self.cols["own_risk"]
-        own[crews, places] += p.learning_rate_own * (outcome - own[crews, places])
+        at = crews * own.shape[1] + places  # (crew, place) by flat position
+        before = own.take(at)
+        np.put(own, at, before + p.learning_rate_own * (outcome - before))
         # Network memory: k encounters with s losses at a place move the estimate by
         # 1-(1-eta)^k toward s/k, whatever order the members met it in.
         net = self.network[crews]
@@ -626,10 +679,11 @@ class Crews(AgentTable):
         key = net * width + places
         count = np.bincount(key, minlength=n_net * width).reshape(n_net, width)
         hits = np.bincount(key, weights=outcome, minlength=n_net * width).reshape(n_net, width)
-        seen = count > 0
-        keep = (1.0 - p.learning_rate_network) ** count
-        rate = np.divide(hits, count, out=np.zeros_like(hits), where=seen)
-        self.network_risk[seen] = keep[seen] * self.network_risk[seen] + (1 - keep[seen]) * rate[seen]
+        seen = np.flatnonzero(count)  # (network, place) cells met this week, by flat position
+        keep = ((1.0 - p.learning_rate_network) ** count).take(seen)
+        rate = hits.take(seen) / count.take(seen)
+        risk = self.network_risk.take(seen)
+        np.put(self.network_risk, seen, keep * risk + (1 - keep) * rate)
 
     def _pay_upkeep(self) -> None:
         alive = self.alive_rows()

@@ -1,0 +1,565 @@
+"""The weekly collection of outcomes: reporters of one kind computed together, with the same numbers.
+
+The registry (:mod:`sim.outcomes`) gives every outcome its own reporter, a function of the
+model, so that any one outcome can be read alone (the browser, a test, a reduction). Called one
+by one, the 454 reporters of the default scenario cost a tenth of a week, mostly in the fixed
+cost of each call and of each small numpy operation. :class:`Collector` therefore groups the
+reporters that read the same thing: all counter entries in one gather from the flat buffer of the week's counters
+(:meth:`sim.stats.Stats.flat`), all regional sums of a counter in one row-wise sum, all community
+indices of a variable in one product, the armed groups' revenue in one pass over the groups.
+
+Every batch does the arithmetic of its reporters in the same order, so each value is the same
+float, bit for bit, as the reporter's own (``tests/test_collection.py`` compares them; a change
+to a reporter must change its batch). Reporters without a batch are called one by one.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import types
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, override
+
+import mesa
+import numpy as np
+
+from sim import outcomes as o
+from sim.names import GroupKind
+
+if TYPE_CHECKING:
+    from sim.model import SahelModel
+
+_NUMBERS = (float, int, bool, np.float64, np.int64, np.bool_)  # immutable: stored as returned
+
+
+class Batch:
+    """The reporters of one reader function, computed in one call.
+
+    Subclasses set ``reader`` (the module-level function the reporters are partials of) and
+    compute the values of all the calls, in their order, in :meth:`values`.
+
+    Args:
+        model: The model (for what does not change during a run: indices, names).
+        calls: The keyword arguments of each reporter's partial.
+    """
+
+    reader: ClassVar[Callable]
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        self.calls = calls
+
+    def values(self, m: SahelModel) -> list[float]:
+        """Every reporter's value for the week just run, in the order of ``calls``."""
+        raise NotImplementedError
+
+
+class WeekAt(Batch):
+    """Entries of the week's counters (``_week_at``): one gather from the flat buffer."""
+
+    reader = o._week_at
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        stats = model.stats
+        self.positions = np.array([stats.positions(c["key"], c["index"]) for c in calls], dtype=np.int64)
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        return m.stats.flat("week")[self.positions].tolist()
+
+
+class WeekPlaces(Batch):
+    """Sums of a counter over a region's places (``_week_places``): one row-wise sum per number of places.
+
+    A row of a C-ordered matrix is summed by the same routine, in the same order, as a vector of
+    its entries, so rows of equal length give the reporters' sums exactly.
+    """
+
+    reader = o._week_places
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        by_length: dict[int, list[int]] = {}
+        for i, c in enumerate(calls):
+            by_length.setdefault(len(c["places"]), []).append(i)
+        stats = model.stats
+        self.groups = [
+            (np.array(rows), np.array([stats.positions(calls[i]["key"], calls[i]["places"]) for i in rows]))
+            for rows in by_length.values()
+        ]
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        week = m.stats.flat("week")
+        out = np.empty(len(self.calls))
+        for rows, positions in self.groups:
+            out[rows] = week[positions].sum(axis=1)
+        return out.tolist()
+
+
+class CommunityIndex(Batch):
+    """Population-weighted community indices (``_community_index_value``; :meth:`Communities.index`).
+
+    The weights of every index (population, times the north's or a region's membership) are one
+    matrix, and each variable is read once (income is computed once, not once per region). A
+    membership of 1.0 or 0.0 multiplies as the booleans ``Communities.index`` uses, and rows of a
+    C-ordered matrix sum as the vectors, so the values are the same.
+    """
+
+    reader = o._community_index_value
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        c = model.communities
+        if c is None:
+            return
+        region = np.asarray(model.world.region)[c.place[c.rows]]  # communities never move
+        north = c.north[c.rows]
+        masks: dict[tuple, int] = {}
+        for call in calls:
+            masks.setdefault((call.get("north_only", False), call.get("region")), len(masks))
+        self.membership = np.ones((len(masks), len(c.rows)))
+        for (north_only, name), row in masks.items():
+            if north_only:
+                self.membership[row] *= north
+            if name is not None:
+                self.membership[row] *= region == name
+        self.regional = np.array([name is not None for _north, name in masks])
+        self.names = list(dict.fromkeys(call["name"] for call in calls))
+        self.at = [
+            (i, self.names.index(call["name"]), masks[(call.get("north_only", False), call.get("region"))])
+            for i, call in enumerate(calls)
+        ]
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        c = m.communities
+        if c is None:
+            return [1.0] * len(self.calls)
+        r = c.rows
+        weights = c.population[r] * self.membership
+        empty = self.regional & ~weights.any(axis=1)
+        table = np.empty((len(self.names), len(weights)))
+        for i, name in enumerate(self.names):
+            now = c.income() if name == "income" else c.cols[name][r]
+            ref = c.ref[name] if c.ref is not None else now
+            table[i] = (weights * now).sum(axis=1) / np.maximum((weights * ref).sum(axis=1), 1e-12)
+        table[:, empty] = 1.0
+        out = [0.0] * len(self.calls)
+        for i, name, mask in self.at:
+            out[i] = float(table[name, mask])
+        return out
+
+
+class HeldIn(Batch):
+    """Places held by kind of group and region (``_held_in_value``): one table, many entries."""
+
+    reader = o._held_in_value
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        groups = model.armed_groups
+        if groups is not None:
+            self.at = (
+                np.array([int(c["kind"]) for c in calls]),
+                np.array([groups.region_names.index(c["region"]) for c in calls]),
+            )
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        groups = m.armed_groups
+        if groups is None:
+            return [0.0] * len(self.calls)
+        return groups.held_by_kind_and_region()[self.at].tolist()
+
+
+class KindRevenue(Batch):
+    """Revenue by kind of group and source (``_kind_revenue``): one pass over the groups, sums in their order."""
+
+    reader = o._kind_revenue
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        groups = m.armed_groups
+        if groups is None:
+            return [0.0] * len(self.calls)
+        wanted: dict[GroupKind, dict[str, None]] = {}
+        for c in self.calls:
+            wanted.setdefault(c["kind"], {})[c["source"]] = None
+        totals = {(c["kind"], c["source"]): 0.0 for c in self.calls}
+        for g in groups.groups:
+            for source in wanted.get(g.kind, ()):
+                totals[(g.kind, source)] += g.revenue[source]
+        return [totals[(c["kind"], c["source"])] for c in self.calls]
+
+
+class Revenue(Batch):
+    """Armed groups' revenue, all and by source (``_revenue_value``): the sources summed once."""
+
+    reader = o._revenue_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        if m.armed_groups is None:
+            return [o._revenue_value(m, c["source"]) for c in self.calls]
+        rev = m.armed_groups.revenue_by_source()
+        return [float(sum(rev.values()) if c["source"] is None else rev[c["source"]]) for c in self.calls]
+
+
+class CrewsCarrying(Batch):
+    """Crews carrying each good (``_crews_carrying``): one tally of the crews."""
+
+    reader = o._crews_carrying
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        carrying = o._crew_tally(m)[0]
+        return [float(carrying[c["good"]]) for c in self.calls]
+
+
+class MercenaryShare(Batch):
+    """Mercenary share of each good's crews (``_mercenary_share``): the same tally."""
+
+    reader = o._mercenary_share
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        carrying, mercenary = o._crew_tally(m)
+        out = []
+        for c in self.calls:
+            n = int(carrying[c["good"]])
+            out.append(float(mercenary[c["good"]] / n) if n else 0.0)
+        return out
+
+
+class RatioWeek(Batch):
+    """Ratios of two entries of the week's counters (``_ratio_week_at``): two gathers."""
+
+    reader = o._ratio_week_at
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        stats = model.stats
+        self.num = np.array([stats.positions(c["num"], c["g"]) for c in calls], dtype=np.int64)
+        self.den = np.array([stats.positions(c["den"], c["g"]) for c in calls], dtype=np.int64)
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        week = m.stats.flat("week")
+        num, den = week[self.num], week[self.den]
+        return [float(a / b) if b > 0 else 0.0 for a, b in zip(num, den, strict=True)]
+
+
+class Events(Batch):
+    """Counts of the week's events (``_event_value``): one dictionary, many keys."""
+
+    reader = o._event_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        events = m.stats.events
+        return [float(events[c["key"]]) for c in self.calls]
+
+
+class GroupEvents(Batch):
+    """Counts of the armed groups' events (``_group_event_value``)."""
+
+    reader = o._group_event_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        if m.armed_groups is None:
+            return [0.0] * len(self.calls)
+        events = m.armed_groups.events
+        return [float(events[c["key"]]) for c in self.calls]
+
+
+class PolicyAttr(Batch):
+    """Attributes of the active policies (``_policy_attr_value``): each policy looked up once."""
+
+    reader = o._policy_attr_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        found = {name: m.policy(name) for name in {c["name"] for c in self.calls}}
+        return [
+            float(getattr(found[c["name"]], c["attr"])) if found[c["name"]] is not None else 0.0 for c in self.calls
+        ]
+
+
+def _fuse(scores: np.ndarray) -> np.ndarray:
+    """:func:`sim.knowledge.fuse` of a holders-by-items matrix, row by row (same products, a fifth of the time).
+
+    ``np.prod(axis=0)`` multiplies the rows in order, as this loop does; numpy's reduction over
+    the outer axis of a short matrix is slow.
+    """
+    product = 1.0 - scores[0]
+    for row in scores[1:]:
+        product *= 1.0 - row
+    return 1.0 - product
+
+
+class ValueKnown(Batch):
+    """Share of illicit value per trip known to each holder (``_value_known``): the crews selected once."""
+
+    reader = o._value_known
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        from sim.knowledge import HOLDERS
+
+        k = getattr(m, "knowledge", None)
+        if k is None:
+            return [0.0] * len(self.calls)
+        c = m.crews.cols
+        n = min(k.crews.shape[1], m.crews.size)
+        rows = np.flatnonzero(c["alive"][:n] & ~m.crews.livelihood[c["good"][:n]])
+        value = c["cargo_value_ref"][rows]
+        if not len(rows) or value.sum() <= 0:
+            return [0.0] * len(self.calls)
+        known = k.crews[:, rows]
+        total = value.sum()
+        out = []
+        for call in self.calls:
+            holder = call["holder"]
+            scores = _fuse(known) if holder == "fused" else known[HOLDERS.index(holder)]
+            out.append(float((scores * value).sum() / total))
+        return out
+
+
+class FusedShare(Batch):
+    """What fusion would add (``_fused_share``; :meth:`sim.knowledge.Knowledge.fused_share`), row by row."""
+
+    reader = o._fused_share
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        k = getattr(m, "knowledge", None)
+        if k is None:
+            return [0.0] * len(self.calls)
+        known = k.crews[:, m.crews.cols["alive"][: k.crews.shape[1]]]
+        fused = float(_fuse(known).sum())
+        best = float(functools.reduce(np.maximum, known).sum()) if known.size else 0.0
+        return [(fused - best) / fused if fused > 0 else 0.0] * len(self.calls)
+
+
+class HeldBy(Batch):
+    """Places held by each kind of group (``_held_by_value``): the holders' kinds looked up once."""
+
+    reader = o._held_by_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        groups = m.armed_groups
+        if groups is None:
+            return [0.0] * len(self.calls)
+        holder = m.territory.holder
+        kinds = np.array([g.kind for g in groups.groups] + [-1])[holder[holder >= 0]]
+        return [float((kinds == c["kind"]).sum()) for c in self.calls]
+
+
+class KindCount(Batch):
+    """Crews of each kind (``_kind_count``): the kinds of the live crews read once."""
+
+    reader = o._kind_count
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        crews = m.crews
+        kinds = crews.kind[crews.alive]
+        return [float((kinds == c["kind"]).sum()) for c in self.calls]
+
+
+class CommunityLevel(Batch):
+    """Population-weighted levels (``_community_level``): ``np.average``'s arithmetic, weights summed once."""
+
+    reader = o._community_level
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        c = m.communities
+        if c is None:
+            return [0.0] * len(self.calls)
+        weights = c.population[c.rows]
+        scale = weights.sum()
+        if scale == 0.0:
+            raise ZeroDivisionError("Weights sum to zero, can't be normalized")
+        return [float((c.cols[call["key"]][c.rows] * weights).sum() / scale) for call in self.calls]
+
+
+class IllicitWeek(Batch):
+    """This week's totals over the goods that are not livelihood goods (``_illicit_week``)."""
+
+    reader = o._illicit_week
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        self.illicit = o._illicit(model)  # goods do not change during a run
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        week = m.stats.week
+        return [float(week[c["key"]][self.illicit].sum()) for c in self.calls]
+
+
+class IllicitThrough(Batch):
+    """Sink value of illicit goods through sets of places (``_illicit_value_through``): the weights built once."""
+
+    reader = o._illicit_value_through
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        self.illicit = o._illicit(model)
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        weights = np.where(self.illicit, m.market.value_sink, 0.0)
+        stats = m.stats
+        out = []
+        for c in self.calls:
+            units = stats.week["place_good_units"] if c["week"] else stats.to_date("place_good_units")
+            out.append(float((units[c["places"]] @ weights).sum()))
+        return out
+
+
+class ProcessValue(Batch):
+    """Choices in the peace processes (``_process_value``): each policy looked up once."""
+
+    reader = o._process_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        found = {name: m.policy(name) for name in {c["name"] for c in self.calls}}
+        out = []
+        for c in self.calls:
+            policy = found[c["name"]]
+            if policy is None:
+                out.append(0.0)
+                continue
+            value = getattr(policy.process, c["attr"])
+            out.append(float(len(value) if isinstance(value, set) else value))
+        return out
+
+
+class RouteEntropy(Batch):
+    """Dispersion of flows over candidate routes (:func:`sim.outcomes.route_entropy`), each good's routes found once."""
+
+    reader = o.route_entropy
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        good = model.routes.good
+        self.of_good = [np.flatnonzero(good == g) for g in range(len(model.world.goods))]
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        routes = m.routes
+        units = m.stats.to_date("route_units")
+        value = np.bincount(routes.good, weights=units, minlength=len(m.world.goods)) * m.market.value_sink
+        total = value.sum()
+        if total <= 0:
+            return [0.0] * len(self.calls)
+        h = 0.0
+        for g in np.flatnonzero(value):
+            u = units[self.of_good[g]]
+            n = len(u)
+            if n < 2:
+                continue
+            p = u[u > 0] / u.sum()
+            h += value[g] / total * float(-(p * np.log(p)).sum() / np.log(n))
+        return [h] * len(self.calls)
+
+
+BATCHES: dict[Callable, type[Batch]] = {
+    b.reader: b
+    for b in (
+        WeekAt,
+        WeekPlaces,
+        CommunityIndex,
+        HeldIn,
+        KindRevenue,
+        Revenue,
+        CrewsCarrying,
+        MercenaryShare,
+        RatioWeek,
+        Events,
+        GroupEvents,
+        PolicyAttr,
+        ValueKnown,
+        RouteEntropy,
+        FusedShare,
+        HeldBy,
+        KindCount,
+        CommunityLevel,
+        IllicitWeek,
+        IllicitThrough,
+        ProcessValue,
+    )
+}
+
+
+def reader_and_calls(reporter) -> tuple[Callable, dict]:
+    """The module-level function behind a reporter and its keyword arguments."""
+    if isinstance(reporter, functools.partial) and not reporter.args:
+        return reporter.func, reporter.keywords
+    return reporter, {}
+
+
+def plan(model: SahelModel, reporters: dict[str, Callable]) -> tuple[list, list]:
+    """Split reporters into batches (names and a :class:`Batch`) and single reporters (name, reporter)."""
+    grouped: dict[Callable, tuple[list[str], list[dict]]] = {}
+    singles = []
+    for name, reporter in reporters.items():
+        reader, kwargs = reader_and_calls(reporter)
+        if reader in BATCHES:
+            names, calls = grouped.setdefault(reader, ([], []))
+            names.append(name)
+            calls.append(kwargs)
+        else:
+            singles.append((name, reporter))
+    batches = [(names, BATCHES[reader](model, calls)) for reader, (names, calls) in grouped.items()]
+    return batches, singles
+
+
+class Collector(mesa.DataCollector):
+    """Mesa's DataCollector, computing reporters of one kind together and storing numbers as returned.
+
+    Mesa deep-copies each reporter's value so later changes cannot reach the record; a number
+    cannot change, so numbers are stored as returned and any other value is deep-copied. Reporters
+    whose reader has a :class:`Batch` are computed by it (same values); reporters that are not
+    functions, and agent reporters, go through Mesa's own ``collect``. The records are the same.
+    """
+
+    def __getstate__(self) -> dict:
+        """Pickle without the plan of the reporters (redone after loading)."""
+        return {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain", "_plan")}
+
+    def collect(self, model) -> None:
+        """Record every model reporter's value for this week."""
+        reporters = self.model_reporters
+        checked = self.__dict__.get("_checked", (None, None))
+        if checked[0] is not reporters or checked[1] is not model:  # planned once per set of reporters
+            self._plain = all(map(_is_function, reporters.values()))
+            self._plan = plan(model, reporters) if self._plain else ([], [])
+            self._checked = (reporters, model)
+        if self.agent_reporters or self.agenttype_reporters or not self._plain:
+            super().collect(model)
+            return
+        if hasattr(self, "_collection_steps"):
+            self._collection_steps.append(model.time)
+        if not self._validated:
+            for name, reporter in reporters.items():
+                self._validate_model_reporter(name, reporter, model)
+        records = self.model_vars
+        batches, singles = self._plan
+        for names, batch in batches:
+            for var, value in zip(names, batch.values(model), strict=True):
+                records[var].append(value)
+        for var, reporter in singles:
+            value = reporter(model)
+            records[var].append(value if type(value) in _NUMBERS else copy.deepcopy(value))
+
+
+def _is_function(reporter) -> bool:
+    return isinstance(reporter, types.FunctionType | functools.partial)
