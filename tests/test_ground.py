@@ -61,11 +61,11 @@ def test_groups_recruit_above_all_from_their_kin():
     kin = c.identity_at(places) == g.identity
     assert kin.any() and (~kin).any()
     groups.grudge[:] = 0.0
-    w = groups._kin_weights(g, places)
+    w = groups._kin_weights(g)
     assert np.allclose(w[kin], 1.0) and np.allclose(w[~kin], groups.p.outsider_recruit)
     harmed = int(c.identity_at(places)[~kin][0])
     groups.grudge[harmed, g.identity] = 3.0
-    assert groups._kin_weights(g, places)[~kin].min() < groups.p.outsider_recruit
+    assert groups._kin_weights(g)[~kin].min() < groups.p.outsider_recruit
 
 
 # --- territory -------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ generator; :class:`ArmedGroups` holds their shared per-place arrays and implemen
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -48,6 +49,7 @@ from sim.identity import IDENTITIES, identity_index
 from sim.names import PLACE_KINDS, REVENUE_SOURCES, GroupKind
 
 if TYPE_CHECKING:
+    from sim.agents.community import Zone
     from sim.ledger import Ledger
     from sim.model import SahelModel
 
@@ -79,7 +81,7 @@ GRUDGE_MEMORY = 0.98  # weekly persistence of harm one identity's groups did to 
 
 def reach(fighters: float) -> float:
     """Fighters' effective reach for raiding: sqrt(REFERENCE_FIGHTERS x fighters) (assumption)."""
-    return float(np.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0)))
+    return math.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0))  # correctly rounded, as np.sqrt
 
 
 class ArmedGroup(mesa.Agent):
@@ -291,7 +293,8 @@ class ArmedGroups:
             return a.kind == GroupKind.JIHADIST
         # Rival blocs compete for routes whatever their label (003; 002 §II), unless a local
         # peace deal binds them (M11).
-        if any(a.index in deal and b.index in deal for deal in self.model.levers.deals):
+        deals = self.model.levers.deals
+        if deals and any(a.index in deal and b.index in deal for deal in deals):
             return False
         return a.bloc != b.bloc
 
@@ -434,14 +437,32 @@ class ArmedGroups:
             self._places_of[key] = cached
         return cached
 
-    def _kin_weights(self, group: ArmedGroup, places: np.ndarray) -> np.ndarray:
-        """Weight of each place's community for recruiting: kin 1, others ``outsider_recruit``.
+    def _zone(self, group: ArmedGroup) -> Zone:
+        """The communities of the group's regions (cached by the set of regions, like its places)."""
+        zones = self.__dict__.setdefault("_zones", {})
+        zone = zones.get(group.regions)
+        if zone is None:
+            zone = zones[group.regions] = self.model.communities.zone(self._region_places(group))
+        return zone
+
+    def _kin(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray]:
+        """Per community of the group's zone: its recruiting weight before grudges, its raiding weight.
+
+        Both depend only on identities, which never change: cached by regions and identity.
+        """
+        key = (group.regions, group.identity)
+        kin = self.__dict__.setdefault("_kin_cache", {})
+        if key not in kin:
+            same = self._zone(group).identity == group.identity
+            kin[key] = (np.where(same, 1.0, self.p.outsider_recruit), np.where(same, self.p.kin_raid_share, 1.0))
+        return kin[key]
+
+    def _kin_weights(self, group: ArmedGroup) -> np.ndarray:
+        """Weight of each community of its regions (:meth:`_zone`) for recruiting: kin 1, others ``outsider_recruit``.
 
         Communities a group's identity has harmed join it less (000; 002 §III).
         """
-        ident = self.model.communities.identity_at(places)
-        kin = np.where(ident == group.identity, 1.0, self.p.outsider_recruit)
-        return kin / (1.0 + self.grudge[ident, group.identity])
+        return self._kin(group)[0] / (1.0 + self.grudge[self._zone(group).identity, group.identity])
 
     def kidnap(self, group: ArmedGroup) -> None:
         """Kidnapping for ransom, brokered by a trafficker (M2, M21)."""
@@ -522,17 +543,16 @@ class ArmedGroups:
         if head == 0:
             return
         price = self.p.fence_share * self.model.market.value_source[self.world.good_index("cattle")]
-        places = self._region_places(group)
-        ident = communities.identity_at(places)
-        weights = np.where(ident == group.identity, self.p.kin_raid_share, 1.0)
-        stolen, paid, victims = communities.lose_cattle(places, head, price, self.model.ledger, weights)
+        zone = self._zone(group)
+        weights = self._kin(group)[1]
+        stolen, paid, victims = communities.lose_cattle(zone, head, price, self.model.ledger, weights)
         self.cattle_stolen += stolen
         self._credit(group, "rustling", paid)
         if stolen > 0:
             # One raid's harm, shared over the communities hit by the head they lost; each
             # community remembers the share of its herd taken.
             hit, taken, herd = victims
-            harmed = communities.identity_at(hit)
+            harmed = zone.identity  # the zone's communities are all hit (their places, in order)
             np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
             outsider = harmed != group.identity
             communities.suffer(hit[outsider], (taken / np.maximum(herd, 1e-9))[outsider])
@@ -546,8 +566,8 @@ class ArmedGroups:
         start (licit work, transit services, artisanal gold; 002 Box D, M10).
         """
         p, model = self.p, self.model
-        places = self._region_places(group)
         communities = model.communities
+        places = self._zone(group) if communities is not None else self._region_places(group)
         # Fighters' reservation wage follows licit income at home: where it fell, the same
         # money keeps more fighters (M9).
         wage = p.wage_usd * (communities.licit_level(places) if communities is not None else 1.0)
@@ -576,7 +596,7 @@ class ArmedGroups:
         if affordable <= 0:
             return
         want = communities.recruits_available(
-            places, p.recruit_rate, p.recruit_income_elasticity, self._kin_weights(group, places)
+            places, p.recruit_rate, p.recruit_income_elasticity, self._kin_weights(group)
         )
         n = min(float(model.rng.poisson(want)), affordable)
         if n > 0:
@@ -601,10 +621,10 @@ class ArmedGroups:
         u = model.rng.random()
         if u >= p.civilian_attack_rate:
             return
-        places = self._region_places(group)
-        if not len(places):
+        zone = self._zone(group)
+        if not len(zone):
             return
-        ident = communities.identity_at(places)
+        places, ident = zone.places, zone.identity
         outsider = ident != group.identity
         if not outsider.any():
             return
