@@ -711,36 +711,60 @@ class ArmedGroups:
         own = max(group.strength, 1e-9) / max(spread, 1)
         mine = (holder == group.index) | (holder < 0)
         reg = self.place_region
-        mali = reg >= 0
-        rent = np.bincount(reg[mali], weights=(self.rent * self.contestable * mine)[mali], minlength=n)
-        contested = np.bincount(reg[mali], weights=(self.rent * self.contestable * ~mine)[mali], minlength=n)
+        mali, of_mali, places = self._mali_regions()
+        rents = self.rent * self.contestable
+        rent = np.bincount(of_mali, weights=(rents * mine)[mali], minlength=n)
+        contested = np.bincount(of_mali, weights=(rents * ~mine)[mali], minlength=n)
         enemies = np.zeros(n)
+        number = self._region_number()
         for g in self.active:
             if g is not group and self.hostile(group, g):
-                idx = [self.region_names.index(r) for r in g.regions if r in self.region_names]
+                idx = [number[r] for r in g.regions if r in number]
                 enemies[idx] += g.strength / max(len(g.regions), 1)
         # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
         state = np.zeros(n)
         forces = model.forces
         if forces is not None:
-            state = np.bincount(reg[mali], weights=forces.garrison[mali], minlength=n)
+            state = np.bincount(of_mali, weights=forces.garrison[mali], minlength=n)
         odds = own / (own + enemies + state)
         tax = cattle = kin = np.zeros(n)
         if communities is not None:
-            places = np.bincount(reg[mali], minlength=n)
-            absent = 1.0 - np.bincount(reg[mali], weights=model.territory.presence[mali], minlength=n) / places
+            absent = 1.0 - np.bincount(of_mali, weights=model.territory.presence[mali], minlength=n) / places
             share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
             tax = share * 52.0 * communities.region_sum("licit", reg, n)
             per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
             price = p.fence_share * model.market.value_source[self.world.good_index("cattle")]
             herd = communities.region_sum("herd", reg, n)
             cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
-            kin = communities.kin_share(group.identity, reg, n)
+            kin = self._kin_share(group.identity)
             # Herds are taken whatever the state's presence: rustled cattle move "with facilitation
             # (direct or tacit) from the army or gendarmerie" (002 Box A, note 167).
             tax = tax * absent
         value = (rent + odds * contested + tax + cattle) * odds * (1.0 + p.kin_weight * kin)
         return value[regions]
+
+    def _mali_regions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which places are in Mali, their regions, and the places of each region (constant; cached)."""
+        cached = self.__dict__.get("_mali_regions_cache")
+        if cached is None:
+            mali = self.place_region >= 0
+            of_mali = self.place_region[mali]
+            cached = self._mali_regions_cache = (mali, of_mali, np.bincount(of_mali, minlength=len(self.region_names)))
+        return cached
+
+    def _region_number(self) -> dict[str, int]:
+        """Index of each region's name in ``region_names`` (cached)."""
+        numbers = self.__dict__.get("_region_numbers")
+        if numbers is None:
+            numbers = self._region_numbers = {r: i for i, r in enumerate(self.region_names)}
+        return numbers
+
+    def _kin_share(self, identity: int) -> np.ndarray:
+        """Share of each region's people of an identity (:meth:`Communities.kin_share`; constant, cached)."""
+        shares = self.__dict__.setdefault("_kin_shares", {})
+        if identity not in shares:
+            shares[identity] = self.model.communities.kin_share(identity, self.place_region, len(self.region_names))
+        return shares[identity]
 
     def appraise_regions(self, group: ArmedGroup) -> None:
         """Leave a region that no longer pays; move into a better neighbouring one (002 §III).
@@ -757,15 +781,15 @@ class ArmedGroups:
             return
         if group.kind == GroupKind.SELF_DEFENCE:
             return  # militias defend their own communities (000)
-        names = self.region_names
-        current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
+        names, number = self.region_names, self._region_number()
+        current = np.array([number[r] for r in group.regions if r in number], dtype=np.int64)
         if not len(current):
             return
         values = self.region_value(group, current, len(current))
         best = float(values.max())
         # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
         communities = model.communities
-        kin = communities.kin_share(group.identity, self.place_region, len(names)) if communities else None
+        kin = self._kin_share(group.identity) if communities else None
         home = int(np.argmax(kin[current] * self._region_people[current])) if kin is not None else 0
         worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
         if len(current) > 1 and values[worst] < p.leave_share * best:
