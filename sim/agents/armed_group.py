@@ -445,17 +445,25 @@ class ArmedGroups:
             zone = zones[group.regions] = self.model.communities.zone(self._region_places(group))
         return zone
 
-    def _kin(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray]:
-        """Per community of the group's zone: its recruiting weight before grudges, its raiding weight.
+    def _kin(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per community of the group's zone: its recruiting weight before grudges, its raiding weight, other identity.
 
-        Both depend only on identities, which never change: cached by regions and identity.
+        All depend only on identities, which never change: cached by regions and identity.
         """
         key = (group.regions, group.identity)
         kin = self.__dict__.setdefault("_kin_cache", {})
         if key not in kin:
             same = self._zone(group).identity == group.identity
-            kin[key] = (np.where(same, 1.0, self.p.outsider_recruit), np.where(same, self.p.kin_raid_share, 1.0))
+            recruit = np.where(same, 1.0, self.p.outsider_recruit)
+            kin[key] = (recruit, np.where(same, self.p.kin_raid_share, 1.0), ~same)
         return kin[key]
+
+    def _cattle(self) -> int:
+        """Index of the good cattle (cached)."""
+        cattle = self.__dict__.get("_cattle_good")
+        if cattle is None:
+            cattle = self._cattle_good = self.world.good_index("cattle")
+        return cattle
 
     def _kin_weights(self, group: ArmedGroup) -> np.ndarray:
         """Weight of each community of its regions (:meth:`_zone`) for recruiting: kin 1, others ``outsider_recruit``.
@@ -542,7 +550,7 @@ class ArmedGroups:
         head = self.model.rng.poisson(per_fighter * reach(group.fighters))
         if head == 0:
             return
-        price = self.p.fence_share * self.model.market.value_source[self.world.good_index("cattle")]
+        price = self.p.fence_share * self.model.market.value_source[self._cattle()]
         zone = self._zone(group)
         weights = self._kin(group)[1]
         stolen, paid, victims = communities.lose_cattle(zone, head, price, self.model.ledger, weights)
@@ -554,7 +562,7 @@ class ArmedGroups:
             hit, taken, herd = victims
             harmed = zone.identity  # the zone's communities are all hit (their places, in order)
             np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
-            outsider = harmed != group.identity
+            outsider = self._kin(group)[2]
             communities.suffer(hit[outsider], (taken / np.maximum(herd, 1e-9))[outsider])
 
     def pay_and_recruit(self, group: ArmedGroup) -> None:
@@ -733,7 +741,7 @@ class ArmedGroups:
             share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
             tax = share * 52.0 * communities.region_sum("licit", reg, n)
             per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
-            price = p.fence_share * model.market.value_source[self.world.good_index("cattle")]
+            price = p.fence_share * model.market.value_source[self._cattle()]
             herd = communities.region_sum("herd", reg, n)
             cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
             kin = self._kin_share(group.identity)
