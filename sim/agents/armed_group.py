@@ -404,10 +404,12 @@ class ArmedGroups:
         holder = self.model.territory.holder
         self._held_count = np.bincount(holder[holder >= 0], minlength=len(self.groups))
         order = self.model.rng.permutation(len(self.groups))
+        self._fixed = {}  # what no group changes this phase, computed once (see _phase_fixed)
         for i in order:
             g = self.groups[i]
             if g.fighters > 0:
                 g.step()
+        self._fixed = None
         self._fragment()
         self.form_militias()
         self._dissolve()
@@ -719,8 +721,8 @@ class ArmedGroups:
         own = max(group.strength, 1e-9) / max(spread, 1)
         mine = (holder == group.index) | (holder < 0)
         reg = self.place_region
-        mali, of_mali, places = self._mali_regions()
-        rents = self.rent * self.contestable
+        mali, of_mali, _ = self._mali_regions()
+        rents, absent, licit = self._phase_fixed()
         rent = np.bincount(of_mali, weights=(rents * mine)[mali], minlength=n)
         contested = np.bincount(of_mali, weights=(rents * ~mine)[mali], minlength=n)
         enemies = np.zeros(n)
@@ -737,9 +739,8 @@ class ArmedGroups:
         odds = own / (own + enemies + state)
         tax = cattle = kin = np.zeros(n)
         if communities is not None:
-            absent = 1.0 - np.bincount(of_mali, weights=model.territory.presence[mali], minlength=n) / places
             share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
-            tax = share * 52.0 * communities.region_sum("licit", reg, n)
+            tax = share * 52.0 * licit
             per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
             price = p.fence_share * model.market.value_source[self._cattle()]
             herd = communities.region_sum("herd", reg, n)
@@ -750,6 +751,27 @@ class ArmedGroups:
             tax = tax * absent
         value = (rent + odds * contested + tax + cattle) * odds * (1.0 + p.kin_weight * kin)
         return value[regions]
+
+    def _phase_fixed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per place and region, what no group's action changes while the groups act.
+
+        Rents at contestable places (``rent`` moves in :meth:`end_week`), the state's absence by
+        region (presence moves in the forces' phase) and the communities' licit income by region
+        (set in their own phase). Computed once a phase during :meth:`step`, afresh otherwise.
+        """
+        fixed = self.__dict__.get("_fixed")
+        if fixed:
+            return fixed["regions"]
+        model, n = self.model, len(self.region_names)
+        mali, of_mali, places = self._mali_regions()
+        rents = self.rent * self.contestable
+        absent = licit = None
+        if model.communities is not None:
+            absent = 1.0 - np.bincount(of_mali, weights=model.territory.presence[mali], minlength=n) / places
+            licit = model.communities.region_sum("licit", self.place_region, n)
+        if fixed is not None:
+            fixed["regions"] = (rents, absent, licit)
+        return rents, absent, licit
 
     def _mali_regions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Which places are in Mali, their regions, and the places of each region (constant; cached)."""
