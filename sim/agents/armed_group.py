@@ -725,12 +725,13 @@ class ArmedGroups:
         rents, absent, licit = self._phase_fixed()
         rent = np.bincount(of_mali, weights=(rents * mine)[mali], minlength=n)
         contested = np.bincount(of_mali, weights=(rents * ~mine)[mali], minlength=n)
-        enemies = np.zeros(n)
-        number = self._region_number()
+        enemies = [0.0] * n  # Python floats: the same sums in the same order as numpy's, without its call per group
         for g in self.active:
             if g is not group and self.hostile(group, g):
-                idx = [number[r] for r in g.regions if r in number]
-                enemies[idx] += g.strength / max(len(g.regions), 1)
+                strength = g.strength / max(len(g.regions), 1)
+                for i in self._region_indices(g.regions):
+                    enemies[i] += strength
+        enemies = np.array(enemies)
         # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
         state = np.zeros(n)
         forces = model.forces
@@ -782,12 +783,14 @@ class ArmedGroups:
             cached = self._mali_regions_cache = (mali, of_mali, np.bincount(of_mali, minlength=len(self.region_names)))
         return cached
 
-    def _region_number(self) -> dict[str, int]:
-        """Index of each region's name in ``region_names`` (cached)."""
-        numbers = self.__dict__.get("_region_numbers")
-        if numbers is None:
-            numbers = self._region_numbers = {r: i for i, r in enumerate(self.region_names)}
-        return numbers
+    def _region_indices(self, regions: tuple[str, ...]) -> tuple[int, ...]:
+        """Positions in ``region_names`` of the Malian regions among ``regions``, each once (cached)."""
+        indices = self.__dict__.setdefault("_region_indices_of", {})
+        found = indices.get(regions)
+        if found is None:
+            names = self.region_names
+            found = indices[regions] = tuple(dict.fromkeys(names.index(r) for r in regions if r in names))
+        return found
 
     def _kin_share(self, identity: int) -> np.ndarray:
         """Share of each region's people of an identity (:meth:`Communities.kin_share`; constant, cached)."""
@@ -811,8 +814,8 @@ class ArmedGroups:
             return
         if group.kind == GroupKind.SELF_DEFENCE:
             return  # militias defend their own communities (000)
-        names, number = self.region_names, self._region_number()
-        current = np.array([number[r] for r in group.regions if r in number], dtype=np.int64)
+        names = self.region_names
+        current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
         if not len(current):
             return
         values = self.region_value(group, current, len(current))
