@@ -447,17 +447,20 @@ class ArmedGroups:
             zone = zones[group.regions] = self.model.communities.zone(self._region_places(group))
         return zone
 
-    def _kin(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per community of the group's zone: its recruiting weight before grudges, its raiding weight, other identity.
+    def _kin(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray, Zone]:
+        """Per community of the group's zone: recruiting and raiding weights, other identity; the zone of those.
 
-        All depend only on identities, which never change: cached by regions and identity.
+        The recruiting weight is before grudges. All depend only on identities, which never change:
+        cached by regions and identity.
         """
         key = (group.regions, group.identity)
         kin = self.__dict__.setdefault("_kin_cache", {})
         if key not in kin:
-            same = self._zone(group).identity == group.identity
+            zone = self._zone(group)
+            same = zone.identity == group.identity
             recruit = np.where(same, 1.0, self.p.outsider_recruit)
-            kin[key] = (recruit, np.where(same, self.p.kin_raid_share, 1.0), ~same)
+            others = self.model.communities.zone(zone.places[~same])
+            kin[key] = (recruit, np.where(same, self.p.kin_raid_share, 1.0), ~same, others)
         return kin[key]
 
     def _cattle(self) -> int:
@@ -561,11 +564,11 @@ class ArmedGroups:
         if stolen > 0:
             # One raid's harm, shared over the communities hit by the head they lost; each
             # community remembers the share of its herd taken.
-            hit, taken, herd = victims
-            harmed = zone.identity  # the zone's communities are all hit (their places, in order)
+            _, taken, herd = victims  # the zone's communities are all hit, in order
+            harmed = zone.identity
             np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
-            outsider = self._kin(group)[2]
-            communities.suffer(hit[outsider], (taken / np.maximum(herd, 1e-9))[outsider])
+            _, _, outsider, others = self._kin(group)
+            communities.suffer(others, (taken / np.maximum(herd, 1e-9))[outsider])
 
     def pay_and_recruit(self, group: ArmedGroup) -> None:
         """Pay fighters; the unpaid desert, some leave for licit work, recruits come from the pools.

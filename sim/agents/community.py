@@ -277,10 +277,11 @@ class Communities(AgentTable):
         rows = rows[rows >= 0]
         if not len(rows):
             return 0.0
-        due = share * (self.licit[rows] + self.inflow[rows])
-        taken = np.maximum(np.minimum(self.cash[rows], due), 0.0)  # cash may be -1e-12 after rounding
-        self.cols["cash"][rows] -= taken
-        self.cols["inflow"][rows] -= taken
+        cash, inflow = self.cash[rows], self.inflow[rows]
+        due = share * (self.licit[rows] + inflow)
+        taken = np.maximum(np.minimum(cash, due), 0.0)  # cash may be -1e-12 after rounding
+        self.cols["cash"][rows] = cash - taken
+        self.cols["inflow"][rows] = inflow - taken
         total = float(taken.sum())
         ledger.pay("group_community_taxation", "communities", "armed_groups", total)
         return total
@@ -304,14 +305,14 @@ class Communities(AgentTable):
         if not len(rows) or aimed <= 0:
             return 0.0, 0.0, (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
         taken = np.minimum(herd, head * aim / aimed)
-        self.cols["herd"][rows] -= taken
+        self.cols["herd"][rows] = herd - taken  # herd is what the rows hold: the same as -= on them
         self.model.stats.week["cattle_stolen"][z.places] += taken  # distinct places: np.add.at's sum
         stolen = float(taken.sum())
         cash = self.cash[rows]
         held = cash.sum()
         paid = max(0.0, min(stolen * price, float(held)))  # cash may sum to -1e-12
         if paid > 0:
-            self.cols["cash"][rows] -= paid * cash / held
+            self.cols["cash"][rows] = cash - paid * cash / held
             ledger.pay("group_rustling", "communities", "armed_groups", paid)
         return stolen, paid, (z.places, taken, herd)
 
@@ -342,8 +343,11 @@ class Communities(AgentTable):
         rows = self.row_of_place[places]
         return np.where(rows >= 0, self.identity[np.maximum(rows, 0)], IDENTITIES.index("other"))
 
-    def suffer(self, places: np.ndarray, harm: np.ndarray) -> None:
+    def suffer(self, places: np.ndarray | Zone, harm: np.ndarray) -> None:
         """Attacks or raids by a group of another identity add to the communities' threat."""
+        if isinstance(places, Zone):  # distinct rows: adding by fancy index is np.add.at's sum
+            self.cols["threat"][places.rows] += harm
+            return
         rows = self.row_of_place[places]
         keep = rows >= 0
         np.add.at(self.cols["threat"], rows[keep], harm[keep])
@@ -393,7 +397,7 @@ class Communities(AgentTable):
         pool = self.pool[rows]
         total = pool.sum()
         if total > 0:
-            self.cols["pool"][rows] -= np.minimum(pool, n * pool / total)
+            self.cols["pool"][rows] = pool - np.minimum(pool, n * pool / total)
 
     def receive_arms(self, place: int, units: float) -> None:
         """Arms bought by the community at an arms market (M16)."""
