@@ -80,6 +80,8 @@ def test_a_zone_gives_the_same_bits_as_its_places():
     places = np.append(groups._region_places(g), abroad)
     zone = c.zone(places)
     assert len(zone) == len(places) - 1 and abroad not in zone.places
+    with pytest.raises(ValueError, match="distinct"):
+        c.zone(np.append(places, places[0]))
     assert np.array_equal(groups._zone(g).places, groups._region_places(g))
     weights = np.linspace(0.5, 1.5, len(places))
     zone_weights = weights[:-1]

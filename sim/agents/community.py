@@ -88,7 +88,7 @@ class Zone:
     that take places take a zone too, with the same arithmetic.
 
     Attributes:
-        places: Places that have a community, in the order given.
+        places: Places that have a community, in the order given (distinct).
         rows: Their rows in :class:`Communities`.
         population: Their people (constant).
         people: ``population.sum()``.
@@ -211,9 +211,14 @@ class Communities(AgentTable):
             return -1
 
     def zone(self, places: np.ndarray) -> Zone:
-        """The communities at these places (those abroad left out), for repeated use."""
+        """The communities at these distinct places (those abroad left out), for repeated use.
+
+        Distinct, because a zone's methods add to its rows by fancy index, once per row.
+        """
         rows = self.row_of_place[places]
         rows = rows[rows >= 0]
+        if len(np.unique(rows)) != len(rows):
+            raise ValueError("Communities.zone: places must be distinct")
         population = self.population[rows]
         return Zone(self.place[rows], rows, population, float(population.sum()), self.identity[rows])
 
