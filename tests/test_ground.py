@@ -61,11 +61,46 @@ def test_groups_recruit_above_all_from_their_kin():
     kin = c.identity_at(places) == g.identity
     assert kin.any() and (~kin).any()
     groups.grudge[:] = 0.0
-    w = groups._kin_weights(g, places)
+    w = groups._kin_weights(g)
     assert np.allclose(w[kin], 1.0) and np.allclose(w[~kin], groups.p.outsider_recruit)
     harmed = int(c.identity_at(places)[~kin][0])
     groups.grudge[harmed, g.identity] = 3.0
-    assert groups._kin_weights(g, places)[~kin].min() < groups.p.outsider_recruit
+    assert groups._kin_weights(g)[~kin].min() < groups.p.outsider_recruit
+
+
+def test_a_zone_gives_the_same_bits_as_its_places():
+    """Issue 18: the communities of a group's regions looked up once (a Zone) give exactly what the places give.
+
+    The places include one abroad, which has no community: the place form drops it and its weight.
+    """
+    m = model(0)
+    groups, c = m.armed_groups, m.communities
+    g = group(m, "katiba_macina")
+    abroad = int(np.flatnonzero(~m.world.in_mali)[0])
+    places = np.append(groups._region_places(g), abroad)
+    zone = c.zone(places)
+    assert len(zone) == len(places) - 1 and abroad not in zone.places
+    with pytest.raises(ValueError, match="distinct"):
+        c.zone(np.append(places, places[0]))
+    assert np.array_equal(groups._zone(g).places, groups._region_places(g))
+    weights = np.linspace(0.5, 1.5, len(places))
+    zone_weights = weights[:-1]
+    assert c.licit_level(zone) == c.licit_level(places)
+    assert c.income_level(zone) == c.income_level(places)
+    assert c.recruits_available(zone, 0.1, 2.0, zone_weights) == c.recruits_available(places, 0.1, 2.0, weights)
+    columns = ("cash", "inflow", "herd", "pool")
+    before = {k: c.cols[k].copy() for k in columns}
+    after = {}
+    for at, w in ((places, weights), (zone, zone_weights)):
+        for k in columns:
+            c.cols[k][:] = before[k]
+        c.receive_wages(at, 1234.5, m.ledger)
+        stolen, paid, (hit, taken, herd) = c.lose_cattle(at, 40, 300.0, m.ledger, w)
+        c.send_recruits(at, 12.0)
+        after[type(at).__name__] = (stolen, paid, hit, taken, herd, *(c.cols[k].copy() for k in columns))
+    for a, b in zip(after["ndarray"], after["Zone"], strict=True):
+        assert np.array_equal(a, b)
+    assert after["Zone"][0] > 0 and not np.array_equal(after["Zone"][5], before["cash"])
 
 
 # --- territory -------------------------------------------------------------------------------

@@ -38,6 +38,7 @@ generator; :class:`ArmedGroups` holds their shared per-place arrays and implemen
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -48,6 +49,7 @@ from sim.identity import IDENTITIES, identity_index
 from sim.names import PLACE_KINDS, REVENUE_SOURCES, GroupKind
 
 if TYPE_CHECKING:
+    from sim.agents.community import Zone
     from sim.ledger import Ledger
     from sim.model import SahelModel
 
@@ -79,7 +81,7 @@ GRUDGE_MEMORY = 0.98  # weekly persistence of harm one identity's groups did to 
 
 def reach(fighters: float) -> float:
     """Fighters' effective reach for raiding: sqrt(REFERENCE_FIGHTERS x fighters) (assumption)."""
-    return float(np.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0)))
+    return math.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0))  # correctly rounded, as np.sqrt
 
 
 class ArmedGroup(mesa.Agent):
@@ -291,7 +293,8 @@ class ArmedGroups:
             return a.kind == GroupKind.JIHADIST
         # Rival blocs compete for routes whatever their label (003; 002 §II), unless a local
         # peace deal binds them (M11).
-        if any(a.index in deal and b.index in deal for deal in self.model.levers.deals):
+        deals = self.model.levers.deals
+        if deals and any(a.index in deal and b.index in deal for deal in deals):
             return False
         return a.bloc != b.bloc
 
@@ -401,10 +404,12 @@ class ArmedGroups:
         holder = self.model.territory.holder
         self._held_count = np.bincount(holder[holder >= 0], minlength=len(self.groups))
         order = self.model.rng.permutation(len(self.groups))
+        self._fixed = {}  # what no group changes this phase, computed once (see _phase_fixed)
         for i in order:
             g = self.groups[i]
             if g.fighters > 0:
                 g.step()
+        self._fixed = None
         self._fragment()
         self.form_militias()
         self._dissolve()
@@ -434,14 +439,43 @@ class ArmedGroups:
             self._places_of[key] = cached
         return cached
 
-    def _kin_weights(self, group: ArmedGroup, places: np.ndarray) -> np.ndarray:
-        """Weight of each place's community for recruiting: kin 1, others ``outsider_recruit``.
+    def _zone(self, group: ArmedGroup) -> Zone:
+        """The communities of the group's regions (cached by the set of regions, like its places)."""
+        zones = self.__dict__.setdefault("_zones", {})
+        zone = zones.get(group.regions)
+        if zone is None:
+            zone = zones[group.regions] = self.model.communities.zone(self._region_places(group))
+        return zone
+
+    def _kin(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray, Zone]:
+        """Per community of the group's zone: recruiting and raiding weights, other identity; the zone of those.
+
+        The recruiting weight is before grudges. All depend only on identities, which never change:
+        cached by regions and identity.
+        """
+        key = (group.regions, group.identity)
+        kin = self.__dict__.setdefault("_kin_cache", {})
+        if key not in kin:
+            zone = self._zone(group)
+            same = zone.identity == group.identity
+            recruit = np.where(same, 1.0, self.p.outsider_recruit)
+            others = self.model.communities.zone(zone.places[~same])
+            kin[key] = (recruit, np.where(same, self.p.kin_raid_share, 1.0), ~same, others)
+        return kin[key]
+
+    def _cattle(self) -> int:
+        """Index of the good cattle (cached)."""
+        cattle = self.__dict__.get("_cattle_good")
+        if cattle is None:
+            cattle = self._cattle_good = self.world.good_index("cattle")
+        return cattle
+
+    def _kin_weights(self, group: ArmedGroup) -> np.ndarray:
+        """Weight of each community of its regions (:meth:`_zone`) for recruiting: kin 1, others ``outsider_recruit``.
 
         Communities a group's identity has harmed join it less (000; 002 §III).
         """
-        ident = self.model.communities.identity_at(places)
-        kin = np.where(ident == group.identity, 1.0, self.p.outsider_recruit)
-        return kin / (1.0 + self.grudge[ident, group.identity])
+        return self._kin(group)[0] / (1.0 + self.grudge[self._zone(group).identity, group.identity])
 
     def kidnap(self, group: ArmedGroup) -> None:
         """Kidnapping for ransom, brokered by a trafficker (M2, M21)."""
@@ -521,21 +555,20 @@ class ArmedGroups:
         head = self.model.rng.poisson(per_fighter * reach(group.fighters))
         if head == 0:
             return
-        price = self.p.fence_share * self.model.market.value_source[self.world.good_index("cattle")]
-        places = self._region_places(group)
-        ident = communities.identity_at(places)
-        weights = np.where(ident == group.identity, self.p.kin_raid_share, 1.0)
-        stolen, paid, victims = communities.lose_cattle(places, head, price, self.model.ledger, weights)
+        price = self.p.fence_share * self.model.market.value_source[self._cattle()]
+        zone = self._zone(group)
+        weights = self._kin(group)[1]
+        stolen, paid, victims = communities.lose_cattle(zone, head, price, self.model.ledger, weights)
         self.cattle_stolen += stolen
         self._credit(group, "rustling", paid)
         if stolen > 0:
             # One raid's harm, shared over the communities hit by the head they lost; each
             # community remembers the share of its herd taken.
-            hit, taken, herd = victims
-            harmed = communities.identity_at(hit)
+            _, taken, herd = victims  # the zone's communities are all hit, in order
+            harmed = zone.identity
             np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
-            outsider = harmed != group.identity
-            communities.suffer(hit[outsider], (taken / np.maximum(herd, 1e-9))[outsider])
+            _, _, outsider, others = self._kin(group)
+            communities.suffer(others, (taken / np.maximum(herd, 1e-9))[outsider])
 
     def pay_and_recruit(self, group: ArmedGroup) -> None:
         """Pay fighters; the unpaid desert, some leave for licit work, recruits come from the pools.
@@ -546,8 +579,8 @@ class ArmedGroups:
         start (licit work, transit services, artisanal gold; 002 Box D, M10).
         """
         p, model = self.p, self.model
-        places = self._region_places(group)
         communities = model.communities
+        places = self._zone(group) if communities is not None else self._region_places(group)
         # Fighters' reservation wage follows licit income at home: where it fell, the same
         # money keeps more fighters (M9).
         wage = p.wage_usd * (communities.licit_level(places) if communities is not None else 1.0)
@@ -576,7 +609,7 @@ class ArmedGroups:
         if affordable <= 0:
             return
         want = communities.recruits_available(
-            places, p.recruit_rate, p.recruit_income_elasticity, self._kin_weights(group, places)
+            places, p.recruit_rate, p.recruit_income_elasticity, self._kin_weights(group)
         )
         n = min(float(model.rng.poisson(want)), affordable)
         if n > 0:
@@ -601,10 +634,10 @@ class ArmedGroups:
         u = model.rng.random()
         if u >= p.civilian_attack_rate:
             return
-        places = self._region_places(group)
-        if not len(places):
+        zone = self._zone(group)
+        if not len(zone):
             return
-        ident = communities.identity_at(places)
+        places, ident = zone.places, zone.identity
         outsider = ident != group.identity
         if not outsider.any():
             return
@@ -691,36 +724,83 @@ class ArmedGroups:
         own = max(group.strength, 1e-9) / max(spread, 1)
         mine = (holder == group.index) | (holder < 0)
         reg = self.place_region
-        mali = reg >= 0
-        rent = np.bincount(reg[mali], weights=(self.rent * self.contestable * mine)[mali], minlength=n)
-        contested = np.bincount(reg[mali], weights=(self.rent * self.contestable * ~mine)[mali], minlength=n)
-        enemies = np.zeros(n)
+        mali, of_mali, _ = self._mali_regions()
+        rents, absent, licit = self._phase_fixed()
+        rent = np.bincount(of_mali, weights=(rents * mine)[mali], minlength=n)
+        contested = np.bincount(of_mali, weights=(rents * ~mine)[mali], minlength=n)
+        enemies = [0.0] * n  # Python floats: the same sums in the same order as numpy's, without its call per group
         for g in self.active:
             if g is not group and self.hostile(group, g):
-                idx = [self.region_names.index(r) for r in g.regions if r in self.region_names]
-                enemies[idx] += g.strength / max(len(g.regions), 1)
+                strength = g.strength / max(len(g.regions), 1)
+                for i in self._region_indices(g.regions):
+                    enemies[i] += strength
+        enemies = np.array(enemies)
         # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
         state = np.zeros(n)
         forces = model.forces
         if forces is not None:
-            state = np.bincount(reg[mali], weights=forces.garrison[mali], minlength=n)
+            state = np.bincount(of_mali, weights=forces.garrison[mali], minlength=n)
         odds = own / (own + enemies + state)
         tax = cattle = kin = np.zeros(n)
         if communities is not None:
-            places = np.bincount(reg[mali], minlength=n)
-            absent = 1.0 - np.bincount(reg[mali], weights=model.territory.presence[mali], minlength=n) / places
             share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
-            tax = share * 52.0 * communities.region_sum("licit", reg, n)
+            tax = share * 52.0 * licit
             per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
-            price = p.fence_share * model.market.value_source[self.world.good_index("cattle")]
+            price = p.fence_share * model.market.value_source[self._cattle()]
             herd = communities.region_sum("herd", reg, n)
             cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
-            kin = communities.kin_share(group.identity, reg, n)
+            kin = self._kin_share(group.identity)
             # Herds are taken whatever the state's presence: rustled cattle move "with facilitation
             # (direct or tacit) from the army or gendarmerie" (002 Box A, note 167).
             tax = tax * absent
         value = (rent + odds * contested + tax + cattle) * odds * (1.0 + p.kin_weight * kin)
         return value[regions]
+
+    def _phase_fixed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per place and region, what no group's action changes while the groups act.
+
+        Rents at contestable places (``rent`` moves in :meth:`end_week`), the state's absence by
+        region (presence moves in the forces' phase) and the communities' licit income by region
+        (set in their own phase). Computed once a phase during :meth:`step`, afresh otherwise.
+        """
+        fixed = self.__dict__.get("_fixed")
+        if fixed:
+            return fixed["regions"]
+        model, n = self.model, len(self.region_names)
+        mali, of_mali, places = self._mali_regions()
+        rents = self.rent * self.contestable
+        absent = licit = None
+        if model.communities is not None:
+            absent = 1.0 - np.bincount(of_mali, weights=model.territory.presence[mali], minlength=n) / places
+            licit = model.communities.region_sum("licit", self.place_region, n)
+        if fixed is not None:
+            fixed["regions"] = (rents, absent, licit)
+        return rents, absent, licit
+
+    def _mali_regions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Which places are in Mali, their regions, and the places of each region (constant; cached)."""
+        cached = self.__dict__.get("_mali_regions_cache")
+        if cached is None:
+            mali = self.place_region >= 0
+            of_mali = self.place_region[mali]
+            cached = self._mali_regions_cache = (mali, of_mali, np.bincount(of_mali, minlength=len(self.region_names)))
+        return cached
+
+    def _region_indices(self, regions: tuple[str, ...]) -> tuple[int, ...]:
+        """Positions in ``region_names`` of the Malian regions among ``regions``, each once (cached)."""
+        indices = self.__dict__.setdefault("_region_indices_of", {})
+        found = indices.get(regions)
+        if found is None:
+            names = self.region_names
+            found = indices[regions] = tuple(dict.fromkeys(names.index(r) for r in regions if r in names))
+        return found
+
+    def _kin_share(self, identity: int) -> np.ndarray:
+        """Share of each region's people of an identity (:meth:`Communities.kin_share`; constant, cached)."""
+        shares = self.__dict__.setdefault("_kin_shares", {})
+        if identity not in shares:
+            shares[identity] = self.model.communities.kin_share(identity, self.place_region, len(self.region_names))
+        return shares[identity]
 
     def appraise_regions(self, group: ArmedGroup) -> None:
         """Leave a region that no longer pays; move into a better neighbouring one (002 §III).
@@ -745,7 +825,7 @@ class ArmedGroups:
         best = float(values.max())
         # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
         communities = model.communities
-        kin = communities.kin_share(group.identity, self.place_region, len(names)) if communities else None
+        kin = self._kin_share(group.identity) if communities else None
         home = int(np.argmax(kin[current] * self._region_people[current])) if kin is not None else 0
         worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
         if len(current) > 1 and values[worst] < p.leave_share * best:

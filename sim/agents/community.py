@@ -29,6 +29,7 @@ Communities are one row each of :class:`Communities` (a Mesa agent per row) and 
 from __future__ import annotations
 
 import typing
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -76,6 +77,32 @@ class Community(TableAgent):
     def food_security(self) -> float:
         """Food security, 0 to 1."""
         return float(self._get("food_security"))
+
+
+@dataclass(frozen=True, slots=True)
+class Zone:
+    """The communities at a set of places, looked up once (communities never move; issue 18).
+
+    An armed group acts on the communities of its regions several times a week; a zone spares it
+    the place-to-row lookups and the constant sums each time. The methods of :class:`Communities`
+    that take places take a zone too, with the same arithmetic.
+
+    Attributes:
+        places: Places that have a community, in the order given (distinct).
+        rows: Their rows in :class:`Communities`.
+        population: Their people (constant).
+        people: ``population.sum()``.
+        identity: Their identities (constant).
+    """
+
+    places: np.ndarray
+    rows: np.ndarray
+    population: np.ndarray
+    people: float
+    identity: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 class Communities(AgentTable):
@@ -183,6 +210,21 @@ class Communities(AgentTable):
         except KeyError:
             return -1
 
+    def zone(self, places: np.ndarray) -> Zone:
+        """The communities at these distinct places (those abroad left out), for repeated use.
+
+        Distinct, because a zone's methods add to its rows by fancy index, once per row.
+        """
+        rows = self.row_of_place[places]
+        rows = rows[rows >= 0]
+        if len(np.unique(rows)) != len(rows):
+            raise ValueError("Communities.zone: places must be distinct")
+        population = self.population[rows]
+        return Zone(self.place[rows], rows, population, float(population.sum()), self.identity[rows])
+
+    def _zone(self, at: np.ndarray | Zone) -> Zone:
+        return at if isinstance(at, Zone) else self.zone(at)
+
     # --- money in and out (called by other actors) ----------------------------------------
 
     def _credit(self, places: np.ndarray, amounts: np.ndarray, category: str, payer: str, ledger: Ledger) -> None:
@@ -225,12 +267,14 @@ class Communities(AgentTable):
         rows = self.row_of_place[places]
         return np.where(rows >= 0, self.trust[np.maximum(rows, 0)], 0.5)
 
-    def receive_wages(self, places: np.ndarray, amount: float, ledger: Ledger) -> None:
+    def receive_wages(self, at: np.ndarray | Zone, amount: float, ledger: Ledger) -> None:
         """Fighters' pay, spent in the communities of their group's regions (by population)."""
-        rows = self.row_of_place[places]
-        rows = rows[rows >= 0]
-        pop = self.population[rows]
-        self._credit(self.place[rows], amount * pop / pop.sum(), "wages", "armed_groups", ledger)
+        z = self._zone(at)
+        if len(z.rows):  # a zone's rows are distinct: adding by fancy index is np.add.at's sum
+            amounts = amount * z.population / z.people
+            ledger.pay("wages", "armed_groups", "communities", float(amounts.sum()))
+            self.cols["cash"][z.rows] += amounts
+            self.cols["inflow"][z.rows] += amounts
 
     def take_income(self, places: np.ndarray, share: float, ledger: Ledger) -> float:
         """An armed group's tax: a share of this week's income, out of the communities' cash (M2)."""
@@ -238,56 +282,63 @@ class Communities(AgentTable):
         rows = rows[rows >= 0]
         if not len(rows):
             return 0.0
-        due = share * (self.licit[rows] + self.inflow[rows])
-        taken = np.clip(np.minimum(self.cash[rows], due), 0.0, None)  # cash may be -1e-12 after rounding
-        self.cols["cash"][rows] -= taken
-        self.cols["inflow"][rows] -= taken
+        cash, inflow = self.cash[rows], self.inflow[rows]
+        due = share * (self.licit[rows] + inflow)
+        taken = np.maximum(np.minimum(cash, due), 0.0)  # cash may be -1e-12 after rounding
+        self.cols["cash"][rows] = cash - taken
+        self.cols["inflow"][rows] = inflow - taken
         total = float(taken.sum())
         ledger.pay("group_community_taxation", "communities", "armed_groups", total)
         return total
 
     def lose_cattle(
-        self, places: np.ndarray, head: int, price: float, ledger: Ledger, weights: np.ndarray | None = None
+        self, at: np.ndarray | Zone, head: int, price: float, ledger: Ledger, weights: np.ndarray | None = None
     ) -> tuple[float, float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
         """Rustling: herds of the places lose ``head`` cattle, by herd size times ``weights``.
 
-        Local buyers pay the group. Returns head stolen, money paid, and (places hit, head
-        taken at each, herd there before).
+        Local buyers pay the group. ``weights`` has one entry per place (per community of a
+        zone). Returns head stolen, money paid, and (places hit, head taken at each, herd there
+        before).
         """
-        rows = self.row_of_place[places]
-        keep = rows >= 0
-        rows = rows[keep]
+        z = self._zone(at)
+        if weights is not None and not isinstance(at, Zone):
+            weights = weights[self.row_of_place[at] >= 0]
+        rows = z.rows
         herd = self.herd[rows]
-        aim = herd * (weights[keep] if weights is not None else 1.0)
-        none = (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
-        if not len(rows) or aim.sum() <= 0:
-            return 0.0, 0.0, none
-        taken = np.minimum(herd, head * aim / aim.sum())
-        self.cols["herd"][rows] -= taken
-        np.add.at(self.model.stats.week["cattle_stolen"], self.place[rows], taken)
+        aim = herd * (weights if weights is not None else 1.0)
+        aimed = aim.sum()
+        if not len(rows) or aimed <= 0:
+            return 0.0, 0.0, (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
+        taken = np.minimum(herd, head * aim / aimed)
+        self.cols["herd"][rows] = herd - taken  # herd is what the rows hold: the same as -= on them
+        self.model.stats.week["cattle_stolen"][z.places] += taken  # distinct places: np.add.at's sum
         stolen = float(taken.sum())
-        paid = max(0.0, min(stolen * price, float(self.cash[rows].sum())))  # cash may sum to -1e-12
+        cash = self.cash[rows]
+        held = cash.sum()
+        paid = max(0.0, min(stolen * price, float(held)))  # cash may sum to -1e-12
         if paid > 0:
-            self.cols["cash"][rows] -= paid * self.cash[rows] / self.cash[rows].sum()
+            self.cols["cash"][rows] = cash - paid * cash / held
             ledger.pay("group_rustling", "communities", "armed_groups", paid)
-        return stolen, paid, (self.place[rows], taken, herd)
+        return stolen, paid, (z.places, taken, herd)
 
     def recruits_available(
-        self, places: np.ndarray, rate: float, elasticity: float, weights: np.ndarray | None = None
+        self, at: np.ndarray | Zone, rate: float, elasticity: float, weights: np.ndarray | None = None
     ) -> float:
         """Expected recruits from the pools of these places: more where licit income fell (M9).
 
-        ``weights`` (one per place) scale each pool, e.g. by kinship with the recruiting group.
+        ``weights`` (one per place, or per community of a zone) scale each pool, e.g. by kinship
+        with the recruiting group.
         """
-        rows = self.row_of_place[places]
-        keep = rows >= 0
-        rows = rows[keep]
+        z = self._zone(at)
+        if weights is not None and not isinstance(at, Zone):
+            weights = weights[self.row_of_place[at] >= 0]
+        rows = z.rows
         if not len(rows):
             return 0.0
         shortfall = np.maximum(0.0, 1.0 - self.licit_index(rows))
         idle = np.maximum(self.pool[rows] - self.trafficking_jobs(rows), 0.0)
         if weights is not None:
-            idle = idle * weights[keep]
+            idle = idle * weights
         return float((rate * idle * (1.0 + elasticity * shortfall) * (0.5 + self.grievance[rows])).sum())
 
     # --- identity, harm and militias (000; 002 §III) ---------------------------------------
@@ -297,8 +348,11 @@ class Communities(AgentTable):
         rows = self.row_of_place[places]
         return np.where(rows >= 0, self.identity[np.maximum(rows, 0)], IDENTITIES.index("other"))
 
-    def suffer(self, places: np.ndarray, harm: np.ndarray) -> None:
+    def suffer(self, places: np.ndarray | Zone, harm: np.ndarray) -> None:
         """Attacks or raids by a group of another identity add to the communities' threat."""
+        if isinstance(places, Zone):  # distinct rows: adding by fancy index is np.add.at's sum
+            self.cols["threat"][places.rows] += harm
+            return
         rows = self.row_of_place[places]
         keep = rows >= 0
         np.add.at(self.cols["threat"], rows[keep], harm[keep])
@@ -328,27 +382,27 @@ class Communities(AgentTable):
         kin = np.bincount(reg, weights=pop * (self.identity[r] == identity), minlength=n)
         return kin / np.maximum(np.bincount(reg, weights=pop, minlength=n), 1e-12)
 
-    def income_level(self, places: np.ndarray) -> float:
+    def income_level(self, at: np.ndarray | Zone) -> float:
         """Population-weighted income (licit and money income) of these communities over its start."""
-        rows = self.row_of_place[places]
-        rows = rows[rows >= 0]
+        z = self._zone(at)
+        rows = z.rows
         if not len(rows) or self.ref is None:
             return 1.0
-        now = (self.population[rows] * np.maximum(self.licit[rows] + self.week_inflow[rows], 0.0)).sum()
-        ref = (self.population[rows] * self.ref["income"][rows]).sum()
+        now = (z.population * np.maximum(self.licit[rows] + self.week_inflow[rows], 0.0)).sum()
+        ref = (z.population * self.ref["income"][rows]).sum()
         return float(now / ref) if ref > 0 else 1.0
 
     def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:
         """Young men working for the consignments passing (drivers, guides, guards): not free to be recruited."""
         return self.transit_ema[rows] / self.p.transit_wage_usd
 
-    def send_recruits(self, places: np.ndarray, n: float) -> None:
+    def send_recruits(self, at: np.ndarray | Zone, n: float) -> None:
         """Recruits leave the pools, by pool size."""
-        rows = self.row_of_place[places]
-        rows = rows[rows >= 0]
+        rows = self._zone(at).rows
         pool = self.pool[rows]
-        if pool.sum() > 0:
-            self.cols["pool"][rows] -= np.minimum(pool, n * pool / pool.sum())
+        total = pool.sum()
+        if total > 0:
+            self.cols["pool"][rows] = pool - np.minimum(pool, n * pool / total)
 
     def receive_arms(self, place: int, units: float) -> None:
         """Arms bought by the community at an arms market (M16)."""
@@ -365,17 +419,14 @@ class Communities(AgentTable):
         base = self.ref["licit"][rows]
         return np.divide(self.licit[rows], base, out=np.ones(len(rows)), where=base > 0)
 
-    def licit_level(self, places: np.ndarray) -> float:
+    def licit_level(self, at: np.ndarray | Zone) -> float:
         """Population-weighted licit income index of the communities at these places."""
-        rows = self.row_of_place[places]
-        rows = rows[rows >= 0]
-        if not len(rows):
+        z = self._zone(at)
+        if not len(z.rows):
             return 1.0
-        weights = self.population[rows]  # np.average's arithmetic (same bits), without its overhead
-        total = weights.sum()
-        if total == 0.0:
+        if z.people == 0.0:  # np.average's arithmetic (same bits), without its overhead
             raise ZeroDivisionError("licit_level: the communities at these places have no people")
-        return float(np.multiply(self.licit_index(rows), weights).sum() / total)
+        return float(np.multiply(self.licit_index(z.rows), z.population).sum() / z.people)
 
     def set_reference(self) -> None:
         """Fix the start-of-run levels the indices are measured against."""

@@ -132,7 +132,7 @@ class MissionWar:
         success = p.attack_success * self.exposure()
         bases = {r: [int(b) for b in mission.bases if self.region[b] == r] for r in regions.tolist()}
         for region in regions.tolist():
-            in_region = self.region == region
+            in_region = self._places_in(region)
             provoked_attacks = float(retaliation[in_region].sum())
             local = [g for g in groups.active if region in g.regions and g.fighters > 0]
             for g in local:
@@ -154,6 +154,14 @@ class MissionWar:
                     self._attack(g, target, plan[target][2], success, lethality, bases[region])
         self._posture()
         return self.deaths
+
+    def _places_in(self, region: str) -> np.ndarray:
+        """Which places lie in a region (cached: places never move; a string comparison over all is slow)."""
+        masks = self.__dict__.setdefault("_region_masks", {})
+        mask = masks.get(region)
+        if mask is None:
+            mask = masks[region] = self.region == region
+        return mask
 
     def _attack(self, group, target: str, ied: bool, success: float, lethality: float, bases: list[int]) -> None:
         p, model = self.p, self.model
