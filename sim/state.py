@@ -23,6 +23,7 @@ import os
 import pickle
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -278,6 +279,33 @@ def _past(config: RunConfig, points: list[int], cache: Path) -> tuple[State, Pat
     return state, path, False
 
 
+def simulated_weeks(configs: Iterable[RunConfig]) -> int:
+    """The weeks a sweep of these single-seed runs simulates, burn-ins included, each past once.
+
+    A straight run simulates its burn-in and its weeks; a branched one only the weeks after its
+    departure, plus the pasts before it that no earlier run of the list has computed (as
+    :func:`cached_past` does, from the latest one already there). The bound of what sharing pasts
+    can save, whatever the cost of a week.
+    """
+    done: set[str] = set()
+    total = 0
+    for config in configs:
+        if config.branch_from is None:
+            total += config.scenario.burn_in_weeks + config.weeks
+            continue
+        week = departure_week(config)
+        points = [w for w in branch_points(config) if w <= week]
+        keys = [state_key(common_config(config, p)) for p in points]
+        i = len(points) - 1
+        while i >= 0 and keys[i] not in done:
+            i -= 1
+        start = points[i] if i >= 0 else 1
+        total += (week - start) + (config.scenario.burn_in_weeks if i < 0 else 0)
+        done.update(keys)
+        total += config.weeks - (week - 1)
+    return total
+
+
 @contextlib.contextmanager
 def _computing(path: Path, wait: float = 3600.0):
     """Hold ``<entry>.lock`` while reading or computing a cache entry.
@@ -349,5 +377,6 @@ __all__ = [
     "loads",
     "run_to",
     "save",
+    "simulated_weeks",
     "state_key",
 ]

@@ -185,6 +185,8 @@ def test_a_tree_of_pasts_gives_every_arm_its_straight_bytes_and_computes_the_tru
     assert count.models == 2
     own = {"factual": 0, "factual_long": 38 - 33, "livelihoods": 33 - 8, "no_wagner": 33 - 27, "no_closure": 38 - 30}
     assert count.weeks == 2 * (33 + sum(own.values()))
+    singles = [s for name in ARMS for s in single_runs(_arm(name, 2, TREE))]
+    assert states.simulated_weeks(singles) == count.weeks + 2 * SMALL_HISTORY["burn_in_weeks"]
     assert len(list((tmp_path / "shared" / "states").glob("*.state"))) == 2 * 4  # the four points of the trunk
     for name, report in shared.items():
         assert len(report.done) == 2 and not report.failed, name
