@@ -11,6 +11,12 @@ after ``d`` from a configuration; the hash of the result (:func:`state_key`) nam
 common past in a cache directory, written atomically so concurrent jobs can share it. A run
 with ``branch_from`` set restores that state (or computes and saves it), then :func:`diverge`
 adds the policies and timeline changes that start later and the run goes on.
+
+A tree of pasts: ``branch_from`` may list several points. Each run departs from the latest
+point at or before the week it first differs from the others (:func:`departure_week`), and a
+past is computed from the one before the previous point, so the runs of a sweep that share a
+trunk (the factual history, say) compute it once per seed, in segments saved at every point,
+whichever run gets there first (:func:`cached_past`).
 """
 
 from __future__ import annotations
