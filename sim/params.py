@@ -1312,7 +1312,9 @@ def _check_branch_from(value: Any, key: str) -> None:
         raise ConfigError(key, value, "a week, an ISO date or a list of them, or null", "an empty list")
     for point in points:
         if isinstance(point, bool) or not isinstance(point, (int, str)):
-            raise ConfigError(key, value, "a week, an ISO date or a list of them, or null", f"{point!r} is neither")
+            raise ConfigError(
+                key, value, "a week, an ISO date or a list of them, or null", f"{point!r} is not a week or a date"
+            )
         if isinstance(point, int) and point < 2:
             raise ConfigError(key, value, "weeks >= 2", f"week {point}")
         if isinstance(point, str):
