@@ -209,3 +209,21 @@ def test_a_list_of_points_departs_each_run_at_the_latest_it_shares():
         states.departure_week(_config(SMALL_HISTORY, 5, branch_from=TREE))
     with pytest.raises(ConfigError, match="branch_from"):
         _config(SMALL_HISTORY, 33, branch_from=["2021-08-02", "August"])
+
+
+def test_the_shared_history_sweep_runs_the_presets_arms():
+    """experiment=history_counterfactuals: each arm is a preset's variant (same run key), departing where it differs."""
+    from simcli.compose import compose, sweep_overrides
+
+    presets = ("history_no_wagner", "history_oc_priority", "history_sanctions_continue")
+    variants = {run_key(compose(o)) for p in presets for o in sweep_overrides(p)}
+    arms = {o[-1].split("=")[1]: compose(o) for o in sweep_overrides("history_counterfactuals")}
+    assert {run_key(c) for c in arms.values()} <= variants
+    assert len(variants - {run_key(c) for c in arms.values()}) == 1  # oc_priority's mandate off: the factual run
+    departs = {name: states.departure_week(c) for name, c in arms.items()}
+    assert departs == {
+        **{"factual_to_2025": 626, "factual": 626},
+        **{"oc_priority": 79, "no_wagner": 520, "sanctions_continue": 609},
+    }
+    singles = [s for c in arms.values() for s in single_runs(c)]
+    assert states.simulated_weeks(singles) == 10 * (26 + 729 + (625 - 78) + (625 - 519) + (729 - 608))
