@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
@@ -155,11 +156,18 @@ def departure_week(config: RunConfig) -> int:
 
 
 def _timeline_firsts(config: RunConfig) -> dict[str, int]:
+    """The first week of each timeline event of ``config``'s scenario, by id."""
     scenario = config.scenario
     if not scenario.timeline:
         return {}
-    entries = load_timeline(scenario.timeline, scenario.data_dir)
-    return {e["id"]: max(1, _week(str(e["date"]), scenario.start_date)) for e in entries}
+    return dict(_firsts(scenario.timeline, scenario.data_dir, scenario.start_date))
+
+
+@functools.lru_cache(maxsize=32)
+def _firsts(timeline: str, data_dir: str | None, start_date: str) -> tuple[tuple[str, int], ...]:
+    """Read once per timeline and start: a sweep asks for every run and every branch point."""
+    entries = load_timeline(timeline, data_dir)
+    return tuple((e["id"], max(1, _week(str(e["date"]), start_date))) for e in entries)
 
 
 def common_config(config: RunConfig, week: int) -> RunConfig:
