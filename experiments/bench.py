@@ -18,7 +18,14 @@ taken within this one process run:
 - ``design``: ``--design-runs N`` runs of the default scenario (seeds as the factor, blocks of
   10 seeds) through the study runner (:mod:`experiments.runner`, joblib, 2 workers, longest
   blocks first), in its own process: runs a minute, the share of worker time that is not a run
-  (efficiency) and the time 10,000 such runs would take at that rate.
+  (efficiency) and the time 10,000 such runs would take at that rate;
+- ``history``: the history counterfactuals (every arm of ``history_no_wagner``,
+  ``history_oc_priority`` and ``history_sanctions_continue``; ``--history-seeds`` seeds, a tenth
+  of the supply, 2 joblib workers) three ways, one after the other: the three presets straight
+  (``branch_from=null``), the three presets branched from their departure dates, and
+  ``history_counterfactuals``, one sweep whose arms share a tree of pasts (:mod:`sim.state`):
+  wall and CPU seconds of each, the weeks each simulates (:func:`sim.state.simulated_weeks`, the
+  bound of the speed-up), and how many runs of the shared sweep have the straight runs' bytes.
 
 ``--profile FILE`` writes a pyinstrument call tree of the default scenario to FILE and of the
 history scenario to FILE_history (where the time of a week goes), each headed by the seconds and
@@ -54,7 +61,7 @@ from simcli.compose import compose, compose_cfg
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "performance.md"
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
-ITEMS = ("boltzmann", "scaling", "sweep", "memory", "design")
+ITEMS = ("boltzmann", "scaling", "sweep", "memory", "design", "history")
 SMALL_RUNS_DIR = ROOT / ".bench" / "small_runs"  # kept between benchmark runs (git-ignored)
 
 
@@ -216,6 +223,18 @@ def bench_scaling(quick: bool, repeats: int) -> dict:
 
 def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     """Wall seconds and peak resident memory (MiB) of a command and the processes it waited for."""
+    wall, usage = _wait(cmd, cwd)
+    return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+
+
+def measure_cpu(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user and system) of a command and the processes it waited for."""
+    wall, usage = _wait(cmd, cwd)
+    return wall, usage.ru_utime + usage.ru_stime
+
+
+def _wait(cmd: list[str], cwd: Path):
+    """Run a command to its end: wall seconds and its resource usage (with the children it waited for)."""
     # stderr goes to a file, not a pipe: a sweep's progress lines would fill a pipe nobody reads
     # until the command ends, and the command would block on it.
     with tempfile.TemporaryFile() as log:
@@ -228,7 +247,7 @@ def measure(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
             log.seek(0)
             stderr = log.read().decode(errors="replace")
             raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{stderr[-3000:]}")
-    return wall, usage.ru_maxrss / 1024  # ru_maxrss is in KiB on Linux
+    return wall, usage
 
 
 def sim_cmd(*args: str) -> list[str]:
@@ -302,6 +321,115 @@ def bench_design(quick: bool, runs: int, workdir: Path, workers: int = 2) -> dic
         "hours_for_10000": 10_000 / (out["done"] / wall) / 3600,
         "scenario": extra[0].split("=")[1],
     }
+
+
+HISTORY_PRESETS = ("history_no_wagner", "history_oc_priority", "history_sanctions_continue")
+# --quick: the three ways on a toy, one sweep each (from June 2021, 34 weeks, the history and two
+# counterfactuals departing in December 2021 and January 2022, one seed, one process: the script
+# is what is tested, so no worker processes to start).
+QUICK_HISTORY = [
+    "scenario=history", "scenario.start_date=2021-06-07", "scenario.supply_scale=0.05",
+    "scenario.burn_in_weeks=2", "steps=34", "hydra/launcher=basic",
+    "scenario.timeline_skip=[],[wagner],[ecowas_closure]",
+]  # fmt: skip
+
+
+def history_sweeps(quick: bool) -> dict[str, list[list[str]]]:
+    """The commands (``python -m sim -m`` arguments) of each way to run the history counterfactuals."""
+    if quick:
+        return {
+            "straight": [[*QUICK_HISTORY, "branch_from=null"]],
+            "branched": [[*QUICK_HISTORY, "branch_from=2021-12-15"]],
+            "shared": [[*QUICK_HISTORY, "branch_from=[2021-12-15,2022-01-09]"]],
+        }
+    return {
+        "straight": [[f"experiment={p}", "branch_from=null"] for p in HISTORY_PRESETS],
+        "branched": [[f"experiment={p}"] for p in HISTORY_PRESETS],
+        "shared": [["experiment=history_counterfactuals"]],
+    }
+
+
+def sweep_configs(args: list[str]) -> list[RunConfig]:
+    """The single-seed configurations a ``python -m sim -m`` sweep runs, in its jobs' order."""
+    import itertools
+
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from sim.sweep import single_runs
+
+    parser = OverridesParser.create()
+    parsed = parser.parse_overrides(args)
+    plain = [o.input_line for o in parsed if not o.is_sweep_override()]
+    swept = {o.get_key_element(): o for o in parsed if o.is_sweep_override()}
+    preset = compose_cfg(plain, hydra_config=True).hydra.sweeper.get("params") or {}
+    for key, values in preset.items():
+        if key not in swept and not any(o.get_key_element() == key for o in parsed):
+            (swept[key],) = parser.parse_overrides([f"{key}={values}"])
+    choices = [[f"{k}={v}" for v in o.sweep_string_iterator()] for k, o in swept.items()]
+    return [s for combo in itertools.product(*choices) for s in single_runs(compose([*plain, *combo]))]
+
+
+def bench_history(quick: bool, seeds: int, workdir: Path, workers: int = 2) -> dict:
+    """The history counterfactuals straight, as three branched presets, and as one shared sweep."""
+    from sim.state import simulated_weeks
+    from sim.sweep import run_key
+
+    workers = 1 if quick else workers
+    extra = [f"seeds={seeds}"] + ([] if quick else ["scenario.supply_scale=0.1", f"hydra.launcher.n_jobs={workers}"])
+    out: dict = {"seeds": seeds, "workers": workers, "quick": quick}
+    dirs: dict[str, list[Path]] = {}
+    for way, sweeps in history_sweeps(quick).items():
+        wall = cpu = 0.0
+        configs: list[RunConfig] = []
+        dirs[way] = []
+        for i, args in enumerate(sweeps):
+            sweep_dir = workdir / f"history_{way}_{i}"
+            w, c = measure_cpu(sim_cmd("-m", *args, *extra, f"hydra.sweep.dir={sweep_dir}"))
+            wall, cpu = wall + w, cpu + c
+            configs += sweep_configs([*args, *extra])
+            dirs[way].append(sweep_dir)
+        out[way] = {
+            "sweeps": len(sweeps),
+            "runs": len({run_key(c) for c in configs}),
+            "wall_s": wall,
+            "cpu_s": cpu,
+            "weeks": simulated_weeks(configs),
+        }
+    for way in ("branched", "shared"):
+        for unit in ("wall_s", "cpu_s", "weeks"):
+            out[f"{way}_{unit.split('_')[0]}_ratio"] = out["straight"][unit] / out[way][unit]
+    # the shared sweep's runs against the straight ones, file by file (the summary without its wall time)
+    straight = {p.parent.name: p.parent for d in dirs["straight"] for p in d.glob("runs/*/timeseries.parquet")}
+    compared, different = 0, []
+    for d in dirs["shared"]:
+        for run_dir in sorted(p.parent for p in d.glob("runs/*/timeseries.parquet")):
+            other = straight.get(run_dir.name)
+            if other is None:
+                continue
+            compared += 1
+            different += [f"{run_dir.name}/{name}" for name in _different_files(run_dir, other)]
+    out["compared_runs"], out["different_files"] = compared, different
+    out["identical_runs"] = compared - len({f.split("/")[0] for f in different})
+    if different:
+        print(f"history: the shared sweep's runs differ from the straight ones: {' '.join(different)}", file=sys.stderr)
+    return out
+
+
+def _different_files(a: Path, b: Path) -> list[str]:
+    """The output files of two runs that differ; the summary apart from its wall time and code revision.
+
+    The revision says which code ran (with ``-dirty`` when a file was being edited), not what it computed.
+    """
+    names = ("timeseries.parquet", "edges.parquet", "route_flows.parquet", "dictionary.json")
+    out = [n for n in names if _bytes(a / n) != _bytes(b / n)]
+    sa, sb = (json.loads((d / "summary.json").read_text()) for d in (a, b))
+    for summary in (sa, sb):
+        summary.pop("wall_seconds"), summary.pop("git_revision")
+    return out + ([] if sa == sb else ["summary.json"])
+
+
+def _bytes(path: Path) -> bytes | None:
+    return path.read_bytes() if path.exists() else None
 
 
 def small_runs(n: int, directory: Path, steps: int | None = None) -> Path:
@@ -400,6 +528,7 @@ TARGETS = {
     "sweep": "efficiency at least 90%, overhead under 5%",
     "memory": "under 300 MiB for one run, 500 MiB for aggregating 10,000 runs",
     "design": "within 2 hours on 2 cores, efficiency at least 95%",
+    "history": "at least 3x faster than straight",
 }
 
 
@@ -455,6 +584,22 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
              f"{d['runs_per_min']:.1f} runs/min ({d['runs']} runs), efficiency {d['efficiency']:.0%}", ""),
             ("10,000 such runs, extrapolated", f"{d['hours_for_10000']:.1f} h", TARGETS["design"]),
         ]  # fmt: skip
+    if h := results.get("history"):
+        size = f"{h['seeds']} seeds, {h['workers']} workers" + (", toy" if h["quick"] else "")
+        for way, label in (("straight", "presets straight"), ("branched", "presets branched"),
+                           ("shared", "one sweep sharing its pasts")):  # fmt: skip
+            w = h[way]
+            figure = f"{w['wall_s']:.0f} s wall, {w['cpu_s']:.0f} s CPU, {w['weeks']} weeks ({w['runs']} runs, {size})"
+            out.append((f"history counterfactuals, {label}", figure, ""))
+        out += [
+            ("history counterfactuals, branched presets over straight",
+             f"x{h['branched_wall_ratio']:.2f} wall, x{h['branched_cpu_ratio']:.2f} CPU "
+             f"(bound in weeks x{h['branched_weeks_ratio']:.2f})", ""),
+            ("history counterfactuals, shared sweep over straight",
+             f"x{h['shared_wall_ratio']:.2f} wall, x{h['shared_cpu_ratio']:.2f} CPU "
+             f"(bound in weeks x{h['shared_weeks_ratio']:.2f}); {h['identical_runs']} of {h['compared_runs']} runs "
+             "the same bytes as straight", TARGETS["history"]),
+        ]  # fmt: skip
     return out
 
 
@@ -504,6 +649,7 @@ def main(argv: list[str] | None = None) -> int:
         "--linked-runs", type=int, default=1000, help="linked copies of a ten-year small run to aggregate (memory item)"
     )
     parser.add_argument("--design-runs", type=int, default=200, help="default runs in the design item")
+    parser.add_argument("--history-seeds", type=int, default=2, help="seeds per arm in the history item")
     parser.add_argument("--json", type=Path, help="save the results here")
     parser.add_argument("--before", type=Path, help="results of an earlier run (--json) to show beside these")
     parser.add_argument("--write", action="store_true", help="write the table into docs/performance.md")
@@ -531,6 +677,8 @@ def main(argv: list[str] | None = None) -> int:
             elif item == "memory":
                 n_runs, n_linked = (20, 20) if args.quick else (args.runs, args.linked_runs)
                 results[item] = bench_memory(args.quick, n_runs, work, n_linked)
+            elif item == "history":
+                results[item] = bench_history(args.quick, 1 if args.quick else args.history_seeds, work)
             else:
                 results[item] = bench_design(args.quick, 4 if args.quick else args.design_runs, work)
     before = json.loads(args.before.read_text()) if args.before else None

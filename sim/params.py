@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sim.errors import ConfigError
 from sim.paramspec import from_dict, iter_params, limits_text, param, section, to_dict, validate
@@ -1255,11 +1256,14 @@ class RunConfig:
     scenario: ScenarioConfig = section(ScenarioConfig)
     policy: PolicySet = section(PolicySet)
     output: OutputConfig = section(OutputConfig)
-    branch_from: int | str | None = param(
+    # A week, an ISO date or a list of them (Any: OmegaConf has no union of a scalar and a list);
+    # the shape is checked in check(), the weeks against the run in sim.state.branch_points.
+    branch_from: Any = param(
         None,
         doc=(
-            "week or ISO date where the variants of a sweep depart: the past before it is computed once,"
-            " saved and shared (same outputs, fewer weeks run; sim/state.py)"
+            "week or ISO date (or a list of them) where the variants of a sweep depart: the past before it is"
+            " computed once, saved and shared; with a list each run departs from the latest point it shares"
+            " (same outputs, fewer weeks run; sim/state.py)"
         ),
         source="run input",
         low=2,
@@ -1275,6 +1279,7 @@ class RunConfig:
 
         A policy whose window opens after the last week would do nothing, silently.
         """
+        _check_branch_from(self.branch_from, f"{prefix}branch_from")
         start = dt.date.fromisoformat(self.scenario.start_date)
         weeks = self.weeks + self.scenario.burn_in_weeks
         if (dt.date.max - start).days // 7 < weeks + 1:
@@ -1296,3 +1301,24 @@ class RunConfig:
                     f"week {self.weeks} or before ({start + dt.timedelta(weeks=self.weeks)}), the run's last week",
                     "starts after the run ends",
                 )
+
+
+def _check_branch_from(value: Any, key: str) -> None:
+    """``branch_from`` is empty, a week (>= 2), an ISO date, or a non-empty list of those."""
+    if value is None:
+        return
+    points = value if isinstance(value, list) else [value]
+    if not points:
+        raise ConfigError(key, value, "a week, an ISO date or a list of them, or null", "an empty list")
+    for point in points:
+        if isinstance(point, bool) or not isinstance(point, (int, str)):
+            raise ConfigError(
+                key, value, "a week, an ISO date or a list of them, or null", f"{point!r} is not a week or a date"
+            )
+        if isinstance(point, int) and point < 2:
+            raise ConfigError(key, value, "weeks >= 2", f"week {point}")
+        if isinstance(point, str):
+            try:
+                dt.date.fromisoformat(point)
+            except ValueError:
+                raise ConfigError(key, value, "ISO dates (YYYY-MM-DD)", f"{point!r} is not a date") from None

@@ -11,18 +11,26 @@ after ``d`` from a configuration; the hash of the result (:func:`state_key`) nam
 common past in a cache directory, written atomically so concurrent jobs can share it. A run
 with ``branch_from`` set restores that state (or computes and saves it), then :func:`diverge`
 adds the policies and timeline changes that start later and the run goes on.
+
+A tree of pasts: ``branch_from`` may list several points. Each run departs from the latest
+point at or before the week it first differs from the others (:func:`departure_week`), and a
+past is computed from the one before the previous point, so the runs of a sweep that share a
+trunk (the factual history, say) compute it once per seed, in segments saved at every point,
+whichever run gets there first (:func:`cached_past`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import json
 import os
 import pickle
 import socket
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -94,32 +102,72 @@ def _week(value: int | str, start_date: str) -> int:
     return week_of(value, clock, 1)
 
 
-def departure_week(config: RunConfig) -> int:
-    """The first recorded week of ``config.branch_from`` (a week or an ISO date).
+def branch_points(config: RunConfig) -> list[int]:
+    """The weeks of ``config.branch_from`` (a week, an ISO date or a list of them) that the run can use.
+
+    A point is the first week after a shared past, from week 2 to the week after the run's last
+    (there the whole run is the shared past: a shorter run of a longer one). Points of a list
+    outside that range are for other runs of the sweep and ignored; a single point must be inside.
 
     Raises:
-        ConfigError: if it is not inside the run.
+        ConfigError: if no point is inside the run.
     """
     value = config.branch_from
     if value is None:
         raise ConfigError("branch_from", value, "a week or an ISO date inside the run", "not set")
-    week = _week(value, config.scenario.start_date)
-    if not 2 <= week <= config.weeks:
+    weeks = sorted({_week(v, config.scenario.start_date) for v in (value if isinstance(value, list) else [value])})
+    inside = [w for w in weeks if 2 <= w <= config.weeks + 1]
+    if not inside or (not isinstance(value, list) and len(inside) < len(weeks)):
         raise ConfigError(
             "branch_from",
             value,
-            f"a week or date from week 2 to {config.weeks} of the run, or null (no branching)",
-            f"week {week}",
+            f"a week or date from week 2 to {config.weeks + 1} (the run's end), or null (no branching)",
+            f"week {weeks[0]}" if len(weeks) == 1 else f"weeks {', '.join(map(str, weeks))}",
         )
-    return week
+    return inside
+
+
+def divergence_week(config: RunConfig) -> int:
+    """The first week at which ``config`` differs from the past it may share with other runs.
+
+    That is the first week of a policy it switches on or of a timeline event it skips, or the
+    week after its last (a run also differs from a longer one once it has ended).
+    """
+    firsts = _timeline_firsts(config)
+    starts = [_week(cfg.start, config.scenario.start_date) for _, cfg in config.policy.active()]
+    starts += [firsts[s] for s in config.scenario.timeline_skip if s in firsts]
+    return min([*starts, config.weeks + 1])
+
+
+def departure_week(config: RunConfig) -> int:
+    """The week from which ``config`` runs on its own after a saved past (:func:`branch_points`).
+
+    With one point, that point. With a list, the latest point at or before the run's
+    :func:`divergence_week`, whose past is the one the runs of the sweep share; if every point
+    is later, the earliest (a past holding the run's own earlier changes, shared with the
+    variants that have them too).
+
+    Raises:
+        ConfigError: if no point is inside the run.
+    """
+    points = branch_points(config)
+    shared = [w for w in points if w <= divergence_week(config)]
+    return shared[-1] if shared else points[0]
 
 
 def _timeline_firsts(config: RunConfig) -> dict[str, int]:
+    """The first week of each timeline event of ``config``'s scenario, by id."""
     scenario = config.scenario
     if not scenario.timeline:
         return {}
-    entries = load_timeline(scenario.timeline, scenario.data_dir)
-    return {e["id"]: max(1, _week(str(e["date"]), scenario.start_date)) for e in entries}
+    return dict(_firsts(scenario.timeline, scenario.data_dir, scenario.start_date))
+
+
+@functools.lru_cache(maxsize=32)
+def _firsts(timeline: str, data_dir: str | None, start_date: str) -> tuple[tuple[str, int], ...]:
+    """Read once per timeline and start: a sweep asks for every run and every branch point."""
+    entries = load_timeline(timeline, data_dir)
+    return tuple((e["id"], max(1, _week(str(e["date"]), start_date))) for e in entries)
 
 
 def common_config(config: RunConfig, week: int) -> RunConfig:
@@ -207,21 +255,69 @@ def run_to(config: RunConfig, week: int | str) -> State:
 def cached_past(config: RunConfig, cache: str | Path) -> tuple[State, Path, bool]:
     """The state of ``config``'s common past before its departure week, from the cache or computed.
 
+    A past not in the cache is computed from the past before the previous branch point (itself
+    taken from the cache or computed, recursively) rather than from week 0, and every past
+    computed on the way is saved: with ``branch_from`` a list, the runs of a sweep form a tree,
+    whose shared trunk is computed once per seed whichever run gets there first.
+
     Returns:
         The state (ready to diverge), its file, and whether it came from the cache.
     """
     week = departure_week(config)
-    common = common_config(config, week)
-    path = Path(cache) / f"{state_key(common)}.state"
+    points = [w for w in branch_points(config) if w <= week]
+    return _past(config, points, Path(cache))
+
+
+def _past(config: RunConfig, points: list[int], cache: Path) -> tuple[State, Path, bool]:
+    """The common past of ``config`` before ``points[-1]``; the earlier points are its ancestors.
+
+    Locks are taken from the latest point down, so two jobs never wait on each other in a cycle.
+    """
+    common = common_config(config, points[-1])
+    path = cache / f"{state_key(common)}.state"
     with _computing(path):
         if path.exists():
             try:
                 return load(path), path, True
             except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError):
                 pass  # a damaged entry is recomputed and replaced
-        state = _compute(common)
+        if len(points) > 1:
+            state, _, _ = _past(config, points[:-1], cache)
+            diverge(state, common)  # what starts between the two points
+        else:
+            state = _start(common)
+        from sim.run import advance
+
+        advance(state, common)
         save(state, path)
     return state, path, False
+
+
+def simulated_weeks(configs: Iterable[RunConfig]) -> int:
+    """The weeks a sweep of these single-seed runs simulates, burn-ins included, each past once.
+
+    A straight run simulates its burn-in and its weeks; a branched one only the weeks after its
+    departure, plus the pasts before it that no earlier run of the list has computed (as
+    :func:`cached_past` does, from the latest one already there). The bound of what sharing pasts
+    can save, whatever the cost of a week.
+    """
+    done: set[str] = set()
+    total = 0
+    for config in configs:
+        if config.branch_from is None:
+            total += config.scenario.burn_in_weeks + config.weeks
+            continue
+        week = departure_week(config)
+        points = [w for w in branch_points(config) if w <= week]
+        keys = [state_key(common_config(config, p)) for p in points]
+        i = len(points) - 1
+        while i >= 0 and keys[i] not in done:
+            i -= 1
+        start = points[i] if i >= 0 else 1
+        total += (week - start) + (config.scenario.burn_in_weeks if i < 0 else 0)
+        done.update(keys)
+        total += config.weeks - (week - 1)
+    return total
 
 
 @contextlib.contextmanager
@@ -273,26 +369,28 @@ def _stale(lock: Path, wait: float) -> bool:
     return False
 
 
-def _compute(common: RunConfig) -> State:
-    from sim.run import advance, start_model
+def _start(common: RunConfig) -> State:
+    """A new model of ``common`` before week 1, with its pickled origin."""
+    from sim.run import start_model
 
     model = start_model(common)
     origin = pickle.dumps(model, protocol=pickle.HIGHEST_PROTOCOL)
-    state = State(model, [] if common.output.route_flows else None, origin)
-    advance(state, common)
-    return state
+    return State(model, [] if common.output.route_flows else None, origin)
 
 
 __all__ = [
     "State",
+    "branch_points",
     "cached_past",
     "common_config",
     "departure_week",
     "diverge",
+    "divergence_week",
     "dumps",
     "load",
     "loads",
     "run_to",
     "save",
+    "simulated_weeks",
     "state_key",
 ]

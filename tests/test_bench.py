@@ -32,6 +32,9 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
     assert (m["linked_runs"], m["linked_weeks"]) == (20, 4) and 50 < m["linked_mib"] < 2000
     d = results["design"]
     assert d["runs"] == 4 and 0 < d["efficiency"] <= 1.0 and d["hours_for_10000"] > 0
+    h = results["history"]  # through python -m sim -m: the shared sweep's runs are the straight ones
+    assert h["shared"]["weeks"] < h["branched"]["weeks"] < h["straight"]["weeks"]
+    assert h["compared_runs"] == h["shared"]["runs"] == 3 and h["identical_runs"] == 3 and not h["different_files"]
 
     text = doc.read_text()
     assert "prose kept" in text and "more prose" in text and "old figures" not in text
@@ -43,6 +46,7 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
         "aggregating a sweep of small runs",
         "aggregating linked copies of one small run",
         "10,000 such runs, extrapolated",
+        "shared sweep over straight",
     ):
         assert row in text, row
     assert "(20 runs)" in text

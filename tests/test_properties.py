@@ -496,6 +496,8 @@ def _hints(cls: type, prefix: str = "") -> dict[str, object]:
 
 
 TYPES = _hints(RunConfig)
+# branch_from is annotated Any for OmegaConf (it has no union of a scalar and a list); what it accepts:
+TYPES["branch_from"] = int | str | list[int | str] | None
 SECTIONS = sorted({k.rpartition(".")[0] for k in TYPES})  # "" is the top level
 NOT_A_DATE = ["2013-02-30", "2013-13-01", "yesterday", "13.01.2013", "2013-1-7x", ""]
 KNOWN = {t.lower() for t in PLACES + REGIONS + COUNTRIES + GROUPS + KINDS + GOODS}
