@@ -179,7 +179,8 @@ class Sanctions(Policy):
                     known_share = model.knowledge.trade_share[: len(groups)]
                     share[: len(known_share)] = known_share
                 fee = model.params.armed_groups.protection_share
-                trade = np.array([52.0 * groups[i].revenue_ema * share[i] / fee for i in idx])
+                # The trade behind a group's protection rents (none when no fee is charged).
+                trade = np.array([52.0 * groups[i].revenue_ema * share[i] / fee if fee > 0 else 0.0 for i in idx])
                 kinds.append(np.ones(len(idx), dtype=np.int64))
                 rows.append(idx)
                 weights.append(self._panel_view(levers, "groups")[idx] * trade)
@@ -188,7 +189,9 @@ class Sanctions(Policy):
             idx = np.setdiff1d(o.alive_rows(), np.array(self.listed_officials, dtype=np.int64))
             kinds.append(np.full(len(idx), 2, dtype=np.int64))
             rows.append(idx)
-            let_through = 52.0 * o.cols["rents"][idx] / model.params.officials.bribe_share
+            bribe_share = model.params.officials.bribe_share
+            # The value an official lets through for his rents (none when no bribe is asked).
+            let_through = 52.0 * o.cols["rents"][idx] / bribe_share if bribe_share > 0 else np.zeros(len(idx))
             weights.append(self._panel_view(levers, "officials")[idx] * let_through)
         if not kinds:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
