@@ -314,8 +314,15 @@ def sim_retrying_ray_start(*args: str, env: dict) -> subprocess.CompletedProcess
     return sim(*args, env=env)
 
 
+def _sealed(sweep: Path) -> bool:
+    """Whether a run of the sweep has finished and sealed its files (a verified manifest)."""
+    return any(verified(p.parent) for p in sweep.glob("runs/*/summary.json"))
+
+
 def _finished_or_ended(sweep: Path, proc: subprocess.Popen) -> bool:
-    return any(sweep.glob("runs/*/summary.json")) or proc.poll() is not None
+    # A summary is written before the manifest: interrupting between the two leaves no run kept
+    # (redone by design), so wait for a sealed run, not a summary.
+    return _sealed(sweep) or proc.poll() is not None
 
 
 def interrupt_then_resume(args: list[str], sweep: Path, env: dict, interrupt) -> tuple[str, dict]:
@@ -336,7 +343,7 @@ def interrupt_then_resume(args: list[str], sweep: Path, env: dict, interrupt) ->
         finally:
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
-        if RAY_START_FAILURE not in err or any(sweep.glob("runs/*/summary.json")):
+        if RAY_START_FAILURE not in err or _sealed(sweep):
             break
     assert proc.returncode == 1, err[-3000:]
     # Finished means sealed: a run killed between its summary and its manifest is redone by design.
@@ -458,7 +465,10 @@ DESIGN += ["--set", "scenario.supply_scale=0.05"]
 
 def discover_sample(out: Path, *extra: str, env: dict | None) -> None:
     cmd = [sys.executable, "-m", "experiments.discover", "sample", str(out), *DESIGN, *extra]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+    for _ in range(3):  # a head just (re)started may refuse its first client (as sim_retrying_ray_start)
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
+        if proc.returncode == 0 or RAY_START_FAILURE not in proc.stderr:
+            break
     assert proc.returncode == 0, proc.stderr[-3000:]
 
 
