@@ -31,6 +31,7 @@ class Mode:
     history_seeds: int
     history_weeks: int | None  # None: the scenario's own horizon
     burn_in_weeks: int | None = None  # None: the scenario's own (pattern and core families only)
+    history_supply: float | None = None  # None: the history scenario's own supply_scale
     calibrated: bool = True  # history arms over the calibrated ensemble (simcli/configs/calibration/)
 
     @property
@@ -41,8 +42,11 @@ class Mode:
 
 FULL = Mode("full", seeds=20, weeks=156, core_weeks=156, history_seeds=20, history_weeks=729)
 # CI's smoke run: the fewest seeds and weeks that still give every statistic an interval (2 seeds)
-# and every counterfactual its window (the history's own horizon: the last one starts in 2023).
-QUICK = Mode("quick", seeds=2, weeks=12, core_weeks=12, history_seeds=2, history_weeks=None, burn_in_weeks=4)
+# and every counterfactual its window (the history's own horizon: the last one starts in 2023), the
+# history at a tenth of its supply (fewer crews: the horizon, not the flows, is what CI must cover).
+QUICK = Mode(
+    "quick", seeds=2, weeks=12, core_weeks=12, history_seeds=2, history_weeks=None, burn_in_weeks=4, history_supply=0.1
+)
 
 # --- arms ------------------------------------------------------------------------------------------
 
@@ -269,6 +273,8 @@ def arm_overrides(arm: Arm, mode: Mode, data_root: Path | None = None) -> list[s
     out = [*arm.base(), *arm.overrides, "output.progress=false", "output.edges=false"]
     if mode.burn_in_weeks is not None and arm.family != "history":
         out.append(f"scenario.burn_in_weeks={mode.burn_in_weeks}")
+    if mode.history_supply is not None and arm.family == "history":
+        out.append(f"scenario.supply_scale={mode.history_supply}")
     if arm.goods:
         out.append(f"scenario.data_dir={goods_data_dir(arm, data_root or ROOT / 'multirun' / 'validation')}")
     # One run per task, from the start (a preset's sweep blocks seeds and branches from a saved past).
