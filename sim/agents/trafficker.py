@@ -490,29 +490,29 @@ class Crews(AgentTable):
         pick = np.argmax(unit_profit + scale * self.model.rng.gumbel(size=unit_profit.shape), axis=1)
         return cand0[rows, pick], unit_profit[rows, pick] > 0
 
-    def _encounter_outcomes(self, mov, r, g, nodes, passed, value) -> tuple[np.ndarray, np.ndarray | None]:
+    def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).
 
-        Where officials man a Malian checkpoint, the one on duty weighs the consignment in front
-        of him (its good and value; :meth:`sim.agents.official.Officials.encounter_odds`, M3);
-        elsewhere the place's rates apply. Returns the outcomes and who decided (-1: no one).
-        The odds are computed for the places passed only (a few of each route's positions); the
-        uniform draws cover every position, as they always have, so the stream is unchanged.
+        The places passed are entries: crew ``pi`` (row of ``mov``) at position ``pj`` of its
+        route, at ``place``, carrying ``value`` there. Where officials man a Malian checkpoint,
+        the one on duty weighs the consignment in front of him (its good and value;
+        :meth:`sim.agents.official.Officials.encounter_odds`, M3); elsewhere the place's rates
+        apply. Returns each entry's outcome and who decided it (-1: no one). The uniform draws
+        cover every position of every moving crew's route (``shape``), as they always have, so the
+        stream is unchanged.
         """
         model = self.model
         rates, rob = model.enforcement.rates, model.banditry.rob
-        pi, pj = np.nonzero(passed)  # crew and position of each place passed, in route order
-        place, good = np.maximum(nodes[pi, pj], 0), g[pi]
+        good = g[pi]
         at = place * rates.seize.shape[1] + good  # (place, good) positions in the rate tables
         seize, settle, routine = rates.seize.ravel().take(at), rates.settle.ravel().take(at), rates.routine[place]
         decide = getattr(model.enforcement, "encounter_odds", None)
         who = None
         if decide is not None:
-            who = np.full(passed.shape, -1, dtype=np.int64)
+            who = np.full(len(pi), -1, dtype=np.int64)
             k = np.flatnonzero(model.enforcement.staffed[place])
             if len(k):
-                a, b, c, w = decide(place[k], good[k], value[pi[k], pj[k]])
-                seize[k], settle[k], routine[k], who[pi[k], pj[k]] = a, b, c, w
+                seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
         brokers = self.broker_until[mov] > model.week_index
         seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
         banned = self.travel_ban[mov] > 0
@@ -520,21 +520,31 @@ class Crews(AgentTable):
             at_border = self.crossing[place] & banned[pi]
             seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][pi])), seize)
         robbed = np.where(self.bloc[mov][pi] >= 0, 0.0, rob[place])
-        u = model.rng.random(passed.shape)[pi, pj]
+        u = model.rng.random(shape).ravel().take(pi * shape[1] + pj)
         # Seizure first, then robbery, then the bribes.
         c1 = seize
         c2 = c1 + (1 - c1) * robbed
         c3 = c2 + (1 - c2) * settle
         c4 = c3 + (1 - c3) * routine
-        out = np.full(passed.shape, Outcome.CLEAN, dtype=np.int64)
-        out[pi, pj] = np.select(
+        out = np.select(
             [u < c1, u < c2, u < c3, u < c4],
             [Outcome.SEIZED, Outcome.ROBBED, Outcome.SETTLED, Outcome.ROUTINE],
             Outcome.CLEAN,
         )
         return out, who
 
+    @functools.cached_property
+    def safe_nodes(self) -> np.ndarray:
+        """Each route's places, padding mapped to place 0 (never passed: its travel time is infinite)."""
+        return np.maximum(self.routes.nodes, 0)
+
     def _travel(self) -> None:
+        """Moving crews pass this week's places: outcomes, payments, arrests, learning, arrivals.
+
+        The work is done on the places passed (one entry per crew and position, in route order);
+        the payments due are summed over each crew's whole route row, zeros included, so they
+        round as they always have.
+        """
         model, routes = self.model, self.routes
         rates, blocks, c = model.enforcement.rates, model.roadblocks, self.cols
         mov = np.flatnonzero(self.alive & (self.state == State.MOVING))
@@ -545,48 +555,59 @@ class Crews(AgentTable):
         new = old + 1.0
         cum = routes.cum_weeks[r]
         passed = (cum > old[:, None]) & (cum <= new[:, None])
-        nodes = routes.nodes[r]
-        safe = np.where(nodes >= 0, nodes, 0)
-        value = cargo[:, None] * self.value_at[r]
-        outcome, who = self._encounter_outcomes(mov, r, g, nodes, passed, value)
-        lost = (outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED)
-        width = passed.shape[1]
-        lost_any = lost.any(axis=1)
-        first = np.where(lost_any, np.argmax(lost, axis=1), width)
-        pos = np.arange(width)[None, :]
-        met = passed & (pos <= first[:, None])
-        paying = passed & (pos < first[:, None])
-        share = np.zeros(outcome.shape)
-        settled, routine = outcome == Outcome.SETTLED, outcome == Outcome.ROUTINE
-        share[settled] = rates.settle_share[safe[settled]]
-        share[routine] = rates.routine_share[safe[routine]]
-        bribe = np.where(paying, share * value, 0.0)
-        exempt = (blocks.alliance[safe] == self.bloc[mov][:, None]) & (self.bloc[mov] >= 0)[:, None]
-        toll = np.where(paying & ~exempt, blocks.toll[safe] * value, 0.0)
-        services = np.where(paying, model.params.transport.services_share * value, 0.0)
-        due = bribe.sum(axis=1) + toll.sum(axis=1) + services.sum(axis=1)
+        n, width = passed.shape
+        pi, pj = np.nonzero(passed)  # crew and position of each place passed, in route order
+        flat = pi * width + pj
+        place = self.safe_nodes[r].ravel().take(flat)
+        value = cargo[pi] * self.value_at[r].ravel().take(flat)
+        outcome, who = self._encounter_outcomes(mov, g, pi, pj, place, value, passed.shape)
+        # Each crew's first loss (seized or robbed) ends its trip there.
+        lost_at = np.flatnonzero((outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED))
+        head = np.ones(len(lost_at), dtype=bool)
+        head[1:] = pi[lost_at[1:]] != pi[lost_at[:-1]]
+        lost_at = lost_at[head]  # the first loss of each crew that lost its cargo, in crew order
+        first = np.full(n, width)
+        first[pi[lost_at]] = pj[lost_at]
+        lost_any = first < width
+        met = pj <= first[pi]
+        paying = pj < first[pi]
+        share = np.where(
+            outcome == Outcome.SETTLED,
+            rates.settle_share[place],
+            np.where(outcome == Outcome.ROUTINE, rates.routine_share[place], 0.0),
+        )
+        bloc = self.bloc[mov][pi]
+        exempt = (blocks.alliance[place] == bloc) & (bloc >= 0)
+        pay = np.zeros((3, len(pi)))
+        pay[0] = np.where(paying, share * value, 0.0)
+        pay[1] = np.where(paying & ~exempt, blocks.toll[place] * value, 0.0)
+        pay[2] = np.where(paying, model.params.transport.services_share * value, 0.0)
+        rows = np.zeros((3, n * width))
+        rows[:, flat] = pay
+        sums = rows.reshape(3, n, width).sum(axis=2)  # whole rows: the same rounding as ever
+        due = sums[0] + sums[1] + sums[2]
         cash = self.cash[mov]
         paid = np.minimum(cash, due)
-        ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)[:, None]
-        bribe *= ratio
-        toll *= ratio
-        services *= ratio
-        si, sj = np.nonzero(services)
-        if len(si):
-            model.pay_services(nodes[si, sj], services[si, sj])
+        ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)
+        pay *= ratio[pi]
+        bribe, toll, services = pay
+        bought = np.flatnonzero(services)
+        if len(bought):
+            model.pay_services(place[bought], services[bought])
         c["cash"][mov] = cash - paid
         c["outlay"][mov] += paid
-        ii, jj = np.nonzero(met)
+        m = np.flatnonzero(met)
+        ii = pi[m]
         enc = Encounters(
             crew=mov[ii],
-            place=nodes[ii, jj],
+            place=place[m],
             good=g[ii],
             units=cargo[ii],
-            value=value[ii, jj],
-            outcome=outcome[ii, jj],
-            bribe=bribe[ii, jj],
-            toll=toll[ii, jj],
-            official=None if who is None else who[ii, jj],
+            value=value[m],
+            outcome=outcome[m],
+            bribe=bribe[m],
+            toll=toll[m],
+            official=None if who is None else who[m],
         )
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
@@ -598,20 +619,22 @@ class Crews(AgentTable):
         accumulate(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
         illicit = ok & ~self.livelihood[enc.good]
         accumulate(st["illicit_value"], enc.place[illicit], enc.value[illicit])
-        accumulate(st["edge_units"], routes.edges[r[ii], jj], cargo[ii])
-        accumulate(st["edge_good_units"], (routes.edges[r[ii], jj], g[ii]), cargo[ii])
-        self._lose_cargo(mov, r, g, cargo, value, cum, first, outcome, lost_any, enc, arrested)
+        edge = routes.edges[r[ii], pj[m]]
+        accumulate(st["edge_units"], edge, cargo[ii])
+        accumulate(st["edge_good_units"], (edge, g[ii]), cargo[ii])
+        self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], cum, first, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 
-    def _lose_cargo(self, mov, r, g, cargo, value, cum, first, outcome, lost_any, enc, arrested) -> None:
-        """Seized or robbed: the cargo is gone; the crew heads home, or is arrested."""
-        s = np.flatnonzero(lost_any)
+    def _lose_cargo(self, mov, g, cargo, s, how, lost_value, cum, first, enc, arrested) -> None:
+        """Seized or robbed: the cargo is gone; the crew heads home, or is arrested.
+
+        ``s`` are the rows of ``mov`` that lost their cargo, ``how`` and ``lost_value`` the
+        outcome and value at their first loss.
+        """
         if len(s) == 0:
             return
         model, c, st = self.model, self.cols, self.model.stats.week
         crews, gs = mov[s], g[s]
-        how = outcome[s, first[s]]
-        lost_value = value[s, first[s]]
         seized = how == Outcome.SEIZED
         accumulate(model.ledger.seized, gs[seized], cargo[s][seized])
         accumulate(st["seized"], gs[seized], cargo[s][seized])
