@@ -253,12 +253,18 @@ class Officials(AgentTable):
         k = self.p.kickback_share
         up = self.chain[rows].T  # (level, rows)
         has = up >= 0
-        cut = np.empty((3, *gain.shape))
+        levels = int(has.any(axis=1).sum())  # chains are climbed only as high as some official's goes
+        if levels == 0:
+            return np.zeros(gain.shape)
+        up, has = up[:levels], has[:levels]
+        cut = np.empty((levels, *gain.shape))
         cut[0] = gain * k
-        cut[1] = cut[0] * k
-        cut[2] = cut[1] * k
+        for level in range(1, levels):
+            cut[level] = cut[level - 1] * k
         odds = np.where(has[..., None], self._odds(np.maximum(up, 0), cut, self.oversight_risk()), 0.0)
-        total = odds[0] + odds[1] + odds[2]  # level by level, as the chain is climbed
+        total = odds[0]
+        for level in range(1, levels):
+            total = total + odds[level]  # level by level, as the chain is climbed
         depth = has.sum(axis=0).astype(float)[:, None]
         return np.divide(total, depth, out=np.zeros_like(total), where=depth > 0)
 
