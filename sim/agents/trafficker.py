@@ -96,6 +96,8 @@ class Crews(AgentTable):
     _transport_key: bytes | None = None
     _blocs_seen: tuple | None = None
     _closed_seen: np.ndarray | None = None
+    _prices_seen: tuple | None = None
+    _shares_seen: tuple | None = None
     COLUMNS: typing.ClassVar[dict[str, type]] = {
         "kind": np.int8,
         "good": np.int64,
@@ -201,53 +203,100 @@ class Crews(AgentTable):
         model = self.model
         rates, blocks, market = model.enforcement.rates, model.roadblocks, model.market
         version = (rates.version, blocks.version, market.version)
-        if version == self._route_cost_version:
+        if version == self._route_cost_version and "cand_pay" in self.__dict__:
             return
         routes = self.routes
-        self._transport_costs()
+        transport_moved = self._transport_costs()
         nodes, live = self.safe_passed, self.live_positions
+        prices_moved = self._sink_values(market)
+        blocs_moved = self._protection_and_tolls(blocks)
+        if prices_moved or blocs_moved:
+            self.protection_unit = np.where(
+                self.route_protected, model.params.armed_groups.protection_share * self.sink_value, 0.0
+            )
+        seize = rates.seize.ravel().take(self.passed_good)
+        settle = rates.settle.ravel().take(self.passed_good)
+        settle_share, routine_share = self._shares_at(rates)
+        bribe = settle * settle_share + (1 - seize - settle) * rates.routine[nodes] * routine_share
+        services = model.params.transport.services_share
+        self.pay_unit = ((bribe + self.route_toll + services) * self.live_value).sum(axis=1) + self.protection_unit
+        self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
+        # A closed border (002 Box C) shuts every route through it; crews plan around it.
+        closed_moved = not np.array_equal(rates.closed, self._closed_seen)
+        if closed_moved:
+            self._closed_seen = rates.closed.copy()
+            self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
+        if prices_moved or transport_moved or closed_moved:
+            self._candidate_tables()
+        self.cand_pay = self.pay_unit[self.cand_route]
+        self._route_cost_version = version
+
+    def _sink_values(self, market) -> bool:
+        """Sink price and value carried at each position of each route; recomputed only when prices moved.
+
+        Returns whether they were recomputed (prices are compared by content).
+        """
+        seen = (market.value_sink, market.price_multiplier)
+        if self._prices_seen is not None and all(map(np.array_equal, seen, self._prices_seen)):
+            return False
+        routes = self.routes
         self.sink_value = market.sink_value(routes.good, routes.sink)
         vs = self.value_source[routes.good]
         self.value_at = vs[:, None] + (self.sink_value - vs)[:, None] * routes.km_frac
-        self._protection_and_tolls(blocks)
-        self.protection_unit = np.where(
-            self.route_protected, model.params.armed_groups.protection_share * self.sink_value, 0.0
-        )
-        seize = rates.seize.ravel().take(self.passed_good)
-        settle = rates.settle.ravel().take(self.passed_good)
-        bribe = (
-            settle * rates.settle_share[nodes]
-            + (1 - seize - settle) * rates.routine[nodes] * rates.routine_share[nodes]
-        )
-        services = model.params.transport.services_share
-        self.pay_unit = ((bribe + self.route_toll + services) * live * self.value_at).sum(axis=1) + self.protection_unit
-        self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
-        # A closed border (002 Box C) shuts every route through it; crews plan around it.
-        if not np.array_equal(rates.closed, self._closed_seen):
-            self._closed_seen = rates.closed.copy()
-            self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
-        self._route_cost_version = version
+        # Value at the places passed, zero elsewhere: (x * live) * value equals x * (live * value).
+        self.live_value = self.live_positions * self.value_at
+        self._prices_seen = tuple(a.copy() for a in seen)
+        return True
 
-    def _transport_costs(self) -> None:
-        """Transport cost per unit of each route (terrain, distance, bulk); changes only with the edge multipliers."""
+    def _shares_at(self, rates) -> tuple[np.ndarray, np.ndarray]:
+        """The shares of a cargo's value paid as bribes at each position of each route (rarely change)."""
+        seen = (rates.settle_share, rates.routine_share)
+        if self._shares_seen is None or not all(map(np.array_equal, seen, self._shares_seen)):
+            self._shares = (rates.settle_share[self.safe_passed], rates.routine_share[self.safe_passed])
+            self._shares_seen = tuple(a.copy() for a in seen)
+        return self._shares
+
+    def _candidate_tables(self) -> None:
+        """Sink value, transport and protection costs, and openness of each group's candidate routes.
+
+        Crews of a group choose among the same candidates: one row per group, gathered by row
+        when they plan (the same numbers as gathering each crew's candidates).
+        """
+        cand = self.cand_route
+        self.cand_sink = self.sink_value[cand]
+        self.cand_transport = self.transport_unit[cand]
+        self.cand_open = (self.routes.group_routes >= 0) & ~self.route_closed[cand]
+
+    @functools.cached_property
+    def cand_route(self) -> np.ndarray:
+        """Each group's candidate routes, padding mapped to route 0 (closed to choice by ``cand_open``)."""
+        return np.maximum(self.routes.group_routes, 0)
+
+    def _transport_costs(self) -> bool:
+        """Transport cost per unit of each route (terrain, distance, bulk); changes only with the edge multipliers.
+
+        Returns whether it was recomputed.
+        """
         model, world = self.model, self.model.world
         key = model.edge_cost_multiplier.tobytes()
         if key == self._transport_key:
-            return
+            return False
         t = model.params.transport
         per_terrain = np.array([t.cost_paved, t.cost_laterite, t.cost_track, t.cost_desert, t.cost_river, t.cost_air])
         edge_cost = world.edge_km * per_terrain[world.edge_terrain] * model.edge_cost_multiplier
         self.transport_unit = (self.routes.edge_incidence @ edge_cost) * self.bulk[self.routes.good]
         self._transport_key = key
+        return True
 
-    def _protection_and_tolls(self, blocks) -> None:
+    def _protection_and_tolls(self, blocks) -> bool:
         """Which bloc protects each route (the one holding most of its places; M1, M3) and the tolls it pays.
 
-        Recomputed only when the hold changed: the blocs' places, alliances or toll rates.
+        Recomputed only when the hold changed: the blocs' places, alliances or toll rates. Returns
+        whether it was.
         """
         seen = (blocks.protecting, blocks.alliance, blocks.toll)
         if self._blocs_seen is not None and all(map(np.array_equal, seen, self._blocs_seen)):
-            return
+            return False
         routes = self.routes
         nodes, live = self.safe_passed, self.live_positions
         bloc_at = np.where(live, blocks.protecting[nodes], -1)
@@ -261,6 +310,7 @@ class Crews(AgentTable):
         exempt = np.where(live, blocks.alliance[nodes], -1) == self.route_bloc[:, None]
         self.route_toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
         self._blocs_seen = tuple(a.copy() for a in seen)
+        return True
 
     def expected_trip(self, good: int) -> tuple[float, float, float]:
         """(profit per unit, cost per unit, weeks) of a good's best route under true risks."""
@@ -469,26 +519,26 @@ class Crews(AgentTable):
         p, routes = self.p, self.routes
         w = p.own_weight
         risk = w * self.own_risk[crews] + (1 - w) * self.network_risk[self.network[crews]]
-        cand = routes.group_routes[self.group[crews]]
-        valid = cand >= 0
-        cand0 = np.where(valid, cand, 0)
-        rows = np.arange(len(crews))
+        group = self.group[crews]
+        cand = self.cand_route[group]
+        n = len(crews)
         # Log-odds of getting through every route at once (sparse routes x places product).
         log_pass = np.log1p(-np.minimum(risk[:, : self.n_places], 0.999999))
-        log_survival = (routes.node_incidence @ log_pass.T)[cand0, rows[:, None]]
+        log_survival = (routes.node_incidence @ log_pass.T).ravel().take(cand * n + np.arange(n)[:, None])
         survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
         unit_profit = (
-            survival * self.sink_value[cand0]
+            survival * self.cand_sink[group]
             - self.value_source[g][:, None]
-            - self.transport_unit[cand0]
-            - self.pay_unit[cand0]
+            - self.cand_transport[group]
+            - self.cand_pay[group]
         )
-        unit_profit = np.where(valid & ~self.route_closed[cand0], unit_profit, -np.inf)
+        unit_profit = np.where(self.cand_open[group], unit_profit, -np.inf)
         margin = self.model.market.value_sink[g] - self.value_source[g]
         scale = p.choice_noise * margin[:, None]
         pick = np.argmax(unit_profit + scale * self.model.rng.gumbel(size=unit_profit.shape), axis=1)
-        return cand0[rows, pick], unit_profit[rows, pick] > 0
+        rows = np.arange(n)
+        return cand[rows, pick], unit_profit[rows, pick] > 0
 
     def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).
