@@ -36,6 +36,18 @@ if TYPE_CHECKING:
     from sim.model import SahelModel
 
 
+def _choose(rng: np.random.Generator, a: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
+    """``rng.choice(a, size=n, p=p)``: the same draws and values, without its checks of ``p`` (a per-call cost).
+
+    ``p`` must be non-negative and sum to one; a zero or undefined total raises as ``choice`` would.
+    """
+    cdf = np.cumsum(p)
+    if not cdf[-1] > 0:
+        raise ValueError(f"probabilities do not sum to 1: {p!r}")
+    cdf /= cdf[-1]
+    return a[np.searchsorted(cdf, rng.random(n), side="right")]
+
+
 class State(enum.IntEnum):
     """Where a crew is in its trip cycle."""
 
@@ -344,21 +356,39 @@ class Crews(AgentTable):
 
     def enter(self, good: int, n: int) -> None:
         """Bring ``n`` new crews into a good's trade, with capital from investors."""
-        if n <= 0:
+        self.enter_goods(np.array([good]), np.array([n]))
+
+    def enter_goods(self, goods: np.ndarray, counts: np.ndarray) -> None:
+        """Bring ``counts[i]`` new crews into the trade of ``goods[i]``, good after good.
+
+        Each good's entrants draw their source, kind and network in turn (the generator's stream
+        is that of entering one good after another); their rows, agents and columns are then set
+        for all goods at once, in the same order.
+        """
+        keep = counts > 0
+        goods, counts = goods[keep], counts[keep]
+        if not len(goods):
             return
         rng, routes, p = self.model.rng, self.routes, self.p
-        groups = self.groups_of_good[good]
-        share = self.model.market.mean_supply[groups]
-        group = rng.choice(groups, size=n, p=share / share.sum())
-        a = max(self.profit_ema[good], 0.0)
-        p_merc = a / (a + p.mercenary_profit_usd)
-        p_local = p.local_share_livelihood if self.livelihood[good] else p.local_share_other
-        u = rng.random(n)
+        mean_supply = self.model.market.mean_supply
+        group, u, net_pick, p_merc, p_local = [], [], [], [], []
+        for good, n in zip(goods.tolist(), counts.tolist(), strict=True):
+            groups = self.groups_of_good[good]
+            share = mean_supply[groups]
+            group.append(_choose(rng, groups, n, share / share.sum()))
+            a = max(self.profit_ema[good], 0.0)
+            p_merc.append(a / (a + p.mercenary_profit_usd))
+            p_local.append(p.local_share_livelihood if self.livelihood[good] else p.local_share_other)
+            u.append(rng.random(n))
+            net_pick.append(rng.integers(0, 1 << 30, size=n))
+        group, u, net_pick = np.concatenate(group), np.concatenate(u), np.concatenate(net_pick)
+        merc = np.repeat(np.array(p_merc, dtype=float), counts)
+        local = np.repeat(np.array(p_local, dtype=float), counts)
         kind = np.where(
-            u < p_merc, Kind.MERCENARY, np.where(u < p_merc + (1 - p_merc) * p_local, Kind.LOCAL, Kind.TRANSNATIONAL)
+            u < merc, Kind.MERCENARY, np.where(u < merc + (1 - merc) * local, Kind.LOCAL, Kind.TRANSNATIONAL)
         )
-        net_pick = rng.integers(0, 1 << 30, size=n)
-        slots = self.add(n)
+        good = np.repeat(goods, counts)
+        slots = self.add(len(good))
         home = routes.group_source[group]
         network = np.where(
             kind == Kind.LOCAL,
@@ -387,8 +417,10 @@ class Crews(AgentTable):
         c["cargo_value_ref"][slots] = ref
         c["born"][slots] = self.model.week_index
         c["own_risk"][slots] = self.network_risk[network]
-        self.model.ledger.pay("capital_in", "investors", "traffickers", float(cash.sum()))
-        self.model.stats.events["entered"] += n
+        end = np.cumsum(counts)
+        for start, stop in zip((end - counts).tolist(), end.tolist(), strict=True):  # one payment per good, as ever
+            self.model.ledger.pay("capital_in", "investors", "traffickers", float(cash[start:stop].sum()))
+        self.model.stats.events["entered"] += len(good)
 
     def leave(self, slots: np.ndarray) -> None:
         """Take crews out of the trade; their cash goes back to investors."""
@@ -796,5 +828,4 @@ class Crews(AgentTable):
         room = np.minimum(1.0, np.divide(left, supply, out=np.zeros(n_goods), where=supply > 0))
         rate = p.entry_rate * self.supportable * np.maximum(self.return_ema * 52.0, 0.0) * room
         arrivals = self.model.rng.poisson(rate)
-        for g in np.flatnonzero(arrivals):
-            self.enter(int(g), int(arrivals[g]))
+        self.enter_goods(np.arange(n_goods), arrivals)
