@@ -492,7 +492,8 @@ class Crews(AgentTable):
         if len(idle) == 0:
             return
         group = self.group[idle]
-        order = np.lexsort((rng.permutation(len(idle)), group))
+        # By group, then in a random order within it (the keys are distinct: any sort gives this order).
+        order = np.argsort(group * len(idle) + rng.permutation(len(idle)))
         queue, grp = idle[order], group[order]
         start = np.searchsorted(grp, grp, side="left")
         cum = np.cumsum(self.capacity[queue])
@@ -550,12 +551,16 @@ class Crews(AgentTable):
         """
         p, routes = self.p, self.routes
         w = p.own_weight
-        risk = w * self.own_risk[crews] + (1 - w) * self.network_risk[self.network[crews]]
+        risk = self.own_risk[crews]
+        risk *= w
+        risk += (1 - w) * self.network_risk[self.network[crews]]
         group = self.group[crews]
         cand = self.cand_route[group]
         n = len(crews)
         # Log-odds of getting through every route at once (sparse routes x places product).
-        log_pass = np.log1p(-np.minimum(risk[:, : self.n_places], 0.999999))
+        log_pass = np.minimum(risk[:, : self.n_places], 0.999999)
+        np.negative(log_pass, out=log_pass)
+        np.log1p(log_pass, out=log_pass)
         log_survival = (routes.node_incidence @ log_pass.T).ravel().take(cand * n + np.arange(n)[:, None])
         survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
@@ -568,7 +573,10 @@ class Crews(AgentTable):
         unit_profit = np.where(self.cand_open[group], unit_profit, -np.inf)
         margin = self.model.market.value_sink[g] - self.value_source[g]
         scale = p.choice_noise * margin[:, None]
-        pick = np.argmax(unit_profit + scale * self.model.rng.gumbel(size=unit_profit.shape), axis=1)
+        noise = self.model.rng.gumbel(size=unit_profit.shape)
+        noise *= scale
+        noise += unit_profit
+        pick = np.argmax(noise, axis=1)
         rows = np.arange(n)
         return cand[rows, pick], unit_profit[rows, pick] > 0
 
