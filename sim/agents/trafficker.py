@@ -108,7 +108,6 @@ class Crews(AgentTable):
     _transport_key: bytes | None = None
     _blocs_seen: tuple | None = None
     _closed_seen: np.ndarray | None = None
-    _prices_seen: tuple | None = None
     _shares_seen: tuple | None = None
     COLUMNS: typing.ClassVar[dict[str, type]] = {
         "kind": np.int8,
@@ -219,20 +218,26 @@ class Crews(AgentTable):
             return
         routes = self.routes
         transport_moved = self._transport_costs()
-        nodes, live = self.safe_passed, self.live_positions
         prices_moved = self._sink_values(market)
         blocs_moved = self._protection_and_tolls(blocks)
         if prices_moved or blocs_moved:
             self.protection_unit = np.where(
                 self.route_protected, model.params.armed_groups.protection_share * self.sink_value, 0.0
             )
-        seize = rates.seize.ravel().take(self.passed_good)
-        settle = rates.settle.ravel().take(self.passed_good)
+        # Bribes and odds at the places passed only; the per-route sums and products run over
+        # whole rows (zeros and ones elsewhere), so they round as they always have.
+        live, at = self.live_positions, self.live_at
+        seize = rates.seize.ravel().take(self.live_good)
+        settle = rates.settle.ravel().take(self.live_good)
         settle_share, routine_share = self._shares_at(rates)
-        bribe = settle * settle_share + (1 - seize - settle) * rates.routine[nodes] * routine_share
+        bribe = settle * settle_share + (1 - seize - settle) * rates.routine.take(self.live_node) * routine_share
         services = model.params.transport.services_share
-        self.pay_unit = ((bribe + self.route_toll + services) * self.live_value).sum(axis=1) + self.protection_unit
-        self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
+        cost = np.zeros(live.size)
+        cost[at] = (bribe + self.route_toll_live + services) * self.value_live
+        self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
+        through = np.ones(live.size)
+        through[at] = 1.0 - seize
+        self.true_survival = np.prod(through.reshape(live.shape), axis=1)
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
         closed_moved = not np.array_equal(rates.closed, self._closed_seen)
         if closed_moved:
@@ -243,28 +248,47 @@ class Crews(AgentTable):
         self.cand_pay = self.pay_unit[self.cand_route]
         self._route_cost_version = version
 
-    def _sink_values(self, market) -> bool:
-        """Sink price and value carried at each position of each route; recomputed only when prices moved.
+    @functools.cached_property
+    def live_at(self) -> np.ndarray:
+        """Flat positions, in the (routes x positions) tables, of the places passed after departure."""
+        return np.flatnonzero(self.live_positions)
 
-        Returns whether they were recomputed (prices are compared by content).
+    @functools.cached_property
+    def live_good(self) -> np.ndarray:
+        """(place, good) position in the rate tables of each place passed (as ``live_at``)."""
+        return self.passed_good.ravel().take(self.live_at)
+
+    @functools.cached_property
+    def live_node(self) -> np.ndarray:
+        """Place of each place passed (as ``live_at``)."""
+        return self.safe_passed.ravel().take(self.live_at)
+
+    def _sink_values(self, market) -> bool:
+        """Sink price of each route and value carried at each of its positions; returns whether a price moved.
+
+        Prices move at a few sinks in a week (livelihood goods against demand): only the routes
+        whose sink price moved are recomputed, row by row (the same numbers).
         """
-        seen = (market.value_sink, market.price_multiplier)
-        if self._prices_seen is not None and all(map(np.array_equal, seen, self._prices_seen)):
-            return False
         routes = self.routes
-        self.sink_value = market.sink_value(routes.good, routes.sink)
-        vs = self.value_source[routes.good]
-        self.value_at = vs[:, None] + (self.sink_value - vs)[:, None] * routes.km_frac
-        # Value at the places passed, zero elsewhere: (x * live) * value equals x * (live * value).
-        self.live_value = self.live_positions * self.value_at
-        self._prices_seen = tuple(a.copy() for a in seen)
+        sink_value = market.sink_value(routes.good, routes.sink)
+        if "value_live" in self.__dict__:
+            moved = np.flatnonzero(sink_value != self.sink_value)
+            if not len(moved):
+                return False
+        else:
+            moved = slice(None)
+            self.value_at = np.empty(routes.km_frac.shape)
+        vs = self.value_source[routes.good[moved]]
+        self.value_at[moved] = vs[:, None] + (sink_value[moved] - vs)[:, None] * routes.km_frac[moved]
+        self.sink_value = sink_value
+        self.value_live = self.value_at.ravel().take(self.live_at)
         return True
 
     def _shares_at(self, rates) -> tuple[np.ndarray, np.ndarray]:
-        """The shares of a cargo's value paid as bribes at each position of each route (rarely change)."""
+        """The shares of a cargo's value paid as bribes at each place passed (rarely change)."""
         seen = (rates.settle_share, rates.routine_share)
         if self._shares_seen is None or not all(map(np.array_equal, seen, self._shares_seen)):
-            self._shares = (rates.settle_share[self.safe_passed], rates.routine_share[self.safe_passed])
+            self._shares = (rates.settle_share.take(self.live_node), rates.routine_share.take(self.live_node))
             self._shares_seen = tuple(a.copy() for a in seen)
         return self._shares
 
@@ -307,7 +331,8 @@ class Crews(AgentTable):
         whether it was.
         """
         seen = (blocks.protecting, blocks.alliance, blocks.toll)
-        if self._blocs_seen is not None and all(map(np.array_equal, seen, self._blocs_seen)):
+        known = self._blocs_seen is not None and "route_toll_live" in self.__dict__
+        if known and all(map(np.array_equal, seen, self._blocs_seen)):
             return False
         routes = self.routes
         nodes, live = self.safe_passed, self.live_positions
@@ -321,6 +346,7 @@ class Crews(AgentTable):
         self.route_bloc = np.where(self.route_protected, best - 1, -1)
         exempt = np.where(live, blocks.alliance[nodes], -1) == self.route_bloc[:, None]
         self.route_toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
+        self.route_toll_live = self.route_toll.ravel().take(self.live_at)
         self._blocs_seen = tuple(a.copy() for a in seen)
         return True
 
