@@ -819,8 +819,9 @@ class Crews(AgentTable):
         count = np.bincount(key, minlength=n_net * width).reshape(n_net, width)
         hits = np.bincount(key, weights=outcome, minlength=n_net * width).reshape(n_net, width)
         seen = np.flatnonzero(count)  # (network, place) cells met this week, by flat position
-        keep = ((1.0 - p.learning_rate_network) ** count).take(seen)
-        rate = hits.take(seen) / count.take(seen)
+        met = count.take(seen)
+        keep = (1.0 - p.learning_rate_network) ** met
+        rate = hits.take(seen) / met
         risk = self.network_risk.take(seen)
         np.put(self.network_risk, seen, keep * risk + (1 - keep) * rate)
 
