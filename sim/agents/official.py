@@ -209,22 +209,25 @@ class Officials(AgentTable):
 
     @functools.cached_property
     def chain(self) -> np.ndarray:
-        """Each official's patrons, three levels up (-1 above the top); patrons are fixed at posting."""
-        chain = np.full((self.size, 3), -1, dtype=np.int64)
+        """Each official's patrons, level by level up (levels x officials; -1 above the top); fixed at posting."""
+        chain = np.full((3, self.size), -1, dtype=np.int64)
         cur = self.patron.copy()
         for level in range(3):
-            chain[:, level] = cur
+            chain[level] = cur
             cur = np.where(cur >= 0, self.patron[np.maximum(cur, 0)], -1)
         return chain
 
+    @functools.cached_property
+    def chain_depth(self) -> np.ndarray:
+        """How many patrons each official has above him (as floats: the divisor of the chain's means)."""
+        return (self.chain >= 0).sum(axis=0).astype(float)
+
     def protection(self, rows: np.ndarray) -> np.ndarray:
         """How far an official's patrons are complicit: their mean (1 - integrity) up the chain (M15)."""
-        up = self.chain[rows]
-        has = up >= 0
-        lax = np.where(has, 1.0 - self.integrity[np.maximum(up, 0)], 0.0)
-        total = lax[:, 0] + lax[:, 1] + lax[:, 2]  # level by level, as the chain is climbed
-        depth = has.sum(axis=1).astype(float)
-        return np.divide(total, depth, out=np.zeros_like(total), where=depth > 0)
+        up = self.chain[:, rows]
+        lax = np.where(up >= 0, 1.0 - self.integrity[np.maximum(up, 0)], 0.0)
+        total = lax[0] + lax[1] + lax[2]  # level by level, as the chain is climbed
+        return total / np.maximum(self.chain_depth[rows], 1.0)  # no patron: 0 / 1
 
     def oversight_risk(self) -> float:
         """Chance oversight bodies catch a corrupt act nobody shields: oversight times the will at the top."""
@@ -251,12 +254,12 @@ class Officials(AgentTable):
         """
         gain = np.asarray(gain, dtype=float)
         k = self.p.kickback_share
-        up = self.chain[rows].T  # (level, rows)
-        has = up >= 0
-        levels = int(has.any(axis=1).sum())  # chains are climbed only as high as some official's goes
+        depth = self.chain_depth[rows]
+        levels = int(depth.max()) if len(rows) else 0  # chains are climbed only as high as some official's goes
         if levels == 0:
             return np.zeros(gain.shape)
-        up, has = up[:levels], has[:levels]
+        up = self.chain[:levels, rows]
+        has = up >= 0
         cut = np.empty((levels, *gain.shape))
         cut[0] = gain * k
         for level in range(1, levels):
@@ -265,8 +268,7 @@ class Officials(AgentTable):
         total = odds[0]
         for level in range(1, levels):
             total = total + odds[level]  # level by level, as the chain is climbed
-        depth = has.sum(axis=0).astype(float)[:, None]
-        return np.divide(total, depth, out=np.zeros_like(total), where=depth > 0)
+        return total / np.maximum(depth, 1.0)[:, None]  # no patron: 0 / 1
 
     def take_odds(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars)."""
