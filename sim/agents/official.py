@@ -234,7 +234,7 @@ class Officials(AgentTable):
         return min(1.0, self.oversight * self.model.levers.oversight) * self.political_will
 
     def _odds(self, rows: np.ndarray, gain: np.ndarray, risk: np.ndarray | float) -> np.ndarray:
-        """Logistic odds that officials ``rows`` (any shape) take ``gain`` (rows' shape x k) at ``risk`` (M3)."""
+        """Logistic odds that officials ``rows`` take ``gain`` (rows' shape x k) at ``risk`` (002 §II; M3)."""
         p = self.p
         x = (
             p.take_gain * np.log1p(gain / self.pay[rows][..., None])
