@@ -642,11 +642,12 @@ class Crews(AgentTable):
         c2 = c1 + (1 - c1) * robbed
         c3 = c2 + (1 - c2) * settle
         c4 = c3 + (1 - c3) * routine
-        out = np.select(
-            [u < c1, u < c2, u < c3, u < c4],
-            [Outcome.SEIZED, Outcome.ROBBED, Outcome.SETTLED, Outcome.ROUTINE],
-            Outcome.CLEAN,
-        )
+        # The first threshold the draw falls under decides (np.select's rule): later writes win.
+        out = np.full(len(u), Outcome.CLEAN, dtype=np.int64)
+        out[u < c4] = Outcome.ROUTINE
+        out[u < c3] = Outcome.SETTLED
+        out[u < c2] = Outcome.ROBBED
+        out[u < c1] = Outcome.SEIZED
         return out, who
 
     @functools.cached_property
