@@ -140,7 +140,11 @@ class Market:
 
     def record_delivery(self, goods: np.ndarray, sinks: np.ndarray, units: np.ndarray) -> None:
         """Units delivered this week, by good and sink; communities read last week's (``delivered_last``)."""
-        np.add.at(self.delivered_week, (goods, sinks), units)
+        # Whole units: their sums are exact in any order, so one bincount does what np.add.at did.
+        n_places = self.delivered_week.shape[1]
+        self.delivered_week += np.bincount(
+            goods * n_places + sinks, weights=units, minlength=self.delivered_week.size
+        ).reshape(self.delivered_week.shape)
 
     def held(self, n_goods: int) -> np.ndarray:
         """Units per good in stock at sources."""

@@ -56,11 +56,13 @@ def test_route_costs_recomputed_by_part_equal_a_full_recomputation():
     model = SahelModel(ScenarioConfig(supply_scale=0.1, burn_in_weeks=2), seed=4)
     crews, rates = model.crews, model.enforcement.rates
     names = ("transport_unit", "sink_value", "value_at", "route_bloc", "protection_unit", "pay_unit", "true_survival")
-    names += ("route_closed",)
+    names += ("route_closed", "cand_sink", "cand_transport", "cand_open", "cand_pay")
 
     def assert_fresh(when):
         cached = {n: getattr(crews, n).copy() for n in names}
         crews._route_cost_version, crews._transport_key, crews._blocs_seen, crews._closed_seen = (), None, None, None
+        crews._shares_seen = None
+        del crews.value_live  # the value carried is recomputed for every route, not only where prices moved
         crews._route_costs()
         for n in names:
             assert np.array_equal(cached[n], getattr(crews, n)), (when, n)

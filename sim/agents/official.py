@@ -33,6 +33,7 @@ they take in and who settle the encounters there.
 from __future__ import annotations
 
 import enum
+import functools
 import typing
 from typing import TYPE_CHECKING
 
@@ -110,6 +111,7 @@ class Officials(AgentTable):
         "deterrence": np.float64,  # risk he perceives from colleagues removed for corruption
     }
     holds_trials = True
+    _detection_key: bytes | None = None  # the pressure multiplier the detection odds were computed at
 
     def __init__(self, model: SahelModel):
         super().__init__(model, size=256)
@@ -205,28 +207,38 @@ class Officials(AgentTable):
 
     # --- decisions --------------------------------------------------------------------
 
+    @functools.cached_property
+    def chain(self) -> np.ndarray:
+        """Each official's patrons, level by level up (levels x officials; -1 above the top); fixed at posting."""
+        chain = np.full((3, self.size), -1, dtype=np.int64)
+        cur = self.patron.copy()
+        for level in range(3):
+            chain[level] = cur
+            cur = np.where(cur >= 0, self.patron[np.maximum(cur, 0)], -1)
+        return chain
+
+    @functools.cached_property
+    def chain_depth(self) -> np.ndarray:
+        """How many patrons each official has above him (as floats: the divisor of the chain's means)."""
+        return (self.chain >= 0).sum(axis=0).astype(float)
+
     def protection(self, rows: np.ndarray) -> np.ndarray:
         """How far an official's patrons are complicit: their mean (1 - integrity) up the chain (M15)."""
-        total = np.zeros(len(rows))
-        depth = np.zeros(len(rows))
-        cur = self.patron[rows]
-        for _ in range(3):
-            has = cur >= 0
-            total[has] += 1.0 - self.integrity[cur[has]]
-            depth[has] += 1
-            cur = np.where(has, self.patron[np.maximum(cur, 0)], -1)
-        return np.divide(total, depth, out=np.zeros_like(total), where=depth > 0)
+        up = self.chain[:, rows]
+        lax = np.where(up >= 0, 1.0 - self.integrity[np.maximum(up, 0)], 0.0)
+        total = lax[0] + lax[1] + lax[2]  # level by level, as the chain is climbed
+        return total / np.maximum(self.chain_depth[rows], 1.0)  # no patron: 0 / 1
 
     def oversight_risk(self) -> float:
         """Chance oversight bodies catch a corrupt act nobody shields: oversight times the will at the top."""
         return min(1.0, self.oversight * self.model.levers.oversight) * self.political_will
 
     def _odds(self, rows: np.ndarray, gain: np.ndarray, risk: np.ndarray | float) -> np.ndarray:
-        """Logistic odds that officials ``rows`` take ``gain`` (rows x k) at ``risk`` (002 §II; M3)."""
+        """Logistic odds that officials ``rows`` take ``gain`` (rows' shape x k) at ``risk`` (002 §II; M3)."""
         p = self.p
         x = (
-            p.take_gain * np.log1p(gain / self.pay[rows][:, None])
-            - p.take_integrity * self.integrity[rows][:, None]
+            p.take_gain * np.log1p(gain / self.pay[rows][..., None])
+            - p.take_integrity * self.integrity[rows][..., None]
             - p.take_risk * risk
         )
         return _logistic(x)
@@ -237,23 +249,26 @@ class Officials(AgentTable):
         Each patron up the chain weighs his cut of the bribe (``kickback_share`` per level) as an
         official weighs a bribe: against his pay, his integrity and the oversight risk at the top.
         The cover is the mean of their odds of taking it: a rich consignment interests the
-        capital, a small one only the man at the checkpoint.
+        capital, a small one only the man at the checkpoint. The three levels are weighed in
+        one array operation (the same numbers as level by level).
         """
         gain = np.asarray(gain, dtype=float)
         k = self.p.kickback_share
-        total = np.zeros(gain.shape)
-        depth = np.zeros(len(rows))
-        cur, cut = self.patron[rows], gain * k
-        risk = self.oversight_risk()
-        for _ in range(3):
-            has = cur >= 0
-            if not has.any():
-                break
-            c = np.maximum(cur, 0)
-            total += np.where(has[:, None], self._odds(c, cut, risk), 0.0)
-            depth += has
-            cur, cut = np.where(has, self.patron[c], -1), cut * k
-        return np.divide(total, depth[:, None], out=np.zeros_like(total), where=depth[:, None] > 0)
+        depth = self.chain_depth[rows]
+        levels = int(depth.max()) if len(rows) else 0  # chains are climbed only as high as some official's goes
+        if levels == 0:
+            return np.zeros(gain.shape)
+        up = self.chain[:levels, rows]
+        has = up >= 0
+        cut = np.empty((levels, *gain.shape))
+        cut[0] = gain * k
+        for level in range(1, levels):
+            cut[level] = cut[level - 1] * k
+        odds = np.where(has[..., None], self._odds(np.maximum(up, 0), cut, self.oversight_risk()), 0.0)
+        total = odds[0]
+        for level in range(1, levels):
+            total = total + odds[level]  # level by level, as the chain is climbed
+        return total / np.maximum(depth, 1.0)[:, None]  # no patron: 0 / 1
 
     def take_odds(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars)."""
@@ -299,8 +314,7 @@ class Officials(AgentTable):
             return
         presence = model.territory.presence
         posts = self.post[rows]
-        detect = detection_odds(self.world, model.params, self.pressure * model.pressure_multiplier, p.detect_base)
-        detect = detect * levers.inspection
+        detect = self._detection(model.pressure_multiplier) * levers.inspection
         capacity = np.clip(self.capacity[rows] + levers.capacity[posts], 0.0, 1.0)
         detect_o = np.clip(detect[posts] * capacity[:, None] * presence[posts][:, None], 0.0, 1.0)
         self.detect_duty = detect_o
@@ -310,10 +324,12 @@ class Officials(AgentTable):
         take, routine = both[:, :n_goods], both[:, n_goods:].mean(axis=1)
         n = self.world.n_places
         count = np.maximum(self.duty_count, 1)[:, None]
+        # Sums over the officials of each post, in row order (the duty roster is sorted by post).
         settle = np.zeros((n, len(self.world.goods)))
         seize = np.zeros_like(settle)
-        np.add.at(settle, posts, detect_o * take)
-        np.add.at(seize, posts, detect_o * (1 - take))
+        places, starts = self.duty_segments
+        settle[places] = np.add.reduceat(detect_o * take, starts, axis=0)
+        seize[places] = np.add.reduceat(detect_o * (1 - take), starts, axis=0)
         mali = self.staffed
         rates = self.rates
         rates.settle[mali] = (settle / count)[mali]
@@ -333,6 +349,21 @@ class Officials(AgentTable):
         rates.closed[:] = nb.closed
         rates.version += 1
         self._try_cases()
+
+    @functools.cached_property
+    def duty_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """The places with officials on duty, and where each one's officials start in the duty roster."""
+        places = np.flatnonzero(self.duty_count > 0)
+        return places, self.duty_start[places]
+
+    def _detection(self, multiplier: np.ndarray) -> np.ndarray:
+        """Detection odds per place and good at the checkpoints' pressure; recomputed only when the multiplier moved."""
+        key = multiplier.tobytes()
+        if key != self._detection_key:
+            pressure = self.pressure * multiplier
+            self._detection_odds = detection_odds(self.world, self.model.params, pressure, self.p.detect_base)
+            self._detection_key = key
+        return self._detection_odds
 
     # --- encounters -------------------------------------------------------------------
 
@@ -392,6 +423,21 @@ class Officials(AgentTable):
                 return
             cur, left = patron[has], up[has]
 
+    def _pay_one(self, who: int, amount: float, ledger: Ledger) -> None:
+        """:meth:`_pay_chain` for one bribe to one official, in plain numbers (the same sums)."""
+        ledger.pay("bribes", "traffickers", "officials", float(amount))
+        k = self.p.kickback_share
+        wealth, rent, patron = self.cols["wealth"], self.cols["rent_week"], self.patron
+        cur, left = who, float(amount)
+        for _ in range(4):
+            boss = int(patron[cur])
+            kept = left - (left * k if boss >= 0 else 0.0)
+            wealth[cur] += kept
+            rent[cur] += kept
+            if boss < 0:
+                return
+            cur, left = boss, left * k
+
     # --- justice ----------------------------------------------------------------------
 
     def _judge_for(self, place: int) -> int:
@@ -403,14 +449,29 @@ class Officials(AgentTable):
         bamako = [j for j in judges if self.world.region[self.post[j]] == "Bamako"]
         return int((bamako or list(judges))[0])
 
+    @functools.cached_property
+    def judge_at(self) -> np.ndarray:
+        """The court that tries a crew caught at each place (officials keep their posts and roles)."""
+        return np.array([self._judge_for(i) for i in range(self.world.n_places)], dtype=np.int64)
+
+    @functools.cached_property
+    def seniors(self) -> np.ndarray:
+        """The senior patrons in the capital."""
+        return np.flatnonzero((self.role == Role.PATRON) & self.alive)
+
     def file_cases(self, crews: np.ndarray, places: np.ndarray) -> None:
         """Arrested crews await trial at the court of the region where they were caught."""
         due = self.model.week_index + self.p.trial_weeks
-        for crew, place in zip(crews.tolist(), places.tolist(), strict=True):
-            self.cases.append((crew, self._judge_for(place), due))
+        judges = self.judge_at[places]
+        for crew, judge in zip(crews.tolist(), judges.tolist(), strict=True):
+            self.cases.append((crew, judge, due))
 
     def _try_cases(self) -> None:
-        """Verdicts due this week: a judge may be bought; convictions may be undone above (M12)."""
+        """Verdicts due this week: a judge may be bought; convictions may be undone above (M12).
+
+        Cases are decided one by one in the order they were filed (each draws from the
+        generator); the judges' odds of taking the offers are computed for all of them at once.
+        """
         now, p = self.model.week_index, self.p
         due = [c for c in self.cases if c[2] <= now]
         if not due:
@@ -418,17 +479,24 @@ class Officials(AgentTable):
         self.cases = [c for c in self.cases if c[2] > now]
         crews = self.model.crews
         rng, ledger = self.model.rng, self.model.ledger
-        seniors = np.flatnonzero((self.role == Role.PATRON) & self.alive)
+        seniors = self.seniors
         complicity_top = 1.0 - self.integrity[seniors].mean() if len(seniors) else 0.0
-        release, convict = [], []
-        for crew, judge, _ in due:
+        ids = np.array([c[0] for c in due], dtype=np.int64)
+        judges = np.array([c[1] for c in due], dtype=np.int64)
+        offers = np.minimum(crews.cash[ids], p.bribe_share * crews.cargo_value_ref[ids])
+        odds = self.take_odds(judges, offers[:, None])[:, 0]
+        release, convict, seen = [], [], set()
+        for i, (crew, judge, _) in enumerate(due):
             if not crews.alive[crew] or crews.state[crew] != State.DETAINED:  # no longer detained
                 continue
-            offer = min(crews.cash[crew], p.bribe_share * crews.cargo_value_ref[crew])
-            takes = self.take_odds(np.array([judge]), np.array([[offer]]))[0, 0]
+            offer, takes = offers[i], odds[i]
+            if crew in seen:  # a second case against the same crew: its cash may have moved
+                offer = min(crews.cash[crew], p.bribe_share * crews.cargo_value_ref[crew])
+                takes = self.take_odds(np.array([judge]), np.array([[offer]]))[0, 0]
+            seen.add(crew)
             if offer > 0 and rng.random() < takes:
                 crews.cols["cash"][crew] -= offer
-                self._pay_chain(np.array([judge]), np.array([offer]), ledger)
+                self._pay_one(judge, offer, ledger)
                 self.events["acquittals"] += 1
                 release.append(crew)
             elif rng.random() >= p.conviction_base * self.capacity[judge]:

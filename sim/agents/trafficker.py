@@ -36,6 +36,18 @@ if TYPE_CHECKING:
     from sim.model import SahelModel
 
 
+def _choose(rng: np.random.Generator, a: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
+    """``rng.choice(a, size=n, p=p)``: the same draws and values, without its checks of ``p`` (a per-call cost).
+
+    ``p`` must be non-negative and sum to one; a zero or undefined total raises as ``choice`` would.
+    """
+    cdf = np.cumsum(p)
+    if not cdf[-1] > 0:
+        raise ValueError(f"probabilities do not sum to 1: {p!r}")
+    cdf /= cdf[-1]
+    return a[np.searchsorted(cdf, rng.random(n), side="right")]
+
+
 class State(enum.IntEnum):
     """Where a crew is in its trip cycle."""
 
@@ -96,6 +108,7 @@ class Crews(AgentTable):
     _transport_key: bytes | None = None
     _blocs_seen: tuple | None = None
     _closed_seen: np.ndarray | None = None
+    _shares_seen: tuple | None = None
     COLUMNS: typing.ClassVar[dict[str, type]] = {
         "kind": np.int8,
         "good": np.int64,
@@ -201,53 +214,126 @@ class Crews(AgentTable):
         model = self.model
         rates, blocks, market = model.enforcement.rates, model.roadblocks, model.market
         version = (rates.version, blocks.version, market.version)
-        if version == self._route_cost_version:
+        if version == self._route_cost_version and "cand_pay" in self.__dict__:
             return
         routes = self.routes
-        self._transport_costs()
-        nodes, live = self.safe_passed, self.live_positions
-        self.sink_value = market.sink_value(routes.good, routes.sink)
-        vs = self.value_source[routes.good]
-        self.value_at = vs[:, None] + (self.sink_value - vs)[:, None] * routes.km_frac
-        self._protection_and_tolls(blocks)
-        self.protection_unit = np.where(
-            self.route_protected, model.params.armed_groups.protection_share * self.sink_value, 0.0
-        )
-        seize = rates.seize.ravel().take(self.passed_good)
-        settle = rates.settle.ravel().take(self.passed_good)
-        bribe = (
-            settle * rates.settle_share[nodes]
-            + (1 - seize - settle) * rates.routine[nodes] * rates.routine_share[nodes]
-        )
+        transport_moved = self._transport_costs()
+        prices_moved = self._sink_values(market)
+        blocs_moved = self._protection_and_tolls(blocks)
+        if prices_moved or blocs_moved:
+            self.protection_unit = np.where(
+                self.route_protected, model.params.armed_groups.protection_share * self.sink_value, 0.0
+            )
+        # Bribes and odds at the places passed only; the per-route sums and products run over
+        # whole rows (zeros and ones elsewhere), so they round as they always have.
+        live, at = self.live_positions, self.live_at
+        seize = rates.seize.ravel().take(self.live_good)
+        settle = rates.settle.ravel().take(self.live_good)
+        settle_share, routine_share = self._shares_at(rates)
+        bribe = settle * settle_share + (1 - seize - settle) * rates.routine.take(self.live_node) * routine_share
         services = model.params.transport.services_share
-        self.pay_unit = ((bribe + self.route_toll + services) * live * self.value_at).sum(axis=1) + self.protection_unit
-        self.true_survival = np.prod(np.where(live, 1.0 - seize, 1.0), axis=1)
+        cost = np.zeros(live.size)
+        cost[at] = (bribe + self.route_toll_live + services) * self.value_live
+        self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
+        through = np.ones(live.size)
+        through[at] = 1.0 - seize
+        self.true_survival = np.prod(through.reshape(live.shape), axis=1)
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
-        if not np.array_equal(rates.closed, self._closed_seen):
+        closed_moved = not np.array_equal(rates.closed, self._closed_seen)
+        if closed_moved:
             self._closed_seen = rates.closed.copy()
             self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
+        if prices_moved or transport_moved or closed_moved:
+            self._candidate_tables()
+        self.cand_pay = self.pay_unit[self.cand_route]
         self._route_cost_version = version
 
-    def _transport_costs(self) -> None:
-        """Transport cost per unit of each route (terrain, distance, bulk); changes only with the edge multipliers."""
+    @functools.cached_property
+    def live_at(self) -> np.ndarray:
+        """Flat positions, in the (routes x positions) tables, of the places passed after departure."""
+        return np.flatnonzero(self.live_positions)
+
+    @functools.cached_property
+    def live_good(self) -> np.ndarray:
+        """(place, good) position in the rate tables of each place passed (as ``live_at``)."""
+        return self.passed_good.ravel().take(self.live_at)
+
+    @functools.cached_property
+    def live_node(self) -> np.ndarray:
+        """Place of each place passed (as ``live_at``)."""
+        return self.safe_passed.ravel().take(self.live_at)
+
+    def _sink_values(self, market) -> bool:
+        """Sink price of each route and value carried at each of its positions; returns whether a price moved.
+
+        Prices move at a few sinks in a week (livelihood goods against demand): only the routes
+        whose sink price moved are recomputed, row by row (the same numbers).
+        """
+        routes = self.routes
+        sink_value = market.sink_value(routes.good, routes.sink)
+        if "value_live" in self.__dict__:
+            moved = np.flatnonzero(sink_value != self.sink_value)
+            if not len(moved):
+                return False
+        else:
+            moved = slice(None)
+            self.value_at = np.empty(routes.km_frac.shape)
+        vs = self.value_source[routes.good[moved]]
+        self.value_at[moved] = vs[:, None] + (sink_value[moved] - vs)[:, None] * routes.km_frac[moved]
+        self.sink_value = sink_value
+        self.value_live = self.value_at.ravel().take(self.live_at)
+        return True
+
+    def _shares_at(self, rates) -> tuple[np.ndarray, np.ndarray]:
+        """The shares of a cargo's value paid as bribes at each place passed (rarely change)."""
+        seen = (rates.settle_share, rates.routine_share)
+        if self._shares_seen is None or not all(map(np.array_equal, seen, self._shares_seen)):
+            self._shares = (rates.settle_share.take(self.live_node), rates.routine_share.take(self.live_node))
+            self._shares_seen = tuple(a.copy() for a in seen)
+        return self._shares
+
+    def _candidate_tables(self) -> None:
+        """Sink value, transport and protection costs, and openness of each group's candidate routes.
+
+        Crews of a group choose among the same candidates: one row per group, gathered by row
+        when they plan (the same numbers as gathering each crew's candidates).
+        """
+        cand = self.cand_route
+        self.cand_sink = self.sink_value[cand]
+        self.cand_transport = self.transport_unit[cand]
+        self.cand_open = (self.routes.group_routes >= 0) & ~self.route_closed[cand]
+
+    @functools.cached_property
+    def cand_route(self) -> np.ndarray:
+        """Each group's candidate routes, padding mapped to route 0 (closed to choice by ``cand_open``)."""
+        return np.maximum(self.routes.group_routes, 0)
+
+    def _transport_costs(self) -> bool:
+        """Transport cost per unit of each route (terrain, distance, bulk); changes only with the edge multipliers.
+
+        Returns whether it was recomputed.
+        """
         model, world = self.model, self.model.world
         key = model.edge_cost_multiplier.tobytes()
         if key == self._transport_key:
-            return
+            return False
         t = model.params.transport
         per_terrain = np.array([t.cost_paved, t.cost_laterite, t.cost_track, t.cost_desert, t.cost_river, t.cost_air])
         edge_cost = world.edge_km * per_terrain[world.edge_terrain] * model.edge_cost_multiplier
         self.transport_unit = (self.routes.edge_incidence @ edge_cost) * self.bulk[self.routes.good]
         self._transport_key = key
+        return True
 
-    def _protection_and_tolls(self, blocks) -> None:
+    def _protection_and_tolls(self, blocks) -> bool:
         """Which bloc protects each route (the one holding most of its places; M1, M3) and the tolls it pays.
 
-        Recomputed only when the hold changed: the blocs' places, alliances or toll rates.
+        Recomputed only when the hold changed: the blocs' places, alliances or toll rates. Returns
+        whether it was.
         """
         seen = (blocks.protecting, blocks.alliance, blocks.toll)
-        if self._blocs_seen is not None and all(map(np.array_equal, seen, self._blocs_seen)):
-            return
+        known = self._blocs_seen is not None and "route_toll_live" in self.__dict__
+        if known and all(map(np.array_equal, seen, self._blocs_seen)):
+            return False
         routes = self.routes
         nodes, live = self.safe_passed, self.live_positions
         bloc_at = np.where(live, blocks.protecting[nodes], -1)
@@ -260,7 +346,9 @@ class Crews(AgentTable):
         self.route_bloc = np.where(self.route_protected, best - 1, -1)
         exempt = np.where(live, blocks.alliance[nodes], -1) == self.route_bloc[:, None]
         self.route_toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
+        self.route_toll_live = self.route_toll.ravel().take(self.live_at)
         self._blocs_seen = tuple(a.copy() for a in seen)
+        return True
 
     def expected_trip(self, good: int) -> tuple[float, float, float]:
         """(profit per unit, cost per unit, weeks) of a good's best route under true risks."""
@@ -294,21 +382,39 @@ class Crews(AgentTable):
 
     def enter(self, good: int, n: int) -> None:
         """Bring ``n`` new crews into a good's trade, with capital from investors."""
-        if n <= 0:
+        self.enter_goods(np.array([good]), np.array([n]))
+
+    def enter_goods(self, goods: np.ndarray, counts: np.ndarray) -> None:
+        """Bring ``counts[i]`` new crews into the trade of ``goods[i]``, good after good.
+
+        Each good's entrants draw their source, kind and network in turn (the generator's stream
+        is that of entering one good after another); their rows, agents and columns are then set
+        for all goods at once, in the same order.
+        """
+        keep = counts > 0
+        goods, counts = goods[keep], counts[keep]
+        if not len(goods):
             return
         rng, routes, p = self.model.rng, self.routes, self.p
-        groups = self.groups_of_good[good]
-        share = self.model.market.mean_supply[groups]
-        group = rng.choice(groups, size=n, p=share / share.sum())
-        a = max(self.profit_ema[good], 0.0)
-        p_merc = a / (a + p.mercenary_profit_usd)
-        p_local = p.local_share_livelihood if self.livelihood[good] else p.local_share_other
-        u = rng.random(n)
+        mean_supply = self.model.market.mean_supply
+        group, u, net_pick, p_merc, p_local = [], [], [], [], []
+        for good, n in zip(goods.tolist(), counts.tolist(), strict=True):
+            groups = self.groups_of_good[good]
+            share = mean_supply[groups]
+            group.append(_choose(rng, groups, n, share / share.sum()))
+            a = max(self.profit_ema[good], 0.0)
+            p_merc.append(a / (a + p.mercenary_profit_usd))
+            p_local.append(p.local_share_livelihood if self.livelihood[good] else p.local_share_other)
+            u.append(rng.random(n))
+            net_pick.append(rng.integers(0, 1 << 30, size=n))
+        group, u, net_pick = np.concatenate(group), np.concatenate(u), np.concatenate(net_pick)
+        merc = np.repeat(np.array(p_merc, dtype=float), counts)
+        local = np.repeat(np.array(p_local, dtype=float), counts)
         kind = np.where(
-            u < p_merc, Kind.MERCENARY, np.where(u < p_merc + (1 - p_merc) * p_local, Kind.LOCAL, Kind.TRANSNATIONAL)
+            u < merc, Kind.MERCENARY, np.where(u < merc + (1 - merc) * local, Kind.LOCAL, Kind.TRANSNATIONAL)
         )
-        net_pick = rng.integers(0, 1 << 30, size=n)
-        slots = self.add(n)
+        good = np.repeat(goods, counts)
+        slots = self.add(len(good))
         home = routes.group_source[group]
         network = np.where(
             kind == Kind.LOCAL,
@@ -337,8 +443,10 @@ class Crews(AgentTable):
         c["cargo_value_ref"][slots] = ref
         c["born"][slots] = self.model.week_index
         c["own_risk"][slots] = self.network_risk[network]
-        self.model.ledger.pay("capital_in", "investors", "traffickers", float(cash.sum()))
-        self.model.stats.events["entered"] += n
+        end = np.cumsum(counts)
+        for start, stop in zip((end - counts).tolist(), end.tolist(), strict=True):  # one payment per good, as ever
+            self.model.ledger.pay("capital_in", "investors", "traffickers", float(cash[start:stop].sum()))
+        self.model.stats.events["entered"] += len(good)
 
     def leave(self, slots: np.ndarray) -> None:
         """Take crews out of the trade; their cash goes back to investors."""
@@ -410,7 +518,8 @@ class Crews(AgentTable):
         if len(idle) == 0:
             return
         group = self.group[idle]
-        order = np.lexsort((rng.permutation(len(idle)), group))
+        # By group, then in a random order within it (the keys are distinct: any sort gives this order).
+        order = np.argsort(group * len(idle) + rng.permutation(len(idle)))
         queue, grp = idle[order], group[order]
         start = np.searchsorted(grp, grp, side="left")
         cum = np.cumsum(self.capacity[queue])
@@ -468,51 +577,58 @@ class Crews(AgentTable):
         """
         p, routes = self.p, self.routes
         w = p.own_weight
-        risk = w * self.own_risk[crews] + (1 - w) * self.network_risk[self.network[crews]]
-        cand = routes.group_routes[self.group[crews]]
-        valid = cand >= 0
-        cand0 = np.where(valid, cand, 0)
-        rows = np.arange(len(crews))
+        risk = self.own_risk[crews]
+        risk *= w
+        risk += (1 - w) * self.network_risk[self.network[crews]]
+        group = self.group[crews]
+        cand = self.cand_route[group]
+        n = len(crews)
         # Log-odds of getting through every route at once (sparse routes x places product).
-        log_pass = np.log1p(-np.minimum(risk[:, : self.n_places], 0.999999))
-        log_survival = (routes.node_incidence @ log_pass.T)[cand0, rows[:, None]]
+        log_pass = np.minimum(risk[:, : self.n_places], 0.999999)
+        np.negative(log_pass, out=log_pass)
+        np.log1p(log_pass, out=log_pass)
+        log_survival = (routes.node_incidence @ log_pass.T).ravel().take(cand * n + np.arange(n)[:, None])
         survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
         unit_profit = (
-            survival * self.sink_value[cand0]
+            survival * self.cand_sink[group]
             - self.value_source[g][:, None]
-            - self.transport_unit[cand0]
-            - self.pay_unit[cand0]
+            - self.cand_transport[group]
+            - self.cand_pay[group]
         )
-        unit_profit = np.where(valid & ~self.route_closed[cand0], unit_profit, -np.inf)
+        unit_profit = np.where(self.cand_open[group], unit_profit, -np.inf)
         margin = self.model.market.value_sink[g] - self.value_source[g]
         scale = p.choice_noise * margin[:, None]
-        pick = np.argmax(unit_profit + scale * self.model.rng.gumbel(size=unit_profit.shape), axis=1)
-        return cand0[rows, pick], unit_profit[rows, pick] > 0
+        noise = self.model.rng.gumbel(size=unit_profit.shape)
+        noise *= scale
+        noise += unit_profit
+        pick = np.argmax(noise, axis=1)
+        rows = np.arange(n)
+        return cand[rows, pick], unit_profit[rows, pick] > 0
 
-    def _encounter_outcomes(self, mov, r, g, nodes, passed, value) -> tuple[np.ndarray, np.ndarray | None]:
+    def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).
 
-        Where officials man a Malian checkpoint, the one on duty weighs the consignment in front
-        of him (its good and value; :meth:`sim.agents.official.Officials.encounter_odds`, M3);
-        elsewhere the place's rates apply. Returns the outcomes and who decided (-1: no one).
-        The odds are computed for the places passed only (a few of each route's positions); the
-        uniform draws cover every position, as they always have, so the stream is unchanged.
+        The places passed are entries: crew ``pi`` (row of ``mov``) at position ``pj`` of its
+        route, at ``place``, carrying ``value`` there. Where officials man a Malian checkpoint,
+        the one on duty weighs the consignment in front of him (its good and value;
+        :meth:`sim.agents.official.Officials.encounter_odds`, M3); elsewhere the place's rates
+        apply. Returns each entry's outcome and who decided it (-1: no one). The uniform draws
+        cover every position of every moving crew's route (``shape``), as they always have, so the
+        stream is unchanged.
         """
         model = self.model
         rates, rob = model.enforcement.rates, model.banditry.rob
-        pi, pj = np.nonzero(passed)  # crew and position of each place passed, in route order
-        place, good = np.maximum(nodes[pi, pj], 0), g[pi]
+        good = g[pi]
         at = place * rates.seize.shape[1] + good  # (place, good) positions in the rate tables
         seize, settle, routine = rates.seize.ravel().take(at), rates.settle.ravel().take(at), rates.routine[place]
         decide = getattr(model.enforcement, "encounter_odds", None)
         who = None
         if decide is not None:
-            who = np.full(passed.shape, -1, dtype=np.int64)
+            who = np.full(len(pi), -1, dtype=np.int64)
             k = np.flatnonzero(model.enforcement.staffed[place])
             if len(k):
-                a, b, c, w = decide(place[k], good[k], value[pi[k], pj[k]])
-                seize[k], settle[k], routine[k], who[pi[k], pj[k]] = a, b, c, w
+                seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
         brokers = self.broker_until[mov] > model.week_index
         seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
         banned = self.travel_ban[mov] > 0
@@ -520,21 +636,32 @@ class Crews(AgentTable):
             at_border = self.crossing[place] & banned[pi]
             seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][pi])), seize)
         robbed = np.where(self.bloc[mov][pi] >= 0, 0.0, rob[place])
-        u = model.rng.random(passed.shape)[pi, pj]
+        u = model.rng.random(shape).ravel().take(pi * shape[1] + pj)
         # Seizure first, then robbery, then the bribes.
         c1 = seize
         c2 = c1 + (1 - c1) * robbed
         c3 = c2 + (1 - c2) * settle
         c4 = c3 + (1 - c3) * routine
-        out = np.full(passed.shape, Outcome.CLEAN, dtype=np.int64)
-        out[pi, pj] = np.select(
-            [u < c1, u < c2, u < c3, u < c4],
-            [Outcome.SEIZED, Outcome.ROBBED, Outcome.SETTLED, Outcome.ROUTINE],
-            Outcome.CLEAN,
-        )
+        # The first threshold the draw falls under decides (np.select's rule): later writes win.
+        out = np.full(len(u), Outcome.CLEAN, dtype=np.int64)
+        out[u < c4] = Outcome.ROUTINE
+        out[u < c3] = Outcome.SETTLED
+        out[u < c2] = Outcome.ROBBED
+        out[u < c1] = Outcome.SEIZED
         return out, who
 
+    @functools.cached_property
+    def safe_nodes(self) -> np.ndarray:
+        """Each route's places, padding mapped to place 0 (never passed: its travel time is infinite)."""
+        return np.maximum(self.routes.nodes, 0)
+
     def _travel(self) -> None:
+        """Moving crews pass this week's places: outcomes, payments, arrests, learning, arrivals.
+
+        The work is done on the places passed (one entry per crew and position, in route order);
+        the payments due are summed over each crew's whole route row, zeros included, so they
+        round as they always have.
+        """
         model, routes = self.model, self.routes
         rates, blocks, c = model.enforcement.rates, model.roadblocks, self.cols
         mov = np.flatnonzero(self.alive & (self.state == State.MOVING))
@@ -545,48 +672,59 @@ class Crews(AgentTable):
         new = old + 1.0
         cum = routes.cum_weeks[r]
         passed = (cum > old[:, None]) & (cum <= new[:, None])
-        nodes = routes.nodes[r]
-        safe = np.where(nodes >= 0, nodes, 0)
-        value = cargo[:, None] * self.value_at[r]
-        outcome, who = self._encounter_outcomes(mov, r, g, nodes, passed, value)
-        lost = (outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED)
-        width = passed.shape[1]
-        lost_any = lost.any(axis=1)
-        first = np.where(lost_any, np.argmax(lost, axis=1), width)
-        pos = np.arange(width)[None, :]
-        met = passed & (pos <= first[:, None])
-        paying = passed & (pos < first[:, None])
-        share = np.zeros(outcome.shape)
-        settled, routine = outcome == Outcome.SETTLED, outcome == Outcome.ROUTINE
-        share[settled] = rates.settle_share[safe[settled]]
-        share[routine] = rates.routine_share[safe[routine]]
-        bribe = np.where(paying, share * value, 0.0)
-        exempt = (blocks.alliance[safe] == self.bloc[mov][:, None]) & (self.bloc[mov] >= 0)[:, None]
-        toll = np.where(paying & ~exempt, blocks.toll[safe] * value, 0.0)
-        services = np.where(paying, model.params.transport.services_share * value, 0.0)
-        due = bribe.sum(axis=1) + toll.sum(axis=1) + services.sum(axis=1)
+        n, width = passed.shape
+        pi, pj = np.nonzero(passed)  # crew and position of each place passed, in route order
+        flat = pi * width + pj
+        place = self.safe_nodes[r].ravel().take(flat)
+        value = cargo[pi] * self.value_at[r].ravel().take(flat)
+        outcome, who = self._encounter_outcomes(mov, g, pi, pj, place, value, passed.shape)
+        # Each crew's first loss (seized or robbed) ends its trip there.
+        lost_at = np.flatnonzero((outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED))
+        head = np.ones(len(lost_at), dtype=bool)
+        head[1:] = pi[lost_at[1:]] != pi[lost_at[:-1]]
+        lost_at = lost_at[head]  # the first loss of each crew that lost its cargo, in crew order
+        first = np.full(n, width)
+        first[pi[lost_at]] = pj[lost_at]
+        lost_any = first < width
+        met = pj <= first[pi]
+        paying = pj < first[pi]
+        share = np.where(
+            outcome == Outcome.SETTLED,
+            rates.settle_share[place],
+            np.where(outcome == Outcome.ROUTINE, rates.routine_share[place], 0.0),
+        )
+        bloc = self.bloc[mov][pi]
+        exempt = (blocks.alliance[place] == bloc) & (bloc >= 0)
+        pay = np.zeros((3, len(pi)))
+        pay[0] = np.where(paying, share * value, 0.0)
+        pay[1] = np.where(paying & ~exempt, blocks.toll[place] * value, 0.0)
+        pay[2] = np.where(paying, model.params.transport.services_share * value, 0.0)
+        rows = np.zeros((3, n * width))
+        rows[:, flat] = pay
+        sums = rows.reshape(3, n, width).sum(axis=2)  # whole rows: the same rounding as ever
+        due = sums[0] + sums[1] + sums[2]
         cash = self.cash[mov]
         paid = np.minimum(cash, due)
-        ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)[:, None]
-        bribe *= ratio
-        toll *= ratio
-        services *= ratio
-        si, sj = np.nonzero(services)
-        if len(si):
-            model.pay_services(nodes[si, sj], services[si, sj])
+        ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)
+        pay *= ratio[pi]
+        bribe, toll, services = pay
+        bought = np.flatnonzero(services)
+        if len(bought):
+            model.pay_services(place[bought], services[bought])
         c["cash"][mov] = cash - paid
         c["outlay"][mov] += paid
-        ii, jj = np.nonzero(met)
+        m = np.flatnonzero(met)
+        ii = pi[m]
         enc = Encounters(
             crew=mov[ii],
-            place=nodes[ii, jj],
+            place=place[m],
             good=g[ii],
             units=cargo[ii],
-            value=value[ii, jj],
-            outcome=outcome[ii, jj],
-            bribe=bribe[ii, jj],
-            toll=toll[ii, jj],
-            official=None if who is None else who[ii, jj],
+            value=value[m],
+            outcome=outcome[m],
+            bribe=bribe[m],
+            toll=toll[m],
+            official=None if who is None else who[m],
         )
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
@@ -598,20 +736,22 @@ class Crews(AgentTable):
         accumulate(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
         illicit = ok & ~self.livelihood[enc.good]
         accumulate(st["illicit_value"], enc.place[illicit], enc.value[illicit])
-        accumulate(st["edge_units"], routes.edges[r[ii], jj], cargo[ii])
-        accumulate(st["edge_good_units"], (routes.edges[r[ii], jj], g[ii]), cargo[ii])
-        self._lose_cargo(mov, r, g, cargo, value, cum, first, outcome, lost_any, enc, arrested)
+        edge = routes.edges[r[ii], pj[m]]
+        accumulate(st["edge_units"], edge, cargo[ii])
+        accumulate(st["edge_good_units"], (edge, g[ii]), cargo[ii])
+        self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], cum, first, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 
-    def _lose_cargo(self, mov, r, g, cargo, value, cum, first, outcome, lost_any, enc, arrested) -> None:
-        """Seized or robbed: the cargo is gone; the crew heads home, or is arrested."""
-        s = np.flatnonzero(lost_any)
+    def _lose_cargo(self, mov, g, cargo, s, how, lost_value, cum, first, enc, arrested) -> None:
+        """Seized or robbed: the cargo is gone; the crew heads home, or is arrested.
+
+        ``s`` are the rows of ``mov`` that lost their cargo, ``how`` and ``lost_value`` the
+        outcome and value at their first loss.
+        """
         if len(s) == 0:
             return
         model, c, st = self.model, self.cols, self.model.stats.week
         crews, gs = mov[s], g[s]
-        how = outcome[s, first[s]]
-        lost_value = value[s, first[s]]
         seized = how == Outcome.SEIZED
         accumulate(model.ledger.seized, gs[seized], cargo[s][seized])
         accumulate(st["seized"], gs[seized], cargo[s][seized])
@@ -680,8 +820,9 @@ class Crews(AgentTable):
         count = np.bincount(key, minlength=n_net * width).reshape(n_net, width)
         hits = np.bincount(key, weights=outcome, minlength=n_net * width).reshape(n_net, width)
         seen = np.flatnonzero(count)  # (network, place) cells met this week, by flat position
-        keep = ((1.0 - p.learning_rate_network) ** count).take(seen)
-        rate = hits.take(seen) / count.take(seen)
+        met = count.take(seen)
+        keep = (1.0 - p.learning_rate_network) ** met
+        rate = hits.take(seen) / met
         risk = self.network_risk.take(seen)
         np.put(self.network_risk, seen, keep * risk + (1 - keep) * rate)
 
@@ -723,5 +864,4 @@ class Crews(AgentTable):
         room = np.minimum(1.0, np.divide(left, supply, out=np.zeros(n_goods), where=supply > 0))
         rate = p.entry_rate * self.supportable * np.maximum(self.return_ema * 52.0, 0.0) * room
         arrivals = self.model.rng.poisson(rate)
-        for g in np.flatnonzero(arrivals):
-            self.enter(int(g), int(arrivals[g]))
+        self.enter_goods(np.arange(n_goods), arrivals)

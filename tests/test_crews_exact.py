@@ -1,0 +1,111 @@
+"""The crews' and officials' faster forms compute the same numbers as the plain forms (issue 18).
+
+Each test runs the fast form and a plain reference (the form the code had before, or the
+library call it stands in for) on the same inputs and asserts bit-equal results.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim.agents.trafficker import _choose
+from sim.model import SahelModel
+from sim.params import ScenarioConfig
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = SahelModel(ScenarioConfig(supply_scale=0.1, burn_in_weeks=2), seed=5)
+    for _ in range(6):
+        m.step()
+    return m
+
+
+def test_choose_draws_what_generator_choice_draws():
+    """Source draws: the same values as ``rng.choice(a, size=n, p=p)``, and the stream goes on the same."""
+    for seed in range(300):
+        r = np.random.default_rng(seed)
+        k, n = int(r.integers(1, 12)), int(r.integers(1, 40))
+        weights = r.random(k) * (r.random(k) > 0.3)
+        weights[r.integers(k)] += 0.1
+        a, p = r.integers(0, 500, size=k), weights / weights.sum()
+        plain, fast = np.random.default_rng(seed + 1000), np.random.default_rng(seed + 1000)
+        assert np.array_equal(plain.choice(a, size=n, p=p), _choose(fast, a, n, p))
+        assert plain.random() == fast.random()
+    with pytest.raises(ValueError, match="sum to 1"):
+        _choose(np.random.default_rng(0), np.arange(3), 2, np.zeros(3))
+
+
+def _cover_level_by_level(officials, rows, gain):
+    """The patrons' cover climbed one level at a time (the form before the levels were fused)."""
+    k = officials.p.kickback_share
+    total, depth = np.zeros(gain.shape), np.zeros(len(rows))
+    cur, cut = officials.patron[rows], gain * k
+    risk = officials.oversight_risk()
+    for _ in range(3):
+        has = cur >= 0
+        if not has.any():
+            break
+        c = np.maximum(cur, 0)
+        total += np.where(has[:, None], officials._odds(c, cut, risk), 0.0)
+        depth += has
+        cur, cut = np.where(has, officials.patron[c], -1), cut * k
+    return np.divide(total, depth[:, None], out=np.zeros_like(total), where=depth[:, None] > 0)
+
+
+def _protection_level_by_level(officials, rows):
+    total, depth = np.zeros(len(rows)), np.zeros(len(rows))
+    cur = officials.patron[rows]
+    for _ in range(3):
+        has = cur >= 0
+        total[has] += 1.0 - officials.integrity[cur[has]]
+        depth[has] += 1
+        cur = np.where(has, officials.patron[np.maximum(cur, 0)], -1)
+    return np.divide(total, depth, out=np.zeros_like(total), where=depth > 0)
+
+
+def test_patron_chains_weighed_at_once_equal_level_by_level(model):
+    officials = model.officials
+    rng = np.random.default_rng(0)
+    everyone = officials.alive_rows()
+    for rows in (officials.duty, everyone, everyone[officials.patron[everyone] < 0], rng.choice(everyone, 7)):
+        gain = rng.random((len(rows), 3)) * 10.0 ** rng.integers(1, 6)
+        assert np.array_equal(officials.cover(rows, gain), _cover_level_by_level(officials, rows, gain))
+        assert np.array_equal(officials.protection(rows), _protection_level_by_level(officials, rows))
+    # the judges' odds of all due cases at once equal each case's own
+    judges, offers = rng.choice(everyone, 9), rng.random(9) * 5e4
+    at_once = officials.take_odds(judges, offers[:, None])[:, 0]
+    pairs = zip(judges, offers, strict=True)
+    one_by_one = [officials.take_odds(np.array([j]), np.array([[o]]))[0, 0] for j, o in pairs]
+    assert np.array_equal(at_once, one_by_one)
+
+
+def test_one_bribe_up_the_chain_in_plain_numbers_equals_the_array_form(model):
+    officials = model.officials
+    fast, plain = copy.deepcopy(model), copy.deepcopy(model)
+    for who, amount in [(int(officials.duty[0]), 1234.5678), (int(officials.duty[-1]), 0.1 + 0.2), (0, 98765.4321)]:
+        fast.officials._pay_one(who, amount, fast.ledger)
+        plain.officials._pay_chain(np.array([who]), np.array([amount]), plain.ledger)
+    for col in ("wealth", "rent_week"):
+        assert np.array_equal(fast.officials.cols[col], plain.officials.cols[col])
+        assert not np.array_equal(fast.officials.cols[col], officials.cols[col])
+    assert fast.ledger.balances == plain.ledger.balances
+
+
+def test_entering_several_goods_at_once_equals_good_after_good(model):
+    crews = model.crews
+    goods = np.flatnonzero(crews.supportable > 0)[:3]
+    counts = np.array([5, 0, 17])[: len(goods)]
+    fast, plain = copy.deepcopy(model), copy.deepcopy(model)
+    fast.crews.enter_goods(goods, counts)
+    for g, n in zip(goods.tolist(), counts.tolist(), strict=True):
+        plain.crews.enter(g, n)
+    assert fast.crews.n_alive == plain.crews.n_alive == crews.n_alive + counts.sum()
+    for name, col in plain.crews.cols.items():
+        assert np.array_equal(fast.crews.cols[name], col), name
+    assert [a.unique_id for a in fast.crews.agents if a] == [a.unique_id for a in plain.crews.agents if a]
+    assert fast.ledger.balances == plain.ledger.balances
+    assert fast.rng.random() == plain.rng.random()
