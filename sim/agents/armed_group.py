@@ -49,7 +49,7 @@ from sim.identity import IDENTITIES, identity_index
 from sim.names import PLACE_KINDS, REVENUE_SOURCES, GroupKind
 
 if TYPE_CHECKING:
-    from sim.agents.community import Zone
+    from sim.agents.community import GroupPhase, Zone
     from sim.ledger import Ledger
     from sim.model import SahelModel
 
@@ -130,7 +130,7 @@ class ArmedGroup(mesa.Agent):
     @property
     def places(self) -> np.ndarray:
         """Node indices of the places the group holds."""
-        return np.flatnonzero(self.model.territory.holder == self.index)
+        return (self.model.territory.holder == self.index).nonzero()[0]  # flatnonzero without its wrapper
 
     @property
     def alliance(self) -> str:
@@ -170,6 +170,7 @@ class ArmedGroups:
         self.rent = np.zeros(world.n_places)  # tolls and protection collected at each place, running average
         self.rent_week = np.zeros(world.n_places)
         self._held_count = np.zeros(0)
+        self._turn: GroupPhase | None = None  # the communities' terms fixed while the groups act
         self.version = 0
         self.events = dict.fromkeys(EVENTS, 0)
         self.cattle_stolen = 0.0
@@ -405,11 +406,18 @@ class ArmedGroups:
         self._held_count = np.bincount(holder[holder >= 0], minlength=len(self.groups))
         order = self.model.rng.permutation(len(self.groups))
         self._fixed = {}  # what no group changes this phase, computed once (see _phase_fixed)
-        for i in order:
-            g = self.groups[i]
-            if g.fighters > 0:
-                g.step()
-        self._fixed = None
+        communities = self.model.communities
+        if communities is not None:  # the communities' terms no group changes (GroupPhase)
+            self._turn = communities.group_phase(self.p.recruit_income_elasticity)
+        try:
+            # One group after another: each acts on what the groups before it left (the order of
+            # events is the model's semantics; issue 18 keeps it).
+            for i in order.tolist():
+                g = self.groups[i]
+                if g.fighters > 0:
+                    g.step()
+        finally:
+            self._fixed = self._turn = None
         self._fragment()
         self.form_militias()
         self._dissolve()
@@ -530,11 +538,11 @@ class ArmedGroups:
         if communities is None:
             return
         share = self.p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else self.p.tax_share_other
-        held = group.places
-        region = self._region_places(group)
-        roamed = region[self.model.territory.holder[region] != group.index]
-        taken = communities.take_income(held, share, self.model.ledger)
-        taken += communities.take_income(roamed, share * ROAMING_TAX, self.model.ledger)
+        held = communities.row_of_place[group.places]
+        held = held[held >= 0]
+        zone = self._zone(group)  # the communities of its regions' places, in place order
+        roamed = zone.rows[self.model.territory.holder[zone.places] != group.index]
+        taken = communities.take_incomes(((held, share), (roamed, share * ROAMING_TAX)), self.model.ledger)
         self._credit(group, "community_taxation", taken)
 
     def _credit(self, group: ArmedGroup, source: str, amount: float) -> None:
@@ -557,7 +565,7 @@ class ArmedGroups:
             return
         price = self.p.fence_share * self.model.market.value_source[self._cattle()]
         zone = self._zone(group)
-        weights = self._kin(group)[1]
+        _, weights, outsider, others = self._kin(group)
         stolen, paid, victims = communities.lose_cattle(zone, head, price, self.model.ledger, weights)
         self.cattle_stolen += stolen
         self._credit(group, "rustling", paid)
@@ -567,7 +575,6 @@ class ArmedGroups:
             _, taken, herd = victims  # the zone's communities are all hit, in order
             harmed = zone.identity
             np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
-            _, _, outsider, others = self._kin(group)
             communities.suffer(others, (taken / np.maximum(herd, 1e-9))[outsider])
 
     def pay_and_recruit(self, group: ArmedGroup) -> None:
@@ -581,9 +588,13 @@ class ArmedGroups:
         p, model = self.p, self.model
         communities = model.communities
         places = self._zone(group) if communities is not None else self._region_places(group)
+        # The communities' terms fixed for the phase (computed afresh when called outside it).
+        fixed = None
+        if communities is not None:
+            fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
         # Fighters' reservation wage follows licit income at home: where it fell, the same
         # money keeps more fighters (M9).
-        wage = p.wage_usd * (communities.licit_level(places) if communities is not None else 1.0)
+        wage = p.wage_usd * (fixed.licit_level(places) if communities is not None else 1.0)
         wages = wage * group.fighters
         paid = min(group.funds, wages)
         group.funds -= paid
@@ -595,7 +606,7 @@ class ArmedGroups:
         group.funds -= spend
         model.ledger.pay("group_spending", "armed_groups", "local_economy", spend)
         unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
-        alternatives = communities.income_level(places) if communities is not None and len(places) else 1.0
+        alternatives = fixed.income_level(places) if communities is not None and len(places) else 1.0
         # A doubling of income at home counts in full; more adds nothing (a bounded pull).
         leave = p.exit_rate * (1.0 + p.exit_elasticity * min(1.0, max(0.0, alternatives - 1.0)))
         gone = group.fighters * min(1.0, p.desertion_rate * unpaid + leave)
@@ -608,9 +619,7 @@ class ArmedGroups:
         affordable = p.budget_share * group.revenue_ema / max(wage, 1e-9) - group.fighters
         if affordable <= 0:
             return
-        want = communities.recruits_available(
-            places, p.recruit_rate, p.recruit_income_elasticity, self._kin_weights(group)
-        )
+        want = fixed.recruits_available(places, communities.pool, p.recruit_rate, self._kin_weights(group))
         n = min(float(model.rng.poisson(want)), affordable)
         if n > 0:
             communities.send_recruits(places, n)

@@ -105,6 +105,53 @@ class Zone:
         return len(self.rows)
 
 
+@dataclass(frozen=True, slots=True)
+class GroupPhase:
+    """Per community, the terms of the groups' arithmetic that the groups' phase never changes (issue 18).
+
+    Licit income, this week's money income, grievance and transit work are set in the
+    communities' own phase; while the armed groups act they change cash, herds, threat and pools
+    only. Each array holds, for every community (by row), the elementwise terms that
+    :meth:`Communities.licit_level`, :meth:`Communities.income_level` and
+    :meth:`Communities.recruits_available` compute over a zone, so a group's turn gathers its
+    zone's terms and sums them: the same operations on the same values, in the same order.
+
+    Attributes:
+        licit: Licit index times population.
+        income_now: Population times this week's income (licit and money income, at least 0).
+        income_ref: Population times the reference income; ``None`` before references are fixed.
+        recruit: Rows: young men in trafficking jobs, 1 + elasticity x licit shortfall, 0.5 + grievance.
+    """
+
+    licit: np.ndarray
+    income_now: np.ndarray
+    income_ref: np.ndarray | None
+    recruit: np.ndarray
+
+    def licit_level(self, z: Zone) -> float:
+        """:meth:`Communities.licit_level` of a zone."""
+        if not len(z.rows):
+            return 1.0
+        if z.people == 0.0:
+            raise ZeroDivisionError("licit_level: the communities at these places have no people")
+        return float(self.licit[z.rows].sum() / z.people)
+
+    def income_level(self, z: Zone) -> float:
+        """:meth:`Communities.income_level` of a zone."""
+        if not len(z.rows) or self.income_ref is None:
+            return 1.0
+        now, ref = self.income_now[z.rows].sum(), self.income_ref[z.rows].sum()
+        return float(now / ref) if ref > 0 else 1.0
+
+    def recruits_available(self, z: Zone, pool: np.ndarray, rate: float, weights: np.ndarray) -> float:
+        """:meth:`Communities.recruits_available` of a zone, with ``pool`` the live pool column."""
+        if not len(z.rows):
+            return 0.0
+        jobs, push, pull = self.recruit[:, z.rows]
+        idle = np.maximum(pool[z.rows] - jobs, 0.0) * weights
+        return float((rate * idle * push * pull).sum())
+
+
 class Communities(AgentTable):
     """All communities, the money and goods they exchange, and the robbery odds they create.
 
@@ -291,6 +338,33 @@ class Communities(AgentTable):
         ledger.pay("group_community_taxation", "communities", "armed_groups", total)
         return total
 
+    def take_incomes(self, parts: tuple[tuple[np.ndarray, float], ...], ledger: Ledger) -> float:
+        """:meth:`take_income` of each (rows, share) in turn, on disjoint rows, in one gather and scatter.
+
+        The same arithmetic, sums and ledger entries as the calls one after another (issue 18).
+        """
+        rows = np.concatenate([r for r, _ in parts])
+        if not len(rows):
+            return 0.0
+        cash, inflow = self.cash[rows], self.inflow[rows]
+        due = self.licit[rows] + inflow
+        bounds, start = [], 0
+        for r, share in parts:
+            end = start + len(r)
+            due[start:end] *= share
+            bounds.append((start, end))
+            start = end
+        taken = np.maximum(np.minimum(cash, due), 0.0)  # cash may be -1e-12 after rounding
+        self.cols["cash"][rows] = cash - taken
+        self.cols["inflow"][rows] = inflow - taken
+        total = 0.0
+        for start, end in bounds:
+            if end > start:
+                part = float(taken[start:end].sum())
+                ledger.pay("group_community_taxation", "communities", "armed_groups", part)
+                total += part
+        return total
+
     def lose_cattle(
         self, at: np.ndarray | Zone, head: int, price: float, ledger: Ledger, weights: np.ndarray | None = None
     ) -> tuple[float, float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
@@ -391,6 +465,27 @@ class Communities(AgentTable):
         now = (z.population * np.maximum(self.licit[rows] + self.week_inflow[rows], 0.0)).sum()
         ref = (z.population * self.ref["income"][rows]).sum()
         return float(now / ref) if ref > 0 else 1.0
+
+    def group_phase(self, elasticity: float) -> GroupPhase:
+        """The terms of the groups' arithmetic fixed for their phase (see :class:`GroupPhase`).
+
+        Args:
+            elasticity: Armed groups' ``recruit_income_elasticity``.
+        """
+        r = self.rows
+        pop = self.population[r]
+        licit_index = self.licit_index(r)
+        income_ref = pop * self.ref["income"][r] if self.ref is not None else None
+        shortfall = np.maximum(0.0, 1.0 - licit_index)
+        recruit = np.stack(
+            [self.trafficking_jobs(r), 1.0 + elasticity * shortfall, 0.5 + self.grievance[r]]
+        )  # one gather of a zone's three terms
+        return GroupPhase(
+            licit=np.multiply(licit_index, pop),
+            income_now=pop * np.maximum(self.licit[r] + self.week_inflow[r], 0.0),
+            income_ref=income_ref,
+            recruit=recruit,
+        )
 
     def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:
         """Young men working for the consignments passing (drivers, guides, guards): not free to be recruited."""
