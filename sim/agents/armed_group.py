@@ -84,6 +84,39 @@ def reach(fighters: float) -> float:
     return math.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0))  # correctly rounded, as np.sqrt
 
 
+class _RegionTerms:
+    """The terms of :meth:`ArmedGroups.region_value` that no group changes while the groups act (issue 18).
+
+    Rents at Malian places (place order), the state's absence, licit income and garrisons by
+    region, the region of each community; and, computed on first use, each tax rate's yearly
+    tax by region and each identity's kin factor: the same operations, in the same order, as
+    :meth:`ArmedGroups.region_value` did for every call.
+    """
+
+    def __init__(self, groups: ArmedGroups, rents, absent, licit, state, community_region):
+        self.groups = groups
+        self.rents, self.absent, self.licit, self.state = rents, absent, licit, state
+        self.community_region = community_region
+        self._taxes: dict[float, np.ndarray] = {}
+        self._kin: dict[int, np.ndarray] = {}
+
+    def tax(self, share: float) -> np.ndarray:
+        """Yearly taxes by region at this share, where the state is absent."""
+        tax = self._taxes.get(share)
+        if tax is None:
+            tax = self._taxes[share] = share * 52.0 * self.licit * self.absent
+        return tax
+
+    def kin_factor(self, identity: int) -> np.ndarray:
+        """1 + kin_weight x the identity's share of each region's people (ones without communities)."""
+        factor = self._kin.get(identity)
+        if factor is None:
+            groups = self.groups
+            kin = groups._kin_share(identity) if groups.model.communities is not None else np.zeros(len(self.state))
+            factor = self._kin[identity] = 1.0 + groups.p.kin_weight * kin
+        return factor
+
+
 class ArmedGroup(mesa.Agent):
     """An armed group: fighters, funds, arms, the places it holds and its bloc.
 
@@ -538,10 +571,11 @@ class ArmedGroups:
         if communities is None:
             return
         share = self.p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else self.p.tax_share_other
-        held = communities.row_of_place[group.places]
-        held = held[held >= 0]
+        # Who holds each community's place (rows are in place order, as the places a group holds).
+        holders = self.model.territory.holder[communities.place[communities.rows]]
+        held = (holders == group.index).nonzero()[0]
         zone = self._zone(group)  # the communities of its regions' places, in place order
-        roamed = zone.rows[self.model.territory.holder[zone.places] != group.index]
+        roamed = zone.rows[holders[zone.rows] != group.index]
         taken = communities.take_incomes(((held, share), (roamed, share * ROAMING_TAX)), self.model.ledger)
         self._credit(group, "community_taxation", taken)
 
@@ -731,66 +765,66 @@ class ArmedGroups:
         communities, holder = model.communities, model.territory.holder
         n = len(self.region_names)
         own = max(group.strength, 1e-9) / max(spread, 1)
-        mine = (holder == group.index) | (holder < 0)
-        reg = self.place_region
         mali, of_mali, _ = self._mali_regions()
-        rents, absent, licit = self._phase_fixed()
-        rent = np.bincount(of_mali, weights=(rents * mine)[mali], minlength=n)
-        contested = np.bincount(of_mali, weights=(rents * ~mine)[mali], minlength=n)
+        fixed = self._phase_fixed()
+        held = holder[mali]
+        mine = (held == group.index) | (held < 0)  # at Malian places, in place order
+        rent = np.bincount(of_mali, weights=fixed.rents * mine, minlength=n)
+        contested = np.bincount(of_mali, weights=fixed.rents * ~mine, minlength=n)
         enemies = [0.0] * n  # Python floats: the same sums in the same order as numpy's, without its call per group
         for g in self.active:
             if g is not group and self.hostile(group, g):
                 strength = g.strength / max(len(g.regions), 1)
                 for i in self._region_indices(g.regions):
                     enemies[i] += strength
-        enemies = np.array(enemies)
         # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
-        state = np.zeros(n)
-        forces = model.forces
-        if forces is not None:
-            state = np.bincount(of_mali, weights=forces.garrison[mali], minlength=n)
-        odds = own / (own + enemies + state)
-        tax = cattle = kin = np.zeros(n)
+        odds = own / (own + np.array(enemies) + fixed.state)
+        tax = cattle = np.zeros(n)
+        kin = fixed.kin_factor(group.identity)
         if communities is not None:
             share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
-            tax = share * 52.0 * licit
             per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
             price = p.fence_share * model.market.value_source[self._cattle()]
-            herd = communities.region_sum("herd", reg, n)
+            herd = np.bincount(fixed.community_region, weights=communities.herd[communities.rows], minlength=n)
             cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
-            kin = self._kin_share(group.identity)
             # Herds are taken whatever the state's presence: rustled cattle move "with facilitation
             # (direct or tacit) from the army or gendarmerie" (002 Box A, note 167).
-            tax = tax * absent
-        value = (rent + odds * contested + tax + cattle) * odds * (1.0 + p.kin_weight * kin)
+            tax = fixed.tax(share)
+        value = (rent + odds * contested + tax + cattle) * odds * kin
         return value[regions]
 
-    def _phase_fixed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def _phase_fixed(self) -> _RegionTerms:
         """Per place and region, what no group's action changes while the groups act.
 
-        Rents at contestable places (``rent`` moves in :meth:`end_week`), the state's absence by
-        region (presence moves in the forces' phase) and the communities' licit income by region
-        (set in their own phase). Computed once a phase during :meth:`step`, afresh otherwise.
+        Rents at contestable places (``rent`` moves in :meth:`end_week`), the state's absence and
+        garrisons by region (presence and garrisons move in the forces' phase) and the
+        communities' licit income by region (set in their own phase). Computed once a phase
+        during :meth:`step`, afresh otherwise.
         """
         fixed = self.__dict__.get("_fixed")
         if fixed:
             return fixed["regions"]
         model, n = self.model, len(self.region_names)
         mali, of_mali, places = self._mali_regions()
-        rents = self.rent * self.contestable
-        absent = licit = None
+        rents = (self.rent * self.contestable)[mali]
+        absent = licit = community_region = None
         if model.communities is not None:
+            communities = model.communities
             absent = 1.0 - np.bincount(of_mali, weights=model.territory.presence[mali], minlength=n) / places
-            licit = model.communities.region_sum("licit", self.place_region, n)
+            licit = communities.region_sum("licit", self.place_region, n)
+            community_region = self.place_region[communities.place[communities.rows]]
+        forces = model.forces
+        state = np.zeros(n) if forces is None else np.bincount(of_mali, weights=forces.garrison[mali], minlength=n)
+        terms = _RegionTerms(self, rents, absent, licit, state, community_region)
         if fixed is not None:
-            fixed["regions"] = (rents, absent, licit)
-        return rents, absent, licit
+            fixed["regions"] = terms
+        return terms
 
     def _mali_regions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Which places are in Mali, their regions, and the places of each region (constant; cached)."""
+        """The places in Mali (indices), their regions, and the count of places by region (constant; cached)."""
         cached = self.__dict__.get("_mali_regions_cache")
         if cached is None:
-            mali = self.place_region >= 0
+            mali = np.flatnonzero(self.place_region >= 0)
             of_mali = self.place_region[mali]
             cached = self._mali_regions_cache = (mali, of_mali, np.bincount(of_mali, minlength=len(self.region_names)))
         return cached

@@ -120,13 +120,17 @@ class GroupPhase:
         licit: Licit index times population.
         income_now: Population times this week's income (licit and money income, at least 0).
         income_ref: Population times the reference income; ``None`` before references are fixed.
-        recruit: Rows: young men in trafficking jobs, 1 + elasticity x licit shortfall, 0.5 + grievance.
+        jobs: Young men in trafficking jobs.
+        push: 1 + elasticity x licit shortfall.
+        pull: 0.5 + grievance.
     """
 
     licit: np.ndarray
     income_now: np.ndarray
     income_ref: np.ndarray | None
-    recruit: np.ndarray
+    jobs: np.ndarray
+    push: np.ndarray
+    pull: np.ndarray
 
     def licit_level(self, z: Zone) -> float:
         """:meth:`Communities.licit_level` of a zone."""
@@ -147,9 +151,9 @@ class GroupPhase:
         """:meth:`Communities.recruits_available` of a zone, with ``pool`` the live pool column."""
         if not len(z.rows):
             return 0.0
-        jobs, push, pull = self.recruit[:, z.rows]
-        idle = np.maximum(pool[z.rows] - jobs, 0.0) * weights
-        return float((rate * idle * push * pull).sum())
+        rows = z.rows
+        idle = np.maximum(pool[rows] - self.jobs[rows], 0.0) * weights
+        return float((rate * idle * self.push[rows] * self.pull[rows]).sum())
 
 
 class Communities(AgentTable):
@@ -477,14 +481,13 @@ class Communities(AgentTable):
         licit_index = self.licit_index(r)
         income_ref = pop * self.ref["income"][r] if self.ref is not None else None
         shortfall = np.maximum(0.0, 1.0 - licit_index)
-        recruit = np.stack(
-            [self.trafficking_jobs(r), 1.0 + elasticity * shortfall, 0.5 + self.grievance[r]]
-        )  # one gather of a zone's three terms
         return GroupPhase(
             licit=np.multiply(licit_index, pop),
             income_now=pop * np.maximum(self.licit[r] + self.week_inflow[r], 0.0),
             income_ref=income_ref,
-            recruit=recruit,
+            jobs=self.trafficking_jobs(r),
+            push=1.0 + elasticity * shortfall,
+            pull=0.5 + self.grievance[r],
         )
 
     def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:

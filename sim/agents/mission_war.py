@@ -133,7 +133,7 @@ class MissionWar:
         bases = self._bases_by_region(mission.bases, regions)
         # A group's own appraisal depends only on whether it is jihadist and holds a kit (the
         # posture moves after the attacks): computed once a week for each, looked up per group.
-        plans: dict[tuple[bool, bool], dict[str, tuple[float, float, bool]]] = {}
+        plans: dict[tuple[bool, bool], list[tuple[str, float, float, bool]]] = {}
         kits = self.kits
         for region in regions.tolist():
             in_region = self._places_in(region)
@@ -143,11 +143,9 @@ class MissionWar:
                 fighters = g.fighters / max(1, len(g.regions))
                 key = (g.kind == GroupKind.JIHADIST, kits.get(g.unique_id, 0.0) >= 1.0)
                 plan = plans.get(key)
-                if plan is None:
-                    plan = plans[key] = self.appraise(g, 0.0)
-                for target, (gain, cost, ied) in plan.items():
-                    if gain <= cost:
-                        continue
+                if plan is None:  # the targets worth more than they cost, in TARGETS order
+                    plan = plans[key] = [(t, *v) for t, v in self.appraise(g, 0.0).items() if not v[0] <= v[1]]
+                for target, gain, cost, ied in plan:
                     rate = p.attack_rate * fighters / 100.0 * offer[target] * gain / (gain + cost)
                     n = int(rng.poisson(rate)) if rate > 0 else 0
                     for _ in range(n):
