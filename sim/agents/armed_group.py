@@ -560,10 +560,23 @@ class ArmedGroups:
         crews, model = self.model.crews, self.model
         homes = crews.home[rows]
         ties = (crews.bloc[rows] == group.bloc).astype(np.int64)
-        ties += np.isin(self.place_region[homes], [self.region_names.index(r) for r in group.regions]).astype(np.int64)
+        ties += self._in_regions(group.regions)[self.place_region[homes]].astype(np.int64)
         if model.communities is not None:
             ties += (model.communities.identity_at(homes) == group.identity).astype(np.int64)
         return ties
+
+    def _in_regions(self, regions: tuple[str, ...]) -> np.ndarray:
+        """Whether each region index is among ``regions``, with a last entry (False) for -1, abroad (cached).
+
+        A lookup instead of ``np.isin`` (issue 18); unknown region names raise as ``list.index`` does.
+        """
+        cache = self.__dict__.setdefault("_in_regions_of", {})
+        found = cache.get(regions)
+        if found is None:
+            found = np.zeros(len(self.region_names) + 1, dtype=bool)
+            found[[self.region_names.index(r) for r in regions]] = True
+            cache[regions] = found
+        return found
 
     def tax_communities(self, group: ArmedGroup) -> None:
         """Taxes on the communities it holds, and at a lower rate on those it roams among (M2)."""
@@ -752,14 +765,16 @@ class ArmedGroups:
 
     # --- territory -------------------------------------------------------------------
 
-    def region_value(self, group: ArmedGroup, regions: np.ndarray, spread: int) -> np.ndarray:
+    def region_value(
+        self, group: ArmedGroup, regions: np.ndarray, spread: int, enemies: np.ndarray | None = None
+    ) -> np.ndarray:
         """Expected yearly value to a group of being in each region (USD; 002 §II, §III).
 
         Rents of the region's nodes it holds or could take (those of rivals at the odds of a
         contest), taxes on its communities where the state is absent (one minus the region's mean
         state presence; 002 §II) and the herds it could rustle, all scaled up by the share
         of its kin among the people there (recruits) and down by the strength of its enemies and,
-        for groups that fight the state, the state's garrisons.
+        for groups that fight the state, the state's garrisons. ``enemies``: :meth:`_enemies`, if known.
         """
         p, model = self.p, self.model
         communities, holder = model.communities, model.territory.holder
@@ -771,14 +786,10 @@ class ArmedGroups:
         mine = (held == group.index) | (held < 0)  # at Malian places, in place order
         rent = np.bincount(of_mali, weights=fixed.rents * mine, minlength=n)
         contested = np.bincount(of_mali, weights=fixed.rents * ~mine, minlength=n)
-        enemies = [0.0] * n  # Python floats: the same sums in the same order as numpy's, without its call per group
-        for g in self.active:
-            if g is not group and self.hostile(group, g):
-                strength = g.strength / max(len(g.regions), 1)
-                for i in self._region_indices(g.regions):
-                    enemies[i] += strength
+        if enemies is None:
+            enemies = self._enemies(group)
         # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
-        odds = own / (own + np.array(enemies) + fixed.state)
+        odds = own / (own + enemies + fixed.state)
         tax = cattle = np.zeros(n)
         kin = fixed.kin_factor(group.identity)
         if communities is not None:
@@ -792,6 +803,19 @@ class ArmedGroups:
             tax = fixed.tax(share)
         value = (rent + odds * contested + tax + cattle) * odds * kin
         return value[regions]
+
+    def _enemies(self, group: ArmedGroup) -> np.ndarray:
+        """Strength of the group's enemies by region: each spread evenly over its regions."""
+        enemies = [0.0] * len(self.region_names)  # Python floats: the same sums in the same order as numpy's
+        deals = self.model.levers.deals
+        indices = self.__dict__.setdefault("_region_indices_of", {})
+        for g in self.groups:
+            if g.fighters > 0 and g is not group and (self.hostile(group, g) if deals else g.bloc != group.bloc):
+                strength = g.strength / max(len(g.regions), 1)
+                found = indices.get(g.regions)
+                for i in found if found is not None else self._region_indices(g.regions):
+                    enemies[i] += strength
+        return np.array(enemies)
 
     def _phase_fixed(self) -> _RegionTerms:
         """Per place and region, what no group's action changes while the groups act.
@@ -864,7 +888,8 @@ class ArmedGroups:
         current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
         if not len(current):
             return
-        values = self.region_value(group, current, len(current))
+        enemies = self._enemies(group)  # others' strength: unchanged by its leaving a region below
+        values = self.region_value(group, current, len(current), enemies)
         best = float(values.max())
         # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
         communities = model.communities
@@ -882,7 +907,7 @@ class ArmedGroups:
         near = near[~np.isin(near, current)]
         if not len(near):
             return
-        offers = self.region_value(group, near, len(current) + 1)
+        offers = self.region_value(group, near, len(current) + 1, enemies)
         k = int(np.argmax(offers))
         if offers[k] > 0 and offers[k] >= p.enter_share * best:
             group.regions = (*group.regions, names[int(near[k])])

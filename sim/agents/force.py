@@ -108,8 +108,8 @@ class Forces:
     def _base_regions(self, force: Force) -> np.ndarray:
         return self._bases_view(force.bases)[0]
 
-    def _bases_view(self, bases: np.ndarray) -> tuple[np.ndarray, frozenset, np.ndarray]:
-        """Regions of a set of bases, as an array and a set, and the Malian places in them.
+    def _bases_view(self, bases: np.ndarray) -> tuple[np.ndarray, frozenset, np.ndarray, np.ndarray]:
+        """Regions of a set of bases, as an array and a set; the Malian places in them, and those with checkpoints.
 
         Cached by the bases (a timeline may replace a force's bases, never edit them in place):
         the string comparisons over every place cost more than a week's arithmetic (issue 18).
@@ -119,18 +119,10 @@ class Forces:
         view = cache.get(key)
         if view is None:
             regions = np.unique(self.region[bases])
-            in_region = np.flatnonzero(np.isin(self.region, regions) & self.world.in_mali)
-            view = cache[key] = (regions, frozenset(regions.tolist()), in_region)
+            in_region = np.isin(self.region, regions) & self.world.in_mali
+            checkpoints = np.flatnonzero(in_region & self.checkpoint_places)
+            view = cache[key] = (regions, frozenset(regions.tolist()), np.flatnonzero(in_region), checkpoints)
         return view
-
-    def _region_places(self, region: str) -> tuple[np.ndarray, np.ndarray]:
-        """Malian places of a region, and those of them with checkpoints (cached: places never move)."""
-        cache = self.__dict__.setdefault("_region_places_cache", {})
-        found = cache.get(region)
-        if found is None:
-            sel = (self.region == region) & self.world.in_mali
-            found = cache[region] = (np.flatnonzero(sel), np.flatnonzero(sel & self.checkpoint_places))
-        return found
 
     def update_garrisons(self) -> None:
         """State forces defending each place: a base's garrison, or a share of it in its region."""
@@ -195,14 +187,15 @@ class Forces:
                 task: available * w / total * (1.0 if w >= cutoff and w > 0 else IDLE_TASK_EFFECT)
                 for task, w in weights.items()
             }
-            for region in regions.tolist():
-                sel, checkpoints = self._region_places(region)  # distinct places: as the boolean masks did
-                per_k = 1.0 / len(regions) / 1000.0
-                model.territory.support[sel] += p.support_effect * effective["state"] * per_k
-                # Organized crime: Malian police and judges gain capacity; officials detect more (003; 002 §III).
-                self.oc_support[sel] += p.oc_capacity_effect * effective["oc"] * per_k
-                model.pressure_multiplier[checkpoints] += p.oc_effect * effective["oc"] * per_k
-                self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
+            # Each region of its bases gets the same share: one update over all their places, each
+            # place once (the regions are distinct), as region by region did.
+            _, _, sel, checkpoints = self._bases_view(mission.bases)
+            per_k = 1.0 / len(regions) / 1000.0
+            model.territory.support[sel] += p.support_effect * effective["state"] * per_k
+            # Organized crime: Malian police and judges gain capacity; officials detect more (003; 002 §III).
+            self.oc_support[sel] += p.oc_capacity_effect * effective["oc"] * per_k
+            model.pressure_multiplier[checkpoints] += p.oc_effect * effective["oc"] * per_k
+            self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
         officials = model.officials
         if officials is not None:
             officials.boost_capacity(model.territory.support + self.oc_support + model.levers.capacity)

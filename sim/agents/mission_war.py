@@ -135,10 +135,16 @@ class MissionWar:
         # posture moves after the attacks): computed once a week for each, looked up per group.
         plans: dict[tuple[bool, bool], list[tuple[str, float, float, bool]]] = {}
         kits = self.kits
+        # The groups of each region, in the groups' order (fighters are checked when the region's turn comes).
+        members: dict[str, list] = {r: [] for r in regions.tolist()}
+        for g in groups.groups:
+            for r in dict.fromkeys(g.regions):
+                if r in members:
+                    members[r].append(g)
         for region in regions.tolist():
             in_region = self._places_in(region)
             provoked_attacks = float(retaliation[in_region].sum())
-            local = [g for g in groups.groups if g.fighters > 0 and region in g.regions]
+            local = [g for g in members[region] if g.fighters > 0]
             for g in local:
                 fighters = g.fighters / max(1, len(g.regions))
                 key = (g.kind == GroupKind.JIHADIST, kits.get(g.unique_id, 0.0) >= 1.0)
