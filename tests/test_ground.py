@@ -121,6 +121,7 @@ def test_the_groups_phase_terms_give_the_same_bits_as_the_communities_methods():
             weights = groups._kin_weights(g)
             assert fixed.licit_level(zone) == c.licit_level(places)
             assert fixed.income_level(zone) == c.income_level(places)
+            assert fixed.levels(zone) == (c.licit_level(places), c.income_level(places)) == fixed.levels(zone)
             want = c.recruits_available(places, rate, elasticity, weights)
             assert fixed.recruits_available(zone, c.pool, rate, weights) == want
             checked += want > 0 and fixed.income_level(zone) != 1.0

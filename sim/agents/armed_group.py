@@ -516,7 +516,7 @@ class ArmedGroups:
 
         Communities a group's identity has harmed join it less (000; 002 §III).
         """
-        return self._kin(group)[0] / (1.0 + self.grudge[self._zone(group).identity, group.identity])
+        return self._kin(group)[0] / (1.0 + self.grudge[:, group.identity][self._zone(group).identity])
 
     def kidnap(self, group: ArmedGroup) -> None:
         """Kidnapping for ransom, brokered by a trafficker (M2, M21)."""
@@ -585,7 +585,10 @@ class ArmedGroups:
             return
         share = self.p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else self.p.tax_share_other
         # Who holds each community's place (rows are in place order, as the places a group holds).
-        holders = self.model.territory.holder[communities.place[communities.rows]]
+        places = self.__dict__.get("_community_places")
+        if places is None:  # communities never move
+            places = self._community_places = communities.place[communities.rows]
+        holders = self.model.territory.holder[places]
         held = (holders == group.index).nonzero()[0]
         zone = self._zone(group)  # the communities of its regions' places, in place order
         roamed = zone.rows[holders[zone.rows] != group.index]
@@ -641,7 +644,8 @@ class ArmedGroups:
             fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
         # Fighters' reservation wage follows licit income at home: where it fell, the same
         # money keeps more fighters (M9).
-        wage = p.wage_usd * (fixed.licit_level(places) if communities is not None else 1.0)
+        licit_level, income_level = fixed.levels(places) if communities is not None else (1.0, 1.0)
+        wage = p.wage_usd * licit_level
         wages = wage * group.fighters
         paid = min(group.funds, wages)
         group.funds -= paid
@@ -653,7 +657,7 @@ class ArmedGroups:
         group.funds -= spend
         model.ledger.pay("group_spending", "armed_groups", "local_economy", spend)
         unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
-        alternatives = fixed.income_level(places) if communities is not None and len(places) else 1.0
+        alternatives = income_level if communities is not None and len(places) else 1.0
         # A doubling of income at home counts in full; more adds nothing (a bounded pull).
         leave = p.exit_rate * (1.0 + p.exit_elasticity * min(1.0, max(0.0, alternatives - 1.0)))
         gone = group.fighters * min(1.0, p.desertion_rate * unpaid + leave)

@@ -29,7 +29,7 @@ Communities are one row each of :class:`Communities` (a Mesa agent per row) and 
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -131,6 +131,14 @@ class GroupPhase:
     jobs: np.ndarray
     push: np.ndarray
     pull: np.ndarray
+    _levels: dict = field(default_factory=dict, repr=False)
+
+    def levels(self, z: Zone) -> tuple[float, float]:
+        """:meth:`licit_level` and :meth:`income_level` of a zone, each computed once a phase (groups share zones)."""
+        found = self._levels.get(id(z))
+        if found is None or found[0] is not z:  # the entry keeps its zone alive: its id is not reused
+            found = self._levels[id(z)] = (z, self.licit_level(z), self.income_level(z))
+        return found[1], found[2]
 
     def licit_level(self, z: Zone) -> float:
         """:meth:`Communities.licit_level` of a zone."""
