@@ -907,8 +907,9 @@ class ArmedGroups:
             best = float(values.max())
         if group.fighters / (len(current) + 1) < p.unit_size:
             return
-        near = np.flatnonzero(self.region_adjacent[current].any(axis=0))
-        near = near[~np.isin(near, current)]
+        near = self.region_adjacent[current].any(axis=0)
+        near[current] = False  # neighbours only (a mask, not np.isin: the same regions, in order)
+        near = np.flatnonzero(near)
         if not len(near):
             return
         offers = self.region_value(group, near, len(current) + 1, enemies)

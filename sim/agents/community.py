@@ -635,7 +635,7 @@ class Communities(AgentTable):
         if self.income_ref_pending:
             self.ref["licit"], self.ref["income"] = licit.copy(), self.income()
             self.income_ref_pending = False
-        self._food(r, places)
+        self._food(r, places, herd_factor)  # herds have not moved since herd_factor
         self._trust_and_tolerance(r, places)
         self._arms(r, places)
         # Grievance: poverty, hunger, abuses and distrust (000).
@@ -653,9 +653,10 @@ class Communities(AgentTable):
         c["cash"][r] -= spend
         model.ledger.pay("consumption", "communities", "local_economy", float(spend.sum()))
 
-    def _food(self, r: np.ndarray, places: np.ndarray) -> None:
+    def _food(self, r: np.ndarray, places: np.ndarray, herd_factor: np.ndarray) -> None:
         """Food security: local food (farming, herds) plus informal imports of food and fuel (M7)."""
         market, c = self.model.market, self.cols
+        pop, pop_region = self._region_population()
         imports = []
         for good in (self.food, self.fuel):
             if good < 0:
@@ -663,8 +664,7 @@ class Communities(AgentTable):
                 continue
             delivered = market.delivered_last[good, places]
             per_region = np.bincount(self.region_index, weights=delivered, minlength=self.n_regions)
-            pop_region = np.bincount(self.region_index, weights=self.population[r], minlength=self.n_regions)
-            imports.append(per_region[self.region_index] * self.population[r] / pop_region[self.region_index])
+            imports.append(per_region[self.region_index] * pop / pop_region)
         w = self.ema_weight
         c["food_ema"][r] = (1 - w) * self.food_ema[r] + w * imports[0]
         c["fuel_ema"][r] = (1 - w) * self.fuel_ema[r] + w * imports[1]
@@ -673,10 +673,18 @@ class Communities(AgentTable):
         food = np.divide(self.food_ema[r], self.import_need[0], out=np.ones(len(r)), where=self.import_need[0] > 0)
         fuel = np.divide(self.fuel_ema[r], self.import_need[1], out=np.ones(len(r)), where=self.import_need[1] > 0)
         import_factor = FOOD_IMPORT_WEIGHT * np.minimum(food, 1.0) + (1 - FOOD_IMPORT_WEIGHT) * np.minimum(fuel, 1.0)
-        herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
         local = (0.7 + 0.3 * herd_factor) / (1.0 + self.model.territory.insecurity[places])
         dep = self.import_dependence
         c["food_security"][r] = np.clip((1 - dep) * local + dep * import_factor, 0.0, 1.0)
+
+    def _region_population(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each community's people and its region's (constant: population never changes; cached)."""
+        found = self.__dict__.get("_region_population_cache")
+        if found is None:
+            pop = self.population[self.rows]
+            by_region = np.bincount(self.region_index, weights=pop, minlength=self.n_regions)
+            found = self._region_population_cache = (pop, by_region[self.region_index])
+        return found
 
     def _trust_and_tolerance(self, r: np.ndarray, places: np.ndarray) -> None:
         """Trust in the state (M15) and tolerance of smuggling (M17) move toward their targets."""
