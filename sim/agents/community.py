@@ -653,9 +653,14 @@ class Communities(AgentTable):
         c["cash"][r] -= spend
         model.ledger.pay("consumption", "communities", "local_economy", float(spend.sum()))
 
-    def _food(self, r: np.ndarray, places: np.ndarray, herd_factor: np.ndarray) -> None:
-        """Food security: local food (farming, herds) plus informal imports of food and fuel (M7)."""
+    def _food(self, r: np.ndarray, places: np.ndarray, herd_factor: np.ndarray | None = None) -> None:
+        """Food security: local food (farming, herds) plus informal imports of food and fuel (M7).
+
+        ``herd_factor``: herds over their start size, if already computed this week.
+        """
         market, c = self.model.market, self.cols
+        if herd_factor is None:
+            herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
         pop, pop_region = self._region_population()
         imports = []
         for good in (self.food, self.fuel):
