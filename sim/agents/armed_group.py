@@ -589,10 +589,11 @@ class ArmedGroups:
         if places is None:  # communities never move
             places = self._community_places = communities.place[communities.rows]
         holders = self.model.territory.holder[places]
-        held = (holders == group.index).nonzero()[0]
+        held = places[holders == group.index]
         zone = self._zone(group)  # the communities of its regions' places, in place order
-        roamed = zone.rows[holders[zone.rows] != group.index]
-        taken = communities.take_incomes(((held, share), (roamed, share * ROAMING_TAX)), self.model.ledger)
+        roamed = zone.places[holders[zone.rows] != group.index]
+        taken = communities.take_income(held, share, self.model.ledger)
+        taken += communities.take_income(roamed, share * ROAMING_TAX, self.model.ledger)
         self._credit(group, "community_taxation", taken)
 
     def _credit(self, group: ArmedGroup, source: str, amount: float) -> None:

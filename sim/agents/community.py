@@ -350,33 +350,6 @@ class Communities(AgentTable):
         ledger.pay("group_community_taxation", "communities", "armed_groups", total)
         return total
 
-    def take_incomes(self, parts: tuple[tuple[np.ndarray, float], ...], ledger: Ledger) -> float:
-        """:meth:`take_income` of each (rows, share) in turn, on disjoint rows, in one gather and scatter.
-
-        The same arithmetic, sums and ledger entries as the calls one after another (issue 18).
-        """
-        rows = np.concatenate([r for r, _ in parts])
-        if not len(rows):
-            return 0.0
-        cash, inflow = self.cash[rows], self.inflow[rows]
-        due = self.licit[rows] + inflow
-        bounds, start = [], 0
-        for r, share in parts:
-            end = start + len(r)
-            due[start:end] *= share
-            bounds.append((start, end))
-            start = end
-        taken = np.maximum(np.minimum(cash, due), 0.0)  # cash may be -1e-12 after rounding
-        self.cols["cash"][rows] = cash - taken
-        self.cols["inflow"][rows] = inflow - taken
-        total = 0.0
-        for start, end in bounds:
-            if end > start:
-                part = float(taken[start:end].sum())
-                ledger.pay("group_community_taxation", "communities", "armed_groups", part)
-                total += part
-        return total
-
     def lose_cattle(
         self, at: np.ndarray | Zone, head: int, price: float, ledger: Ledger, weights: np.ndarray | None = None
     ) -> tuple[float, float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
