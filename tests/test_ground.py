@@ -103,6 +103,31 @@ def test_a_zone_gives_the_same_bits_as_its_places():
     assert after["Zone"][0] > 0 and not np.array_equal(after["Zone"][5], before["cash"])
 
 
+def test_the_groups_phase_terms_give_the_same_bits_as_the_communities_methods():
+    """Issue 18: the terms fixed for the groups' phase (GroupPhase) give exactly the communities' methods' values.
+
+    Run after some weeks, so that licit income, money income, grievance and transit work vary by
+    community; every group's zone is checked, with its recruiting weights.
+    """
+    m = model(1)
+    groups, c = m.armed_groups, m.communities
+    rate, elasticity = groups.p.recruit_rate, groups.p.recruit_income_elasticity
+    checked = 0
+    for _ in range(20):
+        m.step()
+        fixed = c.group_phase(elasticity)
+        for g in groups.active:
+            zone, places = groups._zone(g), groups._region_places(g)
+            weights = groups._kin_weights(g)
+            assert fixed.licit_level(zone) == c.licit_level(places)
+            assert fixed.income_level(zone) == c.income_level(places)
+            assert fixed.levels(zone) == (c.licit_level(places), c.income_level(places)) == fixed.levels(zone)
+            want = c.recruits_available(places, rate, elasticity, weights)
+            assert fixed.recruits_available(zone, c.pool, rate, weights) == want
+            checked += want > 0 and fixed.income_level(zone) != 1.0
+    assert checked >= 100
+
+
 # --- territory -------------------------------------------------------------------------------
 
 

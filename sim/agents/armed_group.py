@@ -49,7 +49,7 @@ from sim.identity import IDENTITIES, identity_index
 from sim.names import PLACE_KINDS, REVENUE_SOURCES, GroupKind
 
 if TYPE_CHECKING:
-    from sim.agents.community import Zone
+    from sim.agents.community import GroupPhase, Zone
     from sim.ledger import Ledger
     from sim.model import SahelModel
 
@@ -82,6 +82,39 @@ GRUDGE_MEMORY = 0.98  # weekly persistence of harm one identity's groups did to 
 def reach(fighters: float) -> float:
     """Fighters' effective reach for raiding: sqrt(REFERENCE_FIGHTERS x fighters) (assumption)."""
     return math.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0))  # correctly rounded, as np.sqrt
+
+
+class _RegionTerms:
+    """The terms of :meth:`ArmedGroups.region_value` that no group changes while the groups act (issue 18).
+
+    Rents at Malian places (place order), the state's absence, licit income and garrisons by
+    region, the region of each community; and, computed on first use, each tax rate's yearly
+    tax by region and each identity's kin factor: the same operations, in the same order, as
+    :meth:`ArmedGroups.region_value` did for every call.
+    """
+
+    def __init__(self, groups: ArmedGroups, rents, absent, licit, state, community_region):
+        self.groups = groups
+        self.rents, self.absent, self.licit, self.state = rents, absent, licit, state
+        self.community_region = community_region
+        self._taxes: dict[float, np.ndarray] = {}
+        self._kin: dict[int, np.ndarray] = {}
+
+    def tax(self, share: float) -> np.ndarray:
+        """Yearly taxes by region at this share, where the state is absent."""
+        tax = self._taxes.get(share)
+        if tax is None:
+            tax = self._taxes[share] = share * 52.0 * self.licit * self.absent
+        return tax
+
+    def kin_factor(self, identity: int) -> np.ndarray:
+        """1 + kin_weight x the identity's share of each region's people (ones without communities)."""
+        factor = self._kin.get(identity)
+        if factor is None:
+            groups = self.groups
+            kin = groups._kin_share(identity) if groups.model.communities is not None else np.zeros(len(self.state))
+            factor = self._kin[identity] = 1.0 + groups.p.kin_weight * kin
+        return factor
 
 
 class ArmedGroup(mesa.Agent):
@@ -130,7 +163,7 @@ class ArmedGroup(mesa.Agent):
     @property
     def places(self) -> np.ndarray:
         """Node indices of the places the group holds."""
-        return np.flatnonzero(self.model.territory.holder == self.index)
+        return (self.model.territory.holder == self.index).nonzero()[0]  # flatnonzero without its wrapper
 
     @property
     def alliance(self) -> str:
@@ -170,6 +203,7 @@ class ArmedGroups:
         self.rent = np.zeros(world.n_places)  # tolls and protection collected at each place, running average
         self.rent_week = np.zeros(world.n_places)
         self._held_count = np.zeros(0)
+        self._turn: GroupPhase | None = None  # the communities' terms fixed while the groups act
         self.version = 0
         self.events = dict.fromkeys(EVENTS, 0)
         self.cattle_stolen = 0.0
@@ -405,11 +439,18 @@ class ArmedGroups:
         self._held_count = np.bincount(holder[holder >= 0], minlength=len(self.groups))
         order = self.model.rng.permutation(len(self.groups))
         self._fixed = {}  # what no group changes this phase, computed once (see _phase_fixed)
-        for i in order:
-            g = self.groups[i]
-            if g.fighters > 0:
-                g.step()
-        self._fixed = None
+        communities = self.model.communities
+        if communities is not None:  # the communities' terms no group changes (GroupPhase)
+            self._turn = communities.group_phase(self.p.recruit_income_elasticity)
+        try:
+            # One group after another: each acts on what the groups before it left (the order of
+            # events is the model's semantics; issue 18 keeps it).
+            for i in order.tolist():
+                g = self.groups[i]
+                if g.fighters > 0:
+                    g.step()
+        finally:
+            self._fixed = self._turn = None
         self._fragment()
         self.form_militias()
         self._dissolve()
@@ -475,7 +516,7 @@ class ArmedGroups:
 
         Communities a group's identity has harmed join it less (000; 002 §III).
         """
-        return self._kin(group)[0] / (1.0 + self.grudge[self._zone(group).identity, group.identity])
+        return self._kin(group)[0] / (1.0 + self.grudge[:, group.identity][self._zone(group).identity])
 
     def kidnap(self, group: ArmedGroup) -> None:
         """Kidnapping for ransom, brokered by a trafficker (M2, M21)."""
@@ -519,10 +560,23 @@ class ArmedGroups:
         crews, model = self.model.crews, self.model
         homes = crews.home[rows]
         ties = (crews.bloc[rows] == group.bloc).astype(np.int64)
-        ties += np.isin(self.place_region[homes], [self.region_names.index(r) for r in group.regions]).astype(np.int64)
+        ties += self._in_regions(group.regions)[self.place_region[homes]].astype(np.int64)
         if model.communities is not None:
             ties += (model.communities.identity_at(homes) == group.identity).astype(np.int64)
         return ties
+
+    def _in_regions(self, regions: tuple[str, ...]) -> np.ndarray:
+        """Whether each region index is among ``regions``, with a last entry (False) for -1, abroad (cached).
+
+        A lookup instead of ``np.isin`` (issue 18); unknown region names raise as ``list.index`` does.
+        """
+        cache = self.__dict__.setdefault("_in_regions_of", {})
+        found = cache.get(regions)
+        if found is None:
+            found = np.zeros(len(self.region_names) + 1, dtype=bool)
+            found[[self.region_names.index(r) for r in regions]] = True
+            cache[regions] = found
+        return found
 
     def tax_communities(self, group: ArmedGroup) -> None:
         """Taxes on the communities it holds, and at a lower rate on those it roams among (M2)."""
@@ -530,9 +584,14 @@ class ArmedGroups:
         if communities is None:
             return
         share = self.p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else self.p.tax_share_other
-        held = group.places
-        region = self._region_places(group)
-        roamed = region[self.model.territory.holder[region] != group.index]
+        # Who holds each community's place (rows are in place order, as the places a group holds).
+        places = self.__dict__.get("_community_places")
+        if places is None:  # communities never move
+            places = self._community_places = communities.place[communities.rows]
+        holders = self.model.territory.holder[places]
+        held = places[holders == group.index]
+        zone = self._zone(group)  # the communities of its regions' places, in place order
+        roamed = zone.places[holders[zone.rows] != group.index]
         taken = communities.take_income(held, share, self.model.ledger)
         taken += communities.take_income(roamed, share * ROAMING_TAX, self.model.ledger)
         self._credit(group, "community_taxation", taken)
@@ -557,7 +616,7 @@ class ArmedGroups:
             return
         price = self.p.fence_share * self.model.market.value_source[self._cattle()]
         zone = self._zone(group)
-        weights = self._kin(group)[1]
+        _, weights, outsider, others = self._kin(group)
         stolen, paid, victims = communities.lose_cattle(zone, head, price, self.model.ledger, weights)
         self.cattle_stolen += stolen
         self._credit(group, "rustling", paid)
@@ -567,7 +626,6 @@ class ArmedGroups:
             _, taken, herd = victims  # the zone's communities are all hit, in order
             harmed = zone.identity
             np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
-            _, _, outsider, others = self._kin(group)
             communities.suffer(others, (taken / np.maximum(herd, 1e-9))[outsider])
 
     def pay_and_recruit(self, group: ArmedGroup) -> None:
@@ -581,9 +639,14 @@ class ArmedGroups:
         p, model = self.p, self.model
         communities = model.communities
         places = self._zone(group) if communities is not None else self._region_places(group)
+        # The communities' terms fixed for the phase (computed afresh when called outside it).
+        fixed = None
+        if communities is not None:
+            fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
         # Fighters' reservation wage follows licit income at home: where it fell, the same
         # money keeps more fighters (M9).
-        wage = p.wage_usd * (communities.licit_level(places) if communities is not None else 1.0)
+        licit_level, income_level = fixed.levels(places) if communities is not None else (1.0, 1.0)
+        wage = p.wage_usd * licit_level
         wages = wage * group.fighters
         paid = min(group.funds, wages)
         group.funds -= paid
@@ -595,7 +658,7 @@ class ArmedGroups:
         group.funds -= spend
         model.ledger.pay("group_spending", "armed_groups", "local_economy", spend)
         unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
-        alternatives = communities.income_level(places) if communities is not None and len(places) else 1.0
+        alternatives = income_level if communities is not None and len(places) else 1.0
         # A doubling of income at home counts in full; more adds nothing (a bounded pull).
         leave = p.exit_rate * (1.0 + p.exit_elasticity * min(1.0, max(0.0, alternatives - 1.0)))
         gone = group.fighters * min(1.0, p.desertion_rate * unpaid + leave)
@@ -608,9 +671,7 @@ class ArmedGroups:
         affordable = p.budget_share * group.revenue_ema / max(wage, 1e-9) - group.fighters
         if affordable <= 0:
             return
-        want = communities.recruits_available(
-            places, p.recruit_rate, p.recruit_income_elasticity, self._kin_weights(group)
-        )
+        want = fixed.recruits_available(places, communities.pool, p.recruit_rate, self._kin_weights(group))
         n = min(float(model.rng.poisson(want)), affordable)
         if n > 0:
             communities.send_recruits(places, n)
@@ -709,79 +770,90 @@ class ArmedGroups:
 
     # --- territory -------------------------------------------------------------------
 
-    def region_value(self, group: ArmedGroup, regions: np.ndarray, spread: int) -> np.ndarray:
+    def region_value(
+        self, group: ArmedGroup, regions: np.ndarray, spread: int, enemies: np.ndarray | None = None
+    ) -> np.ndarray:
         """Expected yearly value to a group of being in each region (USD; 002 §II, §III).
 
         Rents of the region's nodes it holds or could take (those of rivals at the odds of a
         contest), taxes on its communities where the state is absent (one minus the region's mean
         state presence; 002 §II) and the herds it could rustle, all scaled up by the share
         of its kin among the people there (recruits) and down by the strength of its enemies and,
-        for groups that fight the state, the state's garrisons.
+        for groups that fight the state, the state's garrisons. ``enemies``: :meth:`_enemies`, if known.
         """
         p, model = self.p, self.model
         communities, holder = model.communities, model.territory.holder
         n = len(self.region_names)
         own = max(group.strength, 1e-9) / max(spread, 1)
-        mine = (holder == group.index) | (holder < 0)
-        reg = self.place_region
         mali, of_mali, _ = self._mali_regions()
-        rents, absent, licit = self._phase_fixed()
-        rent = np.bincount(of_mali, weights=(rents * mine)[mali], minlength=n)
-        contested = np.bincount(of_mali, weights=(rents * ~mine)[mali], minlength=n)
-        enemies = [0.0] * n  # Python floats: the same sums in the same order as numpy's, without its call per group
-        for g in self.active:
-            if g is not group and self.hostile(group, g):
-                strength = g.strength / max(len(g.regions), 1)
-                for i in self._region_indices(g.regions):
-                    enemies[i] += strength
-        enemies = np.array(enemies)
+        fixed = self._phase_fixed()
+        held = holder[mali]
+        mine = (held == group.index) | (held < 0)  # at Malian places, in place order
+        rent = np.bincount(of_mali, weights=fixed.rents * mine, minlength=n)
+        contested = np.bincount(of_mali, weights=fixed.rents * ~mine, minlength=n)
+        if enemies is None:
+            enemies = self._enemies(group)
         # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
-        state = np.zeros(n)
-        forces = model.forces
-        if forces is not None:
-            state = np.bincount(of_mali, weights=forces.garrison[mali], minlength=n)
-        odds = own / (own + enemies + state)
-        tax = cattle = kin = np.zeros(n)
+        odds = own / (own + enemies + fixed.state)
+        tax = cattle = np.zeros(n)
+        kin = fixed.kin_factor(group.identity)
         if communities is not None:
             share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
-            tax = share * 52.0 * licit
             per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
             price = p.fence_share * model.market.value_source[self._cattle()]
-            herd = communities.region_sum("herd", reg, n)
+            herd = np.bincount(fixed.community_region, weights=communities.herd[communities.rows], minlength=n)
             cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
-            kin = self._kin_share(group.identity)
             # Herds are taken whatever the state's presence: rustled cattle move "with facilitation
             # (direct or tacit) from the army or gendarmerie" (002 Box A, note 167).
-            tax = tax * absent
-        value = (rent + odds * contested + tax + cattle) * odds * (1.0 + p.kin_weight * kin)
+            tax = fixed.tax(share)
+        value = (rent + odds * contested + tax + cattle) * odds * kin
         return value[regions]
 
-    def _phase_fixed(self) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    def _enemies(self, group: ArmedGroup) -> np.ndarray:
+        """Strength of the group's enemies by region: each spread evenly over its regions."""
+        enemies = [0.0] * len(self.region_names)  # Python floats: the same sums in the same order as numpy's
+        deals = self.model.levers.deals
+        indices = self.__dict__.setdefault("_region_indices_of", {})
+        for g in self.groups:
+            if g.fighters > 0 and g is not group and (self.hostile(group, g) if deals else g.bloc != group.bloc):
+                strength = g.strength / max(len(g.regions), 1)
+                found = indices.get(g.regions)
+                for i in found if found is not None else self._region_indices(g.regions):
+                    enemies[i] += strength
+        return np.array(enemies)
+
+    def _phase_fixed(self) -> _RegionTerms:
         """Per place and region, what no group's action changes while the groups act.
 
-        Rents at contestable places (``rent`` moves in :meth:`end_week`), the state's absence by
-        region (presence moves in the forces' phase) and the communities' licit income by region
-        (set in their own phase). Computed once a phase during :meth:`step`, afresh otherwise.
+        Rents at contestable places (``rent`` moves in :meth:`end_week`), the state's absence and
+        garrisons by region (presence and garrisons move in the forces' phase) and the
+        communities' licit income by region (set in their own phase). Computed once a phase
+        during :meth:`step`, afresh otherwise.
         """
         fixed = self.__dict__.get("_fixed")
         if fixed:
             return fixed["regions"]
         model, n = self.model, len(self.region_names)
         mali, of_mali, places = self._mali_regions()
-        rents = self.rent * self.contestable
-        absent = licit = None
+        rents = (self.rent * self.contestable)[mali]
+        absent = licit = community_region = None
         if model.communities is not None:
+            communities = model.communities
             absent = 1.0 - np.bincount(of_mali, weights=model.territory.presence[mali], minlength=n) / places
-            licit = model.communities.region_sum("licit", self.place_region, n)
+            licit = communities.region_sum("licit", self.place_region, n)
+            community_region = self.place_region[communities.place[communities.rows]]
+        forces = model.forces
+        state = np.zeros(n) if forces is None else np.bincount(of_mali, weights=forces.garrison[mali], minlength=n)
+        terms = _RegionTerms(self, rents, absent, licit, state, community_region)
         if fixed is not None:
-            fixed["regions"] = (rents, absent, licit)
-        return rents, absent, licit
+            fixed["regions"] = terms
+        return terms
 
     def _mali_regions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Which places are in Mali, their regions, and the places of each region (constant; cached)."""
+        """The places in Mali (indices), their regions, and the count of places by region (constant; cached)."""
         cached = self.__dict__.get("_mali_regions_cache")
         if cached is None:
-            mali = self.place_region >= 0
+            mali = np.flatnonzero(self.place_region >= 0)
             of_mali = self.place_region[mali]
             cached = self._mali_regions_cache = (mali, of_mali, np.bincount(of_mali, minlength=len(self.region_names)))
         return cached
@@ -821,7 +893,8 @@ class ArmedGroups:
         current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
         if not len(current):
             return
-        values = self.region_value(group, current, len(current))
+        enemies = self._enemies(group)  # others' strength: unchanged by its leaving a region below
+        values = self.region_value(group, current, len(current), enemies)
         best = float(values.max())
         # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
         communities = model.communities
@@ -835,11 +908,12 @@ class ArmedGroups:
             best = float(values.max())
         if group.fighters / (len(current) + 1) < p.unit_size:
             return
-        near = np.flatnonzero(self.region_adjacent[current].any(axis=0))
-        near = near[~np.isin(near, current)]
+        near = self.region_adjacent[current].any(axis=0)
+        near[current] = False  # neighbours only (a mask, not np.isin: the same regions, in order)
+        near = np.flatnonzero(near)
         if not len(near):
             return
-        offers = self.region_value(group, near, len(current) + 1)
+        offers = self.region_value(group, near, len(current) + 1, enemies)
         k = int(np.argmax(offers))
         if offers[k] > 0 and offers[k] >= p.enter_share * best:
             group.regions = (*group.regions, names[int(near[k])])

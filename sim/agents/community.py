@@ -29,7 +29,7 @@ Communities are one row each of :class:`Communities` (a Mesa agent per row) and 
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -103,6 +103,65 @@ class Zone:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+
+@dataclass(frozen=True, slots=True)
+class GroupPhase:
+    """Per community, the terms of the groups' arithmetic that the groups' phase never changes (issue 18).
+
+    Licit income, this week's money income, grievance and transit work are set in the
+    communities' own phase; while the armed groups act they change cash, herds, threat and pools
+    only. Each array holds, for every community (by row), the elementwise terms that
+    :meth:`Communities.licit_level`, :meth:`Communities.income_level` and
+    :meth:`Communities.recruits_available` compute over a zone, so a group's turn gathers its
+    zone's terms and sums them: the same operations on the same values, in the same order.
+
+    Attributes:
+        licit: Licit index times population.
+        income_now: Population times this week's income (licit and money income, at least 0).
+        income_ref: Population times the reference income; ``None`` before references are fixed.
+        jobs: Young men in trafficking jobs.
+        push: 1 + elasticity x licit shortfall.
+        pull: 0.5 + grievance.
+    """
+
+    licit: np.ndarray
+    income_now: np.ndarray
+    income_ref: np.ndarray | None
+    jobs: np.ndarray
+    push: np.ndarray
+    pull: np.ndarray
+    _levels: dict = field(default_factory=dict, repr=False)
+
+    def levels(self, z: Zone) -> tuple[float, float]:
+        """:meth:`licit_level` and :meth:`income_level` of a zone, each computed once a phase (groups share zones)."""
+        found = self._levels.get(id(z))
+        if found is None or found[0] is not z:  # the entry keeps its zone alive: its id is not reused
+            found = self._levels[id(z)] = (z, self.licit_level(z), self.income_level(z))
+        return found[1], found[2]
+
+    def licit_level(self, z: Zone) -> float:
+        """:meth:`Communities.licit_level` of a zone."""
+        if not len(z.rows):
+            return 1.0
+        if z.people == 0.0:
+            raise ZeroDivisionError("licit_level: the communities at these places have no people")
+        return float(self.licit[z.rows].sum() / z.people)
+
+    def income_level(self, z: Zone) -> float:
+        """:meth:`Communities.income_level` of a zone."""
+        if not len(z.rows) or self.income_ref is None:
+            return 1.0
+        now, ref = self.income_now[z.rows].sum(), self.income_ref[z.rows].sum()
+        return float(now / ref) if ref > 0 else 1.0
+
+    def recruits_available(self, z: Zone, pool: np.ndarray, rate: float, weights: np.ndarray) -> float:
+        """:meth:`Communities.recruits_available` of a zone, with ``pool`` the live pool column."""
+        if not len(z.rows):
+            return 0.0
+        rows = z.rows
+        idle = np.maximum(pool[rows] - self.jobs[rows], 0.0) * weights
+        return float((rate * idle * self.push[rows] * self.pull[rows]).sum())
 
 
 class Communities(AgentTable):
@@ -392,6 +451,26 @@ class Communities(AgentTable):
         ref = (z.population * self.ref["income"][rows]).sum()
         return float(now / ref) if ref > 0 else 1.0
 
+    def group_phase(self, elasticity: float) -> GroupPhase:
+        """The terms of the groups' arithmetic fixed for their phase (see :class:`GroupPhase`).
+
+        Args:
+            elasticity: Armed groups' ``recruit_income_elasticity``.
+        """
+        r = self.rows
+        pop = self.population[r]
+        licit_index = self.licit_index(r)
+        income_ref = pop * self.ref["income"][r] if self.ref is not None else None
+        shortfall = np.maximum(0.0, 1.0 - licit_index)
+        return GroupPhase(
+            licit=np.multiply(licit_index, pop),
+            income_now=pop * np.maximum(self.licit[r] + self.week_inflow[r], 0.0),
+            income_ref=income_ref,
+            jobs=self.trafficking_jobs(r),
+            push=1.0 + elasticity * shortfall,
+            pull=0.5 + self.grievance[r],
+        )
+
     def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:
         """Young men working for the consignments passing (drivers, guides, guards): not free to be recruited."""
         return self.transit_ema[rows] / self.p.transit_wage_usd
@@ -529,7 +608,7 @@ class Communities(AgentTable):
         if self.income_ref_pending:
             self.ref["licit"], self.ref["income"] = licit.copy(), self.income()
             self.income_ref_pending = False
-        self._food(r, places)
+        self._food(r, places, herd_factor)  # herds have not moved since herd_factor
         self._trust_and_tolerance(r, places)
         self._arms(r, places)
         # Grievance: poverty, hunger, abuses and distrust (000).
@@ -547,9 +626,15 @@ class Communities(AgentTable):
         c["cash"][r] -= spend
         model.ledger.pay("consumption", "communities", "local_economy", float(spend.sum()))
 
-    def _food(self, r: np.ndarray, places: np.ndarray) -> None:
-        """Food security: local food (farming, herds) plus informal imports of food and fuel (M7)."""
+    def _food(self, r: np.ndarray, places: np.ndarray, herd_factor: np.ndarray | None = None) -> None:
+        """Food security: local food (farming, herds) plus informal imports of food and fuel (M7).
+
+        ``herd_factor``: herds over their start size, if already computed this week.
+        """
         market, c = self.model.market, self.cols
+        if herd_factor is None:
+            herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
+        pop, pop_region = self._region_population()
         imports = []
         for good in (self.food, self.fuel):
             if good < 0:
@@ -557,8 +642,7 @@ class Communities(AgentTable):
                 continue
             delivered = market.delivered_last[good, places]
             per_region = np.bincount(self.region_index, weights=delivered, minlength=self.n_regions)
-            pop_region = np.bincount(self.region_index, weights=self.population[r], minlength=self.n_regions)
-            imports.append(per_region[self.region_index] * self.population[r] / pop_region[self.region_index])
+            imports.append(per_region[self.region_index] * pop / pop_region)
         w = self.ema_weight
         c["food_ema"][r] = (1 - w) * self.food_ema[r] + w * imports[0]
         c["fuel_ema"][r] = (1 - w) * self.fuel_ema[r] + w * imports[1]
@@ -567,10 +651,18 @@ class Communities(AgentTable):
         food = np.divide(self.food_ema[r], self.import_need[0], out=np.ones(len(r)), where=self.import_need[0] > 0)
         fuel = np.divide(self.fuel_ema[r], self.import_need[1], out=np.ones(len(r)), where=self.import_need[1] > 0)
         import_factor = FOOD_IMPORT_WEIGHT * np.minimum(food, 1.0) + (1 - FOOD_IMPORT_WEIGHT) * np.minimum(fuel, 1.0)
-        herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
         local = (0.7 + 0.3 * herd_factor) / (1.0 + self.model.territory.insecurity[places])
         dep = self.import_dependence
         c["food_security"][r] = np.clip((1 - dep) * local + dep * import_factor, 0.0, 1.0)
+
+    def _region_population(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each community's people and its region's (constant: population never changes; cached)."""
+        found = self.__dict__.get("_region_population_cache")
+        if found is None:
+            pop = self.population[self.rows]
+            by_region = np.bincount(self.region_index, weights=pop, minlength=self.n_regions)
+            found = self._region_population_cache = (pop, by_region[self.region_index])
+        return found
 
     def _trust_and_tolerance(self, r: np.ndarray, places: np.ndarray) -> None:
         """Trust in the state (M15) and tolerance of smuggling (M17) move toward their targets."""

@@ -106,14 +106,30 @@ class Forces:
         return [f for f in self.forces if f.kind == kind and f.active and f.strength > 0]
 
     def _base_regions(self, force: Force) -> np.ndarray:
-        return np.unique(self.region[force.bases])
+        return self._bases_view(force.bases)[0]
+
+    def _bases_view(self, bases: np.ndarray) -> tuple[np.ndarray, frozenset, np.ndarray, np.ndarray]:
+        """Regions of a set of bases, as an array and a set; the Malian places in them, and those with checkpoints.
+
+        Cached by the bases (a timeline may replace a force's bases, never edit them in place):
+        the string comparisons over every place cost more than a week's arithmetic (issue 18).
+        """
+        cache = self.__dict__.setdefault("_bases_cache", {})
+        key = bases.tobytes()
+        view = cache.get(key)
+        if view is None:
+            regions = np.unique(self.region[bases])
+            in_region = np.isin(self.region, regions) & self.world.in_mali
+            checkpoints = np.flatnonzero(in_region & self.checkpoint_places)
+            view = cache[key] = (regions, frozenset(regions.tolist()), np.flatnonzero(in_region), checkpoints)
+        return view
 
     def update_garrisons(self) -> None:
         """State forces defending each place: a base's garrison, or a share of it in its region."""
         garrison = np.zeros(self.world.n_places)
         for f in self.of_kind(ForceKind.STATE) + self.of_kind(ForceKind.WAGNER):
             per_base = f.strength / max(1, len(f.bases))
-            in_region = np.isin(self.region, self.region[f.bases]) & self.world.in_mali
+            in_region = self._bases_view(f.bases)[2]  # distinct places: the same single addition each
             garrison[in_region] += REGION_COVER * per_base
             garrison[f.bases] += (1 - REGION_COVER) * per_base
         self.garrison = garrison
@@ -171,14 +187,15 @@ class Forces:
                 task: available * w / total * (1.0 if w >= cutoff and w > 0 else IDLE_TASK_EFFECT)
                 for task, w in weights.items()
             }
-            for region in regions:
-                sel = (self.region == region) & self.world.in_mali
-                per_k = 1.0 / len(regions) / 1000.0
-                model.territory.support[sel] += p.support_effect * effective["state"] * per_k
-                # Organized crime: Malian police and judges gain capacity; officials detect more (003; 002 §III).
-                self.oc_support[sel] += p.oc_capacity_effect * effective["oc"] * per_k
-                model.pressure_multiplier[sel & self.checkpoint_places] += p.oc_effect * effective["oc"] * per_k
-                self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
+            # Each region of its bases gets the same share: one update over all their places, each
+            # place once (the regions are distinct), as region by region did.
+            _, _, sel, checkpoints = self._bases_view(mission.bases)
+            per_k = 1.0 / len(regions) / 1000.0
+            model.territory.support[sel] += p.support_effect * effective["state"] * per_k
+            # Organized crime: Malian police and judges gain capacity; officials detect more (003; 002 §III).
+            self.oc_support[sel] += p.oc_capacity_effect * effective["oc"] * per_k
+            model.pressure_multiplier[checkpoints] += p.oc_effect * effective["oc"] * per_k
+            self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
         officials = model.officials
         if officials is not None:
             officials.boost_capacity(model.territory.support + self.oc_support + model.levers.capacity)
@@ -210,7 +227,7 @@ class Forces:
         for force in self.of_kind(ForceKind.COUNTER_TERRORISM):
             strength = force.strength * p.ct_strength_scale * levers.ct_strength
             raids = model.rng.poisson(p.ct_raids_per_1000 * strength / 1000.0)
-            regions = set(self._base_regions(force).tolist())
+            regions = self._bases_view(force.bases)[1]
             targets = [
                 g
                 for g in groups.active
@@ -232,9 +249,17 @@ class Forces:
                 elif len(places):
                     place = int(places[model.rng.integers(len(places))])
                 else:
-                    in_region = np.flatnonzero(np.isin(self.region, list(g.regions)) & self.world.in_mali)
+                    in_region = self._regions_places(g.regions)
                     place = int(in_region[model.rng.integers(len(in_region))])
                 groups.raid(g, place, kill_share, p.raid_retake)
+
+    def _regions_places(self, regions: tuple[str, ...]) -> np.ndarray:
+        """Malian places in any of these regions, in place order (cached by the regions)."""
+        cache = self.__dict__.setdefault("_regions_places_cache", {})
+        found = cache.get(regions)
+        if found is None:
+            found = cache[regions] = np.flatnonzero(np.isin(self.region, list(regions)) & self.world.in_mali)
+        return found
 
     def _ct_knowledge(self, levers) -> np.ndarray | None:
         """What counter-terrorism knows of each group's part in the trade, if it acts on it (M13).
@@ -271,6 +296,14 @@ class Forces:
         """The G5 Sahel task force tightens the crossings of its zone (F17)."""
         model, p = self.model, self.p
         for force in self.of_kind(ForceKind.REGIONAL):
-            regions = self._base_regions(force)
-            sel = np.isin(self.region, regions) & self.crossings
+            sel = self._crossings_of(force.bases)
             model.pressure_multiplier[sel] += p.g5_pressure * force.strength / 5000.0
+
+    def _crossings_of(self, bases: np.ndarray) -> np.ndarray:
+        """Malian crossings in the regions of these bases (cached by the bases)."""
+        cache = self.__dict__.setdefault("_crossings_cache", {})
+        key = bases.tobytes()
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = np.flatnonzero(np.isin(self.region, self._bases_view(bases)[0]) & self.crossings)
+        return found

@@ -130,16 +130,28 @@ class MissionWar:
         offer = self.opportunities()
         lethality = p.deaths_per_attack * self.exposure()
         success = p.attack_success * self.exposure()
-        bases = {r: [int(b) for b in mission.bases if self.region[b] == r] for r in regions.tolist()}
+        bases = self._bases_by_region(mission.bases, regions)
+        # A group's own appraisal depends only on whether it is jihadist and holds a kit (the
+        # posture moves after the attacks): computed once a week for each, looked up per group.
+        plans: dict[tuple[bool, bool], list[tuple[str, float, float, bool]]] = {}
+        kits = self.kits
+        # The groups of each region, in the groups' order (fighters are checked when the region's turn comes).
+        members: dict[str, list] = {r: [] for r in regions.tolist()}
+        for g in groups.groups:
+            for r in dict.fromkeys(g.regions):
+                if r in members:
+                    members[r].append(g)
         for region in regions.tolist():
             in_region = self._places_in(region)
             provoked_attacks = float(retaliation[in_region].sum())
-            local = [g for g in groups.active if region in g.regions and g.fighters > 0]
+            local = [g for g in members[region] if g.fighters > 0]
             for g in local:
                 fighters = g.fighters / max(1, len(g.regions))
-                for target, (gain, cost, ied) in self.appraise(g, 0.0).items():
-                    if gain <= cost:
-                        continue
+                key = (g.kind == GroupKind.JIHADIST, kits.get(g.unique_id, 0.0) >= 1.0)
+                plan = plans.get(key)
+                if plan is None:  # the targets worth more than they cost, in TARGETS order
+                    plan = plans[key] = [(t, *v) for t, v in self.appraise(g, 0.0).items() if not v[0] <= v[1]]
+                for target, gain, cost, ied in plan:
                     rate = p.attack_rate * fighters / 100.0 * offer[target] * gain / (gain + cost)
                     n = int(rng.poisson(rate)) if rate > 0 else 0
                     for _ in range(n):
@@ -156,12 +168,21 @@ class MissionWar:
         return self.deaths
 
     def _places_in(self, region: str) -> np.ndarray:
-        """Which places lie in a region (cached: places never move; a string comparison over all is slow)."""
+        """Places of a region, in place order (cached: places never move; comparing strings over all is slow)."""
         masks = self.__dict__.setdefault("_region_masks", {})
         mask = masks.get(region)
         if mask is None:
-            mask = masks[region] = self.region == region
+            mask = masks[region] = np.flatnonzero(self.region == region)
         return mask
+
+    def _bases_by_region(self, bases: np.ndarray, regions: np.ndarray) -> dict[str, list[int]]:
+        """The mission's bases in each of its regions, in base order (cached by the bases; a timeline replaces them)."""
+        cache = self.__dict__.setdefault("_bases_cache", {})
+        key = bases.tobytes()
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = {r: [int(b) for b in bases if self.region[b] == r] for r in regions.tolist()}
+        return found
 
     def _attack(self, group, target: str, ied: bool, success: float, lethality: float, bases: list[int]) -> None:
         p, model = self.p, self.model
@@ -190,7 +211,8 @@ class MissionWar:
         span = p.force_protection_max - p.force_protection_base
         target = p.force_protection_base + span * (1.0 - np.exp(-self.losses / p.losses_to_bunker))
         relaxed = max(target, self.force_protection - p.posture_relax)
-        self.force_protection = float(np.clip(relaxed, p.force_protection_base, p.force_protection_max))
+        # np.clip's value (min of max) without its call overhead on a scalar.
+        self.force_protection = float(min(max(relaxed, p.force_protection_base), p.force_protection_max))
         self.caveats = float(
             min(p.caveats_max, self.caveats * (1.0 - p.caveat_decay) + p.caveat_per_death * self.deaths)
         )
