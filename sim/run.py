@@ -36,6 +36,9 @@ from sim.model import SahelModel
 from sim.params import RunConfig, to_dict
 
 SUMMARY = "summary.json"
+# libyaml's emitter writes the configuration as the pure-Python one does, about ten times faster
+# (tests/test_fixed_costs.py compares them on every preset); without libyaml, the pure-Python one.
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass
@@ -95,6 +98,11 @@ def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
     return out
 
 
+def config_text(config: RunConfig) -> str:
+    """``config.yaml``: the resolved configuration as YAML, keys in the schema's order."""
+    return yaml.dump(to_dict(config), Dumper=_YAML_DUMPER, sort_keys=False, allow_unicode=True)
+
+
 def _write_atomic(path: Path, write) -> None:
     write_durable(path, write)
 
@@ -142,7 +150,7 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
     column means: unit, direction, description, tags (see :mod:`sim.dictionary`).
     """
     outdir.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(to_dict(config), sort_keys=False, allow_unicode=True)
+    text = config_text(config)
     _write_atomic(outdir / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
     names = ["config.yaml", dictionary.FILE]
     data_dictionary = dictionary.run_dictionary(result.model)
