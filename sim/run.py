@@ -12,6 +12,7 @@ the same bytes, whoever launches it.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import json
 import subprocess
@@ -36,6 +37,9 @@ from sim.model import SahelModel
 from sim.params import RunConfig, to_dict
 
 SUMMARY = "summary.json"
+# libyaml's emitter writes the configuration as the pure-Python one does, about ten times faster
+# (tests/test_fixed_costs.py compares them on every preset); without libyaml, the pure-Python one.
+_YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 @dataclass
@@ -71,7 +75,7 @@ def timeseries(model: SahelModel) -> pd.DataFrame:
     """Weekly outcomes as a table with ``week`` and ``date`` columns first."""
     df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     weeks = np.arange(1, len(df) + 1)
-    dates = [str(model.start_date + pd.Timedelta(weeks=int(w)).to_pytimedelta()) for w in weeks]
+    dates = [str(model.start_date + dt.timedelta(weeks=int(w))) for w in weeks]
     df.insert(0, "date", dates)
     df.insert(0, "week", weeks)
     return df
@@ -79,7 +83,8 @@ def timeseries(model: SahelModel) -> pd.DataFrame:
 
 def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
     """Run totals of every outcome, plus what identifies the run."""
-    out = {o.name: o.total(model, ts[o.name]) for o in model.outcomes}
+    columns = dict(ts.items())  # one pass: looking each column up by name costs twice as much
+    out = {o.name: o.total(model, columns[o.name]) for o in model.outcomes}
     out["n_agents_initial"] = model.n_agents_initial
     out["n_traffickers_final"] = model.crews.n_alive
     out.update(
@@ -93,6 +98,11 @@ def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
         git_revision=git_revision(),
     )
     return out
+
+
+def config_text(config: RunConfig) -> str:
+    """``config.yaml``: the resolved configuration as YAML, keys in the schema's order."""
+    return yaml.dump(to_dict(config), Dumper=_YAML_DUMPER, sort_keys=False, allow_unicode=True)
 
 
 def _write_atomic(path: Path, write) -> None:
@@ -142,7 +152,7 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
     column means: unit, direction, description, tags (see :mod:`sim.dictionary`).
     """
     outdir.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(to_dict(config), sort_keys=False, allow_unicode=True)
+    text = config_text(config)
     _write_atomic(outdir / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
     names = ["config.yaml", dictionary.FILE]
     data_dictionary = dictionary.run_dictionary(result.model)

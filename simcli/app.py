@@ -17,7 +17,6 @@ import sys
 from pathlib import Path
 
 import hydra
-from hydra.core.config_store import ConfigStore
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.core.override_parser.overrides_parser import OverridesParser
@@ -42,7 +41,6 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 INTERRUPTED = "interrupted: finished runs are kept (sealed by manifest.json); the same command redoes the rest"
 
-ConfigStore.instance().store(name="run_schema", node=RunConfig)
 # Parameters that are mappings: users add entries to them with '+'.
 MAPPING_PARAMS = {key for key, _f, default in iter_params(RunConfig) if isinstance(default, dict)}
 # Switches: OmegaConf would read 5 or 'yes' as true, so overrides of these are checked first.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 from collections import Counter
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import networkx as nx
 import numpy as np
+import scipy.sparse as sp
 
 from sim.errors import DataError
 from sim.world.tables import PLACE_KINDS, TERRAINS, Good, Tables, load_tables
@@ -92,6 +94,22 @@ class World:
         return {i: (float(self.lon[i]), float(self.lat[i])) for i in range(self.n_places)}
 
 
+def read_only[T](obj: T) -> T:
+    """``obj`` (a frozen dataclass) with its arrays, and those of its sparse matrices, made read-only.
+
+    Worlds and route sets are shared by every model a process builds (sweep jobs run many seeds):
+    a write into one would leak into the next run, so it raises instead.
+    """
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+        elif sp.issparse(value):
+            for part in (value.data, value.indices, value.indptr):
+                part.flags.writeable = False
+    return obj
+
+
 def _row(path: Path, prefix: str) -> int | None:
     """The line of a file (1-based) that starts with ``prefix``, for messages."""
     for i, line in enumerate(path.read_text(encoding="utf-8-sig").splitlines(), start=1):
@@ -164,7 +182,7 @@ def build_world(tables: Tables) -> World:
 def _load_world_cached(data_dir: str) -> World:
     world = build_world(load_tables(data_dir or None))
     check_network(world.tables, world.graph, {pid: i for i, pid in enumerate(world.place_ids)})
-    return world
+    return read_only(world)
 
 
 def load_world(data_dir: str | Path | None = None) -> World:

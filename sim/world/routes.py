@@ -22,7 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sim.errors import DataError
-from sim.world.network import TERMINAL_REGIONS, World
+from sim.world.network import TERMINAL_REGIONS, World, read_only
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,6 +83,27 @@ def _transit_graph(world: World, source: int, sink: int) -> nx.Graph:
     return nx.restricted_view(world.graph, blocked, [])
 
 
+class _TransitGraphs:
+    """Plain copies of the transit graphs, one per set of terminal markets left open.
+
+    Searches on a view are slow, so each pair's view is copied; pairs that leave the same
+    terminal markets open (most pairs share their sink's) share one copy. The searches only read
+    the graph, and a copy is built exactly as before, so the paths found are the same.
+    """
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.terminal = {i for i in range(world.n_places) if world.region[i] in TERMINAL_REGIONS}
+        self.graphs: dict[tuple[int, ...], nx.Graph] = {}
+
+    def between(self, source: int, sink: int) -> nx.Graph:
+        """The transit graph of a route from ``source`` to ``sink``."""
+        key = tuple(sorted(self.terminal & {source, sink}))
+        if key not in self.graphs:
+            self.graphs[key] = nx.Graph(_transit_graph(self.world, source, sink))
+        return self.graphs[key]
+
+
 def _border_links(world: World) -> list[tuple[int, int]]:
     """Links between places of different countries, in both directions."""
     out = []
@@ -109,9 +130,13 @@ def _weeks(graph: nx.Graph, path: list[int]) -> float:
     return sum(graph.edges[a, b]["weeks"] for a, b in itertools.pairwise(path))
 
 
-def _paths(world: World, source: int, sink: int, k: int) -> list[list[int]]:
-    """The quickest path of each corridor, the ``k`` quickest corridors first, then the quickest others."""
-    graph = nx.Graph(_transit_graph(world, source, sink))  # a plain copy: searches on views are slow
+def _paths(world: World, source: int, sink: int, k: int, graph: nx.Graph | None = None) -> list[list[int]]:
+    """The quickest path of each corridor, the ``k`` quickest corridors first, then the quickest others.
+
+    ``graph`` is the pair's transit graph if already built (:class:`_TransitGraphs`); it is only read.
+    """
+    if graph is None:
+        graph = nx.Graph(_transit_graph(world, source, sink))  # a plain copy: searches on views are slow
     if not nx.has_path(graph, source, sink):
         return []
     _, from_source = nx.single_source_dijkstra(graph, source, weight="weeks")
@@ -139,6 +164,10 @@ def _paths(world: World, source: int, sink: int, k: int) -> list[list[int]]:
 def build_routes(world: World, goods: tuple[int, ...], k: int) -> RouteSet:
     """Enumerate up to ``k`` candidate paths for each (good, source, sink): the quickest corridors.
 
+    Built once per world (its identity: :func:`sim.world.load_world` keeps one per data directory),
+    goods and ``k`` in a process; every later model of a sweep job gets the same read-only arrays
+    (``tests/test_fixed_costs.py`` checks them against a fresh build).
+
     Args:
         world: The world.
         goods: Indices of the goods traded.
@@ -148,13 +177,15 @@ def build_routes(world: World, goods: tuple[int, ...], k: int) -> RouteSet:
         DataError: when a source of a good cannot reach any of its sinks.
     """
     paths, good_of, group_of, groups = [], [], [], []
+    transit = _TransitGraphs(world)
     for g in goods:
         good = world.goods[g]
         for src_id in good.sources:
             src = world.index[src_id]
             found = []
             for sink_id in good.sinks:
-                found += _paths(world, src, world.index[sink_id], k)
+                sink = world.index[sink_id]
+                found += _paths(world, src, sink, k, transit.between(src, sink))
             if not found:
                 raise DataError(
                     str(world.tables.data_dir / "routes.csv"),
@@ -194,20 +225,22 @@ def build_routes(world: World, goods: tuple[int, ...], k: int) -> RouteSet:
     node_inc = sp.csr_matrix((np.ones(passed.sum()), (rows[passed], nodes[passed])), shape=(n, world.n_places))
     travelled = edges >= 0
     edge_inc = sp.csr_matrix((np.ones(travelled.sum()), (rows[travelled], edges[travelled])), shape=(n, world.n_edges))
-    return RouteSet(
-        good=np.array(good_of, dtype=np.int64),
-        source=nodes[:, 0].copy(),
-        sink=nodes[np.arange(n), lengths - 1].copy(),
-        group=group,
-        group_good=np.array([g for g, _ in groups], dtype=np.int64),
-        group_source=np.array([s for _, s in groups], dtype=np.int64),
-        nodes=nodes,
-        edges=edges,
-        cum_weeks=cum,
-        km_frac=frac,
-        weeks=weeks,
-        km=km_total,
-        group_routes=group_routes,
-        node_incidence=node_inc,
-        edge_incidence=edge_inc,
+    return read_only(
+        RouteSet(
+            good=np.array(good_of, dtype=np.int64),
+            source=nodes[:, 0].copy(),
+            sink=nodes[np.arange(n), lengths - 1].copy(),
+            group=group,
+            group_good=np.array([g for g, _ in groups], dtype=np.int64),
+            group_source=np.array([s for _, s in groups], dtype=np.int64),
+            nodes=nodes,
+            edges=edges,
+            cum_weeks=cum,
+            km_frac=frac,
+            weeks=weeks,
+            km=km_total,
+            group_routes=group_routes,
+            node_incidence=node_inc,
+            edge_incidence=edge_inc,
+        )
     )
