@@ -127,8 +127,10 @@ class Knowledge:
         seen = s[:, c["home"][rows]]
         route = c["route"][rows]
         used, which = np.unique(np.maximum(route, 0), return_inverse=True)  # each route once
-        nodes = crews.routes.nodes[used]
-        on_route = np.where((nodes >= 0)[None], s[:, np.maximum(nodes, 0)], 0.0).max(axis=2)[:, which]
+        # The best source along each route: places padded with a source of 0.0 (the column past the
+        # last place), the positions along the route first, so the maximum runs over whole rows.
+        padded = np.concatenate([s, np.zeros((len(s), 1))], axis=1)
+        on_route = padded[:, self._route_places(crews.routes.nodes)[:, used]].max(axis=1)[:, which]
         seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
         # The Panel follows the money: the value a crew moves sets its odds of being found.
         value = c["cargo_value_ref"][rows]
@@ -142,6 +144,18 @@ class Knowledge:
         k = self.crews[:, rows]
         self.crews[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
         self._evidence = c["evidence"].copy()
+
+    def _route_places(self, nodes: np.ndarray) -> np.ndarray:
+        """Places along each route (positions x routes), -1 padding pointing past the last place; kept per run.
+
+        The candidate routes do not change during a run; the table is rebuilt if they are other ones.
+        """
+        cached = getattr(self, "_route_table", None)  # absent in states saved before it existed
+        if cached is None or cached[0] is not nodes:
+            n_places = self.model.world.n_places
+            cached = (nodes, np.ascontiguousarray(np.where(nodes >= 0, nodes, n_places).T))
+            self._route_table = cached
+        return cached[1]
 
     def _update_groups(self, keep: float) -> None:
         groups = self.model.armed_groups
