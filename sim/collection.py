@@ -529,19 +529,62 @@ class Collector(mesa.DataCollector):
     cannot change, so numbers are stored as returned and any other value is deep-copied. Reporters
     whose reader has a :class:`Batch` are computed by it (same values); reporters that are not
     functions, and agent reporters, go through Mesa's own ``collect``. The records are the same.
+
+    A week's values are kept as one row, in the order of the plan (batches, then single
+    reporters), and moved into Mesa's per-reporter lists (``model_vars``) when those are read:
+    one list extended per batch instead of one append per reporter every week.
     """
 
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Every model reporter's recorded values, week by week (Mesa's records)."""
+        self._flush()
+        return self.__dict__["_model_vars"]
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list]) -> None:
+        self.__dict__["_model_vars"] = value
+        self.__dict__["_rows"] = []
+
+    def _flush(self) -> None:
+        """Move the weeks kept as rows into the per-reporter lists, column by column."""
+        rows = self.__dict__.get("_rows")
+        if not rows:
+            return
+        order = self._order
+        records = self.__dict__["_model_vars"]
+        width = len(order)
+        if len(rows) % width:
+            raise RuntimeError(f"collector rows hold {len(rows)} values, not whole weeks of {width}")
+        for j, var in enumerate(order):
+            records[var].extend(rows[j::width])
+        rows.clear()
+
     def __getstate__(self) -> dict:
-        """Pickle without the plan of the reporters (redone after loading)."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain", "_plan")}
+        """Pickle the records as Mesa's lists, without the plan of the reporters (redone after loading)."""
+        self._flush()
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain", "_plan", "_order")}
+        state["_rows"] = []
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Load a pickled collector, also one saved when the records were a plain attribute."""
+        state = dict(state)
+        if "model_vars" in state:
+            state["_model_vars"] = state.pop("model_vars")
+        state.setdefault("_rows", [])
+        self.__dict__.update(state)
 
     def collect(self, model) -> None:
         """Record every model reporter's value for this week."""
         reporters = self.model_reporters
         checked = self.__dict__.get("_checked", (None, None))
         if checked[0] is not reporters or checked[1] is not model:  # planned once per set of reporters
+            self._flush()  # rows in the old plan's order go first
             self._plain = all(map(_is_function, reporters.values()))
             self._plan = plan(model, reporters) if self._plain else ([], [])
+            batches, singles = self._plan
+            self._order = [var for names, _batch in batches for var in names] + [var for var, _ in singles]
             self._checked = (reporters, model)
         if self.agent_reporters or self.agenttype_reporters or not self._plain:
             super().collect(model)
@@ -551,14 +594,16 @@ class Collector(mesa.DataCollector):
         if not self._validated:
             for name, reporter in reporters.items():
                 self._validate_model_reporter(name, reporter, model)
-        records = self.model_vars
+        row = self._rows
         batches, singles = self._plan
         for names, batch in batches:
-            for var, value in zip(names, batch.values(model), strict=True):
-                records[var].append(value)
-        for var, reporter in singles:
+            values = batch.values(model)
+            if len(values) != len(names):
+                raise RuntimeError(f"{type(batch).__name__} gave {len(values)} values for {len(names)} reporters")
+            row.extend(values)
+        for _var, reporter in singles:
             value = reporter(model)
-            records[var].append(value if type(value) in _NUMBERS else copy.deepcopy(value))
+            row.append(value if type(value) in _NUMBERS else copy.deepcopy(value))
 
 
 def _is_function(reporter) -> bool:
