@@ -124,13 +124,13 @@ class Knowledge:
             self._evidence = c["evidence"].copy()
             return
         s = self.sources
-        seen = s[:, c["home"][rows]]
+        seen = s.take(c["home"][rows], axis=1)  # take: the same columns as s[:, rows], faster
         route = c["route"][rows]
-        used, which = np.unique(np.maximum(route, 0), return_inverse=True)  # each route once
-        # The best source along each route: places padded with a source of 0.0 (the column past the
-        # last place), the positions along the route first, so the maximum runs over whole rows.
+        # The best source along each crew's route: places padded with a source of 0.0 (the column past
+        # the last place), the positions along the route first, so the maximum runs over whole rows.
         padded = np.concatenate([s, np.zeros((len(s), 1))], axis=1)
-        on_route = padded[:, self._route_places(crews.routes.nodes)[:, used]].max(axis=1)[:, which]
+        places = self._route_places(crews.routes.nodes).take(np.maximum(route, 0), axis=1)
+        on_route = padded.take(places, axis=1).max(axis=1)
         seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
         # The Panel follows the money: the value a crew moves sets its odds of being found.
         value = c["cargo_value_ref"][rows]
@@ -141,7 +141,7 @@ class Knowledge:
         if self.model.forces is not None:
             shared = fresh & (self.model.forces.oc_support[c["home"][rows]] > 0)
             seen[MISSION] = np.where(shared, np.maximum(seen[MISSION], self.p.evidence), seen[MISSION])
-        k = self.crews[:, rows]
+        k = self.crews.take(rows, axis=1)
         self.crews[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
         self._evidence = c["evidence"].copy()
 
@@ -189,17 +189,17 @@ class Knowledge:
         rows = officials.alive_rows()
         rents = c["rents"][rows]
         taking = rents / np.maximum(rents + c["pay"][rows], 1e-9)  # share of his income that is rents
-        seen = self.sources[:, c["post"][rows]] * taking
+        seen = self.sources.take(c["post"][rows], axis=1) * taking
         # Evidence leads up the chain: what a holder knows of clients' rents tells it of their patron.
         patron = c["patron"][rows]
         up = patron >= 0
-        k = self.officials[:, rows]
+        k = self.officials.take(rows, axis=1)
         lead = np.zeros_like(self.officials)
         for h in range(len(HOLDERS)):
             lead[h] = np.bincount(patron[up], weights=k[h, up] * taking[up], minlength=officials.size)
-        seen = np.maximum(seen, self.p.chain * lead[:, rows])
+        seen = np.maximum(seen, self.p.chain * lead.take(rows, axis=1))
         self.officials *= keep
-        k = self.officials[:, rows]
+        k = self.officials.take(rows, axis=1)
         self.officials[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
 
     # --- reading it ------------------------------------------------------------------------
