@@ -127,10 +127,10 @@ class CommunityIndex(Batch):
                 self.membership[row] *= region == name
         self.regional = np.array([name is not None for _north, name in masks])
         self.names = list(dict.fromkeys(call["name"] for call in calls))
-        self.at = [
-            (i, self.names.index(call["name"]), masks[(call.get("north_only", False), call.get("region"))])
-            for i, call in enumerate(calls)
-        ]
+        self.at = (
+            np.array([self.names.index(call["name"]) for call in calls], dtype=np.int64),
+            np.array([masks[(call.get("north_only", False), call.get("region"))] for call in calls], dtype=np.int64),
+        )
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -140,16 +140,13 @@ class CommunityIndex(Batch):
         r = c.rows
         weights = c.population[r] * self.membership
         empty = self.regional & ~weights.any(axis=1)
-        table = np.empty((len(self.names), len(weights)))
-        for i, name in enumerate(self.names):
-            now = c.income() if name == "income" else c.cols[name][r]
-            ref = c.ref[name] if c.ref is not None else now
-            table[i] = (weights * now).sum(axis=1) / np.maximum((weights * ref).sum(axis=1), 1e-12)
+        now = np.stack([c.income() if name == "income" else c.cols[name][r] for name in self.names])
+        ref = np.stack([c.ref[name] for name in self.names]) if c.ref is not None else now
+        # Every variable against every set of weights at once: each (variable, weights) row of the
+        # C-ordered products sums as the vector of that variable's weighted values would.
+        table = (weights * now[:, None]).sum(axis=2) / np.maximum((weights * ref[:, None]).sum(axis=2), 1e-12)
         table[:, empty] = 1.0
-        out = [0.0] * len(self.calls)
-        for i, name, mask in self.at:
-            out[i] = float(table[name, mask])
-        return out
+        return table[self.at].tolist()
 
 
 class HeldIn(Batch):
@@ -344,6 +341,25 @@ class FusedShare(Batch):
         return [(fused - best) / fused if fused > 0 else 0.0] * len(self.calls)
 
 
+class RentsKnown(Batch):
+    """Share of officials' rents the holders know, fused (``_rents_known``): a column take and the row-by-row fusion."""
+
+    reader = o._rents_known
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        k, officials = getattr(m, "knowledge", None), m.officials
+        if k is None or officials is None:
+            return [0.0] * len(self.calls)
+        rows = officials.alive_rows()
+        rows = rows[rows < k.officials.shape[1]]
+        rents = officials.cols["rents"][rows]
+        if not rents.sum() > 0:
+            return [0.0] * len(self.calls)
+        share = float((_fuse(k.officials.take(rows, axis=1)) * rents).sum() / rents.sum())
+        return [share] * len(self.calls)
+
+
 class HeldBy(Batch):
     """Places held by each kind of group (``_held_by_value``): the holders' kinds looked up once."""
 
@@ -504,6 +520,7 @@ BATCHES: dict[Callable, type[Batch]] = {
         ValueKnown,
         RouteEntropy,
         FusedShare,
+        RentsKnown,
         HeldBy,
         KindCount,
         CommunityLevel,

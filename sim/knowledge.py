@@ -95,9 +95,11 @@ class Knowledge:
         if model.forces is not None:
             from sim.agents.force import ForceKind  # policies import this module, and no agents (layering)
 
-            region = np.asarray(world.region)
+            region = self._region_codes()
             for force in model.forces.of_kind(ForceKind.MISSION):
-                mission[np.isin(region, region[force.bases]) & world.in_mali] = model.forces.mission_access
+                covered = np.zeros(region.max() + 1, dtype=bool)  # the regions of the force's bases
+                covered[region[force.bases]] = True
+                mission[covered[region] & world.in_mali] = model.forces.mission_access
         out = np.zeros((len(HOLDERS), world.n_places))
         out[MISSION] = p.mission_sources * mission * trust
         out[STATE] = p.state_sources * model.territory.presence * trust
@@ -144,6 +146,13 @@ class Knowledge:
         k = self.crews.take(rows, axis=1)
         self.crews[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
         self._evidence = c["evidence"].copy()
+
+    def _region_codes(self) -> np.ndarray:
+        """Each place's region as a small integer (regions never change): lookups instead of string sets."""
+        codes = getattr(self, "_regions", None)  # absent in states saved before it was kept
+        if codes is None:
+            codes = self._regions = np.unique(np.asarray(self.model.world.region), return_inverse=True)[1]
+        return codes
 
     def _route_places(self, nodes: np.ndarray) -> np.ndarray:
         """Places along each route (positions x routes), -1 padding pointing past the last place; kept per run.

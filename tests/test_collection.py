@@ -112,3 +112,23 @@ def test_a_collector_pickled_with_plain_records_loads():
     loaded = Collector.__new__(Collector)
     loaded.__setstate__(state)
     assert loaded.model_vars == collector.model_vars and len(loaded.model_vars["trips"]) == 1
+
+
+@pytest.mark.parametrize("length", [1, 7, 8, 9, 41, 129])
+def test_rows_of_a_product_of_three_axes_sum_as_vectors(length):
+    """What the community indices rely on: variables times weights, summed over the last axis, row by row."""
+    rng = np.random.default_rng(length)
+    weights = rng.random((12, length)) * 10.0 ** rng.uniform(0, 6, (12, length))
+    variables = rng.random((4, length))
+    together = (weights * variables[:, None]).sum(axis=2)
+    apart = [[bits((w * v).sum()) for w in weights] for v in variables]
+    assert [[bits(x) for x in row] for row in together] == apart
+
+
+@pytest.mark.parametrize("n", [1, 3, 8, 13, 200])
+def test_a_count_divided_is_the_mean_of_the_booleans(n):
+    """What the shares of licensed gold miners rely on: np.mean of booleans is their count over their number."""
+    rng = np.random.default_rng(n)
+    for _ in range(50):
+        flags = rng.random(n) < rng.random()
+        assert bits(np.count_nonzero(flags) / n) == bits(flags.mean())
