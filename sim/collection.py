@@ -172,23 +172,31 @@ class HeldIn(Batch):
 
 
 class KindRevenue(Batch):
-    """Revenue by kind of group and source (``_kind_revenue``): one pass over the groups, sums in their order."""
+    """Revenue by kind of group and source (``_kind_revenue``): one pass over the groups, sums in their order.
+
+    Kinds are looked up as plain integers: an enum member's hash is a Python-level call.
+    """
 
     reader = o._kind_revenue
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        self.wanted: dict[int, list[tuple[str, int]]] = {}
+        for i, c in enumerate(calls):
+            self.wanted.setdefault(int(c["kind"]), []).append((c["source"], i))
 
     @override
     def values(self, m: SahelModel) -> list[float]:
         groups = m.armed_groups
+        totals = [0.0] * len(self.calls)
         if groups is None:
-            return [0.0] * len(self.calls)
-        wanted: dict[GroupKind, dict[str, None]] = {}
-        for c in self.calls:
-            wanted.setdefault(c["kind"], {})[c["source"]] = None
-        totals = {(c["kind"], c["source"]): 0.0 for c in self.calls}
+            return totals
+        wanted = self.wanted
         for g in groups.groups:
-            for source in wanted.get(g.kind, ()):
-                totals[(g.kind, source)] += g.revenue[source]
-        return [totals[(c["kind"], c["source"])] for c in self.calls]
+            revenue = g.revenue
+            for source, i in wanted.get(int(g.kind), ()):
+                totals[i] += revenue[source]
+        return totals
 
 
 class Revenue(Batch):
