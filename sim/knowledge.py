@@ -173,14 +173,19 @@ class Knowledge:
         n = len(groups.groups)
         self.groups = _fit(self.groups, n)
         self.trade_share = _fit(self.trade_share, n)
+        tolls, protection, trafficking = TRADE_SOURCES
         for g in groups.groups:
-            total = sum(g.revenue.values())
-            trade = sum(g.revenue.get(k, 0.0) for k in TRADE_SOURCES)
+            revenue = g.revenue
+            total = sum(revenue.values())
+            # Added left to right from 0, as sum() adds them (a generator costs more than the sum).
+            trade = 0 + revenue.get(tolls, 0.0) + revenue.get(protection, 0.0) + revenue.get(trafficking, 0.0)
             self.trade_share[g.index] = trade / total if total > 0 and g.fighters > 0 else 0.0
         holder = self.model.territory.holder
         held = holder >= 0
-        count = np.maximum(np.bincount(holder[held], minlength=n), 1)
-        seen = np.stack([np.bincount(holder[held], weights=s[held], minlength=n) for s in self.sources]) / count
+        by = holder[held]
+        count = np.maximum(np.bincount(by, minlength=n), 1)
+        sources = np.compress(held, self.sources, axis=1)
+        seen = np.stack([np.bincount(by, weights=s, minlength=n) for s in sources]) / count
         self.groups *= keep
         self.groups += (1.0 - self.groups) * np.clip(seen * self.trade_share, 0.0, 1.0)
 
