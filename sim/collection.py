@@ -510,6 +510,107 @@ class RouteEntropy(Batch):
         return [h] * len(self.calls)
 
 
+class WeekSum(Batch):
+    """Totals of the week's counters (``_week_sum``): the counters looked up once."""
+
+    reader = o._week_sum
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        week = m.stats.week
+        return [float(week[c["key"]].sum()) for c in self.calls]
+
+
+class ShareWeek(Batch):
+    """Shares of one counter in the sum of two (``_share_week``), summed as the reporter sums them."""
+
+    reader = o._share_week
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        week = m.stats.week
+        out = []
+        for c in self.calls:
+            num, (first, second) = c["num"], c["den"]
+            a = week[num].sum()
+            b = week[first].sum() + week[second].sum()
+            out.append(float(a / b) if b > 0 else 0.0)
+        return out
+
+
+class OfficialEvents(Batch):
+    """Counts of the officials' events (``_official_event_value``): one dictionary, many keys."""
+
+    reader = o._official_event_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        if m.officials is None:
+            return [0.0] * len(self.calls)
+        events = m.officials.events
+        return [float(events[c["key"]]) for c in self.calls]
+
+
+class GoldEvents(Batch):
+    """Counts of the gold sites' events (``_gold_event_value``): one dictionary, many keys."""
+
+    reader = o._gold_event_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        if m.gold is None:
+            return [0.0] * len(self.calls)
+        events = m.gold.events
+        return [float(events[c["key"]]) for c in self.calls]
+
+
+class GoldValue(Batch):
+    """What the gold sites show (``_gold_value``): their methods, called in one pass."""
+
+    reader = o._gold_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        gold = m.gold
+        if gold is None:
+            return [0.0] * len(self.calls)
+        out = []
+        for c in self.calls:
+            kwargs = {k: v for k, v in c.items() if k != "attr"}
+            out.append(float(getattr(gold, c["attr"])(**kwargs)))
+        return out
+
+
+class WarValue(Batch):
+    """The mission's war (``_war_value``): attributes of one object."""
+
+    reader = o._war_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        if m.forces is None:
+            return [0.0] * len(self.calls)
+        war = m.forces.war
+        return [float(getattr(war, c["attr"])) for c in self.calls]
+
+
+class GroupsValue(Batch):
+    """Attributes of the armed groups as a whole (``_groups_value``); a dictionary reads as 0."""
+
+    reader = o._groups_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        groups = m.armed_groups
+        if groups is None:
+            return [0.0] * len(self.calls)
+        out = []
+        for c in self.calls:
+            value = getattr(groups, c["attr"])
+            out.append(float(value) if not isinstance(value, dict) else 0.0)
+        return out
+
+
 BATCHES: dict[Callable, type[Batch]] = {
     b.reader: b
     for b in (
@@ -535,6 +636,13 @@ BATCHES: dict[Callable, type[Batch]] = {
         IllicitWeek,
         IllicitThrough,
         ProcessValue,
+        WeekSum,
+        ShareWeek,
+        OfficialEvents,
+        GoldEvents,
+        GoldValue,
+        WarValue,
+        GroupsValue,
     )
 }
 
