@@ -252,8 +252,8 @@ class RatioWeek(Batch):
     @override
     def values(self, m: SahelModel) -> list[float]:
         week = m.stats.flat("week")
-        num, den = week[self.num], week[self.den]
-        return [float(a / b) if b > 0 else 0.0 for a, b in zip(num, den, strict=True)]
+        num, den = week[self.num].tolist(), week[self.den].tolist()  # Python floats divide as numpy's do
+        return [a / b if b > 0 else 0.0 for a, b in zip(num, den, strict=True)]
 
 
 class Events(Batch):
@@ -446,11 +446,10 @@ class IllicitThrough(Batch):
     def values(self, m: SahelModel) -> list[float]:
         weights = np.where(self.illicit, m.market.value_sink, 0.0)
         stats = m.stats
-        out = []
-        for c in self.calls:
-            units = stats.week["place_good_units"] if c["week"] else stats.to_date("place_good_units")
-            out.append(float((units[c["places"]] @ weights).sum()))
-        return out
+        units = {True: stats.week["place_good_units"]}
+        if not all(c["week"] for c in self.calls):
+            units[False] = stats.to_date("place_good_units")  # once, not once per reporter
+        return [float((units[bool(c["week"])][c["places"]] @ weights).sum()) for c in self.calls]
 
 
 class ProcessValue(Batch):
