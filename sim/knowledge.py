@@ -130,9 +130,14 @@ class Knowledge:
         route = c["route"][rows]
         # The best source along each crew's route: places padded with a source of 0.0 (the column past
         # the last place), the positions along the route first, so the maximum runs over whole rows.
+        # Each route travelled is looked at once (a route's rank among them: a cumulative count).
         padded = np.concatenate([s, np.zeros((len(s), 1))], axis=1)
-        places = self._route_places(crews.routes.nodes).take(np.maximum(route, 0), axis=1)
-        on_route = padded.take(places, axis=1).max(axis=1)
+        travelled = np.maximum(route, 0)
+        used = np.zeros(crews.routes.nodes.shape[0], dtype=bool)
+        used[travelled] = True
+        places = self._route_places(crews.routes.nodes).take(np.flatnonzero(used), axis=1)
+        rank = np.cumsum(used) - 1
+        on_route = padded.take(places, axis=1).max(axis=1).take(rank.take(travelled), axis=1)
         seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
         # The Panel follows the money: the value a crew moves sets its odds of being found.
         value = c["cargo_value_ref"][rows]
