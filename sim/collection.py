@@ -25,7 +25,7 @@ import mesa
 import numpy as np
 
 from sim import outcomes as o
-from sim.names import GroupKind
+from sim.names import GroupKind, Kind
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -127,10 +127,10 @@ class CommunityIndex(Batch):
                 self.membership[row] *= region == name
         self.regional = np.array([name is not None for _north, name in masks])
         self.names = list(dict.fromkeys(call["name"] for call in calls))
-        self.at = [
-            (i, self.names.index(call["name"]), masks[(call.get("north_only", False), call.get("region"))])
-            for i, call in enumerate(calls)
-        ]
+        self.at = (
+            np.array([self.names.index(call["name"]) for call in calls], dtype=np.int64),
+            np.array([masks[(call.get("north_only", False), call.get("region"))] for call in calls], dtype=np.int64),
+        )
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -140,16 +140,13 @@ class CommunityIndex(Batch):
         r = c.rows
         weights = c.population[r] * self.membership
         empty = self.regional & ~weights.any(axis=1)
-        table = np.empty((len(self.names), len(weights)))
-        for i, name in enumerate(self.names):
-            now = c.income() if name == "income" else c.cols[name][r]
-            ref = c.ref[name] if c.ref is not None else now
-            table[i] = (weights * now).sum(axis=1) / np.maximum((weights * ref).sum(axis=1), 1e-12)
+        now = np.stack([c.income() if name == "income" else c.cols[name][r] for name in self.names])
+        ref = np.stack([c.ref[name] for name in self.names]) if c.ref is not None else now
+        # Every variable against every set of weights at once: each (variable, weights) row of the
+        # C-ordered products sums as the vector of that variable's weighted values would.
+        table = (weights * now[:, None]).sum(axis=2) / np.maximum((weights * ref[:, None]).sum(axis=2), 1e-12)
         table[:, empty] = 1.0
-        out = [0.0] * len(self.calls)
-        for i, name, mask in self.at:
-            out[i] = float(table[name, mask])
-        return out
+        return table[self.at].tolist()
 
 
 class HeldIn(Batch):
@@ -175,23 +172,31 @@ class HeldIn(Batch):
 
 
 class KindRevenue(Batch):
-    """Revenue by kind of group and source (``_kind_revenue``): one pass over the groups, sums in their order."""
+    """Revenue by kind of group and source (``_kind_revenue``): one pass over the groups, sums in their order.
+
+    Kinds are looked up as plain integers: an enum member's hash is a Python-level call.
+    """
 
     reader = o._kind_revenue
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        self.wanted: dict[int, list[tuple[str, int]]] = {}
+        for i, c in enumerate(calls):
+            self.wanted.setdefault(int(c["kind"]), []).append((c["source"], i))
 
     @override
     def values(self, m: SahelModel) -> list[float]:
         groups = m.armed_groups
+        totals = [0.0] * len(self.calls)
         if groups is None:
-            return [0.0] * len(self.calls)
-        wanted: dict[GroupKind, dict[str, None]] = {}
-        for c in self.calls:
-            wanted.setdefault(c["kind"], {})[c["source"]] = None
-        totals = {(c["kind"], c["source"]): 0.0 for c in self.calls}
+            return totals
+        wanted = self.wanted
         for g in groups.groups:
-            for source in wanted.get(g.kind, ()):
-                totals[(g.kind, source)] += g.revenue[source]
-        return [totals[(c["kind"], c["source"])] for c in self.calls]
+            revenue = g.revenue
+            for source, i in wanted.get(int(g.kind), ()):
+                totals[i] += revenue[source]
+        return totals
 
 
 class Revenue(Batch):
@@ -247,8 +252,8 @@ class RatioWeek(Batch):
     @override
     def values(self, m: SahelModel) -> list[float]:
         week = m.stats.flat("week")
-        num, den = week[self.num], week[self.den]
-        return [float(a / b) if b > 0 else 0.0 for a, b in zip(num, den, strict=True)]
+        num, den = week[self.num].tolist(), week[self.den].tolist()  # Python floats divide as numpy's do
+        return [a / b if b > 0 else 0.0 for a, b in zip(num, den, strict=True)]
 
 
 class Events(Batch):
@@ -301,14 +306,22 @@ def _fuse(scores: np.ndarray) -> np.ndarray:
 
 
 class ValueKnown(Batch):
-    """Share of illicit value per trip known to each holder (``_value_known``): the crews selected once."""
+    """Share of illicit value per trip known to each holder (``_value_known``): the crews selected once.
+
+    The holders' own silos are weighted and summed row by row in one product (rows of a C-ordered
+    matrix sum as the vectors would); the fused view is computed once if asked for.
+    """
 
     reader = o._value_known
 
-    @override
-    def values(self, m: SahelModel) -> list[float]:
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
         from sim.knowledge import HOLDERS
 
+        self.rows = [None if c["holder"] == "fused" else HOLDERS.index(c["holder"]) for c in calls]
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
         k = getattr(m, "knowledge", None)
         if k is None:
             return [0.0] * len(self.calls)
@@ -316,16 +329,13 @@ class ValueKnown(Batch):
         n = min(k.crews.shape[1], m.crews.size)
         rows = np.flatnonzero(c["alive"][:n] & ~m.crews.livelihood[c["good"][:n]])
         value = c["cargo_value_ref"][rows]
-        if not len(rows) or value.sum() <= 0:
-            return [0.0] * len(self.calls)
-        known = k.crews[:, rows]
         total = value.sum()
-        out = []
-        for call in self.calls:
-            holder = call["holder"]
-            scores = _fuse(known) if holder == "fused" else known[HOLDERS.index(holder)]
-            out.append(float((scores * value).sum() / total))
-        return out
+        if not len(rows) or total <= 0:
+            return [0.0] * len(self.calls)
+        known = np.ascontiguousarray(k.crews.take(rows, axis=1))  # the columns of k.crews[:, rows], faster
+        weighted = (known * value).sum(axis=1)
+        fused = float((_fuse(known) * value).sum() / total) if None in self.rows else 0.0
+        return [fused if row is None else float(weighted[row] / total) for row in self.rows]
 
 
 class FusedShare(Batch):
@@ -338,10 +348,29 @@ class FusedShare(Batch):
         k = getattr(m, "knowledge", None)
         if k is None:
             return [0.0] * len(self.calls)
-        known = k.crews[:, m.crews.cols["alive"][: k.crews.shape[1]]]
+        known = np.compress(m.crews.cols["alive"][: k.crews.shape[1]], k.crews, axis=1)  # k.crews[:, alive], faster
         fused = float(_fuse(known).sum())
         best = float(functools.reduce(np.maximum, known).sum()) if known.size else 0.0
         return [(fused - best) / fused if fused > 0 else 0.0] * len(self.calls)
+
+
+class RentsKnown(Batch):
+    """Share of officials' rents the holders know, fused (``_rents_known``): a column take and the row-by-row fusion."""
+
+    reader = o._rents_known
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        k, officials = getattr(m, "knowledge", None), m.officials
+        if k is None or officials is None:
+            return [0.0] * len(self.calls)
+        rows = officials.alive_rows()
+        rows = rows[rows < k.officials.shape[1]]
+        rents = officials.cols["rents"][rows]
+        if not rents.sum() > 0:
+            return [0.0] * len(self.calls)
+        share = float((_fuse(k.officials.take(rows, axis=1)) * rents).sum() / rents.sum())
+        return [share] * len(self.calls)
 
 
 class HeldBy(Batch):
@@ -356,7 +385,8 @@ class HeldBy(Batch):
             return [0.0] * len(self.calls)
         holder = m.territory.holder
         kinds = np.array([g.kind for g in groups.groups] + [-1])[holder[holder >= 0]]
-        return [float((kinds == c["kind"]).sum()) for c in self.calls]
+        counts = np.bincount(kinds + 1, minlength=len(GroupKind) + 1)  # a count, exact: -1 first
+        return [float(counts[int(c["kind"]) + 1]) for c in self.calls]
 
 
 class KindCount(Batch):
@@ -367,8 +397,8 @@ class KindCount(Batch):
     @override
     def values(self, m: SahelModel) -> list[float]:
         crews = m.crews
-        kinds = crews.kind[crews.alive]
-        return [float((kinds == c["kind"]).sum()) for c in self.calls]
+        counts = np.bincount(crews.kind[crews.alive], minlength=len(Kind))  # a count, exact
+        return [float(counts[int(c["kind"])]) for c in self.calls]
 
 
 class CommunityLevel(Batch):
@@ -416,11 +446,10 @@ class IllicitThrough(Batch):
     def values(self, m: SahelModel) -> list[float]:
         weights = np.where(self.illicit, m.market.value_sink, 0.0)
         stats = m.stats
-        out = []
-        for c in self.calls:
-            units = stats.week["place_good_units"] if c["week"] else stats.to_date("place_good_units")
-            out.append(float((units[c["places"]] @ weights).sum()))
-        return out
+        units = {True: stats.week["place_good_units"]}
+        if not all(c["week"] for c in self.calls):
+            units[False] = stats.to_date("place_good_units")  # once, not once per reporter
+        return [float((units[bool(c["week"])][c["places"]] @ weights).sum()) for c in self.calls]
 
 
 class ProcessValue(Batch):
@@ -443,14 +472,24 @@ class ProcessValue(Batch):
 
 
 class RouteEntropy(Batch):
-    """Dispersion of flows over candidate routes (:func:`sim.outcomes.route_entropy`), each good's routes found once."""
+    """Dispersion of flows over candidate routes (:func:`sim.outcomes.route_entropy`), the goods' routes side by side.
+
+    The routes are put in order of good (stably: each good's routes keep their order), so each
+    good's units are one contiguous slice: its sum, and the sum of ``p log p`` over its routes
+    that carried something, are the same sums of the same numbers in the same order as the
+    reporter's. The shares and their logarithms are taken elementwise, for all routes at once.
+    """
 
     reader = o.route_entropy
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
         good = model.routes.good
-        self.of_good = [np.flatnonzero(good == g) for g in range(len(model.world.goods))]
+        self.order = np.argsort(good, kind="stable")
+        self.good = good[self.order]
+        starts = np.searchsorted(self.good, np.arange(len(model.world.goods) + 1))
+        self.bounds = list(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True))
+        self.log_n = [np.log(b - a) if b - a >= 2 else None for a, b in self.bounds]  # the reporter's np.log(n)
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -460,15 +499,120 @@ class RouteEntropy(Batch):
         total = value.sum()
         if total <= 0:
             return [0.0] * len(self.calls)
+        units = units[self.order]
+        sums = np.array([units[a:b].sum() for a, b in self.bounds])  # each good's, as the reporter's u.sum()
+        goods = [g for g in np.flatnonzero(value) if self.log_n[g] is not None]
+        carried = units > 0
+        p = units[carried] / sums[self.good[carried]]
+        p_log_p = p * np.log(p)
+        ends = np.cumsum(carried)  # routes that carried something, up to each route
         h = 0.0
-        for g in np.flatnonzero(value):
-            u = units[self.of_good[g]]
-            n = len(u)
-            if n < 2:
-                continue
-            p = u[u > 0] / u.sum()
-            h += value[g] / total * float(-(p * np.log(p)).sum() / np.log(n))
+        for g in goods:
+            a, b = self.bounds[g]
+            first, last = (ends[a - 1] if a else 0), ends[b - 1]
+            h += value[g] / total * float(-p_log_p[first:last].sum() / self.log_n[g])
         return [h] * len(self.calls)
+
+
+class WeekSum(Batch):
+    """Totals of the week's counters (``_week_sum``): the counters looked up once."""
+
+    reader = o._week_sum
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        week = m.stats.week
+        return [float(week[c["key"]].sum()) for c in self.calls]
+
+
+class ShareWeek(Batch):
+    """Shares of one counter in the sum of two (``_share_week``), summed as the reporter sums them."""
+
+    reader = o._share_week
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        week = m.stats.week
+        out = []
+        for c in self.calls:
+            num, (first, second) = c["num"], c["den"]
+            a = week[num].sum()
+            b = week[first].sum() + week[second].sum()
+            out.append(float(a / b) if b > 0 else 0.0)
+        return out
+
+
+class OfficialEvents(Batch):
+    """Counts of the officials' events (``_official_event_value``): one dictionary, many keys."""
+
+    reader = o._official_event_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        if m.officials is None:
+            return [0.0] * len(self.calls)
+        events = m.officials.events
+        return [float(events[c["key"]]) for c in self.calls]
+
+
+class GoldEvents(Batch):
+    """Counts of the gold sites' events (``_gold_event_value``): one dictionary, many keys."""
+
+    reader = o._gold_event_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        if m.gold is None:
+            return [0.0] * len(self.calls)
+        events = m.gold.events
+        return [float(events[c["key"]]) for c in self.calls]
+
+
+class GoldValue(Batch):
+    """What the gold sites show (``_gold_value``): their methods, called in one pass."""
+
+    reader = o._gold_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        gold = m.gold
+        if gold is None:
+            return [0.0] * len(self.calls)
+        out = []
+        for c in self.calls:
+            kwargs = {k: v for k, v in c.items() if k != "attr"}
+            out.append(float(getattr(gold, c["attr"])(**kwargs)))
+        return out
+
+
+class WarValue(Batch):
+    """The mission's war (``_war_value``): attributes of one object."""
+
+    reader = o._war_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        if m.forces is None:
+            return [0.0] * len(self.calls)
+        war = m.forces.war
+        return [float(getattr(war, c["attr"])) for c in self.calls]
+
+
+class GroupsValue(Batch):
+    """Attributes of the armed groups as a whole (``_groups_value``); a dictionary reads as 0."""
+
+    reader = o._groups_value
+
+    @override
+    def values(self, m: SahelModel) -> list[float]:
+        groups = m.armed_groups
+        if groups is None:
+            return [0.0] * len(self.calls)
+        out = []
+        for c in self.calls:
+            value = getattr(groups, c["attr"])
+            out.append(float(value) if not isinstance(value, dict) else 0.0)
+        return out
 
 
 BATCHES: dict[Callable, type[Batch]] = {
@@ -489,12 +633,20 @@ BATCHES: dict[Callable, type[Batch]] = {
         ValueKnown,
         RouteEntropy,
         FusedShare,
+        RentsKnown,
         HeldBy,
         KindCount,
         CommunityLevel,
         IllicitWeek,
         IllicitThrough,
         ProcessValue,
+        WeekSum,
+        ShareWeek,
+        OfficialEvents,
+        GoldEvents,
+        GoldValue,
+        WarValue,
+        GroupsValue,
     )
 }
 
@@ -529,19 +681,62 @@ class Collector(mesa.DataCollector):
     cannot change, so numbers are stored as returned and any other value is deep-copied. Reporters
     whose reader has a :class:`Batch` are computed by it (same values); reporters that are not
     functions, and agent reporters, go through Mesa's own ``collect``. The records are the same.
+
+    A week's values are kept as one row, in the order of the plan (batches, then single
+    reporters), and moved into Mesa's per-reporter lists (``model_vars``) when those are read:
+    one list extended per batch instead of one append per reporter every week.
     """
 
+    @property
+    def model_vars(self) -> dict[str, list]:
+        """Every model reporter's recorded values, week by week (Mesa's records)."""
+        self._flush()
+        return self.__dict__["_model_vars"]
+
+    @model_vars.setter
+    def model_vars(self, value: dict[str, list]) -> None:
+        self.__dict__["_model_vars"] = value
+        self.__dict__["_rows"] = []
+
+    def _flush(self) -> None:
+        """Move the weeks kept as rows into the per-reporter lists, column by column."""
+        rows = self.__dict__.get("_rows")
+        if not rows:
+            return
+        order = self._order
+        records = self.__dict__["_model_vars"]
+        width = len(order)
+        if len(rows) % width:
+            raise RuntimeError(f"collector rows hold {len(rows)} values, not whole weeks of {width}")
+        for j, var in enumerate(order):
+            records[var].extend(rows[j::width])
+        rows.clear()
+
     def __getstate__(self) -> dict:
-        """Pickle without the plan of the reporters (redone after loading)."""
-        return {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain", "_plan")}
+        """Pickle the records as Mesa's lists, without the plan of the reporters (redone after loading)."""
+        self._flush()
+        state = {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain", "_plan", "_order")}
+        state["_rows"] = []
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Load a pickled collector, also one saved when the records were a plain attribute."""
+        state = dict(state)
+        if "model_vars" in state:
+            state["_model_vars"] = state.pop("model_vars")
+        state.setdefault("_rows", [])
+        self.__dict__.update(state)
 
     def collect(self, model) -> None:
         """Record every model reporter's value for this week."""
         reporters = self.model_reporters
         checked = self.__dict__.get("_checked", (None, None))
         if checked[0] is not reporters or checked[1] is not model:  # planned once per set of reporters
+            self._flush()  # rows in the old plan's order go first
             self._plain = all(map(_is_function, reporters.values()))
             self._plan = plan(model, reporters) if self._plain else ([], [])
+            batches, singles = self._plan
+            self._order = [var for names, _batch in batches for var in names] + [var for var, _ in singles]
             self._checked = (reporters, model)
         if self.agent_reporters or self.agenttype_reporters or not self._plain:
             super().collect(model)
@@ -551,14 +746,16 @@ class Collector(mesa.DataCollector):
         if not self._validated:
             for name, reporter in reporters.items():
                 self._validate_model_reporter(name, reporter, model)
-        records = self.model_vars
+        row = self._rows
         batches, singles = self._plan
         for names, batch in batches:
-            for var, value in zip(names, batch.values(model), strict=True):
-                records[var].append(value)
-        for var, reporter in singles:
+            values = batch.values(model)
+            if len(values) != len(names):
+                raise RuntimeError(f"{type(batch).__name__} gave {len(values)} values for {len(names)} reporters")
+            row.extend(values)
+        for _var, reporter in singles:
             value = reporter(model)
-            records[var].append(value if type(value) in _NUMBERS else copy.deepcopy(value))
+            row.append(value if type(value) in _NUMBERS else copy.deepcopy(value))
 
 
 def _is_function(reporter) -> bool:

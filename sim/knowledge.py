@@ -95,9 +95,11 @@ class Knowledge:
         if model.forces is not None:
             from sim.agents.force import ForceKind  # policies import this module, and no agents (layering)
 
-            region = np.asarray(world.region)
+            region = self._region_codes()
             for force in model.forces.of_kind(ForceKind.MISSION):
-                mission[np.isin(region, region[force.bases]) & world.in_mali] = model.forces.mission_access
+                covered = np.zeros(region.max() + 1, dtype=bool)  # the regions of the force's bases
+                covered[region[force.bases]] = True
+                mission[covered[region] & world.in_mali] = model.forces.mission_access
         out = np.zeros((len(HOLDERS), world.n_places))
         out[MISSION] = p.mission_sources * mission * trust
         out[STATE] = p.state_sources * model.territory.presence * trust
@@ -124,11 +126,18 @@ class Knowledge:
             self._evidence = c["evidence"].copy()
             return
         s = self.sources
-        seen = s[:, c["home"][rows]]
+        seen = s.take(c["home"][rows], axis=1)  # take: the same columns as s[:, rows], faster
         route = c["route"][rows]
-        used, which = np.unique(np.maximum(route, 0), return_inverse=True)  # each route once
-        nodes = crews.routes.nodes[used]
-        on_route = np.where((nodes >= 0)[None], s[:, np.maximum(nodes, 0)], 0.0).max(axis=2)[:, which]
+        # The best source along each crew's route: places padded with a source of 0.0 (the column past
+        # the last place), the positions along the route first, so the maximum runs over whole rows.
+        # Each route travelled is looked at once (a route's rank among them: a cumulative count).
+        padded = np.concatenate([s, np.zeros((len(s), 1))], axis=1)
+        travelled = np.maximum(route, 0)
+        used = np.zeros(crews.routes.nodes.shape[0], dtype=bool)
+        used[travelled] = True
+        places = self._route_places(crews.routes.nodes).take(np.flatnonzero(used), axis=1)
+        rank = np.cumsum(used) - 1
+        on_route = padded.take(places, axis=1).max(axis=1).take(rank.take(travelled), axis=1)
         seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
         # The Panel follows the money: the value a crew moves sets its odds of being found.
         value = c["cargo_value_ref"][rows]
@@ -139,9 +148,28 @@ class Knowledge:
         if self.model.forces is not None:
             shared = fresh & (self.model.forces.oc_support[c["home"][rows]] > 0)
             seen[MISSION] = np.where(shared, np.maximum(seen[MISSION], self.p.evidence), seen[MISSION])
-        k = self.crews[:, rows]
+        k = self.crews.take(rows, axis=1)
         self.crews[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
         self._evidence = c["evidence"].copy()
+
+    def _region_codes(self) -> np.ndarray:
+        """Each place's region as a small integer (regions never change): lookups instead of string sets."""
+        codes = getattr(self, "_regions", None)  # absent in states saved before it was kept
+        if codes is None:
+            codes = self._regions = np.unique(np.asarray(self.model.world.region), return_inverse=True)[1]
+        return codes
+
+    def _route_places(self, nodes: np.ndarray) -> np.ndarray:
+        """Places along each route (positions x routes), -1 padding pointing past the last place; kept per run.
+
+        The candidate routes do not change during a run; the table is rebuilt if they are other ones.
+        """
+        cached = getattr(self, "_route_table", None)  # absent in states saved before it existed
+        if cached is None or cached[0] is not nodes:
+            n_places = self.model.world.n_places
+            cached = (nodes, np.ascontiguousarray(np.where(nodes >= 0, nodes, n_places).T))
+            self._route_table = cached
+        return cached[1]
 
     def _update_groups(self, keep: float) -> None:
         groups = self.model.armed_groups
@@ -150,14 +178,19 @@ class Knowledge:
         n = len(groups.groups)
         self.groups = _fit(self.groups, n)
         self.trade_share = _fit(self.trade_share, n)
+        tolls, protection, trafficking = TRADE_SOURCES
         for g in groups.groups:
-            total = sum(g.revenue.values())
-            trade = sum(g.revenue.get(k, 0.0) for k in TRADE_SOURCES)
+            revenue = g.revenue
+            total = sum(revenue.values())
+            # Added left to right from 0, as sum() adds them (a generator costs more than the sum).
+            trade = 0 + revenue.get(tolls, 0.0) + revenue.get(protection, 0.0) + revenue.get(trafficking, 0.0)
             self.trade_share[g.index] = trade / total if total > 0 and g.fighters > 0 else 0.0
         holder = self.model.territory.holder
         held = holder >= 0
-        count = np.maximum(np.bincount(holder[held], minlength=n), 1)
-        seen = np.stack([np.bincount(holder[held], weights=s[held], minlength=n) for s in self.sources]) / count
+        by = holder[held]
+        count = np.maximum(np.bincount(by, minlength=n), 1)
+        sources = np.compress(held, self.sources, axis=1)
+        seen = np.stack([np.bincount(by, weights=s, minlength=n) for s in sources]) / count
         self.groups *= keep
         self.groups += (1.0 - self.groups) * np.clip(seen * self.trade_share, 0.0, 1.0)
 
@@ -175,17 +208,17 @@ class Knowledge:
         rows = officials.alive_rows()
         rents = c["rents"][rows]
         taking = rents / np.maximum(rents + c["pay"][rows], 1e-9)  # share of his income that is rents
-        seen = self.sources[:, c["post"][rows]] * taking
+        seen = self.sources.take(c["post"][rows], axis=1) * taking
         # Evidence leads up the chain: what a holder knows of clients' rents tells it of their patron.
         patron = c["patron"][rows]
         up = patron >= 0
-        k = self.officials[:, rows]
+        k = self.officials.take(rows, axis=1)
         lead = np.zeros_like(self.officials)
         for h in range(len(HOLDERS)):
             lead[h] = np.bincount(patron[up], weights=k[h, up] * taking[up], minlength=officials.size)
-        seen = np.maximum(seen, self.p.chain * lead[:, rows])
+        seen = np.maximum(seen, self.p.chain * lead.take(rows, axis=1))
         self.officials *= keep
-        k = self.officials[:, rows]
+        k = self.officials.take(rows, axis=1)
         self.officials[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
 
     # --- reading it ------------------------------------------------------------------------

@@ -211,7 +211,9 @@ class SahelModel(mesa.Model):
         if self.armed_groups is not None:
             jihadist = self.armed_groups.jihadist_blocs()
             bloc = self.crews.bloc[enc.crew]
-            mask = (bloc >= 0) & np.isin(bloc, jihadist, kind="table")  # a lookup: blocs are small integers
+            protected = np.zeros(max(int(bloc.max(initial=0)), int(jihadist.max(initial=0))) + 1, dtype=bool)
+            protected[jihadist] = True  # a lookup table: blocs are small integers (-1: none)
+            mask = (bloc >= 0) & protected[np.maximum(bloc, 0)]
             accumulate(st["enc_jihadist"], enc.place[mask], 1.0)
 
     # --- the week ------------------------------------------------------------------------

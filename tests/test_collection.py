@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+
 import mesa
 import numpy as np
 import pytest
@@ -79,3 +81,54 @@ def test_rows_of_a_matrix_sum_as_vectors(length):
     rng = np.random.default_rng(length)
     matrix = rng.random((12, length)) * 10.0 ** rng.uniform(-6, 9, (12, length))
     assert [bits(s) for s in matrix.sum(axis=1)] == [bits(row.copy().sum()) for row in matrix]
+
+
+def test_records_read_pickled_or_continued_mid_run_are_the_same_as_read_at_the_end():
+    """Weeks kept as rows reach Mesa's lists whenever they are read: mid-run, when pickled, at the end."""
+    straight = SahelModel(small_config(4).scenario, seed=4)
+    for _ in range(9):
+        straight.step()
+    expected = {name: [bits(v) for v in series] for name, series in straight.datacollector.model_vars.items()}
+    model = SahelModel(small_config(4).scenario, seed=4)
+    for week in range(9):
+        model.step()
+        if week == 2:
+            assert len(model.datacollector.model_vars["trips"]) == 3  # read mid-run
+        if week == 5:
+            model = pickle.loads(pickle.dumps(model))  # saved and loaded mid-run (sim/state.py)
+    got = {name: [bits(v) for v in series] for name, series in model.datacollector.model_vars.items()}
+    assert got == expected
+    assert model.datacollector.get_model_vars_dataframe().shape == (9, len(model.outcomes))
+
+
+def test_a_collector_pickled_with_plain_records_loads():
+    """A collector saved when the records were Mesa's plain attribute loads with them."""
+    model = SahelModel(small_config(1).scenario, seed=1)
+    model.step()
+    collector = model.datacollector
+    state = collector.__getstate__()
+    state["model_vars"] = state.pop("_model_vars")
+    state.pop("_rows")
+    loaded = Collector.__new__(Collector)
+    loaded.__setstate__(state)
+    assert loaded.model_vars == collector.model_vars and len(loaded.model_vars["trips"]) == 1
+
+
+@pytest.mark.parametrize("length", [1, 7, 8, 9, 41, 129])
+def test_rows_of_a_product_of_three_axes_sum_as_vectors(length):
+    """What the community indices rely on: variables times weights, summed over the last axis, row by row."""
+    rng = np.random.default_rng(length)
+    weights = rng.random((12, length)) * 10.0 ** rng.uniform(0, 6, (12, length))
+    variables = rng.random((4, length))
+    together = (weights * variables[:, None]).sum(axis=2)
+    apart = [[bits((w * v).sum()) for w in weights] for v in variables]
+    assert [[bits(x) for x in row] for row in together] == apart
+
+
+@pytest.mark.parametrize("n", [1, 3, 8, 13, 200])
+def test_a_count_divided_is_the_mean_of_the_booleans(n):
+    """What the shares of licensed gold miners rely on: np.mean of booleans is their count over their number."""
+    rng = np.random.default_rng(n)
+    for _ in range(50):
+        flags = rng.random(n) < rng.random()
+        assert bits(np.count_nonzero(flags) / n) == bits(flags.mean())

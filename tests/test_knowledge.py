@@ -221,3 +221,30 @@ def test_counter_terrorism_strikes_harder_and_where_it_pays_when_it_acts_on_know
         places = groups.groups[g].places
         if len(places):
             assert groups.rent[place] == groups.rent[places].max()
+
+
+def test_the_best_source_along_each_route_is_the_maximum_over_its_places(frozen):
+    """The kept table of places along routes gives every route's best source, as the places themselves do."""
+    m = copy(frozen)
+    k, nodes = m.knowledge, m.crews.routes.nodes
+    s = k.sources
+    assert s.max() > 0
+    padded = np.concatenate([s, np.zeros((len(s), 1))], axis=1)
+    table = padded[:, k._route_places(nodes)].max(axis=1)
+    direct = np.where((nodes >= 0)[None], s[:, np.maximum(nodes, 0)], 0.0).max(axis=2)
+    assert np.array_equal(table, direct)
+    assert k._route_places(nodes) is k._route_places(nodes)  # built once per run
+
+
+def test_the_mission_hears_sources_in_the_regions_of_its_bases_as_the_region_names_say(frozen):
+    """Kept region codes give the same regions of the mission's bases as comparing the names."""
+    m = copy(frozen)
+    region = np.asarray(m.world.region)
+    covered = np.zeros(m.world.n_places, dtype=bool)
+    for force in m.forces.of_kind(ForceKind.MISSION):
+        covered |= np.isin(region, region[force.bases]) & m.world.in_mali
+    assert covered.any() and not covered.all()
+    sources = m.knowledge._sources()
+    assert sources[MISSION][covered].any() and not sources[MISSION][~covered].any()
+    codes = m.knowledge._region_codes()
+    assert all((codes == codes[i]).sum() == (region == region[i]).sum() for i in range(len(region)))

@@ -233,3 +233,19 @@ def test_wagner_is_paid_in_gold_concessions_only_once_it_is_in_the_country(base,
         if present:
             ops = np.flatnonzero(gold.operator)
             assert gold.wagner[ops[np.argmax(gold.profit[ops])]]
+
+
+def test_the_count_of_wagner_sites_kept_at_each_concession_is_the_count_of_its_sites(base, monkeypatch):
+    """``sites_wagner`` is counted when a concession is given; it must equal counting the sites afresh."""
+    m = copy.deepcopy(base)
+    gold = m.gold
+    gold.p = copy.copy(gold.p)
+    gold.p.wagner_concessions_per_year = 52.0 * 2  # odds of one a week
+    monkeypatch.setattr(type(gold), "_wagner_present", lambda self: True)
+    m.territory.holder[:] = -1
+    counts = []
+    for _ in range(12):
+        gold._concessions()
+        counts.append(gold.sites_wagner())
+        assert counts[-1] == len(np.unique(gold.site[gold.wagner]))
+    assert counts[-1] > counts[0] >= 0

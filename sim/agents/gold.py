@@ -75,6 +75,7 @@ class GoldSites:
         n = len(self.site)
         self.licensed = np.zeros(n, dtype=bool)
         self.wagner = np.zeros(n, dtype=bool)
+        self._wagner_sites = 0  # sites with a Wagner concession, counted when one is given
         self.seized_until = np.full(n, -1, dtype=np.int64)  # auction week of seized machines, -1 if none
         self.output = np.ones(n)  # share of its gold a row still mines (machines lost at auction: by hand)
         self.admin = self._administrators(world)
@@ -133,6 +134,7 @@ class GoldSites:
         rows = np.flatnonzero(free)
         take = rows[np.argmax(self.profit[rows])]
         self.wagner[take], self.licensed[take], self.seized_until[take] = True, False, -1
+        self._wagner_sites = self._count_wagner_sites()
         self.events["concessions"] += 1
 
     def _licence_value(self, rows: np.ndarray) -> np.ndarray:
@@ -254,10 +256,19 @@ class GoldSites:
     def share_licensed(self, operators: bool) -> float:
         """Share of claims (or operators) holding a licence."""
         sel = self.operator == operators
-        return float(self.licensed[sel].mean()) if sel.any() else 0.0
+        n = np.count_nonzero(sel)
+        # Counts divided, as np.mean of the booleans divides their exact sum: the same float, faster.
+        return float(np.count_nonzero(self.licensed & sel) / n) if n else 0.0
 
     def sites_wagner(self) -> int:
-        """Gold sites where Wagner / Africa Corps works a concession (M24)."""
+        """Gold sites where Wagner / Africa Corps works a concession (M24).
+
+        Counted when a concession is given (the only change to ``wagner``), not each week.
+        """
+        count = self.__dict__.get("_wagner_sites")  # absent in states saved before it was kept
+        return self._count_wagner_sites() if count is None else count
+
+    def _count_wagner_sites(self) -> int:
         return len(np.unique(self.site[self.wagner]))
 
     def share_held(self) -> float:
