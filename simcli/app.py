@@ -346,6 +346,8 @@ def main() -> None:
             print(f"note: added for the {launcher} launcher: {' '.join(extra)}", file=sys.stderr)
             sys.argv.extend(extra)
     mark_launcher()
+    if launcher in launchers.RAY:
+        launchers.quiet_thread_errors()  # a dying head's client threads: one line each
     # Errors reach us rather than Hydra's printer: one line each, the traceback on request.
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     for attempt in (1, 2):

@@ -18,6 +18,8 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -173,3 +175,24 @@ def describe_failure(exc: BaseException, launcher: str) -> str | None:
         hint = "" if os.environ.get("RAY_AUTH_MODE") else hint
         return f"the Ray cluster failed or could not be reached ({type(exc).__name__}: {first}){hint}: {RESUME}"
     return None
+
+
+def quiet_thread_errors() -> None:
+    """Report an exception that ends a background thread in one line, not a traceback.
+
+    When a Ray head dies, the Ray client's gRPC threads may stop with their own errors (e.g.
+    ``ValueError: Cannot monitor channel state: Channel closed!``) while the sweep reports the
+    failure itself in one line (:func:`describe_failure`). ``SAHEL_SIM_TRACEBACK=1`` keeps Python's
+    traceback.
+    """
+    if os.environ.get("SAHEL_SIM_TRACEBACK"):
+        return
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is SystemExit:
+            return
+        name = args.thread.name if args.thread is not None else "a thread"
+        first = (str(args.exc_value).strip().splitlines() or [""])[0]
+        print(f"warning: background thread {name} stopped ({args.exc_type.__name__}: {first})", file=sys.stderr)
+
+    threading.excepthook = hook

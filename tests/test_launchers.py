@@ -148,3 +148,24 @@ def test_the_evidence_commands_take_a_launcher(command, capsys):
         importlib.import_module(module).main([*argv, "--launcher", "kubernetes"])
     assert info.value.code == 2
     assert "argument --launcher: invalid choice: 'kubernetes'" in capsys.readouterr().err
+
+
+def test_a_thread_that_dies_under_a_ray_sweep_says_one_line(monkeypatch, capsys):
+    """A dying Ray head stops the client's gRPC threads with errors of their own: one line each, no traceback."""
+    import threading
+
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)  # restored after the test
+    monkeypatch.delenv("SAHEL_SIM_TRACEBACK", raising=False)
+    launchers.quiet_thread_errors()
+
+    def poll():
+        raise ValueError("Cannot monitor channel state: Channel closed!\nmore detail")
+
+    thread = threading.Thread(target=poll, name="Thread-1 (_run)")
+    thread.start()
+    thread.join()
+    err = capsys.readouterr().err
+    line = (
+        "warning: background thread Thread-1 (_run) stopped (ValueError: Cannot monitor channel state: Channel closed!)"
+    )
+    assert err == line + "\n"
