@@ -599,11 +599,11 @@ class ArmedGroups:
         if places is None:  # communities never move
             places = self._community_places = communities.place[communities.rows]
         holders = self.model.territory.holder[places]
-        held = places[holders == group.index]
+        held = communities.rows[holders == group.index]  # rows, as row_of_place[places[...]] gives
         zone = self._zone(group)  # the communities of its regions' places, in place order
-        roamed = zone.places[holders[zone.rows] != group.index]
-        taken = communities.take_income(held, share, self.model.ledger)
-        taken += communities.take_income(roamed, share * ROAMING_TAX, self.model.ledger)
+        roamed = zone.rows[holders[zone.rows] != group.index]
+        taken = communities.take_income_rows(held, share, self.model.ledger)
+        taken += communities.take_income_rows(roamed, share * ROAMING_TAX, self.model.ledger)
         self._credit(group, "community_taxation", taken)
 
     def _credit(self, group: ArmedGroup, source: str, amount: float) -> None:
