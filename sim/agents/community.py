@@ -146,13 +146,13 @@ class GroupPhase:
             return 1.0
         if z.people == 0.0:
             raise ZeroDivisionError("licit_level: the communities at these places have no people")
-        return float(self.licit[z.rows].sum() / z.people)
+        return float(np.add.reduce(self.licit[z.rows]) / z.people)  # .sum() without its wrapper
 
     def income_level(self, z: Zone) -> float:
         """:meth:`Communities.income_level` of a zone."""
         if not len(z.rows) or self.income_ref is None:
             return 1.0
-        now, ref = self.income_now[z.rows].sum(), self.income_ref[z.rows].sum()
+        now, ref = np.add.reduce(self.income_now[z.rows]), np.add.reduce(self.income_ref[z.rows])
         return float(now / ref) if ref > 0 else 1.0
 
     def recruits_available(self, z: Zone, pool: np.ndarray, rate: float, weights: np.ndarray) -> float:
@@ -161,7 +161,7 @@ class GroupPhase:
             return 0.0
         rows = z.rows
         idle = np.maximum(pool[rows] - self.jobs[rows], 0.0) * weights
-        return float((rate * idle * self.push[rows] * self.pull[rows]).sum())
+        return float(np.add.reduce(rate * idle * self.push[rows] * self.pull[rows]))
 
 
 class Communities(AgentTable):
@@ -482,9 +482,9 @@ class Communities(AgentTable):
         """Recruits leave the pools, by pool size."""
         rows = self._zone(at).rows
         pool = self.pool[rows]
-        total = pool.sum()
+        total = np.add.reduce(pool)  # what .sum() computes
         if total > 0:
-            self.cols["pool"][rows] = pool - np.minimum(pool, n * pool / total)
+            self.pool[rows] = pool - np.minimum(pool, n * pool / total)
 
     def receive_arms(self, place: int, units: float) -> None:
         """Arms bought by the community at an arms market (M16)."""
