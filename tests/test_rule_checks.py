@@ -71,7 +71,7 @@ def test_m2_jihadists_tax_and_kidnap_at_their_rates(m, monkeypatch):
 
     groups, p = m.armed_groups, m.params.armed_groups
     shares = []
-    monkeypatch.setattr(m.communities, "take_income", lambda places, share, ledger: shares.append(share) or 0.0)
+    monkeypatch.setattr(m.communities, "take_income_rows", lambda rows, share, ledger: shares.append(share) or 0.0)
     for kind, rate in ((GroupKind.JIHADIST, p.tax_share_jihadist), (GroupKind.SIGNATORY, p.tax_share_other)):
         shares.clear()
         groups.tax_communities(_group(m, kind))

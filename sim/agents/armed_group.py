@@ -377,21 +377,30 @@ class ArmedGroups:
         for i in np.flatnonzero(amounts):
             self._earn(self.groups[i], "tolls", float(amounts[i]), "traffickers", ledger)
 
-    def _bloc_members(self, bloc: int) -> list[tuple[ArmedGroup, int]]:
-        holder = self.model.territory.holder
-        counts = np.bincount(holder[holder >= 0], minlength=len(self.groups))
-        blocs = self.effective_blocs()
-        return [
-            (g, int(counts[g.index]))
-            for g in self.groups
-            if blocs[g.index] == bloc and counts[g.index] > 0 and g.fighters > 0
-        ]
+    def _bloc_members(self) -> dict[int, list[tuple[ArmedGroup, int]]]:
+        """Members of each bloc that hold places and have fighters, with the places each holds.
 
-    def _pay_bloc(self, bloc: np.ndarray, amount: np.ndarray, source: str, ledger: Ledger) -> None:
-        """Split payments to blocs among their members by the places each holds."""
-        for b in np.unique(bloc):
+        Computed once per payment: paying changes funds only, not who holds what.
+        """
+        holder = self.model.territory.holder
+        counts = np.bincount(holder[holder >= 0], minlength=len(self.groups)).tolist()
+        blocs = self.effective_blocs().tolist()
+        members: dict[int, list[tuple[ArmedGroup, int]]] = {}
+        for g in self.groups:
+            if counts[g.index] > 0 and g.fighters > 0:
+                members.setdefault(blocs[g.index], []).append((g, counts[g.index]))
+        return members
+
+    def _pay_bloc(self, bloc: np.ndarray, amount: np.ndarray, source: str, ledger: Ledger) -> list[int]:
+        """Split payments to blocs among their members by the places each holds.
+
+        Blocs are paid in ascending order (as ``np.unique`` listed them); returns that order.
+        """
+        paid_blocs = sorted(set(bloc.tolist()))
+        by_bloc = self._bloc_members()
+        for b in paid_blocs:
             total = float(amount[bloc == b].sum())
-            members = self._bloc_members(int(b))
+            members = by_bloc.get(b)
             if not members:
                 # The bloc lost every place since the crew left: the payment goes to whoever
                 # still answers for it locally, outside the groups' books.
@@ -400,12 +409,13 @@ class ArmedGroups:
             weight = sum(n for _, n in members)
             for g, n in members:
                 self._earn(g, source, total * n / weight, "traffickers", ledger)
+        return paid_blocs
 
     def protect(self, crews: np.ndarray, alliance: np.ndarray, fee: np.ndarray, ledger: Ledger) -> None:
         """Protection fees for high-value cargo, paid at departure (M1, M3)."""
-        self._pay_bloc(alliance, fee, "protection", ledger)
+        paid_blocs = self._pay_bloc(alliance, fee, "protection", ledger)
         # Protection rents accrue to the places of the route's bloc: spread over its places.
-        for b in np.unique(alliance):
+        for b in paid_blocs:
             places = np.flatnonzero(self.alliance == b)
             if len(places):
                 self.rent_week[places] += float(fee[alliance == b].sum()) / len(places)
@@ -589,11 +599,11 @@ class ArmedGroups:
         if places is None:  # communities never move
             places = self._community_places = communities.place[communities.rows]
         holders = self.model.territory.holder[places]
-        held = places[holders == group.index]
+        held = communities.rows[holders == group.index]  # rows, as row_of_place[places[...]] gives
         zone = self._zone(group)  # the communities of its regions' places, in place order
-        roamed = zone.places[holders[zone.rows] != group.index]
-        taken = communities.take_income(held, share, self.model.ledger)
-        taken += communities.take_income(roamed, share * ROAMING_TAX, self.model.ledger)
+        roamed = zone.rows[holders[zone.rows] != group.index]
+        taken = communities.take_income_rows(held, share, self.model.ledger)
+        taken += communities.take_income_rows(roamed, share * ROAMING_TAX, self.model.ledger)
         self._credit(group, "community_taxation", taken)
 
     def _credit(self, group: ArmedGroup, source: str, amount: float) -> None:

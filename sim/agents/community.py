@@ -146,13 +146,13 @@ class GroupPhase:
             return 1.0
         if z.people == 0.0:
             raise ZeroDivisionError("licit_level: the communities at these places have no people")
-        return float(self.licit[z.rows].sum() / z.people)
+        return float(np.add.reduce(self.licit[z.rows]) / z.people)  # .sum() without its wrapper
 
     def income_level(self, z: Zone) -> float:
         """:meth:`Communities.income_level` of a zone."""
         if not len(z.rows) or self.income_ref is None:
             return 1.0
-        now, ref = self.income_now[z.rows].sum(), self.income_ref[z.rows].sum()
+        now, ref = np.add.reduce(self.income_now[z.rows]), np.add.reduce(self.income_ref[z.rows])
         return float(now / ref) if ref > 0 else 1.0
 
     def recruits_available(self, z: Zone, pool: np.ndarray, rate: float, weights: np.ndarray) -> float:
@@ -161,7 +161,7 @@ class GroupPhase:
             return 0.0
         rows = z.rows
         idle = np.maximum(pool[rows] - self.jobs[rows], 0.0) * weights
-        return float((rate * idle * self.push[rows] * self.pull[rows]).sum())
+        return float(np.add.reduce(rate * idle * self.push[rows] * self.pull[rows]))
 
 
 class Communities(AgentTable):
@@ -331,22 +331,25 @@ class Communities(AgentTable):
         z = self._zone(at)
         if len(z.rows):  # a zone's rows are distinct: adding by fancy index is np.add.at's sum
             amounts = amount * z.population / z.people
-            ledger.pay("wages", "armed_groups", "communities", float(amounts.sum()))
-            self.cols["cash"][z.rows] += amounts
-            self.cols["inflow"][z.rows] += amounts
+            ledger.pay("wages", "armed_groups", "communities", float(np.add.reduce(amounts)))  # = .sum()
+            self.cash[z.rows] += amounts
+            self.inflow[z.rows] += amounts
 
     def take_income(self, places: np.ndarray, share: float, ledger: Ledger) -> float:
         """An armed group's tax: a share of this week's income, out of the communities' cash (M2)."""
         rows = self.row_of_place[places]
-        rows = rows[rows >= 0]
+        return self.take_income_rows(rows[rows >= 0], share, ledger)
+
+    def take_income_rows(self, rows: np.ndarray, share: float, ledger: Ledger) -> float:
+        """:meth:`take_income` from communities given by (distinct) rows, for callers that know them."""
         if not len(rows):
             return 0.0
         cash, inflow = self.cash[rows], self.inflow[rows]
         due = share * (self.licit[rows] + inflow)
         taken = np.maximum(np.minimum(cash, due), 0.0)  # cash may be -1e-12 after rounding
-        self.cols["cash"][rows] = cash - taken
-        self.cols["inflow"][rows] = inflow - taken
-        total = float(taken.sum())
+        self.cash[rows] = cash - taken
+        self.inflow[rows] = inflow - taken
+        total = float(np.add.reduce(taken))  # what .sum() computes, without its Python wrapper
         ledger.pay("group_community_taxation", "communities", "armed_groups", total)
         return total
 
@@ -357,26 +360,26 @@ class Communities(AgentTable):
 
         Local buyers pay the group. ``weights`` has one entry per place (per community of a
         zone). Returns head stolen, money paid, and (places hit, head taken at each, herd there
-        before).
+        before). Sums are ``np.add.reduce``, what ``.sum()`` calls, without its Python wrapper.
         """
         z = self._zone(at)
         if weights is not None and not isinstance(at, Zone):
             weights = weights[self.row_of_place[at] >= 0]
         rows = z.rows
         herd = self.herd[rows]
-        aim = herd * (weights if weights is not None else 1.0)
-        aimed = aim.sum()
+        aim = herd * weights if weights is not None else herd  # herd * 1.0 is herd
+        aimed = float(np.add.reduce(aim))
         if not len(rows) or aimed <= 0:
             return 0.0, 0.0, (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
         taken = np.minimum(herd, head * aim / aimed)
-        self.cols["herd"][rows] = herd - taken  # herd is what the rows hold: the same as -= on them
+        self.herd[rows] = herd - taken  # herd is what the rows hold: the same as -= on them
         self.model.stats.week["cattle_stolen"][z.places] += taken  # distinct places: np.add.at's sum
-        stolen = float(taken.sum())
+        stolen = float(np.add.reduce(taken))
         cash = self.cash[rows]
-        held = cash.sum()
-        paid = max(0.0, min(stolen * price, float(held)))  # cash may sum to -1e-12
+        held = float(np.add.reduce(cash))
+        paid = max(0.0, min(stolen * price, held))  # cash may sum to -1e-12
         if paid > 0:
-            self.cols["cash"][rows] = cash - paid * cash / held
+            self.cash[rows] = cash - paid * cash / held
             ledger.pay("group_rustling", "communities", "armed_groups", paid)
         return stolen, paid, (z.places, taken, herd)
 
@@ -479,9 +482,9 @@ class Communities(AgentTable):
         """Recruits leave the pools, by pool size."""
         rows = self._zone(at).rows
         pool = self.pool[rows]
-        total = pool.sum()
+        total = np.add.reduce(pool)  # what .sum() computes
         if total > 0:
-            self.cols["pool"][rows] = pool - np.minimum(pool, n * pool / total)
+            self.pool[rows] = pool - np.minimum(pool, n * pool / total)
 
     def receive_arms(self, place: int, units: float) -> None:
         """Arms bought by the community at an arms market (M16)."""
