@@ -236,9 +236,7 @@ class Crews(AgentTable):
         cost = np.zeros(live.size)
         cost[at] = (bribe + self.route_toll_live + services) * self.value_live
         self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
-        through = np.ones(live.size)
-        through[at] = 1.0 - seize
-        self.true_survival = np.prod(through.reshape(live.shape), axis=1)
+        self._seize_live = seize  # for true_survival, read only by the entry estimate
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
         closed_moved = not np.array_equal(rates.closed, self._closed_seen)
         if closed_moved:
@@ -248,6 +246,17 @@ class Crews(AgentTable):
             self._candidate_tables()
         self.cand_pay = self.pay_unit[self.cand_route]
         self._route_cost_version = version
+
+    @property
+    def true_survival(self) -> np.ndarray:
+        """Each route's odds of getting through at this week's seizure rates.
+
+        Only :meth:`expected_trip` reads it (when the first crews are drawn), so it is computed on
+        demand rather than every week: a product over whole rows (ones elsewhere), as it always was.
+        """
+        through = np.ones(self.live_positions.size)
+        through[self.live_at] = 1.0 - self._seize_live
+        return np.prod(through.reshape(self.live_positions.shape), axis=1)
 
     @functools.cached_property
     def live_at(self) -> np.ndarray:
