@@ -109,3 +109,19 @@ def test_entering_several_goods_at_once_equals_good_after_good(model):
     assert [a.unique_id for a in fast.crews.agents if a] == [a.unique_id for a in plain.crews.agents if a]
     assert fast.ledger.balances == plain.ledger.balances
     assert fast.rng.random() == plain.rng.random()
+
+
+def test_candidate_sums_equal_the_incidence_product(model):
+    """Route log-odds on the candidates only: the sparse product's numbers, bit for bit."""
+    crews = model.crews
+    routes = crews.routes
+    r = np.random.default_rng(11)
+    group = r.integers(0, routes.group_routes.shape[0], size=57)
+    per_place = np.log1p(-r.random((57, crews.n_places)) * 0.9)
+    per_place[r.random(per_place.shape) < 0.2] = -0.0
+    plain = (routes.node_incidence @ per_place.T).T[np.arange(57)[:, None], np.maximum(routes.group_routes[group], 0)]
+    fast = crews._candidate_sums(per_place, group)
+    real = routes.group_routes[group] >= 0
+    assert real.sum() > 57
+    assert np.array_equal(plain[real].view(np.int64), fast[real].view(np.int64))
+    assert not fast[~real].any()

@@ -416,8 +416,9 @@ class Officials(AgentTable):
         for _ in range(4):
             patron = self.patron[cur]
             up = np.where(patron >= 0, left * k, 0.0)
-            np.add.at(self.cols["wealth"], cur, left - up)
-            np.add.at(self.cols["rent_week"], cur, left - up)
+            kept = left - up
+            np.add.at(self.cols["wealth"], cur, kept)
+            np.add.at(self.cols["rent_week"], cur, kept)
             has = patron >= 0
             if not has.any():
                 return

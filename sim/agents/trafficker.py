@@ -26,6 +26,7 @@ import typing
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.sparse import _sparsetools
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.enforcement import Encounters, Outcome
@@ -235,9 +236,7 @@ class Crews(AgentTable):
         cost = np.zeros(live.size)
         cost[at] = (bribe + self.route_toll_live + services) * self.value_live
         self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
-        through = np.ones(live.size)
-        through[at] = 1.0 - seize
-        self.true_survival = np.prod(through.reshape(live.shape), axis=1)
+        self._seize_live = seize  # for true_survival, read only by the entry estimate
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
         closed_moved = not np.array_equal(rates.closed, self._closed_seen)
         if closed_moved:
@@ -247,6 +246,17 @@ class Crews(AgentTable):
             self._candidate_tables()
         self.cand_pay = self.pay_unit[self.cand_route]
         self._route_cost_version = version
+
+    @property
+    def true_survival(self) -> np.ndarray:
+        """Each route's odds of getting through at this week's seizure rates.
+
+        Only :meth:`expected_trip` reads it (when the first crews are drawn), so it is computed on
+        demand rather than every week: a product over whole rows (ones elsewhere), as it always was.
+        """
+        through = np.ones(self.live_positions.size)
+        through[self.live_at] = 1.0 - self._seize_live
+        return np.prod(through.reshape(self.live_positions.shape), axis=1)
 
     @functools.cached_property
     def live_at(self) -> np.ndarray:
@@ -575,7 +585,7 @@ class Crews(AgentTable):
         protection and expected bribes and tolls. Perceived risk blends the crew's own
         experience with its network's.
         """
-        p, routes = self.p, self.routes
+        p = self.p
         w = p.own_weight
         risk = self.own_risk[crews]
         risk *= w
@@ -583,11 +593,11 @@ class Crews(AgentTable):
         group = self.group[crews]
         cand = self.cand_route[group]
         n = len(crews)
-        # Log-odds of getting through every route at once (sparse routes x places product).
+        # Log-odds of getting through each crew's candidate routes.
         log_pass = np.minimum(risk[:, : self.n_places], 0.999999)
         np.negative(log_pass, out=log_pass)
         np.log1p(log_pass, out=log_pass)
-        log_survival = (routes.node_incidence @ log_pass.T).ravel().take(cand * n + np.arange(n)[:, None])
+        log_survival = self._candidate_sums(log_pass, group)
         survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
         unit_profit = (
@@ -605,6 +615,42 @@ class Crews(AgentTable):
         pick = np.argmax(noise, axis=1)
         rows = np.arange(n)
         return cand[rows, pick], unit_profit[rows, pick] > 0
+
+    @functools.cached_property
+    def _candidate_places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Each group's candidate routes as rows of the route incidence, concatenated group by group.
+
+        Returns the places and weights of all groups' candidates (in incidence order), where each
+        group's part starts, its length, and each candidate's number of places (0 for padding).
+        """
+        inc, cand = self.routes.node_incidence, self.routes.group_routes
+        lengths = np.where(cand >= 0, np.diff(inc.indptr)[np.maximum(cand, 0)], 0)
+        rows = [np.arange(inc.indptr[r], inc.indptr[r + 1]) for r in cand.ravel() if r >= 0]
+        entries = np.concatenate(rows)
+        size = lengths.sum(axis=1)
+        return inc.indices[entries].astype(np.int64), inc.data[entries], np.cumsum(size) - size, size, lengths
+
+    def _candidate_sums(self, per_place: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Sum of ``per_place`` (crews x places) over each crew's candidate routes (crews x candidates).
+
+        What ``(node_incidence @ per_place.T)`` gives at the candidates, bit for bit (each sum
+        runs over the route's places in the same order, from zero), computed only for the
+        crews' own groups' routes (a twentieth of the product) in one call of scipy's kernel;
+        padding candidates get zero.
+        """
+        places, weights, first, size, lengths = self._candidate_places
+        n, n_places = per_place.shape
+        take = size[group]
+        start = np.cumsum(take) - take
+        at = np.arange(int(take.sum())) + np.repeat(first[group] - start, take)
+        columns = places.take(at)
+        columns += np.repeat(np.arange(0, n * n_places, n_places), take)
+        rows = lengths[group]
+        indptr = np.zeros(rows.size + 1, dtype=np.int64)
+        np.cumsum(rows, out=indptr[1:])
+        out = np.zeros(rows.size)
+        _sparsetools.csr_matvec(rows.size, per_place.size, indptr, columns, weights.take(at), per_place.ravel(), out)
+        return out.reshape(rows.shape)
 
     def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).
