@@ -26,7 +26,6 @@ import typing
 from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.sparse import _sparsetools
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.enforcement import Encounters, Outcome
@@ -633,10 +632,10 @@ class Crews(AgentTable):
     def _candidate_sums(self, per_place: np.ndarray, group: np.ndarray) -> np.ndarray:
         """Sum of ``per_place`` (crews x places) over each crew's candidate routes (crews x candidates).
 
-        What ``(node_incidence @ per_place.T)`` gives at the candidates, bit for bit (each sum
-        runs over the route's places in the same order, from zero), computed only for the
-        crews' own groups' routes (a twentieth of the product) in one call of scipy's kernel;
-        padding candidates get zero.
+        What ``(node_incidence @ per_place.T)`` gives at the candidates, bit for bit: ``bincount``
+        adds each route's terms in the order of its places, from zero, as the sparse product does.
+        Computed only for the crews' own groups' routes (a twentieth of the product); padding
+        candidates get zero.
         """
         places, weights, first, size, lengths = self._candidate_places
         n, n_places = per_place.shape
@@ -646,11 +645,9 @@ class Crews(AgentTable):
         columns = places.take(at)
         columns += np.repeat(np.arange(0, n * n_places, n_places), take)
         rows = lengths[group]
-        indptr = np.zeros(rows.size + 1, dtype=np.int64)
-        np.cumsum(rows, out=indptr[1:])
-        out = np.zeros(rows.size)
-        _sparsetools.csr_matvec(rows.size, per_place.size, indptr, columns, weights.take(at), per_place.ravel(), out)
-        return out.reshape(rows.shape)
+        terms = weights.take(at) * per_place.ravel().take(columns)
+        row_of_term = np.repeat(np.arange(rows.size), rows.ravel())
+        return np.bincount(row_of_term, weights=terms, minlength=rows.size).reshape(rows.shape)
 
     def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).
