@@ -51,6 +51,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import SimpleNamespace
 
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 
@@ -233,20 +234,35 @@ def measure_cpu(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float]:
     return wall, usage.ru_utime + usage.ru_stime
 
 
-def _wait(cmd: list[str], cwd: Path):
+# Runs a command and writes the resource usage of it and the processes it waited for to a file.
+# Through this small process, not straight from the benchmark's: on Linux a child's peak memory
+# starts at its parent's resident size when it was spawned, so a command started by a benchmark
+# that had run the large scenario in-process reported that size as its own peak.
+_RUSAGE_WRAPPER = """
+import json, resource, subprocess, sys
+code = subprocess.run(sys.argv[3:], cwd=sys.argv[2]).returncode
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as f:
+    json.dump({"ru_maxrss": usage.ru_maxrss, "ru_utime": usage.ru_utime, "ru_stime": usage.ru_stime}, f)
+sys.exit(code)
+"""
+
+
+def _wait(cmd: list[str], cwd: Path) -> tuple[float, SimpleNamespace]:
     """Run a command to its end: wall seconds and its resource usage (with the children it waited for)."""
     # stderr goes to a file, not a pipe: a sweep's progress lines would fill a pipe nobody reads
     # until the command ends, and the command would block on it.
-    with tempfile.TemporaryFile() as log:
+    with tempfile.TemporaryFile() as log, tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "usage.json"
         start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log)
-        _, status, usage = os.wait4(proc.pid, 0)
+        wrapped = [sys.executable, "-c", _RUSAGE_WRAPPER, str(report), str(cwd), *cmd]
+        code = subprocess.run(wrapped, cwd=cwd, stdout=subprocess.DEVNULL, stderr=log).returncode
         wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
+        if code != 0:
             log.seek(0)
             stderr = log.read().decode(errors="replace")
-            raise RuntimeError(f"{' '.join(cmd)} exited {proc.returncode}:\n{stderr[-3000:]}")
+            raise RuntimeError(f"{' '.join(cmd)} exited {code}:\n{stderr[-3000:]}")
+        usage = SimpleNamespace(**json.loads(report.read_text()))
     return wall, usage
 
 
@@ -287,6 +303,7 @@ def bench_sweep(quick: bool, seeds: int, workdir: Path) -> dict:
 DESIGN_SCRIPT = """
 import json, sys, time
 from pathlib import Path
+from types import SimpleNamespace
 from experiments.runner import run_blocks
 from simcli.compose import compose
 runs, block, workers = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])

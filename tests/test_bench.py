@@ -92,3 +92,15 @@ def test_linked_runs_are_hard_links_of_one_run(tmp_path):
     assert (source / "summary.json").stat().st_nlink == 4
     bench.linked_runs(source, 3, sweep)  # made once, reused
     assert (source / "summary.json").stat().st_nlink == 4
+
+
+def test_a_commands_peak_memory_is_its_own_not_the_benchmarks():
+    """On Linux a child's peak starts at its parent's size; the benchmark had run the large scenario in-process."""
+    import sys
+
+    import numpy as np
+
+    held = np.ones(40_000_000)  # 305 MiB in this process
+    _, small = bench.measure([sys.executable, "-c", "pass"])
+    _, big = bench.measure([sys.executable, "-c", "import numpy as np; a = np.ones(20_000_000)"])  # 153 MiB
+    assert held.sum() > 0 and small < 100 and 150 < big < 300
