@@ -20,86 +20,89 @@ same process, and the ratio of the two.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import math
 import os
 import statistics
 import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 CASES = (("default", 156, 3), ("history", 200, 1), ("small", 100, 7))
 VOLATILE = ("wall_seconds", "git_revision")  # summary keys that differ between identical runs
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def output_hashes(cases=CASES) -> list[str]:
-    """``scenario file hash`` lines of every file the runs of ``cases`` write, in this process's tree."""
-    from sim.run import run
-    from simcli.compose import compose
-
-    lines = []
-    for name, steps, seed in cases:
-        config = compose([f"scenario={name}", f"steps={steps}", f"seed={seed}", "output.progress=false"])
-        with tempfile.TemporaryDirectory() as out:
-            run(config, out)
-            for path in sorted(p for p in Path(out).iterdir() if p.is_file() and p.name != "manifest.json"):
-                data = path.read_bytes()
-                if path.name == "summary.json":
-                    summary = {k: v for k, v in json.loads(data).items() if k not in VOLATILE}
-                    data = json.dumps(summary, sort_keys=True).encode()
-                lines.append(f"{name} {path.name} {hashlib.sha256(data).hexdigest()[:16]}")
-    return lines
-
-
-def cpu_once(seed: int, steps: int = 520) -> dict:
-    """CPU seconds of a default run, of its armed groups' phase, and of BoltzmannWealth, in this process."""
-    from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
-
-    from sim.run import run
-    from simcli.compose import compose
-
-    box = {"groups": 0.0}
-
-    class Phases:
-        def start(self, model) -> None:
-            box["agents"] = model.n_agents_initial
-
-            def timed(step):
-                def call(*args):
-                    start = time.process_time()
-                    step(*args)
-                    box["groups"] += time.process_time() - start
-
-                return call
-
-            model.phases = [(p, timed(f) if p == "armed_groups" else f) for p, f in model.phases]
-
-        def after_week(self, model) -> None:
-            pass
-
-    config = compose(["scenario=default", f"steps={steps}", f"seed={seed}", "output.progress=false"])
-    start = time.process_time()
-    run(config, observers=[Phases()])
-    sahel = time.process_time() - start
-    side = math.ceil(math.sqrt(box["agents"]))
-    start = time.process_time()
-    model = BoltzmannWealth(BoltzmannScenario(rng=seed, n=box["agents"], width=side, height=side))
-    for _ in range(steps):
-        model.step()
-    return {"sahel": sahel, "groups": box["groups"], "boltzmann": time.process_time() - start, "agents": box["agents"]}
+# The two measurements, run as ``python -c`` in a fresh process with the tree first on the path:
+# so the code measured is the tree's, and older checkouts (which lack this module) work too.
+_HASHES = """
+import hashlib, json, sys, tempfile
+from pathlib import Path
+from sim.run import run
+from simcli.compose import compose
+for case in json.loads(sys.argv[1]):
+    name, steps, seed = case
+    config = compose([f"scenario={name}", f"steps={steps}", f"seed={seed}", "output.progress=false"])
+    with tempfile.TemporaryDirectory() as out:
+        run(config, out)
+        for path in sorted(p for p in Path(out).iterdir() if p.is_file() and p.name != "manifest.json"):
+            data = path.read_bytes()
+            if path.name == "summary.json":
+                volatile = json.loads(sys.argv[2])
+                data = json.dumps({k: v for k, v in json.loads(data).items() if k not in volatile}, sort_keys=True)
+                data = data.encode()
+            print(name, path.name, hashlib.sha256(data).hexdigest()[:16])
+"""
+_CPU_ONCE = """
+import json, math, sys, time
+from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
+from sim.run import run
+from simcli.compose import compose
+seed, steps = int(sys.argv[1]), int(sys.argv[2])
+box = {"groups": 0.0}
+def timed(step):
+    def call(*args):
+        start = time.process_time()
+        step(*args)
+        box["groups"] += time.process_time() - start
+    return call
+class Phases:
+    def start(self, model):
+        box["agents"] = model.n_agents_initial
+        model.phases = [(p, timed(f) if p == "armed_groups" else f) for p, f in model.phases]
+    def after_week(self, model):
+        pass
+config = compose(["scenario=default", f"steps={steps}", f"seed={seed}", "output.progress=false"])
+start = time.process_time()
+run(config, observers=[Phases()])
+sahel = time.process_time() - start
+side = math.ceil(math.sqrt(box["agents"]))
+start = time.process_time()
+boltzmann = BoltzmannWealth(BoltzmannScenario(rng=seed, n=box["agents"], width=side, height=side))
+for _ in range(steps):
+    boltzmann.step()
+box.update(sahel=sahel, boltzmann=time.process_time() - start)
+print(json.dumps(box))
+"""
 
 
-def in_tree(tree: Path, *args: str) -> str:
-    """This module's command line run in a fresh process with ``tree`` first on the path; its stdout."""
+def in_tree(tree: Path, script: str, *args: str) -> str:
+    """``script`` run by ``python -c`` in a fresh process with ``tree`` first on the path; its stdout."""
     env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
-    code = "import sys; from experiments.treecompare import main; sys.exit(main(sys.argv[1:]))"
-    proc = subprocess.run([sys.executable, "-c", code, *args], env=env, cwd=tree, capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", script, *args], env=env, cwd=tree, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise SystemExit(f"error: in {tree}: {proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ''}")
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else f"exit code {proc.returncode}"
+        raise SystemExit(f"error: in {tree}: {last}")
     return proc.stdout
+
+
+def output_hashes(tree: Path = ROOT, cases=CASES) -> list[str]:
+    """``scenario file hash`` lines of every file the runs of ``cases`` write, with the code of ``tree``."""
+    return in_tree(tree, _HASHES, json.dumps(cases), json.dumps(VOLATILE)).splitlines()
+
+
+def cpu_once(tree: Path, seed: int, steps: int = 520) -> dict:
+    """CPU seconds of a default run, its armed groups' phase and BoltzmannWealth, in one fresh process."""
+    return json.loads(in_tree(tree, _CPU_ONCE, str(seed), str(steps)).splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,22 +115,18 @@ def main(argv: list[str] | None = None) -> int:
     cpu.add_argument("trees", type=Path, nargs="+", help="checkouts of this repository")
     cpu.add_argument("--repeats", type=int, default=3, help="alternations (medians reported)")
     cpu.add_argument("--steps", type=int, default=520, help="weeks of each run")
-    once = sub.add_parser("once", help=argparse.SUPPRESS)  # one measurement, in the tree on the path
-    once.add_argument("seed", type=int)
-    once.add_argument("steps", type=int)
     args = parser.parse_args(argv)
-    if args.command == "once":
-        print(json.dumps(cpu_once(args.seed, args.steps)))
-    elif args.command == "hashes":
-        sys.stdout.write(in_tree(args.tree, "hashes") if args.tree else "\n".join(output_hashes()) + "\n")
+    trees = args.trees if args.command == "cpu" else [args.tree or ROOT]
+    missing = [t for t in trees if not (t / "sim" / "__init__.py").exists()]
+    if missing:
+        raise SystemExit(f"error: not a checkout of this repository: {', '.join(map(str, missing))}")
+    if args.command == "hashes":
+        print("\n".join(output_hashes(trees[0])))
     else:
-        missing = [t for t in args.trees if not (t / "sim" / "__init__.py").exists()]
-        if missing:
-            raise SystemExit(f"error: not a checkout of this repository: {', '.join(map(str, missing))}")
         seen: dict[Path, list[dict]] = {t: [] for t in args.trees}
         for i in range(args.repeats):
             for tree in args.trees:
-                seen[tree].append(json.loads(in_tree(tree, "once", str(i), str(args.steps)).splitlines()[-1]))
+                seen[tree].append(cpu_once(tree, i, args.steps))
                 print(f"repeat {i + 1}/{args.repeats}: {tree} {seen[tree][-1]}", file=sys.stderr, flush=True)
         for tree, runs in seen.items():
 

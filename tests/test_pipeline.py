@@ -34,6 +34,7 @@ def test_no_study_builds_or_steps_the_model_itself():
         (name, n, line)
         for name, n, line in _lines(r"\.step\(\)|\brun_for\(|SahelModel\(")
         if not (name == "bench.py" and line in boltzmann)
+        and not (name == "treecompare.py" and line == "boltzmann.step()")  # its BoltzmannWealth, timed beside a run
     ]
     assert not found, f"model stepping outside sim.run: {found}"
 

@@ -11,11 +11,11 @@ TINY = (("small", 3, 1),)
 
 
 def test_hashes_cover_every_file_but_the_manifest_and_follow_the_seed():
-    lines = treecompare.output_hashes(TINY)
+    lines = treecompare.output_hashes(ROOT, TINY)
     files = [line.split()[1] for line in lines]
     assert "manifest.json" not in files and {"config.yaml", "summary.json", "timeseries.parquet"} <= set(files)
-    assert treecompare.output_hashes(TINY) == lines  # the same run, the same bytes (timings left out)
-    other = treecompare.output_hashes((("small", 3, 2),))
+    assert treecompare.output_hashes(ROOT, TINY) == lines  # the same run, the same bytes (timings left out)
+    other = treecompare.output_hashes(ROOT, (("small", 3, 2),))
     summary = [a != b for a, b in zip(lines, other, strict=True) if a.split()[1] == "summary.json"]
     assert summary == [True]
 
