@@ -335,13 +335,11 @@ class Communities(AgentTable):
             self.cash[z.rows] += amounts
             self.inflow[z.rows] += amounts
 
-    def take_income(self, places: np.ndarray, share: float, ledger: Ledger) -> float:
-        """An armed group's tax: a share of this week's income, out of the communities' cash (M2)."""
-        rows = self.row_of_place[places]
-        return self.take_income_rows(rows[rows >= 0], share, ledger)
-
     def take_income_rows(self, rows: np.ndarray, share: float, ledger: Ledger) -> float:
-        """:meth:`take_income` from communities given by (distinct) rows, for callers that know them."""
+        """An armed group's tax: a share of this week's income, out of the cash of communities ``rows`` (M2).
+
+        ``rows`` must be distinct (the write-back is by fancy index).
+        """
         if not len(rows):
             return 0.0
         cash, inflow = self.cash[rows], self.inflow[rows]
