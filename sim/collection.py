@@ -260,24 +260,22 @@ class Events(Batch):
     """Counts of the week's events (``_event_value``): one dictionary, many keys."""
 
     reader = o._event_value
+    holder = "stats"  # the model's attribute whose ``events`` are read (None: the actor is off, zeros)
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        events = m.stats.events
+        actor = getattr(m, self.holder)
+        if actor is None:
+            return [0.0] * len(self.calls)
+        events = actor.events
         return [float(events[c["key"]]) for c in self.calls]
 
 
-class GroupEvents(Batch):
+class GroupEvents(Events):
     """Counts of the armed groups' events (``_group_event_value``)."""
 
     reader = o._group_event_value
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        if m.armed_groups is None:
-            return [0.0] * len(self.calls)
-        events = m.armed_groups.events
-        return [float(events[c["key"]]) for c in self.calls]
+    holder = "armed_groups"
 
 
 class PolicyAttr(Batch):
@@ -542,30 +540,18 @@ class ShareWeek(Batch):
         return out
 
 
-class OfficialEvents(Batch):
-    """Counts of the officials' events (``_official_event_value``): one dictionary, many keys."""
+class OfficialEvents(Events):
+    """Counts of the officials' events (``_official_event_value``)."""
 
     reader = o._official_event_value
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        if m.officials is None:
-            return [0.0] * len(self.calls)
-        events = m.officials.events
-        return [float(events[c["key"]]) for c in self.calls]
+    holder = "officials"
 
 
-class GoldEvents(Batch):
-    """Counts of the gold sites' events (``_gold_event_value``): one dictionary, many keys."""
+class GoldEvents(Events):
+    """Counts of the gold sites' events (``_gold_event_value``)."""
 
     reader = o._gold_event_value
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        if m.gold is None:
-            return [0.0] * len(self.calls)
-        events = m.gold.events
-        return [float(events[c["key"]]) for c in self.calls]
+    holder = "gold"
 
 
 class GoldValue(Batch):
