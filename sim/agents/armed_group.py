@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.draws import choose_index, choose_many
 from sim.enforcement import Encounters
 from sim.identity import IDENTITIES, identity_index
 from sim.names import PLACE_KINDS, REVENUE_SOURCES, GroupKind
@@ -448,7 +449,7 @@ class ArmedGroups:
         holder = self.model.territory.holder
         self._held_count = np.bincount(holder[holder >= 0], minlength=len(self.groups))
         order = self.model.rng.permutation(len(self.groups))
-        self._fixed = {}  # what no group changes this phase, computed once (see _phase_fixed)
+        self._fixed = {}  # what no group changes this phase, computed once (_phase_fixed, _taxed_rows)
         communities = self.model.communities
         if communities is not None:  # the communities' terms no group changes (GroupPhase)
             self._turn = communities.group_phase(self.p.recruit_income_elasticity)
@@ -539,7 +540,7 @@ class ArmedGroups:
         ransom = float(model.rng.exponential(p.ransom_usd, size=n).sum())
         places = self._region_places(group)
         if len(places):
-            model.territory.violence[model.rng.choice(places, size=n)] += 1.0
+            model.territory.violence[choose_many(model.rng, places, n)] += 1.0  # rng.choice(places, size=n)
         brokers = model.crews.alive_rows()
         kinds = model.crews.kind[brokers]
         brokers = brokers[kinds != 0]  # transnational or mercenary crews broker ransoms
@@ -548,11 +549,12 @@ class ArmedGroups:
             # trafficking figures with links to armed groups often served as intermediaries").
             ties = self.broker_ties(group, brokers)
             weights = p.broker_tie_odds**ties
-            k = int(model.rng.choice(len(brokers), p=weights / weights.sum()))
+            k = choose_index(model.rng, weights / weights.sum())  # rng.choice(len(brokers), p=...)
             broker = int(brokers[k])
             self.events["ransoms_brokered"] += 1
             self.events["brokers_tied"] += int(ties[k] > 0)
-            self.events["brokers_tied_by_chance"] += float((ties > 0).mean())  # were brokers drawn at random
+            # Were brokers drawn at random: the share of tied brokers, as (ties > 0).mean() (an exact count over n).
+            self.events["brokers_tied_by_chance"] += np.count_nonzero(ties) / len(ties)
             cut = p.broker_share * ransom
             model.ledger.pay("ransom_brokerage", "ransom_payers", "traffickers", cut)
             model.crews.cols["cash"][broker] += cut
@@ -594,17 +596,38 @@ class ArmedGroups:
         if communities is None:
             return
         share = self.p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else self.p.tax_share_other
-        # Who holds each community's place (rows are in place order, as the places a group holds).
-        places = self.__dict__.get("_community_places")
-        if places is None:  # communities never move
-            places = self._community_places = communities.place[communities.rows]
-        holders = self.model.territory.holder[places]
-        held = communities.rows[holders == group.index]  # rows, as row_of_place[places[...]] gives
-        zone = self._zone(group)  # the communities of its regions' places, in place order
-        roamed = zone.rows[holders[zone.rows] != group.index]
+        held, roamed = self._taxed_rows(group)
         taken = communities.take_income_rows(held, share, self.model.ledger)
         taken += communities.take_income_rows(roamed, share * ROAMING_TAX, self.model.ledger)
         self._credit(group, "community_taxation", taken)
+
+    def _taxed_rows(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of the communities a group holds, and of those it roams among (in its regions, held by others).
+
+        During the groups' phase they are kept per group and regions until a place changes hands
+        (:meth:`_holders_moved`; a few times a week): most turns skip the lookups (issue 18).
+        """
+        fixed = self.__dict__.get("_fixed")
+        taxed = fixed.setdefault("taxed", {}) if fixed is not None else {}
+        key = (group.index, group.regions)
+        found = taxed.get(key)
+        if found is None:
+            communities = self.model.communities
+            # Who holds each community's place (rows are in place order, as the places a group holds).
+            places = self.__dict__.get("_community_places")
+            if places is None:  # communities never move
+                places = self._community_places = communities.place[communities.rows]
+            holders = self.model.territory.holder[places]
+            held = communities.rows[holders == group.index]  # rows, as row_of_place[places[...]] gives
+            zone = self._zone(group)  # the communities of its regions' places, in place order
+            found = taxed[key] = (held, zone.rows[holders[zone.rows] != group.index])
+        return found
+
+    def _holders_moved(self) -> None:
+        """A place changed hands during the groups' phase: who holds which community is looked up afresh."""
+        fixed = self.__dict__.get("_fixed")
+        if fixed is not None:
+            fixed.pop("taxed", None)
 
     def _credit(self, group: ArmedGroup, source: str, amount: float) -> None:
         """Money already booked to the armed_groups account by its payer."""
@@ -841,8 +864,9 @@ class ArmedGroups:
         during :meth:`step`, afresh otherwise.
         """
         fixed = self.__dict__.get("_fixed")
-        if fixed:
-            return fixed["regions"]
+        terms = fixed.get("regions") if fixed is not None else None
+        if terms is not None:
+            return terms
         model, n = self.model, len(self.region_names)
         mali, of_mali, places = self._mali_regions()
         rents = (self.rent * self.contestable)[mali]
@@ -934,6 +958,7 @@ class ArmedGroups:
         holder = self.model.territory.holder
         places = self._region_of_name[region]
         holder[places[holder[places] == group.index]] = -1
+        self._holders_moved()
         group.regions = tuple(r for r in group.regions if r != region)
         self.events["regions_left"] += 1
 
@@ -999,6 +1024,7 @@ class ArmedGroups:
             return
         if open_[best]:
             territory.holder[int(reach[best])] = group.index
+            self._holders_moved()
             return
         self._clash(group, rivals[best], int(reach[best]), float(win[best]), committed, float(defence[best]))
 
@@ -1037,6 +1063,7 @@ class ArmedGroups:
             self.feud[defender.index, attacker.index] += 1.0
         if won:
             territory.holder[place] = attacker.index
+            self._holders_moved()
 
     def raid(self, group: ArmedGroup, place: int, kill_share: float, retake: float) -> float:
         """A counter-terrorism raid on a group's fighters at a place; returns fighters killed."""
@@ -1073,9 +1100,15 @@ class ArmedGroups:
     def _fragment(self) -> None:
         """Splits, alliance switches and rebranding (M5, M6)."""
         rng = self.model.rng
+        holder = self.model.territory.holder
+        # Places held by each group (a split moves places only from the group splitting to its
+        # new splinter, so each group's count holds until its turn): those with fewer than two
+        # cannot split, and are not scanned for their places (issue 18).
+        held = np.bincount(holder[holder >= 0], minlength=len(self.groups)).tolist()
         for group in list(self.active):
             if len(self.groups) < self.p.max_groups:
-                self._maybe_split(group, rng)
+                if held[group.index] >= 2:
+                    self._maybe_split(group, rng)
                 self._maybe_rebrand(group, rng)
             self._maybe_switch(group, rng)
 

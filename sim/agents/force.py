@@ -27,6 +27,7 @@ import mesa
 import numpy as np
 
 from sim.agents.mission_war import MissionWar
+from sim.draws import choose_index
 from sim.names import GroupKind
 from sim.world.tables import PLACE_KINDS
 
@@ -239,7 +240,7 @@ class Forces:
                 continue
             weight = np.array([g.fighters for g in targets])
             for _ in range(raids):
-                g = targets[int(model.rng.choice(len(targets), p=weight / weight.sum()))]
+                g = targets[choose_index(model.rng, weight / weight.sum())]  # rng.choice(len(targets), p=...)
                 places = g.places
                 # Knowledge acted on (M13): strike where the group earns most, and harder.
                 k = float(known[g.index]) if known is not None else 0.0

@@ -1,0 +1,30 @@
+"""Single draws that ``numpy.random.Generator.choice`` makes, without its per-call checks (issue 18).
+
+``rng.choice(k, p=p)`` spends most of its 20-60 µs checking ``p`` (its dtype, shape, sign and
+sum) before it draws one uniform number and looks it up in the cumulative sums. The armed groups'
+and the forces' week draw one index at a time, a few thousand times a run: these functions make
+the same draw from the same generator call, so a run's numbers are unchanged.
+``tests/test_groups_exact.py`` checks them against ``Generator.choice``, bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def choose_index(rng: np.random.Generator, p: np.ndarray) -> int:
+    """``int(rng.choice(len(p), p=p))``: the same index from the same uniform draw.
+
+    ``p`` must be non-negative and sum to one (as ``choice`` requires); a total that is not
+    positive raises, as ``choice`` would.
+    """
+    cdf = np.cumsum(p)  # choice's own steps: cumulative sums, scaled by the last, searched from the right
+    if not cdf[-1] > 0:
+        raise ValueError(f"probabilities do not sum to 1: {p!r}")
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(rng.random(), side="right"))
+
+
+def choose_many(rng: np.random.Generator, a: np.ndarray, n: int) -> np.ndarray:
+    """``rng.choice(a, size=n)`` (uniform, with replacement): the same values from the same draw."""
+    return a[rng.integers(0, len(a), size=n, dtype=np.int64)]
