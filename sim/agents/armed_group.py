@@ -775,15 +775,14 @@ class ArmedGroups:
         if communities is None or p.militia_rate <= 0:
             return
         rows = communities.threatened(p.militia_threat)
+        active = self.active  # listed once; a militia raised below joins it (groups in the same order)
         for row in rows.tolist():
             if len(self.groups) >= p.max_groups:
                 return
             place = int(communities.place[row])
             ident = int(communities.identity[row])
             region = self.world.region[place]
-            if any(
-                g.kind == GroupKind.SELF_DEFENCE and g.identity == ident and region in g.regions for g in self.active
-            ):
+            if any(g.kind == GroupKind.SELF_DEFENCE and g.identity == ident and region in g.regions for g in active):
                 continue
             if model.rng.random() >= p.militia_rate:
                 continue
@@ -797,6 +796,7 @@ class ArmedGroups:
                 name, GroupKind.SELF_DEFENCE, f"{IDENTITIES[ident]} militias", fighters, 0.0, arms, [region], ident
             )
             group.revenue_ema = 0.0
+            active.append(group)  # it has fighters (at least MIN_FIGHTERS)
             if model.territory.holder[place] < 0:
                 model.territory.holder[place] = group.index
             self.events["militias_formed"] += 1

@@ -78,8 +78,9 @@ class MissionWar:
         for place in places.tolist():
             r = str(self.region[place])
             by_region[r] = by_region.get(r, 0.0) + float(delivered[place]) * self.p.ied_materials_per_rifle
+        active = groups.active  # groups with fighters (kits change no one's fighters)
         for region, kits in by_region.items():
-            buyers = [g for g in groups.active if region in g.regions and g.fighters > 0]
+            buyers = [g for g in active if region in g.regions]
             total = sum(g.fighters for g in buyers)
             for g in buyers:
                 self.kits[g.unique_id] = self.kits.get(g.unique_id, 0.0) + kits * g.fighters / total
@@ -141,9 +142,10 @@ class MissionWar:
             for r in dict.fromkeys(g.regions):
                 if r in members:
                     members[r].append(g)
+        provoking = bool(retaliation.any())  # offensive action anywhere this week (most weeks, none)
         for region in regions.tolist():
-            in_region = self._places_in(region)
-            provoked_attacks = float(retaliation[in_region].sum())
+            # Attacks provoked in the region; where none are provoked anywhere, each region's sum is 0.0.
+            provoked_attacks = float(retaliation[self._places_in(region)].sum()) if provoking else 0.0
             local = [g for g in members[region] if g.fighters > 0]
             for g in local:
                 fighters = g.fighters / max(1, len(g.regions))
