@@ -6,6 +6,8 @@ lookup it keeps) on the same inputs and asserts bit-equal results and the same g
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import numpy as np
 import pytest
 
@@ -38,32 +40,42 @@ def test_choose_index_and_choose_many_draw_what_generator_choice_draws():
         choose_index(np.random.default_rng(0), np.zeros(3))
 
 
-def _taxed_plainly(groups, group):
-    """The rows a group taxes, looked up as tax_communities did before they were kept for the phase."""
-    c = groups.model.communities
-    holders = groups.model.territory.holder[c.place[c.rows]]
-    zone = groups._zone(group)
-    return c.rows[holders == group.index], zone.rows[holders[zone.rows] != group.index]
+def _credit_plainly(c, places, amounts, category, payer, ledger):
+    """Communities._credit as it was: the rows and amounts inside Mali selected anew for each use."""
+    rows = c.row_of_place[places]
+    inside = rows >= 0
+    abroad = float(amounts[~inside].sum())
+    if abroad:
+        ledger.pay(category, payer, "producers" if category == "sales" else "local_economy", abroad)
+    if inside.any():
+        ledger.pay(category, payer, "communities", float(amounts[inside].sum()))
+        np.add.at(c.cols["cash"], rows[inside], amounts[inside])
+        np.add.at(c.cols["inflow"], rows[inside], amounts[inside])
 
 
-def test_taxed_rows_kept_for_the_phase_follow_places_that_change_hands(model):
-    """The kept rows equal a fresh lookup, before and after a place changes hands mid-phase."""
-    groups, holder = model.armed_groups, model.territory.holder
-    groups._fixed = {}  # as during the groups' phase
-    try:
-        g = max(groups.active, key=lambda g: len(groups._zone(g)))
-        for other in groups.active:
-            for kept, plain in zip(groups._taxed_rows(other), _taxed_plainly(groups, other), strict=True):
-                assert np.array_equal(kept, plain)
-        # A place of g's regions that it does not hold changes hands to g (as a contest won does).
-        place = int(next(p for p in groups._zone(g).places if holder[p] != g.index))
-        before = groups._taxed_rows(g)
-        holder[place] = g.index
-        groups._holders_moved()
-        after = groups._taxed_rows(g)
-        row = int(model.communities.row_of_place[place])
-        assert row in after[0] and row not in before[0] and row not in after[1]
-        for kept, plain in zip(after, _taxed_plainly(groups, g), strict=True):
-            assert np.array_equal(kept, plain)
-    finally:
-        groups._fixed = None
+def test_money_credited_to_communities_gives_the_plain_forms_bits(model):
+    """Sales, upkeep and services paid at places (repeated, some abroad): the same cash, inflow and ledger."""
+    c = model.communities
+    columns = ("cash", "inflow")
+    start = {k: c.cols[k].copy() for k in columns}
+    ledger_start = (dict(model.ledger.balances), dict(model.ledger.week_flows), model.ledger.turnover)
+    r = np.random.default_rng(4)
+    calls = [
+        (r.integers(0, model.world.n_places, size=int(r.integers(1, 1500))), r.random(1500) * 10 ** r.integers(0, 6))
+        for _ in range(30)
+    ]
+    results = []
+    for credit in (_credit_plainly, type(c)._credit):
+        for k in columns:
+            c.cols[k][:] = start[k]
+        model.ledger.balances, model.ledger.week_flows = dict(ledger_start[0]), defaultdict(float, ledger_start[1])
+        model.ledger.turnover = ledger_start[2]
+        for i, (places, amounts) in enumerate(calls):
+            credit(c, places, amounts[: len(places)], ("sales", "services")[i % 2], "traffickers", model.ledger)
+        results.append(
+            (*(c.cols[k].copy() for k in columns), dict(model.ledger.balances), dict(model.ledger.week_flows))
+        )
+    plain, fast = results
+    assert all(np.array_equal(a, b) for a, b in zip(plain[:2], fast[:2], strict=True))
+    assert plain[2] == fast[2] and plain[3] == fast[3]
+    assert not np.array_equal(fast[0], start["cash"])

@@ -449,7 +449,7 @@ class ArmedGroups:
         holder = self.model.territory.holder
         self._held_count = np.bincount(holder[holder >= 0], minlength=len(self.groups))
         order = self.model.rng.permutation(len(self.groups))
-        self._fixed = {}  # what no group changes this phase, computed once (_phase_fixed, _taxed_rows)
+        self._fixed = {}  # what no group changes this phase, computed once (see _phase_fixed)
         communities = self.model.communities
         if communities is not None:  # the communities' terms no group changes (GroupPhase)
             self._turn = communities.group_phase(self.p.recruit_income_elasticity)
@@ -596,38 +596,17 @@ class ArmedGroups:
         if communities is None:
             return
         share = self.p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else self.p.tax_share_other
-        held, roamed = self._taxed_rows(group)
+        # Who holds each community's place (rows are in place order, as the places a group holds).
+        places = self.__dict__.get("_community_places")
+        if places is None:  # communities never move
+            places = self._community_places = communities.place[communities.rows]
+        holders = self.model.territory.holder[places]
+        held = communities.rows[holders == group.index]  # rows, as row_of_place[places[...]] gives
+        zone = self._zone(group)  # the communities of its regions' places, in place order
+        roamed = zone.rows[holders[zone.rows] != group.index]
         taken = communities.take_income_rows(held, share, self.model.ledger)
         taken += communities.take_income_rows(roamed, share * ROAMING_TAX, self.model.ledger)
         self._credit(group, "community_taxation", taken)
-
-    def _taxed_rows(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of the communities a group holds, and of those it roams among (in its regions, held by others).
-
-        During the groups' phase they are kept per group and regions until a place changes hands
-        (:meth:`_holders_moved`; a few times a week): most turns skip the lookups (issue 18).
-        """
-        fixed = self.__dict__.get("_fixed")
-        taxed = fixed.setdefault("taxed", {}) if fixed is not None else {}
-        key = (group.index, group.regions)
-        found = taxed.get(key)
-        if found is None:
-            communities = self.model.communities
-            # Who holds each community's place (rows are in place order, as the places a group holds).
-            places = self.__dict__.get("_community_places")
-            if places is None:  # communities never move
-                places = self._community_places = communities.place[communities.rows]
-            holders = self.model.territory.holder[places]
-            held = communities.rows[holders == group.index]  # rows, as row_of_place[places[...]] gives
-            zone = self._zone(group)  # the communities of its regions' places, in place order
-            found = taxed[key] = (held, zone.rows[holders[zone.rows] != group.index])
-        return found
-
-    def _holders_moved(self) -> None:
-        """A place changed hands during the groups' phase: who holds which community is looked up afresh."""
-        fixed = self.__dict__.get("_fixed")
-        if fixed is not None:
-            fixed.pop("taxed", None)
 
     def _credit(self, group: ArmedGroup, source: str, amount: float) -> None:
         """Money already booked to the armed_groups account by its payer."""
@@ -864,9 +843,8 @@ class ArmedGroups:
         during :meth:`step`, afresh otherwise.
         """
         fixed = self.__dict__.get("_fixed")
-        terms = fixed.get("regions") if fixed is not None else None
-        if terms is not None:
-            return terms
+        if fixed:
+            return fixed["regions"]
         model, n = self.model, len(self.region_names)
         mali, of_mali, places = self._mali_regions()
         rents = (self.rent * self.contestable)[mali]
@@ -958,7 +936,6 @@ class ArmedGroups:
         holder = self.model.territory.holder
         places = self._region_of_name[region]
         holder[places[holder[places] == group.index]] = -1
-        self._holders_moved()
         group.regions = tuple(r for r in group.regions if r != region)
         self.events["regions_left"] += 1
 
@@ -1024,7 +1001,6 @@ class ArmedGroups:
             return
         if open_[best]:
             territory.holder[int(reach[best])] = group.index
-            self._holders_moved()
             return
         self._clash(group, rivals[best], int(reach[best]), float(win[best]), committed, float(defence[best]))
 
@@ -1063,7 +1039,6 @@ class ArmedGroups:
             self.feud[defender.index, attacker.index] += 1.0
         if won:
             territory.holder[place] = attacker.index
-            self._holders_moved()
 
     def raid(self, group: ArmedGroup, place: int, kill_share: float, retake: float) -> float:
         """A counter-terrorism raid on a group's fighters at a place; returns fighters killed."""
