@@ -905,19 +905,21 @@ class ArmedGroups:
         current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
         if not len(current):
             return
+        if len(current) == 1 and group.fighters / 2 < p.unit_size:
+            return  # no region to leave, too few fighters to enter one: the values would go unused (issue 18)
         enemies = self._enemies(group)  # others' strength: unchanged by its leaving a region below
         values = self.region_value(group, current, len(current), enemies)
         best = float(values.max())
-        # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
-        communities = model.communities
-        kin = self._kin_share(group.identity) if communities else None
-        home = int(np.argmax(kin[current] * self._region_people[current])) if kin is not None else 0
-        worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
-        if len(current) > 1 and values[worst] < p.leave_share * best:
-            self._leave_region(group, names[int(current[worst])])
-            current = np.delete(current, worst)
-            values = np.delete(values, worst)
-            best = float(values.max())
+        if len(current) > 1:
+            # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
+            kin = self._kin_share(group.identity) if model.communities else None
+            home = int(np.argmax(kin[current] * self._region_people[current])) if kin is not None else 0
+            worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
+            if values[worst] < p.leave_share * best:
+                self._leave_region(group, names[int(current[worst])])
+                current = np.delete(current, worst)
+                values = np.delete(values, worst)
+                best = float(values.max())
         if group.fighters / (len(current) + 1) < p.unit_size:
             return
         near = self.region_adjacent[current].any(axis=0)
