@@ -561,6 +561,7 @@ class RouteEntropy(Batch):
         self.good = good[self.order]
         starts = np.searchsorted(self.good, np.arange(len(model.world.goods) + 1))
         self.bounds = list(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True))
+        self.starts = starts
         self.log_n = [float(np.log(b - a)) if b - a >= 2 else None for a, b in self.bounds]  # the reporter's np.log(n)
 
     @override
@@ -577,15 +578,16 @@ class RouteEntropy(Batch):
         p = units[carried] / sums.take(self.good[carried])
         p_log_p = p * np.log(p)
         # Python numbers from here (the same IEEE arithmetic as numpy's scalars, without their overhead).
-        ends = [0, *carried.cumsum().tolist()]  # routes that carried something, before each route
+        before = np.zeros(len(units) + 1, dtype=np.int64)
+        np.cumsum(carried, out=before[1:])
+        ends = before.take(self.starts).tolist()  # routes that carried something before each good's first
         shares = (value / total).tolist()  # value[g] / total, as the reporter divides
         h = 0.0
         for g in np.flatnonzero(value).tolist():
             log_n = self.log_n[g]
             if log_n is None:
                 continue
-            a, b = self.bounds[g]
-            h += shares[g] * float(-p_log_p[ends[a] : ends[b]].sum() / log_n)
+            h += shares[g] * float(-p_log_p[ends[g] : ends[g + 1]].sum() / log_n)
         return [h] * len(self.calls)
 
 
