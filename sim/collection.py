@@ -144,7 +144,9 @@ class CommunityIndex(Batch):
             now[i] = c.income() if name == "income" else c.cols[name].take(r)
         # Every variable against every set of weights at once: each (variable, weights) row of the
         # C-ordered products sums as the vector of that variable's weighted values would.
-        table = (weights * now[:, None]).sum(axis=2) / (denominator if denominator is not None else self._den(weights, now))
+        if denominator is None:  # no references yet: each index against itself
+            denominator = self._den(weights, now)
+        table = (weights * now[:, None]).sum(axis=2) / denominator
         if empty is not None:
             table[:, empty] = 1.0
         return table[self.at].tolist()
