@@ -117,6 +117,17 @@ class Stats:
         entries = self._offsets[key] + np.arange(int(np.prod(shape))).reshape(shape)
         return entries if index is None else entries[index]
 
+    def rows(self, keys: tuple[str, ...], kind: str = "week") -> np.ndarray:
+        """Counters of equal length that lie one after another in the buffers, as the rows of one view.
+
+        ``rows(keys)[i]`` is ``week[keys[i]]`` (the same memory): one operation updates them all.
+        """
+        first, n = self._offsets[keys[0]], self.shapes[keys[0]]
+        for i, key in enumerate(keys):
+            if self.shapes[key] != n or self._offsets[key] != first + i * n:
+                raise ValueError(f"counters {keys} do not lie one after another with equal lengths")
+        return self._buffers[kind][first : first + len(keys) * n].reshape(len(keys), n)
+
     def __getstate__(self) -> dict:
         """Pickle the buffers only (pickled views would lose their link to them)."""
         return {k: v for k, v in self.__dict__.items() if k not in self._buffers}
