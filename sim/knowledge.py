@@ -56,6 +56,23 @@ def _bincount_rows(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray
     return np.bincount(bins, weights=np.ravel(weights), minlength=rows * n).reshape(rows, n)
 
 
+def _best_along(sources: np.ndarray, table: np.ndarray, route: np.ndarray) -> np.ndarray:
+    """The best source (holders x crews) along each crew's route; a route of -1 reads route 0 (callers mask it).
+
+    ``table`` holds the places along each route (positions x routes), its padding pointing to the
+    column past the last place, where the sources are padded with 0.0; the positions come first,
+    so the maximum runs over whole rows. Each route travelled is looked at once (a route's rank
+    among them: its place in their sorted list). A maximum is exact in any order.
+    """
+    padded = np.concatenate([sources, np.zeros((len(sources), 1))], axis=1)
+    travelled = np.maximum(route, 0)
+    used = np.zeros(table.shape[1], dtype=bool)
+    used[travelled] = True
+    used = np.flatnonzero(used)
+    best = padded.take(table.take(used, axis=1), axis=1).max(axis=1)
+    return best.take(np.searchsorted(used, travelled), axis=1)
+
+
 def _fit(a: np.ndarray, n: int) -> np.ndarray:
     """``a`` with its last axis grown to ``n`` entries (new ones zero); tables and groups grow."""
     if a.shape[-1] >= n:
@@ -164,16 +181,7 @@ class Knowledge:
         s = self.sources
         seen = s.take(c["home"][rows], axis=1)  # take: the same columns as s[:, rows], faster
         route = c["route"][rows]
-        # The best source along each crew's route: places padded with a source of 0.0 (the column past
-        # the last place), the positions along the route first, so the maximum runs over whole rows.
-        # Each route travelled is looked at once (a route's rank among them: a cumulative count).
-        padded = np.concatenate([s, np.zeros((len(s), 1))], axis=1)
-        travelled = np.maximum(route, 0)
-        used = np.zeros(crews.routes.nodes.shape[0], dtype=bool)
-        used[travelled] = True
-        places = self._route_places(crews.routes.nodes).take(np.flatnonzero(used), axis=1)
-        rank = np.cumsum(used) - 1
-        on_route = padded.take(places, axis=1).max(axis=1).take(rank.take(travelled), axis=1)
+        on_route = _best_along(s, self._route_places(crews.routes.nodes), route)
         seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
         # The Panel follows the money: the value a crew moves sets its odds of being found.
         value = c["cargo_value_ref"][rows]

@@ -277,7 +277,7 @@ def _bribes(m: SahelModel) -> float:
 
 
 def _crews_alive(m: SahelModel) -> float:
-    return float(m.crews.n_alive)
+    return float(len(alive_crews(m)))  # the live crews' rows, kept for the week's other outcomes
 
 
 def _policy_cost(m: SahelModel) -> float:
