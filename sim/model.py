@@ -198,7 +198,7 @@ class SahelModel(mesa.Model):
 
         The six counts (all, staffed, bribed, of jihadist-protected crews, of livelihood goods, of
         those seized) come from one count of (place, kinds of encounter) pairs: they are whole
-        numbers, exact in any order of addition (``tests/test_crews_exact.py`` compares them with
+        numbers, exact in any order of addition (``tests/test_bookkeeping_exact.py`` compares them with
         one count per counter).
         """
         st = self.stats.week
