@@ -246,9 +246,8 @@ class Knowledge:
         self.officials = _fit(self.officials, officials.size)
         self._disposition = _fit(self._disposition, officials.size)
         replaced = c["disposition"] != self._disposition  # a new man in the post (anti-corruption)
-        self.officials[:, replaced] = 0.0
         self._disposition = c["disposition"].copy()
-        self.officials[:, ~c["alive"]] = 0.0
+        self.officials[:, replaced | ~c["alive"]] = 0.0  # new men and the dead are unknown
         rows = officials.alive_rows()
         rents = c["rents"][rows]
         taking = rents / np.maximum(rents + c["pay"][rows], 1e-9)  # share of his income that is rents
