@@ -131,6 +131,7 @@ class CommunityIndex(Batch):
             np.array([self.names.index(call["name"]) for call in calls], dtype=np.int64),
             np.array([masks[(call.get("north_only", False), call.get("region"))] for call in calls], dtype=np.int64),
         )
+        self.flat_at = self.at[0] * len(masks) + self.at[1]
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -138,15 +139,64 @@ class CommunityIndex(Batch):
         if c is None:
             return [1.0] * len(self.calls)
         r = c.rows
-        weights = c.population[r] * self.membership
-        empty = self.regional & ~weights.any(axis=1)
-        now = np.stack([c.income() if name == "income" else c.cols[name][r] for name in self.names])
-        ref = np.stack([c.ref[name] for name in self.names]) if c.ref is not None else now
+        weights, empty, denominator = self._fixed(c)
+        now = np.empty((len(self.names), len(r)))
+        for i, name in enumerate(self.names):
+            now[i] = c.income() if name == "income" else c.cols[name].take(r)
         # Every variable against every set of weights at once: each (variable, weights) row of the
         # C-ordered products sums as the vector of that variable's weighted values would.
-        table = (weights * now[:, None]).sum(axis=2) / np.maximum((weights * ref[:, None]).sum(axis=2), 1e-12)
-        table[:, empty] = 1.0
-        return table[self.at].tolist()
+        if denominator is None:  # no references yet: each index against itself
+            denominator = self._den(weights, now)
+        table = (weights * now[:, None]).sum(axis=2) / denominator
+        if empty is not None:
+            table[:, empty] = 1.0
+        return table.take(self.flat_at).tolist()  # table[self.at], by flat position (faster)
+
+    @staticmethod
+    def _den(weights: np.ndarray, ref: np.ndarray) -> np.ndarray:
+        return np.maximum((weights * ref[:, None]).sum(axis=2), 1e-12)
+
+    def _fixed(self, c) -> tuple:
+        """The weights, the empty indices and the references' sums: kept while their inputs are the same arrays.
+
+        Populations never change, and the references are replaced, never changed in place
+        (:meth:`Communities.set_reference`, and the first recorded week when there is no burn-in):
+        inputs that are the same objects give the same numbers.
+        """
+        refs = tuple(c.ref[name] for name in self.names) if c.ref is not None else None
+        key = (c.rows, c.population, refs)
+        kept = self.__dict__.get("_kept")
+        if kept is not None and all(map(_same, kept[0], key)):
+            return kept[1]
+        weights = c.population[c.rows] * self.membership
+        empty = self.regional & ~weights.any(axis=1)
+        denominator = self._den(weights, np.stack(refs)) if refs is not None else None  # None: against itself
+        fixed = (weights, empty if empty.any() else None, denominator)
+        self._kept = (key, fixed)
+        return fixed
+
+
+def _same(a, b) -> bool:
+    """Whether two keys of kept values hold the same objects (tuples compared item by item)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+    return a is b
+
+
+def _ground(m: SahelModel) -> tuple:
+    """Who holds each place and the kind of each group: what the places held by kind (and region) follow from.
+
+    The hold changes in a few weeks of a run (a place changes hands in about one week in five),
+    so the batches that count places held keep their values while this key is the same. The
+    places' regions never change.
+    """
+    memo = m.__dict__.get("week_memo")
+    found = memo.get("ground") if memo is not None else None
+    if found is None:
+        found = (m.territory.holder.tobytes(), tuple(int(g.kind) for g in m.armed_groups.groups))
+        if memo is not None:
+            memo["ground"] = found
+    return found
 
 
 class HeldIn(Batch):
@@ -168,7 +218,11 @@ class HeldIn(Batch):
         groups = m.armed_groups
         if groups is None:
             return [0.0] * len(self.calls)
-        return groups.held_by_kind_and_region()[self.at].tolist()
+        key = _ground(m)
+        kept = self.__dict__.get("_kept")
+        if kept is None or kept[0] != key:
+            kept = self._kept = (key, groups.held_by_kind_and_region()[self.at].tolist())
+        return kept[1]
 
 
 class KindRevenue(Batch):
@@ -303,6 +357,25 @@ def _fuse(scores: np.ndarray) -> np.ndarray:
     return 1.0 - product
 
 
+def _crews_known(m: SahelModel, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The live crews' rows, their columns of the holders' scores, and their fused scores (kept for the week).
+
+    Fusion is elementwise, so the fused scores of any subset of these crews are these, taken.
+    """
+    memo = m.__dict__.get("week_memo")
+    found = memo.get("crews_known") if memo is not None else None
+    if found is None:
+        alive = o.alive_crews(m)
+        n = k.crews.shape[1]
+        if len(alive) and alive[-1] >= n:  # crews that entered since the update have no scores yet
+            alive = alive[alive < n]
+        known = k.crews.take(alive, axis=1)  # the columns of k.crews[:, alive], contiguous, faster
+        found = (alive, known, _fuse(known))
+        if memo is not None:
+            memo["crews_known"] = found
+    return found
+
+
 class ValueKnown(Batch):
     """Share of illicit value per trip known to each holder (``_value_known``): the crews selected once.
 
@@ -324,15 +397,14 @@ class ValueKnown(Batch):
         if k is None:
             return [0.0] * len(self.calls)
         c = m.crews.cols
-        n = min(k.crews.shape[1], m.crews.size)
-        rows = np.flatnonzero(c["alive"][:n] & ~m.crews.livelihood[c["good"][:n]])
-        value = c["cargo_value_ref"][rows]
+        alive, known, fused = _crews_known(m, k)
+        at = np.flatnonzero(~m.crews.livelihood.take(c["good"].take(alive)))  # live crews moving illicit goods
+        value = c["cargo_value_ref"].take(alive.take(at))
         total = value.sum()
-        if not len(rows) or total <= 0:
+        if not len(at) or total <= 0:
             return [0.0] * len(self.calls)
-        known = np.ascontiguousarray(k.crews.take(rows, axis=1))  # the columns of k.crews[:, rows], faster
-        weighted = (known * value).sum(axis=1)
-        fused = float((_fuse(known) * value).sum() / total) if None in self.rows else 0.0
+        weighted = (known.take(at, axis=1) * value).sum(axis=1)  # the columns of k.crews at those rows
+        fused = float((fused.take(at) * value).sum() / total) if None in self.rows else 0.0
         return [fused if row is None else float(weighted[row] / total) for row in self.rows]
 
 
@@ -346,8 +418,8 @@ class FusedShare(Batch):
         k = getattr(m, "knowledge", None)
         if k is None:
             return [0.0] * len(self.calls)
-        known = np.compress(m.crews.cols["alive"][: k.crews.shape[1]], k.crews, axis=1)  # k.crews[:, alive], faster
-        fused = float(_fuse(known).sum())
+        _alive, known, fused = _crews_known(m, k)
+        fused = float(fused.sum())
         best = float(functools.reduce(np.maximum, known).sum()) if known.size else 0.0
         return [(fused - best) / fused if fused > 0 else 0.0] * len(self.calls)
 
@@ -381,10 +453,14 @@ class HeldBy(Batch):
         groups = m.armed_groups
         if groups is None:
             return [0.0] * len(self.calls)
-        holder = m.territory.holder
-        kinds = np.array([g.kind for g in groups.groups] + [-1])[holder[holder >= 0]]
-        counts = np.bincount(kinds + 1, minlength=len(GroupKind) + 1)  # a count, exact: -1 first
-        return [float(counts[int(c["kind"]) + 1]) for c in self.calls]
+        key = _ground(m)
+        kept = self.__dict__.get("_kept")
+        if kept is None or kept[0] != key:
+            holder = m.territory.holder
+            kinds = np.array([*key[1], -1])[holder[holder >= 0]]
+            counts = np.bincount(kinds + 1, minlength=len(GroupKind) + 1)  # a count, exact: -1 first
+            kept = self._kept = (key, [float(counts[int(c["kind"]) + 1]) for c in self.calls])
+        return kept[1]
 
 
 class KindCount(Batch):
@@ -394,8 +470,7 @@ class KindCount(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        crews = m.crews
-        counts = np.bincount(crews.kind[crews.alive], minlength=len(Kind))  # a count, exact
+        counts = np.bincount(m.crews.cols["kind"].take(o.alive_crews(m)), minlength=len(Kind))  # a count, exact
         return [float(counts[int(c["kind"])]) for c in self.calls]
 
 
@@ -439,15 +514,17 @@ class IllicitThrough(Batch):
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
         self.illicit = o._illicit(model)
+        self.at = [(bool(c["week"]), np.asarray(c["places"])) for c in calls]
+        self.to_date = not all(week for week, _places in self.at)
 
     @override
     def values(self, m: SahelModel) -> list[float]:
         weights = np.where(self.illicit, m.market.value_sink, 0.0)
         stats = m.stats
         units = {True: stats.week["place_good_units"]}
-        if not all(c["week"] for c in self.calls):
+        if self.to_date:
             units[False] = stats.to_date("place_good_units")  # once, not once per reporter
-        return [float((units[bool(c["week"])][c["places"]] @ weights).sum()) for c in self.calls]
+        return [float((units[week][places] @ weights).sum()) for week, places in self.at]
 
 
 class ProcessValue(Batch):
@@ -487,7 +564,8 @@ class RouteEntropy(Batch):
         self.good = good[self.order]
         starts = np.searchsorted(self.good, np.arange(len(model.world.goods) + 1))
         self.bounds = list(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True))
-        self.log_n = [np.log(b - a) if b - a >= 2 else None for a, b in self.bounds]  # the reporter's np.log(n)
+        self.starts = starts
+        self.log_n = [float(np.log(b - a)) if b - a >= 2 else None for a, b in self.bounds]  # the reporter's np.log(n)
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -497,18 +575,22 @@ class RouteEntropy(Batch):
         total = value.sum()
         if total <= 0:
             return [0.0] * len(self.calls)
-        units = units[self.order]
+        units = units.take(self.order)
         sums = np.array([units[a:b].sum() for a, b in self.bounds])  # each good's, as the reporter's u.sum()
-        goods = [g for g in np.flatnonzero(value) if self.log_n[g] is not None]
         carried = units > 0
-        p = units[carried] / sums[self.good[carried]]
+        p = units[carried] / sums.take(self.good[carried])
         p_log_p = p * np.log(p)
-        ends = np.cumsum(carried)  # routes that carried something, up to each route
+        # Python numbers from here (the same IEEE arithmetic as numpy's scalars, without their overhead).
+        before = np.zeros(len(units) + 1, dtype=np.int64)
+        np.cumsum(carried, out=before[1:])
+        ends = before.take(self.starts).tolist()  # routes that carried something before each good's first
+        shares = (value / total).tolist()  # value[g] / total, as the reporter divides
         h = 0.0
-        for g in goods:
-            a, b = self.bounds[g]
-            first, last = (ends[a - 1] if a else 0), ends[b - 1]
-            h += value[g] / total * float(-p_log_p[first:last].sum() / self.log_n[g])
+        for g in np.flatnonzero(value).tolist():
+            log_n = self.log_n[g]
+            if log_n is None:
+                continue
+            h += shares[g] * float(-p_log_p[ends[g] : ends[g + 1]].sum() / log_n)
         return [h] * len(self.calls)
 
 
@@ -559,16 +641,16 @@ class GoldValue(Batch):
 
     reader = o._gold_value
 
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        self.methods = [(c["attr"], {k: v for k, v in c.items() if k != "attr"}) for c in calls]
+
     @override
     def values(self, m: SahelModel) -> list[float]:
         gold = m.gold
         if gold is None:
             return [0.0] * len(self.calls)
-        out = []
-        for c in self.calls:
-            kwargs = {k: v for k, v in c.items() if k != "attr"}
-            out.append(float(getattr(gold, c["attr"])(**kwargs)))
-        return out
+        return [float(getattr(gold, attr)(**kwargs)) for attr, kwargs in self.methods]
 
 
 class WarValue(Batch):

@@ -45,6 +45,34 @@ def fuse(k: np.ndarray) -> np.ndarray:
     return 1.0 - np.prod(1.0 - k, axis=0)
 
 
+def _bincount_rows(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray:
+    """``np.bincount(index, weights=row, minlength=n)`` for each row of ``weights``, in one call.
+
+    Row ``h``'s entries go to bins ``h * n + index``; bincount adds each bin's weights in the
+    order they come, from zero, so every sum is the one a bincount of that row alone gives.
+    """
+    rows = len(weights)
+    bins = (np.arange(rows)[:, None] * n + index).ravel()
+    return np.bincount(bins, weights=np.ravel(weights), minlength=rows * n).reshape(rows, n)
+
+
+def _best_along(sources: np.ndarray, table: np.ndarray, route: np.ndarray) -> np.ndarray:
+    """The best source (holders x crews) along each crew's route; a route of -1 reads route 0 (callers mask it).
+
+    ``table`` holds the places along each route (positions x routes), its padding pointing to the
+    column past the last place, where the sources are padded with 0.0; the positions come first,
+    so the maximum runs over whole rows. Each route travelled is looked at once (a route's rank
+    among them: its place in their sorted list). A maximum is exact in any order.
+    """
+    padded = np.concatenate([sources, np.zeros((len(sources), 1))], axis=1)
+    travelled = np.maximum(route, 0)
+    used = np.zeros(table.shape[1], dtype=bool)
+    used[travelled] = True
+    used = np.flatnonzero(used)
+    best = padded.take(table.take(used, axis=1), axis=1).max(axis=1)
+    return best.take(np.searchsorted(used, travelled), axis=1)
+
+
 def _fit(a: np.ndarray, n: int) -> np.ndarray:
     """``a`` with its last axis grown to ``n`` entries (new ones zero); tables and groups grow."""
     if a.shape[-1] >= n:
@@ -88,23 +116,48 @@ class Knowledge:
         """Weekly odds that each holder learns of an entity active at each place (holders x places)."""
         model, p = self.model, self.p
         world = model.world
-        places = np.arange(world.n_places)
+        places = self._places()
         trust = model.communities.trust_at(places) if model.communities is not None else np.full(world.n_places, 0.5)
         trust = np.where(world.in_mali, trust, 0.0)
-        mission = np.zeros(world.n_places)
-        if model.forces is not None:
-            from sim.agents.force import ForceKind  # policies import this module, and no agents (layering)
-
-            region = self._region_codes()
-            for force in model.forces.of_kind(ForceKind.MISSION):
-                covered = np.zeros(region.max() + 1, dtype=bool)  # the regions of the force's bases
-                covered[region[force.bases]] = True
-                mission[covered[region] & world.in_mali] = model.forces.mission_access
+        mission = self._mission_access()
         out = np.zeros((len(HOLDERS), world.n_places))
         out[MISSION] = p.mission_sources * mission * trust
         out[STATE] = p.state_sources * model.territory.presence * trust
         out[PANEL] = p.panel_investigation * world.in_mali
         return out
+
+    def _places(self) -> np.ndarray:
+        """Every place, in order (kept: places never change)."""
+        places = getattr(self, "_all_places", None)  # absent in states saved before it was kept
+        if places is None:
+            places = self._all_places = np.arange(self.model.world.n_places)
+        return places
+
+    def _mission_access(self) -> np.ndarray:
+        """The mission's access at each place: in the regions of its bases in Mali, 0 elsewhere.
+
+        Bases and access change in few weeks; the vector is rebuilt only when one of them did
+        (bases compared by content, so a base moved in place is seen).
+        """
+        model = self.model
+        world = model.world
+        if model.forces is None:
+            return np.zeros(world.n_places)
+        from sim.agents.force import ForceKind  # policies import this module, and no agents (layering)
+
+        forces = model.forces.of_kind(ForceKind.MISSION)
+        key = (model.forces.mission_access, tuple(np.asarray(f.bases).tobytes() for f in forces))
+        kept = getattr(self, "_mission_kept", None)  # absent in states saved before it was kept
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        region = self._region_codes()
+        mission = np.zeros(world.n_places)
+        for force in forces:
+            covered = np.zeros(region.max() + 1, dtype=bool)  # the regions of the force's bases
+            covered[region[force.bases]] = True
+            mission[covered[region] & world.in_mali] = model.forces.mission_access
+        self._mission_kept = (key, mission)
+        return mission
 
     def _update_crews(self, keep: float) -> None:
         crews = self.model.crews
@@ -128,16 +181,7 @@ class Knowledge:
         s = self.sources
         seen = s.take(c["home"][rows], axis=1)  # take: the same columns as s[:, rows], faster
         route = c["route"][rows]
-        # The best source along each crew's route: places padded with a source of 0.0 (the column past
-        # the last place), the positions along the route first, so the maximum runs over whole rows.
-        # Each route travelled is looked at once (a route's rank among them: a cumulative count).
-        padded = np.concatenate([s, np.zeros((len(s), 1))], axis=1)
-        travelled = np.maximum(route, 0)
-        used = np.zeros(crews.routes.nodes.shape[0], dtype=bool)
-        used[travelled] = True
-        places = self._route_places(crews.routes.nodes).take(np.flatnonzero(used), axis=1)
-        rank = np.cumsum(used) - 1
-        on_route = padded.take(places, axis=1).max(axis=1).take(rank.take(travelled), axis=1)
+        on_route = _best_along(s, self._route_places(crews.routes.nodes), route)
         seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
         # The Panel follows the money: the value a crew moves sets its odds of being found.
         value = c["cargo_value_ref"][rows]
@@ -190,7 +234,7 @@ class Knowledge:
         by = holder[held]
         count = np.maximum(np.bincount(by, minlength=n), 1)
         sources = np.compress(held, self.sources, axis=1)
-        seen = np.stack([np.bincount(by, weights=s, minlength=n) for s in sources]) / count
+        seen = _bincount_rows(by, sources, n) / count
         self.groups *= keep
         self.groups += (1.0 - self.groups) * np.clip(seen * self.trade_share, 0.0, 1.0)
 
@@ -202,9 +246,8 @@ class Knowledge:
         self.officials = _fit(self.officials, officials.size)
         self._disposition = _fit(self._disposition, officials.size)
         replaced = c["disposition"] != self._disposition  # a new man in the post (anti-corruption)
-        self.officials[:, replaced] = 0.0
         self._disposition = c["disposition"].copy()
-        self.officials[:, ~c["alive"]] = 0.0
+        self.officials[:, replaced | ~c["alive"]] = 0.0  # new men and the dead are unknown
         rows = officials.alive_rows()
         rents = c["rents"][rows]
         taking = rents / np.maximum(rents + c["pay"][rows], 1e-9)  # share of his income that is rents
@@ -213,9 +256,7 @@ class Knowledge:
         patron = c["patron"][rows]
         up = patron >= 0
         k = self.officials.take(rows, axis=1)
-        lead = np.zeros_like(self.officials)
-        for h in range(len(HOLDERS)):
-            lead[h] = np.bincount(patron[up], weights=k[h, up] * taking[up], minlength=officials.size)
+        lead = _bincount_rows(patron[up], k[:, up] * taking[up], officials.size)
         seen = np.maximum(seen, self.p.chain * lead.take(rows, axis=1))
         self.officials *= keep
         k = self.officials.take(rows, axis=1)

@@ -32,6 +32,12 @@ from sim.territory import Territory
 from sim.timeline import Timeline, load_timeline
 from sim.world import build_routes, load_world
 
+# The encounter counters, in the order of the rows of ``_ENCOUNTER_KINDS``: which of the 32
+# combinations of five kinds (bits: staffed 1, bribed 2, jihadist-protected 4, livelihood goods 8,
+# livelihood goods seized 16) each counter counts. Every encounter counts in ``enc_total``.
+ENCOUNTER_COUNTS = ("enc_total", "enc_staffed", "enc_bribed", "enc_jihadist", "enc_livelihood", "enc_livelihood_seized")
+_ENCOUNTER_KINDS = np.array([[1.0] * 32] + [[float(code >> bit & 1) for code in range(32)] for bit in (0, 1, 2, 3, 4)])
+
 
 class SahelModel(mesa.Model):
     """The illicit economy of Mali and the Sahel, one week per step.
@@ -188,33 +194,41 @@ class SahelModel(mesa.Model):
         return float(self.forces.shield[place]) if self.forces is not None else 1.0
 
     def record_encounters(self, enc: Encounters) -> None:
-        """Per-place counts of this week's encounters, for communities and outcomes."""
+        """Per-place counts of this week's encounters, for communities and outcomes.
+
+        The six counts (all, staffed, bribed, of jihadist-protected crews, of livelihood goods, of
+        those seized) come from one count of (place, kinds of encounter) pairs: they are whole
+        numbers, exact in any order of addition (``tests/test_bookkeeping_exact.py`` compares them with
+        one count per counter).
+        """
         st = self.stats.week
-        rates = self.enforcement.rates
-        accumulate(st["enc_total"], enc.place, 1.0)
-        staffed = rates.staffed[enc.place] & self.world.in_mali[enc.place]
-        accumulate(st["enc_staffed"], enc.place[staffed], 1.0)
-        bribed = staffed & ((enc.outcome == Outcome.ROUTINE) | (enc.outcome == Outcome.SETTLED))
-        accumulate(st["enc_bribed"], enc.place[bribed], 1.0)
+        place, outcome = enc.place, enc.outcome
+        staffed = self.enforcement.rates.staffed[place] & self.world.in_mali[place]
+        bribed = staffed & ((outcome == Outcome.ROUTINE) | (outcome == Outcome.SETTLED))
         carries = self.crews.livelihood[enc.good]
-        livelihood = carries & (enc.outcome <= Outcome.SETTLED)
-        accumulate(st["livelihood_units"], enc.place[livelihood], enc.units[livelihood])
-        accumulate(st["enc_livelihood"], enc.place[carries], 1.0)
-        seized = carries & (enc.outcome == Outcome.SEIZED)
-        accumulate(st["enc_livelihood_seized"], enc.place[seized], 1.0)
-        taken = enc.outcome == Outcome.SEIZED
-        accumulate(st["seized_value_at"], enc.place[taken], enc.value[taken])
-        robbed = enc.outcome == Outcome.ROBBED
+        livelihood = carries & (outcome <= Outcome.SETTLED)
+        accumulate(st["livelihood_units"], place[livelihood], enc.units[livelihood])
+        taken = outcome == Outcome.SEIZED
+        accumulate(st["seized_value_at"], place[taken], enc.value[taken])
+        robbed = outcome == Outcome.ROBBED
         if robbed.any():
-            accumulate(self.territory.violence, enc.place[robbed], 1.0)
+            accumulate(self.territory.violence, place[robbed], 1.0)
             self.stats.events["robberies"] += int(robbed.sum())
+        combinations = _ENCOUNTER_KINDS.shape[1]
+        code = place * combinations  # one bin per place and combination of the kinds below
+        code += staffed
+        code += bribed * 2
+        code += carries * 8
+        code += (carries & taken) * 16
         if self.armed_groups is not None:
             jihadist = self.armed_groups.jihadist_blocs()
             bloc = self.crews.bloc[enc.crew]
             protected = np.zeros(max(int(bloc.max(initial=0)), int(jihadist.max(initial=0))) + 1, dtype=bool)
             protected[jihadist] = True  # a lookup table: blocs are small integers (-1: none)
-            mask = (bloc >= 0) & protected[np.maximum(bloc, 0)]
-            accumulate(st["enc_jihadist"], enc.place[mask], 1.0)
+            code += ((bloc >= 0) & protected[np.maximum(bloc, 0)]) * 4
+        n = self.world.n_places
+        pairs = np.bincount(code, minlength=n * combinations).reshape(n, combinations)
+        self.stats.rows(ENCOUNTER_COUNTS)[:] += _ENCOUNTER_KINDS @ pairs.T
 
     # --- the week ------------------------------------------------------------------------
 

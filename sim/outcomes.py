@@ -277,7 +277,7 @@ def _bribes(m: SahelModel) -> float:
 
 
 def _crews_alive(m: SahelModel) -> float:
-    return float(m.crews.n_alive)
+    return float(len(alive_crews(m)))  # the live crews' rows, kept for the week's other outcomes
 
 
 def _policy_cost(m: SahelModel) -> float:
@@ -851,17 +851,28 @@ def _crew_tally(m: SahelModel) -> tuple[np.ndarray, np.ndarray]:
     memo = m.__dict__.get("week_memo")
     if memo is not None and "crew_tally" in memo:
         return memo["crew_tally"]
-    crews = m.crews
-    alive = crews.alive_rows()
-    goods = crews.good[alive]
+    c = m.crews.cols
+    alive = alive_crews(m)
+    goods = c["good"].take(alive)
     n = len(m.world.goods)
     tally = (
         np.bincount(goods, minlength=n),
-        np.bincount(goods[crews.kind[alive] == Kind.MERCENARY], minlength=n),
+        np.bincount(goods[c["kind"].take(alive) == int(Kind.MERCENARY)], minlength=n),
     )
     if memo is not None:
         memo["crew_tally"] = tally
     return tally
+
+
+def alive_crews(m: SahelModel) -> np.ndarray:
+    """Rows of the live crews, in row order (kept in ``m.week_memo`` as :func:`_crew_tally` is)."""
+    memo = m.__dict__.get("week_memo")
+    if memo is not None and "alive_crews" in memo:
+        return memo["alive_crews"]
+    rows = np.flatnonzero(m.crews.cols["alive"])
+    if memo is not None:
+        memo["alive_crews"] = rows
+    return rows
 
 
 def _crews_carrying(m: SahelModel, good: int) -> float:
@@ -1147,7 +1158,10 @@ def _will(m: SahelModel) -> float:
 
 def _integrity(m: SahelModel) -> float:
     off = m.officials
-    return float(off.integrity[off.alive].mean()) if off is not None else 0.0
+    if off is None:
+        return 0.0
+    c = off.cols  # the columns themselves: a table's attributes are looked up in Python
+    return float(c["integrity"][c["alive"]].mean())
 
 
 def _capture(m: SahelModel) -> float:

@@ -8,21 +8,32 @@ import numpy as np
 def accumulate(target: np.ndarray, index, weights=None) -> None:
     """``target[index] += weights`` where repeated indices add up: ``np.add.at``, with bincount's speed.
 
+    Called some thirty times a week from everywhere, so it keeps its own cost small: array
+    weights skip the scalar checks, and a 1-D target is added to without a reshaped view.
+
     Args:
         target: A contiguous array; a tuple ``index`` addresses a 2-D one.
         index: Positions (array), or a tuple of index arrays for a 2-D target.
         weights: Amounts to add (default 1 each).
     """
     flat = np.ravel_multi_index(index, target.shape) if isinstance(index, tuple) else np.asarray(index)
-    if flat.size == 0:
+    if not flat.size:
         return
-    if weights is not None and np.ndim(weights) == 0:
+    scalar = weights is not None and not (type(weights) is np.ndarray and weights.ndim)  # arrays: no more checks
+    if scalar and (type(weights) in _SCALARS or np.ndim(weights) == 0):
         # A count (weights of 1) is exact either way; bincount counts faster than it sums ones.
         weights = None if weights == 1 else np.full(flat.size, weights, dtype=float)
-    added = np.bincount(flat, weights=weights, minlength=target.size)
-    view = target.reshape(-1)
-    view += added.astype(target.dtype, copy=False) if target.dtype.kind in "iu" else added
+    added = np.bincount(flat, weights, target.size)
+    if target.dtype.kind in "iu":
+        added = added.astype(target.dtype, copy=False)
+    if target.ndim == 1:
+        target += added
+    else:
+        view = target.reshape(-1)
+        view += added
 
+
+_SCALARS = (float, int)
 
 EVENTS = (
     "entered",
@@ -116,6 +127,17 @@ class Stats:
         shape = self.shapes[key]
         entries = self._offsets[key] + np.arange(int(np.prod(shape))).reshape(shape)
         return entries if index is None else entries[index]
+
+    def rows(self, keys: tuple[str, ...], kind: str = "week") -> np.ndarray:
+        """Counters of equal length that lie one after another in the buffers, as the rows of one view.
+
+        ``rows(keys)[i]`` is ``week[keys[i]]`` (the same memory): one operation updates them all.
+        """
+        first, n = self._offsets[keys[0]], self.shapes[keys[0]]
+        for i, key in enumerate(keys):
+            if self.shapes[key] != n or self._offsets[key] != first + i * n:
+                raise ValueError(f"counters {keys} do not lie one after another with equal lengths")
+        return self._buffers[kind][first : first + len(keys) * n].reshape(len(keys), n)
 
     def __getstate__(self) -> dict:
         """Pickle the buffers only (pickled views would lose their link to them)."""

@@ -248,3 +248,50 @@ def test_the_mission_hears_sources_in_the_regions_of_its_bases_as_the_region_nam
     assert sources[MISSION][covered].any() and not sources[MISSION][~covered].any()
     codes = m.knowledge._region_codes()
     assert all((codes == codes[i]).sum() == (region == region[i]).sum() for i in range(len(region)))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_one_bincount_over_rows_sums_each_row_as_its_own_bincount(seed):
+    """``_bincount_rows`` gives, bit for bit, one weighted bincount per row (sums in the same order)."""
+    from sim.knowledge import _bincount_rows
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    index = rng.integers(0, n, size=int(rng.integers(0, 200)))
+    weights = rng.random((3, len(index))) * 10.0 ** rng.integers(-3, 6, size=(3, len(index)))
+    plain = np.stack([np.bincount(index, weights=w, minlength=n) for w in weights])
+    assert _bincount_rows(index, weights, n).tobytes() == plain.tobytes()
+
+
+def test_the_mission_access_kept_follows_its_bases_and_access(frozen):
+    """The kept vector of the mission's access is rebuilt when a base is replaced or access changes."""
+    m = copy(frozen)
+    k = m.knowledge
+    region = k._region_codes()
+
+    def plain() -> np.ndarray:
+        mission = np.zeros(m.world.n_places)
+        for force in m.forces.of_kind(ForceKind.MISSION):
+            covered = np.isin(region, region[force.bases]) & m.world.in_mali
+            mission[covered] = m.forces.mission_access
+        return mission
+
+    assert np.array_equal(k._mission_access(), plain()) and k._mission_access() is k._mission_access()
+    force = next(iter(m.forces.of_kind(ForceKind.MISSION)))
+    outside = np.flatnonzero(m.world.in_mali & ~(k._mission_access() > 0))
+    force.bases = np.concatenate([force.bases, outside[:1]])
+    m.forces.mission_access = 0.5
+    assert np.array_equal(k._mission_access(), plain()) and (k._mission_access() == 0.5).sum() > 0
+
+
+def test_the_best_source_along_each_crews_route_is_the_maximum_over_its_places(frozen):
+    """``_best_along`` (each route travelled looked at once) gives each crew its route's best source."""
+    from sim.knowledge import _best_along
+
+    m = copy(frozen)
+    k, nodes = m.knowledge, m.crews.routes.nodes
+    s = k.sources
+    route = np.random.default_rng(1).integers(-1, nodes.shape[0], 300)
+    best = _best_along(s, k._route_places(nodes), route)
+    plain = np.stack([np.where(nodes[max(r, 0)] >= 0, s[:, nodes[max(r, 0)]], 0.0).max(axis=1) for r in route], axis=1)
+    assert best.tobytes() == plain.tobytes() and (best[:, route >= 0] > 0).any()
