@@ -635,19 +635,60 @@ class Crews(AgentTable):
         What ``(node_incidence @ per_place.T)`` gives at the candidates, bit for bit: ``bincount``
         adds each route's terms in the order of its places, from zero, as the sparse product does.
         Computed only for the crews' own groups' routes (a twentieth of the product); padding
-        candidates get zero.
+        candidates get zero. Planning crews come grouped (they queue by group), so the terms'
+        positions are laid out run by run of crews of one group, from cached patterns of the group.
         """
-        places, weights, first, size, lengths = self._candidate_places
         n, n_places = per_place.shape
-        take = size[group]
-        start = np.cumsum(take) - take
-        at = np.arange(int(take.sum())) + np.repeat(first[group] - start, take)
-        columns = places.take(at)
-        columns += np.repeat(np.arange(0, n * n_places, n_places), take)
-        rows = lengths[group]
-        terms = weights.take(at) * per_place.ravel().take(columns)
-        row_of_term = np.repeat(np.arange(rows.size), rows.ravel())
-        return np.bincount(row_of_term, weights=terms, minlength=rows.size).reshape(rows.shape)
+        n_cand = self.routes.group_routes.shape[1]
+        ends = np.flatnonzero(group[1:] != group[:-1]) + 1
+        starts = [0, *ends.tolist()]
+        stops = [*ends.tolist(), n]
+        size = self._candidate_places[3]
+        total = int(size.take(group).sum())
+        columns = np.empty(total, dtype=np.int64)
+        rows = np.empty(total, dtype=np.int64)
+        weights = None if self._unit_weights else np.empty(total)
+        at = 0
+        for g, s, e in zip(group.take(starts).tolist(), starts, stops, strict=True):
+            column_of, row_of, weight_of = self._term_patterns(g, e - s, n_places)
+            k = (e - s) * int(size[g])
+            np.add(column_of[:k], s * n_places, out=columns[at : at + k])
+            np.add(row_of[:k], s * n_cand, out=rows[at : at + k])
+            if weights is not None:
+                weights[at : at + k] = weight_of[:k]
+            at += k
+        terms = per_place.ravel().take(columns)
+        if weights is not None:  # a weight of 1 changes no bit: multiplied only where some weight is not 1
+            terms = weights * terms
+        return np.bincount(rows, weights=terms, minlength=n * n_cand).reshape(n, n_cand)
+
+    @functools.cached_property
+    def _unit_weights(self) -> bool:
+        """Whether every place of every candidate route weighs 1 in the route incidence."""
+        return bool(np.all(self._candidate_places[1] == 1.0))
+
+    def _term_patterns(self, g: int, crews: int, n_places: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flat positions, rows and weights of the terms of ``crews`` crews of group ``g`` from the first crew.
+
+        For the i-th crew of a run: its row of ``per_place`` (``i * n_places``) plus the places of
+        the group's candidates, in order; its row of the candidates (``i * n_candidates``) plus each
+        place's candidate. Kept per group and grown by doubling, so a week only shifts them.
+        """
+        cache = self.__dict__.setdefault("_patterns", {})
+        known = cache.get((g, n_places))
+        if known is not None and known[0] >= crews:
+            return known[1:]
+        places, weights, first, size, lengths = self._candidate_places
+        room = max(crews, 2 * known[0] if known is not None else 16)
+        mine = slice(first[g], first[g] + size[g])
+        n_cand = lengths.shape[1]
+        crew = np.arange(room)[:, None]
+        candidate = np.repeat(np.arange(n_cand), lengths[g])
+        column_of = (crew * n_places + places[mine]).ravel()
+        row_of = (crew * n_cand + candidate).ravel()
+        weight_of = np.tile(weights[mine], room)
+        cache[(g, n_places)] = (room, column_of, row_of, weight_of)
+        return column_of, row_of, weight_of
 
     def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).
