@@ -135,3 +135,18 @@ def test_candidate_sums_equal_the_incidence_product(model):
     weighed = copy.copy(crews)
     weighed.__dict__.update(_unit_weights=False, _patterns={})
     assert np.array_equal(weighed._candidate_sums(per_place, group).view(np.int64), fast.view(np.int64))
+
+
+def test_places_passed_are_the_masks_nonzero(model):
+    """The places passed in a week, read from the routes' week bounds: ``np.nonzero`` of the plain mask."""
+    crews = model.crews
+    cum_weeks = crews.routes.cum_weeks
+    r = np.random.default_rng(3)
+    route = r.integers(0, len(cum_weeks), size=500)
+    weeks = np.ceil(crews.routes.weeks[route])
+    progress = np.floor(r.random(500) * weeks)  # every week a crew can still be on the road
+    cum = cum_weeks[route]
+    plain = np.nonzero((cum > progress[:, None]) & (cum <= progress[:, None] + 1.0))
+    fast = crews._passed(route, progress)
+    assert len(plain[0]) > 500
+    assert np.array_equal(plain[0], fast[0]) and np.array_equal(plain[1], fast[1])

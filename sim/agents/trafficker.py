@@ -645,50 +645,49 @@ class Crews(AgentTable):
         stops = [*ends.tolist(), n]
         size = self._candidate_places[3]
         total = int(size.take(group).sum())
-        columns = np.empty(total, dtype=np.int64)
-        rows = np.empty(total, dtype=np.int64)
+        at_row = np.empty((2, total), dtype=np.int64)  # each term's flat position in per_place, and its row
+        shift = np.array([[n_places], [n_cand]]) * np.arange(n)  # where each crew's row starts in both
         weights = None if self._unit_weights else np.empty(total)
+        patterns = self.__dict__.setdefault("_patterns", {})
         at = 0
         for g, s, e in zip(group.take(starts).tolist(), starts, stops, strict=True):
-            column_of, row_of, weight_of = self._term_patterns(g, e - s, n_places)
+            known = patterns.get((g, n_places))
+            if known is None or known[0] < e - s:
+                known = self._term_patterns(g, e - s, n_places)
             k = (e - s) * int(size[g])
-            np.add(column_of[:k], s * n_places, out=columns[at : at + k])
-            np.add(row_of[:k], s * n_cand, out=rows[at : at + k])
+            np.add(known[1][:, :k], shift[:, s : s + 1], out=at_row[:, at : at + k])
             if weights is not None:
-                weights[at : at + k] = weight_of[:k]
+                weights[at : at + k] = known[2][:k]
             at += k
-        terms = per_place.ravel().take(columns)
+        terms = per_place.ravel().take(at_row[0])
         if weights is not None:  # a weight of 1 changes no bit: multiplied only where some weight is not 1
             terms = weights * terms
-        return np.bincount(rows, weights=terms, minlength=n * n_cand).reshape(n, n_cand)
+        return np.bincount(at_row[1], weights=terms, minlength=n * n_cand).reshape(n, n_cand)
 
     @functools.cached_property
     def _unit_weights(self) -> bool:
         """Whether every place of every candidate route weighs 1 in the route incidence."""
         return bool(np.all(self._candidate_places[1] == 1.0))
 
-    def _term_patterns(self, g: int, crews: int, n_places: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Flat positions, rows and weights of the terms of ``crews`` crews of group ``g`` from the first crew.
+    def _term_patterns(self, g: int, crews: int, n_places: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """Flat positions and rows, and weights, of the terms of at least ``crews`` crews of group ``g``.
 
         For the i-th crew of a run: its row of ``per_place`` (``i * n_places``) plus the places of
         the group's candidates, in order; its row of the candidates (``i * n_candidates``) plus each
-        place's candidate. Kept per group and grown by doubling, so a week only shifts them.
+        place's candidate. Kept per group (``_patterns``) and grown by doubling, so a week only
+        shifts them. Returns how many crews they cover, then the two rows of positions, then weights.
         """
         cache = self.__dict__.setdefault("_patterns", {})
         known = cache.get((g, n_places))
-        if known is not None and known[0] >= crews:
-            return known[1:]
         places, weights, first, size, lengths = self._candidate_places
         room = max(crews, 2 * known[0] if known is not None else 16)
         mine = slice(first[g], first[g] + size[g])
         n_cand = lengths.shape[1]
         crew = np.arange(room)[:, None]
         candidate = np.repeat(np.arange(n_cand), lengths[g])
-        column_of = (crew * n_places + places[mine]).ravel()
-        row_of = (crew * n_cand + candidate).ravel()
-        weight_of = np.tile(weights[mine], room)
-        cache[(g, n_places)] = (room, column_of, row_of, weight_of)
-        return column_of, row_of, weight_of
+        at_row = np.stack([(crew * n_places + places[mine]).ravel(), (crew * n_cand + candidate).ravel()])
+        cache[(g, n_places)] = (room, at_row, np.tile(weights[mine], room))
+        return cache[(g, n_places)]
 
     def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).
@@ -739,6 +738,34 @@ class Crews(AgentTable):
         """Each route's places, padding mapped to place 0 (never passed: its travel time is infinite)."""
         return np.maximum(self.routes.nodes, 0)
 
+    @functools.cached_property
+    def _step_bounds(self) -> np.ndarray:
+        """For each route and week of a trip, the first position reached after that week began.
+
+        A place is passed in week ``k`` of a trip (progress ``k`` to ``k + 1``) when its travel
+        time from the source is in ``(k, k + 1]``, that is when its ceiling is ``k + 1``; travel
+        times grow along a route, so the places of each week are consecutive positions.
+        """
+        cum = self.routes.cum_weeks
+        week = np.ceil(cum) - 1.0  # the source -1 (never passed), padding inf
+        last = int(week[np.isfinite(week)].max())
+        return np.stack([(week < k).sum(axis=1) for k in range(last + 3)], axis=1)
+
+    def _passed(self, r: np.ndarray, progress: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Crew (row of ``r``) and position of every place crews on routes ``r`` pass this week, in route order.
+
+        What ``np.nonzero((cum > progress) & (cum <= progress + 1))`` gives on the crews' rows of
+        ``cum_weeks``, read from :attr:`_step_bounds`: progress is a whole number of weeks (0 at
+        departure, one more each week).
+        """
+        bounds = self._step_bounds
+        at = r * bounds.shape[1] + progress.astype(np.int64)
+        lo = bounds.ravel().take(at)
+        count = bounds.ravel().take(at + 1) - lo
+        pi = np.repeat(np.arange(len(r)), count)
+        pj = np.arange(len(pi)) + np.repeat(lo - (np.cumsum(count) - count), count)
+        return pi, pj
+
     def _travel(self) -> None:
         """Moving crews pass this week's places: outcomes, payments, arrests, learning, arrivals.
 
@@ -754,14 +781,13 @@ class Crews(AgentTable):
         r, g, cargo = self.route[mov], self.good[mov], self.cargo[mov]
         old = self.progress[mov]
         new = old + 1.0
-        cum = routes.cum_weeks[r]
-        passed = (cum > old[:, None]) & (cum <= new[:, None])
-        n, width = passed.shape
-        pi, pj = np.nonzero(passed)  # crew and position of each place passed, in route order
-        flat = pi * width + pj
-        place = self.safe_nodes[r].ravel().take(flat)
-        value = cargo[pi] * self.value_at[r].ravel().take(flat)
-        outcome, who = self._encounter_outcomes(mov, g, pi, pj, place, value, passed.shape)
+        pi, pj = self._passed(r, old)  # crew and position of each place passed, in route order
+        n, width = len(mov), routes.cum_weeks.shape[1]
+        flat = pi * width + pj  # in the crews' rows
+        on_route = r.take(pi) * width + pj  # in the routes' rows
+        place = self.safe_nodes.ravel().take(on_route)
+        value = cargo[pi] * self.value_at.ravel().take(on_route)
+        outcome, who = self._encounter_outcomes(mov, g, pi, pj, place, value, (n, width))
         # Each crew's first loss (seized or robbed) ends its trip there.
         lost_at = np.flatnonzero((outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED))
         head = np.ones(len(lost_at), dtype=bool)
@@ -820,13 +846,13 @@ class Crews(AgentTable):
         accumulate(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
         illicit = ok & ~self.livelihood[enc.good]
         accumulate(st["illicit_value"], enc.place[illicit], enc.value[illicit])
-        edge = routes.edges[r[ii], pj[m]]
+        edge = routes.edges.ravel().take(on_route[m])
         accumulate(st["edge_units"], edge, cargo[ii])
         accumulate(st["edge_good_units"], (edge, g[ii]), cargo[ii])
-        self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], cum, first, enc, arrested)
+        self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], r, first, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 
-    def _lose_cargo(self, mov, g, cargo, s, how, lost_value, cum, first, enc, arrested) -> None:
+    def _lose_cargo(self, mov, g, cargo, s, how, lost_value, r, first, enc, arrested) -> None:
         """Seized or robbed: the cargo is gone; the crew heads home, or is arrested.
 
         ``s`` are the rows of ``mov`` that lost their cargo, ``how`` and ``lost_value`` the
@@ -847,7 +873,7 @@ class Crews(AgentTable):
         c["cargo"][crews] = 0
         c["bloc"][crews] = -1
         c["state"][crews] = State.RETURNING
-        c["return_left"][crews] = model.params.transport.return_time_factor * cum[s, first[s]]
+        c["return_left"][crews] = model.params.transport.return_time_factor * self.routes.cum_weeks[r[s], first[s]]
         taken = enc.crew[arrested]
         model.stats.events["arrested"] += len(taken)
         if getattr(model.enforcement, "holds_trials", False):
