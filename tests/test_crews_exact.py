@@ -150,3 +150,23 @@ def test_places_passed_are_the_masks_nonzero(model):
     fast = crews._passed(route, progress)
     assert len(plain[0]) > 500
     assert np.array_equal(plain[0], fast[0]) and np.array_equal(plain[1], fast[1])
+
+
+def test_perceived_log_odds_in_kept_buffers_are_the_plain_forms(model):
+    """Route choice's blend of own and network risk, computed in kept buffers: the plain form's bits.
+
+    The buffers are not pickled with a saved state (they are rebuilt on use).
+    """
+    crews = model.crews
+    alive = crews.alive_rows()
+    r = np.random.default_rng(5)
+    w = crews.p.own_weight
+    for n in (len(alive), 3, len(alive) // 2):
+        rows = np.sort(r.choice(alive, size=n, replace=False))
+        risk = crews.own_risk[rows]
+        risk *= w
+        risk += (1 - w) * crews.network_risk[crews.network[rows]]
+        plain = np.log1p(-np.minimum(risk[:, : crews.n_places], 0.999999))
+        fast = crews._log_pass(rows)
+        assert np.array_equal(plain.view(np.int64), fast[:, : crews.n_places].view(np.int64))
+    assert "_risk_scratch" in crews.__dict__ and "_risk_scratch" not in crews.__getstate__()

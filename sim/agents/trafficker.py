@@ -177,6 +177,13 @@ class Crews(AgentTable):
         self.profit_ema = np.zeros(len(world.goods))
         self.supportable = np.zeros(len(world.goods))
 
+    def __getstate__(self) -> dict:
+        """Pickled (a saved state) without the scratch buffers and term patterns, which are rebuilt on use."""
+        state = self.__dict__.copy()
+        state.pop("_risk_scratch", None)
+        state.pop("_patterns", None)
+        return state
+
     @functools.cached_property
     def passed_good(self) -> np.ndarray:
         """Each place passed on each route, with the route's good, as a position in a (places x goods) table."""
@@ -585,18 +592,11 @@ class Crews(AgentTable):
         experience with its network's.
         """
         p = self.p
-        w = p.own_weight
-        risk = self.own_risk[crews]
-        risk *= w
-        risk += (1 - w) * self.network_risk[self.network[crews]]
+        n = len(crews)
         group = self.group[crews]
         cand = self.cand_route[group]
-        n = len(crews)
         # Log-odds of getting through each crew's candidate routes.
-        log_pass = np.minimum(risk[:, : self.n_places], 0.999999)
-        np.negative(log_pass, out=log_pass)
-        np.log1p(log_pass, out=log_pass)
-        log_survival = self._candidate_sums(log_pass, group)
+        log_survival = self._candidate_sums(self._log_pass(crews), group)
         survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
         unit_profit = (
@@ -614,6 +614,33 @@ class Crews(AgentTable):
         pick = np.argmax(noise, axis=1)
         rows = np.arange(n)
         return cand[rows, pick], unit_profit[rows, pick] > 0
+
+    def _log_pass(self, crews: np.ndarray) -> np.ndarray:
+        """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
+
+        Perceived risk blends the crew's own experience with its network's. Computed in place in
+        two kept buffers (valid until the next call): fresh (crews x places) temporaries cost more in
+        page faults than the arithmetic. The same operations, element by element, as
+        ``log1p(-minimum(w * own + (1 - w) * network, 0.999999))``.
+        """
+        w = self.p.own_weight
+        risk, network = self._risk_buffers(len(crews))
+        np.take(self.own_risk, crews, axis=0, out=risk, mode="clip")  # valid rows: mode clip skips buffering
+        risk *= w
+        np.take(self.network_risk, self.network[crews], axis=0, out=network, mode="clip")
+        network *= 1 - w
+        risk += network
+        np.minimum(risk, 0.999999, out=risk)
+        np.negative(risk, out=risk)
+        return np.log1p(risk, out=risk)
+
+    def _risk_buffers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Two (n x places + 1) scratch arrays for route choice, kept between weeks and grown by doubling."""
+        buffers = self.__dict__.get("_risk_scratch")
+        if buffers is None or len(buffers[0]) < n:
+            rows = max(n, 2 * len(buffers[0]) if buffers is not None else 256)
+            buffers = self._risk_scratch = (np.empty((rows, self.n_places + 1)), np.empty((rows, self.n_places + 1)))
+        return buffers[0][:n], buffers[1][:n]
 
     @functools.cached_property
     def _candidate_places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
