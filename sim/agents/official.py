@@ -272,7 +272,9 @@ class Officials(AgentTable):
 
     def take_odds(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars)."""
-        gain = np.broadcast_to(np.asarray(gain, dtype=float), (len(rows), np.shape(gain)[-1]))
+        gain = np.asarray(gain, dtype=float)
+        if gain.ndim != 2 or gain.shape[0] != len(rows):  # one row of gains for all (the weekly rates)
+            gain = np.broadcast_to(gain, (len(rows), gain.shape[-1]))
         risk = self.oversight_risk() * (1.0 - self.cover(rows, gain)) + self.deterrence[rows][:, None]
         return self._odds(rows, gain, np.minimum(risk, 1.0))
 
