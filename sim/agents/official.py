@@ -482,8 +482,7 @@ class Officials(AgentTable):
         self.cases = [c for c in self.cases if c[2] > now]
         crews = self.model.crews
         rng, ledger = self.model.rng, self.model.ledger
-        seniors = self.seniors
-        complicity_top = 1.0 - self.integrity[seniors].mean() if len(seniors) else 0.0
+        complicity_top = None  # read only when a conviction could be undone (integrity does not move meanwhile)
         ids = np.array([c[0] for c in due], dtype=np.int64)
         judges = np.array([c[1] for c in due], dtype=np.int64)
         offers = np.minimum(crews.cash[ids], p.bribe_share * crews.cargo_value_ref[ids])
@@ -507,6 +506,9 @@ class Officials(AgentTable):
                 release.append(crew)
             else:
                 connected = crews.kind[crew] != 0  # transnational and mercenary networks reach the top
+                if complicity_top is None:
+                    seniors = self.seniors
+                    complicity_top = 1.0 - self.integrity[seniors].mean() if len(seniors) else 0.0
                 undo = p.undo_base * complicity_top * (1 - self.political_will) * connected
                 if rng.random() < undo:
                     self.events["convictions_undone"] += 1
