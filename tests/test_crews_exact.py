@@ -170,3 +170,17 @@ def test_perceived_log_odds_in_kept_buffers_are_the_plain_forms(model):
         fast = crews._log_pass(rows)
         assert np.array_equal(plain.view(np.int64), fast[:, : crews.n_places].view(np.int64))
     assert "_risk_scratch" in crews.__dict__ and "_risk_scratch" not in crews.__getstate__()
+
+
+def test_detection_odds_with_the_goods_part_kept_are_the_plain_ones(model):
+    """The officials keep the goods' detectability between weeks: the same odds as building it each call."""
+    from sim.enforcement import detectability, detection_odds
+
+    pressure = model.officials.pressure * np.linspace(0.5, 2.0, len(model.officials.pressure))
+    kept = detectability(model.world, model.params)
+    plain = detection_odds(model.world, model.params, pressure, 0.3)
+    assert plain.any()
+    assert np.array_equal(plain, detection_odds(model.world, model.params, pressure, 0.3, kept))
+    officials, moved = model.officials, np.full(len(pressure), 1.5)
+    expected = detection_odds(model.world, model.params, officials.pressure * moved, officials.p.detect_base)
+    assert np.array_equal(officials._detection(moved), expected)

@@ -41,7 +41,7 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
-from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detection_odds, subset
+from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detectability, detection_odds, subset
 from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
@@ -363,7 +363,10 @@ class Officials(AgentTable):
         key = multiplier.tobytes()
         if key != self._detection_key:
             pressure = self.pressure * multiplier
-            self._detection_odds = detection_odds(self.world, self.model.params, pressure, self.p.detect_base)
+            if "_detectability" not in self.__dict__:  # the goods' own part, fixed (states saved before it load)
+                self._detectability = detectability(self.world, self.model.params)
+            base = self.p.detect_base
+            self._detection_odds = detection_odds(self.world, self.model.params, pressure, base, self._detectability)
             self._detection_key = key
         return self._detection_odds
 
