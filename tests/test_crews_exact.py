@@ -11,7 +11,7 @@ import copy
 import numpy as np
 import pytest
 
-from sim.agents.trafficker import _choose
+from sim.agents.trafficker import State, _choose
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
 
@@ -131,6 +131,7 @@ def test_candidate_sums_equal_the_incidence_product(model):
             assert real.sum() > n
             assert np.array_equal(plain[real].view(np.int64), fast[real].view(np.int64))
             assert not fast[~real].any()
+    assert crews._candidate_sums(per_place[:0], group[:0]).shape == (0, routes.group_routes.shape[1])
     # The path for routes whose places weigh other than 1 (none here) multiplies by the weights.
     weighed = copy.copy(crews)
     weighed.__dict__.update(_unit_weights=False, _patterns={})
@@ -150,6 +151,9 @@ def test_places_passed_are_the_masks_nonzero(model):
     fast = crews._passed(route, progress)
     assert len(plain[0]) > 500
     assert np.array_equal(plain[0], fast[0]) and np.array_equal(plain[1], fast[1])
+    # What the table relies on: a trip's progress is a whole number of weeks.
+    moving = crews.alive_rows()[crews.state[crews.alive_rows()] == State.MOVING]
+    assert len(moving) and np.array_equal(crews.progress[moving], np.floor(crews.progress[moving]))
 
 
 def test_perceived_log_odds_in_kept_buffers_are_the_plain_forms(model):

@@ -667,6 +667,8 @@ class Crews(AgentTable):
         """
         n, n_places = per_place.shape
         n_cand = self.routes.group_routes.shape[1]
+        if n == 0:
+            return np.zeros((0, n_cand))
         ends = np.flatnonzero(group[1:] != group[:-1]) + 1
         starts = [0, *ends.tolist()]
         stops = [*ends.tolist(), n]
