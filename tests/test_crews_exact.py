@@ -188,3 +188,23 @@ def test_detection_odds_with_the_goods_part_kept_are_the_plain_ones(model):
     officials, moved = model.officials, np.full(len(pressure), 1.5)
     expected = detection_odds(model.world, model.params, officials.pressure * moved, officials.p.detect_base)
     assert np.array_equal(officials._detection(moved), expected)
+
+
+def test_bribes_per_rate_cell_give_the_route_costs_of_bribes_per_place_passed(model):
+    """Expected bribes computed on the (place, good) cells and read at the places passed: the plain costs' bits."""
+    crews, rates = model.crews, model.enforcement.rates
+    crews._route_cost_version = ()
+    crews._route_costs()
+    live, at, cell = crews.live_positions, crews.live_at, crews.live_good
+    node = crews.safe_passed.ravel().take(at)
+    seize, settle = rates.seize.ravel().take(cell), rates.settle.ravel().take(cell)
+    bribe = settle * rates.settle_share[node] + (1 - seize - settle) * rates.routine[node] * rates.routine_share[node]
+    cost = np.zeros(live.size)
+    services = model.params.transport.services_share
+    cost[at] = (bribe + crews.route_toll_live + services) * crews.value_live
+    plain = cost.reshape(live.shape).sum(axis=1) + crews.protection_unit
+    assert (bribe > 0).any()
+    assert np.array_equal(plain.view(np.int64), crews.pay_unit.view(np.int64))
+    through = np.ones(live.size)
+    through[at] = 1.0 - seize
+    assert np.array_equal(np.prod(through.reshape(live.shape), axis=1), crews.true_survival)

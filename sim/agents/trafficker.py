@@ -108,7 +108,6 @@ class Crews(AgentTable):
     _transport_key: bytes | None = None
     _blocs_seen: tuple | None = None
     _closed_seen: np.ndarray | None = None
-    _shares_seen: tuple | None = None
     COLUMNS: typing.ClassVar[dict[str, type]] = {
         "kind": np.int8,
         "good": np.int64,
@@ -221,7 +220,7 @@ class Crews(AgentTable):
         model = self.model
         rates, blocks, market = model.enforcement.rates, model.roadblocks, model.market
         version = (rates.version, blocks.version, market.version)
-        if version == self._route_cost_version and "cand_pay" in self.__dict__:
+        if version == self._route_cost_version and "_seize_cells" in self.__dict__:
             return
         routes = self.routes
         transport_moved = self._transport_costs()
@@ -234,15 +233,17 @@ class Crews(AgentTable):
         # Bribes and odds at the places passed only; the per-route sums and products run over
         # whole rows (zeros and ones elsewhere), so they round as they always have.
         live, at = self.live_positions, self.live_at
-        seize = rates.seize.ravel().take(self.live_good)
-        settle = rates.settle.ravel().take(self.live_good)
-        settle_share, routine_share = self._shares_at(rates)
-        bribe = settle * settle_share + (1 - seize - settle) * rates.routine.take(self.live_node) * routine_share
+        # The expected bribe per unit of value is a function of the (place, good) cell: computed on
+        # the rate tables' cells, then read at the places passed (the same operations on the same numbers).
+        seize, settle = rates.seize, rates.settle
+        place = (rates.settle_share[:, None], rates.routine[:, None], rates.routine_share[:, None])
+        per_cell = settle * place[0] + (1 - seize - settle) * place[1] * place[2]
+        bribe = per_cell.ravel().take(self.live_good)
         services = model.params.transport.services_share
         cost = np.zeros(live.size)
         cost[at] = (bribe + self.route_toll_live + services) * self.value_live
         self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
-        self._seize_live = seize  # for true_survival, read only by the entry estimate
+        self._seize_cells = seize.copy()  # for true_survival, read only by the entry estimate
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
         closed_moved = not np.array_equal(rates.closed, self._closed_seen)
         if closed_moved:
@@ -261,7 +262,7 @@ class Crews(AgentTable):
         demand rather than every week: a product over whole rows (ones elsewhere), as it always was.
         """
         through = np.ones(self.live_positions.size)
-        through[self.live_at] = 1.0 - self._seize_live
+        through[self.live_at] = 1.0 - self._seize_cells.ravel().take(self.live_good)
         return np.prod(through.reshape(self.live_positions.shape), axis=1)
 
     @functools.cached_property
@@ -273,11 +274,6 @@ class Crews(AgentTable):
     def live_good(self) -> np.ndarray:
         """(place, good) position in the rate tables of each place passed (as ``live_at``)."""
         return self.passed_good.ravel().take(self.live_at)
-
-    @functools.cached_property
-    def live_node(self) -> np.ndarray:
-        """Place of each place passed (as ``live_at``)."""
-        return self.safe_passed.ravel().take(self.live_at)
 
     def _sink_values(self, market) -> bool:
         """Sink price of each route and value carried at each of its positions; returns whether a price moved.
@@ -299,14 +295,6 @@ class Crews(AgentTable):
         self.sink_value = sink_value
         self.value_live = self.value_at.ravel().take(self.live_at)
         return True
-
-    def _shares_at(self, rates) -> tuple[np.ndarray, np.ndarray]:
-        """The shares of a cargo's value paid as bribes at each place passed (rarely change)."""
-        seen = (rates.settle_share, rates.routine_share)
-        if self._shares_seen is None or not all(map(np.array_equal, seen, self._shares_seen)):
-            self._shares = (rates.settle_share.take(self.live_node), rates.routine_share.take(self.live_node))
-            self._shares_seen = tuple(a.copy() for a in seen)
-        return self._shares
 
     def _candidate_tables(self) -> None:
         """Sink value, transport and protection costs, and openness of each group's candidate routes.
