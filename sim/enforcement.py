@@ -131,14 +131,22 @@ def checkpoint_pressure(world: World, params: CheckpointParams) -> np.ndarray:
     return pressure
 
 
-def detection_odds(world: World, params: ScenarioConfig, pressure: np.ndarray, base: float) -> np.ndarray:
-    """(places, goods) odds a checkpoint notices a cargo: base x pressure x detectability.
-
-    Livelihood goods are waved through more often (000: food and fuel are tolerated).
-    """
+def detectability(world: World, params: ScenarioConfig) -> np.ndarray:
+    """How noticeable each good is at a checkpoint; livelihood goods are waved through more often (000)."""
     detect = np.array([g.detectability for g in world.goods])
     livelihood = np.array([g.livelihood for g in world.goods])
-    detect = detect * np.where(livelihood, params.checkpoints.livelihood_tolerance, 1.0)
+    return detect * np.where(livelihood, params.checkpoints.livelihood_tolerance, 1.0)
+
+
+def detection_odds(
+    world: World, params: ScenarioConfig, pressure: np.ndarray, base: float, detect: np.ndarray | None = None
+) -> np.ndarray:
+    """(places, goods) odds a checkpoint notices a cargo: base x pressure x detectability.
+
+    ``detect`` is :func:`detectability`, for callers that keep it (officials' pressure moves weekly).
+    """
+    if detect is None:
+        detect = detectability(world, params)
     return np.clip(base * pressure[:, None] * detect[None, :], 0.0, 1.0)
 
 

@@ -11,7 +11,7 @@ import copy
 import numpy as np
 import pytest
 
-from sim.agents.trafficker import _choose
+from sim.agents.trafficker import State, _choose
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
 
@@ -112,16 +112,99 @@ def test_entering_several_goods_at_once_equals_good_after_good(model):
 
 
 def test_candidate_sums_equal_the_incidence_product(model):
-    """Route log-odds on the candidates only: the sparse product's numbers, bit for bit."""
+    """Route log-odds on the candidates only: the sparse product's numbers, bit for bit.
+
+    Crews come grouped when they plan (runs of one group); any order of groups gives the same.
+    """
     crews = model.crews
     routes = crews.routes
     r = np.random.default_rng(11)
-    group = r.integers(0, routes.group_routes.shape[0], size=57)
-    per_place = np.log1p(-r.random((57, crews.n_places)) * 0.9)
-    per_place[r.random(per_place.shape) < 0.2] = -0.0
-    plain = (routes.node_incidence @ per_place.T).T[np.arange(57)[:, None], np.maximum(routes.group_routes[group], 0)]
-    fast = crews._candidate_sums(per_place, group)
-    real = routes.group_routes[group] >= 0
-    assert real.sum() > 57
-    assert np.array_equal(plain[real].view(np.int64), fast[real].view(np.int64))
-    assert not fast[~real].any()
+    for n in (57, 3, 400):
+        shuffled = r.integers(0, routes.group_routes.shape[0], size=n)
+        for group in (shuffled, np.sort(shuffled)):
+            per_place = np.log1p(-r.random((n, crews.n_places)) * 0.9)
+            per_place[r.random(per_place.shape) < 0.2] = -0.0
+            cand = np.maximum(routes.group_routes[group], 0)
+            plain = (routes.node_incidence @ per_place.T).T[np.arange(n)[:, None], cand]
+            fast = crews._candidate_sums(per_place, group)
+            real = routes.group_routes[group] >= 0
+            assert real.sum() > n
+            assert np.array_equal(plain[real].view(np.int64), fast[real].view(np.int64))
+            assert not fast[~real].any()
+    assert crews._candidate_sums(per_place[:0], group[:0]).shape == (0, routes.group_routes.shape[1])
+    # The path for routes whose places weigh other than 1 (none here) multiplies by the weights.
+    weighed = copy.copy(crews)
+    weighed.__dict__.update(_unit_weights=False, _patterns={})
+    assert np.array_equal(weighed._candidate_sums(per_place, group).view(np.int64), fast.view(np.int64))
+
+
+def test_places_passed_are_the_masks_nonzero(model):
+    """The places passed in a week, read from the routes' week bounds: ``np.nonzero`` of the plain mask."""
+    crews = model.crews
+    cum_weeks = crews.routes.cum_weeks
+    r = np.random.default_rng(3)
+    route = r.integers(0, len(cum_weeks), size=500)
+    weeks = np.ceil(crews.routes.weeks[route])
+    progress = np.floor(r.random(500) * weeks)  # every week a crew can still be on the road
+    cum = cum_weeks[route]
+    plain = np.nonzero((cum > progress[:, None]) & (cum <= progress[:, None] + 1.0))
+    fast = crews._passed(route, progress)
+    assert len(plain[0]) > 500
+    assert np.array_equal(plain[0], fast[0]) and np.array_equal(plain[1], fast[1])
+    # What the table relies on: a trip's progress is a whole number of weeks.
+    moving = crews.alive_rows()[crews.state[crews.alive_rows()] == State.MOVING]
+    assert len(moving) and np.array_equal(crews.progress[moving], np.floor(crews.progress[moving]))
+
+
+def test_perceived_log_odds_in_kept_buffers_are_the_plain_forms(model):
+    """Route choice's blend of own and network risk, computed in kept buffers: the plain form's bits.
+
+    The buffers are not pickled with a saved state (they are rebuilt on use).
+    """
+    crews = model.crews
+    alive = crews.alive_rows()
+    r = np.random.default_rng(5)
+    w = crews.p.own_weight
+    for n in (len(alive), 3, len(alive) // 2):
+        rows = np.sort(r.choice(alive, size=n, replace=False))
+        risk = crews.own_risk[rows]
+        risk *= w
+        risk += (1 - w) * crews.network_risk[crews.network[rows]]
+        plain = np.log1p(-np.minimum(risk[:, : crews.n_places], 0.999999))
+        fast = crews._log_pass(rows)
+        assert np.array_equal(plain.view(np.int64), fast[:, : crews.n_places].view(np.int64))
+    assert "_risk_scratch" in crews.__dict__ and "_risk_scratch" not in crews.__getstate__()
+
+
+def test_detection_odds_with_the_goods_part_kept_are_the_plain_ones(model):
+    """The officials keep the goods' detectability between weeks: the same odds as building it each call."""
+    from sim.enforcement import detectability, detection_odds
+
+    pressure = model.officials.pressure * np.linspace(0.5, 2.0, len(model.officials.pressure))
+    kept = detectability(model.world, model.params)
+    plain = detection_odds(model.world, model.params, pressure, 0.3)
+    assert plain.any()
+    assert np.array_equal(plain, detection_odds(model.world, model.params, pressure, 0.3, kept))
+    officials, moved = model.officials, np.full(len(pressure), 1.5)
+    expected = detection_odds(model.world, model.params, officials.pressure * moved, officials.p.detect_base)
+    assert np.array_equal(officials._detection(moved), expected)
+
+
+def test_bribes_per_rate_cell_give_the_route_costs_of_bribes_per_place_passed(model):
+    """Expected bribes computed on the (place, good) cells and read at the places passed: the plain costs' bits."""
+    crews, rates = model.crews, model.enforcement.rates
+    crews._route_cost_version = ()
+    crews._route_costs()
+    live, at, cell = crews.live_positions, crews.live_at, crews.live_good
+    node = crews.safe_passed.ravel().take(at)
+    seize, settle = rates.seize.ravel().take(cell), rates.settle.ravel().take(cell)
+    bribe = settle * rates.settle_share[node] + (1 - seize - settle) * rates.routine[node] * rates.routine_share[node]
+    cost = np.zeros(live.size)
+    services = model.params.transport.services_share
+    cost[at] = (bribe + crews.route_toll_live + services) * crews.value_live
+    plain = cost.reshape(live.shape).sum(axis=1) + crews.protection_unit
+    assert (bribe > 0).any()
+    assert np.array_equal(plain.view(np.int64), crews.pay_unit.view(np.int64))
+    through = np.ones(live.size)
+    through[at] = 1.0 - seize
+    assert np.array_equal(np.prod(through.reshape(live.shape), axis=1), crews.true_survival)

@@ -61,7 +61,6 @@ def test_route_costs_recomputed_by_part_equal_a_full_recomputation():
     def assert_fresh(when):
         cached = {n: getattr(crews, n).copy() for n in names}
         crews._route_cost_version, crews._transport_key, crews._blocs_seen, crews._closed_seen = (), None, None, None
-        crews._shares_seen = None
         del crews.value_live  # the value carried is recomputed for every route, not only where prices moved
         crews._route_costs()
         for n in names:

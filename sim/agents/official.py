@@ -41,7 +41,7 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
-from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detection_odds, subset
+from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detectability, detection_odds, subset
 from sim.world.tables import PLACE_KINDS
 
 if TYPE_CHECKING:
@@ -272,7 +272,9 @@ class Officials(AgentTable):
 
     def take_odds(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars)."""
-        gain = np.broadcast_to(np.asarray(gain, dtype=float), (len(rows), np.shape(gain)[-1]))
+        gain = np.asarray(gain, dtype=float)
+        if gain.ndim != 2 or gain.shape[0] != len(rows):  # one row of gains for all (the weekly rates)
+            gain = np.broadcast_to(gain, (len(rows), gain.shape[-1]))
         risk = self.oversight_risk() * (1.0 - self.cover(rows, gain)) + self.deterrence[rows][:, None]
         return self._odds(rows, gain, np.minimum(risk, 1.0))
 
@@ -361,7 +363,10 @@ class Officials(AgentTable):
         key = multiplier.tobytes()
         if key != self._detection_key:
             pressure = self.pressure * multiplier
-            self._detection_odds = detection_odds(self.world, self.model.params, pressure, self.p.detect_base)
+            if "_detectability" not in self.__dict__:  # the goods' own part, fixed (states saved before it load)
+                self._detectability = detectability(self.world, self.model.params)
+            base = self.p.detect_base
+            self._detection_odds = detection_odds(self.world, self.model.params, pressure, base, self._detectability)
             self._detection_key = key
         return self._detection_odds
 
@@ -480,8 +485,7 @@ class Officials(AgentTable):
         self.cases = [c for c in self.cases if c[2] > now]
         crews = self.model.crews
         rng, ledger = self.model.rng, self.model.ledger
-        seniors = self.seniors
-        complicity_top = 1.0 - self.integrity[seniors].mean() if len(seniors) else 0.0
+        complicity_top = None  # read only when a conviction could be undone (integrity does not move meanwhile)
         ids = np.array([c[0] for c in due], dtype=np.int64)
         judges = np.array([c[1] for c in due], dtype=np.int64)
         offers = np.minimum(crews.cash[ids], p.bribe_share * crews.cargo_value_ref[ids])
@@ -505,6 +509,9 @@ class Officials(AgentTable):
                 release.append(crew)
             else:
                 connected = crews.kind[crew] != 0  # transnational and mercenary networks reach the top
+                if complicity_top is None:
+                    seniors = self.seniors
+                    complicity_top = 1.0 - self.integrity[seniors].mean() if len(seniors) else 0.0
                 undo = p.undo_base * complicity_top * (1 - self.political_will) * connected
                 if rng.random() < undo:
                     self.events["convictions_undone"] += 1

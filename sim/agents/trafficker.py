@@ -108,7 +108,6 @@ class Crews(AgentTable):
     _transport_key: bytes | None = None
     _blocs_seen: tuple | None = None
     _closed_seen: np.ndarray | None = None
-    _shares_seen: tuple | None = None
     COLUMNS: typing.ClassVar[dict[str, type]] = {
         "kind": np.int8,
         "good": np.int64,
@@ -177,6 +176,13 @@ class Crews(AgentTable):
         self.profit_ema = np.zeros(len(world.goods))
         self.supportable = np.zeros(len(world.goods))
 
+    def __getstate__(self) -> dict:
+        """Pickled (a saved state) without the scratch buffers and term patterns, which are rebuilt on use."""
+        state = self.__dict__.copy()
+        state.pop("_risk_scratch", None)
+        state.pop("_patterns", None)
+        return state
+
     @functools.cached_property
     def passed_good(self) -> np.ndarray:
         """Each place passed on each route, with the route's good, as a position in a (places x goods) table."""
@@ -214,7 +220,7 @@ class Crews(AgentTable):
         model = self.model
         rates, blocks, market = model.enforcement.rates, model.roadblocks, model.market
         version = (rates.version, blocks.version, market.version)
-        if version == self._route_cost_version and "cand_pay" in self.__dict__:
+        if version == self._route_cost_version and "_seize_cells" in self.__dict__:
             return
         routes = self.routes
         transport_moved = self._transport_costs()
@@ -227,15 +233,17 @@ class Crews(AgentTable):
         # Bribes and odds at the places passed only; the per-route sums and products run over
         # whole rows (zeros and ones elsewhere), so they round as they always have.
         live, at = self.live_positions, self.live_at
-        seize = rates.seize.ravel().take(self.live_good)
-        settle = rates.settle.ravel().take(self.live_good)
-        settle_share, routine_share = self._shares_at(rates)
-        bribe = settle * settle_share + (1 - seize - settle) * rates.routine.take(self.live_node) * routine_share
+        # The expected bribe per unit of value is a function of the (place, good) cell: computed on
+        # the rate tables' cells, then read at the places passed (the same operations on the same numbers).
+        seize, settle = rates.seize, rates.settle
+        place = (rates.settle_share[:, None], rates.routine[:, None], rates.routine_share[:, None])
+        per_cell = settle * place[0] + (1 - seize - settle) * place[1] * place[2]
+        bribe = per_cell.ravel().take(self.live_good)
         services = model.params.transport.services_share
         cost = np.zeros(live.size)
         cost[at] = (bribe + self.route_toll_live + services) * self.value_live
         self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
-        self._seize_live = seize  # for true_survival, read only by the entry estimate
+        self._seize_cells = seize.copy()  # for true_survival, read only by the entry estimate
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
         closed_moved = not np.array_equal(rates.closed, self._closed_seen)
         if closed_moved:
@@ -254,7 +262,7 @@ class Crews(AgentTable):
         demand rather than every week: a product over whole rows (ones elsewhere), as it always was.
         """
         through = np.ones(self.live_positions.size)
-        through[self.live_at] = 1.0 - self._seize_live
+        through[self.live_at] = 1.0 - self._seize_cells.ravel().take(self.live_good)
         return np.prod(through.reshape(self.live_positions.shape), axis=1)
 
     @functools.cached_property
@@ -266,11 +274,6 @@ class Crews(AgentTable):
     def live_good(self) -> np.ndarray:
         """(place, good) position in the rate tables of each place passed (as ``live_at``)."""
         return self.passed_good.ravel().take(self.live_at)
-
-    @functools.cached_property
-    def live_node(self) -> np.ndarray:
-        """Place of each place passed (as ``live_at``)."""
-        return self.safe_passed.ravel().take(self.live_at)
 
     def _sink_values(self, market) -> bool:
         """Sink price of each route and value carried at each of its positions; returns whether a price moved.
@@ -292,14 +295,6 @@ class Crews(AgentTable):
         self.sink_value = sink_value
         self.value_live = self.value_at.ravel().take(self.live_at)
         return True
-
-    def _shares_at(self, rates) -> tuple[np.ndarray, np.ndarray]:
-        """The shares of a cargo's value paid as bribes at each place passed (rarely change)."""
-        seen = (rates.settle_share, rates.routine_share)
-        if self._shares_seen is None or not all(map(np.array_equal, seen, self._shares_seen)):
-            self._shares = (rates.settle_share.take(self.live_node), rates.routine_share.take(self.live_node))
-            self._shares_seen = tuple(a.copy() for a in seen)
-        return self._shares
 
     def _candidate_tables(self) -> None:
         """Sink value, transport and protection costs, and openness of each group's candidate routes.
@@ -585,18 +580,11 @@ class Crews(AgentTable):
         experience with its network's.
         """
         p = self.p
-        w = p.own_weight
-        risk = self.own_risk[crews]
-        risk *= w
-        risk += (1 - w) * self.network_risk[self.network[crews]]
+        n = len(crews)
         group = self.group[crews]
         cand = self.cand_route[group]
-        n = len(crews)
         # Log-odds of getting through each crew's candidate routes.
-        log_pass = np.minimum(risk[:, : self.n_places], 0.999999)
-        np.negative(log_pass, out=log_pass)
-        np.log1p(log_pass, out=log_pass)
-        log_survival = self._candidate_sums(log_pass, group)
+        log_survival = self._candidate_sums(self._log_pass(crews), group)
         survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
         unit_profit = (
@@ -614,6 +602,33 @@ class Crews(AgentTable):
         pick = np.argmax(noise, axis=1)
         rows = np.arange(n)
         return cand[rows, pick], unit_profit[rows, pick] > 0
+
+    def _log_pass(self, crews: np.ndarray) -> np.ndarray:
+        """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
+
+        Perceived risk blends the crew's own experience with its network's. Computed in place in
+        two kept buffers (valid until the next call): fresh (crews x places) temporaries cost more in
+        page faults than the arithmetic. The same operations, element by element, as
+        ``log1p(-minimum(w * own + (1 - w) * network, 0.999999))``.
+        """
+        w = self.p.own_weight
+        risk, network = self._risk_buffers(len(crews))
+        np.take(self.own_risk, crews, axis=0, out=risk, mode="clip")  # valid rows: mode clip skips buffering
+        risk *= w
+        np.take(self.network_risk, self.network[crews], axis=0, out=network, mode="clip")
+        network *= 1 - w
+        risk += network
+        np.minimum(risk, 0.999999, out=risk)
+        np.negative(risk, out=risk)
+        return np.log1p(risk, out=risk)
+
+    def _risk_buffers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Two (n x places + 1) scratch arrays for route choice, kept between weeks and grown by doubling."""
+        buffers = self.__dict__.get("_risk_scratch")
+        if buffers is None or len(buffers[0]) < n:
+            rows = max(n, 2 * len(buffers[0]) if buffers is not None else 256)
+            buffers = self._risk_scratch = (np.empty((rows, self.n_places + 1)), np.empty((rows, self.n_places + 1)))
+        return buffers[0][:n], buffers[1][:n]
 
     @functools.cached_property
     def _candidate_places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -635,19 +650,61 @@ class Crews(AgentTable):
         What ``(node_incidence @ per_place.T)`` gives at the candidates, bit for bit: ``bincount``
         adds each route's terms in the order of its places, from zero, as the sparse product does.
         Computed only for the crews' own groups' routes (a twentieth of the product); padding
-        candidates get zero.
+        candidates get zero. Planning crews come grouped (they queue by group), so the terms'
+        positions are laid out run by run of crews of one group, from cached patterns of the group.
         """
-        places, weights, first, size, lengths = self._candidate_places
         n, n_places = per_place.shape
-        take = size[group]
-        start = np.cumsum(take) - take
-        at = np.arange(int(take.sum())) + np.repeat(first[group] - start, take)
-        columns = places.take(at)
-        columns += np.repeat(np.arange(0, n * n_places, n_places), take)
-        rows = lengths[group]
-        terms = weights.take(at) * per_place.ravel().take(columns)
-        row_of_term = np.repeat(np.arange(rows.size), rows.ravel())
-        return np.bincount(row_of_term, weights=terms, minlength=rows.size).reshape(rows.shape)
+        n_cand = self.routes.group_routes.shape[1]
+        if n == 0:
+            return np.zeros((0, n_cand))
+        ends = np.flatnonzero(group[1:] != group[:-1]) + 1
+        starts = [0, *ends.tolist()]
+        stops = [*ends.tolist(), n]
+        size = self._candidate_places[3]
+        total = int(size.take(group).sum())
+        at_row = np.empty((2, total), dtype=np.int64)  # each term's flat position in per_place, and its row
+        shift = np.array([[n_places], [n_cand]]) * np.arange(n)  # where each crew's row starts in both
+        weights = None if self._unit_weights else np.empty(total)
+        patterns = self.__dict__.setdefault("_patterns", {})
+        at = 0
+        for g, s, e in zip(group.take(starts).tolist(), starts, stops, strict=True):
+            known = patterns.get((g, n_places))
+            if known is None or known[0] < e - s:
+                known = self._term_patterns(g, e - s, n_places)
+            k = (e - s) * int(size[g])
+            np.add(known[1][:, :k], shift[:, s : s + 1], out=at_row[:, at : at + k])
+            if weights is not None:
+                weights[at : at + k] = known[2][:k]
+            at += k
+        terms = per_place.ravel().take(at_row[0])
+        if weights is not None:  # a weight of 1 changes no bit: multiplied only where some weight is not 1
+            terms = weights * terms
+        return np.bincount(at_row[1], weights=terms, minlength=n * n_cand).reshape(n, n_cand)
+
+    @functools.cached_property
+    def _unit_weights(self) -> bool:
+        """Whether every place of every candidate route weighs 1 in the route incidence."""
+        return bool(np.all(self._candidate_places[1] == 1.0))
+
+    def _term_patterns(self, g: int, crews: int, n_places: int) -> tuple[int, np.ndarray, np.ndarray]:
+        """Flat positions and rows, and weights, of the terms of at least ``crews`` crews of group ``g``.
+
+        For the i-th crew of a run: its row of ``per_place`` (``i * n_places``) plus the places of
+        the group's candidates, in order; its row of the candidates (``i * n_candidates``) plus each
+        place's candidate. Kept per group (``_patterns``) and grown by doubling, so a week only
+        shifts them. Returns how many crews they cover, then the two rows of positions, then weights.
+        """
+        cache = self.__dict__.setdefault("_patterns", {})
+        known = cache.get((g, n_places))
+        places, weights, first, size, lengths = self._candidate_places
+        room = max(crews, 2 * known[0] if known is not None else 16)
+        mine = slice(first[g], first[g] + size[g])
+        n_cand = lengths.shape[1]
+        crew = np.arange(room)[:, None]
+        candidate = np.repeat(np.arange(n_cand), lengths[g])
+        at_row = np.stack([(crew * n_places + places[mine]).ravel(), (crew * n_cand + candidate).ravel()])
+        cache[(g, n_places)] = (room, at_row, np.tile(weights[mine], room))
+        return cache[(g, n_places)]
 
     def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).
@@ -698,6 +755,34 @@ class Crews(AgentTable):
         """Each route's places, padding mapped to place 0 (never passed: its travel time is infinite)."""
         return np.maximum(self.routes.nodes, 0)
 
+    @functools.cached_property
+    def _step_bounds(self) -> np.ndarray:
+        """For each route and week of a trip, the first position reached after that week began.
+
+        A place is passed in week ``k`` of a trip (progress ``k`` to ``k + 1``) when its travel
+        time from the source is in ``(k, k + 1]``, that is when its ceiling is ``k + 1``; travel
+        times grow along a route, so the places of each week are consecutive positions.
+        """
+        cum = self.routes.cum_weeks
+        week = np.ceil(cum) - 1.0  # the source -1 (never passed), padding inf
+        last = int(week[np.isfinite(week)].max())
+        return np.stack([(week < k).sum(axis=1) for k in range(last + 3)], axis=1)
+
+    def _passed(self, r: np.ndarray, progress: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Crew (row of ``r``) and position of every place crews on routes ``r`` pass this week, in route order.
+
+        What ``np.nonzero((cum > progress) & (cum <= progress + 1))`` gives on the crews' rows of
+        ``cum_weeks``, read from :attr:`_step_bounds`: progress is a whole number of weeks (0 at
+        departure, one more each week).
+        """
+        bounds = self._step_bounds
+        at = r * bounds.shape[1] + progress.astype(np.int64)
+        lo = bounds.ravel().take(at)
+        count = bounds.ravel().take(at + 1) - lo
+        pi = np.repeat(np.arange(len(r)), count)
+        pj = np.arange(len(pi)) + np.repeat(lo - (np.cumsum(count) - count), count)
+        return pi, pj
+
     def _travel(self) -> None:
         """Moving crews pass this week's places: outcomes, payments, arrests, learning, arrivals.
 
@@ -713,14 +798,13 @@ class Crews(AgentTable):
         r, g, cargo = self.route[mov], self.good[mov], self.cargo[mov]
         old = self.progress[mov]
         new = old + 1.0
-        cum = routes.cum_weeks[r]
-        passed = (cum > old[:, None]) & (cum <= new[:, None])
-        n, width = passed.shape
-        pi, pj = np.nonzero(passed)  # crew and position of each place passed, in route order
-        flat = pi * width + pj
-        place = self.safe_nodes[r].ravel().take(flat)
-        value = cargo[pi] * self.value_at[r].ravel().take(flat)
-        outcome, who = self._encounter_outcomes(mov, g, pi, pj, place, value, passed.shape)
+        pi, pj = self._passed(r, old)  # crew and position of each place passed, in route order
+        n, width = len(mov), routes.cum_weeks.shape[1]
+        flat = pi * width + pj  # in the crews' rows
+        on_route = r.take(pi) * width + pj  # in the routes' rows
+        place = self.safe_nodes.ravel().take(on_route)
+        value = cargo[pi] * self.value_at.ravel().take(on_route)
+        outcome, who = self._encounter_outcomes(mov, g, pi, pj, place, value, (n, width))
         # Each crew's first loss (seized or robbed) ends its trip there.
         lost_at = np.flatnonzero((outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED))
         head = np.ones(len(lost_at), dtype=bool)
@@ -779,13 +863,13 @@ class Crews(AgentTable):
         accumulate(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
         illicit = ok & ~self.livelihood[enc.good]
         accumulate(st["illicit_value"], enc.place[illicit], enc.value[illicit])
-        edge = routes.edges[r[ii], pj[m]]
+        edge = routes.edges.ravel().take(on_route[m])
         accumulate(st["edge_units"], edge, cargo[ii])
         accumulate(st["edge_good_units"], (edge, g[ii]), cargo[ii])
-        self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], cum, first, enc, arrested)
+        self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], r, first, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 
-    def _lose_cargo(self, mov, g, cargo, s, how, lost_value, cum, first, enc, arrested) -> None:
+    def _lose_cargo(self, mov, g, cargo, s, how, lost_value, r, first, enc, arrested) -> None:
         """Seized or robbed: the cargo is gone; the crew heads home, or is arrested.
 
         ``s`` are the rows of ``mov`` that lost their cargo, ``how`` and ``lost_value`` the
@@ -806,7 +890,7 @@ class Crews(AgentTable):
         c["cargo"][crews] = 0
         c["bloc"][crews] = -1
         c["state"][crews] = State.RETURNING
-        c["return_left"][crews] = model.params.transport.return_time_factor * cum[s, first[s]]
+        c["return_left"][crews] = model.params.transport.return_time_factor * self.routes.cum_weeks[r[s], first[s]]
         taken = enc.crew[arrested]
         model.stats.events["arrested"] += len(taken)
         if getattr(model.enforcement, "holds_trials", False):
