@@ -719,10 +719,12 @@ class Communities(AgentTable):
             # Insecure regions pay more for arms, drawing more of them (self-arming).
             insecurity = model.territory.insecurity
             region_insecurity = np.bincount(self.region_index, weights=insecurity[places], minlength=self.n_regions)
-            counts = np.bincount(self.region_index, minlength=self.n_regions)
-            mult = np.ones(self.world.n_places)
-            mult[places] = 1.0 + p.self_arming * (region_insecurity / np.maximum(counts, 1))[self.region_index]
-            model.market.set_price_multiplier(self.arms_good, np.round(mult, 3))
+            counts = self.__dict__.get("_region_counts")
+            if counts is None:  # communities never move: the count of each region's is fixed
+                counts = self._region_counts = np.maximum(np.bincount(self.region_index, minlength=self.n_regions), 1)
+            mult = np.ones(self.world.n_places)  # np.round(1.0, 3) is 1.0: only the communities' places are rounded
+            mult[places] = np.round(1.0 + p.self_arming * (region_insecurity / counts)[self.region_index], 3)
+            model.market.set_price_multiplier(self.arms_good, mult)
         per_capita = np.divide(self.arms[r], self.population[r], out=np.zeros(len(r)), where=self.population[r] > 0)
         rob = np.zeros(self.world.n_places)
         rob[places] = np.clip(p.banditry * per_capita * (1.0 - model.territory.presence[places]), 0.0, MAX_ROBBERY)
