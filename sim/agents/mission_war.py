@@ -152,13 +152,15 @@ class MissionWar:
             provoked_attacks = float(retaliation[self._places_in(region)].sum()) if provoking else 0.0
             local = [g for g in members[region] if g.fighters > 0]
             for g in local:
-                fighters = g.fighters / max(1, len(g.regions))
+                # p.attack_rate * fighters / 100.0, the rate's first factors, once per group (the same
+                # left-to-right products as written per target).
+                scale = p.attack_rate * (g.fighters / max(1, len(g.regions))) / 100.0
                 key = (g.kind == GroupKind.JIHADIST, kits.get(g.unique_id, 0.0) >= 1.0)
                 plan = plans.get(key)
                 if plan is None:  # the targets worth more than they cost, in TARGETS order
                     plan = plans[key] = [(t, *v) for t, v in self.appraise(g, 0.0).items() if not v[0] <= v[1]]
                 for target, gain, cost, ied in plan:
-                    rate = p.attack_rate * fighters / 100.0 * offer[target] * gain / (gain + cost)
+                    rate = scale * offer[target] * gain / (gain + cost)
                     n = int(rng.poisson(rate)) if rate > 0 else 0
                     for _ in range(n):
                         self._attack(g, target, ied, success, lethality, bases[region])
