@@ -6,6 +6,7 @@ lookup it keeps) on the same inputs and asserts bit-equal results and the same g
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 
 import numpy as np
@@ -79,3 +80,21 @@ def test_money_credited_to_communities_gives_the_plain_forms_bits(model):
     assert all(np.array_equal(a, b) for a, b in zip(plain[:2], fast[:2], strict=True))
     assert plain[2] == fast[2] and plain[3] == fast[3]
     assert not np.array_equal(fast[0], start["cash"])
+
+
+def test_the_arms_price_multiplier_is_the_plain_forms(model):
+    """Self-arming's price multiplier, rounded at the communities' places only: as the whole array rounded."""
+    m = copy.deepcopy(model)
+    c = m.communities
+    assert c.arms_good >= 0
+    rows = c.rows
+    places = c.place[rows]
+    m.territory.insecurity[:] = np.random.default_rng(5).random(m.world.n_places) * 3.0
+    counts = np.bincount(c.region_index, minlength=c.n_regions)
+    region_insecurity = np.bincount(c.region_index, weights=m.territory.insecurity[places], minlength=c.n_regions)
+    plain = np.ones(m.world.n_places)
+    plain[places] = 1.0 + c.p.self_arming * (region_insecurity / np.maximum(counts, 1))[c.region_index]
+    plain = np.round(plain, 3)
+    c._arms(rows, places)
+    assert np.array_equal(m.market.price_multiplier[c.arms_good], plain)
+    assert (plain != 1.0).any()
