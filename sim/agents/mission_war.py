@@ -136,13 +136,9 @@ class MissionWar:
         # posture moves after the attacks): computed once a week for each, looked up per group.
         plans: dict[tuple[bool, bool], list[tuple[str, float, float, bool]]] = {}
         kits = self.kits
-        # The groups of each region, in the groups' order (fighters are checked again when the
-        # region's turn comes). Attacks only take fighters away, so a group without fighters now
-        # has none at any region's turn: it is left out here (issue 18: most groups listed are gone).
+        # The groups of each region, in the groups' order (fighters are checked when the region's turn comes).
         members: dict[str, list] = {r: [] for r in regions.tolist()}
         for g in groups.groups:
-            if not g.fighters > 0:
-                continue
             for r in dict.fromkeys(g.regions):
                 if r in members:
                     members[r].append(g)
