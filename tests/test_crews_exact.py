@@ -11,7 +11,7 @@ import copy
 import numpy as np
 import pytest
 
-from sim.agents.trafficker import State, _choose
+from sim.agents.trafficker import State
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
 
@@ -22,21 +22,6 @@ def model():
     for _ in range(6):
         m.step()
     return m
-
-
-def test_choose_draws_what_generator_choice_draws():
-    """Source draws: the same values as ``rng.choice(a, size=n, p=p)``, and the stream goes on the same."""
-    for seed in range(300):
-        r = np.random.default_rng(seed)
-        k, n = int(r.integers(1, 12)), int(r.integers(1, 40))
-        weights = r.random(k) * (r.random(k) > 0.3)
-        weights[r.integers(k)] += 0.1
-        a, p = r.integers(0, 500, size=k), weights / weights.sum()
-        plain, fast = np.random.default_rng(seed + 1000), np.random.default_rng(seed + 1000)
-        assert np.array_equal(plain.choice(a, size=n, p=p), _choose(fast, a, n, p))
-        assert plain.random() == fast.random()
-    with pytest.raises(ValueError, match="sum to 1"):
-        _choose(np.random.default_rng(0), np.arange(3), 2, np.zeros(3))
 
 
 def _cover_level_by_level(officials, rows, gain):

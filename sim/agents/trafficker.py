@@ -28,24 +28,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
+from sim.draws import choose_weighted
 from sim.enforcement import Encounters, Outcome
 from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
-
-
-def _choose(rng: np.random.Generator, a: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
-    """``rng.choice(a, size=n, p=p)``: the same draws and values, without its checks of ``p`` (a per-call cost).
-
-    ``p`` must be non-negative and sum to one; a zero or undefined total raises as ``choice`` would.
-    """
-    cdf = np.cumsum(p)
-    if not cdf[-1] > 0:
-        raise ValueError(f"probabilities do not sum to 1: {p!r}")
-    cdf /= cdf[-1]
-    return a[np.searchsorted(cdf, rng.random(n), side="right")]
 
 
 class State(enum.IntEnum):
@@ -405,7 +394,7 @@ class Crews(AgentTable):
         for good, n in zip(goods.tolist(), counts.tolist(), strict=True):
             groups = self.groups_of_good[good]
             share = mean_supply[groups]
-            group.append(_choose(rng, groups, n, share / share.sum()))
+            group.append(choose_weighted(rng, groups, n, share / share.sum()))
             a = max(self.profit_ema[good], 0.0)
             p_merc.append(a / (a + p.mercenary_profit_usd))
             p_local.append(p.local_share_livelihood if self.livelihood[good] else p.local_share_other)
