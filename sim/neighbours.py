@@ -137,10 +137,21 @@ class Neighbours:
             staffed=staffed,
             closed=np.zeros(world.n_edges, dtype=bool),
         )
+        self._levers_seen: tuple[np.ndarray, ...] | None = None
         self.update()
 
     def update(self) -> None:
-        """This week's rates: inspections and joint units from the levers; closed borders."""
+        """This week's rates: inspections and joint units from the levers; closed borders.
+
+        The rates depend on the levers only (the states' own values are fixed), so they are
+        recomputed only in weeks the levers differ from those last read (issue 18: most weeks no
+        policy acts abroad).
+        """
+        inputs = () if self.levers is None else self._lever_inputs()
+        seen = self._levers_seen
+        if seen is not None and all(np.array_equal(a, b) for a, b in zip(inputs, seen, strict=True)):
+            return
+        self._levers_seen = tuple(a.copy() for a in inputs)
         detect = self.detect
         raid = 0.0
         closed = np.zeros_like(self.rates.closed)
@@ -159,6 +170,20 @@ class Neighbours:
         ):
             rates.seize, rates.settle, rates.closed = seize, settle, closed.copy()
             rates.version += 1
+
+    def __getstate__(self) -> dict:
+        """Pickle without the levers last read (states keep their bytes; the first update recomputes)."""
+        state = self.__dict__.copy()
+        state.pop("_levers_seen", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._levers_seen = None
+
+    def _lever_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The levers the rates are computed from."""
+        return self.levers.inspection, self.levers.raid_seize, self.levers.closed
 
     def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
         """Bribes abroad leave the modelled economy; a seizure ends in arrest with a fixed chance."""

@@ -193,3 +193,31 @@ def test_bribes_per_rate_cell_give_the_route_costs_of_bribes_per_place_passed(mo
     through = np.ones(live.size)
     through[at] = 1.0 - seize
     assert np.array_equal(np.prod(through.reshape(live.shape), axis=1), crews.true_survival)
+
+
+def test_neighbours_rates_recomputed_only_when_levers_move(model):
+    """Rates kept while the levers stay: equal, bit for bit, to a fresh computation in every week."""
+    from sim.neighbours import Neighbours
+
+    nb, levers = copy.deepcopy((model.neighbours, model.levers))
+    nb.levers = levers
+    abroad = np.flatnonzero(nb.places)[:5]
+
+    def fresh_equal():
+        ref = Neighbours(model.world, model.params, np.random.default_rng(0), levers)
+        return all(np.array_equal(getattr(ref.rates, k), getattr(nb.rates, k)) for k in ("seize", "settle", "closed"))
+
+    version = nb.rates.version
+    nb.update()
+    assert nb.rates.version == version and fresh_equal()
+    levers.inspection[abroad] *= 1.7
+    levers.raid_seize[abroad] = 0.2
+    levers.closed[:3] = True
+    nb.update()
+    assert nb.rates.version == version + 1 and fresh_equal()
+    nb.update()
+    assert nb.rates.version == version + 1
+    levers.reset()
+    nb.update()
+    assert nb.rates.version == version + 2 and fresh_equal()
+    assert "_levers_seen" not in nb.__getstate__()
