@@ -221,3 +221,16 @@ def test_neighbours_rates_recomputed_only_when_levers_move(model):
     nb.update()
     assert nb.rates.version == version + 2 and fresh_equal()
     assert "_levers_seen" not in nb.__getstate__()
+
+
+def test_weekly_take_odds_with_kept_gain_terms_are_the_plain_ones(model):
+    """The rates' odds from the kept logarithms equal those taken afresh, before and after a week's drift."""
+    officials = copy.deepcopy(model.officials)
+    p, rows = officials.p, officials.duty
+    gains = np.concatenate([p.bribe_share * officials.cargo_ref, p.routine_share * officials.cargo_ref])[None, :]
+    for _ in range(2):
+        kept = officials.take_odds(rows, gains, officials._rate_gain_terms)
+        assert np.array_equal(kept, officials.take_odds(rows, gains))
+        officials._drift()
+        officials.deterrence[rows[::7]] += 0.05
+    assert "_rate_gain_terms" not in officials.__getstate__()
