@@ -234,3 +234,28 @@ def test_weekly_take_odds_with_kept_gain_terms_are_the_plain_ones(model):
         officials._drift()
         officials.deterrence[rows[::7]] += 0.05
     assert "_rate_gain_terms" not in officials.__getstate__()
+
+
+def _update_prices_plain(market):
+    """The price update with the demand's goods and sinks found afresh (the form before they were kept)."""
+    market.delivered_ema = 0.8 * market.delivered_ema + 0.2 * market.delivered_last
+    for g in np.flatnonzero(market.demand.sum(axis=1) > 0):
+        sinks = np.flatnonzero(market.demand[g] > 0)
+        ratio = np.maximum(market.delivered_ema[g, sinks], 1e-9) / market.demand[g, sinks]
+        mult = market.price_multiplier[g].copy()
+        mult[sinks] = np.round(np.clip(ratio ** (-market.elasticity), 0.5, 2.0), 2)
+        market.set_price_multiplier(int(g), mult)
+
+
+def test_prices_from_kept_demand_cells_are_the_plain_ones(model):
+    fast, plain = copy.deepcopy(model.market), copy.deepcopy(model.market)
+    assert fast._demand_cells(), "the scenario has livelihood goods with demand"
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        fast.delivered_last = plain.delivered_last = rng.random(fast.demand.shape) * 3 * fast.demand
+        fast.update_prices()
+        _update_prices_plain(plain)
+        assert np.array_equal(fast.price_multiplier, plain.price_multiplier)
+        assert np.array_equal(fast.delivered_ema, plain.delivered_ema) and fast.version == plain.version
+    assert fast.version > model.market.version
+    assert "_cells" not in fast.__getstate__()
