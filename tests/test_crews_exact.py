@@ -259,3 +259,18 @@ def test_prices_from_kept_demand_cells_are_the_plain_ones(model):
         assert np.array_equal(fast.delivered_ema, plain.delivered_ema) and fast.version == plain.version
     assert fast.version > model.market.version
     assert "_cells" not in fast.__getstate__()
+
+
+def test_kept_roster_is_the_fresh_one_after_weeks_with_cases(model):
+    """The drift's kept roster (rows, top, regions, posts, counts, pay) still holds after cases replace officials."""
+    m = copy.deepcopy(model)
+    officials = m.officials
+    kept = officials._roster
+    for _ in range(3):
+        officials.investigate(20)
+        m.step()
+    fresh = type(officials)._roster.func(officials)
+    assert officials._roster is kept
+    for a, b in zip(kept, fresh, strict=True):
+        assert np.array_equal(a, b)
+    assert "_roster" not in officials.__getstate__()

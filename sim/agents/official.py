@@ -160,6 +160,7 @@ class Officials(AgentTable):
         """Pickled (a saved state) without the kept gain terms, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_rate_gain_terms", None)
+        state.pop("_roster", None)
         return state
 
     # --- set-up -----------------------------------------------------------------------
@@ -584,31 +585,51 @@ class Officials(AgentTable):
         """
         p, c, levers = self.p, self.cols, self.model.levers
         memory = 1.0 / p.rent_memory_weeks
-        rows = self.alive_rows()
+        rows, top, pay_top, region, peer_count, post, post_count, pay = self._roster
         c["rents"][rows] += memory * (c["rent_week"][rows] - c["rents"][rows])
         c["rent_week"][rows] = 0.0
         c["deterrence"][rows] *= 1.0 - memory
         # Will at the top: its own rents against its pay, events, pressure, the record of cases.
-        top = rows[self.role[rows] == Role.PATRON]
-        rents_top, pay_top = float(self.rents[top].sum()), float(self.pay[top].sum())
+        rents_top = float(self.rents[top].sum())
         self.capture = rents_top / (rents_top + pay_top) if rents_top + pay_top > 0 else 0.0
         base = levers.political_will if levers.political_will is not None else p.political_will
         target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * self.capture + self.record))
         self.political_will += p.will_drift * (target - self.political_will)
         self.record *= 1.0 - memory
         # Integrity of every official, the senior patrons included (their rents are the largest).
-        region = self.region_of[self.post[rows]]
         peers = np.bincount(region, weights=self.integrity[rows], minlength=self.n_regions)
-        peers /= np.maximum(np.bincount(region, minlength=self.n_regions), 1)
-        post = self.post[rows]
+        peers /= peer_count
         at_post = np.bincount(post, weights=self.rents[rows], minlength=self.world.n_places)
-        at_post /= np.maximum(np.bincount(post, minlength=self.world.n_places), 1)
+        at_post /= post_count
         around = at_post[post]
-        rent_ratio = around / (around + self.pay[rows])
+        rent_ratio = around / (around + pay)
         risk = np.minimum(1.0, self.oversight_risk() * (1.0 - self.protection(rows)) + self.deterrence[rows])
         w = p.peer_weight
         goal = (1 - w) * self.disposition[rows] + w * peers[region] - p.rent_pull * rent_ratio + p.risk_push * risk
         c["integrity"][rows] += p.integrity_drift * (np.clip(goal, 0.0, 1.0) - self.integrity[rows])
+
+    @functools.cached_property
+    def _roster(self) -> tuple:
+        """What the weekly drift reads of the roster, kept between weeks.
+
+        The officials, the patrons at the top and their pay, each official's region and post, how
+        many share them (at least 1), and his pay. The roster is fixed at posting (officials
+        removed by cases are replaced in their rows, posts and pay: :meth:`_recruit`), so these
+        are not looked up again every week (issue 18).
+        """
+        rows = self.alive_rows()
+        top = rows[self.role[rows] == Role.PATRON]
+        region, post = self.region_of[self.post[rows]], self.post[rows]
+        return (
+            rows,
+            top,
+            float(self.pay[top].sum()),
+            region,
+            np.maximum(np.bincount(region, minlength=self.n_regions), 1),
+            post,
+            np.maximum(np.bincount(post, minlength=self.world.n_places), 1),
+            self.pay[rows],
+        )
 
     def investigate(self, n: int, evidence: np.ndarray | None = None) -> tuple[int, int]:
         """Anti-corruption cases against ``n`` officials chosen by their visible rents (000; 002 §III; M12).
