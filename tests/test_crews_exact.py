@@ -274,3 +274,9 @@ def test_kept_roster_is_the_fresh_one_after_weeks_with_cases(model):
     for a, b in zip(kept, fresh, strict=True):
         assert np.array_equal(a, b)
     assert "_roster" not in officials.__getstate__()
+
+
+def test_kept_supply_by_good_is_the_weekly_bincount(model):
+    market = model.market
+    plain = np.bincount(market.group_good, weights=market.mean_supply, minlength=len(model.world.goods))
+    assert np.array_equal(model.crews._supply_by_good, plain) and plain.sum() > 0

@@ -170,6 +170,7 @@ class Crews(AgentTable):
         state = self.__dict__.copy()
         state.pop("_risk_scratch", None)
         state.pop("_patterns", None)
+        state.pop("_supply_by_good", None)
         return state
 
     @functools.cached_property
@@ -719,7 +720,8 @@ class Crews(AgentTable):
             if len(k):
                 seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
         brokers = self.broker_until[mov] > model.week_index
-        seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
+        if brokers.any():  # most weeks no moving crew has a broker: the same odds, without the pass over them
+            seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
         banned = self.travel_ban[mov] > 0
         if banned.any():
             at_border = self.crossing[place] & banned[pi]
@@ -738,6 +740,12 @@ class Crews(AgentTable):
         out[u < c2] = Outcome.ROBBED
         out[u < c1] = Outcome.SEIZED
         return out, who
+
+    @functools.cached_property
+    def _supply_by_good(self) -> np.ndarray:
+        """Mean weekly supply of each good over its sources (fixed: the market's ``mean_supply``)."""
+        market = self.model.market
+        return np.bincount(market.group_good, weights=market.mean_supply, minlength=len(self.return_ema))
 
     @functools.cached_property
     def safe_nodes(self) -> np.ndarray:
@@ -976,7 +984,7 @@ class Crews(AgentTable):
         # Entrants see goods left unbought at the sources: no glut, no room for newcomers.
         market = self.model.market
         left = np.bincount(market.group_good, weights=market.stock, minlength=n_goods)
-        supply = np.bincount(market.group_good, weights=market.mean_supply, minlength=n_goods)
+        supply = self._supply_by_good
         room = np.minimum(1.0, np.divide(left, supply, out=np.zeros(n_goods), where=supply > 0))
         rate = p.entry_rate * self.supportable * np.maximum(self.return_ema * 52.0, 0.0) * room
         arrivals = self.model.rng.poisson(rate)
