@@ -137,7 +137,7 @@ class Neighbours:
             staffed=staffed,
             closed=np.zeros(world.n_edges, dtype=bool),
         )
-        self._levers_seen: tuple[np.ndarray, ...] | None = None
+        self._levers_seen: bytes | None = None  # the levers' bytes the rates were computed from
         self.update()
 
     def update(self) -> None:
@@ -147,11 +147,10 @@ class Neighbours:
         recomputed only in weeks the levers differ from those last read (issue 18: most weeks no
         policy acts abroad).
         """
-        inputs = () if self.levers is None else self._lever_inputs()
-        seen = self._levers_seen
-        if seen is not None and all(np.array_equal(a, b) for a, b in zip(inputs, seen, strict=True)):
+        key = b"" if self.levers is None else b"".join(a.tobytes() for a in self._lever_inputs())
+        if key == self._levers_seen:  # the same bytes in: the same rates out
             return
-        self._levers_seen = tuple(a.copy() for a in inputs)
+        self._levers_seen = key
         detect = self.detect
         raid = 0.0
         closed = np.zeros_like(self.rates.closed)
