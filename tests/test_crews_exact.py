@@ -280,3 +280,22 @@ def test_kept_supply_by_good_is_the_weekly_bincount(model):
     market = model.market
     plain = np.bincount(market.group_good, weights=market.mean_supply, minlength=len(model.world.goods))
     assert np.array_equal(model.crews._supply_by_good, plain) and plain.sum() > 0
+
+
+def test_sink_values_read_again_only_when_the_market_moved_a_price(model):
+    """Kept while the market's version stands; after a price move, equal to a computation from scratch."""
+    m = copy.deepcopy(model)
+    crews, market = m.crews, m.market
+    crews._route_costs()
+    assert not crews._sink_values(market)
+    good, sink = int(crews.routes.good[0]), int(crews.routes.sink[0])
+    mult = market.price_multiplier[good].copy()
+    mult[sink] *= 1.3
+    market.set_price_multiplier(good, mult)
+    assert crews._sink_values(market)
+    fresh = copy.deepcopy(crews)
+    del fresh.__dict__["value_live"]
+    assert fresh._sink_values(market)
+    for name in ("sink_value", "value_at", "value_live"):
+        assert np.array_equal(getattr(crews, name), getattr(fresh, name))
+    assert not crews._sink_values(market) and "_prices_seen" not in crews.__getstate__()

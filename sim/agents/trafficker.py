@@ -171,6 +171,7 @@ class Crews(AgentTable):
         state.pop("_risk_scratch", None)
         state.pop("_patterns", None)
         state.pop("_supply_by_good", None)
+        state.pop("_prices_seen", None)
         return state
 
     @functools.cached_property
@@ -269,9 +270,14 @@ class Crews(AgentTable):
         """Sink price of each route and value carried at each of its positions; returns whether a price moved.
 
         Prices move at a few sinks in a week (livelihood goods against demand): only the routes
-        whose sink price moved are recomputed, row by row (the same numbers).
+        whose sink price moved are recomputed, row by row (the same numbers). The market's version
+        counts its price moves (its base prices are fixed), so an unchanged version means no price
+        moved and nothing is looked up.
         """
         routes = self.routes
+        if "value_live" in self.__dict__ and self.__dict__.get("_prices_seen") == market.version:
+            return False
+        self._prices_seen = market.version
         sink_value = market.sink_value(routes.good, routes.sink)
         if "value_live" in self.__dict__:
             moved = np.flatnonzero(sink_value != self.sink_value)
@@ -326,7 +332,7 @@ class Crews(AgentTable):
         """
         seen = (blocks.protecting, blocks.alliance, blocks.toll)
         known = self._blocs_seen is not None and "route_toll_live" in self.__dict__
-        if known and all(map(np.array_equal, seen, self._blocs_seen)):
+        if known and all(a.tobytes() == b.tobytes() for a, b in zip(seen, self._blocs_seen, strict=True)):
             return False
         routes = self.routes
         nodes, live = self.safe_passed, self.live_positions
