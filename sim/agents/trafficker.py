@@ -236,7 +236,8 @@ class Crews(AgentTable):
         self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
         self._seize_cells = seize.copy()  # for true_survival, read only by the entry estimate
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
-        closed_moved = not np.array_equal(rates.closed, self._closed_seen)
+        seen = self._closed_seen
+        closed_moved = seen is None or rates.closed.tobytes() != seen.tobytes()  # same bytes: the same routes shut
         if closed_moved:
             self._closed_seen = rates.closed.copy()
             self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
