@@ -1,16 +1,25 @@
-"""Single draws that ``numpy.random.Generator.choice`` makes, without its per-call checks (issue 18).
+"""Draws that ``numpy.random.Generator.choice`` makes, without its per-call checks (issue 18).
 
 ``rng.choice(k, p=p)`` spends about half of its 8 µs (more under load) checking ``p`` (its
-dtype, shape, sign and sum) before it draws one uniform number and looks it up in the cumulative
+dtype, shape, sign and sum) before it draws uniform numbers and looks them up in the cumulative
 sums. The armed groups' and the forces' week draw one index at a time, about 1,500 times a
-default run: these functions make the same draw from the same generator call, so a run's numbers
-are unchanged.
-``tests/test_groups_exact.py`` checks them against ``Generator.choice``, bit for bit.
+default run, and the crews' entry draws each entering crew's source group: these functions make
+the same draws from the same generator calls, so a run's numbers are unchanged.
+``tests/test_draws.py`` checks them against ``Generator.choice``, bit for bit.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+
+def _cdf(p: np.ndarray) -> np.ndarray:
+    """``choice``'s own steps: the cumulative sums, scaled by the last (searched from the right by the callers)."""
+    cdf = np.cumsum(p)
+    if not cdf[-1] > 0:
+        raise ValueError(f"probabilities do not sum to 1: {p!r}")
+    cdf /= cdf[-1]
+    return cdf
 
 
 def choose_index(rng: np.random.Generator, p: np.ndarray) -> int:
@@ -19,11 +28,15 @@ def choose_index(rng: np.random.Generator, p: np.ndarray) -> int:
     ``p`` must be non-negative and sum to one (as ``choice`` requires); a total that is not
     positive raises, as ``choice`` would.
     """
-    cdf = np.cumsum(p)  # choice's own steps: cumulative sums, scaled by the last, searched from the right
-    if not cdf[-1] > 0:
-        raise ValueError(f"probabilities do not sum to 1: {p!r}")
-    cdf /= cdf[-1]
-    return int(cdf.searchsorted(rng.random(), side="right"))
+    return int(_cdf(p).searchsorted(rng.random(), side="right"))
+
+
+def choose_weighted(rng: np.random.Generator, a: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
+    """``rng.choice(a, size=n, p=p)``: the same values from the same ``n`` uniform draws.
+
+    ``p`` must be non-negative and sum to one; a total that is not positive raises, as ``choice`` would.
+    """
+    return a[_cdf(p).searchsorted(rng.random(n), side="right")]
 
 
 def choose_many(rng: np.random.Generator, a: np.ndarray, n: int) -> np.ndarray:

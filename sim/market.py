@@ -69,6 +69,7 @@ class Market:
         """
         self.elasticity = elasticity
         self.demand = np.zeros_like(self.delivered_week)
+        self._cells = None
         self.delivered_ema = np.zeros_like(self.delivered_week)
         for g, good in enumerate(world.goods):
             sinks = [world.index[s] for s in good.sinks if world.in_mali[world.index[s]]]
@@ -86,12 +87,29 @@ class Market:
         if getattr(self, "demand", None) is None:
             return
         self.delivered_ema = 0.8 * self.delivered_ema + 0.2 * self.delivered_last
-        for g in np.flatnonzero(self.demand.sum(axis=1) > 0):
-            sinks = np.flatnonzero(self.demand[g] > 0)
-            ratio = np.maximum(self.delivered_ema[g, sinks], 1e-9) / self.demand[g, sinks]
+        for g, sinks, demand in self._demand_cells():
+            ratio = np.maximum(self.delivered_ema[g, sinks], 1e-9) / demand
             mult = self.price_multiplier[g].copy()
             mult[sinks] = np.round(np.clip(ratio ** (-self.elasticity), 0.5, 2.0), 2)
             self.set_price_multiplier(int(g), mult)
+
+    def _demand_cells(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Each good with a demand, its sinks with one, and that demand (fixed by :meth:`set_demand`; kept)."""
+        cells = self.__dict__.get("_cells")
+        if cells is None:
+            demand = self.demand
+            cells = []
+            for g in np.flatnonzero(demand.sum(axis=1) > 0).tolist():
+                sinks = np.flatnonzero(demand[g] > 0)
+                cells.append((g, sinks, demand[g, sinks]))
+            self._cells = cells
+        return cells
+
+    def __getstate__(self) -> dict:
+        """Pickled (a saved state) without the kept demand cells, which are rebuilt on use."""
+        state = self.__dict__.copy()
+        state.pop("_cells", None)
+        return state
 
     def sink_value(self, goods: np.ndarray, sinks: np.ndarray) -> np.ndarray:
         """Price per unit of each good at each sink."""
@@ -128,7 +146,10 @@ class Market:
                 self.communities.receive_formal_sales(self.group_source[sel], amounts.astype(float), ledger)
         delivered = np.minimum(drawn, np.maximum(self.stock_cap - self.stock, 0))
         self.stock += delivered
-        np.add.at(ledger.supplied, self.group_good, delivered)
+        # Whole units: their sums are exact in any order, so one bincount does what np.add.at did.
+        ledger.supplied += np.bincount(self.group_good, weights=delivered, minlength=len(ledger.supplied)).astype(
+            np.int64
+        )
         return delivered
 
     def pay_producers(self, groups: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:

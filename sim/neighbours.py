@@ -137,10 +137,20 @@ class Neighbours:
             staffed=staffed,
             closed=np.zeros(world.n_edges, dtype=bool),
         )
+        self._levers_seen: bytes | None = None  # the levers' bytes the rates were computed from
         self.update()
 
     def update(self) -> None:
-        """This week's rates: inspections and joint units from the levers; closed borders."""
+        """This week's rates: inspections and joint units from the levers; closed borders.
+
+        The rates depend on the levers only (the states' own values are fixed), so they are
+        recomputed only in weeks the levers differ from those last read (issue 18: most weeks no
+        policy acts abroad).
+        """
+        key = b"" if self.levers is None else b"".join(a.tobytes() for a in self._lever_inputs())
+        if key == self._levers_seen:  # the same bytes in: the same rates out
+            return
+        self._levers_seen = key
         detect = self.detect
         raid = 0.0
         closed = np.zeros_like(self.rates.closed)
@@ -159,6 +169,20 @@ class Neighbours:
         ):
             rates.seize, rates.settle, rates.closed = seize, settle, closed.copy()
             rates.version += 1
+
+    def __getstate__(self) -> dict:
+        """Pickle without the levers last read (states keep their bytes; the first update recomputes)."""
+        state = self.__dict__.copy()
+        state.pop("_levers_seen", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._levers_seen = None
+
+    def _lever_inputs(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The levers the rates are computed from."""
+        return self.levers.inspection, self.levers.raid_seize, self.levers.closed
 
     def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
         """Bribes abroad leave the modelled economy; a seizure ends in arrest with a fixed chance."""

@@ -11,7 +11,7 @@ import copy
 import numpy as np
 import pytest
 
-from sim.agents.trafficker import State, _choose
+from sim.agents.trafficker import State
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
 
@@ -22,21 +22,6 @@ def model():
     for _ in range(6):
         m.step()
     return m
-
-
-def test_choose_draws_what_generator_choice_draws():
-    """Source draws: the same values as ``rng.choice(a, size=n, p=p)``, and the stream goes on the same."""
-    for seed in range(300):
-        r = np.random.default_rng(seed)
-        k, n = int(r.integers(1, 12)), int(r.integers(1, 40))
-        weights = r.random(k) * (r.random(k) > 0.3)
-        weights[r.integers(k)] += 0.1
-        a, p = r.integers(0, 500, size=k), weights / weights.sum()
-        plain, fast = np.random.default_rng(seed + 1000), np.random.default_rng(seed + 1000)
-        assert np.array_equal(plain.choice(a, size=n, p=p), _choose(fast, a, n, p))
-        assert plain.random() == fast.random()
-    with pytest.raises(ValueError, match="sum to 1"):
-        _choose(np.random.default_rng(0), np.arange(3), 2, np.zeros(3))
 
 
 def _cover_level_by_level(officials, rows, gain):
@@ -208,3 +193,111 @@ def test_bribes_per_rate_cell_give_the_route_costs_of_bribes_per_place_passed(mo
     through = np.ones(live.size)
     through[at] = 1.0 - seize
     assert np.array_equal(np.prod(through.reshape(live.shape), axis=1), crews.true_survival)
+
+
+def test_neighbours_rates_recomputed_only_when_levers_move(model):
+    """Rates kept while the levers stay: equal, bit for bit, to a fresh computation in every week."""
+    from sim.neighbours import Neighbours
+
+    nb, levers = copy.deepcopy((model.neighbours, model.levers))
+    nb.levers = levers
+    abroad = np.flatnonzero(nb.places)[:5]
+
+    def fresh_equal():
+        ref = Neighbours(model.world, model.params, np.random.default_rng(0), levers)
+        return all(np.array_equal(getattr(ref.rates, k), getattr(nb.rates, k)) for k in ("seize", "settle", "closed"))
+
+    version = nb.rates.version
+    nb.update()
+    assert nb.rates.version == version and fresh_equal()
+    levers.inspection[abroad] *= 1.7
+    levers.raid_seize[abroad] = 0.2
+    levers.closed[:3] = True
+    nb.update()
+    assert nb.rates.version == version + 1 and fresh_equal()
+    nb.update()
+    assert nb.rates.version == version + 1
+    levers.reset()
+    nb.update()
+    assert nb.rates.version == version + 2 and fresh_equal()
+    assert "_levers_seen" not in nb.__getstate__()
+
+
+def test_weekly_take_odds_with_kept_gain_terms_are_the_plain_ones(model):
+    """The rates' odds from the kept logarithms equal those taken afresh, before and after a week's drift."""
+    officials = copy.deepcopy(model.officials)
+    p, rows = officials.p, officials.duty
+    gains = np.concatenate([p.bribe_share * officials.cargo_ref, p.routine_share * officials.cargo_ref])[None, :]
+    for _ in range(2):
+        kept = officials.take_odds(rows, gains, officials._rate_gain_terms)
+        assert np.array_equal(kept, officials.take_odds(rows, gains))
+        officials._drift()
+        officials.deterrence[rows[::7]] += 0.05
+    assert "_rate_gain_terms" not in officials.__getstate__()
+
+
+def _update_prices_plain(market):
+    """The price update with the demand's goods and sinks found afresh (the form before they were kept)."""
+    market.delivered_ema = 0.8 * market.delivered_ema + 0.2 * market.delivered_last
+    for g in np.flatnonzero(market.demand.sum(axis=1) > 0):
+        sinks = np.flatnonzero(market.demand[g] > 0)
+        ratio = np.maximum(market.delivered_ema[g, sinks], 1e-9) / market.demand[g, sinks]
+        mult = market.price_multiplier[g].copy()
+        mult[sinks] = np.round(np.clip(ratio ** (-market.elasticity), 0.5, 2.0), 2)
+        market.set_price_multiplier(int(g), mult)
+
+
+def test_prices_from_kept_demand_cells_are_the_plain_ones(model):
+    fast, plain = copy.deepcopy(model.market), copy.deepcopy(model.market)
+    assert fast._demand_cells(), "the scenario has livelihood goods with demand"
+    rng = np.random.default_rng(3)
+    for _ in range(4):
+        fast.delivered_last = plain.delivered_last = rng.random(fast.demand.shape) * 3 * fast.demand
+        fast.update_prices()
+        _update_prices_plain(plain)
+        assert np.array_equal(fast.price_multiplier, plain.price_multiplier)
+        assert np.array_equal(fast.delivered_ema, plain.delivered_ema) and fast.version == plain.version
+    assert fast.version > model.market.version
+    assert "_cells" not in fast.__getstate__()
+
+
+def test_kept_roster_is_the_fresh_one_after_weeks_with_cases(model):
+    """The drift's kept roster (rows, top, regions, posts, counts, pay) still holds after cases replace officials."""
+    m = copy.deepcopy(model)
+    officials = m.officials
+    kept = officials._roster
+    removed = 0
+    for _ in range(3):
+        removed += officials.investigate(20)[0]
+        m.step()
+    assert removed > 0, "cases replaced some officials"
+    fresh = type(officials)._roster.func(officials)
+    assert officials._roster is kept
+    for a, b in zip(kept, fresh, strict=True):
+        assert np.array_equal(a, b)
+    assert "_roster" not in officials.__getstate__()
+
+
+def test_kept_supply_by_good_is_the_weekly_bincount(model):
+    market = model.market
+    plain = np.bincount(market.group_good, weights=market.mean_supply, minlength=len(model.world.goods))
+    assert np.array_equal(model.crews._supply_by_good, plain) and plain.sum() > 0
+
+
+def test_sink_values_read_again_only_when_the_market_moved_a_price(model):
+    """Kept while the market's version stands; after a price move, equal to a computation from scratch."""
+    m = copy.deepcopy(model)
+    crews, market = m.crews, m.market
+    crews._route_costs()
+    assert not crews._sink_values(market)
+    good, sink = int(crews.routes.good[0]), int(crews.routes.sink[0])
+    mult = market.price_multiplier[good].copy()
+    mult[sink] *= 1.3
+    market.set_price_multiplier(good, mult)
+    assert crews._sink_values(market)
+    fresh = copy.deepcopy(crews)
+    del fresh.__dict__["value_live"]
+    assert fresh._sink_values(market)
+    for name in ("sink_value", "value_at", "value_live"):
+        assert np.array_equal(getattr(crews, name), getattr(fresh, name))
+    assert not crews._sink_values(market) and "_prices_seen" not in crews.__getstate__()

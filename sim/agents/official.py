@@ -156,6 +156,13 @@ class Officials(AgentTable):
         )
         self.update()
 
+    def __getstate__(self) -> dict:
+        """Pickled (a saved state) without the kept gain terms, which are rebuilt on use."""
+        state = self.__dict__.copy()
+        state.pop("_rate_gain_terms", None)
+        state.pop("_roster", None)
+        return state
+
     # --- set-up -----------------------------------------------------------------------
 
     def _post_officials(self) -> None:
@@ -233,17 +240,47 @@ class Officials(AgentTable):
         """Chance oversight bodies catch a corrupt act nobody shields: oversight times the will at the top."""
         return min(1.0, self.oversight * self.model.levers.oversight) * self.political_will
 
-    def _odds(self, rows: np.ndarray, gain: np.ndarray, risk: np.ndarray | float) -> np.ndarray:
-        """Logistic odds that officials ``rows`` take ``gain`` (rows' shape x k) at ``risk`` (002 §II; M3)."""
+    def _gain_term(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        """The pull of ``gain`` on officials ``rows``: its log against their pay (fixed at posting)."""
+        return self.p.take_gain * np.log1p(gain / self.pay[rows][..., None])
+
+    def _odds(
+        self, rows: np.ndarray, gain: np.ndarray, risk: np.ndarray | float, gain_term: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Logistic odds that officials ``rows`` take ``gain`` (rows' shape x k) at ``risk`` (002 §II; M3).
+
+        ``gain_term`` is :meth:`_gain_term` of the same rows and gains, when the caller keeps it.
+        """
         p = self.p
-        x = (
-            p.take_gain * np.log1p(gain / self.pay[rows][..., None])
-            - p.take_integrity * self.integrity[rows][..., None]
-            - p.take_risk * risk
-        )
+        if gain_term is None:
+            gain_term = self._gain_term(rows, gain)
+        x = gain_term - p.take_integrity * self.integrity[rows][..., None] - p.take_risk * risk
         return _logistic(x)
 
-    def cover(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
+    def _cuts(self, gain: np.ndarray, levels: int) -> np.ndarray:
+        """Each patron's cut of ``gain``, level by level up the chain (``kickback_share`` per level)."""
+        k = self.p.kickback_share
+        cut = np.empty((levels, *gain.shape))
+        cut[0] = gain * k
+        for level in range(1, levels):
+            cut[level] = cut[level - 1] * k
+        return cut
+
+    @functools.cached_property
+    def _rate_gain_terms(self) -> tuple[np.ndarray, np.ndarray]:
+        """The weekly rates' gain terms (the patrons' cuts; the officials' own), kept.
+
+        They are fixed, as the duty roster, the chains, the pay and the reference cargoes are
+        (issue 18: the logarithms are not taken again every week).
+        """
+        p, rows = self.p, self.duty
+        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
+        gain = np.broadcast_to(gains[None, :], (len(rows), len(gains)))
+        levels = int(self.chain_depth[rows].max()) if len(rows) else 0
+        up = np.maximum(self.chain[:levels, rows], 0)
+        return self._gain_term(up, self._cuts(gain, levels)), self._gain_term(rows, gain)
+
+    def cover(self, rows: np.ndarray, gain: np.ndarray, gain_term: np.ndarray | None = None) -> np.ndarray:
         """Protection a deal of ``gain`` (rows x k) buys up each official's patron chain (002 §II; M3).
 
         Each patron up the chain weighs his cut of the bribe (``kickback_share`` per level) as an
@@ -253,30 +290,33 @@ class Officials(AgentTable):
         one array operation (the same numbers as level by level).
         """
         gain = np.asarray(gain, dtype=float)
-        k = self.p.kickback_share
         depth = self.chain_depth[rows]
         levels = int(depth.max()) if len(rows) else 0  # chains are climbed only as high as some official's goes
         if levels == 0:
             return np.zeros(gain.shape)
         up = self.chain[:levels, rows]
         has = up >= 0
-        cut = np.empty((levels, *gain.shape))
-        cut[0] = gain * k
-        for level in range(1, levels):
-            cut[level] = cut[level - 1] * k
-        odds = np.where(has[..., None], self._odds(np.maximum(up, 0), cut, self.oversight_risk()), 0.0)
+        cut = self._cuts(gain, levels) if gain_term is None else None
+        odds = np.where(has[..., None], self._odds(np.maximum(up, 0), cut, self.oversight_risk(), gain_term), 0.0)
         total = odds[0]
         for level in range(1, levels):
             total = total + odds[level]  # level by level, as the chain is climbed
         return total / np.maximum(depth, 1.0)[:, None]  # no patron: 0 / 1
 
-    def take_odds(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
-        """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars)."""
+    def take_odds(
+        self, rows: np.ndarray, gain: np.ndarray, gain_terms: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars).
+
+        ``gain_terms`` are the patrons' and the officials' gain terms of these rows and gains, when
+        kept (:attr:`_rate_gain_terms`).
+        """
         gain = np.asarray(gain, dtype=float)
         if gain.ndim != 2 or gain.shape[0] != len(rows):  # one row of gains for all (the weekly rates)
             gain = np.broadcast_to(gain, (len(rows), gain.shape[-1]))
-        risk = self.oversight_risk() * (1.0 - self.cover(rows, gain)) + self.deterrence[rows][:, None]
-        return self._odds(rows, gain, np.minimum(risk, 1.0))
+        patrons, own = gain_terms if gain_terms is not None else (None, None)
+        risk = self.oversight_risk() * (1.0 - self.cover(rows, gain, patrons)) + self.deterrence[rows][:, None]
+        return self._odds(rows, gain, np.minimum(risk, 1.0), own)
 
     def encounter_odds(
         self, places: np.ndarray, goods: np.ndarray, values: np.ndarray
@@ -322,7 +362,7 @@ class Officials(AgentTable):
         self.detect_duty = detect_o
         n_goods = len(self.cargo_ref)
         gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
-        both = self.take_odds(rows, gains[None, :])
+        both = self.take_odds(rows, gains[None, :], self._rate_gain_terms)
         take, routine = both[:, :n_goods], both[:, n_goods:].mean(axis=1)
         n = self.world.n_places
         count = np.maximum(self.duty_count, 1)[:, None]
@@ -545,31 +585,51 @@ class Officials(AgentTable):
         """
         p, c, levers = self.p, self.cols, self.model.levers
         memory = 1.0 / p.rent_memory_weeks
-        rows = self.alive_rows()
+        rows, top, pay_top, region, peer_count, post, post_count, pay = self._roster
         c["rents"][rows] += memory * (c["rent_week"][rows] - c["rents"][rows])
         c["rent_week"][rows] = 0.0
         c["deterrence"][rows] *= 1.0 - memory
         # Will at the top: its own rents against its pay, events, pressure, the record of cases.
-        top = rows[self.role[rows] == Role.PATRON]
-        rents_top, pay_top = float(self.rents[top].sum()), float(self.pay[top].sum())
+        rents_top = float(self.rents[top].sum())
         self.capture = rents_top / (rents_top + pay_top) if rents_top + pay_top > 0 else 0.0
         base = levers.political_will if levers.political_will is not None else p.political_will
         target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * self.capture + self.record))
         self.political_will += p.will_drift * (target - self.political_will)
         self.record *= 1.0 - memory
         # Integrity of every official, the senior patrons included (their rents are the largest).
-        region = self.region_of[self.post[rows]]
         peers = np.bincount(region, weights=self.integrity[rows], minlength=self.n_regions)
-        peers /= np.maximum(np.bincount(region, minlength=self.n_regions), 1)
-        post = self.post[rows]
+        peers /= peer_count
         at_post = np.bincount(post, weights=self.rents[rows], minlength=self.world.n_places)
-        at_post /= np.maximum(np.bincount(post, minlength=self.world.n_places), 1)
+        at_post /= post_count
         around = at_post[post]
-        rent_ratio = around / (around + self.pay[rows])
+        rent_ratio = around / (around + pay)
         risk = np.minimum(1.0, self.oversight_risk() * (1.0 - self.protection(rows)) + self.deterrence[rows])
         w = p.peer_weight
         goal = (1 - w) * self.disposition[rows] + w * peers[region] - p.rent_pull * rent_ratio + p.risk_push * risk
         c["integrity"][rows] += p.integrity_drift * (np.clip(goal, 0.0, 1.0) - self.integrity[rows])
+
+    @functools.cached_property
+    def _roster(self) -> tuple:
+        """What the weekly drift reads of the roster, kept between weeks.
+
+        The officials, the patrons at the top and their pay, each official's region and post, how
+        many share them (at least 1), and his pay. The roster is fixed at posting (officials
+        removed by cases are replaced in their rows, posts and pay: :meth:`_recruit`), so these
+        are not looked up again every week (issue 18).
+        """
+        rows = self.alive_rows()
+        top = rows[self.role[rows] == Role.PATRON]
+        region, post = self.region_of[self.post[rows]], self.post[rows]
+        return (
+            rows,
+            top,
+            float(self.pay[top].sum()),
+            region,
+            np.maximum(np.bincount(region, minlength=self.n_regions), 1),
+            post,
+            np.maximum(np.bincount(post, minlength=self.world.n_places), 1),
+            self.pay[rows],
+        )
 
     def investigate(self, n: int, evidence: np.ndarray | None = None) -> tuple[int, int]:
         """Anti-corruption cases against ``n`` officials chosen by their visible rents (000; 002 §III; M12).

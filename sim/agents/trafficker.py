@@ -28,24 +28,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
+from sim.draws import choose_weighted
 from sim.enforcement import Encounters, Outcome
 from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
-
-
-def _choose(rng: np.random.Generator, a: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
-    """``rng.choice(a, size=n, p=p)``: the same draws and values, without its checks of ``p`` (a per-call cost).
-
-    ``p`` must be non-negative and sum to one; a zero or undefined total raises as ``choice`` would.
-    """
-    cdf = np.cumsum(p)
-    if not cdf[-1] > 0:
-        raise ValueError(f"probabilities do not sum to 1: {p!r}")
-    cdf /= cdf[-1]
-    return a[np.searchsorted(cdf, rng.random(n), side="right")]
 
 
 class State(enum.IntEnum):
@@ -181,6 +170,8 @@ class Crews(AgentTable):
         state = self.__dict__.copy()
         state.pop("_risk_scratch", None)
         state.pop("_patterns", None)
+        state.pop("_supply_by_good", None)
+        state.pop("_prices_seen", None)
         return state
 
     @functools.cached_property
@@ -245,7 +236,8 @@ class Crews(AgentTable):
         self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
         self._seize_cells = seize.copy()  # for true_survival, read only by the entry estimate
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
-        closed_moved = not np.array_equal(rates.closed, self._closed_seen)
+        seen = self._closed_seen
+        closed_moved = seen is None or rates.closed.tobytes() != seen.tobytes()  # same bytes: the same routes shut
         if closed_moved:
             self._closed_seen = rates.closed.copy()
             self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
@@ -279,9 +271,14 @@ class Crews(AgentTable):
         """Sink price of each route and value carried at each of its positions; returns whether a price moved.
 
         Prices move at a few sinks in a week (livelihood goods against demand): only the routes
-        whose sink price moved are recomputed, row by row (the same numbers).
+        whose sink price moved are recomputed, row by row (the same numbers). The market's version
+        counts its price moves (its base prices are fixed), so an unchanged version means no price
+        moved and nothing is looked up.
         """
         routes = self.routes
+        if "value_live" in self.__dict__ and self.__dict__.get("_prices_seen") == market.version:
+            return False
+        self._prices_seen = market.version
         sink_value = market.sink_value(routes.good, routes.sink)
         if "value_live" in self.__dict__:
             moved = np.flatnonzero(sink_value != self.sink_value)
@@ -336,7 +333,7 @@ class Crews(AgentTable):
         """
         seen = (blocks.protecting, blocks.alliance, blocks.toll)
         known = self._blocs_seen is not None and "route_toll_live" in self.__dict__
-        if known and all(map(np.array_equal, seen, self._blocs_seen)):
+        if known and all(a.tobytes() == b.tobytes() for a, b in zip(seen, self._blocs_seen, strict=True)):
             return False
         routes = self.routes
         nodes, live = self.safe_passed, self.live_positions
@@ -405,7 +402,7 @@ class Crews(AgentTable):
         for good, n in zip(goods.tolist(), counts.tolist(), strict=True):
             groups = self.groups_of_good[good]
             share = mean_supply[groups]
-            group.append(_choose(rng, groups, n, share / share.sum()))
+            group.append(choose_weighted(rng, groups, n, share / share.sum()))
             a = max(self.profit_ema[good], 0.0)
             p_merc.append(a / (a + p.mercenary_profit_usd))
             p_local.append(p.local_share_livelihood if self.livelihood[good] else p.local_share_other)
@@ -730,7 +727,8 @@ class Crews(AgentTable):
             if len(k):
                 seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
         brokers = self.broker_until[mov] > model.week_index
-        seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
+        if brokers.any():  # most weeks no moving crew has a broker: the same odds, without the pass over them
+            seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
         banned = self.travel_ban[mov] > 0
         if banned.any():
             at_border = self.crossing[place] & banned[pi]
@@ -749,6 +747,12 @@ class Crews(AgentTable):
         out[u < c2] = Outcome.ROBBED
         out[u < c1] = Outcome.SEIZED
         return out, who
+
+    @functools.cached_property
+    def _supply_by_good(self) -> np.ndarray:
+        """Mean weekly supply of each good over its sources (fixed: the market's ``mean_supply``)."""
+        market = self.model.market
+        return np.bincount(market.group_good, weights=market.mean_supply, minlength=len(self.return_ema))
 
     @functools.cached_property
     def safe_nodes(self) -> np.ndarray:
@@ -987,7 +991,7 @@ class Crews(AgentTable):
         # Entrants see goods left unbought at the sources: no glut, no room for newcomers.
         market = self.model.market
         left = np.bincount(market.group_good, weights=market.stock, minlength=n_goods)
-        supply = np.bincount(market.group_good, weights=market.mean_supply, minlength=n_goods)
+        supply = self._supply_by_good
         room = np.minimum(1.0, np.divide(left, supply, out=np.zeros(n_goods), where=supply > 0))
         rate = p.entry_rate * self.supportable * np.maximum(self.return_ema * 52.0, 0.0) * room
         arrivals = self.model.rng.poisson(rate)

@@ -1,0 +1,32 @@
+"""``sim.draws`` makes the draws ``Generator.choice`` makes, bit for bit (issue 18).
+
+The single-index and uniform forms are also checked in ``tests/test_groups_exact.py``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.draws import choose_index, choose_weighted
+
+
+def test_choose_weighted_draws_what_generator_choice_draws():
+    """The same values as ``rng.choice(a, size=n, p=p)``, and the stream goes on the same."""
+    for seed in range(300):
+        r = np.random.default_rng(seed)
+        k, n = int(r.integers(1, 12)), int(r.integers(1, 40))
+        weights = r.random(k) * (r.random(k) > 0.3)
+        weights[r.integers(k)] += 0.1
+        a, p = r.integers(0, 500, size=k), weights / weights.sum()
+        plain, fast = np.random.default_rng(seed + 1000), np.random.default_rng(seed + 1000)
+        assert np.array_equal(plain.choice(a, size=n, p=p), choose_weighted(fast, a, n, p))
+        assert int(plain.choice(k, p=p)) == choose_index(fast, p)
+        assert plain.random() == fast.random()
+
+
+def test_a_zero_total_raises_as_choice_does():
+    with pytest.raises(ValueError, match="sum to 1"):
+        choose_weighted(np.random.default_rng(0), np.arange(3), 2, np.zeros(3))
+    with pytest.raises(ValueError, match="sum to 1"):
+        choose_index(np.random.default_rng(0), np.zeros(3))
