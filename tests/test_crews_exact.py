@@ -262,20 +262,25 @@ def test_prices_from_kept_demand_cells_are_the_plain_ones(model):
 
 
 def test_kept_roster_is_the_fresh_one_after_weeks_with_cases(model):
-    """The drift's kept roster (rows, top, regions, posts, counts, pay) still holds after cases replace officials."""
+    """The drift's kept roster (rows, top, regions, posts, counts, pay) still holds after cases replace officials.
+
+    An official added or removed renews it (a policy that posted officials would otherwise be read stale).
+    """
     m = copy.deepcopy(model)
     officials = m.officials
-    kept = officials._roster
+    kept = officials._roster()
     removed = 0
     for _ in range(3):
         removed += officials.investigate(20)[0]
         m.step()
     assert removed > 0, "cases replaced some officials"
-    fresh = type(officials)._roster.func(officials)
-    assert officials._roster is kept
+    fresh = officials._read_roster()
+    assert officials._roster() is kept
     for a, b in zip(kept, fresh, strict=True):
         assert np.array_equal(a, b)
-    assert "_roster" not in officials.__getstate__()
+    assert "_kept_roster" not in officials.__getstate__()
+    officials.remove(kept[0][:1])
+    assert len(officials._roster()[0]) == len(kept[0]) - 1
 
 
 def test_kept_supply_by_good_is_the_weekly_bincount(model):

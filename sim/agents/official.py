@@ -160,7 +160,7 @@ class Officials(AgentTable):
         """Pickled (a saved state) without the kept gain terms, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_rate_gain_terms", None)
-        state.pop("_roster", None)
+        state.pop("_kept_roster", None)
         return state
 
     # --- set-up -----------------------------------------------------------------------
@@ -585,7 +585,7 @@ class Officials(AgentTable):
         """
         p, c, levers = self.p, self.cols, self.model.levers
         memory = 1.0 / p.rent_memory_weeks
-        rows, top, pay_top, region, peer_count, post, post_count, pay = self._roster
+        rows, top, pay_top, region, peer_count, post, post_count, pay = self._roster()
         c["rents"][rows] += memory * (c["rent_week"][rows] - c["rents"][rows])
         c["rent_week"][rows] = 0.0
         c["deterrence"][rows] *= 1.0 - memory
@@ -608,15 +608,24 @@ class Officials(AgentTable):
         goal = (1 - w) * self.disposition[rows] + w * peers[region] - p.rent_pull * rent_ratio + p.risk_push * risk
         c["integrity"][rows] += p.integrity_drift * (np.clip(goal, 0.0, 1.0) - self.integrity[rows])
 
-    @functools.cached_property
     def _roster(self) -> tuple:
-        """What the weekly drift reads of the roster, kept between weeks.
+        """What the weekly drift reads of the roster, kept while no official is added or removed.
 
         The officials, the patrons at the top and their pay, each official's region and post, how
-        many share them (at least 1), and his pay. The roster is fixed at posting (officials
-        removed by cases are replaced in their rows, posts and pay: :meth:`_recruit`), so these
-        are not looked up again every week (issue 18).
+        many share them (at least 1), and his pay. Officials are posted once and those removed by
+        cases are replaced in their rows, posts and pay (:meth:`_recruit`), so these are not looked
+        up again every week (issue 18); an official added or removed (``roster_version``) renews them.
         """
+        version = getattr(self, "roster_version", None)
+        kept = self.__dict__.get("_kept_roster")
+        if kept is not None and kept[0] == version and version is not None:
+            return kept[1]
+        roster = self._read_roster()
+        self._kept_roster = (version, roster)
+        return roster
+
+    def _read_roster(self) -> tuple:
+        """The roster as :meth:`_roster` keeps it, read afresh."""
         rows = self.alive_rows()
         top = rows[self.role[rows] == Role.PATRON]
         region, post = self.region_of[self.post[rows]], self.post[rows]

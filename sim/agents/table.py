@@ -51,6 +51,7 @@ class AgentTable:
         self.matrix_widths = dict(matrices or {})
         self.agents: list[TableAgent | None] = []
         self.free: list[int] = []
+        self.roster_version = 0  # counts adds and removals: what is kept about the roster follows it
         self._grow(size)
 
     def __getattr__(self, name: str) -> np.ndarray:
@@ -96,6 +97,7 @@ class AgentTable:
         for col in self.cols.values():
             col[slots] = 0
         self.cols["alive"][slots] = True
+        self.roster_version += 1
         for s in slots.tolist():
             self.agents[s] = self.AGENT(self.model, self, s)
         return slots
@@ -103,6 +105,7 @@ class AgentTable:
     def remove(self, slots: np.ndarray) -> None:
         """Remove agents; their rows become free."""
         self.cols["alive"][slots] = False
+        self.roster_version += 1
         for s in slots.tolist():
             self.agents[s].remove()
             self.agents[s] = None
