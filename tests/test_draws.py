@@ -1,27 +1,28 @@
-"""``sim.draws`` makes the draws ``Generator.choice`` makes, bit for bit (issue 18).
-
-The single-index and uniform forms are also checked in ``tests/test_groups_exact.py``.
-"""
+"""``sim.draws`` makes the draws ``Generator.choice`` makes, bit for bit (issue 18)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from sim.draws import choose_index, choose_weighted
+from sim.draws import choose_index, choose_many, choose_weighted
 
 
-def test_choose_weighted_draws_what_generator_choice_draws():
-    """The same values as ``rng.choice(a, size=n, p=p)``, and the stream goes on the same."""
-    for seed in range(300):
+def test_the_draws_are_what_generator_choice_draws():
+    """The same values as ``rng.choice(a, size=n, p=p)``, ``rng.choice(k, p=p)`` and ``rng.choice(a, size=n)``.
+
+    And the stream goes on the same after each.
+    """
+    for seed in range(500):
         r = np.random.default_rng(seed)
-        k, n = int(r.integers(1, 12)), int(r.integers(1, 40))
+        k, n = int(r.integers(1, 30)), int(r.integers(1, 40))
         weights = r.random(k) * (r.random(k) > 0.3)
         weights[r.integers(k)] += 0.1
         a, p = r.integers(0, 500, size=k), weights / weights.sum()
         plain, fast = np.random.default_rng(seed + 1000), np.random.default_rng(seed + 1000)
         assert np.array_equal(plain.choice(a, size=n, p=p), choose_weighted(fast, a, n, p))
         assert int(plain.choice(k, p=p)) == choose_index(fast, p)
+        assert np.array_equal(plain.choice(a, size=np.int64(n)), choose_many(fast, a, np.int64(n)))
         assert plain.random() == fast.random()
 
 

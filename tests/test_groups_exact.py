@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 
 from conftest import small_config
-from sim.draws import choose_index, choose_many
 from sim.model import SahelModel
 
 
@@ -23,22 +22,6 @@ def model():
     for _ in range(10):
         m.step()
     return m
-
-
-def test_choose_index_and_choose_many_draw_what_generator_choice_draws():
-    """One index by weights and uniform picks with replacement: the same values, and the stream goes on the same."""
-    for seed in range(500):
-        r = np.random.default_rng(seed)
-        k, n = int(r.integers(1, 30)), int(r.integers(1, 6))
-        weights = r.random(k) * (r.random(k) > 0.3)
-        weights[r.integers(k)] += 0.1
-        p, a = weights / weights.sum(), r.integers(0, 500, size=k)
-        plain, fast = np.random.default_rng(seed + 1000), np.random.default_rng(seed + 1000)
-        assert int(plain.choice(k, p=p)) == choose_index(fast, p)
-        assert np.array_equal(plain.choice(a, size=np.int64(n)), choose_many(fast, a, np.int64(n)))
-        assert plain.random() == fast.random()
-    with pytest.raises(ValueError, match="sum to 1"):
-        choose_index(np.random.default_rng(0), np.zeros(3))
 
 
 def _credit_plainly(c, places, amounts, category, payer, ledger):
