@@ -1,0 +1,37 @@
+"""The compiled kernels' ground rules (sim.compiled): the draws inside a kernel are numpy's stream."""
+
+import numpy as np
+import pytest
+
+from sim.compiled import kernel
+
+
+@kernel
+def _uniforms_and_poissons(rng, lam):
+    out = np.empty((lam.size, 2))
+    for i in range(lam.size):
+        out[i, 0] = rng.random()
+        out[i, 1] = rng.poisson(lam[i])
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_draws_in_a_kernel_are_numpys_stream(seed):
+    """Uniforms and Poissons (small and large means) drawn in a kernel equal numpy's, and so does the stream after."""
+    lam = np.random.default_rng(100 + seed).uniform(0.0, 40.0, 3000)
+    lam[::7] = 0.0
+    compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = _uniforms_and_poissons(compiled, lam)
+    want = np.array([(plain.random(), plain.poisson(x)) for x in lam])
+    assert np.array_equal(got, want)
+    assert compiled.random() == plain.random()
+
+
+@kernel
+def _divide(a, b):
+    return a / b
+
+
+def test_division_by_zero_follows_numpy_not_python():
+    """error_model='numpy': 1/0 is inf, as a numpy array division gives, not ZeroDivisionError."""
+    assert _divide(1.0, 0.0) == np.inf
