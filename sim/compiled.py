@@ -28,3 +28,46 @@ import numba
 def kernel(func: Callable) -> Callable:
     """``func`` compiled in nopython mode with the project's settings (cached, IEEE, numpy errors)."""
     return numba.njit(cache=True, fastmath=False, error_model="numpy")(func)
+
+
+@kernel
+def _pairwise(values, start: int, count: int) -> float:
+    """The pairwise summation numpy makes of ``values[start:start + count]`` (its loops_utils), step for step."""
+    if count < 8:
+        total = 0.0
+        for i in range(count):
+            total += values[start + i]
+        return total
+    if count <= 128:
+        r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+        r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+        i = 8
+        whole = count - count % 8
+        while i < whole:
+            r0 += values[start + i]
+            r1 += values[start + i + 1]
+            r2 += values[start + i + 2]
+            r3 += values[start + i + 3]
+            r4 += values[start + i + 4]
+            r5 += values[start + i + 5]
+            r6 += values[start + i + 6]
+            r7 += values[start + i + 7]
+            i += 8
+        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+        while i < count:
+            total += values[start + i]
+            i += 1
+        return total
+    half = count // 2
+    half -= half % 8
+    return _pairwise(values, start, half) + _pairwise(values, start + half, count - half)
+
+
+@kernel
+def pairwise_sum(values) -> float:
+    """The sum ``np.sum`` gives for a contiguous 1-D float64 array, bit for bit, inside a kernel.
+
+    A plain loop adds in another order and can differ in the last bit. Sums along an axis of a
+    2-D array are not this (numpy adds rows elementwise there): write them as the numpy form does.
+    """
+    return _pairwise(values, 0, values.size)

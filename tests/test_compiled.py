@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from sim.compiled import kernel
+from sim.compiled import kernel, pairwise_sum
 
 
 @kernel
@@ -35,3 +35,13 @@ def _divide(a, b):
 def test_division_by_zero_follows_numpy_not_python():
     """error_model='numpy': 1/0 is inf, as a numpy array division gives, not ZeroDivisionError."""
     assert _divide(1.0, 0.0) == np.inf
+
+
+def test_pairwise_sum_is_numpys_sum_bit_for_bit():
+    """3,000 arrays of 0 to 2,000 values over nine orders of magnitude, with signs: np.sum's bits each time."""
+    rng = np.random.default_rng(7)
+    for _ in range(3000):
+        n = int(rng.integers(0, 2000))
+        values = rng.normal(size=n) * 10.0 ** rng.uniform(-3, 6, n)
+        assert pairwise_sum(values) == np.sum(values), n
+    assert pairwise_sum(np.array([np.nan, 1.0])) != pairwise_sum(np.array([np.nan, 1.0]))  # nan stays nan
