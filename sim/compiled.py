@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numba
+import numpy as np
 
 
 def kernel(func: Callable) -> Callable:
@@ -31,43 +32,71 @@ def kernel(func: Callable) -> Callable:
 
 
 @kernel
-def _pairwise(values, start: int, count: int) -> float:
-    """The pairwise summation numpy makes of ``values[start:start + count]`` (its loops_utils), step for step."""
+def _block_sum(values, start: int, count: int) -> float:
+    """Numpy's sum of at most 128 values: one by one under 8, else eight running sums then the rest."""
     if count < 8:
         total = 0.0
         for i in range(count):
             total += values[start + i]
         return total
-    if count <= 128:
-        r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
-        r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
-        i = 8
-        whole = count - count % 8
-        while i < whole:
-            r0 += values[start + i]
-            r1 += values[start + i + 1]
-            r2 += values[start + i + 2]
-            r3 += values[start + i + 3]
-            r4 += values[start + i + 4]
-            r5 += values[start + i + 5]
-            r6 += values[start + i + 6]
-            r7 += values[start + i + 7]
-            i += 8
-        total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-        while i < count:
-            total += values[start + i]
-            i += 1
-        return total
-    half = count // 2
-    half -= half % 8
-    return _pairwise(values, start, half) + _pairwise(values, start + half, count - half)
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = 8
+    whole = count - count % 8
+    while i < whole:
+        r0 += values[start + i]
+        r1 += values[start + i + 1]
+        r2 += values[start + i + 2]
+        r3 += values[start + i + 3]
+        r4 += values[start + i + 4]
+        r5 += values[start + i + 5]
+        r6 += values[start + i + 6]
+        r7 += values[start + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < count:
+        total += values[start + i]
+        i += 1
+    return total
 
 
 @kernel
 def pairwise_sum(values) -> float:
     """The sum ``np.sum`` gives for a contiguous 1-D float64 array, bit for bit, inside a kernel.
 
-    A plain loop adds in another order and can differ in the last bit. Sums along an axis of a
-    2-D array are not this (numpy adds rows elementwise there): write them as the numpy form does.
+    A plain loop adds in another order and can differ in the last bit. Numpy splits more than
+    128 values into halves (the first a multiple of 8) and adds the halves' sums; the halves
+    wait on an explicit stack here, because a recursive kernel cannot be called from another
+    kernel once both are loaded from numba's cache (LLVM "Symbol not found", numba issue 6061).
+    Sums along an axis of a 2-D array are not this (numpy adds rows elementwise there): write
+    them as the numpy form does.
     """
-    return _pairwise(values, 0, values.size)
+    count = values.size
+    if count <= 128:
+        return _block_sum(values, 0, count)
+    starts = np.empty(64, dtype=np.int64)
+    counts = np.empty(64, dtype=np.int64)
+    stage = np.zeros(64, dtype=np.int64)
+    left = np.empty(64)
+    top, result = 0, 0.0
+    starts[0], counts[0] = 0, count
+    while top >= 0:
+        start, n = starts[top], counts[top]
+        half = n // 2
+        half -= half % 8
+        if n <= 128:
+            result = _block_sum(values, start, n)
+            top -= 1
+        elif stage[top] == 0:  # the first half
+            stage[top] = 1
+            top += 1
+            starts[top], counts[top], stage[top] = start, half, 0
+        elif stage[top] == 1:  # then the second
+            left[top] = result
+            stage[top] = 2
+            top += 1
+            starts[top], counts[top], stage[top] = start + half, n - half, 0
+        else:  # both: first + second, as numpy adds them
+            result = left[top] + result
+            top -= 1
+    return result

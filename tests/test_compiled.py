@@ -45,3 +45,29 @@ def test_pairwise_sum_is_numpys_sum_bit_for_bit():
         values = rng.normal(size=n) * 10.0 ** rng.uniform(-3, 6, n)
         assert pairwise_sum(values) == np.sum(values), n
     assert pairwise_sum(np.array([np.nan, 1.0])) != pairwise_sum(np.array([np.nan, 1.0]))  # nan stays nan
+
+
+_FROM_CACHE = """
+import numpy as np
+from sim.compiled import kernel, pairwise_sum
+
+@kernel
+def twice(values):
+    return 2.0 * pairwise_sum(values)
+
+values = np.random.default_rng(3).normal(size=5000)
+assert twice(values) == 2.0 * np.sum(values)
+print("ok")
+"""
+
+
+def test_pairwise_sum_called_from_a_kernel_loads_from_the_cache(tmp_path):
+    """A kernel calling pairwise_sum works when both come from numba's cache (a recursive form crashed there)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "calls_pairwise.py"
+    script.write_text(_FROM_CACHE)
+    for _ in range(2):  # the first process compiles and caches, the second loads
+        proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
+        assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
