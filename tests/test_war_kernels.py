@@ -20,8 +20,48 @@ import pytest
 from conftest import small_config
 from sim.agents.force import ForceKind
 from sim.agents.mission_war import TARGETS
+from sim.compiled import kernel
+from sim.kernel_rng import generator, handles
 from sim.model import SahelModel
 from sim.names import GroupKind
+
+
+@kernel
+def _mixed_draws(addresses, bounds, lam):
+    rng = generator(addresses)
+    out = np.empty((bounds.size, 3))
+    for i in range(bounds.size):
+        out[i, 0] = rng.integers(0, bounds[i])
+        out[i, 1] = rng.random()
+        out[i, 2] = rng.poisson(lam[i])
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_a_generator_rebuilt_from_its_handles_draws_numpys_stream(seed):
+    """sim.kernel_rng: 5,000 integers (bounds 1 to 40), uniforms and Poissons (means 0 to 30) drawn
+    in a kernel equal numpy's; the generator's state after is the same (integers, uniforms next)."""
+    setup = np.random.default_rng(50 + seed)
+    bounds, lam = setup.integers(1, 40, 5000), setup.uniform(0.0, 30.0, 5000)
+    bounds[::5], lam[::3] = 1, 0.0
+    compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+    got = _mixed_draws(handles(compiled), bounds, lam)
+    want = np.array(
+        [(plain.integers(int(b)), plain.random(), plain.poisson(x)) for b, x in zip(bounds, lam, strict=True)]
+    )
+    assert np.array_equal(got, want)
+    assert compiled.integers(7) == plain.integers(7) and compiled.random() == plain.random()
+    assert repr(compiled.bit_generator.state) == repr(plain.bit_generator.state)
+
+
+def test_handles_are_read_again_for_another_generator():
+    """Handles are kept for the generator last read only: another generator (a restored state) gets its own."""
+    a, b = np.random.default_rng(1), pickle.loads(pickle.dumps(np.random.default_rng(1)))
+    assert handles(a) is handles(a)
+    assert handles(b)[0] != handles(a)[0]  # the state's address: each generator's own
+    _mixed_draws(handles(b), np.array([5]), np.array([1.0]))  # draws from b, not from a
+    assert repr(a.bit_generator.state) == repr(np.random.default_rng(1).bit_generator.state)
+    assert repr(b.bit_generator.state) != repr(a.bit_generator.state)
 
 
 def _appraise(war, group, provoked):

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.war_kernels import appraise_target, attack_week, terms
+from sim.kernel_rng import handles
 from sim.names import GroupKind
 
 if TYPE_CHECKING:
@@ -149,7 +150,7 @@ class MissionWar:
         fighters = np.array([g.fighters for g in listed], dtype=np.float64)
         offer = self.opportunities()
         deaths, attacks, ied_attacks, kit_uses, fallen = attack_week(
-            model.rng,
+            handles(model.rng),
             members_start,
             members_flat,
             bases_start,

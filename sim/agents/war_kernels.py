@@ -4,7 +4,8 @@ Why compiled (issue 18, docs/performance.md "war"): a week of the war is about 6
 draws, one per group and worthwhile target, each followed at once by the draws of the attacks it
 triggers. The order is the model's and so is the random stream, so the draws cannot be made as one
 array; in Python each costs a call of a microsecond or more. The kernel makes the same draws from
-the model's generator in the same order (``tests/test_compiled.py``, ``tests/test_war_kernels.py``).
+the model's generator in the same order (``tests/test_compiled.py``, ``tests/test_war_kernels.py``),
+reached through :mod:`sim.kernel_rng` (numba's own unboxing of a generator costs more than the week).
 
 The mechanisms and their sources are those of :mod:`sim.agents.mission_war` (002 §III later years,
 004, M20, F8); the kernel holds only their arithmetic. Python objects (groups, the ledger of
@@ -16,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.compiled import kernel
+from sim.kernel_rng import generator
 
 CONVOY, PATROL, BASE = 0, 1, 2  # sim.agents.mission_war.TARGETS, in that order
 
@@ -58,7 +60,7 @@ def appraise_target(t, jihadist, has_kit, provoked, terms):
 
 @kernel
 def attack_week(
-    rng,
+    rng_handles,
     members_start,
     members,
     bases_start,
@@ -84,7 +86,8 @@ def attack_week(
     fighters and kits that the attacks before it left.
 
     Args:
-        rng: The model's generator (its stream advances as the draws are made).
+        rng_handles: The model's generator, as :func:`sim.kernel_rng.handles` (its stream
+            advances as the draws are made).
         members_start: Where each region's groups start in ``members`` (one more than regions).
         members: The groups listed in each region (indices into the group arrays, in the groups'
             order); region ``r``'s are ``members[members_start[r]:members_start[r+1]]``.
@@ -103,6 +106,7 @@ def attack_week(
         attacks; kits used by each group; and, one row per attack in which attackers fell, in the
         order they fell, (group, Poisson count drawn, place).
     """
+    rng = generator(rng_handles)
     kit_uses = np.zeros(fighters.size, np.int64)
     fallen = np.empty((16, 3), np.int64)
     n_fallen = 0
