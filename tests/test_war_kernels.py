@@ -162,6 +162,10 @@ def _perturb(m: SahelModel, draw: np.random.Generator, rate: float) -> np.ndarra
         elif roll < 0.5:
             g.fighters = float(draw.uniform(0.0, 3000.0))
         war.kits[g.unique_id] = float(draw.choice([0.0, 0.5, 1.0, 2.0, draw.uniform(0.0, 6.0)]))
+    if draw.random() < 0.2:  # a group moves: the kept listing of groups by region must follow
+        g = m.armed_groups.groups[int(draw.integers(len(m.armed_groups.groups)))]
+        names = sorted(set(war.region.tolist()))
+        g.regions = tuple(names[i] for i in draw.integers(0, len(names), int(draw.integers(1, 4))))
     war.force_protection = float(draw.uniform(0.0, 0.9))
     war.caveats = float(draw.uniform(0.0, 0.5))
     scale = float(draw.choice([0.0, 1.0, 10.0, 50.0]))
@@ -176,8 +180,9 @@ def _perturb(m: SahelModel, draw: np.random.Generator, rate: float) -> np.ndarra
 @pytest.mark.parametrize("seed", [0, 1])
 def test_the_compiled_war_is_the_plain_form_bit_for_bit(seed):
     """120 weeks a seed of random fighters (none, few, many), kits (none, a fraction, several),
-    posture, rates (none to 50x) and offensive action: the kernel's week equals the plain form's in
-    every result, group, kit, ledger entry and the generator's state, bits and types."""
+    groups' regions (some repeated), posture, rates (none to 50x) and offensive action: the
+    kernel's week equals the plain form's in every result, group, kit, ledger entry and the
+    generator's state, bits and types."""
     compiled, plain = pickle.loads(_built(seed)), pickle.loads(_built(seed))
     draws = [np.random.default_rng(1000 + seed), np.random.default_rng(1000 + seed)]
     attacks = fallen = ied = provoked_weeks = 0

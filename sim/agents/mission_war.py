@@ -65,6 +65,13 @@ class MissionWar:
         self.ied_attacks = 0.0  # ... of which with IEDs
         self.deaths = 0.0  # peacekeepers killed this week
 
+    def __getstate__(self) -> dict:
+        """Pickled (a saved state) without the kernel's kept listings, which are rebuilt on use."""
+        state = self.__dict__.copy()
+        state.pop("_listing_kept", None)
+        state.pop("_bases_ragged", None)
+        return state
+
     # --- IED materials --------------------------------------------------------------------
 
     def supply_kits(self) -> None:
@@ -134,13 +141,7 @@ class MissionWar:
             return 0.0
         listed = groups.groups
         region_list = regions.tolist()
-        # The groups of each region, in the groups' order (fighters are checked when the region's turn comes).
-        members: dict[str, list[int]] = {r: [] for r in region_list}
-        for i, g in enumerate(listed):
-            for r in dict.fromkeys(g.regions):
-                if r in members:
-                    members[r].append(i)
-        members_start, members_flat = _ragged([members[r] for r in region_list])
+        members_start, members_flat, n_regions, jihadist = self._listing(listed, region_list)
         bases_start, bases_flat = self._bases_by_region(mission.bases, regions)
         if retaliation.any():  # offensive action anywhere this week (most weeks, none)
             provoked = np.array([float(retaliation[self._places_in(r)].sum()) for r in region_list])
@@ -157,8 +158,8 @@ class MissionWar:
             bases_flat,
             provoked,
             fighters,
-            np.array([len(g.regions) for g in listed], dtype=np.int64),
-            np.array([g.kind == GroupKind.JIHADIST for g in listed], dtype=np.bool_),
+            n_regions,
+            jihadist,
             np.array([kits.get(g.unique_id, 0.0) for g in listed], dtype=np.float64),
             np.array([offer[t] for t in TARGETS]),
             self._terms(),
@@ -178,6 +179,29 @@ class MissionWar:
                 week_deaths[place] += dead
         self._posture()
         return self.deaths
+
+    def _listing(self, listed: list, region_list: list[str]) -> tuple[np.ndarray, ...]:
+        """Each region's groups in the groups' order (starts, groups); each group's regions counted; who is jihadist.
+
+        Kept while the groups' regions and kinds and the mission's regions are the same (they change
+        in a few weeks of a run); fighters are checked in the kernel when a region's turn comes.
+        """
+        key = (tuple(region_list), tuple(g.regions for g in listed), tuple(g.kind for g in listed))
+        kept = self.__dict__.get("_listing_kept")
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        members: dict[str, list[int]] = {r: [] for r in region_list}
+        for i, g in enumerate(listed):
+            for r in dict.fromkeys(g.regions):
+                if r in members:
+                    members[r].append(i)
+        found = (
+            *_ragged([members[r] for r in region_list]),
+            np.array([len(g.regions) for g in listed], dtype=np.int64),
+            np.array([g.kind == GroupKind.JIHADIST for g in listed], dtype=np.bool_),
+        )
+        self._listing_kept = (key, found)
+        return found
 
     def _places_in(self, region: str) -> np.ndarray:
         """Places of a region, in place order (cached: places never move; comparing strings over all is slow)."""
