@@ -25,7 +25,6 @@ import mesa
 import numpy as np
 
 from sim import outcomes as o
-from sim.collection_kernels import community_indices, value_known
 from sim.names import GroupKind, Kind
 
 if TYPE_CHECKING:
@@ -99,9 +98,6 @@ class WeekPlaces(Batch):
         return out.tolist()
 
 
-_NONE = np.empty((0, 0))  # no references yet (community_indices: each index against itself)
-
-
 class CommunityIndex(Batch):
     """Population-weighted community indices (``_community_index_value``; :meth:`Communities.index`).
 
@@ -143,16 +139,17 @@ class CommunityIndex(Batch):
         if c is None:
             return [1.0] * len(self.calls)
         r = c.rows
-        weights, denominator = self._fixed(c)
+        weights, empty, denominator = self._fixed(c)
         now = np.empty((len(self.names), len(r)))
         for i, name in enumerate(self.names):
             now[i] = c.income() if name == "income" else c.cols[name].take(r)
         # Every variable against every set of weights at once: each (variable, weights) row of the
         # C-ordered products sums as the vector of that variable's weighted values would.
-        # Every variable against every set of weights in one kernel: each (variable, weights) cell
-        # sums as the vector of that variable's weighted values would (no references yet: each
-        # index against itself).
-        table = community_indices(weights, now, _NONE if denominator is None else denominator, self.regional)
+        if denominator is None:  # no references yet: each index against itself
+            denominator = self._den(weights, now)
+        table = (weights * now[:, None]).sum(axis=2) / denominator
+        if empty is not None:
+            table[:, empty] = 1.0
         return table.take(self.flat_at).tolist()  # table[self.at], by flat position (faster)
 
     @staticmethod
@@ -160,7 +157,7 @@ class CommunityIndex(Batch):
         return np.maximum((weights * ref[:, None]).sum(axis=2), 1e-12)
 
     def _fixed(self, c) -> tuple:
-        """The weights and the references' sums: kept while their inputs are the same arrays.
+        """The weights, the empty indices and the references' sums: kept while their inputs are the same arrays.
 
         Populations never change, and the references are replaced, never changed in place
         (:meth:`Communities.set_reference`, and the first recorded week when there is no burn-in):
@@ -172,8 +169,9 @@ class CommunityIndex(Batch):
         if kept is not None and all(map(_same, kept[0], key)):
             return kept[1]
         weights = c.population[c.rows] * self.membership
+        empty = self.regional & ~weights.any(axis=1)
         denominator = self._den(weights, np.stack(refs)) if refs is not None else None  # None: against itself
-        fixed = (weights, denominator)
+        fixed = (weights, empty if empty.any() else None, denominator)
         self._kept = (key, fixed)
         return fixed
 
@@ -400,12 +398,13 @@ class ValueKnown(Batch):
             return [0.0] * len(self.calls)
         c = m.crews.cols
         alive, known, fused = _crews_known(m, k)
-        with_fused = None in self.rows
-        args = (alive, known, fused, m.crews.livelihood, c["good"], c["cargo_value_ref"], with_fused)
-        weighted, fused_sum, total, n = value_known(*args)  # live crews moving illicit goods, their sums
-        if not n or total <= 0:
+        at = np.flatnonzero(~m.crews.livelihood.take(c["good"].take(alive)))  # live crews moving illicit goods
+        value = c["cargo_value_ref"].take(alive.take(at))
+        total = value.sum()
+        if not len(at) or total <= 0:
             return [0.0] * len(self.calls)
-        fused = float(fused_sum / total) if with_fused else 0.0
+        weighted = (known.take(at, axis=1) * value).sum(axis=1)  # the columns of k.crews at those rows
+        fused = float((fused.take(at) * value).sum() / total) if None in self.rows else 0.0
         return [fused if row is None else float(weighted[row] / total) for row in self.rows]
 
 

@@ -1,4 +1,4 @@
-"""The compiled mission war and outcome batches against the plain forms they replaced, bit for bit.
+"""The compiled mission war (sim.agents.war_kernels) against the plain form it replaced, bit for bit.
 
 The plain form below is ``MissionWar.step`` as it was before the kernel (issue 18, fifth pass):
 region by region, group by group, target by target, one Poisson draw each, each attack's draws at
@@ -20,7 +20,6 @@ import pytest
 from conftest import small_config
 from sim.agents.force import ForceKind
 from sim.agents.mission_war import TARGETS
-from sim.collection_kernels import community_indices, pairwise_sum, value_known
 from sim.compiled import kernel
 from sim.kernel_rng import generator, handles
 from sim.model import SahelModel
@@ -215,82 +214,3 @@ def test_a_week_without_groups_or_with_none_listed_draws_nothing():
     assert m.forces.war.attacks == 0.0 and repr(m.rng.bit_generator.state) == state
     m.armed_groups = None
     assert m.forces.war.step(mission, regions, np.ones(m.world.n_places)) == 0.0
-
-
-# --- the outcome collection's kernels (sim.collection_kernels) ----------------------------------
-
-
-def test_the_loop_pairwise_sum_is_numpys_sum_bit_for_bit():
-    """3,000 arrays of 0 to 5,000 values over nine orders of magnitude, with signs: np.sum's bits
-    each time (halved up to five times); nan and inf kept."""
-    rng = np.random.default_rng(11)
-    for _ in range(3000):
-        n = int(rng.integers(0, 5000))
-        values = rng.normal(size=n) * 10.0 ** rng.uniform(-3, 6, n)
-        assert pairwise_sum(values) == np.sum(values), n
-    assert np.isnan(pairwise_sum(np.array([1.0] * 300 + [np.nan])))
-    assert pairwise_sum(np.array([np.inf] * 200)) == np.inf
-
-
-def _community_indices_numpy(weights, now, denominator, regional):
-    """``CommunityIndex.values``'s numpy form before the kernel (the reference)."""
-    empty = regional & ~weights.any(axis=1)
-    if denominator is None:
-        denominator = np.maximum((weights * now[:, None]).sum(axis=2), 1e-12)
-    table = (weights * now[:, None]).sum(axis=2) / denominator
-    if empty.any():
-        table[:, empty] = 1.0
-    return table
-
-
-def test_community_indices_are_the_numpy_forms_bit_for_bit():
-    """500 random tables (0 to 300 communities, 1 to 8 sets of weights, some empty or regional,
-    zero and nan values, with and without references): the kernel's table equals numpy's, bits."""
-    rng = np.random.default_rng(12)
-    for case in range(500):
-        n, sets, names = int(rng.integers(0, 300)), int(rng.integers(1, 8)), int(rng.integers(1, 6))
-        weights = rng.uniform(0, 5000, (sets, n)) * (rng.random((sets, n)) < rng.random())
-        now = rng.normal(1.0, 0.5, (names, n)) * 10.0 ** rng.uniform(-2, 3)
-        if case % 7 == 0 and n:
-            now[rng.integers(names), rng.integers(n)] = np.nan
-        if case % 5 == 0:
-            weights[rng.integers(sets)] = 0.0
-        regional = rng.random(sets) < 0.5
-        refs = None if case % 3 == 0 else np.maximum(rng.uniform(-1, 1e6, (names, sets)), 1e-12)
-        want = _community_indices_numpy(weights, now, refs, regional)
-        got = community_indices(weights, now, np.empty((0, 0)) if refs is None else refs, regional)
-        assert got.tobytes() == want.tobytes(), case
-
-
-def _value_known_numpy(alive, known, fused, livelihood, good, cargo_value, with_fused):
-    """``ValueKnown.values``'s numpy form before the kernel (the reference), before the division."""
-    at = np.flatnonzero(~livelihood.take(good.take(alive)))
-    value = cargo_value.take(alive.take(at))
-    total = value.sum()
-    if not len(at) or total <= 0:
-        return None, total, len(at)
-    weighted = (known.take(at, axis=1) * value).sum(axis=1)
-    fused_sum = (fused.take(at) * value).sum() if with_fused else 0.0
-    return (weighted, fused_sum), total, len(at)
-
-
-def test_value_known_is_the_numpy_form_bit_for_bit():
-    """500 random weeks (0 to 400 live crews of 2,000, a share on livelihood goods, zero values,
-    six holders): the kernel's sums, total and count equal numpy's, bits."""
-    rng = np.random.default_rng(13)
-    for case in range(500):
-        slots, goods = 2000, int(rng.integers(1, 9))
-        alive = np.sort(rng.choice(slots, int(rng.integers(0, 400)), replace=False)).astype(np.int64)
-        livelihood = rng.random(goods) < 0.4
-        good = rng.integers(0, goods, slots).astype(np.int64)
-        cargo_value = rng.uniform(0, 1e5, slots) * (rng.random(slots) < 0.9) * (case % 11 != 0)
-        known = rng.random((6, alive.size)) * (rng.random((6, alive.size)) < 0.5)
-        fused = 1.0 - np.prod(1.0 - known, axis=0)
-        with_fused = bool(case % 2)
-        sums, total, n = _value_known_numpy(alive, known, fused, livelihood, good, cargo_value, with_fused)
-        weighted, fused_sum, got_total, got_n = value_known(
-            alive, known, fused, livelihood, good, cargo_value, with_fused
-        )
-        assert (got_total, got_n) == (total, n), case
-        if sums is not None:
-            assert weighted.tobytes() == sums[0].tobytes() and fused_sum == sums[1], case
