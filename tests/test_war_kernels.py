@@ -214,3 +214,19 @@ def test_a_week_without_groups_or_with_none_listed_draws_nothing():
     assert m.forces.war.attacks == 0.0 and repr(m.rng.bit_generator.state) == state
     m.armed_groups = None
     assert m.forces.war.step(mission, regions, np.ones(m.world.n_places)) == 0.0
+
+
+def test_a_negative_mean_is_refused_as_numpy_refuses_it():
+    """A negative lethality (parameters outside their checks) raises numpy's ValueError in the
+    kernel too, where numba's own Poisson would return 0."""
+    compiled, plain = pickle.loads(_built(0)), pickle.loads(_built(0))
+    for m in (compiled, plain):
+        war = m.forces.war
+        war.p = dataclasses.replace(
+            war.p, deaths_per_attack=-1.0, attack_rate=war.p.attack_rate * 50, attack_success=1.0
+        )
+        mission = m.forces.of_kind(ForceKind.MISSION)[0]
+        step = war.step if m is compiled else functools.partial(plain_step, war)
+        with pytest.raises(ValueError, match="lam < 0"):
+            for _ in range(20):
+                step(mission, m.forces._base_regions(mission), np.zeros(m.world.n_places))

@@ -43,6 +43,14 @@ def terms(p, success: float, lethality: float, fighter_value: float) -> np.ndarr
 
 
 @kernel
+def _poisson(rng, lam):
+    """``rng.poisson(lam)``, refusing a negative or nan mean as numpy does (numba's returns 0)."""
+    if not lam >= 0:
+        raise ValueError("lam < 0 or lam is NaN")
+    return rng.poisson(lam)
+
+
+@kernel
 def appraise_target(t, jihadist, has_kit, provoked, terms):
     """A group's view of target ``t``: (gain, cost, with an IED), as ``MissionWar.appraise`` gives it.
 
@@ -127,7 +135,7 @@ def attack_week(
             else:  # the attacks provoked in the region, after every group's own
                 if not (provoked[r] > 0 and local.size > 0):
                     break
-                plan_count = rng.poisson(provoked[r])
+                plan_count = _poisson(rng, provoked[r])
             for j in range(plan_count):
                 if k < local.size:
                     t = j
@@ -135,7 +143,7 @@ def attack_week(
                     if gain <= cost:
                         continue
                     rate = scale * offer[t] * gain / (gain + cost)
-                    n = rng.poisson(rate) if rate > 0 else 0
+                    n = _poisson(rng, rate) if rate > 0 else 0
                 else:
                     g = local[rng.integers(0, local.size)]
                     has_kit = kits[g] >= 1.0
@@ -154,9 +162,9 @@ def attack_week(
                         kits[g] -= 1.0
                         kit_uses[g] += 1
                     if rng.random() < terms[SUCCESS]:
-                        deaths += float(rng.poisson(terms[LETHALITY] * (terms[IED_LETHALITY] if ied else 1.0)))
+                        deaths += float(_poisson(rng, terms[LETHALITY] * (terms[IED_LETHALITY] if ied else 1.0)))
                     if not ied:
-                        drawn = rng.poisson(terms[ASSAULT] if t == BASE else terms[AMBUSH])
+                        drawn = _poisson(rng, terms[ASSAULT] if t == BASE else terms[AMBUSH])
                         dead = fighters[g]
                         if drawn < dead:  # min(fighters, drawn), first on ties as Python's min
                             dead = float(drawn)
