@@ -33,8 +33,9 @@ _last: tuple[np.random.Generator, np.ndarray] | None = None
 def handles(rng: np.random.Generator) -> np.ndarray:
     """The addresses numba's generator struct holds for ``rng``, as uint64 (kept for the last generator read)."""
     global _last
-    if _last is not None and _last[0] is rng:
-        return _last[1]
+    last = _last  # read once: another thread may replace it (each pair holds its generator alive)
+    if last is not None and last[0] is rng:
+        return last[1]
     c = rng.bit_generator.ctypes
 
     def address(function) -> int:
