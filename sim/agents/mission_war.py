@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents.war_kernels import appraise_target, attack_week, terms
+from sim.kernel_rng import handles
 from sim.names import GroupKind
 
 if TYPE_CHECKING:
@@ -62,6 +64,13 @@ class MissionWar:
         self.attacks = 0.0  # attacks on the mission this week
         self.ied_attacks = 0.0  # ... of which with IEDs
         self.deaths = 0.0  # peacekeepers killed this week
+
+    def __getstate__(self) -> dict:
+        """Pickled (a saved state) without the kernel's kept listings, which are rebuilt on use."""
+        state = self.__dict__.copy()
+        state.pop("_listing_kept", None)
+        state.pop("_bases_ragged", None)
+        return state
 
     # --- IED materials --------------------------------------------------------------------
 
@@ -98,18 +107,15 @@ class MissionWar:
             group: The armed group.
             provoked: Revenge owed to the mission's offensive action in the group's region (M20).
         """
-        p, model = self.p, self.model
-        fighter_value = model.params.armed_groups.wage_usd * 52.0
-        success = p.attack_success * self.exposure()
-        value = (p.jihadist_attack_value_usd if group.kind == GroupKind.JIHADIST else 0.0) + provoked
-        has_kit = self.kits.get(group.unique_id, 0.0) >= 1.0
-        out = {}
-        for target in TARGETS:
-            ied = has_kit and target != "base"
-            loot = p.convoy_loot_usd if target == "convoy" else 0.0
-            losses = 0.0 if ied else (p.base_assault_losses if target == "base" else p.ambush_losses)
-            out[target] = (success * (value + loot), losses * fighter_value, ied)
-        return out
+        jihadist, has_kit = group.kind == GroupKind.JIHADIST, self.kits.get(group.unique_id, 0.0) >= 1.0
+        terms = self._terms()
+        return {target: appraise_target(t, jihadist, has_kit, provoked, terms) for t, target in enumerate(TARGETS)}
+
+    def _terms(self) -> np.ndarray:
+        """The week's odds, lethality and parameters as the kernels take them (``war_kernels.TERMS``)."""
+        p, exposure = self.p, self.exposure()
+        fighter_value = self.model.params.armed_groups.wage_usd * 52.0
+        return terms(p, p.attack_success * exposure, p.deaths_per_attack * exposure, fighter_value)
 
     def opportunities(self) -> dict[str, float]:
         """Targets on offer: convoys and bases stay; patrols shrink with force protection and caveats."""
@@ -118,58 +124,84 @@ class MissionWar:
     def step(self, mission: Force, regions: np.ndarray, retaliation: np.ndarray) -> float:
         """Groups attack the mission in its base regions; returns peacekeepers killed this week.
 
+        The attacks themselves are drawn in one compiled kernel (:func:`sim.agents.war_kernels.
+        attack_week`), in the model's order: region by region, group by group, target by target,
+        each attack's draws at once. Attackers who fell are applied here afterwards in the order
+        they fell (the ledger's sums are floats: the order of additions is kept).
+
         Args:
             mission: The mission force.
             regions: Regions of its bases.
             retaliation: Expected attacks provoked at each place by offensive action (M20).
         """
-        p, model = self.p, self.model
-        rng, groups = model.rng, model.armed_groups
+        model = self.model
+        groups = model.armed_groups
         self.attacks = self.ied_attacks = self.deaths = 0.0
         if groups is None:
             return 0.0
-        offer = self.opportunities()
-        lethality = p.deaths_per_attack * self.exposure()
-        success = p.attack_success * self.exposure()
-        bases = self._bases_by_region(mission.bases, regions)
-        # A group's own appraisal depends only on whether it is jihadist and holds a kit (the
-        # posture moves after the attacks): computed once a week for each, looked up per group.
-        plans: dict[tuple[bool, bool], list[tuple[str, float, float, bool]]] = {}
+        listed = groups.groups
+        region_list = regions.tolist()
+        members_start, members_flat, n_regions, jihadist = self._listing(listed, region_list)
+        bases_start, bases_flat = self._bases_by_region(mission.bases, regions)
+        if retaliation.any():  # offensive action anywhere this week (most weeks, none)
+            provoked = np.array([float(retaliation[self._places_in(r)].sum()) for r in region_list])
+        else:
+            provoked = np.zeros(len(region_list))
         kits = self.kits
-        # The groups of each region, in the groups' order (fighters are checked when the region's turn comes).
-        members: dict[str, list] = {r: [] for r in regions.tolist()}
-        for g in groups.groups:
-            for r in dict.fromkeys(g.regions):
-                if r in members:
-                    members[r].append(g)
-        provoking = bool(retaliation.any())  # offensive action anywhere this week (most weeks, none)
-        for region in regions.tolist():
-            # Attacks provoked in the region; where none are provoked anywhere, each region's sum is 0.0.
-            provoked_attacks = float(retaliation[self._places_in(region)].sum()) if provoking else 0.0
-            local = [g for g in members[region] if g.fighters > 0]
-            for g in local:
-                # p.attack_rate * fighters / 100.0, the rate's first factors, once per group (the same
-                # left-to-right products as written per target).
-                scale = p.attack_rate * (g.fighters / max(1, len(g.regions))) / 100.0
-                key = (g.kind == GroupKind.JIHADIST, kits.get(g.unique_id, 0.0) >= 1.0)
-                plan = plans.get(key)
-                if plan is None:  # the targets worth more than they cost, in TARGETS order
-                    plan = plans[key] = [(t, *v) for t, v in self.appraise(g, 0.0).items() if not v[0] <= v[1]]
-                for target, gain, cost, ied in plan:
-                    rate = scale * offer[target] * gain / (gain + cost)
-                    n = int(rng.poisson(rate)) if rate > 0 else 0
-                    for _ in range(n):
-                        self._attack(g, target, ied, success, lethality, bases[region])
-            # Offensive action provokes attacks beyond the groups' own appraisal (004, M20): any group
-            # of the region strikes back, valuing revenge as a jihadist values an attack.
-            if provoked_attacks > 0 and local:
-                for _ in range(int(rng.poisson(provoked_attacks))):
-                    g = local[int(rng.integers(len(local)))]
-                    plan = self.appraise(g, p.jihadist_attack_value_usd)
-                    target = max(TARGETS, key=lambda t: plan[t][0] - plan[t][1])
-                    self._attack(g, target, plan[target][2], success, lethality, bases[region])
+        fighters = np.array([g.fighters for g in listed], dtype=np.float64)
+        offer = self.opportunities()
+        deaths, attacks, ied_attacks, kit_uses, fallen = attack_week(
+            handles(model.rng),
+            members_start,
+            members_flat,
+            bases_start,
+            bases_flat,
+            provoked,
+            fighters,
+            n_regions,
+            jihadist,
+            np.array([kits.get(g.unique_id, 0.0) for g in listed], dtype=np.float64),
+            np.array([offer[t] for t in TARGETS]),
+            self._terms(),
+        )
+        self.attacks, self.ied_attacks, self.deaths = float(attacks), float(ied_attacks), float(deaths)
+        for i in np.flatnonzero(kit_uses).tolist():
+            uid = listed[i].unique_id
+            for _ in range(int(kit_uses[i])):
+                kits[uid] -= 1.0
+        if len(fallen):
+            events, week_deaths = model.stats.events, model.stats.week["deaths"]
+            for i, drawn, place in fallen.tolist():
+                g = listed[i]
+                dead = min(g.fighters, float(drawn))
+                g.fighters -= dead
+                events["combatant_deaths"] += dead
+                week_deaths[place] += dead
         self._posture()
         return self.deaths
+
+    def _listing(self, listed: list, region_list: list[str]) -> tuple[np.ndarray, ...]:
+        """Each region's groups in the groups' order (starts, groups); each group's regions counted; who is jihadist.
+
+        Kept while the groups' regions and kinds and the mission's regions are the same (they change
+        in a few weeks of a run); fighters are checked in the kernel when a region's turn comes.
+        """
+        key = (tuple(region_list), tuple(g.regions for g in listed), tuple(g.kind for g in listed))
+        kept = self.__dict__.get("_listing_kept")
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        members: dict[str, list[int]] = {r: [] for r in region_list}
+        for i, g in enumerate(listed):
+            for r in dict.fromkeys(g.regions):
+                if r in members:
+                    members[r].append(i)
+        found = (
+            *_ragged([members[r] for r in region_list]),
+            np.array([len(g.regions) for g in listed], dtype=np.int64),
+            np.array([g.kind == GroupKind.JIHADIST for g in listed], dtype=np.bool_),
+        )
+        self._listing_kept = (key, found)
+        return found
 
     def _places_in(self, region: str) -> np.ndarray:
         """Places of a region, in place order (cached: places never move; comparing strings over all is slow)."""
@@ -179,32 +211,17 @@ class MissionWar:
             mask = masks[region] = np.flatnonzero(self.region == region)
         return mask
 
-    def _bases_by_region(self, bases: np.ndarray, regions: np.ndarray) -> dict[str, list[int]]:
-        """The mission's bases in each of its regions, in base order (cached by the bases; a timeline replaces them)."""
-        cache = self.__dict__.setdefault("_bases_cache", {})
+    def _bases_by_region(self, bases: np.ndarray, regions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The mission's bases in each of its regions, in base order, as (starts, places).
+
+        Cached by the bases (a timeline replaces them, never edits them in place).
+        """
+        cache = self.__dict__.setdefault("_bases_ragged", {})
         key = bases.tobytes()
         found = cache.get(key)
         if found is None:
-            found = cache[key] = {r: [int(b) for b in bases if self.region[b] == r] for r in regions.tolist()}
+            found = cache[key] = _ragged([[int(b) for b in bases if self.region[b] == r] for r in regions.tolist()])
         return found
-
-    def _attack(self, group, target: str, ied: bool, success: float, lethality: float, bases: list[int]) -> None:
-        p, model = self.p, self.model
-        rng = model.rng
-        self.attacks += 1
-        if ied:
-            self.ied_attacks += 1
-            self.kits[group.unique_id] -= 1.0
-        if rng.random() < success:
-            self.deaths += float(rng.poisson(lethality * (p.ied_lethality if ied else 1.0)))
-        if not ied:
-            losses = p.base_assault_losses if target == "base" else p.ambush_losses
-            dead = min(group.fighters, float(rng.poisson(losses)))
-            if dead:
-                group.fighters -= dead
-                place = bases[int(rng.integers(len(bases)))]
-                model.stats.events["combatant_deaths"] += dead
-                model.stats.week["deaths"][place] += dead
 
     # --- posture --------------------------------------------------------------------------
 
@@ -224,3 +241,10 @@ class MissionWar:
     def effect_share(self) -> float:
         """Share of the mission's personnel free for its tasks: neither protecting it nor held by caveats."""
         return (1.0 - self.force_protection) * (1.0 - self.caveats)
+
+
+def _ragged(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Lists of indices as one array and the start of each list (the last start is the end), for a kernel."""
+    starts = np.zeros(len(rows) + 1, dtype=np.int64)
+    starts[1:] = np.cumsum([len(row) for row in rows])
+    return starts, np.array([i for row in rows for i in row], dtype=np.int64)
