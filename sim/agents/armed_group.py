@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.agents import turn_kernels
 from sim.draws import choose_index, choose_many
 from sim.enforcement import Encounters
 from sim.identity import IDENTITIES, identity_index
@@ -78,6 +79,7 @@ EVENTS = (
 FEUD_MEMORY = 0.99  # weekly persistence of a feud between two groups that clashed (about two years)
 FEUD_BLOCKS = 0.5  # a feud above this keeps two groups out of one bloc (about 70 weeks after a clash)
 GRUDGE_MEMORY = 0.98  # weekly persistence of harm one identity's groups did to another's communities
+_EMPTY, _EMPTY_ROWS, _EMPTY_MASK = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
 
 
 def reach(fighters: float) -> float:
@@ -175,9 +177,7 @@ class ArmedGroup(mesa.Agent):
         """A group's week: ransoms, taxes, cattle, pay and recruits, civilians, an attack, its regions."""
         groups = self.model.armed_groups
         groups.kidnap(self)
-        groups.tax_communities(self)
-        groups.rustle(self)
-        groups.pay_and_recruit(self)
+        groups.economy(self)  # taxes, rustling, pay and recruits: one compiled call
         groups.punish(self)
         groups.contest(self)
         groups.appraise_regions(self)
@@ -590,28 +590,13 @@ class ArmedGroups:
             cache[regions] = found
         return found
 
+    def economy(self, group: ArmedGroup) -> None:
+        """Taxes, cattle rustling, then pay and recruits: one compiled call (:mod:`sim.agents.turn_kernels`)."""
+        self._economy(group, True, True, True)
+
     def tax_communities(self, group: ArmedGroup) -> None:
         """Taxes on the communities it holds, and at a lower rate on those it roams among (M2)."""
-        communities = self.model.communities
-        if communities is None:
-            return
-        share = self.p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else self.p.tax_share_other
-        # Who holds each community's place (rows are in place order, as the places a group holds).
-        places = self.__dict__.get("_community_places")
-        if places is None:  # communities never move
-            places = self._community_places = communities.place[communities.rows]
-        holders = self.model.territory.holder[places]
-        held = communities.rows[holders == group.index]  # rows, as row_of_place[places[...]] gives
-        zone = self._zone(group)  # the communities of its regions' places, in place order
-        roamed = zone.rows[holders[zone.rows] != group.index]
-        taken = communities.take_income_rows(held, share, self.model.ledger)
-        taken += communities.take_income_rows(roamed, share * ROAMING_TAX, self.model.ledger)
-        self._credit(group, "community_taxation", taken)
-
-    def _credit(self, group: ArmedGroup, source: str, amount: float) -> None:
-        """Money already booked to the armed_groups account by its payer."""
-        group.funds += amount
-        group.revenue[source] += amount
+        self._economy(group, True, False, False)
 
     def rustle(self, group: ArmedGroup) -> None:
         """Cattle rustling in the group's regions, sold on for part of the price (F11).
@@ -619,26 +604,7 @@ class ArmedGroups:
         Raids fall mostly on communities of other identities (``kin_raid_share`` on its own):
         rustling is part of raid and reprisal between communities (002 Box A; 002 §II).
         """
-        communities = self.model.communities
-        if communities is None:
-            return
-        per_fighter = self.p.rustle_jihadist if group.kind == GroupKind.JIHADIST else self.p.rustle_other
-        head = self.model.rng.poisson(per_fighter * reach(group.fighters))
-        if head == 0:
-            return
-        price = self.p.fence_share * self.model.market.value_source[self._cattle()]
-        zone = self._zone(group)
-        _, weights, outsider, others = self._kin(group)
-        stolen, paid, victims = communities.lose_cattle(zone, head, price, self.model.ledger, weights)
-        self.cattle_stolen += stolen
-        self._credit(group, "rustling", paid)
-        if stolen > 0:
-            # One raid's harm, shared over the communities hit by the head they lost; each
-            # community remembers the share of its herd taken.
-            _, taken, herd = victims  # the zone's communities are all hit, in order
-            harmed = zone.identity
-            np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
-            communities.suffer(others, (taken / np.maximum(herd, 1e-9))[outsider])
+        self._economy(group, False, True, False)
 
     def pay_and_recruit(self, group: ArmedGroup) -> None:
         """Pay fighters; the unpaid desert, some leave for licit work, recruits come from the pools.
@@ -648,47 +614,104 @@ class ArmedGroups:
         ``exit_rate`` a week, faster where the communities of its regions earn more than at the
         start (licit work, transit services, artisanal gold; 002 Box D, M10).
         """
+        self._economy(group, False, False, True)
+
+    def _economy(self, group: ArmedGroup, tax: bool, rustle: bool, pay: bool) -> None:
+        """The selected steps of a group's economy in :func:`turn_kernels.group_economy`, then their books.
+
+        The kernel changes the communities' columns, the grudges and the week's cattle stolen in
+        place and makes the draws; the payments are booked here in the order the steps made
+        them: taxes on held then roamed communities (M2), the rustled herds' price (F11), wages
+        (M9), spending.
+        """
         p, model = self.p, self.model
         communities = model.communities
-        places = self._zone(group) if communities is not None else self._region_places(group)
-        # The communities' terms fixed for the phase (computed afresh when called outside it).
-        fixed = None
+        jihadist = group.kind == GroupKind.JIHADIST
+        share = p.tax_share_jihadist if jihadist else p.tax_share_other
+        per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
+        out = np.empty(turn_kernels.OUT_SIZE)
         if communities is not None:
+            zone = self._zone(group)
+            if len(zone) and zone.people == 0.0 and pay:
+                raise ZeroDivisionError("licit_level: the communities at these places have no people")
+            recruit, raid, outsider, _ = self._kin(group)
+            places = self.__dict__.get("_community_places")
+            if places is None:  # communities never move
+                places = self._community_places = communities.place[communities.rows]
             fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
-        # Fighters' reservation wage follows licit income at home: where it fell, the same
-        # money keeps more fighters (M9).
-        licit_level, income_level = fixed.levels(places) if communities is not None else (1.0, 1.0)
-        wage = p.wage_usd * licit_level
-        wages = wage * group.fighters
-        paid = min(group.funds, wages)
-        group.funds -= paid
-        if communities is not None and len(places):
-            communities.receive_wages(places, paid, model.ledger)
+            price = p.fence_share * model.market.value_source[self._cattle()]
+            cols = communities.cols
+            turn_kernels.group_economy(
+                model.rng, out, tax, rustle, pay, True, group.index, group.identity,
+                group.fighters, group.funds, group.revenue_ema,
+                share, share * ROAMING_TAX, per_fighter, price,
+                p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
+                p.budget_share, p.recruit_rate,
+                model.territory.holder, communities.rows, places,
+                zone.rows, zone.places, zone.population, zone.people, zone.identity,
+                raid, outsider, recruit, self.grudge,
+                cols["cash"], cols["inflow"], cols["licit"], cols["herd"], cols["threat"], cols["pool"],
+                model.stats.week["cattle_stolen"],
+                fixed.licit, fixed.income_now, fixed.income_ref if fixed.income_ref is not None else _EMPTY,
+                fixed.income_ref is not None, fixed.jobs, fixed.push, fixed.pull,
+            )  # fmt: skip
         else:
-            model.ledger.pay("wages", "armed_groups", "local_economy", paid)
-        spend = p.spend_rate * group.funds
-        group.funds -= spend
-        model.ledger.pay("group_spending", "armed_groups", "local_economy", spend)
-        unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
-        alternatives = income_level if communities is not None and len(places) else 1.0
-        # A doubling of income at home counts in full; more adds nothing (a bounded pull).
-        leave = p.exit_rate * (1.0 + p.exit_elasticity * min(1.0, max(0.0, alternatives - 1.0)))
-        gone = group.fighters * min(1.0, p.desertion_rate * unpaid + leave)
-        group.fighters -= gone
-        self.exits += gone
-        if communities is None or not len(places) or unpaid > 0:
-            return
-        # Recruits while its recent revenue covers the wage bill at budget_share (M3); the
-        # pools set the pace (M9). Fighters above that are not let go: they leave on their own.
-        affordable = p.budget_share * group.revenue_ema / max(wage, 1e-9) - group.fighters
-        if affordable <= 0:
-            return
-        want = fixed.recruits_available(places, communities.pool, p.recruit_rate, self._kin_weights(group))
-        n = min(float(model.rng.poisson(want)), affordable)
-        if n > 0:
-            communities.send_recruits(places, n)
-            group.fighters += n
-            self.recruits += n
+            turn_kernels.group_economy(
+                model.rng, out, tax, rustle, pay, False, group.index, group.identity,
+                group.fighters, group.funds, group.revenue_ema,
+                share, share * ROAMING_TAX, per_fighter, 0.0,
+                p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
+                p.budget_share, p.recruit_rate,
+                model.territory.holder, _EMPTY_ROWS, _EMPTY_ROWS,
+                _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, 0.0, _EMPTY_ROWS,
+                _EMPTY, _EMPTY_MASK, _EMPTY, self.grudge,
+                _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY,
+                _EMPTY, _EMPTY, _EMPTY, False, _EMPTY, _EMPTY, _EMPTY,
+            )  # fmt: skip
+        self._book(group, out, tax and communities is not None, pay)
+
+    def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool) -> None:
+        """Book what :func:`turn_kernels.group_economy` returned, in the order its steps made it.
+
+        The numpy form's scalars were numpy floats or Python floats depending on which operand
+        ``min``/``max`` returned (the cattle price is a numpy float); later code (the running
+        averages, the summaries) treats the two differently, so each result keeps the type it had.
+        """
+        k, ledger = turn_kernels, self.model.ledger
+        np_funds = type(group.funds) is not float
+        np_fighters = type(group.fighters) is not float
+        if taxed:
+            if out[k.HELD_ANY]:
+                ledger.pay("group_community_taxation", "communities", "armed_groups", out[k.TAX_HELD])
+            if out[k.ROAMED_ANY]:
+                ledger.pay("group_community_taxation", "communities", "armed_groups", out[k.TAX_ROAMED])
+            group.revenue["community_taxation"] += float(out[k.TAXED])
+        if out[k.RUSTLED]:
+            priced = bool(out[k.RUSTLE_PAID_PRICED])
+            value = out[k.RUSTLE_PAID] if priced else float(out[k.RUSTLE_PAID])
+            if value > 0:
+                ledger.pay("group_rustling", "communities", "armed_groups", value)
+            self.cattle_stolen += float(out[k.STOLEN])
+            group.revenue["rustling"] += value
+            np_funds |= priced
+        if paid:
+            np_paid = np_funds if not out[k.WAGES_CHOSEN] else np_fighters
+            np_funds |= np_paid
+            if out[k.ZONE_ANY]:
+                ledger.pay("wages", "armed_groups", "communities", out[k.WAGES_BOOKED])
+            else:
+                ledger.pay("wages", "armed_groups", "local_economy", out[k.WAGES])
+            ledger.pay("group_spending", "armed_groups", "local_economy", out[k.SPEND])
+            np_unpaid = (np_paid or np_fighters) and bool(out[k.WAGES_POSITIVE])
+            np_gone = np_fighters or (np_unpaid and bool(out[k.LEAVE_BELOW_ONE]))
+            self.exits += out[k.GONE] if np_gone else float(out[k.GONE])
+            np_fighters |= np_gone
+            if out[k.RECRUITS] > 0:
+                np_recruits = (type(group.revenue_ema) is not float or np_fighters) and bool(out[k.RECRUITS_AFFORDABLE])
+                self.recruits += out[k.RECRUITS] if np_recruits else float(out[k.RECRUITS])
+                np_fighters |= np_recruits
+            group.fighters = out[k.FIGHTERS] if np_fighters else float(out[k.FIGHTERS])
+        group.funds = out[k.FUNDS] if np_funds else float(out[k.FUNDS])
 
     def punish(self, group: ArmedGroup) -> None:
         """Violence against civilians as a choice: punishment and reprisal (002 §III; F15).
