@@ -641,8 +641,9 @@ class ArmedGroups:
             fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
             price = p.fence_share * model.market.value_source[self._cattle()]
             cols = communities.cols
+            head = model.rng.poisson(per_fighter * reach(group.fighters)) if rustle else 0
             turn_kernels.group_economy(
-                model.rng, out, tax, rustle, pay, True, group.index, group.identity,
+                head, out, tax, rustle, pay, True, group.index, group.identity,
                 group.fighters, group.funds, group.revenue_ema,
                 share, share * ROAMING_TAX, per_fighter, price,
                 p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
@@ -657,7 +658,7 @@ class ArmedGroups:
             )  # fmt: skip
         else:
             turn_kernels.group_economy(
-                model.rng, out, tax, rustle, pay, False, group.index, group.identity,
+                0, out, tax, rustle, pay, False, group.index, group.identity,
                 group.fighters, group.funds, group.revenue_ema,
                 share, share * ROAMING_TAX, per_fighter, 0.0,
                 p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
@@ -668,6 +669,9 @@ class ArmedGroups:
                 _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY,
                 _EMPTY, _EMPTY, _EMPTY, False, _EMPTY, _EMPTY, _EMPTY,
             )  # fmt: skip
+        if out[turn_kernels.DRAW_RECRUITS]:
+            drawn = float(model.rng.poisson(out[turn_kernels.WANT]))
+            turn_kernels.take_recruits(out, drawn, zone.rows, communities.cols["pool"])
         self._book(group, out, tax and communities is not None, pay)
 
     def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool) -> None:

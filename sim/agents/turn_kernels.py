@@ -1,9 +1,10 @@
 """Compiled kernels of an armed group's turn (issue 18, fifth pass; :mod:`sim.compiled`).
 
 A group's taxes, cattle rustling, pay and recruits (:meth:`sim.agents.armed_group.ArmedGroups.economy`)
-run as one compiled call on the communities' columns, with the group's two Poisson draws made
-inside it from the model's generator. The kernel changes arrays in place (cash, income, herds,
-threat, pools, the grudges, the week's cattle stolen) and returns the amounts Python then books
+run as one compiled call on the communities' columns (and a second, :func:`take_recruits`, when
+recruits are drawn); the group's two Poisson draws are made between them from the model's
+generator, where the numpy form made them. The kernels change arrays in place (cash, income, herds,
+threat, pools, the grudges, the week's cattle stolen) and return the amounts Python then books
 (ledger payments, revenue, the phase's totals) in the order the model always made them.
 
 The arithmetic is the one the numpy forms did, operation for operation: sums are numpy's
@@ -14,8 +15,6 @@ kernel against the numpy forms bit for bit, with the generator's state after.
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
@@ -30,9 +29,8 @@ FIGHTERS, FUNDS = 14, 15
 # the caller gives each result the type it had (a numpy scalar or a float), since later code
 # treats the two differently (see ``ArmedGroups._economy``).
 RUSTLE_PAID_PRICED, WAGES_CHOSEN, WAGES_POSITIVE, LEAVE_BELOW_ONE, RECRUITS_AFFORDABLE = 16, 17, 18, 19, 20
-OUT_SIZE = 21
-
-REFERENCE_FIGHTERS = 1000.0  # as sim.agents.armed_group.REFERENCE_FIGHTERS (reach of raids)
+DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # the recruits' Poisson mean, drawn by the caller
+OUT_SIZE = 24
 
 
 @kernel
@@ -148,7 +146,7 @@ def _take_income(rows, share, cash, inflow, licit):
 
 @kernel
 def group_economy(
-    rng,
+    head,
     out,
     do_tax,
     do_rustle,
@@ -205,18 +203,21 @@ def group_economy(
 
     1. taxes: a share of this week's income from the communities whose place it holds, at
        ``roam_share`` from the other communities of its regions (M2);
-    2. rustling: ``poisson(per_fighter x reach)`` head from the herds of its regions, by herd
+    2. rustling: ``head`` (``poisson(per_fighter x reach)``) from the herds of its regions, by herd
        times ``raid_weights`` (mostly other identities), sold for ``price`` a head out of the
        communities' cash; the harm feeds the grudges and the outsiders' threat (F11; 002 Box A,
        §II);
     3. pay: wages at ``wage_usd`` times the zone's licit level, spent in its communities; the
        unpaid desert, some leave for licit work (002 Box D, M10); while revenue covers the wage
-       bill at ``budget_share`` (M3), ``poisson(want)`` recruits come from the pools, weighted by
-       kin over grudges (M9).
+       bill at ``budget_share`` (M3), recruits come from the pools at a mean ``want`` weighted
+       by kin over grudges (M9; :func:`take_recruits`).
 
     It is one group's turn among the groups acting one after another: the arrays passed in are
-    the live columns, holding what the groups before it left. The two draws come in the order
-    the numpy form made them (rustling, then recruits), each only where the numpy form drew.
+    the live columns, holding what the groups before it left. The caller makes the two draws
+    where the numpy form made them, from the model's generator: ``head`` (rustling, drawn before
+    the call; no step before it draws) and, when ``out[DRAW_RECRUITS]`` is set, the recruits from
+    ``poisson(out[WANT])``, passed to :func:`take_recruits`. (A ``numpy.random.Generator`` passed
+    into a kernel costs about 8 us a call to unbox, more than the two draws made outside.)
     ``out`` receives the amounts to book (slots named at the top of this module).
     """
     for k in range(out.size):
@@ -257,47 +258,45 @@ def group_economy(
         taxed = on_held + on_roamed
         out[TAXED] = taxed
         funds += taxed
-    if has_communities and do_rustle:
-        # 2. Rustling (F11): reach = sqrt(REFERENCE_FIGHTERS x fighters), correctly rounded.
-        head = rng.poisson(per_fighter * math.sqrt(REFERENCE_FIGHTERS * _py_max(fighters, 0.0)))
-        if head != 0:
-            out[RUSTLED] = 1.0
-            n = zone_rows.size
-            herds = np.empty(n)
-            aim = np.empty(n)
+    # 2. Rustling (F11): ``head`` drawn by the caller (none drawn without communities).
+    if has_communities and do_rustle and head != 0:
+        out[RUSTLED] = 1.0
+        n = zone_rows.size
+        herds = np.empty(n)
+        aim = np.empty(n)
+        for i in range(n):
+            herds[i] = herd[zone_rows[i]]
+            aim[i] = herds[i] * raid_weights[i]
+        aimed = pairwise_sum(aim)
+        stolen = 0.0
+        paid = 0.0
+        if n and not aimed <= 0:  # as `not len(rows) or aimed <= 0` returns (NaN goes on)
+            taken = np.empty(n)
             for i in range(n):
-                herds[i] = herd[zone_rows[i]]
-                aim[i] = herds[i] * raid_weights[i]
-            aimed = pairwise_sum(aim)
-            stolen = 0.0
-            paid = 0.0
-            if n and not aimed <= 0:  # as `not len(rows) or aimed <= 0` returns (NaN goes on)
-                taken = np.empty(n)
+                taken[i] = _np_min(herds[i], head * aim[i] / aimed)
+                herd[zone_rows[i]] = herds[i] - taken[i]
+                cattle_week[zone_places[i]] += taken[i]
+            stolen = pairwise_sum(taken)
+            before = np.empty(n)
+            for i in range(n):
+                before[i] = cash[zone_rows[i]]
+            held_cash = pairwise_sum(before)
+            priced = stolen * price
+            paid = _py_max(0.0, _py_min(priced, held_cash))  # cash may sum to -1e-12
+            out[RUSTLE_PAID_PRICED] = 1.0 if not held_cash < priced and priced > 0.0 else 0.0
+            if paid > 0:
                 for i in range(n):
-                    taken[i] = _np_min(herds[i], head * aim[i] / aimed)
-                    herd[zone_rows[i]] = herds[i] - taken[i]
-                    cattle_week[zone_places[i]] += taken[i]
-                stolen = pairwise_sum(taken)
-                before = np.empty(n)
+                    cash[zone_rows[i]] = before[i] - paid * before[i] / held_cash
+            if stolen > 0:
+                # One raid's harm shared by head lost (np.add.at: in order, repeats added);
+                # each outsider community remembers the share of its herd taken.
                 for i in range(n):
-                    before[i] = cash[zone_rows[i]]
-                held_cash = pairwise_sum(before)
-                priced = stolen * price
-                paid = _py_max(0.0, _py_min(priced, held_cash))  # cash may sum to -1e-12
-                out[RUSTLE_PAID_PRICED] = 1.0 if not held_cash < priced and priced > 0.0 else 0.0
-                if paid > 0:
-                    for i in range(n):
-                        cash[zone_rows[i]] = before[i] - paid * before[i] / held_cash
-                if stolen > 0:
-                    # One raid's harm shared by head lost (np.add.at: in order, repeats added);
-                    # each outsider community remembers the share of its herd taken.
-                    for i in range(n):
-                        grudge[zone_identity[i], identity] += taken[i] / stolen
-                    for i in range(n):
-                        if outsider[i]:
-                            threat[zone_rows[i]] += taken[i] / _np_max(herds[i], 1e-9)
-            out[STOLEN], out[RUSTLE_PAID] = stolen, paid
-            funds += paid
+                    grudge[zone_identity[i], identity] += taken[i] / stolen
+                for i in range(n):
+                    if outsider[i]:
+                        threat[zone_rows[i]] += taken[i] / _np_max(herds[i], 1e-9)
+        out[STOLEN], out[RUSTLE_PAID] = stolen, paid
+        funds += paid
     out[FIGHTERS], out[FUNDS] = fighters, funds
     if not do_pay:
         return
@@ -356,18 +355,27 @@ def group_economy(
         r = zone_rows[i]
         weight = recruit_weights[i] / (1.0 + grudge[zone_identity[i], identity])
         idle[i] = recruit_rate * (_np_max(pool[r] - jobs[r], 0.0) * weight) * push[r] * pull[r]
-    want = pairwise_sum(idle)
-    drawn = float(rng.poisson(want))
+    out[WANT], out[AFFORDABLE], out[DRAW_RECRUITS] = pairwise_sum(idle), affordable, 1.0
+
+
+@kernel
+def take_recruits(out, drawn, zone_rows, pool):
+    """The recruits of :func:`group_economy`'s turn, ``drawn`` from ``poisson(out[WANT])``, leave the pools (M9).
+
+    As many as drawn, at most what revenue affords; they leave each pool by its size.
+    """
+    affordable = out[AFFORDABLE]
     out[RECRUITS_AFFORDABLE] = 1.0 if affordable < drawn else 0.0
     recruits = _py_min(drawn, affordable)
     if recruits > 0:
+        n = zone_rows.size
+        before = np.empty(n)
         for i in range(n):
-            idle[i] = pool[zone_rows[i]]
-        total = pairwise_sum(idle)
+            before[i] = pool[zone_rows[i]]
+        total = pairwise_sum(before)
         if total > 0:
             for i in range(n):
-                p = idle[i]
+                p = before[i]
                 pool[zone_rows[i]] = p - _np_min(p, recruits * p / total)
-        fighters += recruits
         out[RECRUITS] = recruits
-        out[FIGHTERS] = fighters
+        out[FIGHTERS] = out[FIGHTERS] + recruits
