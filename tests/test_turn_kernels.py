@@ -1,11 +1,12 @@
 """The compiled turn of an armed group gives the numpy form's numbers, types and draws (issue 18, fifth pass).
 
-The numpy forms of ``ArmedGroups.tax_communities``, ``rustle`` and ``pay_and_recruit`` (and the
-communities' methods they called) as they were before the kernel replaced them are kept here
-as the reference. Each case randomizes a group and the communities' columns (zeros, empty
-zones and negative zeros included), runs the reference and the kernel from the same state and
-asserts bit-equal columns, grudges, group scalars of the same Python types, the same ledger
-payments in the same order and the same generator state after.
+The numpy forms of ``ArmedGroups.tax_communities``, ``rustle`` and ``pay_and_recruit`` and of
+the communities' methods they called (``take_income_rows``, ``lose_cattle``, ``receive_wages``,
+``income_level``, ``recruits_available``, in their plain per-place forms, before the zone
+and phase caches of issue 18) are kept here as the reference. Each case randomizes a group and
+the communities' columns (zeros, empty zones and negative zeros included), runs the reference
+and the kernel from the same state and asserts bit-equal columns, grudges, group scalars of the
+same Python types, the same ledger payments in the same order and the same generator state after.
 """
 
 from __future__ import annotations
@@ -106,19 +107,32 @@ def _rustle(groups, group):
         communities.cols["threat"][others.rows] += (taken / np.maximum(herd, 1e-9))[outsider]
 
 
+def _income_level(c, z):
+    """Communities.income_level: population-weighted income (licit and money) over its start."""
+    rows = z.rows
+    if not len(rows) or c.ref is None:
+        return 1.0
+    now = (z.population * np.maximum(c.licit[rows] + c.week_inflow[rows], 0.0)).sum()
+    ref = (z.population * c.ref["income"][rows]).sum()
+    return float(now / ref) if ref > 0 else 1.0
+
+
+def _recruits_available(c, z, rate, elasticity, weights):
+    """Communities.recruits_available: expected recruits from the pools, more where licit income fell (M9)."""
+    rows = z.rows
+    if not len(rows):
+        return 0.0
+    shortfall = np.maximum(0.0, 1.0 - c.licit_index(rows))
+    idle = np.maximum(c.pool[rows] - c.trafficking_jobs(rows), 0.0) * weights
+    return float((rate * idle * (1.0 + elasticity * shortfall) * (0.5 + c.grievance[rows])).sum())
+
+
 def _pay_and_recruit(groups, group):
     p, model = groups.p, groups.model
     communities = model.communities
     z = groups._zone(group)
-    fixed = communities.group_phase(p.recruit_income_elasticity)
-    if not len(z.rows):
-        licit_level = income_level = 1.0
-    else:
-        licit_level = float(np.add.reduce(fixed.licit[z.rows]) / z.people)
-        income_level = 1.0
-        if fixed.income_ref is not None:
-            now, ref = np.add.reduce(fixed.income_now[z.rows]), np.add.reduce(fixed.income_ref[z.rows])
-            income_level = float(now / ref) if ref > 0 else 1.0
+    licit_level = communities.licit_level(z)
+    income_level = _income_level(communities, z)
     wage = p.wage_usd * licit_level
     wages = wage * group.fighters
     paid = min(group.funds, wages)
@@ -145,15 +159,13 @@ def _pay_and_recruit(groups, group):
     if affordable <= 0:
         return
     weights = groups._kin(group)[0] / (1.0 + groups.grudge[:, group.identity][z.identity])
-    rows = z.rows
-    idle = np.maximum(communities.pool[rows] - fixed.jobs[rows], 0.0) * weights
-    want = float(np.add.reduce(p.recruit_rate * idle * fixed.push[rows] * fixed.pull[rows]))
+    want = _recruits_available(communities, z, p.recruit_rate, p.recruit_income_elasticity, weights)
     n = min(float(model.rng.poisson(want)), affordable)
     if n > 0:
-        pool = communities.pool[rows]
+        pool = communities.pool[z.rows]
         total = np.add.reduce(pool)
         if total > 0:
-            communities.pool[rows] = pool - np.minimum(pool, n * pool / total)
+            communities.pool[z.rows] = pool - np.minimum(pool, n * pool / total)
         group.fighters += n
         groups.recruits += n
 

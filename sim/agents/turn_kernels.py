@@ -130,7 +130,7 @@ def _py_max(a, b):
 
 @kernel
 def _take_income(rows, share, cash, inflow, licit):
-    """:meth:`Communities.take_income_rows` on distinct ``rows``: the tax taken from each, summed (M2)."""
+    """An armed group's tax on distinct ``rows``: a share of this week's income out of their cash, summed (M2)."""
     n = rows.size
     taken = np.empty(n)
     for i in range(n):
@@ -248,7 +248,7 @@ def group_economy(
             if holders[zone_rows[i]] != group:
                 roamed[j] = zone_rows[i]
                 j += 1
-        on_held = on_roamed = 0.0  # take_income_rows gives 0.0 for no rows
+        on_held = on_roamed = 0.0  # no rows, no tax
         if n_held:
             on_held = _take_income(held, tax_share, cash, inflow, licit)
             out[TAX_HELD], out[HELD_ANY] = on_held, 1.0
