@@ -88,12 +88,12 @@ def reach(fighters: float) -> float:
 
 
 class _RegionTerms:
-    """The terms of :meth:`ArmedGroups.region_value` that no group changes while the groups act (issue 18).
+    """The terms of a region's value (:func:`turn_kernels.appraise`) no group changes while the groups act (issue 18).
 
     Rents at Malian places (place order), the state's absence, licit income and garrisons by
     region, the region of each community; and, computed on first use, each tax rate's yearly
     tax by region and each identity's kin factor: the same operations, in the same order, as
-    :meth:`ArmedGroups.region_value` did for every call.
+    the value of regions did for every call.
     """
 
     def __init__(self, groups: ArmedGroups, rents, absent, licit, state, community_region):
@@ -809,45 +809,6 @@ class ArmedGroups:
 
     # --- territory -------------------------------------------------------------------
 
-    def region_value(
-        self, group: ArmedGroup, regions: np.ndarray, spread: int, enemies: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Expected yearly value to a group of being in each region (USD; 002 §II, §III).
-
-        Rents of the region's nodes it holds or could take (those of rivals at the odds of a
-        contest), taxes on its communities where the state is absent (one minus the region's mean
-        state presence; 002 §II) and the herds it could rustle, all scaled up by the share
-        of its kin among the people there (recruits) and down by the strength of its enemies and,
-        for groups that fight the state, the state's garrisons. ``enemies``: :meth:`_enemies`, if known.
-        """
-        p, model = self.p, self.model
-        communities, holder = model.communities, model.territory.holder
-        n = len(self.region_names)
-        own = max(group.strength, 1e-9) / max(spread, 1)
-        mali, of_mali, _ = self._mali_regions()
-        fixed = self._phase_fixed()
-        held = holder[mali]
-        mine = (held == group.index) | (held < 0)  # at Malian places, in place order
-        rent = np.bincount(of_mali, weights=fixed.rents * mine, minlength=n)
-        contested = np.bincount(of_mali, weights=fixed.rents * ~mine, minlength=n)
-        if enemies is None:
-            enemies = self._enemies(group)
-        # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
-        odds = own / (own + enemies + fixed.state)
-        tax = cattle = np.zeros(n)
-        kin = fixed.kin_factor(group.identity)
-        if communities is not None:
-            share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
-            per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
-            price = p.fence_share * model.market.value_source[self._cattle()]
-            herd = np.bincount(fixed.community_region, weights=communities.herd[communities.rows], minlength=n)
-            cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
-            # Herds are taken whatever the state's presence: rustled cattle move "with facilitation
-            # (direct or tacit) from the army or gendarmerie" (002 Box A, note 167).
-            tax = fixed.tax(share)
-        value = (rent + odds * contested + tax + cattle) * odds * kin
-        return value[regions]
-
     def _enemies(self, group: ArmedGroup) -> np.ndarray:
         """Strength of the group's enemies by region: each spread evenly over its regions."""
         enemies = [0.0] * len(self.region_names)  # Python floats: the same sums in the same order as numpy's
@@ -917,7 +878,8 @@ class ArmedGroups:
         """Leave a region that no longer pays; move into a better neighbouring one (002 §III).
 
         Every ``appraise_weeks`` weeks (staggered by group) a group compares the expected value
-        of each of its regions (:meth:`region_value`) with its best: it leaves the worst if it
+        of each of its regions (rents, taxes, herds and kin against enemies and the state; see
+        :func:`turn_kernels.appraise`) with its best: it leaves the worst if it
         is below ``leave_share`` of the best, and gives up the places it holds there (to the
         state where it has garrisons, else free). It then moves into the best neighbouring
         region if that would be worth at least ``enter_share`` of its best, spreading its
@@ -935,38 +897,41 @@ class ArmedGroups:
         if len(current) == 1 and group.fighters / 2 < p.unit_size:
             return  # no region to leave, too few fighters to enter one: the values would go unused (issue 18)
         enemies = self._enemies(group)  # others' strength: unchanged by its leaving a region below
-        values = self.region_value(group, current, len(current), enemies)
-        best = float(values.max())
-        if len(current) > 1:
-            # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
-            kin = self._kin_share(group.identity) if model.communities else None
-            home = int(np.argmax(kin[current] * self._region_people[current])) if kin is not None else 0
-            worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
-            if values[worst] < p.leave_share * best:
-                self._leave_region(group, names[int(current[worst])])
-                current = np.delete(current, worst)
-                values = np.delete(values, worst)
-                best = float(values.max())
-        if group.fighters / (len(current) + 1) < p.unit_size:
-            return
-        near = self.region_adjacent[current].any(axis=0)
-        near[current] = False  # neighbours only (a mask, not np.isin: the same regions, in order)
-        near = np.flatnonzero(near)
-        if not len(near):
-            return
-        offers = self.region_value(group, near, len(current) + 1, enemies)
-        k = int(np.argmax(offers))
-        if offers[k] > 0 and offers[k] >= p.enter_share * best:
-            group.regions = (*group.regions, names[int(near[k])])
+        fixed = self._phase_fixed()
+        mali, of_mali, _ = self._mali_regions()
+        communities = model.communities
+        tax = cattle = community_region = rows = herd = _EMPTY
+        if communities is not None:
+            jihadist = group.kind == GroupKind.JIHADIST
+            per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
+            price = p.fence_share * model.market.value_source[self._cattle()]
+            tax = fixed.tax(p.tax_share_jihadist if jihadist else p.tax_share_other)
+            cattle = np.array([per_fighter, price])
+            community_region, rows, herd = fixed.community_region, communities.rows, communities.cols["herd"]
+        # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
+        home = self._kin_share(group.identity) * self._region_people if model.communities else _EMPTY
+        ptr, places = self._region_places_csr()
+        left, entered = turn_kernels.appraise(
+            group.index, group.strength, group.fighters, current, enemies, model.territory.holder, mali, of_mali,
+            fixed.rents, fixed.state, fixed.kin_factor(group.identity), tax, cattle, community_region, rows, herd,
+            home, p.leave_share, p.enter_share, p.unit_size, self.region_adjacent, ptr, places,
+        )  # fmt: skip
+        if left >= 0:  # its places there were given up in the kernel
+            group.regions = tuple(r for r in group.regions if r != names[left])
+            self.events["regions_left"] += 1
+        if entered >= 0:
+            group.regions = (*group.regions, names[entered])
             self.events["regions_entered"] += 1
 
-    def _leave_region(self, group: ArmedGroup, region: str) -> None:
-        """Give up a region and the places held there."""
-        holder = self.model.territory.holder
-        places = self._region_of_name[region]
-        holder[places[holder[places] == group.index]] = -1
-        group.regions = tuple(r for r in group.regions if r != region)
-        self.events["regions_left"] += 1
+    def _region_places_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """The Malian places of each region (``_region_of_name``, in region order) as offsets and indices (cached)."""
+        cached = self.__dict__.get("_region_csr")
+        if cached is None:
+            parts = [self._region_of_name[name] for name in self.region_names]
+            ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+            ptr[1:] = np.cumsum([len(x) for x in parts])
+            cached = self._region_csr = (ptr, np.concatenate(parts).astype(np.int64))
+        return cached
 
     # --- violence --------------------------------------------------------------------
 

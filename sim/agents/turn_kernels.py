@@ -379,3 +379,177 @@ def take_recruits(out, drawn, zone_rows, pool):
                 pool[zone_rows[i]] = p - _np_min(p, recruits * p / total)
         out[RECRUITS] = recruits
         out[FIGHTERS] = out[FIGHTERS] + recruits
+
+
+# --- appraising regions (ArmedGroups.appraise_regions) ---------------------------------------
+
+
+@kernel
+def _region_value(
+    group, own, spread, fighters, holder, mali, of_mali, rents, enemies, state, kin, tax, cattle_terms, herd_by_region
+):
+    """``ArmedGroups.region_value`` of every region: expected yearly value to a group of being there (002 §II, §III).
+
+    Rents of the region's nodes it holds or could take (those of rivals at the odds of a
+    contest), taxes on its communities where the state is absent (``tax``: one minus the
+    region's mean state presence; 002 §II) and the herds it could rustle (``cattle_terms``:
+    per-fighter head and price; none without communities), all scaled up by the share of its kin
+    among the people there (``kin``: recruits) and down by the strength of its enemies and the
+    state's garrisons (jihadists fight them, other groups cannot run rackets under them; 002
+    §II). Herds are taken whatever the state's presence: rustled cattle move "with facilitation
+    (direct or tacit) from the army or gendarmerie" (002 Box A, note 167). Sums by region are
+    ``np.bincount``'s: one addition per place, in place order.
+    """
+    n = state.size
+    rent = np.zeros(n)
+    contested = np.zeros(n)
+    for i in range(mali.size):
+        held = holder[mali[i]]
+        mine = 1.0 if held == group or held < 0 else 0.0
+        rent[of_mali[i]] += rents[i] * mine
+        contested[of_mali[i]] += rents[i] * (1.0 - mine)  # ~mine as a 0/1 factor
+    own_share = own / _py_max(spread, 1)
+    value = np.empty(n)
+    cap = 0.0
+    if cattle_terms.size:
+        # per_fighter x reach(fighters / spread) x 52 head a year (reach: sqrt(1000 x fighters)).
+        cap = cattle_terms[0] * np.sqrt(1000.0 * _py_max(fighters / _py_max(spread, 1), 0.0)) * 52.0
+    for r in range(n):
+        odds = own_share / (own_share + enemies[r] + state[r])
+        extra = 0.0
+        cattle = 0.0
+        if cattle_terms.size:
+            cattle = _np_min(herd_by_region[r], cap) * cattle_terms[1]
+            extra = tax[r]
+        value[r] = (rent[r] + odds * contested[r] + extra + cattle) * odds * kin[r]
+    return value
+
+
+@kernel
+def _np_argmax(values):
+    """``np.argmax``: the first largest value, or the first NaN."""
+    best = 0
+    for i in range(values.size):
+        if values[i] != values[i]:
+            return i
+        if values[i] > values[best]:
+            best = i
+    return best
+
+
+@kernel
+def _np_argmin(values):
+    """``np.argmin``: the first smallest value, or the first NaN."""
+    best = 0
+    for i in range(values.size):
+        if values[i] != values[i]:
+            return i
+        if values[i] < values[best]:
+            best = i
+    return best
+
+
+@kernel
+def appraise(
+    group,
+    strength,
+    fighters,
+    current,
+    enemies,
+    holder,
+    mali,
+    of_mali,
+    rents,
+    state,
+    kin,
+    tax,
+    cattle_terms,
+    community_region,
+    community_rows,
+    herd,
+    home_weight,
+    leave_share,
+    enter_share,
+    unit_size,
+    region_adjacent,
+    region_ptr,
+    region_places,
+):
+    """A group's appraisal of its regions (``ArmedGroups.appraise_regions``; 002 §III): which to leave, which to enter.
+
+    It values its ``current`` regions (:func:`_region_value`, its fighters spread over them),
+    leaves the worst but its home (most kin by ``home_weight``; 002 Box B) when worth less than
+    ``leave_share`` of the best, giving up the places it holds there (written to ``holder``), and
+    then, if its fighters stretch to ``unit_size`` in one more region, values the neighbouring
+    regions after that and enters the best if it is worth at least ``enter_share`` of its best.
+    Returns the region left and the region entered (-1 for none), which the caller books.
+    """
+    n = state.size
+    herd_by_region = np.zeros(n)
+    if cattle_terms.size:  # np.bincount of the herds by region, in row order
+        for i in range(community_rows.size):
+            herd_by_region[community_region[i]] += herd[community_rows[i]]
+    own = _py_max(strength, 1e-9)
+    all_values = _region_value(
+        group, own, current.size, fighters, holder, mali, of_mali, rents, enemies, state, kin, tax, cattle_terms,
+        herd_by_region,
+    )  # fmt: skip
+    values = np.empty(current.size)
+    for i in range(current.size):
+        values[i] = all_values[current[i]]
+    best = values[_np_argmax(values)]  # np.max: the largest, or NaN
+    left = -1
+    if current.size > 1:
+        home = 0
+        if home_weight.size:
+            weights = np.empty(current.size)
+            for i in range(current.size):
+                weights[i] = home_weight[current[i]]
+            home = _np_argmax(weights)
+        masked = values.copy()
+        masked[home] = np.inf
+        worst = _np_argmin(masked)
+        if values[worst] < leave_share * best:
+            left = current[worst]
+            for j in range(region_ptr[left], region_ptr[left + 1]):
+                if holder[region_places[j]] == group:
+                    holder[region_places[j]] = -1
+            kept = np.empty(current.size - 1, dtype=np.int64)
+            kept_values = np.empty(current.size - 1)
+            k = 0
+            for i in range(current.size):
+                if i != worst:
+                    kept[k], kept_values[k] = current[i], values[i]
+                    k += 1
+            current, values = kept, kept_values
+            best = values[_np_argmax(values)]
+    if fighters / (current.size + 1) < unit_size:
+        return left, -1
+    near = np.zeros(n, dtype=np.bool_)
+    for i in range(current.size):
+        for r in range(n):
+            if region_adjacent[current[i], r]:
+                near[r] = True
+    for i in range(current.size):
+        near[current[i]] = False
+    count = 0
+    for r in range(n):
+        if near[r]:
+            count += 1
+    if not count:
+        return left, -1
+    all_offers = _region_value(
+        group, own, current.size + 1, fighters, holder, mali, of_mali, rents, enemies, state, kin, tax, cattle_terms,
+        herd_by_region,
+    )  # fmt: skip
+    offers = np.empty(count)
+    regions = np.empty(count, dtype=np.int64)
+    k = 0
+    for r in range(n):
+        if near[r]:
+            offers[k], regions[k] = all_offers[r], r
+            k += 1
+    k = _np_argmax(offers)
+    if offers[k] > 0 and offers[k] >= enter_share * best:
+        return left, regions[k]
+    return left, -1
