@@ -288,3 +288,127 @@ def test_the_kernels_load_from_a_warm_cache():
     for _ in range(2):  # the first may compile and write the cache, the second loads it
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]
+
+
+# --- appraising regions: the numpy forms of region_value and appraise_regions -----------------
+
+
+def _region_value(groups, group, regions, spread, enemies):
+    p, model = groups.p, groups.model
+    communities, holder = model.communities, model.territory.holder
+    n = len(groups.region_names)
+    own = max(group.strength, 1e-9) / max(spread, 1)
+    mali, of_mali, _ = groups._mali_regions()
+    fixed = groups._phase_fixed()
+    held = holder[mali]
+    mine = (held == group.index) | (held < 0)
+    rent = np.bincount(of_mali, weights=fixed.rents * mine, minlength=n)
+    contested = np.bincount(of_mali, weights=fixed.rents * ~mine, minlength=n)
+    odds = own / (own + enemies + fixed.state)
+    tax = cattle = np.zeros(n)
+    kin = fixed.kin_factor(group.identity)
+    if communities is not None:
+        share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
+        per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
+        price = p.fence_share * model.market.value_source[groups._cattle()]
+        herd = np.bincount(fixed.community_region, weights=communities.herd[communities.rows], minlength=n)
+        cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
+        tax = fixed.tax(share)
+    value = (rent + odds * contested + tax + cattle) * odds * kin
+    return value[regions]
+
+
+def _appraise_regions(groups, group):
+    """ArmedGroups.appraise_regions after its gates (appraisal week, militias, too few fighters)."""
+    p, model, names = groups.p, groups.model, groups.region_names
+    current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
+    if not len(current) or (len(current) == 1 and group.fighters / 2 < p.unit_size):
+        return
+    enemies = groups._enemies(group)
+    values = _region_value(groups, group, current, len(current), enemies)
+    best = float(values.max())
+    if len(current) > 1:
+        kin = groups._kin_share(group.identity) if model.communities else None
+        home = int(np.argmax(kin[current] * groups._region_people[current])) if kin is not None else 0
+        worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
+        if values[worst] < p.leave_share * best:
+            holder, region = model.territory.holder, names[int(current[worst])]
+            places = groups._region_of_name[region]
+            holder[places[holder[places] == group.index]] = -1
+            group.regions = tuple(r for r in group.regions if r != region)
+            groups.events["regions_left"] += 1
+            current = np.delete(current, worst)
+            values = np.delete(values, worst)
+            best = float(values.max())
+    if group.fighters / (len(current) + 1) < p.unit_size:
+        return
+    near = groups.region_adjacent[current].any(axis=0)
+    near[current] = False
+    near = np.flatnonzero(near)
+    if not len(near):
+        return
+    offers = _region_value(groups, group, near, len(current) + 1, enemies)
+    k = int(np.argmax(offers))
+    if offers[k] > 0 and offers[k] >= p.enter_share * best:
+        group.regions = (*group.regions, names[int(near[k])])
+        groups.events["regions_entered"] += 1
+
+
+def _appraisal_case(frozen, seed):
+    m = pickle.loads(frozen)
+    rng = np.random.default_rng(seed)
+    groups, c = m.armed_groups, m.communities
+    live = [g for g in groups.groups if g.fighters > 0 and g.kind != GroupKind.SELF_DEFENCE]
+    g = live[seed % len(live)]
+    names = groups.region_names
+    k = int(rng.integers(1, 4))
+    g.regions = tuple(names[i] for i in rng.choice(len(names), k, replace=False))
+    g.fighters = float(rng.choice([30.0, rng.uniform(100, 5000)]))
+    g.arms = g.fighters * float(rng.uniform(0, 1.5))
+    mali = np.flatnonzero(groups.place_region >= 0)
+    m.territory.holder[mali] = rng.choice([-1, g.index, *range(len(groups.groups))], len(mali))
+    groups.rent[:] = rng.uniform(0, 1e6, len(groups.rent)) * (rng.random(len(groups.rent)) < 0.5)
+    c.cols["herd"][c.rows] = rng.uniform(0, 1e4, len(c.rows)) * (rng.random(len(c.rows)) < 0.7)
+    groups.p = dataclasses.replace(
+        groups.p, appraise_weeks=1, leave_share=float(rng.uniform(0, 1)), enter_share=float(rng.uniform(0, 2))
+    )
+    groups.events = dict.fromkeys(groups.events, 0)
+    return m, g
+
+
+def _values_compiled(groups, g, spread, enemies):
+    """The kernel's values of every region, from the inputs ArmedGroups.appraise_regions passes."""
+    p, m, c = groups.p, groups.model, groups.model.communities
+    fixed, (mali, of_mali, _) = groups._phase_fixed(), groups._mali_regions()
+    jihadist = g.kind == GroupKind.JIHADIST
+    cattle = np.array(
+        [p.rustle_jihadist if jihadist else p.rustle_other, p.fence_share * m.market.value_source[groups._cattle()]]
+    )
+    herd = np.bincount(fixed.community_region, weights=c.herd[c.rows], minlength=len(groups.region_names))
+    return turn_kernels._region_value(
+        g.index, max(g.strength, 1e-9), spread, g.fighters, m.territory.holder, mali, of_mali, fixed.rents, enemies,
+        fixed.state, fixed.kin_factor(g.identity), fixed.tax(p.tax_share_jihadist if jihadist else p.tax_share_other),
+        cattle, herd,
+    )  # fmt: skip
+
+
+def test_the_compiled_appraisal_is_the_numpy_forms(frozen):
+    """100 random appraisals: each region's value bit for bit, the same regions left and entered, places given up."""
+    seen = {"left": 0, "entered": 0, "stayed": 0}
+    for seed in range(100):
+        m_ref, g_ref = _appraisal_case(frozen, seed)
+        groups = m_ref.armed_groups
+        enemies, everywhere = groups._enemies(g_ref), np.arange(len(groups.region_names))
+        for spread in (1, 2, 4):
+            want = _region_value(groups, g_ref, everywhere, spread, enemies)
+            assert _values_compiled(groups, g_ref, spread, enemies).tobytes() == want.tobytes(), seed
+        _appraise_regions(m_ref.armed_groups, g_ref)
+        m_new, g_new = _appraisal_case(frozen, seed)
+        m_new.armed_groups.appraise_regions(g_new)
+        assert g_new.regions == g_ref.regions, seed
+        assert m_new.armed_groups.events == m_ref.armed_groups.events, seed
+        assert np.array_equal(m_new.territory.holder, m_ref.territory.holder), seed
+        seen["left"] += m_ref.armed_groups.events["regions_left"]
+        seen["entered"] += m_ref.armed_groups.events["regions_entered"]
+        seen["stayed"] += not any(m_ref.armed_groups.events.values())
+    assert all(v >= 5 for v in seen.values()), seen
