@@ -280,14 +280,14 @@ def test_the_kernels_pairwise_sum_is_numpys(n):
 
 
 def test_the_kernels_load_from_a_warm_cache():
-    """A second process loads the cached kernels and runs them (a recursive kernel crashed there)."""
+    """Another process loads the cached kernels and runs them (a recursive kernel crashed there)."""
+    turn_kernels.pairwise_sum(np.ones(300))  # compiled and cached here if it was not yet
     code = (
         "import numpy as np; from sim.agents import turn_kernels as k; "
         "v = np.random.default_rng(0).random(5000); assert k.pairwise_sum(v) == np.add.reduce(v); print('ok')"
     )
-    for _ in range(2):  # the first may compile and write the cache, the second loads it
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-        assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]
 
 
 # --- appraising regions: the numpy forms of region_value and appraise_regions -----------------
@@ -393,9 +393,9 @@ def _values_compiled(groups, g, spread, enemies):
 
 
 def test_the_compiled_appraisal_is_the_numpy_forms(frozen):
-    """100 random appraisals: each region's value bit for bit, the same regions left and entered, places given up."""
+    """60 random appraisals: each region's value bit for bit, the same regions left and entered, places given up."""
     seen = {"left": 0, "entered": 0, "stayed": 0}
-    for seed in range(100):
+    for seed in range(60):
         m_ref, g_ref = _appraisal_case(frozen, seed)
         groups = m_ref.armed_groups
         enemies, everywhere = groups._enemies(g_ref), np.arange(len(groups.region_names))
@@ -411,4 +411,4 @@ def test_the_compiled_appraisal_is_the_numpy_forms(frozen):
         seen["left"] += m_ref.armed_groups.events["regions_left"]
         seen["entered"] += m_ref.armed_groups.events["regions_entered"]
         seen["stayed"] += not any(m_ref.armed_groups.events.values())
-    assert all(v >= 5 for v in seen.values()), seen
+    assert all(v >= 3 for v in seen.values()), seen
