@@ -184,12 +184,19 @@ def frozen():
     return frozen_small(weeks=6, seed=4)
 
 
-def _state(m, group):
-    """Everything the turn may change, as bytes, values with their types, and the ledger's payments."""
-    groups, c = m.armed_groups, m.communities
+def _scalars(m, group):
+    """The group's fighters, funds and revenue and the phase's totals: values and Python types."""
+    groups = m.armed_groups
     scalars = [(float(x).hex(), type(x).__name__) for x in (group.fighters, group.funds)]
     scalars += [(float(v).hex(), type(v).__name__) for v in group.revenue.values()]
     scalars += [(float(x).hex(), type(x).__name__) for x in (groups.cattle_stolen, groups.recruits, groups.exits)]
+    return scalars
+
+
+def _state(m, group):
+    """Everything the turn may change, as bytes, values with their types, and the ledger's payments."""
+    groups, c = m.armed_groups, m.communities
+    scalars = _scalars(m, group)
     arrays = [c.cols[k].tobytes() for k in COLUMNS] + [groups.grudge.tobytes()]
     arrays.append(m.stats.week["cattle_stolen"].tobytes())
     return scalars, arrays, m.ledger.paid, m.rng.bit_generator.state
@@ -412,3 +419,60 @@ def test_the_compiled_appraisal_is_the_numpy_forms(frozen):
         seen["entered"] += m_ref.armed_groups.events["regions_entered"]
         seen["stayed"] += not any(m_ref.armed_groups.events.values())
     assert all(v >= 3 for v in seen.values()), seen
+
+
+def _pay_without_communities(groups, group):
+    """pay_and_recruit's numpy form when the model has no communities (taxes and rustling do nothing)."""
+    p, model = groups.p, groups.model
+    wage = p.wage_usd * 1.0
+    wages = wage * group.fighters
+    paid = min(group.funds, wages)
+    group.funds -= paid
+    model.ledger.pay("wages", "armed_groups", "local_economy", paid)
+    spend = p.spend_rate * group.funds
+    group.funds -= spend
+    model.ledger.pay("group_spending", "armed_groups", "local_economy", spend)
+    unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
+    leave = p.exit_rate * (1.0 + p.exit_elasticity * min(1.0, max(0.0, 1.0 - 1.0)))
+    gone = group.fighters * min(1.0, p.desertion_rate * unpaid + leave)
+    group.fighters -= gone
+    groups.exits += gone
+
+
+def test_the_compiled_turn_without_communities_is_the_numpy_forms():
+    """Communities switched off: a turn is pay, desertion and exits only and draws nothing; appraisals match too."""
+    from conftest import small_config
+    from sim.model import SahelModel
+
+    frozen = pickle.dumps(SahelModel(small_config(1, actors={"communities": False}).scenario, seed=1))
+    for seed in range(12):
+        states = []
+        for turn in (_pay_without_communities, ArmedGroups.economy):
+            m = pickle.loads(frozen)
+            assert m.communities is None
+            rng = np.random.default_rng(seed)
+            g = [x for x in m.armed_groups.groups if x.fighters > 0][seed % 5]
+            g.fighters, g.funds = float(rng.uniform(0, 3000)), float(rng.choice([0.0, rng.uniform(0, 1e6)]))
+            if seed % 3 == 0:
+                g.funds = np.float64(g.funds)
+            m.ledger, m.rng = _Payments(), np.random.default_rng(seed)
+            m.armed_groups.exits = 0.0
+            turn(m.armed_groups, g)
+            states.append([*_scalars(m, g), m.ledger.paid, m.rng.bit_generator.state])
+        assert states[0] == states[1], seed
+    for seed in range(30):  # and the appraisal of regions, without taxes or herds
+        states = []
+        for appraise in (_appraise_regions, ArmedGroups.appraise_regions):
+            m = pickle.loads(frozen)
+            rng = np.random.default_rng(seed)
+            groups = m.armed_groups
+            g = [x for x in groups.groups if x.fighters > 0 and x.kind != GroupKind.SELF_DEFENCE][seed % 4]
+            g.regions = tuple(groups.region_names[i] for i in rng.choice(len(groups.region_names), 3, replace=False))
+            g.fighters = float(rng.uniform(100, 5000))
+            groups.rent[:] = rng.uniform(0, 1e6, len(groups.rent))
+            mali = np.flatnonzero(groups.place_region >= 0)
+            m.territory.holder[mali] = rng.choice([-1, g.index, *range(len(groups.groups))], len(mali))
+            groups.p = dataclasses.replace(groups.p, appraise_weeks=1, leave_share=float(rng.uniform(0, 1)))
+            appraise(groups, g)
+            states.append((g.regions, m.territory.holder.tobytes()))
+        assert states[0] == states[1], seed

@@ -900,7 +900,7 @@ class ArmedGroups:
         fixed = self._phase_fixed()
         mali, of_mali, _ = self._mali_regions()
         communities = model.communities
-        tax = cattle = community_region = rows = herd = _EMPTY
+        tax, cattle, community_region, rows, herd = _EMPTY, _EMPTY, _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY
         if communities is not None:
             jihadist = group.kind == GroupKind.JIHADIST
             per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
