@@ -388,7 +388,7 @@ def take_recruits(out, drawn, zone_rows, pool):
 def _region_value(
     group, own, spread, fighters, holder, mali, of_mali, rents, enemies, state, kin, tax, cattle_terms, herd_by_region
 ):
-    """``ArmedGroups.region_value`` of every region: expected yearly value to a group of being there (002 §II, §III).
+    """The expected yearly value to a group of being in each region (USD; 002 §II, §III).
 
     Rents of the region's nodes it holds or could take (those of rivals at the odds of a
     contest), taxes on its communities where the state is absent (``tax``: one minus the
