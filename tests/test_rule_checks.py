@@ -64,18 +64,28 @@ def test_m1_protection_is_a_share_of_high_value_cargo(m):
     assert crews.needs_protection[routes.good[paying]].all()
 
 
-def test_m2_jihadists_tax_and_kidnap_at_their_rates(m, monkeypatch):
+def test_m2_jihadists_tax_and_kidnap_at_their_rates(m):
     """M2: jihadists tax the communities they hold at tax_share_jihadist (roamed at ROAMING_TAX of it), others at
     tax_share_other; kidnappings are Poisson(rate x reach / 100) with the kind's rate (5 sd over 3,000 weeks)."""
     from sim.agents import armed_group
 
-    groups, p = m.armed_groups, m.params.armed_groups
-    shares = []
-    monkeypatch.setattr(m.communities, "take_income_rows", lambda rows, share, ledger: shares.append(share) or 0.0)
+    groups, p, c = m.armed_groups, m.params.armed_groups, m.communities
+    c.cols["cash"][:] = 1e12  # taxes take the share due, not the cash left
     for kind, rate in ((GroupKind.JIHADIST, p.tax_share_jihadist), (GroupKind.SIGNATORY, p.tax_share_other)):
-        shares.clear()
-        groups.tax_communities(_group(m, kind))
-        assert shares == pytest.approx([rate, rate * armed_group.ROAMING_TAX])
+        g = _group(m, kind)
+        zone = groups._zone(g)
+        m.territory.holder[zone.places[0]] = g.index  # it holds one place of its regions, roams the rest
+        held = m.territory.holder[c.place[c.rows]] == g.index
+        roamed = np.zeros(len(c.rows), dtype=bool)
+        roamed[zone.rows] = ~held[zone.rows]
+        assert held.any() and roamed.any()
+        due = c.licit[c.rows] + c.inflow[c.rows]
+        before = c.cash[c.rows].copy()
+        groups.tax_communities(g)
+        taken = before - c.cash[c.rows]
+        assert taken[held] == pytest.approx(rate * due[held])
+        assert taken[roamed] == pytest.approx(rate * armed_group.ROAMING_TAX * due[roamed])
+        assert not taken[~held & ~roamed].any()
     for kind, rate in ((GroupKind.JIHADIST, p.kidnap_rate_jihadist), (GroupKind.SIGNATORY, p.kidnap_rate_other)):
         g = _group(m, kind)
         g.fighters = 1000.0

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim.agents import turn_kernels
 from sim.draws import choose_index, choose_many
 from sim.enforcement import Encounters
 from sim.identity import IDENTITIES, identity_index
@@ -78,6 +79,7 @@ EVENTS = (
 FEUD_MEMORY = 0.99  # weekly persistence of a feud between two groups that clashed (about two years)
 FEUD_BLOCKS = 0.5  # a feud above this keeps two groups out of one bloc (about 70 weeks after a clash)
 GRUDGE_MEMORY = 0.98  # weekly persistence of harm one identity's groups did to another's communities
+_EMPTY, _EMPTY_ROWS, _EMPTY_MASK = np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
 
 
 def reach(fighters: float) -> float:
@@ -86,12 +88,12 @@ def reach(fighters: float) -> float:
 
 
 class _RegionTerms:
-    """The terms of :meth:`ArmedGroups.region_value` that no group changes while the groups act (issue 18).
+    """The terms of a region's value (:func:`turn_kernels.appraise`) no group changes while the groups act (issue 18).
 
     Rents at Malian places (place order), the state's absence, licit income and garrisons by
     region, the region of each community; and, computed on first use, each tax rate's yearly
     tax by region and each identity's kin factor: the same operations, in the same order, as
-    :meth:`ArmedGroups.region_value` did for every call.
+    the value of regions did for every call.
     """
 
     def __init__(self, groups: ArmedGroups, rents, absent, licit, state, community_region):
@@ -175,9 +177,7 @@ class ArmedGroup(mesa.Agent):
         """A group's week: ransoms, taxes, cattle, pay and recruits, civilians, an attack, its regions."""
         groups = self.model.armed_groups
         groups.kidnap(self)
-        groups.tax_communities(self)
-        groups.rustle(self)
-        groups.pay_and_recruit(self)
+        groups.economy(self)  # taxes, rustling, pay and recruits: one compiled call
         groups.punish(self)
         groups.contest(self)
         groups.appraise_regions(self)
@@ -590,28 +590,13 @@ class ArmedGroups:
             cache[regions] = found
         return found
 
+    def economy(self, group: ArmedGroup) -> None:
+        """Taxes, cattle rustling, then pay and recruits: one compiled call (:mod:`sim.agents.turn_kernels`)."""
+        self._economy(group, True, True, True)
+
     def tax_communities(self, group: ArmedGroup) -> None:
         """Taxes on the communities it holds, and at a lower rate on those it roams among (M2)."""
-        communities = self.model.communities
-        if communities is None:
-            return
-        share = self.p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else self.p.tax_share_other
-        # Who holds each community's place (rows are in place order, as the places a group holds).
-        places = self.__dict__.get("_community_places")
-        if places is None:  # communities never move
-            places = self._community_places = communities.place[communities.rows]
-        holders = self.model.territory.holder[places]
-        held = communities.rows[holders == group.index]  # rows, as row_of_place[places[...]] gives
-        zone = self._zone(group)  # the communities of its regions' places, in place order
-        roamed = zone.rows[holders[zone.rows] != group.index]
-        taken = communities.take_income_rows(held, share, self.model.ledger)
-        taken += communities.take_income_rows(roamed, share * ROAMING_TAX, self.model.ledger)
-        self._credit(group, "community_taxation", taken)
-
-    def _credit(self, group: ArmedGroup, source: str, amount: float) -> None:
-        """Money already booked to the armed_groups account by its payer."""
-        group.funds += amount
-        group.revenue[source] += amount
+        self._economy(group, True, False, False)
 
     def rustle(self, group: ArmedGroup) -> None:
         """Cattle rustling in the group's regions, sold on for part of the price (F11).
@@ -619,26 +604,7 @@ class ArmedGroups:
         Raids fall mostly on communities of other identities (``kin_raid_share`` on its own):
         rustling is part of raid and reprisal between communities (002 Box A; 002 §II).
         """
-        communities = self.model.communities
-        if communities is None:
-            return
-        per_fighter = self.p.rustle_jihadist if group.kind == GroupKind.JIHADIST else self.p.rustle_other
-        head = self.model.rng.poisson(per_fighter * reach(group.fighters))
-        if head == 0:
-            return
-        price = self.p.fence_share * self.model.market.value_source[self._cattle()]
-        zone = self._zone(group)
-        _, weights, outsider, others = self._kin(group)
-        stolen, paid, victims = communities.lose_cattle(zone, head, price, self.model.ledger, weights)
-        self.cattle_stolen += stolen
-        self._credit(group, "rustling", paid)
-        if stolen > 0:
-            # One raid's harm, shared over the communities hit by the head they lost; each
-            # community remembers the share of its herd taken.
-            _, taken, herd = victims  # the zone's communities are all hit, in order
-            harmed = zone.identity
-            np.add.at(self.grudge[:, group.identity], harmed, taken / stolen)
-            communities.suffer(others, (taken / np.maximum(herd, 1e-9))[outsider])
+        self._economy(group, False, True, False)
 
     def pay_and_recruit(self, group: ArmedGroup) -> None:
         """Pay fighters; the unpaid desert, some leave for licit work, recruits come from the pools.
@@ -648,47 +614,108 @@ class ArmedGroups:
         ``exit_rate`` a week, faster where the communities of its regions earn more than at the
         start (licit work, transit services, artisanal gold; 002 Box D, M10).
         """
+        self._economy(group, False, False, True)
+
+    def _economy(self, group: ArmedGroup, tax: bool, rustle: bool, pay: bool) -> None:
+        """The selected steps of a group's economy in :func:`turn_kernels.group_economy`, then their books.
+
+        The kernel changes the communities' columns, the grudges and the week's cattle stolen in
+        place and makes the draws; the payments are booked here in the order the steps made
+        them: taxes on held then roamed communities (M2), the rustled herds' price (F11), wages
+        (M9), spending.
+        """
         p, model = self.p, self.model
         communities = model.communities
-        places = self._zone(group) if communities is not None else self._region_places(group)
-        # The communities' terms fixed for the phase (computed afresh when called outside it).
-        fixed = None
+        jihadist = group.kind == GroupKind.JIHADIST
+        share = p.tax_share_jihadist if jihadist else p.tax_share_other
+        per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
+        out = np.empty(turn_kernels.OUT_SIZE)
         if communities is not None:
+            zone = self._zone(group)
+            if len(zone) and zone.people == 0.0 and pay:
+                raise ZeroDivisionError("licit_level: the communities at these places have no people")
+            recruit, raid, outsider, _ = self._kin(group)
+            places = self.__dict__.get("_community_places")
+            if places is None:  # communities never move
+                places = self._community_places = communities.place[communities.rows]
             fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
-        # Fighters' reservation wage follows licit income at home: where it fell, the same
-        # money keeps more fighters (M9).
-        licit_level, income_level = fixed.levels(places) if communities is not None else (1.0, 1.0)
-        wage = p.wage_usd * licit_level
-        wages = wage * group.fighters
-        paid = min(group.funds, wages)
-        group.funds -= paid
-        if communities is not None and len(places):
-            communities.receive_wages(places, paid, model.ledger)
+            price = p.fence_share * model.market.value_source[self._cattle()]
+            cols = communities.cols
+            head = model.rng.poisson(per_fighter * reach(group.fighters)) if rustle else 0
+            turn_kernels.group_economy(
+                head, out, tax, rustle, pay, True, group.index, group.identity,
+                group.fighters, group.funds, group.revenue_ema,
+                share, share * ROAMING_TAX, per_fighter, price,
+                p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
+                p.budget_share, p.recruit_rate,
+                model.territory.holder, communities.rows, places,
+                zone.rows, zone.places, zone.population, zone.people, zone.identity,
+                raid, outsider, recruit, self.grudge,
+                cols["cash"], cols["inflow"], cols["licit"], cols["herd"], cols["threat"], cols["pool"],
+                model.stats.week["cattle_stolen"],
+                fixed.licit, fixed.income_now, fixed.income_ref if fixed.income_ref is not None else _EMPTY,
+                fixed.income_ref is not None, fixed.jobs, fixed.push, fixed.pull,
+            )  # fmt: skip
         else:
-            model.ledger.pay("wages", "armed_groups", "local_economy", paid)
-        spend = p.spend_rate * group.funds
-        group.funds -= spend
-        model.ledger.pay("group_spending", "armed_groups", "local_economy", spend)
-        unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
-        alternatives = income_level if communities is not None and len(places) else 1.0
-        # A doubling of income at home counts in full; more adds nothing (a bounded pull).
-        leave = p.exit_rate * (1.0 + p.exit_elasticity * min(1.0, max(0.0, alternatives - 1.0)))
-        gone = group.fighters * min(1.0, p.desertion_rate * unpaid + leave)
-        group.fighters -= gone
-        self.exits += gone
-        if communities is None or not len(places) or unpaid > 0:
-            return
-        # Recruits while its recent revenue covers the wage bill at budget_share (M3); the
-        # pools set the pace (M9). Fighters above that are not let go: they leave on their own.
-        affordable = p.budget_share * group.revenue_ema / max(wage, 1e-9) - group.fighters
-        if affordable <= 0:
-            return
-        want = fixed.recruits_available(places, communities.pool, p.recruit_rate, self._kin_weights(group))
-        n = min(float(model.rng.poisson(want)), affordable)
-        if n > 0:
-            communities.send_recruits(places, n)
-            group.fighters += n
-            self.recruits += n
+            turn_kernels.group_economy(
+                0, out, tax, rustle, pay, False, group.index, group.identity,
+                group.fighters, group.funds, group.revenue_ema,
+                share, share * ROAMING_TAX, per_fighter, 0.0,
+                p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
+                p.budget_share, p.recruit_rate,
+                model.territory.holder, _EMPTY_ROWS, _EMPTY_ROWS,
+                _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, 0.0, _EMPTY_ROWS,
+                _EMPTY, _EMPTY_MASK, _EMPTY, self.grudge,
+                _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY,
+                _EMPTY, _EMPTY, _EMPTY, False, _EMPTY, _EMPTY, _EMPTY,
+            )  # fmt: skip
+        if out[turn_kernels.DRAW_RECRUITS]:
+            drawn = float(model.rng.poisson(out[turn_kernels.WANT]))
+            turn_kernels.take_recruits(out, drawn, zone.rows, communities.cols["pool"])
+        self._book(group, out, tax and communities is not None, pay)
+
+    def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool) -> None:
+        """Book what :func:`turn_kernels.group_economy` returned, in the order its steps made it.
+
+        The numpy form's scalars were numpy floats or Python floats depending on which operand
+        ``min``/``max`` returned (the cattle price is a numpy float); later code (the running
+        averages, the summaries) treats the two differently, so each result keeps the type it had.
+        """
+        k, ledger = turn_kernels, self.model.ledger
+        np_funds = type(group.funds) is not float
+        np_fighters = type(group.fighters) is not float
+        if taxed:
+            if out[k.HELD_ANY]:
+                ledger.pay("group_community_taxation", "communities", "armed_groups", out[k.TAX_HELD])
+            if out[k.ROAMED_ANY]:
+                ledger.pay("group_community_taxation", "communities", "armed_groups", out[k.TAX_ROAMED])
+            group.revenue["community_taxation"] += float(out[k.TAXED])
+        if out[k.RUSTLED]:
+            priced = bool(out[k.RUSTLE_PAID_PRICED])
+            value = out[k.RUSTLE_PAID] if priced else float(out[k.RUSTLE_PAID])
+            if value > 0:
+                ledger.pay("group_rustling", "communities", "armed_groups", value)
+            self.cattle_stolen += float(out[k.STOLEN])
+            group.revenue["rustling"] += value
+            np_funds |= priced
+        if paid:
+            np_paid = np_funds if not out[k.WAGES_CHOSEN] else np_fighters
+            np_funds |= np_paid
+            if out[k.ZONE_ANY]:
+                ledger.pay("wages", "armed_groups", "communities", out[k.WAGES_BOOKED])
+            else:
+                ledger.pay("wages", "armed_groups", "local_economy", out[k.WAGES])
+            ledger.pay("group_spending", "armed_groups", "local_economy", out[k.SPEND])
+            np_unpaid = (np_paid or np_fighters) and bool(out[k.WAGES_POSITIVE])
+            np_gone = np_fighters or (np_unpaid and bool(out[k.LEAVE_BELOW_ONE]))
+            self.exits += out[k.GONE] if np_gone else float(out[k.GONE])
+            np_fighters |= np_gone
+            if out[k.RECRUITS] > 0:
+                np_recruits = (type(group.revenue_ema) is not float or np_fighters) and bool(out[k.RECRUITS_AFFORDABLE])
+                self.recruits += out[k.RECRUITS] if np_recruits else float(out[k.RECRUITS])
+                np_fighters |= np_recruits
+            group.fighters = out[k.FIGHTERS] if np_fighters else float(out[k.FIGHTERS])
+        group.funds = out[k.FUNDS] if np_funds else float(out[k.FUNDS])
 
     def punish(self, group: ArmedGroup) -> None:
         """Violence against civilians as a choice: punishment and reprisal (002 §III; F15).
@@ -782,45 +809,6 @@ class ArmedGroups:
 
     # --- territory -------------------------------------------------------------------
 
-    def region_value(
-        self, group: ArmedGroup, regions: np.ndarray, spread: int, enemies: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Expected yearly value to a group of being in each region (USD; 002 §II, §III).
-
-        Rents of the region's nodes it holds or could take (those of rivals at the odds of a
-        contest), taxes on its communities where the state is absent (one minus the region's mean
-        state presence; 002 §II) and the herds it could rustle, all scaled up by the share
-        of its kin among the people there (recruits) and down by the strength of its enemies and,
-        for groups that fight the state, the state's garrisons. ``enemies``: :meth:`_enemies`, if known.
-        """
-        p, model = self.p, self.model
-        communities, holder = model.communities, model.territory.holder
-        n = len(self.region_names)
-        own = max(group.strength, 1e-9) / max(spread, 1)
-        mali, of_mali, _ = self._mali_regions()
-        fixed = self._phase_fixed()
-        held = holder[mali]
-        mine = (held == group.index) | (held < 0)  # at Malian places, in place order
-        rent = np.bincount(of_mali, weights=fixed.rents * mine, minlength=n)
-        contested = np.bincount(of_mali, weights=fixed.rents * ~mine, minlength=n)
-        if enemies is None:
-            enemies = self._enemies(group)
-        # State garrisons: jihadists fight them, other groups cannot run rackets under them (002 §II).
-        odds = own / (own + enemies + fixed.state)
-        tax = cattle = np.zeros(n)
-        kin = fixed.kin_factor(group.identity)
-        if communities is not None:
-            share = p.tax_share_jihadist if group.kind == GroupKind.JIHADIST else p.tax_share_other
-            per_fighter = p.rustle_jihadist if group.kind == GroupKind.JIHADIST else p.rustle_other
-            price = p.fence_share * model.market.value_source[self._cattle()]
-            herd = np.bincount(fixed.community_region, weights=communities.herd[communities.rows], minlength=n)
-            cattle = np.minimum(herd, per_fighter * reach(group.fighters / max(spread, 1)) * 52.0) * price
-            # Herds are taken whatever the state's presence: rustled cattle move "with facilitation
-            # (direct or tacit) from the army or gendarmerie" (002 Box A, note 167).
-            tax = fixed.tax(share)
-        value = (rent + odds * contested + tax + cattle) * odds * kin
-        return value[regions]
-
     def _enemies(self, group: ArmedGroup) -> np.ndarray:
         """Strength of the group's enemies by region: each spread evenly over its regions."""
         enemies = [0.0] * len(self.region_names)  # Python floats: the same sums in the same order as numpy's
@@ -890,7 +878,8 @@ class ArmedGroups:
         """Leave a region that no longer pays; move into a better neighbouring one (002 §III).
 
         Every ``appraise_weeks`` weeks (staggered by group) a group compares the expected value
-        of each of its regions (:meth:`region_value`) with its best: it leaves the worst if it
+        of each of its regions (rents, taxes, herds and kin against enemies and the state; see
+        :func:`turn_kernels.appraise`) with its best: it leaves the worst if it
         is below ``leave_share`` of the best, and gives up the places it holds there (to the
         state where it has garrisons, else free). It then moves into the best neighbouring
         region if that would be worth at least ``enter_share`` of its best, spreading its
@@ -908,38 +897,41 @@ class ArmedGroups:
         if len(current) == 1 and group.fighters / 2 < p.unit_size:
             return  # no region to leave, too few fighters to enter one: the values would go unused (issue 18)
         enemies = self._enemies(group)  # others' strength: unchanged by its leaving a region below
-        values = self.region_value(group, current, len(current), enemies)
-        best = float(values.max())
-        if len(current) > 1:
-            # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
-            kin = self._kin_share(group.identity) if model.communities else None
-            home = int(np.argmax(kin[current] * self._region_people[current])) if kin is not None else 0
-            worst = int(np.argmin(np.where(np.arange(len(current)) == home, np.inf, values)))
-            if values[worst] < p.leave_share * best:
-                self._leave_region(group, names[int(current[worst])])
-                current = np.delete(current, worst)
-                values = np.delete(values, worst)
-                best = float(values.max())
-        if group.fighters / (len(current) + 1) < p.unit_size:
-            return
-        near = self.region_adjacent[current].any(axis=0)
-        near[current] = False  # neighbours only (a mask, not np.isin: the same regions, in order)
-        near = np.flatnonzero(near)
-        if not len(near):
-            return
-        offers = self.region_value(group, near, len(current) + 1, enemies)
-        k = int(np.argmax(offers))
-        if offers[k] > 0 and offers[k] >= p.enter_share * best:
-            group.regions = (*group.regions, names[int(near[k])])
+        fixed = self._phase_fixed()
+        mali, of_mali, _ = self._mali_regions()
+        communities = model.communities
+        tax, cattle, community_region, rows, herd = _EMPTY, _EMPTY, _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY
+        if communities is not None:
+            jihadist = group.kind == GroupKind.JIHADIST
+            per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
+            price = p.fence_share * model.market.value_source[self._cattle()]
+            tax = fixed.tax(p.tax_share_jihadist if jihadist else p.tax_share_other)
+            cattle = np.array([per_fighter, price])
+            community_region, rows, herd = fixed.community_region, communities.rows, communities.cols["herd"]
+        # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
+        home = self._kin_share(group.identity) * self._region_people if model.communities else _EMPTY
+        ptr, places = self._region_places_csr()
+        left, entered = turn_kernels.appraise(
+            group.index, group.strength, group.fighters, current, enemies, model.territory.holder, mali, of_mali,
+            fixed.rents, fixed.state, fixed.kin_factor(group.identity), tax, cattle, community_region, rows, herd,
+            home, p.leave_share, p.enter_share, p.unit_size, self.region_adjacent, ptr, places,
+        )  # fmt: skip
+        if left >= 0:  # its places there were given up in the kernel
+            group.regions = tuple(r for r in group.regions if r != names[left])
+            self.events["regions_left"] += 1
+        if entered >= 0:
+            group.regions = (*group.regions, names[entered])
             self.events["regions_entered"] += 1
 
-    def _leave_region(self, group: ArmedGroup, region: str) -> None:
-        """Give up a region and the places held there."""
-        holder = self.model.territory.holder
-        places = self._region_of_name[region]
-        holder[places[holder[places] == group.index]] = -1
-        group.regions = tuple(r for r in group.regions if r != region)
-        self.events["regions_left"] += 1
+    def _region_places_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """The Malian places of each region (``_region_of_name``, in region order) as offsets and indices (cached)."""
+        cached = self.__dict__.get("_region_csr")
+        if cached is None:
+            parts = [self._region_of_name[name] for name in self.region_names]
+            ptr = np.zeros(len(parts) + 1, dtype=np.int64)
+            ptr[1:] = np.cumsum([len(x) for x in parts])
+            cached = self._region_csr = (ptr, np.concatenate(parts).astype(np.int64))
+        return cached
 
     # --- violence --------------------------------------------------------------------
 

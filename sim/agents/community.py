@@ -29,7 +29,7 @@ Communities are one row each of :class:`Communities` (a Mesa agent per row) and 
 from __future__ import annotations
 
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -111,10 +111,10 @@ class GroupPhase:
 
     Licit income, this week's money income, grievance and transit work are set in the
     communities' own phase; while the armed groups act they change cash, herds, threat and pools
-    only. Each array holds, for every community (by row), the elementwise terms that
-    :meth:`Communities.licit_level`, :meth:`Communities.income_level` and
-    :meth:`Communities.recruits_available` compute over a zone, so a group's turn gathers its
-    zone's terms and sums them: the same operations on the same values, in the same order.
+    only. Each array holds, for every community (by row), the elementwise terms of a zone's
+    licit level, income level and recruits (:meth:`Communities.licit_level`; the compiled turn,
+    :func:`sim.agents.turn_kernels.group_economy`, gathers its zone's terms and sums them: the
+    same operations on the same values, in the same order).
 
     Attributes:
         licit: Licit index times population.
@@ -131,37 +131,6 @@ class GroupPhase:
     jobs: np.ndarray
     push: np.ndarray
     pull: np.ndarray
-    _levels: dict = field(default_factory=dict, repr=False)
-
-    def levels(self, z: Zone) -> tuple[float, float]:
-        """:meth:`licit_level` and :meth:`income_level` of a zone, each computed once a phase (groups share zones)."""
-        found = self._levels.get(id(z))
-        if found is None or found[0] is not z:  # the entry keeps its zone alive: its id is not reused
-            found = self._levels[id(z)] = (z, self.licit_level(z), self.income_level(z))
-        return found[1], found[2]
-
-    def licit_level(self, z: Zone) -> float:
-        """:meth:`Communities.licit_level` of a zone."""
-        if not len(z.rows):
-            return 1.0
-        if z.people == 0.0:
-            raise ZeroDivisionError("licit_level: the communities at these places have no people")
-        return float(np.add.reduce(self.licit[z.rows]) / z.people)  # .sum() without its wrapper
-
-    def income_level(self, z: Zone) -> float:
-        """:meth:`Communities.income_level` of a zone."""
-        if not len(z.rows) or self.income_ref is None:
-            return 1.0
-        now, ref = np.add.reduce(self.income_now[z.rows]), np.add.reduce(self.income_ref[z.rows])
-        return float(now / ref) if ref > 0 else 1.0
-
-    def recruits_available(self, z: Zone, pool: np.ndarray, rate: float, weights: np.ndarray) -> float:
-        """:meth:`Communities.recruits_available` of a zone, with ``pool`` the live pool column."""
-        if not len(z.rows):
-            return 0.0
-        rows = z.rows
-        idle = np.maximum(pool[rows] - self.jobs[rows], 0.0) * weights
-        return float(np.add.reduce(rate * idle * self.push[rows] * self.pull[rows]))
 
 
 class Communities(AgentTable):
@@ -327,81 +296,6 @@ class Communities(AgentTable):
         rows = self.row_of_place[places]
         return np.where(rows >= 0, self.trust[np.maximum(rows, 0)], 0.5)
 
-    def receive_wages(self, at: np.ndarray | Zone, amount: float, ledger: Ledger) -> None:
-        """Fighters' pay, spent in the communities of their group's regions (by population)."""
-        z = self._zone(at)
-        if len(z.rows):  # a zone's rows are distinct: adding by fancy index is np.add.at's sum
-            amounts = amount * z.population / z.people
-            ledger.pay("wages", "armed_groups", "communities", float(np.add.reduce(amounts)))  # = .sum()
-            self.cash[z.rows] += amounts
-            self.inflow[z.rows] += amounts
-
-    def take_income_rows(self, rows: np.ndarray, share: float, ledger: Ledger) -> float:
-        """An armed group's tax: a share of this week's income, out of the cash of communities ``rows`` (M2).
-
-        ``rows`` must be distinct (the write-back is by fancy index).
-        """
-        if not len(rows):
-            return 0.0
-        cash, inflow = self.cash[rows], self.inflow[rows]
-        due = share * (self.licit[rows] + inflow)
-        taken = np.maximum(np.minimum(cash, due), 0.0)  # cash may be -1e-12 after rounding
-        self.cash[rows] = cash - taken
-        self.inflow[rows] = inflow - taken
-        total = float(np.add.reduce(taken))  # what .sum() computes, without its Python wrapper
-        ledger.pay("group_community_taxation", "communities", "armed_groups", total)
-        return total
-
-    def lose_cattle(
-        self, at: np.ndarray | Zone, head: int, price: float, ledger: Ledger, weights: np.ndarray | None = None
-    ) -> tuple[float, float, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """Rustling: herds of the places lose ``head`` cattle, by herd size times ``weights``.
-
-        Local buyers pay the group. ``weights`` has one entry per place (per community of a
-        zone). Returns head stolen, money paid, and (places hit, head taken at each, herd there
-        before). Sums are ``np.add.reduce``, what ``.sum()`` calls, without its Python wrapper.
-        """
-        z = self._zone(at)
-        if weights is not None and not isinstance(at, Zone):
-            weights = weights[self.row_of_place[at] >= 0]
-        rows = z.rows
-        herd = self.herd[rows]
-        aim = herd * weights if weights is not None else herd  # herd * 1.0 is herd
-        aimed = float(np.add.reduce(aim))
-        if not len(rows) or aimed <= 0:
-            return 0.0, 0.0, (np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0))
-        taken = np.minimum(herd, head * aim / aimed)
-        self.herd[rows] = herd - taken  # herd is what the rows hold: the same as -= on them
-        self.model.stats.week["cattle_stolen"][z.places] += taken  # distinct places: np.add.at's sum
-        stolen = float(np.add.reduce(taken))
-        cash = self.cash[rows]
-        held = float(np.add.reduce(cash))
-        paid = max(0.0, min(stolen * price, held))  # cash may sum to -1e-12
-        if paid > 0:
-            self.cash[rows] = cash - paid * cash / held
-            ledger.pay("group_rustling", "communities", "armed_groups", paid)
-        return stolen, paid, (z.places, taken, herd)
-
-    def recruits_available(
-        self, at: np.ndarray | Zone, rate: float, elasticity: float, weights: np.ndarray | None = None
-    ) -> float:
-        """Expected recruits from the pools of these places: more where licit income fell (M9).
-
-        ``weights`` (one per place, or per community of a zone) scale each pool, e.g. by kinship
-        with the recruiting group.
-        """
-        z = self._zone(at)
-        if weights is not None and not isinstance(at, Zone):
-            weights = weights[self.row_of_place[at] >= 0]
-        rows = z.rows
-        if not len(rows):
-            return 0.0
-        shortfall = np.maximum(0.0, 1.0 - self.licit_index(rows))
-        idle = np.maximum(self.pool[rows] - self.trafficking_jobs(rows), 0.0)
-        if weights is not None:
-            idle = idle * weights
-        return float((rate * idle * (1.0 + elasticity * shortfall) * (0.5 + self.grievance[rows])).sum())
-
     # --- identity, harm and militias (000; 002 §III) ---------------------------------------
 
     def identity_at(self, places: np.ndarray) -> np.ndarray:
@@ -442,16 +336,6 @@ class Communities(AgentTable):
         pop = self.population[r]
         kin = np.bincount(reg, weights=pop * (self.identity[r] == identity), minlength=n)
         return kin / np.maximum(np.bincount(reg, weights=pop, minlength=n), 1e-12)
-
-    def income_level(self, at: np.ndarray | Zone) -> float:
-        """Population-weighted income (licit and money income) of these communities over its start."""
-        z = self._zone(at)
-        rows = z.rows
-        if not len(rows) or self.ref is None:
-            return 1.0
-        now = (z.population * np.maximum(self.licit[rows] + self.week_inflow[rows], 0.0)).sum()
-        ref = (z.population * self.ref["income"][rows]).sum()
-        return float(now / ref) if ref > 0 else 1.0
 
     def group_phase(self, elasticity: float) -> GroupPhase:
         """The terms of the groups' arithmetic fixed for their phase (see :class:`GroupPhase`).

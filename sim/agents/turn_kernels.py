@@ -1,0 +1,555 @@
+"""Compiled kernels of an armed group's turn (issue 18, fifth pass; :mod:`sim.compiled`).
+
+A group's taxes, cattle rustling, pay and recruits (:meth:`sim.agents.armed_group.ArmedGroups.economy`)
+run as one compiled call on the communities' columns (and a second, :func:`take_recruits`, when
+recruits are drawn); the group's two Poisson draws are made between them from the model's
+generator, where the numpy form made them. The kernels change arrays in place (cash, income, herds,
+threat, pools, the grudges, the week's cattle stolen) and return the amounts Python then books
+(ledger payments, revenue, the phase's totals) in the order the model always made them.
+
+The arithmetic is the one the numpy forms did, operation for operation: sums are numpy's
+pairwise sums (:func:`sim.compiled.pairwise_sum`), ``np.minimum``/``np.maximum`` and Python's
+``min``/``max`` keep their own rules for ties and NaN (:func:`_np_min` and the rest), and a fancy
+indexed write on distinct rows is a loop over them. ``tests/test_turn_kernels.py`` checks the
+kernel against the numpy forms bit for bit, with the generator's state after.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.compiled import kernel
+
+# Slots of the ``out`` array the kernel fills (Python reads them by these names).
+TAX_HELD, TAX_ROAMED, TAXED, HELD_ANY, ROAMED_ANY = 0, 1, 2, 3, 4
+RUSTLED, STOLEN, RUSTLE_PAID = 5, 6, 7
+WAGES, WAGES_BOOKED, ZONE_ANY, SPEND, GONE, RECRUITS = 8, 9, 10, 11, 12, 13
+FIGHTERS, FUNDS = 14, 15
+# Which operand Python's min/max returned where the numpy form mixed numpy scalars and floats:
+# the caller gives each result the type it had (a numpy scalar or a float), since later code
+# treats the two differently (see ``ArmedGroups._economy``).
+RUSTLE_PAID_PRICED, WAGES_CHOSEN, WAGES_POSITIVE, LEAVE_BELOW_ONE, RECRUITS_AFFORDABLE = 16, 17, 18, 19, 20
+DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # the recruits' Poisson mean, drawn by the caller
+OUT_SIZE = 24
+
+
+@kernel
+def _block_sum(values, start, count):
+    """numpy.sum of ``values[start:start + count]``, ``count <= 128`` (eight running sums from 8 values up)."""
+    if count < 8:
+        total = 0.0
+        for i in range(count):
+            total += values[start + i]
+        return total
+    r = np.empty(8)
+    for k in range(8):
+        r[k] = values[start + k]
+    i = 8
+    whole = count - count % 8
+    while i < whole:
+        for k in range(8):
+            r[k] += values[start + i + k]
+        i += 8
+    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+    while i < count:
+        total += values[start + i]
+        i += 1
+    return total
+
+
+@kernel
+def pairwise_sum(values):
+    """``np.sum`` of a contiguous 1-D float64 array, bit for bit: numpy's pairwise summation.
+
+    The same tree as :func:`sim.compiled.pairwise_sum` (blocks of at most 128 values, larger
+    spans halved at a multiple of 8), walked with an explicit stack: numba's cache cannot load
+    that recursive form (a warm cache gives "Symbol not found" or a segmentation fault).
+    """
+    n = values.size
+    if n <= 128:
+        return _block_sum(values, 0, n)
+    # Tasks: (start, count, 0) sums a span, pushing its halves when it is long; (0, 0, 1) adds
+    # the two partial sums on top of the value stack, left + right.
+    starts = np.empty(128, dtype=np.int64)
+    counts = np.empty(128, dtype=np.int64)
+    kinds = np.empty(128, dtype=np.int64)
+    partial = np.empty(128)
+    tasks = 1
+    starts[0], counts[0], kinds[0] = 0, n, 0
+    top = 0
+    while tasks:
+        tasks -= 1
+        start, count, kind = starts[tasks], counts[tasks], kinds[tasks]
+        if kind == 1:
+            top -= 1
+            partial[top - 1] = partial[top - 1] + partial[top]
+        elif count <= 128:
+            partial[top] = _block_sum(values, start, count)
+            top += 1
+        else:
+            half = count // 2
+            half -= half % 8
+            starts[tasks], counts[tasks], kinds[tasks] = 0, 0, 1
+            starts[tasks + 1], counts[tasks + 1], kinds[tasks + 1] = start + half, count - half, 0
+            starts[tasks + 2], counts[tasks + 2], kinds[tasks + 2] = start, half, 0
+            tasks += 3
+    return partial[0]
+
+
+@kernel
+def _np_min(a, b):
+    """``np.minimum`` of two floats: NaN if either is, else ``a`` only if strictly smaller."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a < b else b
+
+
+@kernel
+def _np_max(a, b):
+    """``np.maximum`` of two floats: NaN if either is, else ``a`` only if strictly larger."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a > b else b
+
+
+@kernel
+def _py_min(a, b):
+    """Python's ``min(a, b)``: ``b`` only if ``b < a``."""
+    return b if b < a else a
+
+
+@kernel
+def _py_max(a, b):
+    """Python's ``max(a, b)``: ``b`` only if ``b > a``."""
+    return b if b > a else a
+
+
+@kernel
+def _take_income(rows, share, cash, inflow, licit):
+    """An armed group's tax on distinct ``rows``: a share of this week's income out of their cash, summed (M2)."""
+    n = rows.size
+    taken = np.empty(n)
+    for i in range(n):
+        r = rows[i]
+        c, f = cash[r], inflow[r]
+        due = share * (licit[r] + f)
+        t = _np_max(_np_min(c, due), 0.0)  # cash may be -1e-12 after rounding
+        taken[i] = t
+        cash[r] = c - t
+        inflow[r] = f - t
+    return pairwise_sum(taken)
+
+
+@kernel
+def group_economy(
+    head,
+    out,
+    do_tax,
+    do_rustle,
+    do_pay,
+    has_communities,
+    group,
+    identity,
+    fighters,
+    funds,
+    revenue_ema,
+    tax_share,
+    roam_share,
+    per_fighter,
+    price,
+    wage_usd,
+    spend_rate,
+    exit_rate,
+    exit_elasticity,
+    desertion_rate,
+    budget_share,
+    recruit_rate,
+    holder,
+    community_rows,
+    community_places,
+    zone_rows,
+    zone_places,
+    zone_population,
+    zone_people,
+    zone_identity,
+    raid_weights,
+    outsider,
+    recruit_weights,
+    grudge,
+    cash,
+    inflow,
+    licit,
+    herd,
+    threat,
+    pool,
+    cattle_week,
+    licit_terms,
+    income_now,
+    income_ref,
+    has_ref,
+    jobs,
+    push,
+    pull,
+):
+    """One group's taxes, rustling, pay and recruits, with its draws, in the model's order.
+
+    ``do_tax``, ``do_rustle``, ``do_pay`` select the steps (a turn runs all three; tests and
+    the single-step methods run one). The steps and their sources are those of ``ArmedGroups.tax_communities``,
+    ``rustle`` and ``pay_and_recruit`` (``sim/agents/armed_group.py``):
+
+    1. taxes: a share of this week's income from the communities whose place it holds, at
+       ``roam_share`` from the other communities of its regions (M2);
+    2. rustling: ``head`` (``poisson(per_fighter x reach)``) from the herds of its regions, by herd
+       times ``raid_weights`` (mostly other identities), sold for ``price`` a head out of the
+       communities' cash; the harm feeds the grudges and the outsiders' threat (F11; 002 Box A,
+       §II);
+    3. pay: wages at ``wage_usd`` times the zone's licit level, spent in its communities; the
+       unpaid desert, some leave for licit work (002 Box D, M10); while revenue covers the wage
+       bill at ``budget_share`` (M3), recruits come from the pools at a mean ``want`` weighted
+       by kin over grudges (M9; :func:`take_recruits`).
+
+    It is one group's turn among the groups acting one after another: the arrays passed in are
+    the live columns, holding what the groups before it left. The caller makes the two draws
+    where the numpy form made them, from the model's generator: ``head`` (rustling, drawn before
+    the call; no step before it draws) and, when ``out[DRAW_RECRUITS]`` is set, the recruits from
+    ``poisson(out[WANT])``, passed to :func:`take_recruits`. (A ``numpy.random.Generator`` passed
+    into a kernel costs about 8 us a call to unbox, more than the two draws made outside.)
+    ``out`` receives the amounts to book (slots named at the top of this module).
+    """
+    for k in range(out.size):
+        out[k] = 0.0
+    # 1. Taxes (M2): held rows in row order, then the zone's other communities in its order.
+    if has_communities and do_tax:
+        n_rows = community_rows.size
+        holders = np.empty(n_rows, dtype=np.int64)
+        for i in range(n_rows):
+            holders[i] = holder[community_places[i]]
+        n_held = 0
+        for i in range(n_rows):
+            if holders[i] == group:
+                n_held += 1
+        held = np.empty(n_held, dtype=np.int64)
+        j = 0
+        for i in range(n_rows):
+            if holders[i] == group:
+                held[j] = community_rows[i]
+                j += 1
+        n_roamed = 0
+        for i in range(zone_rows.size):
+            if holders[zone_rows[i]] != group:
+                n_roamed += 1
+        roamed = np.empty(n_roamed, dtype=np.int64)
+        j = 0
+        for i in range(zone_rows.size):
+            if holders[zone_rows[i]] != group:
+                roamed[j] = zone_rows[i]
+                j += 1
+        on_held = on_roamed = 0.0  # no rows, no tax
+        if n_held:
+            on_held = _take_income(held, tax_share, cash, inflow, licit)
+            out[TAX_HELD], out[HELD_ANY] = on_held, 1.0
+        if n_roamed:
+            on_roamed = _take_income(roamed, roam_share, cash, inflow, licit)
+            out[TAX_ROAMED], out[ROAMED_ANY] = on_roamed, 1.0
+        taxed = on_held + on_roamed
+        out[TAXED] = taxed
+        funds += taxed
+    # 2. Rustling (F11): ``head`` drawn by the caller (none drawn without communities).
+    if has_communities and do_rustle and head != 0:
+        out[RUSTLED] = 1.0
+        n = zone_rows.size
+        herds = np.empty(n)
+        aim = np.empty(n)
+        for i in range(n):
+            herds[i] = herd[zone_rows[i]]
+            aim[i] = herds[i] * raid_weights[i]
+        aimed = pairwise_sum(aim)
+        stolen = 0.0
+        paid = 0.0
+        if n and not aimed <= 0:  # as `not len(rows) or aimed <= 0` returns (NaN goes on)
+            taken = np.empty(n)
+            for i in range(n):
+                taken[i] = _np_min(herds[i], head * aim[i] / aimed)
+                herd[zone_rows[i]] = herds[i] - taken[i]
+                cattle_week[zone_places[i]] += taken[i]
+            stolen = pairwise_sum(taken)
+            before = np.empty(n)
+            for i in range(n):
+                before[i] = cash[zone_rows[i]]
+            held_cash = pairwise_sum(before)
+            priced = stolen * price
+            paid = _py_max(0.0, _py_min(priced, held_cash))  # cash may sum to -1e-12
+            out[RUSTLE_PAID_PRICED] = 1.0 if not held_cash < priced and priced > 0.0 else 0.0
+            if paid > 0:
+                for i in range(n):
+                    cash[zone_rows[i]] = before[i] - paid * before[i] / held_cash
+            if stolen > 0:
+                # One raid's harm shared by head lost (np.add.at: in order, repeats added);
+                # each outsider community remembers the share of its herd taken.
+                for i in range(n):
+                    grudge[zone_identity[i], identity] += taken[i] / stolen
+                for i in range(n):
+                    if outsider[i]:
+                        threat[zone_rows[i]] += taken[i] / _np_max(herds[i], 1e-9)
+        out[STOLEN], out[RUSTLE_PAID] = stolen, paid
+        funds += paid
+    out[FIGHTERS], out[FUNDS] = fighters, funds
+    if not do_pay:
+        return
+    # 3. Pay and recruits (M9, M3; 002 Box D, M10).
+    n = zone_rows.size
+    licit_level = 1.0
+    income_level = 1.0
+    if n:
+        values = np.empty(n)
+        for i in range(n):
+            values[i] = licit_terms[zone_rows[i]]
+        licit_level = pairwise_sum(values) / zone_people
+        if has_ref:
+            for i in range(n):
+                values[i] = income_now[zone_rows[i]]
+            now = pairwise_sum(values)
+            for i in range(n):
+                values[i] = income_ref[zone_rows[i]]
+            ref = pairwise_sum(values)
+            income_level = now / ref if ref > 0 else 1.0
+    wage = wage_usd * licit_level
+    wages = wage * fighters
+    paid = _py_min(funds, wages)
+    out[WAGES_CHOSEN] = 1.0 if wages < funds else 0.0
+    out[WAGES_POSITIVE] = 1.0 if wages > 0 else 0.0
+    funds -= paid
+    out[WAGES] = paid
+    if n:
+        amounts = np.empty(n)
+        for i in range(n):
+            amounts[i] = paid * zone_population[i] / zone_people
+        out[WAGES_BOOKED], out[ZONE_ANY] = pairwise_sum(amounts), 1.0
+        for i in range(n):
+            cash[zone_rows[i]] += amounts[i]
+            inflow[zone_rows[i]] += amounts[i]
+    spend = spend_rate * funds
+    funds -= spend
+    out[SPEND] = spend
+    unpaid = 1.0 - (paid / wages if wages > 0 else 1.0)
+    alternatives = income_level if n else 1.0
+    # A doubling of income at home counts in full; more adds nothing (a bounded pull).
+    leave = exit_rate * (1.0 + exit_elasticity * _py_min(1.0, _py_max(0.0, alternatives - 1.0)))
+    share = desertion_rate * unpaid + leave
+    out[LEAVE_BELOW_ONE] = 1.0 if share < 1.0 else 0.0
+    gone = fighters * _py_min(1.0, share)
+    fighters -= gone
+    out[GONE] = gone
+    out[FIGHTERS], out[FUNDS] = fighters, funds
+    if not n or unpaid > 0:
+        return
+    affordable = budget_share * revenue_ema / _py_max(wage, 1e-9) - fighters
+    if affordable <= 0:
+        return
+    idle = np.empty(n)
+    for i in range(n):
+        r = zone_rows[i]
+        weight = recruit_weights[i] / (1.0 + grudge[zone_identity[i], identity])
+        idle[i] = recruit_rate * (_np_max(pool[r] - jobs[r], 0.0) * weight) * push[r] * pull[r]
+    out[WANT], out[AFFORDABLE], out[DRAW_RECRUITS] = pairwise_sum(idle), affordable, 1.0
+
+
+@kernel
+def take_recruits(out, drawn, zone_rows, pool):
+    """The recruits of :func:`group_economy`'s turn, ``drawn`` from ``poisson(out[WANT])``, leave the pools (M9).
+
+    As many as drawn, at most what revenue affords; they leave each pool by its size.
+    """
+    affordable = out[AFFORDABLE]
+    out[RECRUITS_AFFORDABLE] = 1.0 if affordable < drawn else 0.0
+    recruits = _py_min(drawn, affordable)
+    if recruits > 0:
+        n = zone_rows.size
+        before = np.empty(n)
+        for i in range(n):
+            before[i] = pool[zone_rows[i]]
+        total = pairwise_sum(before)
+        if total > 0:
+            for i in range(n):
+                p = before[i]
+                pool[zone_rows[i]] = p - _np_min(p, recruits * p / total)
+        out[RECRUITS] = recruits
+        out[FIGHTERS] = out[FIGHTERS] + recruits
+
+
+# --- appraising regions (ArmedGroups.appraise_regions) ---------------------------------------
+
+
+@kernel
+def _region_value(
+    group, own, spread, fighters, holder, mali, of_mali, rents, enemies, state, kin, tax, cattle_terms, herd_by_region
+):
+    """The expected yearly value to a group of being in each region (USD; 002 §II, §III).
+
+    Rents of the region's nodes it holds or could take (those of rivals at the odds of a
+    contest), taxes on its communities where the state is absent (``tax``: one minus the
+    region's mean state presence; 002 §II) and the herds it could rustle (``cattle_terms``:
+    per-fighter head and price; none without communities), all scaled up by the share of its kin
+    among the people there (``kin``: recruits) and down by the strength of its enemies and the
+    state's garrisons (jihadists fight them, other groups cannot run rackets under them; 002
+    §II). Herds are taken whatever the state's presence: rustled cattle move "with facilitation
+    (direct or tacit) from the army or gendarmerie" (002 Box A, note 167). Sums by region are
+    ``np.bincount``'s: one addition per place, in place order.
+    """
+    n = state.size
+    rent = np.zeros(n)
+    contested = np.zeros(n)
+    for i in range(mali.size):
+        held = holder[mali[i]]
+        mine = 1.0 if held == group or held < 0 else 0.0
+        rent[of_mali[i]] += rents[i] * mine
+        contested[of_mali[i]] += rents[i] * (1.0 - mine)  # ~mine as a 0/1 factor
+    own_share = own / _py_max(spread, 1)
+    value = np.empty(n)
+    cap = 0.0
+    if cattle_terms.size:
+        # per_fighter x reach(fighters / spread) x 52 head a year (reach: sqrt(1000 x fighters)).
+        cap = cattle_terms[0] * np.sqrt(1000.0 * _py_max(fighters / _py_max(spread, 1), 0.0)) * 52.0
+    for r in range(n):
+        odds = own_share / (own_share + enemies[r] + state[r])
+        extra = 0.0
+        cattle = 0.0
+        if cattle_terms.size:
+            cattle = _np_min(herd_by_region[r], cap) * cattle_terms[1]
+            extra = tax[r]
+        value[r] = (rent[r] + odds * contested[r] + extra + cattle) * odds * kin[r]
+    return value
+
+
+@kernel
+def _np_argmax(values):
+    """``np.argmax``: the first largest value, or the first NaN."""
+    best = 0
+    for i in range(values.size):
+        if values[i] != values[i]:
+            return i
+        if values[i] > values[best]:
+            best = i
+    return best
+
+
+@kernel
+def _np_argmin(values):
+    """``np.argmin``: the first smallest value, or the first NaN."""
+    best = 0
+    for i in range(values.size):
+        if values[i] != values[i]:
+            return i
+        if values[i] < values[best]:
+            best = i
+    return best
+
+
+@kernel
+def appraise(
+    group,
+    strength,
+    fighters,
+    current,
+    enemies,
+    holder,
+    mali,
+    of_mali,
+    rents,
+    state,
+    kin,
+    tax,
+    cattle_terms,
+    community_region,
+    community_rows,
+    herd,
+    home_weight,
+    leave_share,
+    enter_share,
+    unit_size,
+    region_adjacent,
+    region_ptr,
+    region_places,
+):
+    """A group's appraisal of its regions (``ArmedGroups.appraise_regions``; 002 §III): which to leave, which to enter.
+
+    It values its ``current`` regions (:func:`_region_value`, its fighters spread over them),
+    leaves the worst but its home (most kin by ``home_weight``; 002 Box B) when worth less than
+    ``leave_share`` of the best, giving up the places it holds there (written to ``holder``), and
+    then, if its fighters stretch to ``unit_size`` in one more region, values the neighbouring
+    regions after that and enters the best if it is worth at least ``enter_share`` of its best.
+    Returns the region left and the region entered (-1 for none), which the caller books.
+    """
+    n = state.size
+    herd_by_region = np.zeros(n)
+    if cattle_terms.size:  # np.bincount of the herds by region, in row order
+        for i in range(community_rows.size):
+            herd_by_region[community_region[i]] += herd[community_rows[i]]
+    own = _py_max(strength, 1e-9)
+    all_values = _region_value(
+        group, own, current.size, fighters, holder, mali, of_mali, rents, enemies, state, kin, tax, cattle_terms,
+        herd_by_region,
+    )  # fmt: skip
+    values = np.empty(current.size)
+    for i in range(current.size):
+        values[i] = all_values[current[i]]
+    best = values[_np_argmax(values)]  # np.max: the largest, or NaN
+    left = -1
+    if current.size > 1:
+        home = 0
+        if home_weight.size:
+            weights = np.empty(current.size)
+            for i in range(current.size):
+                weights[i] = home_weight[current[i]]
+            home = _np_argmax(weights)
+        masked = values.copy()
+        masked[home] = np.inf
+        worst = _np_argmin(masked)
+        if values[worst] < leave_share * best:
+            left = current[worst]
+            for j in range(region_ptr[left], region_ptr[left + 1]):
+                if holder[region_places[j]] == group:
+                    holder[region_places[j]] = -1
+            kept = np.empty(current.size - 1, dtype=np.int64)
+            kept_values = np.empty(current.size - 1)
+            k = 0
+            for i in range(current.size):
+                if i != worst:
+                    kept[k], kept_values[k] = current[i], values[i]
+                    k += 1
+            current, values = kept, kept_values
+            best = values[_np_argmax(values)]
+    if fighters / (current.size + 1) < unit_size:
+        return left, -1
+    near = np.zeros(n, dtype=np.bool_)
+    for i in range(current.size):
+        for r in range(n):
+            if region_adjacent[current[i], r]:
+                near[r] = True
+    for i in range(current.size):
+        near[current[i]] = False
+    count = 0
+    for r in range(n):
+        if near[r]:
+            count += 1
+    if not count:
+        return left, -1
+    all_offers = _region_value(
+        group, own, current.size + 1, fighters, holder, mali, of_mali, rents, enemies, state, kin, tax, cattle_terms,
+        herd_by_region,
+    )  # fmt: skip
+    offers = np.empty(count)
+    regions = np.empty(count, dtype=np.int64)
+    k = 0
+    for r in range(n):
+        if near[r]:
+            offers[k], regions[k] = all_offers[r], r
+            k += 1
+    k = _np_argmax(offers)
+    if offers[k] > 0 and offers[k] >= enter_share * best:
+        return left, regions[k]
+    return left, -1
