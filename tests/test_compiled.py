@@ -1,5 +1,7 @@
 """The compiled kernels' ground rules (sim.compiled): the draws inside a kernel are numpy's stream."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -71,3 +73,17 @@ def test_pairwise_sum_called_from_a_kernel_loads_from_the_cache(tmp_path):
     for _ in range(2):  # the first process compiles and caches, the second loads
         proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=False)
         assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-2000:]
+
+
+@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 1000, 4099, 100_000])
+def test_pairwise_sum_at_the_block_edges_with_negative_zeros_and_nan(n):
+    """Numpy's pairwise summation, bit for bit, with negative zeros, NaN and wide magnitudes."""
+    rng = np.random.default_rng(n)
+    for case in range(20):
+        values = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, n)
+        if n:
+            values[rng.integers(0, n, 1 + n // 10)] = -0.0
+        if case == 0 and n:
+            values[rng.integers(0, n)] = np.nan
+        got, want = np.float64(pairwise_sum(values)), np.add.reduce(values)
+        assert got.tobytes() == want.tobytes() or (math.isnan(got) and math.isnan(want))

@@ -12,10 +12,7 @@ same Python types, the same ledger payments in the same order and the same gener
 from __future__ import annotations
 
 import dataclasses
-import math
 import pickle
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -270,31 +267,6 @@ def test_the_single_steps_are_the_numpy_forms(frozen):
             m_new, g_new = _case(frozen, seed)
             getattr(ArmedGroups, new)(m_new.armed_groups, g_new)
             assert _state(m_new, g_new) == _state(m_ref, g_ref), (seed, new)
-
-
-@pytest.mark.parametrize("n", [0, 1, 7, 8, 9, 127, 128, 129, 255, 256, 1000, 4099, 100_000])
-def test_the_kernels_pairwise_sum_is_numpys(n):
-    """Numpy's pairwise summation, bit for bit, with negative zeros, NaN and wide magnitudes."""
-    rng = np.random.default_rng(n)
-    for case in range(20):
-        values = rng.standard_normal(n) * 10.0 ** rng.integers(-8, 8, n)
-        if n:
-            values[rng.integers(0, n, 1 + n // 10)] = -0.0
-        if case == 0 and n:
-            values[rng.integers(0, n)] = np.nan
-        got, want = np.float64(turn_kernels.pairwise_sum(values)), np.add.reduce(values)
-        assert got.tobytes() == want.tobytes() or (math.isnan(got) and math.isnan(want))
-
-
-def test_the_kernels_load_from_a_warm_cache():
-    """Another process loads the cached kernels and runs them (a recursive kernel crashed there)."""
-    turn_kernels.pairwise_sum(np.ones(300))  # compiled and cached here if it was not yet
-    code = (
-        "import numpy as np; from sim.agents import turn_kernels as k; "
-        "v = np.random.default_rng(0).random(5000); assert k.pairwise_sum(v) == np.add.reduce(v); print('ok')"
-    )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-500:]
 
 
 # --- appraising regions: the numpy forms of region_value and appraise_regions -----------------

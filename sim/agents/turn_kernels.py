@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.compiled import kernel
+from sim.compiled import kernel, pairwise_sum
 
 # Slots of the ``out`` array the kernel fills (Python reads them by these names).
 TAX_HELD, TAX_ROAMED, TAXED, HELD_ANY, ROAMED_ANY = 0, 1, 2, 3, 4
@@ -31,69 +31,6 @@ FIGHTERS, FUNDS = 14, 15
 RUSTLE_PAID_PRICED, WAGES_CHOSEN, WAGES_POSITIVE, LEAVE_BELOW_ONE, RECRUITS_AFFORDABLE = 16, 17, 18, 19, 20
 DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # the recruits' Poisson mean, drawn by the caller
 OUT_SIZE = 24
-
-
-@kernel
-def _block_sum(values, start, count):
-    """numpy.sum of ``values[start:start + count]``, ``count <= 128`` (eight running sums from 8 values up)."""
-    if count < 8:
-        total = 0.0
-        for i in range(count):
-            total += values[start + i]
-        return total
-    r = np.empty(8)
-    for k in range(8):
-        r[k] = values[start + k]
-    i = 8
-    whole = count - count % 8
-    while i < whole:
-        for k in range(8):
-            r[k] += values[start + i + k]
-        i += 8
-    total = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-    while i < count:
-        total += values[start + i]
-        i += 1
-    return total
-
-
-@kernel
-def pairwise_sum(values):
-    """``np.sum`` of a contiguous 1-D float64 array, bit for bit: numpy's pairwise summation.
-
-    The same tree as :func:`sim.compiled.pairwise_sum` (blocks of at most 128 values, larger
-    spans halved at a multiple of 8), walked with an explicit stack: numba's cache cannot load
-    that recursive form (a warm cache gives "Symbol not found" or a segmentation fault).
-    """
-    n = values.size
-    if n <= 128:
-        return _block_sum(values, 0, n)
-    # Tasks: (start, count, 0) sums a span, pushing its halves when it is long; (0, 0, 1) adds
-    # the two partial sums on top of the value stack, left + right.
-    starts = np.empty(128, dtype=np.int64)
-    counts = np.empty(128, dtype=np.int64)
-    kinds = np.empty(128, dtype=np.int64)
-    partial = np.empty(128)
-    tasks = 1
-    starts[0], counts[0], kinds[0] = 0, n, 0
-    top = 0
-    while tasks:
-        tasks -= 1
-        start, count, kind = starts[tasks], counts[tasks], kinds[tasks]
-        if kind == 1:
-            top -= 1
-            partial[top - 1] = partial[top - 1] + partial[top]
-        elif count <= 128:
-            partial[top] = _block_sum(values, start, count)
-            top += 1
-        else:
-            half = count // 2
-            half -= half % 8
-            starts[tasks], counts[tasks], kinds[tasks] = 0, 0, 1
-            starts[tasks + 1], counts[tasks + 1], kinds[tasks + 1] = start + half, count - half, 0
-            starts[tasks + 2], counts[tasks + 2], kinds[tasks + 2] = start, half, 0
-            tasks += 3
-    return partial[0]
 
 
 @kernel
