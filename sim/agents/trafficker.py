@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents import route_kernels
 from sim.agents.table import AgentTable, TableAgent
 from sim.draws import choose_weighted
 from sim.enforcement import Encounters, Outcome
@@ -169,7 +170,6 @@ class Crews(AgentTable):
         """Pickled (a saved state) without the scratch buffers and term patterns, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_risk_scratch", None)
-        state.pop("_patterns", None)
         state.pop("_supply_by_good", None)
         state.pop("_prices_seen", None)
         return state
@@ -574,31 +574,30 @@ class Crews(AgentTable):
         Expected profit per unit on a route: the sink price times the perceived odds of getting
         through (raised to the crew's risk aversion), less the source price, transport,
         protection and expected bribes and tolls. Perceived risk blends the crew's own
-        experience with its network's.
+        experience with its network's. Compiled (:mod:`sim.agents.route_kernels`): the
+        candidates' sums of log-odds, then the profits, the Gumbel draws and the pick, crew by
+        crew in the order given; the logarithms and the odds stay numpy's.
         """
         p = self.p
-        n = len(crews)
         group = self.group[crews]
-        cand = self.cand_route[group]
-        # Log-odds of getting through each crew's candidate routes.
-        log_survival = self._candidate_sums(self._log_pass(crews), group)
-        survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
-        unit_profit = (
-            survival * self.cand_sink[group]
-            - self.value_source[g][:, None]
-            - self.cand_transport[group]
-            - self.cand_pay[group]
-        )
-        unit_profit = np.where(self.cand_open[group], unit_profit, -np.inf)
+        inc = self._incidence_csr
+        log_survival = route_kernels.candidate_log_sums(self._log_pass(crews), group, self.routes.group_routes, *inc)
+        survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         margin = self.model.market.value_sink[g] - self.value_source[g]
-        scale = p.choice_noise * margin[:, None]
-        noise = self.model.rng.gumbel(size=unit_profit.shape)
-        noise *= scale
-        noise += unit_profit
-        pick = np.argmax(noise, axis=1)
-        rows = np.arange(n)
-        return cand[rows, pick], unit_profit[rows, pick] > 0
+        return route_kernels.choose_by_profit(
+            survival,
+            group,
+            g,
+            self.cand_route,
+            self.cand_sink,
+            self.value_source,
+            self.cand_transport,
+            self.cand_pay,
+            self.cand_open,
+            p.choice_noise * margin,
+            self.model.rng,
+        )
 
     def _log_pass(self, crews: np.ndarray) -> np.ndarray:
         """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
@@ -628,80 +627,10 @@ class Crews(AgentTable):
         return buffers[0][:n], buffers[1][:n]
 
     @functools.cached_property
-    def _candidate_places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Each group's candidate routes as rows of the route incidence, concatenated group by group.
-
-        Returns the places and weights of all groups' candidates (in incidence order), where each
-        group's part starts, its length, and each candidate's number of places (0 for padding).
-        """
-        inc, cand = self.routes.node_incidence, self.routes.group_routes
-        lengths = np.where(cand >= 0, np.diff(inc.indptr)[np.maximum(cand, 0)], 0)
-        rows = [np.arange(inc.indptr[r], inc.indptr[r + 1]) for r in cand.ravel() if r >= 0]
-        entries = np.concatenate(rows)
-        size = lengths.sum(axis=1)
-        return inc.indices[entries].astype(np.int64), inc.data[entries], np.cumsum(size) - size, size, lengths
-
-    def _candidate_sums(self, per_place: np.ndarray, group: np.ndarray) -> np.ndarray:
-        """Sum of ``per_place`` (crews x places) over each crew's candidate routes (crews x candidates).
-
-        What ``(node_incidence @ per_place.T)`` gives at the candidates, bit for bit: ``bincount``
-        adds each route's terms in the order of its places, from zero, as the sparse product does.
-        Computed only for the crews' own groups' routes (a twentieth of the product); padding
-        candidates get zero. Planning crews come grouped (they queue by group), so the terms'
-        positions are laid out run by run of crews of one group, from cached patterns of the group.
-        """
-        n, n_places = per_place.shape
-        n_cand = self.routes.group_routes.shape[1]
-        if n == 0:
-            return np.zeros((0, n_cand))
-        ends = np.flatnonzero(group[1:] != group[:-1]) + 1
-        starts = [0, *ends.tolist()]
-        stops = [*ends.tolist(), n]
-        size = self._candidate_places[3]
-        total = int(size.take(group).sum())
-        at_row = np.empty((2, total), dtype=np.int64)  # each term's flat position in per_place, and its row
-        shift = np.array([[n_places], [n_cand]]) * np.arange(n)  # where each crew's row starts in both
-        weights = None if self._unit_weights else np.empty(total)
-        patterns = self.__dict__.setdefault("_patterns", {})
-        at = 0
-        for g, s, e in zip(group.take(starts).tolist(), starts, stops, strict=True):
-            known = patterns.get((g, n_places))
-            if known is None or known[0] < e - s:
-                known = self._term_patterns(g, e - s, n_places)
-            k = (e - s) * int(size[g])
-            np.add(known[1][:, :k], shift[:, s : s + 1], out=at_row[:, at : at + k])
-            if weights is not None:
-                weights[at : at + k] = known[2][:k]
-            at += k
-        terms = per_place.ravel().take(at_row[0])
-        if weights is not None:  # a weight of 1 changes no bit: multiplied only where some weight is not 1
-            terms = weights * terms
-        return np.bincount(at_row[1], weights=terms, minlength=n * n_cand).reshape(n, n_cand)
-
-    @functools.cached_property
-    def _unit_weights(self) -> bool:
-        """Whether every place of every candidate route weighs 1 in the route incidence."""
-        return bool(np.all(self._candidate_places[1] == 1.0))
-
-    def _term_patterns(self, g: int, crews: int, n_places: int) -> tuple[int, np.ndarray, np.ndarray]:
-        """Flat positions and rows, and weights, of the terms of at least ``crews`` crews of group ``g``.
-
-        For the i-th crew of a run: its row of ``per_place`` (``i * n_places``) plus the places of
-        the group's candidates, in order; its row of the candidates (``i * n_candidates``) plus each
-        place's candidate. Kept per group (``_patterns``) and grown by doubling, so a week only
-        shifts them. Returns how many crews they cover, then the two rows of positions, then weights.
-        """
-        cache = self.__dict__.setdefault("_patterns", {})
-        known = cache.get((g, n_places))
-        places, weights, first, size, lengths = self._candidate_places
-        room = max(crews, 2 * known[0] if known is not None else 16)
-        mine = slice(first[g], first[g] + size[g])
-        n_cand = lengths.shape[1]
-        crew = np.arange(room)[:, None]
-        candidate = np.repeat(np.arange(n_cand), lengths[g])
-        at_row = np.stack([(crew * n_places + places[mine]).ravel(), (crew * n_cand + candidate).ravel()])
-        cache[(g, n_places)] = (room, at_row, np.tile(weights[mine], room))
-        return cache[(g, n_places)]
+    def _incidence_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The route incidence's CSR arrays (row starts, places, weights) in the kernels' types."""
+        inc = self.routes.node_incidence
+        return inc.indptr.astype(np.int64), inc.indices.astype(np.int64), inc.data.astype(np.float64)
 
     def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
         """Draw the outcome of every place passed this week, in route order (categorical).

@@ -1,0 +1,156 @@
+"""The crews' compiled route choice (sim.agents.route_kernels) against its numpy forms, bit for bit.
+
+The numpy forms below are what ``Crews._choose_routes`` computed before it was compiled (issue
+18, fifth pass): the sparse product for the candidates' log-odds, ``Generator.gumbel`` for the
+noise, ``argmax`` for the pick. Each test compares bits and the generator's state after.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sim.agents import route_kernels
+from sim.agents.trafficker import State
+from sim.model import SahelModel
+from sim.params import ScenarioConfig
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = SahelModel(ScenarioConfig(supply_scale=0.1, burn_in_weeks=2), seed=5)
+    for _ in range(6):
+        m.step()
+    return m
+
+
+def _csr(matrix):
+    return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data.astype(np.float64)
+
+
+def _plain_sums(incidence, group_routes, per_place, group):
+    """The candidates' sums as the sparse product gives them, padding zero."""
+    n = len(group)
+    cand = np.maximum(group_routes[group], 0)
+    sums = (incidence @ per_place.T).T[np.arange(n)[:, None], cand]
+    return np.where(group_routes[group] >= 0, sums, 0.0)
+
+
+def _plain_choice(survival, group, good, cand_route, cand_sink, value_source, transport, pay, cand_open, scale, rng):
+    """Route choice as numpy computed it before the kernel (the model's form until the fifth pass)."""
+    unit_profit = survival * cand_sink[group] - value_source[good][:, None] - transport[group] - pay[group]
+    unit_profit = np.where(cand_open[group], unit_profit, -np.inf)
+    noise = rng.gumbel(size=unit_profit.shape)
+    noise *= scale[:, None]
+    noise += unit_profit
+    pick = np.argmax(noise, axis=1)
+    rows = np.arange(len(group))
+    return cand_route[group][rows, pick], unit_profit[rows, pick] > 0
+
+
+def _same_bits(a, b):
+    return a.shape == b.shape and np.array_equal(np.asarray(a, dtype=np.float64).view(np.int64), b.view(np.int64))
+
+
+def test_candidate_sums_equal_the_incidence_product(model):
+    """The model's routes, random log-odds (signed zeros included), grouped or shuffled crews: the product's bits."""
+    routes = model.crews.routes
+    r = np.random.default_rng(11)
+    for n in (57, 3, 400, 0):
+        shuffled = r.integers(0, routes.group_routes.shape[0], size=n)
+        for group in (shuffled, np.sort(shuffled)):
+            per_place = np.log1p(-r.random((n, model.crews.n_places + 1)) * 0.9)
+            per_place[r.random(per_place.shape) < 0.2] = -0.0
+            plain = _plain_sums(routes.node_incidence, routes.group_routes, per_place[:, :-1], group)
+            fast = route_kernels.candidate_log_sums(per_place, group, routes.group_routes, *_csr(routes.node_incidence))
+            assert _same_bits(fast, plain)
+            assert n == 0 or (routes.group_routes[group] >= 0).sum() > n
+
+
+def test_candidate_sums_with_weights_unsorted_places_and_nan():
+    """Random incidences with weights other than 1, places stored out of order, empty routes and NaN log-odds."""
+    r = np.random.default_rng(12)
+    for case in range(300):
+        n_routes, n_places = int(r.integers(1, 40)), int(r.integers(1, 60))
+        dense = np.where(r.random((n_routes, n_places)) < 0.3, r.uniform(0.1, 3.0, (n_routes, n_places)), 0.0)
+        if case % 3 == 0:
+            dense[dense > 0] = 1.0
+        incidence = sp.csr_matrix(dense)
+        if case % 2:  # places in another stored order: the product adds in stored order, and so must the kernel
+            for row in range(n_routes):
+                lo, hi = incidence.indptr[row], incidence.indptr[row + 1]
+                order = r.permutation(hi - lo) + lo
+                incidence.indices[lo:hi], incidence.data[lo:hi] = incidence.indices[order], incidence.data[order]
+        group_routes = r.integers(-1, n_routes, size=(int(r.integers(1, 8)), int(r.integers(1, 12))))
+        n = int(r.integers(0, 50))
+        group = r.integers(0, len(group_routes), size=n)
+        per_place = np.log1p(-r.random((n, n_places + 1)))
+        per_place[r.random(per_place.shape) < 0.01] = np.nan
+        plain = _plain_sums(incidence, group_routes, per_place[:, :-1], group)
+        fast = route_kernels.candidate_log_sums(per_place, group, group_routes, *_csr(incidence))
+        assert _same_bits(fast, plain), case
+
+
+def _random_choice_case(r, n, n_groups, n_cand, n_goods):
+    cand_route = r.integers(0, 500, size=(n_groups, n_cand))
+    tables = [r.uniform(0.0, 100.0, (n_groups, n_cand)) for _ in range(3)]
+    cand_open = r.random((n_groups, n_cand)) < 0.8
+    cand_open[0] = False  # a group with every candidate closed: the pick is the first, and it does not pay
+    value_source = r.uniform(0.0, 50.0, n_goods)
+    group = r.integers(0, n_groups, size=n)
+    good = r.integers(0, n_goods, size=n)
+    survival = np.exp(r.uniform(-3.0, 0.0, (n, n_cand)))
+    scale = r.uniform(0.0, 20.0, n)
+    scale[::5] = 0.0  # no noise: ties broken by the first maximum
+    if n > 3:
+        survival[3, 1] = np.nan  # a NaN profit: argmax picks the first NaN
+    return survival, group, good, cand_route, tables[0], value_source, tables[1], tables[2], cand_open, scale
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_choice_is_the_numpy_form_and_leaves_the_same_stream(seed):
+    """Random profits and scales (closed candidates, zero noise, NaN): the same routes and the same generator after."""
+    r = np.random.default_rng(100 + seed)
+    for n in (0, 1, 7, 300):
+        args = _random_choice_case(r, n, n_groups=int(r.integers(1, 30)), n_cand=int(r.integers(1, 45)), n_goods=9)
+        compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        route, pays = route_kernels.choose_by_profit(*args, compiled)
+        want_route, want_pays = _plain_choice(*args, plain)
+        assert np.array_equal(route, want_route)
+        assert np.array_equal(pays, want_pays)
+        assert compiled.bit_generator.state == plain.bit_generator.state
+
+
+def test_choose_routes_in_the_model_is_the_numpy_form(model):
+    """The model's planning crews at week 6: the routes and decisions of the numpy form, and its stream after."""
+    crews = model.crews
+    idle = np.flatnonzero(crews.alive & (crews.state == State.IDLE))
+    planning = idle[np.argsort(crews.group[idle], kind="stable")]
+    assert len(planning) > 20
+    crews._route_costs()
+    state = model.rng.bit_generator.state
+    route, pays = crews._choose_routes(planning)
+    after = model.rng.bit_generator.state
+    plain = np.random.default_rng()
+    plain.bit_generator.state = state
+    group, good = crews.group[planning], crews.good[planning]
+    sums = _plain_sums(crews.routes.node_incidence, crews.routes.group_routes, crews._log_pass(planning)[:, :-1], group)
+    survival = np.exp(crews.kind_risk_aversion[crews.kind[planning]][:, None] * sums)
+    margin = model.market.value_sink[good] - crews.value_source[good]
+    want = _plain_choice(
+        survival,
+        group,
+        good,
+        crews.cand_route,
+        crews.cand_sink,
+        crews.value_source,
+        crews.cand_transport,
+        crews.cand_pay,
+        crews.cand_open,
+        crews.p.choice_noise * margin,
+        plain,
+    )
+    assert np.array_equal(route, want[0]) and np.array_equal(pays, want[1])
+    assert pays.any() and len(np.unique(route)) > 5
+    assert plain.bit_generator.state == after
