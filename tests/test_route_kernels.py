@@ -101,8 +101,15 @@ def _random_choice_case(r, n, n_groups, n_cand, n_goods):
     group = r.integers(0, n_groups, size=n)
     good = r.integers(0, n_goods, size=n)
     survival = np.exp(r.uniform(-3.0, 0.0, (n, n_cand)))
+    survival[::4] = 1.0
+    if n_groups > 1:  # group 1: every candidate alike, so crews with no noise tie everywhere
+        for table in tables:
+            table[1] = table[1, 0]
+        cand_open[1] = True
     scale = r.uniform(0.0, 20.0, n)
     scale[::5] = 0.0  # no noise: ties broken by the first maximum
+    scale[1::7] = -scale[1::7]  # a margin below zero
+    scale[2::9] = r.uniform(0.0, 1e-3, len(scale[2::9]))  # little noise: the profits decide
     if n > 3:
         survival[3, 1] = np.nan  # a NaN profit: argmax picks the first NaN
     return survival, group, good, cand_route, tables[0], value_source, tables[1], tables[2], cand_open, scale

@@ -53,6 +53,17 @@ def candidate_log_sums(per_place, group, group_routes, indptr, indices, data):
     return out
 
 
+# Above any standard Gumbel draw numpy can make: u = 1 - random() is at most 1 - 2**-53, where
+# -log(-log(u)) is about 36.74.
+GUMBEL_MAX = 37.0
+
+
+@kernel
+def _gumbel(u):
+    """The standard Gumbel value numpy makes of a uniform ``u`` in (0, 1): ``0 - 1 * log(-log(u))``."""
+    return 0.0 - np.log(-np.log(u))
+
+
 @kernel
 def choose_by_profit(
     survival, group, good, cand_route, cand_sink, value_source, cand_transport, cand_pay, cand_open, scale, rng
@@ -64,6 +75,12 @@ def choose_by_profit(
     noise is one standard Gumbel draw per candidate (numpy's algorithm: ``u = 1 - random()``,
     redrawn while ``u >= 1``, then ``0 - log(-log(u))``), times the crew's ``scale``, added to
     the profit; the pick is the first maximum (``np.argmax``: a NaN, if any, wins first).
+
+    Every uniform is drawn, in numpy's order, but the two logarithms are taken only where they
+    can matter: the candidate of highest profit gets its noisy value first, and any other whose
+    noisy value cannot reach it (its profit plus ``GUMBEL_MAX`` times a non-negative scale, which
+    rounding keeps an upper bound, falls below it) is neither the maximum nor tied with it. Closed
+    candidates (minus infinity) and padding are skipped so, and most open ones.
 
     Args:
         survival: (crews x candidates) perceived odds of getting through, raised to the crew's risk aversion.
@@ -86,12 +103,12 @@ def choose_by_profit(
     route = np.empty(n, dtype=np.int64)
     pays = np.empty(n, dtype=np.bool_)
     profit = np.empty(n_cand)
+    uniform = np.empty(n_cand)
     for i in range(n):
         g = group[i]
         source = value_source[good[i]]
-        best = 0
-        best_value = 0.0
-        found_nan = False
+        s = scale[i]
+        top = 0
         for c in range(n_cand):
             p = survival[i, c] * cand_sink[g, c] - source - cand_transport[g, c] - cand_pay[g, c]
             if not cand_open[g, c]:
@@ -100,10 +117,24 @@ def choose_by_profit(
             u = 1.0 - rng.random()
             while u >= 1.0:
                 u = 1.0 - rng.random()
-            noisy = (0.0 - np.log(-np.log(u))) * scale[i] + p
+            uniform[c] = u
+            if p > profit[top]:
+                top = c
+        top_value = _gumbel(uniform[top]) * s + profit[top]
+        bounded = s >= 0.0
+        best = -1
+        best_value = 0.0
+        found_nan = False
+        for c in range(n_cand):
+            if c == top:
+                noisy = top_value
+            elif bounded and GUMBEL_MAX * s + profit[c] < top_value:
+                continue  # below the top candidate's value: neither the first maximum nor a NaN
+            else:
+                noisy = _gumbel(uniform[c]) * s + profit[c]
             if found_nan:
                 continue
-            if c == 0 or noisy > best_value or np.isnan(noisy):
+            if best < 0 or noisy > best_value or np.isnan(noisy):
                 best, best_value = c, noisy
                 found_nan = np.isnan(noisy)
         route[i] = cand_route[g, best]
