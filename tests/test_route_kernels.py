@@ -13,6 +13,7 @@ import scipy.sparse as sp
 
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
+from sim.enforcement import Outcome
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
 
@@ -161,3 +162,121 @@ def test_choose_routes_in_the_model_is_the_numpy_form(model):
     assert np.array_equal(route, want[0]) and np.array_equal(pays, want[1])
     assert pays.any() and len(np.unique(route)) > 5
     assert plain.bit_generator.state == after
+
+
+def test_row_sum_is_numpys_sum_bit_for_bit():
+    """3,000 arrays of 0 to 2,000 values (several halvings past 128), with signs and magnitudes: np.sum's bits."""
+    r = np.random.default_rng(13)
+    for _ in range(3000):
+        n = int(r.integers(0, 2000))
+        values = r.normal(size=n) * 10.0 ** r.uniform(-3, 6, n)
+        assert route_kernels.row_sum(values) == np.sum(values), n
+    assert np.isnan(route_kernels.row_sum(np.array([1.0, np.nan])))
+
+
+def _plain_encounters(rng, width, pi, pj, place, seize, settle, routine, value, broker, shield, ban, *rest):
+    """The week's outcomes and dues as numpy computed them before the kernel (``_encounter_outcomes``, ``_travel``)."""
+    crossing, bloc, rob, settle_share, routine_share, alliance, toll, services_share, cash = rest
+    n = len(cash)
+    if broker.any():
+        seize = np.where(broker[pi], seize * (1 - shield), seize)
+    banned = ban > 0
+    if banned.any():
+        at_border = crossing[place] & banned[pi]
+        seize = np.where(at_border, np.minimum(1.0, seize * (1 + ban[pi])), seize)
+    robbed = np.where(bloc[pi] >= 0, 0.0, rob[place])
+    u = rng.random((n, width)).ravel().take(pi * width + pj)
+    c1 = seize
+    c2 = c1 + (1 - c1) * robbed
+    c3 = c2 + (1 - c2) * settle
+    c4 = c3 + (1 - c3) * routine
+    out = np.full(len(u), Outcome.CLEAN, dtype=np.int64)
+    out[u < c4] = Outcome.ROUTINE
+    out[u < c3] = Outcome.SETTLED
+    out[u < c2] = Outcome.ROBBED
+    out[u < c1] = Outcome.SEIZED
+    lost_at = np.flatnonzero((out == Outcome.SEIZED) | (out == Outcome.ROBBED))
+    head = np.ones(len(lost_at), dtype=bool)
+    head[1:] = pi[lost_at[1:]] != pi[lost_at[:-1]]
+    lost_at = lost_at[head]
+    first = np.full(n, width)
+    first[pi[lost_at]] = pj[lost_at]
+    met = pj <= first[pi]
+    paying = pj < first[pi]
+    share = np.where(
+        out == Outcome.SETTLED, settle_share[place], np.where(out == Outcome.ROUTINE, routine_share[place], 0.0)
+    )
+    crew_bloc = bloc[pi]
+    exempt = (alliance[place] == crew_bloc) & (crew_bloc >= 0)
+    pay = np.zeros((3, len(pi)))
+    pay[0] = np.where(paying, share * value, 0.0)
+    pay[1] = np.where(paying & ~exempt, toll[place] * value, 0.0)
+    pay[2] = np.where(paying, services_share * value, 0.0)
+    rows = np.zeros((3, n * width))
+    rows[:, pi * width + pj] = pay
+    sums = rows.reshape(3, n, width).sum(axis=2)
+    due = sums[0] + sums[1] + sums[2]
+    paid = np.minimum(cash, due)
+    ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)
+    pay *= ratio[pi]
+    return out, first, met, pay, paid, lost_at
+
+
+def _random_week(r, n, width, n_places):
+    """Moving crews passing 0 to 3 consecutive places each, with odds, brokers, bans, blocs and cash at random."""
+    start = r.integers(0, width, size=n)
+    count = np.minimum(r.integers(0, 4, size=n), width - start)
+    pi = np.repeat(np.arange(n), count)
+    pj = np.arange(len(pi)) + np.repeat(start - (np.cumsum(count) - count), count)
+    m = len(pi)
+    place = r.integers(0, n_places, size=m)
+    odds = [np.where(r.random(m) < 0.3, 0.0, r.uniform(0.0, 0.6, m)) for _ in range(3)]
+    value = r.uniform(0.0, 1e6, m) * (r.random(m) < 0.95)
+    broker = r.random(n) < 0.2
+    ban = np.where(r.random(n) < 0.3, r.uniform(0.0, 3.0, n), 0.0)
+    crossing = r.random(n_places) < 0.4
+    bloc = r.integers(-1, 4, size=n)
+    rob = np.where(r.random(n_places) < 0.5, 0.0, r.uniform(0.0, 0.3, n_places))
+    shares = r.uniform(0.0, 0.2, n_places), r.uniform(0.0, 0.05, n_places)
+    alliance = r.integers(-1, 4, size=n_places)
+    toll = np.where(r.random(n_places) < 0.5, 0.0, r.uniform(0.0, 0.1, n_places))
+    cash = np.where(r.random(n) < 0.3, r.uniform(0.0, 1e4, n), r.uniform(0.0, 1e7, n))
+    return (
+        width,
+        pi,
+        pj,
+        place,
+        *odds,
+        value,
+        broker,
+        0.5,
+        ban,
+        crossing,
+        bloc,
+        rob,
+        *shares,
+        alliance,
+        toll,
+        0.03,
+        cash,
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_encounters_and_dues_are_the_numpy_form(seed):
+    """Random weeks (no crews, no places passed, route rows past 8 and 128 positions): same bits, same stream after."""
+    r = np.random.default_rng(200 + seed)
+    for n, width in ((0, 5), (1, 3), (40, 7), (300, 24), (60, 140)):
+        week = _random_week(r, n, width, n_places=30)
+        compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        got = route_kernels.encounters_and_dues(compiled, *week)
+        want = _plain_encounters(plain, *week)
+        for a, b in zip(got, want, strict=True):
+            assert a.shape == b.shape and a.dtype.kind == b.dtype.kind
+            assert np.array_equal(
+                a.view(np.int64) if a.dtype == float else a, b.view(np.int64) if b.dtype == float else b
+            )
+        assert compiled.bit_generator.state == plain.bit_generator.state
+        if n >= 300:
+            outcome, first = got[0], got[1]
+            assert len(np.unique(outcome)) == 5 and (first < width).any() and (first == width).any()

@@ -19,6 +19,10 @@ from __future__ import annotations
 import numpy as np
 
 from sim.compiled import kernel
+from sim.enforcement import Outcome
+
+# Outcome codes as plain integers (numba freezes module-level integers into the kernels).
+ROUTINE, SETTLED, SEIZED, ROBBED = int(Outcome.ROUTINE), int(Outcome.SETTLED), int(Outcome.SEIZED), int(Outcome.ROBBED)
 
 
 @kernel
@@ -140,3 +144,202 @@ def choose_by_profit(
         route[i] = cand_route[g, best]
         pays[i] = profit[best] > 0
     return route, pays
+
+
+@kernel
+def _block_sum(values, start, count):
+    """The pairwise summation numpy makes of at most 128 values (its loops_utils): eight running sums, then the rest."""
+    if count < 8:
+        total = 0.0
+        for i in range(count):
+            total += values[start + i]
+        return total
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = 8
+    whole = count - count % 8
+    while i < whole:
+        r0 += values[start + i]
+        r1 += values[start + i + 1]
+        r2 += values[start + i + 2]
+        r3 += values[start + i + 3]
+        r4 += values[start + i + 4]
+        r5 += values[start + i + 5]
+        r6 += values[start + i + 6]
+        r7 += values[start + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < count:
+        total += values[start + i]
+        i += 1
+    return total
+
+
+@kernel
+def row_sum(values):
+    """The sum ``np.sum`` gives for a contiguous 1-D float64 array, without recursion.
+
+    The same summation as :func:`sim.compiled.pairwise_sum`, whose recursive form cannot be
+    called from another kernel once both are loaded from numba's cache (LLVM: "Symbol not
+    found"): halves of more than 128 values are kept on an explicit stack and added in the
+    order the recursion adds them.
+    """
+    count = values.size
+    if count <= 128:
+        return _block_sum(values, 0, count)
+    starts = np.empty(64, dtype=np.int64)
+    counts = np.empty(64, dtype=np.int64)
+    stage = np.empty(64, dtype=np.int64)
+    left = np.empty(64)
+    top = 0
+    starts[0], counts[0], stage[0] = 0, count, 0
+    result = 0.0
+    while top >= 0:
+        start, n = starts[top], counts[top]
+        half = n // 2
+        half -= half % 8
+        if n <= 128:
+            result = _block_sum(values, start, n)
+            top -= 1
+        elif stage[top] == 0:  # first the left half
+            stage[top] = 1
+            top += 1
+            starts[top], counts[top], stage[top] = start, half, 0
+        elif stage[top] == 1:  # then the right half
+            left[top] = result
+            stage[top] = 2
+            top += 1
+            starts[top], counts[top], stage[top] = start + half, n - half, 0
+        else:  # both done: left + right
+            result = left[top] + result
+            top -= 1
+    return result
+
+
+@kernel
+def _minimum(a, b):
+    """``np.minimum`` of two floats: a NaN on either side is the answer."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@kernel
+def encounters_and_dues(
+    rng,
+    width,
+    pi,
+    pj,
+    place,
+    seize,
+    settle,
+    routine,
+    value,
+    broker,
+    shield,
+    ban,
+    crossing,
+    bloc,
+    rob,
+    settle_share,
+    routine_share,
+    alliance,
+    toll,
+    services_share,
+    cash,
+):
+    """The week's encounters of the moving crews: their outcomes, the first losses, and what is paid.
+
+    The places passed are entries, crew ``pi`` (of ``n = cash.size`` moving crews) at position
+    ``pj`` of its route, in route order. Per entry, in this order (002 §II; M3, M15, M21, M14):
+    brokers are spared ``shield`` of the seizure odds; listed crews at border crossings face
+    their travel ban's extra odds (at most 1); unprotected crews (``bloc`` -1) face the place's
+    robbery odds. One uniform is drawn for every position of every crew's route (``n x
+    width``, numpy's order, as ``rng.random((n, width))``) and the entry's decides: seizure
+    first, then robbery, then a settled bribe, then a routine payment (cumulative thresholds;
+    the first one the draw falls under). A crew's first loss (seized or robbed) ends its trip:
+    it meets the places up to it and pays at those before it its bribes (settled or routine
+    share of the value), the tolls of blocs it is not allied with, and services. Each crew's dues
+    are summed over its whole route row (zeros elsewhere) by numpy's pairwise rule, and it pays
+    what its cash allows: every payment is scaled by paid over due.
+
+    Returns:
+        outcome (entries), first (each crew's position of first loss, ``width`` if none), met
+        (entries up to the first loss), pay (3 x entries: bribes, tolls, services after
+        scaling), paid (each crew's total), lost_at (the entry of each crew's first loss, in
+        order).
+    """
+    n = cash.size
+    m = pi.size
+    uniform = np.empty(n * width)
+    for k in range(n * width):
+        uniform[k] = rng.random()
+    outcome = np.zeros(m, dtype=np.int64)
+    n_lost = 0
+    for e in range(m):
+        i = pi[e]
+        s = seize[e]
+        if broker[i]:
+            s = s * (1.0 - shield)
+        if ban[i] > 0 and crossing[place[e]]:
+            raised = s * (1.0 + ban[i])
+            s = 1.0 if raised > 1.0 else raised  # np.minimum(1, x): a NaN stays
+        robbed = 0.0 if bloc[i] >= 0 else rob[place[e]]
+        u = uniform[i * width + pj[e]]
+        c1 = s
+        c2 = c1 + (1 - c1) * robbed
+        c3 = c2 + (1 - c2) * settle[e]
+        c4 = c3 + (1 - c3) * routine[e]
+        if u < c1:
+            outcome[e] = SEIZED
+        elif u < c2:
+            outcome[e] = ROBBED
+        elif u < c3:
+            outcome[e] = SETTLED
+        elif u < c4:
+            outcome[e] = ROUTINE
+        if outcome[e] == SEIZED or outcome[e] == ROBBED:
+            n_lost += 1
+    # Each crew's first loss, in entry order.
+    first = np.full(n, width, dtype=np.int64)
+    heads = np.empty(n_lost, dtype=np.int64)
+    n_heads = 0
+    previous = -1
+    for e in range(m):
+        if outcome[e] == SEIZED or outcome[e] == ROBBED:
+            if n_heads == 0 or pi[e] != previous:
+                heads[n_heads] = e
+                n_heads += 1
+                first[pi[e]] = pj[e]
+            previous = pi[e]
+    met = np.empty(m, dtype=np.bool_)
+    pay = np.zeros((3, m))
+    rows = np.zeros((3, n, width))  # each crew's dues along its route row, zeros elsewhere
+    for e in range(m):
+        i = pi[e]
+        met[e] = pj[e] <= first[i]
+        if pj[e] < first[i]:
+            if outcome[e] == SETTLED:
+                share = settle_share[place[e]]
+            elif outcome[e] == ROUTINE:
+                share = routine_share[place[e]]
+            else:
+                share = 0.0
+            pay[0, e] = share * value[e]
+            if not (alliance[place[e]] == bloc[i] and bloc[i] >= 0):
+                pay[1, e] = toll[place[e]] * value[e]
+            pay[2, e] = services_share * value[e]
+        for k in range(3):
+            rows[k, i, pj[e]] = pay[k, e]
+    paid = np.empty(n)
+    ratio = np.empty(n)
+    for i in range(n):
+        due = row_sum(rows[0, i]) + row_sum(rows[1, i]) + row_sum(rows[2, i])
+        paid[i] = _minimum(cash[i], due)
+        ratio[i] = paid[i] / due if due > 0 else 0.0
+    for e in range(m):
+        for k in range(3):
+            pay[k, e] *= ratio[pi[e]]
+    return outcome, first, met, pay, paid, heads[:n_heads].copy()

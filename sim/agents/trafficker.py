@@ -632,19 +632,17 @@ class Crews(AgentTable):
         inc = self.routes.node_incidence
         return inc.indptr.astype(np.int64), inc.indices.astype(np.int64), inc.data.astype(np.float64)
 
-    def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
-        """Draw the outcome of every place passed this week, in route order (categorical).
+    def _encounter_odds(self, g, pi, place, value) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The odds of seizure, settled bribe and routine payment at every place passed this week.
 
-        The places passed are entries: crew ``pi`` (row of ``mov``) at position ``pj`` of its
-        route, at ``place``, carrying ``value`` there. Where officials man a Malian checkpoint,
-        the one on duty weighs the consignment in front of him (its good and value;
+        The places passed are entries: crew ``pi`` (row of the moving crews, good ``g``) at
+        ``place``, carrying ``value`` there. Where officials man a Malian checkpoint, the one on
+        duty weighs the consignment in front of him (its good and value;
         :meth:`sim.agents.official.Officials.encounter_odds`, M3); elsewhere the place's rates
-        apply. Returns each entry's outcome and who decided it (-1: no one). The uniform draws
-        cover every position of every moving crew's route (``shape``), as they always have, so the
-        stream is unchanged.
+        apply. Returns the three odds per entry and who decided (-1: no one; None without officials).
         """
         model = self.model
-        rates, rob = model.enforcement.rates, model.banditry.rob
+        rates = model.enforcement.rates
         good = g[pi]
         at = place * rates.seize.shape[1] + good  # (place, good) positions in the rate tables
         seize, settle, routine = rates.seize.ravel().take(at), rates.settle.ravel().take(at), rates.routine[place]
@@ -655,27 +653,7 @@ class Crews(AgentTable):
             k = np.flatnonzero(model.enforcement.staffed[place])
             if len(k):
                 seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
-        brokers = self.broker_until[mov] > model.week_index
-        if brokers.any():  # most weeks no moving crew has a broker: the same odds, without the pass over them
-            seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
-        banned = self.travel_ban[mov] > 0
-        if banned.any():
-            at_border = self.crossing[place] & banned[pi]
-            seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][pi])), seize)
-        robbed = np.where(self.bloc[mov][pi] >= 0, 0.0, rob[place])
-        u = model.rng.random(shape).ravel().take(pi * shape[1] + pj)
-        # Seizure first, then robbery, then the bribes.
-        c1 = seize
-        c2 = c1 + (1 - c1) * robbed
-        c3 = c2 + (1 - c2) * settle
-        c4 = c3 + (1 - c3) * routine
-        # The first threshold the draw falls under decides (np.select's rule): later writes win.
-        out = np.full(len(u), Outcome.CLEAN, dtype=np.int64)
-        out[u < c4] = Outcome.ROUTINE
-        out[u < c3] = Outcome.SETTLED
-        out[u < c2] = Outcome.ROBBED
-        out[u < c1] = Outcome.SEIZED
-        return out, who
+        return seize, settle, routine, who
 
     @functools.cached_property
     def _supply_by_good(self) -> np.ndarray:
@@ -732,41 +710,38 @@ class Crews(AgentTable):
         old = self.progress[mov]
         new = old + 1.0
         pi, pj = self._passed(r, old)  # crew and position of each place passed, in route order
-        n, width = len(mov), routes.cum_weeks.shape[1]
-        flat = pi * width + pj  # in the crews' rows
+        width = routes.cum_weeks.shape[1]
         on_route = r.take(pi) * width + pj  # in the routes' rows
         place = self.safe_nodes.ravel().take(on_route)
         value = cargo[pi] * self.value_at.ravel().take(on_route)
-        outcome, who = self._encounter_outcomes(mov, g, pi, pj, place, value, (n, width))
-        # Each crew's first loss (seized or robbed) ends its trip there.
-        lost_at = np.flatnonzero((outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED))
-        head = np.ones(len(lost_at), dtype=bool)
-        head[1:] = pi[lost_at[1:]] != pi[lost_at[:-1]]
-        lost_at = lost_at[head]  # the first loss of each crew that lost its cargo, in crew order
-        first = np.full(n, width)
-        first[pi[lost_at]] = pj[lost_at]
-        lost_any = first < width
-        met = pj <= first[pi]
-        paying = pj < first[pi]
-        share = np.where(
-            outcome == Outcome.SETTLED,
-            rates.settle_share[place],
-            np.where(outcome == Outcome.ROUTINE, rates.routine_share[place], 0.0),
-        )
-        bloc = self.bloc[mov][pi]
-        exempt = (blocks.alliance[place] == bloc) & (bloc >= 0)
-        pay = np.zeros((3, len(pi)))
-        pay[0] = np.where(paying, share * value, 0.0)
-        pay[1] = np.where(paying & ~exempt, blocks.toll[place] * value, 0.0)
-        pay[2] = np.where(paying, model.params.transport.services_share * value, 0.0)
-        rows = np.zeros((3, n * width))
-        rows[:, flat] = pay
-        sums = rows.reshape(3, n, width).sum(axis=2)  # whole rows: the same rounding as ever
-        due = sums[0] + sums[1] + sums[2]
+        seize, settle, routine, who = self._encounter_odds(g, pi, place, value)
+        # Outcomes (brokers, travel bans, robbery, one uniform per route position), first losses and
+        # the dues paid, compiled (sim.agents.route_kernels.encounters_and_dues).
         cash = self.cash[mov]
-        paid = np.minimum(cash, due)
-        ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)
-        pay *= ratio[pi]
+        outcome, first, met, pay, paid, lost_at = route_kernels.encounters_and_dues(
+            model.rng,
+            width,
+            pi,
+            pj,
+            place,
+            seize,
+            settle,
+            routine,
+            value,
+            self.broker_until[mov] > model.week_index,
+            model.params.armed_groups.broker_shield,
+            self.travel_ban[mov],
+            self.crossing,
+            self.bloc[mov],
+            model.banditry.rob,
+            rates.settle_share,
+            rates.routine_share,
+            blocks.alliance,
+            blocks.toll,
+            model.params.transport.services_share,
+            cash,
+        )
+        lost_any = first < width
         bribe, toll, services = pay
         bought = np.flatnonzero(services)
         if len(bought):
