@@ -7,6 +7,9 @@ noise, ``argmax`` for the pick. Each test compares bits and the generator's stat
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
@@ -280,3 +283,18 @@ def test_encounters_and_dues_are_the_numpy_form(seed):
         if n >= 300:
             outcome, first = got[0], got[1]
             assert len(np.unique(outcome)) == 5 and (first < width).any() and (first == width).any()
+
+
+def test_the_kernels_load_from_numbas_cache_in_a_fresh_process():
+    """Run twice in fresh processes (the second loads the cached machine code): no crash, numpy's sum.
+
+    Guards against numba's caching of recursive kernels (numba issue 6061: a segfault or an LLVM
+    "Symbol not found" once loaded from cache), which is why ``row_sum`` keeps its own stack.
+    """
+    script = (
+        "import numpy as np; from sim.agents import route_kernels as rk; "
+        "v = np.random.default_rng(1).normal(size=1000); assert rk.row_sum(v) == np.sum(v); print('ok')"
+    )
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
