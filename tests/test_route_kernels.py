@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
+from sim.draws import gumbel_uniforms
 from sim.enforcement import Outcome
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
@@ -126,7 +127,7 @@ def test_choice_is_the_numpy_form_and_leaves_the_same_stream(seed):
     for n in (0, 1, 7, 300):
         args = _random_choice_case(r, n, n_groups=int(r.integers(1, 30)), n_cand=int(r.integers(1, 45)), n_goods=9)
         compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
-        route, pays = route_kernels.choose_by_profit(*args, compiled)
+        route, pays = route_kernels.choose_by_profit(*args, gumbel_uniforms(compiled, args[0].shape))
         want_route, want_pays = _plain_choice(*args, plain)
         assert np.array_equal(route, want_route)
         assert np.array_equal(pays, want_pays)
@@ -272,7 +273,7 @@ def test_encounters_and_dues_are_the_numpy_form(seed):
     for n, width in ((0, 5), (1, 3), (40, 7), (300, 24), (60, 140)):
         week = _random_week(r, n, width, n_places=30)
         compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
-        got = route_kernels.encounters_and_dues(compiled, *week)
+        got = route_kernels.encounters_and_dues(compiled.random((len(week[-1]), week[0])), *week[1:])
         want = _plain_encounters(plain, *week)
         for a, b in zip(got, want, strict=True):
             assert a.shape == b.shape and a.dtype.kind == b.dtype.kind
@@ -298,3 +299,35 @@ def test_the_kernels_load_from_numbas_cache_in_a_fresh_process():
     for _ in range(2):
         done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_gumbel_uniforms_give_numpys_gumbel_draws_and_stream():
+    """``0 - log(-log(u))`` in a kernel of the uniforms is ``rng.gumbel``'s draws, bit for bit, and the stream after."""
+    for seed in range(3):
+        compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        u = gumbel_uniforms(compiled, (40, 500))
+        want = plain.gumbel(size=(40, 500))
+        got = np.array([route_kernels._gumbel(x) for x in u.ravel()]).reshape(u.shape)
+        assert _same_bits(got, want)
+        assert compiled.bit_generator.state == plain.bit_generator.state
+
+
+class _Scripted:
+    """A generator whose ``random`` gives a fixed stream (with the zeros numpy's gumbel redraws)."""
+
+    def __init__(self, stream):
+        self.stream, self.used = list(stream), 0
+
+    def random(self, size):
+        out = np.array(self.stream[self.used : self.used + size], dtype=float)
+        self.used += size
+        return out
+
+
+def test_gumbel_uniforms_leave_out_zeros_as_numpy_redraws_them():
+    """A zero from ``random()`` is drawn again (u = 1 is rejected): left out, and the stream read on past it."""
+    stream = [0.5, 0.0, 0.25, 0.0, 0.0, 0.75, 0.0, 0.125, 0.375, 0.0, 0.625, 0.875]
+    rng = _Scripted(stream)
+    u = gumbel_uniforms(rng, (2, 3))
+    assert np.array_equal(u, 1.0 - np.array([[0.5, 0.25, 0.75], [0.125, 0.375, 0.625]]))
+    assert rng.used == 11  # the six kept and the five zeros before the last kept, as numpy consumes them

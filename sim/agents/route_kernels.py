@@ -70,21 +70,23 @@ def _gumbel(u):
 
 @kernel
 def choose_by_profit(
-    survival, group, good, cand_route, cand_sink, value_source, cand_transport, cand_pay, cand_open, scale, rng
+    survival, group, good, cand_route, cand_sink, value_source, cand_transport, cand_pay, cand_open, scale, uniform
 ):
     """Each crew's route (best expected profit after Gumbel noise) and whether its trip pays.
 
     Expected profit per unit of a candidate: ``survival * sink - source price - transport - pay``
     (left to right, as numpy evaluates it), minus infinity where the candidate is closed. The
-    noise is one standard Gumbel draw per candidate (numpy's algorithm: ``u = 1 - random()``,
-    redrawn while ``u >= 1``, then ``0 - log(-log(u))``), times the crew's ``scale``, added to
-    the profit; the pick is the first maximum (``np.argmax``: a NaN, if any, wins first).
+    noise is one standard Gumbel draw per candidate, numpy's ``0 - log(-log(u))`` of the
+    candidate's ``uniform`` (:func:`sim.draws.gumbel_uniforms`: the same generator calls as
+    ``rng.gumbel(size=(crews, candidates))``, in one numpy call, faster than draws one by one in
+    a kernel), times the crew's ``scale``, added to the profit; the pick is the first maximum
+    (``np.argmax``: a NaN, if any, wins first).
 
-    Every uniform is drawn, in numpy's order, but the two logarithms are taken only where they
-    can matter: the candidate of highest profit gets its noisy value first, and any other whose
-    noisy value cannot reach it (its profit plus ``GUMBEL_MAX`` times a non-negative scale, which
-    rounding keeps an upper bound, falls below it) is neither the maximum nor tied with it. Closed
-    candidates (minus infinity) and padding are skipped so, and most open ones.
+    The two logarithms are taken only where they can matter: the candidate of highest profit
+    gets its noisy value first, and any other whose noisy value cannot reach it (its profit plus
+    ``GUMBEL_MAX`` times a non-negative scale, which rounding keeps an upper bound, falls below
+    it) is neither the maximum nor tied with it. Closed candidates (minus infinity) and padding
+    are skipped so.
 
     Args:
         survival: (crews x candidates) perceived odds of getting through, raised to the crew's risk aversion.
@@ -97,7 +99,7 @@ def choose_by_profit(
         cand_pay: (groups x candidates) expected bribes, tolls, services and protection per unit.
         cand_open: (groups x candidates) whether the candidate can be chosen.
         scale: Each crew's noise scale (choice noise times the good's margin).
-        rng: The model's generator (draws numpy's stream).
+        uniform: (crews x candidates) the Gumbel draws' uniforms (``u``, in (0, 1]).
 
     Returns:
         The chosen route of each crew, and whether its expected profit there is positive.
@@ -107,7 +109,6 @@ def choose_by_profit(
     route = np.empty(n, dtype=np.int64)
     pays = np.empty(n, dtype=np.bool_)
     profit = np.empty(n_cand)
-    uniform = np.empty(n_cand)
     for i in range(n):
         g = group[i]
         source = value_source[good[i]]
@@ -118,13 +119,9 @@ def choose_by_profit(
             if not cand_open[g, c]:
                 p = -np.inf
             profit[c] = p
-            u = 1.0 - rng.random()
-            while u >= 1.0:
-                u = 1.0 - rng.random()
-            uniform[c] = u
             if p > profit[top]:
                 top = c
-        top_value = _gumbel(uniform[top]) * s + profit[top]
+        top_value = _gumbel(uniform[i, top]) * s + profit[top]
         bounded = s >= 0.0
         best = -1
         best_value = 0.0
@@ -135,7 +132,7 @@ def choose_by_profit(
             elif bounded and GUMBEL_MAX * s + profit[c] < top_value:
                 continue  # below the top candidate's value: neither the first maximum nor a NaN
             else:
-                noisy = _gumbel(uniform[c]) * s + profit[c]
+                noisy = _gumbel(uniform[i, c]) * s + profit[c]
             if found_nan:
                 continue
             if best < 0 or noisy > best_value or np.isnan(noisy):
@@ -228,8 +225,7 @@ def _minimum(a, b):
 
 @kernel
 def encounters_and_dues(
-    rng,
-    width,
+    uniform,
     pi,
     pj,
     place,
@@ -256,8 +252,9 @@ def encounters_and_dues(
     ``pj`` of its route, in route order. Per entry, in this order (002 §II; M3, M15, M21, M14):
     brokers are spared ``shield`` of the seizure odds; listed crews at border crossings face
     their travel ban's extra odds (at most 1); unprotected crews (``bloc`` -1) face the place's
-    robbery odds. One uniform is drawn for every position of every crew's route (``n x
-    width``, numpy's order, as ``rng.random((n, width))``) and the entry's decides: seizure
+    robbery odds. ``uniform`` holds one draw for every position of every crew's route (``n x
+    width``, drawn by the caller in one numpy call, faster than draws one by one in a kernel) and
+    the entry's decides: seizure
     first, then robbery, then a settled bribe, then a routine payment (cumulative thresholds;
     the first one the draw falls under). A crew's first loss (seized or robbed) ends its trip:
     it meets the places up to it and pays at those before it its bribes (settled or routine
@@ -271,11 +268,8 @@ def encounters_and_dues(
         scaling), paid (each crew's total), lost_at (the entry of each crew's first loss, in
         order).
     """
-    n = cash.size
+    n, width = uniform.shape
     m = pi.size
-    uniform = np.empty(n * width)
-    for k in range(n * width):
-        uniform[k] = rng.random()
     outcome = np.zeros(m, dtype=np.int64)
     n_lost = 0
     for e in range(m):
@@ -287,7 +281,7 @@ def encounters_and_dues(
             raised = s * (1.0 + ban[i])
             s = 1.0 if raised > 1.0 else raised  # np.minimum(1, x): a NaN stays
         robbed = 0.0 if bloc[i] >= 0 else rob[place[e]]
-        u = uniform[i * width + pj[e]]
+        u = uniform[i, pj[e]]
         c1 = s
         c2 = c1 + (1 - c1) * robbed
         c3 = c2 + (1 - c2) * settle[e]

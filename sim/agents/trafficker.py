@@ -29,7 +29,7 @@ import numpy as np
 
 from sim.agents import route_kernels
 from sim.agents.table import AgentTable, TableAgent
-from sim.draws import choose_weighted
+from sim.draws import choose_weighted, gumbel_uniforms
 from sim.enforcement import Encounters, Outcome
 from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
@@ -575,8 +575,8 @@ class Crews(AgentTable):
         through (raised to the crew's risk aversion), less the source price, transport,
         protection and expected bribes and tolls. Perceived risk blends the crew's own
         experience with its network's. Compiled (:mod:`sim.agents.route_kernels`): the
-        candidates' sums of log-odds, then the profits, the Gumbel draws and the pick, crew by
-        crew in the order given; the logarithms and the odds stay numpy's.
+        candidates' sums of log-odds, then the profits, the Gumbel noise and the pick, crew by
+        crew in the order given; the perceived log-odds, the odds and the draws' uniforms stay numpy's.
         """
         p = self.p
         group = self.group[crews]
@@ -596,7 +596,7 @@ class Crews(AgentTable):
             self.cand_pay,
             self.cand_open,
             p.choice_noise * margin,
-            self.model.rng,
+            gumbel_uniforms(self.model.rng, survival.shape),
         )
 
     def _log_pass(self, crews: np.ndarray) -> np.ndarray:
@@ -715,12 +715,11 @@ class Crews(AgentTable):
         place = self.safe_nodes.ravel().take(on_route)
         value = cargo[pi] * self.value_at.ravel().take(on_route)
         seize, settle, routine, who = self._encounter_odds(g, pi, place, value)
-        # Outcomes (brokers, travel bans, robbery, one uniform per route position), first losses and
-        # the dues paid, compiled (sim.agents.route_kernels.encounters_and_dues).
+        # Outcomes (brokers, travel bans, robbery, the draws), first losses and the dues paid,
+        # compiled (sim.agents.route_kernels.encounters_and_dues).
         cash = self.cash[mov]
         outcome, first, met, pay, paid, lost_at = route_kernels.encounters_and_dues(
-            model.rng,
-            width,
+            model.rng.random((len(mov), width)),  # one draw per route position, as ever
             pi,
             pj,
             place,
