@@ -1,17 +1,21 @@
-"""The crews' route choice compiled (issue 18, fifth pass): candidate sums, then Gumbel choice.
+"""The crews' hot loops compiled (issue 18, fifth pass): route choice and the week's encounters.
 
-Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
-each planning crew scores its group's candidate routes by expected profit per unit and picks
-the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
-the two kernels below with numpy's ``exp`` between them: numba's ``exp`` differs from numpy's
-vectorized one in the last bit (about 5% of values on this machine), and so do ``log1p`` and
-``log`` on arrays, so the perceived log-odds (``log1p``) and the odds (``exp``) stay in numpy.
+* Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
+  each planning crew scores its group's candidate routes by expected profit per unit and picks
+  the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
+  :func:`candidate_log_sums`, then numpy's ``exp``, then :func:`choose_by_profit`.
+* The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
+  calls :func:`encounters_and_dues` for the outcomes, first losses and dues of the week.
 
-Both kernels do what the numpy forms did, in the same order, bit for bit
-(``tests/test_route_kernels.py`` keeps those forms as references): crews are taken in the
-order given, candidates in their group's order, and the Gumbel draws are made from the model's
-generator in numpy's order (row by row, every candidate, open or not), so the random stream is
-the one ``Generator.gumbel(size=(crews, candidates))`` draws.
+Every kernel does what the numpy form did, in the same order, bit for bit
+(``tests/test_route_kernels.py`` keeps those forms as references): crews in the order given,
+candidates in their group's order, entries in route order, sums in numpy's order. What stays
+in numpy, and why: the elementwise ``log1p``, ``exp`` and ``log`` (numba's differ from numpy's
+vectorized ones in the last bit: ``exp`` in 5 to 9% of values on this machine, ``log1p`` in
+0.1 to 7%), and the random draws (one numpy call of uniforms, in the stream's order, is faster than
+numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for the Gumbel noise). The Gumbel
+logarithms of single draws are numpy's scalar ones (its generator's C code), which numba's
+match bit for bit.
 """
 
 from __future__ import annotations
