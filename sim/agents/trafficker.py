@@ -167,9 +167,10 @@ class Crews(AgentTable):
         self.supportable = np.zeros(len(world.goods))
 
     def __getstate__(self) -> dict:
-        """Pickled (a saved state) without the scratch buffers and term patterns, which are rebuilt on use."""
+        """Pickled (a saved state) without the scratch buffers and kept tables, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_risk_scratch", None)
+        state.pop("_incidence_csr", None)
         state.pop("_supply_by_good", None)
         state.pop("_prices_seen", None)
         return state
