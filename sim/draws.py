@@ -42,3 +42,19 @@ def choose_weighted(rng: np.random.Generator, a: np.ndarray, n: int, p: np.ndarr
 def choose_many(rng: np.random.Generator, a: np.ndarray, n: int) -> np.ndarray:
     """``rng.choice(a, size=n)`` (uniform, with replacement): the same values from the same draw."""
     return a[rng.integers(0, len(a), size=n, dtype=np.int64)]
+
+
+def gumbel_uniforms(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """The uniforms ``rng.gumbel(size=shape)`` turns into its draws, from the same generator calls.
+
+    numpy draws each standard Gumbel value as ``0 - log(-log(u))`` with ``u = 1 - random()``,
+    drawing again while ``u`` is 1 (``random()`` gave exactly 0). So the ``u`` are the stream's
+    uniforms with the zeros left out: drawn here in one call (and again for any left out), which
+    leaves the generator where ``gumbel`` would. The logarithms are the caller's (a kernel).
+    """
+    count = int(np.prod(shape))
+    kept = rng.random(count)
+    while np.count_nonzero(kept) < count:  # a zero about once in 2**53 draws
+        kept = kept[kept != 0.0]
+        kept = np.concatenate([kept, rng.random(count - kept.size)])
+    return (1.0 - kept).reshape(shape)

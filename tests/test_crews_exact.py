@@ -96,33 +96,6 @@ def test_entering_several_goods_at_once_equals_good_after_good(model):
     assert fast.rng.random() == plain.rng.random()
 
 
-def test_candidate_sums_equal_the_incidence_product(model):
-    """Route log-odds on the candidates only: the sparse product's numbers, bit for bit.
-
-    Crews come grouped when they plan (runs of one group); any order of groups gives the same.
-    """
-    crews = model.crews
-    routes = crews.routes
-    r = np.random.default_rng(11)
-    for n in (57, 3, 400):
-        shuffled = r.integers(0, routes.group_routes.shape[0], size=n)
-        for group in (shuffled, np.sort(shuffled)):
-            per_place = np.log1p(-r.random((n, crews.n_places)) * 0.9)
-            per_place[r.random(per_place.shape) < 0.2] = -0.0
-            cand = np.maximum(routes.group_routes[group], 0)
-            plain = (routes.node_incidence @ per_place.T).T[np.arange(n)[:, None], cand]
-            fast = crews._candidate_sums(per_place, group)
-            real = routes.group_routes[group] >= 0
-            assert real.sum() > n
-            assert np.array_equal(plain[real].view(np.int64), fast[real].view(np.int64))
-            assert not fast[~real].any()
-    assert crews._candidate_sums(per_place[:0], group[:0]).shape == (0, routes.group_routes.shape[1])
-    # The path for routes whose places weigh other than 1 (none here) multiplies by the weights.
-    weighed = copy.copy(crews)
-    weighed.__dict__.update(_unit_weights=False, _patterns={})
-    assert np.array_equal(weighed._candidate_sums(per_place, group).view(np.int64), fast.view(np.int64))
-
-
 def test_places_passed_are_the_masks_nonzero(model):
     """The places passed in a week, read from the routes' week bounds: ``np.nonzero`` of the plain mask."""
     crews = model.crews

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents import route_kernels
 from sim.agents.table import AgentTable, TableAgent
-from sim.draws import choose_weighted
+from sim.draws import choose_weighted, gumbel_uniforms
 from sim.enforcement import Encounters, Outcome
 from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
@@ -166,10 +167,10 @@ class Crews(AgentTable):
         self.supportable = np.zeros(len(world.goods))
 
     def __getstate__(self) -> dict:
-        """Pickled (a saved state) without the scratch buffers and term patterns, which are rebuilt on use."""
+        """Pickled (a saved state) without the scratch buffers and kept tables, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_risk_scratch", None)
-        state.pop("_patterns", None)
+        state.pop("_incidence_csr", None)
         state.pop("_supply_by_good", None)
         state.pop("_prices_seen", None)
         return state
@@ -574,31 +575,30 @@ class Crews(AgentTable):
         Expected profit per unit on a route: the sink price times the perceived odds of getting
         through (raised to the crew's risk aversion), less the source price, transport,
         protection and expected bribes and tolls. Perceived risk blends the crew's own
-        experience with its network's.
+        experience with its network's. Compiled (:mod:`sim.agents.route_kernels`): the
+        candidates' sums of log-odds, then the profits, the Gumbel noise and the pick, crew by
+        crew in the order given; the perceived log-odds, the odds and the draws' uniforms stay numpy's.
         """
         p = self.p
-        n = len(crews)
         group = self.group[crews]
-        cand = self.cand_route[group]
-        # Log-odds of getting through each crew's candidate routes.
-        log_survival = self._candidate_sums(self._log_pass(crews), group)
-        survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         g = self.good[crews]
-        unit_profit = (
-            survival * self.cand_sink[group]
-            - self.value_source[g][:, None]
-            - self.cand_transport[group]
-            - self.cand_pay[group]
-        )
-        unit_profit = np.where(self.cand_open[group], unit_profit, -np.inf)
+        inc = self._incidence_csr
+        log_survival = route_kernels.candidate_log_sums(self._log_pass(crews), group, self.routes.group_routes, *inc)
+        survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
         margin = self.model.market.value_sink[g] - self.value_source[g]
-        scale = p.choice_noise * margin[:, None]
-        noise = self.model.rng.gumbel(size=unit_profit.shape)
-        noise *= scale
-        noise += unit_profit
-        pick = np.argmax(noise, axis=1)
-        rows = np.arange(n)
-        return cand[rows, pick], unit_profit[rows, pick] > 0
+        return route_kernels.choose_by_profit(
+            survival,
+            group,
+            g,
+            self.cand_route,
+            self.cand_sink,
+            self.value_source,
+            self.cand_transport,
+            self.cand_pay,
+            self.cand_open,
+            p.choice_noise * margin,
+            gumbel_uniforms(self.model.rng, survival.shape),
+        )
 
     def _log_pass(self, crews: np.ndarray) -> np.ndarray:
         """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
@@ -628,94 +628,22 @@ class Crews(AgentTable):
         return buffers[0][:n], buffers[1][:n]
 
     @functools.cached_property
-    def _candidate_places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Each group's candidate routes as rows of the route incidence, concatenated group by group.
+    def _incidence_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The route incidence's CSR arrays (row starts, places, weights) in the kernels' types."""
+        inc = self.routes.node_incidence
+        return inc.indptr.astype(np.int64), inc.indices.astype(np.int64), inc.data.astype(np.float64)
 
-        Returns the places and weights of all groups' candidates (in incidence order), where each
-        group's part starts, its length, and each candidate's number of places (0 for padding).
-        """
-        inc, cand = self.routes.node_incidence, self.routes.group_routes
-        lengths = np.where(cand >= 0, np.diff(inc.indptr)[np.maximum(cand, 0)], 0)
-        rows = [np.arange(inc.indptr[r], inc.indptr[r + 1]) for r in cand.ravel() if r >= 0]
-        entries = np.concatenate(rows)
-        size = lengths.sum(axis=1)
-        return inc.indices[entries].astype(np.int64), inc.data[entries], np.cumsum(size) - size, size, lengths
+    def _encounter_odds(self, g, pi, place, value) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The odds of seizure, settled bribe and routine payment at every place passed this week.
 
-    def _candidate_sums(self, per_place: np.ndarray, group: np.ndarray) -> np.ndarray:
-        """Sum of ``per_place`` (crews x places) over each crew's candidate routes (crews x candidates).
-
-        What ``(node_incidence @ per_place.T)`` gives at the candidates, bit for bit: ``bincount``
-        adds each route's terms in the order of its places, from zero, as the sparse product does.
-        Computed only for the crews' own groups' routes (a twentieth of the product); padding
-        candidates get zero. Planning crews come grouped (they queue by group), so the terms'
-        positions are laid out run by run of crews of one group, from cached patterns of the group.
-        """
-        n, n_places = per_place.shape
-        n_cand = self.routes.group_routes.shape[1]
-        if n == 0:
-            return np.zeros((0, n_cand))
-        ends = np.flatnonzero(group[1:] != group[:-1]) + 1
-        starts = [0, *ends.tolist()]
-        stops = [*ends.tolist(), n]
-        size = self._candidate_places[3]
-        total = int(size.take(group).sum())
-        at_row = np.empty((2, total), dtype=np.int64)  # each term's flat position in per_place, and its row
-        shift = np.array([[n_places], [n_cand]]) * np.arange(n)  # where each crew's row starts in both
-        weights = None if self._unit_weights else np.empty(total)
-        patterns = self.__dict__.setdefault("_patterns", {})
-        at = 0
-        for g, s, e in zip(group.take(starts).tolist(), starts, stops, strict=True):
-            known = patterns.get((g, n_places))
-            if known is None or known[0] < e - s:
-                known = self._term_patterns(g, e - s, n_places)
-            k = (e - s) * int(size[g])
-            np.add(known[1][:, :k], shift[:, s : s + 1], out=at_row[:, at : at + k])
-            if weights is not None:
-                weights[at : at + k] = known[2][:k]
-            at += k
-        terms = per_place.ravel().take(at_row[0])
-        if weights is not None:  # a weight of 1 changes no bit: multiplied only where some weight is not 1
-            terms = weights * terms
-        return np.bincount(at_row[1], weights=terms, minlength=n * n_cand).reshape(n, n_cand)
-
-    @functools.cached_property
-    def _unit_weights(self) -> bool:
-        """Whether every place of every candidate route weighs 1 in the route incidence."""
-        return bool(np.all(self._candidate_places[1] == 1.0))
-
-    def _term_patterns(self, g: int, crews: int, n_places: int) -> tuple[int, np.ndarray, np.ndarray]:
-        """Flat positions and rows, and weights, of the terms of at least ``crews`` crews of group ``g``.
-
-        For the i-th crew of a run: its row of ``per_place`` (``i * n_places``) plus the places of
-        the group's candidates, in order; its row of the candidates (``i * n_candidates``) plus each
-        place's candidate. Kept per group (``_patterns``) and grown by doubling, so a week only
-        shifts them. Returns how many crews they cover, then the two rows of positions, then weights.
-        """
-        cache = self.__dict__.setdefault("_patterns", {})
-        known = cache.get((g, n_places))
-        places, weights, first, size, lengths = self._candidate_places
-        room = max(crews, 2 * known[0] if known is not None else 16)
-        mine = slice(first[g], first[g] + size[g])
-        n_cand = lengths.shape[1]
-        crew = np.arange(room)[:, None]
-        candidate = np.repeat(np.arange(n_cand), lengths[g])
-        at_row = np.stack([(crew * n_places + places[mine]).ravel(), (crew * n_cand + candidate).ravel()])
-        cache[(g, n_places)] = (room, at_row, np.tile(weights[mine], room))
-        return cache[(g, n_places)]
-
-    def _encounter_outcomes(self, mov, g, pi, pj, place, value, shape) -> tuple[np.ndarray, np.ndarray | None]:
-        """Draw the outcome of every place passed this week, in route order (categorical).
-
-        The places passed are entries: crew ``pi`` (row of ``mov``) at position ``pj`` of its
-        route, at ``place``, carrying ``value`` there. Where officials man a Malian checkpoint,
-        the one on duty weighs the consignment in front of him (its good and value;
+        The places passed are entries: crew ``pi`` (row of the moving crews, good ``g``) at
+        ``place``, carrying ``value`` there. Where officials man a Malian checkpoint, the one on
+        duty weighs the consignment in front of him (its good and value;
         :meth:`sim.agents.official.Officials.encounter_odds`, M3); elsewhere the place's rates
-        apply. Returns each entry's outcome and who decided it (-1: no one). The uniform draws
-        cover every position of every moving crew's route (``shape``), as they always have, so the
-        stream is unchanged.
+        apply. Returns the three odds per entry and who decided (-1: no one; None without officials).
         """
         model = self.model
-        rates, rob = model.enforcement.rates, model.banditry.rob
+        rates = model.enforcement.rates
         good = g[pi]
         at = place * rates.seize.shape[1] + good  # (place, good) positions in the rate tables
         seize, settle, routine = rates.seize.ravel().take(at), rates.settle.ravel().take(at), rates.routine[place]
@@ -726,27 +654,7 @@ class Crews(AgentTable):
             k = np.flatnonzero(model.enforcement.staffed[place])
             if len(k):
                 seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
-        brokers = self.broker_until[mov] > model.week_index
-        if brokers.any():  # most weeks no moving crew has a broker: the same odds, without the pass over them
-            seize = np.where(brokers[pi], seize * (1 - model.params.armed_groups.broker_shield), seize)
-        banned = self.travel_ban[mov] > 0
-        if banned.any():
-            at_border = self.crossing[place] & banned[pi]
-            seize = np.where(at_border, np.minimum(1.0, seize * (1 + self.travel_ban[mov][pi])), seize)
-        robbed = np.where(self.bloc[mov][pi] >= 0, 0.0, rob[place])
-        u = model.rng.random(shape).ravel().take(pi * shape[1] + pj)
-        # Seizure first, then robbery, then the bribes.
-        c1 = seize
-        c2 = c1 + (1 - c1) * robbed
-        c3 = c2 + (1 - c2) * settle
-        c4 = c3 + (1 - c3) * routine
-        # The first threshold the draw falls under decides (np.select's rule): later writes win.
-        out = np.full(len(u), Outcome.CLEAN, dtype=np.int64)
-        out[u < c4] = Outcome.ROUTINE
-        out[u < c3] = Outcome.SETTLED
-        out[u < c2] = Outcome.ROBBED
-        out[u < c1] = Outcome.SEIZED
-        return out, who
+        return seize, settle, routine, who
 
     @functools.cached_property
     def _supply_by_good(self) -> np.ndarray:
@@ -803,41 +711,37 @@ class Crews(AgentTable):
         old = self.progress[mov]
         new = old + 1.0
         pi, pj = self._passed(r, old)  # crew and position of each place passed, in route order
-        n, width = len(mov), routes.cum_weeks.shape[1]
-        flat = pi * width + pj  # in the crews' rows
+        width = routes.cum_weeks.shape[1]
         on_route = r.take(pi) * width + pj  # in the routes' rows
         place = self.safe_nodes.ravel().take(on_route)
         value = cargo[pi] * self.value_at.ravel().take(on_route)
-        outcome, who = self._encounter_outcomes(mov, g, pi, pj, place, value, (n, width))
-        # Each crew's first loss (seized or robbed) ends its trip there.
-        lost_at = np.flatnonzero((outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED))
-        head = np.ones(len(lost_at), dtype=bool)
-        head[1:] = pi[lost_at[1:]] != pi[lost_at[:-1]]
-        lost_at = lost_at[head]  # the first loss of each crew that lost its cargo, in crew order
-        first = np.full(n, width)
-        first[pi[lost_at]] = pj[lost_at]
-        lost_any = first < width
-        met = pj <= first[pi]
-        paying = pj < first[pi]
-        share = np.where(
-            outcome == Outcome.SETTLED,
-            rates.settle_share[place],
-            np.where(outcome == Outcome.ROUTINE, rates.routine_share[place], 0.0),
-        )
-        bloc = self.bloc[mov][pi]
-        exempt = (blocks.alliance[place] == bloc) & (bloc >= 0)
-        pay = np.zeros((3, len(pi)))
-        pay[0] = np.where(paying, share * value, 0.0)
-        pay[1] = np.where(paying & ~exempt, blocks.toll[place] * value, 0.0)
-        pay[2] = np.where(paying, model.params.transport.services_share * value, 0.0)
-        rows = np.zeros((3, n * width))
-        rows[:, flat] = pay
-        sums = rows.reshape(3, n, width).sum(axis=2)  # whole rows: the same rounding as ever
-        due = sums[0] + sums[1] + sums[2]
+        seize, settle, routine, who = self._encounter_odds(g, pi, place, value)
+        # Outcomes (brokers, travel bans, robbery, the draws), first losses and the dues paid,
+        # compiled (sim.agents.route_kernels.encounters_and_dues).
         cash = self.cash[mov]
-        paid = np.minimum(cash, due)
-        ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)
-        pay *= ratio[pi]
+        outcome, first, met, pay, paid, lost_at = route_kernels.encounters_and_dues(
+            model.rng.random((len(mov), width)),  # one draw per route position, as ever
+            pi,
+            pj,
+            place,
+            seize,
+            settle,
+            routine,
+            value,
+            self.broker_until[mov] > model.week_index,
+            model.params.armed_groups.broker_shield,
+            self.travel_ban[mov],
+            self.crossing,
+            self.bloc[mov],
+            model.banditry.rob,
+            rates.settle_share,
+            rates.routine_share,
+            blocks.alliance,
+            blocks.toll,
+            model.params.transport.services_share,
+            cash,
+        )
+        lost_any = first < width
         bribe, toll, services = pay
         bought = np.flatnonzero(services)
         if len(bought):

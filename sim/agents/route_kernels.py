@@ -1,0 +1,343 @@
+"""The crews' hot loops compiled (issue 18, fifth pass): route choice and the week's encounters.
+
+* Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
+  each planning crew scores its group's candidate routes by expected profit per unit and picks
+  the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
+  :func:`candidate_log_sums`, then numpy's ``exp``, then :func:`choose_by_profit`.
+* The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
+  calls :func:`encounters_and_dues` for the outcomes, first losses and dues of the week.
+
+Every kernel does what the numpy form did, in the same order, bit for bit
+(``tests/test_route_kernels.py`` keeps those forms as references): crews in the order given,
+candidates in their group's order, entries in route order, sums in numpy's order. What stays
+in numpy, and why: the elementwise ``log1p``, ``exp`` and ``log`` (numba's differ from numpy's
+vectorized ones in the last bit: ``exp`` in 5 to 9% of values on this machine, ``log1p`` in
+0.1 to 7%), and the random draws (one numpy call of uniforms, in the stream's order, is faster than
+numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for the Gumbel noise). The Gumbel
+logarithms of single draws are numpy's scalar ones (its generator's C code), which numba's
+match bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.compiled import kernel
+from sim.enforcement import Outcome
+
+# Outcome codes as plain integers (numba freezes module-level integers into the kernels).
+ROUTINE, SETTLED, SEIZED, ROBBED = int(Outcome.ROUTINE), int(Outcome.SETTLED), int(Outcome.SEIZED), int(Outcome.ROBBED)
+
+
+@kernel
+def candidate_log_sums(per_place, group, group_routes, indptr, indices, data):
+    """Sum of each crew's ``per_place`` row over each of its group's candidate routes (crews x candidates).
+
+    What the sparse product ``node_incidence @ per_place.T`` gives at the candidates: each
+    route's terms (weight times value, weights as stored) added from zero in the order of the
+    route's stored places. Padding candidates (route -1) get zero.
+
+    Args:
+        per_place: (crews x places + 1) log-odds of getting through each place, as the crews perceive it.
+        group: Each crew's (good, source) group.
+        group_routes: (groups x candidates) route of each candidate, -1 for padding.
+        indptr: Where each route's places start in ``indices`` (the route incidence in CSR form).
+        indices: The places of each route, in stored order.
+        data: The weight of each stored place.
+    """
+    n = group.size
+    n_cand = group_routes.shape[1]
+    out = np.zeros((n, n_cand))
+    for i in range(n):
+        g = group[i]
+        for c in range(n_cand):
+            r = group_routes[g, c]
+            if r < 0:
+                continue
+            total = 0.0
+            for k in range(indptr[r], indptr[r + 1]):
+                total += data[k] * per_place[i, indices[k]]
+            out[i, c] = total
+    return out
+
+
+# Above any standard Gumbel draw numpy can make: u = 1 - random() is at most 1 - 2**-53, where
+# -log(-log(u)) is about 36.74.
+GUMBEL_MAX = 37.0
+
+
+@kernel
+def _gumbel(u):
+    """The standard Gumbel value numpy makes of a uniform ``u`` in (0, 1): ``0 - 1 * log(-log(u))``."""
+    return 0.0 - np.log(-np.log(u))
+
+
+@kernel
+def choose_by_profit(
+    survival, group, good, cand_route, cand_sink, value_source, cand_transport, cand_pay, cand_open, scale, uniform
+):
+    """Each crew's route (best expected profit after Gumbel noise) and whether its trip pays.
+
+    Expected profit per unit of a candidate: ``survival * sink - source price - transport - pay``
+    (left to right, as numpy evaluates it), minus infinity where the candidate is closed. The
+    noise is one standard Gumbel draw per candidate, numpy's ``0 - log(-log(u))`` of the
+    candidate's ``uniform`` (:func:`sim.draws.gumbel_uniforms`: the same generator calls as
+    ``rng.gumbel(size=(crews, candidates))``, in one numpy call, faster than draws one by one in
+    a kernel), times the crew's ``scale``, added to the profit; the pick is the first maximum
+    (``np.argmax``: a NaN, if any, wins first).
+
+    The two logarithms are taken only where they can matter: the candidate of highest profit
+    gets its noisy value first, and any other whose noisy value cannot reach it (its profit plus
+    ``GUMBEL_MAX`` times a non-negative scale, which rounding keeps an upper bound, falls below
+    it) is neither the maximum nor tied with it. Closed candidates (minus infinity) and padding
+    are skipped so.
+
+    Args:
+        survival: (crews x candidates) perceived odds of getting through, raised to the crew's risk aversion.
+        group: Each crew's (good, source) group.
+        good: Each crew's good.
+        cand_route: (groups x candidates) route of each candidate (padding: any route, closed).
+        cand_sink: (groups x candidates) sink price of each candidate.
+        value_source: Source price of each good.
+        cand_transport: (groups x candidates) transport cost per unit.
+        cand_pay: (groups x candidates) expected bribes, tolls, services and protection per unit.
+        cand_open: (groups x candidates) whether the candidate can be chosen.
+        scale: Each crew's noise scale (choice noise times the good's margin).
+        uniform: (crews x candidates) the Gumbel draws' uniforms (``u``, in (0, 1]).
+
+    Returns:
+        The chosen route of each crew, and whether its expected profit there is positive.
+    """
+    n = group.size
+    n_cand = cand_route.shape[1]
+    route = np.empty(n, dtype=np.int64)
+    pays = np.empty(n, dtype=np.bool_)
+    profit = np.empty(n_cand)
+    for i in range(n):
+        g = group[i]
+        source = value_source[good[i]]
+        s = scale[i]
+        top = 0
+        for c in range(n_cand):
+            p = survival[i, c] * cand_sink[g, c] - source - cand_transport[g, c] - cand_pay[g, c]
+            if not cand_open[g, c]:
+                p = -np.inf
+            profit[c] = p
+            if p > profit[top]:
+                top = c
+        top_value = _gumbel(uniform[i, top]) * s + profit[top]
+        bounded = s >= 0.0
+        best = -1
+        best_value = 0.0
+        found_nan = False
+        for c in range(n_cand):
+            if c == top:
+                noisy = top_value
+            elif bounded and GUMBEL_MAX * s + profit[c] < top_value:
+                continue  # below the top candidate's value: neither the first maximum nor a NaN
+            else:
+                noisy = _gumbel(uniform[i, c]) * s + profit[c]
+            if found_nan:
+                continue
+            if best < 0 or noisy > best_value or np.isnan(noisy):
+                best, best_value = c, noisy
+                found_nan = np.isnan(noisy)
+        route[i] = cand_route[g, best]
+        pays[i] = profit[best] > 0
+    return route, pays
+
+
+@kernel
+def _block_sum(values, start, count):
+    """The pairwise summation numpy makes of at most 128 values (its loops_utils): eight running sums, then the rest."""
+    if count < 8:
+        total = 0.0
+        for i in range(count):
+            total += values[start + i]
+        return total
+    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
+    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
+    i = 8
+    whole = count - count % 8
+    while i < whole:
+        r0 += values[start + i]
+        r1 += values[start + i + 1]
+        r2 += values[start + i + 2]
+        r3 += values[start + i + 3]
+        r4 += values[start + i + 4]
+        r5 += values[start + i + 5]
+        r6 += values[start + i + 6]
+        r7 += values[start + i + 7]
+        i += 8
+    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < count:
+        total += values[start + i]
+        i += 1
+    return total
+
+
+@kernel
+def row_sum(values):
+    """The sum ``np.sum`` gives for a contiguous 1-D float64 array, without recursion.
+
+    The same summation as :func:`sim.compiled.pairwise_sum`, whose recursive form cannot be
+    called from another kernel once both are loaded from numba's cache (LLVM: "Symbol not
+    found"): halves of more than 128 values are kept on an explicit stack and added in the
+    order the recursion adds them.
+    """
+    count = values.size
+    if count <= 128:
+        return _block_sum(values, 0, count)
+    starts = np.empty(64, dtype=np.int64)
+    counts = np.empty(64, dtype=np.int64)
+    stage = np.empty(64, dtype=np.int64)
+    left = np.empty(64)
+    top = 0
+    starts[0], counts[0], stage[0] = 0, count, 0
+    result = 0.0
+    while top >= 0:
+        start, n = starts[top], counts[top]
+        half = n // 2
+        half -= half % 8
+        if n <= 128:
+            result = _block_sum(values, start, n)
+            top -= 1
+        elif stage[top] == 0:  # first the left half
+            stage[top] = 1
+            top += 1
+            starts[top], counts[top], stage[top] = start, half, 0
+        elif stage[top] == 1:  # then the right half
+            left[top] = result
+            stage[top] = 2
+            top += 1
+            starts[top], counts[top], stage[top] = start + half, n - half, 0
+        else:  # both done: left + right
+            result = left[top] + result
+            top -= 1
+    return result
+
+
+@kernel
+def _minimum(a, b):
+    """``np.minimum`` of two floats: a NaN on either side is the answer."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a <= b else b
+
+
+@kernel
+def encounters_and_dues(
+    uniform,
+    pi,
+    pj,
+    place,
+    seize,
+    settle,
+    routine,
+    value,
+    broker,
+    shield,
+    ban,
+    crossing,
+    bloc,
+    rob,
+    settle_share,
+    routine_share,
+    alliance,
+    toll,
+    services_share,
+    cash,
+):
+    """The week's encounters of the moving crews: their outcomes, the first losses, and what is paid.
+
+    The places passed are entries, crew ``pi`` (of ``n = cash.size`` moving crews) at position
+    ``pj`` of its route, in route order. Per entry, in this order (002 §II; M3, M15, M21, M14):
+    brokers are spared ``shield`` of the seizure odds; listed crews at border crossings face
+    their travel ban's extra odds (at most 1); unprotected crews (``bloc`` -1) face the place's
+    robbery odds. ``uniform`` holds one draw for every position of every crew's route (``n x
+    width``, drawn by the caller in one numpy call, faster than draws one by one in a kernel) and
+    the entry's decides: seizure
+    first, then robbery, then a settled bribe, then a routine payment (cumulative thresholds;
+    the first one the draw falls under). A crew's first loss (seized or robbed) ends its trip:
+    it meets the places up to it and pays at those before it its bribes (settled or routine
+    share of the value), the tolls of blocs it is not allied with, and services. Each crew's dues
+    are summed over its whole route row (zeros elsewhere) by numpy's pairwise rule, and it pays
+    what its cash allows: every payment is scaled by paid over due.
+
+    Returns:
+        outcome (entries), first (each crew's position of first loss, ``width`` if none), met
+        (entries up to the first loss), pay (3 x entries: bribes, tolls, services after
+        scaling), paid (each crew's total), lost_at (the entry of each crew's first loss, in
+        order).
+    """
+    n, width = uniform.shape
+    m = pi.size
+    outcome = np.zeros(m, dtype=np.int64)
+    n_lost = 0
+    for e in range(m):
+        i = pi[e]
+        s = seize[e]
+        if broker[i]:
+            s = s * (1.0 - shield)
+        if ban[i] > 0 and crossing[place[e]]:
+            raised = s * (1.0 + ban[i])
+            s = 1.0 if raised > 1.0 else raised  # np.minimum(1, x): a NaN stays
+        robbed = 0.0 if bloc[i] >= 0 else rob[place[e]]
+        u = uniform[i, pj[e]]
+        c1 = s
+        c2 = c1 + (1 - c1) * robbed
+        c3 = c2 + (1 - c2) * settle[e]
+        c4 = c3 + (1 - c3) * routine[e]
+        if u < c1:
+            outcome[e] = SEIZED
+        elif u < c2:
+            outcome[e] = ROBBED
+        elif u < c3:
+            outcome[e] = SETTLED
+        elif u < c4:
+            outcome[e] = ROUTINE
+        if outcome[e] == SEIZED or outcome[e] == ROBBED:
+            n_lost += 1
+    # Each crew's first loss, in entry order.
+    first = np.full(n, width, dtype=np.int64)
+    heads = np.empty(n_lost, dtype=np.int64)
+    n_heads = 0
+    previous = -1
+    for e in range(m):
+        if outcome[e] == SEIZED or outcome[e] == ROBBED:
+            if n_heads == 0 or pi[e] != previous:
+                heads[n_heads] = e
+                n_heads += 1
+                first[pi[e]] = pj[e]
+            previous = pi[e]
+    met = np.empty(m, dtype=np.bool_)
+    pay = np.zeros((3, m))
+    rows = np.zeros((3, n, width))  # each crew's dues along its route row, zeros elsewhere
+    for e in range(m):
+        i = pi[e]
+        met[e] = pj[e] <= first[i]
+        if pj[e] < first[i]:
+            if outcome[e] == SETTLED:
+                share = settle_share[place[e]]
+            elif outcome[e] == ROUTINE:
+                share = routine_share[place[e]]
+            else:
+                share = 0.0
+            pay[0, e] = share * value[e]
+            if not (alliance[place[e]] == bloc[i] and bloc[i] >= 0):
+                pay[1, e] = toll[place[e]] * value[e]
+            pay[2, e] = services_share * value[e]
+        for k in range(3):
+            rows[k, i, pj[e]] = pay[k, e]
+    paid = np.empty(n)
+    ratio = np.empty(n)
+    for i in range(n):
+        due = row_sum(rows[0, i]) + row_sum(rows[1, i]) + row_sum(rows[2, i])
+        paid[i] = _minimum(cash[i], due)
+        ratio[i] = paid[i] / due if due > 0 else 0.0
+    for e in range(m):
+        for k in range(3):
+            pay[k, e] *= ratio[pi[e]]
+    return outcome, first, met, pay, paid, heads[:n_heads].copy()

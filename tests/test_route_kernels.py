@@ -1,0 +1,333 @@
+"""The crews' compiled route choice (sim.agents.route_kernels) against its numpy forms, bit for bit.
+
+The numpy forms below are what ``Crews._choose_routes`` computed before it was compiled (issue
+18, fifth pass): the sparse product for the candidates' log-odds, ``Generator.gumbel`` for the
+noise, ``argmax`` for the pick. Each test compares bits and the generator's state after.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+from sim.agents import route_kernels
+from sim.agents.trafficker import State
+from sim.draws import gumbel_uniforms
+from sim.enforcement import Outcome
+from sim.model import SahelModel
+from sim.params import ScenarioConfig
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = SahelModel(ScenarioConfig(supply_scale=0.1, burn_in_weeks=2), seed=5)
+    for _ in range(6):
+        m.step()
+    return m
+
+
+def _csr(matrix):
+    return matrix.indptr.astype(np.int64), matrix.indices.astype(np.int64), matrix.data.astype(np.float64)
+
+
+def _plain_sums(incidence, group_routes, per_place, group):
+    """The candidates' sums as the sparse product gives them, padding zero."""
+    n = len(group)
+    cand = np.maximum(group_routes[group], 0)
+    sums = (incidence @ per_place.T).T[np.arange(n)[:, None], cand]
+    return np.where(group_routes[group] >= 0, sums, 0.0)
+
+
+def _plain_choice(survival, group, good, cand_route, cand_sink, value_source, transport, pay, cand_open, scale, rng):
+    """Route choice as numpy computed it before the kernel (the model's form until the fifth pass)."""
+    unit_profit = survival * cand_sink[group] - value_source[good][:, None] - transport[group] - pay[group]
+    unit_profit = np.where(cand_open[group], unit_profit, -np.inf)
+    noise = rng.gumbel(size=unit_profit.shape)
+    noise *= scale[:, None]
+    noise += unit_profit
+    pick = np.argmax(noise, axis=1)
+    rows = np.arange(len(group))
+    return cand_route[group][rows, pick], unit_profit[rows, pick] > 0
+
+
+def _same_bits(a, b):
+    return a.shape == b.shape and np.array_equal(np.asarray(a, dtype=np.float64).view(np.int64), b.view(np.int64))
+
+
+def test_candidate_sums_equal_the_incidence_product(model):
+    """The model's routes, random log-odds (signed zeros included), grouped or shuffled crews: the product's bits."""
+    routes = model.crews.routes
+    r = np.random.default_rng(11)
+    for n in (57, 3, 400, 0):
+        shuffled = r.integers(0, routes.group_routes.shape[0], size=n)
+        for group in (shuffled, np.sort(shuffled)):
+            per_place = np.log1p(-r.random((n, model.crews.n_places + 1)) * 0.9)
+            per_place[r.random(per_place.shape) < 0.2] = -0.0
+            plain = _plain_sums(routes.node_incidence, routes.group_routes, per_place[:, :-1], group)
+            fast = route_kernels.candidate_log_sums(per_place, group, routes.group_routes, *_csr(routes.node_incidence))
+            assert _same_bits(fast, plain)
+            assert n == 0 or (routes.group_routes[group] >= 0).sum() > n
+
+
+def test_candidate_sums_with_weights_unsorted_places_and_nan():
+    """Random incidences with weights other than 1, places stored out of order, empty routes and NaN log-odds."""
+    r = np.random.default_rng(12)
+    for case in range(300):
+        n_routes, n_places = int(r.integers(1, 40)), int(r.integers(1, 60))
+        dense = np.where(r.random((n_routes, n_places)) < 0.3, r.uniform(0.1, 3.0, (n_routes, n_places)), 0.0)
+        if case % 3 == 0:
+            dense[dense > 0] = 1.0
+        incidence = sp.csr_matrix(dense)
+        if case % 2:  # places in another stored order: the product adds in stored order, and so must the kernel
+            for row in range(n_routes):
+                lo, hi = incidence.indptr[row], incidence.indptr[row + 1]
+                order = r.permutation(hi - lo) + lo
+                incidence.indices[lo:hi], incidence.data[lo:hi] = incidence.indices[order], incidence.data[order]
+        group_routes = r.integers(-1, n_routes, size=(int(r.integers(1, 8)), int(r.integers(1, 12))))
+        n = int(r.integers(0, 50))
+        group = r.integers(0, len(group_routes), size=n)
+        per_place = np.log1p(-r.random((n, n_places + 1)))
+        per_place[r.random(per_place.shape) < 0.01] = np.nan
+        plain = _plain_sums(incidence, group_routes, per_place[:, :-1], group)
+        fast = route_kernels.candidate_log_sums(per_place, group, group_routes, *_csr(incidence))
+        assert _same_bits(fast, plain), case
+
+
+def _random_choice_case(r, n, n_groups, n_cand, n_goods):
+    cand_route = r.integers(0, 500, size=(n_groups, n_cand))
+    tables = [r.uniform(0.0, 100.0, (n_groups, n_cand)) for _ in range(3)]
+    cand_open = r.random((n_groups, n_cand)) < 0.8
+    cand_open[0] = False  # a group with every candidate closed: the pick is the first, and it does not pay
+    value_source = r.uniform(0.0, 50.0, n_goods)
+    group = r.integers(0, n_groups, size=n)
+    good = r.integers(0, n_goods, size=n)
+    survival = np.exp(r.uniform(-3.0, 0.0, (n, n_cand)))
+    survival[::4] = 1.0
+    if n_groups > 1:  # group 1: every candidate alike, so crews with no noise tie everywhere
+        for table in tables:
+            table[1] = table[1, 0]
+        cand_open[1] = True
+    scale = r.uniform(0.0, 20.0, n)
+    scale[::5] = 0.0  # no noise: ties broken by the first maximum
+    scale[1::7] = -scale[1::7]  # a margin below zero
+    scale[2::9] = r.uniform(0.0, 1e-3, len(scale[2::9]))  # little noise: the profits decide
+    if n > 3:
+        survival[3, 1] = np.nan  # a NaN profit: argmax picks the first NaN
+    return survival, group, good, cand_route, tables[0], value_source, tables[1], tables[2], cand_open, scale
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_choice_is_the_numpy_form_and_leaves_the_same_stream(seed):
+    """Random profits and scales (closed candidates, zero noise, NaN): the same routes and the same generator after."""
+    r = np.random.default_rng(100 + seed)
+    for n in (0, 1, 7, 300):
+        args = _random_choice_case(r, n, n_groups=int(r.integers(1, 30)), n_cand=int(r.integers(1, 45)), n_goods=9)
+        compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        route, pays = route_kernels.choose_by_profit(*args, gumbel_uniforms(compiled, args[0].shape))
+        want_route, want_pays = _plain_choice(*args, plain)
+        assert np.array_equal(route, want_route)
+        assert np.array_equal(pays, want_pays)
+        assert compiled.bit_generator.state == plain.bit_generator.state
+
+
+def test_choose_routes_in_the_model_is_the_numpy_form(model):
+    """The model's planning crews at week 6: the routes and decisions of the numpy form, and its stream after."""
+    crews = model.crews
+    idle = np.flatnonzero(crews.alive & (crews.state == State.IDLE))
+    planning = idle[np.argsort(crews.group[idle], kind="stable")]
+    assert len(planning) > 20
+    crews._route_costs()
+    state = model.rng.bit_generator.state
+    route, pays = crews._choose_routes(planning)
+    after = model.rng.bit_generator.state
+    plain = np.random.default_rng()
+    plain.bit_generator.state = state
+    group, good = crews.group[planning], crews.good[planning]
+    sums = _plain_sums(crews.routes.node_incidence, crews.routes.group_routes, crews._log_pass(planning)[:, :-1], group)
+    survival = np.exp(crews.kind_risk_aversion[crews.kind[planning]][:, None] * sums)
+    margin = model.market.value_sink[good] - crews.value_source[good]
+    want = _plain_choice(
+        survival,
+        group,
+        good,
+        crews.cand_route,
+        crews.cand_sink,
+        crews.value_source,
+        crews.cand_transport,
+        crews.cand_pay,
+        crews.cand_open,
+        crews.p.choice_noise * margin,
+        plain,
+    )
+    assert np.array_equal(route, want[0]) and np.array_equal(pays, want[1])
+    assert pays.any() and len(np.unique(route)) > 5
+    assert plain.bit_generator.state == after
+
+
+def test_row_sum_is_numpys_sum_bit_for_bit():
+    """3,000 arrays of 0 to 2,000 values (several halvings past 128), with signs and magnitudes: np.sum's bits."""
+    r = np.random.default_rng(13)
+    for _ in range(3000):
+        n = int(r.integers(0, 2000))
+        values = r.normal(size=n) * 10.0 ** r.uniform(-3, 6, n)
+        assert route_kernels.row_sum(values) == np.sum(values), n
+    assert np.isnan(route_kernels.row_sum(np.array([1.0, np.nan])))
+
+
+def _plain_encounters(rng, width, pi, pj, place, seize, settle, routine, value, broker, shield, ban, *rest):
+    """The week's outcomes and dues as numpy computed them before the kernel (``_encounter_outcomes``, ``_travel``)."""
+    crossing, bloc, rob, settle_share, routine_share, alliance, toll, services_share, cash = rest
+    n = len(cash)
+    if broker.any():
+        seize = np.where(broker[pi], seize * (1 - shield), seize)
+    banned = ban > 0
+    if banned.any():
+        at_border = crossing[place] & banned[pi]
+        seize = np.where(at_border, np.minimum(1.0, seize * (1 + ban[pi])), seize)
+    robbed = np.where(bloc[pi] >= 0, 0.0, rob[place])
+    u = rng.random((n, width)).ravel().take(pi * width + pj)
+    c1 = seize
+    c2 = c1 + (1 - c1) * robbed
+    c3 = c2 + (1 - c2) * settle
+    c4 = c3 + (1 - c3) * routine
+    out = np.full(len(u), Outcome.CLEAN, dtype=np.int64)
+    out[u < c4] = Outcome.ROUTINE
+    out[u < c3] = Outcome.SETTLED
+    out[u < c2] = Outcome.ROBBED
+    out[u < c1] = Outcome.SEIZED
+    lost_at = np.flatnonzero((out == Outcome.SEIZED) | (out == Outcome.ROBBED))
+    head = np.ones(len(lost_at), dtype=bool)
+    head[1:] = pi[lost_at[1:]] != pi[lost_at[:-1]]
+    lost_at = lost_at[head]
+    first = np.full(n, width)
+    first[pi[lost_at]] = pj[lost_at]
+    met = pj <= first[pi]
+    paying = pj < first[pi]
+    share = np.where(
+        out == Outcome.SETTLED, settle_share[place], np.where(out == Outcome.ROUTINE, routine_share[place], 0.0)
+    )
+    crew_bloc = bloc[pi]
+    exempt = (alliance[place] == crew_bloc) & (crew_bloc >= 0)
+    pay = np.zeros((3, len(pi)))
+    pay[0] = np.where(paying, share * value, 0.0)
+    pay[1] = np.where(paying & ~exempt, toll[place] * value, 0.0)
+    pay[2] = np.where(paying, services_share * value, 0.0)
+    rows = np.zeros((3, n * width))
+    rows[:, pi * width + pj] = pay
+    sums = rows.reshape(3, n, width).sum(axis=2)
+    due = sums[0] + sums[1] + sums[2]
+    paid = np.minimum(cash, due)
+    ratio = np.divide(paid, due, out=np.zeros_like(due), where=due > 0)
+    pay *= ratio[pi]
+    return out, first, met, pay, paid, lost_at
+
+
+def _random_week(r, n, width, n_places):
+    """Moving crews passing 0 to 3 consecutive places each, with odds, brokers, bans, blocs and cash at random."""
+    start = r.integers(0, width, size=n)
+    count = np.minimum(r.integers(0, 4, size=n), width - start)
+    pi = np.repeat(np.arange(n), count)
+    pj = np.arange(len(pi)) + np.repeat(start - (np.cumsum(count) - count), count)
+    m = len(pi)
+    place = r.integers(0, n_places, size=m)
+    odds = [np.where(r.random(m) < 0.3, 0.0, r.uniform(0.0, 0.6, m)) for _ in range(3)]
+    value = r.uniform(0.0, 1e6, m) * (r.random(m) < 0.95)
+    broker = r.random(n) < 0.2
+    ban = np.where(r.random(n) < 0.3, r.uniform(0.0, 3.0, n), 0.0)
+    crossing = r.random(n_places) < 0.4
+    bloc = r.integers(-1, 4, size=n)
+    rob = np.where(r.random(n_places) < 0.5, 0.0, r.uniform(0.0, 0.3, n_places))
+    shares = r.uniform(0.0, 0.2, n_places), r.uniform(0.0, 0.05, n_places)
+    alliance = r.integers(-1, 4, size=n_places)
+    toll = np.where(r.random(n_places) < 0.5, 0.0, r.uniform(0.0, 0.1, n_places))
+    cash = np.where(r.random(n) < 0.3, r.uniform(0.0, 1e4, n), r.uniform(0.0, 1e7, n))
+    return (
+        width,
+        pi,
+        pj,
+        place,
+        *odds,
+        value,
+        broker,
+        0.5,
+        ban,
+        crossing,
+        bloc,
+        rob,
+        *shares,
+        alliance,
+        toll,
+        0.03,
+        cash,
+    )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_encounters_and_dues_are_the_numpy_form(seed):
+    """Random weeks (no crews, no places passed, route rows past 8 and 128 positions): same bits, same stream after."""
+    r = np.random.default_rng(200 + seed)
+    for n, width in ((0, 5), (1, 3), (40, 7), (300, 24), (60, 140)):
+        week = _random_week(r, n, width, n_places=30)
+        compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        got = route_kernels.encounters_and_dues(compiled.random((len(week[-1]), week[0])), *week[1:])
+        want = _plain_encounters(plain, *week)
+        for a, b in zip(got, want, strict=True):
+            assert a.shape == b.shape and a.dtype.kind == b.dtype.kind
+            assert np.array_equal(
+                a.view(np.int64) if a.dtype == float else a, b.view(np.int64) if b.dtype == float else b
+            )
+        assert compiled.bit_generator.state == plain.bit_generator.state
+        if n >= 300:
+            outcome, first = got[0], got[1]
+            assert len(np.unique(outcome)) == 5 and (first < width).any() and (first == width).any()
+
+
+def test_the_kernels_load_from_numbas_cache_in_a_fresh_process():
+    """Run twice in fresh processes (the second loads the cached machine code): no crash, numpy's sum.
+
+    Guards against numba's caching of recursive kernels (numba issue 6061: a segfault or an LLVM
+    "Symbol not found" once loaded from cache), which is why ``row_sum`` keeps its own stack.
+    """
+    script = (
+        "import numpy as np; from sim.agents import route_kernels as rk; "
+        "v = np.random.default_rng(1).normal(size=1000); assert rk.row_sum(v) == np.sum(v); print('ok')"
+    )
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_gumbel_uniforms_give_numpys_gumbel_draws_and_stream():
+    """``0 - log(-log(u))`` in a kernel of the uniforms is ``rng.gumbel``'s draws, bit for bit, and the stream after."""
+    for seed in range(3):
+        compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        u = gumbel_uniforms(compiled, (40, 500))
+        want = plain.gumbel(size=(40, 500))
+        got = np.array([route_kernels._gumbel(x) for x in u.ravel()]).reshape(u.shape)
+        assert _same_bits(got, want)
+        assert compiled.bit_generator.state == plain.bit_generator.state
+
+
+class _Scripted:
+    """A generator whose ``random`` gives a fixed stream (with the zeros numpy's gumbel redraws)."""
+
+    def __init__(self, stream):
+        self.stream, self.used = list(stream), 0
+
+    def random(self, size):
+        out = np.array(self.stream[self.used : self.used + size], dtype=float)
+        self.used += size
+        return out
+
+
+def test_gumbel_uniforms_leave_out_zeros_as_numpy_redraws_them():
+    """A zero from ``random()`` is drawn again (u = 1 is rejected): left out, and the stream read on past it."""
+    stream = [0.5, 0.0, 0.25, 0.0, 0.0, 0.75, 0.0, 0.125, 0.375, 0.0, 0.625, 0.875]
+    rng = _Scripted(stream)
+    u = gumbel_uniforms(rng, (2, 3))
+    assert np.array_equal(u, 1.0 - np.array([[0.5, 0.25, 0.75], [0.125, 0.375, 0.625]]))
+    assert rng.used == 11  # the six kept and the five zeros before the last kept, as numpy consumes them
