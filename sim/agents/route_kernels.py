@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.compiled import kernel
+from sim.compiled import kernel, pairwise_sum
 from sim.enforcement import Outcome
 
 # Outcome codes as plain integers (numba freezes module-level integers into the kernels).
@@ -148,76 +148,6 @@ def choose_by_profit(
 
 
 @kernel
-def _block_sum(values, start, count):
-    """The pairwise summation numpy makes of at most 128 values (its loops_utils): eight running sums, then the rest."""
-    if count < 8:
-        total = 0.0
-        for i in range(count):
-            total += values[start + i]
-        return total
-    r0, r1, r2, r3 = values[start], values[start + 1], values[start + 2], values[start + 3]
-    r4, r5, r6, r7 = values[start + 4], values[start + 5], values[start + 6], values[start + 7]
-    i = 8
-    whole = count - count % 8
-    while i < whole:
-        r0 += values[start + i]
-        r1 += values[start + i + 1]
-        r2 += values[start + i + 2]
-        r3 += values[start + i + 3]
-        r4 += values[start + i + 4]
-        r5 += values[start + i + 5]
-        r6 += values[start + i + 6]
-        r7 += values[start + i + 7]
-        i += 8
-    total = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
-    while i < count:
-        total += values[start + i]
-        i += 1
-    return total
-
-
-@kernel
-def row_sum(values):
-    """The sum ``np.sum`` gives for a contiguous 1-D float64 array, without recursion.
-
-    The same summation as :func:`sim.compiled.pairwise_sum`, whose recursive form cannot be
-    called from another kernel once both are loaded from numba's cache (LLVM: "Symbol not
-    found"): halves of more than 128 values are kept on an explicit stack and added in the
-    order the recursion adds them.
-    """
-    count = values.size
-    if count <= 128:
-        return _block_sum(values, 0, count)
-    starts = np.empty(64, dtype=np.int64)
-    counts = np.empty(64, dtype=np.int64)
-    stage = np.empty(64, dtype=np.int64)
-    left = np.empty(64)
-    top = 0
-    starts[0], counts[0], stage[0] = 0, count, 0
-    result = 0.0
-    while top >= 0:
-        start, n = starts[top], counts[top]
-        half = n // 2
-        half -= half % 8
-        if n <= 128:
-            result = _block_sum(values, start, n)
-            top -= 1
-        elif stage[top] == 0:  # first the left half
-            stage[top] = 1
-            top += 1
-            starts[top], counts[top], stage[top] = start, half, 0
-        elif stage[top] == 1:  # then the right half
-            left[top] = result
-            stage[top] = 2
-            top += 1
-            starts[top], counts[top], stage[top] = start + half, n - half, 0
-        else:  # both done: left + right
-            result = left[top] + result
-            top -= 1
-    return result
-
-
-@kernel
 def _minimum(a, b):
     """``np.minimum`` of two floats: a NaN on either side is the answer."""
     if a != a:
@@ -334,7 +264,7 @@ def encounters_and_dues(
     paid = np.empty(n)
     ratio = np.empty(n)
     for i in range(n):
-        due = row_sum(rows[0, i]) + row_sum(rows[1, i]) + row_sum(rows[2, i])
+        due = pairwise_sum(rows[0, i]) + pairwise_sum(rows[1, i]) + pairwise_sum(rows[2, i])
         paid[i] = _minimum(cash[i], due)
         ratio[i] = paid[i] / due if due > 0 else 0.0
     for e in range(m):
