@@ -8,6 +8,7 @@ hits both sides of a ratio::
     python -m experiments.treecompare hashes                      # this tree's outputs, hashed
     python -m experiments.treecompare hashes --tree ../before     # the same, for another checkout
     python -m experiments.treecompare cpu ../before . --repeats 3 # CPU of a default run and of BoltzmannWealth
+    python -m experiments.treecompare cpu ../before . --warm-weeks 4   # the same after a short run in the process
 
 ``hashes`` prints one line per file a run writes (its manifest and timings left out) for the
 default (156 weeks, seed 3), history (200 weeks, seed 1) and small (100 weeks, seed 7)
@@ -57,8 +58,8 @@ import json, math, sys, time
 from mesa.examples.basic.boltzmann_wealth_model.model import BoltzmannScenario, BoltzmannWealth
 from sim.run import run
 from simcli.compose import compose
-seed, steps = int(sys.argv[1]), int(sys.argv[2])
-box = {"groups": 0.0}
+seed, steps, warm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+box = {"groups": 0.0, "warm": 0.0}
 def timed(step):
     def call(*args):
         start = time.process_time()
@@ -71,7 +72,12 @@ class Phases:
         model.phases = [(p, timed(f) if p == "armed_groups" else f) for p, f in model.phases]
     def after_week(self, model):
         pass
+if warm:  # a short run first: imports done, compiled kernels loaded, as in a sweep's worker
+    start = time.process_time()
+    run(compose(["scenario=default", f"steps={warm}", f"seed={seed + 1000}", "output.progress=false"]))
+    box["warm"] = time.process_time() - start
 config = compose(["scenario=default", f"steps={steps}", f"seed={seed}", "output.progress=false"])
+box["groups"] = 0.0
 start = time.process_time()
 run(config, observers=[Phases()])
 sahel = time.process_time() - start
@@ -100,9 +106,14 @@ def output_hashes(tree: Path = ROOT, cases=CASES) -> list[str]:
     return in_tree(tree, _HASHES, json.dumps(cases), json.dumps(VOLATILE)).splitlines()
 
 
-def cpu_once(tree: Path, seed: int, steps: int = 520) -> dict:
-    """CPU seconds of a default run, its armed groups' phase and BoltzmannWealth, in one fresh process."""
-    return json.loads(in_tree(tree, _CPU_ONCE, str(seed), str(steps)).splitlines()[-1])
+def cpu_once(tree: Path, seed: int, steps: int = 520, warm: int = 0) -> dict:
+    """CPU seconds of a default run, its armed groups' phase and BoltzmannWealth, in one fresh process.
+
+    With ``warm`` weeks, a run that long goes first in the same process (its CPU is ``warm``), so
+    the timed run is what a sweep's worker pays after its first run: imports and the compiled
+    kernels' loading (:mod:`sim.compiled`) left out.
+    """
+    return json.loads(in_tree(tree, _CPU_ONCE, str(seed), str(steps), str(warm)).splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     cpu.add_argument("trees", type=Path, nargs="+", help="checkouts of this repository")
     cpu.add_argument("--repeats", type=int, default=3, help="alternations (medians reported)")
     cpu.add_argument("--steps", type=int, default=520, help="weeks of each run")
+    cpu.add_argument(
+        "--warm-weeks", type=int, default=0, help="a run this long first in each process (loads left out of the timing)"
+    )
     args = parser.parse_args(argv)
     trees = args.trees if args.command == "cpu" else [args.tree or ROOT]
     missing = [t for t in trees if not (t / "sim" / "__init__.py").exists()]
@@ -126,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         seen: dict[Path, list[dict]] = {t: [] for t in args.trees}
         for i in range(args.repeats):
             for tree in args.trees:
-                seen[tree].append(cpu_once(tree, i, args.steps))
+                seen[tree].append(cpu_once(tree, i, args.steps, args.warm_weeks))
                 print(f"repeat {i + 1}/{args.repeats}: {tree} {seen[tree][-1]}", file=sys.stderr, flush=True)
         for tree, runs in seen.items():
 
@@ -137,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
                 f"{tree}: run {median(lambda r: r['sahel']):.2f} s CPU "
                 f"(armed groups {median(lambda r: r['groups']):.2f} s), "
                 f"BoltzmannWealth {median(lambda r: r['boltzmann']):.2f} s, "
-                f"ratio {median(lambda r: r['sahel'] / r['boltzmann']):.2f} ({runs[0]['agents']} agents; "
+                f"ratio {median(lambda r: r['sahel'] / r['boltzmann']):.2f}, "
+                f"warm-up run {median(lambda r: r['warm']):.2f} s ({runs[0]['agents']} agents; "
                 f"medians of {len(runs)}; load average {os.getloadavg()[0]:.1f})"
             )
     return 0

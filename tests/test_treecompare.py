@@ -29,3 +29,11 @@ def test_cpu_alternates_trees_in_fresh_processes(capsys):
 def test_cpu_refuses_what_is_not_a_checkout(tmp_path):
     with pytest.raises(SystemExit, match="not a checkout"):
         treecompare.main(["cpu", str(tmp_path)])
+
+
+def test_cpu_warm_weeks_time_a_run_before_the_measured_one():
+    """--warm-weeks: a short run goes first in the process and its CPU is reported apart."""
+    warmed = treecompare.cpu_once(ROOT, 0, steps=2, warm=2)
+    cold = treecompare.cpu_once(ROOT, 0, steps=2)
+    assert warmed["warm"] > 0 and cold["warm"] == 0
+    assert warmed["sahel"] < warmed["warm"]  # the first run pays the process's loads, the second does not
