@@ -11,6 +11,10 @@ Why these settings:
     * no ``fastmath``: IEEE arithmetic in the written order, so a kernel that adds in the order
       the numpy form adds gives the same bits (tests compare every kernel with its numpy form).
     * ``error_model="numpy"``: a division by zero gives inf or nan, as in numpy, not an exception.
+    * one cache directory per version of the kernels' sources (:func:`cache_dir`): numba checks a
+      cached kernel against its own file only, so a kernel calling :func:`pairwise_sum` would
+      keep the machine code of an older ``pairwise_sum`` after this file changed. Keyed on a
+      digest of every kernel module, any change compiles them all afresh (about 15 s, once).
 
 Random draws made inside a kernel from a ``numpy.random.Generator`` passed in use the same bit
 generator and, for ``random``, ``poisson``, ``integers`` and the rest numba implements, numpy's
@@ -20,10 +24,39 @@ same order (``tests/test_compiled.py`` checks the ones this project uses).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numba
 import numpy as np
+
+_SIM = Path(__file__).resolve().parent
+
+
+def kernel_sources() -> list[Path]:
+    """The files whose code compiled kernels contain: this one, ``kernel_rng.py`` and every ``*kernels.py``."""
+    return sorted({_SIM / "compiled.py", _SIM / "kernel_rng.py", *_SIM.rglob("*kernels.py")})
+
+
+def source_digest(paths: Iterable[Path]) -> str:
+    """A short digest of the files' names and bytes: it changes when any of them does."""
+    digest = hashlib.sha256()
+    for path in paths:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def cache_dir() -> Path:
+    """Where the kernels' machine code is kept: ``$NUMBA_CACHE_DIR`` or the user's cache, per source digest."""
+    base = os.environ.get("NUMBA_CACHE_DIR") or Path(
+        os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "sahel-sim", "numba"
+    )
+    return Path(base) / f"kernels-{source_digest(kernel_sources())}"
+
+
+numba.config.CACHE_DIR = str(cache_dir())  # read when each kernel below and in other modules is decorated
 
 
 def kernel(func: Callable) -> Callable:

@@ -87,3 +87,22 @@ def test_pairwise_sum_at_the_block_edges_with_negative_zeros_and_nan(n):
             values[rng.integers(0, n)] = np.nan
         got, want = np.float64(pairwise_sum(values)), np.add.reduce(values)
         assert got.tobytes() == want.tobytes() or (math.isnan(got) and math.isnan(want))
+
+
+def test_the_kernels_cache_moves_when_any_kernel_source_changes(tmp_path, monkeypatch):
+    """A changed kernel module (or this module) gives another cache directory, so no stale machine code is loaded."""
+    from sim import compiled
+
+    files = [tmp_path / "compiled.py", tmp_path / "route_kernels.py"]
+    for f in files:
+        f.write_text("x = 1\n")
+    before = compiled.source_digest(files)
+    files[1].write_text("x = 2\n")
+    assert compiled.source_digest(files) != before
+    assert {p.name for p in compiled.kernel_sources()} >= {"compiled.py", "kernel_rng.py", "turn_kernels.py"}
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "mine"))
+    assert compiled.cache_dir().parent == tmp_path / "mine"
+    monkeypatch.delenv("NUMBA_CACHE_DIR")
+    import numba
+
+    assert str(compiled.cache_dir()) == numba.config.CACHE_DIR  # what this process's kernels use
