@@ -490,3 +490,172 @@ def appraise(
     if offers[k] > 0 and offers[k] >= enter_share * best:
         return left, regions[k]
     return left, -1
+
+
+# --- the communities' week (Communities.step) -------------------------------------------------
+
+# Which parts of the week :func:`community_week` runs (bits of ``parts``): income before food
+# (herds, trade, licit income; M7), food (M7), trust and tolerance (M15, M17), then grievance,
+# threat, pool and spending (000; 002 §III).
+INCOME, FOOD, TRUST, GRIEVANCE = 1, 2, 4, 8
+# Slots of the scalar arguments ``terms`` (Python fills them by these names).
+(
+    T_W, T_ADJUST, T_HERD_REGROWTH, T_LICIT_SHOCK, T_PRESENCE_W, T_BRIBE_W, T_SEIZURE_W, T_ABUSE_W,
+    T_JIHADIST_W, T_YOUTH, T_FOOD_IMPORT, T_THREAT_MEMORY, T_POOL_REFILL, T_SPEND_SHARE, T_FOOD_TRADED,
+    T_FUEL_TRADED,
+) = range(16)  # fmt: skip
+TERMS_SIZE = 16
+
+
+@kernel
+def _regional(values, places, region_index, n_regions):
+    """``np.bincount(region_index, weights=values[places])[region_index]``: each row's region total."""
+    by_region = np.zeros(n_regions)
+    n = places.size
+    for i in range(n):
+        by_region[region_index[i]] += values[places[i]]
+    found = np.empty(n)
+    for i in range(n):
+        found[i] = by_region[region_index[i]]
+    return found
+
+
+@kernel
+def _herd_factor(herd, herd0, r):
+    """Herds over their start size (1 where there were none at the start)."""
+    return herd[r] / herd0[r] if herd0[r] > 0 else 1.0
+
+
+@kernel
+def community_week(
+    parts, terms, totals, rows, places, region_index, n_regions, cols, shares, herd_factor, trade_sum, has_ref,
+    ref_trade, ref_licit, last, territory, levers, delivered, pop, pop_region, import_need, import_dependence,
+):  # fmt: skip
+    """The communities' week but arms, in place on the columns; the two ledger totals in ``totals``.
+
+    One call instead of about sixty numpy calls on a few hundred rows, each the numpy form's
+    arithmetic operation for operation (``tests/test_turn_kernels.py`` compares them bit for
+    bit). No draws. ``cols`` are the columns :data:`COMMUNITY_COLUMNS` names, in that order;
+    ``last`` last week's stats per place (:data:`LAST_KEYS`); ``territory`` insecurity,
+    presence and abuse per place; ``levers`` the licit and trust levers per place;
+    ``delivered`` last week's food and fuel delivered per place (zeros for a good not traded).
+    ``herd_factor`` is written by the income part and read by the food part.
+
+    Parts (``parts``, bits): INCOME: herds regrow, trade through the place and services sold
+    (M7), licit income from farming, herds and trade, shocked after the burn-in
+    (``totals[0]``, paid by the local economy); FOOD: local food and the north's informal
+    imports of food and fuel (M7); TRUST: trust in the state from presence, bribes, seizures
+    and abuses (M15), tolerance of smuggling from the share of jihadist-protected crews (M17);
+    GRIEVANCE: grievance from poverty, hunger, abuses, distrust and harm (000; 002 §III), the
+    threat fades, pools refill, cash is spent (``totals[1]``).
+    """
+    w, adjust = terms[T_W], terms[T_ADJUST]
+    herd, herd0, trade_ema, transit_ema, licit_base, licit, cash = cols[:7]
+    n = rows.size
+    if parts & INCOME:
+        farm = np.empty(n)
+        trade = np.empty(n)
+        for i in range(n):
+            r, place = rows[i], places[i]
+            herd[r] += terms[T_HERD_REGROWTH] * (herd0[r] - herd[r])
+            units = last[0][place]
+            trade_ema[r] = (1 - w) * trade_ema[r] + w * units
+            transit_ema[r] = (1 - w) * transit_ema[r] + w * last[1][place]
+            if has_ref:
+                base = ref_trade[i]
+                trade[i] = _np_min(1.5, trade_ema[r] / base if base > 0 else 1.0)
+            else:
+                trade_sum[i] += units
+                trade[i] = 1.0
+            herd_factor[i] = _herd_factor(herd, herd0, r)
+            farm[i] = 1.0 / (1.0 + territory[0][place])
+        earned = np.empty(n)
+        for i in range(n):
+            r = rows[i]
+            mix = shares[i, 0] * farm[i] + shares[i, 1] * herd_factor[i] + shares[i, 2] * trade[i]
+            value = licit_base[r] * mix * levers[0][places[i]]
+            if has_ref:
+                value = value * terms[T_LICIT_SHOCK]
+            earned[i] = value
+            licit[r] = value
+            cash[r] += value
+        totals[0] = pairwise_sum(earned)
+    if parts & FOOD:
+        food_ema, fuel_ema, food_security = cols[7], cols[8], cols[9]
+        if not parts & INCOME:  # not given: herds over their start size now
+            for i in range(n):
+                herd_factor[i] = _herd_factor(herd, herd0, rows[i])
+        food_traded, fuel_traded = terms[T_FOOD_TRADED] != 0.0, terms[T_FUEL_TRADED] != 0.0
+        food_by_region = _regional(delivered[0], places, region_index, n_regions)
+        fuel_by_region = _regional(delivered[1], places, region_index, n_regions)
+        weight = terms[T_FOOD_IMPORT]
+        for i in range(n):
+            r = rows[i]
+            food_in = food_by_region[i] * pop[i] / pop_region[i] if food_traded else 0.0
+            fuel_in = fuel_by_region[i] * pop[i] / pop_region[i] if fuel_traded else 0.0
+            food_ema[r] = (1 - w) * food_ema[r] + w * food_in
+            fuel_ema[r] = (1 - w) * fuel_ema[r] + w * fuel_in
+            food = food_ema[r] / import_need[0][i] if import_need[0][i] > 0 else 1.0
+            fuel = fuel_ema[r] / import_need[1][i] if import_need[1][i] > 0 else 1.0
+            imports = weight * _np_min(food, 1.0) + (1 - weight) * _np_min(fuel, 1.0)
+            local = (0.7 + 0.3 * herd_factor[i]) / (1.0 + territory[0][places[i]])
+            dep = import_dependence[i]
+            food_security[r] = _np_min(_np_max((1 - dep) * local + dep * imports, 0.0), 1.0)
+    if parts & TRUST:
+        bribe_rate, predation, jihadist_share, trust, tolerance = cols[10], cols[11], cols[12], cols[13], cols[14]
+        staffed = _regional(last[2], places, region_index, n_regions)
+        bribed = _regional(last[3], places, region_index, n_regions)
+        total = _regional(last[4], places, region_index, n_regions)
+        jihadist = _regional(last[5], places, region_index, n_regions)
+        carried = _regional(last[6], places, region_index, n_regions)
+        lost = _regional(last[7], places, region_index, n_regions)
+        for i in range(n):
+            r, place = rows[i], places[i]
+            rate = bribed[i] / staffed[i] if staffed[i] > 0 else bribe_rate[r]
+            seized = lost[i] / carried[i] if carried[i] > 0 else predation[r]
+            share = jihadist[i] / total[i] if total[i] > 0 else jihadist_share[r]
+            bribe_rate[r] = (1 - w) * bribe_rate[r] + w * rate
+            predation[r] = (1 - w) * predation[r] + w * seized
+            jihadist_share[r] = (1 - w) * jihadist_share[r] + w * share
+            target = (
+                0.5
+                + levers[1][place]
+                + terms[T_PRESENCE_W] * (territory[1][place] - 0.5)
+                - terms[T_BRIBE_W] * bribe_rate[r]
+                - terms[T_SEIZURE_W] * predation[r]
+                - terms[T_ABUSE_W] * territory[2][place]
+            )
+            trust[r] += adjust * (_np_min(_np_max(target, 0.0), 1.0) - trust[r])
+            tolerated = _np_min(_np_max(0.8 - terms[T_JIHADIST_W] * jihadist_share[r], 0.0), 1.0)
+            tolerance[r] += adjust * (tolerated - tolerance[r])
+    if parts & GRIEVANCE:
+        food_security, trust = cols[9], cols[13]
+        grievance, threat, pool, population = cols[15:]
+        spent = np.empty(n)
+        for i in range(n):
+            r, place = rows[i], places[i]
+            index = 1.0
+            if has_ref and ref_licit[i] > 0:
+                index = licit[r] / ref_licit[i]
+            poverty = _np_max(0.0, 1.0 - index)
+            abuse = _np_min(1.0, territory[2][place])
+            harmed = threat[r] / (1.0 + threat[r])
+            target = 0.2 * (_np_min(1.0, 2 * poverty) + (1 - food_security[r]) + abuse + (1 - trust[r]) + harmed)
+            grievance[r] += adjust * (target - grievance[r])
+            threat[r] *= terms[T_THREAT_MEMORY]
+            pool[r] += terms[T_POOL_REFILL] * (terms[T_YOUTH] * population[r] - pool[r])
+            spent[i] = terms[T_SPEND_SHARE] * _np_max(cash[r], 0.0)
+            cash[r] -= spent[i]
+        totals[1] = pairwise_sum(spent)
+
+
+# The columns :func:`community_week` takes (``cols``), in its order; and last week's stats (``last``).
+COMMUNITY_COLUMNS = (
+    "herd", "herd0", "trade_ema", "transit_ema", "licit_base", "licit", "cash", "food_ema", "fuel_ema",
+    "food_security", "bribe_rate", "predation", "jihadist_share", "trust", "tolerance", "grievance", "threat",
+    "pool", "population",
+)  # fmt: skip
+LAST_KEYS = (
+    "livelihood_units", "services", "enc_staffed", "enc_bribed", "enc_total", "enc_jihadist", "enc_livelihood",
+    "enc_livelihood_seized",
+)  # fmt: skip
