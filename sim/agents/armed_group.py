@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim import kernel_rng
 from sim.agents import turn_kernels
 from sim.draws import choose_index, choose_many
 from sim.enforcement import Encounters
@@ -205,6 +206,7 @@ class ArmedGroups:
         self.rent_week = np.zeros(world.n_places)
         self._held_count = np.zeros(0)
         self._turn: GroupPhase | None = None  # the communities' terms fixed while the groups act
+        self._economy_args: tuple[tuple, tuple] | None = None  # the economy's arguments fixed while they act
         self.version = 0
         self.events = dict.fromkeys(EVENTS, 0)
         self.cattle_stolen = 0.0
@@ -453,6 +455,7 @@ class ArmedGroups:
         communities = self.model.communities
         if communities is not None:  # the communities' terms no group changes (GroupPhase)
             self._turn = communities.group_phase(self.p.recruit_income_elasticity)
+        self._economy_args = self._gather_economy_args()
         try:
             # One group after another: each acts on what the groups before it left (the order of
             # events is the model's semantics; issue 18 keeps it).
@@ -461,7 +464,7 @@ class ArmedGroups:
                 if g.fighters > 0:
                     g.step()
         finally:
-            self._fixed = self._turn = None
+            self._fixed = self._turn = self._economy_args = None
         self._fragment()
         self.form_militias()
         self._dissolve()
@@ -622,7 +625,7 @@ class ArmedGroups:
         The kernel changes the communities' columns, the grudges and the week's cattle stolen in
         place and makes the draws; the payments are booked here in the order the steps made
         them: taxes on held then roamed communities (M2), the rustled herds' price (F11), wages
-        (M9), spending.
+        (M9), spending. The arguments no group changes are gathered once a phase (issue 18).
         """
         p, model = self.p, self.model
         communities = model.communities
@@ -630,49 +633,56 @@ class ArmedGroups:
         share = p.tax_share_jihadist if jihadist else p.tax_share_other
         per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
         out = np.empty(turn_kernels.OUT_SIZE)
+        common, tail = self._economy_args or self._gather_economy_args()
         if communities is not None:
             zone = self._zone(group)
             if len(zone) and zone.people == 0.0 and pay:
                 raise ZeroDivisionError("licit_level: the communities at these places have no people")
             recruit, raid, outsider, _ = self._kin(group)
-            places = self.__dict__.get("_community_places")
-            if places is None:  # communities never move
-                places = self._community_places = communities.place[communities.rows]
-            fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
             price = p.fence_share * model.market.value_source[self._cattle()]
-            cols = communities.cols
-            head = model.rng.poisson(per_fighter * reach(group.fighters)) if rustle else 0
             turn_kernels.group_economy(
-                head, out, tax, rustle, pay, True, group.index, group.identity,
-                group.fighters, group.funds, group.revenue_ema,
-                share, share * ROAMING_TAX, per_fighter, price,
-                p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
-                p.budget_share, p.recruit_rate,
-                model.territory.holder, communities.rows, places,
-                zone.rows, zone.places, zone.population, zone.people, zone.identity,
-                raid, outsider, recruit, self.grudge,
-                cols["cash"], cols["inflow"], cols["licit"], cols["herd"], cols["threat"], cols["pool"],
-                model.stats.week["cattle_stolen"],
-                fixed.licit, fixed.income_now, fixed.income_ref if fixed.income_ref is not None else _EMPTY,
-                fixed.income_ref is not None, fixed.jobs, fixed.push, fixed.pull,
+                common[0], per_fighter * reach(group.fighters) if rustle else 0.0, out, tax, rustle, pay, True,
+                group.index, group.identity, group.fighters, group.funds, group.revenue_ema,
+                share, share * ROAMING_TAX, per_fighter, price, *common[1:],
+                zone.rows, zone.places, zone.population, zone.people, zone.identity, raid, outsider, recruit, *tail,
             )  # fmt: skip
         else:
             turn_kernels.group_economy(
-                0, out, tax, rustle, pay, False, group.index, group.identity,
+                common[0], 0.0, out, tax, rustle, pay, False, group.index, group.identity,
                 group.fighters, group.funds, group.revenue_ema,
-                share, share * ROAMING_TAX, per_fighter, 0.0,
-                p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
-                p.budget_share, p.recruit_rate,
-                model.territory.holder, _EMPTY_ROWS, _EMPTY_ROWS,
-                _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, 0.0, _EMPTY_ROWS,
-                _EMPTY, _EMPTY_MASK, _EMPTY, self.grudge,
-                _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY,
-                _EMPTY, _EMPTY, _EMPTY, False, _EMPTY, _EMPTY, _EMPTY,
+                share, share * ROAMING_TAX, per_fighter, 0.0, *common[1:],
+                _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, 0.0, _EMPTY_ROWS, _EMPTY, _EMPTY_MASK, _EMPTY, *tail,
             )  # fmt: skip
-        if out[turn_kernels.DRAW_RECRUITS]:
-            drawn = float(model.rng.poisson(out[turn_kernels.WANT]))
-            turn_kernels.take_recruits(out, drawn, zone.rows, communities.cols["pool"])
         self._book(group, out, tax and communities is not None, pay)
+
+    def _gather_economy_args(self) -> tuple[tuple, tuple]:
+        """The arguments of :func:`turn_kernels.group_economy` no group changes: before the zone's, and after.
+
+        Kept for the phase by :meth:`step` (arrays changed in place stay the same objects);
+        gathered afresh for each call outside it.
+        """
+        p, model = self.p, self.model
+        communities = model.communities
+        common = (
+            kernel_rng.handles(model.rng),
+            p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate, p.budget_share,
+            p.recruit_rate, model.territory.holder,
+        )  # fmt: skip
+        if communities is None:
+            tail = (self.grudge, *(_EMPTY,) * 10, False, _EMPTY, _EMPTY, _EMPTY)
+            return (*common, _EMPTY_ROWS, _EMPTY_ROWS), tail
+        places = self.__dict__.get("_community_places")
+        if places is None:  # communities never move
+            places = self._community_places = communities.place[communities.rows]
+        fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
+        cols = communities.cols
+        tail = (
+            self.grudge, cols["cash"], cols["inflow"], cols["licit"], cols["herd"], cols["threat"], cols["pool"],
+            model.stats.week["cattle_stolen"],
+            fixed.licit, fixed.income_now, fixed.income_ref if fixed.income_ref is not None else _EMPTY,
+            fixed.income_ref is not None, fixed.jobs, fixed.push, fixed.pull,
+        )  # fmt: skip
+        return (*common, communities.rows, places), tail
 
     def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool) -> None:
         """Book what :func:`turn_kernels.group_economy` returned, in the order its steps made it.

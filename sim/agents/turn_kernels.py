@@ -1,10 +1,10 @@
 """Compiled kernels of an armed group's turn (issue 18, fifth pass; :mod:`sim.compiled`).
 
 A group's taxes, cattle rustling, pay and recruits (:meth:`sim.agents.armed_group.ArmedGroups.economy`)
-run as one compiled call on the communities' columns (and a second, :func:`take_recruits`, when
-recruits are drawn); the group's two Poisson draws are made between them from the model's
-generator, where the numpy form made them. The kernels change arrays in place (cash, income, herds,
-threat, pools, the grudges, the week's cattle stolen) and return the amounts Python then books
+run as one compiled call on the communities' columns, with the group's two Poisson draws from
+the model's generator where the numpy form made them (:mod:`sim.kernel_rng`), and the
+communities' week (:func:`community_week`). The kernels change arrays in place (cash, income,
+herds, threat, pools, the grudges, the week's cattle stolen) and return the amounts Python then books
 (ledger payments, revenue, the phase's totals) in the order the model always made them.
 
 The arithmetic is the one the numpy forms did, operation for operation: sums are numpy's
@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.compiled import kernel, pairwise_sum
+from sim.kernel_rng import generator
 
 # Slots of the ``out`` array the kernel fills (Python reads them by these names).
 TAX_HELD, TAX_ROAMED, TAXED, HELD_ANY, ROAMED_ANY = 0, 1, 2, 3, 4
@@ -29,7 +30,7 @@ FIGHTERS, FUNDS = 14, 15
 # the caller gives each result the type it had (a numpy scalar or a float), since later code
 # treats the two differently (see ``ArmedGroups._economy``).
 RUSTLE_PAID_PRICED, WAGES_CHOSEN, WAGES_POSITIVE, LEAVE_BELOW_ONE, RECRUITS_AFFORDABLE = 16, 17, 18, 19, 20
-DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # the recruits' Poisson mean, drawn by the caller
+DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # recruits drawn; their Poisson mean; what revenue affords
 OUT_SIZE = 24
 
 
@@ -83,7 +84,8 @@ def _take_income(rows, share, cash, inflow, licit):
 
 @kernel
 def group_economy(
-    head,
+    rng_handles,
+    head_mean,
     out,
     do_tax,
     do_rustle,
@@ -140,25 +142,28 @@ def group_economy(
 
     1. taxes: a share of this week's income from the communities whose place it holds, at
        ``roam_share`` from the other communities of its regions (M2);
-    2. rustling: ``head`` (``poisson(per_fighter x reach)``) from the herds of its regions, by herd
-       times ``raid_weights`` (mostly other identities), sold for ``price`` a head out of the
-       communities' cash; the harm feeds the grudges and the outsiders' threat (F11; 002 Box A,
-       §II);
+    2. rustling: ``head`` (``poisson(head_mean)``, the mean ``per_fighter x reach``) from the
+       herds of its regions, by herd times ``raid_weights`` (mostly other identities), sold for
+       ``price`` a head out of the communities' cash; the harm feeds the grudges and the
+       outsiders' threat (F11; 002 Box A, §II);
     3. pay: wages at ``wage_usd`` times the zone's licit level, spent in its communities; the
        unpaid desert, some leave for licit work (002 Box D, M10); while revenue covers the wage
        bill at ``budget_share`` (M3), recruits come from the pools at a mean ``want`` weighted
        by kin over grudges (M9; :func:`take_recruits`).
 
     It is one group's turn among the groups acting one after another: the arrays passed in are
-    the live columns, holding what the groups before it left. The caller makes the two draws
-    where the numpy form made them, from the model's generator: ``head`` (rustling, drawn before
-    the call; no step before it draws) and, when ``out[DRAW_RECRUITS]`` is set, the recruits from
-    ``poisson(out[WANT])``, passed to :func:`take_recruits`. (A ``numpy.random.Generator`` passed
-    into a kernel costs about 8 us a call to unbox, more than the two draws made outside.)
-    ``out`` receives the amounts to book (slots named at the top of this module).
+    the live columns, holding what the groups before it left. Its two draws come from the
+    model's generator (``rng_handles``, :func:`sim.kernel_rng.handles`) where the numpy form
+    made them: ``head`` before the steps (no step before rustling draws; none drawn without
+    communities or rustling), and, when the pay step finds recruits wanted, ``poisson(out[WANT])``
+    at its end, taken from the pools by :func:`take_recruits` (issue 18, sixth pass: one call
+    instead of a draw, the kernel, a draw and a second kernel). ``out`` receives the amounts to
+    book (slots named at the top of this module).
     """
     for k in range(out.size):
         out[k] = 0.0
+    rng = generator(rng_handles)
+    head = rng.poisson(head_mean) if has_communities and do_rustle else 0
     # 1. Taxes (M2): held rows in row order, then the zone's other communities in its order.
     if has_communities and do_tax:
         n_rows = community_rows.size
@@ -195,7 +200,7 @@ def group_economy(
         taxed = on_held + on_roamed
         out[TAXED] = taxed
         funds += taxed
-    # 2. Rustling (F11): ``head`` drawn by the caller (none drawn without communities).
+    # 2. Rustling (F11): ``head`` drawn above (none drawn without communities).
     if has_communities and do_rustle and head != 0:
         out[RUSTLED] = 1.0
         n = zone_rows.size
@@ -293,6 +298,7 @@ def group_economy(
         weight = recruit_weights[i] / (1.0 + grudge[zone_identity[i], identity])
         idle[i] = recruit_rate * (_np_max(pool[r] - jobs[r], 0.0) * weight) * push[r] * pull[r]
     out[WANT], out[AFFORDABLE], out[DRAW_RECRUITS] = pairwise_sum(idle), affordable, 1.0
+    take_recruits(out, float(rng.poisson(out[WANT])), zone_rows, pool)
 
 
 @kernel
