@@ -214,3 +214,95 @@ def test_food_and_trust_alone_are_the_numpy_forms(frozen):
             reference(c_ref, c_ref.rows, c_ref.place[c_ref.rows])
             getattr(c_new, new)(c_new.rows, c_new.place[c_new.rows])
             assert _state(m) == _state(ref), (seed, new)
+
+
+# --- a group's whole turn: the kernel's draws where the methods made them -----------------------
+
+
+@pytest.fixture(scope="module")
+def frozen_groups():
+    return frozen_small(weeks=6, seed=4)
+
+
+def _turn_case(frozen, seed):
+    """A model and one of its groups, with the turn's rates set by ``seed`` so each stop comes up."""
+    import dataclasses
+
+    m = pickle.loads(frozen)
+    rng = np.random.default_rng(seed)
+    groups = m.armed_groups
+    live = [g for g in groups.groups if g.fighters > 0]
+    g = live[seed % len(live)]
+    groups.p = dataclasses.replace(
+        groups.p,
+        kidnap_rate_other=float(rng.choice([0.0, 0.5, 5.0])),
+        kidnap_rate_jihadist=float(rng.choice([0.0, 0.5, 5.0])),
+        civilian_attack_rate=float(rng.choice([0.0, 0.3, 0.9])),
+        attack_rate=float(rng.choice([0.0, 0.3, 0.9])),
+    )
+    m.week_index += seed % 4  # appraisals on some weeks
+    m.rng = np.random.default_rng(seed + 500)
+    return m, g
+
+
+def _value(x, depth=0):
+    """Arrays as bytes, numbers as exact hex with their type, containers and attributes walked (2 levels)."""
+    if isinstance(x, np.ndarray):
+        return (x.dtype.str, x.shape, x.tobytes())
+    if isinstance(x, (float, np.floating)):
+        return (type(x).__name__, float(x).hex())
+    if isinstance(x, (bool, int, str, np.integer)) or x is None:
+        return (type(x).__name__, x)
+    if depth >= 2:
+        return type(x).__name__
+    if isinstance(x, dict):
+        return tuple((k, _value(v, depth + 1)) for k, v in x.items())
+    if isinstance(x, (list, tuple)):
+        return tuple(_value(v, depth + 1) for v in x)
+    return tuple((k, _value(v, depth + 1)) for k, v in vars(x).items() if not k.startswith("_") or k == "_buffers")
+
+
+def _snapshot(m):
+    """What a turn may change: the groups, territory, communities, crews, stats and ledger (values and types)."""
+    groups = m.armed_groups
+    parts = [_value(vars(g)) for g in groups.groups]
+    parts += [_value(x) for x in (groups.events, groups.grudge, groups.feud, groups.cattle_stolen, groups.recruits)]
+    parts += [_value(groups.exits), _value(m.territory), _value(m.communities.cols), _value(m.crews.cols)]
+    parts += [_value(m.stats), _value(m.ledger.balances), _value(dict(m.ledger.week_flows))]
+    return parts
+
+
+def _reference_turn(groups, group):
+    """``ArmedGroup.step`` before the sixth pass: each method drawing its own."""
+    groups.kidnap(group)
+    groups.economy(group)
+    groups.punish(group)
+    groups.contest(group)
+    groups.appraise_regions(group)
+
+
+def test_the_compiled_turn_draws_where_the_methods_drew(frozen_groups):
+    """60 turns: the same model afterwards (pickled bytes, the generator's state included), each stop reached."""
+    from sim.agents import turn_kernels as k
+    from sim.agents.armed_group import ArmedGroups
+
+    stops = {k.STAGE_KIDNAP: 0, k.STAGE_PUNISH: 0, k.STAGE_ATTACK: 0, k.STAGE_DONE: 0}
+    seen = ArmedGroups._economy
+
+    def watch(self, *args):
+        out = seen(self, *args)
+        stops[float(out[k.STAGE])] += len(args) == 5
+        return out
+
+    for seed in range(60):
+        ref, g_ref = _turn_case(frozen_groups, seed)
+        _reference_turn(ref.armed_groups, g_ref)
+        new, g_new = _turn_case(frozen_groups, seed)
+        ArmedGroups._economy = watch
+        try:
+            g_new.step()
+        finally:
+            ArmedGroups._economy = seen
+        assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
+        assert _snapshot(new) == _snapshot(ref), seed
+    assert all(stops.values()), stops

@@ -176,12 +176,7 @@ class ArmedGroup(mesa.Agent):
 
     def step(self) -> None:
         """A group's week: ransoms, taxes, cattle, pay and recruits, civilians, an attack, its regions."""
-        groups = self.model.armed_groups
-        groups.kidnap(self)
-        groups.economy(self)  # taxes, rustling, pay and recruits: one compiled call
-        groups.punish(self)
-        groups.contest(self)
-        groups.appraise_regions(self)
+        self.model.armed_groups.turn(self)
 
 
 class ArmedGroups:
@@ -532,11 +527,12 @@ class ArmedGroups:
         """
         return self._kin(group)[0] / (1.0 + self.grudge[:, group.identity][self._zone(group).identity])
 
-    def kidnap(self, group: ArmedGroup) -> None:
-        """Kidnapping for ransom, brokered by a trafficker (M2, M21)."""
+    def kidnap(self, group: ArmedGroup, n: int | None = None) -> None:
+        """Kidnapping for ransom, brokered by a trafficker (M2, M21); ``n`` hostages if already drawn."""
         p, model = self.p, self.model
-        rate = p.kidnap_rate_jihadist if group.kind == GroupKind.JIHADIST else p.kidnap_rate_other
-        n = model.rng.poisson(rate * reach(group.fighters) / 100.0)
+        if n is None:
+            rate = p.kidnap_rate_jihadist if group.kind == GroupKind.JIHADIST else p.kidnap_rate_other
+            n = model.rng.poisson(rate * reach(group.fighters) / 100.0)
         if n == 0:
             return
         self.events["kidnappings"] += n
@@ -593,6 +589,28 @@ class ArmedGroups:
             cache[regions] = found
         return found
 
+    def turn(self, group: ArmedGroup) -> None:
+        """A group's week: kidnapping, its economy, punishment, an attack, its regions, in this order.
+
+        The draws and the economy up to the attack run in :func:`turn_kernels.group_economy`,
+        which stops where Python must act: hostages drawn (the kidnapping, then the economy on
+        what it left), a punishment or an attack drawn below its rate (they go on from the draw).
+        The ledger gets the kidnapping's payments, then the economy's, then the others', as before.
+        """
+        k = turn_kernels
+        out = self._economy(group, True, True, True, k.FROM_KIDNAP)
+        stage = out[k.STAGE]
+        if stage == k.STAGE_KIDNAP:
+            self.kidnap(group, int(out[k.HOSTAGES]))
+            out = self._economy(group, True, True, True, k.FROM_ECONOMY)
+            stage = out[k.STAGE]
+        if stage == k.STAGE_PUNISH:
+            self.punish(group, float(out[k.PUNISH_U]))
+            self.contest(group)
+        elif stage == k.STAGE_ATTACK:
+            self.contest(group, float(out[k.ATTACK_U]))
+        self.appraise_regions(group)
+
     def economy(self, group: ArmedGroup) -> None:
         """Taxes, cattle rustling, then pay and recruits: one compiled call (:mod:`sim.agents.turn_kernels`)."""
         self._economy(group, True, True, True)
@@ -619,13 +637,17 @@ class ArmedGroups:
         """
         self._economy(group, False, False, True)
 
-    def _economy(self, group: ArmedGroup, tax: bool, rustle: bool, pay: bool) -> None:
+    def _economy(
+        self, group: ArmedGroup, tax: bool, rustle: bool, pay: bool, start: float = turn_kernels.ECONOMY_ONLY
+    ) -> np.ndarray:
         """The selected steps of a group's economy in :func:`turn_kernels.group_economy`, then their books.
 
         The kernel changes the communities' columns, the grudges and the week's cattle stolen in
         place and makes the draws; the payments are booked here in the order the steps made
         them: taxes on held then roamed communities (M2), the rustled herds' price (F11), wages
         (M9), spending. The arguments no group changes are gathered once a phase (issue 18).
+        From ``start`` (:func:`turn_kernels.group_economy`) it also makes a turn's other draws;
+        it returns the kernel's ``out`` (nothing booked when it stopped before the economy).
         """
         p, model = self.p, self.model
         communities = model.communities
@@ -634,6 +656,7 @@ class ArmedGroups:
         per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
         out = np.empty(turn_kernels.OUT_SIZE)
         common, tail = self._economy_args or self._gather_economy_args()
+        gates = self._gates(group, start)
         if communities is not None:
             zone = self._zone(group)
             if len(zone) and zone.people == 0.0 and pay:
@@ -641,19 +664,33 @@ class ArmedGroups:
             recruit, raid, outsider, _ = self._kin(group)
             price = p.fence_share * model.market.value_source[self._cattle()]
             turn_kernels.group_economy(
-                common[0], per_fighter * reach(group.fighters) if rustle else 0.0, out, tax, rustle, pay, True,
+                common[0], gates, out, tax, rustle, pay, True,
                 group.index, group.identity, group.fighters, group.funds, group.revenue_ema,
                 share, share * ROAMING_TAX, per_fighter, price, *common[1:],
                 zone.rows, zone.places, zone.population, zone.people, zone.identity, raid, outsider, recruit, *tail,
             )  # fmt: skip
         else:
             turn_kernels.group_economy(
-                common[0], 0.0, out, tax, rustle, pay, False, group.index, group.identity,
+                common[0], gates, out, tax, rustle, pay, False, group.index, group.identity,
                 group.fighters, group.funds, group.revenue_ema,
                 share, share * ROAMING_TAX, per_fighter, 0.0, *common[1:],
                 _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, 0.0, _EMPTY_ROWS, _EMPTY, _EMPTY_MASK, _EMPTY, *tail,
             )  # fmt: skip
-        self._book(group, out, tax and communities is not None, pay)
+        if out[turn_kernels.STAGE] != turn_kernels.STAGE_KIDNAP:
+            self._book(group, out, tax and communities is not None, pay)
+        return out
+
+    def _gates(self, group: ArmedGroup, start: float) -> np.ndarray:
+        """The ``gates`` of :func:`turn_kernels.group_economy`: where it starts, the rates of the turn's draws."""
+        p, k = self.p, turn_kernels
+        gates = np.empty(5)
+        gates[k.G_FROM], gates[k.G_REFERENCE] = start, REFERENCE_FIGHTERS
+        gates[k.G_KIDNAP_RATE] = p.kidnap_rate_jihadist if group.kind == GroupKind.JIHADIST else p.kidnap_rate_other
+        # punish draws nothing without communities or a rate (as ArmedGroups.punish)
+        punishes = self.model.communities is not None and p.civilian_attack_rate > 0
+        gates[k.G_PUNISH_RATE] = p.civilian_attack_rate if punishes else -1.0
+        gates[k.G_ATTACK_RATE] = p.attack_rate
+        return gates
 
     def _gather_economy_args(self) -> tuple[tuple, tuple]:
         """The arguments of :func:`turn_kernels.group_economy` no group changes: before the zone's, and after.
@@ -727,7 +764,7 @@ class ArmedGroups:
             group.fighters = out[k.FIGHTERS] if np_fighters else float(out[k.FIGHTERS])
         group.funds = out[k.FUNDS] if np_funds else float(out[k.FUNDS])
 
-    def punish(self, group: ArmedGroup) -> None:
+    def punish(self, group: ArmedGroup, u: float | None = None) -> None:
         """Violence against civilians as a choice: punishment and reprisal (002 §III; F15).
 
         A group weighs, for each community of another identity in its regions, how far it sides
@@ -741,7 +778,8 @@ class ArmedGroups:
         communities = model.communities
         if communities is None or p.civilian_attack_rate <= 0:
             return
-        u = model.rng.random()
+        if u is None:  # else drawn by the turn's kernel (ArmedGroups.turn)
+            u = model.rng.random()
         if u >= p.civilian_attack_rate:
             return
         zone = self._zone(group)
@@ -957,7 +995,7 @@ class ArmedGroups:
         n = max(1, int(self._held_count[group.index])) if group.index < len(self._held_count) else 1
         return min(group.strength / n, self.p.unit_size) * self.p.defence_advantage
 
-    def contest(self, group: ArmedGroup) -> None:
+    def contest(self, group: ArmedGroup, u: float | None = None) -> None:
         """Take or contest the most attractive node within reach (M5).
 
         Within reach are nodes next to the group's own and nodes in its regions. A node held by
@@ -968,7 +1006,8 @@ class ArmedGroups:
         """
         p, model, territory = self.p, self.model, self.model.territory
         # The attack chance is at most attack_rate: draw first and skip the appraisal most weeks.
-        u = model.rng.random()
+        if u is None:  # else drawn by the turn's kernel (ArmedGroups.turn)
+            u = model.rng.random()
         if u >= p.attack_rate:
             return
         own = group.places

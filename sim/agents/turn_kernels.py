@@ -16,6 +16,8 @@ kernel against the numpy forms bit for bit, with the generator's state after.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.compiled import kernel, pairwise_sum
@@ -31,7 +33,13 @@ FIGHTERS, FUNDS = 14, 15
 # treats the two differently (see ``ArmedGroups._economy``).
 RUSTLE_PAID_PRICED, WAGES_CHOSEN, WAGES_POSITIVE, LEAVE_BELOW_ONE, RECRUITS_AFFORDABLE = 16, 17, 18, 19, 20
 DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # recruits drawn; their Poisson mean; what revenue affords
-OUT_SIZE = 24
+# Where a turn stopped for Python (``STAGE``) and the draws it stopped on.
+STAGE, HOSTAGES, PUNISH_U, ATTACK_U = 24, 25, 26, 27
+STAGE_DONE, STAGE_KIDNAP, STAGE_PUNISH, STAGE_ATTACK = 0.0, 1.0, 2.0, 3.0
+OUT_SIZE = 28
+# Slots of ``gates`` (group_economy) and where a call starts.
+G_FROM, G_KIDNAP_RATE, G_PUNISH_RATE, G_ATTACK_RATE, G_REFERENCE = 0, 1, 2, 3, 4
+FROM_KIDNAP, FROM_ECONOMY, ECONOMY_ONLY = 0.0, 1.0, 2.0
 
 
 @kernel
@@ -85,6 +93,151 @@ def _take_income(rows, share, cash, inflow, licit):
 @kernel
 def group_economy(
     rng_handles,
+    gates,
+    out,
+    do_tax,
+    do_rustle,
+    do_pay,
+    has_communities,
+    group,
+    identity,
+    fighters,
+    funds,
+    revenue_ema,
+    tax_share,
+    roam_share,
+    per_fighter,
+    price,
+    wage_usd,
+    spend_rate,
+    exit_rate,
+    exit_elasticity,
+    desertion_rate,
+    budget_share,
+    recruit_rate,
+    holder,
+    community_rows,
+    community_places,
+    zone_rows,
+    zone_places,
+    zone_population,
+    zone_people,
+    zone_identity,
+    raid_weights,
+    outsider,
+    recruit_weights,
+    grudge,
+    cash,
+    inflow,
+    licit,
+    herd,
+    threat,
+    pool,
+    cattle_week,
+    licit_terms,
+    income_now,
+    income_ref,
+    has_ref,
+    jobs,
+    push,
+    pull,
+):
+    """A group's turn up to its attack (kidnapping's and punishment's draws, the economy, the attack's draw).
+
+    The turn (``ArmedGroup.step``) is kidnapping, the economy, punishment, an attack, its
+    regions, one after another with their draws in this order. Most weeks kidnapping draws no
+    hostage and punishment and the attack draw a uniform above their rate and stop: this call
+    makes those draws where the numpy form made them and runs the economy
+    (:func:`_economy_steps`) between them, and stops where Python must act (``out[STAGE]``):
+    after a kidnapping draw of hostages (``out[HOSTAGES]``; Python kidnaps, then calls again
+    with ``gates[G_FROM]`` = FROM_ECONOMY), after a punishment draw below its rate
+    (``out[PUNISH_U]``) or an attack draw below its rate (``out[ATTACK_U]``). ``gates``: where
+    to start (``G_FROM``: FROM_KIDNAP, FROM_ECONOMY, or ECONOMY_ONLY for the single steps, no
+    gates), the kidnapping rate a hundred fighters' reach (M2, M21), the punishment rate (below
+    0: punishment draws nothing, as without communities; 002 §III, F15), the attack rate (M5)
+    and the reach's reference fighters (reach: sqrt(reference x fighters), assumption).
+    """
+    rng = generator(rng_handles)
+    reach = math.sqrt(gates[G_REFERENCE] * _py_max(fighters, 0.0))
+    start = gates[G_FROM]
+    out[STAGE] = STAGE_DONE
+    if start == FROM_KIDNAP:
+        hostages = rng.poisson(gates[G_KIDNAP_RATE] * reach / 100.0)
+        if hostages != 0:
+            for k in range(out.size):
+                out[k] = 0.0
+            out[HOSTAGES], out[STAGE] = hostages, STAGE_KIDNAP
+            return
+    head_mean = per_fighter * reach if do_rustle else 0.0
+    _economy_steps(
+        rng,
+        head_mean,
+        out,
+        do_tax,
+        do_rustle,
+        do_pay,
+        has_communities,
+        group,
+        identity,
+        fighters,
+        funds,
+        revenue_ema,
+        tax_share,
+        roam_share,
+        per_fighter,
+        price,
+        wage_usd,
+        spend_rate,
+        exit_rate,
+        exit_elasticity,
+        desertion_rate,
+        budget_share,
+        recruit_rate,
+        holder,
+        community_rows,
+        community_places,
+        zone_rows,
+        zone_places,
+        zone_population,
+        zone_people,
+        zone_identity,
+        raid_weights,
+        outsider,
+        recruit_weights,
+        grudge,
+        cash,
+        inflow,
+        licit,
+        herd,
+        threat,
+        pool,
+        cattle_week,
+        licit_terms,
+        income_now,
+        income_ref,
+        has_ref,
+        jobs,
+        push,
+        pull,
+    )
+    out[STAGE] = STAGE_DONE
+    if start == ECONOMY_ONLY:
+        return
+    if gates[G_PUNISH_RATE] >= 0.0:
+        u = rng.random()
+        out[PUNISH_U] = u
+        if u < gates[G_PUNISH_RATE]:
+            out[STAGE] = STAGE_PUNISH
+            return
+    u = rng.random()
+    out[ATTACK_U] = u
+    if u < gates[G_ATTACK_RATE]:
+        out[STAGE] = STAGE_ATTACK
+
+
+@kernel
+def _economy_steps(
+    rng,
     head_mean,
     out,
     do_tax,
@@ -153,7 +306,7 @@ def group_economy(
 
     It is one group's turn among the groups acting one after another: the arrays passed in are
     the live columns, holding what the groups before it left. Its two draws come from the
-    model's generator (``rng_handles``, :func:`sim.kernel_rng.handles`) where the numpy form
+    model's generator (``rng``, rebuilt by :func:`group_economy`) where the numpy form
     made them: ``head`` before the steps (no step before rustling draws; none drawn without
     communities or rustling), and, when the pay step finds recruits wanted, ``poisson(out[WANT])``
     at its end, taken from the pools by :func:`take_recruits` (issue 18, sixth pass: one call
@@ -162,7 +315,6 @@ def group_economy(
     """
     for k in range(out.size):
         out[k] = 0.0
-    rng = generator(rng_handles)
     head = rng.poisson(head_mean) if has_communities and do_rustle else 0
     # 1. Taxes (M2): held rows in row order, then the zone's other communities in its order.
     if has_communities and do_tax:
