@@ -201,7 +201,7 @@ class ArmedGroups:
         self.rent_week = np.zeros(world.n_places)
         self._held_count = np.zeros(0)
         self._turn: GroupPhase | None = None  # the communities' terms fixed while the groups act
-        self._economy_args: tuple[tuple, tuple] | None = None  # the economy's arguments fixed while they act
+        self._economy_args: tuple[tuple, tuple, dict] | None = None  # the economy's arguments fixed while they act
         self.version = 0
         self.events = dict.fromkeys(EVENTS, 0)
         self.cattle_stolen = 0.0
@@ -655,7 +655,7 @@ class ArmedGroups:
         share = p.tax_share_jihadist if jihadist else p.tax_share_other
         per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
         out = np.empty(turn_kernels.OUT_SIZE)
-        common, tail = self._economy_args or self._gather_economy_args()
+        common, tail, _ = self._economy_args or self._gather_economy_args()
         gates = self._gates(group, start)
         if communities is not None:
             zone = self._zone(group)
@@ -681,19 +681,30 @@ class ArmedGroups:
         return out
 
     def _gates(self, group: ArmedGroup, start: float) -> np.ndarray:
-        """The ``gates`` of :func:`turn_kernels.group_economy`: where it starts, the rates of the turn's draws."""
+        """The ``gates`` of :func:`turn_kernels.group_economy`: where it starts, the rates of the turn's draws.
+
+        One array per kind of group and start, kept for the phase with the economy's arguments.
+        """
+        jihadist = group.kind == GroupKind.JIHADIST
+        kept = self._economy_args
+        if kept is not None:
+            found = kept[2].get((jihadist, start))
+            if found is not None:
+                return found
         p, k = self.p, turn_kernels
         gates = np.empty(5)
         gates[k.G_FROM], gates[k.G_REFERENCE] = start, REFERENCE_FIGHTERS
-        gates[k.G_KIDNAP_RATE] = p.kidnap_rate_jihadist if group.kind == GroupKind.JIHADIST else p.kidnap_rate_other
+        gates[k.G_KIDNAP_RATE] = p.kidnap_rate_jihadist if jihadist else p.kidnap_rate_other
         # punish draws nothing without communities or a rate (as ArmedGroups.punish)
         punishes = self.model.communities is not None and p.civilian_attack_rate > 0
         gates[k.G_PUNISH_RATE] = p.civilian_attack_rate if punishes else -1.0
         gates[k.G_ATTACK_RATE] = p.attack_rate
+        if kept is not None:
+            kept[2][jihadist, start] = gates
         return gates
 
-    def _gather_economy_args(self) -> tuple[tuple, tuple]:
-        """The arguments of :func:`turn_kernels.group_economy` no group changes: before the zone's, and after.
+    def _gather_economy_args(self) -> tuple[tuple, tuple, dict]:
+        """The arguments of :func:`turn_kernels.group_economy` no group changes: before the zone's, after, the gates.
 
         Kept for the phase by :meth:`step` (arrays changed in place stay the same objects);
         gathered afresh for each call outside it.
@@ -707,7 +718,7 @@ class ArmedGroups:
         )  # fmt: skip
         if communities is None:
             tail = (self.grudge, *(_EMPTY,) * 10, False, _EMPTY, _EMPTY, _EMPTY)
-            return (*common, _EMPTY_ROWS, _EMPTY_ROWS), tail
+            return (*common, _EMPTY_ROWS, _EMPTY_ROWS), tail, {}
         places = self.__dict__.get("_community_places")
         if places is None:  # communities never move
             places = self._community_places = communities.place[communities.rows]
@@ -719,7 +730,7 @@ class ArmedGroups:
             fixed.licit, fixed.income_now, fixed.income_ref if fixed.income_ref is not None else _EMPTY,
             fixed.income_ref is not None, fixed.jobs, fixed.push, fixed.pull,
         )  # fmt: skip
-        return (*common, communities.rows, places), tail
+        return (*common, communities.rows, places), tail, {}
 
     def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool) -> None:
         """Book what :func:`turn_kernels.group_economy` returned, in the order its steps made it.
@@ -728,41 +739,42 @@ class ArmedGroups:
         ``min``/``max`` returned (the cattle price is a numpy float); later code (the running
         averages, the summaries) treats the two differently, so each result keeps the type it had.
         """
-        k, ledger = turn_kernels, self.model.ledger
+        k, ledger, f64 = turn_kernels, self.model.ledger, np.float64
+        o = out.tolist()  # Python floats, read faster than numpy scalars; np.float64 where the numpy form had one
         np_funds = type(group.funds) is not float
         np_fighters = type(group.fighters) is not float
         if taxed:
-            if out[k.HELD_ANY]:
-                ledger.pay("group_community_taxation", "communities", "armed_groups", out[k.TAX_HELD])
-            if out[k.ROAMED_ANY]:
-                ledger.pay("group_community_taxation", "communities", "armed_groups", out[k.TAX_ROAMED])
-            group.revenue["community_taxation"] += float(out[k.TAXED])
-        if out[k.RUSTLED]:
-            priced = bool(out[k.RUSTLE_PAID_PRICED])
-            value = out[k.RUSTLE_PAID] if priced else float(out[k.RUSTLE_PAID])
+            if o[k.HELD_ANY]:
+                ledger.pay("group_community_taxation", "communities", "armed_groups", o[k.TAX_HELD])
+            if o[k.ROAMED_ANY]:
+                ledger.pay("group_community_taxation", "communities", "armed_groups", o[k.TAX_ROAMED])
+            group.revenue["community_taxation"] += o[k.TAXED]
+        if o[k.RUSTLED]:
+            priced = bool(o[k.RUSTLE_PAID_PRICED])
+            value = f64(o[k.RUSTLE_PAID]) if priced else o[k.RUSTLE_PAID]
             if value > 0:
                 ledger.pay("group_rustling", "communities", "armed_groups", value)
-            self.cattle_stolen += float(out[k.STOLEN])
+            self.cattle_stolen += o[k.STOLEN]
             group.revenue["rustling"] += value
             np_funds |= priced
         if paid:
-            np_paid = np_funds if not out[k.WAGES_CHOSEN] else np_fighters
+            np_paid = np_funds if not o[k.WAGES_CHOSEN] else np_fighters
             np_funds |= np_paid
-            if out[k.ZONE_ANY]:
-                ledger.pay("wages", "armed_groups", "communities", out[k.WAGES_BOOKED])
+            if o[k.ZONE_ANY]:
+                ledger.pay("wages", "armed_groups", "communities", o[k.WAGES_BOOKED])
             else:
-                ledger.pay("wages", "armed_groups", "local_economy", out[k.WAGES])
-            ledger.pay("group_spending", "armed_groups", "local_economy", out[k.SPEND])
-            np_unpaid = (np_paid or np_fighters) and bool(out[k.WAGES_POSITIVE])
-            np_gone = np_fighters or (np_unpaid and bool(out[k.LEAVE_BELOW_ONE]))
-            self.exits += out[k.GONE] if np_gone else float(out[k.GONE])
+                ledger.pay("wages", "armed_groups", "local_economy", o[k.WAGES])
+            ledger.pay("group_spending", "armed_groups", "local_economy", o[k.SPEND])
+            np_unpaid = (np_paid or np_fighters) and bool(o[k.WAGES_POSITIVE])
+            np_gone = np_fighters or (np_unpaid and bool(o[k.LEAVE_BELOW_ONE]))
+            self.exits += f64(o[k.GONE]) if np_gone else o[k.GONE]
             np_fighters |= np_gone
-            if out[k.RECRUITS] > 0:
-                np_recruits = (type(group.revenue_ema) is not float or np_fighters) and bool(out[k.RECRUITS_AFFORDABLE])
-                self.recruits += out[k.RECRUITS] if np_recruits else float(out[k.RECRUITS])
+            if o[k.RECRUITS] > 0:
+                np_recruits = (type(group.revenue_ema) is not float or np_fighters) and bool(o[k.RECRUITS_AFFORDABLE])
+                self.recruits += f64(o[k.RECRUITS]) if np_recruits else o[k.RECRUITS]
                 np_fighters |= np_recruits
-            group.fighters = out[k.FIGHTERS] if np_fighters else float(out[k.FIGHTERS])
-        group.funds = out[k.FUNDS] if np_funds else float(out[k.FUNDS])
+            group.fighters = f64(o[k.FIGHTERS]) if np_fighters else o[k.FIGHTERS]
+        group.funds = f64(o[k.FUNDS]) if np_funds else o[k.FUNDS]
 
     def punish(self, group: ArmedGroup, u: float | None = None) -> None:
         """Violence against civilians as a choice: punishment and reprisal (002 §III; F15).
