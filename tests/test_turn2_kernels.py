@@ -1,11 +1,12 @@
-"""The communities' compiled week gives the numpy form's numbers (issue 18, sixth pass).
+"""Compiled communities' week and group turn against their numpy forms and draws (issue 18, sixth pass).
 
 The numpy form of ``Communities.step``, ``_food`` and ``_trust_and_tolerance`` (before
 :func:`sim.agents.turn_kernels.community_week`) is kept here as the reference. Each case
 randomizes the communities' columns, last week's stats, the territory and the levers (zeros,
 negative zeros, NaN, the burn-in and the first week after a burn-in-less start among them), runs
 the reference and the kernel from the same state and asserts bit-equal columns, references and
-ledger payments in the same order.
+ledger payments in the same order. A group's turn (one kernel call up to its attack) is run
+against the methods each drawing for themselves, with rates that make every stop come up.
 """
 
 from __future__ import annotations
