@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim import kernel_rng
 from sim.agents import turn_kernels
 from sim.draws import choose_index, choose_many
 from sim.enforcement import Encounters
@@ -175,12 +176,7 @@ class ArmedGroup(mesa.Agent):
 
     def step(self) -> None:
         """A group's week: ransoms, taxes, cattle, pay and recruits, civilians, an attack, its regions."""
-        groups = self.model.armed_groups
-        groups.kidnap(self)
-        groups.economy(self)  # taxes, rustling, pay and recruits: one compiled call
-        groups.punish(self)
-        groups.contest(self)
-        groups.appraise_regions(self)
+        self.model.armed_groups.turn(self)
 
 
 class ArmedGroups:
@@ -205,6 +201,7 @@ class ArmedGroups:
         self.rent_week = np.zeros(world.n_places)
         self._held_count = np.zeros(0)
         self._turn: GroupPhase | None = None  # the communities' terms fixed while the groups act
+        self._economy_args: tuple[tuple, tuple, dict] | None = None  # the economy's arguments fixed while they act
         self.version = 0
         self.events = dict.fromkeys(EVENTS, 0)
         self.cattle_stolen = 0.0
@@ -453,6 +450,7 @@ class ArmedGroups:
         communities = self.model.communities
         if communities is not None:  # the communities' terms no group changes (GroupPhase)
             self._turn = communities.group_phase(self.p.recruit_income_elasticity)
+        self._economy_args = self._gather_economy_args()
         try:
             # One group after another: each acts on what the groups before it left (the order of
             # events is the model's semantics; issue 18 keeps it).
@@ -461,7 +459,7 @@ class ArmedGroups:
                 if g.fighters > 0:
                     g.step()
         finally:
-            self._fixed = self._turn = None
+            self._fixed = self._turn = self._economy_args = None
         self._fragment()
         self.form_militias()
         self._dissolve()
@@ -529,11 +527,12 @@ class ArmedGroups:
         """
         return self._kin(group)[0] / (1.0 + self.grudge[:, group.identity][self._zone(group).identity])
 
-    def kidnap(self, group: ArmedGroup) -> None:
-        """Kidnapping for ransom, brokered by a trafficker (M2, M21)."""
+    def kidnap(self, group: ArmedGroup, n: int | None = None) -> None:
+        """Kidnapping for ransom, brokered by a trafficker (M2, M21); ``n`` hostages if already drawn."""
         p, model = self.p, self.model
-        rate = p.kidnap_rate_jihadist if group.kind == GroupKind.JIHADIST else p.kidnap_rate_other
-        n = model.rng.poisson(rate * reach(group.fighters) / 100.0)
+        if n is None:
+            rate = p.kidnap_rate_jihadist if group.kind == GroupKind.JIHADIST else p.kidnap_rate_other
+            n = model.rng.poisson(rate * reach(group.fighters) / 100.0)
         if n == 0:
             return
         self.events["kidnappings"] += n
@@ -590,6 +589,28 @@ class ArmedGroups:
             cache[regions] = found
         return found
 
+    def turn(self, group: ArmedGroup) -> None:
+        """A group's week: kidnapping, its economy, punishment, an attack, its regions, in this order.
+
+        The draws and the economy up to the attack run in :func:`turn_kernels.group_economy`,
+        which stops where Python must act: hostages drawn (the kidnapping, then the economy on
+        what it left), a punishment or an attack drawn below its rate (they go on from the draw).
+        The ledger gets the kidnapping's payments, then the economy's, then the others', as before.
+        """
+        k = turn_kernels
+        out = self._economy(group, True, True, True, k.FROM_KIDNAP)
+        stage = out[k.STAGE]
+        if stage == k.STAGE_KIDNAP:
+            self.kidnap(group, int(out[k.HOSTAGES]))
+            out = self._economy(group, True, True, True, k.FROM_ECONOMY)
+            stage = out[k.STAGE]
+        if stage == k.STAGE_PUNISH:
+            self.punish(group, float(out[k.PUNISH_U]))
+            self.contest(group)
+        elif stage == k.STAGE_ATTACK:
+            self.contest(group, float(out[k.ATTACK_U]))
+        self.appraise_regions(group)
+
     def economy(self, group: ArmedGroup) -> None:
         """Taxes, cattle rustling, then pay and recruits: one compiled call (:mod:`sim.agents.turn_kernels`)."""
         self._economy(group, True, True, True)
@@ -616,13 +637,17 @@ class ArmedGroups:
         """
         self._economy(group, False, False, True)
 
-    def _economy(self, group: ArmedGroup, tax: bool, rustle: bool, pay: bool) -> None:
+    def _economy(
+        self, group: ArmedGroup, tax: bool, rustle: bool, pay: bool, start: float = turn_kernels.ECONOMY_ONLY
+    ) -> np.ndarray:
         """The selected steps of a group's economy in :func:`turn_kernels.group_economy`, then their books.
 
         The kernel changes the communities' columns, the grudges and the week's cattle stolen in
         place and makes the draws; the payments are booked here in the order the steps made
         them: taxes on held then roamed communities (M2), the rustled herds' price (F11), wages
-        (M9), spending.
+        (M9), spending. The arguments no group changes are gathered once a phase (issue 18).
+        From ``start`` (:func:`turn_kernels.group_economy`) it also makes a turn's other draws;
+        it returns the kernel's ``out`` (nothing booked when it stopped before the economy).
         """
         p, model = self.p, self.model
         communities = model.communities
@@ -630,49 +655,82 @@ class ArmedGroups:
         share = p.tax_share_jihadist if jihadist else p.tax_share_other
         per_fighter = p.rustle_jihadist if jihadist else p.rustle_other
         out = np.empty(turn_kernels.OUT_SIZE)
+        common, tail, _ = self._economy_args or self._gather_economy_args()
+        gates = self._gates(group, start)
         if communities is not None:
             zone = self._zone(group)
             if len(zone) and zone.people == 0.0 and pay:
                 raise ZeroDivisionError("licit_level: the communities at these places have no people")
             recruit, raid, outsider, _ = self._kin(group)
-            places = self.__dict__.get("_community_places")
-            if places is None:  # communities never move
-                places = self._community_places = communities.place[communities.rows]
-            fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
             price = p.fence_share * model.market.value_source[self._cattle()]
-            cols = communities.cols
-            head = model.rng.poisson(per_fighter * reach(group.fighters)) if rustle else 0
             turn_kernels.group_economy(
-                head, out, tax, rustle, pay, True, group.index, group.identity,
-                group.fighters, group.funds, group.revenue_ema,
-                share, share * ROAMING_TAX, per_fighter, price,
-                p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
-                p.budget_share, p.recruit_rate,
-                model.territory.holder, communities.rows, places,
-                zone.rows, zone.places, zone.population, zone.people, zone.identity,
-                raid, outsider, recruit, self.grudge,
-                cols["cash"], cols["inflow"], cols["licit"], cols["herd"], cols["threat"], cols["pool"],
-                model.stats.week["cattle_stolen"],
-                fixed.licit, fixed.income_now, fixed.income_ref if fixed.income_ref is not None else _EMPTY,
-                fixed.income_ref is not None, fixed.jobs, fixed.push, fixed.pull,
+                common[0], gates, out, tax, rustle, pay, True,
+                group.index, group.identity, group.fighters, group.funds, group.revenue_ema,
+                share, share * ROAMING_TAX, per_fighter, price, *common[1:],
+                zone.rows, zone.places, zone.population, zone.people, zone.identity, raid, outsider, recruit, *tail,
             )  # fmt: skip
         else:
             turn_kernels.group_economy(
-                0, out, tax, rustle, pay, False, group.index, group.identity,
+                common[0], gates, out, tax, rustle, pay, False, group.index, group.identity,
                 group.fighters, group.funds, group.revenue_ema,
-                share, share * ROAMING_TAX, per_fighter, 0.0,
-                p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate,
-                p.budget_share, p.recruit_rate,
-                model.territory.holder, _EMPTY_ROWS, _EMPTY_ROWS,
-                _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, 0.0, _EMPTY_ROWS,
-                _EMPTY, _EMPTY_MASK, _EMPTY, self.grudge,
-                _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY, _EMPTY,
-                _EMPTY, _EMPTY, _EMPTY, False, _EMPTY, _EMPTY, _EMPTY,
+                share, share * ROAMING_TAX, per_fighter, 0.0, *common[1:],
+                _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, 0.0, _EMPTY_ROWS, _EMPTY, _EMPTY_MASK, _EMPTY, *tail,
             )  # fmt: skip
-        if out[turn_kernels.DRAW_RECRUITS]:
-            drawn = float(model.rng.poisson(out[turn_kernels.WANT]))
-            turn_kernels.take_recruits(out, drawn, zone.rows, communities.cols["pool"])
-        self._book(group, out, tax and communities is not None, pay)
+        if out[turn_kernels.STAGE] != turn_kernels.STAGE_KIDNAP:
+            self._book(group, out, tax and communities is not None, pay)
+        return out
+
+    def _gates(self, group: ArmedGroup, start: float) -> np.ndarray:
+        """The ``gates`` of :func:`turn_kernels.group_economy`: where it starts, the rates of the turn's draws.
+
+        One array per kind of group and start, kept for the phase with the economy's arguments.
+        """
+        jihadist = group.kind == GroupKind.JIHADIST
+        kept = self._economy_args
+        if kept is not None:
+            found = kept[2].get((jihadist, start))
+            if found is not None:
+                return found
+        p, k = self.p, turn_kernels
+        gates = np.empty(5)
+        gates[k.G_FROM], gates[k.G_REFERENCE] = start, REFERENCE_FIGHTERS
+        gates[k.G_KIDNAP_RATE] = p.kidnap_rate_jihadist if jihadist else p.kidnap_rate_other
+        # punish draws nothing without communities or a rate (as ArmedGroups.punish)
+        punishes = self.model.communities is not None and p.civilian_attack_rate > 0
+        gates[k.G_PUNISH_RATE] = p.civilian_attack_rate if punishes else -1.0
+        gates[k.G_ATTACK_RATE] = p.attack_rate
+        if kept is not None:
+            kept[2][jihadist, start] = gates
+        return gates
+
+    def _gather_economy_args(self) -> tuple[tuple, tuple, dict]:
+        """The arguments of :func:`turn_kernels.group_economy` no group changes: before the zone's, after, the gates.
+
+        Kept for the phase by :meth:`step` (arrays changed in place stay the same objects);
+        gathered afresh for each call outside it.
+        """
+        p, model = self.p, self.model
+        communities = model.communities
+        common = (
+            kernel_rng.handles(model.rng),
+            p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate, p.budget_share,
+            p.recruit_rate, model.territory.holder,
+        )  # fmt: skip
+        if communities is None:
+            tail = (self.grudge, *(_EMPTY,) * 10, False, _EMPTY, _EMPTY, _EMPTY)
+            return (*common, _EMPTY_ROWS, _EMPTY_ROWS), tail, {}
+        places = self.__dict__.get("_community_places")
+        if places is None:  # communities never move
+            places = self._community_places = communities.place[communities.rows]
+        fixed = self._turn or communities.group_phase(p.recruit_income_elasticity)
+        cols = communities.cols
+        tail = (
+            self.grudge, cols["cash"], cols["inflow"], cols["licit"], cols["herd"], cols["threat"], cols["pool"],
+            model.stats.week["cattle_stolen"],
+            fixed.licit, fixed.income_now, fixed.income_ref if fixed.income_ref is not None else _EMPTY,
+            fixed.income_ref is not None, fixed.jobs, fixed.push, fixed.pull,
+        )  # fmt: skip
+        return (*common, communities.rows, places), tail, {}
 
     def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool) -> None:
         """Book what :func:`turn_kernels.group_economy` returned, in the order its steps made it.
@@ -681,43 +739,44 @@ class ArmedGroups:
         ``min``/``max`` returned (the cattle price is a numpy float); later code (the running
         averages, the summaries) treats the two differently, so each result keeps the type it had.
         """
-        k, ledger = turn_kernels, self.model.ledger
+        k, ledger, f64 = turn_kernels, self.model.ledger, np.float64
+        o = out.tolist()  # Python floats, read faster than numpy scalars; np.float64 where the numpy form had one
         np_funds = type(group.funds) is not float
         np_fighters = type(group.fighters) is not float
         if taxed:
-            if out[k.HELD_ANY]:
-                ledger.pay("group_community_taxation", "communities", "armed_groups", out[k.TAX_HELD])
-            if out[k.ROAMED_ANY]:
-                ledger.pay("group_community_taxation", "communities", "armed_groups", out[k.TAX_ROAMED])
-            group.revenue["community_taxation"] += float(out[k.TAXED])
-        if out[k.RUSTLED]:
-            priced = bool(out[k.RUSTLE_PAID_PRICED])
-            value = out[k.RUSTLE_PAID] if priced else float(out[k.RUSTLE_PAID])
+            if o[k.HELD_ANY]:
+                ledger.pay("group_community_taxation", "communities", "armed_groups", o[k.TAX_HELD])
+            if o[k.ROAMED_ANY]:
+                ledger.pay("group_community_taxation", "communities", "armed_groups", o[k.TAX_ROAMED])
+            group.revenue["community_taxation"] += o[k.TAXED]
+        if o[k.RUSTLED]:
+            priced = bool(o[k.RUSTLE_PAID_PRICED])
+            value = f64(o[k.RUSTLE_PAID]) if priced else o[k.RUSTLE_PAID]
             if value > 0:
                 ledger.pay("group_rustling", "communities", "armed_groups", value)
-            self.cattle_stolen += float(out[k.STOLEN])
+            self.cattle_stolen += o[k.STOLEN]
             group.revenue["rustling"] += value
             np_funds |= priced
         if paid:
-            np_paid = np_funds if not out[k.WAGES_CHOSEN] else np_fighters
+            np_paid = np_funds if not o[k.WAGES_CHOSEN] else np_fighters
             np_funds |= np_paid
-            if out[k.ZONE_ANY]:
-                ledger.pay("wages", "armed_groups", "communities", out[k.WAGES_BOOKED])
+            if o[k.ZONE_ANY]:
+                ledger.pay("wages", "armed_groups", "communities", o[k.WAGES_BOOKED])
             else:
-                ledger.pay("wages", "armed_groups", "local_economy", out[k.WAGES])
-            ledger.pay("group_spending", "armed_groups", "local_economy", out[k.SPEND])
-            np_unpaid = (np_paid or np_fighters) and bool(out[k.WAGES_POSITIVE])
-            np_gone = np_fighters or (np_unpaid and bool(out[k.LEAVE_BELOW_ONE]))
-            self.exits += out[k.GONE] if np_gone else float(out[k.GONE])
+                ledger.pay("wages", "armed_groups", "local_economy", o[k.WAGES])
+            ledger.pay("group_spending", "armed_groups", "local_economy", o[k.SPEND])
+            np_unpaid = (np_paid or np_fighters) and bool(o[k.WAGES_POSITIVE])
+            np_gone = np_fighters or (np_unpaid and bool(o[k.LEAVE_BELOW_ONE]))
+            self.exits += f64(o[k.GONE]) if np_gone else o[k.GONE]
             np_fighters |= np_gone
-            if out[k.RECRUITS] > 0:
-                np_recruits = (type(group.revenue_ema) is not float or np_fighters) and bool(out[k.RECRUITS_AFFORDABLE])
-                self.recruits += out[k.RECRUITS] if np_recruits else float(out[k.RECRUITS])
+            if o[k.RECRUITS] > 0:
+                np_recruits = (type(group.revenue_ema) is not float or np_fighters) and bool(o[k.RECRUITS_AFFORDABLE])
+                self.recruits += f64(o[k.RECRUITS]) if np_recruits else o[k.RECRUITS]
                 np_fighters |= np_recruits
-            group.fighters = out[k.FIGHTERS] if np_fighters else float(out[k.FIGHTERS])
-        group.funds = out[k.FUNDS] if np_funds else float(out[k.FUNDS])
+            group.fighters = f64(o[k.FIGHTERS]) if np_fighters else o[k.FIGHTERS]
+        group.funds = f64(o[k.FUNDS]) if np_funds else o[k.FUNDS]
 
-    def punish(self, group: ArmedGroup) -> None:
+    def punish(self, group: ArmedGroup, u: float | None = None) -> None:
         """Violence against civilians as a choice: punishment and reprisal (002 §III; F15).
 
         A group weighs, for each community of another identity in its regions, how far it sides
@@ -731,7 +790,8 @@ class ArmedGroups:
         communities = model.communities
         if communities is None or p.civilian_attack_rate <= 0:
             return
-        u = model.rng.random()
+        if u is None:  # else drawn by the turn's kernel (ArmedGroups.turn)
+            u = model.rng.random()
         if u >= p.civilian_attack_rate:
             return
         zone = self._zone(group)
@@ -947,7 +1007,7 @@ class ArmedGroups:
         n = max(1, int(self._held_count[group.index])) if group.index < len(self._held_count) else 1
         return min(group.strength / n, self.p.unit_size) * self.p.defence_advantage
 
-    def contest(self, group: ArmedGroup) -> None:
+    def contest(self, group: ArmedGroup, u: float | None = None) -> None:
         """Take or contest the most attractive node within reach (M5).
 
         Within reach are nodes next to the group's own and nodes in its regions. A node held by
@@ -958,7 +1018,8 @@ class ArmedGroups:
         """
         p, model, territory = self.p, self.model, self.model.territory
         # The attack chance is at most attack_rate: draw first and skip the appraisal most weeks.
-        u = model.rng.random()
+        if u is None:  # else drawn by the turn's kernel (ArmedGroups.turn)
+            u = model.rng.random()
         if u >= p.attack_rate:
             return
         own = group.places

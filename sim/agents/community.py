@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents import turn_kernels
 from sim.agents.table import AgentTable, TableAgent
 from sim.identity import IDENTITIES, assign
 from sim.world.tables import PLACE_KINDS
@@ -462,84 +463,61 @@ class Communities(AgentTable):
         return max(self.p.adjust_rate, SPIN_UP_RATE) if self.ref is None else self.p.adjust_rate
 
     def step(self) -> None:
-        """Income, food, trust, tolerance, arms and grievance for the week just begun."""
-        model, p, c, r = self.model, self.p, self.cols, self.rows
-        territory, stats = model.territory, model.stats
-        places = self.place[r]
+        """Income, food, trust, tolerance, arms and grievance for the week just begun.
+
+        All but arms run as one compiled call on the columns (:func:`turn_kernels.community_week`,
+        where each part's sources are): income, food, trust and tolerance, then grievance, pools
+        and spending. Arms (:meth:`_arms`) touch none of their columns, so they follow; the
+        ledger gets licit income, then consumption, as before (issue 18).
+        """
+        model, c, r = self.model, self.cols, self.rows
         self.week_inflow = self.inflow[r].copy()
         c["inflow"][r] = 0.0
-        # Herds regrow toward their start size.
-        c["herd"][r] += p.herd_regrowth * (self.herd0[r] - self.herd[r])
-        # Informal trade through the place: livelihood goods that passed last week (M7).
-        trade_units = stats.last["livelihood_units"][places]
-        w = self.ema_weight
-        c["trade_ema"][r] = (1 - w) * self.trade_ema[r] + w * trade_units
-        c["transit_ema"][r] = (1 - w) * self.transit_ema[r] + w * stats.last["services"][places]
         if self.ref is None:
-            self.trade_sum += trade_units
             self.trade_weeks += 1
-            trade_factor = np.ones(len(r))
-        else:
-            base = self.ref["trade"]
-            trade_factor = np.minimum(1.5, np.divide(self.trade_ema[r], base, out=np.ones(len(r)), where=base > 0))
-        herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
-        farm_factor = 1.0 / (1.0 + territory.insecurity[places])
-        factors = np.stack([farm_factor, herd_factor, trade_factor], axis=1)
-        licit = self.licit_base[r] * (self.shares * factors).sum(axis=1) * model.levers.licit[places]
-        if self.ref is not None:
-            licit = licit * p.licit_shock
-        c["licit"][r] = licit
-        model.ledger.pay("licit_income", "local_economy", "communities", float(licit.sum()))
-        c["cash"][r] += licit
-        if self.income_ref_pending:
-            self.ref["licit"], self.ref["income"] = licit.copy(), self.income()
+        k = turn_kernels
+        totals = self._week(k.INCOME | k.FOOD | k.TRUST | k.GRIEVANCE, r, self.place[r])
+        model.ledger.pay("licit_income", "local_economy", "communities", float(totals[0]))
+        if self.income_ref_pending:  # licit income and inflows are as they were after income
+            self.ref["licit"], self.ref["income"] = self.licit[r].copy(), self.income()
             self.income_ref_pending = False
-        self._food(r, places, herd_factor)  # herds have not moved since herd_factor
-        self._trust_and_tolerance(r, places)
-        self._arms(r, places)
-        # Grievance: poverty, hunger, abuses and distrust (000).
-        poverty = np.maximum(0.0, 1.0 - self.licit_index(r))
-        abuse = np.minimum(1.0, territory.abuse_rate[places])
-        harmed = self.threat[r] / (1.0 + self.threat[r])
-        target = 0.2 * (
-            np.minimum(1.0, 2 * poverty) + (1 - self.food_security[r]) + abuse + (1 - self.trust[r]) + harmed
-        )
-        c["grievance"][r] += self.adjust_rate * (target - self.grievance[r])
-        c["threat"][r] *= THREAT_MEMORY
-        c["pool"][r] += POOL_REFILL * (p.youth_share * self.population[r] - self.pool[r])
-        # Spending: part of the cash leaves the modelled economy each week.
-        spend = SPEND_SHARE * np.maximum(self.cash[r], 0.0)
-        c["cash"][r] -= spend
-        model.ledger.pay("consumption", "communities", "local_economy", float(spend.sum()))
+        self._arms(r, self.place[r])
+        model.ledger.pay("consumption", "communities", "local_economy", float(totals[1]))
 
-    def _food(self, r: np.ndarray, places: np.ndarray, herd_factor: np.ndarray | None = None) -> None:
-        """Food security: local food (farming, herds) plus informal imports of food and fuel (M7).
-
-        ``herd_factor``: herds over their start size, if already computed this week.
-        """
-        market, c = self.model.market, self.cols
-        if herd_factor is None:
-            herd_factor = np.divide(self.herd[r], self.herd0[r], out=np.ones(len(r)), where=self.herd0[r] > 0)
+    def _week(self, parts: int, r: np.ndarray, places: np.ndarray) -> np.ndarray:
+        """Run ``parts`` of :func:`turn_kernels.community_week` on rows ``r``; the ledger's two totals."""
+        model, p, c, k = self.model, self.p, self.cols, turn_kernels
+        territory, market, last = model.territory, model.market, model.stats.last
+        terms = np.empty(k.TERMS_SIZE)
+        terms[k.T_W], terms[k.T_ADJUST] = self.ema_weight, self.adjust_rate
+        terms[k.T_HERD_REGROWTH], terms[k.T_LICIT_SHOCK] = p.herd_regrowth, p.licit_shock
+        terms[k.T_PRESENCE_W], terms[k.T_BRIBE_W] = p.trust_presence_weight, p.trust_bribe_weight
+        terms[k.T_SEIZURE_W], terms[k.T_ABUSE_W] = p.trust_seizure_weight, p.trust_abuse_weight
+        terms[k.T_JIHADIST_W], terms[k.T_YOUTH] = p.tolerance_jihadist_weight, p.youth_share
+        terms[k.T_FOOD_IMPORT], terms[k.T_THREAT_MEMORY] = FOOD_IMPORT_WEIGHT, THREAT_MEMORY
+        terms[k.T_POOL_REFILL], terms[k.T_SPEND_SHARE] = POOL_REFILL, SPEND_SHARE
+        terms[k.T_FOOD_TRADED], terms[k.T_FUEL_TRADED] = self.food >= 0, self.fuel >= 0
+        none = self.__dict__.get("_no_delivery")
+        if none is None:
+            none = self._no_delivery = np.zeros(self.world.n_places)
+        delivered = tuple(market.delivered_last[g] if g >= 0 else none for g in (self.food, self.fuel))
         pop, pop_region = self._region_population()
-        imports = []
-        for good in (self.food, self.fuel):
-            if good < 0:
-                imports.append(np.zeros(len(r)))
-                continue
-            delivered = market.delivered_last[good, places]
-            per_region = np.bincount(self.region_index, weights=delivered, minlength=self.n_regions)
-            imports.append(per_region[self.region_index] * pop / pop_region)
-        w = self.ema_weight
-        c["food_ema"][r] = (1 - w) * self.food_ema[r] + w * imports[0]
-        c["fuel_ema"][r] = (1 - w) * self.fuel_ema[r] + w * imports[1]
-        # Imports against what the informal trade brings in normal times: the supply of food and
-        # fuel, shared among the import-dependent communities by population.
-        food = np.divide(self.food_ema[r], self.import_need[0], out=np.ones(len(r)), where=self.import_need[0] > 0)
-        fuel = np.divide(self.fuel_ema[r], self.import_need[1], out=np.ones(len(r)), where=self.import_need[1] > 0)
-        import_factor = FOOD_IMPORT_WEIGHT * np.minimum(food, 1.0) + (1 - FOOD_IMPORT_WEIGHT) * np.minimum(fuel, 1.0)
-        local = (0.7 + 0.3 * herd_factor) / (1.0 + self.model.territory.insecurity[places])
-        dep = self.import_dependence
-        c["food_security"][r] = np.clip((1 - dep) * local + dep * import_factor, 0.0, 1.0)
+        ref = self.ref
+        totals = np.zeros(2)
+        k.community_week(
+            parts, terms, totals, r, places, self.region_index, self.n_regions,
+            tuple(c[name] for name in k.COMMUNITY_COLUMNS), self.shares, np.empty(len(r)), self.trade_sum,
+            ref is not None, ref["trade"] if ref is not None else none, ref["licit"] if ref is not None else none,
+            tuple(last[key] for key in k.LAST_KEYS),
+            (territory.insecurity, territory.presence, territory.abuse_rate),
+            (model.levers.licit, model.levers.trust), delivered, pop, pop_region,
+            (self.import_need[0], self.import_need[1]), self.import_dependence,
+        )  # fmt: skip
+        return totals
+
+    def _food(self, r: np.ndarray, places: np.ndarray) -> None:
+        """Food security: local food (farming, herds) plus informal imports of food and fuel (M7)."""
+        self._week(turn_kernels.FOOD, r, places)
 
     def _region_population(self) -> tuple[np.ndarray, np.ndarray]:
         """Each community's people and its region's (constant: population never changes; cached)."""
@@ -552,39 +530,7 @@ class Communities(AgentTable):
 
     def _trust_and_tolerance(self, r: np.ndarray, places: np.ndarray) -> None:
         """Trust in the state (M15) and tolerance of smuggling (M17) move toward their targets."""
-        p, c, model = self.p, self.cols, self.model
-        st = model.stats
-
-        # What the region's checkpoints and crews did last week.
-        def regional(key: str) -> np.ndarray:
-            v = np.bincount(self.region_index, weights=st.last[key][places], minlength=self.n_regions)
-            return v[self.region_index]
-
-        staffed, bribed = regional("enc_staffed"), regional("enc_bribed")
-        total, jihadist = regional("enc_total"), regional("enc_jihadist")
-        rate = np.divide(bribed, staffed, out=self.bribe_rate[r].copy(), where=staffed > 0)
-        carried, lost = regional("enc_livelihood"), regional("enc_livelihood_seized")
-        predation = np.divide(lost, carried, out=self.predation[r].copy(), where=carried > 0)
-        share = np.divide(jihadist, total, out=self.jihadist_share[r].copy(), where=total > 0)
-        w = self.ema_weight
-        c["bribe_rate"][r] = (1 - w) * self.bribe_rate[r] + w * rate
-        c["predation"][r] = (1 - w) * self.predation[r] + w * predation
-        c["jihadist_share"][r] = (1 - w) * self.jihadist_share[r] + w * share
-        presence = model.territory.presence[places]
-        abuse = model.territory.abuse_rate[places]
-        trust_target = np.clip(
-            0.5
-            + model.levers.trust[places]
-            + p.trust_presence_weight * (presence - 0.5)
-            - p.trust_bribe_weight * self.bribe_rate[r]
-            - p.trust_seizure_weight * self.predation[r]
-            - p.trust_abuse_weight * abuse,
-            0.0,
-            1.0,
-        )
-        c["trust"][r] += self.adjust_rate * (trust_target - self.trust[r])
-        tol_target = np.clip(0.8 - p.tolerance_jihadist_weight * self.jihadist_share[r], 0.0, 1.0)
-        c["tolerance"][r] += self.adjust_rate * (tol_target - self.tolerance[r])
+        self._week(turn_kernels.TRUST, r, places)
 
     def _arms(self, r: np.ndarray, places: np.ndarray) -> None:
         """Arms from the markets, self-arming and banditry (M16)."""

@@ -1,10 +1,10 @@
 """Compiled kernels of an armed group's turn (issue 18, fifth pass; :mod:`sim.compiled`).
 
 A group's taxes, cattle rustling, pay and recruits (:meth:`sim.agents.armed_group.ArmedGroups.economy`)
-run as one compiled call on the communities' columns (and a second, :func:`take_recruits`, when
-recruits are drawn); the group's two Poisson draws are made between them from the model's
-generator, where the numpy form made them. The kernels change arrays in place (cash, income, herds,
-threat, pools, the grudges, the week's cattle stolen) and return the amounts Python then books
+run as one compiled call on the communities' columns, with the group's two Poisson draws from
+the model's generator where the numpy form made them (:mod:`sim.kernel_rng`), and the
+communities' week (:func:`community_week`). The kernels change arrays in place (cash, income,
+herds, threat, pools, the grudges, the week's cattle stolen) and return the amounts Python then books
 (ledger payments, revenue, the phase's totals) in the order the model always made them.
 
 The arithmetic is the one the numpy forms did, operation for operation: sums are numpy's
@@ -16,9 +16,12 @@ kernel against the numpy forms bit for bit, with the generator's state after.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.compiled import kernel, pairwise_sum
+from sim.kernel_rng import generator
 
 # Slots of the ``out`` array the kernel fills (Python reads them by these names).
 TAX_HELD, TAX_ROAMED, TAXED, HELD_ANY, ROAMED_ANY = 0, 1, 2, 3, 4
@@ -29,8 +32,14 @@ FIGHTERS, FUNDS = 14, 15
 # the caller gives each result the type it had (a numpy scalar or a float), since later code
 # treats the two differently (see ``ArmedGroups._economy``).
 RUSTLE_PAID_PRICED, WAGES_CHOSEN, WAGES_POSITIVE, LEAVE_BELOW_ONE, RECRUITS_AFFORDABLE = 16, 17, 18, 19, 20
-DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # the recruits' Poisson mean, drawn by the caller
-OUT_SIZE = 24
+DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # recruits drawn; their Poisson mean; what revenue affords
+# Where a turn stopped for Python (``STAGE``) and the draws it stopped on.
+STAGE, HOSTAGES, PUNISH_U, ATTACK_U = 24, 25, 26, 27
+STAGE_DONE, STAGE_KIDNAP, STAGE_PUNISH, STAGE_ATTACK = 0.0, 1.0, 2.0, 3.0
+OUT_SIZE = 28
+# Slots of ``gates`` (group_economy) and where a call starts.
+G_FROM, G_KIDNAP_RATE, G_PUNISH_RATE, G_ATTACK_RATE, G_REFERENCE = 0, 1, 2, 3, 4
+FROM_KIDNAP, FROM_ECONOMY, ECONOMY_ONLY = 0.0, 1.0, 2.0
 
 
 @kernel
@@ -83,7 +92,153 @@ def _take_income(rows, share, cash, inflow, licit):
 
 @kernel
 def group_economy(
-    head,
+    rng_handles,
+    gates,
+    out,
+    do_tax,
+    do_rustle,
+    do_pay,
+    has_communities,
+    group,
+    identity,
+    fighters,
+    funds,
+    revenue_ema,
+    tax_share,
+    roam_share,
+    per_fighter,
+    price,
+    wage_usd,
+    spend_rate,
+    exit_rate,
+    exit_elasticity,
+    desertion_rate,
+    budget_share,
+    recruit_rate,
+    holder,
+    community_rows,
+    community_places,
+    zone_rows,
+    zone_places,
+    zone_population,
+    zone_people,
+    zone_identity,
+    raid_weights,
+    outsider,
+    recruit_weights,
+    grudge,
+    cash,
+    inflow,
+    licit,
+    herd,
+    threat,
+    pool,
+    cattle_week,
+    licit_terms,
+    income_now,
+    income_ref,
+    has_ref,
+    jobs,
+    push,
+    pull,
+):
+    """A group's turn up to its attack (kidnapping's and punishment's draws, the economy, the attack's draw).
+
+    The turn (``ArmedGroup.step``) is kidnapping, the economy, punishment, an attack, its
+    regions, one after another with their draws in this order. Most weeks kidnapping draws no
+    hostage and punishment and the attack draw a uniform above their rate and stop: this call
+    makes those draws where the numpy form made them and runs the economy
+    (:func:`_economy_steps`) between them, and stops where Python must act (``out[STAGE]``):
+    after a kidnapping draw of hostages (``out[HOSTAGES]``; Python kidnaps, then calls again
+    with ``gates[G_FROM]`` = FROM_ECONOMY), after a punishment draw below its rate
+    (``out[PUNISH_U]``) or an attack draw below its rate (``out[ATTACK_U]``). ``gates``: where
+    to start (``G_FROM``: FROM_KIDNAP, FROM_ECONOMY, or ECONOMY_ONLY for the single steps, no
+    gates), the kidnapping rate a hundred fighters' reach (M2, M21), the punishment rate (below
+    0: punishment draws nothing, as without communities; 002 §III, F15), the attack rate (M5)
+    and the reach's reference fighters (reach: sqrt(reference x fighters), assumption).
+    """
+    rng = generator(rng_handles)
+    reach = math.sqrt(gates[G_REFERENCE] * _py_max(fighters, 0.0))
+    start = gates[G_FROM]
+    out[STAGE] = STAGE_DONE
+    if start == FROM_KIDNAP:
+        hostages = rng.poisson(gates[G_KIDNAP_RATE] * reach / 100.0)
+        if hostages != 0:
+            for k in range(out.size):
+                out[k] = 0.0
+            out[HOSTAGES], out[STAGE] = hostages, STAGE_KIDNAP
+            return
+    head_mean = per_fighter * reach if do_rustle else 0.0
+    _economy_steps(
+        rng,
+        head_mean,
+        out,
+        do_tax,
+        do_rustle,
+        do_pay,
+        has_communities,
+        group,
+        identity,
+        fighters,
+        funds,
+        revenue_ema,
+        tax_share,
+        roam_share,
+        per_fighter,
+        price,
+        wage_usd,
+        spend_rate,
+        exit_rate,
+        exit_elasticity,
+        desertion_rate,
+        budget_share,
+        recruit_rate,
+        holder,
+        community_rows,
+        community_places,
+        zone_rows,
+        zone_places,
+        zone_population,
+        zone_people,
+        zone_identity,
+        raid_weights,
+        outsider,
+        recruit_weights,
+        grudge,
+        cash,
+        inflow,
+        licit,
+        herd,
+        threat,
+        pool,
+        cattle_week,
+        licit_terms,
+        income_now,
+        income_ref,
+        has_ref,
+        jobs,
+        push,
+        pull,
+    )
+    out[STAGE] = STAGE_DONE
+    if start == ECONOMY_ONLY:
+        return
+    if gates[G_PUNISH_RATE] >= 0.0:
+        u = rng.random()
+        out[PUNISH_U] = u
+        if u < gates[G_PUNISH_RATE]:
+            out[STAGE] = STAGE_PUNISH
+            return
+    u = rng.random()
+    out[ATTACK_U] = u
+    if u < gates[G_ATTACK_RATE]:
+        out[STAGE] = STAGE_ATTACK
+
+
+@kernel
+def _economy_steps(
+    rng,
+    head_mean,
     out,
     do_tax,
     do_rustle,
@@ -140,25 +295,27 @@ def group_economy(
 
     1. taxes: a share of this week's income from the communities whose place it holds, at
        ``roam_share`` from the other communities of its regions (M2);
-    2. rustling: ``head`` (``poisson(per_fighter x reach)``) from the herds of its regions, by herd
-       times ``raid_weights`` (mostly other identities), sold for ``price`` a head out of the
-       communities' cash; the harm feeds the grudges and the outsiders' threat (F11; 002 Box A,
-       §II);
+    2. rustling: ``head`` (``poisson(head_mean)``, the mean ``per_fighter x reach``) from the
+       herds of its regions, by herd times ``raid_weights`` (mostly other identities), sold for
+       ``price`` a head out of the communities' cash; the harm feeds the grudges and the
+       outsiders' threat (F11; 002 Box A, §II);
     3. pay: wages at ``wage_usd`` times the zone's licit level, spent in its communities; the
        unpaid desert, some leave for licit work (002 Box D, M10); while revenue covers the wage
        bill at ``budget_share`` (M3), recruits come from the pools at a mean ``want`` weighted
        by kin over grudges (M9; :func:`take_recruits`).
 
     It is one group's turn among the groups acting one after another: the arrays passed in are
-    the live columns, holding what the groups before it left. The caller makes the two draws
-    where the numpy form made them, from the model's generator: ``head`` (rustling, drawn before
-    the call; no step before it draws) and, when ``out[DRAW_RECRUITS]`` is set, the recruits from
-    ``poisson(out[WANT])``, passed to :func:`take_recruits`. (A ``numpy.random.Generator`` passed
-    into a kernel costs about 8 us a call to unbox, more than the two draws made outside.)
-    ``out`` receives the amounts to book (slots named at the top of this module).
+    the live columns, holding what the groups before it left. Its two draws come from the
+    model's generator (``rng``, rebuilt by :func:`group_economy`) where the numpy form
+    made them: ``head`` before the steps (no step before rustling draws; none drawn without
+    communities or rustling), and, when the pay step finds recruits wanted, ``poisson(out[WANT])``
+    at its end, taken from the pools by :func:`take_recruits` (issue 18, sixth pass: one call
+    instead of a draw, the kernel, a draw and a second kernel). ``out`` receives the amounts to
+    book (slots named at the top of this module).
     """
     for k in range(out.size):
         out[k] = 0.0
+    head = rng.poisson(head_mean) if has_communities and do_rustle else 0
     # 1. Taxes (M2): held rows in row order, then the zone's other communities in its order.
     if has_communities and do_tax:
         n_rows = community_rows.size
@@ -195,7 +352,7 @@ def group_economy(
         taxed = on_held + on_roamed
         out[TAXED] = taxed
         funds += taxed
-    # 2. Rustling (F11): ``head`` drawn by the caller (none drawn without communities).
+    # 2. Rustling (F11): ``head`` drawn above (none drawn without communities).
     if has_communities and do_rustle and head != 0:
         out[RUSTLED] = 1.0
         n = zone_rows.size
@@ -293,6 +450,7 @@ def group_economy(
         weight = recruit_weights[i] / (1.0 + grudge[zone_identity[i], identity])
         idle[i] = recruit_rate * (_np_max(pool[r] - jobs[r], 0.0) * weight) * push[r] * pull[r]
     out[WANT], out[AFFORDABLE], out[DRAW_RECRUITS] = pairwise_sum(idle), affordable, 1.0
+    take_recruits(out, float(rng.poisson(out[WANT])), zone_rows, pool)
 
 
 @kernel
@@ -490,3 +648,172 @@ def appraise(
     if offers[k] > 0 and offers[k] >= enter_share * best:
         return left, regions[k]
     return left, -1
+
+
+# --- the communities' week (Communities.step) -------------------------------------------------
+
+# Which parts of the week :func:`community_week` runs (bits of ``parts``): income before food
+# (herds, trade, licit income; M7), food (M7), trust and tolerance (M15, M17), then grievance,
+# threat, pool and spending (000; 002 §III).
+INCOME, FOOD, TRUST, GRIEVANCE = 1, 2, 4, 8
+# Slots of the scalar arguments ``terms`` (Python fills them by these names).
+(
+    T_W, T_ADJUST, T_HERD_REGROWTH, T_LICIT_SHOCK, T_PRESENCE_W, T_BRIBE_W, T_SEIZURE_W, T_ABUSE_W,
+    T_JIHADIST_W, T_YOUTH, T_FOOD_IMPORT, T_THREAT_MEMORY, T_POOL_REFILL, T_SPEND_SHARE, T_FOOD_TRADED,
+    T_FUEL_TRADED,
+) = range(16)  # fmt: skip
+TERMS_SIZE = 16
+
+
+@kernel
+def _regional(values, places, region_index, n_regions):
+    """``np.bincount(region_index, weights=values[places])[region_index]``: each row's region total."""
+    by_region = np.zeros(n_regions)
+    n = places.size
+    for i in range(n):
+        by_region[region_index[i]] += values[places[i]]
+    found = np.empty(n)
+    for i in range(n):
+        found[i] = by_region[region_index[i]]
+    return found
+
+
+@kernel
+def _herd_factor(herd, herd0, r):
+    """Herds over their start size (1 where there were none at the start)."""
+    return herd[r] / herd0[r] if herd0[r] > 0 else 1.0
+
+
+@kernel
+def community_week(
+    parts, terms, totals, rows, places, region_index, n_regions, cols, shares, herd_factor, trade_sum, has_ref,
+    ref_trade, ref_licit, last, territory, levers, delivered, pop, pop_region, import_need, import_dependence,
+):  # fmt: skip
+    """The communities' week but arms, in place on the columns; the two ledger totals in ``totals``.
+
+    One call instead of about sixty numpy calls on a few hundred rows, each the numpy form's
+    arithmetic operation for operation (``tests/test_turn_kernels.py`` compares them bit for
+    bit). No draws. ``cols`` are the columns :data:`COMMUNITY_COLUMNS` names, in that order;
+    ``last`` last week's stats per place (:data:`LAST_KEYS`); ``territory`` insecurity,
+    presence and abuse per place; ``levers`` the licit and trust levers per place;
+    ``delivered`` last week's food and fuel delivered per place (zeros for a good not traded).
+    ``herd_factor`` is written by the income part and read by the food part.
+
+    Parts (``parts``, bits): INCOME: herds regrow, trade through the place and services sold
+    (M7), licit income from farming, herds and trade, shocked after the burn-in
+    (``totals[0]``, paid by the local economy); FOOD: local food and the north's informal
+    imports of food and fuel (M7); TRUST: trust in the state from presence, bribes, seizures
+    and abuses (M15), tolerance of smuggling from the share of jihadist-protected crews (M17);
+    GRIEVANCE: grievance from poverty, hunger, abuses, distrust and harm (000; 002 §III), the
+    threat fades, pools refill, cash is spent (``totals[1]``).
+    """
+    w, adjust = terms[T_W], terms[T_ADJUST]
+    herd, herd0, trade_ema, transit_ema, licit_base, licit, cash = cols[:7]
+    n = rows.size
+    if parts & INCOME:
+        farm = np.empty(n)
+        trade = np.empty(n)
+        for i in range(n):
+            r, place = rows[i], places[i]
+            herd[r] += terms[T_HERD_REGROWTH] * (herd0[r] - herd[r])
+            units = last[0][place]
+            trade_ema[r] = (1 - w) * trade_ema[r] + w * units
+            transit_ema[r] = (1 - w) * transit_ema[r] + w * last[1][place]
+            if has_ref:
+                base = ref_trade[i]
+                trade[i] = _np_min(1.5, trade_ema[r] / base if base > 0 else 1.0)
+            else:
+                trade_sum[i] += units
+                trade[i] = 1.0
+            herd_factor[i] = _herd_factor(herd, herd0, r)
+            farm[i] = 1.0 / (1.0 + territory[0][place])
+        earned = np.empty(n)
+        for i in range(n):
+            r = rows[i]
+            mix = shares[i, 0] * farm[i] + shares[i, 1] * herd_factor[i] + shares[i, 2] * trade[i]
+            value = licit_base[r] * mix * levers[0][places[i]]
+            if has_ref:
+                value = value * terms[T_LICIT_SHOCK]
+            earned[i] = value
+            licit[r] = value
+            cash[r] += value
+        totals[0] = pairwise_sum(earned)
+    if parts & FOOD:
+        food_ema, fuel_ema, food_security = cols[7], cols[8], cols[9]
+        if not parts & INCOME:  # not given: herds over their start size now
+            for i in range(n):
+                herd_factor[i] = _herd_factor(herd, herd0, rows[i])
+        food_traded, fuel_traded = terms[T_FOOD_TRADED] != 0.0, terms[T_FUEL_TRADED] != 0.0
+        food_by_region = _regional(delivered[0], places, region_index, n_regions)
+        fuel_by_region = _regional(delivered[1], places, region_index, n_regions)
+        weight = terms[T_FOOD_IMPORT]
+        for i in range(n):
+            r = rows[i]
+            food_in = food_by_region[i] * pop[i] / pop_region[i] if food_traded else 0.0
+            fuel_in = fuel_by_region[i] * pop[i] / pop_region[i] if fuel_traded else 0.0
+            food_ema[r] = (1 - w) * food_ema[r] + w * food_in
+            fuel_ema[r] = (1 - w) * fuel_ema[r] + w * fuel_in
+            food = food_ema[r] / import_need[0][i] if import_need[0][i] > 0 else 1.0
+            fuel = fuel_ema[r] / import_need[1][i] if import_need[1][i] > 0 else 1.0
+            imports = weight * _np_min(food, 1.0) + (1 - weight) * _np_min(fuel, 1.0)
+            local = (0.7 + 0.3 * herd_factor[i]) / (1.0 + territory[0][places[i]])
+            dep = import_dependence[i]
+            food_security[r] = _np_min(_np_max((1 - dep) * local + dep * imports, 0.0), 1.0)
+    if parts & TRUST:
+        bribe_rate, predation, jihadist_share, trust, tolerance = cols[10], cols[11], cols[12], cols[13], cols[14]
+        staffed = _regional(last[2], places, region_index, n_regions)
+        bribed = _regional(last[3], places, region_index, n_regions)
+        total = _regional(last[4], places, region_index, n_regions)
+        jihadist = _regional(last[5], places, region_index, n_regions)
+        carried = _regional(last[6], places, region_index, n_regions)
+        lost = _regional(last[7], places, region_index, n_regions)
+        for i in range(n):
+            r, place = rows[i], places[i]
+            rate = bribed[i] / staffed[i] if staffed[i] > 0 else bribe_rate[r]
+            seized = lost[i] / carried[i] if carried[i] > 0 else predation[r]
+            share = jihadist[i] / total[i] if total[i] > 0 else jihadist_share[r]
+            bribe_rate[r] = (1 - w) * bribe_rate[r] + w * rate
+            predation[r] = (1 - w) * predation[r] + w * seized
+            jihadist_share[r] = (1 - w) * jihadist_share[r] + w * share
+            target = (
+                0.5
+                + levers[1][place]
+                + terms[T_PRESENCE_W] * (territory[1][place] - 0.5)
+                - terms[T_BRIBE_W] * bribe_rate[r]
+                - terms[T_SEIZURE_W] * predation[r]
+                - terms[T_ABUSE_W] * territory[2][place]
+            )
+            trust[r] += adjust * (_np_min(_np_max(target, 0.0), 1.0) - trust[r])
+            tolerated = _np_min(_np_max(0.8 - terms[T_JIHADIST_W] * jihadist_share[r], 0.0), 1.0)
+            tolerance[r] += adjust * (tolerated - tolerance[r])
+    if parts & GRIEVANCE:
+        food_security, trust = cols[9], cols[13]
+        grievance, threat, pool, population = cols[15:]
+        spent = np.empty(n)
+        for i in range(n):
+            r, place = rows[i], places[i]
+            index = 1.0
+            if has_ref and ref_licit[i] > 0:
+                index = licit[r] / ref_licit[i]
+            poverty = _np_max(0.0, 1.0 - index)
+            abuse = _np_min(1.0, territory[2][place])
+            harmed = threat[r] / (1.0 + threat[r])
+            target = 0.2 * (_np_min(1.0, 2 * poverty) + (1 - food_security[r]) + abuse + (1 - trust[r]) + harmed)
+            grievance[r] += adjust * (target - grievance[r])
+            threat[r] *= terms[T_THREAT_MEMORY]
+            pool[r] += terms[T_POOL_REFILL] * (terms[T_YOUTH] * population[r] - pool[r])
+            spent[i] = terms[T_SPEND_SHARE] * _np_max(cash[r], 0.0)
+            cash[r] -= spent[i]
+        totals[1] = pairwise_sum(spent)
+
+
+# The columns :func:`community_week` takes (``cols``), in its order; and last week's stats (``last``).
+COMMUNITY_COLUMNS = (
+    "herd", "herd0", "trade_ema", "transit_ema", "licit_base", "licit", "cash", "food_ema", "fuel_ema",
+    "food_security", "bribe_rate", "predation", "jihadist_share", "trust", "tolerance", "grievance", "threat",
+    "pool", "population",
+)  # fmt: skip
+LAST_KEYS = (
+    "livelihood_units", "services", "enc_staffed", "enc_bribed", "enc_total", "enc_jihadist", "enc_livelihood",
+    "enc_livelihood_seized",
+)  # fmt: skip
