@@ -35,7 +35,8 @@ def _cover_level_by_level(officials, rows, gain):
         if not has.any():
             break
         c = np.maximum(cur, 0)
-        total += np.where(has[:, None], officials._odds(c, cut, risk), 0.0)
+        x = officials._gain_term(c, cut) - officials.p.take_integrity * officials.integrity[c][:, None]
+        total += np.where(has[:, None], 1.0 / (1.0 + np.exp(-(x - officials.p.take_risk * risk))), 0.0)
         depth += has
         cur, cut = np.where(has, officials.patron[c], -1), cut * k
     return np.divide(total, depth[:, None], out=np.zeros_like(total), where=depth[:, None] > 0)

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents import official_kernels as kernels
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
 from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detectability, detection_odds, subset
@@ -81,10 +82,6 @@ class Official(TableAgent):
     def wealth(self) -> float:
         """Bribes and kickbacks received, in US dollars."""
         return float(self._get("wealth"))
-
-
-def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 class Officials(AgentTable):
@@ -244,24 +241,12 @@ class Officials(AgentTable):
         """The pull of ``gain`` on officials ``rows``: its log against their pay (fixed at posting)."""
         return self.p.take_gain * np.log1p(gain / self.pay[rows][..., None])
 
-    def _odds(
-        self, rows: np.ndarray, gain: np.ndarray, risk: np.ndarray | float, gain_term: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Logistic odds that officials ``rows`` take ``gain`` (rows' shape x k) at ``risk`` (002 §II; M3).
-
-        ``gain_term`` is :meth:`_gain_term` of the same rows and gains, when the caller keeps it.
-        """
-        p = self.p
-        if gain_term is None:
-            gain_term = self._gain_term(rows, gain)
-        x = gain_term - p.take_integrity * self.integrity[rows][..., None] - p.take_risk * risk
-        return _logistic(x)
-
     def _cuts(self, gain: np.ndarray, levels: int) -> np.ndarray:
         """Each patron's cut of ``gain``, level by level up the chain (``kickback_share`` per level)."""
         k = self.p.kickback_share
         cut = np.empty((levels, *gain.shape))
-        cut[0] = gain * k
+        if levels:
+            cut[0] = gain * k
         for level in range(1, levels):
             cut[level] = cut[level - 1] * k
         return cut
@@ -280,43 +265,53 @@ class Officials(AgentTable):
         up = np.maximum(self.chain[:levels, rows], 0)
         return self._gain_term(up, self._cuts(gain, levels)), self._gain_term(rows, gain)
 
-    def cover(self, rows: np.ndarray, gain: np.ndarray, gain_term: np.ndarray | None = None) -> np.ndarray:
+    def take_odds(
+        self, rows: np.ndarray, gain: np.ndarray, gain_terms: tuple[np.ndarray, np.ndarray] | None = None
+    ) -> np.ndarray:
+        """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars) (002 §II; M3).
+
+        The official weighs the bribe against his pay, his integrity and the risk that oversight
+        catches him, less the cover his patrons give (:meth:`cover`).
+
+        ``gain_terms`` are the patrons' and the officials' gain terms of these rows and gains, when
+        kept (:attr:`_rate_gain_terms`).
+        """
+        return 1.0 / (1.0 + np.exp(self._weigh(rows, gain, gain_terms)[0]))
+
+    def cover(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Protection a deal of ``gain`` (rows x k) buys up each official's patron chain (002 §II; M3).
 
         Each patron up the chain weighs his cut of the bribe (``kickback_share`` per level) as an
         official weighs a bribe: against his pay, his integrity and the oversight risk at the top.
         The cover is the mean of their odds of taking it: a rich consignment interests the
-        capital, a small one only the man at the checkpoint. The three levels are weighed in
-        one array operation (the same numbers as level by level).
+        capital, a small one only the man at the checkpoint.
         """
-        gain = np.asarray(gain, dtype=float)
-        depth = self.chain_depth[rows]
-        levels = int(depth.max()) if len(rows) else 0  # chains are climbed only as high as some official's goes
-        if levels == 0:
-            return np.zeros(gain.shape)
-        up = self.chain[:levels, rows]
-        has = up >= 0
-        cut = self._cuts(gain, levels) if gain_term is None else None
-        odds = np.where(has[..., None], self._odds(np.maximum(up, 0), cut, self.oversight_risk(), gain_term), 0.0)
-        total = odds[0]
-        for level in range(1, levels):
-            total = total + odds[level]  # level by level, as the chain is climbed
-        return total / np.maximum(depth, 1.0)[:, None]  # no patron: 0 / 1
+        return self._weigh(rows, gain, None)[1]
 
-    def take_odds(
-        self, rows: np.ndarray, gain: np.ndarray, gain_terms: tuple[np.ndarray, np.ndarray] | None = None
-    ) -> np.ndarray:
-        """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars).
+    def _weigh(
+        self, rows: np.ndarray, gain: np.ndarray, gain_terms: tuple[np.ndarray, np.ndarray] | None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``-x`` of the officials' logistic odds of taking ``gain``, and their patrons' cover.
 
-        ``gain_terms`` are the patrons' and the officials' gain terms of these rows and gains, when
-        kept (:attr:`_rate_gain_terms`).
+        The arithmetic between the exponentials is compiled (:mod:`sim.agents.official_kernels`,
+        issue 18); the logarithms of the gain terms and the exponentials are numpy's.
         """
+        p = self.p
+        rows = np.asarray(rows, dtype=np.int64)
         gain = np.asarray(gain, dtype=float)
         if gain.ndim != 2 or gain.shape[0] != len(rows):  # one row of gains for all (the weekly rates)
             gain = np.broadcast_to(gain, (len(rows), gain.shape[-1]))
-        patrons, own = gain_terms if gain_terms is not None else (None, None)
-        risk = self.oversight_risk() * (1.0 - self.cover(rows, gain, patrons)) + self.deterrence[rows][:, None]
-        return self._odds(rows, gain, np.minimum(risk, 1.0), own)
+        if gain_terms is not None:
+            patrons, own = gain_terms
+        else:
+            levels = int(self.chain_depth[rows].max()) if len(rows) else 0  # climbed as high as some chain goes
+            patrons = self._gain_term(np.maximum(self.chain[:levels, rows], 0), self._cuts(gain, levels))
+            own = self._gain_term(rows, gain)
+        risk = self.oversight_risk()
+        chain, integrity, ti, tr = self.chain, self.cols["integrity"], p.take_integrity, p.take_risk
+        up = np.exp(kernels.patron_exponents(chain, rows, integrity, patrons, ti, tr, risk))
+        deterrence = self.cols["deterrence"]
+        return kernels.own_exponents(up, chain, rows, self.chain_depth, integrity, deterrence, own, ti, tr, risk)
 
     def encounter_odds(
         self, places: np.ndarray, goods: np.ndarray, values: np.ndarray

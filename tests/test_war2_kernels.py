@@ -1,0 +1,91 @@
+"""The officials' compiled odds (sim.agents.official_kernels) against the numpy form they replaced, bit for bit.
+
+The plain form below is ``Officials.cover``, ``_odds`` and ``take_odds`` as they were before the
+kernels (issue 18, sixth pass). A small model after its burn-in is given random integrity, deterrence,
+will and oversight, and random officials (the duty roster, everyone, those without a patron, a few,
+none) weigh random gains (zero, cents, millions); the weekly rates' kept gain terms are checked too.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim.model import SahelModel
+from sim.params import ScenarioConfig
+
+
+def _plain_odds(off, rows, gain, risk, gain_term=None):
+    p = off.p
+    if gain_term is None:
+        gain_term = off._gain_term(rows, gain)
+    x = gain_term - p.take_integrity * off.integrity[rows][..., None] - p.take_risk * risk
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _plain_cover(off, rows, gain, gain_term=None):
+    gain = np.asarray(gain, dtype=float)
+    depth = off.chain_depth[rows]
+    levels = int(depth.max()) if len(rows) else 0
+    if levels == 0:
+        return np.zeros(gain.shape)
+    up = off.chain[:levels, rows]
+    has = up >= 0
+    cut = off._cuts(gain, levels) if gain_term is None else None
+    odds = np.where(has[..., None], _plain_odds(off, np.maximum(up, 0), cut, off.oversight_risk(), gain_term), 0.0)
+    total = odds[0]
+    for level in range(1, levels):
+        total = total + odds[level]
+    return total / np.maximum(depth, 1.0)[:, None]
+
+
+def _plain_take_odds(off, rows, gain, gain_terms=None):
+    gain = np.asarray(gain, dtype=float)
+    if gain.ndim != 2 or gain.shape[0] != len(rows):
+        gain = np.broadcast_to(gain, (len(rows), gain.shape[-1]))
+    patrons, own = gain_terms if gain_terms is not None else (None, None)
+    risk = off.oversight_risk() * (1.0 - _plain_cover(off, rows, gain, patrons)) + off.deterrence[rows][:, None]
+    return _plain_odds(off, rows, gain, np.minimum(risk, 1.0), own)
+
+
+@pytest.fixture(scope="module")
+def model():
+    m = SahelModel(ScenarioConfig(supply_scale=0.1, burn_in_weeks=2), seed=7)
+    for _ in range(3):
+        m.step()
+    return m
+
+
+def _same(a, b) -> bool:
+    return a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_compiled_odds_and_cover_equal_the_numpy_form(model, seed):
+    """60 random cases a seed: take_odds and cover equal the plain form's in every bit, shape and type."""
+    m = copy.deepcopy(model)
+    off, rng = m.officials, np.random.default_rng(seed)
+    everyone = off.alive_rows()
+    for case in range(60):
+        c = off.cols
+        c["integrity"][everyone] = rng.random(len(everyone)) if case % 5 else np.zeros(len(everyone))
+        c["deterrence"][everyone] = rng.random(len(everyone)) * (2.0 if case % 3 == 0 else 0.3)
+        off.political_will = float(rng.random())
+        off.oversight = float(rng.choice([0.0, rng.random(), 1.0]))
+        choices = (off.duty, everyone, everyone[off.patron[everyone] < 0], rng.choice(everyone, 5), everyone[:0])
+        rows = choices[case % len(choices)]
+        k = int(rng.integers(1, 5))
+        scale = 10.0 ** rng.integers(-2, 8)
+        gain = rng.random((len(rows), k)) * scale if case % 2 else rng.random((1, k)) * scale
+        gain[..., 0] = 0.0 if case % 4 == 0 else gain[..., 0]
+        assert _same(off.take_odds(rows, gain), _plain_take_odds(off, rows, gain))
+        full = np.broadcast_to(gain, (len(rows), k))
+        assert _same(off.cover(rows, full), _plain_cover(off, rows, full))
+        if "_rate_gain_terms" in off.__dict__:
+            del off.__dict__["_rate_gain_terms"]
+        p = off.p
+        weekly = np.concatenate([p.bribe_share * off.cargo_ref, p.routine_share * off.cargo_ref])[None, :]
+        terms = off._rate_gain_terms
+        assert _same(off.take_odds(off.duty, weekly, terms), _plain_take_odds(off, off.duty, weekly, terms))
