@@ -89,3 +89,60 @@ def test_compiled_odds_and_cover_equal_the_numpy_form(model, seed):
         weekly = np.concatenate([p.bribe_share * off.cargo_ref, p.routine_share * off.cargo_ref])[None, :]
         terms = off._rate_gain_terms
         assert _same(off.take_odds(off.duty, weekly, terms), _plain_take_odds(off, off.duty, weekly, terms))
+
+
+def _plain_rates(off, detection, inspection, lever_capacity, presence, both, rates, honest):
+    """The weekly rates as ``Officials.update`` computed them in numpy before the kernel."""
+    rows, n_goods = off.duty, detection.shape[1]
+    posts = off.post[rows]
+    detect = detection * inspection
+    capacity = np.clip(off.capacity[rows] + lever_capacity[posts], 0.0, 1.0)
+    detect_o = np.clip(detect[posts] * capacity[:, None] * presence[posts][:, None], 0.0, 1.0)
+    take, routine = both[:, :n_goods], both[:, n_goods:].mean(axis=1)
+    n = len(presence)
+    count = np.maximum(off.duty_count, 1)[:, None]
+    settle = np.zeros((n, n_goods))
+    seize = np.zeros_like(settle)
+    places, starts = off.duty_segments
+    settle[places] = np.add.reduceat(detect_o * take, starts, axis=0)
+    seize[places] = np.add.reduceat(detect_o * (1 - take), starts, axis=0)
+    mali = off.staffed
+    rates.settle[mali] = (settle / count)[mali]
+    rates.seize[mali] = (seize / count)[mali]
+    rates.routine[mali] = (np.bincount(posts, weights=routine, minlength=n) / count[:, 0])[mali]
+    rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * honest
+    return detect_o
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_checkpoint_rates_equal_the_numpy_form(model, seed):
+    """40 random weeks a seed (odds 0 to 1 with exact 0s and 1s, levers that push detection and capacity
+    past 1 or below 0, raids, a post unstaffed): detection odds and every rate equal the plain form's bits."""
+    from sim.agents import official_kernels
+
+    m = copy.deepcopy(model)
+    off, rng = m.officials, np.random.default_rng(10 + seed)
+    n, k = m.world.n_places, len(m.world.goods)
+    for case in range(40):
+        detection = rng.random((n, k))
+        inspection = rng.choice([0.0, 0.5, 1.0, 3.0], size=(n, k))
+        lever_capacity = rng.normal(0.0, 0.5, n) * (case % 2)
+        presence = rng.random(n)
+        presence[rng.random(n) < 0.2] = 0.0
+        off.cols["capacity"][off.duty] = rng.random(len(off.duty)) * 1.2
+        both = rng.random((len(off.duty), 2 * k))
+        both[rng.random(both.shape) < 0.1] = rng.choice([0.0, 1.0])
+        honest = rng.random((n, k)) * (case % 3 == 0)
+        if case % 7 == 6:
+            off.staffed = off.staffed.copy()
+            off.staffed[off.post[off.duty[0]]] = False
+        plain, fast = copy.deepcopy(off.rates), copy.deepcopy(off.rates)
+        want = _plain_rates(off, detection, inspection, lever_capacity, presence, both, plain, honest)
+        places, starts = off.duty_segments
+        got = official_kernels.checkpoint_rates(
+            detection, inspection, off.cols["capacity"], lever_capacity, presence, off.duty, off.post[off.duty],
+            both, places, starts, off.staffed, off.duty_count, fast.seize, fast.settle, fast.routine, honest,
+        )  # fmt: skip
+        assert _same(got, want)
+        for name in ("seize", "settle", "routine"):
+            assert _same(getattr(fast, name), getattr(plain, name)), name

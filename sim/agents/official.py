@@ -349,35 +349,33 @@ class Officials(AgentTable):
         rows = self.duty
         if not len(rows):
             return
-        presence = model.territory.presence
-        posts = self.post[rows]
-        detect = self._detection(model.pressure_multiplier) * levers.inspection
-        capacity = np.clip(self.capacity[rows] + levers.capacity[posts], 0.0, 1.0)
-        detect_o = np.clip(detect[posts] * capacity[:, None] * presence[posts][:, None], 0.0, 1.0)
-        self.detect_duty = detect_o
-        n_goods = len(self.cargo_ref)
         gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
         both = self.take_odds(rows, gains[None, :], self._rate_gain_terms)
-        take, routine = both[:, :n_goods], both[:, n_goods:].mean(axis=1)
-        n = self.world.n_places
-        count = np.maximum(self.duty_count, 1)[:, None]
-        # Sums over the officials of each post, in row order (the duty roster is sorted by post).
-        settle = np.zeros((n, len(self.world.goods)))
-        seize = np.zeros_like(settle)
-        places, starts = self.duty_segments
-        settle[places] = np.add.reduceat(detect_o * take, starts, axis=0)
-        seize[places] = np.add.reduceat(detect_o * (1 - take), starts, axis=0)
-        mali = self.staffed
-        rates = self.rates
-        rates.settle[mali] = (settle / count)[mali]
-        rates.seize[mali] = (seize / count)[mali]
-        rates.routine[mali] = (np.bincount(posts, weights=routine, minlength=n) / count[:, 0])[mali]
-        rates.routine_share[mali] = p.routine_share
         # Honest units seize what the officials would have let through: raids and reinforced border
         # units (policies). The mission has no seizure or arrest powers of its own (003).
-        honest = levers.raid_seize.copy()
-        self.honest = honest
-        rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * honest
+        self.honest = honest = levers.raid_seize.copy()
+        rates, places, starts = self.rates, *self.duty_segments
+        # Detection at each post times the official's capacity and the state's presence; the rates
+        # summed over the officials of each post, in roster order (compiled, issue 18).
+        self.detect_duty = kernels.checkpoint_rates(
+            self._detection(model.pressure_multiplier),
+            levers.inspection,
+            self.cols["capacity"],
+            levers.capacity,
+            model.territory.presence,
+            rows,
+            self.post[rows],
+            both,
+            places,
+            starts,
+            self.staffed,
+            self.duty_count,
+            rates.seize,
+            rates.settle,
+            rates.routine,
+            honest,
+        )
+        rates.routine_share[self.staffed] = p.routine_share
         # Abroad, the neighbours' own checkpoints (their levers applied by them).
         self.neighbours.update()
         abroad = ~self.world.in_mali

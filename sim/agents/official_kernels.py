@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.compiled import kernel
+from sim.compiled import kernel, pairwise_sum
 
 
 @kernel
@@ -93,3 +93,96 @@ def own_exponents(
                 risk = 1.0
             out[i, j] = -((own_terms[i, j] - held) - take_risk * risk)
     return out, covers
+
+
+@kernel
+def _clip01(x):
+    """``np.clip(x, 0.0, 1.0)`` for one float, as numpy's clip does it (a NaN stays, -0.0 becomes 0.0)."""
+    if x != x:
+        return x
+    v = x if x > 0.0 else 0.0
+    return v if v < 1.0 else 1.0
+
+
+@kernel
+def checkpoint_rates(
+    detection,
+    inspection,
+    capacity,
+    lever_capacity,
+    presence,
+    rows,
+    posts,
+    both,
+    places,
+    starts,
+    staffed,
+    count,
+    seize,
+    settle,
+    routine,
+    honest,
+):
+    """The week's detection odds of each official on duty, and the checkpoint rates of the places they staff.
+
+    The arithmetic of the weekly rates in :meth:`sim.agents.official.Officials.update` (002 §II,
+    §III; M3), in the numpy form's order: detection at the post (pressure, inspection lever) times
+    the official's capacity (clipped) times the state's presence there, clipped; the settle and
+    seize odds summed over a post's officials in roster order (as ``np.add.reduceat`` adds rows),
+    the routine odds as ``np.bincount`` adds them, each divided by the number of officials there;
+    honest raid units then seize a share of what is left at every place.
+
+    Args:
+        detection: Detection odds per place and good at this week's pressure.
+        inspection: The inspection lever per place and good.
+        capacity: Every official's capacity.
+        lever_capacity: Capacity added at each place (support to the state).
+        presence: The state's presence at each place.
+        rows: The officials on duty, sorted by post.
+        posts: Their posts.
+        both: Their odds of taking the reference bribes (rows x goods), then the routine payments.
+        places: The places with officials on duty.
+        starts: Where each of those places' officials start in ``rows``.
+        staffed: Whether each place is a Malian post with officials (the places rated here).
+        count: Officials on duty at each place.
+        seize: Seizure odds per place and good (written in place).
+        settle: Odds per place and good of a detection bought off (written in place).
+        routine: Odds per place of a routine payment (written in place).
+        honest: Seizure odds of honest raid units per place and good (``levers.raid_seize``).
+
+    Returns:
+        The officials' detection odds (rows x goods).
+    """
+    n, k = rows.size, detection.shape[1]
+    detect = np.empty((n, k))
+    for i in range(n):
+        post = posts[i]
+        cap = _clip01(capacity[rows[i]] + lever_capacity[post])
+        for j in range(k):
+            detect[i, j] = _clip01(detection[post, j] * inspection[post, j] * cap * presence[post])
+    n_routine = both.shape[1] - k
+    demands = np.empty(n_routine)
+    for s in range(places.size):
+        place = places[s]
+        first = starts[s]
+        last = starts[s + 1] if s + 1 < places.size else n
+        if not staffed[place]:
+            continue
+        officials = float(max(count[place], 1))
+        for j in range(k):
+            settled = detect[first, j] * both[first, j]
+            seized = detect[first, j] * (1 - both[first, j])
+            for r in range(first + 1, last):
+                settled += detect[r, j] * both[r, j]
+                seized += detect[r, j] * (1 - both[r, j])
+            settle[place, j] = settled / officials
+            seize[place, j] = seized / officials
+        demanded = 0.0
+        for r in range(first, last):
+            demands[:] = both[r, k:]
+            demanded += pairwise_sum(demands) / n_routine  # np.mean of the row
+        routine[place] = demanded / officials
+    for place in range(seize.shape[0]):
+        for j in range(k):
+            seize[place, j] = seize[place, j] + (1 - seize[place, j] - settle[place, j]) * honest[place, j]
+    return detect
