@@ -146,3 +146,66 @@ def test_compiled_checkpoint_rates_equal_the_numpy_form(model, seed):
         assert _same(got, want)
         for name in ("seize", "settle", "routine"):
             assert _same(getattr(fast, name), getattr(plain, name)), name
+
+
+def _best_along(sources, table, route):
+    """The best source along each crew's route, as ``sim.knowledge`` took it before the kernel."""
+    padded = np.concatenate([sources, np.zeros((len(sources), 1))], axis=1)
+    travelled = np.maximum(route, 0)
+    used = np.zeros(table.shape[1], dtype=bool)
+    used[travelled] = True
+    used = np.flatnonzero(used)
+    best = padded.take(table.take(used, axis=1), axis=1).max(axis=1)
+    return best.take(np.searchsorted(used, travelled), axis=1)
+
+
+def _plain_update_crews(k, keep):
+    """``Knowledge._update_crews`` after its rows are fitted and new crews reset, in numpy as before the kernel."""
+    from sim.knowledge import MISSION, PANEL, STATE
+
+    crews = k.model.crews
+    c = crews.cols
+    alive = c["alive"]
+    k.crews *= keep * alive
+    rows = np.flatnonzero(alive & (c["cargo"] > 0))
+    if not len(rows):
+        return
+    s = k.sources
+    seen = s.take(c["home"][rows], axis=1)
+    route = c["route"][rows]
+    on_route = _best_along(s, k._route_places(crews.routes.nodes), route)
+    seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
+    value = c["cargo_value_ref"][rows]
+    seen[PANEL] *= value / max(float(value.max()), 1e-9)
+    fresh = c["evidence"][rows] > k._evidence[rows]
+    seen[STATE] = np.where(fresh, np.maximum(seen[STATE], k.p.evidence), seen[STATE])
+    if k.model.forces is not None:
+        shared = fresh & (k.model.forces.oc_support[c["home"][rows]] > 0)
+        seen[MISSION] = np.where(shared, np.maximum(seen[MISSION], k.p.evidence), seen[MISSION])
+    old = k.crews.take(rows, axis=1)
+    k.crews[:, rows] = old + (1.0 - old) * np.clip(seen, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_crews_knowledge_equals_the_numpy_form(model, seed):
+    """30 random weeks a seed (sources 0 to 1.5 with zeros, crews dead or idle, no route, fresh evidence,
+    the mission's support to the police here and there, no crew moving): every score's bits equal."""
+    m = copy.deepcopy(model)
+    k, c, rng = m.knowledge, m.crews.cols, np.random.default_rng(20 + seed)
+    n = m.crews.size
+    for case in range(30):
+        k._update_crews(1.0 - k.p.decay)  # fit the rows and forget new crews, as the week does
+        k.crews[:] = rng.random(k.crews.shape)
+        k.sources = rng.random(k.sources.shape) * 1.5
+        k.sources[rng.random(k.sources.shape) < 0.3] = 0.0
+        m.forces.oc_support[:] = rng.random(m.world.n_places) * (rng.random(m.world.n_places) < 0.3)
+        c["evidence"][:n] = k._evidence + (rng.random(n) < 0.2) * rng.random(n)
+        c["route"][:n] = np.where(rng.random(n) < 0.2, -1, c["route"][:n])
+        c["cargo"][:n] = np.where(rng.random(n) < (1.0 if case % 10 == 9 else 0.2), 0, c["cargo"][:n])
+        c["cargo_value_ref"][:n] *= rng.random(n) * 2
+        plain = copy.copy(k)
+        plain.crews = k.crews.copy()
+        keep = 1.0 - k.p.decay
+        _plain_update_crews(plain, keep)
+        k._update_crews(keep)
+        assert _same(k.crews, plain.crews)
