@@ -209,3 +209,54 @@ def test_compiled_crews_knowledge_equals_the_numpy_form(model, seed):
         _plain_update_crews(plain, keep)
         k._update_crews(keep)
         assert _same(k.crews, plain.crews)
+
+
+def _plain_drift(off):
+    """``Officials._drift`` in numpy as it was before the kernel (the will and the integrities)."""
+    p, c, levers = off.p, off.cols, off.model.levers
+    memory = 1.0 / p.rent_memory_weeks
+    rows, top, pay_top, region, peer_count, post, post_count, pay = off._roster()
+    c["rents"][rows] += memory * (c["rent_week"][rows] - c["rents"][rows])
+    c["rent_week"][rows] = 0.0
+    c["deterrence"][rows] *= 1.0 - memory
+    rents_top = float(off.rents[top].sum())
+    off.capture = rents_top / (rents_top + pay_top) if rents_top + pay_top > 0 else 0.0
+    base = levers.political_will if levers.political_will is not None else p.political_will
+    target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * off.capture + off.record))
+    off.political_will += p.will_drift * (target - off.political_will)
+    off.record *= 1.0 - memory
+    peers = np.bincount(region, weights=off.integrity[rows], minlength=off.n_regions)
+    peers /= peer_count
+    at_post = np.bincount(post, weights=off.rents[rows], minlength=off.world.n_places)
+    at_post /= post_count
+    around = at_post[post]
+    rent_ratio = around / (around + pay)
+    risk = np.minimum(1.0, off.oversight_risk() * (1.0 - off.protection(rows)) + off.deterrence[rows])
+    w = p.peer_weight
+    goal = (1 - w) * off.disposition[rows] + w * peers[region] - p.rent_pull * rent_ratio + p.risk_push * risk
+    c["integrity"][rows] += p.integrity_drift * (np.clip(goal, 0.0, 1.0) - off.integrity[rows])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_integrity_drift_equals_the_numpy_form(model, seed):
+    """30 random weeks a seed (integrity, rents, deterrence up to 2, will and oversight from 0 to 1, pay
+    scaled): the will, the capture and every official's integrity, rents and deterrence equal in bits."""
+    m = copy.deepcopy(model)
+    off, rng = m.officials, np.random.default_rng(30 + seed)
+    everyone = off.alive_rows()
+    for case in range(30):
+        c = off.cols
+        c["integrity"][everyone] = rng.random(len(everyone)) * (case % 4 != 0)
+        c["rents"][everyone] = rng.random(len(everyone)) * 10.0 ** rng.integers(0, 6)
+        c["rent_week"][everyone] = rng.random(len(everyone)) * 1e4 * (rng.random(len(everyone)) < 0.5)
+        c["deterrence"][everyone] = rng.random(len(everyone)) * (2.0 if case % 3 == 0 else 0.2)
+        off.political_will, off.oversight = float(rng.random()), float(rng.choice([0.0, rng.random(), 1.0]))
+        off.record = float(rng.normal(0.0, 0.3))
+        plain = copy.copy(off)  # the columns are also attributes: both copied
+        plain.cols = {name: column.copy() for name, column in off.cols.items()}
+        plain.__dict__.update((name, plain.cols[name]) for name in off.cols if name in off.__dict__)
+        _plain_drift(plain)
+        off._drift()
+        assert (off.political_will, off.capture, off.record) == (plain.political_will, plain.capture, plain.record)
+        for name in ("integrity", "rents", "rent_week", "deterrence"):
+            assert _same(off.cols[name], plain.cols[name]), name

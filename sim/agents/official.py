@@ -589,17 +589,27 @@ class Officials(AgentTable):
         target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * self.capture + self.record))
         self.political_will += p.will_drift * (target - self.political_will)
         self.record *= 1.0 - memory
-        # Integrity of every official, the senior patrons included (their rents are the largest).
-        peers = np.bincount(region, weights=self.integrity[rows], minlength=self.n_regions)
-        peers /= peer_count
-        at_post = np.bincount(post, weights=self.rents[rows], minlength=self.world.n_places)
-        at_post /= post_count
-        around = at_post[post]
-        rent_ratio = around / (around + pay)
-        risk = np.minimum(1.0, self.oversight_risk() * (1.0 - self.protection(rows)) + self.deterrence[rows])
-        w = p.peer_weight
-        goal = (1 - w) * self.disposition[rows] + w * peers[region] - p.rent_pull * rent_ratio + p.risk_push * risk
-        c["integrity"][rows] += p.integrity_drift * (np.clip(goal, 0.0, 1.0) - self.integrity[rows])
+        # Integrity of every official, the senior patrons included (their rents are the largest);
+        # compiled (issue 18), the arithmetic of the numpy form in its order.
+        kernels.integrity_drift(
+            c["integrity"],
+            c["disposition"],
+            c["rents"],
+            c["deterrence"],
+            rows,
+            region,
+            peer_count,
+            post,
+            post_count,
+            pay,
+            self.chain,
+            self.chain_depth,
+            self.oversight_risk(),
+            p.peer_weight,
+            p.rent_pull,
+            p.risk_push,
+            p.integrity_drift,
+        )
 
     def _roster(self) -> tuple:
         """What the weekly drift reads of the roster, kept while no official is added or removed.

@@ -186,3 +186,83 @@ def checkpoint_rates(
         for j in range(k):
             seize[place, j] = seize[place, j] + (1 - seize[place, j] - settle[place, j]) * honest[place, j]
     return detect
+
+
+@kernel
+def integrity_drift(
+    integrity,
+    disposition,
+    rents,
+    deterrence,
+    rows,
+    region,
+    peer_count,
+    post,
+    post_count,
+    pay,
+    chain,
+    depth,
+    oversight,
+    peer_weight,
+    rent_pull,
+    risk_push,
+    drift,
+):
+    """Every official's integrity moves toward his target (002 §II, §III), in place, as the numpy form did.
+
+    The target is his disposition blended with his region's colleagues' mean integrity
+    (``peer_weight``), lowered by the rents at his post against his pay (``rent_pull``) and raised
+    by the risk he faces (``risk_push``): oversight, less his patrons' protection (their mean
+    ``1 - integrity`` up the chain), plus his deterrence, at most 1. Every term reads the
+    integrities before this week's move; the means are summed in roster order (as
+    ``np.bincount`` adds) and the chain's three levels in order.
+
+    Args:
+        integrity: Every official's integrity (moved in place).
+        disposition: Every official's own integrity, the anchor.
+        rents: Every official's rents (their moving average, this week's included).
+        deterrence: Every official's perceived risk from colleagues removed.
+        rows: The officials alive.
+        region: Their regions.
+        peer_count: Officials in each region (at least 1).
+        post: Their posts.
+        post_count: Officials at each place (at least 1).
+        pay: Their pay.
+        chain: Each official's patrons, level by level (3 x officials, -1 above the top).
+        depth: Every official's number of patrons, as floats.
+        oversight: The oversight risk at the top (this week's will).
+        peer_weight: ``officials.peer_weight``.
+        rent_pull: ``officials.rent_pull``.
+        risk_push: ``officials.risk_push``.
+        drift: ``officials.integrity_drift``.
+    """
+    n = rows.size
+    peers = np.zeros(peer_count.size)
+    at_post = np.zeros(post_count.size)
+    for i in range(n):
+        peers[region[i]] += integrity[rows[i]]
+        at_post[post[i]] += rents[rows[i]]
+    for r in range(peers.size):
+        peers[r] = peers[r] / peer_count[r]
+    for place in range(at_post.size):
+        at_post[place] = at_post[place] / post_count[place]
+    moved = np.empty(n)
+    levels = chain.shape[0]
+    own = 1 - peer_weight
+    for i in range(n):
+        row = rows[i]
+        around = at_post[post[i]]
+        ratio = around / (around + pay[i])
+        lax = 0.0
+        for level in range(levels):
+            boss = chain[level, row]
+            step = 1.0 - integrity[boss] if boss >= 0 else 0.0
+            lax = step if level == 0 else lax + step
+        protection = lax / max(depth[row], 1.0)
+        risk = oversight * (1.0 - protection) + deterrence[row]
+        if risk > 1.0:  # np.minimum(1.0, risk): a NaN stays NaN
+            risk = 1.0
+        goal = own * disposition[row] + peer_weight * peers[region[i]] - rent_pull * ratio + risk_push * risk
+        moved[i] = integrity[row] + drift * (_clip01(goal) - integrity[row])
+    for i in range(n):
+        integrity[rows[i]] = moved[i]
