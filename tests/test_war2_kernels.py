@@ -260,3 +260,77 @@ def test_compiled_integrity_drift_equals_the_numpy_form(model, seed):
         assert (off.political_will, off.capture, off.record) == (plain.political_will, plain.capture, plain.record)
         for name in ("integrity", "rents", "rent_week", "deterrence"):
             assert _same(off.cols[name], plain.cols[name]), name
+
+
+def _plain_record(m, enc, st, violence, rows, events):
+    """``SahelModel.record_encounters`` in numpy as before the kernel, on copies of the counters."""
+    from sim.enforcement import Outcome
+    from sim.model import _ENCOUNTER_KINDS
+    from sim.stats import accumulate
+
+    place, outcome = enc.place, enc.outcome
+    staffed = m.enforcement.rates.staffed[place] & m.world.in_mali[place]
+    bribed = staffed & ((outcome == Outcome.ROUTINE) | (outcome == Outcome.SETTLED))
+    carries = m.crews.livelihood[enc.good]
+    livelihood = carries & (outcome <= Outcome.SETTLED)
+    accumulate(st["livelihood_units"], place[livelihood], enc.units[livelihood])
+    taken = outcome == Outcome.SEIZED
+    accumulate(st["seized_value_at"], place[taken], enc.value[taken])
+    robbed = outcome == Outcome.ROBBED
+    if robbed.any():
+        accumulate(violence, place[robbed], 1.0)
+        events["robberies"] += int(robbed.sum())
+    combinations = _ENCOUNTER_KINDS.shape[1]
+    code = place * combinations
+    code += staffed
+    code += bribed * 2
+    code += carries * 8
+    code += (carries & taken) * 16
+    if m.armed_groups is not None:
+        jihadist = m.armed_groups.jihadist_blocs()
+        bloc = m.crews.bloc[enc.crew]
+        protected = np.zeros(max(int(bloc.max(initial=0)), int(jihadist.max(initial=0))) + 1, dtype=bool)
+        protected[jihadist] = True
+        code += ((bloc >= 0) & protected[np.maximum(bloc, 0)]) * 4
+    n = m.world.n_places
+    pairs = np.bincount(code, minlength=n * combinations).reshape(n, combinations)
+    rows[:] += _ENCOUNTER_KINDS @ pairs.T
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_compiled_encounter_record_equals_the_numpy_form(model, seed):
+    """40 random weeks of encounters a seed (none, few, many; every outcome; blocs jihadist or not; counters
+    holding fractions): every counter, the violence and the robberies equal the plain form's, bit for bit."""
+    from sim.enforcement import Encounters
+    from sim.model import ENCOUNTER_COUNTS
+
+    m = copy.deepcopy(model)
+    rng = np.random.default_rng(40 + seed)
+    n_places, n_goods, crews = m.world.n_places, len(m.world.goods), m.crews.alive_rows()
+    for _case in range(40):
+        size = int(rng.choice([0, 1, 7, 300]))
+        enc = Encounters(
+            crew=rng.choice(crews, size),
+            place=rng.integers(0, n_places, size),
+            good=rng.integers(0, n_goods, size),
+            units=rng.integers(1, 50, size),
+            value=rng.random(size) * 10.0 ** rng.integers(0, 7),
+            outcome=rng.integers(0, 5, size).astype(np.int8),
+            bribe=np.zeros(size),
+            toll=np.zeros(size),
+        )
+        m.crews.cols["bloc"][crews] = rng.integers(-1, 4, len(crews))
+        st = m.stats.week
+        for key in ("livelihood_units", "seized_value_at"):
+            st[key][:] = rng.random(n_places) * 100.0
+        m.territory.violence[:] = rng.random(n_places) * 3.0
+        want_st = {key: st[key].copy() for key in ("livelihood_units", "seized_value_at")}
+        want_violence, want_rows = m.territory.violence.copy(), m.stats.rows(ENCOUNTER_COUNTS).copy()
+        want_events = dict(m.stats.events)
+        _plain_record(m, enc, want_st, want_violence, want_rows, want_events)
+        m.record_encounters(enc)
+        for key, want in want_st.items():
+            assert _same(st[key], want), key
+        assert _same(m.territory.violence, want_violence)
+        assert _same(m.stats.rows(ENCOUNTER_COUNTS), want_rows)
+        assert m.stats.events == want_events and type(m.stats.events["robberies"]) is type(want_events["robberies"])
