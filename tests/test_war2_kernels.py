@@ -17,10 +17,32 @@ from sim.model import SahelModel
 from sim.params import ScenarioConfig
 
 
+def _plain_gain_term(off, rows, gain):
+    return off.p.take_gain * np.log1p(gain / off.pay[rows][..., None])
+
+
+def _plain_cuts(off, gain, levels):
+    k = off.p.kickback_share
+    cut = np.empty((levels, *gain.shape))
+    cut[0] = gain * k
+    for level in range(1, levels):
+        cut[level] = cut[level - 1] * k
+    return cut
+
+
+def _plain_rate_gain_terms(off):
+    p, rows = off.p, off.duty
+    gains = np.concatenate([p.bribe_share * off.cargo_ref, p.routine_share * off.cargo_ref])
+    gain = np.broadcast_to(gains[None, :], (len(rows), len(gains)))
+    levels = int(off.chain_depth[rows].max()) if len(rows) else 0
+    up = np.maximum(off.chain[:levels, rows], 0)
+    return _plain_gain_term(off, up, _plain_cuts(off, gain, levels)), _plain_gain_term(off, rows, gain)
+
+
 def _plain_odds(off, rows, gain, risk, gain_term=None):
     p = off.p
     if gain_term is None:
-        gain_term = off._gain_term(rows, gain)
+        gain_term = _plain_gain_term(off, rows, gain)
     x = gain_term - p.take_integrity * off.integrity[rows][..., None] - p.take_risk * risk
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -33,7 +55,7 @@ def _plain_cover(off, rows, gain, gain_term=None):
         return np.zeros(gain.shape)
     up = off.chain[:levels, rows]
     has = up >= 0
-    cut = off._cuts(gain, levels) if gain_term is None else None
+    cut = _plain_cuts(off, gain, levels) if gain_term is None else None
     odds = np.where(has[..., None], _plain_odds(off, np.maximum(up, 0), cut, off.oversight_risk(), gain_term), 0.0)
     total = odds[0]
     for level in range(1, levels):
@@ -83,12 +105,12 @@ def test_compiled_odds_and_cover_equal_the_numpy_form(model, seed):
         assert _same(off.take_odds(rows, gain), _plain_take_odds(off, rows, gain))
         full = np.broadcast_to(gain, (len(rows), k))
         assert _same(off.cover(rows, full), _plain_cover(off, rows, full))
-        if "_rate_gain_terms" in off.__dict__:
-            del off.__dict__["_rate_gain_terms"]
+        if "_rate_logs" in off.__dict__:
+            del off.__dict__["_rate_logs"]
         p = off.p
         weekly = np.concatenate([p.bribe_share * off.cargo_ref, p.routine_share * off.cargo_ref])[None, :]
-        terms = off._rate_gain_terms
-        assert _same(off.take_odds(off.duty, weekly, terms), _plain_take_odds(off, off.duty, weekly, terms))
+        want = _plain_take_odds(off, off.duty, weekly, _plain_rate_gain_terms(off))
+        assert _same(off.take_odds(off.duty, weekly, off._rate_logs), want)
 
 
 def _plain_rates(off, detection, inspection, lever_capacity, presence, both, rates, honest):

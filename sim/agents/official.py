@@ -156,7 +156,7 @@ class Officials(AgentTable):
     def __getstate__(self) -> dict:
         """Pickled (a saved state) without the kept gain terms, which are rebuilt on use."""
         state = self.__dict__.copy()
-        state.pop("_rate_gain_terms", None)
+        state.pop("_rate_logs", None)
         state.pop("_kept_roster", None)
         return state
 
@@ -237,46 +237,31 @@ class Officials(AgentTable):
         """Chance oversight bodies catch a corrupt act nobody shields: oversight times the will at the top."""
         return min(1.0, self.oversight * self.model.levers.oversight) * self.political_will
 
-    def _gain_term(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
-        """The pull of ``gain`` on officials ``rows``: its log against their pay (fixed at posting)."""
-        return self.p.take_gain * np.log1p(gain / self.pay[rows][..., None])
-
-    def _cuts(self, gain: np.ndarray, levels: int) -> np.ndarray:
-        """Each patron's cut of ``gain``, level by level up the chain (``kickback_share`` per level)."""
-        k = self.p.kickback_share
-        cut = np.empty((levels, *gain.shape))
-        if levels:
-            cut[0] = gain * k
-        for level in range(1, levels):
-            cut[level] = cut[level - 1] * k
-        return cut
-
     @functools.cached_property
-    def _rate_gain_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        """The weekly rates' gain terms (the patrons' cuts; the officials' own), kept.
+    def _rate_logs(self) -> np.ndarray:
+        """The logarithms of the weekly rates' gains against pay (the patrons' cuts; the officials' own), kept.
 
         They are fixed, as the duty roster, the chains, the pay and the reference cargoes are
         (issue 18: the logarithms are not taken again every week).
         """
         p, rows = self.p, self.duty
-        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
-        gain = np.broadcast_to(gains[None, :], (len(rows), len(gains)))
-        levels = int(self.chain_depth[rows].max()) if len(rows) else 0
-        up = np.maximum(self.chain[:levels, rows], 0)
-        return self._gain_term(up, self._cuts(gain, levels)), self._gain_term(rows, gain)
+        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])[None, :]
+        return self._logs(rows, gains)
 
-    def take_odds(
-        self, rows: np.ndarray, gain: np.ndarray, gain_terms: tuple[np.ndarray, np.ndarray] | None = None
-    ) -> np.ndarray:
+    def _logs(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        """``log1p`` of what ``gain`` is worth against pay to each patron up the chain and to the officials."""
+        levels = int(self.chain_depth[rows].max()) if len(rows) else 0  # climbed as high as some chain goes
+        return np.log1p(kernels.gain_ratios(self.chain, rows, self.pay, gain, self.p.kickback_share, levels))
+
+    def take_odds(self, rows: np.ndarray, gain: np.ndarray, logs: np.ndarray | None = None) -> np.ndarray:
         """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars) (002 §II; M3).
 
         The official weighs the bribe against his pay, his integrity and the risk that oversight
         catches him, less the cover his patrons give (:meth:`cover`).
 
-        ``gain_terms`` are the patrons' and the officials' gain terms of these rows and gains, when
-        kept (:attr:`_rate_gain_terms`).
+        ``logs`` are :meth:`_logs` of these rows and gains, when kept (:attr:`_rate_logs`).
         """
-        return 1.0 / (1.0 + np.exp(self._weigh(rows, gain, gain_terms)[0]))
+        return 1.0 / (1.0 + np.exp(self._weigh(rows, gain, logs)[0]))
 
     def cover(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Protection a deal of ``gain`` (rows x k) buys up each official's patron chain (002 §II; M3).
@@ -288,30 +273,27 @@ class Officials(AgentTable):
         """
         return self._weigh(rows, gain, None)[1]
 
-    def _weigh(
-        self, rows: np.ndarray, gain: np.ndarray, gain_terms: tuple[np.ndarray, np.ndarray] | None
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _weigh(self, rows: np.ndarray, gain: np.ndarray, logs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         """``-x`` of the officials' logistic odds of taking ``gain``, and their patrons' cover.
 
-        The arithmetic between the exponentials is compiled (:mod:`sim.agents.official_kernels`,
-        issue 18); the logarithms of the gain terms and the exponentials are numpy's.
+        Each patron up the chain weighs his cut of the bribe (``kickback_share`` per level) as an
+        official weighs a bribe: its logarithm against his pay (``take_gain``), his integrity and
+        the risk at the top. The arithmetic is compiled (:mod:`sim.agents.official_kernels`,
+        issue 18); the logarithms and exponentials are numpy's.
         """
         p = self.p
         rows = np.asarray(rows, dtype=np.int64)
-        gain = np.asarray(gain, dtype=float)
-        if gain.ndim != 2 or gain.shape[0] != len(rows):  # one row of gains for all (the weekly rates)
-            gain = np.broadcast_to(gain, (len(rows), gain.shape[-1]))
-        if gain_terms is not None:
-            patrons, own = gain_terms
-        else:
-            levels = int(self.chain_depth[rows].max()) if len(rows) else 0  # climbed as high as some chain goes
-            patrons = self._gain_term(np.maximum(self.chain[:levels, rows], 0), self._cuts(gain, levels))
-            own = self._gain_term(rows, gain)
-        risk = self.oversight_risk()
-        chain, integrity, ti, tr = self.chain, self.cols["integrity"], p.take_integrity, p.take_risk
-        up = np.exp(kernels.patron_exponents(chain, rows, integrity, patrons, ti, tr, risk))
+        if logs is None:
+            gain = np.asarray(gain, dtype=float)
+            gain = gain if gain.ndim == 2 else gain.reshape(1, -1)
+            if gain.shape[0] not in (1, len(rows)):
+                raise ValueError(f"gains for {gain.shape[0]} officials, not {len(rows)} or one row for all")
+            logs = self._logs(rows, gain)
+        risk, tg, ti, tr = self.oversight_risk(), p.take_gain, p.take_integrity, p.take_risk
+        chain, integrity = self.chain, self.cols["integrity"]
+        up = np.exp(kernels.patron_exponents(chain, rows, integrity, logs, tg, ti, tr, risk))
         deterrence = self.cols["deterrence"]
-        return kernels.own_exponents(up, chain, rows, self.chain_depth, integrity, deterrence, own, ti, tr, risk)
+        return kernels.own_exponents(up, chain, rows, self.chain_depth, integrity, deterrence, logs, tg, ti, tr, risk)
 
     def encounter_odds(
         self, places: np.ndarray, goods: np.ndarray, values: np.ndarray
@@ -350,7 +332,7 @@ class Officials(AgentTable):
         if not len(rows):
             return
         gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
-        both = self.take_odds(rows, gains[None, :], self._rate_gain_terms)
+        both = self.take_odds(rows, gains[None, :], self._rate_logs)
         # Honest units seize what the officials would have let through: raids and reinforced border
         # units (policies). The mission has no seizure or arrest powers of its own (003).
         self.honest = honest = levers.raid_seize.copy()

@@ -22,10 +22,44 @@ from sim.compiled import kernel, pairwise_sum
 
 
 @kernel
-def patron_exponents(chain, rows, integrity, gain_terms, take_integrity, take_risk, risk):
+def gain_ratios(chain, rows, pay, gain, kickback, levels):
+    """What the gains are worth to each patron up the chain and to the official, against their pay.
+
+    A patron's cut is ``kickback`` of the bribe per level up the chain; each is divided by the
+    pay of whoever weighs it (a missing patron reads row 0, masked later). The logarithm of one
+    plus these is the pull of a gain (``take_gain * log1p(ratio)``); numpy takes it.
+
+    Args:
+        chain: Each official's patrons, level by level (levels x officials, -1 above the top).
+        rows: The officials weighing.
+        pay: Every official's pay.
+        gain: The gains (rows x gains, or one row of gains for all).
+        kickback: The share of a bribe passed up each level (``officials.kickback_share``).
+        levels: How many levels up the chain are weighed.
+
+    Returns:
+        (levels + 1) x rows x gains: the patrons' ratios level by level, then the officials' own.
+    """
+    n, k = rows.size, gain.shape[1]
+    out = np.empty((levels + 1, n, k))
+    for i in range(n):
+        g = i if gain.shape[0] == n else 0
+        row = rows[i]
+        for j in range(k):
+            cut = gain[g, j]
+            for level in range(levels):
+                boss = chain[level, row]
+                cut = cut * kickback
+                out[level, i, j] = cut / pay[boss if boss >= 0 else 0]
+            out[levels, i, j] = gain[g, j] / pay[row]
+    return out
+
+
+@kernel
+def patron_exponents(chain, rows, integrity, logs, take_gain, take_integrity, take_risk, risk):
     """``-x`` of each patron's logistic odds of taking his cut (levels x rows x gains).
 
-    ``x = gain_term - take_integrity * integrity - take_risk * risk``, as the numpy form grouped it.
+    ``x = take_gain * log - take_integrity * integrity - take_risk * risk``, as the numpy form grouped it.
     A missing patron (-1) reads row 0, as the numpy form's ``np.maximum(up, 0)`` did; its odds are
     masked out by :func:`own_exponents`.
 
@@ -33,12 +67,13 @@ def patron_exponents(chain, rows, integrity, gain_terms, take_integrity, take_ri
         chain: Each official's patrons, level by level (levels x officials, -1 above the top).
         rows: The officials weighing.
         integrity: Every official's integrity.
-        gain_terms: The patrons' gain terms (levels x rows x gains; ``Officials._gain_term``).
+        logs: numpy's ``log1p`` of :func:`gain_ratios` (the patrons' levels, then the officials' own).
+        take_gain: Weight of a gain's logarithm (``officials.take_gain``).
         take_integrity: Weight of integrity against a bribe (``officials.take_integrity``).
         take_risk: Weight of risk against a bribe (``officials.take_risk``).
         risk: The oversight risk at the top (a patron's risk).
     """
-    levels, n, k = gain_terms.shape
+    levels, n, k = logs.shape[0] - 1, logs.shape[1], logs.shape[2]
     out = np.empty((levels, n, k))
     pull = take_risk * risk
     for level in range(levels):
@@ -46,20 +81,20 @@ def patron_exponents(chain, rows, integrity, gain_terms, take_integrity, take_ri
             boss = chain[level, rows[i]]
             held = take_integrity * integrity[boss if boss >= 0 else 0]
             for j in range(k):
-                out[level, i, j] = -((gain_terms[level, i, j] - held) - pull)
+                out[level, i, j] = -((take_gain * logs[level, i, j] - held) - pull)
     return out
 
 
 @kernel
 def own_exponents(
-    patron_exp, chain, rows, depth, integrity, deterrence, own_terms, take_integrity, take_risk, oversight
+    patron_exp, chain, rows, depth, integrity, deterrence, logs, take_gain, take_integrity, take_risk, oversight
 ):
     """``-x`` of each official's logistic odds of taking the bribe, and his patrons' cover (both rows x gains).
 
     The cover is the mean of the patrons' odds ``1 / (1 + exp(-x))`` up the chain (``patron_exp``
     holds numpy's ``exp(-x)``), added level by level as the chain is climbed and divided by the
     number of patrons (at least 1). The official's risk is ``oversight * (1 - cover)`` plus his
-    deterrence, at most 1; ``x = gain_term - take_integrity * integrity - take_risk * risk``.
+    deterrence, at most 1; ``x = take_gain * log - take_integrity * integrity - take_risk * risk``.
 
     Args:
         patron_exp: numpy's ``exp`` of :func:`patron_exponents` (levels x rows x gains; levels may be 0).
@@ -68,13 +103,13 @@ def own_exponents(
         depth: Every official's number of patrons, as floats.
         integrity: Every official's integrity.
         deterrence: Every official's perceived risk from colleagues removed.
-        own_terms: The officials' own gain terms (rows x gains).
+        logs: As in :func:`patron_exponents` (the officials' own in the last level).
+        take_gain: Weight of a gain's logarithm (``officials.take_gain``).
         take_integrity: Weight of integrity against a bribe (``officials.take_integrity``).
         take_risk: Weight of risk against a bribe (``officials.take_risk``).
         oversight: The oversight risk at the top.
     """
-    levels = patron_exp.shape[0]
-    n, k = own_terms.shape
+    levels, n, k = patron_exp.shape[0], logs.shape[1], logs.shape[2]
     out, covers = np.empty((n, k)), np.empty((n, k))
     for i in range(n):
         row = rows[i]
@@ -91,7 +126,7 @@ def own_exponents(
             risk = oversight * (1.0 - cover) + deterrence[row]
             if risk > 1.0:  # np.minimum(risk, 1.0): a NaN stays NaN
                 risk = 1.0
-            out[i, j] = -((own_terms[i, j] - held) - take_risk * risk)
+            out[i, j] = -((take_gain * logs[levels, i, j] - held) - take_risk * risk)
     return out, covers
 
 
