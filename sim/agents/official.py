@@ -431,18 +431,9 @@ class Officials(AgentTable):
     def _pay_chain(self, who: np.ndarray, amounts: np.ndarray, ledger: Ledger, payer: str = "traffickers") -> None:
         """A bribe stays with the official but for the kickback passed to each named patron above (M15)."""
         ledger.pay("bribes", payer, "officials", float(amounts.sum()))
-        k = self.p.kickback_share
-        cur, left = who.copy(), amounts.astype(float).copy()
-        for _ in range(4):
-            patron = self.patron[cur]
-            up = np.where(patron >= 0, left * k, 0.0)
-            kept = left - up
-            np.add.at(self.cols["wealth"], cur, kept)
-            np.add.at(self.cols["rent_week"], cur, kept)
-            has = patron >= 0
-            if not has.any():
-                return
-            cur, left = patron[has], up[has]
+        c = self.cols
+        amounts = np.asarray(amounts, dtype=float)
+        kernels.pay_chain(who, amounts, self.patron, self.p.kickback_share, c["wealth"], c["rent_week"])
 
     def _pay_one(self, who: int, amount: float, ledger: Ledger) -> None:
         """:meth:`_pay_chain` for one bribe to one official, in plain numbers (the same sums)."""

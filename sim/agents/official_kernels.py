@@ -301,3 +301,39 @@ def integrity_drift(
         moved[i] = integrity[row] + drift * (_clip01(goal) - integrity[row])
     for i in range(n):
         integrity[rows[i]] = moved[i]
+
+
+@kernel
+def pay_chain(who, amounts, patron, kickback, wealth, rent_week):
+    """Book bribes up the patron chains (M15), in place, adding as the numpy form's ``np.add.at`` did.
+
+    Each official keeps his bribe less the kickback (``kickback`` of it) his patron receives, who
+    keeps his own less his patron's kickback, up to four levels. Level by level, every bribe of the
+    level in turn: ``wealth`` and ``rent_week`` receive the same sums in the same order as before.
+
+    Args:
+        who: The officials paid.
+        amounts: Their bribes (floats).
+        patron: Every official's patron (-1: none).
+        kickback: ``officials.kickback_share``.
+        wealth: Every official's wealth (added to).
+        rent_week: Every official's rents this week (added to).
+    """
+    cur, left = who.copy(), amounts.copy()
+    n = cur.size
+    for _ in range(4):
+        up = np.empty(n)
+        for i in range(n):
+            up[i] = left[i] * kickback if patron[cur[i]] >= 0 else 0.0
+            wealth[cur[i]] += left[i] - up[i]
+        for i in range(n):
+            rent_week[cur[i]] += left[i] - up[i]
+        m = 0
+        for i in range(n):
+            boss = patron[cur[i]]
+            if boss >= 0:
+                cur[m], left[m] = boss, up[i]
+                m += 1
+        if m == 0:
+            return
+        n = m
