@@ -213,22 +213,10 @@ class Knowledge:
         c = officials.cols
         self.officials = _fit(self.officials, officials.size)
         self._disposition = _fit(self._disposition, officials.size)
-        replaced = c["disposition"] != self._disposition  # a new man in the post (anti-corruption)
+        # New men (anti-corruption replaced them) and the dead are unknown; then fade and learn (compiled).
+        args = (c["disposition"], self._disposition, c["alive"], c["rents"], c["pay"], c["post"], c["patron"])
+        kernels.update_officials(self.officials, keep, *args, self.sources, self.p.chain)
         self._disposition = c["disposition"].copy()
-        self.officials[:, replaced | ~c["alive"]] = 0.0  # new men and the dead are unknown
-        rows = officials.alive_rows()
-        rents = c["rents"][rows]
-        taking = rents / np.maximum(rents + c["pay"][rows], 1e-9)  # share of his income that is rents
-        seen = self.sources.take(c["post"][rows], axis=1) * taking
-        # Evidence leads up the chain: what a holder knows of clients' rents tells it of their patron.
-        patron = c["patron"][rows]
-        up = patron >= 0
-        k = self.officials.take(rows, axis=1)
-        lead = _bincount_rows(patron[up], k[:, up] * taking[up], officials.size)
-        seen = np.maximum(seen, self.p.chain * lead.take(rows, axis=1))
-        self.officials *= keep
-        k = self.officials.take(rows, axis=1)
-        self.officials[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
 
     # --- reading it ------------------------------------------------------------------------
 

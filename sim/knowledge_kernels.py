@@ -91,3 +91,56 @@ def update_crews(scores, keep, alive, cargo, home, route, sources, route_places,
         for h in range(holders):
             k = scores[h, i]
             scores[h, i] = k + (1.0 - k) * _clip01(seen[h])
+
+
+@kernel
+def update_officials(scores, keep, disposition, last_disposition, alive, rents, pay, post, patron, sources, chain):
+    """Forget new men and the dead, fade every score, then add what the sources and the chain tell (002 §III).
+
+    A holder sees an official with its odds at his post times the share of his income that is
+    rents; what it knows of clients' rents leads it up to their patron (``chain`` times the sum,
+    over his clients in row order, of the knowledge of each times his share of rents, as
+    ``np.bincount`` adds it; read before this week's fade). A score moves toward 1 by the odds it
+    is seen with: ``k + (1 - k) * clip(seen, 0, 1)``.
+
+    Args:
+        scores: Holders x officials, updated in place.
+        keep: 1 - decay.
+        disposition: Every official's disposition now (a new one: a new man in the post).
+        last_disposition: ... and last week.
+        alive: Which officials are alive.
+        rents: Every official's rents (moving average).
+        pay: Every official's pay.
+        post: Every official's post.
+        patron: Every official's patron (-1: none).
+        sources: Holders x places: the weekly odds a holder learns of an entity active there.
+        chain: How far knowledge of clients leads to their patron (``knowledge.chain``).
+    """
+    holders, n = scores.shape
+    for j in range(n):
+        if disposition[j] != last_disposition[j] or not alive[j]:
+            for h in range(holders):
+                scores[h, j] = 0.0
+    taking = np.zeros(n)
+    lead = np.zeros((holders, n))
+    for j in range(n):
+        if alive[j]:
+            total = rents[j] + pay[j]
+            taking[j] = rents[j] / (total if total >= 1e-9 or total != total else 1e-9)
+            boss = patron[j]
+            if boss >= 0:
+                for h in range(holders):
+                    lead[h, boss] += scores[h, j] * taking[j]
+    for h in range(holders):
+        for j in range(n):
+            scores[h, j] = scores[h, j] * keep
+    for j in range(n):
+        if not alive[j]:
+            continue
+        for h in range(holders):
+            seen = sources[h, post[j]] * taking[j]
+            led = chain * lead[h, j]
+            if not (seen >= led or seen != seen):  # np.maximum: a NaN wins
+                seen = led
+            k = scores[h, j]
+            scores[h, j] = k + (1.0 - k) * _clip01(seen)

@@ -395,3 +395,53 @@ def test_compiled_bribes_up_the_chain_equal_the_numpy_form(model, seed):
         assert _same(off.cols["wealth"], want_wealth) and _same(off.cols["rent_week"], want_rent)
         paid = float(amounts.sum())
         assert m.ledger.balances["officials"] == (before["officials"] + paid if paid else before["officials"])
+
+
+def _plain_update_officials(k, keep):
+    """``Knowledge._update_officials`` in numpy as before the kernel (rows already fitted)."""
+    from sim.knowledge import _bincount_rows
+
+    officials = k.model.officials
+    c = officials.cols
+    replaced = c["disposition"] != k._disposition
+    k._disposition = c["disposition"].copy()
+    k.officials[:, replaced | ~c["alive"]] = 0.0
+    rows = officials.alive_rows()
+    rents = c["rents"][rows]
+    taking = rents / np.maximum(rents + c["pay"][rows], 1e-9)
+    seen = k.sources.take(c["post"][rows], axis=1) * taking
+    patron = c["patron"][rows]
+    up = patron >= 0
+    known = k.officials.take(rows, axis=1)
+    lead = _bincount_rows(patron[up], known[:, up] * taking[up], officials.size)
+    seen = np.maximum(seen, k.p.chain * lead.take(rows, axis=1))
+    k.officials *= keep
+    known = k.officials.take(rows, axis=1)
+    k.officials[:, rows] = known + (1.0 - known) * np.clip(seen, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_compiled_officials_knowledge_equals_the_numpy_form(model, seed):
+    """40 random weeks a seed (scores, sources up to 1.5 with zeros, rents from none to millions, new men,
+    officials dead): every score and the dispositions kept equal the plain form's, bit for bit."""
+    m = copy.deepcopy(model)
+    k, off, rng = m.knowledge, m.officials, np.random.default_rng(60 + seed)
+    c, n = off.cols, off.size
+    k._update_officials(1.0 - k.p.decay)  # rows fitted
+    for case in range(40):
+        k.officials[:] = rng.random(k.officials.shape)
+        k.sources = rng.random(k.sources.shape) * 1.5
+        k.sources[rng.random(k.sources.shape) < 0.3] = 0.0
+        c["rents"][:n] = rng.random(n) * 10.0 ** rng.integers(0, 7) * (rng.random(n) < 0.8)
+        new = rng.random(n) < 0.05
+        c["disposition"][:n] = np.where(new, rng.random(n), k._disposition)
+        alive = c["alive"].copy()
+        if case % 4 == 3:
+            c["alive"][rng.choice(off.alive_rows(), 3)] = False
+        plain = copy.copy(k)
+        plain.officials, plain._disposition = k.officials.copy(), k._disposition.copy()
+        keep = 1.0 - k.p.decay
+        _plain_update_officials(plain, keep)
+        k._update_officials(keep)
+        assert _same(k.officials, plain.officials) and _same(k._disposition, plain._disposition)
+        c["alive"][:] = alive
