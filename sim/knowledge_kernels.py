@@ -1,8 +1,8 @@
-"""The weekly update of what the holders know of crews, compiled (issue 18, docs/performance.md "war2").
+"""The weekly update of what the holders know of crews and officials, compiled (issue 18, docs/performance.md "war2").
 
-Why compiled: :meth:`sim.knowledge.Knowledge.update`'s crews part was some twenty numpy operations
-on three rows of scores a week, each paying numpy's fixed cost. Here it is one loop over the crews,
-with the same arithmetic in the same order for each score (elementwise: the same floats). The
+Why compiled: :meth:`sim.knowledge.Knowledge.update`'s crews and officials parts were some twenty
+numpy operations each on three rows of scores a week, each paying numpy's fixed cost. Here each is
+one loop, with the same arithmetic in the same order for each score (the same floats). The
 mechanisms and their sources (002 §III, §IV; M13) are those of :mod:`sim.knowledge`.
 """
 
