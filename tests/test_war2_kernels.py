@@ -445,3 +445,41 @@ def test_compiled_officials_knowledge_equals_the_numpy_form(model, seed):
         k._update_officials(keep)
         assert _same(k.officials, plain.officials) and _same(k._disposition, plain._disposition)
         c["alive"][:] = alive
+
+
+def _plain_encounter_odds(off, places, goods, values):
+    """``Officials.encounter_odds`` in numpy as before the kernels (the draw of who is on duty included)."""
+    p = off.p
+    count = off.duty_count[places]
+    pick = (off.model.rng.random(len(places)) * count).astype(np.int64)
+    who = off.duty[off.duty_start[places] + pick]
+    detect = off.detect_duty[off.duty_pos[who], goods]
+    gains = np.column_stack([p.bribe_share * values, p.routine_share * values])
+    take, routine = _plain_take_odds(off, who, gains).T
+    honest = off.honest[places, goods]
+    return detect * (1 - take) + (1 - detect) * honest, detect * take, routine, who
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_compiled_encounter_odds_equal_the_numpy_form(model, seed):
+    """40 random weeks of encounters a seed (none, one, many; values from cents to millions; honest raids;
+    integrity and deterrence drawn): odds, officials on duty and the generator's state equal in bits."""
+    m = copy.deepcopy(model)
+    off, rng = m.officials, np.random.default_rng(70 + seed)
+    staffed, everyone = np.flatnonzero(off.staffed), off.alive_rows()
+    for case in range(40):
+        size = int(rng.choice([0, 1, 9, 400]))
+        places = rng.choice(staffed, size)
+        goods = rng.integers(0, len(m.world.goods), size)
+        values = rng.random(size) * 10.0 ** rng.integers(-2, 8)
+        off.cols["integrity"][everyone] = rng.random(len(everyone))
+        off.cols["deterrence"][everyone] = rng.random(len(everyone)) * (case % 2)
+        off.honest = rng.random(off.honest.shape) * (case % 3 == 0)
+        state = m.rng.bit_generator.state
+        want = _plain_encounter_odds(off, places, goods, values)
+        after = m.rng.bit_generator.state
+        m.rng.bit_generator.state = state
+        got = off.encounter_odds(places, goods, values)
+        assert m.rng.bit_generator.state == after
+        for g, w in zip(got, want, strict=True):
+            assert _same(g, np.ascontiguousarray(w))

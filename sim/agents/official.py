@@ -309,11 +309,15 @@ class Officials(AgentTable):
             (seize, settle, routine, official): odds per encounter and who was on duty.
         """
         p = self.p
-        who = self._on_duty(places)
-        detect = self.detect_duty[self.duty_pos[who], goods]
-        take, routine = self.take_odds(who, np.column_stack([p.bribe_share * values, p.routine_share * values])).T
-        honest = self.honest[places, goods]
-        return detect * (1 - take) + (1 - detect) * honest, detect * take, routine, who
+        uniforms = self.model.rng.random(len(places))  # who is on duty (as _on_duty draws him)
+        args = (self.duty_count, self.duty_start, self.duty, self.chain_depth, self.chain, self.pay)
+        shares = (p.bribe_share, p.routine_share, p.kickback_share)
+        who, ratios = kernels.encounter_ratios(places, values, uniforms, *args, *shares)
+        exponents = np.exp(self._weigh(who, None, np.log1p(ratios))[0])
+        seize, settle, routine = kernels.encounter_rates(
+            exponents, who, places, goods, self.detect_duty, self.duty_pos, self.honest
+        )
+        return seize, settle, routine, who
 
     def update(self) -> None:
         """The officials' week: integrity and will drift, anti-corruption cases, checkpoint rates, verdicts.

@@ -337,3 +337,75 @@ def pay_chain(who, amounts, patron, kickback, wealth, rent_week):
         if m == 0:
             return
         n = m
+
+
+@kernel
+def encounter_ratios(
+    places, values, uniforms, duty_count, duty_start, duty, depth, chain, pay, bribe_share, routine_share, kickback
+):
+    """Who is on duty at each encounter, and :func:`gain_ratios` of the bribe and the routine payment he weighs.
+
+    The official on duty is drawn among those posted at the place with ``uniforms`` (numpy's
+    draws, as ``Officials._on_duty`` makes them: ``int(u * count)``); the gains are the bribe and
+    the routine payment, shares of the consignment's value (M3).
+
+    Args:
+        places: Where each encounter happens (staffed Malian places).
+        values: Each consignment's value there.
+        uniforms: One uniform draw per encounter.
+        duty_count: Officials on duty at each place.
+        duty_start: Where each place's officials start in the duty roster.
+        duty: The duty roster (officials sorted by post).
+        depth: Every official's number of patrons, as floats.
+        chain: Each official's patrons, level by level (levels x officials, -1 above the top).
+        pay: Every official's pay.
+        bribe_share: ``officials.bribe_share``.
+        routine_share: ``officials.routine_share``.
+        kickback: ``officials.kickback_share``.
+
+    Returns:
+        (who, ratios): the officials on duty, and the ratios ((levels + 1) x encounters x 2).
+    """
+    n = places.size
+    who = np.empty(n, dtype=np.int64)
+    gain = np.empty((n, 2))
+    levels = 0
+    for i in range(n):
+        place = places[i]
+        pick = np.int64(uniforms[i] * duty_count[place])
+        who[i] = duty[duty_start[place] + pick]
+        levels = max(levels, np.int64(depth[who[i]]))
+        gain[i, 0] = bribe_share * values[i]
+        gain[i, 1] = routine_share * values[i]
+    return who, gain_ratios(chain, who, pay, gain, kickback, levels)
+
+
+@kernel
+def encounter_rates(exponents, who, places, goods, detect_duty, duty_pos, honest):
+    """The odds of seizure, settlement and a routine payment at each encounter (M3), from the officials' weighing.
+
+    The official takes the bribe with odds ``1 / (1 + e)`` (``exponents``: numpy's ``exp`` of
+    :func:`own_exponents`; the bribe, then the routine payment). Having detected the contraband
+    he settles if he takes, else seizes; what he does not detect honest units may seize.
+
+    Args:
+        exponents: numpy's ``exp`` of the officials' ``-x`` (encounters x 2).
+        who: The official on duty at each.
+        places: Where each happens.
+        goods: The good carried.
+        detect_duty: The officials' detection odds this week (duty roster x goods).
+        duty_pos: Each official's position in the duty roster.
+        honest: Seizure odds of honest units per place and good.
+
+    Returns:
+        (seize, settle, routine) odds per encounter.
+    """
+    n = who.size
+    seize, settle, routine = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        take = 1.0 / (1.0 + exponents[i, 0])
+        routine[i] = 1.0 / (1.0 + exponents[i, 1])
+        detect = detect_duty[duty_pos[who[i]], goods[i]]
+        seize[i] = detect * (1 - take) + (1 - detect) * honest[places[i], goods[i]]
+        settle[i] = detect * take
+    return seize, settle, routine
