@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import knowledge_kernels as kernels
+
 if TYPE_CHECKING:
     from sim.model import SahelModel
 
@@ -54,23 +56,6 @@ def _bincount_rows(index: np.ndarray, weights: np.ndarray, n: int) -> np.ndarray
     rows = len(weights)
     bins = (np.arange(rows)[:, None] * n + index).ravel()
     return np.bincount(bins, weights=np.ravel(weights), minlength=rows * n).reshape(rows, n)
-
-
-def _best_along(sources: np.ndarray, table: np.ndarray, route: np.ndarray) -> np.ndarray:
-    """The best source (holders x crews) along each crew's route; a route of -1 reads route 0 (callers mask it).
-
-    ``table`` holds the places along each route (positions x routes), its padding pointing to the
-    column past the last place, where the sources are padded with 0.0; the positions come first,
-    so the maximum runs over whole rows. Each route travelled is looked at once (a route's rank
-    among them: its place in their sorted list). A maximum is exact in any order.
-    """
-    padded = np.concatenate([sources, np.zeros((len(sources), 1))], axis=1)
-    travelled = np.maximum(route, 0)
-    used = np.zeros(table.shape[1], dtype=bool)
-    used[travelled] = True
-    used = np.flatnonzero(used)
-    best = padded.take(table.take(used, axis=1), axis=1).max(axis=1)
-    return best.take(np.searchsorted(used, travelled), axis=1)
 
 
 def _fit(a: np.ndarray, n: int) -> np.ndarray:
@@ -172,28 +157,11 @@ class Knowledge:
             self.crews[:, new] = 0.0
             self._evidence[new] = 0.0
             self._born[new] = born[new]
-        alive = c["alive"]
-        self.crews *= keep * alive  # the dead are forgotten at once
-        rows = np.flatnonzero(alive & (c["cargo"] > 0))  # crews carrying goods this week
-        if not len(rows):
-            self._evidence = c["evidence"].copy()
-            return
-        s = self.sources
-        seen = s.take(c["home"][rows], axis=1)  # take: the same columns as s[:, rows], faster
-        route = c["route"][rows]
-        on_route = _best_along(s, self._route_places(crews.routes.nodes), route)
-        seen = np.maximum(seen, np.where(route >= 0, on_route, 0.0))
-        # The Panel follows the money: the value a crew moves sets its odds of being found.
-        value = c["cargo_value_ref"][rows]
-        seen[PANEL] *= value / max(float(value.max()), 1e-9)
-        # Evidence recorded this week: the state holds it, the mission shares it where it supports the police.
-        fresh = c["evidence"][rows] > self._evidence[rows]
-        seen[STATE] = np.where(fresh, np.maximum(seen[STATE], self.p.evidence), seen[STATE])
-        if self.model.forces is not None:
-            shared = fresh & (self.model.forces.oc_support[c["home"][rows]] > 0)
-            seen[MISSION] = np.where(shared, np.maximum(seen[MISSION], self.p.evidence), seen[MISSION])
-        k = self.crews.take(rows, axis=1)
-        self.crews[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
+        forces = self.model.forces
+        shared = forces.oc_support > 0 if forces is not None else np.zeros(self.model.world.n_places, dtype=bool)
+        route_places = self._route_places(crews.routes.nodes)
+        args = (c["alive"], c["cargo"], c["home"], c["route"], self.sources, route_places, c["cargo_value_ref"])
+        kernels.update_crews(self.crews, keep, *args, c["evidence"], self._evidence, shared, self.p.evidence)
         self._evidence = c["evidence"].copy()
 
     def _region_codes(self) -> np.ndarray:
@@ -245,22 +213,10 @@ class Knowledge:
         c = officials.cols
         self.officials = _fit(self.officials, officials.size)
         self._disposition = _fit(self._disposition, officials.size)
-        replaced = c["disposition"] != self._disposition  # a new man in the post (anti-corruption)
+        # New men (anti-corruption replaced them) and the dead are unknown; then fade and learn (compiled).
+        args = (c["disposition"], self._disposition, c["alive"], c["rents"], c["pay"], c["post"], c["patron"])
+        kernels.update_officials(self.officials, keep, *args, self.sources, self.p.chain)
         self._disposition = c["disposition"].copy()
-        self.officials[:, replaced | ~c["alive"]] = 0.0  # new men and the dead are unknown
-        rows = officials.alive_rows()
-        rents = c["rents"][rows]
-        taking = rents / np.maximum(rents + c["pay"][rows], 1e-9)  # share of his income that is rents
-        seen = self.sources.take(c["post"][rows], axis=1) * taking
-        # Evidence leads up the chain: what a holder knows of clients' rents tells it of their patron.
-        patron = c["patron"][rows]
-        up = patron >= 0
-        k = self.officials.take(rows, axis=1)
-        lead = _bincount_rows(patron[up], k[:, up] * taking[up], officials.size)
-        seen = np.maximum(seen, self.p.chain * lead.take(rows, axis=1))
-        self.officials *= keep
-        k = self.officials.take(rows, axis=1)
-        self.officials[:, rows] = k + (1.0 - k) * np.clip(seen, 0.0, 1.0)
 
     # --- reading it ------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
+from sim import bookkeeping_kernels
 from sim.agents.armed_group import ArmedGroups
 from sim.agents.community import Communities
 from sim.agents.force import Forces
@@ -17,7 +18,7 @@ from sim.agents.official import Officials
 from sim.agents.trafficker import Crews, State, Trafficker
 from sim.checks import check_config, load_actors
 from sim.collection import Collector
-from sim.enforcement import Checkpoints, Encounters, NoBanditry, Outcome, StandInRoadblocks
+from sim.enforcement import Checkpoints, Encounters, NoBanditry, StandInRoadblocks
 from sim.knowledge import Knowledge
 from sim.ledger import Ledger
 from sim.levers import Levers
@@ -37,6 +38,7 @@ from sim.world import build_routes, load_world
 # livelihood goods seized 16) each counter counts. Every encounter counts in ``enc_total``.
 ENCOUNTER_COUNTS = ("enc_total", "enc_staffed", "enc_bribed", "enc_jihadist", "enc_livelihood", "enc_livelihood_seized")
 _ENCOUNTER_KINDS = np.array([[1.0] * 32] + [[float(code >> bit & 1) for code in range(32)] for bit in (0, 1, 2, 3, 4)])
+_NO_BLOCS = np.zeros(0, dtype=np.int64)  # no armed groups: no crew is protected by a jihadist bloc
 
 
 class SahelModel(mesa.Model):
@@ -202,33 +204,27 @@ class SahelModel(mesa.Model):
         one count per counter).
         """
         st = self.stats.week
-        place, outcome = enc.place, enc.outcome
-        staffed = self.enforcement.rates.staffed[place] & self.world.in_mali[place]
-        bribed = staffed & ((outcome == Outcome.ROUTINE) | (outcome == Outcome.SETTLED))
-        carries = self.crews.livelihood[enc.good]
-        livelihood = carries & (outcome <= Outcome.SETTLED)
-        accumulate(st["livelihood_units"], place[livelihood], enc.units[livelihood])
-        taken = outcome == Outcome.SEIZED
-        accumulate(st["seized_value_at"], place[taken], enc.value[taken])
-        robbed = outcome == Outcome.ROBBED
-        if robbed.any():
-            accumulate(self.territory.violence, place[robbed], 1.0)
-            self.stats.events["robberies"] += int(robbed.sum())
-        combinations = _ENCOUNTER_KINDS.shape[1]
-        code = place * combinations  # one bin per place and combination of the kinds below
-        code += staffed
-        code += bribed * 2
-        code += carries * 8
-        code += (carries & taken) * 16
-        if self.armed_groups is not None:
-            jihadist = self.armed_groups.jihadist_blocs()
-            bloc = self.crews.bloc[enc.crew]
-            protected = np.zeros(max(int(bloc.max(initial=0)), int(jihadist.max(initial=0))) + 1, dtype=bool)
-            protected[jihadist] = True  # a lookup table: blocs are small integers (-1: none)
-            code += ((bloc >= 0) & protected[np.maximum(bloc, 0)]) * 4
-        n = self.world.n_places
-        pairs = np.bincount(code, minlength=n * combinations).reshape(n, combinations)
-        self.stats.rows(ENCOUNTER_COUNTS)[:] += _ENCOUNTER_KINDS @ pairs.T
+        jihadist = self.armed_groups.jihadist_blocs() if self.armed_groups is not None else _NO_BLOCS
+        robbed = bookkeeping_kernels.record_encounters(
+            enc.place,
+            enc.good,
+            enc.units,
+            enc.value,
+            enc.outcome,
+            enc.crew,
+            self.enforcement.rates.staffed,
+            self.world.in_mali,
+            self.crews.livelihood,
+            self.crews.bloc,
+            jihadist,
+            _ENCOUNTER_KINDS,
+            st["livelihood_units"],
+            st["seized_value_at"],
+            self.territory.violence,
+            self.stats.rows(ENCOUNTER_COUNTS),
+        )
+        if robbed:
+            self.stats.events["robberies"] += robbed
 
     # --- the week ------------------------------------------------------------------------
 

@@ -35,7 +35,9 @@ def _cover_level_by_level(officials, rows, gain):
         if not has.any():
             break
         c = np.maximum(cur, 0)
-        total += np.where(has[:, None], officials._odds(c, cut, risk), 0.0)
+        gain_term = officials.p.take_gain * np.log1p(cut / officials.pay[c][:, None])
+        x = gain_term - officials.p.take_integrity * officials.integrity[c][:, None]
+        total += np.where(has[:, None], 1.0 / (1.0 + np.exp(-(x - officials.p.take_risk * risk))), 0.0)
         depth += has
         cur, cut = np.where(has, officials.patron[c], -1), cut * k
     return np.divide(total, depth[:, None], out=np.zeros_like(total), where=depth[:, None] > 0)
@@ -202,11 +204,11 @@ def test_weekly_take_odds_with_kept_gain_terms_are_the_plain_ones(model):
     p, rows = officials.p, officials.duty
     gains = np.concatenate([p.bribe_share * officials.cargo_ref, p.routine_share * officials.cargo_ref])[None, :]
     for _ in range(2):
-        kept = officials.take_odds(rows, gains, officials._rate_gain_terms)
+        kept = officials.take_odds(rows, gains, officials._rate_logs)
         assert np.array_equal(kept, officials.take_odds(rows, gains))
         officials._drift()
         officials.deterrence[rows[::7]] += 0.05
-    assert "_rate_gain_terms" not in officials.__getstate__()
+    assert "_rate_logs" not in officials.__getstate__()
 
 
 def _update_prices_plain(market):

@@ -282,16 +282,3 @@ def test_the_mission_access_kept_follows_its_bases_and_access(frozen):
     force.bases = np.concatenate([force.bases, outside[:1]])
     m.forces.mission_access = 0.5
     assert np.array_equal(k._mission_access(), plain()) and (k._mission_access() == 0.5).sum() > 0
-
-
-def test_the_best_source_along_each_crews_route_is_the_maximum_over_its_places(frozen):
-    """``_best_along`` (each route travelled looked at once) gives each crew its route's best source."""
-    from sim.knowledge import _best_along
-
-    m = copy(frozen)
-    k, nodes = m.knowledge, m.crews.routes.nodes
-    s = k.sources
-    route = np.random.default_rng(1).integers(-1, nodes.shape[0], 300)
-    best = _best_along(s, k._route_places(nodes), route)
-    plain = np.stack([np.where(nodes[max(r, 0)] >= 0, s[:, nodes[max(r, 0)]], 0.0).max(axis=1) for r in route], axis=1)
-    assert best.tobytes() == plain.tobytes() and (best[:, route >= 0] > 0).any()

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.agents import official_kernels as kernels
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
 from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detectability, detection_odds, subset
@@ -81,10 +82,6 @@ class Official(TableAgent):
     def wealth(self) -> float:
         """Bribes and kickbacks received, in US dollars."""
         return float(self._get("wealth"))
-
-
-def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 class Officials(AgentTable):
@@ -159,7 +156,7 @@ class Officials(AgentTable):
     def __getstate__(self) -> dict:
         """Pickled (a saved state) without the kept gain terms, which are rebuilt on use."""
         state = self.__dict__.copy()
-        state.pop("_rate_gain_terms", None)
+        state.pop("_rate_logs", None)
         state.pop("_kept_roster", None)
         return state
 
@@ -240,83 +237,63 @@ class Officials(AgentTable):
         """Chance oversight bodies catch a corrupt act nobody shields: oversight times the will at the top."""
         return min(1.0, self.oversight * self.model.levers.oversight) * self.political_will
 
-    def _gain_term(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
-        """The pull of ``gain`` on officials ``rows``: its log against their pay (fixed at posting)."""
-        return self.p.take_gain * np.log1p(gain / self.pay[rows][..., None])
-
-    def _odds(
-        self, rows: np.ndarray, gain: np.ndarray, risk: np.ndarray | float, gain_term: np.ndarray | None = None
-    ) -> np.ndarray:
-        """Logistic odds that officials ``rows`` take ``gain`` (rows' shape x k) at ``risk`` (002 §II; M3).
-
-        ``gain_term`` is :meth:`_gain_term` of the same rows and gains, when the caller keeps it.
-        """
-        p = self.p
-        if gain_term is None:
-            gain_term = self._gain_term(rows, gain)
-        x = gain_term - p.take_integrity * self.integrity[rows][..., None] - p.take_risk * risk
-        return _logistic(x)
-
-    def _cuts(self, gain: np.ndarray, levels: int) -> np.ndarray:
-        """Each patron's cut of ``gain``, level by level up the chain (``kickback_share`` per level)."""
-        k = self.p.kickback_share
-        cut = np.empty((levels, *gain.shape))
-        cut[0] = gain * k
-        for level in range(1, levels):
-            cut[level] = cut[level - 1] * k
-        return cut
-
     @functools.cached_property
-    def _rate_gain_terms(self) -> tuple[np.ndarray, np.ndarray]:
-        """The weekly rates' gain terms (the patrons' cuts; the officials' own), kept.
+    def _rate_logs(self) -> np.ndarray:
+        """The logarithms of the weekly rates' gains against pay (the patrons' cuts; the officials' own), kept.
 
         They are fixed, as the duty roster, the chains, the pay and the reference cargoes are
         (issue 18: the logarithms are not taken again every week).
         """
         p, rows = self.p, self.duty
-        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
-        gain = np.broadcast_to(gains[None, :], (len(rows), len(gains)))
-        levels = int(self.chain_depth[rows].max()) if len(rows) else 0
-        up = np.maximum(self.chain[:levels, rows], 0)
-        return self._gain_term(up, self._cuts(gain, levels)), self._gain_term(rows, gain)
+        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])[None, :]
+        return self._logs(rows, gains)
 
-    def cover(self, rows: np.ndarray, gain: np.ndarray, gain_term: np.ndarray | None = None) -> np.ndarray:
+    def _logs(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        """``log1p`` of what ``gain`` is worth against pay to each patron up the chain and to the officials."""
+        levels = int(self.chain_depth[rows].max()) if len(rows) else 0  # climbed as high as some chain goes
+        return np.log1p(kernels.gain_ratios(self.chain, rows, self.pay, gain, self.p.kickback_share, levels))
+
+    def take_odds(self, rows: np.ndarray, gain: np.ndarray, logs: np.ndarray | None = None) -> np.ndarray:
+        """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars) (002 §II; M3).
+
+        The official weighs the bribe against his pay, his integrity and the risk that oversight
+        catches him, less the cover his patrons give (:meth:`cover`).
+
+        ``logs`` are :meth:`_logs` of these rows and gains, when kept (:attr:`_rate_logs`).
+        """
+        return 1.0 / (1.0 + np.exp(self._weigh(rows, gain, logs)[0]))
+
+    def cover(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Protection a deal of ``gain`` (rows x k) buys up each official's patron chain (002 §II; M3).
 
         Each patron up the chain weighs his cut of the bribe (``kickback_share`` per level) as an
         official weighs a bribe: against his pay, his integrity and the oversight risk at the top.
         The cover is the mean of their odds of taking it: a rich consignment interests the
-        capital, a small one only the man at the checkpoint. The three levels are weighed in
-        one array operation (the same numbers as level by level).
+        capital, a small one only the man at the checkpoint.
         """
-        gain = np.asarray(gain, dtype=float)
-        depth = self.chain_depth[rows]
-        levels = int(depth.max()) if len(rows) else 0  # chains are climbed only as high as some official's goes
-        if levels == 0:
-            return np.zeros(gain.shape)
-        up = self.chain[:levels, rows]
-        has = up >= 0
-        cut = self._cuts(gain, levels) if gain_term is None else None
-        odds = np.where(has[..., None], self._odds(np.maximum(up, 0), cut, self.oversight_risk(), gain_term), 0.0)
-        total = odds[0]
-        for level in range(1, levels):
-            total = total + odds[level]  # level by level, as the chain is climbed
-        return total / np.maximum(depth, 1.0)[:, None]  # no patron: 0 / 1
+        return self._weigh(rows, gain, None)[1]
 
-    def take_odds(
-        self, rows: np.ndarray, gain: np.ndarray, gain_terms: tuple[np.ndarray, np.ndarray] | None = None
-    ) -> np.ndarray:
-        """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars).
+    def _weigh(self, rows: np.ndarray, gain: np.ndarray, logs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """``-x`` of the officials' logistic odds of taking ``gain``, and their patrons' cover.
 
-        ``gain_terms`` are the patrons' and the officials' gain terms of these rows and gains, when
-        kept (:attr:`_rate_gain_terms`).
+        Each patron up the chain weighs his cut of the bribe (``kickback_share`` per level) as an
+        official weighs a bribe: its logarithm against his pay (``take_gain``), his integrity and
+        the risk at the top. The arithmetic is compiled (:mod:`sim.agents.official_kernels`,
+        issue 18); the logarithms and exponentials are numpy's.
         """
-        gain = np.asarray(gain, dtype=float)
-        if gain.ndim != 2 or gain.shape[0] != len(rows):  # one row of gains for all (the weekly rates)
-            gain = np.broadcast_to(gain, (len(rows), gain.shape[-1]))
-        patrons, own = gain_terms if gain_terms is not None else (None, None)
-        risk = self.oversight_risk() * (1.0 - self.cover(rows, gain, patrons)) + self.deterrence[rows][:, None]
-        return self._odds(rows, gain, np.minimum(risk, 1.0), own)
+        p = self.p
+        rows = np.asarray(rows, dtype=np.int64)
+        if logs is None:
+            gain = np.asarray(gain, dtype=float)
+            gain = gain if gain.ndim == 2 else gain.reshape(1, -1)
+            if gain.shape[0] not in (1, len(rows)):
+                raise ValueError(f"gains for {gain.shape[0]} officials, not {len(rows)} or one row for all")
+            logs = self._logs(rows, gain)
+        risk, tg, ti, tr = self.oversight_risk(), p.take_gain, p.take_integrity, p.take_risk
+        chain, integrity = self.chain, self.cols["integrity"]
+        up = np.exp(kernels.patron_exponents(chain, rows, integrity, logs, tg, ti, tr, risk))
+        deterrence = self.cols["deterrence"]
+        return kernels.own_exponents(up, chain, rows, self.chain_depth, integrity, deterrence, logs, tg, ti, tr, risk)
 
     def encounter_odds(
         self, places: np.ndarray, goods: np.ndarray, values: np.ndarray
@@ -332,11 +309,15 @@ class Officials(AgentTable):
             (seize, settle, routine, official): odds per encounter and who was on duty.
         """
         p = self.p
-        who = self._on_duty(places)
-        detect = self.detect_duty[self.duty_pos[who], goods]
-        take, routine = self.take_odds(who, np.column_stack([p.bribe_share * values, p.routine_share * values])).T
-        honest = self.honest[places, goods]
-        return detect * (1 - take) + (1 - detect) * honest, detect * take, routine, who
+        uniforms = self.model.rng.random(len(places))  # who is on duty (as _on_duty draws him)
+        args = (self.duty_count, self.duty_start, self.duty, self.chain_depth, self.chain, self.pay)
+        shares = (p.bribe_share, p.routine_share, p.kickback_share)
+        who, ratios = kernels.encounter_ratios(places, values, uniforms, *args, *shares)
+        exponents = np.exp(self._weigh(who, None, np.log1p(ratios))[0])
+        seize, settle, routine = kernels.encounter_rates(
+            exponents, who, places, goods, self.detect_duty, self.duty_pos, self.honest
+        )
+        return seize, settle, routine, who
 
     def update(self) -> None:
         """The officials' week: integrity and will drift, anti-corruption cases, checkpoint rates, verdicts.
@@ -354,35 +335,33 @@ class Officials(AgentTable):
         rows = self.duty
         if not len(rows):
             return
-        presence = model.territory.presence
-        posts = self.post[rows]
-        detect = self._detection(model.pressure_multiplier) * levers.inspection
-        capacity = np.clip(self.capacity[rows] + levers.capacity[posts], 0.0, 1.0)
-        detect_o = np.clip(detect[posts] * capacity[:, None] * presence[posts][:, None], 0.0, 1.0)
-        self.detect_duty = detect_o
-        n_goods = len(self.cargo_ref)
         gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
-        both = self.take_odds(rows, gains[None, :], self._rate_gain_terms)
-        take, routine = both[:, :n_goods], both[:, n_goods:].mean(axis=1)
-        n = self.world.n_places
-        count = np.maximum(self.duty_count, 1)[:, None]
-        # Sums over the officials of each post, in row order (the duty roster is sorted by post).
-        settle = np.zeros((n, len(self.world.goods)))
-        seize = np.zeros_like(settle)
-        places, starts = self.duty_segments
-        settle[places] = np.add.reduceat(detect_o * take, starts, axis=0)
-        seize[places] = np.add.reduceat(detect_o * (1 - take), starts, axis=0)
-        mali = self.staffed
-        rates = self.rates
-        rates.settle[mali] = (settle / count)[mali]
-        rates.seize[mali] = (seize / count)[mali]
-        rates.routine[mali] = (np.bincount(posts, weights=routine, minlength=n) / count[:, 0])[mali]
-        rates.routine_share[mali] = p.routine_share
+        both = self.take_odds(rows, gains[None, :], self._rate_logs)
         # Honest units seize what the officials would have let through: raids and reinforced border
         # units (policies). The mission has no seizure or arrest powers of its own (003).
-        honest = levers.raid_seize.copy()
-        self.honest = honest
-        rates.seize[:] = rates.seize + (1 - rates.seize - rates.settle) * honest
+        self.honest = honest = levers.raid_seize.copy()
+        rates, places, starts = self.rates, *self.duty_segments
+        # Detection at each post times the official's capacity and the state's presence; the rates
+        # summed over the officials of each post, in roster order (compiled, issue 18).
+        self.detect_duty = kernels.checkpoint_rates(
+            self._detection(model.pressure_multiplier),
+            levers.inspection,
+            self.cols["capacity"],
+            levers.capacity,
+            model.territory.presence,
+            rows,
+            self.post[rows],
+            both,
+            places,
+            starts,
+            self.staffed,
+            self.duty_count,
+            rates.seize,
+            rates.settle,
+            rates.routine,
+            honest,
+        )
+        rates.routine_share[self.staffed] = p.routine_share
         # Abroad, the neighbours' own checkpoints (their levers applied by them).
         self.neighbours.update()
         abroad = ~self.world.in_mali
@@ -456,18 +435,9 @@ class Officials(AgentTable):
     def _pay_chain(self, who: np.ndarray, amounts: np.ndarray, ledger: Ledger, payer: str = "traffickers") -> None:
         """A bribe stays with the official but for the kickback passed to each named patron above (M15)."""
         ledger.pay("bribes", payer, "officials", float(amounts.sum()))
-        k = self.p.kickback_share
-        cur, left = who.copy(), amounts.astype(float).copy()
-        for _ in range(4):
-            patron = self.patron[cur]
-            up = np.where(patron >= 0, left * k, 0.0)
-            kept = left - up
-            np.add.at(self.cols["wealth"], cur, kept)
-            np.add.at(self.cols["rent_week"], cur, kept)
-            has = patron >= 0
-            if not has.any():
-                return
-            cur, left = patron[has], up[has]
+        c = self.cols
+        amounts = np.asarray(amounts, dtype=float)
+        kernels.pay_chain(who, amounts, self.patron, self.p.kickback_share, c["wealth"], c["rent_week"])
 
     def _pay_one(self, who: int, amount: float, ledger: Ledger) -> None:
         """:meth:`_pay_chain` for one bribe to one official, in plain numbers (the same sums)."""
@@ -596,17 +566,27 @@ class Officials(AgentTable):
         target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * self.capture + self.record))
         self.political_will += p.will_drift * (target - self.political_will)
         self.record *= 1.0 - memory
-        # Integrity of every official, the senior patrons included (their rents are the largest).
-        peers = np.bincount(region, weights=self.integrity[rows], minlength=self.n_regions)
-        peers /= peer_count
-        at_post = np.bincount(post, weights=self.rents[rows], minlength=self.world.n_places)
-        at_post /= post_count
-        around = at_post[post]
-        rent_ratio = around / (around + pay)
-        risk = np.minimum(1.0, self.oversight_risk() * (1.0 - self.protection(rows)) + self.deterrence[rows])
-        w = p.peer_weight
-        goal = (1 - w) * self.disposition[rows] + w * peers[region] - p.rent_pull * rent_ratio + p.risk_push * risk
-        c["integrity"][rows] += p.integrity_drift * (np.clip(goal, 0.0, 1.0) - self.integrity[rows])
+        # Integrity of every official, the senior patrons included (their rents are the largest);
+        # compiled (issue 18), the arithmetic of the numpy form in its order.
+        kernels.integrity_drift(
+            c["integrity"],
+            c["disposition"],
+            c["rents"],
+            c["deterrence"],
+            rows,
+            region,
+            peer_count,
+            post,
+            post_count,
+            pay,
+            self.chain,
+            self.chain_depth,
+            self.oversight_risk(),
+            p.peer_weight,
+            p.rent_pull,
+            p.risk_push,
+            p.integrity_drift,
+        )
 
     def _roster(self) -> tuple:
         """What the weekly drift reads of the roster, kept while no official is added or removed.

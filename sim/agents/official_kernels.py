@@ -1,0 +1,411 @@
+"""The officials' odds of taking a bribe, compiled: the patrons' cover and the official's own weighing.
+
+Why compiled (issue 18, docs/performance.md "war2"): :meth:`sim.agents.official.Officials.take_odds`
+runs some 1,500 times a run (the weekly checkpoint rates, every week's encounters, the trials, the
+gold sites), each time about thirty small numpy operations on a few dozen rows. Here the arithmetic
+between the exponentials is two loops, in the order the numpy form computed it (elementwise, so
+each value is the same float).
+
+The exponentials stay in numpy: numba's ``exp`` (the C library's) and numpy's vectorized one differ
+in the last bit for a few % of values. So a weighing is: :func:`patron_exponents` (kernel), numpy's
+``exp``, :func:`own_exponents` (kernel), numpy's ``exp``, then ``1 / (1 + e)``. The mechanism and its
+sources (002 §II, §III; M3, M15) are those of :mod:`sim.agents.official`: a patron weighs his cut of
+a bribe as an official weighs the bribe; the cover is the mean of the patrons' odds up the chain;
+the official weighs his gain against his integrity and the risk oversight leaves him.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.compiled import kernel, pairwise_sum
+
+
+@kernel
+def gain_ratios(chain, rows, pay, gain, kickback, levels):
+    """What the gains are worth to each patron up the chain and to the official, against their pay.
+
+    A patron's cut is ``kickback`` of the bribe per level up the chain; each is divided by the
+    pay of whoever weighs it (a missing patron reads row 0, masked later). The logarithm of one
+    plus these is the pull of a gain (``take_gain * log1p(ratio)``); numpy takes it.
+
+    Args:
+        chain: Each official's patrons, level by level (levels x officials, -1 above the top).
+        rows: The officials weighing.
+        pay: Every official's pay.
+        gain: The gains (rows x gains, or one row of gains for all).
+        kickback: The share of a bribe passed up each level (``officials.kickback_share``).
+        levels: How many levels up the chain are weighed.
+
+    Returns:
+        (levels + 1) x rows x gains: the patrons' ratios level by level, then the officials' own.
+    """
+    n, k = rows.size, gain.shape[1]
+    out = np.empty((levels + 1, n, k))
+    for i in range(n):
+        g = i if gain.shape[0] == n else 0
+        row = rows[i]
+        for j in range(k):
+            cut = gain[g, j]
+            for level in range(levels):
+                boss = chain[level, row]
+                cut = cut * kickback
+                out[level, i, j] = cut / pay[boss if boss >= 0 else 0]
+            out[levels, i, j] = gain[g, j] / pay[row]
+    return out
+
+
+@kernel
+def patron_exponents(chain, rows, integrity, logs, take_gain, take_integrity, take_risk, risk):
+    """``-x`` of each patron's logistic odds of taking his cut (levels x rows x gains).
+
+    ``x = take_gain * log - take_integrity * integrity - take_risk * risk``, as the numpy form grouped it.
+    A missing patron (-1) reads row 0, as the numpy form's ``np.maximum(up, 0)`` did; its odds are
+    masked out by :func:`own_exponents`.
+
+    Args:
+        chain: Each official's patrons, level by level (levels x officials, -1 above the top).
+        rows: The officials weighing.
+        integrity: Every official's integrity.
+        logs: numpy's ``log1p`` of :func:`gain_ratios` (the patrons' levels, then the officials' own).
+        take_gain: Weight of a gain's logarithm (``officials.take_gain``).
+        take_integrity: Weight of integrity against a bribe (``officials.take_integrity``).
+        take_risk: Weight of risk against a bribe (``officials.take_risk``).
+        risk: The oversight risk at the top (a patron's risk).
+    """
+    levels, n, k = logs.shape[0] - 1, logs.shape[1], logs.shape[2]
+    out = np.empty((levels, n, k))
+    pull = take_risk * risk
+    for level in range(levels):
+        for i in range(n):
+            boss = chain[level, rows[i]]
+            held = take_integrity * integrity[boss if boss >= 0 else 0]
+            for j in range(k):
+                out[level, i, j] = -((take_gain * logs[level, i, j] - held) - pull)
+    return out
+
+
+@kernel
+def own_exponents(
+    patron_exp, chain, rows, depth, integrity, deterrence, logs, take_gain, take_integrity, take_risk, oversight
+):
+    """``-x`` of each official's logistic odds of taking the bribe, and his patrons' cover (both rows x gains).
+
+    The cover is the mean of the patrons' odds ``1 / (1 + exp(-x))`` up the chain (``patron_exp``
+    holds numpy's ``exp(-x)``), added level by level as the chain is climbed and divided by the
+    number of patrons (at least 1). The official's risk is ``oversight * (1 - cover)`` plus his
+    deterrence, at most 1; ``x = take_gain * log - take_integrity * integrity - take_risk * risk``.
+
+    Args:
+        patron_exp: numpy's ``exp`` of :func:`patron_exponents` (levels x rows x gains; levels may be 0).
+        chain: Each official's patrons, level by level (levels x officials, -1 above the top).
+        rows: The officials weighing.
+        depth: Every official's number of patrons, as floats.
+        integrity: Every official's integrity.
+        deterrence: Every official's perceived risk from colleagues removed.
+        logs: As in :func:`patron_exponents` (the officials' own in the last level).
+        take_gain: Weight of a gain's logarithm (``officials.take_gain``).
+        take_integrity: Weight of integrity against a bribe (``officials.take_integrity``).
+        take_risk: Weight of risk against a bribe (``officials.take_risk``).
+        oversight: The oversight risk at the top.
+    """
+    levels, n, k = patron_exp.shape[0], logs.shape[1], logs.shape[2]
+    out, covers = np.empty((n, k)), np.empty((n, k))
+    for i in range(n):
+        row = rows[i]
+        divisor = max(depth[row], 1.0)
+        held = take_integrity * integrity[row]
+        for j in range(k):
+            cover = 0.0
+            if levels:
+                total = 1.0 / (1.0 + patron_exp[0, i, j]) if chain[0, row] >= 0 else 0.0
+                for level in range(1, levels):
+                    total = total + (1.0 / (1.0 + patron_exp[level, i, j]) if chain[level, row] >= 0 else 0.0)
+                cover = total / divisor
+            covers[i, j] = cover
+            risk = oversight * (1.0 - cover) + deterrence[row]
+            if risk > 1.0:  # np.minimum(risk, 1.0): a NaN stays NaN
+                risk = 1.0
+            out[i, j] = -((take_gain * logs[levels, i, j] - held) - take_risk * risk)
+    return out, covers
+
+
+@kernel
+def _clip01(x):
+    """``np.clip(x, 0.0, 1.0)`` for one float, as numpy's clip does it (a NaN stays, -0.0 becomes 0.0)."""
+    if x != x:
+        return x
+    v = x if x > 0.0 else 0.0
+    return v if v < 1.0 else 1.0
+
+
+@kernel
+def checkpoint_rates(
+    detection,
+    inspection,
+    capacity,
+    lever_capacity,
+    presence,
+    rows,
+    posts,
+    both,
+    places,
+    starts,
+    staffed,
+    count,
+    seize,
+    settle,
+    routine,
+    honest,
+):
+    """The week's detection odds of each official on duty, and the checkpoint rates of the places they staff.
+
+    The arithmetic of the weekly rates in :meth:`sim.agents.official.Officials.update` (002 §II,
+    §III; M3), in the numpy form's order: detection at the post (pressure, inspection lever) times
+    the official's capacity (clipped) times the state's presence there, clipped; the settle and
+    seize odds summed over a post's officials in roster order (as ``np.add.reduceat`` adds rows),
+    the routine odds as ``np.bincount`` adds them, each divided by the number of officials there;
+    honest raid units then seize a share of what is left at every place.
+
+    Args:
+        detection: Detection odds per place and good at this week's pressure.
+        inspection: The inspection lever per place and good.
+        capacity: Every official's capacity.
+        lever_capacity: Capacity added at each place (support to the state).
+        presence: The state's presence at each place.
+        rows: The officials on duty, sorted by post.
+        posts: Their posts.
+        both: Their odds of taking the reference bribes (rows x goods), then the routine payments.
+        places: The places with officials on duty.
+        starts: Where each of those places' officials start in ``rows``.
+        staffed: Whether each place is a Malian post with officials (the places rated here).
+        count: Officials on duty at each place.
+        seize: Seizure odds per place and good (written in place).
+        settle: Odds per place and good of a detection bought off (written in place).
+        routine: Odds per place of a routine payment (written in place).
+        honest: Seizure odds of honest raid units per place and good (``levers.raid_seize``).
+
+    Returns:
+        The officials' detection odds (rows x goods).
+    """
+    n, k = rows.size, detection.shape[1]
+    detect = np.empty((n, k))
+    for i in range(n):
+        post = posts[i]
+        cap = _clip01(capacity[rows[i]] + lever_capacity[post])
+        for j in range(k):
+            detect[i, j] = _clip01(detection[post, j] * inspection[post, j] * cap * presence[post])
+    n_routine = both.shape[1] - k
+    demands = np.empty(n_routine)
+    for s in range(places.size):
+        place = places[s]
+        first = starts[s]
+        last = starts[s + 1] if s + 1 < places.size else n
+        if not staffed[place]:
+            continue
+        officials = float(max(count[place], 1))
+        for j in range(k):
+            settled = detect[first, j] * both[first, j]
+            seized = detect[first, j] * (1 - both[first, j])
+            for r in range(first + 1, last):
+                settled += detect[r, j] * both[r, j]
+                seized += detect[r, j] * (1 - both[r, j])
+            settle[place, j] = settled / officials
+            seize[place, j] = seized / officials
+        demanded = 0.0
+        for r in range(first, last):
+            demands[:] = both[r, k:]
+            demanded += pairwise_sum(demands) / n_routine  # np.mean of the row
+        routine[place] = demanded / officials
+    for place in range(seize.shape[0]):
+        for j in range(k):
+            seize[place, j] = seize[place, j] + (1 - seize[place, j] - settle[place, j]) * honest[place, j]
+    return detect
+
+
+@kernel
+def integrity_drift(
+    integrity,
+    disposition,
+    rents,
+    deterrence,
+    rows,
+    region,
+    peer_count,
+    post,
+    post_count,
+    pay,
+    chain,
+    depth,
+    oversight,
+    peer_weight,
+    rent_pull,
+    risk_push,
+    drift,
+):
+    """Every official's integrity moves toward his target (002 §II, §III), in place, as the numpy form did.
+
+    The target is his disposition blended with his region's colleagues' mean integrity
+    (``peer_weight``), lowered by the rents at his post against his pay (``rent_pull``) and raised
+    by the risk he faces (``risk_push``): oversight, less his patrons' protection (their mean
+    ``1 - integrity`` up the chain), plus his deterrence, at most 1. Every term reads the
+    integrities before this week's move; the means are summed in roster order (as
+    ``np.bincount`` adds) and the chain's three levels in order.
+
+    Args:
+        integrity: Every official's integrity (moved in place).
+        disposition: Every official's own integrity, the anchor.
+        rents: Every official's rents (their moving average, this week's included).
+        deterrence: Every official's perceived risk from colleagues removed.
+        rows: The officials alive.
+        region: Their regions.
+        peer_count: Officials in each region (at least 1).
+        post: Their posts.
+        post_count: Officials at each place (at least 1).
+        pay: Their pay.
+        chain: Each official's patrons, level by level (3 x officials, -1 above the top).
+        depth: Every official's number of patrons, as floats.
+        oversight: The oversight risk at the top (this week's will).
+        peer_weight: ``officials.peer_weight``.
+        rent_pull: ``officials.rent_pull``.
+        risk_push: ``officials.risk_push``.
+        drift: ``officials.integrity_drift``.
+    """
+    n = rows.size
+    peers = np.zeros(peer_count.size)
+    at_post = np.zeros(post_count.size)
+    for i in range(n):
+        peers[region[i]] += integrity[rows[i]]
+        at_post[post[i]] += rents[rows[i]]
+    for r in range(peers.size):
+        peers[r] = peers[r] / peer_count[r]
+    for place in range(at_post.size):
+        at_post[place] = at_post[place] / post_count[place]
+    moved = np.empty(n)
+    levels = chain.shape[0]
+    own = 1 - peer_weight
+    for i in range(n):
+        row = rows[i]
+        around = at_post[post[i]]
+        ratio = around / (around + pay[i])
+        lax = 0.0
+        for level in range(levels):
+            boss = chain[level, row]
+            step = 1.0 - integrity[boss] if boss >= 0 else 0.0
+            lax = step if level == 0 else lax + step
+        protection = lax / max(depth[row], 1.0)
+        risk = oversight * (1.0 - protection) + deterrence[row]
+        if risk > 1.0:  # np.minimum(1.0, risk): a NaN stays NaN
+            risk = 1.0
+        goal = own * disposition[row] + peer_weight * peers[region[i]] - rent_pull * ratio + risk_push * risk
+        moved[i] = integrity[row] + drift * (_clip01(goal) - integrity[row])
+    for i in range(n):
+        integrity[rows[i]] = moved[i]
+
+
+@kernel
+def pay_chain(who, amounts, patron, kickback, wealth, rent_week):
+    """Book bribes up the patron chains (M15), in place, adding as the numpy form's ``np.add.at`` did.
+
+    Each official keeps his bribe less the kickback (``kickback`` of it) his patron receives, who
+    keeps his own less his patron's kickback, up to four levels. Level by level, every bribe of the
+    level in turn: ``wealth`` and ``rent_week`` receive the same sums in the same order as before.
+
+    Args:
+        who: The officials paid.
+        amounts: Their bribes (floats).
+        patron: Every official's patron (-1: none).
+        kickback: ``officials.kickback_share``.
+        wealth: Every official's wealth (added to).
+        rent_week: Every official's rents this week (added to).
+    """
+    cur, left = who.copy(), amounts.copy()
+    n = cur.size
+    for _ in range(4):
+        up = np.empty(n)
+        for i in range(n):
+            up[i] = left[i] * kickback if patron[cur[i]] >= 0 else 0.0
+            wealth[cur[i]] += left[i] - up[i]
+        for i in range(n):
+            rent_week[cur[i]] += left[i] - up[i]
+        m = 0
+        for i in range(n):
+            boss = patron[cur[i]]
+            if boss >= 0:
+                cur[m], left[m] = boss, up[i]
+                m += 1
+        if m == 0:
+            return
+        n = m
+
+
+@kernel
+def encounter_ratios(
+    places, values, uniforms, duty_count, duty_start, duty, depth, chain, pay, bribe_share, routine_share, kickback
+):
+    """Who is on duty at each encounter, and :func:`gain_ratios` of the bribe and the routine payment he weighs.
+
+    The official on duty is drawn among those posted at the place with ``uniforms`` (numpy's
+    draws, as ``Officials._on_duty`` makes them: ``int(u * count)``); the gains are the bribe and
+    the routine payment, shares of the consignment's value (M3).
+
+    Args:
+        places: Where each encounter happens (staffed Malian places).
+        values: Each consignment's value there.
+        uniforms: One uniform draw per encounter.
+        duty_count: Officials on duty at each place.
+        duty_start: Where each place's officials start in the duty roster.
+        duty: The duty roster (officials sorted by post).
+        depth: Every official's number of patrons, as floats.
+        chain: Each official's patrons, level by level (levels x officials, -1 above the top).
+        pay: Every official's pay.
+        bribe_share: ``officials.bribe_share``.
+        routine_share: ``officials.routine_share``.
+        kickback: ``officials.kickback_share``.
+
+    Returns:
+        (who, ratios): the officials on duty, and the ratios ((levels + 1) x encounters x 2).
+    """
+    n = places.size
+    who = np.empty(n, dtype=np.int64)
+    gain = np.empty((n, 2))
+    levels = 0
+    for i in range(n):
+        place = places[i]
+        pick = np.int64(uniforms[i] * duty_count[place])
+        who[i] = duty[duty_start[place] + pick]
+        levels = max(levels, np.int64(depth[who[i]]))
+        gain[i, 0] = bribe_share * values[i]
+        gain[i, 1] = routine_share * values[i]
+    return who, gain_ratios(chain, who, pay, gain, kickback, levels)
+
+
+@kernel
+def encounter_rates(exponents, who, places, goods, detect_duty, duty_pos, honest):
+    """The odds of seizure, settlement and a routine payment at each encounter (M3), from the officials' weighing.
+
+    The official takes the bribe with odds ``1 / (1 + e)`` (``exponents``: numpy's ``exp`` of
+    :func:`own_exponents`; the bribe, then the routine payment). Having detected the contraband
+    he settles if he takes, else seizes; what he does not detect honest units may seize.
+
+    Args:
+        exponents: numpy's ``exp`` of the officials' ``-x`` (encounters x 2).
+        who: The official on duty at each.
+        places: Where each happens.
+        goods: The good carried.
+        detect_duty: The officials' detection odds this week (duty roster x goods).
+        duty_pos: Each official's position in the duty roster.
+        honest: Seizure odds of honest units per place and good.
+
+    Returns:
+        (seize, settle, routine) odds per encounter.
+    """
+    n = who.size
+    seize, settle, routine = np.empty(n), np.empty(n), np.empty(n)
+    for i in range(n):
+        take = 1.0 / (1.0 + exponents[i, 0])
+        routine[i] = 1.0 / (1.0 + exponents[i, 1])
+        detect = detect_duty[duty_pos[who[i]], goods[i]]
+        seize[i] = detect * (1 - take) + (1 - detect) * honest[places[i], goods[i]]
+        settle[i] = detect * take
+    return seize, settle, routine

@@ -1,0 +1,146 @@
+"""The weekly update of what the holders know of crews and officials, compiled (issue 18, docs/performance.md "war2").
+
+Why compiled: :meth:`sim.knowledge.Knowledge.update`'s crews and officials parts were some twenty
+numpy operations each on three rows of scores a week, each paying numpy's fixed cost. Here each is
+one loop, with the same arithmetic in the same order for each score (the same floats). The
+mechanisms and their sources (002 §III, §IV; M13) are those of :mod:`sim.knowledge`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.compiled import kernel
+
+MISSION, STATE, PANEL = 0, 1, 2  # sim.knowledge.HOLDERS, in that order
+
+
+@kernel
+def _clip01(x):
+    """``np.clip(x, 0.0, 1.0)`` for one float, as numpy's clip does it (a NaN stays, -0.0 becomes 0.0)."""
+    if x != x:
+        return x
+    v = x if x > 0.0 else 0.0
+    return v if v < 1.0 else 1.0
+
+
+@kernel
+def update_crews(scores, keep, alive, cargo, home, route, sources, route_places, value, evidence, last, shared, level):
+    """Fade every holder's score of every crew, then add what this week's sources told of the crews moving.
+
+    Scores fade by ``keep`` (the dead are forgotten at once). Each crew carrying goods is seen with
+    the best of the sources at its home and along its route; the Panel's odds scale with the value
+    the crew moves against the most any crew moves (it follows the money); evidence recorded this
+    week lifts the state's odds, and the mission's where it supports the police (``shared``).
+    A score moves toward 1 by the odds it is seen with: ``k + (1 - k) * clip(seen, 0, 1)``.
+
+    Args:
+        scores: Holders x crews, updated in place.
+        keep: 1 - decay.
+        alive: Which crews are alive.
+        cargo: Units each crew carries.
+        home: Each crew's home place.
+        route: Each crew's route (-1: none).
+        sources: Holders x places: the weekly odds a holder learns of an entity active there.
+        route_places: Places along each route (positions x routes; the place count pads them).
+        value: Each crew's reference cargo value.
+        evidence: Each crew's evidence on record now.
+        last: ... and last week.
+        shared: Whether the mission supports the police at each place (None of it: all False).
+        level: The odds evidence on record gives (``knowledge.evidence``).
+    """
+    holders, n = scores.shape
+    n_places = sources.shape[1]
+    for i in range(n):
+        fade = keep * (1.0 if alive[i] else 0.0)
+        for h in range(holders):
+            scores[h, i] = scores[h, i] * fade
+    most = -np.inf
+    any_moving = False
+    for i in range(n):
+        if alive[i] and cargo[i] > 0:
+            any_moving = True
+            if most == most and (value[i] > most or value[i] != value[i]):  # np.max: a NaN wins
+                most = value[i]
+    if not any_moving:
+        return
+    most = 1e-9 if most < 1e-9 else most  # Python's max(most, 1e-9)
+    seen = np.empty(holders)
+    for i in range(n):
+        if not (alive[i] and cargo[i] > 0):
+            continue
+        r = route[i]
+        for h in range(holders):
+            s = sources[h, home[i]]
+            if r >= 0:
+                best = -np.inf
+                for pos in range(route_places.shape[0]):
+                    place = route_places[pos, r]
+                    v = sources[h, place] if place < n_places else 0.0
+                    if v > best:
+                        best = v
+                if best > s:
+                    s = best
+            seen[h] = s
+        seen[PANEL] = seen[PANEL] * (value[i] / most)
+        if evidence[i] > last[i]:
+            if level > seen[STATE]:
+                seen[STATE] = level
+            if shared[home[i]] and level > seen[MISSION]:
+                seen[MISSION] = level
+        for h in range(holders):
+            k = scores[h, i]
+            scores[h, i] = k + (1.0 - k) * _clip01(seen[h])
+
+
+@kernel
+def update_officials(scores, keep, disposition, last_disposition, alive, rents, pay, post, patron, sources, chain):
+    """Forget new men and the dead, fade every score, then add what the sources and the chain tell (002 §III).
+
+    A holder sees an official with its odds at his post times the share of his income that is
+    rents; what it knows of clients' rents leads it up to their patron (``chain`` times the sum,
+    over his clients in row order, of the knowledge of each times his share of rents, as
+    ``np.bincount`` adds it; read before this week's fade). A score moves toward 1 by the odds it
+    is seen with: ``k + (1 - k) * clip(seen, 0, 1)``.
+
+    Args:
+        scores: Holders x officials, updated in place.
+        keep: 1 - decay.
+        disposition: Every official's disposition now (a new one: a new man in the post).
+        last_disposition: ... and last week.
+        alive: Which officials are alive.
+        rents: Every official's rents (moving average).
+        pay: Every official's pay.
+        post: Every official's post.
+        patron: Every official's patron (-1: none).
+        sources: Holders x places: the weekly odds a holder learns of an entity active there.
+        chain: How far knowledge of clients leads to their patron (``knowledge.chain``).
+    """
+    holders, n = scores.shape
+    for j in range(n):
+        if disposition[j] != last_disposition[j] or not alive[j]:
+            for h in range(holders):
+                scores[h, j] = 0.0
+    taking = np.zeros(n)
+    lead = np.zeros((holders, n))
+    for j in range(n):
+        if alive[j]:
+            total = rents[j] + pay[j]
+            taking[j] = rents[j] / (total if total >= 1e-9 or total != total else 1e-9)
+            boss = patron[j]
+            if boss >= 0:
+                for h in range(holders):
+                    lead[h, boss] += scores[h, j] * taking[j]
+    for h in range(holders):
+        for j in range(n):
+            scores[h, j] = scores[h, j] * keep
+    for j in range(n):
+        if not alive[j]:
+            continue
+        for h in range(holders):
+            seen = sources[h, post[j]] * taking[j]
+            led = chain * lead[h, j]
+            if not (seen >= led or seen != seen):  # np.maximum: a NaN wins
+                seen = led
+            k = scores[h, j]
+            scores[h, j] = k + (1.0 - k) * _clip01(seen)
