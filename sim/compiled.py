@@ -133,3 +133,12 @@ def pairwise_sum(values) -> float:
             result = left[top] + result
             top -= 1
     return result
+
+
+@kernel
+def clip01(x: float) -> float:
+    """``np.clip(x, 0.0, 1.0)`` for one float, as numpy clips an array (a NaN stays NaN, and so does -0.0)."""
+    if x != x:
+        return x
+    v = x if x >= 0.0 else 0.0
+    return v if v <= 1.0 else 1.0

@@ -10,18 +10,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.compiled import kernel
+from sim.compiled import clip01, kernel
 
 MISSION, STATE, PANEL = 0, 1, 2  # sim.knowledge.HOLDERS, in that order
-
-
-@kernel
-def _clip01(x):
-    """``np.clip(x, 0.0, 1.0)`` for one float, as numpy's clip does it (a NaN stays, -0.0 becomes 0.0)."""
-    if x != x:
-        return x
-    v = x if x > 0.0 else 0.0
-    return v if v < 1.0 else 1.0
 
 
 @kernel
@@ -90,7 +81,7 @@ def update_crews(scores, keep, alive, cargo, home, route, sources, route_places,
                 seen[MISSION] = level
         for h in range(holders):
             k = scores[h, i]
-            scores[h, i] = k + (1.0 - k) * _clip01(seen[h])
+            scores[h, i] = k + (1.0 - k) * clip01(seen[h])
 
 
 @kernel
@@ -143,4 +134,4 @@ def update_officials(scores, keep, disposition, last_disposition, alive, rents, 
             if not (seen >= led or seen != seen):  # np.maximum: a NaN wins
                 seen = led
             k = scores[h, j]
-            scores[h, j] = k + (1.0 - k) * _clip01(seen)
+            scores[h, j] = k + (1.0 - k) * clip01(seen)

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.compiled import kernel, pairwise_sum
+from sim.compiled import clip01, kernel, pairwise_sum
 
 
 @kernel
@@ -51,7 +51,7 @@ def test_pairwise_sum_is_numpys_sum_bit_for_bit():
 
 _FROM_CACHE = """
 import numpy as np
-from sim.compiled import kernel, pairwise_sum
+from sim.compiled import clip01, kernel, pairwise_sum
 
 @kernel
 def twice(values):
@@ -106,3 +106,12 @@ def test_the_kernels_cache_moves_when_any_kernel_source_changes(tmp_path, monkey
     import numba
 
     assert str(compiled.cache_dir()) == numba.config.CACHE_DIR  # what this process's kernels use
+
+
+def test_clip01_is_numpys_clip_for_one_float():
+    """NaN, signed zeros, the bounds, infinities and values between: np.clip's bits each time."""
+    values = [np.nan, -0.0, 0.0, 1.0, -1e-300, 1.0 + 1e-16, np.inf, -np.inf, 0.3, 2.0, -5.0]
+    values += list(np.random.default_rng(4).normal(0.5, 1.0, 500))
+    for x in values:
+        got, want = np.float64(clip01(x)), np.clip(np.array([x]), 0.0, 1.0)[0]
+        assert got.tobytes() == want.tobytes() or (math.isnan(got) and math.isnan(want)), x

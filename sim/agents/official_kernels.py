@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.compiled import kernel, pairwise_sum
+from sim.compiled import clip01, kernel, pairwise_sum
 
 
 @kernel
@@ -131,15 +131,6 @@ def own_exponents(
 
 
 @kernel
-def _clip01(x):
-    """``np.clip(x, 0.0, 1.0)`` for one float, as numpy's clip does it (a NaN stays, -0.0 becomes 0.0)."""
-    if x != x:
-        return x
-    v = x if x > 0.0 else 0.0
-    return v if v < 1.0 else 1.0
-
-
-@kernel
 def checkpoint_rates(
     detection,
     inspection,
@@ -192,9 +183,9 @@ def checkpoint_rates(
     detect = np.empty((n, k))
     for i in range(n):
         post = posts[i]
-        cap = _clip01(capacity[rows[i]] + lever_capacity[post])
+        cap = clip01(capacity[rows[i]] + lever_capacity[post])
         for j in range(k):
-            detect[i, j] = _clip01(detection[post, j] * inspection[post, j] * cap * presence[post])
+            detect[i, j] = clip01(detection[post, j] * inspection[post, j] * cap * presence[post])
     n_routine = both.shape[1] - k
     demands = np.empty(n_routine)
     for s in range(places.size):
@@ -298,7 +289,7 @@ def integrity_drift(
         if risk > 1.0:  # np.minimum(1.0, risk): a NaN stays NaN
             risk = 1.0
         goal = own * disposition[row] + peer_weight * peers[region[i]] - rent_pull * ratio + risk_push * risk
-        moved[i] = integrity[row] + drift * (_clip01(goal) - integrity[row])
+        moved[i] = integrity[row] + drift * (clip01(goal) - integrity[row])
     for i in range(n):
         integrity[rows[i]] = moved[i]
 
