@@ -17,6 +17,7 @@ from sim.draws import gumbel_uniforms
 from sim.enforcement import Outcome
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
+from sim.stats import accumulate
 
 
 @pytest.fixture(scope="module")
@@ -303,3 +304,73 @@ def test_gumbel_uniforms_leave_out_zeros_as_numpy_redraws_them():
     u = gumbel_uniforms(rng, (2, 3))
     assert np.array_equal(u, 1.0 - np.array([[0.5, 0.25, 0.75], [0.125, 0.375, 0.625]]))
     assert rng.used == 11  # the six kept and the five zeros before the last kept, as numpy consumes them
+
+
+def _plain_learn_and_count(crew, place, good, units, value, outcome, edge, network, livelihood, own, lr, risk, eta, st):
+    """``Crews._learn`` and the counts after it in ``Crews._travel``, as numpy computed them before the sixth pass."""
+    if len(crew):
+        lost = ((outcome == Outcome.SEIZED) | (outcome == Outcome.ROBBED)).astype(float)
+        at = crew * own.shape[1] + place
+        before = own.take(at)
+        np.put(own, at, before + lr * (lost - before))
+        n_net, width = risk.shape
+        key = network[crew] * width + place
+        count = np.bincount(key, minlength=n_net * width).reshape(n_net, width)
+        hits = np.bincount(key, weights=lost, minlength=n_net * width).reshape(n_net, width)
+        seen = np.flatnonzero(count)
+        met = count.take(seen)
+        keep = (1.0 - eta) ** met
+        rate = hits.take(seen) / met
+        np.put(risk, seen, keep * risk.take(seen) + (1 - keep) * rate)
+    ok = outcome <= Outcome.SETTLED
+    accumulate(st[0], place[ok], units[ok])
+    accumulate(st[1], (place[ok], good[ok]), units[ok])
+    illicit = ok & ~livelihood[good]
+    accumulate(st[2], place[illicit], value[illicit])
+    accumulate(st[3], edge, units)
+    accumulate(st[4], (edge, good), units)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_learn_and_count_is_the_numpy_form(seed):
+    """Random weeks (none, one, many encounters with repeated crew-place pairs, all or no losses): same bits."""
+    r = np.random.default_rng(300 + seed)
+    n_rows, n_places, n_goods, n_edges, n_net = 50, 12, 4, 20, 6
+    for n, lost_share in ((0, 0.3), (1, 0.3), (30, 0.0), (200, 0.3), (200, 1.0)):
+        crew = r.integers(0, n_rows, n)
+        place = r.integers(0, n_places, n)
+        good = r.integers(0, n_goods, n)
+        units = r.integers(1, 500, n)
+        value = r.uniform(0.0, 1e6, n)
+        outcome = np.where(r.random(n) < lost_share, r.integers(3, 5, n), r.integers(0, 3, n)).astype(np.int64)
+        edge = r.integers(0, n_edges, n)
+        network = r.integers(0, n_net, n_rows)
+        livelihood = r.random(n_goods) < 0.5
+        own = r.random((n_rows, n_places + 1))
+        risk = r.random((n_net, n_places + 1))
+        st = [r.random(n_places), r.random((n_places, n_goods)), r.random(n_places), r.random(n_edges)]
+        st.append(r.random((n_edges, n_goods)))
+        initial, counted = own.copy(), st[3].copy()
+        want_own, want_risk, want_st = own.copy(), risk.copy(), [a.copy() for a in st]
+        _plain_learn_and_count(
+            crew, place, good, units, value, outcome, edge, network, livelihood, want_own, 0.3, want_risk, 0.2, want_st
+        )
+        keep_of = (1.0 - 0.2) ** np.arange(n + 1)
+        route_kernels.learn_and_count(
+            crew, place, good, units, value, outcome, edge, network, livelihood, own, 0.3, risk, keep_of, *st
+        )
+        assert _same_bits(own, want_own) and _same_bits(risk, want_risk)
+        assert all(_same_bits(a, b) for a, b in zip(st, want_st, strict=True))
+        if n:  # something was compared: risks learned, links counted
+            assert not np.array_equal(own, initial) and not np.array_equal(st[3], counted)
+
+
+def test_learn_and_count_leaves_counters_alone_without_encounters():
+    """No encounter adds nothing, not even a zero (a negative zero stays negative, as accumulate leaves it)."""
+    empty_i, empty_f = np.zeros(0, dtype=np.int64), np.zeros(0)
+    counters = [np.full(3, -0.0), np.full((3, 2), -0.0), np.full(3, -0.0), np.full(4, -0.0), np.full((4, 2), -0.0)]
+    own, risk = np.full((2, 4), 0.5), np.full((2, 4), 0.5)
+    args = (empty_i, empty_i, empty_i, empty_i, empty_f, empty_i, empty_i, np.zeros(2, dtype=np.int64))
+    route_kernels.learn_and_count(*args, np.zeros(2, dtype=bool), own, 0.3, risk, np.ones(1), *counters)
+    assert all(np.signbit(a).all() for a in counters)
+    assert (own == 0.5).all() and (risk == 0.5).all()

@@ -271,3 +271,117 @@ def encounters_and_dues(
         for k in range(3):
             pay[k, e] *= ratio[pi[e]]
     return outcome, first, met, pay, paid, heads[:n_heads].copy()
+
+
+@kernel
+def _add_counts(target, rows, cols, weights, use):
+    """``accumulate(target, (rows, cols), weights)`` over the entries where ``use``: numpy's bincount, then the add.
+
+    The amounts are summed per cell from zero in entry order (as ``np.bincount`` sums them),
+    then added to every cell of ``target`` at once; with no entry used nothing is added, as
+    ``accumulate`` returns early. ``cols`` of ``None`` addresses a 1-D ``target``.
+    """
+    added = np.zeros(target.shape)
+    used = 0
+    for e in range(rows.size):
+        if use[e]:
+            if cols is None:
+                added[rows[e]] += weights[e]
+            else:
+                added[rows[e], cols[e]] += weights[e]
+            used += 1
+    if used:
+        target += added
+
+
+@kernel
+def learn_and_count(
+    crew,
+    place,
+    good,
+    units,
+    value,
+    outcome,
+    edge,
+    network,
+    livelihood,
+    own,
+    learning_rate_own,
+    network_risk,
+    keep_of,
+    place_units,
+    place_good_units,
+    illicit_value,
+    edge_units,
+    edge_good_units,
+):
+    """The crews' learning from the week's encounters and the traffic counted at places and links.
+
+    What ``Crews._learn`` and the counts after it in ``Crews._travel`` did with numpy, in the
+    same order and with the same roundings; ``tests/test_route_kernels.py`` keeps that form.
+    Perceived risk (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8): each crew's own
+    risk at a place moves by ``learning_rate_own`` toward the outcome (1 if seized or robbed),
+    all encounters read before any is written (so a crew meeting a place twice keeps the last);
+    its network's moves by ``1 - keep_of[k]`` toward ``s / k`` for ``k`` encounters with ``s``
+    losses there this week, cell by cell in flat order. ``keep_of[k]`` is ``(1 - eta) ** k``,
+    numpy's power, passed in (numba's may differ in the last bit).
+
+    Counts (the week's statistics): units at each place and (place, good) for encounters that
+    got through (clean, routine or settled), the value of non-livelihood goods among them at
+    each place, and units on each link and (link, good) for all encounters.
+
+    Args:
+        crew: Crew row of each of the week's encounters, in route order.
+        place: Place of each encounter.
+        good: Good carried at each encounter.
+        units: Units carried at each encounter.
+        value: Value carried at each encounter.
+        outcome: Outcome of each encounter (:class:`sim.enforcement.Outcome` codes).
+        edge: The link each encounter's place was reached by.
+        network: Network of every crew row.
+        livelihood: Whether each good is a livelihood good.
+        own: Each crew row's perceived risk at each place (and padding), updated in place.
+        learning_rate_own: Weight of an outcome in a crew's own risk.
+        network_risk: Each network's perceived risk at each place (and padding), updated in place.
+        keep_of: ``(1 - learning_rate_network) ** k`` for k from 0 to the number of encounters.
+        place_units: Units that got through each place this week, added to.
+        place_good_units: The same by (place, good), added to.
+        illicit_value: Value of non-livelihood goods that got through each place, added to.
+        edge_units: Units met on each link, added to.
+        edge_good_units: The same by (link, good), added to.
+    """
+    n = crew.size
+    before = np.empty(n)
+    for e in range(n):
+        before[e] = own[crew[e], place[e]]
+    lost = np.empty(n)
+    for e in range(n):
+        lost[e] = 1.0 if (outcome[e] == SEIZED or outcome[e] == ROBBED) else 0.0
+        own[crew[e], place[e]] = before[e] + learning_rate_own * (lost[e] - before[e])
+    n_net, width = network_risk.shape
+    count = np.zeros((n_net, width), dtype=np.int64)
+    hits = np.zeros((n_net, width))
+    for e in range(n):
+        net = network[crew[e]]
+        count[net, place[e]] += 1
+        hits[net, place[e]] += lost[e]
+    for i in range(n_net):
+        for j in range(width):
+            met = count[i, j]
+            if met:
+                keep = keep_of[met]
+                rate = hits[i, j] / met
+                network_risk[i, j] = keep * network_risk[i, j] + (1 - keep) * rate
+    ok = np.empty(n, dtype=np.bool_)
+    illicit = np.empty(n, dtype=np.bool_)
+    amount = np.empty(n)
+    for e in range(n):
+        ok[e] = outcome[e] <= SETTLED
+        illicit[e] = ok[e] and not livelihood[good[e]]
+        amount[e] = units[e]
+    everyone = np.ones(n, dtype=np.bool_)
+    _add_counts(place_units, place, None, amount, ok)
+    _add_counts(place_good_units, place, good, amount, ok)
+    _add_counts(illicit_value, place, None, value, illicit)
+    _add_counts(edge_units, edge, None, amount, everyone)
+    _add_counts(edge_good_units, edge, good, amount, everyone)

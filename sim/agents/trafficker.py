@@ -764,16 +764,29 @@ class Crews(AgentTable):
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
         model.record_encounters(enc)
-        self._learn(enc.crew, enc.place, (enc.outcome == Outcome.SEIZED) | (enc.outcome == Outcome.ROBBED))
+        # Learning from the encounters (own and network) and the week's traffic counts, compiled
+        # (sim.agents.route_kernels.learn_and_count); numpy's power gives the network's weights.
         st = model.stats.week
-        ok = enc.outcome <= Outcome.SETTLED
-        accumulate(st["place_units"], enc.place[ok], enc.units[ok])
-        accumulate(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
-        illicit = ok & ~self.livelihood[enc.good]
-        accumulate(st["illicit_value"], enc.place[illicit], enc.value[illicit])
-        edge = routes.edges.ravel().take(on_route[m])
-        accumulate(st["edge_units"], edge, cargo[ii])
-        accumulate(st["edge_good_units"], (edge, g[ii]), cargo[ii])
+        route_kernels.learn_and_count(
+            enc.crew,
+            enc.place,
+            enc.good,
+            enc.units,
+            enc.value,
+            enc.outcome,
+            routes.edges.ravel().take(on_route[m]),
+            c["network"],
+            self.livelihood,
+            c["own_risk"],
+            self.p.learning_rate_own,
+            self.network_risk,
+            (1.0 - self.p.learning_rate_network) ** np.arange(len(m) + 1),
+            st["place_units"],
+            st["place_good_units"],
+            st["illicit_value"],
+            st["edge_units"],
+            st["edge_good_units"],
+        )
         self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], r, first, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 
@@ -836,30 +849,6 @@ class Crews(AgentTable):
             c["return_left"][crews] = model.params.transport.return_time_factor * routes.weeks[ra]
         still = ~lost_any & (new < routes.weeks[r])
         c["progress"][mov[still]] = new[still]
-
-    def _learn(self, crews: np.ndarray, places: np.ndarray, lost: np.ndarray) -> None:
-        """Update perceived risk from this week's encounters (own and network)."""
-        if len(crews) == 0:
-            return
-        p = self.p
-        outcome = lost.astype(float)
-        own = self.cols["own_risk"]
-        at = crews * own.shape[1] + places  # (crew, place) by flat position
-        before = own.take(at)
-        np.put(own, at, before + p.learning_rate_own * (outcome - before))
-        # Network memory: k encounters with s losses at a place move the estimate by
-        # 1-(1-eta)^k toward s/k, whatever order the members met it in.
-        net = self.network[crews]
-        n_net, width = self.network_risk.shape
-        key = net * width + places
-        count = np.bincount(key, minlength=n_net * width).reshape(n_net, width)
-        hits = np.bincount(key, weights=outcome, minlength=n_net * width).reshape(n_net, width)
-        seen = np.flatnonzero(count)  # (network, place) cells met this week, by flat position
-        met = count.take(seen)
-        keep = (1.0 - p.learning_rate_network) ** met
-        rate = hits.take(seen) / met
-        risk = self.network_risk.take(seen)
-        np.put(self.network_risk, seen, keep * risk + (1 - keep) * rate)
 
     def _pay_upkeep(self) -> None:
         alive = self.alive_rows()
