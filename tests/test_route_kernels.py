@@ -374,3 +374,111 @@ def test_learn_and_count_leaves_counters_alone_without_encounters():
     route_kernels.learn_and_count(*args, np.zeros(2, dtype=bool), own, 0.3, risk, np.ones(1), *counters)
     assert all(np.signbit(a).all() for a in counters)
     assert (own == 0.5).all() and (risk == 0.5).all()
+
+
+def _plain_queue(idle, shuffle, group_of, capacity_of, stock, idle_weeks):
+    """The planning queue as ``Crews._plan_and_depart`` computed it with numpy before the sixth pass."""
+    group = group_of[idle]
+    order = np.argsort(group * len(idle) + shuffle)
+    queue, grp = idle[order], group[order]
+    start = np.searchsorted(grp, grp, side="left")
+    cum = np.cumsum(capacity_of[queue])
+    ahead = cum - capacity_of[queue] - np.where(start > 0, cum[start - 1], 0)
+    front = ahead < stock[grp]
+    idle_weeks[queue[~front]] += 1
+    return queue[front], grp[front]
+
+
+def _plain_buy(
+    queue, grp, route, go, cols, value_source, transport_unit, pay_unit, protection_unit, route_bloc, north, stock, st
+):
+    """Purchases and departures as ``Crews._plan_and_depart`` computed them with numpy before the sixth pass."""
+    g = cols["good"][queue]
+    unit_cost = value_source[g] + transport_unit[route] + pay_unit[route]
+    afford = np.floor(cols["cash"][queue] / np.maximum(unit_cost, 1e-9)).astype(np.int64)
+    want = np.where(go, np.minimum(cols["capacity"][queue], afford), 0)
+    start = np.searchsorted(grp, grp, side="left")
+    cum = np.cumsum(want)
+    before = cum - want - np.where(start > 0, cum[start - 1], 0)
+    got = np.clip(stock[grp] - before, 0, want)
+    go = got > 0
+    dep, q, r = queue[go], got[go], route[go]
+    cols["idle_weeks"][queue[~go]] += 1
+    if len(dep) == 0:
+        return dep, r, np.zeros(0), np.zeros(0), 0.0
+    stock -= np.bincount(grp[go], weights=q, minlength=len(stock)).astype(np.int64)
+    gd = cols["good"][dep]
+    purchase, transport, fee = q * value_source[gd], q * transport_unit[r], q * protection_unit[r]
+    cols["cash"][dep] -= purchase + transport + fee
+    cols["outlay"][dep] = purchase + transport + fee
+    cols["cargo"][dep] = q
+    cols["route"][dep] = r
+    cols["bloc"][dep] = route_bloc[r]
+    cols["progress"][dep] = 0.0
+    cols["state"][dep] = State.MOVING
+    cols["idle_weeks"][dep] = 0
+    accumulate(st[0], r, q)
+    accumulate(st[1], gd, q)
+    on = north[r]
+    accumulate(st[2], gd[on], q[on])
+    return dep, r, purchase, fee, float(transport.sum())
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_queue_and_purchases_are_the_numpy_form(seed):
+    """Random weeks (no idle crews, short and long queues, scarce and ample stock, broke crews): same bits."""
+    r = np.random.default_rng(400 + seed)
+    n_rows, n_groups, n_goods, n_routes = 300, 9, 4, 40
+    for n_idle, stock_scale in ((0, 1), (1, 1), (25, 0), (150, 1), (290, 20)):
+        idle = np.sort(r.choice(n_rows, n_idle, replace=False)).astype(np.int64)
+        cols = {
+            "group": r.integers(0, n_groups, n_rows),
+            "good": r.integers(0, n_goods, n_rows),
+            "capacity": r.integers(1, 400, n_rows),
+            "cash": np.where(r.random(n_rows) < 0.2, r.uniform(-10.0, 50.0, n_rows), r.uniform(0.0, 1e6, n_rows)),
+            "idle_weeks": r.integers(0, 9, n_rows),
+            "outlay": r.random(n_rows),
+            "cargo": r.integers(0, 9, n_rows),
+            "route": r.integers(-1, n_routes, n_rows),
+            "bloc": r.integers(-1, 3, n_rows),
+            "progress": r.random(n_rows),
+            "state": r.integers(0, 4, n_rows).astype(np.int8),
+        }
+        stock = r.integers(0, 2000, n_groups) * stock_scale
+        shuffle = r.permutation(n_idle)
+        tables = (
+            r.uniform(0.0, 300.0, n_goods),
+            r.uniform(0.0, 50.0, n_routes),
+            np.where(r.random(n_routes) < 0.1, 0.0, r.uniform(0.0, 20.0, n_routes)),
+            np.where(r.random(n_routes) < 0.5, 0.0, r.uniform(0.0, 30.0, n_routes)),
+            r.integers(-1, 3, n_routes),
+            r.random(n_routes) < 0.4,
+        )
+        want_cols, want_stock = {k: v.copy() for k, v in cols.items()}, stock.copy()
+        want_st = [r.random(n_routes), r.random(n_goods), r.random(n_goods)]
+        st = [a.copy() for a in want_st]
+        queue, grp = route_kernels.queue_front(
+            idle, shuffle, cols["group"], cols["capacity"], stock, cols["idle_weeks"]
+        )
+        plain_queue = _plain_queue(
+            idle, shuffle, want_cols["group"], want_cols["capacity"], want_stock, want_cols["idle_weeks"]
+        )
+        assert all(np.array_equal(a, b) for a, b in zip((queue, grp), plain_queue, strict=True))
+        assert np.array_equal(cols["idle_weeks"], want_cols["idle_weeks"])
+        route = r.integers(0, n_routes, len(queue))
+        go = r.random(len(queue)) < 0.8
+        got = route_kernels.buy_and_depart(
+            queue, grp, route, go, cols["good"], cols["cash"], cols["capacity"], *tables, stock, cols["outlay"],
+            cols["cargo"], cols["route"], cols["bloc"], cols["progress"], cols["state"], cols["idle_weeks"],
+            int(State.MOVING), *st,
+        )  # fmt: skip
+        want = _plain_buy(queue, grp, route, go, want_cols, *tables, want_stock, want_st)
+        for a, b in zip(got[:4], want[:4], strict=True):
+            assert a.dtype.kind == b.dtype.kind and np.array_equal(a, b) and _same_bits(np.asarray(a, float), b * 1.0)
+        assert type(got[4]) is float and _same_bits(np.array(got[4]), np.array(want[4]))
+        assert np.array_equal(stock, want_stock)
+        for name, col in cols.items():
+            assert col.dtype == want_cols[name].dtype and _same_bits(col * 1.0, want_cols[name] * 1.0), name
+        assert all(_same_bits(a, b) for a, b in zip(st, want_st, strict=True))
+        if n_idle >= 150:  # something happened: some crews wait, some depart
+            assert 0 < len(got[0]) < len(idle)

@@ -385,3 +385,175 @@ def learn_and_count(
     _add_counts(illicit_value, place, None, value, illicit)
     _add_counts(edge_units, edge, None, amount, everyone)
     _add_counts(edge_good_units, edge, good, amount, everyone)
+
+
+@kernel
+def queue_front(idle, shuffle, group, capacity, stock, idle_weeks):
+    """The idle crews that plan this week: each source's queue, in a random order, up to its stock.
+
+    What ``Crews._plan_and_depart`` did with numpy: crews sorted by group, then by ``shuffle``
+    (a permutation drawn by numpy, so the keys are distinct and any sort gives this order); a
+    crew plans if the capacity of the crews ahead of it in its group's queue is below the
+    group's stock. The others wait another week (``idle_weeks`` is added to in place).
+
+    Args:
+        idle: Rows of the idle crews, ascending.
+        shuffle: A permutation of ``range(len(idle))`` (the model's generator's).
+        group: Group of every crew row.
+        capacity: Capacity of every crew row.
+        stock: Units in stock at each group's source.
+        idle_weeks: Weeks idle of every crew row, added to for those left waiting.
+
+    Returns:
+        The planning crews' rows and their groups, in queue order.
+    """
+    n = idle.size
+    key = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        key[i] = group[idle[i]] * n + shuffle[i]
+    queue = idle[np.argsort(key)]
+    front = np.empty(n, dtype=np.bool_)
+    ahead, previous = 0, -1
+    for k in range(n):
+        crew = queue[k]
+        g = group[crew]
+        if g != previous:
+            ahead, previous = 0, g
+        front[k] = ahead < stock[g]
+        ahead += capacity[crew]
+        if not front[k]:
+            idle_weeks[crew] += 1
+    planning = queue[front]
+    return planning, group[planning]
+
+
+@kernel
+def buy_and_depart(
+    queue,
+    grp,
+    route,
+    go,
+    good,
+    cash,
+    capacity,
+    value_source,
+    transport_unit,
+    pay_unit,
+    protection_unit,
+    route_bloc,
+    route_north,
+    stock,
+    outlay,
+    cargo,
+    route_of,
+    bloc,
+    progress,
+    state,
+    idle_weeks,
+    moving,
+    route_units,
+    departed,
+    north_departed,
+):
+    """Planning crews whose trip pays buy what they can afford, in queue order, and depart.
+
+    What ``Crews._plan_and_depart`` did with numpy after route choice, in the same order and
+    roundings: each crew wants its capacity or what its cash buys at the route's unit cost
+    (source price, transport, bribes and tolls), and gets what the crews ahead of it in its
+    group's queue left of the stock (002 §II: crews buy at sources). Crews that get nothing
+    wait another week. The departing crews pay purchase, transport and protection fee from
+    their cash and set out (their columns set in place); the source stocks fall and the week's
+    units by route, by good and through the north are counted (``accumulate``'s bincount, then
+    the add). The payments to producers, transporters and protectors are the caller's.
+
+    Args:
+        queue: Planning crews' rows, by group in queue order.
+        grp: Their groups.
+        route: Their chosen routes.
+        go: Whether each one's trip pays.
+        good: Good of every crew row.
+        cash: Cash of every crew row, paid from in place.
+        capacity: Capacity of every crew row.
+        value_source: Source price of each good.
+        transport_unit: Transport cost per unit of each route.
+        pay_unit: Expected bribes and tolls per unit of each route.
+        protection_unit: Protection fee per unit of each route.
+        route_bloc: Protecting bloc of each route (-1 if none).
+        route_north: Whether each route passes through northern Mali.
+        stock: Units in stock at each group's source, taken from in place.
+        outlay: Trip outlay of every crew row, set for the departing.
+        cargo: Cargo of every crew row, set for the departing.
+        route_of: Route of every crew row, set for the departing.
+        bloc: Protecting bloc of every crew row, set for the departing.
+        progress: Trip progress of every crew row, set to zero for the departing.
+        state: Trip state of every crew row, set to ``moving`` for the departing.
+        idle_weeks: Weeks idle of every crew row: one more for those left waiting, zero for the departing.
+        moving: The state code of a moving crew.
+        route_units: The week's units by route, added to.
+        departed: The week's units departed by good, added to.
+        north_departed: The same through northern Mali, added to.
+
+    Returns:
+        The departing crews' rows, routes, purchases, protection fees, and the sum of their
+        transport costs (numpy's pairwise sum).
+    """
+    n = queue.size
+    got = np.empty(n, dtype=np.int64)
+    before, previous = 0, -1
+    for k in range(n):
+        crew, g = queue[k], grp[k]
+        if g != previous:
+            before, previous = 0, g
+        want = 0
+        if go[k]:
+            unit_cost = value_source[good[crew]] + transport_unit[route[k]] + pay_unit[route[k]]
+            if unit_cost < 1e-9:  # np.maximum(unit_cost, 1e-9), NaN kept
+                unit_cost = 1e-9
+            afford = np.int64(np.floor(cash[crew] / unit_cost))
+            want = min(capacity[crew], afford)
+        left = stock[g] - before
+        got[k] = min(max(left, 0), want)  # np.clip(left, 0, want)
+        before += want
+    m = 0
+    for k in range(n):
+        if got[k] > 0:
+            m += 1
+        else:
+            idle_weeks[queue[k]] += 1
+    dep = np.empty(m, dtype=np.int64)
+    dg = np.empty(m, dtype=np.int64)
+    r = np.empty(m, dtype=np.int64)
+    q = np.empty(m)
+    j = 0
+    for k in range(n):
+        if got[k] > 0:
+            dep[j], dg[j], r[j], q[j] = queue[k], grp[k], route[k], got[k]
+            j += 1
+    purchase = np.empty(m)
+    transport = np.empty(m)
+    fee = np.empty(m)
+    gd = np.empty(m, dtype=np.int64)
+    north = np.empty(m, dtype=np.bool_)
+    for j in range(m):
+        crew = dep[j]
+        stock[dg[j]] -= np.int64(q[j])  # whole units: numpy's bincount of them, exactly
+        gd[j] = good[crew]
+        purchase[j] = q[j] * value_source[gd[j]]
+        transport[j] = q[j] * transport_unit[r[j]]
+        fee[j] = q[j] * protection_unit[r[j]]
+        total = purchase[j] + transport[j] + fee[j]
+        cash[crew] -= total
+        outlay[crew] = total
+        cargo[crew] = np.int64(q[j])
+        route_of[crew] = r[j]
+        bloc[crew] = route_bloc[r[j]]
+        progress[crew] = 0.0
+        state[crew] = moving
+        idle_weeks[crew] = 0
+        north[j] = route_north[r[j]]
+    everyone = np.ones(m, dtype=np.bool_)
+    _add_counts(route_units, r, None, q, everyone)
+    _add_counts(departed, gd, None, q, everyone)
+    _add_counts(north_departed, gd, None, q, north)
+    transport_total = pairwise_sum(transport) if m else 0.0
+    return dep, r, purchase, fee, transport_total

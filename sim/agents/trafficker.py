@@ -514,60 +514,55 @@ class Crews(AgentTable):
         Only the crews whose place in the queue leaves them some of the source's stock choose a
         route and decide whether the trip pays; the others wait another week.
         """
-        model, routes = self.model, self.routes
-        rng, c = model.rng, self.cols
+        model, rng, c = self.model, self.model.rng, self.cols
         idle = np.flatnonzero(self.alive & (self.state == State.IDLE))
         if len(idle) == 0:
             return
-        group = self.group[idle]
-        # By group, then in a random order within it (the keys are distinct: any sort gives this order).
-        order = np.argsort(group * len(idle) + rng.permutation(len(idle)))
-        queue, grp = idle[order], group[order]
-        start = np.searchsorted(grp, grp, side="left")
-        cum = np.cumsum(self.capacity[queue])
-        ahead = cum - self.capacity[queue] - np.where(start > 0, cum[start - 1], 0)
-        front = ahead < model.market.stock[grp]
-        c["idle_weeks"][queue[~front]] += 1
-        queue, grp = queue[front], grp[front]
+        # By group, then in a random order within it; the crews in front of each source's queue
+        # plan, the others wait (compiled: sim.agents.route_kernels.queue_front).
+        shuffle = rng.permutation(len(idle))
+        queue, grp = route_kernels.queue_front(
+            idle, shuffle, c["group"], c["capacity"], model.market.stock, c["idle_weeks"]
+        )
         if len(queue) == 0:
             return
         route, go = self._choose_routes(queue)
-        g = self.good[queue]
-        unit_cost = self.value_source[g] + self.transport_unit[route] + self.pay_unit[route]
-        afford = np.floor(self.cash[queue] / np.maximum(unit_cost, 1e-9)).astype(np.int64)
-        want = np.where(go, np.minimum(self.capacity[queue], afford), 0)
-        start = np.searchsorted(grp, grp, side="left")
-        cum = np.cumsum(want)
-        before = cum - want - np.where(start > 0, cum[start - 1], 0)
-        got = np.clip(model.market.stock[grp] - before, 0, want)
-        go = got > 0
-        dep, q, r = queue[go], got[go], route[go]
-        c["idle_weeks"][queue[~go]] += 1
+        # Purchases in queue order, the departures and their counts (compiled:
+        # sim.agents.route_kernels.buy_and_depart); then the payments, in the order they were made.
+        dep, r, purchase, fee, transport = route_kernels.buy_and_depart(
+            queue,
+            grp,
+            route,
+            go,
+            c["good"],
+            c["cash"],
+            c["capacity"],
+            self.value_source,
+            self.transport_unit,
+            self.pay_unit,
+            self.protection_unit,
+            self.route_bloc,
+            self.route_north,
+            model.market.stock,
+            c["outlay"],
+            c["cargo"],
+            c["route"],
+            c["bloc"],
+            c["progress"],
+            c["state"],
+            c["idle_weeks"],
+            int(State.MOVING),
+            model.stats.week["route_units"],
+            model.stats.week["departed"],
+            model.stats.week["north_departed"],
+        )
         if len(dep) == 0:
             return
-        model.market.stock -= np.bincount(self.group[dep], weights=q, minlength=routes.n_groups).astype(np.int64)
-        gd = self.good[dep]
-        purchase = q * self.value_source[gd]
-        transport = q * self.transport_unit[r]
-        fee = q * self.protection_unit[r]
-        c["cash"][dep] -= purchase + transport + fee
-        c["outlay"][dep] = purchase + transport + fee
-        c["cargo"][dep] = q
-        c["route"][dep] = r
-        c["bloc"][dep] = self.route_bloc[r]
-        c["progress"][dep] = 0.0
-        c["state"][dep] = State.MOVING
-        c["idle_weeks"][dep] = 0
         model.market.pay_producers(self.group[dep], purchase, model.ledger)
-        model.ledger.pay("transport", "traffickers", "transporters", float(transport.sum()))
+        model.ledger.pay("transport", "traffickers", "transporters", transport)
         protected = fee > 0
         if protected.any():
             model.roadblocks.protect(dep[protected], self.route_bloc[r[protected]], fee[protected], model.ledger)
-        st = model.stats.week
-        accumulate(st["route_units"], r, q)
-        accumulate(st["departed"], gd, q)
-        north = self.route_north[r]
-        accumulate(st["north_departed"], gd[north], q[north])
 
     def _choose_routes(self, crews: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each crew's route (random utility, Gumbel noise) and whether its trip pays.
