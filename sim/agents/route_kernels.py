@@ -557,3 +557,66 @@ def buy_and_depart(
     _add_counts(north_departed, gd, None, q, north)
     transport_total = pairwise_sum(transport) if m else 0.0
     return dep, r, purchase, fee, transport_total
+
+
+@kernel
+def places_passed(alive, state, moving, route, good, cargo, progress, step_bounds, nodes, value_at):
+    """The moving crews and every place they pass this week, in crew order and route order.
+
+    What ``Crews._travel`` and ``Crews._passed`` did with numpy: a crew ``k`` weeks into its
+    trip passes the positions from ``step_bounds[route, k]`` up to ``step_bounds[route, k + 1]``
+    (its places whose travel time from the source is in ``(k, k + 1]``).
+
+    Args:
+        alive: Whether each crew row is alive.
+        state: Trip state of every crew row.
+        moving: The state code of a moving crew.
+        route: Route of every crew row.
+        good: Good of every crew row.
+        cargo: Cargo of every crew row.
+        progress: Weeks into its trip of every crew row (whole numbers).
+        step_bounds: For each route and week of a trip, the first position reached after that week began.
+        nodes: Each route's places (padding mapped to place 0).
+        value_at: Value of a unit at each route position.
+
+    Returns:
+        The moving crews' rows, routes, goods, cargoes and progress; then for each place passed
+        its crew (row of the moving crews), position, flat position in the routes' tables,
+        place and cargo value there.
+    """
+    n = 0
+    for s in range(alive.size):
+        if alive[s] and state[s] == moving:
+            n += 1
+    mov = np.empty(n, dtype=np.int64)
+    r = np.empty(n, dtype=np.int64)
+    g = np.empty(n, dtype=np.int64)
+    load = np.empty(n, dtype=np.int64)
+    old = np.empty(n)
+    lo = np.empty(n, dtype=np.int64)
+    count = np.empty(n, dtype=np.int64)
+    i = 0
+    total = 0
+    for s in range(alive.size):
+        if alive[s] and state[s] == moving:
+            mov[i], r[i], g[i], load[i], old[i] = s, route[s], good[s], cargo[s], progress[s]
+            week = np.int64(old[i])
+            lo[i] = step_bounds[r[i], week]
+            count[i] = step_bounds[r[i], week + 1] - lo[i]
+            total += count[i]
+            i += 1
+    width = nodes.shape[1]
+    pi = np.empty(total, dtype=np.int64)
+    pj = np.empty(total, dtype=np.int64)
+    on_route = np.empty(total, dtype=np.int64)
+    place = np.empty(total, dtype=np.int64)
+    value = np.empty(total)
+    e = 0
+    for i in range(n):
+        for j in range(lo[i], lo[i] + count[i]):
+            pi[e], pj[e] = i, j
+            on_route[e] = r[i] * width + j
+            place[e] = nodes[r[i], j]
+            value[e] = load[i] * value_at[r[i], j]
+            e += 1
+    return mov, r, g, load, old, pi, pj, on_route, place, value

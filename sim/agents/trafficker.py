@@ -675,21 +675,6 @@ class Crews(AgentTable):
         last = int(week[np.isfinite(week)].max())
         return np.stack([(week < k).sum(axis=1) for k in range(last + 3)], axis=1)
 
-    def _passed(self, r: np.ndarray, progress: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Crew (row of ``r``) and position of every place crews on routes ``r`` pass this week, in route order.
-
-        What ``np.nonzero((cum > progress) & (cum <= progress + 1))`` gives on the crews' rows of
-        ``cum_weeks``, read from :attr:`_step_bounds`: progress is a whole number of weeks (0 at
-        departure, one more each week).
-        """
-        bounds = self._step_bounds
-        at = r * bounds.shape[1] + progress.astype(np.int64)
-        lo = bounds.ravel().take(at)
-        count = bounds.ravel().take(at + 1) - lo
-        pi = np.repeat(np.arange(len(r)), count)
-        pj = np.arange(len(pi)) + np.repeat(lo - (np.cumsum(count) - count), count)
-        return pi, pj
-
     def _travel(self) -> None:
         """Moving crews pass this week's places: outcomes, payments, arrests, learning, arrivals.
 
@@ -699,17 +684,24 @@ class Crews(AgentTable):
         """
         model, routes = self.model, self.routes
         rates, blocks, c = model.enforcement.rates, model.roadblocks, self.cols
-        mov = np.flatnonzero(self.alive & (self.state == State.MOVING))
+        # The moving crews and each place they pass, in route order, with the value carried there
+        # (compiled: sim.agents.route_kernels.places_passed).
+        mov, r, g, cargo, old, pi, pj, on_route, place, value = route_kernels.places_passed(
+            c["alive"],
+            c["state"],
+            int(State.MOVING),
+            c["route"],
+            c["good"],
+            c["cargo"],
+            c["progress"],
+            self._step_bounds,
+            self.safe_nodes,
+            self.value_at,
+        )
         if len(mov) == 0:
             return
-        r, g, cargo = self.route[mov], self.good[mov], self.cargo[mov]
-        old = self.progress[mov]
         new = old + 1.0
-        pi, pj = self._passed(r, old)  # crew and position of each place passed, in route order
         width = routes.cum_weeks.shape[1]
-        on_route = r.take(pi) * width + pj  # in the routes' rows
-        place = self.safe_nodes.ravel().take(on_route)
-        value = cargo[pi] * self.value_at.ravel().take(on_route)
         seize, settle, routine, who = self._encounter_odds(g, pi, place, value)
         # Outcomes (brokers, travel bans, robbery, the draws), first losses and the dues paid,
         # compiled (sim.agents.route_kernels.encounters_and_dues).
