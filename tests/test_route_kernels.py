@@ -482,3 +482,80 @@ def test_queue_and_purchases_are_the_numpy_form(seed):
         assert all(_same_bits(a, b) for a, b in zip(st, want_st, strict=True))
         if n_idle >= 150:  # something happened: some crews wait, some depart
             assert 0 < len(got[0]) < len(idle)
+
+
+def _plain_arrive(mov, r, g, cargo, new, lost_any, weeks, sink, sink_value, share_rate, factor, cols, books):
+    """Arrivals as ``Crews._arrive`` computed them with numpy before the sixth pass (the payments returned)."""
+    ledger_delivered, delivered_week, st = books
+    arrive = np.flatnonzero(~lost_any & (new >= weeks[r]))
+    paid = None
+    if len(arrive):
+        crews, ga, ra = mov[arrive], g[arrive], r[arrive]
+        revenue = cargo[arrive] * sink_value[ra]
+        cols["cash"][crews] += revenue
+        paid = [float(revenue.sum()), np.zeros(0, dtype=np.int64), np.zeros(0)]
+        profit = revenue - cols["outlay"][crews]
+        share = np.where((cols["bloc"][crews] >= 0) & (profit > 0), share_rate * profit, 0.0)
+        if share.any():
+            sel = share > 0
+            cols["cash"][crews[sel]] -= share[sel]
+            paid[1:] = cols["bloc"][crews[sel]], share[sel]
+        accumulate(ledger_delivered, ga, cargo[arrive])
+        accumulate(st[0], ga, cargo[arrive])
+        accumulate(st[1], ga, revenue)
+        accumulate(st[2], ga, profit - share)
+        accumulate(st[3], ga, 1)
+        delivered_week += np.bincount(
+            ga * delivered_week.shape[1] + sink[ra], weights=cargo[arrive], minlength=delivered_week.size
+        ).reshape(delivered_week.shape)
+        cols["cargo"][crews] = 0
+        cols["bloc"][crews] = -1
+        cols["state"][crews] = State.RETURNING
+        cols["return_left"][crews] = factor * weeks[ra]
+    still = ~lost_any & (new < weeks[r])
+    cols["progress"][mov[still]] = new[still]
+    return paid
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_arrivals_are_the_numpy_form(seed):
+    """Random weeks (no crews, none arriving, many arriving, losses, unprofitable trips, no bloc): same bits."""
+    r = np.random.default_rng(500 + seed)
+    n_rows, n_routes, n_goods, n_places = 400, 30, 4, 12
+    for n, lost_share in ((0, 0.2), (1, 0.0), (50, 1.0), (300, 0.2)):
+        mov = np.sort(r.choice(n_rows, n, replace=False)).astype(np.int64)
+        route = r.integers(0, n_routes, n)
+        good = r.integers(0, n_goods, n)
+        cargo = r.integers(1, 400, n)
+        weeks = r.uniform(0.5, 6.0, n_routes)
+        new = r.integers(1, 7, n).astype(float)
+        lost_any = r.random(n) < lost_share
+        tables = (weeks, r.integers(0, n_places, n_routes), r.uniform(0.0, 2000.0, n_routes), 0.25, 1.5)
+        cols = {
+            "cash": r.uniform(0.0, 1e6, n_rows),
+            "outlay": r.uniform(0.0, 4e5, n_rows),
+            "bloc": r.integers(-1, 3, n_rows),
+            "cargo": r.integers(0, 400, n_rows),
+            "state": r.integers(0, 4, n_rows).astype(np.int8),
+            "return_left": r.random(n_rows),
+            "progress": r.random(n_rows),
+        }
+        books = (r.integers(0, 999, n_goods), r.random((n_goods, n_places)), [r.random(n_goods) for _ in range(4)])
+        want_cols = {k: v.copy() for k, v in cols.items()}
+        want_books = (books[0].copy(), books[1].copy(), [a.copy() for a in books[2]])
+        want = _plain_arrive(mov, route, good, cargo, new, lost_any, *tables, want_cols, want_books)
+        got = route_kernels.arrive_and_sell(
+            mov, route, good, cargo, new, lost_any, *tables, int(State.RETURNING), *cols.values(), books[0], books[1],
+            *books[2],
+        )  # fmt: skip
+        if want is None:
+            assert got[0] == 0
+        else:
+            assert got[0] > 0 and type(got[1]) is float and _same_bits(np.array(got[1]), np.array(want[0]))
+            assert np.array_equal(got[2], want[1]) and _same_bits(got[3], want[2])
+        for name, col in cols.items():
+            assert col.dtype == want_cols[name].dtype and _same_bits(col * 1.0, want_cols[name] * 1.0), name
+        assert np.array_equal(books[0], want_books[0]) and _same_bits(books[1], want_books[1])
+        assert all(_same_bits(a, b) for a, b in zip(books[2], want_books[2], strict=True))
+        if n == 300:  # something to compare: arrivals, shares paid, crews still on the road
+            assert got[0] > 10 and len(got[2]) > 0 and (new[~lost_any] < weeks[route[~lost_any]]).any()

@@ -278,8 +278,9 @@ def _add_counts(target, rows, cols, weights, use):
     """``accumulate(target, (rows, cols), weights)`` over the entries where ``use``: numpy's bincount, then the add.
 
     The amounts are summed per cell from zero in entry order (as ``np.bincount`` sums them),
-    then added to every cell of ``target`` at once; with no entry used nothing is added, as
-    ``accumulate`` returns early. ``cols`` of ``None`` addresses a 1-D ``target``.
+    then added to every cell of ``target`` (cast to an integer target's type, as ``accumulate``
+    casts); with no entry used nothing is added, as ``accumulate`` returns early. ``cols`` of
+    ``None`` addresses a 1-D ``target``.
     """
     added = np.zeros(target.shape)
     used = 0
@@ -290,8 +291,9 @@ def _add_counts(target, rows, cols, weights, use):
             else:
                 added[rows[e], cols[e]] += weights[e]
             used += 1
-    if used:
-        target += added
+    if used:  # whole units are exact in a float sum, so an integer target gets the same count
+        for cell in np.ndindex(target.shape):
+            target[cell] += added[cell]
 
 
 @kernel
@@ -620,3 +622,135 @@ def places_passed(alive, state, moving, route, good, cargo, progress, step_bound
             value[e] = load[i] * value_at[r[i], j]
             e += 1
     return mov, r, g, load, old, pi, pj, on_route, place, value
+
+
+@kernel
+def arrive_and_sell(
+    mov,
+    r,
+    g,
+    cargo,
+    new,
+    lost_any,
+    route_weeks,
+    route_sink,
+    sink_value,
+    trafficking_share,
+    return_time_factor,
+    returning,
+    cash,
+    outlay,
+    bloc,
+    cargo_of,
+    state,
+    return_left,
+    progress,
+    delivered,
+    delivered_week,
+    st_delivered,
+    st_delivered_value,
+    st_trip_profit,
+    st_trips,
+):
+    """Crews that reach their sink sell, share profit with their protectors and head home; the others move on.
+
+    What ``Crews._arrive`` did with numpy, in the same order and roundings (002 §II: crews
+    sell at sinks; M1, M3: a protected crew shares its profit with the protecting bloc). A crew
+    that kept its cargo arrives when its progress reaches the route's travel time: it is paid
+    the sink value of its cargo, pays the bloc ``trafficking_share`` of a positive profit, and
+    is counted (delivered units in the ledger and the week's statistics, the market's
+    deliveries by good and sink; ``accumulate``'s bincount, then the add). The payments to
+    the ledger and the blocs are the caller's, in that order.
+
+    Args:
+        mov: The moving crews' rows.
+        r: Their routes.
+        g: Their goods.
+        cargo: Their cargoes.
+        new: Their progress after this week.
+        lost_any: Whether each lost its cargo this week.
+        route_weeks: Travel time of each route.
+        route_sink: Sink place of each route.
+        sink_value: Sink value of a unit on each route.
+        trafficking_share: The bloc's share of a protected crew's profit.
+        return_time_factor: Weeks home per week out.
+        returning: The state code of a returning crew.
+        cash: Cash of every crew row, paid to in place.
+        outlay: Trip outlay of every crew row.
+        bloc: Protecting bloc of every crew row, cleared for the arriving.
+        cargo_of: Cargo of every crew row, emptied for the arriving.
+        state: Trip state of every crew row, set to ``returning`` for the arriving.
+        return_left: Weeks home left of every crew row, set for the arriving.
+        progress: Trip progress of every crew row, set for those still on the road.
+        delivered: The ledger's delivered units by good, added to.
+        delivered_week: The market's units delivered this week by good and sink, added to.
+        st_delivered: The week's delivered units by good, added to.
+        st_delivered_value: The week's delivered value by good, added to.
+        st_trip_profit: The week's trip profits by good, added to.
+        st_trips: The week's trips by good, added to.
+
+    Returns:
+        The number of crews that arrived, their sales' total (numpy's pairwise sum), and the
+        protecting blocs and shares of the crews that pay one, in arrival order.
+    """
+    n = mov.size
+    m = 0
+    for i in range(n):
+        if not lost_any[i] and new[i] >= route_weeks[r[i]]:
+            m += 1
+    revenue = np.empty(m)
+    share = np.empty(m)
+    units = np.empty(m)
+    ga = np.empty(m, dtype=np.int64)
+    profit_left = np.empty(m)
+    pay_bloc = np.empty(m, dtype=np.int64)
+    pay_share = np.empty(m)
+    k, paying = 0, 0
+    for i in range(n):
+        if lost_any[i]:
+            continue
+        if new[i] < route_weeks[r[i]]:
+            progress[mov[i]] = new[i]
+            continue
+        crew = mov[i]
+        revenue[k] = cargo[i] * sink_value[r[i]]
+        cash[crew] += revenue[k]
+        profit = revenue[k] - outlay[crew]
+        share[k] = trafficking_share * profit if (bloc[crew] >= 0 and profit > 0) else 0.0
+        ga[k], units[k] = g[i], cargo[i]
+        profit_left[k] = profit - share[k]
+        k += 1
+    total = pairwise_sum(revenue) if m else 0.0
+    k = 0
+    for i in range(n):
+        if lost_any[i] or new[i] < route_weeks[r[i]]:
+            continue
+        crew = mov[i]
+        if share[k] > 0:
+            cash[crew] -= share[k]
+            pay_bloc[paying], pay_share[paying] = bloc[crew], share[k]
+            paying += 1
+        k += 1
+    everyone = np.ones(m, dtype=np.bool_)
+    _add_counts(delivered, ga, None, units, everyone)
+    _add_counts(st_delivered, ga, None, units, everyone)
+    _add_counts(st_delivered_value, ga, None, revenue, everyone)
+    _add_counts(st_trip_profit, ga, None, profit_left, everyone)
+    _add_counts(st_trips, ga, None, np.ones(m), everyone)
+    if m:  # numpy added the whole table, zeros included
+        added = np.zeros(delivered_week.shape)
+        k = 0
+        for i in range(n):
+            if not lost_any[i] and new[i] >= route_weeks[r[i]]:
+                added[g[i], route_sink[r[i]]] += units[k]
+                k += 1
+        delivered_week += added
+    k = 0
+    for i in range(n):
+        if not lost_any[i] and new[i] >= route_weeks[r[i]]:
+            crew = mov[i]
+            cargo_of[crew] = 0
+            bloc[crew] = -1
+            state[crew] = returning
+            return_left[crew] = return_time_factor * route_weeks[r[i]]
+    return m, total, pay_bloc[:paying].copy(), pay_share[:paying].copy()

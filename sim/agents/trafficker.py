@@ -808,34 +808,44 @@ class Crews(AgentTable):
             self.leave(taken)
 
     def _arrive(self, mov, r, g, cargo, new, lost_any) -> None:
-        """Crews that reach their sink sell, share profit with their protectors, head home."""
+        """Crews that reach their sink sell, share profit with their protectors, head home.
+
+        Compiled (:func:`sim.agents.route_kernels.arrive_and_sell`); the payments follow in the
+        order they were made: the sales, then the blocs' shares.
+        """
         model, routes, c, st = self.model, self.routes, self.cols, self.model.stats.week
-        arrive = np.flatnonzero(~lost_any & (new >= routes.weeks[r]))
-        if len(arrive):
-            crews, ga, ra = mov[arrive], g[arrive], r[arrive]
-            revenue = cargo[arrive] * self.sink_value[ra]
-            c["cash"][crews] += revenue
-            model.ledger.pay("sales", "buyers", "traffickers", float(revenue.sum()))
-            profit = revenue - self.outlay[crews]
-            share = np.where(
-                (self.bloc[crews] >= 0) & (profit > 0), model.params.armed_groups.trafficking_share * profit, 0.0
-            )
-            if share.any():
-                sel = share > 0
-                c["cash"][crews[sel]] -= share[sel]
-                model.roadblocks.share_profit(self.bloc[crews[sel]], share[sel], model.ledger)
-            accumulate(model.ledger.delivered, ga, cargo[arrive])
-            accumulate(st["delivered"], ga, cargo[arrive])
-            accumulate(st["delivered_value"], ga, revenue)
-            accumulate(st["trip_profit"], ga, profit - share)
-            accumulate(st["trips"], ga, 1)
-            model.market.record_delivery(ga, routes.sink[ra], cargo[arrive])
-            c["cargo"][crews] = 0
-            c["bloc"][crews] = -1
-            c["state"][crews] = State.RETURNING
-            c["return_left"][crews] = model.params.transport.return_time_factor * routes.weeks[ra]
-        still = ~lost_any & (new < routes.weeks[r])
-        c["progress"][mov[still]] = new[still]
+        arrived, sales, blocs, shares = route_kernels.arrive_and_sell(
+            mov,
+            r,
+            g,
+            cargo,
+            new,
+            lost_any,
+            routes.weeks,
+            routes.sink,
+            self.sink_value,
+            model.params.armed_groups.trafficking_share,
+            model.params.transport.return_time_factor,
+            int(State.RETURNING),
+            c["cash"],
+            c["outlay"],
+            c["bloc"],
+            c["cargo"],
+            c["state"],
+            c["return_left"],
+            c["progress"],
+            model.ledger.delivered,
+            model.market.delivered_week,
+            st["delivered"],
+            st["delivered_value"],
+            st["trip_profit"],
+            st["trips"],
+        )
+        if not arrived:
+            return
+        model.ledger.pay("sales", "buyers", "traffickers", sales)
+        if len(blocs):
+            model.roadblocks.share_profit(blocs, shares, model.ledger)
 
     def _pay_upkeep(self) -> None:
         alive = self.alive_rows()
