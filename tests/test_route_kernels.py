@@ -7,15 +7,18 @@ noise, ``argmax`` for the pick. Each test compares bits and the generator's stat
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import scipy.sparse as sp
 
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
-from sim.draws import gumbel_uniforms
+from sim.draws import choose_weighted, gumbel_uniforms
 from sim.enforcement import Outcome
 from sim.model import SahelModel
+from sim.names import Kind
 from sim.params import ScenarioConfig
 from sim.stats import accumulate
 
@@ -559,3 +562,80 @@ def test_arrivals_are_the_numpy_form(seed):
         assert all(_same_bits(a, b) for a, b in zip(books[2], want_books[2], strict=True))
         if n == 300:  # something to compare: arrivals, shares paid, crews still on the road
             assert got[0] > 10 and len(got[2]) > 0 and (new[~lost_any] < weeks[route[~lost_any]]).any()
+
+
+def _plain_enter_goods(crews, goods, counts):
+    """``Crews.enter_goods`` as numpy computed it before the sixth pass (draws good after good, then the rows)."""
+    keep = counts > 0
+    goods, counts = goods[keep], counts[keep]
+    if not len(goods):
+        return
+    rng, routes, p = crews.model.rng, crews.routes, crews.p
+    mean_supply = crews.model.market.mean_supply
+    group, u, net_pick, p_merc, p_local = [], [], [], [], []
+    for good, n in zip(goods.tolist(), counts.tolist(), strict=True):
+        groups = crews.groups_of_good[good]
+        share = mean_supply[groups]
+        group.append(choose_weighted(rng, groups, n, share / share.sum()))
+        a = max(crews.profit_ema[good], 0.0)
+        p_merc.append(a / (a + p.mercenary_profit_usd))
+        p_local.append(p.local_share_livelihood if crews.livelihood[good] else p.local_share_other)
+        u.append(rng.random(n))
+        net_pick.append(rng.integers(0, 1 << 30, size=n))
+    group, u, net_pick = np.concatenate(group), np.concatenate(u), np.concatenate(net_pick)
+    merc = np.repeat(np.array(p_merc, dtype=float), counts)
+    local = np.repeat(np.array(p_local, dtype=float), counts)
+    kind = np.where(u < merc, Kind.MERCENARY, np.where(u < merc + (1 - merc) * local, Kind.LOCAL, Kind.TRANSNATIONAL))
+    good = np.repeat(goods, counts)
+    slots = crews.add(len(good))
+    home = routes.group_source[group]
+    network = np.where(
+        kind == Kind.LOCAL,
+        crews.local_network_of[home],
+        np.where(
+            kind == Kind.TRANSNATIONAL,
+            crews.first_transnational + net_pick % p.n_transnational_networks,
+            crews.first_mercenary + net_pick % p.n_mercenary_networks,
+        ),
+    )
+    capacity = np.maximum(1, np.round(crews.capacity_of[good] * crews.kind_capacity[kind])).astype(np.int64)
+    ref = capacity * (0.5 * (crews.value_source[good] + crews.model.market.value_sink[good]))
+    cash = p.start_capital_trips * ref
+    c = crews.cols
+    c["kind"][slots], c["good"][slots], c["group"][slots], c["home"][slots] = kind, good, group, home
+    c["network"][slots], c["cash"][slots], c["capacity"][slots] = network, cash, capacity
+    c["state"][slots], c["route"][slots], c["bloc"][slots] = State.IDLE, -1, -1
+    c["cargo_value_ref"][slots], c["born"][slots] = ref, crews.model.week_index
+    c["own_risk"][slots] = crews.network_risk[network]
+    end = np.cumsum(counts)
+    for start, stop in zip((end - counts).tolist(), end.tolist(), strict=True):
+        crews.model.ledger.pay("capital_in", "investors", "traffickers", float(cash[start:stop].sum()))
+    crews.model.stats.events["entered"] += len(good)
+
+
+@pytest.mark.parametrize("case", range(4))
+def test_entrants_are_the_numpy_form(model, case):
+    """Entrants of several goods (none, one, many; negative and large recent profits): same rows, books, stream."""
+    r = np.random.default_rng(600 + case)
+    crews = model.crews
+    n_goods = len(crews.return_ema)
+    goods = np.arange(n_goods)
+    counts = r.poisson(np.where(crews.supportable > 0, 6.0, 0.0))  # cases 2 and 3: many goods
+    if case < 2:  # none at all, or three crews of one good
+        counts = np.zeros(n_goods, dtype=np.int64)
+        counts[2] = 3 * case
+    fast, plain = copy.deepcopy(model), copy.deepcopy(model)
+    for m in (fast, plain):  # some goods' recent profit per trip negative, some large (mostly mercenary entrants)
+        m.crews.profit_ema[:] = np.random.default_rng(case).uniform(-1e5, 1e6, n_goods)
+    fast.crews.enter_goods(goods, counts)
+    _plain_enter_goods(plain.crews, goods, counts)
+    assert fast.crews.n_alive == plain.crews.n_alive == crews.n_alive + counts.sum()
+    for name, col in plain.crews.cols.items():
+        assert col.dtype == fast.crews.cols[name].dtype and _same_bits(fast.crews.cols[name] * 1.0, col * 1.0), name
+    assert [a.unique_id for a in fast.crews.agents if a] == [a.unique_id for a in plain.crews.agents if a]
+    assert fast.ledger.balances == plain.ledger.balances
+    assert fast.stats.events["entered"] == plain.stats.events["entered"]
+    assert fast.rng.bit_generator.state == plain.rng.bit_generator.state and fast.rng.random() == plain.rng.random()
+    if counts.sum() > 20:  # all three kinds entered
+        born = fast.crews.born == fast.week_index
+        assert len(np.unique(fast.crews.kind[fast.crews.alive & born])) == 3

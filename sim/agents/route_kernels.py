@@ -24,9 +24,13 @@ import numpy as np
 
 from sim.compiled import kernel, pairwise_sum
 from sim.enforcement import Outcome
+from sim.kernel_rng import generator
+from sim.names import Kind
 
 # Outcome codes as plain integers (numba freezes module-level integers into the kernels).
 ROUTINE, SETTLED, SEIZED, ROBBED = int(Outcome.ROUTINE), int(Outcome.SETTLED), int(Outcome.SEIZED), int(Outcome.ROBBED)
+LOCAL, TRANSNATIONAL, MERCENARY = int(Kind.LOCAL), int(Kind.TRANSNATIONAL), int(Kind.MERCENARY)
+IDLE = 0  # sim.agents.trafficker.State.IDLE (that module imports this one)
 
 
 @kernel
@@ -754,3 +758,140 @@ def arrive_and_sell(
             state[crew] = returning
             return_left[crew] = return_time_factor * route_weeks[r[i]]
     return m, total, pay_bloc[:paying].copy(), pay_share[:paying].copy()
+
+
+@kernel
+def draw_entrants(
+    rng_handles,
+    goods,
+    counts,
+    slots,
+    group_starts,
+    groups,
+    mean_supply,
+    profit_ema,
+    p_draws,
+    livelihood,
+    group_source,
+    local_network_of,
+    networks,
+    capacity_of,
+    kind_capacity,
+    value_source,
+    value_sink,
+    network_risk,
+    week,
+    kind_of,
+    good_of,
+    group_of,
+    home_of,
+    network_of,
+    cash,
+    capacity_of_crew,
+    state,
+    route_of,
+    bloc_of,
+    cargo_value_ref,
+    born,
+    own_risk,
+):
+    """New crews enter goods, good after good: their draws, then their rows (M4; 002 §II; 000).
+
+    What ``Crews.enter_goods`` did with numpy, with the same draws in the same order from the
+    model's generator (rebuilt from ``rng_handles``; :mod:`sim.kernel_rng`): for each good in
+    turn, its entrants' source groups (``choice`` weighted by mean supply: cumulative sums
+    scaled by the last, searched from the right), then one uniform each for the kind, then one
+    integer below 2**30 each for the network. The higher the good's recent profit per trip,
+    the likelier an entrant is mercenary (M4); else local with the good's local share, else
+    transnational. Local crews join their source's network, the others one of their kind's.
+
+    Args:
+        rng_handles: :func:`sim.kernel_rng.handles` of the model's generator.
+        goods: The goods entered, in order.
+        counts: Entrants of each (all positive).
+        slots: The entrants' rows, good after good (zeroed by the table).
+        group_starts: Where each good's (good, source) groups start in ``groups`` (one more at the end).
+        groups: Each good's groups, good after good.
+        mean_supply: Mean weekly supply of each group.
+        profit_ema: Recent profit per trip of each good.
+        p_draws: ``mercenary_profit_usd``, ``local_share_livelihood``, ``local_share_other``, ``start_capital_trips``.
+        livelihood: Whether each good is a livelihood good.
+        group_source: Source place of each group.
+        local_network_of: Local network of each place.
+        networks: First transnational network, their number, first mercenary network, their number.
+        capacity_of: Crew capacity of each good.
+        kind_capacity: Capacity factor of each kind.
+        value_source: Source price of each good.
+        value_sink: Sink price of each good.
+        network_risk: Each network's perceived risk at each place; an entrant starts with its network's.
+        week: This week's index (the entrants' ``born``).
+        kind_of: Kind of every crew row (the entrants' set here, as are the columns below).
+        good_of: Good of every crew row.
+        group_of: Source group of every crew row.
+        home_of: Home (source place) of every crew row.
+        network_of: Network of every crew row.
+        cash: Cash of every crew row.
+        capacity_of_crew: Capacity of every crew row.
+        state: Trip state of every crew row (idle).
+        route_of: Route of every crew row (none: -1).
+        bloc_of: Protecting bloc of every crew row (none: -1).
+        cargo_value_ref: Reference cargo value of every crew row.
+        born: Week of entry of every crew row.
+        own_risk: Each crew row's perceived risk at each place (its network's).
+
+    Returns:
+        Each good's entrants' capital, the sum numpy's ``cash[start:stop].sum()`` gives.
+    """
+    rng = generator(rng_handles)
+    merc_profit, share_livelihood, share_other, capital_trips = p_draws[0], p_draws[1], p_draws[2], p_draws[3]
+    capital = np.empty(goods.size)
+    start = 0
+    for k in range(goods.size):
+        good, n = goods[k], counts[k]
+        first, last = group_starts[good], group_starts[good + 1]
+        share = mean_supply[groups[first:last]]
+        p = share / pairwise_sum(share)
+        cdf = np.cumsum(p)
+        if not cdf[-1] > 0:
+            raise ValueError("probabilities do not sum to 1")
+        cdf /= cdf[-1]
+        picked = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            picked[i] = groups[first + np.searchsorted(cdf, rng.random(), side="right")]
+        a = profit_ema[good]
+        if a < 0.0:  # max(a, 0.0), as Python takes it
+            a = 0.0
+        merc = a / (a + merc_profit)
+        local = share_livelihood if livelihood[good] else share_other
+        kinds = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            u = rng.random()
+            if u < merc:
+                kinds[i] = MERCENARY
+            elif u < merc + (1 - merc) * local:
+                kinds[i] = LOCAL
+            else:
+                kinds[i] = TRANSNATIONAL
+        mean_value = 0.5 * (value_source[good] + value_sink[good])
+        for i in range(n):
+            pick = rng.integers(0, 1 << 30)
+            slot = slots[start + i]
+            home = group_source[picked[i]]
+            if kinds[i] == LOCAL:
+                network = local_network_of[home]
+            elif kinds[i] == TRANSNATIONAL:
+                network = networks[0] + pick % networks[1]
+            else:
+                network = networks[2] + pick % networks[3]
+            capacity = np.int64(np.rint(capacity_of[good] * kind_capacity[kinds[i]]))
+            if capacity < 1:
+                capacity = 1
+            ref = capacity * mean_value
+            kind_of[slot], good_of[slot], group_of[slot], home_of[slot] = kinds[i], good, picked[i], home
+            network_of[slot], cash[slot], capacity_of_crew[slot] = network, capital_trips * ref, capacity
+            state[slot], route_of[slot], bloc_of[slot] = IDLE, -1, -1
+            cargo_value_ref[slot], born[slot] = ref, week
+            own_risk[slot, :] = network_risk[network, :]
+        capital[k] = pairwise_sum(cash[slots[start : start + n]])
+        start += n
+    return capital

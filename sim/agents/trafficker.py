@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import kernel_rng
 from sim.agents import route_kernels
 from sim.agents.table import AgentTable, TableAgent
-from sim.draws import choose_weighted, gumbel_uniforms
+from sim.draws import gumbel_uniforms
 from sim.enforcement import Encounters, Outcome
 from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
@@ -45,6 +46,24 @@ class State(enum.IntEnum):
     MOVING = 1  # carrying cargo along a route
     RETURNING = 2  # travelling home empty
     DETAINED = 3  # arrested, awaiting a verdict
+
+
+# The columns route_kernels.draw_entrants sets for new crews, in its arguments' order.
+ENTRANT_COLUMNS = (
+    "kind",
+    "good",
+    "group",
+    "home",
+    "network",
+    "cash",
+    "capacity",
+    "state",
+    "route",
+    "bloc",
+    "cargo_value_ref",
+    "born",
+    "own_risk",
+)
 
 
 class Trafficker(TableAgent):
@@ -184,6 +203,12 @@ class Crews(AgentTable):
     def groups_of_good(self) -> list[np.ndarray]:
         """The (good, source) groups of each good, in order."""
         return [np.flatnonzero(self.routes.group_good == g) for g in range(len(self.model.world.goods))]
+
+    @functools.cached_property
+    def _groups_by_good(self) -> tuple[np.ndarray, np.ndarray]:
+        """``groups_of_good`` as one array: where each good's groups start (one more at the end), and the groups."""
+        sizes = [len(g) for g in self.groups_of_good]
+        return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), np.concatenate(self.groups_of_good)
 
     @functools.cached_property
     def local_network_of(self) -> np.ndarray:
@@ -397,58 +422,34 @@ class Crews(AgentTable):
         goods, counts = goods[keep], counts[keep]
         if not len(goods):
             return
-        rng, routes, p = self.model.rng, self.routes, self.p
-        mean_supply = self.model.market.mean_supply
-        group, u, net_pick, p_merc, p_local = [], [], [], [], []
-        for good, n in zip(goods.tolist(), counts.tolist(), strict=True):
-            groups = self.groups_of_good[good]
-            share = mean_supply[groups]
-            group.append(choose_weighted(rng, groups, n, share / share.sum()))
-            a = max(self.profit_ema[good], 0.0)
-            p_merc.append(a / (a + p.mercenary_profit_usd))
-            p_local.append(p.local_share_livelihood if self.livelihood[good] else p.local_share_other)
-            u.append(rng.random(n))
-            net_pick.append(rng.integers(0, 1 << 30, size=n))
-        group, u, net_pick = np.concatenate(group), np.concatenate(u), np.concatenate(net_pick)
-        merc = np.repeat(np.array(p_merc, dtype=float), counts)
-        local = np.repeat(np.array(p_local, dtype=float), counts)
-        kind = np.where(
-            u < merc, Kind.MERCENARY, np.where(u < merc + (1 - merc) * local, Kind.LOCAL, Kind.TRANSNATIONAL)
-        )
-        good = np.repeat(goods, counts)
-        slots = self.add(len(good))
-        home = routes.group_source[group]
-        network = np.where(
-            kind == Kind.LOCAL,
-            self.local_network_of[home],
-            np.where(
-                kind == Kind.TRANSNATIONAL,
-                self.first_transnational + net_pick % p.n_transnational_networks,
-                self.first_mercenary + net_pick % p.n_mercenary_networks,
+        model, p = self.model, self.p
+        slots = self.add(int(counts.sum()))  # the table draws nothing: the entrants' draws follow, as ever
+        capital = route_kernels.draw_entrants(
+            kernel_rng.handles(model.rng),
+            goods.astype(np.int64),
+            counts.astype(np.int64),
+            slots,
+            *self._groups_by_good,
+            model.market.mean_supply,
+            self.profit_ema,
+            np.array([p.mercenary_profit_usd, p.local_share_livelihood, p.local_share_other, p.start_capital_trips]),
+            self.livelihood,
+            self.routes.group_source,
+            self.local_network_of,
+            np.array(
+                [self.first_transnational, p.n_transnational_networks, self.first_mercenary, p.n_mercenary_networks]
             ),
+            self.capacity_of,
+            self.kind_capacity,
+            self.value_source,
+            model.market.value_sink,
+            self.network_risk,
+            model.week_index,
+            *(self.cols[name] for name in ENTRANT_COLUMNS),
         )
-        capacity = np.maximum(1, np.round(self.capacity_of[good] * self.kind_capacity[kind])).astype(np.int64)
-        mean_value = 0.5 * (self.value_source[good] + self.model.market.value_sink[good])
-        ref = capacity * mean_value
-        cash = p.start_capital_trips * ref
-        c = self.cols
-        c["kind"][slots] = kind
-        c["good"][slots] = good
-        c["group"][slots] = group
-        c["home"][slots] = home
-        c["network"][slots] = network
-        c["cash"][slots] = cash
-        c["capacity"][slots] = capacity
-        c["state"][slots] = State.IDLE
-        c["route"][slots] = -1
-        c["bloc"][slots] = -1
-        c["cargo_value_ref"][slots] = ref
-        c["born"][slots] = self.model.week_index
-        c["own_risk"][slots] = self.network_risk[network]
-        end = np.cumsum(counts)
-        for start, stop in zip((end - counts).tolist(), end.tolist(), strict=True):  # one payment per good, as ever
-            self.model.ledger.pay("capital_in", "investors", "traffickers", float(cash[start:stop].sum()))
-        self.model.stats.events["entered"] += len(good)
+        for total in capital.tolist():  # one payment per good, as ever
+            model.ledger.pay("capital_in", "investors", "traffickers", total)
+        model.stats.events["entered"] += len(slots)
 
     def leave(self, slots: np.ndarray) -> None:
         """Take crews out of the trade; their cash goes back to investors."""
