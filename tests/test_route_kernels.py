@@ -639,3 +639,63 @@ def test_entrants_are_the_numpy_form(model, case):
     if counts.sum() > 20:  # all three kinds entered
         born = fast.crews.born == fast.week_index
         assert len(np.unique(fast.crews.kind[fast.crews.alive & born])) == 3
+
+
+def _plain_lose(s, how, lost_value, mov, g, cargo, r, first, cum_weeks, factor, cols, books):
+    """Lost cargoes as ``Crews._lose_cargo`` counted them with numpy before the sixth pass (arrests aside)."""
+    ledger_seized, ledger_stolen, st = books
+    crews, gs = mov[s], g[s]
+    seized = how == Outcome.SEIZED
+    accumulate(ledger_seized, gs[seized], cargo[s][seized])
+    accumulate(st[0], gs[seized], cargo[s][seized])
+    accumulate(st[1], gs[seized], lost_value[seized])
+    accumulate(ledger_stolen, gs[~seized], cargo[s][~seized])
+    accumulate(st[2], gs[~seized], cargo[s][~seized])
+    accumulate(st[3], gs, -cols["outlay"][crews])
+    accumulate(st[4], gs, 1)
+    cols["cargo"][crews] = 0
+    cols["bloc"][crews] = -1
+    cols["state"][crews] = State.RETURNING
+    cols["return_left"][crews] = factor * cum_weeks[r[s], first[s]]
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_lost_cargoes_are_the_numpy_form(seed):
+    """Random weeks (one loss, only robberies, only seizures, many of both): same columns and books."""
+    r = np.random.default_rng(700 + seed)
+    n_rows, n_routes, width, n_goods = 400, 30, 9, 4
+    for n, seized_share in ((1, 0.5), (20, 0.0), (20, 1.0), (300, 0.5)):
+        mov = np.sort(r.choice(n_rows, n, replace=False)).astype(np.int64)
+        route, good, cargo = r.integers(0, n_routes, n), r.integers(0, n_goods, n), r.integers(1, 400, n)
+        per_crew = r.integers(1, 4, n)  # encounters per crew, in crew order
+        pi = np.repeat(np.arange(n), per_crew)
+        losers = np.flatnonzero(r.random(n) < 0.6) if n > 1 else np.array([0])
+        lost_at = (np.cumsum(per_crew) - 1)[losers]  # each loser's last encounter is its loss
+        outcome = r.integers(0, 3, len(pi))
+        outcome[lost_at] = np.where(r.random(len(lost_at)) < seized_share, Outcome.SEIZED, Outcome.ROBBED)
+        value = r.uniform(0.0, 1e6, len(pi))
+        first = r.integers(1, width, n)
+        cum_weeks = np.cumsum(r.uniform(0.1, 2.0, (n_routes, width)), axis=1)
+        cols = {
+            "outlay": r.uniform(0.0, 4e5, n_rows),
+            "cargo": r.integers(0, 400, n_rows),
+            "bloc": r.integers(-1, 3, n_rows),
+            "state": r.integers(0, 4, n_rows).astype(np.int8),
+            "return_left": r.random(n_rows),
+        }
+        books = (r.integers(0, 999, n_goods), r.integers(0, 999, n_goods), [r.random(n_goods) for _ in range(5)])
+        want_cols = {k: v.copy() for k, v in cols.items()}
+        want_books = (books[0].copy(), books[1].copy(), [a.copy() for a in books[2]])
+        s = pi[lost_at]
+        _plain_lose(
+            s, outcome[lost_at], value[lost_at], mov, good, cargo, route, first, cum_weeks, 1.5, want_cols, want_books
+        )
+        route_kernels.lose_cargo(
+            lost_at, pi, outcome, value, mov, good, cargo, route, first, cum_weeks, 1.5, int(State.RETURNING),
+            *cols.values(), books[0], books[1], *books[2],
+        )  # fmt: skip
+        for name, col in cols.items():
+            assert col.dtype == want_cols[name].dtype and _same_bits(col * 1.0, want_cols[name] * 1.0), name
+        assert np.array_equal(books[0], want_books[0]) and np.array_equal(books[1], want_books[1])
+        assert all(_same_bits(a, b) for a, b in zip(books[2], want_books[2], strict=True))
+        assert (cols["state"][mov[s]] == State.RETURNING).all()  # something changed

@@ -895,3 +895,95 @@ def draw_entrants(
         capital[k] = pairwise_sum(cash[slots[start : start + n]])
         start += n
     return capital
+
+
+@kernel
+def lose_cargo(
+    lost_at,
+    pi,
+    outcome,
+    value,
+    mov,
+    g,
+    cargo,
+    r,
+    first,
+    cum_weeks,
+    return_time_factor,
+    returning,
+    outlay,
+    cargo_of,
+    bloc,
+    state,
+    return_left,
+    ledger_seized,
+    ledger_stolen,
+    st_seized,
+    st_seized_value,
+    st_robbed,
+    st_trip_profit,
+    st_trips,
+):
+    """Crews that lost their cargo this week (seized or robbed; 002 §II, M3) count it and head home.
+
+    What ``Crews._lose_cargo`` did with numpy, in the same order and roundings: the units and
+    value lost, by good, in the ledger and the week's statistics (``accumulate``'s bincount,
+    then the add), the trip's outlay as its (negative) profit, and the crew's columns: no
+    cargo, no protector, heading home for ``return_time_factor`` times the time it had
+    travelled. Arrests are the caller's.
+
+    Args:
+        lost_at: The encounter of each crew's first loss, in crew order.
+        pi: Crew (row of ``mov``) of each encounter.
+        outcome: Outcome of each encounter.
+        value: Cargo value at each encounter.
+        mov: The moving crews' rows.
+        g: Their goods.
+        cargo: Their cargoes.
+        r: Their routes.
+        first: The route position of each one's first loss.
+        cum_weeks: Travel time from the source to each route position.
+        return_time_factor: Weeks home per week out.
+        returning: The state code of a returning crew.
+        outlay: Trip outlay of every crew row.
+        cargo_of: Cargo of every crew row, emptied for those who lost it.
+        bloc: Protecting bloc of every crew row, cleared for them.
+        state: Trip state of every crew row, set to ``returning`` for them.
+        return_left: Weeks home left of every crew row, set for them.
+        ledger_seized: The ledger's seized units by good, added to.
+        ledger_stolen: The ledger's stolen units by good, added to.
+        st_seized: The week's seized units by good, added to.
+        st_seized_value: The week's seized value by good, added to.
+        st_robbed: The week's robbed units by good, added to.
+        st_trip_profit: The week's trip profits by good, added to.
+        st_trips: The week's trips by good, added to.
+    """
+    n = lost_at.size
+    gs = np.empty(n, dtype=np.int64)
+    units = np.empty(n)
+    lost_value = np.empty(n)
+    seized = np.empty(n, dtype=np.bool_)
+    robbed = np.empty(n, dtype=np.bool_)
+    minus_outlay = np.empty(n)
+    for k in range(n):
+        e = lost_at[k]
+        i = pi[e]
+        gs[k], units[k], lost_value[k] = g[i], cargo[i], value[e]
+        seized[k] = outcome[e] == SEIZED
+        robbed[k] = not seized[k]
+        minus_outlay[k] = -outlay[mov[i]]
+    everyone = np.ones(n, dtype=np.bool_)
+    _add_counts(ledger_seized, gs, None, units, seized)
+    _add_counts(st_seized, gs, None, units, seized)
+    _add_counts(st_seized_value, gs, None, lost_value, seized)
+    _add_counts(ledger_stolen, gs, None, units, robbed)
+    _add_counts(st_robbed, gs, None, units, robbed)
+    _add_counts(st_trip_profit, gs, None, minus_outlay, everyone)
+    _add_counts(st_trips, gs, None, np.ones(n), everyone)
+    for k in range(n):
+        i = pi[lost_at[k]]
+        crew = mov[i]
+        cargo_of[crew] = 0
+        bloc[crew] = -1
+        state[crew] = returning
+        return_left[crew] = return_time_factor * cum_weeks[r[i], first[i]]

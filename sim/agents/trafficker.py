@@ -31,7 +31,7 @@ from sim import kernel_rng
 from sim.agents import route_kernels
 from sim.agents.table import AgentTable, TableAgent
 from sim.draws import gumbel_uniforms
-from sim.enforcement import Encounters, Outcome
+from sim.enforcement import Encounters
 from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
 
@@ -775,31 +775,45 @@ class Crews(AgentTable):
             st["edge_units"],
             st["edge_good_units"],
         )
-        self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], r, first, enc, arrested)
+        self._lose_cargo(mov, g, cargo, pi, outcome, value, lost_at, r, first, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 
-    def _lose_cargo(self, mov, g, cargo, s, how, lost_value, r, first, enc, arrested) -> None:
+    def _lose_cargo(self, mov, g, cargo, pi, outcome, value, lost_at, r, first, enc, arrested) -> None:
         """Seized or robbed: the cargo is gone; the crew heads home, or is arrested.
 
-        ``s`` are the rows of ``mov`` that lost their cargo, ``how`` and ``lost_value`` the
-        outcome and value at their first loss.
+        ``lost_at`` are the encounters (of ``pi``, ``outcome``, ``value``) at which crews of
+        ``mov`` first lost their cargo. Compiled (:func:`sim.agents.route_kernels.lose_cargo`),
+        then the arrests.
         """
-        if len(s) == 0:
+        if len(lost_at) == 0:
             return
         model, c, st = self.model, self.cols, self.model.stats.week
-        crews, gs = mov[s], g[s]
-        seized = how == Outcome.SEIZED
-        accumulate(model.ledger.seized, gs[seized], cargo[s][seized])
-        accumulate(st["seized"], gs[seized], cargo[s][seized])
-        accumulate(st["seized_value"], gs[seized], lost_value[seized])
-        accumulate(model.ledger.stolen, gs[~seized], cargo[s][~seized])
-        accumulate(st["robbed"], gs[~seized], cargo[s][~seized])
-        accumulate(st["trip_profit"], gs, -self.outlay[crews])
-        accumulate(st["trips"], gs, 1)
-        c["cargo"][crews] = 0
-        c["bloc"][crews] = -1
-        c["state"][crews] = State.RETURNING
-        c["return_left"][crews] = model.params.transport.return_time_factor * self.routes.cum_weeks[r[s], first[s]]
+        route_kernels.lose_cargo(
+            lost_at,
+            pi,
+            outcome,
+            value,
+            mov,
+            g,
+            cargo,
+            r,
+            first,
+            self.routes.cum_weeks,
+            model.params.transport.return_time_factor,
+            int(State.RETURNING),
+            c["outlay"],
+            c["cargo"],
+            c["bloc"],
+            c["state"],
+            c["return_left"],
+            model.ledger.seized,
+            model.ledger.stolen,
+            st["seized"],
+            st["seized_value"],
+            st["robbed"],
+            st["trip_profit"],
+            st["trips"],
+        )
         taken = enc.crew[arrested]
         model.stats.events["arrested"] += len(taken)
         if getattr(model.enforcement, "holds_trials", False):
