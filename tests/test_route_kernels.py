@@ -699,3 +699,43 @@ def test_lost_cargoes_are_the_numpy_form(seed):
         assert np.array_equal(books[0], want_books[0]) and np.array_equal(books[1], want_books[1])
         assert all(_same_bits(a, b) for a, b in zip(books[2], want_books[2], strict=True))
         assert (cols["state"][mov[s]] == State.RETURNING).all()  # something changed
+
+
+def _plain_upkeep_and_exit(cols, upkeep_share, exit_share, patience, st_upkeep):
+    """``Crews._pay_upkeep`` and ``Crews._exit`` as numpy computed them before the sixth pass (payments returned)."""
+    alive = np.flatnonzero(cols["alive"])
+    due = upkeep_share * cols["cargo_value_ref"][alive]
+    paid = np.minimum(cols["cash"][alive], due)
+    cols["cash"][alive] -= paid
+    accumulate(st_upkeep, cols["good"][alive], paid)
+    idle = cols["alive"] & (cols["state"] == State.IDLE)
+    broke = cols["cash"] < exit_share * cols["cargo_value_ref"]
+    bored = cols["idle_weeks"] >= patience
+    return alive, paid, np.flatnonzero(idle & (broke | bored))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_upkeep_and_exit_are_the_numpy_form(seed):
+    """Random tables (none alive, broke crews, negative and NaN cash, the patient and the bored): same bits."""
+    r = np.random.default_rng(800 + seed)
+    for n_rows, alive_share in ((5, 0.0), (1, 1.0), (500, 0.7)):
+        cash = np.where(r.random(n_rows) < 0.2, r.uniform(-10.0, 100.0, n_rows), r.uniform(0.0, 1e5, n_rows))
+        cash[r.random(n_rows) < 0.02] = np.nan
+        cols = {
+            "alive": r.random(n_rows) < alive_share,
+            "state": r.integers(0, 4, n_rows).astype(np.int8),
+            "cash": cash,
+            "cargo_value_ref": r.uniform(0.0, 1e5, n_rows),
+            "good": r.integers(0, 4, n_rows),
+            "idle_weeks": r.integers(0, 30, n_rows),
+        }
+        st = r.random(4)
+        want_st = st.copy()
+        want_cols = {k: v.copy() for k, v in cols.items()}
+        want = _plain_upkeep_and_exit(want_cols, 0.01, 0.3, 20, want_st)
+        alive, state, *rest = cols.values()
+        got = route_kernels.upkeep_and_exit(alive, state, int(State.IDLE), *rest, 0.01, 0.3, 20, st)
+        assert np.array_equal(got[0], want[0]) and _same_bits(got[1], want[1]) and np.array_equal(got[2], want[2])
+        assert _same_bits(cols["cash"], want_cols["cash"]) and _same_bits(st, want_st)
+        if n_rows == 500:  # something to compare: some leave, some stay
+            assert 0 < len(got[2]) < len(got[0])

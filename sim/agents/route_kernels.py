@@ -1,11 +1,26 @@
-"""The crews' hot loops compiled (issue 18, fifth pass): route choice and the week's encounters.
+"""The crews' week compiled (issue 18, fifth and sixth passes), kernel by kernel in the week's order.
+
+* Planning (002 §II: crews buy at sources): :func:`queue_front` (each source's queue, in a random
+  order, up to its stock), route choice (below), :func:`buy_and_depart` (purchases in queue
+  order, departures and their counts).
 
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
   the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
   :func:`candidate_log_sums`, then numpy's ``exp``, then :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
-  calls :func:`encounters_and_dues` for the outcomes, first losses and dues of the week.
+  calls :func:`places_passed` (the moving crews and the places they pass), then
+  :func:`encounters_and_dues` for the outcomes, first losses and dues of the week; then
+  :func:`learn_and_count` (perceived risk, M8; traffic counts), :func:`lose_cargo` and
+  :func:`arrive_and_sell` (sales, profit shares with protectors, M1, M3).
+* The end of the week: :func:`upkeep_and_exit`, and entry (M4) in :func:`draw_entrants`, whose
+  draws come from the model's generator inside the kernel (:mod:`sim.kernel_rng`): few per
+  week, interleaved good by good, so one call beats a numpy call per good.
+
+Python keeps what needs the model's objects, in the order it happened: the ledger's payments,
+the officials' odds and settlements, the communities' and blocs' incomes, agents' creation and
+removal. The kernels return what those need (rows, amounts) and change the crews' columns, the
+ledger's unit counts and the week's statistics in place.
 
 Every kernel does what the numpy form did, in the same order, bit for bit
 (``tests/test_route_kernels.py`` keeps those forms as references): crews in the order given,
@@ -987,3 +1002,69 @@ def lose_cargo(
         bloc[crew] = -1
         state[crew] = returning
         return_left[crew] = return_time_factor * cum_weeks[r[i], first[i]]
+
+
+@kernel
+def upkeep_and_exit(
+    alive,
+    state,
+    idle,
+    cash,
+    cargo_value_ref,
+    good,
+    idle_weeks,
+    upkeep_share,
+    exit_cash_share,
+    patience_weeks,
+    st_upkeep,
+):
+    """Crews pay their weekly upkeep; idle crews that are broke or tired of waiting leave.
+
+    What ``Crews._pay_upkeep`` and ``Crews._exit`` did with numpy (002 §II: crews are
+    businesses that must cover their costs): every crew pays ``upkeep_share`` of its reference
+    cargo value, or what cash it has (``np.minimum``), counted by good (``accumulate``'s
+    bincount, then the add); then an idle crew whose cash is below ``exit_cash_share`` of its
+    reference cargo value, or that has waited ``patience_weeks``, leaves. Where the upkeep is
+    spent and the leaving are the caller's.
+
+    Args:
+        alive: Whether each crew row is alive.
+        state: Trip state of every crew row.
+        idle: The state code of an idle crew.
+        cash: Cash of every crew row, paid from in place.
+        cargo_value_ref: Reference cargo value of every crew row.
+        good: Good of every crew row.
+        idle_weeks: Weeks idle of every crew row.
+        upkeep_share: Weekly upkeep per unit of reference cargo value.
+        exit_cash_share: Cash, per unit of reference cargo value, below which an idle crew leaves.
+        patience_weeks: Weeks idle after which a crew leaves.
+        st_upkeep: The week's upkeep by good, added to.
+
+    Returns:
+        The rows alive, the upkeep each paid, and the rows that leave.
+    """
+    n = 0
+    for s in range(alive.size):
+        if alive[s]:
+            n += 1
+    rows = np.empty(n, dtype=np.int64)
+    paid = np.empty(n)
+    goods = np.empty(n, dtype=np.int64)
+    i = 0
+    for s in range(alive.size):
+        if alive[s]:
+            due = upkeep_share * cargo_value_ref[s]
+            have = cash[s]
+            paid[i] = have if (have < due or have != have) else due  # np.minimum, NaN kept
+            cash[s] = have - paid[i]
+            rows[i], goods[i] = s, good[s]
+            i += 1
+    _add_counts(st_upkeep, goods, None, paid, np.ones(n, dtype=np.bool_))
+    leaving = np.empty(n, dtype=np.int64)
+    m = 0
+    for s in rows:
+        broke = cash[s] < exit_cash_share * cargo_value_ref[s]
+        if state[s] == idle and (broke or idle_weeks[s] >= patience_weeks):
+            leaving[m] = s
+            m += 1
+    return rows, paid, leaving[:m].copy()

@@ -499,8 +499,7 @@ class Crews(AgentTable):
         self._come_home()
         self._plan_and_depart()
         self._travel()
-        self._pay_upkeep()
-        self._exit()
+        self._pay_upkeep_and_exit()
         self._entry()
 
     def _come_home(self) -> None:
@@ -862,20 +861,28 @@ class Crews(AgentTable):
         if len(blocs):
             model.roadblocks.share_profit(blocs, shares, model.ledger)
 
-    def _pay_upkeep(self) -> None:
-        alive = self.alive_rows()
-        due = self.p.upkeep_share * self.cargo_value_ref[alive]
-        paid = np.minimum(self.cash[alive], due)
-        self.cols["cash"][alive] -= paid
-        self.model.pay_upkeep(self.home[alive], paid)
-        accumulate(self.model.stats.week["upkeep"], self.good[alive], paid)
+    def _pay_upkeep_and_exit(self) -> None:
+        """Crews pay their upkeep where they live; idle crews that are broke or tired of waiting leave.
 
-    def _exit(self) -> None:
-        p = self.p
-        idle = self.alive & (self.state == State.IDLE)
-        broke = self.cash < p.exit_cash_share * self.cargo_value_ref
-        bored = self.idle_weeks >= p.patience_weeks
-        self.leave(np.flatnonzero(idle & (broke | bored)))
+        Compiled (:func:`sim.agents.route_kernels.upkeep_and_exit`); the upkeep is then spent in
+        the crews' home communities, and the leavers' cash goes back to investors.
+        """
+        p, c = self.p, self.cols
+        alive, paid, leaving = route_kernels.upkeep_and_exit(
+            c["alive"],
+            c["state"],
+            int(State.IDLE),
+            c["cash"],
+            c["cargo_value_ref"],
+            c["good"],
+            c["idle_weeks"],
+            p.upkeep_share,
+            p.exit_cash_share,
+            p.patience_weeks,
+            self.model.stats.week["upkeep"],
+        )
+        self.model.pay_upkeep(self.home[alive], paid)
+        self.leave(leaving)
 
     def _entry(self) -> None:
         """New crews enter goods whose crews recently earned a return on their capital (M4).
