@@ -89,6 +89,7 @@ def test_candidate_sums_with_weights_unsorted_places_and_nan():
                 order = r.permutation(hi - lo) + lo
                 incidence.indices[lo:hi], incidence.data[lo:hi] = incidence.indices[order], incidence.data[order]
         group_routes = r.integers(-1, n_routes, size=(int(r.integers(1, 8)), int(r.integers(1, 12))))
+        group_routes.flags.writeable = False  # read-only, as the routes' are (one compiled form)
         n = int(r.integers(0, 50))
         group = r.integers(0, len(group_routes), size=n)
         per_place = np.log1p(-r.random((n, n_places + 1)))
@@ -533,7 +534,9 @@ def test_arrivals_are_the_numpy_form(seed):
         weeks = r.uniform(0.5, 6.0, n_routes)
         new = r.integers(1, 7, n).astype(float)
         lost_any = r.random(n) < lost_share
-        tables = (weeks, r.integers(0, n_places, n_routes), r.uniform(0.0, 2000.0, n_routes), 0.25, 1.5)
+        sinks = r.integers(0, n_places, n_routes)
+        weeks.flags.writeable = sinks.flags.writeable = False  # read-only, as the routes' are (one compiled form)
+        tables = (weeks, sinks, r.uniform(0.0, 2000.0, n_routes), 0.25, 1.5)
         cols = {
             "cash": r.uniform(0.0, 1e6, n_rows),
             "outlay": r.uniform(0.0, 4e5, n_rows),
@@ -627,6 +630,7 @@ def test_entrants_are_the_numpy_form(model, case):
     fast, plain = copy.deepcopy(model), copy.deepcopy(model)
     for m in (fast, plain):  # some goods' recent profit per trip negative, some large (mostly mercenary entrants)
         m.crews.profit_ema[:] = np.random.default_rng(case).uniform(-1e5, 1e6, n_goods)
+        m.routes.group_source.flags.writeable = False  # as built (a deep copy is writable: another compiled form)
     fast.crews.enter_goods(goods, counts)
     _plain_enter_goods(plain.crews, goods, counts)
     assert fast.crews.n_alive == plain.crews.n_alive == crews.n_alive + counts.sum()
@@ -676,6 +680,7 @@ def test_lost_cargoes_are_the_numpy_form(seed):
         value = r.uniform(0.0, 1e6, len(pi))
         first = r.integers(1, width, n)
         cum_weeks = np.cumsum(r.uniform(0.1, 2.0, (n_routes, width)), axis=1)
+        cum_weeks.flags.writeable = False  # read-only, as the routes' are (one compiled form)
         cols = {
             "outlay": r.uniform(0.0, 4e5, n_rows),
             "cargo": r.integers(0, 400, n_rows),
