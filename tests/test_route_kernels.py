@@ -744,3 +744,46 @@ def test_upkeep_and_exit_are_the_numpy_form(seed):
         assert _same_bits(cols["cash"], want_cols["cash"]) and _same_bits(st, want_st)
         if n_rows == 500:  # something to compare: some leave, some stay
             assert 0 < len(got[2]) < len(got[0])
+
+
+def _plain_entry_rates(cols, st, supportable, return_ema, profit_ema, group_good, stock, supply, entry_rate):
+    """The entry rates as ``Crews._entry`` computed them with numpy before the sixth pass."""
+    n_goods = len(return_ema)
+    alive = np.flatnonzero(cols[0])
+    capital = np.bincount(cols[1][alive], weights=cols[2][alive], minlength=n_goods)
+    weekly_return = np.divide(st[0] - st[1], capital, out=np.zeros(n_goods), where=capital > 0)
+    mean_trip = np.divide(st[0], st[2], out=profit_ema.copy(), where=st[2] > 0)
+    traded = supportable > 0
+    return_ema[traded] += 0.1 * (weekly_return[traded] - return_ema[traded])
+    profit_ema[traded] += 0.1 * (mean_trip[traded] - profit_ema[traded])
+    left = np.bincount(group_good, weights=stock, minlength=n_goods)
+    room = np.minimum(1.0, np.divide(left, supply, out=np.zeros(n_goods), where=supply > 0))
+    return entry_rate * supportable * np.maximum(return_ema * 52.0, 0.0) * room
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_entry_rates_are_the_numpy_form(seed):
+    """Random weeks (goods not traded, without crews, trips or supply; negative returns, gluts): same bits."""
+    r = np.random.default_rng(900 + seed)
+    n_rows, n_goods, n_groups = 600, 7, 20
+    cols = (
+        r.random(n_rows) < 0.6,
+        r.integers(0, n_goods - 1, n_rows),
+        r.uniform(0.0, 1e5, n_rows),
+    )  # no crews of the last
+    st = (
+        r.uniform(-1e5, 1e6, n_goods),
+        r.uniform(0.0, 1e4, n_goods),
+        np.where(r.random(n_goods) < 0.3, 0.0, r.integers(1, 9, n_goods) * 1.0),
+    )
+    supportable = np.where(r.random(n_goods) < 0.2, 0.0, r.uniform(1.0, 80.0, n_goods))
+    emas = (r.uniform(-0.02, 0.08, n_goods), r.uniform(-1e4, 1e5, n_goods))
+    group_good = r.integers(0, n_goods, n_groups)
+    group_good.flags.writeable = False  # read-only, as the market's is (one compiled form)
+    stock = np.where(r.random(n_groups) < 0.3, 0, r.integers(0, 5000, n_groups))
+    supply = np.where(r.random(n_goods) < 0.2, 0.0, r.uniform(100.0, 3000.0, n_goods))
+    want_emas = (emas[0].copy(), emas[1].copy())
+    want = _plain_entry_rates(cols, st, supportable, *want_emas, group_good, stock, supply, 0.02)
+    got = route_kernels.entry_rates(*cols, *st, supportable, *emas, group_good, stock, supply, 0.02)
+    assert _same_bits(got, want) and _same_bits(emas[0], want_emas[0]) and _same_bits(emas[1], want_emas[1])
+    assert (got > 0).any() and (got == 0).any()  # something to compare: goods entered and goods closed

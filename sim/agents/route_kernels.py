@@ -1068,3 +1068,69 @@ def upkeep_and_exit(
             leaving[m] = s
             m += 1
     return rows, paid, leaving[:m].copy()
+
+
+@kernel
+def entry_rates(
+    alive,
+    good,
+    cargo_value_ref,
+    trip_profit,
+    upkeep,
+    trips,
+    supportable,
+    return_ema,
+    profit_ema,
+    group_good,
+    stock,
+    supply,
+    entry_rate,
+):
+    """Each good's rate of entry this week (M4), after its running return and profit per trip are updated.
+
+    What ``Crews._entry`` did with numpy, in the same order and roundings: the week's return on
+    the good's crews' capital (their reference cargo values) and its mean profit per trip feed
+    running averages (weight 0.1) for the goods traded; the entry rate is ``entry_rate`` times
+    the crews the good's supply keeps busy, times its yearly return (none if negative), times
+    the share of a week's supply left unbought at its sources (at most 1).
+
+    Args:
+        alive: Whether each crew row is alive.
+        good: Good of every crew row.
+        cargo_value_ref: Reference cargo value of every crew row.
+        trip_profit: The week's trip profits by good.
+        upkeep: The week's upkeep by good.
+        trips: The week's trips by good.
+        supportable: Crews each good's supply keeps busy (0: not traded).
+        return_ema: Running weekly return of each good, updated in place.
+        profit_ema: Running profit per trip of each good, updated in place.
+        group_good: Good of each (good, source) group.
+        stock: Units in stock at each group's source.
+        supply: Mean weekly supply of each good.
+        entry_rate: Entrants per week per busy crew and unit of yearly return.
+
+    Returns:
+        The entry rate of each good (Poisson means, drawn by the caller).
+    """
+    n_goods = return_ema.size
+    capital = np.zeros(n_goods)
+    for s in range(alive.size):
+        if alive[s]:
+            capital[good[s]] += cargo_value_ref[s]
+    left = np.zeros(n_goods)
+    for k in range(group_good.size):
+        left[group_good[k]] += stock[k]
+    rate = np.empty(n_goods)
+    for k in range(n_goods):
+        if supportable[k] > 0:
+            weekly_return = (trip_profit[k] - upkeep[k]) / capital[k] if capital[k] > 0 else 0.0
+            mean_trip = trip_profit[k] / trips[k] if trips[k] > 0 else profit_ema[k]
+            return_ema[k] += 0.1 * (weekly_return - return_ema[k])
+            profit_ema[k] += 0.1 * (mean_trip - profit_ema[k])
+        share = left[k] / supply[k] if supply[k] > 0 else 0.0
+        room = 1.0 if share > 1.0 else share  # np.minimum(1.0, share), NaN kept
+        yearly = return_ema[k] * 52.0
+        if not (yearly > 0.0 or yearly != yearly):  # np.maximum(yearly, 0.0), NaN kept
+            yearly = 0.0
+        rate[k] = entry_rate * supportable[k] * yearly * room
+    return rate

@@ -890,21 +890,24 @@ class Crews(AgentTable):
         The entry rate grows with the recent return on the good's crews' capital and with the
         share of a week's supply left unbought at its sources.
         """
-        st, p = self.model.stats.week, self.p
-        n_goods = len(self.return_ema)
-        alive = self.alive_rows()
-        capital = np.bincount(self.good[alive], weights=self.cargo_value_ref[alive], minlength=n_goods)
-        weekly_return = np.divide(st["trip_profit"] - st["upkeep"], capital, out=np.zeros(n_goods), where=capital > 0)
-        mean_trip = np.divide(st["trip_profit"], st["trips"], out=self.profit_ema.copy(), where=st["trips"] > 0)
-        traded = self.supportable > 0
-        alpha = 0.1  # weight of this week in the running averages (about ten weeks' memory)
-        self.return_ema[traded] += alpha * (weekly_return[traded] - self.return_ema[traded])
-        self.profit_ema[traded] += alpha * (mean_trip[traded] - self.profit_ema[traded])
-        # Entrants see goods left unbought at the sources: no glut, no room for newcomers.
-        market = self.model.market
-        left = np.bincount(market.group_good, weights=market.stock, minlength=n_goods)
-        supply = self._supply_by_good
-        room = np.minimum(1.0, np.divide(left, supply, out=np.zeros(n_goods), where=supply > 0))
-        rate = p.entry_rate * self.supportable * np.maximum(self.return_ema * 52.0, 0.0) * room
+        # The running return and profit per trip, and the week's entry rates (compiled:
+        # sim.agents.route_kernels.entry_rates); entrants see goods left unbought at the sources:
+        # no glut, no room for newcomers.
+        st, c, market = self.model.stats.week, self.cols, self.model.market
+        rate = route_kernels.entry_rates(
+            c["alive"],
+            c["good"],
+            c["cargo_value_ref"],
+            st["trip_profit"],
+            st["upkeep"],
+            st["trips"],
+            self.supportable,
+            self.return_ema,
+            self.profit_ema,
+            market.group_good,
+            market.stock,
+            self._supply_by_good,
+            self.p.entry_rate,
+        )
         arrivals = self.model.rng.poisson(rate)
-        self.enter_goods(np.arange(n_goods), arrivals)
+        self.enter_goods(np.arange(len(rate)), arrivals)
