@@ -3,7 +3,6 @@
 * Planning (002 §II: crews buy at sources): :func:`queue_front` (each source's queue, in a random
   order, up to its stock), route choice (below), :func:`buy_and_depart` (purchases in queue
   order, departures and their counts).
-
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
   the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
@@ -13,9 +12,10 @@
   :func:`encounters_and_dues` for the outcomes, first losses and dues of the week; then
   :func:`learn_and_count` (perceived risk, M8; traffic counts), :func:`lose_cargo` and
   :func:`arrive_and_sell` (sales, profit shares with protectors, M1, M3).
-* The end of the week: :func:`upkeep_and_exit`, and entry (M4) in :func:`draw_entrants`, whose
-  draws come from the model's generator inside the kernel (:mod:`sim.kernel_rng`): few per
-  week, interleaved good by good, so one call beats a numpy call per good.
+* The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entry_rates`, numpy's
+  Poisson draw, then :func:`draw_entrants`, whose draws come from the model's generator inside
+  the kernel (:mod:`sim.kernel_rng`): few a week, interleaved good by good, so one call beats a
+  numpy call per good.
 
 Python keeps what needs the model's objects, in the order it happened: the ledger's payments,
 the officials' odds and settlements, the communities' and blocs' incomes, agents' creation and
@@ -27,10 +27,10 @@ Every kernel does what the numpy form did, in the same order, bit for bit
 candidates in their group's order, entries in route order, sums in numpy's order. What stays
 in numpy, and why: the elementwise ``log1p``, ``exp`` and ``log`` (numba's differ from numpy's
 vectorized ones in the last bit: ``exp`` in 5 to 9% of values on this machine, ``log1p`` in
-0.1 to 7%), and the random draws (one numpy call of uniforms, in the stream's order, is faster than
-numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for the Gumbel noise). The Gumbel
-logarithms of single draws are numpy's scalar ones (its generator's C code), which numba's
-match bit for bit.
+0.1 to 7%), and the draws of route choice and encounters (one numpy call of uniforms, in the
+stream's order, is faster than numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for
+the Gumbel noise). The Gumbel logarithms of single draws are numpy's scalar ones (its
+generator's C code), which numba's match bit for bit.
 """
 
 from __future__ import annotations
