@@ -3,8 +3,10 @@
 ``rng.choice(k, p=p)`` spends about half of its 8 µs (more under load) checking ``p`` (its
 dtype, shape, sign and sum) before it draws uniform numbers and looks them up in the cumulative
 sums. The armed groups' and the forces' week draw one index at a time, about 1,500 times a
-default run, and the crews' entry draws each entering crew's source group: these functions make
-the same draws from the same generator calls, so a run's numbers are unchanged.
+default run: these functions make the same draws from the same generator calls, so a run's
+numbers are unchanged. (The crews' entry drew each entering crew's source group with
+:func:`choose_weighted` until it was compiled in :func:`sim.agents.route_kernels.draw_entrants`,
+which makes the same draws; ``tests/test_route_kernels.py`` keeps this form as its reference.)
 ``tests/test_draws.py`` checks them against ``Generator.choice``, bit for bit.
 """
 

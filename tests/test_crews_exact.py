@@ -11,6 +11,7 @@ import copy
 import numpy as np
 import pytest
 
+from sim.agents import route_kernels
 from sim.agents.trafficker import State
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
@@ -108,9 +109,25 @@ def test_places_passed_are_the_masks_nonzero(model):
     progress = np.floor(r.random(500) * weeks)  # every week a crew can still be on the road
     cum = cum_weeks[route]
     plain = np.nonzero((cum > progress[:, None]) & (cum <= progress[:, None] + 1.0))
-    fast = crews._passed(route, progress)
+    alive = r.random(800) < 0.9  # some rows dead or not moving: left out, the others in row order
+    state = np.where(r.random(800) < 0.9, State.MOVING, State.RETURNING).astype(np.int8)
+    rows = np.flatnonzero(alive & (state == State.MOVING))[:500]
+    alive[rows[-1] + 1 :] = False
+    assert len(rows) == 500
+    cols = np.zeros((3, 800), dtype=np.int64)
+    cols[0, rows], cols[2, rows] = route, r.integers(1, 300, size=500)
+    at = np.zeros(800)
+    at[rows] = progress
+    fast = route_kernels.places_passed(
+        alive, state, int(State.MOVING), *cols, at, crews._step_bounds, crews.safe_nodes, crews.value_at
+    )
     assert len(plain[0]) > 500
-    assert np.array_equal(plain[0], fast[0]) and np.array_equal(plain[1], fast[1])
+    assert np.array_equal(fast[0], rows) and np.array_equal(fast[4], progress)
+    assert np.array_equal(plain[0], fast[5]) and np.array_equal(plain[1], fast[6])
+    on_route = route[plain[0]] * cum_weeks.shape[1] + plain[1]
+    assert np.array_equal(fast[7], on_route) and np.array_equal(fast[8], crews.safe_nodes.ravel()[on_route])
+    value = cols[2, rows][plain[0]] * crews.value_at.ravel()[on_route]
+    assert np.array_equal(fast[9].view(np.int64), value.view(np.int64))
     # What the table relies on: a trip's progress is a whole number of weeks.
     moving = crews.alive_rows()[crews.state[crews.alive_rows()] == State.MOVING]
     assert len(moving) and np.array_equal(crews.progress[moving], np.floor(crews.progress[moving]))

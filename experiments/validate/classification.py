@@ -125,7 +125,7 @@ CLASSIFICATION: dict[str, Classification] = {
     "M8a": Classification(
         EVIDENCE,
         "crews' route choices by expected profit with risk learned from their own and their network's losses "
-        "(`Traffickers._choose_routes`, `_learn`), over every alternative route",
+        "(`Traffickers._choose_routes`, `route_kernels.learn_and_count`), over every alternative route",
     ),
     "M8b": Classification(
         EVIDENCE,

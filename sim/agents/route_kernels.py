@@ -1,21 +1,36 @@
-"""The crews' hot loops compiled (issue 18, fifth pass): route choice and the week's encounters.
+"""The crews' week compiled (issue 18, fifth and sixth passes), kernel by kernel in the week's order.
 
+* Planning (002 §II: crews buy at sources): :func:`queue_front` (each source's queue, in a random
+  order, up to its stock), route choice (below), :func:`buy_and_depart` (purchases in queue
+  order, departures and their counts).
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
   the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
   :func:`candidate_log_sums`, then numpy's ``exp``, then :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
-  calls :func:`encounters_and_dues` for the outcomes, first losses and dues of the week.
+  calls :func:`places_passed` (the moving crews and the places they pass), then
+  :func:`encounters_and_dues` for the outcomes, first losses and dues of the week; then
+  :func:`learn_and_count` (perceived risk, M8; traffic counts), :func:`lose_cargo` and
+  :func:`arrive_and_sell` (sales, profit shares with protectors, M1, M3).
+* The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entry_rates`, numpy's
+  Poisson draw, then :func:`draw_entrants`, whose draws come from the model's generator inside
+  the kernel (:mod:`sim.kernel_rng`): few a week, interleaved good by good, so one call beats a
+  numpy call per good.
+
+Python keeps what needs the model's objects, in the order it happened: the ledger's payments,
+the officials' odds and settlements, the communities' and blocs' incomes, agents' creation and
+removal. The kernels return what those need (rows, amounts) and change the crews' columns, the
+ledger's unit counts and the week's statistics in place.
 
 Every kernel does what the numpy form did, in the same order, bit for bit
 (``tests/test_route_kernels.py`` keeps those forms as references): crews in the order given,
 candidates in their group's order, entries in route order, sums in numpy's order. What stays
 in numpy, and why: the elementwise ``log1p``, ``exp`` and ``log`` (numba's differ from numpy's
 vectorized ones in the last bit: ``exp`` in 5 to 9% of values on this machine, ``log1p`` in
-0.1 to 7%), and the random draws (one numpy call of uniforms, in the stream's order, is faster than
-numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for the Gumbel noise). The Gumbel
-logarithms of single draws are numpy's scalar ones (its generator's C code), which numba's
-match bit for bit.
+0.1 to 7%), and the draws of route choice and encounters (one numpy call of uniforms, in the
+stream's order, is faster than numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for
+the Gumbel noise). The Gumbel logarithms of single draws are numpy's scalar ones (its
+generator's C code), which numba's match bit for bit.
 """
 
 from __future__ import annotations
@@ -24,9 +39,13 @@ import numpy as np
 
 from sim.compiled import kernel, pairwise_sum
 from sim.enforcement import Outcome
+from sim.kernel_rng import generator
+from sim.names import Kind
 
 # Outcome codes as plain integers (numba freezes module-level integers into the kernels).
 ROUTINE, SETTLED, SEIZED, ROBBED = int(Outcome.ROUTINE), int(Outcome.SETTLED), int(Outcome.SEIZED), int(Outcome.ROBBED)
+LOCAL, TRANSNATIONAL, MERCENARY = int(Kind.LOCAL), int(Kind.TRANSNATIONAL), int(Kind.MERCENARY)
+IDLE = 0  # sim.agents.trafficker.State.IDLE (that module imports this one)
 
 
 @kernel
@@ -271,3 +290,847 @@ def encounters_and_dues(
         for k in range(3):
             pay[k, e] *= ratio[pi[e]]
     return outcome, first, met, pay, paid, heads[:n_heads].copy()
+
+
+@kernel
+def _add_counts(target, rows, cols, weights, use):
+    """``accumulate(target, (rows, cols), weights)`` over the entries where ``use``: numpy's bincount, then the add.
+
+    The amounts are summed per cell from zero in entry order (as ``np.bincount`` sums them),
+    then added to every cell of ``target`` (cast to an integer target's type, as ``accumulate``
+    casts); with no entry used nothing is added, as ``accumulate`` returns early. ``cols`` of
+    ``None`` addresses a 1-D ``target``.
+    """
+    added = np.zeros(target.shape)
+    used = 0
+    for e in range(rows.size):
+        if use[e]:
+            if cols is None:
+                added[rows[e]] += weights[e]
+            else:
+                added[rows[e], cols[e]] += weights[e]
+            used += 1
+    if used:  # whole units are exact in a float sum, so an integer target gets the same count
+        for cell in np.ndindex(target.shape):
+            target[cell] += added[cell]
+
+
+@kernel
+def learn_and_count(
+    crew,
+    place,
+    good,
+    units,
+    value,
+    outcome,
+    edge,
+    network,
+    livelihood,
+    own,
+    learning_rate_own,
+    network_risk,
+    keep_of,
+    place_units,
+    place_good_units,
+    illicit_value,
+    edge_units,
+    edge_good_units,
+):
+    """The crews' learning from the week's encounters and the traffic counted at places and links.
+
+    What ``Crews._learn`` and the counts after it in ``Crews._travel`` did with numpy, in the
+    same order and with the same roundings; ``tests/test_route_kernels.py`` keeps that form.
+    Perceived risk (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8): each crew's own
+    risk at a place moves by ``learning_rate_own`` toward the outcome (1 if seized or robbed),
+    all encounters read before any is written (so a crew meeting a place twice keeps the last);
+    its network's moves by ``1 - keep_of[k]`` toward ``s / k`` for ``k`` encounters with ``s``
+    losses there this week, cell by cell in flat order. ``keep_of[k]`` is ``(1 - eta) ** k``,
+    numpy's power, passed in (numba's may differ in the last bit).
+
+    Counts (the week's statistics): units at each place and (place, good) for encounters that
+    got through (clean, routine or settled), the value of non-livelihood goods among them at
+    each place, and units on each link and (link, good) for all encounters.
+
+    Args:
+        crew: Crew row of each of the week's encounters, in route order.
+        place: Place of each encounter.
+        good: Good carried at each encounter.
+        units: Units carried at each encounter.
+        value: Value carried at each encounter.
+        outcome: Outcome of each encounter (:class:`sim.enforcement.Outcome` codes).
+        edge: The link each encounter's place was reached by.
+        network: Network of every crew row.
+        livelihood: Whether each good is a livelihood good.
+        own: Each crew row's perceived risk at each place (and padding), updated in place.
+        learning_rate_own: Weight of an outcome in a crew's own risk.
+        network_risk: Each network's perceived risk at each place (and padding), updated in place.
+        keep_of: ``(1 - learning_rate_network) ** k`` for k from 0 to the number of encounters.
+        place_units: Units that got through each place this week, added to.
+        place_good_units: The same by (place, good), added to.
+        illicit_value: Value of non-livelihood goods that got through each place, added to.
+        edge_units: Units met on each link, added to.
+        edge_good_units: The same by (link, good), added to.
+    """
+    n = crew.size
+    before = np.empty(n)
+    for e in range(n):
+        before[e] = own[crew[e], place[e]]
+    lost = np.empty(n)
+    for e in range(n):
+        lost[e] = 1.0 if (outcome[e] == SEIZED or outcome[e] == ROBBED) else 0.0
+        own[crew[e], place[e]] = before[e] + learning_rate_own * (lost[e] - before[e])
+    n_net, width = network_risk.shape
+    count = np.zeros((n_net, width), dtype=np.int64)
+    hits = np.zeros((n_net, width))
+    for e in range(n):
+        net = network[crew[e]]
+        count[net, place[e]] += 1
+        hits[net, place[e]] += lost[e]
+    for i in range(n_net):
+        for j in range(width):
+            met = count[i, j]
+            if met:
+                keep = keep_of[met]
+                rate = hits[i, j] / met
+                network_risk[i, j] = keep * network_risk[i, j] + (1 - keep) * rate
+    ok = np.empty(n, dtype=np.bool_)
+    illicit = np.empty(n, dtype=np.bool_)
+    amount = np.empty(n)
+    for e in range(n):
+        ok[e] = outcome[e] <= SETTLED
+        illicit[e] = ok[e] and not livelihood[good[e]]
+        amount[e] = units[e]
+    everyone = np.ones(n, dtype=np.bool_)
+    _add_counts(place_units, place, None, amount, ok)
+    _add_counts(place_good_units, place, good, amount, ok)
+    _add_counts(illicit_value, place, None, value, illicit)
+    _add_counts(edge_units, edge, None, amount, everyone)
+    _add_counts(edge_good_units, edge, good, amount, everyone)
+
+
+@kernel
+def queue_front(idle, shuffle, group, capacity, stock, idle_weeks):
+    """The idle crews that plan this week: each source's queue, in a random order, up to its stock.
+
+    What ``Crews._plan_and_depart`` did with numpy: crews sorted by group, then by ``shuffle``
+    (a permutation drawn by numpy, so the keys are distinct and any sort gives this order); a
+    crew plans if the capacity of the crews ahead of it in its group's queue is below the
+    group's stock. The others wait another week (``idle_weeks`` is added to in place).
+
+    Args:
+        idle: Rows of the idle crews, ascending.
+        shuffle: A permutation of ``range(len(idle))`` (the model's generator's).
+        group: Group of every crew row.
+        capacity: Capacity of every crew row.
+        stock: Units in stock at each group's source.
+        idle_weeks: Weeks idle of every crew row, added to for those left waiting.
+
+    Returns:
+        The planning crews' rows and their groups, in queue order.
+    """
+    n = idle.size
+    key = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        key[i] = group[idle[i]] * n + shuffle[i]
+    queue = idle[np.argsort(key)]
+    front = np.empty(n, dtype=np.bool_)
+    ahead, previous = 0, -1
+    for k in range(n):
+        crew = queue[k]
+        g = group[crew]
+        if g != previous:
+            ahead, previous = 0, g
+        front[k] = ahead < stock[g]
+        ahead += capacity[crew]
+        if not front[k]:
+            idle_weeks[crew] += 1
+    planning = queue[front]
+    return planning, group[planning]
+
+
+@kernel
+def buy_and_depart(
+    queue,
+    grp,
+    route,
+    go,
+    good,
+    cash,
+    capacity,
+    value_source,
+    transport_unit,
+    pay_unit,
+    protection_unit,
+    route_bloc,
+    route_north,
+    stock,
+    outlay,
+    cargo,
+    route_of,
+    bloc,
+    progress,
+    state,
+    idle_weeks,
+    moving,
+    route_units,
+    departed,
+    north_departed,
+):
+    """Planning crews whose trip pays buy what they can afford, in queue order, and depart.
+
+    What ``Crews._plan_and_depart`` did with numpy after route choice, in the same order and
+    roundings: each crew wants its capacity or what its cash buys at the route's unit cost
+    (source price, transport, bribes and tolls), and gets what the crews ahead of it in its
+    group's queue left of the stock (002 §II: crews buy at sources). Crews that get nothing
+    wait another week. The departing crews pay purchase, transport and protection fee from
+    their cash and set out (their columns set in place); the source stocks fall and the week's
+    units by route, by good and through the north are counted (``accumulate``'s bincount, then
+    the add). The payments to producers, transporters and protectors are the caller's.
+
+    Args:
+        queue: Planning crews' rows, by group in queue order.
+        grp: Their groups.
+        route: Their chosen routes.
+        go: Whether each one's trip pays.
+        good: Good of every crew row.
+        cash: Cash of every crew row, paid from in place.
+        capacity: Capacity of every crew row.
+        value_source: Source price of each good.
+        transport_unit: Transport cost per unit of each route.
+        pay_unit: Expected bribes and tolls per unit of each route.
+        protection_unit: Protection fee per unit of each route.
+        route_bloc: Protecting bloc of each route (-1 if none).
+        route_north: Whether each route passes through northern Mali.
+        stock: Units in stock at each group's source, taken from in place.
+        outlay: Trip outlay of every crew row, set for the departing.
+        cargo: Cargo of every crew row, set for the departing.
+        route_of: Route of every crew row, set for the departing.
+        bloc: Protecting bloc of every crew row, set for the departing.
+        progress: Trip progress of every crew row, set to zero for the departing.
+        state: Trip state of every crew row, set to ``moving`` for the departing.
+        idle_weeks: Weeks idle of every crew row: one more for those left waiting, zero for the departing.
+        moving: The state code of a moving crew.
+        route_units: The week's units by route, added to.
+        departed: The week's units departed by good, added to.
+        north_departed: The same through northern Mali, added to.
+
+    Returns:
+        The departing crews' rows, routes, purchases, protection fees, and the sum of their
+        transport costs (numpy's pairwise sum).
+    """
+    n = queue.size
+    got = np.empty(n, dtype=np.int64)
+    before, previous = 0, -1
+    for k in range(n):
+        crew, g = queue[k], grp[k]
+        if g != previous:
+            before, previous = 0, g
+        want = 0
+        if go[k]:
+            unit_cost = value_source[good[crew]] + transport_unit[route[k]] + pay_unit[route[k]]
+            if unit_cost < 1e-9:  # np.maximum(unit_cost, 1e-9), NaN kept
+                unit_cost = 1e-9
+            afford = np.int64(np.floor(cash[crew] / unit_cost))
+            want = min(capacity[crew], afford)
+        left = stock[g] - before
+        got[k] = min(max(left, 0), want)  # np.clip(left, 0, want)
+        before += want
+    m = 0
+    for k in range(n):
+        if got[k] > 0:
+            m += 1
+        else:
+            idle_weeks[queue[k]] += 1
+    dep = np.empty(m, dtype=np.int64)
+    dg = np.empty(m, dtype=np.int64)
+    r = np.empty(m, dtype=np.int64)
+    q = np.empty(m)
+    j = 0
+    for k in range(n):
+        if got[k] > 0:
+            dep[j], dg[j], r[j], q[j] = queue[k], grp[k], route[k], got[k]
+            j += 1
+    purchase = np.empty(m)
+    transport = np.empty(m)
+    fee = np.empty(m)
+    gd = np.empty(m, dtype=np.int64)
+    north = np.empty(m, dtype=np.bool_)
+    for j in range(m):
+        crew = dep[j]
+        stock[dg[j]] -= np.int64(q[j])  # whole units: numpy's bincount of them, exactly
+        gd[j] = good[crew]
+        purchase[j] = q[j] * value_source[gd[j]]
+        transport[j] = q[j] * transport_unit[r[j]]
+        fee[j] = q[j] * protection_unit[r[j]]
+        total = purchase[j] + transport[j] + fee[j]
+        cash[crew] -= total
+        outlay[crew] = total
+        cargo[crew] = np.int64(q[j])
+        route_of[crew] = r[j]
+        bloc[crew] = route_bloc[r[j]]
+        progress[crew] = 0.0
+        state[crew] = moving
+        idle_weeks[crew] = 0
+        north[j] = route_north[r[j]]
+    everyone = np.ones(m, dtype=np.bool_)
+    _add_counts(route_units, r, None, q, everyone)
+    _add_counts(departed, gd, None, q, everyone)
+    _add_counts(north_departed, gd, None, q, north)
+    transport_total = pairwise_sum(transport) if m else 0.0
+    return dep, r, purchase, fee, transport_total
+
+
+@kernel
+def places_passed(alive, state, moving, route, good, cargo, progress, step_bounds, nodes, value_at):
+    """The moving crews and every place they pass this week, in crew order and route order.
+
+    What ``Crews._travel`` and ``Crews._passed`` did with numpy: a crew ``k`` weeks into its
+    trip passes the positions from ``step_bounds[route, k]`` up to ``step_bounds[route, k + 1]``
+    (its places whose travel time from the source is in ``(k, k + 1]``).
+
+    Args:
+        alive: Whether each crew row is alive.
+        state: Trip state of every crew row.
+        moving: The state code of a moving crew.
+        route: Route of every crew row.
+        good: Good of every crew row.
+        cargo: Cargo of every crew row.
+        progress: Weeks into its trip of every crew row (whole numbers).
+        step_bounds: For each route and week of a trip, the first position reached after that week began.
+        nodes: Each route's places (padding mapped to place 0).
+        value_at: Value of a unit at each route position.
+
+    Returns:
+        The moving crews' rows, routes, goods, cargoes and progress; then for each place passed
+        its crew (row of the moving crews), position, flat position in the routes' tables,
+        place and cargo value there.
+    """
+    n = 0
+    for s in range(alive.size):
+        if alive[s] and state[s] == moving:
+            n += 1
+    mov = np.empty(n, dtype=np.int64)
+    r = np.empty(n, dtype=np.int64)
+    g = np.empty(n, dtype=np.int64)
+    load = np.empty(n, dtype=np.int64)
+    old = np.empty(n)
+    lo = np.empty(n, dtype=np.int64)
+    count = np.empty(n, dtype=np.int64)
+    i = 0
+    total = 0
+    for s in range(alive.size):
+        if alive[s] and state[s] == moving:
+            mov[i], r[i], g[i], load[i], old[i] = s, route[s], good[s], cargo[s], progress[s]
+            week = np.int64(old[i])
+            lo[i] = step_bounds[r[i], week]
+            count[i] = step_bounds[r[i], week + 1] - lo[i]
+            total += count[i]
+            i += 1
+    width = nodes.shape[1]
+    pi = np.empty(total, dtype=np.int64)
+    pj = np.empty(total, dtype=np.int64)
+    on_route = np.empty(total, dtype=np.int64)
+    place = np.empty(total, dtype=np.int64)
+    value = np.empty(total)
+    e = 0
+    for i in range(n):
+        for j in range(lo[i], lo[i] + count[i]):
+            pi[e], pj[e] = i, j
+            on_route[e] = r[i] * width + j
+            place[e] = nodes[r[i], j]
+            value[e] = load[i] * value_at[r[i], j]
+            e += 1
+    return mov, r, g, load, old, pi, pj, on_route, place, value
+
+
+@kernel
+def arrive_and_sell(
+    mov,
+    r,
+    g,
+    cargo,
+    new,
+    lost_any,
+    route_weeks,
+    route_sink,
+    sink_value,
+    trafficking_share,
+    return_time_factor,
+    returning,
+    cash,
+    outlay,
+    bloc,
+    cargo_of,
+    state,
+    return_left,
+    progress,
+    delivered,
+    delivered_week,
+    st_delivered,
+    st_delivered_value,
+    st_trip_profit,
+    st_trips,
+):
+    """Crews that reach their sink sell, share profit with their protectors and head home; the others move on.
+
+    What ``Crews._arrive`` did with numpy, in the same order and roundings (002 §II: crews
+    sell at sinks; M1, M3: a protected crew shares its profit with the protecting bloc). A crew
+    that kept its cargo arrives when its progress reaches the route's travel time: it is paid
+    the sink value of its cargo, pays the bloc ``trafficking_share`` of a positive profit, and
+    is counted (delivered units in the ledger and the week's statistics, the market's
+    deliveries by good and sink; ``accumulate``'s bincount, then the add). The payments to
+    the ledger and the blocs are the caller's, in that order.
+
+    Args:
+        mov: The moving crews' rows.
+        r: Their routes.
+        g: Their goods.
+        cargo: Their cargoes.
+        new: Their progress after this week.
+        lost_any: Whether each lost its cargo this week.
+        route_weeks: Travel time of each route.
+        route_sink: Sink place of each route.
+        sink_value: Sink value of a unit on each route.
+        trafficking_share: The bloc's share of a protected crew's profit.
+        return_time_factor: Weeks home per week out.
+        returning: The state code of a returning crew.
+        cash: Cash of every crew row, paid to in place.
+        outlay: Trip outlay of every crew row.
+        bloc: Protecting bloc of every crew row, cleared for the arriving.
+        cargo_of: Cargo of every crew row, emptied for the arriving.
+        state: Trip state of every crew row, set to ``returning`` for the arriving.
+        return_left: Weeks home left of every crew row, set for the arriving.
+        progress: Trip progress of every crew row, set for those still on the road.
+        delivered: The ledger's delivered units by good, added to.
+        delivered_week: The market's units delivered this week by good and sink, added to.
+        st_delivered: The week's delivered units by good, added to.
+        st_delivered_value: The week's delivered value by good, added to.
+        st_trip_profit: The week's trip profits by good, added to.
+        st_trips: The week's trips by good, added to.
+
+    Returns:
+        The number of crews that arrived, their sales' total (numpy's pairwise sum), and the
+        protecting blocs and shares of the crews that pay one, in arrival order.
+    """
+    n = mov.size
+    m = 0
+    for i in range(n):
+        if not lost_any[i] and new[i] >= route_weeks[r[i]]:
+            m += 1
+    revenue = np.empty(m)
+    share = np.empty(m)
+    units = np.empty(m)
+    ga = np.empty(m, dtype=np.int64)
+    profit_left = np.empty(m)
+    pay_bloc = np.empty(m, dtype=np.int64)
+    pay_share = np.empty(m)
+    k, paying = 0, 0
+    for i in range(n):
+        if lost_any[i]:
+            continue
+        if new[i] < route_weeks[r[i]]:
+            progress[mov[i]] = new[i]
+            continue
+        crew = mov[i]
+        revenue[k] = cargo[i] * sink_value[r[i]]
+        cash[crew] += revenue[k]
+        profit = revenue[k] - outlay[crew]
+        share[k] = trafficking_share * profit if (bloc[crew] >= 0 and profit > 0) else 0.0
+        ga[k], units[k] = g[i], cargo[i]
+        profit_left[k] = profit - share[k]
+        k += 1
+    total = pairwise_sum(revenue) if m else 0.0
+    k = 0
+    for i in range(n):
+        if lost_any[i] or new[i] < route_weeks[r[i]]:
+            continue
+        crew = mov[i]
+        if share[k] > 0:
+            cash[crew] -= share[k]
+            pay_bloc[paying], pay_share[paying] = bloc[crew], share[k]
+            paying += 1
+        k += 1
+    everyone = np.ones(m, dtype=np.bool_)
+    _add_counts(delivered, ga, None, units, everyone)
+    _add_counts(st_delivered, ga, None, units, everyone)
+    _add_counts(st_delivered_value, ga, None, revenue, everyone)
+    _add_counts(st_trip_profit, ga, None, profit_left, everyone)
+    _add_counts(st_trips, ga, None, np.ones(m), everyone)
+    if m:  # numpy added the whole table, zeros included
+        added = np.zeros(delivered_week.shape)
+        k = 0
+        for i in range(n):
+            if not lost_any[i] and new[i] >= route_weeks[r[i]]:
+                added[g[i], route_sink[r[i]]] += units[k]
+                k += 1
+        delivered_week += added
+    k = 0
+    for i in range(n):
+        if not lost_any[i] and new[i] >= route_weeks[r[i]]:
+            crew = mov[i]
+            cargo_of[crew] = 0
+            bloc[crew] = -1
+            state[crew] = returning
+            return_left[crew] = return_time_factor * route_weeks[r[i]]
+    return m, total, pay_bloc[:paying].copy(), pay_share[:paying].copy()
+
+
+@kernel
+def draw_entrants(
+    rng_handles,
+    goods,
+    counts,
+    slots,
+    group_starts,
+    groups,
+    mean_supply,
+    profit_ema,
+    p_draws,
+    livelihood,
+    group_source,
+    local_network_of,
+    networks,
+    capacity_of,
+    kind_capacity,
+    value_source,
+    value_sink,
+    network_risk,
+    week,
+    kind_of,
+    good_of,
+    group_of,
+    home_of,
+    network_of,
+    cash,
+    capacity_of_crew,
+    state,
+    route_of,
+    bloc_of,
+    cargo_value_ref,
+    born,
+    own_risk,
+):
+    """New crews enter goods, good after good: their draws, then their rows (M4; 002 §II; 000).
+
+    What ``Crews.enter_goods`` did with numpy, with the same draws in the same order from the
+    model's generator (rebuilt from ``rng_handles``; :mod:`sim.kernel_rng`): for each good in
+    turn, its entrants' source groups (``choice`` weighted by mean supply: cumulative sums
+    scaled by the last, searched from the right), then one uniform each for the kind, then one
+    integer below 2**30 each for the network. The higher the good's recent profit per trip,
+    the likelier an entrant is mercenary (M4); else local with the good's local share, else
+    transnational. Local crews join their source's network, the others one of their kind's.
+
+    Args:
+        rng_handles: :func:`sim.kernel_rng.handles` of the model's generator.
+        goods: The goods entered, in order.
+        counts: Entrants of each (all positive).
+        slots: The entrants' rows, good after good (zeroed by the table).
+        group_starts: Where each good's (good, source) groups start in ``groups`` (one more at the end).
+        groups: Each good's groups, good after good.
+        mean_supply: Mean weekly supply of each group.
+        profit_ema: Recent profit per trip of each good.
+        p_draws: ``mercenary_profit_usd``, ``local_share_livelihood``, ``local_share_other``, ``start_capital_trips``.
+        livelihood: Whether each good is a livelihood good.
+        group_source: Source place of each group.
+        local_network_of: Local network of each place.
+        networks: First transnational network, their number, first mercenary network, their number.
+        capacity_of: Crew capacity of each good.
+        kind_capacity: Capacity factor of each kind.
+        value_source: Source price of each good.
+        value_sink: Sink price of each good.
+        network_risk: Each network's perceived risk at each place; an entrant starts with its network's.
+        week: This week's index (the entrants' ``born``).
+        kind_of: Kind of every crew row (the entrants' set here, as are the columns below).
+        good_of: Good of every crew row.
+        group_of: Source group of every crew row.
+        home_of: Home (source place) of every crew row.
+        network_of: Network of every crew row.
+        cash: Cash of every crew row.
+        capacity_of_crew: Capacity of every crew row.
+        state: Trip state of every crew row (idle).
+        route_of: Route of every crew row (none: -1).
+        bloc_of: Protecting bloc of every crew row (none: -1).
+        cargo_value_ref: Reference cargo value of every crew row.
+        born: Week of entry of every crew row.
+        own_risk: Each crew row's perceived risk at each place (its network's).
+
+    Returns:
+        Each good's entrants' capital, the sum numpy's ``cash[start:stop].sum()`` gives.
+    """
+    rng = generator(rng_handles)
+    merc_profit, share_livelihood, share_other, capital_trips = p_draws[0], p_draws[1], p_draws[2], p_draws[3]
+    capital = np.empty(goods.size)
+    start = 0
+    for k in range(goods.size):
+        good, n = goods[k], counts[k]
+        first, last = group_starts[good], group_starts[good + 1]
+        share = mean_supply[groups[first:last]]
+        p = share / pairwise_sum(share)
+        cdf = np.cumsum(p)
+        if not cdf[-1] > 0:
+            raise ValueError("probabilities do not sum to 1")
+        cdf /= cdf[-1]
+        picked = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            picked[i] = groups[first + np.searchsorted(cdf, rng.random(), side="right")]
+        a = profit_ema[good]
+        if a < 0.0:  # max(a, 0.0), as Python takes it
+            a = 0.0
+        merc = a / (a + merc_profit)
+        local = share_livelihood if livelihood[good] else share_other
+        kinds = np.empty(n, dtype=np.int64)
+        for i in range(n):
+            u = rng.random()
+            if u < merc:
+                kinds[i] = MERCENARY
+            elif u < merc + (1 - merc) * local:
+                kinds[i] = LOCAL
+            else:
+                kinds[i] = TRANSNATIONAL
+        mean_value = 0.5 * (value_source[good] + value_sink[good])
+        for i in range(n):
+            pick = rng.integers(0, 1 << 30)
+            slot = slots[start + i]
+            home = group_source[picked[i]]
+            if kinds[i] == LOCAL:
+                network = local_network_of[home]
+            elif kinds[i] == TRANSNATIONAL:
+                network = networks[0] + pick % networks[1]
+            else:
+                network = networks[2] + pick % networks[3]
+            capacity = np.int64(np.rint(capacity_of[good] * kind_capacity[kinds[i]]))
+            if capacity < 1:
+                capacity = 1
+            ref = capacity * mean_value
+            kind_of[slot], good_of[slot], group_of[slot], home_of[slot] = kinds[i], good, picked[i], home
+            network_of[slot], cash[slot], capacity_of_crew[slot] = network, capital_trips * ref, capacity
+            state[slot], route_of[slot], bloc_of[slot] = IDLE, -1, -1
+            cargo_value_ref[slot], born[slot] = ref, week
+            own_risk[slot, :] = network_risk[network, :]
+        capital[k] = pairwise_sum(cash[slots[start : start + n]])
+        start += n
+    return capital
+
+
+@kernel
+def lose_cargo(
+    lost_at,
+    pi,
+    outcome,
+    value,
+    mov,
+    g,
+    cargo,
+    r,
+    first,
+    cum_weeks,
+    return_time_factor,
+    returning,
+    outlay,
+    cargo_of,
+    bloc,
+    state,
+    return_left,
+    ledger_seized,
+    ledger_stolen,
+    st_seized,
+    st_seized_value,
+    st_robbed,
+    st_trip_profit,
+    st_trips,
+):
+    """Crews that lost their cargo this week (seized or robbed; 002 §II, M3) count it and head home.
+
+    What ``Crews._lose_cargo`` did with numpy, in the same order and roundings: the units and
+    value lost, by good, in the ledger and the week's statistics (``accumulate``'s bincount,
+    then the add), the trip's outlay as its (negative) profit, and the crew's columns: no
+    cargo, no protector, heading home for ``return_time_factor`` times the time it had
+    travelled. Arrests are the caller's.
+
+    Args:
+        lost_at: The encounter of each crew's first loss, in crew order.
+        pi: Crew (row of ``mov``) of each encounter.
+        outcome: Outcome of each encounter.
+        value: Cargo value at each encounter.
+        mov: The moving crews' rows.
+        g: Their goods.
+        cargo: Their cargoes.
+        r: Their routes.
+        first: The route position of each one's first loss.
+        cum_weeks: Travel time from the source to each route position.
+        return_time_factor: Weeks home per week out.
+        returning: The state code of a returning crew.
+        outlay: Trip outlay of every crew row.
+        cargo_of: Cargo of every crew row, emptied for those who lost it.
+        bloc: Protecting bloc of every crew row, cleared for them.
+        state: Trip state of every crew row, set to ``returning`` for them.
+        return_left: Weeks home left of every crew row, set for them.
+        ledger_seized: The ledger's seized units by good, added to.
+        ledger_stolen: The ledger's stolen units by good, added to.
+        st_seized: The week's seized units by good, added to.
+        st_seized_value: The week's seized value by good, added to.
+        st_robbed: The week's robbed units by good, added to.
+        st_trip_profit: The week's trip profits by good, added to.
+        st_trips: The week's trips by good, added to.
+    """
+    n = lost_at.size
+    gs = np.empty(n, dtype=np.int64)
+    units = np.empty(n)
+    lost_value = np.empty(n)
+    seized = np.empty(n, dtype=np.bool_)
+    robbed = np.empty(n, dtype=np.bool_)
+    minus_outlay = np.empty(n)
+    for k in range(n):
+        e = lost_at[k]
+        i = pi[e]
+        gs[k], units[k], lost_value[k] = g[i], cargo[i], value[e]
+        seized[k] = outcome[e] == SEIZED
+        robbed[k] = not seized[k]
+        minus_outlay[k] = -outlay[mov[i]]
+    everyone = np.ones(n, dtype=np.bool_)
+    _add_counts(ledger_seized, gs, None, units, seized)
+    _add_counts(st_seized, gs, None, units, seized)
+    _add_counts(st_seized_value, gs, None, lost_value, seized)
+    _add_counts(ledger_stolen, gs, None, units, robbed)
+    _add_counts(st_robbed, gs, None, units, robbed)
+    _add_counts(st_trip_profit, gs, None, minus_outlay, everyone)
+    _add_counts(st_trips, gs, None, np.ones(n), everyone)
+    for k in range(n):
+        i = pi[lost_at[k]]
+        crew = mov[i]
+        cargo_of[crew] = 0
+        bloc[crew] = -1
+        state[crew] = returning
+        return_left[crew] = return_time_factor * cum_weeks[r[i], first[i]]
+
+
+@kernel
+def upkeep_and_exit(
+    alive,
+    state,
+    idle,
+    cash,
+    cargo_value_ref,
+    good,
+    idle_weeks,
+    upkeep_share,
+    exit_cash_share,
+    patience_weeks,
+    st_upkeep,
+):
+    """Crews pay their weekly upkeep; idle crews that are broke or tired of waiting leave.
+
+    What ``Crews._pay_upkeep`` and ``Crews._exit`` did with numpy (002 §II: crews are
+    businesses that must cover their costs): every crew pays ``upkeep_share`` of its reference
+    cargo value, or what cash it has (``np.minimum``), counted by good (``accumulate``'s
+    bincount, then the add); then an idle crew whose cash is below ``exit_cash_share`` of its
+    reference cargo value, or that has waited ``patience_weeks``, leaves. Where the upkeep is
+    spent and the leaving are the caller's.
+
+    Args:
+        alive: Whether each crew row is alive.
+        state: Trip state of every crew row.
+        idle: The state code of an idle crew.
+        cash: Cash of every crew row, paid from in place.
+        cargo_value_ref: Reference cargo value of every crew row.
+        good: Good of every crew row.
+        idle_weeks: Weeks idle of every crew row.
+        upkeep_share: Weekly upkeep per unit of reference cargo value.
+        exit_cash_share: Cash, per unit of reference cargo value, below which an idle crew leaves.
+        patience_weeks: Weeks idle after which a crew leaves.
+        st_upkeep: The week's upkeep by good, added to.
+
+    Returns:
+        The rows alive, the upkeep each paid, and the rows that leave.
+    """
+    n = 0
+    for s in range(alive.size):
+        if alive[s]:
+            n += 1
+    rows = np.empty(n, dtype=np.int64)
+    paid = np.empty(n)
+    goods = np.empty(n, dtype=np.int64)
+    i = 0
+    for s in range(alive.size):
+        if alive[s]:
+            due = upkeep_share * cargo_value_ref[s]
+            have = cash[s]
+            paid[i] = have if (have < due or have != have) else due  # np.minimum, NaN kept
+            cash[s] = have - paid[i]
+            rows[i], goods[i] = s, good[s]
+            i += 1
+    _add_counts(st_upkeep, goods, None, paid, np.ones(n, dtype=np.bool_))
+    leaving = np.empty(n, dtype=np.int64)
+    m = 0
+    for s in rows:
+        broke = cash[s] < exit_cash_share * cargo_value_ref[s]
+        if state[s] == idle and (broke or idle_weeks[s] >= patience_weeks):
+            leaving[m] = s
+            m += 1
+    return rows, paid, leaving[:m].copy()
+
+
+@kernel
+def entry_rates(
+    alive,
+    good,
+    cargo_value_ref,
+    trip_profit,
+    upkeep,
+    trips,
+    supportable,
+    return_ema,
+    profit_ema,
+    group_good,
+    stock,
+    supply,
+    entry_rate,
+):
+    """Each good's rate of entry this week (M4), after its running return and profit per trip are updated.
+
+    What ``Crews._entry`` did with numpy, in the same order and roundings: the week's return on
+    the good's crews' capital (their reference cargo values) and its mean profit per trip feed
+    running averages (weight 0.1) for the goods traded; the entry rate is ``entry_rate`` times
+    the crews the good's supply keeps busy, times its yearly return (none if negative), times
+    the share of a week's supply left unbought at its sources (at most 1).
+
+    Args:
+        alive: Whether each crew row is alive.
+        good: Good of every crew row.
+        cargo_value_ref: Reference cargo value of every crew row.
+        trip_profit: The week's trip profits by good.
+        upkeep: The week's upkeep by good.
+        trips: The week's trips by good.
+        supportable: Crews each good's supply keeps busy (0: not traded).
+        return_ema: Running weekly return of each good, updated in place.
+        profit_ema: Running profit per trip of each good, updated in place.
+        group_good: Good of each (good, source) group.
+        stock: Units in stock at each group's source.
+        supply: Mean weekly supply of each good.
+        entry_rate: Entrants per week per busy crew and unit of yearly return.
+
+    Returns:
+        The entry rate of each good (Poisson means, drawn by the caller).
+    """
+    n_goods = return_ema.size
+    capital = np.zeros(n_goods)
+    for s in range(alive.size):
+        if alive[s]:
+            capital[good[s]] += cargo_value_ref[s]
+    left = np.zeros(n_goods)
+    for k in range(group_good.size):
+        left[group_good[k]] += stock[k]
+    rate = np.empty(n_goods)
+    for k in range(n_goods):
+        if supportable[k] > 0:
+            weekly_return = (trip_profit[k] - upkeep[k]) / capital[k] if capital[k] > 0 else 0.0
+            mean_trip = trip_profit[k] / trips[k] if trips[k] > 0 else profit_ema[k]
+            return_ema[k] += 0.1 * (weekly_return - return_ema[k])
+            profit_ema[k] += 0.1 * (mean_trip - profit_ema[k])
+        share = left[k] / supply[k] if supply[k] > 0 else 0.0
+        room = 1.0 if share > 1.0 else share  # np.minimum(1.0, share), NaN kept
+        yearly = return_ema[k] * 52.0
+        if not (yearly > 0.0 or yearly != yearly):  # np.maximum(yearly, 0.0), NaN kept
+            yearly = 0.0
+        rate[k] = entry_rate * supportable[k] * yearly * room
+    return rate

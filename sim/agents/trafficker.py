@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import kernel_rng
 from sim.agents import route_kernels
 from sim.agents.table import AgentTable, TableAgent
-from sim.draws import choose_weighted, gumbel_uniforms
-from sim.enforcement import Encounters, Outcome
+from sim.draws import gumbel_uniforms
+from sim.enforcement import Encounters
 from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
 
@@ -45,6 +46,24 @@ class State(enum.IntEnum):
     MOVING = 1  # carrying cargo along a route
     RETURNING = 2  # travelling home empty
     DETAINED = 3  # arrested, awaiting a verdict
+
+
+# The columns route_kernels.draw_entrants sets for new crews, in its arguments' order.
+ENTRANT_COLUMNS = (
+    "kind",
+    "good",
+    "group",
+    "home",
+    "network",
+    "cash",
+    "capacity",
+    "state",
+    "route",
+    "bloc",
+    "cargo_value_ref",
+    "born",
+    "own_risk",
+)
 
 
 class Trafficker(TableAgent):
@@ -184,6 +203,12 @@ class Crews(AgentTable):
     def groups_of_good(self) -> list[np.ndarray]:
         """The (good, source) groups of each good, in order."""
         return [np.flatnonzero(self.routes.group_good == g) for g in range(len(self.model.world.goods))]
+
+    @functools.cached_property
+    def _groups_by_good(self) -> tuple[np.ndarray, np.ndarray]:
+        """``groups_of_good`` as one array: where each good's groups start (one more at the end), and the groups."""
+        sizes = [len(g) for g in self.groups_of_good]
+        return np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64), np.concatenate(self.groups_of_good)
 
     @functools.cached_property
     def local_network_of(self) -> np.ndarray:
@@ -397,58 +422,34 @@ class Crews(AgentTable):
         goods, counts = goods[keep], counts[keep]
         if not len(goods):
             return
-        rng, routes, p = self.model.rng, self.routes, self.p
-        mean_supply = self.model.market.mean_supply
-        group, u, net_pick, p_merc, p_local = [], [], [], [], []
-        for good, n in zip(goods.tolist(), counts.tolist(), strict=True):
-            groups = self.groups_of_good[good]
-            share = mean_supply[groups]
-            group.append(choose_weighted(rng, groups, n, share / share.sum()))
-            a = max(self.profit_ema[good], 0.0)
-            p_merc.append(a / (a + p.mercenary_profit_usd))
-            p_local.append(p.local_share_livelihood if self.livelihood[good] else p.local_share_other)
-            u.append(rng.random(n))
-            net_pick.append(rng.integers(0, 1 << 30, size=n))
-        group, u, net_pick = np.concatenate(group), np.concatenate(u), np.concatenate(net_pick)
-        merc = np.repeat(np.array(p_merc, dtype=float), counts)
-        local = np.repeat(np.array(p_local, dtype=float), counts)
-        kind = np.where(
-            u < merc, Kind.MERCENARY, np.where(u < merc + (1 - merc) * local, Kind.LOCAL, Kind.TRANSNATIONAL)
-        )
-        good = np.repeat(goods, counts)
-        slots = self.add(len(good))
-        home = routes.group_source[group]
-        network = np.where(
-            kind == Kind.LOCAL,
-            self.local_network_of[home],
-            np.where(
-                kind == Kind.TRANSNATIONAL,
-                self.first_transnational + net_pick % p.n_transnational_networks,
-                self.first_mercenary + net_pick % p.n_mercenary_networks,
+        model, p = self.model, self.p
+        slots = self.add(int(counts.sum()))  # the table draws nothing: the entrants' draws follow, as ever
+        capital = route_kernels.draw_entrants(
+            kernel_rng.handles(model.rng),
+            goods.astype(np.int64),
+            counts.astype(np.int64),
+            slots,
+            *self._groups_by_good,
+            model.market.mean_supply,
+            self.profit_ema,
+            np.array([p.mercenary_profit_usd, p.local_share_livelihood, p.local_share_other, p.start_capital_trips]),
+            self.livelihood,
+            self.routes.group_source,
+            self.local_network_of,
+            np.array(
+                [self.first_transnational, p.n_transnational_networks, self.first_mercenary, p.n_mercenary_networks]
             ),
+            self.capacity_of,
+            self.kind_capacity,
+            self.value_source,
+            model.market.value_sink,
+            self.network_risk,
+            model.week_index,
+            *(self.cols[name] for name in ENTRANT_COLUMNS),
         )
-        capacity = np.maximum(1, np.round(self.capacity_of[good] * self.kind_capacity[kind])).astype(np.int64)
-        mean_value = 0.5 * (self.value_source[good] + self.model.market.value_sink[good])
-        ref = capacity * mean_value
-        cash = p.start_capital_trips * ref
-        c = self.cols
-        c["kind"][slots] = kind
-        c["good"][slots] = good
-        c["group"][slots] = group
-        c["home"][slots] = home
-        c["network"][slots] = network
-        c["cash"][slots] = cash
-        c["capacity"][slots] = capacity
-        c["state"][slots] = State.IDLE
-        c["route"][slots] = -1
-        c["bloc"][slots] = -1
-        c["cargo_value_ref"][slots] = ref
-        c["born"][slots] = self.model.week_index
-        c["own_risk"][slots] = self.network_risk[network]
-        end = np.cumsum(counts)
-        for start, stop in zip((end - counts).tolist(), end.tolist(), strict=True):  # one payment per good, as ever
-            self.model.ledger.pay("capital_in", "investors", "traffickers", float(cash[start:stop].sum()))
-        self.model.stats.events["entered"] += len(good)
+        for total in capital.tolist():  # one payment per good, as ever
+            model.ledger.pay("capital_in", "investors", "traffickers", total)
+        model.stats.events["entered"] += len(slots)
 
     def leave(self, slots: np.ndarray) -> None:
         """Take crews out of the trade; their cash goes back to investors."""
@@ -498,8 +499,7 @@ class Crews(AgentTable):
         self._come_home()
         self._plan_and_depart()
         self._travel()
-        self._pay_upkeep()
-        self._exit()
+        self._pay_upkeep_and_exit()
         self._entry()
 
     def _come_home(self) -> None:
@@ -514,60 +514,55 @@ class Crews(AgentTable):
         Only the crews whose place in the queue leaves them some of the source's stock choose a
         route and decide whether the trip pays; the others wait another week.
         """
-        model, routes = self.model, self.routes
-        rng, c = model.rng, self.cols
+        model, rng, c = self.model, self.model.rng, self.cols
         idle = np.flatnonzero(self.alive & (self.state == State.IDLE))
         if len(idle) == 0:
             return
-        group = self.group[idle]
-        # By group, then in a random order within it (the keys are distinct: any sort gives this order).
-        order = np.argsort(group * len(idle) + rng.permutation(len(idle)))
-        queue, grp = idle[order], group[order]
-        start = np.searchsorted(grp, grp, side="left")
-        cum = np.cumsum(self.capacity[queue])
-        ahead = cum - self.capacity[queue] - np.where(start > 0, cum[start - 1], 0)
-        front = ahead < model.market.stock[grp]
-        c["idle_weeks"][queue[~front]] += 1
-        queue, grp = queue[front], grp[front]
+        # By group, then in a random order within it; the crews in front of each source's queue
+        # plan, the others wait (compiled: sim.agents.route_kernels.queue_front).
+        shuffle = rng.permutation(len(idle))
+        queue, grp = route_kernels.queue_front(
+            idle, shuffle, c["group"], c["capacity"], model.market.stock, c["idle_weeks"]
+        )
         if len(queue) == 0:
             return
         route, go = self._choose_routes(queue)
-        g = self.good[queue]
-        unit_cost = self.value_source[g] + self.transport_unit[route] + self.pay_unit[route]
-        afford = np.floor(self.cash[queue] / np.maximum(unit_cost, 1e-9)).astype(np.int64)
-        want = np.where(go, np.minimum(self.capacity[queue], afford), 0)
-        start = np.searchsorted(grp, grp, side="left")
-        cum = np.cumsum(want)
-        before = cum - want - np.where(start > 0, cum[start - 1], 0)
-        got = np.clip(model.market.stock[grp] - before, 0, want)
-        go = got > 0
-        dep, q, r = queue[go], got[go], route[go]
-        c["idle_weeks"][queue[~go]] += 1
+        # Purchases in queue order, the departures and their counts (compiled:
+        # sim.agents.route_kernels.buy_and_depart); then the payments, in the order they were made.
+        dep, r, purchase, fee, transport = route_kernels.buy_and_depart(
+            queue,
+            grp,
+            route,
+            go,
+            c["good"],
+            c["cash"],
+            c["capacity"],
+            self.value_source,
+            self.transport_unit,
+            self.pay_unit,
+            self.protection_unit,
+            self.route_bloc,
+            self.route_north,
+            model.market.stock,
+            c["outlay"],
+            c["cargo"],
+            c["route"],
+            c["bloc"],
+            c["progress"],
+            c["state"],
+            c["idle_weeks"],
+            int(State.MOVING),
+            model.stats.week["route_units"],
+            model.stats.week["departed"],
+            model.stats.week["north_departed"],
+        )
         if len(dep) == 0:
             return
-        model.market.stock -= np.bincount(self.group[dep], weights=q, minlength=routes.n_groups).astype(np.int64)
-        gd = self.good[dep]
-        purchase = q * self.value_source[gd]
-        transport = q * self.transport_unit[r]
-        fee = q * self.protection_unit[r]
-        c["cash"][dep] -= purchase + transport + fee
-        c["outlay"][dep] = purchase + transport + fee
-        c["cargo"][dep] = q
-        c["route"][dep] = r
-        c["bloc"][dep] = self.route_bloc[r]
-        c["progress"][dep] = 0.0
-        c["state"][dep] = State.MOVING
-        c["idle_weeks"][dep] = 0
         model.market.pay_producers(self.group[dep], purchase, model.ledger)
-        model.ledger.pay("transport", "traffickers", "transporters", float(transport.sum()))
+        model.ledger.pay("transport", "traffickers", "transporters", transport)
         protected = fee > 0
         if protected.any():
             model.roadblocks.protect(dep[protected], self.route_bloc[r[protected]], fee[protected], model.ledger)
-        st = model.stats.week
-        accumulate(st["route_units"], r, q)
-        accumulate(st["departed"], gd, q)
-        north = self.route_north[r]
-        accumulate(st["north_departed"], gd[north], q[north])
 
     def _choose_routes(self, crews: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each crew's route (random utility, Gumbel noise) and whether its trip pays.
@@ -680,21 +675,6 @@ class Crews(AgentTable):
         last = int(week[np.isfinite(week)].max())
         return np.stack([(week < k).sum(axis=1) for k in range(last + 3)], axis=1)
 
-    def _passed(self, r: np.ndarray, progress: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Crew (row of ``r``) and position of every place crews on routes ``r`` pass this week, in route order.
-
-        What ``np.nonzero((cum > progress) & (cum <= progress + 1))`` gives on the crews' rows of
-        ``cum_weeks``, read from :attr:`_step_bounds`: progress is a whole number of weeks (0 at
-        departure, one more each week).
-        """
-        bounds = self._step_bounds
-        at = r * bounds.shape[1] + progress.astype(np.int64)
-        lo = bounds.ravel().take(at)
-        count = bounds.ravel().take(at + 1) - lo
-        pi = np.repeat(np.arange(len(r)), count)
-        pj = np.arange(len(pi)) + np.repeat(lo - (np.cumsum(count) - count), count)
-        return pi, pj
-
     def _travel(self) -> None:
         """Moving crews pass this week's places: outcomes, payments, arrests, learning, arrivals.
 
@@ -704,17 +684,24 @@ class Crews(AgentTable):
         """
         model, routes = self.model, self.routes
         rates, blocks, c = model.enforcement.rates, model.roadblocks, self.cols
-        mov = np.flatnonzero(self.alive & (self.state == State.MOVING))
+        # The moving crews and each place they pass, in route order, with the value carried there
+        # (compiled: sim.agents.route_kernels.places_passed).
+        mov, r, g, cargo, old, pi, pj, on_route, place, value = route_kernels.places_passed(
+            c["alive"],
+            c["state"],
+            int(State.MOVING),
+            c["route"],
+            c["good"],
+            c["cargo"],
+            c["progress"],
+            self._step_bounds,
+            self.safe_nodes,
+            self.value_at,
+        )
         if len(mov) == 0:
             return
-        r, g, cargo = self.route[mov], self.good[mov], self.cargo[mov]
-        old = self.progress[mov]
         new = old + 1.0
-        pi, pj = self._passed(r, old)  # crew and position of each place passed, in route order
         width = routes.cum_weeks.shape[1]
-        on_route = r.take(pi) * width + pj  # in the routes' rows
-        place = self.safe_nodes.ravel().take(on_route)
-        value = cargo[pi] * self.value_at.ravel().take(on_route)
         seize, settle, routine, who = self._encounter_odds(g, pi, place, value)
         # Outcomes (brokers, travel bans, robbery, the draws), first losses and the dues paid,
         # compiled (sim.agents.route_kernels.encounters_and_dues).
@@ -764,41 +751,68 @@ class Crews(AgentTable):
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
         model.record_encounters(enc)
-        self._learn(enc.crew, enc.place, (enc.outcome == Outcome.SEIZED) | (enc.outcome == Outcome.ROBBED))
+        # Learning from the encounters (own and network) and the week's traffic counts, compiled
+        # (sim.agents.route_kernels.learn_and_count); numpy's power gives the network's weights.
         st = model.stats.week
-        ok = enc.outcome <= Outcome.SETTLED
-        accumulate(st["place_units"], enc.place[ok], enc.units[ok])
-        accumulate(st["place_good_units"], (enc.place[ok], enc.good[ok]), enc.units[ok])
-        illicit = ok & ~self.livelihood[enc.good]
-        accumulate(st["illicit_value"], enc.place[illicit], enc.value[illicit])
-        edge = routes.edges.ravel().take(on_route[m])
-        accumulate(st["edge_units"], edge, cargo[ii])
-        accumulate(st["edge_good_units"], (edge, g[ii]), cargo[ii])
-        self._lose_cargo(mov, g, cargo, pi[lost_at], outcome[lost_at], value[lost_at], r, first, enc, arrested)
+        route_kernels.learn_and_count(
+            enc.crew,
+            enc.place,
+            enc.good,
+            enc.units,
+            enc.value,
+            enc.outcome,
+            routes.edges.ravel().take(on_route[m]),
+            c["network"],
+            self.livelihood,
+            c["own_risk"],
+            self.p.learning_rate_own,
+            self.network_risk,
+            (1.0 - self.p.learning_rate_network) ** np.arange(len(m) + 1),
+            st["place_units"],
+            st["place_good_units"],
+            st["illicit_value"],
+            st["edge_units"],
+            st["edge_good_units"],
+        )
+        self._lose_cargo(mov, g, cargo, pi, outcome, value, lost_at, r, first, enc, arrested)
         self._arrive(mov, r, g, cargo, new, lost_any)
 
-    def _lose_cargo(self, mov, g, cargo, s, how, lost_value, r, first, enc, arrested) -> None:
+    def _lose_cargo(self, mov, g, cargo, pi, outcome, value, lost_at, r, first, enc, arrested) -> None:
         """Seized or robbed: the cargo is gone; the crew heads home, or is arrested.
 
-        ``s`` are the rows of ``mov`` that lost their cargo, ``how`` and ``lost_value`` the
-        outcome and value at their first loss.
+        ``lost_at`` are the encounters (of ``pi``, ``outcome``, ``value``) at which crews of
+        ``mov`` first lost their cargo. Compiled (:func:`sim.agents.route_kernels.lose_cargo`),
+        then the arrests.
         """
-        if len(s) == 0:
+        if len(lost_at) == 0:
             return
         model, c, st = self.model, self.cols, self.model.stats.week
-        crews, gs = mov[s], g[s]
-        seized = how == Outcome.SEIZED
-        accumulate(model.ledger.seized, gs[seized], cargo[s][seized])
-        accumulate(st["seized"], gs[seized], cargo[s][seized])
-        accumulate(st["seized_value"], gs[seized], lost_value[seized])
-        accumulate(model.ledger.stolen, gs[~seized], cargo[s][~seized])
-        accumulate(st["robbed"], gs[~seized], cargo[s][~seized])
-        accumulate(st["trip_profit"], gs, -self.outlay[crews])
-        accumulate(st["trips"], gs, 1)
-        c["cargo"][crews] = 0
-        c["bloc"][crews] = -1
-        c["state"][crews] = State.RETURNING
-        c["return_left"][crews] = model.params.transport.return_time_factor * self.routes.cum_weeks[r[s], first[s]]
+        route_kernels.lose_cargo(
+            lost_at,
+            pi,
+            outcome,
+            value,
+            mov,
+            g,
+            cargo,
+            r,
+            first,
+            self.routes.cum_weeks,
+            model.params.transport.return_time_factor,
+            int(State.RETURNING),
+            c["outlay"],
+            c["cargo"],
+            c["bloc"],
+            c["state"],
+            c["return_left"],
+            model.ledger.seized,
+            model.ledger.stolen,
+            st["seized"],
+            st["seized_value"],
+            st["robbed"],
+            st["trip_profit"],
+            st["trips"],
+        )
         taken = enc.crew[arrested]
         model.stats.events["arrested"] += len(taken)
         if getattr(model.enforcement, "holds_trials", False):
@@ -808,73 +822,67 @@ class Crews(AgentTable):
             self.leave(taken)
 
     def _arrive(self, mov, r, g, cargo, new, lost_any) -> None:
-        """Crews that reach their sink sell, share profit with their protectors, head home."""
+        """Crews that reach their sink sell, share profit with their protectors, head home.
+
+        Compiled (:func:`sim.agents.route_kernels.arrive_and_sell`); the payments follow in the
+        order they were made: the sales, then the blocs' shares.
+        """
         model, routes, c, st = self.model, self.routes, self.cols, self.model.stats.week
-        arrive = np.flatnonzero(~lost_any & (new >= routes.weeks[r]))
-        if len(arrive):
-            crews, ga, ra = mov[arrive], g[arrive], r[arrive]
-            revenue = cargo[arrive] * self.sink_value[ra]
-            c["cash"][crews] += revenue
-            model.ledger.pay("sales", "buyers", "traffickers", float(revenue.sum()))
-            profit = revenue - self.outlay[crews]
-            share = np.where(
-                (self.bloc[crews] >= 0) & (profit > 0), model.params.armed_groups.trafficking_share * profit, 0.0
-            )
-            if share.any():
-                sel = share > 0
-                c["cash"][crews[sel]] -= share[sel]
-                model.roadblocks.share_profit(self.bloc[crews[sel]], share[sel], model.ledger)
-            accumulate(model.ledger.delivered, ga, cargo[arrive])
-            accumulate(st["delivered"], ga, cargo[arrive])
-            accumulate(st["delivered_value"], ga, revenue)
-            accumulate(st["trip_profit"], ga, profit - share)
-            accumulate(st["trips"], ga, 1)
-            model.market.record_delivery(ga, routes.sink[ra], cargo[arrive])
-            c["cargo"][crews] = 0
-            c["bloc"][crews] = -1
-            c["state"][crews] = State.RETURNING
-            c["return_left"][crews] = model.params.transport.return_time_factor * routes.weeks[ra]
-        still = ~lost_any & (new < routes.weeks[r])
-        c["progress"][mov[still]] = new[still]
-
-    def _learn(self, crews: np.ndarray, places: np.ndarray, lost: np.ndarray) -> None:
-        """Update perceived risk from this week's encounters (own and network)."""
-        if len(crews) == 0:
+        arrived, sales, blocs, shares = route_kernels.arrive_and_sell(
+            mov,
+            r,
+            g,
+            cargo,
+            new,
+            lost_any,
+            routes.weeks,
+            routes.sink,
+            self.sink_value,
+            model.params.armed_groups.trafficking_share,
+            model.params.transport.return_time_factor,
+            int(State.RETURNING),
+            c["cash"],
+            c["outlay"],
+            c["bloc"],
+            c["cargo"],
+            c["state"],
+            c["return_left"],
+            c["progress"],
+            model.ledger.delivered,
+            model.market.delivered_week,
+            st["delivered"],
+            st["delivered_value"],
+            st["trip_profit"],
+            st["trips"],
+        )
+        if not arrived:
             return
-        p = self.p
-        outcome = lost.astype(float)
-        own = self.cols["own_risk"]
-        at = crews * own.shape[1] + places  # (crew, place) by flat position
-        before = own.take(at)
-        np.put(own, at, before + p.learning_rate_own * (outcome - before))
-        # Network memory: k encounters with s losses at a place move the estimate by
-        # 1-(1-eta)^k toward s/k, whatever order the members met it in.
-        net = self.network[crews]
-        n_net, width = self.network_risk.shape
-        key = net * width + places
-        count = np.bincount(key, minlength=n_net * width).reshape(n_net, width)
-        hits = np.bincount(key, weights=outcome, minlength=n_net * width).reshape(n_net, width)
-        seen = np.flatnonzero(count)  # (network, place) cells met this week, by flat position
-        met = count.take(seen)
-        keep = (1.0 - p.learning_rate_network) ** met
-        rate = hits.take(seen) / met
-        risk = self.network_risk.take(seen)
-        np.put(self.network_risk, seen, keep * risk + (1 - keep) * rate)
+        model.ledger.pay("sales", "buyers", "traffickers", sales)
+        if len(blocs):
+            model.roadblocks.share_profit(blocs, shares, model.ledger)
 
-    def _pay_upkeep(self) -> None:
-        alive = self.alive_rows()
-        due = self.p.upkeep_share * self.cargo_value_ref[alive]
-        paid = np.minimum(self.cash[alive], due)
-        self.cols["cash"][alive] -= paid
+    def _pay_upkeep_and_exit(self) -> None:
+        """Crews pay their upkeep where they live; idle crews that are broke or tired of waiting leave.
+
+        Compiled (:func:`sim.agents.route_kernels.upkeep_and_exit`); the upkeep is then spent in
+        the crews' home communities, and the leavers' cash goes back to investors.
+        """
+        p, c = self.p, self.cols
+        alive, paid, leaving = route_kernels.upkeep_and_exit(
+            c["alive"],
+            c["state"],
+            int(State.IDLE),
+            c["cash"],
+            c["cargo_value_ref"],
+            c["good"],
+            c["idle_weeks"],
+            p.upkeep_share,
+            p.exit_cash_share,
+            p.patience_weeks,
+            self.model.stats.week["upkeep"],
+        )
         self.model.pay_upkeep(self.home[alive], paid)
-        accumulate(self.model.stats.week["upkeep"], self.good[alive], paid)
-
-    def _exit(self) -> None:
-        p = self.p
-        idle = self.alive & (self.state == State.IDLE)
-        broke = self.cash < p.exit_cash_share * self.cargo_value_ref
-        bored = self.idle_weeks >= p.patience_weeks
-        self.leave(np.flatnonzero(idle & (broke | bored)))
+        self.leave(leaving)
 
     def _entry(self) -> None:
         """New crews enter goods whose crews recently earned a return on their capital (M4).
@@ -882,21 +890,24 @@ class Crews(AgentTable):
         The entry rate grows with the recent return on the good's crews' capital and with the
         share of a week's supply left unbought at its sources.
         """
-        st, p = self.model.stats.week, self.p
-        n_goods = len(self.return_ema)
-        alive = self.alive_rows()
-        capital = np.bincount(self.good[alive], weights=self.cargo_value_ref[alive], minlength=n_goods)
-        weekly_return = np.divide(st["trip_profit"] - st["upkeep"], capital, out=np.zeros(n_goods), where=capital > 0)
-        mean_trip = np.divide(st["trip_profit"], st["trips"], out=self.profit_ema.copy(), where=st["trips"] > 0)
-        traded = self.supportable > 0
-        alpha = 0.1  # weight of this week in the running averages (about ten weeks' memory)
-        self.return_ema[traded] += alpha * (weekly_return[traded] - self.return_ema[traded])
-        self.profit_ema[traded] += alpha * (mean_trip[traded] - self.profit_ema[traded])
-        # Entrants see goods left unbought at the sources: no glut, no room for newcomers.
-        market = self.model.market
-        left = np.bincount(market.group_good, weights=market.stock, minlength=n_goods)
-        supply = self._supply_by_good
-        room = np.minimum(1.0, np.divide(left, supply, out=np.zeros(n_goods), where=supply > 0))
-        rate = p.entry_rate * self.supportable * np.maximum(self.return_ema * 52.0, 0.0) * room
+        # The running return and profit per trip, and the week's entry rates (compiled:
+        # sim.agents.route_kernels.entry_rates); entrants see goods left unbought at the sources:
+        # no glut, no room for newcomers.
+        st, c, market = self.model.stats.week, self.cols, self.model.market
+        rate = route_kernels.entry_rates(
+            c["alive"],
+            c["good"],
+            c["cargo_value_ref"],
+            st["trip_profit"],
+            st["upkeep"],
+            st["trips"],
+            self.supportable,
+            self.return_ema,
+            self.profit_ema,
+            market.group_good,
+            market.stock,
+            self._supply_by_good,
+            self.p.entry_rate,
+        )
         arrivals = self.model.rng.poisson(rate)
-        self.enter_goods(np.arange(n_goods), arrivals)
+        self.enter_goods(np.arange(len(rate)), arrivals)
