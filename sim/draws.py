@@ -4,9 +4,9 @@
 dtype, shape, sign and sum) before it draws uniform numbers and looks them up in the cumulative
 sums. The armed groups' and the forces' week draw one index at a time, about 1,500 times a
 default run: these functions make the same draws from the same generator calls, so a run's
-numbers are unchanged. (The crews' entry drew each entering crew's source group with
-:func:`choose_weighted` until it was compiled in :func:`sim.agents.route_kernels.draw_entrants`,
-which makes the same draws; ``tests/test_route_kernels.py`` keeps this form as its reference.)
+numbers are unchanged. (The crews' entry draws each entering crew's source group inside
+:func:`sim.agents.route_kernels.draw_entrants`, as ``rng.choice(groups, size=n, p=p)`` would;
+``tests/test_route_kernels.py`` checks it against that call.)
 ``tests/test_draws.py`` checks them against ``Generator.choice``, bit for bit.
 """
 
@@ -31,14 +31,6 @@ def choose_index(rng: np.random.Generator, p: np.ndarray) -> int:
     positive raises, as ``choice`` would.
     """
     return int(_cdf(p).searchsorted(rng.random(), side="right"))
-
-
-def choose_weighted(rng: np.random.Generator, a: np.ndarray, n: int, p: np.ndarray) -> np.ndarray:
-    """``rng.choice(a, size=n, p=p)``: the same values from the same ``n`` uniform draws.
-
-    ``p`` must be non-negative and sum to one; a total that is not positive raises, as ``choice`` would.
-    """
-    return a[_cdf(p).searchsorted(rng.random(n), side="right")]
 
 
 def choose_many(rng: np.random.Generator, a: np.ndarray, n: int) -> np.ndarray:

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.draws import choose_index, choose_many, choose_weighted
+from sim.draws import choose_index, choose_many
 
 
 def test_the_draws_are_what_generator_choice_draws():
-    """The same values as ``rng.choice(a, size=n, p=p)``, ``rng.choice(k, p=p)`` and ``rng.choice(a, size=n)``.
+    """The same values as ``rng.choice(k, p=p)`` and ``rng.choice(a, size=n)``.
 
     And the stream goes on the same after each.
     """
@@ -20,14 +20,11 @@ def test_the_draws_are_what_generator_choice_draws():
         weights[r.integers(k)] += 0.1
         a, p = r.integers(0, 500, size=k), weights / weights.sum()
         plain, fast = np.random.default_rng(seed + 1000), np.random.default_rng(seed + 1000)
-        assert np.array_equal(plain.choice(a, size=n, p=p), choose_weighted(fast, a, n, p))
         assert int(plain.choice(k, p=p)) == choose_index(fast, p)
         assert np.array_equal(plain.choice(a, size=np.int64(n)), choose_many(fast, a, np.int64(n)))
         assert plain.random() == fast.random()
 
 
 def test_a_zero_total_raises_as_choice_does():
-    with pytest.raises(ValueError, match="sum to 1"):
-        choose_weighted(np.random.default_rng(0), np.arange(3), 2, np.zeros(3))
     with pytest.raises(ValueError, match="sum to 1"):
         choose_index(np.random.default_rng(0), np.zeros(3))

@@ -15,7 +15,7 @@ import scipy.sparse as sp
 
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
-from sim.draws import choose_weighted, gumbel_uniforms
+from sim.draws import gumbel_uniforms
 from sim.enforcement import Outcome
 from sim.model import SahelModel
 from sim.names import Kind
@@ -579,7 +579,7 @@ def _plain_enter_goods(crews, goods, counts):
     for good, n in zip(goods.tolist(), counts.tolist(), strict=True):
         groups = crews.groups_of_good[good]
         share = mean_supply[groups]
-        group.append(choose_weighted(rng, groups, n, share / share.sum()))
+        group.append(rng.choice(groups, size=n, p=share / share.sum()))
         a = max(crews.profit_ema[good], 0.0)
         p_merc.append(a / (a + p.mercenary_profit_usd))
         p_local.append(p.local_share_livelihood if crews.livelihood[good] else p.local_share_other)
