@@ -142,3 +142,23 @@ def clip01(x: float) -> float:
         return x
     v = x if x >= 0.0 else 0.0
     return v if v <= 1.0 else 1.0
+
+
+@kernel
+def np_minimum(a: float, b: float) -> float:
+    """``np.minimum`` of two floats: a NaN wins, else ``a`` only if strictly smaller (ties give ``b``)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a < b else b
+
+
+@kernel
+def np_maximum(a: float, b: float) -> float:
+    """``np.maximum`` of two floats: a NaN wins, else ``a`` only if strictly larger (ties give ``b``)."""
+    if a != a:
+        return a
+    if b != b:
+        return b
+    return a if a > b else b

@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim.compiled import clip01, kernel, pairwise_sum
+from sim.compiled import clip01, kernel, np_maximum, np_minimum, pairwise_sum
 
 
 @kernel
@@ -51,7 +51,7 @@ def test_pairwise_sum_is_numpys_sum_bit_for_bit():
 
 _FROM_CACHE = """
 import numpy as np
-from sim.compiled import clip01, kernel, pairwise_sum
+from sim.compiled import clip01, kernel, np_maximum, np_minimum, pairwise_sum
 
 @kernel
 def twice(values):
@@ -115,3 +115,16 @@ def test_clip01_is_numpys_clip_for_one_float():
     for x in values:
         got, want = np.float64(clip01(x)), np.clip(np.array([x]), 0.0, 1.0)[0]
         assert got.tobytes() == want.tobytes() or (math.isnan(got) and math.isnan(want)), x
+
+
+def test_np_minimum_and_maximum_are_numpys_with_signed_zeros_and_nan():
+    """Every pair of NaN, signed zeros, infinities and values: the bits of np.minimum and np.maximum on arrays."""
+    values = [np.nan, -0.0, 0.0, 1.0, -1.0, np.inf, -np.inf, 0.5]
+    a = np.array([x for x in values for _ in values])
+    b = np.array([y for _ in values for y in values])
+    for mine, theirs in ((np_minimum, np.minimum), (np_maximum, np.maximum)):
+        got = np.array([mine(x, y) for x, y in zip(a, b, strict=True)])
+        want = theirs(a, b)
+        assert got.tobytes() == want.tobytes() or (
+            np.array_equal(got, want, equal_nan=True) and (np.signbit(got) == np.signbit(want)).all()
+        )

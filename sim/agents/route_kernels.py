@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.compiled import kernel, pairwise_sum
+from sim.compiled import kernel, np_minimum, pairwise_sum
 from sim.enforcement import Outcome
 from sim.kernel_rng import generator
 from sim.names import Kind
@@ -167,16 +167,6 @@ def choose_by_profit(
 
 
 @kernel
-def _minimum(a, b):
-    """``np.minimum`` of two floats: a NaN on either side is the answer."""
-    if a != a:
-        return a
-    if b != b:
-        return b
-    return a if a <= b else b
-
-
-@kernel
 def encounters_and_dues(
     uniform,
     pi,
@@ -284,7 +274,7 @@ def encounters_and_dues(
     ratio = np.empty(n)
     for i in range(n):
         due = pairwise_sum(rows[0, i]) + pairwise_sum(rows[1, i]) + pairwise_sum(rows[2, i])
-        paid[i] = _minimum(cash[i], due)
+        paid[i] = np_minimum(cash[i], due)
         ratio[i] = paid[i] / due if due > 0 else 0.0
     for e in range(m):
         for k in range(3):

@@ -9,7 +9,7 @@ herds, threat, pools, the grudges, the week's cattle stolen) and return the amou
 
 The arithmetic is the one the numpy forms did, operation for operation: sums are numpy's
 pairwise sums (:func:`sim.compiled.pairwise_sum`), ``np.minimum``/``np.maximum`` and Python's
-``min``/``max`` keep their own rules for ties and NaN (:func:`_np_min` and the rest), and a fancy
+``min``/``max`` keep their own rules for ties and NaN (:func:`sim.compiled.np_minimum` and the rest), and a fancy
 indexed write on distinct rows is a loop over them. ``tests/test_turn_kernels.py`` checks the
 kernel against the numpy forms bit for bit, with the generator's state after.
 """
@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-from sim.compiled import kernel, pairwise_sum
+from sim.compiled import kernel, np_maximum, np_minimum, pairwise_sum
 from sim.kernel_rng import generator
 
 # Slots of the ``out`` array the kernel fills (Python reads them by these names).
@@ -40,26 +40,6 @@ OUT_SIZE = 28
 # Slots of ``gates`` (group_economy) and where a call starts.
 G_FROM, G_KIDNAP_RATE, G_PUNISH_RATE, G_ATTACK_RATE, G_REFERENCE = 0, 1, 2, 3, 4
 FROM_KIDNAP, FROM_ECONOMY, ECONOMY_ONLY = 0.0, 1.0, 2.0
-
-
-@kernel
-def _np_min(a, b):
-    """``np.minimum`` of two floats: NaN if either is, else ``a`` only if strictly smaller."""
-    if a != a:
-        return a
-    if b != b:
-        return b
-    return a if a < b else b
-
-
-@kernel
-def _np_max(a, b):
-    """``np.maximum`` of two floats: NaN if either is, else ``a`` only if strictly larger."""
-    if a != a:
-        return a
-    if b != b:
-        return b
-    return a if a > b else b
 
 
 @kernel
@@ -83,7 +63,7 @@ def _take_income(rows, share, cash, inflow, licit):
         r = rows[i]
         c, f = cash[r], inflow[r]
         due = share * (licit[r] + f)
-        t = _np_max(_np_min(c, due), 0.0)  # cash may be -1e-12 after rounding
+        t = np_maximum(np_minimum(c, due), 0.0)  # cash may be -1e-12 after rounding
         taken[i] = t
         cash[r] = c - t
         inflow[r] = f - t
@@ -367,7 +347,7 @@ def _economy_steps(
         if n and not aimed <= 0:  # as `not len(rows) or aimed <= 0` returns (NaN goes on)
             taken = np.empty(n)
             for i in range(n):
-                taken[i] = _np_min(herds[i], head * aim[i] / aimed)
+                taken[i] = np_minimum(herds[i], head * aim[i] / aimed)
                 herd[zone_rows[i]] = herds[i] - taken[i]
                 cattle_week[zone_places[i]] += taken[i]
             stolen = pairwise_sum(taken)
@@ -388,7 +368,7 @@ def _economy_steps(
                     grudge[zone_identity[i], identity] += taken[i] / stolen
                 for i in range(n):
                     if outsider[i]:
-                        threat[zone_rows[i]] += taken[i] / _np_max(herds[i], 1e-9)
+                        threat[zone_rows[i]] += taken[i] / np_maximum(herds[i], 1e-9)
         out[STOLEN], out[RUSTLE_PAID] = stolen, paid
         funds += paid
     out[FIGHTERS], out[FUNDS] = fighters, funds
@@ -448,7 +428,7 @@ def _economy_steps(
     for i in range(n):
         r = zone_rows[i]
         weight = recruit_weights[i] / (1.0 + grudge[zone_identity[i], identity])
-        idle[i] = recruit_rate * (_np_max(pool[r] - jobs[r], 0.0) * weight) * push[r] * pull[r]
+        idle[i] = recruit_rate * (np_maximum(pool[r] - jobs[r], 0.0) * weight) * push[r] * pull[r]
     out[WANT], out[AFFORDABLE], out[DRAW_RECRUITS] = pairwise_sum(idle), affordable, 1.0
     take_recruits(out, float(rng.poisson(out[WANT])), zone_rows, pool)
 
@@ -471,7 +451,7 @@ def take_recruits(out, drawn, zone_rows, pool):
         if total > 0:
             for i in range(n):
                 p = before[i]
-                pool[zone_rows[i]] = p - _np_min(p, recruits * p / total)
+                pool[zone_rows[i]] = p - np_minimum(p, recruits * p / total)
         out[RECRUITS] = recruits
         out[FIGHTERS] = out[FIGHTERS] + recruits
 
@@ -514,7 +494,7 @@ def _region_value(
         extra = 0.0
         cattle = 0.0
         if cattle_terms.size:
-            cattle = _np_min(herd_by_region[r], cap) * cattle_terms[1]
+            cattle = np_minimum(herd_by_region[r], cap) * cattle_terms[1]
             extra = tax[r]
         value[r] = (rent[r] + odds * contested[r] + extra + cattle) * odds * kin[r]
     return value
@@ -721,7 +701,7 @@ def community_week(
             transit_ema[r] = (1 - w) * transit_ema[r] + w * last[1][place]
             if has_ref:
                 base = ref_trade[i]
-                trade[i] = _np_min(1.5, trade_ema[r] / base if base > 0 else 1.0)
+                trade[i] = np_minimum(1.5, trade_ema[r] / base if base > 0 else 1.0)
             else:
                 trade_sum[i] += units
                 trade[i] = 1.0
@@ -755,10 +735,10 @@ def community_week(
             fuel_ema[r] = (1 - w) * fuel_ema[r] + w * fuel_in
             food = food_ema[r] / import_need[0][i] if import_need[0][i] > 0 else 1.0
             fuel = fuel_ema[r] / import_need[1][i] if import_need[1][i] > 0 else 1.0
-            imports = weight * _np_min(food, 1.0) + (1 - weight) * _np_min(fuel, 1.0)
+            imports = weight * np_minimum(food, 1.0) + (1 - weight) * np_minimum(fuel, 1.0)
             local = (0.7 + 0.3 * herd_factor[i]) / (1.0 + territory[0][places[i]])
             dep = import_dependence[i]
-            food_security[r] = _np_min(_np_max((1 - dep) * local + dep * imports, 0.0), 1.0)
+            food_security[r] = np_minimum(np_maximum((1 - dep) * local + dep * imports, 0.0), 1.0)
     if parts & TRUST:
         bribe_rate, predation, jihadist_share, trust, tolerance = cols[10], cols[11], cols[12], cols[13], cols[14]
         staffed = _regional(last[2], places, region_index, n_regions)
@@ -783,8 +763,8 @@ def community_week(
                 - terms[T_SEIZURE_W] * predation[r]
                 - terms[T_ABUSE_W] * territory[2][place]
             )
-            trust[r] += adjust * (_np_min(_np_max(target, 0.0), 1.0) - trust[r])
-            tolerated = _np_min(_np_max(0.8 - terms[T_JIHADIST_W] * jihadist_share[r], 0.0), 1.0)
+            trust[r] += adjust * (np_minimum(np_maximum(target, 0.0), 1.0) - trust[r])
+            tolerated = np_minimum(np_maximum(0.8 - terms[T_JIHADIST_W] * jihadist_share[r], 0.0), 1.0)
             tolerance[r] += adjust * (tolerated - tolerance[r])
     if parts & GRIEVANCE:
         food_security, trust = cols[9], cols[13]
@@ -795,14 +775,14 @@ def community_week(
             index = 1.0
             if has_ref and ref_licit[i] > 0:
                 index = licit[r] / ref_licit[i]
-            poverty = _np_max(0.0, 1.0 - index)
-            abuse = _np_min(1.0, territory[2][place])
+            poverty = np_maximum(0.0, 1.0 - index)
+            abuse = np_minimum(1.0, territory[2][place])
             harmed = threat[r] / (1.0 + threat[r])
-            target = 0.2 * (_np_min(1.0, 2 * poverty) + (1 - food_security[r]) + abuse + (1 - trust[r]) + harmed)
+            target = 0.2 * (np_minimum(1.0, 2 * poverty) + (1 - food_security[r]) + abuse + (1 - trust[r]) + harmed)
             grievance[r] += adjust * (target - grievance[r])
             threat[r] *= terms[T_THREAT_MEMORY]
             pool[r] += terms[T_POOL_REFILL] * (terms[T_YOUTH] * population[r] - pool[r])
-            spent[i] = terms[T_SPEND_SHARE] * _np_max(cash[r], 0.0)
+            spent[i] = terms[T_SPEND_SHARE] * np_maximum(cash[r], 0.0)
             cash[r] -= spent[i]
         totals[1] = pairwise_sum(spent)
 
