@@ -32,7 +32,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import knowledge_kernels as kernels
+from sim.lazy import lazy_module
+
+kernels = lazy_module("sim.knowledge_kernels")
 
 if TYPE_CHECKING:
     from sim.model import SahelModel

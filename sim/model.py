@@ -9,7 +9,6 @@ import mesa
 import numpy as np
 from mesa.discrete_space import Network
 
-from sim import bookkeeping_kernels
 from sim.agents.armed_group import ArmedGroups
 from sim.agents.community import Communities
 from sim.agents.force import Forces
@@ -20,6 +19,7 @@ from sim.checks import check_config, load_actors
 from sim.collection import Collector
 from sim.enforcement import Checkpoints, Encounters, NoBanditry, StandInRoadblocks
 from sim.knowledge import Knowledge
+from sim.lazy import lazy_module, load_kernels
 from sim.ledger import Ledger
 from sim.levers import Levers
 from sim.market import Market
@@ -32,6 +32,8 @@ from sim.stats import Stats, accumulate
 from sim.territory import Territory
 from sim.timeline import Timeline, load_timeline
 from sim.world import build_routes, load_world
+
+bookkeeping_kernels = lazy_module("sim.bookkeeping_kernels")
 
 # The encounter counters, in the order of the rows of ``_ENCOUNTER_KINDS``: which of the 32
 # combinations of five kinds (bits: staffed 1, bribed 2, jihadist-protected 4, livelihood goods 8,
@@ -63,6 +65,7 @@ class SahelModel(mesa.Model):
     def __init__(self, scenario: ScenarioConfig | None = None, seed: int = 0, policy: PolicySet | None = None):
         params = validate(scenario if scenario is not None else ScenarioConfig(), "scenario")
         policy = validate(policy if policy is not None else PolicySet(), "policy")
+        load_kernels()  # numba and the compiled kernels, once a process builds a model (sim.lazy)
         super().__init__(rng=int(seed))
         self.seed = int(seed)
         self.week_index = 0  # weeks run, burn-in included: the actors' clock

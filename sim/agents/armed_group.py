@@ -44,12 +44,14 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import kernel_rng
-from sim.agents import turn_kernels
 from sim.draws import choose_index, choose_many
 from sim.enforcement import Encounters
 from sim.identity import IDENTITIES, identity_index
+from sim.lazy import lazy_module
 from sim.names import PLACE_KINDS, REVENUE_SOURCES, GroupKind
+
+kernel_rng = lazy_module("sim.kernel_rng")
+turn_kernels = lazy_module("sim.agents.turn_kernels")
 
 if TYPE_CHECKING:
     from sim.agents.community import GroupPhase, Zone
@@ -637,9 +639,7 @@ class ArmedGroups:
         """
         self._economy(group, False, False, True)
 
-    def _economy(
-        self, group: ArmedGroup, tax: bool, rustle: bool, pay: bool, start: float = turn_kernels.ECONOMY_ONLY
-    ) -> np.ndarray:
+    def _economy(self, group: ArmedGroup, tax: bool, rustle: bool, pay: bool, start: float | None = None) -> np.ndarray:
         """The selected steps of a group's economy in :func:`turn_kernels.group_economy`, then their books.
 
         The kernel changes the communities' columns, the grudges and the week's cattle stolen in
@@ -649,6 +649,8 @@ class ArmedGroups:
         From ``start`` (:func:`turn_kernels.group_economy`) it also makes a turn's other draws;
         it returns the kernel's ``out`` (nothing booked when it stopped before the economy).
         """
+        if start is None:  # read here, not as a default: turn_kernels loads at first use (sim.lazy)
+            start = turn_kernels.ECONOMY_ONLY
         p, model = self.p, self.model
         communities = model.communities
         jihadist = group.kind == GroupKind.JIHADIST

@@ -34,10 +34,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import turn_kernels
 from sim.agents.table import AgentTable, TableAgent
 from sim.identity import IDENTITIES, assign
+from sim.lazy import lazy_module
 from sim.world.tables import PLACE_KINDS
+
+turn_kernels = lazy_module("sim.agents.turn_kernels")
 
 if TYPE_CHECKING:
     from sim.ledger import Ledger

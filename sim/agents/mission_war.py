@@ -32,9 +32,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents.war_kernels import appraise_target, attack_week, terms
-from sim.kernel_rng import handles
+from sim.lazy import lazy_module
 from sim.names import GroupKind
+
+war_kernels = lazy_module("sim.agents.war_kernels")
+kernel_rng = lazy_module("sim.kernel_rng")
 
 if TYPE_CHECKING:
     from sim.agents.force import Force
@@ -109,13 +111,16 @@ class MissionWar:
         """
         jihadist, has_kit = group.kind == GroupKind.JIHADIST, self.kits.get(group.unique_id, 0.0) >= 1.0
         terms = self._terms()
-        return {target: appraise_target(t, jihadist, has_kit, provoked, terms) for t, target in enumerate(TARGETS)}
+        return {
+            target: war_kernels.appraise_target(t, jihadist, has_kit, provoked, terms)
+            for t, target in enumerate(TARGETS)
+        }
 
     def _terms(self) -> np.ndarray:
         """The week's odds, lethality and parameters as the kernels take them (``war_kernels.TERMS``)."""
         p, exposure = self.p, self.exposure()
         fighter_value = self.model.params.armed_groups.wage_usd * 52.0
-        return terms(p, p.attack_success * exposure, p.deaths_per_attack * exposure, fighter_value)
+        return war_kernels.terms(p, p.attack_success * exposure, p.deaths_per_attack * exposure, fighter_value)
 
     def opportunities(self) -> dict[str, float]:
         """Targets on offer: convoys and bases stay; patrols shrink with force protection and caveats."""
@@ -150,8 +155,8 @@ class MissionWar:
         kits = self.kits
         fighters = np.array([g.fighters for g in listed], dtype=np.float64)
         offer = self.opportunities()
-        deaths, attacks, ied_attacks, kit_uses, fallen = attack_week(
-            handles(model.rng),
+        deaths, attacks, ied_attacks, kit_uses, fallen = war_kernels.attack_week(
+            kernel_rng.handles(model.rng),
             members_start,
             members_flat,
             bases_start,

@@ -39,11 +39,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.agents import official_kernels as kernels
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
 from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detectability, detection_odds, subset
+from sim.lazy import lazy_module
 from sim.world.tables import PLACE_KINDS
+
+kernels = lazy_module("sim.agents.official_kernels")
 
 if TYPE_CHECKING:
     from sim.ledger import Ledger

@@ -27,13 +27,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim import kernel_rng
-from sim.agents import route_kernels
 from sim.agents.table import AgentTable, TableAgent
 from sim.draws import gumbel_uniforms
 from sim.enforcement import Encounters
+from sim.lazy import lazy_module
 from sim.names import PLACE_KINDS, Kind
 from sim.stats import accumulate
+
+kernel_rng = lazy_module("sim.kernel_rng")
+route_kernels = lazy_module("sim.agents.route_kernels")
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
