@@ -106,7 +106,7 @@ def pairwise_sum(values) -> float:
     """
     count = values.size
     if count <= 128:
-        return _block_sum(values, 0, count)
+        return 0.0 + _block_sum(values, 0, count)  # numpy adds the pairwise sum to 0.0: -0.0 sums to 0.0
     starts = np.empty(64, dtype=np.int64)
     counts = np.empty(64, dtype=np.int64)
     stage = np.zeros(64, dtype=np.int64)
@@ -132,7 +132,7 @@ def pairwise_sum(values) -> float:
         else:  # both: first + second, as numpy adds them
             result = left[top] + result
             top -= 1
-    return result
+    return 0.0 + result
 
 
 @kernel

@@ -89,6 +89,13 @@ def test_pairwise_sum_at_the_block_edges_with_negative_zeros_and_nan(n):
         assert got.tobytes() == want.tobytes() or (math.isnan(got) and math.isnan(want))
 
 
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 128, 129, 1000])
+def test_pairwise_sum_of_negative_zeros_is_numpys_positive_zero(n):
+    """Numpy adds the pairwise sum to 0.0, so a sum of negative zeros only is +0.0 at every length."""
+    values = np.full(n, -0.0)
+    assert np.float64(pairwise_sum(values)).tobytes() == np.add.reduce(values).tobytes() == np.float64(0.0).tobytes()
+
+
 def test_the_kernels_cache_moves_when_any_kernel_source_changes(tmp_path, monkeypatch):
     """A changed kernel module (or this module) gives another cache directory, so no stale machine code is loaded."""
     from sim import compiled
