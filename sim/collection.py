@@ -25,7 +25,10 @@ import mesa
 import numpy as np
 
 from sim import outcomes as o
+from sim.lazy import lazy_module
 from sim.names import GroupKind, Kind
+
+kernels = lazy_module("sim.collection_kernels")
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -266,6 +269,38 @@ class Revenue(Batch):
         return [float(sum(rev.values()) if c["source"] is None else rev[c["source"]]) for c in self.calls]
 
 
+_NO_SCORES = np.zeros((1, 0))  # the holders' scores when there is no knowledge: no crew has any
+
+
+def _crews_week(m: SahelModel) -> tuple:
+    """The live crews' tallies and the holders' knowledge of them, in one compiled pass (kept for the week).
+
+    :func:`sim.collection_kernels.crews_week` gives, for the batches that read the live crews
+    (:class:`CrewsCarrying`, :class:`MercenaryShare`, :class:`KindCount`, :class:`ValueKnown`,
+    :class:`FusedShare`), what each of them computed from them, with the same numbers.
+    """
+    memo = m.__dict__.get("week_memo")
+    found = memo.get("crews_week") if memo is not None else None
+    if found is None:
+        c = m.crews.cols
+        k = getattr(m, "knowledge", None)
+        known = k.crews if k is not None else _NO_SCORES
+        found = kernels.crews_week(
+            o.alive_crews(m),
+            c["good"],
+            c["kind"],
+            m.crews.livelihood,
+            c["cargo_value_ref"],
+            known,
+            len(m.world.goods),
+            len(Kind),
+            int(Kind.MERCENARY),
+        )
+        if memo is not None:
+            memo["crews_week"] = found
+    return found
+
+
 class CrewsCarrying(Batch):
     """Crews carrying each good (``_crews_carrying``): one tally of the crews."""
 
@@ -273,7 +308,7 @@ class CrewsCarrying(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        carrying = o._crew_tally(m)[0]
+        carrying = _crews_week(m)[0]
         return [float(carrying[c["good"]]) for c in self.calls]
 
 
@@ -284,7 +319,7 @@ class MercenaryShare(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        carrying, mercenary = o._crew_tally(m)
+        carrying, mercenary = _crews_week(m)[:2]
         out = []
         for c in self.calls:
             n = int(carrying[c["good"]])
@@ -357,25 +392,6 @@ def _fuse(scores: np.ndarray) -> np.ndarray:
     return 1.0 - product
 
 
-def _crews_known(m: SahelModel, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The live crews' rows, their columns of the holders' scores, and their fused scores (kept for the week).
-
-    Fusion is elementwise, so the fused scores of any subset of these crews are these, taken.
-    """
-    memo = m.__dict__.get("week_memo")
-    found = memo.get("crews_known") if memo is not None else None
-    if found is None:
-        alive = o.alive_crews(m)
-        n = k.crews.shape[1]
-        if len(alive) and alive[-1] >= n:  # crews that entered since the update have no scores yet
-            alive = alive[alive < n]
-        known = k.crews.take(alive, axis=1)  # the columns of k.crews[:, alive], contiguous, faster
-        found = (alive, known, _fuse(known))
-        if memo is not None:
-            memo["crews_known"] = found
-    return found
-
-
 class ValueKnown(Batch):
     """Share of illicit value per trip known to each holder (``_value_known``): the crews selected once.
 
@@ -393,18 +409,12 @@ class ValueKnown(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        k = getattr(m, "knowledge", None)
-        if k is None:
+        if getattr(m, "knowledge", None) is None:
             return [0.0] * len(self.calls)
-        c = m.crews.cols
-        alive, known, fused = _crews_known(m, k)
-        at = np.flatnonzero(~m.crews.livelihood.take(c["good"].take(alive)))  # live crews moving illicit goods
-        value = c["cargo_value_ref"].take(alive.take(at))
-        total = value.sum()
-        if not len(at) or total <= 0:
+        n, total, weighted, fused, *_ = _crews_week(m)[3:]
+        if not n or total <= 0:
             return [0.0] * len(self.calls)
-        weighted = (known.take(at, axis=1) * value).sum(axis=1)  # the columns of k.crews at those rows
-        fused = float((fused.take(at) * value).sum() / total) if None in self.rows else 0.0
+        fused = float(fused / total) if None in self.rows else 0.0
         return [fused if row is None else float(weighted[row] / total) for row in self.rows]
 
 
@@ -418,9 +428,7 @@ class FusedShare(Batch):
         k = getattr(m, "knowledge", None)
         if k is None:
             return [0.0] * len(self.calls)
-        _alive, known, fused = _crews_known(m, k)
-        fused = float(fused.sum())
-        best = float(functools.reduce(np.maximum, known).sum()) if known.size else 0.0
+        fused, best = (float(x) for x in _crews_week(m)[7:])
         return [(fused - best) / fused if fused > 0 else 0.0] * len(self.calls)
 
 
@@ -470,7 +478,7 @@ class KindCount(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        counts = np.bincount(m.crews.cols["kind"].take(o.alive_crews(m)), minlength=len(Kind))  # a count, exact
+        counts = _crews_week(m)[2]
         return [float(counts[int(c["kind"])]) for c in self.calls]
 
 
@@ -552,7 +560,8 @@ class RouteEntropy(Batch):
     The routes are put in order of good (stably: each good's routes keep their order), so each
     good's units are one contiguous slice: its sum, and the sum of ``p log p`` over its routes
     that carried something, are the same sums of the same numbers in the same order as the
-    reporter's. The shares and their logarithms are taken elementwise, for all routes at once.
+    reporter's (compiled: :func:`sim.collection_kernels.route_shares` and ``route_entropy``). The
+    logarithms are numpy's, taken for all routes at once.
     """
 
     reader = o.route_entropy
@@ -561,38 +570,19 @@ class RouteEntropy(Batch):
         super().__init__(model, calls)
         good = model.routes.good
         self.order = np.argsort(good, kind="stable")
-        self.good = good[self.order]
-        starts = np.searchsorted(self.good, np.arange(len(model.world.goods) + 1))
-        self.bounds = list(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True))
-        self.starts = starts
-        self.log_n = [float(np.log(b - a)) if b - a >= 2 else None for a, b in self.bounds]  # the reporter's np.log(n)
+        self.starts = np.searchsorted(good[self.order], np.arange(len(model.world.goods) + 1))
+        n = np.diff(self.starts)
+        self.log_n = np.where(n >= 2, np.log(np.maximum(n, 1)), np.nan)  # the reporter's np.log(n); NaN: skipped
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        routes = m.routes
-        units = m.stats.to_date("route_units")
-        value = np.bincount(routes.good, weights=units, minlength=len(m.world.goods)) * m.market.value_sink
+        stats = m.stats
+        args = (stats.total["route_units"], stats.week["route_units"], m.routes.good, self.order, self.starts)
+        value, p, ends = kernels.route_shares(*args, m.market.value_sink)
         total = value.sum()
         if total <= 0:
             return [0.0] * len(self.calls)
-        units = units.take(self.order)
-        add = np.add.reduce  # what .sum() calls, without its Python wrapper: the same sums
-        sums = np.array([add(units[a:b]) for a, b in self.bounds])  # each good's, as the reporter's u.sum()
-        carried = units > 0
-        p = units[carried] / sums.take(self.good[carried])
-        p_log_p = p * np.log(p)
-        # Python numbers from here (the same IEEE arithmetic as numpy's scalars, without their overhead).
-        before = np.zeros(len(units) + 1, dtype=np.int64)
-        np.cumsum(carried, out=before[1:])
-        ends = before.take(self.starts).tolist()  # routes that carried something before each good's first
-        shares = (value / total).tolist()  # value[g] / total, as the reporter divides
-        h = 0.0
-        for g in np.flatnonzero(value).tolist():
-            log_n = self.log_n[g]
-            if log_n is None:
-                continue
-            h += shares[g] * float(-add(p_log_p[ends[g] : ends[g + 1]]) / log_n)
-        return [h] * len(self.calls)
+        return [kernels.route_entropy(value, float(total), p * np.log(p), ends, self.log_n)] * len(self.calls)
 
 
 class WeekSum(Batch):
