@@ -101,13 +101,17 @@ class WeekPlaces(Batch):
         return out.tolist()
 
 
+_NO_REFERENCE = np.zeros((0, 0))  # the indices' references before any is set: each index against itself
+
+
 class CommunityIndex(Batch):
     """Population-weighted community indices (``_community_index_value``; :meth:`Communities.index`).
 
     The weights of every index (population, times the north's or a region's membership) are one
     matrix, and each variable is read once (income is computed once, not once per region). A
-    membership of 1.0 or 0.0 multiplies as the booleans ``Communities.index`` uses, and rows of a
-    C-ordered matrix sum as the vectors, so the values are the same.
+    membership of 1.0 or 0.0 multiplies as the booleans ``Communities.index`` uses, and the
+    weighted sums are numpy's (:func:`sim.collection_kernels.community_indices`), so the values
+    are the same.
     """
 
     reader = o._community_index_value
@@ -134,7 +138,6 @@ class CommunityIndex(Batch):
             np.array([self.names.index(call["name"]) for call in calls], dtype=np.int64),
             np.array([masks[(call.get("north_only", False), call.get("region"))] for call in calls], dtype=np.int64),
         )
-        self.flat_at = self.at[0] * len(masks) + self.at[1]
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -146,14 +149,11 @@ class CommunityIndex(Batch):
         now = np.empty((len(self.names), len(r)))
         for i, name in enumerate(self.names):
             now[i] = c.income() if name == "income" else c.cols[name].take(r)
-        # Every variable against every set of weights at once: each (variable, weights) row of the
-        # C-ordered products sums as the vector of that variable's weighted values would.
-        if denominator is None:  # no references yet: each index against itself
-            denominator = self._den(weights, now)
-        table = (weights * now[:, None]).sum(axis=2) / denominator
-        if empty is not None:
-            table[:, empty] = 1.0
-        return table.take(self.flat_at).tolist()  # table[self.at], by flat position (faster)
+        # Only the (variable, weights) pairs asked for, each weighted sum as numpy sums the vector
+        # of that variable's weighted values (compiled); no references yet: each index against itself.
+        reference = denominator if denominator is not None else _NO_REFERENCE
+        empty = empty if empty is not None else np.zeros(len(weights), dtype=bool)
+        return kernels.community_indices(weights, now, reference, empty, *self.at).tolist()
 
     @staticmethod
     def _den(weights: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -380,24 +380,8 @@ class PolicyAttr(Batch):
         ]
 
 
-def _fuse(scores: np.ndarray) -> np.ndarray:
-    """:func:`sim.knowledge.fuse` of a holders-by-items matrix, row by row (same products, a fifth of the time).
-
-    ``np.prod(axis=0)`` multiplies the rows in order, as this loop does; numpy's reduction over
-    the outer axis of a short matrix is slow.
-    """
-    product = 1.0 - scores[0]
-    for row in scores[1:]:
-        product *= 1.0 - row
-    return 1.0 - product
-
-
 class ValueKnown(Batch):
-    """Share of illicit value per trip known to each holder (``_value_known``): the crews selected once.
-
-    The holders' own silos are weighted and summed row by row in one product (rows of a C-ordered
-    matrix sum as the vectors would); the fused view is computed once if asked for.
-    """
+    """Share of illicit value per trip known to each holder (``_value_known``): from :func:`_crews_week`."""
 
     reader = o._value_known
 
@@ -433,7 +417,7 @@ class FusedShare(Batch):
 
 
 class RentsKnown(Batch):
-    """Share of officials' rents the holders know, fused (``_rents_known``): a column take and the row-by-row fusion."""
+    """Share of officials' rents the holders know, fused (``_rents_known``): one compiled pass (``rents_known``)."""
 
     reader = o._rents_known
 
@@ -442,13 +426,10 @@ class RentsKnown(Batch):
         k, officials = getattr(m, "knowledge", None), m.officials
         if k is None or officials is None:
             return [0.0] * len(self.calls)
-        rows = officials.alive_rows()
-        rows = rows[rows < k.officials.shape[1]]
-        rents = officials.cols["rents"][rows]
-        if not rents.sum() > 0:
+        total, weighted = kernels.rents_known(officials.alive_rows(), officials.cols["rents"], k.officials)
+        if not total > 0:
             return [0.0] * len(self.calls)
-        share = float((_fuse(k.officials.take(rows, axis=1)) * rents).sum() / rents.sum())
-        return [share] * len(self.calls)
+        return [float(weighted / total)] * len(self.calls)
 
 
 class HeldBy(Batch):

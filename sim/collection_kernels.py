@@ -146,3 +146,64 @@ def route_entropy(value, total, p_log_p, ends, log_n):
             continue
         h += (value[g] / total) * (-pairwise_sum(p_log_p[ends[g] : ends[g + 1]]) / log_n[g])
     return h
+
+
+@kernel
+def rents_known(alive, rents, known):
+    """The live officials' rents summed, and summed weighted by the holders' fused scores (``RentsKnown``).
+
+    Args:
+        alive: Rows of the live officials, in row order.
+        rents: Each official's rents.
+        known: The holders' scores of each official's row (holders x rows); rows past its width have none.
+
+    Returns:
+        The two sums, as ``rents.sum()`` and ``(fuse(scores) * rents).sum()`` over the live
+        officials with scores.
+    """
+    holders, width = known.shape
+    n = 0
+    while n < alive.size and alive[n] < width:
+        n += 1
+    own = np.empty(n)
+    weighted = np.empty(n)
+    for i in range(n):
+        r = alive[i]
+        product = 1.0 - known[0, r]
+        for h in range(1, holders):
+            product *= 1.0 - known[h, r]
+        own[i] = rents[r]
+        weighted[i] = (1.0 - product) * rents[r]
+    return pairwise_sum(own), pairwise_sum(weighted)
+
+
+@kernel
+def community_indices(weights, now, reference, empty, variable, mask):
+    """Population-weighted indices of community variables against their reference (``CommunityIndex``).
+
+    Args:
+        weights: Each set of weights over the communities (sets x communities).
+        now: Each variable's value at each community (variables x communities).
+        reference: The variables' weighted references (variables x sets); empty: each index against itself.
+        empty: Sets of weights that weigh no community (their index is 1.0).
+        variable: The variable of each index asked for.
+        mask: The set of weights of each index asked for.
+
+    Returns:
+        Each index asked for: the weighted sum (numpy's, of the products in community order) over
+        the reference, or over ``np.maximum(sum, 1e-12)`` when there is no reference.
+    """
+    n = weights.shape[1]
+    product = np.empty(n)
+    out = np.empty(variable.size)
+    for i in range(variable.size):
+        v, w = variable[i], mask[i]
+        if empty[w]:
+            out[i] = 1.0
+            continue
+        for j in range(n):
+            product[j] = weights[w, j] * now[v, j]
+        total = pairwise_sum(product)
+        den = reference[v, w] if reference.size else np_maximum(total, 1e-12)
+        out[i] = total / den
+    return out

@@ -14,9 +14,15 @@ import numpy as np
 import pytest
 
 from sim import collection_kernels as kernels
-from sim.collection import _fuse
 
 MERCENARY = 2
+
+
+def _fuse(scores):
+    product = 1.0 - scores[0]
+    for row in scores[1:]:
+        product *= 1.0 - row
+    return 1.0 - product
 
 
 def _plain_crews(alive, good, kind, livelihood, value_ref, known, n_goods, n_kinds):
@@ -133,3 +139,53 @@ def test_route_entropy_is_the_reporters(n_routes, special):
         got = _compiled_entropy(total_units, week_units, route_good, n_goods, value_sink)
         assert type(got) is float  # as the batch recorded it (the reporter may give a numpy float of equal value)
         assert repr(got) == repr(float(want))
+
+
+def _plain_rents(alive, rents, known):
+    rows = alive[alive < known.shape[1]]
+    own = rents[rows]
+    return own.sum(), (_fuse(known.take(rows, axis=1)) * own).sum()
+
+
+@pytest.mark.parametrize("n_rows", [0, 1, 7, 130, 900])
+def test_rents_known_is_the_numpy_sums(n_rows):
+    rng = np.random.default_rng(n_rows)
+    for missing in (0, 3):
+        alive = np.flatnonzero(rng.random(n_rows) < 0.8)
+        rents = rng.exponential(500, n_rows) * (rng.random(n_rows) < 0.5)
+        known = rng.random((3, max(0, n_rows - missing)))
+        if n_rows > 10:
+            rents[3], known[1, 5], rents[6] = np.nan, np.nan, -0.0
+        got = kernels.rents_known(alive, rents, known)
+        assert [repr(float(x)) for x in got] == [repr(float(x)) for x in _plain_rents(alive, rents, known)]
+
+
+def _plain_indices(weights, now, reference, empty, variable, mask):
+    den = reference if reference.size else np.maximum((weights * now[:, None]).sum(axis=2), 1e-12)
+    table = (weights * now[:, None]).sum(axis=2) / den
+    table[:, empty] = 1.0
+    return table[variable, mask]
+
+
+@pytest.mark.parametrize("n_communities", [0, 1, 5, 60, 300])
+@pytest.mark.parametrize("with_reference", [True, False])
+def test_community_indices_are_the_numpy_table(n_communities, with_reference):
+    rng = np.random.default_rng(n_communities + with_reference)
+    n_vars, n_sets = 4, 6
+    population = rng.exponential(2000, n_communities)
+    membership = (rng.random((n_sets, n_communities)) < 0.6).astype(float)
+    membership[0] = 1.0
+    membership[5] = 0.0  # a region with no community
+    weights = population * membership
+    empty = ~weights.any(axis=1)
+    empty[0] = False
+    now = rng.random((n_vars, n_communities)) * (rng.random((n_vars, n_communities)) < 0.9)
+    if n_communities > 2:
+        now[2, 1] = np.nan
+    ref = rng.random((n_vars, n_communities)) if with_reference else None
+    reference = np.maximum((weights * ref[:, None]).sum(axis=2), 1e-12) if ref is not None else np.zeros((0, 0))
+    variable = np.repeat(np.arange(n_vars), n_sets)
+    mask = np.tile(np.arange(n_sets), n_vars)
+    got = kernels.community_indices(weights, now, reference, empty, variable, mask)
+    want = _plain_indices(weights, now, reference, empty, variable, mask)
+    assert [repr(x) for x in got.tolist()] == [repr(x) for x in want.tolist()]
