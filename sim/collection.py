@@ -73,32 +73,24 @@ class WeekAt(Batch):
 
 
 class WeekPlaces(Batch):
-    """Sums of a counter over a region's places (``_week_places``): one row-wise sum per number of places.
+    """Sums of a counter over a region's places (``_week_places``): one compiled pass over all of them.
 
-    A row of a C-ordered matrix is summed by the same routine, in the same order, as a vector of
-    its entries, so rows of equal length give the reporters' sums exactly.
+    Each sum is numpy's of the gathered entries, in the places' order
+    (:func:`sim.collection_kernels.gathered_sums`), so the values are the reporters'.
     """
 
     reader = o._week_places
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
-        by_length: dict[int, list[int]] = {}
-        for i, c in enumerate(calls):
-            by_length.setdefault(len(c["places"]), []).append(i)
         stats = model.stats
-        self.groups = [
-            (np.array(rows), np.array([stats.positions(calls[i]["key"], calls[i]["places"]) for i in rows]))
-            for rows in by_length.values()
-        ]
+        at = [np.asarray(stats.positions(c["key"], c["places"]), dtype=np.int64).ravel() for c in calls]
+        self.positions = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
+        self.starts = np.cumsum([0, *map(len, at)]).astype(np.int64)
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.flat("week")
-        out = np.empty(len(self.calls))
-        for rows, positions in self.groups:
-            out[rows] = week[positions].sum(axis=1)
-        return out.tolist()
+        return kernels.gathered_sums(m.stats.flat("week"), self.positions, self.starts).tolist()
 
 
 _NO_REFERENCE = np.zeros((0, 0))  # the indices' references before any is set: each index against itself

@@ -207,3 +207,19 @@ def community_indices(weights, now, reference, empty, variable, mask):
         den = reference[v, w] if reference.size else np_maximum(total, 1e-12)
         out[i] = total / den
     return out
+
+
+@kernel
+def gathered_sums(values, positions, starts):
+    """Sums of entries of ``values``, one per segment of ``positions`` (``WeekPlaces``: counters over places).
+
+    Each sum is numpy's of the gathered vector (``values[positions[a:b]].sum()``), in its order.
+    """
+    out = np.empty(starts.size - 1)
+    for i in range(out.size):
+        a, b = starts[i], starts[i + 1]
+        gathered = np.empty(b - a)
+        for j in range(b - a):
+            gathered[j] = values[positions[a + j]]
+        out[i] = pairwise_sum(gathered)
+    return out

@@ -189,3 +189,15 @@ def test_community_indices_are_the_numpy_table(n_communities, with_reference):
     got = kernels.community_indices(weights, now, reference, empty, variable, mask)
     want = _plain_indices(weights, now, reference, empty, variable, mask)
     assert [repr(x) for x in got.tolist()] == [repr(x) for x in want.tolist()]
+
+
+@pytest.mark.parametrize("sizes", [[], [0], [1, 3, 8, 9, 129, 300], [40] * 12])
+def test_gathered_sums_are_the_numpy_sums_of_the_gathered_entries(sizes):
+    rng = np.random.default_rng(len(sizes))
+    values = rng.exponential(10.0, 500) * (rng.random(500) < 0.7)
+    values[::17] = -0.0
+    positions = [rng.integers(0, 500, n) for n in sizes]
+    flat = np.concatenate(positions) if positions else np.zeros(0, dtype=np.int64)
+    starts = np.cumsum([0, *sizes]).astype(np.int64)
+    got = kernels.gathered_sums(values, flat.astype(np.int64), starts)
+    assert [repr(x) for x in got.tolist()] == [repr(float(values[p].sum())) for p in positions]
