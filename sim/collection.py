@@ -72,6 +72,16 @@ class WeekAt(Batch):
         return m.stats.flat("week")[self.positions].tolist()
 
 
+def _segments(model: SahelModel, entries: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each (counter, index) of ``entries`` sits in the flat buffers, end to end, and where each starts.
+
+    An index of ``None`` is the whole counter, in its C order: the order numpy sums it in.
+    """
+    at = [np.asarray(model.stats.positions(key, index), dtype=np.int64).ravel() for key, index in entries]
+    positions = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
+    return positions, np.cumsum([0, *map(len, at)]).astype(np.int64)
+
+
 class WeekPlaces(Batch):
     """Sums of a counter over a region's places (``_week_places``): one compiled pass over all of them.
 
@@ -83,14 +93,11 @@ class WeekPlaces(Batch):
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
-        stats = model.stats
-        at = [np.asarray(stats.positions(c["key"], c["places"]), dtype=np.int64).ravel() for c in calls]
-        self.positions = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
-        self.starts = np.cumsum([0, *map(len, at)]).astype(np.int64)
+        self.segments = _segments(model, [(c["key"], c["places"]) for c in calls])
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        return kernels.gathered_sums(m.stats.flat("week"), self.positions, self.starts).tolist()
+        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
 
 
 _NO_REFERENCE = np.zeros((0, 0))  # the indices' references before any is set: each index against itself
@@ -473,18 +480,18 @@ class CommunityLevel(Batch):
 
 
 class IllicitWeek(Batch):
-    """This week's totals over the goods that are not livelihood goods (``_illicit_week``)."""
+    """This week's totals over the goods that are not livelihood goods (``_illicit_week``): one compiled call."""
 
     reader = o._illicit_week
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
-        self.illicit = o._illicit(model)  # goods do not change during a run
+        illicit = o._illicit(model)  # goods do not change during a run
+        self.segments = _segments(model, [(c["key"], illicit) for c in calls])
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.week
-        return [float(week[c["key"]][self.illicit].sum()) for c in self.calls]
+        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
 
 
 class IllicitThrough(Batch):
@@ -559,30 +566,36 @@ class RouteEntropy(Batch):
 
 
 class WeekSum(Batch):
-    """Totals of the week's counters (``_week_sum``): the counters looked up once."""
+    """Totals of the week's counters (``_week_sum``): numpy's sums, in one compiled call (``gathered_sums``)."""
 
     reader = o._week_sum
 
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        self.segments = _segments(model, [(c["key"], None) for c in calls])
+
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.week
-        return [float(week[c["key"]].sum()) for c in self.calls]
+        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
 
 
 class ShareWeek(Batch):
-    """Shares of one counter in the sum of two (``_share_week``), summed as the reporter sums them."""
+    """Shares of one counter in the sum of two (``_share_week``), summed as the reporter sums them (one call)."""
 
     reader = o._share_week
 
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        keys = [key for c in calls for key in (c["num"], *c["den"])]
+        self.segments = _segments(model, [(key, None) for key in keys])
+
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.week
+        sums = kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
         out = []
-        for c in self.calls:
-            num, (first, second) = c["num"], c["den"]
-            a = week[num].sum()
-            b = week[first].sum() + week[second].sum()
-            out.append(float(a / b) if b > 0 else 0.0)
+        for i in range(len(self.calls)):
+            a, b = sums[3 * i], sums[3 * i + 1] + sums[3 * i + 2]
+            out.append(a / b if b > 0 else 0.0)
         return out
 
 

@@ -21,6 +21,16 @@ from sim.compiled import kernel, np_maximum, pairwise_sum
 
 
 @kernel
+def numpy_sum(values):
+    """``values.sum()`` for a contiguous vector, as numpy reduces it: its pairwise sum, added to 0.0.
+
+    The addition to 0.0 changes only a sum of negative zeros (numpy gives 0.0, the pairwise sum
+    of eight or more of them -0.0).
+    """
+    return 0.0 + pairwise_sum(values)
+
+
+@kernel
 def crews_week(alive, good, kind, livelihood, value_ref, known, n_goods, n_kinds, mercenary):
     """The live crews' tallies and the holders' knowledge of the illicit value they move, in one pass.
 
@@ -79,13 +89,13 @@ def crews_week(alive, good, kind, livelihood, value_ref, known, n_goods, n_kinds
     for h in range(holders):
         for j in range(m):
             weighted[j] = known[h, alive[illicit[j]]] * value[j]
-        sums[h] = pairwise_sum(weighted)
+        sums[h] = numpy_sum(weighted)
     for j in range(m):
         weighted[j] = fused[illicit[j]] * value[j]
-    fused_value = pairwise_sum(weighted)
-    total = pairwise_sum(value)
-    best_sum = pairwise_sum(best) if holders * n else 0.0
-    return carrying, mercenaries, kinds, m, total, sums, fused_value, pairwise_sum(fused), best_sum
+    fused_value = numpy_sum(weighted)
+    total = numpy_sum(value)
+    best_sum = numpy_sum(best) if holders * n else 0.0
+    return carrying, mercenaries, kinds, m, total, sums, fused_value, numpy_sum(fused), best_sum
 
 
 @kernel
@@ -124,7 +134,7 @@ def route_shares(total_units, week_units, route_good, order, starts, value_sink)
     for g in range(n_goods):
         ends[g] = k
         a, b = starts[g], starts[g + 1]
-        whole = pairwise_sum(ordered[a:b])
+        whole = numpy_sum(ordered[a:b])
         for i in range(a, b):
             if ordered[i] > 0:
                 shares[k] = ordered[i] / whole
@@ -144,7 +154,7 @@ def route_entropy(value, total, p_log_p, ends, log_n):
     for g in range(value.size):
         if value[g] == 0 or log_n[g] != log_n[g]:
             continue
-        h += (value[g] / total) * (-pairwise_sum(p_log_p[ends[g] : ends[g + 1]]) / log_n[g])
+        h += (value[g] / total) * (-numpy_sum(p_log_p[ends[g] : ends[g + 1]]) / log_n[g])
     return h
 
 
@@ -174,7 +184,7 @@ def rents_known(alive, rents, known):
             product *= 1.0 - known[h, r]
         own[i] = rents[r]
         weighted[i] = (1.0 - product) * rents[r]
-    return pairwise_sum(own), pairwise_sum(weighted)
+    return numpy_sum(own), numpy_sum(weighted)
 
 
 @kernel
@@ -203,7 +213,7 @@ def community_indices(weights, now, reference, empty, variable, mask):
             continue
         for j in range(n):
             product[j] = weights[w, j] * now[v, j]
-        total = pairwise_sum(product)
+        total = numpy_sum(product)
         den = reference[v, w] if reference.size else np_maximum(total, 1e-12)
         out[i] = total / den
     return out
@@ -221,5 +231,5 @@ def gathered_sums(values, positions, starts):
         gathered = np.empty(b - a)
         for j in range(b - a):
             gathered[j] = values[positions[a + j]]
-        out[i] = pairwise_sum(gathered)
+        out[i] = numpy_sum(gathered)
     return out

@@ -201,3 +201,15 @@ def test_gathered_sums_are_the_numpy_sums_of_the_gathered_entries(sizes):
     starts = np.cumsum([0, *sizes]).astype(np.int64)
     got = kernels.gathered_sums(values, flat.astype(np.int64), starts)
     assert [repr(x) for x in got.tolist()] == [repr(float(values[p].sum())) for p in positions]
+
+
+def test_gathered_sums_are_numpys_for_whole_counters_and_negative_zeros():
+    rng = np.random.default_rng(5)
+    counter = rng.exponential(3.0, (130, 7))  # a counter of places x goods, summed whole in C order
+    zeros = np.full(9, -0.0)  # numpy's sum of negative zeros is 0.0
+    values = np.concatenate([counter.ravel(), zeros, [-0.0]])
+    starts = np.array([0, counter.size, counter.size + 9, counter.size + 10])
+    got = kernels.gathered_sums(values, np.arange(values.size), starts).tolist()
+    want = [counter.sum(), zeros.sum(), values[-1:].sum()]
+    assert [repr(x) for x in got] == [repr(float(x)) for x in want]
+    assert repr(kernels.numpy_sum(zeros)) == "0.0"
