@@ -48,7 +48,7 @@ def _plain_crews(alive, good, kind, livelihood, value_ref, known, n_goods, n_kin
 def _crews_case(rng, n_rows, n_goods, holders, width, special):
     alive = np.flatnonzero(rng.random(n_rows) < 0.7)
     good = rng.integers(0, n_goods, n_rows)
-    kind = rng.integers(0, 3, n_rows)
+    kind = rng.integers(0, 3, n_rows).astype(np.int8)  # as the crews' column (one compiled form)
     livelihood = rng.random(n_goods) < 0.4
     value_ref = rng.exponential(1e4, n_rows) * (rng.random(n_rows) < 0.9)
     known = rng.random((holders, width)) * (rng.random((holders, width)) < 0.8)
@@ -127,6 +127,7 @@ def test_route_entropy_is_the_reporters(n_routes, special):
     n_goods = 5
     for _ in range(8):
         route_good = rng.integers(0, n_goods if special != "one good" else 1, n_routes)
+        route_good.setflags(write=False)  # as the routes' (one compiled form)
         total_units = np.floor(rng.exponential(30, n_routes)) * (rng.random(n_routes) < 0.6)
         week_units = np.floor(rng.exponential(3, n_routes)) * (rng.random(n_routes) < 0.5)
         if special == "idle":
