@@ -25,7 +25,10 @@ import mesa
 import numpy as np
 
 from sim import outcomes as o
+from sim.lazy import lazy_module
 from sim.names import GroupKind, Kind
+
+kernels = lazy_module("sim.collection_kernels")
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -69,33 +72,35 @@ class WeekAt(Batch):
         return m.stats.flat("week")[self.positions].tolist()
 
 
-class WeekPlaces(Batch):
-    """Sums of a counter over a region's places (``_week_places``): one row-wise sum per number of places.
+def _segments(model: SahelModel, entries: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
+    """Where each (counter, index) of ``entries`` sits in the flat buffers, end to end, and where each starts.
 
-    A row of a C-ordered matrix is summed by the same routine, in the same order, as a vector of
-    its entries, so rows of equal length give the reporters' sums exactly.
+    An index of ``None`` is the whole counter, in its C order: the order numpy sums it in.
+    """
+    at = [np.asarray(model.stats.positions(key, index), dtype=np.int64).ravel() for key, index in entries]
+    positions = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
+    return positions, np.cumsum([0, *map(len, at)]).astype(np.int64)
+
+
+class WeekPlaces(Batch):
+    """Sums of a counter over a region's places (``_week_places``): one compiled pass over all of them.
+
+    Each sum is numpy's of the gathered entries, in the places' order
+    (:func:`sim.collection_kernels.gathered_sums`), so the values are the reporters'.
     """
 
     reader = o._week_places
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
-        by_length: dict[int, list[int]] = {}
-        for i, c in enumerate(calls):
-            by_length.setdefault(len(c["places"]), []).append(i)
-        stats = model.stats
-        self.groups = [
-            (np.array(rows), np.array([stats.positions(calls[i]["key"], calls[i]["places"]) for i in rows]))
-            for rows in by_length.values()
-        ]
+        self.segments = _segments(model, [(c["key"], c["places"]) for c in calls])
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.flat("week")
-        out = np.empty(len(self.calls))
-        for rows, positions in self.groups:
-            out[rows] = week[positions].sum(axis=1)
-        return out.tolist()
+        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
+
+
+_NO_REFERENCE = np.zeros((0, 0))  # the indices' references before any is set: each index against itself
 
 
 class CommunityIndex(Batch):
@@ -103,8 +108,9 @@ class CommunityIndex(Batch):
 
     The weights of every index (population, times the north's or a region's membership) are one
     matrix, and each variable is read once (income is computed once, not once per region). A
-    membership of 1.0 or 0.0 multiplies as the booleans ``Communities.index`` uses, and rows of a
-    C-ordered matrix sum as the vectors, so the values are the same.
+    membership of 1.0 or 0.0 multiplies as the booleans ``Communities.index`` uses, and the
+    weighted sums are numpy's (:func:`sim.collection_kernels.community_indices`), so the values
+    are the same.
     """
 
     reader = o._community_index_value
@@ -131,7 +137,6 @@ class CommunityIndex(Batch):
             np.array([self.names.index(call["name"]) for call in calls], dtype=np.int64),
             np.array([masks[(call.get("north_only", False), call.get("region"))] for call in calls], dtype=np.int64),
         )
-        self.flat_at = self.at[0] * len(masks) + self.at[1]
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -143,14 +148,11 @@ class CommunityIndex(Batch):
         now = np.empty((len(self.names), len(r)))
         for i, name in enumerate(self.names):
             now[i] = c.income() if name == "income" else c.cols[name].take(r)
-        # Every variable against every set of weights at once: each (variable, weights) row of the
-        # C-ordered products sums as the vector of that variable's weighted values would.
-        if denominator is None:  # no references yet: each index against itself
-            denominator = self._den(weights, now)
-        table = (weights * now[:, None]).sum(axis=2) / denominator
-        if empty is not None:
-            table[:, empty] = 1.0
-        return table.take(self.flat_at).tolist()  # table[self.at], by flat position (faster)
+        # Only the (variable, weights) pairs asked for, each weighted sum as numpy sums the vector
+        # of that variable's weighted values (compiled); no references yet: each index against itself.
+        reference = denominator if denominator is not None else _NO_REFERENCE
+        empty = empty if empty is not None else np.zeros(len(weights), dtype=bool)
+        return kernels.community_indices(weights, now, reference, empty, *self.at).tolist()
 
     @staticmethod
     def _den(weights: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -266,6 +268,38 @@ class Revenue(Batch):
         return [float(sum(rev.values()) if c["source"] is None else rev[c["source"]]) for c in self.calls]
 
 
+_NO_SCORES = np.zeros((1, 0))  # the holders' scores when there is no knowledge: no crew has any
+
+
+def _crews_week(m: SahelModel) -> tuple:
+    """The live crews' tallies and the holders' knowledge of them, in one compiled pass (kept for the week).
+
+    :func:`sim.collection_kernels.crews_week` gives, for the batches that read the live crews
+    (:class:`CrewsCarrying`, :class:`MercenaryShare`, :class:`KindCount`, :class:`ValueKnown`,
+    :class:`FusedShare`), what each of them computed from them, with the same numbers.
+    """
+    memo = m.__dict__.get("week_memo")
+    found = memo.get("crews_week") if memo is not None else None
+    if found is None:
+        c = m.crews.cols
+        k = getattr(m, "knowledge", None)
+        known = k.crews if k is not None else _NO_SCORES
+        found = kernels.crews_week(
+            o.alive_crews(m),
+            c["good"],
+            c["kind"],
+            m.crews.livelihood,
+            c["cargo_value_ref"],
+            known,
+            len(m.world.goods),
+            len(Kind),
+            int(Kind.MERCENARY),
+        )
+        if memo is not None:
+            memo["crews_week"] = found
+    return found
+
+
 class CrewsCarrying(Batch):
     """Crews carrying each good (``_crews_carrying``): one tally of the crews."""
 
@@ -273,7 +307,7 @@ class CrewsCarrying(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        carrying = o._crew_tally(m)[0]
+        carrying = _crews_week(m)[0]
         return [float(carrying[c["good"]]) for c in self.calls]
 
 
@@ -284,7 +318,7 @@ class MercenaryShare(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        carrying, mercenary = o._crew_tally(m)
+        carrying, mercenary = _crews_week(m)[:2]
         out = []
         for c in self.calls:
             n = int(carrying[c["good"]])
@@ -345,43 +379,8 @@ class PolicyAttr(Batch):
         ]
 
 
-def _fuse(scores: np.ndarray) -> np.ndarray:
-    """:func:`sim.knowledge.fuse` of a holders-by-items matrix, row by row (same products, a fifth of the time).
-
-    ``np.prod(axis=0)`` multiplies the rows in order, as this loop does; numpy's reduction over
-    the outer axis of a short matrix is slow.
-    """
-    product = 1.0 - scores[0]
-    for row in scores[1:]:
-        product *= 1.0 - row
-    return 1.0 - product
-
-
-def _crews_known(m: SahelModel, k) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The live crews' rows, their columns of the holders' scores, and their fused scores (kept for the week).
-
-    Fusion is elementwise, so the fused scores of any subset of these crews are these, taken.
-    """
-    memo = m.__dict__.get("week_memo")
-    found = memo.get("crews_known") if memo is not None else None
-    if found is None:
-        alive = o.alive_crews(m)
-        n = k.crews.shape[1]
-        if len(alive) and alive[-1] >= n:  # crews that entered since the update have no scores yet
-            alive = alive[alive < n]
-        known = k.crews.take(alive, axis=1)  # the columns of k.crews[:, alive], contiguous, faster
-        found = (alive, known, _fuse(known))
-        if memo is not None:
-            memo["crews_known"] = found
-    return found
-
-
 class ValueKnown(Batch):
-    """Share of illicit value per trip known to each holder (``_value_known``): the crews selected once.
-
-    The holders' own silos are weighted and summed row by row in one product (rows of a C-ordered
-    matrix sum as the vectors would); the fused view is computed once if asked for.
-    """
+    """Share of illicit value per trip known to each holder (``_value_known``): from :func:`_crews_week`."""
 
     reader = o._value_known
 
@@ -393,18 +392,12 @@ class ValueKnown(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        k = getattr(m, "knowledge", None)
-        if k is None:
+        if getattr(m, "knowledge", None) is None:
             return [0.0] * len(self.calls)
-        c = m.crews.cols
-        alive, known, fused = _crews_known(m, k)
-        at = np.flatnonzero(~m.crews.livelihood.take(c["good"].take(alive)))  # live crews moving illicit goods
-        value = c["cargo_value_ref"].take(alive.take(at))
-        total = value.sum()
-        if not len(at) or total <= 0:
+        n, total, weighted, fused, *_ = _crews_week(m)[3:]
+        if not n or total <= 0:
             return [0.0] * len(self.calls)
-        weighted = (known.take(at, axis=1) * value).sum(axis=1)  # the columns of k.crews at those rows
-        fused = float((fused.take(at) * value).sum() / total) if None in self.rows else 0.0
+        fused = float(fused / total) if None in self.rows else 0.0
         return [fused if row is None else float(weighted[row] / total) for row in self.rows]
 
 
@@ -418,14 +411,12 @@ class FusedShare(Batch):
         k = getattr(m, "knowledge", None)
         if k is None:
             return [0.0] * len(self.calls)
-        _alive, known, fused = _crews_known(m, k)
-        fused = float(fused.sum())
-        best = float(functools.reduce(np.maximum, known).sum()) if known.size else 0.0
+        fused, best = (float(x) for x in _crews_week(m)[7:])
         return [(fused - best) / fused if fused > 0 else 0.0] * len(self.calls)
 
 
 class RentsKnown(Batch):
-    """Share of officials' rents the holders know, fused (``_rents_known``): a column take and the row-by-row fusion."""
+    """Share of officials' rents the holders know, fused (``_rents_known``): one compiled pass (``rents_known``)."""
 
     reader = o._rents_known
 
@@ -434,13 +425,10 @@ class RentsKnown(Batch):
         k, officials = getattr(m, "knowledge", None), m.officials
         if k is None or officials is None:
             return [0.0] * len(self.calls)
-        rows = officials.alive_rows()
-        rows = rows[rows < k.officials.shape[1]]
-        rents = officials.cols["rents"][rows]
-        if not rents.sum() > 0:
+        total, weighted = kernels.rents_known(officials.alive_rows(), officials.cols["rents"], k.officials)
+        if not total > 0:
             return [0.0] * len(self.calls)
-        share = float((_fuse(k.officials.take(rows, axis=1)) * rents).sum() / rents.sum())
-        return [share] * len(self.calls)
+        return [float(weighted / total)] * len(self.calls)
 
 
 class HeldBy(Batch):
@@ -470,7 +458,7 @@ class KindCount(Batch):
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        counts = np.bincount(m.crews.cols["kind"].take(o.alive_crews(m)), minlength=len(Kind))  # a count, exact
+        counts = _crews_week(m)[2]
         return [float(counts[int(c["kind"])]) for c in self.calls]
 
 
@@ -492,18 +480,18 @@ class CommunityLevel(Batch):
 
 
 class IllicitWeek(Batch):
-    """This week's totals over the goods that are not livelihood goods (``_illicit_week``)."""
+    """This week's totals over the goods that are not livelihood goods (``_illicit_week``): one compiled call."""
 
     reader = o._illicit_week
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
-        self.illicit = o._illicit(model)  # goods do not change during a run
+        illicit = o._illicit(model)  # goods do not change during a run
+        self.segments = _segments(model, [(c["key"], illicit) for c in calls])
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.week
-        return [float(week[c["key"]][self.illicit].sum()) for c in self.calls]
+        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
 
 
 class IllicitThrough(Batch):
@@ -552,7 +540,8 @@ class RouteEntropy(Batch):
     The routes are put in order of good (stably: each good's routes keep their order), so each
     good's units are one contiguous slice: its sum, and the sum of ``p log p`` over its routes
     that carried something, are the same sums of the same numbers in the same order as the
-    reporter's. The shares and their logarithms are taken elementwise, for all routes at once.
+    reporter's (compiled: :func:`sim.collection_kernels.route_shares` and ``route_entropy``). The
+    logarithms are numpy's, taken for all routes at once.
     """
 
     reader = o.route_entropy
@@ -561,65 +550,52 @@ class RouteEntropy(Batch):
         super().__init__(model, calls)
         good = model.routes.good
         self.order = np.argsort(good, kind="stable")
-        self.good = good[self.order]
-        starts = np.searchsorted(self.good, np.arange(len(model.world.goods) + 1))
-        self.bounds = list(zip(starts[:-1].tolist(), starts[1:].tolist(), strict=True))
-        self.starts = starts
-        self.log_n = [float(np.log(b - a)) if b - a >= 2 else None for a, b in self.bounds]  # the reporter's np.log(n)
+        self.starts = np.searchsorted(good[self.order], np.arange(len(model.world.goods) + 1))
+        n = np.diff(self.starts)
+        self.log_n = np.where(n >= 2, np.log(np.maximum(n, 1)), np.nan)  # the reporter's np.log(n); NaN: skipped
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        routes = m.routes
-        units = m.stats.to_date("route_units")
-        value = np.bincount(routes.good, weights=units, minlength=len(m.world.goods)) * m.market.value_sink
+        stats = m.stats
+        args = (stats.total["route_units"], stats.week["route_units"], m.routes.good, self.order, self.starts)
+        value, p, ends = kernels.route_shares(*args, m.market.value_sink)
         total = value.sum()
         if total <= 0:
             return [0.0] * len(self.calls)
-        units = units.take(self.order)
-        add = np.add.reduce  # what .sum() calls, without its Python wrapper: the same sums
-        sums = np.array([add(units[a:b]) for a, b in self.bounds])  # each good's, as the reporter's u.sum()
-        carried = units > 0
-        p = units[carried] / sums.take(self.good[carried])
-        p_log_p = p * np.log(p)
-        # Python numbers from here (the same IEEE arithmetic as numpy's scalars, without their overhead).
-        before = np.zeros(len(units) + 1, dtype=np.int64)
-        np.cumsum(carried, out=before[1:])
-        ends = before.take(self.starts).tolist()  # routes that carried something before each good's first
-        shares = (value / total).tolist()  # value[g] / total, as the reporter divides
-        h = 0.0
-        for g in np.flatnonzero(value).tolist():
-            log_n = self.log_n[g]
-            if log_n is None:
-                continue
-            h += shares[g] * float(-add(p_log_p[ends[g] : ends[g + 1]]) / log_n)
-        return [h] * len(self.calls)
+        return [kernels.route_entropy(value, float(total), p * np.log(p), ends, self.log_n)] * len(self.calls)
 
 
 class WeekSum(Batch):
-    """Totals of the week's counters (``_week_sum``): the counters looked up once."""
+    """Totals of the week's counters (``_week_sum``): numpy's sums, in one compiled call (``gathered_sums``)."""
 
     reader = o._week_sum
 
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        self.segments = _segments(model, [(c["key"], None) for c in calls])
+
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.week
-        return [float(week[c["key"]].sum()) for c in self.calls]
+        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
 
 
 class ShareWeek(Batch):
-    """Shares of one counter in the sum of two (``_share_week``), summed as the reporter sums them."""
+    """Shares of one counter in the sum of two (``_share_week``), summed as the reporter sums them (one call)."""
 
     reader = o._share_week
 
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        keys = [key for c in calls for key in (c["num"], *c["den"])]
+        self.segments = _segments(model, [(key, None) for key in keys])
+
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.week
+        sums = kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
         out = []
-        for c in self.calls:
-            num, (first, second) = c["num"], c["den"]
-            a = week[num].sum()
-            b = week[first].sum() + week[second].sum()
-            out.append(float(a / b) if b > 0 else 0.0)
+        for i in range(len(self.calls)):
+            a, b = sums[3 * i], sums[3 * i + 1] + sums[3 * i + 2]
+            out.append(a / b if b > 0 else 0.0)
         return out
 
 

@@ -199,14 +199,8 @@ class Knowledge:
             # Added left to right from 0, as sum() adds them (a generator costs more than the sum).
             trade = 0 + revenue.get(tolls, 0.0) + revenue.get(protection, 0.0) + revenue.get(trafficking, 0.0)
             self.trade_share[g.index] = trade / total if total > 0 and g.fighters > 0 else 0.0
-        holder = self.model.territory.holder
-        held = holder >= 0
-        by = holder[held]
-        count = np.maximum(np.bincount(by, minlength=n), 1)
-        sources = np.compress(held, self.sources, axis=1)
-        seen = _bincount_rows(by, sources, n) / count
-        self.groups *= keep
-        self.groups += (1.0 - self.groups) * np.clip(seen * self.trade_share, 0.0, 1.0)
+        # Fade, then learn from the sources at the places each group holds (compiled, issue 18).
+        kernels.update_groups(self.groups, keep, self.model.territory.holder, self.sources, self.trade_share)
 
     def _update_officials(self, keep: float) -> None:
         officials = self.model.officials

@@ -1,8 +1,8 @@
-"""The weekly update of what the holders know of crews and officials, compiled (issue 18, docs/performance.md "war2").
+"""The weekly update of what the holders know of crews, groups and officials, compiled (issue 18, "war2", "rest7").
 
-Why compiled: :meth:`sim.knowledge.Knowledge.update`'s crews and officials parts were some twenty
-numpy operations each on three rows of scores a week, each paying numpy's fixed cost. Here each is
-one loop, with the same arithmetic in the same order for each score (the same floats). The
+Why compiled: :meth:`sim.knowledge.Knowledge.update`'s crews, groups and officials parts were some
+ten to twenty numpy operations each on three rows of scores a week, each paying numpy's fixed cost.
+Here each is one loop, with the same arithmetic in the same order for each score (the same floats). The
 mechanisms and their sources (002 §III, §IV; M13) are those of :mod:`sim.knowledge`.
 """
 
@@ -135,3 +135,34 @@ def update_officials(scores, keep, disposition, last_disposition, alive, rents, 
                 seen = led
             k = scores[h, j]
             scores[h, j] = k + (1.0 - k) * clip01(seen)
+
+
+@kernel
+def update_groups(scores, keep, holder, sources, trade_share):
+    """Fade every holder's score of every group, then add what the sources at the places it holds told.
+
+    A group is seen with the mean of each holder's sources over the places it holds (the sums in
+    place order, from zero, as ``np.bincount`` adds them; a group holding none counts one place),
+    scaled by its share of revenue from the trade (M13): ``k + (1 - k) * clip(seen * share, 0, 1)``.
+
+    Args:
+        scores: Holders x groups, updated in place.
+        keep: 1 - decay.
+        holder: The group holding each place (-1: none).
+        sources: Holders x places, the weekly odds of learning of an entity active there.
+        trade_share: Each group's share of revenue from the trade.
+    """
+    holders, n = scores.shape
+    seen = np.zeros((holders, n))
+    count = np.zeros(n, dtype=np.int64)
+    for p in range(holder.size):
+        g = holder[p]
+        if g >= 0:
+            count[g] += 1
+            for h in range(holders):
+                seen[h, g] += sources[h, p]
+    for h in range(holders):
+        for g in range(n):
+            places = count[g] if count[g] > 1 else 1
+            kept = scores[h, g] * keep
+            scores[h, g] = kept + (1.0 - kept) * clip01(seen[h, g] / places * trade_share[g])

@@ -20,6 +20,7 @@ from types import ModuleType
 KERNEL_MODULES = (
     "sim.kernel_rng",
     "sim.bookkeeping_kernels",
+    "sim.collection_kernels",
     "sim.knowledge_kernels",
     "sim.agents.official_kernels",
     "sim.agents.route_kernels",

@@ -69,7 +69,7 @@ class Market:
         """
         self.elasticity = elasticity
         self.demand = np.zeros_like(self.delivered_week)
-        self._cells = None
+        self._cells = self._flat = None
         self.delivered_ema = np.zeros_like(self.delivered_week)
         for g, good in enumerate(world.goods):
             sinks = [world.index[s] for s in good.sinks if world.in_mali[world.index[s]]]
@@ -87,11 +87,17 @@ class Market:
         if getattr(self, "demand", None) is None:
             return
         self.delivered_ema = 0.8 * self.delivered_ema + 0.2 * self.delivered_last
-        for g, sinks, demand in self._demand_cells():
-            ratio = np.maximum(self.delivered_ema[g, sinks], 1e-9) / demand
-            mult = self.price_multiplier[g].copy()
-            mult[sinks] = np.round(np.clip(ratio ** (-self.elasticity), 0.5, 2.0), 2)
-            self.set_price_multiplier(int(g), mult)
+        at, demand, starts = self._flat_cells()
+        if not len(at):
+            return
+        # Every good's cells at once: each price is the same elementwise arithmetic as good by good.
+        ratio = np.maximum(self.delivered_ema.take(at), 1e-9) / demand
+        mult = np.round(np.clip(ratio ** (-self.elasticity), 0.5, 2.0), 2)
+        # A good whose prices moved counts once in the version (as set_price_multiplier counts it);
+        # the multipliers are finite, so "any cell differs" is set_price_multiplier's array_equal.
+        moved = np.logical_or.reduceat(self.price_multiplier.take(at) != mult, starts)
+        np.put(self.price_multiplier, at, mult)  # unmoved cells get their own value back
+        self.version += int(np.count_nonzero(moved))
 
     def _demand_cells(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Each good with a demand, its sinks with one, and that demand (fixed by :meth:`set_demand`; kept)."""
@@ -105,10 +111,25 @@ class Market:
             self._cells = cells
         return cells
 
+    def _flat_cells(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`_demand_cells` end to end: flat positions good by good, their demand, where each good starts."""
+        flat = self.__dict__.get("_flat")
+        if flat is None:
+            cells, n_places = self._demand_cells(), self.demand.shape[1]
+            at = [g * n_places + sinks for g, sinks, _demand in cells]
+            sizes = [len(sinks) for _g, sinks, _demand in cells]
+            flat = self._flat = (
+                np.concatenate(at) if at else np.zeros(0, dtype=np.int64),
+                np.concatenate([demand for _g, _sinks, demand in cells]) if cells else np.zeros(0),
+                np.cumsum([0, *sizes[:-1]]).astype(np.int64),
+            )
+        return flat
+
     def __getstate__(self) -> dict:
         """Pickled (a saved state) without the kept demand cells, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_cells", None)
+        state.pop("_flat", None)
         return state
 
     def sink_value(self, goods: np.ndarray, sinks: np.ndarray) -> np.ndarray:

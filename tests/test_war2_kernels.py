@@ -483,3 +483,77 @@ def test_compiled_encounter_odds_equal_the_numpy_form(model, seed):
         assert m.rng.bit_generator.state == after
         for g, w in zip(got, want, strict=True):
             assert _same(g, np.ascontiguousarray(w))
+
+
+def _plain_update_groups_scores(scores, keep, holder, sources, trade_share):
+    """The groups' part of ``Knowledge._update_groups`` after the trade shares, in numpy as before its kernel."""
+    from sim.knowledge import _bincount_rows
+
+    n = scores.shape[1]
+    held = holder >= 0
+    by = holder[held]
+    count = np.maximum(np.bincount(by, minlength=n), 1)
+    seen = _bincount_rows(by, np.compress(held, sources, axis=1), n) / count
+    scores *= keep
+    scores += (1.0 - scores) * np.clip(seen * trade_share, 0.0, 1.0)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_groups_knowledge_equals_the_numpy_form(model, seed):
+    """30 random weeks a seed (groups holding many, one or no places, sources up to 1.5 with zeros, shares
+    from 0 to 1 and NaN, a group of no places): every score equals the plain form's, bit for bit."""
+    from sim import knowledge_kernels
+
+    rng = np.random.default_rng(90 + seed)
+    n_places = model.world.n_places
+    for case in range(30):
+        n = int(rng.integers(1, 25))
+        scores = rng.random((3, n)) * (rng.random((3, n)) < 0.8)
+        holder = np.where(rng.random(n_places) < 0.6, rng.integers(0, n, n_places), -1).astype(np.int64)
+        if case % 5 == 4:
+            holder[:] = -1
+        sources = rng.random((3, n_places)) * 1.5 * (rng.random((3, n_places)) < 0.7)
+        share = rng.random(n) * (rng.random(n) < 0.7)
+        if case % 3 == 2:
+            share[0] = np.nan
+        plain = scores.copy()
+        _plain_update_groups_scores(plain, 0.97, holder, sources, share)
+        knowledge_kernels.update_groups(scores, 0.97, holder, sources, share)
+        assert _same(scores, plain)
+
+
+def _plain_settle_marks(place, bribe, outcome, crew, value, staffed, foreign, evidence):
+    """The Malian part of ``Officials.settle`` before the bribes' chains, in numpy as before its kernel."""
+    mali = staffed[place]
+    paid = bribe > 0
+    elsewhere = float(bribe[paid & ~mali & ~foreign].sum())
+    detected = mali & ((outcome == 2) | (outcome == 3))
+    np.add.at(evidence, crew[detected], value[detected])
+    seized = np.flatnonzero((outcome == 3) & ~foreign)
+    return elsewhere, np.flatnonzero(paid & mali), seized, mali[seized]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_compiled_settle_marks_equal_the_numpy_form(model, seed):
+    """30 random weeks a seed (no encounters to 600, a crew stopped many times, bribes from none to
+    millions, every outcome, places abroad): sums, rows and the evidence after equal the plain form's."""
+    from sim.agents import official_kernels
+
+    rng = np.random.default_rng(120 + seed)
+    off, world = model.officials, model.world
+    for case in range(30):
+        n = int(rng.integers(0, 600)) if case % 10 else 0
+        place = rng.integers(0, world.n_places, n)
+        crew = rng.integers(0, 40, n)
+        outcome = rng.integers(0, 5, n)
+        bribe = rng.exponential(1.0, n) * 10.0 ** rng.integers(0, 7, n) * (rng.random(n) < 0.5)
+        value = rng.exponential(5e4, n) * 10.0 ** rng.integers(0, 4, n)
+        foreign = ~world.in_mali[place]
+        staffed = off.staffed if case % 2 else world.in_mali & (rng.random(world.n_places) < 0.3)
+        evidence, plain_evidence = (np.full(40, 3.0) for _ in range(2))
+        got = official_kernels.settle_marks(place, bribe, outcome, crew, value, staffed, foreign, evidence)
+        want = _plain_settle_marks(place, bribe, outcome, crew, value, staffed, foreign, plain_evidence)
+        assert repr(got[0]) == repr(want[0]) and type(got[0]) is float
+        assert all(_same(a, b) for a, b in zip(got[1:], want[1:], strict=True))
+        assert _same(evidence, plain_evidence)
+    assert off.staffed.any() and (~world.in_mali).any()

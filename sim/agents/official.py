@@ -41,7 +41,7 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
-from sim.enforcement import Encounters, Outcome, Rates, checkpoint_pressure, detectability, detection_odds, subset
+from sim.enforcement import Encounters, Rates, checkpoint_pressure, detectability, detection_odds, subset
 from sim.lazy import lazy_module
 from sim.world.tables import PLACE_KINDS
 
@@ -401,25 +401,22 @@ class Officials(AgentTable):
 
     def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
         """Book bribes to the officials who decided and up their chains; decide arrests (the neighbours abroad)."""
-        mali = self.staffed[enc.place]
         foreign = ~self.world.in_mali[enc.place]
         arrested = np.zeros(len(enc.place), dtype=bool)
         if foreign.any():
             rows = np.flatnonzero(foreign)
             arrested[rows] = self.neighbours.settle(subset(enc, rows), ledger)
-        paid = enc.bribe > 0
-        elsewhere = float(enc.bribe[paid & ~mali & ~foreign].sum())  # unstaffed Malian places
+        # The bribes at unstaffed Malian places, the evidence of detections, the bribes at staffed
+        # posts and the seizures, in one pass (compiled, issue 18); booked below in the same order.
+        evidence = self.model.crews.cols["evidence"]
+        marks = (enc.place, enc.bribe, enc.outcome, enc.crew, enc.value, self.staffed, foreign, evidence)
+        elsewhere, local, seized, at_home = kernels.settle_marks(*marks)
         ledger.pay("bribes", "traffickers", "local_economy", elsewhere)
-        detected = mali & ((enc.outcome == Outcome.SETTLED) | (enc.outcome == Outcome.SEIZED))
-        np.add.at(self.model.crews.cols["evidence"], enc.crew[detected], enc.value[detected])
-        local = np.flatnonzero(paid & mali)
         if len(local):
             who = self._deciders(enc, local)
             self._pay_chain(who, enc.bribe[local], ledger)
             np.add.at(self.cols["bribes"], who, 1)
-        seized = np.flatnonzero((enc.outcome == Outcome.SEIZED) & ~foreign)
         if len(seized):
-            at_home = mali[seized]
             if at_home.any():
                 np.add.at(self.cols["seizures"], self._deciders(enc, seized[at_home]), 1)
             odds = np.where(at_home, self.p.arrest_probability, self.neighbours.arrest_probability)

@@ -12,6 +12,9 @@ in the last bit for a few % of values. So a weighing is: :func:`patron_exponents
 sources (002 §II, §III; M3, M15) are those of :mod:`sim.agents.official`: a patron weighs his cut of
 a bribe as an official weighs the bribe; the cover is the mean of the patrons' odds up the chain;
 the official weighs his gain against his integrity and the risk oversight leaves him.
+
+The Malian part of the week's settling (:func:`settle_marks`; docs/performance.md "rest7") is one
+pass over the encounters instead of some twenty numpy operations on them.
 """
 
 from __future__ import annotations
@@ -400,3 +403,54 @@ def encounter_rates(exponents, who, places, goods, detect_duty, duty_pos, honest
         seize[i] = detect * (1 - take) + (1 - detect) * honest[places[i], goods[i]]
         settle[i] = detect * take
     return seize, settle, routine
+
+
+SETTLED, SEIZED = 2, 3  # sim.enforcement.Outcome
+
+
+@kernel
+def settle_marks(place, bribe, outcome, crew, value, staffed, foreign, evidence):
+    """What :meth:`Officials.settle` books in Mali after the neighbours' part, in one pass over the encounters.
+
+    The bribes paid at unstaffed Malian places are summed (numpy's sum of them in encounter
+    order); each encounter at a staffed post where the crew was detected (settled or seized) adds
+    its value to the crew's evidence, in encounter order (as ``np.add.at``; M13); and the bribes
+    paid at staffed posts and the seizures outside the neighbours' countries are listed, with
+    whether each seizure was at a staffed post (002 §II; M3).
+
+    Args:
+        place: Each encounter's place.
+        bribe: The bribe paid at each (0: none).
+        outcome: Each encounter's outcome (``sim.enforcement.Outcome``).
+        crew: The crew stopped at each.
+        value: The consignment's value at each.
+        staffed: Whether officials are on duty at each place (in Mali).
+        foreign: Whether each encounter is abroad.
+        evidence: Each crew's evidence this week, added to.
+
+    Returns:
+        The bribes paid elsewhere in Mali (summed), the rows of the bribes at staffed posts, the
+        rows of the seizures and whether each was at a staffed post.
+    """
+    n = place.size
+    elsewhere = np.empty(n)
+    local = np.empty(n, dtype=np.int64)
+    seized = np.empty(n, dtype=np.int64)
+    at_home = np.empty(n, dtype=np.bool_)
+    e = n_local = n_seized = 0
+    for i in range(n):
+        mali = staffed[place[i]]
+        if bribe[i] > 0:
+            if mali:
+                local[n_local] = i
+                n_local += 1
+            elif not foreign[i]:
+                elsewhere[e] = bribe[i]
+                e += 1
+        if mali and (outcome[i] == SETTLED or outcome[i] == SEIZED):
+            evidence[crew[i]] += value[i]
+        if outcome[i] == SEIZED and not foreign[i]:
+            seized[n_seized] = i
+            at_home[n_seized] = mali
+            n_seized += 1
+    return pairwise_sum(elsewhere[:e]), local[:n_local], seized[:n_seized], at_home[:n_seized]
