@@ -456,10 +456,13 @@ class ArmedGroups:
         try:
             # One group after another: each acts on what the groups before it left (the order of
             # events is the model's semantics; issue 18 keeps it).
-            for i in order.tolist():
-                g = self.groups[i]
-                if g.fighters > 0:
-                    g.step()
+            if communities is not None:
+                self._turns(order)
+            else:
+                for i in order.tolist():
+                    g = self.groups[i]
+                    if g.fighters > 0:
+                        g.step()
         finally:
             self._fixed = self._turn = self._economy_args = None
         self._fragment()
@@ -612,6 +615,104 @@ class ArmedGroups:
         elif stage == k.STAGE_ATTACK:
             self.contest(group, float(out[k.ATTACK_U]))
         self.appraise_regions(group)
+
+    def _turns(self, order: np.ndarray) -> None:
+        """The groups' turns in ``order``, as :meth:`turn` for each, in few compiled calls (issue 18, seventh pass).
+
+        :func:`turn_kernels.group_turns` runs the turns one after another up to the first group
+        where Python must act (a kidnapping, a punishment or attack drawn below its rate, its
+        regions' appraisal due); Python then books the economies of the groups it ran, in their
+        order, finishes that group's turn as :meth:`turn` does, and calls it again from the next
+        group. The ledger gets the same payments in the same order, the generator the same draws.
+        """
+        k, groups = turn_kernels, self.groups
+        common, tail, _ = self._economy_args
+        before, after = self._turn_terms()
+        outs = np.empty((len(order), k.OUT_SIZE))
+        book, n, pos = self._book, len(order), 0
+        while pos < n:
+            state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
+            stop = k.group_turns(common[0], order, pos, state, *before, outs, *after, *tail)
+            for j in range(pos, stop):
+                if outs[j, k.STAGE] != k.STAGE_SKIPPED:
+                    book(groups[order[j]], outs[j], True, True)
+            if stop == n:
+                return
+            group, out = groups[order[stop]], outs[stop]
+            stage = out[k.STAGE]
+            if stage == k.STAGE_PYTHON:
+                self.turn(group)
+            else:
+                if stage == k.STAGE_KIDNAP:
+                    self.kidnap(group, int(out[k.HOSTAGES]))
+                    out = self._economy(group, True, True, True, k.FROM_ECONOMY)
+                    stage = out[k.STAGE]
+                else:
+                    book(group, out, True, True)
+                if stage == k.STAGE_PUNISH:
+                    self.punish(group, float(out[k.PUNISH_U]))
+                    self.contest(group)
+                elif stage == k.STAGE_ATTACK:
+                    self.contest(group, float(out[k.ATTACK_U]))
+                self.appraise_regions(group)
+            pos = stop + 1
+
+    def _turn_terms(self) -> tuple[tuple, tuple]:
+        """The arguments of :func:`turn_kernels.group_turns` from ``terms`` to ``gates``, and from ``params`` to the zones'.
+
+        By group: tax shares and rustling rate (by kind), identity, whether Python runs its whole
+        turn (a zone with no people, where :meth:`_economy` raises), whether its regions'
+        appraisal is due this week (:meth:`appraise_regions`' first gates), the draws' gates;
+        the zones and kin weights of all groups in one run of arrays, kept while no group's
+        regions or identity change (zones and kin weights never change for the same ones).
+        """
+        p, model, groups = self.p, self.model, self.groups
+        k = turn_kernels
+        key = tuple((g.regions, g.identity) for g in groups)
+        zones = self.__dict__.get("_turn_zones")
+        if zones is None or zones[0] != key:
+            parts = [(self._zone(g), self._kin(g)) for g in groups]
+            ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+            ptr[1:] = np.cumsum([len(zone) for zone, _ in parts])
+
+            def joined(values, dtype):
+                return np.concatenate([np.asarray(v, dtype=dtype) for v in values]) if values else np.zeros(0, dtype)
+
+            zones = self._turn_zones = (
+                key,
+                ptr,
+                joined([zone.rows for zone, _ in parts], np.int64),
+                joined([zone.places for zone, _ in parts], np.int64),
+                joined([zone.population for zone, _ in parts], np.float64),
+                np.array([zone.people for zone, _ in parts], dtype=np.float64),
+                joined([zone.identity for zone, _ in parts], np.int64),
+                joined([kin[1] for _, kin in parts], np.float64),
+                joined([kin[2] for _, kin in parts], np.bool_),
+                joined([kin[0] for _, kin in parts], np.float64),
+                np.array([len(zone) > 0 and zone.people == 0.0 for zone, _ in parts], dtype=np.bool_),
+            )
+        jihadist = [g.kind == GroupKind.JIHADIST for g in groups]
+        terms = np.array(
+            [
+                (p.tax_share_jihadist, p.tax_share_jihadist * ROAMING_TAX, p.rustle_jihadist)
+                if j
+                else (p.tax_share_other, p.tax_share_other * ROAMING_TAX, p.rustle_other)
+                for j in jihadist
+            ],
+            dtype=np.float64,
+        ).reshape(len(groups), 3)
+        weeks, week = p.appraise_weeks, model.week_index
+        due = np.array(
+            [weeks > 0 and not (week + g.index) % weeks and g.kind != GroupKind.SELF_DEFENCE for g in groups],
+            dtype=np.bool_,
+        )
+        gates = np.array([self._gates(g, k.FROM_KIDNAP) for g in groups], dtype=np.float64).reshape(len(groups), 5)
+        identity = np.array([g.identity for g in groups], dtype=np.int64)
+        common = self._economy_args[0]
+        params = np.empty(k.P_SIZE)
+        params[: k.P_PRICE] = common[1:8]
+        params[k.P_PRICE] = p.fence_share * model.market.value_source[self._cattle()]
+        return (terms, identity, zones[10], due, gates), (params, *common[8:11], *zones[1:10])
 
     def economy(self, group: ArmedGroup) -> None:
         """Taxes, cattle rustling, then pay and recruits: one compiled call (:mod:`sim.agents.turn_kernels`)."""

@@ -36,7 +36,17 @@ DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # recruits drawn; their Poisson me
 # Where a turn stopped for Python (``STAGE``) and the draws it stopped on.
 STAGE, HOSTAGES, PUNISH_U, ATTACK_U = 24, 25, 26, 27
 STAGE_DONE, STAGE_KIDNAP, STAGE_PUNISH, STAGE_ATTACK = 0.0, 1.0, 2.0, 3.0
+# Where the week's loop (group_turns) left a group: skipped (no fighters), or stopped for Python
+# before its turn (PYTHON: the whole turn in Python) or after its economy (its regions' appraisal due).
+STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISE = -1.0, 4.0, 5.0
 OUT_SIZE = 28
+# Slots of ``params`` (group_turns): the economy's terms no group changes.
+P_WAGE, P_SPEND, P_EXIT, P_EXIT_ELASTICITY, P_DESERTION, P_BUDGET, P_RECRUIT, P_PRICE = 0, 1, 2, 3, 4, 5, 6, 7
+P_SIZE = 8
+# Columns of ``terms`` (group_turns), one row per group: its tax shares and rustling rate.
+T_TAX, T_ROAM, T_RUSTLE = 0, 1, 2
+# Columns of ``state`` (group_turns), one row per group: read from the groups when a batch starts.
+S_FIGHTERS, S_FUNDS, S_REVENUE_EMA = 0, 1, 2
 # Slots of ``gates`` (group_economy) and where a call starts.
 G_FROM, G_KIDNAP_RATE, G_PUNISH_RATE, G_ATTACK_RATE, G_REFERENCE = 0, 1, 2, 3, 4
 FROM_KIDNAP, FROM_ECONOMY, ECONOMY_ONLY = 0.0, 1.0, 2.0
@@ -213,6 +223,132 @@ def group_economy(
     out[ATTACK_U] = u
     if u < gates[G_ATTACK_RATE]:
         out[STAGE] = STAGE_ATTACK
+
+
+@kernel
+def group_turns(
+    rng_handles,
+    order,
+    start,
+    state,
+    terms,
+    identity,
+    python,
+    due,
+    gates,
+    outs,
+    params,
+    holder,
+    community_rows,
+    community_places,
+    zone_ptr,
+    zone_rows,
+    zone_places,
+    zone_population,
+    zone_people,
+    zone_identity,
+    raid_weights,
+    outsider,
+    recruit_weights,
+    grudge,
+    cash,
+    inflow,
+    licit,
+    herd,
+    threat,
+    pool,
+    cattle_week,
+    licit_terms,
+    income_now,
+    income_ref,
+    has_ref,
+    jobs,
+    push,
+    pull,
+):
+    """The week's group turns from position ``start`` of ``order``, up to the first that needs Python (issue 18, seventh pass).
+
+    The groups act one after another in the week's ``order`` (``ArmedGroups.step``), each on the
+    live columns the groups before it left: for each, :func:`group_economy` from the kidnapping's
+    draw (``gates[group]``), exactly the call ``ArmedGroups.turn`` makes, with the same draws in
+    the same order. A group without fighters (``not state[group, S_FIGHTERS] > 0``, as the
+    loop's test) is skipped (``STAGE_SKIPPED``). The loop stops and returns the position of the
+    group where Python must act: before its turn when ``python[group]`` (``STAGE_PYTHON``: Python
+    runs the whole turn), after its call when it stopped for a kidnapping, punishment or attack
+    (``outs[pos, STAGE]``), or when the appraisal of its regions is due this week
+    (``due[group]``; ``STAGE_APPRAISE`` if nothing else stopped it). It returns ``order.size``
+    when every group's turn ran. ``outs[pos]`` receives each group's ``out`` (the amounts Python
+    books afterwards, in the order of the positions). Nothing in a turn before its stop reads
+    another group's fighters, funds or revenue, so those are read once a batch (``state``).
+    Zones are in ``zone_*`` from ``zone_ptr[group]`` to ``zone_ptr[group + 1]``.
+    """
+    for pos in range(start, order.size):
+        g = order[pos]
+        out = outs[pos]
+        if not state[g, S_FIGHTERS] > 0:
+            out[STAGE] = STAGE_SKIPPED
+            continue
+        if python[g]:
+            out[STAGE] = STAGE_PYTHON
+            return pos
+        a, b = zone_ptr[g], zone_ptr[g + 1]
+        group_economy(
+            rng_handles,
+            gates[g],
+            out,
+            True,
+            True,
+            True,
+            True,
+            g,
+            identity[g],
+            state[g, S_FIGHTERS],
+            state[g, S_FUNDS],
+            state[g, S_REVENUE_EMA],
+            terms[g, T_TAX],
+            terms[g, T_ROAM],
+            terms[g, T_RUSTLE],
+            params[P_PRICE],
+            params[P_WAGE],
+            params[P_SPEND],
+            params[P_EXIT],
+            params[P_EXIT_ELASTICITY],
+            params[P_DESERTION],
+            params[P_BUDGET],
+            params[P_RECRUIT],
+            holder,
+            community_rows,
+            community_places,
+            zone_rows[a:b],
+            zone_places[a:b],
+            zone_population[a:b],
+            zone_people[g],
+            zone_identity[a:b],
+            raid_weights[a:b],
+            outsider[a:b],
+            recruit_weights[a:b],
+            grudge,
+            cash,
+            inflow,
+            licit,
+            herd,
+            threat,
+            pool,
+            cattle_week,
+            licit_terms,
+            income_now,
+            income_ref,
+            has_ref,
+            jobs,
+            push,
+            pull,
+        )
+        if out[STAGE] != STAGE_DONE:
+            return pos
+        if due[g]:
+            out[STAGE] = STAGE_APPRAISE
+            return pos
+    return order.size
 
 
 @kernel
