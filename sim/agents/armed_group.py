@@ -658,11 +658,12 @@ class ArmedGroups:
             pos = stop + 1
 
     def _turn_terms(self) -> tuple[tuple, tuple]:
-        """The arguments of :func:`turn_kernels.group_turns` from ``terms`` to ``gates``, and from ``params`` to the zones'.
+        """The arguments of :func:`turn_kernels.group_turns` from ``terms`` to ``gates``, and ``params`` to the zones'.
 
         By group: tax shares and rustling rate (by kind), identity, whether Python runs its whole
         turn (a zone with no people, where :meth:`_economy` raises), whether its regions'
-        appraisal is due this week (:meth:`appraise_regions`' first gates), the draws' gates;
+        appraisal is due this week (:meth:`appraise_regions`' first gates) and its regions in
+        Mali (counted as there), the draws' gates;
         the zones and kin weights of all groups in one run of arrays, kept while no group's
         regions or identity change (zones and kin weights never change for the same ones).
         """
@@ -690,6 +691,7 @@ class ArmedGroups:
                 joined([kin[2] for _, kin in parts], np.bool_),
                 joined([kin[0] for _, kin in parts], np.float64),
                 np.array([len(zone) > 0 and zone.people == 0.0 for zone, _ in parts], dtype=np.bool_),
+                np.array([sum(r in self.region_names for r in g.regions) for g in groups], dtype=np.int64),
             )
         jihadist = [g.kind == GroupKind.JIHADIST for g in groups]
         terms = np.array(
@@ -712,7 +714,8 @@ class ArmedGroups:
         params = np.empty(k.P_SIZE)
         params[: k.P_PRICE] = common[1:8]
         params[k.P_PRICE] = p.fence_share * model.market.value_source[self._cattle()]
-        return (terms, identity, zones[10], due, gates), (params, *common[8:11], *zones[1:10])
+        params[k.P_UNIT_SIZE] = p.unit_size
+        return (terms, identity, zones[10], due, zones[11], gates), (params, *common[8:11], *zones[1:10])
 
     def economy(self, group: ArmedGroup) -> None:
         """Taxes, cattle rustling, then pay and recruits: one compiled call (:mod:`sim.agents.turn_kernels`)."""

@@ -42,7 +42,7 @@ STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISE = -1.0, 4.0, 5.0
 OUT_SIZE = 28
 # Slots of ``params`` (group_turns): the economy's terms no group changes.
 P_WAGE, P_SPEND, P_EXIT, P_EXIT_ELASTICITY, P_DESERTION, P_BUDGET, P_RECRUIT, P_PRICE = 0, 1, 2, 3, 4, 5, 6, 7
-P_SIZE = 8
+P_UNIT_SIZE, P_SIZE = 8, 9
 # Columns of ``terms`` (group_turns), one row per group: its tax shares and rustling rate.
 T_TAX, T_ROAM, T_RUSTLE = 0, 1, 2
 # Columns of ``state`` (group_turns), one row per group: read from the groups when a batch starts.
@@ -235,6 +235,7 @@ def group_turns(
     identity,
     python,
     due,
+    n_regions,
     gates,
     outs,
     params,
@@ -266,7 +267,7 @@ def group_turns(
     push,
     pull,
 ):
-    """The week's group turns from position ``start`` of ``order``, up to the first that needs Python (issue 18, seventh pass).
+    """The week's group turns from position ``start`` of ``order`` to the first needing Python (issue 18, seventh pass).
 
     The groups act one after another in the week's ``order`` (``ArmedGroups.step``), each on the
     live columns the groups before it left: for each, :func:`group_economy` from the kidnapping's
@@ -276,7 +277,8 @@ def group_turns(
     group where Python must act: before its turn when ``python[group]`` (``STAGE_PYTHON``: Python
     runs the whole turn), after its call when it stopped for a kidnapping, punishment or attack
     (``outs[pos, STAGE]``), or when the appraisal of its regions is due this week
-    (``due[group]``; ``STAGE_APPRAISE`` if nothing else stopped it). It returns ``order.size``
+    (``due[group]``, the week's gate, and the appraisal's own gates on its ``n_regions`` Malian
+    regions and fighters after the economy; ``STAGE_APPRAISE`` if nothing else stopped it). It returns ``order.size``
     when every group's turn ran. ``outs[pos]`` receives each group's ``out`` (the amounts Python
     books afterwards, in the order of the positions). Nothing in a turn before its stop reads
     another group's fighters, funds or revenue, so those are read once a batch (``state``).
@@ -345,7 +347,9 @@ def group_turns(
         )
         if out[STAGE] != STAGE_DONE:
             return pos
-        if due[g]:
+        # ArmedGroups.appraise_regions returns at once without regions in Mali, or with one
+        # region and too few fighters to enter another (its values would go unused).
+        if due[g] and n_regions[g] > 0 and not (n_regions[g] == 1 and out[FIGHTERS] / 2 < params[P_UNIT_SIZE]):
             out[STAGE] = STAGE_APPRAISE
             return pos
     return order.size
