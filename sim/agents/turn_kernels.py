@@ -937,3 +937,30 @@ LAST_KEYS = (
     "livelihood_units", "services", "enc_staffed", "enc_bribed", "enc_total", "enc_jihadist", "enc_livelihood",
     "enc_livelihood_seized",
 )  # fmt: skip
+
+
+@kernel
+def credit(row_of_place, places, amounts, cash, inflow):
+    """Money paid at places, split between communities and the places without one (issue 18, seventh pass).
+
+    ``Communities._credit``'s arithmetic in one call: the amounts at places with a community are
+    added to its cash and this week's inflow one entry after another (as ``np.add.at``, repeats
+    in order), and both parts are summed as numpy sums them (pairwise, in entry order). Returns
+    the sum abroad, the sum at communities and whether any entry was at a community; Python
+    books the two in the ledger (sales pay producers abroad, the rest the local economy).
+    """
+    n = places.size
+    abroad = np.empty(n)
+    inside = np.empty(n)
+    n_abroad = n_inside = 0
+    for i in range(n):
+        row = row_of_place[places[i]]
+        if row >= 0:
+            inside[n_inside] = amounts[i]
+            n_inside += 1
+            cash[row] += amounts[i]
+            inflow[row] += amounts[i]
+        else:
+            abroad[n_abroad] = amounts[i]
+            n_abroad += 1
+    return pairwise_sum(abroad[:n_abroad]), pairwise_sum(inside[:n_inside]), n_inside > 0
