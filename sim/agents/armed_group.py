@@ -660,62 +660,77 @@ class ArmedGroups:
     def _turn_terms(self) -> tuple[tuple, tuple]:
         """The arguments of :func:`turn_kernels.group_turns` from ``terms`` to ``gates``, and ``params`` to the zones'.
 
-        By group: tax shares and rustling rate (by kind), identity, whether Python runs its whole
-        turn (a zone with no people, where :meth:`_economy` raises), whether its regions'
-        appraisal is due this week (:meth:`appraise_regions`' first gates) and its regions in
-        Mali (counted as there), the draws' gates;
-        the zones and kin weights of all groups in one run of arrays, kept while no group's
-        regions or identity change (zones and kin weights never change for the same ones).
+        All but ``due`` (whether each group's appraisal is due this week: :meth:`appraise_regions`'
+        first gates) and the live columns are kept while the parameters and every group's
+        regions, identity and kind stay the same (:meth:`_gather_turn_terms`).
         """
-        p, model, groups = self.p, self.model, self.groups
-        k = turn_kernels
-        key = tuple((g.regions, g.identity) for g in groups)
-        zones = self.__dict__.get("_turn_zones")
-        if zones is None or zones[0] != key:
-            parts = [(self._zone(g), self._kin(g)) for g in groups]
-            ptr = np.zeros(len(groups) + 1, dtype=np.int64)
-            ptr[1:] = np.cumsum([len(zone) for zone, _ in parts])
+        p, groups = self.p, self.groups
+        key = tuple((g.regions, g.identity, g.kind) for g in groups)
+        kept = self.__dict__.get("_turn_kept")
+        if kept is None or kept[0] is not p or kept[1] != key:
+            kept = self._turn_kept = (p, key, *self._gather_turn_terms())
+        _, _, index, appraising, before, zones = kept
+        weeks = p.appraise_weeks
+        if weeks > 0:
+            due = ((self.model.week_index + index) % weeks == 0) & appraising
+        else:
+            due = np.zeros(len(groups), dtype=np.bool_)
+        common = self._economy_args[0]
+        return (*before[:3], due, *before[3:]), (zones[0], *common[8:11], *zones[1:])
 
-            def joined(values, dtype):
-                return np.concatenate([np.asarray(v, dtype=dtype) for v in values]) if values else np.zeros(0, dtype)
+    def _gather_turn_terms(self) -> tuple:
+        """What :meth:`_turn_terms` keeps: indices, who may appraise, and the terms by group and zone.
 
-            zones = self._turn_zones = (
-                key,
-                ptr,
-                joined([zone.rows for zone, _ in parts], np.int64),
-                joined([zone.places for zone, _ in parts], np.int64),
-                joined([zone.population for zone, _ in parts], np.float64),
-                np.array([zone.people for zone, _ in parts], dtype=np.float64),
-                joined([zone.identity for zone, _ in parts], np.int64),
-                joined([kin[1] for _, kin in parts], np.float64),
-                joined([kin[2] for _, kin in parts], np.bool_),
-                joined([kin[0] for _, kin in parts], np.float64),
-                np.array([len(zone) > 0 and zone.people == 0.0 for zone, _ in parts], dtype=np.bool_),
-                np.array([sum(r in self.region_names for r in g.regions) for g in groups], dtype=np.int64),
-            )
-        jihadist = [g.kind == GroupKind.JIHADIST for g in groups]
+        By group: tax shares and rustling rate (by kind), identity, whether Python runs its whole
+        turn (a zone with no people, where :meth:`_economy` raises), its regions in Mali (counted
+        as :meth:`appraise_regions` counts them), the draws' gates; the economy's parameters with
+        the cattle's price (constant); the zones and kin weights of all groups in one run of
+        arrays (zones and kin weights never change for the same regions and identity).
+        """
+        p, model, groups, k = self.p, self.model, self.groups, turn_kernels
+        parts = [(self._zone(g), self._kin(g)) for g in groups]
+        ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum([len(zone) for zone, _ in parts])
+
+        def joined(values, dtype):
+            return np.concatenate([np.asarray(v, dtype=dtype) for v in values]) if values else np.zeros(0, dtype)
+
         terms = np.array(
             [
                 (p.tax_share_jihadist, p.tax_share_jihadist * ROAMING_TAX, p.rustle_jihadist)
-                if j
+                if g.kind == GroupKind.JIHADIST
                 else (p.tax_share_other, p.tax_share_other * ROAMING_TAX, p.rustle_other)
-                for j in jihadist
+                for g in groups
             ],
             dtype=np.float64,
         ).reshape(len(groups), 3)
-        weeks, week = p.appraise_weeks, model.week_index
-        due = np.array(
-            [weeks > 0 and not (week + g.index) % weeks and g.kind != GroupKind.SELF_DEFENCE for g in groups],
-            dtype=np.bool_,
+        before = (
+            terms,
+            np.array([g.identity for g in groups], dtype=np.int64),
+            np.array([len(zone) > 0 and zone.people == 0.0 for zone, _ in parts], dtype=np.bool_),
+            np.array([sum(r in self.region_names for r in g.regions) for g in groups], dtype=np.int64),
+            np.array([self._gates(g, k.FROM_KIDNAP) for g in groups], dtype=np.float64).reshape(len(groups), 5),
         )
-        gates = np.array([self._gates(g, k.FROM_KIDNAP) for g in groups], dtype=np.float64).reshape(len(groups), 5)
-        identity = np.array([g.identity for g in groups], dtype=np.int64)
-        common = self._economy_args[0]
         params = np.empty(k.P_SIZE)
-        params[: k.P_PRICE] = common[1:8]
+        params[: k.P_BUDGET] = (p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate)
+        params[k.P_BUDGET], params[k.P_RECRUIT] = p.budget_share, p.recruit_rate
         params[k.P_PRICE] = p.fence_share * model.market.value_source[self._cattle()]
         params[k.P_UNIT_SIZE] = p.unit_size
-        return (terms, identity, zones[10], due, zones[11], gates), (params, *common[8:11], *zones[1:10])
+        zones = (
+            params,
+            ptr,
+            joined([zone.rows for zone, _ in parts], np.int64),
+            joined([zone.places for zone, _ in parts], np.int64),
+            joined([zone.population for zone, _ in parts], np.float64),
+            np.array([zone.people for zone, _ in parts], dtype=np.float64),
+            joined([zone.identity for zone, _ in parts], np.int64),
+            joined([kin[1] for _, kin in parts], np.float64),
+            joined([kin[2] for _, kin in parts], np.bool_),
+            joined([kin[0] for _, kin in parts], np.float64),
+        )
+        index = np.array([g.index for g in groups], dtype=np.int64)
+        appraising = np.array([g.kind != GroupKind.SELF_DEFENCE for g in groups], dtype=np.bool_)
+        return index, appraising, before, zones
 
     def economy(self, group: ArmedGroup) -> None:
         """Taxes, cattle rustling, then pay and recruits: one compiled call (:mod:`sim.agents.turn_kernels`)."""
