@@ -341,8 +341,23 @@ class ArmedGroups:
         return blocs
 
     def refresh(self) -> None:
-        """Recompute the per-place toll and bloc arrays from who holds what."""
-        holder = self.model.territory.holder
+        """Recompute the per-place toll and bloc arrays from who holds what.
+
+        Skipped when nothing they are made of changed since the last call (who holds each place,
+        the groups' blocs and kinds, the deals and levers, the toll): most weeks (issue 18).
+        """
+        holder, levers = self.model.territory.holder, self.model.levers
+        key = (
+            holder.tobytes(),
+            [(g.bloc, g.kind) for g in self.groups],
+            list(levers.deals),
+            frozenset(levers.no_protection_groups),
+            frozenset(levers.disengaged),
+            self.p.toll_share,
+        )
+        if key == self.__dict__.get("_refreshed"):
+            return
+        self._refreshed = key
         blocs = np.append(self.effective_blocs(), -1)
         alliance = np.where(holder >= 0, blocs[holder], -1)
         toll = np.where(holder >= 0, self.p.toll_share, 0.0)
