@@ -644,17 +644,25 @@ class ArmedGroups:
         common, tail, _ = self._economy_args
         before, after = self._turn_terms()
         outs = np.empty((len(order), k.OUT_SIZE))
-        book, n, pos = self._book, len(order), 0
+        book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
         while pos < n:
-            state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
+            if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
+                state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
             stop = k.group_turns(common[0], order, pos, state, *before, outs, *after, *tail)
+            stages = outs[pos : stop + 1, k.STAGE].tolist()
             for j in range(pos, stop):
-                if outs[j, k.STAGE] != k.STAGE_SKIPPED:
-                    book(groups[order[j]], outs[j], True, True)
+                if stages[j - pos] != k.STAGE_SKIPPED:
+                    book(groups[ids[j]], outs[j], True, True)
             if stop == n:
                 return
-            group, out = groups[order[stop]], outs[stop]
-            stage = out[k.STAGE]
+            group, out = groups[ids[stop]], outs[stop]
+            stage = stages[-1]
+            if stage == k.STAGE_APPRAISE:  # only its own regions and places change: the others' state holds
+                book(group, out, True, True)
+                self.appraise_regions(group)
+                pos = stop + 1
+                continue
+            state = None
             if stage == k.STAGE_PYTHON:
                 self.turn(group)
             else:
