@@ -383,14 +383,13 @@ class ArmedGroups:
 
     def collect(self, enc: Encounters, ledger: Ledger) -> None:
         """Tolls of this week's encounters go to the groups holding the places (M1)."""
-        paid = enc.toll > 0
-        if not paid.any():
-            return
-        holder = self.model.territory.holder[enc.place[paid]]
-        amounts = np.bincount(holder, weights=enc.toll[paid], minlength=len(self.groups))
-        np.add.at(self.rent_week, enc.place[paid], enc.toll[paid])
-        for i in np.flatnonzero(amounts):
-            self._earn(self.groups[i], "tolls", float(amounts[i]), "traffickers", ledger)
+        holder, groups = self.model.territory.holder, self.groups
+        amounts, held = turn_kernels.tolls(holder, enc.place, enc.toll, self.rent_week, len(groups))
+        if not held:
+            raise ValueError("ArmedGroups.collect: a toll was paid at a place no group holds")
+        for i, amount in enumerate(amounts.tolist()):
+            if amount:
+                self._earn(groups[i], "tolls", amount, "traffickers", ledger)
 
     def _bloc_members(self) -> dict[int, list[tuple[ArmedGroup, int]]]:
         """Members of each bloc that hold places and have fighters, with the places each holds.
@@ -406,15 +405,17 @@ class ArmedGroups:
                 members.setdefault(blocs[g.index], []).append((g, counts[g.index]))
         return members
 
-    def _pay_bloc(self, bloc: np.ndarray, amount: np.ndarray, source: str, ledger: Ledger) -> list[int]:
+    def _pay_bloc(
+        self, bloc: np.ndarray, amount: np.ndarray, source: str, ledger: Ledger
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Split payments to blocs among their members by the places each holds.
 
-        Blocs are paid in ascending order (as ``np.unique`` listed them); returns that order.
+        Blocs are paid in ascending order (as ``np.unique`` listed them); returns them and their
+        totals (:func:`turn_kernels.bloc_totals`).
         """
-        paid_blocs = sorted(set(bloc.tolist()))
+        blocs, totals = turn_kernels.bloc_totals(bloc, amount)
         by_bloc = self._bloc_members()
-        for b in paid_blocs:
-            total = float(amount[bloc == b].sum())
+        for b, total in zip(blocs.tolist(), totals.tolist(), strict=True):
             members = by_bloc.get(b)
             if not members:
                 # The bloc lost every place since the crew left: the payment goes to whoever
@@ -424,16 +425,13 @@ class ArmedGroups:
             weight = sum(n for _, n in members)
             for g, n in members:
                 self._earn(g, source, total * n / weight, "traffickers", ledger)
-        return paid_blocs
+        return blocs, totals
 
     def protect(self, crews: np.ndarray, alliance: np.ndarray, fee: np.ndarray, ledger: Ledger) -> None:
         """Protection fees for high-value cargo, paid at departure (M1, M3)."""
-        paid_blocs = self._pay_bloc(alliance, fee, "protection", ledger)
+        blocs, totals = self._pay_bloc(alliance, fee, "protection", ledger)
         # Protection rents accrue to the places of the route's bloc: spread over its places.
-        for b in paid_blocs:
-            places = np.flatnonzero(self.alliance == b)
-            if len(places):
-                self.rent_week[places] += float(fee[alliance == b].sum()) / len(places)
+        turn_kernels.spread_rents(self.alliance, blocs, totals, self.rent_week)
 
     def share_profit(self, alliance: np.ndarray, amount: np.ndarray, ledger: Ledger) -> None:
         """The protecting bloc's share of its crews' profits ("trafficking" revenue)."""

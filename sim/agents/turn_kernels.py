@@ -964,3 +964,73 @@ def credit(row_of_place, places, amounts, cash, inflow):
             abroad[n_abroad] = amounts[i]
             n_abroad += 1
     return pairwise_sum(abroad[:n_abroad]), pairwise_sum(inside[:n_inside]), n_inside > 0
+
+
+# --- the rents the groups collect from the crews (ArmedGroups' roadblock interface) -------------
+
+
+@kernel
+def tolls(holder, place, toll, rent_week, n_groups):
+    """Tolls of a week's encounters by group (M1): ``ArmedGroups.collect``'s sums in one call (issue 18, seventh pass).
+
+    Per group, the tolls paid (``toll > 0``) at the places it holds, added in entry order (as
+    ``np.bincount`` with weights); each toll is also added to its place's ``rent_week`` in entry
+    order (as ``np.add.at``). Returns the sums and whether every paid place is held; if one is
+    not (``np.bincount`` would refuse the -1), nothing is changed and Python raises.
+    """
+    amounts = np.zeros(n_groups)
+    for i in range(place.size):
+        if toll[i] > 0:
+            h = holder[place[i]]
+            if h < 0:
+                return amounts, False
+            amounts[h] += toll[i]
+    for i in range(place.size):
+        if toll[i] > 0:
+            rent_week[place[i]] += toll[i]
+    return amounts, True
+
+
+@kernel
+def bloc_totals(bloc, amount):
+    """The blocs paid, ascending (``sorted(set(bloc))``), and each one's total ``amount[bloc == b].sum()``.
+
+    ``ArmedGroups._pay_bloc``'s selections in one call (issue 18, seventh pass): each total is
+    numpy's pairwise sum of that bloc's amounts in entry order.
+    """
+    ordered = np.sort(bloc)
+    blocs = np.empty(bloc.size, dtype=np.int64)
+    n = 0
+    for i in range(ordered.size):
+        if n == 0 or ordered[i] != blocs[n - 1]:
+            blocs[n] = ordered[i]
+            n += 1
+    totals = np.empty(n)
+    picked = np.empty(bloc.size)
+    for j in range(n):
+        m = 0
+        for i in range(bloc.size):
+            if bloc[i] == blocs[j]:
+                picked[m] = amount[i]
+                m += 1
+        totals[j] = pairwise_sum(picked[:m])
+    return blocs[:n], totals
+
+
+@kernel
+def spread_rents(alliance, blocs, totals, rent_week):
+    """Each bloc's protection fees spread evenly over the places of its bloc (``ArmedGroups.protect``; M1, M3).
+
+    For each bloc in order: ``total / (places of the bloc)`` added to each of them, none if it
+    holds none (issue 18, seventh pass: the numpy form's selections in one call).
+    """
+    for j in range(blocs.size):
+        count = 0
+        for p in range(alliance.size):
+            if alliance[p] == blocs[j]:
+                count += 1
+        if count:
+            share = totals[j] / count
+            for p in range(alliance.size):
+                if alliance[p] == blocs[j]:
+                    rent_week[p] += share
