@@ -59,13 +59,13 @@ def _reference_step(groups, order):
             _reference_turn(groups, g)
 
 
-def test_the_week_of_turns_is_the_turn_by_turn_loop():
+def test_the_week_of_turns_is_the_turn_by_turn_loop(frozen):
     """40 phases: the same model afterwards (values, types, ledger, generator), every kind of stop reached."""
     from sim.agents import armed_group
     from sim.agents import turn_kernels as k
     from sim.agents.armed_group import ArmedGroups
 
-    data = frozen_small(weeks=6, seed=4)
+    data = frozen
     stops: dict[float, int] = {}
     proxy = armed_group.turn_kernels
     kernel = k.group_turns
