@@ -1017,8 +1017,9 @@ class ArmedGroups:
         deals = self.model.levers.deals
         indices = self.__dict__.setdefault("_region_indices_of", {})
         for g in self.groups:
-            if g.fighters > 0 and g is not group and (self.hostile(group, g) if deals else g.bloc != group.bloc):
-                strength = g.strength / max(len(g.regions), 1)
+            fighters = g.fighters
+            if fighters > 0 and g is not group and (self.hostile(group, g) if deals else g.bloc != group.bloc):
+                strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / max(len(g.regions), 1)  # g.strength
                 found = indices.get(g.regions)
                 for i in found if found is not None else self._region_indices(g.regions):
                     enemies[i] += strength
@@ -1076,6 +1077,14 @@ class ArmedGroups:
             shares[identity] = self.model.communities.kin_share(identity, self.place_region, len(self.region_names))
         return shares[identity]
 
+    def _home(self, identity: int) -> np.ndarray:
+        """People of an identity by region, the weight of a group's home (constant; cached)."""
+        homes = self.__dict__.setdefault("_homes", {})
+        home = homes.get(identity)
+        if home is None:
+            home = homes[identity] = self._kin_share(identity) * self._region_people
+        return home
+
     def appraise_regions(self, group: ArmedGroup) -> None:
         """Leave a region that no longer pays; move into a better neighbouring one (002 §III).
 
@@ -1093,7 +1102,12 @@ class ArmedGroups:
         if group.kind == GroupKind.SELF_DEFENCE:
             return  # militias defend their own communities (000)
         names = self.region_names
-        current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
+        currents = self.__dict__.setdefault("_current_of", {})  # by regions: the kernel only reads it
+        current = currents.get(group.regions)
+        if current is None:
+            current = currents[group.regions] = np.array(
+                [names.index(r) for r in group.regions if r in names], dtype=np.int64
+            )
         if not len(current):
             return
         if len(current) == 1 and group.fighters / 2 < p.unit_size:
@@ -1111,7 +1125,7 @@ class ArmedGroups:
             cattle = np.array([per_fighter, price])
             community_region, rows, herd = fixed.community_region, communities.rows, communities.cols["herd"]
         # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
-        home = self._kin_share(group.identity) * self._region_people if model.communities else _EMPTY
+        home = self._home(group.identity) if model.communities else _EMPTY
         ptr, places = self._region_places_csr()
         left, entered = turn_kernels.appraise(
             group.index, group.strength, group.fighters, current, enemies, model.territory.holder, mali, of_mali,
