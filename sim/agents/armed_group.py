@@ -341,8 +341,23 @@ class ArmedGroups:
         return blocs
 
     def refresh(self) -> None:
-        """Recompute the per-place toll and bloc arrays from who holds what."""
-        holder = self.model.territory.holder
+        """Recompute the per-place toll and bloc arrays from who holds what.
+
+        Skipped when nothing they are made of changed since the last call (who holds each place,
+        the groups' blocs and kinds, the deals and levers, the toll): most weeks (issue 18).
+        """
+        holder, levers = self.model.territory.holder, self.model.levers
+        key = (
+            holder.tobytes(),
+            [(g.bloc, g.kind) for g in self.groups],
+            list(levers.deals),
+            frozenset(levers.no_protection_groups),
+            frozenset(levers.disengaged),
+            self.p.toll_share,
+        )
+        if key == self.__dict__.get("_refreshed"):
+            return
+        self._refreshed = key
         blocs = np.append(self.effective_blocs(), -1)
         alliance = np.where(holder >= 0, blocs[holder], -1)
         toll = np.where(holder >= 0, self.p.toll_share, 0.0)
@@ -368,14 +383,13 @@ class ArmedGroups:
 
     def collect(self, enc: Encounters, ledger: Ledger) -> None:
         """Tolls of this week's encounters go to the groups holding the places (M1)."""
-        paid = enc.toll > 0
-        if not paid.any():
-            return
-        holder = self.model.territory.holder[enc.place[paid]]
-        amounts = np.bincount(holder, weights=enc.toll[paid], minlength=len(self.groups))
-        np.add.at(self.rent_week, enc.place[paid], enc.toll[paid])
-        for i in np.flatnonzero(amounts):
-            self._earn(self.groups[i], "tolls", float(amounts[i]), "traffickers", ledger)
+        holder, groups = self.model.territory.holder, self.groups
+        amounts, held = turn_kernels.tolls(holder, enc.place, enc.toll, self.rent_week, len(groups))
+        if not held:
+            raise ValueError("ArmedGroups.collect: a toll was paid at a place no group holds")
+        for i, amount in enumerate(amounts.tolist()):
+            if amount:
+                self._earn(groups[i], "tolls", amount, "traffickers", ledger)
 
     def _bloc_members(self) -> dict[int, list[tuple[ArmedGroup, int]]]:
         """Members of each bloc that hold places and have fighters, with the places each holds.
@@ -391,15 +405,17 @@ class ArmedGroups:
                 members.setdefault(blocs[g.index], []).append((g, counts[g.index]))
         return members
 
-    def _pay_bloc(self, bloc: np.ndarray, amount: np.ndarray, source: str, ledger: Ledger) -> list[int]:
+    def _pay_bloc(
+        self, bloc: np.ndarray, amount: np.ndarray, source: str, ledger: Ledger
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Split payments to blocs among their members by the places each holds.
 
-        Blocs are paid in ascending order (as ``np.unique`` listed them); returns that order.
+        Blocs are paid in ascending order (as ``np.unique`` listed them); returns them and their
+        totals (:func:`turn_kernels.bloc_totals`).
         """
-        paid_blocs = sorted(set(bloc.tolist()))
+        blocs, totals = turn_kernels.bloc_totals(bloc, amount)
         by_bloc = self._bloc_members()
-        for b in paid_blocs:
-            total = float(amount[bloc == b].sum())
+        for b, total in zip(blocs.tolist(), totals.tolist(), strict=True):
             members = by_bloc.get(b)
             if not members:
                 # The bloc lost every place since the crew left: the payment goes to whoever
@@ -409,16 +425,13 @@ class ArmedGroups:
             weight = sum(n for _, n in members)
             for g, n in members:
                 self._earn(g, source, total * n / weight, "traffickers", ledger)
-        return paid_blocs
+        return blocs, totals
 
     def protect(self, crews: np.ndarray, alliance: np.ndarray, fee: np.ndarray, ledger: Ledger) -> None:
         """Protection fees for high-value cargo, paid at departure (M1, M3)."""
-        paid_blocs = self._pay_bloc(alliance, fee, "protection", ledger)
+        blocs, totals = self._pay_bloc(alliance, fee, "protection", ledger)
         # Protection rents accrue to the places of the route's bloc: spread over its places.
-        for b in paid_blocs:
-            places = np.flatnonzero(self.alliance == b)
-            if len(places):
-                self.rent_week[places] += float(fee[alliance == b].sum()) / len(places)
+        turn_kernels.spread_rents(self.alliance, blocs, totals, self.rent_week)
 
     def share_profit(self, alliance: np.ndarray, amount: np.ndarray, ledger: Ledger) -> None:
         """The protecting bloc's share of its crews' profits ("trafficking" revenue)."""
@@ -456,10 +469,13 @@ class ArmedGroups:
         try:
             # One group after another: each acts on what the groups before it left (the order of
             # events is the model's semantics; issue 18 keeps it).
-            for i in order.tolist():
-                g = self.groups[i]
-                if g.fighters > 0:
-                    g.step()
+            if communities is not None:
+                self._turns(order)
+            else:
+                for i in order.tolist():
+                    g = self.groups[i]
+                    if g.fighters > 0:
+                        g.step()
         finally:
             self._fixed = self._turn = self._economy_args = None
         self._fragment()
@@ -612,6 +628,130 @@ class ArmedGroups:
         elif stage == k.STAGE_ATTACK:
             self.contest(group, float(out[k.ATTACK_U]))
         self.appraise_regions(group)
+
+    def _turns(self, order: np.ndarray) -> None:
+        """The groups' turns in ``order``, as :meth:`turn` for each, in few compiled calls (issue 18, seventh pass).
+
+        :func:`turn_kernels.group_turns` runs the turns one after another up to the first group
+        where Python must act (a kidnapping, a punishment or attack drawn below its rate, its
+        regions' appraisal due); Python then books the economies of the groups it ran, in their
+        order, finishes that group's turn as :meth:`turn` does, and calls it again from the next
+        group. The ledger gets the same payments in the same order, the generator the same draws.
+        """
+        k, groups = turn_kernels, self.groups
+        common, tail, _ = self._economy_args
+        before, after = self._turn_terms()
+        outs = np.empty((len(order), k.OUT_SIZE))
+        book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
+        while pos < n:
+            if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
+                state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
+            stop = k.group_turns(common[0], order, pos, state, *before, outs, *after, *tail)
+            stages = outs[pos : stop + 1, k.STAGE].tolist()
+            for j in range(pos, stop):
+                if stages[j - pos] != k.STAGE_SKIPPED:
+                    book(groups[ids[j]], outs[j], True, True)
+            if stop == n:
+                return
+            group, out = groups[ids[stop]], outs[stop]
+            stage = stages[-1]
+            if stage == k.STAGE_APPRAISE:  # only its own regions and places change: the others' state holds
+                book(group, out, True, True)
+                self.appraise_regions(group)
+                pos = stop + 1
+                continue
+            state = None
+            if stage == k.STAGE_PYTHON:
+                self.turn(group)
+            else:
+                if stage == k.STAGE_KIDNAP:
+                    self.kidnap(group, int(out[k.HOSTAGES]))
+                    out = self._economy(group, True, True, True, k.FROM_ECONOMY)
+                    stage = out[k.STAGE]
+                else:
+                    book(group, out, True, True)
+                if stage == k.STAGE_PUNISH:
+                    self.punish(group, float(out[k.PUNISH_U]))
+                    self.contest(group)
+                elif stage == k.STAGE_ATTACK:
+                    self.contest(group, float(out[k.ATTACK_U]))
+                self.appraise_regions(group)
+            pos = stop + 1
+
+    def _turn_terms(self) -> tuple[tuple, tuple]:
+        """The arguments of :func:`turn_kernels.group_turns` from ``terms`` to ``gates``, and ``params`` to the zones'.
+
+        All but ``due`` (whether each group's appraisal is due this week: :meth:`appraise_regions`'
+        first gates) and the live columns are kept while the parameters and every group's
+        regions, identity and kind stay the same (:meth:`_gather_turn_terms`).
+        """
+        p, groups = self.p, self.groups
+        key = tuple((g.regions, g.identity, g.kind) for g in groups)
+        kept = self.__dict__.get("_turn_kept")
+        if kept is None or kept[0] is not p or kept[1] != key:
+            kept = self._turn_kept = (p, key, *self._gather_turn_terms())
+        _, _, index, appraising, before, zones = kept
+        weeks = p.appraise_weeks
+        if weeks > 0:
+            due = ((self.model.week_index + index) % weeks == 0) & appraising
+        else:
+            due = np.zeros(len(groups), dtype=np.bool_)
+        common = self._economy_args[0]
+        return (*before[:3], due, *before[3:]), (zones[0], *common[8:11], *zones[1:])
+
+    def _gather_turn_terms(self) -> tuple:
+        """What :meth:`_turn_terms` keeps: indices, who may appraise, and the terms by group and zone.
+
+        By group: tax shares and rustling rate (by kind), identity, whether Python runs its whole
+        turn (a zone with no people, where :meth:`_economy` raises), its regions in Mali (counted
+        as :meth:`appraise_regions` counts them), the draws' gates; the economy's parameters with
+        the cattle's price (constant); the zones and kin weights of all groups in one run of
+        arrays (zones and kin weights never change for the same regions and identity).
+        """
+        p, model, groups, k = self.p, self.model, self.groups, turn_kernels
+        parts = [(self._zone(g), self._kin(g)) for g in groups]
+        ptr = np.zeros(len(groups) + 1, dtype=np.int64)
+        ptr[1:] = np.cumsum([len(zone) for zone, _ in parts])
+
+        def joined(values, dtype):
+            return np.concatenate([np.asarray(v, dtype=dtype) for v in values]) if values else np.zeros(0, dtype)
+
+        terms = np.array(
+            [
+                (p.tax_share_jihadist, p.tax_share_jihadist * ROAMING_TAX, p.rustle_jihadist)
+                if g.kind == GroupKind.JIHADIST
+                else (p.tax_share_other, p.tax_share_other * ROAMING_TAX, p.rustle_other)
+                for g in groups
+            ],
+            dtype=np.float64,
+        ).reshape(len(groups), 3)
+        before = (
+            terms,
+            np.array([g.identity for g in groups], dtype=np.int64),
+            np.array([len(zone) > 0 and zone.people == 0.0 for zone, _ in parts], dtype=np.bool_),
+            np.array([sum(r in self.region_names for r in g.regions) for g in groups], dtype=np.int64),
+            np.array([self._gates(g, k.FROM_KIDNAP) for g in groups], dtype=np.float64).reshape(len(groups), 5),
+        )
+        params = np.empty(k.P_SIZE)
+        params[: k.P_BUDGET] = (p.wage_usd, p.spend_rate, p.exit_rate, p.exit_elasticity, p.desertion_rate)
+        params[k.P_BUDGET], params[k.P_RECRUIT] = p.budget_share, p.recruit_rate
+        params[k.P_PRICE] = p.fence_share * model.market.value_source[self._cattle()]
+        params[k.P_UNIT_SIZE] = p.unit_size
+        zones = (
+            params,
+            ptr,
+            joined([zone.rows for zone, _ in parts], np.int64),
+            joined([zone.places for zone, _ in parts], np.int64),
+            joined([zone.population for zone, _ in parts], np.float64),
+            np.array([zone.people for zone, _ in parts], dtype=np.float64),
+            joined([zone.identity for zone, _ in parts], np.int64),
+            joined([kin[1] for _, kin in parts], np.float64),
+            joined([kin[2] for _, kin in parts], np.bool_),
+            joined([kin[0] for _, kin in parts], np.float64),
+        )
+        index = np.array([g.index for g in groups], dtype=np.int64)
+        appraising = np.array([g.kind != GroupKind.SELF_DEFENCE for g in groups], dtype=np.bool_)
+        return index, appraising, before, zones
 
     def economy(self, group: ArmedGroup) -> None:
         """Taxes, cattle rustling, then pay and recruits: one compiled call (:mod:`sim.agents.turn_kernels`)."""
@@ -877,8 +1017,9 @@ class ArmedGroups:
         deals = self.model.levers.deals
         indices = self.__dict__.setdefault("_region_indices_of", {})
         for g in self.groups:
-            if g.fighters > 0 and g is not group and (self.hostile(group, g) if deals else g.bloc != group.bloc):
-                strength = g.strength / max(len(g.regions), 1)
+            fighters = g.fighters
+            if fighters > 0 and g is not group and (self.hostile(group, g) if deals else g.bloc != group.bloc):
+                strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / max(len(g.regions), 1)  # g.strength
                 found = indices.get(g.regions)
                 for i in found if found is not None else self._region_indices(g.regions):
                     enemies[i] += strength
@@ -936,6 +1077,14 @@ class ArmedGroups:
             shares[identity] = self.model.communities.kin_share(identity, self.place_region, len(self.region_names))
         return shares[identity]
 
+    def _home(self, identity: int) -> np.ndarray:
+        """People of an identity by region, the weight of a group's home (constant; cached)."""
+        homes = self.__dict__.setdefault("_homes", {})
+        home = homes.get(identity)
+        if home is None:
+            home = homes[identity] = self._kin_share(identity) * self._region_people
+        return home
+
     def appraise_regions(self, group: ArmedGroup) -> None:
         """Leave a region that no longer pays; move into a better neighbouring one (002 §III).
 
@@ -953,7 +1102,12 @@ class ArmedGroups:
         if group.kind == GroupKind.SELF_DEFENCE:
             return  # militias defend their own communities (000)
         names = self.region_names
-        current = np.array([names.index(r) for r in group.regions if r in names], dtype=np.int64)
+        currents = self.__dict__.setdefault("_current_of", {})  # by regions: the kernel only reads it
+        current = currents.get(group.regions)
+        if current is None:
+            current = currents[group.regions] = np.array(
+                [names.index(r) for r in group.regions if r in names], dtype=np.int64
+            )
         if not len(current):
             return
         if len(current) == 1 and group.fighters / 2 < p.unit_size:
@@ -971,7 +1125,7 @@ class ArmedGroups:
             cattle = np.array([per_fighter, price])
             community_region, rows, herd = fixed.community_region, communities.rows, communities.cols["herd"]
         # Its home, where most of its kin live, it never leaves (002 Box B: community-based groups).
-        home = self._kin_share(group.identity) * self._region_people if model.communities else _EMPTY
+        home = self._home(group.identity) if model.communities else _EMPTY
         ptr, places = self._region_places_csr()
         left, entered = turn_kernels.appraise(
             group.index, group.strength, group.fighters, current, enemies, model.territory.holder, mali, of_mali,

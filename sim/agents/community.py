@@ -259,16 +259,13 @@ class Communities(AgentTable):
     # --- money in and out (called by other actors) ----------------------------------------
 
     def _credit(self, places: np.ndarray, amounts: np.ndarray, category: str, payer: str, ledger: Ledger) -> None:
-        rows = self.row_of_place[places]
-        inside = rows >= 0
-        abroad = float(np.add.reduce(amounts[~inside]))  # .sum() without its wrapper
+        """Amounts paid at places: to their communities, else abroad; one compiled call (turn_kernels.credit)."""
+        cash, inflow = self.cols["cash"], self.cols["inflow"]
+        abroad, inside, any_inside = turn_kernels.credit(self.row_of_place, places, amounts, cash, inflow)
         if abroad:
             ledger.pay(category, payer, "producers" if category == "sales" else "local_economy", abroad)
-        if inside.any():
-            rows, amounts = rows[inside], amounts[inside]  # selected once (a thousand entries a week each)
-            ledger.pay(category, payer, "communities", float(np.add.reduce(amounts)))
-            np.add.at(self.cols["cash"], rows, amounts)
-            np.add.at(self.cols["inflow"], rows, amounts)
+        if any_inside:
+            ledger.pay(category, payer, "communities", inside)
 
     def receive_sales(self, places: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:
         """Goods bought at Malian sources pay the miners and herders there."""

@@ -36,7 +36,17 @@ DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # recruits drawn; their Poisson me
 # Where a turn stopped for Python (``STAGE``) and the draws it stopped on.
 STAGE, HOSTAGES, PUNISH_U, ATTACK_U = 24, 25, 26, 27
 STAGE_DONE, STAGE_KIDNAP, STAGE_PUNISH, STAGE_ATTACK = 0.0, 1.0, 2.0, 3.0
+# Where the week's loop (group_turns) left a group: skipped (no fighters), or stopped for Python
+# before its turn (PYTHON: the whole turn in Python) or after its economy (its regions' appraisal due).
+STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISE = -1.0, 4.0, 5.0
 OUT_SIZE = 28
+# Slots of ``params`` (group_turns): the economy's terms no group changes.
+P_WAGE, P_SPEND, P_EXIT, P_EXIT_ELASTICITY, P_DESERTION, P_BUDGET, P_RECRUIT, P_PRICE = 0, 1, 2, 3, 4, 5, 6, 7
+P_UNIT_SIZE, P_SIZE = 8, 9
+# Columns of ``terms`` (group_turns), one row per group: its tax shares and rustling rate.
+T_TAX, T_ROAM, T_RUSTLE = 0, 1, 2
+# Columns of ``state`` (group_turns), one row per group: read from the groups when a batch starts.
+S_FIGHTERS, S_FUNDS, S_REVENUE_EMA = 0, 1, 2
 # Slots of ``gates`` (group_economy) and where a call starts.
 G_FROM, G_KIDNAP_RATE, G_PUNISH_RATE, G_ATTACK_RATE, G_REFERENCE = 0, 1, 2, 3, 4
 FROM_KIDNAP, FROM_ECONOMY, ECONOMY_ONLY = 0.0, 1.0, 2.0
@@ -213,6 +223,136 @@ def group_economy(
     out[ATTACK_U] = u
     if u < gates[G_ATTACK_RATE]:
         out[STAGE] = STAGE_ATTACK
+
+
+@kernel
+def group_turns(
+    rng_handles,
+    order,
+    start,
+    state,
+    terms,
+    identity,
+    python,
+    due,
+    n_regions,
+    gates,
+    outs,
+    params,
+    holder,
+    community_rows,
+    community_places,
+    zone_ptr,
+    zone_rows,
+    zone_places,
+    zone_population,
+    zone_people,
+    zone_identity,
+    raid_weights,
+    outsider,
+    recruit_weights,
+    grudge,
+    cash,
+    inflow,
+    licit,
+    herd,
+    threat,
+    pool,
+    cattle_week,
+    licit_terms,
+    income_now,
+    income_ref,
+    has_ref,
+    jobs,
+    push,
+    pull,
+):
+    """The week's group turns from position ``start`` of ``order`` to the first needing Python (issue 18, seventh pass).
+
+    The groups act one after another in the week's ``order`` (``ArmedGroups.step``), each on the
+    live columns the groups before it left: for each, :func:`group_economy` from the kidnapping's
+    draw (``gates[group]``), exactly the call ``ArmedGroups.turn`` makes, with the same draws in
+    the same order. A group without fighters (``not state[group, S_FIGHTERS] > 0``, as the
+    loop's test) is skipped (``STAGE_SKIPPED``). The loop stops and returns the position of the
+    group where Python must act: before its turn when ``python[group]`` (``STAGE_PYTHON``: Python
+    runs the whole turn), after its call when it stopped for a kidnapping, punishment or attack
+    (``outs[pos, STAGE]``), or when the appraisal of its regions is due this week
+    (``due[group]``, the week's gate, and the appraisal's own gates on its ``n_regions`` Malian
+    regions and fighters after the economy; ``STAGE_APPRAISE`` if nothing else stopped it). It returns ``order.size``
+    when every group's turn ran. ``outs[pos]`` receives each group's ``out`` (the amounts Python
+    books afterwards, in the order of the positions). Nothing in a turn before its stop reads
+    another group's fighters, funds or revenue, so those are read once a batch (``state``).
+    Zones are in ``zone_*`` from ``zone_ptr[group]`` to ``zone_ptr[group + 1]``.
+    """
+    for pos in range(start, order.size):
+        g = order[pos]
+        out = outs[pos]
+        if not state[g, S_FIGHTERS] > 0:
+            out[STAGE] = STAGE_SKIPPED
+            continue
+        if python[g]:
+            out[STAGE] = STAGE_PYTHON
+            return pos
+        a, b = zone_ptr[g], zone_ptr[g + 1]
+        group_economy(
+            rng_handles,
+            gates[g],
+            out,
+            True,
+            True,
+            True,
+            True,
+            g,
+            identity[g],
+            state[g, S_FIGHTERS],
+            state[g, S_FUNDS],
+            state[g, S_REVENUE_EMA],
+            terms[g, T_TAX],
+            terms[g, T_ROAM],
+            terms[g, T_RUSTLE],
+            params[P_PRICE],
+            params[P_WAGE],
+            params[P_SPEND],
+            params[P_EXIT],
+            params[P_EXIT_ELASTICITY],
+            params[P_DESERTION],
+            params[P_BUDGET],
+            params[P_RECRUIT],
+            holder,
+            community_rows,
+            community_places,
+            zone_rows[a:b],
+            zone_places[a:b],
+            zone_population[a:b],
+            zone_people[g],
+            zone_identity[a:b],
+            raid_weights[a:b],
+            outsider[a:b],
+            recruit_weights[a:b],
+            grudge,
+            cash,
+            inflow,
+            licit,
+            herd,
+            threat,
+            pool,
+            cattle_week,
+            licit_terms,
+            income_now,
+            income_ref,
+            has_ref,
+            jobs,
+            push,
+            pull,
+        )
+        if out[STAGE] != STAGE_DONE:
+            return pos
+        # ArmedGroups.appraise_regions returns at once without regions in Mali, or with one
+        # region and too few fighters to enter another (its values would go unused).
+        if due[g] and n_regions[g] > 0 and not (n_regions[g] == 1 and out[FIGHTERS] / 2 < params[P_UNIT_SIZE]):
+            out[STAGE] = STAGE_APPRAISE
+            return pos
+    return order.size
 
 
 @kernel
@@ -797,3 +937,100 @@ LAST_KEYS = (
     "livelihood_units", "services", "enc_staffed", "enc_bribed", "enc_total", "enc_jihadist", "enc_livelihood",
     "enc_livelihood_seized",
 )  # fmt: skip
+
+
+@kernel
+def credit(row_of_place, places, amounts, cash, inflow):
+    """Money paid at places, split between communities and the places without one (issue 18, seventh pass).
+
+    ``Communities._credit``'s arithmetic in one call: the amounts at places with a community are
+    added to its cash and this week's inflow one entry after another (as ``np.add.at``, repeats
+    in order), and both parts are summed as numpy sums them (pairwise, in entry order). Returns
+    the sum abroad, the sum at communities and whether any entry was at a community; Python
+    books the two in the ledger (sales pay producers abroad, the rest the local economy).
+    """
+    n = places.size
+    abroad = np.empty(n)
+    inside = np.empty(n)
+    n_abroad = n_inside = 0
+    for i in range(n):
+        row = row_of_place[places[i]]
+        if row >= 0:
+            inside[n_inside] = amounts[i]
+            n_inside += 1
+            cash[row] += amounts[i]
+            inflow[row] += amounts[i]
+        else:
+            abroad[n_abroad] = amounts[i]
+            n_abroad += 1
+    return pairwise_sum(abroad[:n_abroad]), pairwise_sum(inside[:n_inside]), n_inside > 0
+
+
+# --- the rents the groups collect from the crews (ArmedGroups' roadblock interface) -------------
+
+
+@kernel
+def tolls(holder, place, toll, rent_week, n_groups):
+    """Tolls of a week's encounters by group (M1): ``ArmedGroups.collect``'s sums in one call (issue 18, seventh pass).
+
+    Per group, the tolls paid (``toll > 0``) at the places it holds, added in entry order (as
+    ``np.bincount`` with weights); each toll is also added to its place's ``rent_week`` in entry
+    order (as ``np.add.at``). Returns the sums and whether every paid place is held; if one is
+    not (``np.bincount`` would refuse the -1), nothing is changed and Python raises.
+    """
+    amounts = np.zeros(n_groups)
+    for i in range(place.size):
+        if toll[i] > 0:
+            h = holder[place[i]]
+            if h < 0:
+                return amounts, False
+            amounts[h] += toll[i]
+    for i in range(place.size):
+        if toll[i] > 0:
+            rent_week[place[i]] += toll[i]
+    return amounts, True
+
+
+@kernel
+def bloc_totals(bloc, amount):
+    """The blocs paid, ascending (``sorted(set(bloc))``), and each one's total ``amount[bloc == b].sum()``.
+
+    ``ArmedGroups._pay_bloc``'s selections in one call (issue 18, seventh pass): each total is
+    numpy's pairwise sum of that bloc's amounts in entry order.
+    """
+    ordered = np.sort(bloc)
+    blocs = np.empty(bloc.size, dtype=np.int64)
+    n = 0
+    for i in range(ordered.size):
+        if n == 0 or ordered[i] != blocs[n - 1]:
+            blocs[n] = ordered[i]
+            n += 1
+    totals = np.empty(n)
+    picked = np.empty(bloc.size)
+    for j in range(n):
+        m = 0
+        for i in range(bloc.size):
+            if bloc[i] == blocs[j]:
+                picked[m] = amount[i]
+                m += 1
+        totals[j] = pairwise_sum(picked[:m])
+    return blocs[:n], totals
+
+
+@kernel
+def spread_rents(alliance, blocs, totals, rent_week):
+    """Each bloc's protection fees spread evenly over the places of its bloc (``ArmedGroups.protect``; M1, M3).
+
+    For each bloc in order: ``total / (places of the bloc)`` added to each of them, none if it
+    holds none (issue 18, seventh pass: the numpy form's selections in one call).
+    """
+    for j in range(blocs.size):
+        count = 0
+        for p in range(alliance.size):
+            if alliance[p] == blocs[j]:
+                count += 1
+        if count:
+            share = totals[j] / count
+            for p in range(alliance.size):
+                if alliance[p] == blocs[j]:
+                    rent_week[p] += share
