@@ -787,3 +787,89 @@ def test_entry_rates_are_the_numpy_form(seed):
     got = route_kernels.entry_rates(*cols, *st, supportable, *emas, group_good, stock, supply, 0.02)
     assert _same_bits(got, want) and _same_bits(emas[0], want_emas[0]) and _same_bits(emas[1], want_emas[1])
     assert (got > 0).any() and (got == 0).any()  # something to compare: goods entered and goods closed
+
+
+def _plain_log_pass(crews, network, own_risk, network_risk, w):
+    """The perceived log-odds as numpy computed them before the kernel (seventh pass)."""
+    risk = own_risk[crews] * w
+    risk += network_risk[network[crews]] * (1 - w)
+    np.minimum(risk, 0.999999, out=risk)
+    return np.log1p(-risk)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_perceived_risk_is_the_numpy_form(seed):
+    """Blended, capped and negated in the kernel, then numpy's log1p: the numpy form's bits, NaN and edges included."""
+    r = np.random.default_rng(seed)
+    rows, places, n_networks = 40, 9, 5
+    own = r.random((rows, places + 1)) ** 3
+    net = r.random((n_networks, places + 1))
+    own[r.random(own.shape) < 0.1] = 1.0
+    own[r.random(own.shape) < 0.05] = np.nan
+    net[r.random(net.shape) < 0.05] = 0.999999
+    own[:, -1], net[:, -1] = 0.0, 0.0
+    network = r.integers(0, n_networks, rows)
+    for crews in (np.array([], dtype=np.int64), np.array([3]), r.permutation(rows)[:25]):
+        w = float(r.random())
+        out = np.full((len(crews) + 3, places + 1), 7.0)
+        route_kernels.perceived_risk(crews, network, own, net, w, out)
+        got = np.log1p(out[: len(crews)])
+        assert _same_bits(got, _plain_log_pass(crews, network, own, net, w))
+        assert (out[len(crews) :] == 7.0).all()
+
+
+def test_the_models_log_pass_is_the_numpy_form(model):
+    crews = model.crews
+    planning = np.flatnonzero(crews.alive)
+    got = crews._log_pass(planning).copy()
+    want = _plain_log_pass(planning, crews.network, crews.own_risk, crews.network_risk, crews.p.own_weight)
+    assert len(planning) > 20 and (want < 0).any() and _same_bits(got, want)
+
+
+def _plain_protection(nodes, live, protecting, alliance, toll, needs_protection, route_good):
+    """Each route's protecting bloc and tolls as numpy computed them before the kernel (seventh pass)."""
+    n_routes, width = nodes.shape
+    bloc_at = np.where(live, protecting[nodes], -1)
+    n_blocs = int(max(protecting.max(), 0)) + 1
+    counts = np.zeros((n_routes, n_blocs + 1))
+    accumulate(counts, (np.repeat(np.arange(n_routes), width), bloc_at.ravel() + 1), 1.0)
+    counts[:, 0] = 0.0
+    best = np.argmax(counts, axis=1)
+    protected = (counts.max(axis=1) > 0) & needs_protection[route_good]
+    bloc = np.where(protected, best - 1, -1)
+    exempt = np.where(live, alliance[nodes], -1) == bloc[:, None]
+    return protected, bloc, np.where(exempt & (bloc[:, None] >= 0), 0.0, toll[nodes])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_protection_and_tolls_are_the_numpy_form(seed):
+    """Ties (lowest bloc wins), no blocs at all, unprotected goods, allies exempt, padding reading place 0."""
+    r = np.random.default_rng(seed)
+    n_places, n_routes, width, n_goods = 12, 30, 7, 3
+    n_blocs = [0, 1, 3, 4, 2, 5][seed]
+    protecting = r.integers(-1, n_blocs, n_places) if n_blocs else np.full(n_places, -1)
+    alliance = np.where(r.random(n_places) < 0.7, protecting, r.integers(-1, max(n_blocs, 1), n_places))
+    toll = np.round(r.random(n_places), 1)
+    toll[r.random(n_places) < 0.2] = 0.0
+    nodes = r.integers(0, n_places, (n_routes, width))
+    live = r.random((n_routes, width)) < 0.7
+    live[:, 0] = False
+    live[0] = False  # a route passing nowhere
+    nodes = np.where(live, nodes, 0)
+    needs = r.random(n_goods) < 0.6
+    good = r.integers(0, n_goods, n_routes)
+    got = route_kernels.protection_and_tolls(nodes, live, protecting, alliance, toll, needs, good)
+    want = _plain_protection(nodes, live, protecting, alliance, toll, needs, good)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert got[1].dtype == want[1].dtype and _same_bits(got[2], want[2])
+    if n_blocs and needs.any():
+        assert got[0].any()
+
+
+def test_the_models_protection_and_tolls_are_the_numpy_form(model):
+    crews, blocks = model.crews, model.roadblocks
+    args = (crews.safe_passed, crews.live_positions, blocks.protecting, blocks.alliance, blocks.toll)
+    got = route_kernels.protection_and_tolls(*args, crews.needs_protection, crews.routes.good)
+    want = _plain_protection(*args, crews.needs_protection, crews.routes.good)
+    assert got[0].any() and np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert _same_bits(got[2], want[2]) and _same_bits(crews.route_toll, want[2])

@@ -80,6 +80,78 @@ def candidate_log_sums(per_place, group, group_routes, indptr, indices, data):
     return out
 
 
+@kernel
+def perceived_risk(crews, network, own_risk, network_risk, own_weight, out):
+    """Minus each crew's perceived risk at each place (and the padding column), written into ``out``.
+
+    Perceived risk blends the crew's own experience with its network's (M8; 002 §II), capped
+    below one: ``-minimum(own * w + network * (1 - w), 0.999999)``, element by element as
+    numpy's whole-array steps computed it (its ``log1p``, which gives the log-odds of getting
+    through, stays numpy's: numba's differs in the last bit).
+
+    Args:
+        crews: The planning crews' rows.
+        network: Each crew row's network.
+        own_risk: (crew rows x places + 1) the crews' own risk estimates.
+        network_risk: (networks x places + 1) the networks' risk estimates.
+        own_weight: The weight of the crew's own estimate (``w``).
+        out: (at least crews x places + 1) where the values go, row by row.
+    """
+    other = 1.0 - own_weight
+    width = own_risk.shape[1]
+    for i in range(crews.size):
+        own = own_risk[crews[i]]
+        shared = network_risk[network[crews[i]]]
+        for j in range(width):
+            out[i, j] = -np_minimum(own[j] * own_weight + shared[j] * other, 0.999999)
+
+
+@kernel
+def protection_and_tolls(nodes, live, protecting, alliance, toll, needs_protection, route_good):
+    """Which bloc protects each route (the one holding most of its places passed; M1, M3) and the tolls it pays.
+
+    A route is protected when its good needs protection and a bloc holds any place it passes;
+    the protecting bloc is the one holding most of them, the lowest-numbered on a tie (numpy's
+    ``argmax`` of the counts). Tolls are the toll rates of the places (padding positions read
+    place 0, as the numpy form did), zero where the place's bloc is allied with (``alliance``
+    names) the protecting bloc. Counts are whole numbers, exact in any order.
+
+    Args:
+        nodes: (routes x positions) the place at each position, padding and the source mapped to 0.
+        live: (routes x positions) whether the position is a place passed after departure.
+        protecting: The bloc holding each place (-1: none).
+        alliance: The bloc each place's holder is allied with (-1: none).
+        toll: The toll rate at each place.
+        needs_protection: Whether each good needs protection.
+        route_good: Each route's good.
+
+    Returns:
+        Whether each route is protected, its protecting bloc (-1: none) and (routes x positions) its tolls.
+    """
+    n_routes, width = nodes.shape
+    n_blocs = max(protecting.max(), 0) + 1
+    counts = np.zeros(n_blocs)
+    protected = np.empty(n_routes, dtype=np.bool_)
+    bloc = np.empty(n_routes, dtype=np.int64)
+    tolls = np.empty((n_routes, width))
+    for r in range(n_routes):
+        counts[:] = 0.0
+        for j in range(width):
+            if live[r, j] and protecting[nodes[r, j]] >= 0:
+                counts[protecting[nodes[r, j]]] += 1.0
+        best = 0
+        for b in range(1, n_blocs):
+            if counts[b] > counts[best]:
+                best = b
+        protected[r] = counts[best] > 0 and needs_protection[route_good[r]]
+        bloc[r] = best if protected[r] else -1
+        for j in range(width):
+            place = nodes[r, j]
+            exempt = bloc[r] >= 0 and live[r, j] and alliance[place] == bloc[r]
+            tolls[r, j] = 0.0 if exempt else toll[place]
+    return protected, bloc, tolls
+
+
 # Above any standard Gumbel draw numpy can make: u = 1 - random() is at most 1 - 2**-53, where
 # -log(-log(u)) is about 36.74.
 GUMBEL_MAX = 37.0

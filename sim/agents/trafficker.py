@@ -32,7 +32,6 @@ from sim.draws import gumbel_uniforms
 from sim.enforcement import Encounters
 from sim.lazy import lazy_module
 from sim.names import PLACE_KINDS, Kind
-from sim.stats import accumulate
 
 kernel_rng = lazy_module("sim.kernel_rng")
 route_kernels = lazy_module("sim.agents.route_kernels")
@@ -363,18 +362,16 @@ class Crews(AgentTable):
         known = self._blocs_seen is not None and "route_toll_live" in self.__dict__
         if known and all(a.tobytes() == b.tobytes() for a, b in zip(seen, self._blocs_seen, strict=True)):
             return False
-        routes = self.routes
-        nodes, live = self.safe_passed, self.live_positions
-        bloc_at = np.where(live, blocks.protecting[nodes], -1)
-        n_blocs = int(max(blocks.protecting.max(), 0)) + 1
-        counts = np.zeros((routes.n_routes, n_blocs + 1))
-        accumulate(counts, (np.repeat(np.arange(routes.n_routes), bloc_at.shape[1]), bloc_at.ravel() + 1), 1.0)
-        counts[:, 0] = 0.0
-        best = np.argmax(counts, axis=1)
-        self.route_protected = (counts.max(axis=1) > 0) & self.needs_protection[routes.good]
-        self.route_bloc = np.where(self.route_protected, best - 1, -1)
-        exempt = np.where(live, blocks.alliance[nodes], -1) == self.route_bloc[:, None]
-        self.route_toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
+        # Compiled: sim.agents.route_kernels.protection_and_tolls.
+        self.route_protected, self.route_bloc, self.route_toll = route_kernels.protection_and_tolls(
+            self.safe_passed,
+            self.live_positions,
+            blocks.protecting,
+            blocks.alliance,
+            blocks.toll,
+            self.needs_protection,
+            self.routes.good,
+        )
         self.route_toll_live = self.route_toll.ravel().take(self.live_at)
         self._blocs_seen = tuple(a.copy() for a in seen)
         return True
@@ -600,29 +597,25 @@ class Crews(AgentTable):
     def _log_pass(self, crews: np.ndarray) -> np.ndarray:
         """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
 
-        Perceived risk blends the crew's own experience with its network's. Computed in place in
-        two kept buffers (valid until the next call): fresh (crews x places) temporaries cost more in
-        page faults than the arithmetic. The same operations, element by element, as
-        ``log1p(-minimum(w * own + (1 - w) * network, 0.999999))``.
+        Perceived risk blends the crew's own experience with its network's. Computed in a kept
+        buffer (valid until the next call; fresh (crews x places) temporaries cost more in page
+        faults than the arithmetic): minus the blended risk compiled
+        (:func:`sim.agents.route_kernels.perceived_risk`), then numpy's ``log1p`` in place. The same
+        operations, element by element, as ``log1p(-minimum(w * own + (1 - w) * network, 0.999999))``.
         """
-        w = self.p.own_weight
-        risk, network = self._risk_buffers(len(crews))
-        np.take(self.own_risk, crews, axis=0, out=risk, mode="clip")  # valid rows: mode clip skips buffering
-        risk *= w
-        np.take(self.network_risk, self.network[crews], axis=0, out=network, mode="clip")
-        network *= 1 - w
-        risk += network
-        np.minimum(risk, 0.999999, out=risk)
-        np.negative(risk, out=risk)
+        risk = self._risk_buffer(len(crews))
+        route_kernels.perceived_risk(
+            crews, self.cols["network"], self.own_risk, self.network_risk, self.p.own_weight, risk
+        )
         return np.log1p(risk, out=risk)
 
-    def _risk_buffers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Two (n x places + 1) scratch arrays for route choice, kept between weeks and grown by doubling."""
-        buffers = self.__dict__.get("_risk_scratch")
-        if buffers is None or len(buffers[0]) < n:
-            rows = max(n, 2 * len(buffers[0]) if buffers is not None else 256)
-            buffers = self._risk_scratch = (np.empty((rows, self.n_places + 1)), np.empty((rows, self.n_places + 1)))
-        return buffers[0][:n], buffers[1][:n]
+    def _risk_buffer(self, n: int) -> np.ndarray:
+        """An (n x places + 1) scratch array for route choice, kept between weeks and grown by doubling."""
+        buffer = self.__dict__.get("_risk_scratch")
+        if buffer is None or len(buffer) < n:
+            rows = max(n, 2 * len(buffer) if buffer is not None else 256)
+            buffer = self._risk_scratch = np.empty((rows, self.n_places + 1))
+        return buffer[:n]
 
     @functools.cached_property
     def _incidence_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
