@@ -178,10 +178,11 @@ def test_bribes_per_rate_cell_give_the_route_costs_of_bribes_per_place_passed(mo
     bribe = settle * rates.settle_share[node] + (1 - seize - settle) * rates.routine[node] * rates.routine_share[node]
     cost = np.zeros(live.size)
     services = model.params.transport.services_share
-    cost[at] = (bribe + crews.route_toll_live + services) * crews.value_live
+    cost[at] = (bribe + crews.route_toll.ravel().take(at) + services) * crews.value_at.ravel().take(at)
     plain = cost.reshape(live.shape).sum(axis=1) + crews.protection_unit
     assert (bribe > 0).any()
     assert np.array_equal(plain.view(np.int64), crews.pay_unit.view(np.int64))
+    assert np.array_equal(plain[crews.cand_route].view(np.int64), crews.cand_pay.view(np.int64))
     through = np.ones(live.size)
     through[at] = 1.0 - seize
     assert np.array_equal(np.prod(through.reshape(live.shape), axis=1), crews.true_survival)
@@ -293,8 +294,8 @@ def test_sink_values_read_again_only_when_the_market_moved_a_price(model):
     market.set_price_multiplier(good, mult)
     assert crews._sink_values(market)
     fresh = copy.deepcopy(crews)
-    del fresh.__dict__["value_live"]
+    del fresh.__dict__["value_at"]
     assert fresh._sink_values(market)
-    for name in ("sink_value", "value_at", "value_live"):
+    for name in ("sink_value", "value_at"):
         assert np.array_equal(getattr(crews, name), getattr(fresh, name))
     assert not crews._sink_values(market) and "_prices_seen" not in crews.__getstate__()

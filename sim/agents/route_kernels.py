@@ -152,6 +152,75 @@ def protection_and_tolls(nodes, live, protecting, alliance, toll, needs_protecti
     return protected, bloc, tolls
 
 
+@kernel
+def route_pay(
+    live,
+    passed,
+    route_good,
+    seize,
+    settle,
+    settle_share,
+    routine,
+    routine_share,
+    route_toll,
+    services,
+    value_at,
+    protection_unit,
+    cand_route,
+):
+    """Expected bribes, tolls, services and protection per unit of each route, and of each group's candidates.
+
+    The expected bribe per unit of value at a (place, good) cell is the settled share when
+    officials settle plus the routine payment when they neither seize nor settle (M3; 002 §II):
+    ``settle * settle_share + (1 - seize - settle) * routine * routine_share``. At each place
+    passed the bribe, the toll and the services share are added and multiplied by the value
+    carried there; each route's row (zeros where nothing is passed) is summed as numpy sums a
+    row, then the protection fee is added: the numpy form's operations in its order.
+
+    Args:
+        live: (routes x positions) whether the position is a place passed after departure.
+        passed: (routes x positions) the place at each position (read where live).
+        route_good: Each route's good.
+        seize: (places x goods) odds of seizure.
+        settle: (places x goods) odds of a settled bribe.
+        settle_share: Share of the value a settled bribe takes, by place.
+        routine: Odds of a routine payment, by place.
+        routine_share: Share of the value a routine payment takes, by place.
+        route_toll: (routes x positions) toll rate paid at each position.
+        services: Services bought per unit of value passing a place.
+        value_at: (routes x positions) value of a unit at each position.
+        protection_unit: Protection fee per unit of each route.
+        cand_route: (groups x candidates) route of each candidate.
+
+    Returns:
+        The pay per unit of each route, and of each group's candidates.
+    """
+    n_routes, width = live.shape
+    n_places, n_goods = seize.shape
+    per_cell = np.empty((n_places, n_goods))
+    for p in range(n_places):
+        for g in range(n_goods):
+            per_cell[p, g] = (
+                settle[p, g] * settle_share[p] + (1 - seize[p, g] - settle[p, g]) * routine[p] * routine_share[p]
+            )
+    pay = np.empty(n_routes)
+    row = np.empty(width)
+    for r in range(n_routes):
+        g = route_good[r]
+        for j in range(width):
+            if live[r, j]:
+                row[j] = (per_cell[passed[r, j], g] + route_toll[r, j] + services) * value_at[r, j]
+            else:
+                row[j] = 0.0
+        pay[r] = pairwise_sum(row) + protection_unit[r]
+    n_groups, n_cand = cand_route.shape
+    cand_pay = np.empty((n_groups, n_cand))
+    for k in range(n_groups):
+        for c in range(n_cand):
+            cand_pay[k, c] = pay[cand_route[k, c]]
+    return pay, cand_pay
+
+
 # Above any standard Gumbel draw numpy can make: u = 1 - random() is at most 1 - 2**-53, where
 # -log(-log(u)) is about 36.74.
 GUMBEL_MAX = 37.0

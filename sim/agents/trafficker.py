@@ -248,20 +248,25 @@ class Crews(AgentTable):
             self.protection_unit = np.where(
                 self.route_protected, model.params.armed_groups.protection_share * self.sink_value, 0.0
             )
-        # Bribes and odds at the places passed only; the per-route sums and products run over
-        # whole rows (zeros and ones elsewhere), so they round as they always have.
-        live, at = self.live_positions, self.live_at
-        # The expected bribe per unit of value is a function of the (place, good) cell: computed on
-        # the rate tables' cells, then read at the places passed (the same operations on the same numbers).
-        seize, settle = rates.seize, rates.settle
-        place = (rates.settle_share[:, None], rates.routine[:, None], rates.routine_share[:, None])
-        per_cell = settle * place[0] + (1 - seize - settle) * place[1] * place[2]
-        bribe = per_cell.ravel().take(self.live_good)
-        services = model.params.transport.services_share
-        cost = np.zeros(live.size)
-        cost[at] = (bribe + self.route_toll_live + services) * self.value_live
-        self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
-        self._seize_cells = seize.copy()  # for true_survival, read only by the entry estimate
+        # Bribes, tolls and services at the places passed, summed over whole rows (zeros elsewhere)
+        # so they round as they always have, and the candidates' pay (compiled:
+        # sim.agents.route_kernels.route_pay).
+        self.pay_unit, self.cand_pay = route_kernels.route_pay(
+            self.live_positions,
+            self.safe_passed,
+            routes.good,
+            rates.seize,
+            rates.settle,
+            rates.settle_share,
+            rates.routine,
+            rates.routine_share,
+            self.route_toll,
+            model.params.transport.services_share,
+            self.value_at,
+            self.protection_unit,
+            self.cand_route,
+        )
+        self._seize_cells = rates.seize.copy()  # for true_survival, read only by the entry estimate
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
         seen = self._closed_seen
         closed_moved = seen is None or rates.closed.tobytes() != seen.tobytes()  # same bytes: the same routes shut
@@ -270,7 +275,6 @@ class Crews(AgentTable):
             self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
         if prices_moved or transport_moved or closed_moved:
             self._candidate_tables()
-        self.cand_pay = self.pay_unit[self.cand_route]
         self._route_cost_version = version
 
     @property
@@ -303,11 +307,11 @@ class Crews(AgentTable):
         moved and nothing is looked up.
         """
         routes = self.routes
-        if "value_live" in self.__dict__ and self.__dict__.get("_prices_seen") == market.version:
+        if "value_at" in self.__dict__ and self.__dict__.get("_prices_seen") == market.version:
             return False
         self._prices_seen = market.version
         sink_value = market.sink_value(routes.good, routes.sink)
-        if "value_live" in self.__dict__:
+        if "value_at" in self.__dict__:
             moved = np.flatnonzero(sink_value != self.sink_value)
             if not len(moved):
                 return False
@@ -317,7 +321,6 @@ class Crews(AgentTable):
         vs = self.value_source[routes.good[moved]]
         self.value_at[moved] = vs[:, None] + (sink_value[moved] - vs)[:, None] * routes.km_frac[moved]
         self.sink_value = sink_value
-        self.value_live = self.value_at.ravel().take(self.live_at)
         return True
 
     def _candidate_tables(self) -> None:
@@ -359,7 +362,7 @@ class Crews(AgentTable):
         whether it was.
         """
         seen = (blocks.protecting, blocks.alliance, blocks.toll)
-        known = self._blocs_seen is not None and "route_toll_live" in self.__dict__
+        known = self._blocs_seen is not None and "route_toll" in self.__dict__
         if known and all(a.tobytes() == b.tobytes() for a, b in zip(seen, self._blocs_seen, strict=True)):
             return False
         # Compiled: sim.agents.route_kernels.protection_and_tolls.
@@ -372,7 +375,6 @@ class Crews(AgentTable):
             self.needs_protection,
             self.routes.good,
         )
-        self.route_toll_live = self.route_toll.ravel().take(self.live_at)
         self._blocs_seen = tuple(a.copy() for a in seen)
         return True
 
