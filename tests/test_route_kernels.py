@@ -68,8 +68,13 @@ def test_candidate_sums_equal_the_incidence_product(model):
         for group in (shuffled, np.sort(shuffled)):
             per_place = np.log1p(-r.random((n, model.crews.n_places + 1)) * 0.9)
             per_place[r.random(per_place.shape) < 0.2] = -0.0
-            plain = _plain_sums(routes.node_incidence, routes.group_routes, per_place[:, :-1], group)
-            fast = route_kernels.candidate_log_sums(per_place, group, routes.group_routes, *_csr(routes.node_incidence))
+            aversion = r.uniform(0.0, 3.0, n)
+            plain = aversion[:, None] * _plain_sums(
+                routes.node_incidence, routes.group_routes, per_place[:, :-1], group
+            )
+            fast = route_kernels.candidate_log_sums(
+                per_place, aversion, group, routes.group_routes, *_csr(routes.node_incidence)
+            )
             assert _same_bits(fast, plain)
             assert n == 0 or (routes.group_routes[group] >= 0).sum() > n
 
@@ -94,8 +99,9 @@ def test_candidate_sums_with_weights_unsorted_places_and_nan():
         group = r.integers(0, len(group_routes), size=n)
         per_place = np.log1p(-r.random((n, n_places + 1)))
         per_place[r.random(per_place.shape) < 0.01] = np.nan
-        plain = _plain_sums(incidence, group_routes, per_place[:, :-1], group)
-        fast = route_kernels.candidate_log_sums(per_place, group, group_routes, *_csr(incidence))
+        aversion = np.where(r.random(n) < 0.2, 1.0, r.uniform(0.0, 3.0, n))
+        plain = aversion[:, None] * _plain_sums(incidence, group_routes, per_place[:, :-1], group)
+        fast = route_kernels.candidate_log_sums(per_place, aversion, group, group_routes, *_csr(incidence))
         assert _same_bits(fast, plain), case
 
 

@@ -49,15 +49,18 @@ IDLE = 0  # sim.agents.trafficker.State.IDLE (that module imports this one)
 
 
 @kernel
-def candidate_log_sums(per_place, group, group_routes, indptr, indices, data):
-    """Sum of each crew's ``per_place`` row over each of its group's candidate routes (crews x candidates).
+def candidate_log_sums(per_place, aversion, group, group_routes, indptr, indices, data):
+    """Each crew's log-odds of getting through each of its group's candidate routes, times its risk aversion.
 
     What the sparse product ``node_incidence @ per_place.T`` gives at the candidates: each
     route's terms (weight times value, weights as stored) added from zero in the order of the
-    route's stored places. Padding candidates (route -1) get zero.
+    route's stored places; padding candidates (route -1) get zero. Each is then multiplied by
+    the crew's ``aversion``, as numpy multiplied the (crews x candidates) table by the column
+    of aversions (the exponent of the perceived odds; numpy's ``exp`` follows, outside).
 
     Args:
         per_place: (crews x places + 1) log-odds of getting through each place, as the crews perceive it.
+        aversion: Each crew's risk aversion.
         group: Each crew's (good, source) group.
         group_routes: (groups x candidates) route of each candidate, -1 for padding.
         indptr: Where each route's places start in ``indices`` (the route incidence in CSR form).
@@ -66,17 +69,17 @@ def candidate_log_sums(per_place, group, group_routes, indptr, indices, data):
     """
     n = group.size
     n_cand = group_routes.shape[1]
-    out = np.zeros((n, n_cand))
+    out = np.empty((n, n_cand))
     for i in range(n):
         g = group[i]
+        a = aversion[i]
         for c in range(n_cand):
             r = group_routes[g, c]
-            if r < 0:
-                continue
             total = 0.0
-            for k in range(indptr[r], indptr[r + 1]):
-                total += data[k] * per_place[i, indices[k]]
-            out[i, c] = total
+            if r >= 0:
+                for k in range(indptr[r], indptr[r + 1]):
+                    total += data[k] * per_place[i, indices[k]]
+            out[i, c] = a * total
     return out
 
 
@@ -333,7 +336,8 @@ def encounters_and_dues(
     """The week's encounters of the moving crews: their outcomes, the first losses, and what is paid.
 
     The places passed are entries, crew ``pi`` (of ``n = cash.size`` moving crews) at position
-    ``pj`` of its route, in route order. Per entry, in this order (002 §II; M3, M15, M21, M14):
+    ``pj`` of its route, in route order (each crew's entries consecutive, as
+    :func:`places_passed` gives them). Per entry, in this order (002 §II; M3, M15, M21, M14):
     brokers are spared ``shield`` of the seizure odds; listed crews at border crossings face
     their travel ban's extra odds (at most 1); unprotected crews (``bloc`` -1) face the place's
     robbery odds. ``uniform`` holds one draw for every position of every crew's route (``n x
@@ -394,9 +398,13 @@ def encounters_and_dues(
             previous = pi[e]
     met = np.empty(m, dtype=np.bool_)
     pay = np.zeros((3, m))
-    rows = np.zeros((3, n, width))  # each crew's dues along its route row, zeros elsewhere
+    begin = np.zeros(n, dtype=np.int64)  # each crew's entries (consecutive): begin to end
+    end = np.zeros(n, dtype=np.int64)
     for e in range(m):
         i = pi[e]
+        if e == 0 or pi[e - 1] != i:
+            begin[i] = e
+        end[i] = e + 1
         met[e] = pj[e] <= first[i]
         if pj[e] < first[i]:
             if outcome[e] == SETTLED:
@@ -409,12 +417,17 @@ def encounters_and_dues(
             if not (alliance[place[e]] == bloc[i] and bloc[i] >= 0):
                 pay[1, e] = toll[place[e]] * value[e]
             pay[2, e] = services_share * value[e]
-        for k in range(3):
-            rows[k, i, pj[e]] = pay[k, e]
     paid = np.empty(n)
     ratio = np.empty(n)
+    rows = np.zeros((3, width))  # one crew's dues along its route row, zeros elsewhere
     for i in range(n):
-        due = pairwise_sum(rows[0, i]) + pairwise_sum(rows[1, i]) + pairwise_sum(rows[2, i])
+        for e in range(begin[i], end[i]):
+            for k in range(3):
+                rows[k, pj[e]] = pay[k, e]
+        due = pairwise_sum(rows[0]) + pairwise_sum(rows[1]) + pairwise_sum(rows[2])
+        for e in range(begin[i], end[i]):
+            for k in range(3):
+                rows[k, pj[e]] = 0.0
         paid[i] = np_minimum(cash[i], due)
         ratio[i] = paid[i] / due if due > 0 else 0.0
     for e in range(m):

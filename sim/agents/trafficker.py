@@ -579,8 +579,11 @@ class Crews(AgentTable):
         group = self.group[crews]
         g = self.good[crews]
         inc = self._incidence_csr
-        log_survival = route_kernels.candidate_log_sums(self._log_pass(crews), group, self.routes.group_routes, *inc)
-        survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
+        aversion = self.kind_risk_aversion[self.kind[crews]]
+        log_survival = route_kernels.candidate_log_sums(
+            self._log_pass(crews), aversion, group, self.routes.group_routes, *inc
+        )
+        survival = np.exp(log_survival, out=log_survival)
         margin = self.model.market.value_sink[g] - self.value_source[g]
         return route_kernels.choose_by_profit(
             survival,
