@@ -879,3 +879,31 @@ def test_the_models_protection_and_tolls_are_the_numpy_form(model):
     want = _plain_protection(*args, crews.needs_protection, crews.routes.good)
     assert got[0].any() and np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
     assert _same_bits(got[2], want[2]) and _same_bits(crews.route_toll, want[2])
+
+
+def _plain_come_home(alive, state, return_left):
+    """Crews coming home and the idle crews' rows as numpy computed them before the seventh pass."""
+    back = np.flatnonzero(alive & (state == State.RETURNING))
+    left = return_left[back] - 1.0
+    return_left[back] = left
+    state[back[left <= 0]] = State.IDLE
+    return np.flatnonzero(alive & (state == State.IDLE))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_come_home_is_the_numpy_form(seed):
+    """Dead rows, every state, weeks left around zero (signed zeros, NaN): the same rows and columns after."""
+    r = np.random.default_rng(seed)
+    n = [0, 1, 60, 300][seed]
+    alive = r.random(n) < 0.8
+    state = r.integers(0, 4, n).astype(np.int8)
+    return_left = r.choice(np.array([-0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 7.0, np.nan]), n)
+    before = state.copy()
+    plain = (alive.copy(), state.copy(), return_left.copy())
+    want = _plain_come_home(*plain)
+    got = route_kernels.come_home(alive, state, return_left, int(State.RETURNING), int(State.IDLE))
+    assert np.array_equal(got, want) and got.dtype == want.dtype
+    assert np.array_equal(state, plain[1]) and _same_bits(return_left, plain[2])
+    if n > 50:  # some crews came home, some are still on their way
+        assert (alive & (before == State.RETURNING) & (state == State.IDLE)).any()
+        assert (alive & (state == State.RETURNING)).any()

@@ -553,6 +553,41 @@ def learn_and_count(
 
 
 @kernel
+def come_home(alive, state, return_left, returning, idle):
+    """Crews travelling home empty get a week closer, those home become idle; returns the idle crews' rows.
+
+    What ``Crews._come_home`` and the start of ``Crews._plan_and_depart`` did with numpy, row by
+    row (each row's update is its own): a returning crew's weeks left drop by one, and at zero or
+    below it is idle; then the rows of the idle crews, ascending.
+
+    Args:
+        alive: Whether each crew row holds a crew.
+        state: Each row's trip state (changed in place).
+        return_left: Weeks left on the way home (changed in place).
+        returning: The state code of crews travelling home.
+        idle: The state code of idle crews.
+    """
+    n = 0
+    for s in range(alive.size):
+        if not alive[s]:
+            continue
+        if state[s] == returning:
+            left = return_left[s] - 1.0
+            return_left[s] = left
+            if left <= 0:
+                state[s] = idle
+        if state[s] == idle:
+            n += 1
+    rows = np.empty(n, dtype=np.int64)
+    k = 0
+    for s in range(alive.size):
+        if alive[s] and state[s] == idle:
+            rows[k] = s
+            k += 1
+    return rows
+
+
+@kernel
 def queue_front(idle, shuffle, group, capacity, stock, idle_weeks):
     """The idle crews that plan this week: each source's queue, in a random order, up to its stock.
 

@@ -497,26 +497,22 @@ class Crews(AgentTable):
     def step(self) -> None:
         """One week: crews come home, plan and depart, travel, pay upkeep, leave or enter."""
         self._route_costs()
-        self._come_home()
-        self._plan_and_depart()
+        # Crews travelling home get a week closer; the idle crews plan (compiled:
+        # sim.agents.route_kernels.come_home).
+        c = self.cols
+        idle = route_kernels.come_home(c["alive"], c["state"], c["return_left"], int(State.RETURNING), int(State.IDLE))
+        self._plan_and_depart(idle)
         self._travel()
         self._pay_upkeep_and_exit()
         self._entry()
 
-    def _come_home(self) -> None:
-        back = np.flatnonzero(self.alive & (self.state == State.RETURNING))
-        left = self.return_left[back] - 1.0
-        self.cols["return_left"][back] = left
-        self.cols["state"][back[left <= 0]] = State.IDLE
-
-    def _plan_and_depart(self) -> None:
-        """Idle crews queue at their source in random order; those in front of the queue plan.
+    def _plan_and_depart(self, idle: np.ndarray) -> None:
+        """Idle crews (rows ``idle``) queue at their source in random order; those in front of the queue plan.
 
         Only the crews whose place in the queue leaves them some of the source's stock choose a
         route and decide whether the trip pays; the others wait another week.
         """
         model, rng, c = self.model, self.model.rng, self.cols
-        idle = np.flatnonzero(self.alive & (self.state == State.IDLE))
         if len(idle) == 0:
             return
         # By group, then in a random order within it; the crews in front of each source's queue
