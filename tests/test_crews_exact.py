@@ -116,10 +116,24 @@ def test_places_passed_are_the_masks_nonzero(model):
     assert len(rows) == 500
     cols = np.zeros((3, 800), dtype=np.int64)
     cols[0, rows], cols[2, rows] = route, r.integers(1, 300, size=500)
+    cols[1, rows] = crews.routes.good[route]
     at = np.zeros(800)
     at[rows] = progress
+    rates = model.enforcement.rates
+    staffed = r.random(crews.n_places) < 0.3
     fast = route_kernels.places_passed(
-        alive, state, int(State.MOVING), *cols, at, crews._step_bounds, crews.safe_nodes, crews.value_at
+        alive,
+        state,
+        int(State.MOVING),
+        *cols,
+        at,
+        crews._step_bounds,
+        crews.safe_nodes,
+        crews.value_at,
+        rates.seize,
+        rates.settle,
+        rates.routine,
+        staffed,
     )
     assert len(plain[0]) > 500
     assert np.array_equal(fast[0], rows) and np.array_equal(fast[4], progress)
@@ -128,6 +142,13 @@ def test_places_passed_are_the_masks_nonzero(model):
     assert np.array_equal(fast[7], on_route) and np.array_equal(fast[8], crews.safe_nodes.ravel()[on_route])
     value = cols[2, rows][plain[0]] * crews.value_at.ravel()[on_route]
     assert np.array_equal(fast[9].view(np.int64), value.view(np.int64))
+    # The place's odds, as Crews._encounter_odds read them with numpy before the seventh pass.
+    place, good = fast[8], cols[1, rows][plain[0]]
+    flat = place * rates.seize.shape[1] + good
+    assert np.array_equal(fast[10], good) and fast[11].tobytes() == rates.seize.ravel().take(flat).tobytes()
+    assert fast[12].tobytes() == rates.settle.ravel().take(flat).tobytes()
+    assert fast[13].tobytes() == rates.routine[place].tobytes() and (fast[11] > 0).any()
+    assert np.array_equal(fast[14], np.flatnonzero(staffed[place])) and 0 < len(fast[14]) < len(place)
     # What the table relies on: a trip's progress is a whole number of weeks.
     moving = crews.alive_rows()[crews.state[crews.alive_rows()] == State.MOVING]
     assert len(moving) and np.array_equal(crews.progress[moving], np.floor(crews.progress[moving]))

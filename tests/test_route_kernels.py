@@ -907,3 +907,68 @@ def test_come_home_is_the_numpy_form(seed):
     if n > 50:  # some crews came home, some are still on their way
         assert (alive & (before == State.RETURNING) & (state == State.IDLE)).any()
         assert (alive & (state == State.RETURNING)).any()
+
+
+def _plain_met(met, pi, mov, place, good, cargo, value, outcome, pay, who, on_route, edges, cash, paid, cols):
+    """What ``Crews._travel`` did with numpy after the outcomes, before the seventh pass."""
+    bribe, toll, services = pay
+    bought = np.flatnonzero(services)
+    cols["cash"][mov] = cash - paid
+    cols["outlay"][mov] += paid
+    m = np.flatnonzero(met)
+    ii = pi[m]
+    official = who[m] if who is not None else np.zeros(0, dtype=np.int64)
+    fields = (mov[ii], place[m], good[m], cargo[ii], value[m], outcome[m], bribe[m], toll[m], official)
+    return (place[bought], services[bought], *fields, edges.ravel().take(on_route[m]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_met_encounters_are_the_numpy_form(seed):
+    """Payments, services bought (NaN and signed zeros), met entries with and without officials, none met."""
+    r = np.random.default_rng(seed)
+    n_rows, n, width, n_places = 50, [0, 1, 12, 30][seed], 6, 9
+    mov = np.sort(r.choice(n_rows, n, replace=False))
+    count = r.integers(0, 4, n)
+    pi = np.repeat(np.arange(n), count)
+    m = len(pi)
+    pj = np.concatenate([np.arange(k) for k in count]).astype(np.int64) if m else np.zeros(0, dtype=np.int64)
+    edges = r.integers(-1, 40, (25, width))
+    on_route = r.integers(0, 25, m) * width + pj
+    place, good = r.integers(0, n_places, m), r.integers(0, 3, m)
+    cargo, value = r.integers(1, 100, n), r.uniform(0.0, 1e5, m)
+    outcome = r.integers(0, 5, m)
+    pay = np.where(r.random((3, m)) < 0.3, 0.0, r.uniform(0.0, 50.0, (3, m)))
+    pay[2, r.random(m) < 0.1] = -0.0
+    pay[2, r.random(m) < 0.05] = np.nan
+    met = r.random(m) < 0.7
+    cash, paid = r.uniform(0.0, 1e4, n), r.uniform(0.0, 100.0, n)
+    for who in (None, r.integers(-1, 20, m)):
+        cols = {"cash": r.uniform(0.0, 1e4, n_rows), "outlay": r.uniform(0.0, 1e3, n_rows)}
+        plain_cols = {k: v.copy() for k, v in cols.items()}
+        want = _plain_met(
+            met, pi, mov, place, good, cargo, value, outcome, pay, who, on_route, edges, cash, paid, plain_cols
+        )
+        got = route_kernels.met_encounters(
+            met,
+            pi,
+            mov,
+            place,
+            good,
+            cargo,
+            value,
+            outcome,
+            pay,
+            np.zeros(0, dtype=np.int64) if who is None else who,
+            on_route,
+            edges.ravel(),
+            cash,
+            paid,
+            cols["cash"],
+            cols["outlay"],
+        )
+        assert len(got) == len(want)
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+        assert all(cols[k].tobytes() == plain_cols[k].tobytes() for k in cols)
+        if seed == 3:
+            assert len(got[2]) > 5 and len(got[0]) > 5

@@ -437,6 +437,81 @@ def encounters_and_dues(
 
 
 @kernel
+def met_encounters(
+    met, pi, mov, place, good, cargo, value, outcome, pay, who, on_route, edges, cash, paid, cash_of, outlay
+):
+    """The crews' payments, the services bought, and the encounters met, gathered for the books.
+
+    What ``Crews._travel`` did with numpy after the outcomes: each moving crew's cash is what it
+    had less what it paid, its outlay grows by it; the entries where services were bought (a
+    nonzero amount) with their places and amounts; and the entries met (up to each crew's
+    first loss), in entry order, with their crew row, place, good, units, value, outcome,
+    bribe, toll, who decided (when ``who`` is given) and the route's link there.
+
+    Args:
+        met: Whether each entry was met.
+        pi: Each entry's crew (row of the moving crews).
+        mov: The moving crews' rows.
+        place: Each entry's place.
+        good: Each entry's good.
+        cargo: Each moving crew's cargo.
+        value: Each entry's cargo value.
+        outcome: Each entry's outcome.
+        pay: (3 x entries) bribes, tolls and services paid.
+        who: Who decided each entry (-1: no one), or an empty array when no officials are modelled.
+        on_route: Each entry's flat position in the routes' tables.
+        edges: The routes' links, flat (as ``on_route`` counts).
+        cash: Each moving crew's cash before paying.
+        paid: What each moving crew paid.
+        cash_of: Cash of every crew row (changed in place).
+        outlay: Outlay of every crew row (added to in place).
+
+    Returns:
+        The places and amounts of the services bought, then the met entries' crew rows, places,
+        goods, units, values, outcomes, bribes, tolls, deciders (empty without ``who``) and links.
+    """
+    for i in range(mov.size):
+        cash_of[mov[i]] = cash[i] - paid[i]
+        outlay[mov[i]] += paid[i]
+    m = met.size
+    n_bought = 0
+    n_met = 0
+    for e in range(m):
+        if pay[2, e] != 0.0:
+            n_bought += 1
+        if met[e]:
+            n_met += 1
+    bought_place = np.empty(n_bought, dtype=np.int64)
+    bought = np.empty(n_bought)
+    k = 0
+    for e in range(m):
+        if pay[2, e] != 0.0:
+            bought_place[k], bought[k] = place[e], pay[2, e]
+            k += 1
+    crew = np.empty(n_met, dtype=np.int64)
+    place_m = np.empty(n_met, dtype=np.int64)
+    good_m = np.empty(n_met, dtype=np.int64)
+    units = np.empty(n_met, dtype=cargo.dtype)
+    value_m = np.empty(n_met)
+    outcome_m = np.empty(n_met, dtype=outcome.dtype)
+    bribe = np.empty(n_met)
+    toll = np.empty(n_met)
+    official = np.empty(n_met if who.size else 0, dtype=np.int64)
+    edge = np.empty(n_met, dtype=edges.dtype)
+    k = 0
+    for e in range(m):
+        if met[e]:
+            i = pi[e]
+            crew[k], place_m[k], good_m[k], units[k] = mov[i], place[e], good[e], cargo[i]
+            value_m[k], outcome_m[k], bribe[k], toll[k] = value[e], outcome[e], pay[0, e], pay[1, e]
+            if who.size:
+                official[k] = who[e]
+            edge[k] = edges[on_route[e]]
+            k += 1
+    return bought_place, bought, crew, place_m, good_m, units, value_m, outcome_m, bribe, toll, official, edge
+
+
+@kernel
 def _add_counts(target, rows, cols, weights, use):
     """``accumulate(target, (rows, cols), weights)`` over the entries where ``use``: numpy's bincount, then the add.
 
@@ -760,12 +835,30 @@ def buy_and_depart(
 
 
 @kernel
-def places_passed(alive, state, moving, route, good, cargo, progress, step_bounds, nodes, value_at):
-    """The moving crews and every place they pass this week, in crew order and route order.
+def places_passed(
+    alive,
+    state,
+    moving,
+    route,
+    good,
+    cargo,
+    progress,
+    step_bounds,
+    nodes,
+    value_at,
+    seize,
+    settle,
+    routine,
+    staffed,
+):
+    """The moving crews and every place they pass this week, in crew order and route order, with the place's odds.
 
     What ``Crews._travel`` and ``Crews._passed`` did with numpy: a crew ``k`` weeks into its
     trip passes the positions from ``step_bounds[route, k]`` up to ``step_bounds[route, k + 1]``
-    (its places whose travel time from the source is in ``(k, k + 1]``).
+    (its places whose travel time from the source is in ``(k, k + 1]``). Then what
+    ``Crews._encounter_odds`` read from the place's rates (seizure and settlement by place and
+    good, routine payment by place), and the entries at places where officials are on duty
+    (they weigh those consignments themselves, M3).
 
     Args:
         alive: Whether each crew row is alive.
@@ -778,11 +871,16 @@ def places_passed(alive, state, moving, route, good, cargo, progress, step_bound
         step_bounds: For each route and week of a trip, the first position reached after that week began.
         nodes: Each route's places (padding mapped to place 0).
         value_at: Value of a unit at each route position.
+        seize: (places x goods) the week's odds of seizure.
+        settle: (places x goods) the week's odds of a settled bribe.
+        routine: The week's odds of a routine payment, by place.
+        staffed: Whether officials are on duty at each place.
 
     Returns:
         The moving crews' rows, routes, goods, cargoes and progress; then for each place passed
         its crew (row of the moving crews), position, flat position in the routes' tables,
-        place and cargo value there.
+        place, cargo value there, good, and the odds of seizure, settlement and routine payment;
+        then the entries at staffed places.
     """
     n = 0
     for s in range(alive.size):
@@ -811,15 +909,31 @@ def places_passed(alive, state, moving, route, good, cargo, progress, step_bound
     on_route = np.empty(total, dtype=np.int64)
     place = np.empty(total, dtype=np.int64)
     value = np.empty(total)
+    good_e = np.empty(total, dtype=np.int64)
+    seize_e = np.empty(total)
+    settle_e = np.empty(total)
+    routine_e = np.empty(total)
+    n_staffed = 0
     e = 0
     for i in range(n):
         for j in range(lo[i], lo[i] + count[i]):
             pi[e], pj[e] = i, j
             on_route[e] = r[i] * width + j
-            place[e] = nodes[r[i], j]
+            p = nodes[r[i], j]
+            place[e] = p
             value[e] = load[i] * value_at[r[i], j]
+            good_e[e] = g[i]
+            seize_e[e], settle_e[e], routine_e[e] = seize[p, g[i]], settle[p, g[i]], routine[p]
+            if staffed[p]:
+                n_staffed += 1
             e += 1
-    return mov, r, g, load, old, pi, pj, on_route, place, value
+    on_duty = np.empty(n_staffed, dtype=np.int64)
+    k = 0
+    for e in range(total):
+        if staffed[place[e]]:
+            on_duty[k] = e
+            k += 1
+    return mov, r, g, load, old, pi, pj, on_route, place, value, good_e, seize_e, settle_e, routine_e, on_duty
 
 
 @kernel

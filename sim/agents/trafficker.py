@@ -624,28 +624,37 @@ class Crews(AgentTable):
         inc = self.routes.node_incidence
         return inc.indptr.astype(np.int64), inc.indices.astype(np.int64), inc.data.astype(np.float64)
 
-    def _encounter_odds(self, g, pi, place, value) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """The odds of seizure, settled bribe and routine payment at every place passed this week.
+    def _encounter_odds(self, good, place, value, seize, settle, routine, on_duty) -> np.ndarray | None:
+        """Where officials man a Malian checkpoint, the one on duty decides the odds of an encounter.
 
-        The places passed are entries: crew ``pi`` (row of the moving crews, good ``g``) at
-        ``place``, carrying ``value`` there. Where officials man a Malian checkpoint, the one on
-        duty weighs the consignment in front of him (its good and value;
-        :meth:`sim.agents.official.Officials.encounter_odds`, M3); elsewhere the place's rates
-        apply. Returns the three odds per entry and who decided (-1: no one; None without officials).
+        The places passed are entries (good ``good`` carried past ``place``, worth ``value``
+        there), with the place's rates already read (``seize``, ``settle``, ``routine``; changed
+        in place here). At the entries ``on_duty`` the official weighs the consignment in front of
+        him (its good and value; :meth:`sim.agents.official.Officials.encounter_odds`, M3).
+        Returns who decided each entry (-1: no one; None without officials).
         """
-        model = self.model
-        rates = model.enforcement.rates
-        good = g[pi]
-        at = place * rates.seize.shape[1] + good  # (place, good) positions in the rate tables
-        seize, settle, routine = rates.seize.ravel().take(at), rates.settle.ravel().take(at), rates.routine[place]
-        decide = getattr(model.enforcement, "encounter_odds", None)
-        who = None
-        if decide is not None:
-            who = np.full(len(pi), -1, dtype=np.int64)
-            k = np.flatnonzero(model.enforcement.staffed[place])
-            if len(k):
-                seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
-        return seize, settle, routine, who
+        decide = getattr(self.model.enforcement, "encounter_odds", None)
+        if decide is None:
+            return None
+        who = np.full(len(place), -1, dtype=np.int64)
+        k = on_duty
+        if len(k):
+            seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
+        return who
+
+    @functools.cached_property
+    def _edges_flat(self) -> np.ndarray:
+        """The routes' links, flat (one per route position, as the entries' ``on_route`` counts)."""
+        return self.routes.edges.ravel()
+
+    _no_one = np.zeros(0, dtype=np.int64)  # who decided, without officials: no one anywhere
+
+    def _on_duty_places(self) -> np.ndarray:
+        """Where officials are on duty this week (nowhere without officials)."""
+        enforcement = self.model.enforcement
+        if getattr(enforcement, "encounter_odds", None) is None:
+            return np.zeros(self.n_places, dtype=bool)
+        return enforcement.staffed
 
     @functools.cached_property
     def _supply_by_good(self) -> np.ndarray:
@@ -681,8 +690,8 @@ class Crews(AgentTable):
         model, routes = self.model, self.routes
         rates, blocks, c = model.enforcement.rates, model.roadblocks, self.cols
         # The moving crews and each place they pass, in route order, with the value carried there
-        # (compiled: sim.agents.route_kernels.places_passed).
-        mov, r, g, cargo, old, pi, pj, on_route, place, value = route_kernels.places_passed(
+        # and the place's odds (compiled: sim.agents.route_kernels.places_passed).
+        passed = route_kernels.places_passed(
             c["alive"],
             c["state"],
             int(State.MOVING),
@@ -693,12 +702,17 @@ class Crews(AgentTable):
             self._step_bounds,
             self.safe_nodes,
             self.value_at,
+            rates.seize,
+            rates.settle,
+            rates.routine,
+            self._on_duty_places(),
         )
+        mov, r, g, cargo, old, pi, pj, on_route, place, value, good, seize, settle, routine, on_duty = passed
         if len(mov) == 0:
             return
         new = old + 1.0
         width = routes.cum_weeks.shape[1]
-        seize, settle, routine, who = self._encounter_odds(g, pi, place, value)
+        who = self._encounter_odds(good, place, value, seize, settle, routine, on_duty)
         # Outcomes (brokers, travel bans, robbery, the draws), first losses and the dues paid,
         # compiled (sim.agents.route_kernels.encounters_and_dues).
         cash = self.cash[mov]
@@ -725,25 +739,29 @@ class Crews(AgentTable):
             cash,
         )
         lost_any = first < width
-        bribe, toll, services = pay
-        bought = np.flatnonzero(services)
-        if len(bought):
-            model.pay_services(place[bought], services[bought])
-        c["cash"][mov] = cash - paid
-        c["outlay"][mov] += paid
-        m = np.flatnonzero(met)
-        ii = pi[m]
-        enc = Encounters(
-            crew=mov[ii],
-            place=place[m],
-            good=g[ii],
-            units=cargo[ii],
-            value=value[m],
-            outcome=outcome[m],
-            bribe=bribe[m],
-            toll=toll[m],
-            official=None if who is None else who[m],
+        # The payments out of the crews' cash, the services bought and the encounters met, for
+        # the books (compiled: sim.agents.route_kernels.met_encounters).
+        bought_at, bought, *met_entries, edge = route_kernels.met_encounters(
+            met,
+            pi,
+            mov,
+            place,
+            good,
+            cargo,
+            value,
+            outcome,
+            pay,
+            self._no_one if who is None else who,
+            on_route,
+            self._edges_flat,
+            cash,
+            paid,
+            c["cash"],
+            c["outlay"],
         )
+        if len(bought):
+            model.pay_services(bought_at, bought)
+        enc = Encounters(*met_entries[:-1], official=None if who is None else met_entries[-1])
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
         model.record_encounters(enc)
@@ -757,13 +775,13 @@ class Crews(AgentTable):
             enc.units,
             enc.value,
             enc.outcome,
-            routes.edges.ravel().take(on_route[m]),
+            edge,
             c["network"],
             self.livelihood,
             c["own_risk"],
             self.p.learning_rate_own,
             self.network_risk,
-            (1.0 - self.p.learning_rate_network) ** np.arange(len(m) + 1),
+            (1.0 - self.p.learning_rate_network) ** np.arange(len(enc.crew) + 1),
             st["place_units"],
             st["place_good_units"],
             st["illicit_value"],
