@@ -250,10 +250,16 @@ def choose_by_profit(
     (``np.argmax``: a NaN, if any, wins first).
 
     The two logarithms are taken only where they can matter: the candidate of highest profit
-    gets its noisy value first, and any other whose noisy value cannot reach it (its profit plus
-    ``GUMBEL_MAX`` times a non-negative scale, which rounding keeps an upper bound, falls below
-    it) is neither the maximum nor tied with it. Closed candidates (minus infinity) and padding
-    are skipped so.
+    gets its noisy value first, and any other whose noisy value cannot reach the highest value
+    reached so far (its profit plus an upper bound of its Gumbel value times a non-negative
+    scale falls below it) is neither the maximum nor tied with it. The bound is the smaller of
+    ``GUMBEL_MAX`` and ``u / (1 - u)``: ``-log(u) >= 1 - u`` and ``-log(v) <= 1 / v - 1`` give
+    ``-log(-log(u)) <= u / (1 - u)``, with a margin (with the cap, at least a quarter of a unit
+    over every ``u`` numpy can draw; ``tests/test_route_kernels.py`` checks it) that the few
+    roundings on either side cannot close, and rounding is monotone, so the bound times the
+    scale plus the profit stays at or above the noisy value as computed. Closed
+    candidates (minus infinity) and padding are skipped so; a NaN profit or scale is never
+    skipped (its comparisons are false).
 
     Args:
         survival: (crews x candidates) perceived odds of getting through, raised to the crew's risk aversion.
@@ -292,14 +298,22 @@ def choose_by_profit(
         bounded = s >= 0.0
         best = -1
         best_value = 0.0
+        reached = top_value  # a value some candidate reaches: the maximum is at least this
         found_nan = False
         for c in range(n_cand):
             if c == top:
                 noisy = top_value
-            elif bounded and GUMBEL_MAX * s + profit[c] < top_value:
-                continue  # below the top candidate's value: neither the first maximum nor a NaN
             else:
+                if bounded:
+                    u = uniform[i, c]
+                    bound = u / (1.0 - u)  # above the Gumbel value of u (see the docstring)
+                    if bound > GUMBEL_MAX:
+                        bound = GUMBEL_MAX
+                    if bound * s + profit[c] < reached:
+                        continue  # below a value reached: neither the first maximum nor a NaN
                 noisy = _gumbel(uniform[i, c]) * s + profit[c]
+                if noisy > reached:
+                    reached = noisy
             if found_nan:
                 continue
             if best < 0 or noisy > best_value or np.isnan(noisy):
