@@ -864,6 +864,7 @@ def test_protection_and_tolls_are_the_numpy_form(seed):
     nodes = np.where(live, nodes, 0)
     needs = r.random(n_goods) < 0.6
     good = r.integers(0, n_goods, n_routes)
+    good.flags.writeable = False  # read-only, as the routes' are (one compiled form)
     got = route_kernels.protection_and_tolls(nodes, live, protecting, alliance, toll, needs, good)
     want = _plain_protection(nodes, live, protecting, alliance, toll, needs, good)
     assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
@@ -933,6 +934,7 @@ def test_met_encounters_are_the_numpy_form(seed):
     m = len(pi)
     pj = np.concatenate([np.arange(k) for k in count]).astype(np.int64) if m else np.zeros(0, dtype=np.int64)
     edges = r.integers(-1, 40, (25, width))
+    edges.flags.writeable = False  # read-only, as the routes' are (one compiled form)
     on_route = r.integers(0, 25, m) * width + pj
     place, good = r.integers(0, n_places, m), r.integers(0, 3, m)
     cargo, value = r.integers(1, 100, n), r.uniform(0.0, 1e5, m)
