@@ -193,6 +193,7 @@ class Crews(AgentTable):
         state.pop("_incidence_csr", None)
         state.pop("_supply_by_good", None)
         state.pop("_prices_seen", None)
+        state.pop("_edges_flat", None)
         return state
 
     @functools.cached_property
