@@ -1,17 +1,24 @@
 """The crews' week compiled (issue 18, fifth and sixth passes), kernel by kernel in the week's order.
 
-* Planning (002 §II: crews buy at sources): :func:`queue_front` (each source's queue, in a random
-  order, up to its stock), route choice (below), :func:`buy_and_depart` (purchases in queue
-  order, departures and their counts).
+* Route costs (M1, M3): :func:`protection_and_tolls` (each route's protecting bloc and tolls,
+  when the blocs' hold changed) and :func:`route_pay` (the week's expected bribes, tolls,
+  services and protection per route and per candidate).
+* Planning (002 §II: crews buy at sources): :func:`come_home` (crews on their way home, and the
+  idle crews), :func:`queue_front` (each source's queue, in a random order, up to its stock),
+  route choice (below), :func:`buy_and_depart` (purchases in queue order, departures and their
+  counts).
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
   the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
-  :func:`candidate_log_sums`, then numpy's ``exp``, then :func:`choose_by_profit`.
+  :func:`perceived_risk`, numpy's ``log1p``, :func:`candidate_log_sums`, numpy's ``exp``, then
+  :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
-  calls :func:`places_passed` (the moving crews and the places they pass), then
-  :func:`encounters_and_dues` for the outcomes, first losses and dues of the week; then
-  :func:`learn_and_count` (perceived risk, M8; traffic counts), :func:`lose_cargo` and
-  :func:`arrive_and_sell` (sales, profit shares with protectors, M1, M3).
+  calls :func:`places_passed` (the moving crews, the places they pass and their odds), the
+  officials' odds where they are on duty, :func:`encounters_and_dues` for the outcomes, first
+  losses and dues of the week, :func:`met_encounters` (the payments, services bought and
+  encounters met, for the books); then :func:`learn_and_count` (perceived risk, M8; traffic
+  counts), :func:`lose_cargo` and :func:`arrive_and_sell` (sales, profit shares with
+  protectors, M1, M3).
 * The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entry_rates`, numpy's
   Poisson draw, then :func:`draw_entrants`, whose draws come from the model's generator inside
   the kernel (:mod:`sim.kernel_rng`): few a week, interleaved good by good, so one call beats a
