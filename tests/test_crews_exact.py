@@ -116,10 +116,24 @@ def test_places_passed_are_the_masks_nonzero(model):
     assert len(rows) == 500
     cols = np.zeros((3, 800), dtype=np.int64)
     cols[0, rows], cols[2, rows] = route, r.integers(1, 300, size=500)
+    cols[1, rows] = crews.routes.good[route]
     at = np.zeros(800)
     at[rows] = progress
+    rates = model.enforcement.rates
+    staffed = r.random(crews.n_places) < 0.3
     fast = route_kernels.places_passed(
-        alive, state, int(State.MOVING), *cols, at, crews._step_bounds, crews.safe_nodes, crews.value_at
+        alive,
+        state,
+        int(State.MOVING),
+        *cols,
+        at,
+        crews._step_bounds,
+        crews.safe_nodes,
+        crews.value_at,
+        rates.seize,
+        rates.settle,
+        rates.routine,
+        staffed,
     )
     assert len(plain[0]) > 500
     assert np.array_equal(fast[0], rows) and np.array_equal(fast[4], progress)
@@ -128,6 +142,13 @@ def test_places_passed_are_the_masks_nonzero(model):
     assert np.array_equal(fast[7], on_route) and np.array_equal(fast[8], crews.safe_nodes.ravel()[on_route])
     value = cols[2, rows][plain[0]] * crews.value_at.ravel()[on_route]
     assert np.array_equal(fast[9].view(np.int64), value.view(np.int64))
+    # The place's odds, as Crews._encounter_odds read them with numpy before the seventh pass.
+    place, good = fast[8], cols[1, rows][plain[0]]
+    flat = place * rates.seize.shape[1] + good
+    assert np.array_equal(fast[10], good) and fast[11].tobytes() == rates.seize.ravel().take(flat).tobytes()
+    assert fast[12].tobytes() == rates.settle.ravel().take(flat).tobytes()
+    assert fast[13].tobytes() == rates.routine[place].tobytes() and (fast[11] > 0).any()
+    assert np.array_equal(fast[14], np.flatnonzero(staffed[place])) and 0 < len(fast[14]) < len(place)
     # What the table relies on: a trip's progress is a whole number of weeks.
     moving = crews.alive_rows()[crews.state[crews.alive_rows()] == State.MOVING]
     assert len(moving) and np.array_equal(crews.progress[moving], np.floor(crews.progress[moving]))
@@ -178,10 +199,11 @@ def test_bribes_per_rate_cell_give_the_route_costs_of_bribes_per_place_passed(mo
     bribe = settle * rates.settle_share[node] + (1 - seize - settle) * rates.routine[node] * rates.routine_share[node]
     cost = np.zeros(live.size)
     services = model.params.transport.services_share
-    cost[at] = (bribe + crews.route_toll_live + services) * crews.value_live
+    cost[at] = (bribe + crews.route_toll.ravel().take(at) + services) * crews.value_at.ravel().take(at)
     plain = cost.reshape(live.shape).sum(axis=1) + crews.protection_unit
     assert (bribe > 0).any()
     assert np.array_equal(plain.view(np.int64), crews.pay_unit.view(np.int64))
+    assert np.array_equal(plain[crews.cand_route].view(np.int64), crews.cand_pay.view(np.int64))
     through = np.ones(live.size)
     through[at] = 1.0 - seize
     assert np.array_equal(np.prod(through.reshape(live.shape), axis=1), crews.true_survival)
@@ -293,8 +315,8 @@ def test_sink_values_read_again_only_when_the_market_moved_a_price(model):
     market.set_price_multiplier(good, mult)
     assert crews._sink_values(market)
     fresh = copy.deepcopy(crews)
-    del fresh.__dict__["value_live"]
+    del fresh.__dict__["value_at"]
     assert fresh._sink_values(market)
-    for name in ("sink_value", "value_at", "value_live"):
+    for name in ("sink_value", "value_at"):
         assert np.array_equal(getattr(crews, name), getattr(fresh, name))
     assert not crews._sink_values(market) and "_prices_seen" not in crews.__getstate__()

@@ -68,8 +68,13 @@ def test_candidate_sums_equal_the_incidence_product(model):
         for group in (shuffled, np.sort(shuffled)):
             per_place = np.log1p(-r.random((n, model.crews.n_places + 1)) * 0.9)
             per_place[r.random(per_place.shape) < 0.2] = -0.0
-            plain = _plain_sums(routes.node_incidence, routes.group_routes, per_place[:, :-1], group)
-            fast = route_kernels.candidate_log_sums(per_place, group, routes.group_routes, *_csr(routes.node_incidence))
+            aversion = r.uniform(0.0, 3.0, n)
+            plain = aversion[:, None] * _plain_sums(
+                routes.node_incidence, routes.group_routes, per_place[:, :-1], group
+            )
+            fast = route_kernels.candidate_log_sums(
+                per_place, aversion, group, routes.group_routes, *_csr(routes.node_incidence)
+            )
             assert _same_bits(fast, plain)
             assert n == 0 or (routes.group_routes[group] >= 0).sum() > n
 
@@ -94,8 +99,9 @@ def test_candidate_sums_with_weights_unsorted_places_and_nan():
         group = r.integers(0, len(group_routes), size=n)
         per_place = np.log1p(-r.random((n, n_places + 1)))
         per_place[r.random(per_place.shape) < 0.01] = np.nan
-        plain = _plain_sums(incidence, group_routes, per_place[:, :-1], group)
-        fast = route_kernels.candidate_log_sums(per_place, group, group_routes, *_csr(incidence))
+        aversion = np.where(r.random(n) < 0.2, 1.0, r.uniform(0.0, 3.0, n))
+        plain = aversion[:, None] * _plain_sums(incidence, group_routes, per_place[:, :-1], group)
+        fast = route_kernels.candidate_log_sums(per_place, aversion, group, group_routes, *_csr(incidence))
         assert _same_bits(fast, plain), case
 
 
@@ -787,3 +793,204 @@ def test_entry_rates_are_the_numpy_form(seed):
     got = route_kernels.entry_rates(*cols, *st, supportable, *emas, group_good, stock, supply, 0.02)
     assert _same_bits(got, want) and _same_bits(emas[0], want_emas[0]) and _same_bits(emas[1], want_emas[1])
     assert (got > 0).any() and (got == 0).any()  # something to compare: goods entered and goods closed
+
+
+def _plain_log_pass(crews, network, own_risk, network_risk, w):
+    """The perceived log-odds as numpy computed them before the kernel (seventh pass)."""
+    risk = own_risk[crews] * w
+    risk += network_risk[network[crews]] * (1 - w)
+    np.minimum(risk, 0.999999, out=risk)
+    return np.log1p(-risk)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_perceived_risk_is_the_numpy_form(seed):
+    """Blended, capped and negated in the kernel, then numpy's log1p: the numpy form's bits, NaN and edges included."""
+    r = np.random.default_rng(seed)
+    rows, places, n_networks = 40, 9, 5
+    own = r.random((rows, places + 1)) ** 3
+    net = r.random((n_networks, places + 1))
+    own[r.random(own.shape) < 0.1] = 1.0
+    own[r.random(own.shape) < 0.05] = np.nan
+    net[r.random(net.shape) < 0.05] = 0.999999
+    own[:, -1], net[:, -1] = 0.0, 0.0
+    network = r.integers(0, n_networks, rows)
+    for crews in (np.array([], dtype=np.int64), np.array([3]), r.permutation(rows)[:25]):
+        w = float(r.random())
+        out = np.full((len(crews) + 3, places + 1), 7.0)
+        route_kernels.perceived_risk(crews, network, own, net, w, out)
+        got = np.log1p(out[: len(crews)])
+        assert _same_bits(got, _plain_log_pass(crews, network, own, net, w))
+        assert (out[len(crews) :] == 7.0).all()
+
+
+def test_the_models_log_pass_is_the_numpy_form(model):
+    crews = model.crews
+    planning = np.flatnonzero(crews.alive)
+    got = crews._log_pass(planning).copy()
+    want = _plain_log_pass(planning, crews.network, crews.own_risk, crews.network_risk, crews.p.own_weight)
+    assert len(planning) > 20 and (want < 0).any() and _same_bits(got, want)
+
+
+def _plain_protection(nodes, live, protecting, alliance, toll, needs_protection, route_good):
+    """Each route's protecting bloc and tolls as numpy computed them before the kernel (seventh pass)."""
+    n_routes, width = nodes.shape
+    bloc_at = np.where(live, protecting[nodes], -1)
+    n_blocs = int(max(protecting.max(), 0)) + 1
+    counts = np.zeros((n_routes, n_blocs + 1))
+    accumulate(counts, (np.repeat(np.arange(n_routes), width), bloc_at.ravel() + 1), 1.0)
+    counts[:, 0] = 0.0
+    best = np.argmax(counts, axis=1)
+    protected = (counts.max(axis=1) > 0) & needs_protection[route_good]
+    bloc = np.where(protected, best - 1, -1)
+    exempt = np.where(live, alliance[nodes], -1) == bloc[:, None]
+    return protected, bloc, np.where(exempt & (bloc[:, None] >= 0), 0.0, toll[nodes])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_protection_and_tolls_are_the_numpy_form(seed):
+    """Ties (lowest bloc wins), no blocs at all, unprotected goods, allies exempt, padding reading place 0."""
+    r = np.random.default_rng(seed)
+    n_places, n_routes, width, n_goods = 12, 30, 7, 3
+    n_blocs = [0, 1, 3, 4, 2, 5][seed]
+    protecting = r.integers(-1, n_blocs, n_places) if n_blocs else np.full(n_places, -1)
+    alliance = np.where(r.random(n_places) < 0.7, protecting, r.integers(-1, max(n_blocs, 1), n_places))
+    toll = np.round(r.random(n_places), 1)
+    toll[r.random(n_places) < 0.2] = 0.0
+    nodes = r.integers(0, n_places, (n_routes, width))
+    live = r.random((n_routes, width)) < 0.7
+    live[:, 0] = False
+    live[0] = False  # a route passing nowhere
+    nodes = np.where(live, nodes, 0)
+    needs = r.random(n_goods) < 0.6
+    good = r.integers(0, n_goods, n_routes)
+    good.flags.writeable = False  # read-only, as the routes' are (one compiled form)
+    got = route_kernels.protection_and_tolls(nodes, live, protecting, alliance, toll, needs, good)
+    want = _plain_protection(nodes, live, protecting, alliance, toll, needs, good)
+    assert np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert got[1].dtype == want[1].dtype and _same_bits(got[2], want[2])
+    if n_blocs and needs.any():
+        assert got[0].any()
+
+
+def test_the_models_protection_and_tolls_are_the_numpy_form(model):
+    crews, blocks = model.crews, model.roadblocks
+    args = (crews.safe_passed, crews.live_positions, blocks.protecting, blocks.alliance, blocks.toll)
+    got = route_kernels.protection_and_tolls(*args, crews.needs_protection, crews.routes.good)
+    want = _plain_protection(*args, crews.needs_protection, crews.routes.good)
+    assert got[0].any() and np.array_equal(got[0], want[0]) and np.array_equal(got[1], want[1])
+    assert _same_bits(got[2], want[2]) and _same_bits(crews.route_toll, want[2])
+
+
+def _plain_come_home(alive, state, return_left):
+    """Crews coming home and the idle crews' rows as numpy computed them before the seventh pass."""
+    back = np.flatnonzero(alive & (state == State.RETURNING))
+    left = return_left[back] - 1.0
+    return_left[back] = left
+    state[back[left <= 0]] = State.IDLE
+    return np.flatnonzero(alive & (state == State.IDLE))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_come_home_is_the_numpy_form(seed):
+    """Dead rows, every state, weeks left around zero (signed zeros, NaN): the same rows and columns after."""
+    r = np.random.default_rng(seed)
+    n = [0, 1, 60, 300][seed]
+    alive = r.random(n) < 0.8
+    state = r.integers(0, 4, n).astype(np.int8)
+    return_left = r.choice(np.array([-0.0, 0.0, 0.5, 1.0, 1.5, 2.0, 7.0, np.nan]), n)
+    before = state.copy()
+    plain = (alive.copy(), state.copy(), return_left.copy())
+    want = _plain_come_home(*plain)
+    got = route_kernels.come_home(alive, state, return_left, int(State.RETURNING), int(State.IDLE))
+    assert np.array_equal(got, want) and got.dtype == want.dtype
+    assert np.array_equal(state, plain[1]) and _same_bits(return_left, plain[2])
+    if n > 50:  # some crews came home, some are still on their way
+        assert (alive & (before == State.RETURNING) & (state == State.IDLE)).any()
+        assert (alive & (state == State.RETURNING)).any()
+
+
+def _plain_met(met, pi, mov, place, good, cargo, value, outcome, pay, who, on_route, edges, cash, paid, cols):
+    """What ``Crews._travel`` did with numpy after the outcomes, before the seventh pass."""
+    bribe, toll, services = pay
+    bought = np.flatnonzero(services)
+    cols["cash"][mov] = cash - paid
+    cols["outlay"][mov] += paid
+    m = np.flatnonzero(met)
+    ii = pi[m]
+    official = who[m] if who is not None else np.zeros(0, dtype=np.int64)
+    fields = (mov[ii], place[m], good[m], cargo[ii], value[m], outcome[m], bribe[m], toll[m], official)
+    return (place[bought], services[bought], *fields, edges.ravel().take(on_route[m]))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_met_encounters_are_the_numpy_form(seed):
+    """Payments, services bought (NaN and signed zeros), met entries with and without officials, none met."""
+    r = np.random.default_rng(seed)
+    n_rows, n, width, n_places = 50, [0, 1, 12, 30][seed], 6, 9
+    mov = np.sort(r.choice(n_rows, n, replace=False))
+    count = r.integers(0, 4, n)
+    pi = np.repeat(np.arange(n), count)
+    m = len(pi)
+    pj = np.concatenate([np.arange(k) for k in count]).astype(np.int64) if m else np.zeros(0, dtype=np.int64)
+    edges = r.integers(-1, 40, (25, width))
+    edges.flags.writeable = False  # read-only, as the routes' are (one compiled form)
+    on_route = r.integers(0, 25, m) * width + pj
+    place, good = r.integers(0, n_places, m), r.integers(0, 3, m)
+    cargo, value = r.integers(1, 100, n), r.uniform(0.0, 1e5, m)
+    outcome = r.integers(0, 5, m)
+    pay = np.where(r.random((3, m)) < 0.3, 0.0, r.uniform(0.0, 50.0, (3, m)))
+    pay[2, r.random(m) < 0.1] = -0.0
+    pay[2, r.random(m) < 0.05] = np.nan
+    met = r.random(m) < 0.7
+    cash, paid = r.uniform(0.0, 1e4, n), r.uniform(0.0, 100.0, n)
+    for who in (None, r.integers(-1, 20, m)):
+        cols = {"cash": r.uniform(0.0, 1e4, n_rows), "outlay": r.uniform(0.0, 1e3, n_rows)}
+        plain_cols = {k: v.copy() for k, v in cols.items()}
+        want = _plain_met(
+            met, pi, mov, place, good, cargo, value, outcome, pay, who, on_route, edges, cash, paid, plain_cols
+        )
+        got = route_kernels.met_encounters(
+            met,
+            pi,
+            mov,
+            place,
+            good,
+            cargo,
+            value,
+            outcome,
+            pay,
+            np.zeros(0, dtype=np.int64) if who is None else who,
+            on_route,
+            edges.ravel(),
+            cash,
+            paid,
+            cols["cash"],
+            cols["outlay"],
+        )
+        assert len(got) == len(want)
+        for a, b in zip(got, want, strict=True):
+            assert a.dtype == b.dtype and a.shape == b.shape and a.tobytes() == b.tobytes()
+        assert all(cols[k].tobytes() == plain_cols[k].tobytes() for k in cols)
+        if seed == 3:
+            assert len(got[2]) > 5 and len(got[0]) > 5
+
+
+def test_the_gumbel_bound_of_route_choice_stays_above_every_gumbel_value():
+    """``min(GUMBEL_MAX, u / (1 - u))`` above numpy's ``0 - log(-log(u))`` by a quarter unit, for every ``u`` drawn.
+
+    ``u = 1 - random()`` with zeros redrawn, so ``u`` is in ``(0, 1 - 2**-53]``.
+    """
+    u = np.concatenate(
+        [
+            np.linspace(0.0, 1.0, 1_000_001)[1:-1],
+            1.0 - np.logspace(-53, -1, 2000, base=2.0),
+            np.logspace(-1074, -1, 2000, base=2.0),
+            np.random.default_rng(0).random(200_000),
+        ]
+    )
+    u = u[(u > 0.0) & (u <= 1.0 - 2.0**-53)]
+    assert u.max() == 1.0 - 2.0**-53
+    gumbel = 0 - np.log(-np.log(u))
+    bound = np.minimum(u / (1.0 - u), route_kernels.GUMBEL_MAX)
+    assert (bound - gumbel).min() > 0.25

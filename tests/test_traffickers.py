@@ -61,7 +61,7 @@ def test_route_costs_recomputed_by_part_equal_a_full_recomputation():
     def assert_fresh(when):
         cached = {n: getattr(crews, n).copy() for n in names}
         crews._route_cost_version, crews._transport_key, crews._blocs_seen, crews._closed_seen = (), None, None, None
-        del crews.value_live  # the value carried is recomputed for every route, not only where prices moved
+        del crews.value_at  # the value carried is recomputed for every route, not only where prices moved
         crews._route_costs()
         for n in names:
             assert np.array_equal(cached[n], getattr(crews, n)), (when, n)

@@ -1,17 +1,24 @@
 """The crews' week compiled (issue 18, fifth and sixth passes), kernel by kernel in the week's order.
 
-* Planning (002 §II: crews buy at sources): :func:`queue_front` (each source's queue, in a random
-  order, up to its stock), route choice (below), :func:`buy_and_depart` (purchases in queue
-  order, departures and their counts).
+* Route costs (M1, M3): :func:`protection_and_tolls` (each route's protecting bloc and tolls,
+  when the blocs' hold changed) and :func:`route_pay` (the week's expected bribes, tolls,
+  services and protection per route and per candidate).
+* Planning (002 §II: crews buy at sources): :func:`come_home` (crews on their way home, and the
+  idle crews), :func:`queue_front` (each source's queue, in a random order, up to its stock),
+  route choice (below), :func:`buy_and_depart` (purchases in queue order, departures and their
+  counts).
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
   the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
-  :func:`candidate_log_sums`, then numpy's ``exp``, then :func:`choose_by_profit`.
+  :func:`perceived_risk`, numpy's ``log1p``, :func:`candidate_log_sums`, numpy's ``exp``, then
+  :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
-  calls :func:`places_passed` (the moving crews and the places they pass), then
-  :func:`encounters_and_dues` for the outcomes, first losses and dues of the week; then
-  :func:`learn_and_count` (perceived risk, M8; traffic counts), :func:`lose_cargo` and
-  :func:`arrive_and_sell` (sales, profit shares with protectors, M1, M3).
+  calls :func:`places_passed` (the moving crews, the places they pass and their odds), the
+  officials' odds where they are on duty, :func:`encounters_and_dues` for the outcomes, first
+  losses and dues of the week, :func:`met_encounters` (the payments, services bought and
+  encounters met, for the books); then :func:`learn_and_count` (perceived risk, M8; traffic
+  counts), :func:`lose_cargo` and :func:`arrive_and_sell` (sales, profit shares with
+  protectors, M1, M3).
 * The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entry_rates`, numpy's
   Poisson draw, then :func:`draw_entrants`, whose draws come from the model's generator inside
   the kernel (:mod:`sim.kernel_rng`): few a week, interleaved good by good, so one call beats a
@@ -49,15 +56,18 @@ IDLE = 0  # sim.agents.trafficker.State.IDLE (that module imports this one)
 
 
 @kernel
-def candidate_log_sums(per_place, group, group_routes, indptr, indices, data):
-    """Sum of each crew's ``per_place`` row over each of its group's candidate routes (crews x candidates).
+def candidate_log_sums(per_place, aversion, group, group_routes, indptr, indices, data):
+    """Each crew's log-odds of getting through each of its group's candidate routes, times its risk aversion.
 
     What the sparse product ``node_incidence @ per_place.T`` gives at the candidates: each
     route's terms (weight times value, weights as stored) added from zero in the order of the
-    route's stored places. Padding candidates (route -1) get zero.
+    route's stored places; padding candidates (route -1) get zero. Each is then multiplied by
+    the crew's ``aversion``, as numpy multiplied the (crews x candidates) table by the column
+    of aversions (the exponent of the perceived odds; numpy's ``exp`` follows, outside).
 
     Args:
         per_place: (crews x places + 1) log-odds of getting through each place, as the crews perceive it.
+        aversion: Each crew's risk aversion.
         group: Each crew's (good, source) group.
         group_routes: (groups x candidates) route of each candidate, -1 for padding.
         indptr: Where each route's places start in ``indices`` (the route incidence in CSR form).
@@ -66,18 +76,159 @@ def candidate_log_sums(per_place, group, group_routes, indptr, indices, data):
     """
     n = group.size
     n_cand = group_routes.shape[1]
-    out = np.zeros((n, n_cand))
+    out = np.empty((n, n_cand))
     for i in range(n):
         g = group[i]
+        a = aversion[i]
         for c in range(n_cand):
             r = group_routes[g, c]
-            if r < 0:
-                continue
             total = 0.0
-            for k in range(indptr[r], indptr[r + 1]):
-                total += data[k] * per_place[i, indices[k]]
-            out[i, c] = total
+            if r >= 0:
+                for k in range(indptr[r], indptr[r + 1]):
+                    total += data[k] * per_place[i, indices[k]]
+            out[i, c] = a * total
     return out
+
+
+@kernel
+def perceived_risk(crews, network, own_risk, network_risk, own_weight, out):
+    """Minus each crew's perceived risk at each place (and the padding column), written into ``out``.
+
+    Perceived risk blends the crew's own experience with its network's (M8; 002 §II), capped
+    below one: ``-minimum(own * w + network * (1 - w), 0.999999)``, element by element as
+    numpy's whole-array steps computed it (its ``log1p``, which gives the log-odds of getting
+    through, stays numpy's: numba's differs in the last bit).
+
+    Args:
+        crews: The planning crews' rows.
+        network: Each crew row's network.
+        own_risk: (crew rows x places + 1) the crews' own risk estimates.
+        network_risk: (networks x places + 1) the networks' risk estimates.
+        own_weight: The weight of the crew's own estimate (``w``).
+        out: (at least crews x places + 1) where the values go, row by row.
+    """
+    other = 1.0 - own_weight
+    width = own_risk.shape[1]
+    for i in range(crews.size):
+        own = own_risk[crews[i]]
+        shared = network_risk[network[crews[i]]]
+        for j in range(width):
+            out[i, j] = -np_minimum(own[j] * own_weight + shared[j] * other, 0.999999)
+
+
+@kernel
+def protection_and_tolls(nodes, live, protecting, alliance, toll, needs_protection, route_good):
+    """Which bloc protects each route (the one holding most of its places passed; M1, M3) and the tolls it pays.
+
+    A route is protected when its good needs protection and a bloc holds any place it passes;
+    the protecting bloc is the one holding most of them, the lowest-numbered on a tie (numpy's
+    ``argmax`` of the counts). Tolls are the toll rates of the places (padding positions read
+    place 0, as the numpy form did), zero where the place's bloc is allied with (``alliance``
+    names) the protecting bloc. Counts are whole numbers, exact in any order.
+
+    Args:
+        nodes: (routes x positions) the place at each position, padding and the source mapped to 0.
+        live: (routes x positions) whether the position is a place passed after departure.
+        protecting: The bloc holding each place (-1: none).
+        alliance: The bloc each place's holder is allied with (-1: none).
+        toll: The toll rate at each place.
+        needs_protection: Whether each good needs protection.
+        route_good: Each route's good.
+
+    Returns:
+        Whether each route is protected, its protecting bloc (-1: none) and (routes x positions) its tolls.
+    """
+    n_routes, width = nodes.shape
+    n_blocs = max(protecting.max(), 0) + 1
+    counts = np.zeros(n_blocs)
+    protected = np.empty(n_routes, dtype=np.bool_)
+    bloc = np.empty(n_routes, dtype=np.int64)
+    tolls = np.empty((n_routes, width))
+    for r in range(n_routes):
+        counts[:] = 0.0
+        for j in range(width):
+            if live[r, j] and protecting[nodes[r, j]] >= 0:
+                counts[protecting[nodes[r, j]]] += 1.0
+        best = 0
+        for b in range(1, n_blocs):
+            if counts[b] > counts[best]:
+                best = b
+        protected[r] = counts[best] > 0 and needs_protection[route_good[r]]
+        bloc[r] = best if protected[r] else -1
+        for j in range(width):
+            place = nodes[r, j]
+            exempt = bloc[r] >= 0 and live[r, j] and alliance[place] == bloc[r]
+            tolls[r, j] = 0.0 if exempt else toll[place]
+    return protected, bloc, tolls
+
+
+@kernel
+def route_pay(
+    live,
+    passed,
+    route_good,
+    seize,
+    settle,
+    settle_share,
+    routine,
+    routine_share,
+    route_toll,
+    services,
+    value_at,
+    protection_unit,
+    cand_route,
+):
+    """Expected bribes, tolls, services and protection per unit of each route, and of each group's candidates.
+
+    The expected bribe per unit of value at a (place, good) cell is the settled share when
+    officials settle plus the routine payment when they neither seize nor settle (M3; 002 §II):
+    ``settle * settle_share + (1 - seize - settle) * routine * routine_share``. At each place
+    passed the bribe, the toll and the services share are added and multiplied by the value
+    carried there; each route's row (zeros where nothing is passed) is summed as numpy sums a
+    row, then the protection fee is added: the numpy form's operations in its order.
+
+    Args:
+        live: (routes x positions) whether the position is a place passed after departure.
+        passed: (routes x positions) the place at each position (read where live).
+        route_good: Each route's good.
+        seize: (places x goods) odds of seizure.
+        settle: (places x goods) odds of a settled bribe.
+        settle_share: Share of the value a settled bribe takes, by place.
+        routine: Odds of a routine payment, by place.
+        routine_share: Share of the value a routine payment takes, by place.
+        route_toll: (routes x positions) toll rate paid at each position.
+        services: Services bought per unit of value passing a place.
+        value_at: (routes x positions) value of a unit at each position.
+        protection_unit: Protection fee per unit of each route.
+        cand_route: (groups x candidates) route of each candidate.
+
+    Returns:
+        The pay per unit of each route, and of each group's candidates.
+    """
+    n_routes, width = live.shape
+    n_places, n_goods = seize.shape
+    per_cell = np.empty((n_places, n_goods))
+    for p in range(n_places):
+        for g in range(n_goods):
+            per_cell[p, g] = (
+                settle[p, g] * settle_share[p] + (1 - seize[p, g] - settle[p, g]) * routine[p] * routine_share[p]
+            )
+    pay = np.empty(n_routes)
+    row = np.empty(width)
+    for r in range(n_routes):
+        g = route_good[r]
+        for j in range(width):
+            if live[r, j]:
+                row[j] = (per_cell[passed[r, j], g] + route_toll[r, j] + services) * value_at[r, j]
+            else:
+                row[j] = 0.0
+        pay[r] = pairwise_sum(row) + protection_unit[r]
+    n_groups, n_cand = cand_route.shape
+    cand_pay = np.empty((n_groups, n_cand))
+    for k in range(n_groups):
+        for c in range(n_cand):
+            cand_pay[k, c] = pay[cand_route[k, c]]
+    return pay, cand_pay
 
 
 # Above any standard Gumbel draw numpy can make: u = 1 - random() is at most 1 - 2**-53, where
@@ -106,10 +257,16 @@ def choose_by_profit(
     (``np.argmax``: a NaN, if any, wins first).
 
     The two logarithms are taken only where they can matter: the candidate of highest profit
-    gets its noisy value first, and any other whose noisy value cannot reach it (its profit plus
-    ``GUMBEL_MAX`` times a non-negative scale, which rounding keeps an upper bound, falls below
-    it) is neither the maximum nor tied with it. Closed candidates (minus infinity) and padding
-    are skipped so.
+    gets its noisy value first, and any other whose noisy value cannot reach the highest value
+    reached so far (its profit plus an upper bound of its Gumbel value times a non-negative
+    scale falls below it) is neither the maximum nor tied with it. The bound is the smaller of
+    ``GUMBEL_MAX`` and ``u / (1 - u)``: ``-log(u) >= 1 - u`` and ``-log(v) <= 1 / v - 1`` give
+    ``-log(-log(u)) <= u / (1 - u)``, with a margin (with the cap, at least a quarter of a unit
+    over every ``u`` numpy can draw; ``tests/test_route_kernels.py`` checks it) that the few
+    roundings on either side cannot close, and rounding is monotone, so the bound times the
+    scale plus the profit stays at or above the noisy value as computed. Closed
+    candidates (minus infinity) and padding are skipped so; a NaN profit or scale is never
+    skipped (its comparisons are false).
 
     Args:
         survival: (crews x candidates) perceived odds of getting through, raised to the crew's risk aversion.
@@ -148,14 +305,22 @@ def choose_by_profit(
         bounded = s >= 0.0
         best = -1
         best_value = 0.0
+        reached = top_value  # a value some candidate reaches: the maximum is at least this
         found_nan = False
         for c in range(n_cand):
             if c == top:
                 noisy = top_value
-            elif bounded and GUMBEL_MAX * s + profit[c] < top_value:
-                continue  # below the top candidate's value: neither the first maximum nor a NaN
             else:
+                if bounded:
+                    u = uniform[i, c]
+                    bound = u / (1.0 - u)  # above the Gumbel value of u (see the docstring)
+                    if bound > GUMBEL_MAX:
+                        bound = GUMBEL_MAX
+                    if bound * s + profit[c] < reached:
+                        continue  # below a value reached: neither the first maximum nor a NaN
                 noisy = _gumbel(uniform[i, c]) * s + profit[c]
+                if noisy > reached:
+                    reached = noisy
             if found_nan:
                 continue
             if best < 0 or noisy > best_value or np.isnan(noisy):
@@ -192,7 +357,8 @@ def encounters_and_dues(
     """The week's encounters of the moving crews: their outcomes, the first losses, and what is paid.
 
     The places passed are entries, crew ``pi`` (of ``n = cash.size`` moving crews) at position
-    ``pj`` of its route, in route order. Per entry, in this order (002 §II; M3, M15, M21, M14):
+    ``pj`` of its route, in route order (each crew's entries consecutive, as
+    :func:`places_passed` gives them). Per entry, in this order (002 §II; M3, M15, M21, M14):
     brokers are spared ``shield`` of the seizure odds; listed crews at border crossings face
     their travel ban's extra odds (at most 1); unprotected crews (``bloc`` -1) face the place's
     robbery odds. ``uniform`` holds one draw for every position of every crew's route (``n x
@@ -253,9 +419,13 @@ def encounters_and_dues(
             previous = pi[e]
     met = np.empty(m, dtype=np.bool_)
     pay = np.zeros((3, m))
-    rows = np.zeros((3, n, width))  # each crew's dues along its route row, zeros elsewhere
+    begin = np.zeros(n, dtype=np.int64)  # each crew's entries (consecutive): begin to end
+    end = np.zeros(n, dtype=np.int64)
     for e in range(m):
         i = pi[e]
+        if e == 0 or pi[e - 1] != i:
+            begin[i] = e
+        end[i] = e + 1
         met[e] = pj[e] <= first[i]
         if pj[e] < first[i]:
             if outcome[e] == SETTLED:
@@ -268,18 +438,98 @@ def encounters_and_dues(
             if not (alliance[place[e]] == bloc[i] and bloc[i] >= 0):
                 pay[1, e] = toll[place[e]] * value[e]
             pay[2, e] = services_share * value[e]
-        for k in range(3):
-            rows[k, i, pj[e]] = pay[k, e]
     paid = np.empty(n)
     ratio = np.empty(n)
+    rows = np.zeros((3, width))  # one crew's dues along its route row, zeros elsewhere
     for i in range(n):
-        due = pairwise_sum(rows[0, i]) + pairwise_sum(rows[1, i]) + pairwise_sum(rows[2, i])
+        for e in range(begin[i], end[i]):
+            for k in range(3):
+                rows[k, pj[e]] = pay[k, e]
+        due = pairwise_sum(rows[0]) + pairwise_sum(rows[1]) + pairwise_sum(rows[2])
+        for e in range(begin[i], end[i]):
+            for k in range(3):
+                rows[k, pj[e]] = 0.0
         paid[i] = np_minimum(cash[i], due)
         ratio[i] = paid[i] / due if due > 0 else 0.0
     for e in range(m):
         for k in range(3):
             pay[k, e] *= ratio[pi[e]]
     return outcome, first, met, pay, paid, heads[:n_heads].copy()
+
+
+@kernel
+def met_encounters(
+    met, pi, mov, place, good, cargo, value, outcome, pay, who, on_route, edges, cash, paid, cash_of, outlay
+):
+    """The crews' payments, the services bought, and the encounters met, gathered for the books.
+
+    What ``Crews._travel`` did with numpy after the outcomes: each moving crew's cash is what it
+    had less what it paid, its outlay grows by it; the entries where services were bought (a
+    nonzero amount) with their places and amounts; and the entries met (up to each crew's
+    first loss), in entry order, with their crew row, place, good, units, value, outcome,
+    bribe, toll, who decided (when ``who`` is given) and the route's link there.
+
+    Args:
+        met: Whether each entry was met.
+        pi: Each entry's crew (row of the moving crews).
+        mov: The moving crews' rows.
+        place: Each entry's place.
+        good: Each entry's good.
+        cargo: Each moving crew's cargo.
+        value: Each entry's cargo value.
+        outcome: Each entry's outcome.
+        pay: (3 x entries) bribes, tolls and services paid.
+        who: Who decided each entry (-1: no one), or an empty array when no officials are modelled.
+        on_route: Each entry's flat position in the routes' tables.
+        edges: The routes' links, flat (as ``on_route`` counts).
+        cash: Each moving crew's cash before paying.
+        paid: What each moving crew paid.
+        cash_of: Cash of every crew row (changed in place).
+        outlay: Outlay of every crew row (added to in place).
+
+    Returns:
+        The places and amounts of the services bought, then the met entries' crew rows, places,
+        goods, units, values, outcomes, bribes, tolls, deciders (empty without ``who``) and links.
+    """
+    for i in range(mov.size):
+        cash_of[mov[i]] = cash[i] - paid[i]
+        outlay[mov[i]] += paid[i]
+    m = met.size
+    n_bought = 0
+    n_met = 0
+    for e in range(m):
+        if pay[2, e] != 0.0:
+            n_bought += 1
+        if met[e]:
+            n_met += 1
+    bought_place = np.empty(n_bought, dtype=np.int64)
+    bought = np.empty(n_bought)
+    k = 0
+    for e in range(m):
+        if pay[2, e] != 0.0:
+            bought_place[k], bought[k] = place[e], pay[2, e]
+            k += 1
+    crew = np.empty(n_met, dtype=np.int64)
+    place_m = np.empty(n_met, dtype=np.int64)
+    good_m = np.empty(n_met, dtype=np.int64)
+    units = np.empty(n_met, dtype=cargo.dtype)
+    value_m = np.empty(n_met)
+    outcome_m = np.empty(n_met, dtype=outcome.dtype)
+    bribe = np.empty(n_met)
+    toll = np.empty(n_met)
+    official = np.empty(n_met if who.size else 0, dtype=np.int64)
+    edge = np.empty(n_met, dtype=edges.dtype)
+    k = 0
+    for e in range(m):
+        if met[e]:
+            i = pi[e]
+            crew[k], place_m[k], good_m[k], units[k] = mov[i], place[e], good[e], cargo[i]
+            value_m[k], outcome_m[k], bribe[k], toll[k] = value[e], outcome[e], pay[0, e], pay[1, e]
+            if who.size:
+                official[k] = who[e]
+            edge[k] = edges[on_route[e]]
+            k += 1
+    return bought_place, bought, crew, place_m, good_m, units, value_m, outcome_m, bribe, toll, official, edge
 
 
 @kernel
@@ -396,6 +646,41 @@ def learn_and_count(
     _add_counts(illicit_value, place, None, value, illicit)
     _add_counts(edge_units, edge, None, amount, everyone)
     _add_counts(edge_good_units, edge, good, amount, everyone)
+
+
+@kernel
+def come_home(alive, state, return_left, returning, idle):
+    """Crews travelling home empty get a week closer, those home become idle; returns the idle crews' rows.
+
+    What ``Crews._come_home`` and the start of ``Crews._plan_and_depart`` did with numpy, row by
+    row (each row's update is its own): a returning crew's weeks left drop by one, and at zero or
+    below it is idle; then the rows of the idle crews, ascending.
+
+    Args:
+        alive: Whether each crew row holds a crew.
+        state: Each row's trip state (changed in place).
+        return_left: Weeks left on the way home (changed in place).
+        returning: The state code of crews travelling home.
+        idle: The state code of idle crews.
+    """
+    n = 0
+    for s in range(alive.size):
+        if not alive[s]:
+            continue
+        if state[s] == returning:
+            left = return_left[s] - 1.0
+            return_left[s] = left
+            if left <= 0:
+                state[s] = idle
+        if state[s] == idle:
+            n += 1
+    rows = np.empty(n, dtype=np.int64)
+    k = 0
+    for s in range(alive.size):
+        if alive[s] and state[s] == idle:
+            rows[k] = s
+            k += 1
+    return rows
 
 
 @kernel
@@ -571,12 +856,30 @@ def buy_and_depart(
 
 
 @kernel
-def places_passed(alive, state, moving, route, good, cargo, progress, step_bounds, nodes, value_at):
-    """The moving crews and every place they pass this week, in crew order and route order.
+def places_passed(
+    alive,
+    state,
+    moving,
+    route,
+    good,
+    cargo,
+    progress,
+    step_bounds,
+    nodes,
+    value_at,
+    seize,
+    settle,
+    routine,
+    staffed,
+):
+    """The moving crews and every place they pass this week, in crew order and route order, with the place's odds.
 
     What ``Crews._travel`` and ``Crews._passed`` did with numpy: a crew ``k`` weeks into its
     trip passes the positions from ``step_bounds[route, k]`` up to ``step_bounds[route, k + 1]``
-    (its places whose travel time from the source is in ``(k, k + 1]``).
+    (its places whose travel time from the source is in ``(k, k + 1]``). Then what
+    ``Crews._encounter_odds`` read from the place's rates (seizure and settlement by place and
+    good, routine payment by place), and the entries at places where officials are on duty
+    (they weigh those consignments themselves, M3).
 
     Args:
         alive: Whether each crew row is alive.
@@ -589,11 +892,16 @@ def places_passed(alive, state, moving, route, good, cargo, progress, step_bound
         step_bounds: For each route and week of a trip, the first position reached after that week began.
         nodes: Each route's places (padding mapped to place 0).
         value_at: Value of a unit at each route position.
+        seize: (places x goods) the week's odds of seizure.
+        settle: (places x goods) the week's odds of a settled bribe.
+        routine: The week's odds of a routine payment, by place.
+        staffed: Whether officials are on duty at each place.
 
     Returns:
         The moving crews' rows, routes, goods, cargoes and progress; then for each place passed
         its crew (row of the moving crews), position, flat position in the routes' tables,
-        place and cargo value there.
+        place, cargo value there, good, and the odds of seizure, settlement and routine payment;
+        then the entries at staffed places.
     """
     n = 0
     for s in range(alive.size):
@@ -622,15 +930,31 @@ def places_passed(alive, state, moving, route, good, cargo, progress, step_bound
     on_route = np.empty(total, dtype=np.int64)
     place = np.empty(total, dtype=np.int64)
     value = np.empty(total)
+    good_e = np.empty(total, dtype=np.int64)
+    seize_e = np.empty(total)
+    settle_e = np.empty(total)
+    routine_e = np.empty(total)
+    n_staffed = 0
     e = 0
     for i in range(n):
         for j in range(lo[i], lo[i] + count[i]):
             pi[e], pj[e] = i, j
             on_route[e] = r[i] * width + j
-            place[e] = nodes[r[i], j]
+            p = nodes[r[i], j]
+            place[e] = p
             value[e] = load[i] * value_at[r[i], j]
+            good_e[e] = g[i]
+            seize_e[e], settle_e[e], routine_e[e] = seize[p, g[i]], settle[p, g[i]], routine[p]
+            if staffed[p]:
+                n_staffed += 1
             e += 1
-    return mov, r, g, load, old, pi, pj, on_route, place, value
+    on_duty = np.empty(n_staffed, dtype=np.int64)
+    k = 0
+    for e in range(total):
+        if staffed[place[e]]:
+            on_duty[k] = e
+            k += 1
+    return mov, r, g, load, old, pi, pj, on_route, place, value, good_e, seize_e, settle_e, routine_e, on_duty
 
 
 @kernel

@@ -32,7 +32,6 @@ from sim.draws import gumbel_uniforms
 from sim.enforcement import Encounters
 from sim.lazy import lazy_module
 from sim.names import PLACE_KINDS, Kind
-from sim.stats import accumulate
 
 kernel_rng = lazy_module("sim.kernel_rng")
 route_kernels = lazy_module("sim.agents.route_kernels")
@@ -194,6 +193,7 @@ class Crews(AgentTable):
         state.pop("_incidence_csr", None)
         state.pop("_supply_by_good", None)
         state.pop("_prices_seen", None)
+        state.pop("_edges_flat", None)
         return state
 
     @functools.cached_property
@@ -249,20 +249,25 @@ class Crews(AgentTable):
             self.protection_unit = np.where(
                 self.route_protected, model.params.armed_groups.protection_share * self.sink_value, 0.0
             )
-        # Bribes and odds at the places passed only; the per-route sums and products run over
-        # whole rows (zeros and ones elsewhere), so they round as they always have.
-        live, at = self.live_positions, self.live_at
-        # The expected bribe per unit of value is a function of the (place, good) cell: computed on
-        # the rate tables' cells, then read at the places passed (the same operations on the same numbers).
-        seize, settle = rates.seize, rates.settle
-        place = (rates.settle_share[:, None], rates.routine[:, None], rates.routine_share[:, None])
-        per_cell = settle * place[0] + (1 - seize - settle) * place[1] * place[2]
-        bribe = per_cell.ravel().take(self.live_good)
-        services = model.params.transport.services_share
-        cost = np.zeros(live.size)
-        cost[at] = (bribe + self.route_toll_live + services) * self.value_live
-        self.pay_unit = cost.reshape(live.shape).sum(axis=1) + self.protection_unit
-        self._seize_cells = seize.copy()  # for true_survival, read only by the entry estimate
+        # Bribes, tolls and services at the places passed, summed over whole rows (zeros elsewhere)
+        # so they round as they always have, and the candidates' pay (compiled:
+        # sim.agents.route_kernels.route_pay).
+        self.pay_unit, self.cand_pay = route_kernels.route_pay(
+            self.live_positions,
+            self.safe_passed,
+            routes.good,
+            rates.seize,
+            rates.settle,
+            rates.settle_share,
+            rates.routine,
+            rates.routine_share,
+            self.route_toll,
+            model.params.transport.services_share,
+            self.value_at,
+            self.protection_unit,
+            self.cand_route,
+        )
+        self._seize_cells = rates.seize.copy()  # for true_survival, read only by the entry estimate
         # A closed border (002 Box C) shuts every route through it; crews plan around it.
         seen = self._closed_seen
         closed_moved = seen is None or rates.closed.tobytes() != seen.tobytes()  # same bytes: the same routes shut
@@ -271,7 +276,6 @@ class Crews(AgentTable):
             self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
         if prices_moved or transport_moved or closed_moved:
             self._candidate_tables()
-        self.cand_pay = self.pay_unit[self.cand_route]
         self._route_cost_version = version
 
     @property
@@ -304,11 +308,11 @@ class Crews(AgentTable):
         moved and nothing is looked up.
         """
         routes = self.routes
-        if "value_live" in self.__dict__ and self.__dict__.get("_prices_seen") == market.version:
+        if "value_at" in self.__dict__ and self.__dict__.get("_prices_seen") == market.version:
             return False
         self._prices_seen = market.version
         sink_value = market.sink_value(routes.good, routes.sink)
-        if "value_live" in self.__dict__:
+        if "value_at" in self.__dict__:
             moved = np.flatnonzero(sink_value != self.sink_value)
             if not len(moved):
                 return False
@@ -318,7 +322,6 @@ class Crews(AgentTable):
         vs = self.value_source[routes.good[moved]]
         self.value_at[moved] = vs[:, None] + (sink_value[moved] - vs)[:, None] * routes.km_frac[moved]
         self.sink_value = sink_value
-        self.value_live = self.value_at.ravel().take(self.live_at)
         return True
 
     def _candidate_tables(self) -> None:
@@ -360,22 +363,19 @@ class Crews(AgentTable):
         whether it was.
         """
         seen = (blocks.protecting, blocks.alliance, blocks.toll)
-        known = self._blocs_seen is not None and "route_toll_live" in self.__dict__
+        known = self._blocs_seen is not None and "route_toll" in self.__dict__
         if known and all(a.tobytes() == b.tobytes() for a, b in zip(seen, self._blocs_seen, strict=True)):
             return False
-        routes = self.routes
-        nodes, live = self.safe_passed, self.live_positions
-        bloc_at = np.where(live, blocks.protecting[nodes], -1)
-        n_blocs = int(max(blocks.protecting.max(), 0)) + 1
-        counts = np.zeros((routes.n_routes, n_blocs + 1))
-        accumulate(counts, (np.repeat(np.arange(routes.n_routes), bloc_at.shape[1]), bloc_at.ravel() + 1), 1.0)
-        counts[:, 0] = 0.0
-        best = np.argmax(counts, axis=1)
-        self.route_protected = (counts.max(axis=1) > 0) & self.needs_protection[routes.good]
-        self.route_bloc = np.where(self.route_protected, best - 1, -1)
-        exempt = np.where(live, blocks.alliance[nodes], -1) == self.route_bloc[:, None]
-        self.route_toll = np.where(exempt & (self.route_bloc[:, None] >= 0), 0.0, blocks.toll[nodes])
-        self.route_toll_live = self.route_toll.ravel().take(self.live_at)
+        # Compiled: sim.agents.route_kernels.protection_and_tolls.
+        self.route_protected, self.route_bloc, self.route_toll = route_kernels.protection_and_tolls(
+            self.safe_passed,
+            self.live_positions,
+            blocks.protecting,
+            blocks.alliance,
+            blocks.toll,
+            self.needs_protection,
+            self.routes.good,
+        )
         self._blocs_seen = tuple(a.copy() for a in seen)
         return True
 
@@ -498,26 +498,22 @@ class Crews(AgentTable):
     def step(self) -> None:
         """One week: crews come home, plan and depart, travel, pay upkeep, leave or enter."""
         self._route_costs()
-        self._come_home()
-        self._plan_and_depart()
+        # Crews travelling home get a week closer; the idle crews plan (compiled:
+        # sim.agents.route_kernels.come_home).
+        c = self.cols
+        idle = route_kernels.come_home(c["alive"], c["state"], c["return_left"], int(State.RETURNING), int(State.IDLE))
+        self._plan_and_depart(idle)
         self._travel()
         self._pay_upkeep_and_exit()
         self._entry()
 
-    def _come_home(self) -> None:
-        back = np.flatnonzero(self.alive & (self.state == State.RETURNING))
-        left = self.return_left[back] - 1.0
-        self.cols["return_left"][back] = left
-        self.cols["state"][back[left <= 0]] = State.IDLE
-
-    def _plan_and_depart(self) -> None:
-        """Idle crews queue at their source in random order; those in front of the queue plan.
+    def _plan_and_depart(self, idle: np.ndarray) -> None:
+        """Idle crews (rows ``idle``) queue at their source in random order; those in front of the queue plan.
 
         Only the crews whose place in the queue leaves them some of the source's stock choose a
         route and decide whether the trip pays; the others wait another week.
         """
         model, rng, c = self.model, self.model.rng, self.cols
-        idle = np.flatnonzero(self.alive & (self.state == State.IDLE))
         if len(idle) == 0:
             return
         # By group, then in a random order within it; the crews in front of each source's queue
@@ -580,8 +576,11 @@ class Crews(AgentTable):
         group = self.group[crews]
         g = self.good[crews]
         inc = self._incidence_csr
-        log_survival = route_kernels.candidate_log_sums(self._log_pass(crews), group, self.routes.group_routes, *inc)
-        survival = np.exp(self.kind_risk_aversion[self.kind[crews]][:, None] * log_survival)
+        aversion = self.kind_risk_aversion[self.kind[crews]]
+        log_survival = route_kernels.candidate_log_sums(
+            self._log_pass(crews), aversion, group, self.routes.group_routes, *inc
+        )
+        survival = np.exp(log_survival, out=log_survival)
         margin = self.model.market.value_sink[g] - self.value_source[g]
         return route_kernels.choose_by_profit(
             survival,
@@ -600,29 +599,25 @@ class Crews(AgentTable):
     def _log_pass(self, crews: np.ndarray) -> np.ndarray:
         """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
 
-        Perceived risk blends the crew's own experience with its network's. Computed in place in
-        two kept buffers (valid until the next call): fresh (crews x places) temporaries cost more in
-        page faults than the arithmetic. The same operations, element by element, as
-        ``log1p(-minimum(w * own + (1 - w) * network, 0.999999))``.
+        Perceived risk blends the crew's own experience with its network's. Computed in a kept
+        buffer (valid until the next call; fresh (crews x places) temporaries cost more in page
+        faults than the arithmetic): minus the blended risk compiled
+        (:func:`sim.agents.route_kernels.perceived_risk`), then numpy's ``log1p`` in place. The same
+        operations, element by element, as ``log1p(-minimum(w * own + (1 - w) * network, 0.999999))``.
         """
-        w = self.p.own_weight
-        risk, network = self._risk_buffers(len(crews))
-        np.take(self.own_risk, crews, axis=0, out=risk, mode="clip")  # valid rows: mode clip skips buffering
-        risk *= w
-        np.take(self.network_risk, self.network[crews], axis=0, out=network, mode="clip")
-        network *= 1 - w
-        risk += network
-        np.minimum(risk, 0.999999, out=risk)
-        np.negative(risk, out=risk)
+        risk = self._risk_buffer(len(crews))
+        route_kernels.perceived_risk(
+            crews, self.cols["network"], self.own_risk, self.network_risk, self.p.own_weight, risk
+        )
         return np.log1p(risk, out=risk)
 
-    def _risk_buffers(self, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """Two (n x places + 1) scratch arrays for route choice, kept between weeks and grown by doubling."""
-        buffers = self.__dict__.get("_risk_scratch")
-        if buffers is None or len(buffers[0]) < n:
-            rows = max(n, 2 * len(buffers[0]) if buffers is not None else 256)
-            buffers = self._risk_scratch = (np.empty((rows, self.n_places + 1)), np.empty((rows, self.n_places + 1)))
-        return buffers[0][:n], buffers[1][:n]
+    def _risk_buffer(self, n: int) -> np.ndarray:
+        """An (n x places + 1) scratch array for route choice, kept between weeks and grown by doubling."""
+        buffer = self.__dict__.get("_risk_scratch")
+        if buffer is None or len(buffer) < n:
+            rows = max(n, 2 * len(buffer) if buffer is not None else 256)
+            buffer = self._risk_scratch = np.empty((rows, self.n_places + 1))
+        return buffer[:n]
 
     @functools.cached_property
     def _incidence_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -630,28 +625,37 @@ class Crews(AgentTable):
         inc = self.routes.node_incidence
         return inc.indptr.astype(np.int64), inc.indices.astype(np.int64), inc.data.astype(np.float64)
 
-    def _encounter_odds(self, g, pi, place, value) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        """The odds of seizure, settled bribe and routine payment at every place passed this week.
+    def _encounter_odds(self, good, place, value, seize, settle, routine, on_duty) -> np.ndarray | None:
+        """Where officials man a Malian checkpoint, the one on duty decides the odds of an encounter.
 
-        The places passed are entries: crew ``pi`` (row of the moving crews, good ``g``) at
-        ``place``, carrying ``value`` there. Where officials man a Malian checkpoint, the one on
-        duty weighs the consignment in front of him (its good and value;
-        :meth:`sim.agents.official.Officials.encounter_odds`, M3); elsewhere the place's rates
-        apply. Returns the three odds per entry and who decided (-1: no one; None without officials).
+        The places passed are entries (good ``good`` carried past ``place``, worth ``value``
+        there), with the place's rates already read (``seize``, ``settle``, ``routine``; changed
+        in place here). At the entries ``on_duty`` the official weighs the consignment in front of
+        him (its good and value; :meth:`sim.agents.official.Officials.encounter_odds`, M3).
+        Returns who decided each entry (-1: no one; None without officials).
         """
-        model = self.model
-        rates = model.enforcement.rates
-        good = g[pi]
-        at = place * rates.seize.shape[1] + good  # (place, good) positions in the rate tables
-        seize, settle, routine = rates.seize.ravel().take(at), rates.settle.ravel().take(at), rates.routine[place]
-        decide = getattr(model.enforcement, "encounter_odds", None)
-        who = None
-        if decide is not None:
-            who = np.full(len(pi), -1, dtype=np.int64)
-            k = np.flatnonzero(model.enforcement.staffed[place])
-            if len(k):
-                seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
-        return seize, settle, routine, who
+        decide = getattr(self.model.enforcement, "encounter_odds", None)
+        if decide is None:
+            return None
+        who = np.full(len(place), -1, dtype=np.int64)
+        k = on_duty
+        if len(k):
+            seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
+        return who
+
+    @functools.cached_property
+    def _edges_flat(self) -> np.ndarray:
+        """The routes' links, flat (one per route position, as the entries' ``on_route`` counts)."""
+        return self.routes.edges.ravel()
+
+    _no_one = np.zeros(0, dtype=np.int64)  # who decided, without officials: no one anywhere
+
+    def _on_duty_places(self) -> np.ndarray:
+        """Where officials are on duty this week (nowhere without officials)."""
+        enforcement = self.model.enforcement
+        if getattr(enforcement, "encounter_odds", None) is None:
+            return np.zeros(self.n_places, dtype=bool)
+        return enforcement.staffed
 
     @functools.cached_property
     def _supply_by_good(self) -> np.ndarray:
@@ -687,8 +691,8 @@ class Crews(AgentTable):
         model, routes = self.model, self.routes
         rates, blocks, c = model.enforcement.rates, model.roadblocks, self.cols
         # The moving crews and each place they pass, in route order, with the value carried there
-        # (compiled: sim.agents.route_kernels.places_passed).
-        mov, r, g, cargo, old, pi, pj, on_route, place, value = route_kernels.places_passed(
+        # and the place's odds (compiled: sim.agents.route_kernels.places_passed).
+        passed = route_kernels.places_passed(
             c["alive"],
             c["state"],
             int(State.MOVING),
@@ -699,12 +703,17 @@ class Crews(AgentTable):
             self._step_bounds,
             self.safe_nodes,
             self.value_at,
+            rates.seize,
+            rates.settle,
+            rates.routine,
+            self._on_duty_places(),
         )
+        mov, r, g, cargo, old, pi, pj, on_route, place, value, good, seize, settle, routine, on_duty = passed
         if len(mov) == 0:
             return
         new = old + 1.0
         width = routes.cum_weeks.shape[1]
-        seize, settle, routine, who = self._encounter_odds(g, pi, place, value)
+        who = self._encounter_odds(good, place, value, seize, settle, routine, on_duty)
         # Outcomes (brokers, travel bans, robbery, the draws), first losses and the dues paid,
         # compiled (sim.agents.route_kernels.encounters_and_dues).
         cash = self.cash[mov]
@@ -731,25 +740,29 @@ class Crews(AgentTable):
             cash,
         )
         lost_any = first < width
-        bribe, toll, services = pay
-        bought = np.flatnonzero(services)
-        if len(bought):
-            model.pay_services(place[bought], services[bought])
-        c["cash"][mov] = cash - paid
-        c["outlay"][mov] += paid
-        m = np.flatnonzero(met)
-        ii = pi[m]
-        enc = Encounters(
-            crew=mov[ii],
-            place=place[m],
-            good=g[ii],
-            units=cargo[ii],
-            value=value[m],
-            outcome=outcome[m],
-            bribe=bribe[m],
-            toll=toll[m],
-            official=None if who is None else who[m],
+        # The payments out of the crews' cash, the services bought and the encounters met, for
+        # the books (compiled: sim.agents.route_kernels.met_encounters).
+        bought_at, bought, *met_entries, edge = route_kernels.met_encounters(
+            met,
+            pi,
+            mov,
+            place,
+            good,
+            cargo,
+            value,
+            outcome,
+            pay,
+            self._no_one if who is None else who,
+            on_route,
+            self._edges_flat,
+            cash,
+            paid,
+            c["cash"],
+            c["outlay"],
         )
+        if len(bought):
+            model.pay_services(bought_at, bought)
+        enc = Encounters(*met_entries[:-1], official=None if who is None else met_entries[-1])
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
         model.record_encounters(enc)
@@ -763,13 +776,13 @@ class Crews(AgentTable):
             enc.units,
             enc.value,
             enc.outcome,
-            routes.edges.ravel().take(on_route[m]),
+            edge,
             c["network"],
             self.livelihood,
             c["own_risk"],
             self.p.learning_rate_own,
             self.network_risk,
-            (1.0 - self.p.learning_rate_network) ** np.arange(len(m) + 1),
+            (1.0 - self.p.learning_rate_network) ** np.arange(len(enc.crew) + 1),
             st["place_units"],
             st["place_good_units"],
             st["illicit_value"],
