@@ -643,20 +643,26 @@ class ArmedGroups:
         before, after = self._turn_terms()
         outs = np.empty((len(order), k.OUT_SIZE))
         book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
+        booked_with_batch = (k.STAGE_APPRAISE, k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy done
         while pos < n:
             if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
                 state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
             stop = k.group_turns(common[0], order, pos, state, *before, outs, *after, *tail)
             stages = outs[pos : stop + 1, k.STAGE].tolist()
-            for j in range(pos, stop):
+            stage = stages[-1] if stop < n else k.STAGE_DONE
+            # The stopped group's economy is booked with the batch unless Python acts before (hostages, its whole turn).
+            end = stop + 1 if stage in booked_with_batch else stop
+            paid = self._book_turns(outs, pos, end) if end > pos else pos
+            for j in range(pos, paid):
                 if stages[j - pos] != k.STAGE_SKIPPED:
-                    book(groups[ids[j]], outs[j], True, True)
+                    book(groups[ids[j]], outs[j], True, True, True)
+            if paid < end:
+                book(groups[ids[paid]], outs[paid], True, True)  # raises: an amount Ledger.pay refuses
+                raise AssertionError("book_turns stopped at an amount Ledger.pay took")
             if stop == n:
                 return
             group, out = groups[ids[stop]], outs[stop]
-            stage = stages[-1]
             if stage == k.STAGE_APPRAISE:  # only its own regions and places change: the others' state holds
-                book(group, out, True, True)
                 self.appraise_regions(group)
                 pos = stop + 1
                 continue
@@ -668,8 +674,6 @@ class ArmedGroups:
                     self.kidnap(group, int(out[k.HOSTAGES]))
                     out = self._economy(group, True, True, True, k.FROM_ECONOMY)
                     stage = out[k.STAGE]
-                else:
-                    book(group, out, True, True)
                 if stage == k.STAGE_PUNISH:
                     self.punish(group, float(out[k.PUNISH_U]))
                     self.contest(group)
@@ -677,6 +681,31 @@ class ArmedGroups:
                     self.contest(group, float(out[k.ATTACK_U]))
                 self.appraise_regions(group)
             pos = stop + 1
+
+    def _book_turns(self, outs: np.ndarray, start: int, stop: int) -> int:
+        """The ledger's payments of the economies ``outs[start:stop]`` in one compiled call (issue 18, eighth pass).
+
+        :func:`turn_kernels.book_turns` adds them, in their order, to the running sums read here
+        (the three accounts, ``turnover``, the four flows), which are written back as Python floats,
+        the type ``Ledger.pay`` keeps; a flow gets an entry only if a payment was made under it, as
+        with ``pay``. Returns the position up to which the economies were paid: at a position short
+        of ``stop`` an amount ``pay`` refuses was met, and :meth:`_book` of that group raises.
+        """
+        k, ledger = turn_kernels, self.model.ledger
+        balances, flows = ledger.balances, ledger.week_flows
+        sums = np.array(
+            [*(balances[a] for a in k.BOOK_ACCOUNTS), ledger.turnover, *(flows.get(f, 0.0) for f in k.BOOK_FLOWS)]
+        )
+        touched = np.zeros(len(k.BOOK_FLOWS), dtype=np.bool_)
+        done = k.book_turns(outs, start, stop, sums, touched)
+        values = sums.tolist()
+        for i, account in enumerate(k.BOOK_ACCOUNTS):
+            balances[account] = values[i]
+        ledger.turnover = values[k.B_TURNOVER]
+        for i, flow in enumerate(k.BOOK_FLOWS):
+            if touched[i]:
+                flows[flow] = values[k.B_TAXATION + i]
+        return done
 
     def _turn_terms(self) -> tuple[tuple, tuple]:
         """The arguments of :func:`turn_kernels.group_turns` from ``terms`` to ``gates``, and ``params`` to the zones'.
@@ -874,8 +903,11 @@ class ArmedGroups:
         )  # fmt: skip
         return (*common, communities.rows, places), tail, {}
 
-    def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool) -> None:
+    def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool, paid_in: bool = False) -> None:
         """Book what :func:`turn_kernels.group_economy` returned, in the order its steps made it.
+
+        With ``paid_in`` the ledger's payments were made already (:meth:`_book_turns`): only the
+        group and the phase's counters are updated.
 
         The numpy form's scalars were numpy floats or Python floats depending on which operand
         ``min``/``max`` returned (the cattle price is a numpy float); later code (the running
@@ -886,15 +918,15 @@ class ArmedGroups:
         np_funds = type(group.funds) is not float
         np_fighters = type(group.fighters) is not float
         if taxed:
-            if o[k.HELD_ANY]:
+            if o[k.HELD_ANY] and not paid_in:
                 ledger.pay("group_community_taxation", "communities", "armed_groups", o[k.TAX_HELD])
-            if o[k.ROAMED_ANY]:
+            if o[k.ROAMED_ANY] and not paid_in:
                 ledger.pay("group_community_taxation", "communities", "armed_groups", o[k.TAX_ROAMED])
             group.revenue["community_taxation"] += o[k.TAXED]
         if o[k.RUSTLED]:
             priced = bool(o[k.RUSTLE_PAID_PRICED])
             value = f64(o[k.RUSTLE_PAID]) if priced else o[k.RUSTLE_PAID]
-            if value > 0:
+            if value > 0 and not paid_in:
                 ledger.pay("group_rustling", "communities", "armed_groups", value)
             self.cattle_stolen += o[k.STOLEN]
             group.revenue["rustling"] += value
@@ -902,11 +934,12 @@ class ArmedGroups:
         if paid:
             np_paid = np_funds if not o[k.WAGES_CHOSEN] else np_fighters
             np_funds |= np_paid
-            if o[k.ZONE_ANY]:
-                ledger.pay("wages", "armed_groups", "communities", o[k.WAGES_BOOKED])
-            else:
-                ledger.pay("wages", "armed_groups", "local_economy", o[k.WAGES])
-            ledger.pay("group_spending", "armed_groups", "local_economy", o[k.SPEND])
+            if not paid_in:
+                if o[k.ZONE_ANY]:
+                    ledger.pay("wages", "armed_groups", "communities", o[k.WAGES_BOOKED])
+                else:
+                    ledger.pay("wages", "armed_groups", "local_economy", o[k.WAGES])
+                ledger.pay("group_spending", "armed_groups", "local_economy", o[k.SPEND])
             np_unpaid = (np_paid or np_fighters) and bool(o[k.WAGES_POSITIVE])
             np_gone = np_fighters or (np_unpaid and bool(o[k.LEAVE_BELOW_ONE]))
             self.exits += f64(o[k.GONE]) if np_gone else o[k.GONE]

@@ -1034,3 +1034,67 @@ def spread_rents(alliance, blocs, totals, rent_week):
             for p in range(alliance.size):
                 if alliance[p] == blocs[j]:
                     rent_week[p] += share
+
+
+# Slots of ``sums`` (book_turns): the ledger's running sums the groups' economies add to.
+B_COMMUNITIES, B_GROUPS, B_LOCAL, B_TURNOVER = 0, 1, 2, 3
+B_TAXATION, B_RUSTLING, B_WAGES, B_SPENDING = 4, 5, 6, 7  # week_flows by category
+BOOK_SIZE = 8
+BOOK_ACCOUNTS = ("communities", "armed_groups", "local_economy")
+BOOK_FLOWS = ("group_community_taxation", "group_rustling", "wages", "group_spending")
+
+
+@kernel
+def _book_one(sums, touched, flow, payer, payee, x):
+    """``Ledger.pay`` of ``x`` on the running ``sums`` (a non-zero amount only, as ``pay`` books)."""
+    if x:
+        sums[payer] -= x
+        sums[payee] += x
+        sums[B_TURNOVER] += x
+        sums[flow] += x
+        touched[flow - B_TAXATION] = True
+
+
+@kernel
+def _payable(x):
+    """``Ledger.pay``'s test of an amount: non-negative and finite (NaN fails)."""
+    return 0.0 <= x < math.inf
+
+
+@kernel
+def book_turns(outs, start, stop, sums, touched):
+    """The ledger's payments of the groups' economies ``outs[start:stop]``, in order (issue 18, eighth pass).
+
+    ``ArmedGroups._book`` made them one ``Ledger.pay`` at a time, group after group: the tax
+    on held and on roamed communities, the rustled cattle's value when positive, the wages (to
+    communities when the group has a zone, else to the local economy) and the spending (002
+    §III; M2). Here each is added to ``sums`` (the balances, ``turnover`` and ``week_flows``
+    Python read before) in the same order, so every running sum gets the same additions in
+    the same order; ``touched`` marks the flows that got one (``pay`` creates a flow's entry only
+    then). Skipped groups (``STAGE_SKIPPED``) pay nothing. A group with an amount ``pay`` would
+    refuse is not booked: its position is returned (Python books it the old way, which raises
+    with ``pay``'s message); else ``stop``.
+    """
+    for pos in range(start, stop):
+        o = outs[pos]
+        if o[STAGE] == STAGE_SKIPPED:
+            continue
+        rustled = o[RUSTLED] != 0.0 and o[RUSTLE_PAID] > 0
+        wages = o[WAGES_BOOKED] if o[ZONE_ANY] else o[WAGES]
+        if (
+            (o[HELD_ANY] and not _payable(o[TAX_HELD]))
+            or (o[ROAMED_ANY] and not _payable(o[TAX_ROAMED]))
+            or (rustled and not _payable(o[RUSTLE_PAID]))
+            or not _payable(wages)
+            or not _payable(o[SPEND])
+        ):
+            return pos
+        if o[HELD_ANY]:
+            _book_one(sums, touched, B_TAXATION, B_COMMUNITIES, B_GROUPS, o[TAX_HELD])
+        if o[ROAMED_ANY]:
+            _book_one(sums, touched, B_TAXATION, B_COMMUNITIES, B_GROUPS, o[TAX_ROAMED])
+        if rustled:
+            _book_one(sums, touched, B_RUSTLING, B_COMMUNITIES, B_GROUPS, o[RUSTLE_PAID])
+        _book_one(sums, touched, B_WAGES, B_GROUPS, B_COMMUNITIES if o[ZONE_ANY] else B_LOCAL, wages)
+        _book_one(sums, touched, B_SPENDING, B_GROUPS, B_LOCAL, o[SPEND])
+    return stop
