@@ -691,20 +691,28 @@ class ArmedGroups:
         with ``pay``. Returns the position up to which the economies were paid: at a position short
         of ``stop`` an amount ``pay`` refuses was met, and :meth:`_book` of that group raises.
         """
-        k, ledger = turn_kernels, self.model.ledger
+        ledger = self.model.ledger
         balances, flows = ledger.balances, ledger.week_flows
-        sums = np.array(
-            [*(balances[a] for a in k.BOOK_ACCOUNTS), ledger.turnover, *(flows.get(f, 0.0) for f in k.BOOK_FLOWS)]
-        )
-        touched = np.zeros(len(k.BOOK_FLOWS), dtype=np.bool_)
-        done = k.book_turns(outs, start, stop, sums, touched)
-        values = sums.tolist()
-        for i, account in enumerate(k.BOOK_ACCOUNTS):
-            balances[account] = values[i]
-        ledger.turnover = values[k.B_TURNOVER]
-        for i, flow in enumerate(k.BOOK_FLOWS):
-            if touched[i]:
-                flows[flow] = values[k.B_TAXATION + i]
+        get = flows.get
+        sums = np.array((
+            balances["communities"], balances["armed_groups"], balances["local_economy"], ledger.turnover,
+            get("group_community_taxation", 0.0), get("group_rustling", 0.0), get("wages", 0.0),
+            get("group_spending", 0.0),
+        ))  # fmt: skip
+        touched = np.zeros(4, dtype=np.bool_)
+        done = turn_kernels.book_turns(outs, start, stop, sums, touched)
+        # The slots of turn_kernels.BOOK_ACCOUNTS, B_TURNOVER and BOOK_FLOWS, in this order.
+        communities, groups, local, ledger.turnover, taxation, rustling, wages, spending = sums.tolist()
+        balances["communities"], balances["armed_groups"], balances["local_economy"] = communities, groups, local
+        tax_in, rustled, waged, spent = touched.tolist()
+        if tax_in:
+            flows["group_community_taxation"] = taxation
+        if rustled:
+            flows["group_rustling"] = rustling
+        if waged:
+            flows["wages"] = wages
+        if spent:
+            flows["group_spending"] = spending
         return done
 
     def _turn_terms(self) -> tuple[tuple, tuple]:
