@@ -1,13 +1,15 @@
-"""The groups' ledger bookings in one compiled call against ``Ledger.pay`` one at a time (issue 18, pass 8).
+"""The groups' ledger bookings in the compiled loop against ``Ledger.pay`` one at a time (issue 18, pass 8).
 
-:func:`sim.agents.turn_kernels.book_turns` adds a batch of group economies' payments to the
-ledger's running sums. The reference is the booking it replaced: ``Ledger.pay`` for each payment
-in ``ArmedGroups._book``'s order. Both must leave every balance, ``turnover`` and flow with the same
-bits, create the same flow entries, and stop at the same group on an amount ``pay`` refuses.
+:func:`sim.agents.turn_kernels.book_out` adds each group economy's payments to the ledger's
+running sums as :func:`sim.agents.turn_kernels.group_turns` ends each economy. The reference is
+the booking it replaced: ``Ledger.pay`` for each payment in ``ArmedGroups._book``'s order. Both
+must leave every balance, ``turnover`` and flow with the same bits, create the same flow
+entries, and stop at the same group on an amount ``pay`` refuses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import pickle
 from types import SimpleNamespace
@@ -16,7 +18,6 @@ import numpy as np
 import pytest
 
 from conftest import frozen_small
-from sim.agents import armed_group
 from sim.agents import turn_kernels as k
 from sim.agents.armed_group import ArmedGroups
 from sim.ledger import Ledger, LedgerError
@@ -86,8 +87,8 @@ def _bits(x: float) -> str:
 
 
 @pytest.mark.parametrize("seed", range(300))
-def test_book_turns_matches_pay_one_at_a_time(seed):
-    """``ArmedGroups._book_turns`` (the kernel and its write-back) leaves the ledger as the payments one by one."""
+def test_book_out_matches_pay_one_at_a_time(seed):
+    """``book_out`` group after group, with the sums read and written back, leaves the ledger as ``pay`` one by one."""
     outs, start, stop = _case(seed)
     expected = _ledger(seed)
     refused_at = _reference(expected, outs, start, stop)
@@ -96,7 +97,15 @@ def test_book_turns_matches_pay_one_at_a_time(seed):
         assert _reference(expected, outs, start, refused_at) == refused_at
     ledger = _ledger(seed)
     owner = SimpleNamespace(model=SimpleNamespace(ledger=ledger))
-    assert ArmedGroups._book_turns(owner, outs, start, stop) == refused_at
+    touched = np.ones(4, dtype=np.bool_)  # cleared by _ledger_sums
+    sums = ArmedGroups._ledger_sums(owner, touched)
+    done = stop
+    for pos in range(start, stop):  # as group_turns books each economy (skipped groups pay nothing)
+        if outs[pos, k.STAGE] != k.STAGE_SKIPPED and not k.book_out(outs[pos], sums, touched):
+            done = pos
+            break
+    ArmedGroups._write_ledger_sums(owner, sums, touched)
+    assert done == refused_at
     assert [_bits(v) for v in ledger.balances.values()] == [_bits(v) for v in expected.balances.values()]
     assert all(type(v) is float for v in ledger.balances.values())
     assert _bits(ledger.turnover) == _bits(expected.turnover) and type(ledger.turnover) is float
@@ -105,18 +114,11 @@ def test_book_turns_matches_pay_one_at_a_time(seed):
         assert _bits(ledger.week_flows[flow]) == _bits(value) and type(ledger.week_flows[flow]) is float, flow
 
 
-def test_refused_amount_in_a_batch_raises_as_pay(monkeypatch):
-    """A NaN wage in a batch: the groups' phase raises ``Ledger.pay``'s error, never books it silently."""
+def test_refused_amount_in_the_loop_raises_as_pay():
+    """A negative spending in the compiled loop: the phase raises ``Ledger.pay``'s error, never books it silently."""
     m = pickle.loads(frozen_small(weeks=6, seed=4))
-    real = k.group_turns
-
-    def nan_wages(*args):
-        stop = real(*args)
-        outs, start = args[10], args[2]
-        outs[start : stop + 1, k.WAGES] = math.nan
-        outs[start : stop + 1, k.WAGES_BOOKED] = math.nan
-        return stop
-
-    monkeypatch.setattr(armed_group.turn_kernels, "group_turns", nan_wages)  # the module's lazy stand-in
-    with pytest.raises(LedgerError, match="payment wages of nan"):
+    m.armed_groups.p = dataclasses.replace(m.armed_groups.p, spend_rate=-0.5)
+    turnover = m.ledger.turnover
+    with pytest.raises(LedgerError, match="payment group_spending of -"):
         m.armed_groups.step()
+    assert m.ledger.turnover >= turnover

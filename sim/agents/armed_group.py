@@ -643,22 +643,25 @@ class ArmedGroups:
         before, after = self._turn_terms()
         outs = np.empty((len(order), k.OUT_SIZE))
         book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
-        booked_with_batch = (k.STAGE_APPRAISE, k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy done
+        booked_with_batch = (k.STAGE_APPRAISE, k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy booked
+        touched, refused = np.zeros(4, dtype=np.bool_), np.zeros(1, dtype=np.int64)
         while pos < n:
             if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
                 state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
-            stop = k.group_turns(common[0], order, pos, state, *before, outs, *after, *tail)
+            sums = self._ledger_sums(touched)
+            stop = k.group_turns(common[0], order, pos, state, *before, outs, sums, touched, refused, *after, *tail)
+            self._write_ledger_sums(sums, touched)
             stages = outs[pos : stop + 1, k.STAGE].tolist()
             stage = stages[-1] if stop < n else k.STAGE_DONE
-            # The stopped group's economy is booked with the batch unless Python acts before (hostages, its whole turn).
+            # The stopped group's economy was booked in the loop unless Python acts first (hostages, its whole turn).
             end = stop + 1 if stage in booked_with_batch else stop
-            paid = self._book_turns(outs, pos, end) if end > pos else pos
-            for j in range(pos, paid):
+            bad = refused[0] >= 0  # the stopped group is not booked: the old way raises pay's error for it
+            for j in range(pos, stop if bad else end):
                 if stages[j - pos] != k.STAGE_SKIPPED:
                     book(groups[ids[j]], outs[j], True, True, True)
-            if paid < end:
-                book(groups[ids[paid]], outs[paid], True, True)  # raises: an amount Ledger.pay refuses
-                raise AssertionError("book_turns stopped at an amount Ledger.pay took")
+            if bad:
+                book(groups[ids[stop]], outs[stop], True, True)
+                raise AssertionError("group_turns stopped at an amount Ledger.pay took")
             if stop == n:
                 return
             group, out = groups[ids[stop]], outs[stop]
@@ -682,26 +685,25 @@ class ArmedGroups:
                 self.appraise_regions(group)
             pos = stop + 1
 
-    def _book_turns(self, outs: np.ndarray, start: int, stop: int) -> int:
-        """The ledger's payments of the economies ``outs[start:stop]`` in one compiled call (issue 18, eighth pass).
+    def _ledger_sums(self, touched: np.ndarray) -> np.ndarray:
+        """The ledger's running sums the groups' economies add to, for :func:`turn_kernels.book_out` (issue 18, pass 8).
 
-        :func:`turn_kernels.book_turns` adds them, in their order, to the running sums read here
-        (the three accounts, ``turnover``, the four flows), which are written back as Python floats,
-        the type ``Ledger.pay`` keeps; a flow gets an entry only if a payment was made under it, as
-        with ``pay``. Returns the position up to which the economies were paid: at a position short
-        of ``stop`` an amount ``pay`` refuses was met, and :meth:`_book` of that group raises.
+        In the slots of ``turn_kernels.BOOK_ACCOUNTS``, ``B_TURNOVER`` and ``BOOK_FLOWS``; a flow
+        without an entry yet reads 0.0, as the ledger's ``defaultdict`` starts it. Clears ``touched``.
         """
         ledger = self.model.ledger
-        balances, flows = ledger.balances, ledger.week_flows
-        get = flows.get
-        sums = np.array((
+        balances, get = ledger.balances, ledger.week_flows.get
+        touched[:] = False
+        return np.array((
             balances["communities"], balances["armed_groups"], balances["local_economy"], ledger.turnover,
             get("group_community_taxation", 0.0), get("group_rustling", 0.0), get("wages", 0.0),
             get("group_spending", 0.0),
         ))  # fmt: skip
-        touched = np.zeros(4, dtype=np.bool_)
-        done = turn_kernels.book_turns(outs, start, stop, sums, touched)
-        # The slots of turn_kernels.BOOK_ACCOUNTS, B_TURNOVER and BOOK_FLOWS, in this order.
+
+    def _write_ledger_sums(self, sums: np.ndarray, touched: np.ndarray) -> None:
+        """Write back :meth:`_ledger_sums` as Python floats (as ``Ledger.pay`` keeps them); a flow only if paid."""
+        ledger = self.model.ledger
+        balances, flows = ledger.balances, ledger.week_flows
         communities, groups, local, ledger.turnover, taxation, rustling, wages, spending = sums.tolist()
         balances["communities"], balances["armed_groups"], balances["local_economy"] = communities, groups, local
         tax_in, rustled, waged, spent = touched.tolist()
@@ -713,7 +715,6 @@ class ArmedGroups:
             flows["wages"] = wages
         if spent:
             flows["group_spending"] = spending
-        return done
 
     def _turn_terms(self) -> tuple[tuple, tuple]:
         """The arguments of :func:`turn_kernels.group_turns` from ``terms`` to ``gates``, and ``params`` to the zones'.
@@ -914,7 +915,7 @@ class ArmedGroups:
     def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool, paid_in: bool = False) -> None:
         """Book what :func:`turn_kernels.group_economy` returned, in the order its steps made it.
 
-        With ``paid_in`` the ledger's payments were made already (:meth:`_book_turns`): only the
+        With ``paid_in`` the ledger's payments were made already (in :func:`turn_kernels.group_turns`): only the
         group and the phase's counters are updated.
 
         The numpy form's scalars were numpy floats or Python floats depending on which operand
