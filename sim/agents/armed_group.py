@@ -643,20 +643,29 @@ class ArmedGroups:
         before, after = self._turn_terms()
         outs = np.empty((len(order), k.OUT_SIZE))
         book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
+        booked_with_batch = (k.STAGE_APPRAISE, k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy booked
+        touched, refused = np.zeros(4, dtype=np.bool_), np.zeros(1, dtype=np.int64)
         while pos < n:
             if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
                 state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
-            stop = k.group_turns(common[0], order, pos, state, *before, outs, *after, *tail)
+            sums = self._ledger_sums(touched)
+            stop = k.group_turns(common[0], order, pos, state, *before, outs, sums, touched, refused, *after, *tail)
+            self._write_ledger_sums(sums, touched)
             stages = outs[pos : stop + 1, k.STAGE].tolist()
-            for j in range(pos, stop):
+            stage = stages[-1] if stop < n else k.STAGE_DONE
+            # The stopped group's economy was booked in the loop unless Python acts first (hostages, its whole turn).
+            end = stop + 1 if stage in booked_with_batch else stop
+            bad = refused[0] >= 0  # the stopped group is not booked: the old way raises pay's error for it
+            for j in range(pos, stop if bad else end):
                 if stages[j - pos] != k.STAGE_SKIPPED:
-                    book(groups[ids[j]], outs[j], True, True)
+                    book(groups[ids[j]], outs[j], True, True, True)
+            if bad:
+                book(groups[ids[stop]], outs[stop], True, True)
+                raise AssertionError("group_turns stopped at an amount Ledger.pay took")
             if stop == n:
                 return
             group, out = groups[ids[stop]], outs[stop]
-            stage = stages[-1]
             if stage == k.STAGE_APPRAISE:  # only its own regions and places change: the others' state holds
-                book(group, out, True, True)
                 self.appraise_regions(group)
                 pos = stop + 1
                 continue
@@ -668,8 +677,6 @@ class ArmedGroups:
                     self.kidnap(group, int(out[k.HOSTAGES]))
                     out = self._economy(group, True, True, True, k.FROM_ECONOMY)
                     stage = out[k.STAGE]
-                else:
-                    book(group, out, True, True)
                 if stage == k.STAGE_PUNISH:
                     self.punish(group, float(out[k.PUNISH_U]))
                     self.contest(group)
@@ -677,6 +684,37 @@ class ArmedGroups:
                     self.contest(group, float(out[k.ATTACK_U]))
                 self.appraise_regions(group)
             pos = stop + 1
+
+    def _ledger_sums(self, touched: np.ndarray) -> np.ndarray:
+        """The ledger's running sums the groups' economies add to, for :func:`turn_kernels.book_out` (issue 18, pass 8).
+
+        In the slots of ``turn_kernels.BOOK_ACCOUNTS``, ``B_TURNOVER`` and ``BOOK_FLOWS``; a flow
+        without an entry yet reads 0.0, as the ledger's ``defaultdict`` starts it. Clears ``touched``.
+        """
+        ledger = self.model.ledger
+        balances, get = ledger.balances, ledger.week_flows.get
+        touched[:] = False
+        return np.array((
+            balances["communities"], balances["armed_groups"], balances["local_economy"], ledger.turnover,
+            get("group_community_taxation", 0.0), get("group_rustling", 0.0), get("wages", 0.0),
+            get("group_spending", 0.0),
+        ))  # fmt: skip
+
+    def _write_ledger_sums(self, sums: np.ndarray, touched: np.ndarray) -> None:
+        """Write back :meth:`_ledger_sums` as Python floats (as ``Ledger.pay`` keeps them); a flow only if paid."""
+        ledger = self.model.ledger
+        balances, flows = ledger.balances, ledger.week_flows
+        communities, groups, local, ledger.turnover, taxation, rustling, wages, spending = sums.tolist()
+        balances["communities"], balances["armed_groups"], balances["local_economy"] = communities, groups, local
+        tax_in, rustled, waged, spent = touched.tolist()
+        if tax_in:
+            flows["group_community_taxation"] = taxation
+        if rustled:
+            flows["group_rustling"] = rustling
+        if waged:
+            flows["wages"] = wages
+        if spent:
+            flows["group_spending"] = spending
 
     def _turn_terms(self) -> tuple[tuple, tuple]:
         """The arguments of :func:`turn_kernels.group_turns` from ``terms`` to ``gates``, and ``params`` to the zones'.
@@ -874,8 +912,11 @@ class ArmedGroups:
         )  # fmt: skip
         return (*common, communities.rows, places), tail, {}
 
-    def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool) -> None:
+    def _book(self, group: ArmedGroup, out: np.ndarray, taxed: bool, paid: bool, paid_in: bool = False) -> None:
         """Book what :func:`turn_kernels.group_economy` returned, in the order its steps made it.
+
+        With ``paid_in`` the ledger's payments were made already (in :func:`turn_kernels.group_turns`): only the
+        group and the phase's counters are updated.
 
         The numpy form's scalars were numpy floats or Python floats depending on which operand
         ``min``/``max`` returned (the cattle price is a numpy float); later code (the running
@@ -886,15 +927,15 @@ class ArmedGroups:
         np_funds = type(group.funds) is not float
         np_fighters = type(group.fighters) is not float
         if taxed:
-            if o[k.HELD_ANY]:
+            if o[k.HELD_ANY] and not paid_in:
                 ledger.pay("group_community_taxation", "communities", "armed_groups", o[k.TAX_HELD])
-            if o[k.ROAMED_ANY]:
+            if o[k.ROAMED_ANY] and not paid_in:
                 ledger.pay("group_community_taxation", "communities", "armed_groups", o[k.TAX_ROAMED])
             group.revenue["community_taxation"] += o[k.TAXED]
         if o[k.RUSTLED]:
             priced = bool(o[k.RUSTLE_PAID_PRICED])
             value = f64(o[k.RUSTLE_PAID]) if priced else o[k.RUSTLE_PAID]
-            if value > 0:
+            if value > 0 and not paid_in:
                 ledger.pay("group_rustling", "communities", "armed_groups", value)
             self.cattle_stolen += o[k.STOLEN]
             group.revenue["rustling"] += value
@@ -902,11 +943,12 @@ class ArmedGroups:
         if paid:
             np_paid = np_funds if not o[k.WAGES_CHOSEN] else np_fighters
             np_funds |= np_paid
-            if o[k.ZONE_ANY]:
-                ledger.pay("wages", "armed_groups", "communities", o[k.WAGES_BOOKED])
-            else:
-                ledger.pay("wages", "armed_groups", "local_economy", o[k.WAGES])
-            ledger.pay("group_spending", "armed_groups", "local_economy", o[k.SPEND])
+            if not paid_in:
+                if o[k.ZONE_ANY]:
+                    ledger.pay("wages", "armed_groups", "communities", o[k.WAGES_BOOKED])
+                else:
+                    ledger.pay("wages", "armed_groups", "local_economy", o[k.WAGES])
+                ledger.pay("group_spending", "armed_groups", "local_economy", o[k.SPEND])
             np_unpaid = (np_paid or np_fighters) and bool(o[k.WAGES_POSITIVE])
             np_gone = np_fighters or (np_unpaid and bool(o[k.LEAVE_BELOW_ONE]))
             self.exits += f64(o[k.GONE]) if np_gone else o[k.GONE]

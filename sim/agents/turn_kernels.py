@@ -238,6 +238,9 @@ def group_turns(
     n_regions,
     gates,
     outs,
+    sums,
+    touched,
+    refused,
     params,
     holder,
     community_rows,
@@ -283,7 +286,13 @@ def group_turns(
     books afterwards, in the order of the positions). Nothing in a turn before its stop reads
     another group's fighters, funds or revenue, so those are read once a batch (``state``).
     Zones are in ``zone_*`` from ``zone_ptr[group]`` to ``zone_ptr[group + 1]``.
+
+    Each economy not stopped for hostages is booked as it ends (:func:`book_out`, eighth pass) on
+    the ledger's running ``sums``, in the order ``ArmedGroups._book`` booked them after the call;
+    nothing in the loop reads the ledger. An amount ``Ledger.pay`` would refuse stops the loop at
+    that group, unbooked, with its position in ``refused[0]`` (else -1).
     """
+    refused[0] = -1
     for pos in range(start, order.size):
         g = order[pos]
         out = outs[pos]
@@ -345,6 +354,9 @@ def group_turns(
             push,
             pull,
         )
+        if out[STAGE] != STAGE_KIDNAP and not book_out(out, sums, touched):
+            refused[0] = pos
+            return pos
         if out[STAGE] != STAGE_DONE:
             return pos
         # ArmedGroups.appraise_regions returns at once without regions in Mali, or with one
@@ -1034,3 +1046,61 @@ def spread_rents(alliance, blocs, totals, rent_week):
             for p in range(alliance.size):
                 if alliance[p] == blocs[j]:
                     rent_week[p] += share
+
+
+# Slots of ``sums`` (book_turns): the ledger's running sums the groups' economies add to.
+B_COMMUNITIES, B_GROUPS, B_LOCAL, B_TURNOVER = 0, 1, 2, 3
+B_TAXATION, B_RUSTLING, B_WAGES, B_SPENDING = 4, 5, 6, 7  # week_flows by category
+BOOK_SIZE = 8
+BOOK_ACCOUNTS = ("communities", "armed_groups", "local_economy")
+BOOK_FLOWS = ("group_community_taxation", "group_rustling", "wages", "group_spending")
+
+
+@kernel
+def _book_one(sums, touched, flow, payer, payee, x):
+    """``Ledger.pay`` of ``x`` on the running ``sums`` (a non-zero amount only, as ``pay`` books)."""
+    if x:
+        sums[payer] -= x
+        sums[payee] += x
+        sums[B_TURNOVER] += x
+        sums[flow] += x
+        touched[flow - B_TAXATION] = True
+
+
+@kernel
+def _payable(x):
+    """``Ledger.pay``'s test of an amount: non-negative and finite (NaN fails)."""
+    return 0.0 <= x < math.inf
+
+
+@kernel
+def book_out(o, sums, touched):
+    """The ledger's payments of one group's economy ``o`` on the running ``sums``; False if ``pay`` would refuse one.
+
+    ``ArmedGroups._book`` made them one ``Ledger.pay`` at a time: the tax on held and on roamed
+    communities, the rustled cattle's value when positive, the wages (to communities when the
+    group has a zone, else to the local economy) and the spending (002 §III; M2). Here each is
+    added to ``sums`` (the balances, ``turnover`` and ``week_flows`` Python read before) in the
+    same order, so every running sum gets the same additions in the same order; ``touched`` marks
+    the flows that got one (``pay`` creates a flow's entry only then). A group with an amount
+    ``pay`` would refuse books nothing (Python books it the old way, which raises ``pay``'s error).
+    """
+    rustled = o[RUSTLED] != 0.0 and o[RUSTLE_PAID] > 0
+    wages = o[WAGES_BOOKED] if o[ZONE_ANY] else o[WAGES]
+    if (
+        (o[HELD_ANY] and not _payable(o[TAX_HELD]))
+        or (o[ROAMED_ANY] and not _payable(o[TAX_ROAMED]))
+        or (rustled and not _payable(o[RUSTLE_PAID]))
+        or not _payable(wages)
+        or not _payable(o[SPEND])
+    ):
+        return False
+    if o[HELD_ANY]:
+        _book_one(sums, touched, B_TAXATION, B_COMMUNITIES, B_GROUPS, o[TAX_HELD])
+    if o[ROAMED_ANY]:
+        _book_one(sums, touched, B_TAXATION, B_COMMUNITIES, B_GROUPS, o[TAX_ROAMED])
+    if rustled:
+        _book_one(sums, touched, B_RUSTLING, B_COMMUNITIES, B_GROUPS, o[RUSTLE_PAID])
+    _book_one(sums, touched, B_WAGES, B_GROUPS, B_COMMUNITIES if o[ZONE_ANY] else B_LOCAL, wages)
+    _book_one(sums, touched, B_SPENDING, B_GROUPS, B_LOCAL, o[SPEND])
+    return True
