@@ -615,8 +615,11 @@ class ArmedGroups:
         what it left), a punishment or an attack drawn below its rate (they go on from the draw).
         The ledger gets the kidnapping's payments, then the economy's, then the others', as before.
         """
+        self._finish_turn(group, self._economy(group, True, True, True, turn_kernels.FROM_KIDNAP))
+
+    def _finish_turn(self, group: ArmedGroup, out: np.ndarray) -> None:
+        """The rest of a turn whose economy ran up to ``out``'s stage: hostages, punishment or attack, appraisal."""
         k = turn_kernels
-        out = self._economy(group, True, True, True, k.FROM_KIDNAP)
         stage = out[k.STAGE]
         if stage == k.STAGE_KIDNAP:
             self.kidnap(group, int(out[k.HOSTAGES]))
@@ -673,16 +676,7 @@ class ArmedGroups:
             if stage == k.STAGE_PYTHON:
                 self.turn(group)
             else:
-                if stage == k.STAGE_KIDNAP:
-                    self.kidnap(group, int(out[k.HOSTAGES]))
-                    out = self._economy(group, True, True, True, k.FROM_ECONOMY)
-                    stage = out[k.STAGE]
-                if stage == k.STAGE_PUNISH:
-                    self.punish(group, float(out[k.PUNISH_U]))
-                    self.contest(group)
-                elif stage == k.STAGE_ATTACK:
-                    self.contest(group, float(out[k.ATTACK_U]))
-                self.appraise_regions(group)
+                self._finish_turn(group, out)
             pos = stop + 1
 
     def _ledger_sums(self, touched: np.ndarray) -> np.ndarray:
