@@ -337,8 +337,7 @@ class Officials(AgentTable):
         rows = self.duty
         if not len(rows):
             return
-        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
-        both = self.take_odds(rows, gains[None, :], self._rate_logs)
+        both = self.take_odds(rows, None, self._rate_logs)  # the gains' logarithms are kept (_rate_logs)
         # Honest units seize what the officials would have let through: raids and reinforced border
         # units (policies). The mission has no seizure or arrest powers of its own (003).
         self.honest = honest = levers.raid_seize.copy()
