@@ -1,0 +1,44 @@
+"""The eighth pass's kernels (issue 18, docs/performance.md "state8") against the Python they replaced.
+
+``war_kernels.abuse_draws`` is ``Forces._state_forces``' loop over a state force's bases: the
+same rates, the same Poisson draws from the same generator in the same order, so the deaths and
+the generator's state after them are equal bit for bit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.agents import war_kernels
+from sim.kernel_rng import handles
+
+
+def _plain_abuses(rng, bases, insecurity, abuse_rate, mult):
+    """The loop as it was: one rate and (when positive) one Poisson draw per base, in order."""
+    out = []
+    for base in bases:
+        rate = abuse_rate * mult * min(1.0, insecurity[base])
+        out.append(float(rng.poisson(rate)) if rate > 0 else 0.0)
+    return out
+
+
+def test_abuse_draws_match_the_loop_and_the_stream():
+    cases = np.random.default_rng(8)
+    for case in range(300):
+        n_places = int(cases.integers(1, 40))
+        insecurity = cases.random(n_places) * 2.0  # below and above the cap at 1
+        if case % 5 == 0:
+            insecurity[cases.integers(n_places)] = 0.0
+        if case % 7 == 0:
+            insecurity[cases.integers(n_places)] = np.nan  # min(1.0, nan) is 1.0
+        if case % 11 == 0:
+            insecurity[cases.integers(n_places)] = -0.5
+        bases = cases.integers(0, n_places, size=int(cases.integers(0, 12))).astype(np.int64)
+        abuse_rate = [0.0, 0.2, float(cases.random() * 3)][case % 3]
+        mult = [1.0, 5.0][case % 2]
+        plain, compiled = np.random.default_rng(case), np.random.default_rng(case)
+        want = _plain_abuses(plain, bases, insecurity, abuse_rate, mult)
+        got = war_kernels.abuse_draws(handles(compiled), bases, insecurity, abuse_rate * mult)
+        assert got.tolist() == want, case
+        assert compiled.bit_generator.state == plain.bit_generator.state, case
+        assert plain.random() == compiled.random()
