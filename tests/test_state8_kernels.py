@@ -42,3 +42,33 @@ def test_abuse_draws_match_the_loop_and_the_stream():
         assert got.tolist() == want, case
         assert compiled.bit_generator.state == plain.bit_generator.state, case
         assert plain.random() == compiled.random()
+
+
+def _plain_capacity(capacity, alive, post, support, oc_support, lever_capacity, base):
+    """``Officials.boost_capacity`` as it was: the places' support summed as arrays, then clipped rows."""
+    out = capacity.copy()
+    rows = np.flatnonzero(alive)
+    out[rows] = np.clip(base + (support + oc_support + lever_capacity)[post[rows]], 0.0, 1.0)
+    return out
+
+
+def test_boost_capacity_matches_numpy():
+    from sim.agents import official_kernels
+
+    cases = np.random.default_rng(18)
+    specials = np.array([0.0, -0.0, 1.0, -1.0, 2.0, np.nan, 1e-300, -1e-300])
+    for case in range(300):
+        n_places, n = int(cases.integers(1, 30)), int(cases.integers(0, 200))
+        parts = [cases.normal(0.0, 0.6, n_places) for _ in range(3)]
+        for part in parts:
+            hit = cases.random(n_places) < 0.2
+            part[hit] = cases.choice(specials, size=int(hit.sum()))
+        alive = cases.random(n) < [0.0, 0.5, 1.0][case % 3]
+        post = cases.integers(0, n_places, size=n).astype(np.int64)
+        capacity = cases.random(n)
+        base = float(cases.choice([0.0, -0.0, 0.3, 0.5, 1.0]))
+        want = _plain_capacity(capacity, alive, post, *parts, base)
+        got = capacity.copy()
+        official_kernels.boost_capacity(got, alive, post, *parts, base)
+        np.testing.assert_array_equal(got, want)
+        assert np.signbit(got).tolist() == np.signbit(want).tolist(), case

@@ -203,7 +203,7 @@ class Forces:
             self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
         officials = model.officials
         if officials is not None:
-            officials.boost_capacity(model.territory.support + self.oc_support + model.levers.capacity)
+            officials.boost_capacity(model.territory.support, self.oc_support, model.levers.capacity)
 
     def _task_weights(self, levers) -> dict[str, float]:
         p = self.p

@@ -658,10 +658,14 @@ class Officials(AgentTable):
         self.events["ac_failures"] += failure
         return success, failure
 
-    def boost_capacity(self, support: np.ndarray) -> None:
-        """Support to the state (training, equipment; 002 §III) raises capacity where it is given."""
-        rows = self.alive_rows()
-        self.cols["capacity"][rows] = np.clip(self.p.capacity + support[self.post[rows]], 0.0, 1.0)
+    def boost_capacity(self, support: np.ndarray, oc_support: np.ndarray, lever_capacity: np.ndarray) -> None:
+        """Support to the state (training, equipment; 002 §III) raises capacity where it is given.
+
+        The support at each place is the state's, the mission's against organized crime and the
+        levers', summed in that order; compiled in one pass (``official_kernels.boost_capacity``).
+        """
+        c, base = self.cols, self.p.capacity
+        kernels.boost_capacity(c["capacity"], c["alive"], c["post"], support, oc_support, lever_capacity, base)
 
     def total_wealth(self) -> float:
         """What officials hold between them (the officials account)."""

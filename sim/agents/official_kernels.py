@@ -454,3 +454,18 @@ def settle_marks(place, bribe, outcome, crew, value, staffed, foreign, evidence)
             at_home[n_seized] = mali
             n_seized += 1
     return pairwise_sum(elsewhere[:e]), local[:n_local], seized[:n_seized], at_home[:n_seized]
+
+
+@kernel
+def boost_capacity(capacity, alive, post, support, oc_support, lever_capacity, base):
+    """Each living official's capacity: ``base`` plus the support given at his post, clipped to [0, 1].
+
+    ``Officials.boost_capacity`` in one pass (issue 18, docs/performance.md "state8"): the support
+    at a place is the state's support plus the mission's organized-crime support plus the levers'
+    capacity, added in that order as the numpy form added the arrays, then ``base`` plus it and
+    numpy's clip, row by row (002 §III: training and equipment raise capacity where given).
+    """
+    for row in range(alive.size):
+        if alive[row]:
+            at = post[row]
+            capacity[row] = clip01(base + ((support[at] + oc_support[at]) + lever_capacity[at]))
