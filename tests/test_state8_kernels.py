@@ -72,3 +72,17 @@ def test_boost_capacity_matches_numpy():
         official_kernels.boost_capacity(got, alive, post, *parts, base)
         np.testing.assert_array_equal(got, want)
         assert np.signbit(got).tolist() == np.signbit(want).tolist(), case
+
+
+def test_count_rows_matches_add_at():
+    from sim.agents import official_kernels
+
+    cases = np.random.default_rng(28)
+    for case in range(200):
+        n = int(cases.integers(1, 50))
+        counts = cases.integers(0, 9, size=n).astype(np.int64)
+        rows = cases.integers(0, n, size=int(cases.integers(0, [3, 200][case % 2]))).astype(np.int64)
+        want = counts.copy()
+        np.add.at(want, rows, 1)
+        official_kernels.count_rows(counts, rows)
+        np.testing.assert_array_equal(counts, want)

@@ -414,10 +414,10 @@ class Officials(AgentTable):
         if len(local):
             who = self._deciders(enc, local)
             self._pay_chain(who, enc.bribe[local], ledger)
-            np.add.at(self.cols["bribes"], who, 1)
+            kernels.count_rows(self.cols["bribes"], who)
         if len(seized):
             if at_home.any():
-                np.add.at(self.cols["seizures"], self._deciders(enc, seized[at_home]), 1)
+                kernels.count_rows(self.cols["seizures"], self._deciders(enc, seized[at_home]))
             odds = np.where(at_home, self.p.arrest_probability, self.neighbours.arrest_probability)
             arrested[seized] = self.model.rng.random(len(seized)) < odds
         return arrested

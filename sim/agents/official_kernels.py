@@ -469,3 +469,14 @@ def boost_capacity(capacity, alive, post, support, oc_support, lever_capacity, b
         if alive[row]:
             at = post[row]
             capacity[row] = clip01(base + ((support[at] + oc_support[at]) + lever_capacity[at]))
+
+
+@kernel
+def count_rows(counts, rows):
+    """``np.add.at(counts, rows, 1)`` on whole-number counters: one more for each time a row is listed.
+
+    The officials' bribes and seizures counted at settling (issue 18, docs/performance.md "state8"):
+    numpy's ``ufunc.at`` costs about 10 µs a call on a few rows; integers add exactly in any order.
+    """
+    for r in rows:
+        counts[r] += 1
