@@ -86,3 +86,28 @@ def test_count_rows_matches_add_at():
         np.add.at(want, rows, 1)
         official_kernels.count_rows(counts, rows)
         np.testing.assert_array_equal(counts, want)
+
+
+def test_fade_rents_matches_numpy():
+    from sim.agents import official_kernels
+
+    cases = np.random.default_rng(38)
+    for case in range(300):
+        n = int(cases.integers(1, 400))
+        cols = [cases.random(n) * [1.0, 1e6][case % 2] for _ in range(3)]
+        for col in cols:
+            col[cases.random(n) < 0.1] = -0.0
+        rows = np.flatnonzero(cases.random(n) < [0.0, 0.5, 1.0][case % 3])
+        top = rows[cases.random(len(rows)) < [0.05, 0.9][case % 2]]
+        memory = float(cases.choice([1.0 / 52, 0.5, 1.0]))
+        rents, week, deterrence = (col.copy() for col in cols)
+        rents[rows] += memory * (week[rows] - rents[rows])
+        week[rows] = 0.0
+        deterrence[rows] *= 1.0 - memory
+        want_top = float(rents[top].sum())
+        got = [col.copy() for col in cols]
+        got_top = official_kernels.fade_rents(*got, rows, top, memory)
+        for have, expect in zip(got, (rents, week, deterrence), strict=True):
+            np.testing.assert_array_equal(have, expect)
+            assert np.signbit(have).tolist() == np.signbit(expect).tolist(), case
+        assert got_top == want_top and np.signbit(got_top) == np.signbit(want_top), case

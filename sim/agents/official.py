@@ -554,11 +554,9 @@ class Officials(AgentTable):
         p, c, levers = self.p, self.cols, self.model.levers
         memory = 1.0 / p.rent_memory_weeks
         rows, top, pay_top, region, peer_count, post, post_count, pay = self._roster()
-        c["rents"][rows] += memory * (c["rent_week"][rows] - c["rents"][rows])
-        c["rent_week"][rows] = 0.0
-        c["deterrence"][rows] *= 1.0 - memory
+        # Rents remembered, this week's zeroed, deterrence faded; the top's rents summed (compiled).
+        rents_top = kernels.fade_rents(c["rents"], c["rent_week"], c["deterrence"], rows, top, memory)
         # Will at the top: its own rents against its pay, events, pressure, the record of cases.
-        rents_top = float(self.rents[top].sum())
         self.capture = rents_top / (rents_top + pay_top) if rents_top + pay_top > 0 else 0.0
         base = levers.political_will if levers.political_will is not None else p.political_will
         target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * self.capture + self.record))

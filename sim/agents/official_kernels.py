@@ -480,3 +480,24 @@ def count_rows(counts, rows):
     """
     for r in rows:
         counts[r] += 1
+
+
+@kernel
+def fade_rents(rents, rent_week, deterrence, rows, top, memory):
+    """The week's rents folded into the officials' remembered rents, deterrence faded; the top's rents summed.
+
+    The start of ``Officials._drift`` in one pass (issue 18, docs/performance.md "state8"; 002 §II):
+    for each official (``rows``, distinct) the remembered rents move ``memory`` of the way to this
+    week's, this week's are zeroed and deterrence fades by ``1 - memory``, each the numpy form's
+    elementwise arithmetic. Then the senior patrons' (``top``) remembered rents are summed as
+    ``np.sum`` sums them (the will at the top reads it).
+
+    Returns:
+        The sum of ``rents`` over ``top`` after the update.
+    """
+    fade = 1.0 - memory
+    for r in rows:
+        rents[r] = rents[r] + memory * (rent_week[r] - rents[r])
+        rent_week[r] = 0.0
+        deterrence[r] = deterrence[r] * fade
+    return pairwise_sum(rents[top])
