@@ -10,6 +10,7 @@ themselves; M16), tracked by a version counter so route costs are recomputed onl
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -126,10 +127,11 @@ class Market:
         return flat
 
     def __getstate__(self) -> dict:
-        """Pickled (a saved state) without the kept demand cells, which are rebuilt on use."""
+        """Pickled (a saved state) without the kept demand cells and gold groups, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_cells", None)
         state.pop("_flat", None)
+        state.pop("_mali_gold", None)
         return state
 
     def sink_value(self, goods: np.ndarray, sinks: np.ndarray) -> np.ndarray:
@@ -158,7 +160,7 @@ class Market:
         drawn = rng.poisson(self.mean_supply * factor * multiplier)
         self.formal_week = 0
         if formal_gold > 0 and self.gold >= 0:
-            sel = (self.group_good == self.gold) & self.group_in_mali
+            sel = self._mali_gold
             formal = rng.binomial(drawn[sel], min(1.0, formal_gold))
             drawn[sel] -= formal
             self.formal_week = int(formal.sum())
@@ -172,6 +174,11 @@ class Market:
             np.int64
         )
         return delivered
+
+    @functools.cached_property
+    def _mali_gold(self) -> np.ndarray:
+        """Which (good, source) groups are gold at Malian sources (fixed: the routes' groups do not change)."""
+        return (self.group_good == self.gold) & self.group_in_mali
 
     def pay_producers(self, groups: np.ndarray, amounts: np.ndarray, ledger: Ledger) -> None:
         """Pay for goods bought: to the community at a Malian source, else to producers abroad."""

@@ -127,6 +127,7 @@ class SahelModel(mesa.Model):
         """Pickle without the outcome functions (closures); they are rebuilt on load (sim/state.py)."""
         state = self.__dict__.copy()
         state["outcomes"] = None
+        state.pop("_encounter_rows_kept", None)  # a view of the stats' buffers: found again after loading
         collector = state.get("datacollector")
         if collector is not None:
             collector = copy.copy(collector)
@@ -224,10 +225,17 @@ class SahelModel(mesa.Model):
             st["livelihood_units"],
             st["seized_value_at"],
             self.territory.violence,
-            self.stats.rows(ENCOUNTER_COUNTS),
+            self._encounter_rows(st),
         )
         if robbed:
             self.stats.events["robberies"] += robbed
+
+    def _encounter_rows(self, week: dict[str, np.ndarray]) -> np.ndarray:
+        """The encounter counters as one view (``Stats.rows``), kept while the week's counters are the same arrays."""
+        kept = self.__dict__.get("_encounter_rows_kept")
+        if kept is None or kept[0] is not week["enc_total"]:
+            kept = self._encounter_rows_kept = (week["enc_total"], self.stats.rows(ENCOUNTER_COUNTS))
+        return kept[1]
 
     # --- the week ------------------------------------------------------------------------
 

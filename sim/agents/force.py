@@ -28,8 +28,12 @@ import numpy as np
 
 from sim.agents.mission_war import MissionWar
 from sim.draws import choose_index
+from sim.lazy import lazy_module
 from sim.names import GroupKind
 from sim.world.tables import PLACE_KINDS
+
+war_kernels = lazy_module("sim.agents.war_kernels")
+kernel_rng = lazy_module("sim.kernel_rng")
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -199,7 +203,7 @@ class Forces:
             self.shield[sel] *= 1.0 / (1.0 + p.poc_effect * effective["poc"] * per_k)
         officials = model.officials
         if officials is not None:
-            officials.boost_capacity(model.territory.support + self.oc_support + model.levers.capacity)
+            officials.boost_capacity(model.territory.support, self.oc_support, model.levers.capacity)
 
     def _task_weights(self, levers) -> dict[str, float]:
         p = self.p
@@ -239,8 +243,9 @@ class Forces:
             if not targets:
                 continue
             weight = np.array([g.fighters for g in targets])
+            shares = weight / weight.sum() if raids else None  # read before the raids: the same for each
             for _ in range(raids):
-                g = targets[choose_index(model.rng, weight / weight.sum())]  # rng.choice(len(targets), p=...)
+                g = targets[choose_index(model.rng, shares)]  # rng.choice(len(targets), p=...)
                 places = g.places
                 # Knowledge acted on (M13): strike where the group earns most, and harder.
                 k = float(known[g.index]) if known is not None else 0.0
@@ -283,15 +288,16 @@ class Forces:
         mult = p.wagner_abuse_multiplier if wagner else 1.0
         insecurity = model.territory.insecurity
         for force in self.of_kind(ForceKind.STATE):
-            for base in force.bases:
-                rate = p.abuse_rate * mult * min(1.0, insecurity[base])
-                killed = float(model.rng.poisson(rate)) if rate > 0 else 0.0
-                if killed:
-                    model.territory.abuses[base] += killed
-                    model.territory.violence[base] += killed
-                    model.stats.events["civilian_deaths"] += killed
-                    model.stats.week["civilian_deaths"][base] += killed
-                    model.stats.week["deaths"][base] += killed
+            # The draws base by base in one compiled call (war_kernels.abuse_draws); applied here in order.
+            bases = force.bases
+            killed_at = war_kernels.abuse_draws(kernel_rng.handles(model.rng), bases, insecurity, p.abuse_rate * mult)
+            for i in np.flatnonzero(killed_at).tolist():
+                base, killed = int(bases[i]), float(killed_at[i])
+                model.territory.abuses[base] += killed
+                model.territory.violence[base] += killed
+                model.stats.events["civilian_deaths"] += killed
+                model.stats.week["civilian_deaths"][base] += killed
+                model.stats.week["deaths"][base] += killed
 
     def _regional(self) -> None:
         """The G5 Sahel task force tightens the crossings of its zone (F17)."""

@@ -28,6 +28,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -68,10 +69,11 @@ class MissionWar:
         self.deaths = 0.0  # peacekeepers killed this week
 
     def __getstate__(self) -> dict:
-        """Pickled (a saved state) without the kernel's kept listings, which are rebuilt on use."""
+        """Pickled (a saved state) without the kernel's kept listings and the region names, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_listing_kept", None)
         state.pop("_bases_ragged", None)
+        state.pop("_region_names", None)
         return state
 
     # --- IED materials --------------------------------------------------------------------
@@ -86,15 +88,21 @@ class MissionWar:
         if not len(places):
             return
         by_region: dict[str, float] = {}
-        for place in places.tolist():
-            r = str(self.region[place])
-            by_region[r] = by_region.get(r, 0.0) + float(delivered[place]) * self.p.ied_materials_per_rifle
+        names, per_rifle = self._region_names, self.p.ied_materials_per_rifle
+        for place, rifles in zip(places.tolist(), delivered[places].tolist(), strict=True):
+            r = names[place]
+            by_region[r] = by_region.get(r, 0.0) + rifles * per_rifle
         active = groups.active  # groups with fighters (kits change no one's fighters)
         for region, kits in by_region.items():
             buyers = [g for g in active if region in g.regions]
             total = sum(g.fighters for g in buyers)
             for g in buyers:
                 self.kits[g.unique_id] = self.kits.get(g.unique_id, 0.0) + kits * g.fighters / total
+
+    @functools.cached_property
+    def _region_names(self) -> list[str]:
+        """Each place's region as a Python string (places never move; ``str`` of numpy's strings costs a call each)."""
+        return [str(r) for r in self.region]
 
     # --- attacks --------------------------------------------------------------------------
 

@@ -337,8 +337,7 @@ class Officials(AgentTable):
         rows = self.duty
         if not len(rows):
             return
-        gains = np.concatenate([p.bribe_share * self.cargo_ref, p.routine_share * self.cargo_ref])
-        both = self.take_odds(rows, gains[None, :], self._rate_logs)
+        both = self.take_odds(rows, None, self._rate_logs)  # the gains' logarithms are kept (_rate_logs)
         # Honest units seize what the officials would have let through: raids and reinforced border
         # units (policies). The mission has no seizure or arrest powers of its own (003).
         self.honest = honest = levers.raid_seize.copy()
@@ -415,10 +414,10 @@ class Officials(AgentTable):
         if len(local):
             who = self._deciders(enc, local)
             self._pay_chain(who, enc.bribe[local], ledger)
-            np.add.at(self.cols["bribes"], who, 1)
+            kernels.count_rows(self.cols["bribes"], who)
         if len(seized):
             if at_home.any():
-                np.add.at(self.cols["seizures"], self._deciders(enc, seized[at_home]), 1)
+                kernels.count_rows(self.cols["seizures"], self._deciders(enc, seized[at_home]))
             odds = np.where(at_home, self.p.arrest_probability, self.neighbours.arrest_probability)
             arrested[seized] = self.model.rng.random(len(seized)) < odds
         return arrested
@@ -555,11 +554,9 @@ class Officials(AgentTable):
         p, c, levers = self.p, self.cols, self.model.levers
         memory = 1.0 / p.rent_memory_weeks
         rows, top, pay_top, region, peer_count, post, post_count, pay = self._roster()
-        c["rents"][rows] += memory * (c["rent_week"][rows] - c["rents"][rows])
-        c["rent_week"][rows] = 0.0
-        c["deterrence"][rows] *= 1.0 - memory
+        # Rents remembered, this week's zeroed, deterrence faded; the top's rents summed (compiled).
+        rents_top = kernels.fade_rents(c["rents"], c["rent_week"], c["deterrence"], rows, top, memory)
         # Will at the top: its own rents against its pay, events, pressure, the record of cases.
-        rents_top = float(self.rents[top].sum())
         self.capture = rents_top / (rents_top + pay_top) if rents_top + pay_top > 0 else 0.0
         base = levers.political_will if levers.political_will is not None else p.political_will
         target = min(1.0, max(0.0, base + levers.pressure - p.will_capture * self.capture + self.record))
@@ -659,10 +656,14 @@ class Officials(AgentTable):
         self.events["ac_failures"] += failure
         return success, failure
 
-    def boost_capacity(self, support: np.ndarray) -> None:
-        """Support to the state (training, equipment; 002 §III) raises capacity where it is given."""
-        rows = self.alive_rows()
-        self.cols["capacity"][rows] = np.clip(self.p.capacity + support[self.post[rows]], 0.0, 1.0)
+    def boost_capacity(self, support: np.ndarray, oc_support: np.ndarray, lever_capacity: np.ndarray) -> None:
+        """Support to the state (training, equipment; 002 §III) raises capacity where it is given.
+
+        The support at each place is the state's, the mission's against organized crime and the
+        levers', summed in that order; compiled in one pass (``official_kernels.boost_capacity``).
+        """
+        c, base = self.cols, self.p.capacity
+        kernels.boost_capacity(c["capacity"], c["alive"], c["post"], support, oc_support, lever_capacity, base)
 
     def total_wealth(self) -> float:
         """What officials hold between them (the officials account)."""

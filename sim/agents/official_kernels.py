@@ -454,3 +454,50 @@ def settle_marks(place, bribe, outcome, crew, value, staffed, foreign, evidence)
             at_home[n_seized] = mali
             n_seized += 1
     return pairwise_sum(elsewhere[:e]), local[:n_local], seized[:n_seized], at_home[:n_seized]
+
+
+@kernel
+def boost_capacity(capacity, alive, post, support, oc_support, lever_capacity, base):
+    """Each living official's capacity: ``base`` plus the support given at his post, clipped to [0, 1].
+
+    ``Officials.boost_capacity`` in one pass (issue 18, docs/performance.md "state8"): the support
+    at a place is the state's support plus the mission's organized-crime support plus the levers'
+    capacity, added in that order as the numpy form added the arrays, then ``base`` plus it and
+    numpy's clip, row by row (002 §III: training and equipment raise capacity where given).
+    """
+    for row in range(alive.size):
+        if alive[row]:
+            at = post[row]
+            capacity[row] = clip01(base + ((support[at] + oc_support[at]) + lever_capacity[at]))
+
+
+@kernel
+def count_rows(counts, rows):
+    """``np.add.at(counts, rows, 1)`` on whole-number counters: one more for each time a row is listed.
+
+    The officials' bribes and seizures counted at settling (issue 18, docs/performance.md "state8"):
+    numpy's ``ufunc.at`` costs about 10 µs a call on a few rows; integers add exactly in any order.
+    """
+    for r in rows:
+        counts[r] += 1
+
+
+@kernel
+def fade_rents(rents, rent_week, deterrence, rows, top, memory):
+    """The week's rents folded into the officials' remembered rents, deterrence faded; the top's rents summed.
+
+    The start of ``Officials._drift`` in one pass (issue 18, docs/performance.md "state8"; 002 §II):
+    for each official (``rows``, distinct) the remembered rents move ``memory`` of the way to this
+    week's, this week's are zeroed and deterrence fades by ``1 - memory``, each the numpy form's
+    elementwise arithmetic. Then the senior patrons' (``top``) remembered rents are summed as
+    ``np.sum`` sums them (the will at the top reads it).
+
+    Returns:
+        The sum of ``rents`` over ``top`` after the update.
+    """
+    fade = 1.0 - memory
+    for r in rows:
+        rents[r] = rents[r] + memory * (rent_week[r] - rents[r])
+        rent_week[r] = 0.0
+        deterrence[r] = deterrence[r] * fade
+    return pairwise_sum(rents[top])

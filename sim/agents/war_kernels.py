@@ -180,3 +180,32 @@ def attack_week(
                             fallen[n_fallen, 2] = place
                             n_fallen += 1
     return deaths, attacks, ied_attacks, kit_uses, fallen[:n_fallen]
+
+
+@kernel
+def abuse_draws(rng_handles, bases, insecurity, rate_scale):
+    """Civilians killed in abuses at each base of a state force this week, drawn base by base (M24).
+
+    ``_state_forces``' loop compiled (issue 18, docs/performance.md "state8"): at each base in
+    the force's order the rate is ``rate_scale`` (``abuse_rate``, times Wagner's multiplier when
+    it operates) times the region's insecurity capped at 1, and a Poisson draw at that rate is
+    made only where the rate is positive, as the loop drew them, from the model's generator in
+    the same order. Python applies the deaths, base by base in that order.
+
+    Args:
+        rng_handles: The model's generator, as :func:`sim.kernel_rng.handles`.
+        bases: The force's bases (places), in its order.
+        insecurity: Insecurity at each place.
+        rate_scale: ``abuse_rate`` times the Wagner multiplier (1 without Wagner).
+
+    Returns:
+        Civilians killed at each base (floats, as the loop's ``float`` of each draw).
+    """
+    rng = generator(rng_handles)
+    killed = np.zeros(bases.size)
+    for i in range(bases.size):
+        x = insecurity[bases[i]]
+        rate = rate_scale * (x if x < 1.0 else 1.0)  # Python's min(1.0, x): x only when below 1.0
+        if rate > 0:
+            killed[i] = _poisson(rng, rate)
+    return killed
