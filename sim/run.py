@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import subprocess
 import sys
@@ -86,7 +87,8 @@ def _float_block(records: dict[str, list]) -> np.ndarray | None:
         return None
     if not set().union(*(set(map(type, c)) for c in columns)) <= _FLOATS:
         return None
-    return np.array(columns, dtype=np.float64)
+    values = np.fromiter(itertools.chain.from_iterable(columns), np.float64, len(columns) * len(columns[0]))
+    return values.reshape(len(columns), -1)
 
 
 def timeseries(model: SahelModel) -> pd.DataFrame:
@@ -227,6 +229,23 @@ def edge_totals(model: SahelModel) -> pd.DataFrame:
     )
 
 
+# The last data dictionary written, as compact JSON, and its text in dictionary.json.
+_DICTIONARY_TEXT: list[tuple[str, str]] = []
+
+
+def _dictionary_text(data_dictionary: dict) -> str:
+    """``dictionary.json``'s text: the dictionary as indented JSON, kept while it stays the same.
+
+    Indented JSON is written by the json module's Python encoder, about 10 ms for a run's
+    dictionary, which is the same for every run of a sweep. The compact JSON (C encoder) says
+    whether it is the same: the same compact text is the same structure, order and values.
+    """
+    compact = json.dumps(data_dictionary, ensure_ascii=False)
+    if not _DICTIONARY_TEXT or _DICTIONARY_TEXT[0][0] != compact:
+        _DICTIONARY_TEXT[:] = [(compact, json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n")]
+    return _DICTIONARY_TEXT[0][1]
+
+
 def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekly: list[np.ndarray] | None) -> None:
     """Write the run's files, ``summary.json`` after the tables and the manifest (their seal) last.
 
@@ -238,7 +257,7 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
     _write_atomic(outdir / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
     names = ["config.yaml", dictionary.FILE]
     data_dictionary = dictionary.run_dictionary(result.model)
-    body = json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n"
+    body = _dictionary_text(data_dictionary)
     _write_atomic(outdir / dictionary.FILE, lambda p: p.write_text(body, encoding="utf-8"))
     if config.output.timeseries:
         _write_parquet(result.timeseries, outdir / "timeseries.parquet", data_dictionary)

@@ -10,6 +10,7 @@ scalars, no weeks, columns that are not float.
 from __future__ import annotations
 
 import io
+import json
 import math
 
 import numpy as np
@@ -136,3 +137,15 @@ def test_arrow_tables_are_pyarrows(monkeypatch):
         run_module._SCHEMAS[key] = want.schema.with_metadata({**want.schema.metadata, b"kept": b"1"})
         assert run_module._arrow_table(df).schema.metadata[b"kept"] == b"1"
         run_module._SCHEMAS[key] = want.schema
+
+
+def test_dictionary_text_is_the_indented_json(monkeypatch):
+    monkeypatch.setattr(run_module, "_DICTIONARY_TEXT", [])
+    cases = [
+        {"a": [1, "é", None], "b": {"c": True}},
+        {"b": {"c": True}, "a": [1, "é", None]},  # equal as dicts, other order
+        {"a": [1, "é", None], "b": {"c": 1}},  # equal as dicts, True is 1
+        {"a": [1, "é", None], "b": {"c": True}},
+    ]
+    for data in cases + cases[::-1]:
+        assert run_module._dictionary_text(data) == json.dumps(data, indent=1, ensure_ascii=False) + "\n"
