@@ -149,3 +149,30 @@ def test_dictionary_text_is_the_indented_json(monkeypatch):
     ]
     for data in cases + cases[::-1]:
         assert run_module._dictionary_text(data) == json.dumps(data, indent=1, ensure_ascii=False) + "\n"
+
+
+def _finite_mean_numpy(values) -> float:
+    """The loop ``sim.outcomes._finite_mean`` ran before its kernel: the reference."""
+    total, n = 0.0, 0
+    for v in np.asarray(values, dtype=float):
+        if np.isfinite(v):
+            total += float(v)
+            n += 1
+    return total / max(1, n)
+
+
+def test_finite_mean_is_the_loop():
+    from sim.outcomes import _finite_mean
+
+    rng = np.random.default_rng(11)
+    for case in range(300):
+        n = int(rng.choice([0, 1, 2, 9, 130, 260]))
+        values = rng.normal(0, 10.0 ** rng.integers(-3, 9), n)
+        if n:
+            values[rng.integers(0, n, rng.integers(0, n + 1))] = rng.choice([np.nan, np.inf, -np.inf, -0.0, 0.0])
+        if rng.random() < 0.1:
+            values[:] = rng.choice([np.nan, -0.0])
+        for given in (values, pd.Series(values).to_numpy(), values[::-1][::-1], list(values)):
+            got, want = _finite_mean(given), _finite_mean_numpy(given)
+            assert type(got) is float
+            assert _bits(got) == _bits(want), case
