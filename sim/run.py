@@ -74,6 +74,7 @@ def git_revision() -> str:
 
 _FLOATS = frozenset({float, np.float64})
 _FLOAT64 = np.dtype(np.float64)
+_INT64 = np.dtype(np.int64)
 
 
 def _float_block(records: dict[str, list]) -> np.ndarray | None:
@@ -177,11 +178,14 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     included) depends only on the columns' names and dtypes, so it is taken from pyarrow once per
     process and such tables after the first are built from the arrays: float64 columns from one
     block (NaN as null, as pyarrow's pandas conversion does), the others through pyarrow's own.
+    Only frames of float64, int64 and string columns: pyarrow's metadata of an object or
+    categorical column depends on its values.
     """
     dtypes = tuple(df.dtypes)
     key = (tuple(df.columns), df.columns.dtype, df.columns.name, dtypes, type(df.index))
     schema = _SCHEMAS.get(key)
-    if schema is None or not isinstance(df.index, pd.RangeIndex):
+    plain = all(d in (_FLOAT64, _INT64) or isinstance(d, pd.StringDtype) for d in dtypes)
+    if schema is None or not plain or not isinstance(df.index, pd.RangeIndex):
         table = pa.Table.from_pandas(df, preserve_index=False)
         _SCHEMAS[key] = table.schema
         return table

@@ -176,3 +176,11 @@ def test_finite_mean_is_the_loop():
             got, want = _finite_mean(given), _finite_mean_numpy(given)
             assert type(got) is float
             assert _bits(got) == _bits(want), case
+
+
+def test_arrow_tables_of_object_columns_are_pyarrows_each_time(monkeypatch):
+    monkeypatch.setattr(run_module, "_SCHEMAS", {})
+    for values in (["a", "b"], [None, None], [b"a", b"b"], ["a", "b"]):  # pyarrow's metadata follows the values
+        df = pd.DataFrame({"x": [1.0, np.nan], "o": pd.array(values, dtype=object)})
+        want = pa.Table.from_pandas(df, preserve_index=False)
+        assert run_module._arrow_table(df).equals(want, check_metadata=True)
