@@ -245,9 +245,11 @@ def _dictionary_text(data_dictionary: dict) -> str:
     whether it is the same: the same compact text is the same structure, order and values.
     """
     compact = json.dumps(data_dictionary, ensure_ascii=False)
-    if not _DICTIONARY_TEXT or _DICTIONARY_TEXT[0][0] != compact:
-        _DICTIONARY_TEXT[:] = [(compact, json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n")]
-    return _DICTIONARY_TEXT[0][1]
+    kept = _DICTIONARY_TEXT[-1] if _DICTIONARY_TEXT else None  # one read: runs in threads may share it
+    if kept is None or kept[0] != compact:
+        kept = (compact, json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n")
+        _DICTIONARY_TEXT[:] = [kept]
+    return kept[1]
 
 
 def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekly: list[np.ndarray] | None) -> None:
