@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from conftest import run_small
 from sim import run as run_module
 from sim.outcomes import Outcome
 
@@ -98,8 +99,8 @@ def test_totals_are_the_series_totals():
             assert _bits(got) == _bits(want) or (math.isnan(got) and math.isnan(want)), (case, reduce)
 
 
-def test_run_timeseries_and_summary_are_the_pandas_forms(small_runs):
-    model = small_runs(0).model
+def test_run_timeseries_and_summary_are_the_pandas_forms():
+    model = run_small(0, steps=12).model
     ts = run_module.timeseries(model)
     ref = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     ref.insert(0, "date", list(ts["date"]))
