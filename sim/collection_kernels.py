@@ -233,3 +233,19 @@ def gathered_sums(values, positions, starts):
             gathered[j] = values[positions[a + j]]
         out[i] = numpy_sum(gathered)
     return out
+
+
+@kernel
+def finite_sum(values):
+    """The sum of the finite values in order, one after another, and how many there are.
+
+    :func:`sim.outcomes._finite_mean`'s loop (the same additions in the same order; run totals
+    of levels and shares read over weeks that have them).
+    """
+    total = 0.0
+    n = 0
+    for v in values:
+        if np.isfinite(v):
+            total += v
+            n += 1
+    return total, n

@@ -17,12 +17,15 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.lazy import lazy_module
 from sim.names import REVENUE_SOURCES, GroupKind, Kind
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from sim.model import SahelModel
+
+collection_kernels = lazy_module("sim.collection_kernels")
 
 
 @dataclass(frozen=True)
@@ -887,12 +890,8 @@ def _mercenary_share(m: SahelModel, good: int) -> float:
 
 def _finite_mean(values) -> float:
     """Mean of the finite values, summed in week order (0 if none is finite)."""
-    total, n = 0.0, 0
-    for v in np.asarray(values, dtype=float):
-        if np.isfinite(v):
-            total += float(v)
-            n += 1
-    return total / max(1, n)
+    total, n = collection_kernels.finite_sum(np.ascontiguousarray(values, dtype=np.float64))
+    return float(total) / max(1, n)
 
 
 def _second_half_share(m: SahelModel, values: pd.Series, good_id: str) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import itertools
 import json
 import subprocess
 import sys
@@ -71,9 +72,34 @@ def git_revision() -> str:
     return rev.stdout.strip() + ("-dirty" if dirty.stdout.strip() else "")
 
 
+_FLOATS = frozenset({float, np.float64})
+_FLOAT64 = np.dtype(np.float64)
+_INT64 = np.dtype(np.int64)
+
+
+def _float_block(records: dict[str, list]) -> np.ndarray | None:
+    """The records as one array (outcome by week) when pandas would make every column float64.
+
+    That is when every value is a Python float or a numpy float64 and there is at least one week:
+    the array holds the same numbers pandas' per-column conversion gives, in one call.
+    """
+    columns = list(records.values())
+    if not columns or not columns[0] or any(len(c) != len(columns[0]) for c in columns):
+        return None
+    if not set().union(*(set(map(type, c)) for c in columns)) <= _FLOATS:
+        return None
+    values = np.fromiter(itertools.chain.from_iterable(columns), np.float64, len(columns) * len(columns[0]))
+    return values.reshape(len(columns), -1)
+
+
 def timeseries(model: SahelModel) -> pd.DataFrame:
     """Weekly outcomes as a table with ``week`` and ``date`` columns first."""
-    df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    records = model.datacollector.model_vars
+    block = _float_block(records)
+    if block is None:
+        df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    else:  # the same frame as Mesa's, without converting each column's list on its own
+        df = pd.DataFrame(block.T, columns=list(records))
     weeks = np.arange(1, len(df) + 1)
     dates = [str(model.start_date + dt.timedelta(weeks=int(w))) for w in weeks]
     df.insert(0, "date", dates)
@@ -81,10 +107,41 @@ def timeseries(model: SahelModel) -> pd.DataFrame:
     return df
 
 
+def _column_arrays(ts: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Each column's values as a numpy array, the float64 ones read from one block in one call."""
+    is_float = np.array([d == _FLOAT64 for d in ts.dtypes], dtype=bool)
+    floats = np.flatnonzero(is_float)
+    block = np.ascontiguousarray(ts.iloc[:, floats].to_numpy(dtype=np.float64).T)
+    columns = dict(zip(ts.columns[floats], block, strict=True))
+    for i in np.flatnonzero(~is_float):
+        columns[ts.columns[i]] = ts.iloc[:, i]
+    return columns
+
+
+def _total(outcome, model: SahelModel, values) -> float:
+    """``Outcome.total`` of a column, with numpy's reductions for a float64 column without NaN.
+
+    ``pd.Series.sum`` and ``mean`` skip NaN but otherwise reduce the values as numpy does (pairwise
+    sum, then one division), so a column without NaN gives the same float either way.
+    """
+    if isinstance(values, np.ndarray):
+        if callable(outcome.reduce) or np.isnan(values).any():
+            values = pd.Series(values, name=outcome.name)
+        elif len(values) == 0:
+            return 0.0
+        elif outcome.reduce == "sum":
+            return float(values.sum())
+        elif outcome.reduce == "mean":
+            return float(values.mean())
+        elif outcome.reduce == "last":
+            return float(values[-1])
+    return outcome.total(model, values)
+
+
 def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
     """Run totals of every outcome, plus what identifies the run."""
-    columns = dict(ts.items())  # one pass: looking each column up by name costs twice as much
-    out = {o.name: o.total(model, columns[o.name]) for o in model.outcomes}
+    columns = _column_arrays(ts)
+    out = {o.name: _total(o, model, columns[o.name]) for o in model.outcomes}
     out["n_agents_initial"] = model.n_agents_initial
     out["n_traffickers_final"] = model.crews.n_alive
     out.update(
@@ -109,8 +166,39 @@ def _write_atomic(path: Path, write) -> None:
     write_durable(path, write)
 
 
+# Arrow schemas (with pyarrow's pandas metadata) of the tables written, by columns and dtypes.
+_SCHEMAS: dict[tuple, pa.Schema] = {}
+
+
+def _arrow_table(df: pd.DataFrame) -> pa.Table:
+    """``pa.Table.from_pandas(df, preserve_index=False)``, the float64 columns converted in one pass.
+
+    pyarrow's pandas conversion reads each column as a Series, which for the 460 columns of a
+    timeseries costs more than the conversion itself. The schema it gives (pandas metadata
+    included) depends only on the columns' names and dtypes, so it is taken from pyarrow once per
+    process and such tables after the first are built from the arrays: float64 columns from one
+    block (NaN as null, as pyarrow's pandas conversion does), the others through pyarrow's own.
+    Only frames of float64, int64 and string columns: pyarrow's metadata of an object or
+    categorical column depends on its values.
+    """
+    dtypes = tuple(df.dtypes)
+    key = (tuple(df.columns), df.columns.dtype, df.columns.name, dtypes, type(df.index))
+    schema = _SCHEMAS.get(key)
+    plain = all(d in (_FLOAT64, _INT64) or isinstance(d, pd.StringDtype) for d in dtypes)
+    if schema is None or not plain or not isinstance(df.index, pd.RangeIndex):
+        table = pa.Table.from_pandas(df, preserve_index=False)
+        _SCHEMAS[key] = table.schema
+        return table
+    floats = np.array([d == _FLOAT64 for d in dtypes], dtype=bool)
+    block = np.ascontiguousarray(df.iloc[:, np.flatnonzero(floats)].to_numpy(dtype=np.float64).T)
+    others = pa.Table.from_pandas(df.iloc[:, np.flatnonzero(~floats)], preserve_index=False).columns
+    rows, rest = iter(block), iter(others)
+    arrays = [pa.array(next(rows), from_pandas=True) if f else next(rest) for f in floats]
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
 def _write_parquet(df: pd.DataFrame, path: Path, data_dictionary: dict | None = None) -> None:
-    table = pa.Table.from_pandas(df, preserve_index=False)
+    table = _arrow_table(df)
     if data_dictionary is not None:
         table = dictionary.attach(table, data_dictionary)
     _write_atomic(path, lambda p: pq.write_table(table, p, compression="zstd"))
@@ -145,6 +233,25 @@ def edge_totals(model: SahelModel) -> pd.DataFrame:
     )
 
 
+# The last data dictionary written, as compact JSON, and its text in dictionary.json.
+_DICTIONARY_TEXT: list[tuple[str, str]] = []
+
+
+def _dictionary_text(data_dictionary: dict) -> str:
+    """``dictionary.json``'s text: the dictionary as indented JSON, kept while it stays the same.
+
+    Indented JSON is written by the json module's Python encoder, about 10 ms for a run's
+    dictionary, which is the same for every run of a sweep. The compact JSON (C encoder) says
+    whether it is the same: the same compact text is the same structure, order and values.
+    """
+    compact = json.dumps(data_dictionary, ensure_ascii=False)
+    kept = _DICTIONARY_TEXT[-1] if _DICTIONARY_TEXT else None  # one read: runs in threads may share it
+    if kept is None or kept[0] != compact:
+        kept = (compact, json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n")
+        _DICTIONARY_TEXT[:] = [kept]
+    return kept[1]
+
+
 def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekly: list[np.ndarray] | None) -> None:
     """Write the run's files, ``summary.json`` after the tables and the manifest (their seal) last.
 
@@ -156,7 +263,7 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
     _write_atomic(outdir / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
     names = ["config.yaml", dictionary.FILE]
     data_dictionary = dictionary.run_dictionary(result.model)
-    body = json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n"
+    body = _dictionary_text(data_dictionary)
     _write_atomic(outdir / dictionary.FILE, lambda p: p.write_text(body, encoding="utf-8"))
     if config.output.timeseries:
         _write_parquet(result.timeseries, outdir / "timeseries.parquet", data_dictionary)
