@@ -50,7 +50,6 @@ class AgentTable:
         self.cols: dict[str, np.ndarray] = {}
         self.matrix_widths = dict(matrices or {})
         self.agents: list[TableAgent | None] = []
-        self.free: list[int] = []
         self.roster_version = 0  # counts adds and removals: what is kept about the roster follows it
         self._grow(size)
 
@@ -73,7 +72,6 @@ class AgentTable:
                 mat[:old] = self.cols[name]
             self.cols[name] = mat
         self.agents.extend([None] * (new_size - old))
-        self.free = sorted(set(self.free) | set(range(old, new_size)), reverse=True)
         self.size = new_size
         # Columns as plain attributes too (``table.cash``): found without a call to __getattr__,
         # which phases pay hundreds of thousands of times a run. Rebound whenever columns grow.
@@ -90,10 +88,16 @@ class AgentTable:
         return np.flatnonzero(self.cols["alive"])
 
     def add(self, n: int) -> np.ndarray:
-        """Create ``n`` agents in free rows (zeroed) and return the rows."""
-        while len(self.free) < n:
+        """Create ``n`` agents in free rows (zeroed) and return the rows.
+
+        The free rows are those not alive; the lowest are taken first, in ascending order (what
+        popping a free list kept sorted from high to low gave, without its upkeep; issue 18).
+        """
+        free = np.flatnonzero(~self.cols["alive"])
+        while len(free) < n:
             self._grow(max(2 * self.size, 64))
-        slots = np.array([self.free.pop() for _ in range(n)], dtype=np.int64)
+            free = np.flatnonzero(~self.cols["alive"])
+        slots = free[:n]
         for col in self.cols.values():
             col[slots] = 0
         self.cols["alive"][slots] = True
@@ -109,5 +113,3 @@ class AgentTable:
         for s in slots.tolist():
             self.agents[s].remove()
             self.agents[s] = None
-            self.free.append(s)
-        self.free.sort(reverse=True)
