@@ -12,6 +12,8 @@ numbers are unchanged. (The crews' entry draws each entering crew's source group
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 
@@ -46,9 +48,9 @@ def gumbel_uniforms(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndar
     uniforms with the zeros left out: drawn here in one call (and again for any left out), which
     leaves the generator where ``gumbel`` would. The logarithms are the caller's (a kernel).
     """
-    count = int(np.prod(shape))
+    count = math.prod(shape)  # an int, as int(np.prod(shape)), without numpy's array of the shape
     kept = rng.random(count)
     while np.count_nonzero(kept) < count:  # a zero about once in 2**53 draws
         kept = kept[kept != 0.0]
         kept = np.concatenate([kept, rng.random(count - kept.size)])
-    return (1.0 - kept).reshape(shape)
+    return np.subtract(1.0, kept, out=kept).reshape(shape)  # in place: ``kept`` is this call's own
