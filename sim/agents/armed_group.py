@@ -1052,12 +1052,14 @@ class ArmedGroups:
         enemies = [0.0] * len(self.region_names)  # Python floats: the same sums in the same order as numpy's
         deals = self.model.levers.deals
         indices = self.__dict__.setdefault("_region_indices_of", {})
+        get, hostile, bloc = indices.get, self.hostile, group.bloc  # hoisted out of the loop (issue 18, pass 9)
         for g in self.groups:
             fighters = g.fighters
-            if fighters > 0 and g is not group and (self.hostile(group, g) if deals else g.bloc != group.bloc):
-                strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / max(len(g.regions), 1)  # g.strength
-                found = indices.get(g.regions)
-                for i in found if found is not None else self._region_indices(g.regions):
+            if fighters > 0 and g is not group and (hostile(group, g) if deals else g.bloc != bloc):
+                regions = g.regions
+                strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / (len(regions) or 1)  # g.strength
+                found = get(regions)
+                for i in found if found is not None else self._region_indices(regions):
                     enemies[i] += strength
         return np.array(enemies)
 
@@ -1327,12 +1329,18 @@ class ArmedGroups:
         # new splinter, so each group's count holds until its turn): those with fewer than two
         # cannot split, and are not scanned for their places (issue 18).
         held = np.bincount(holder[holder >= 0], minlength=len(self.groups)).tolist()
+        # The calls that draw nothing are skipped and the switch's first draw is made here, in the
+        # same order as the methods make them (issue 18, pass 9: most weeks no group moves).
+        p, random, jihadist = self.p, rng.random, GroupKind.JIHADIST
+        max_groups, switch_rate = p.max_groups, p.switch_rate
         for group in list(self.active):
-            if len(self.groups) < self.p.max_groups:
+            if len(self.groups) < max_groups:
                 if held[group.index] >= 2:
                     self._maybe_split(group, rng)
-                self._maybe_rebrand(group, rng)
-            self._maybe_switch(group, rng)
+                if group.kind == jihadist and not group.ct_pressure <= 0:  # as _maybe_rebrand tests it
+                    self._maybe_rebrand(group, rng)
+            if not random() >= switch_rate:  # as _maybe_switch tests it (a NaN rate switches)
+                self._switch(group)
 
     def _maybe_split(self, group: ArmedGroup, rng) -> None:
         """A commander splits off with a lucrative node when he gains more alone (M5; 003).
@@ -1400,6 +1408,10 @@ class ArmedGroups:
         """
         if rng.random() >= self.p.switch_rate:
             return
+        self._switch(group)
+
+    def _switch(self, group: ArmedGroup) -> None:
+        """:meth:`_maybe_switch` once its weekly chance came up: the open blocs weighed, the best joined."""
         jihadist = group.kind == GroupKind.JIHADIST
         members: dict[int, list[ArmedGroup]] = {}
         for g in self.active:
