@@ -972,14 +972,9 @@ class ArmedGroups:
             u = model.rng.random()
         if u >= p.civilian_attack_rate:
             return
-        zone = self._zone(group)
-        if not len(zone):
+        places, ident = self._outsiders(group)
+        if not len(places):
             return
-        places, ident = zone.places, zone.identity
-        outsider = ident != group.identity
-        if not outsider.any():
-            return
-        places, ident = places[outsider], ident[outsider]
         state = self.hostile(group, None)
         side_state = communities.trust_at(places) if state else np.zeros(len(places))
         enemy_kin = np.zeros(len(IDENTITIES))
@@ -1006,6 +1001,20 @@ class ArmedGroups:
             self.events["reprisals"] += 1
         self.grudge[ident[best], group.identity] += 1.0
         communities.suffer(np.array([place]), np.array([1.0]))
+
+    def _outsiders(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray]:
+        """Places and identities of the communities of other identities in the group's zone.
+
+        Cached by the regions and the identity (the zone is; issue 18, pass 9); callers only read them.
+        """
+        cache = self.__dict__.setdefault("_outsiders_of", {})
+        key = (group.regions, group.identity)
+        found = cache.get(key)
+        if found is None:
+            zone = self._zone(group)
+            outsider = zone.identity != group.identity
+            found = cache[key] = (zone.places[outsider], zone.identity[outsider])
+        return found
 
     def form_militias(self) -> None:
         """Communities harmed by groups of other identities take up arms (000; 002 §III).
@@ -1189,6 +1198,21 @@ class ArmedGroups:
 
     # --- violence --------------------------------------------------------------------
 
+    def _region_place_set(self, group: ArmedGroup) -> frozenset[int]:
+        """:meth:`_region_places` as a set of Python ints (cached by the regions; issue 18, pass 9)."""
+        sets = self.__dict__.setdefault("_place_sets_of", {})
+        found = sets.get(group.regions)
+        if found is None:
+            found = sets[group.regions] = frozenset(self._region_places(group).tolist())
+        return found
+
+    def _neighbour_lists(self) -> list[list[int]]:
+        """``neighbours`` as lists of Python ints (the graph is fixed; cached; issue 18, pass 9)."""
+        lists = self.__dict__.get("_neighbour_list_cache")
+        if lists is None:
+            lists = self._neighbour_list_cache = [n.tolist() for n in self.neighbours]
+        return lists
+
     def _garrison(self, group: ArmedGroup | None, place: int) -> float:
         """Defending strength at a place (spread over the group's places; M5)."""
         if group is None:
@@ -1217,10 +1241,12 @@ class ArmedGroups:
         if u >= p.attack_rate:
             return
         own = group.places
-        reach = set(self._region_places(group).tolist())
-        for node in own:
-            reach.update(self.neighbours[node].tolist())
-        reach = np.array(sorted(reach - set(own.tolist())), dtype=np.int64)
+        reach = set(self._region_place_set(group))
+        adjacent = self._neighbour_lists()
+        own_list = own.tolist()
+        for node in own_list:
+            reach.update(adjacent[node])
+        reach = np.array(sorted(reach.difference(own_list)), dtype=np.int64)
         reach = reach[self.contestable[reach]]
         if not len(reach) or group.strength <= 0:
             return
