@@ -972,14 +972,9 @@ class ArmedGroups:
             u = model.rng.random()
         if u >= p.civilian_attack_rate:
             return
-        zone = self._zone(group)
-        if not len(zone):
+        places, ident = self._outsiders(group)
+        if not len(places):
             return
-        places, ident = zone.places, zone.identity
-        outsider = ident != group.identity
-        if not outsider.any():
-            return
-        places, ident = places[outsider], ident[outsider]
         state = self.hostile(group, None)
         side_state = communities.trust_at(places) if state else np.zeros(len(places))
         enemy_kin = np.zeros(len(IDENTITIES))
@@ -1006,6 +1001,20 @@ class ArmedGroups:
             self.events["reprisals"] += 1
         self.grudge[ident[best], group.identity] += 1.0
         communities.suffer(np.array([place]), np.array([1.0]))
+
+    def _outsiders(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray]:
+        """Places and identities of the communities of other identities in the group's zone.
+
+        Cached by the regions and the identity (the zone is; issue 18, pass 9); callers only read them.
+        """
+        cache = self.__dict__.setdefault("_outsiders_of", {})
+        key = (group.regions, group.identity)
+        found = cache.get(key)
+        if found is None:
+            zone = self._zone(group)
+            outsider = zone.identity != group.identity
+            found = cache[key] = (zone.places[outsider], zone.identity[outsider])
+        return found
 
     def form_militias(self) -> None:
         """Communities harmed by groups of other identities take up arms (000; 002 §III).
@@ -1052,12 +1061,14 @@ class ArmedGroups:
         enemies = [0.0] * len(self.region_names)  # Python floats: the same sums in the same order as numpy's
         deals = self.model.levers.deals
         indices = self.__dict__.setdefault("_region_indices_of", {})
+        get, hostile, bloc = indices.get, self.hostile, group.bloc  # hoisted out of the loop (issue 18, pass 9)
         for g in self.groups:
             fighters = g.fighters
-            if fighters > 0 and g is not group and (self.hostile(group, g) if deals else g.bloc != group.bloc):
-                strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / max(len(g.regions), 1)  # g.strength
-                found = indices.get(g.regions)
-                for i in found if found is not None else self._region_indices(g.regions):
+            if fighters > 0 and g is not group and (hostile(group, g) if deals else g.bloc != bloc):
+                regions = g.regions
+                strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / (len(regions) or 1)  # g.strength
+                found = get(regions)
+                for i in found if found is not None else self._region_indices(regions):
                     enemies[i] += strength
         return np.array(enemies)
 
@@ -1187,6 +1198,21 @@ class ArmedGroups:
 
     # --- violence --------------------------------------------------------------------
 
+    def _region_place_set(self, group: ArmedGroup) -> frozenset[int]:
+        """:meth:`_region_places` as a set of Python ints (cached by the regions; issue 18, pass 9)."""
+        sets = self.__dict__.setdefault("_place_sets_of", {})
+        found = sets.get(group.regions)
+        if found is None:
+            found = sets[group.regions] = frozenset(self._region_places(group).tolist())
+        return found
+
+    def _neighbour_lists(self) -> list[list[int]]:
+        """``neighbours`` as lists of Python ints (the graph is fixed; cached; issue 18, pass 9)."""
+        lists = self.__dict__.get("_neighbour_list_cache")
+        if lists is None:
+            lists = self._neighbour_list_cache = [n.tolist() for n in self.neighbours]
+        return lists
+
     def _garrison(self, group: ArmedGroup | None, place: int) -> float:
         """Defending strength at a place (spread over the group's places; M5)."""
         if group is None:
@@ -1215,10 +1241,12 @@ class ArmedGroups:
         if u >= p.attack_rate:
             return
         own = group.places
-        reach = set(self._region_places(group).tolist())
-        for node in own:
-            reach.update(self.neighbours[node].tolist())
-        reach = np.array(sorted(reach - set(own.tolist())), dtype=np.int64)
+        reach = set(self._region_place_set(group))
+        adjacent = self._neighbour_lists()
+        own_list = own.tolist()
+        for node in own_list:
+            reach.update(adjacent[node])
+        reach = np.array(sorted(reach.difference(own_list)), dtype=np.int64)
         reach = reach[self.contestable[reach]]
         if not len(reach) or group.strength <= 0:
             return
@@ -1327,12 +1355,18 @@ class ArmedGroups:
         # new splinter, so each group's count holds until its turn): those with fewer than two
         # cannot split, and are not scanned for their places (issue 18).
         held = np.bincount(holder[holder >= 0], minlength=len(self.groups)).tolist()
+        # The calls that draw nothing are skipped and the switch's first draw is made here, in the
+        # same order as the methods make them (issue 18, pass 9: most weeks no group moves).
+        p, random, jihadist = self.p, rng.random, GroupKind.JIHADIST
+        max_groups, switch_rate = p.max_groups, p.switch_rate
         for group in list(self.active):
-            if len(self.groups) < self.p.max_groups:
+            if len(self.groups) < max_groups:
                 if held[group.index] >= 2:
                     self._maybe_split(group, rng)
-                self._maybe_rebrand(group, rng)
-            self._maybe_switch(group, rng)
+                if group.kind == jihadist and not group.ct_pressure <= 0:  # as _maybe_rebrand tests it
+                    self._maybe_rebrand(group, rng)
+            if not random() >= switch_rate:  # as _maybe_switch tests it (a NaN rate switches)
+                self._switch(group)
 
     def _maybe_split(self, group: ArmedGroup, rng) -> None:
         """A commander splits off with a lucrative node when he gains more alone (M5; 003).
@@ -1400,6 +1434,10 @@ class ArmedGroups:
         """
         if rng.random() >= self.p.switch_rate:
             return
+        self._switch(group)
+
+    def _switch(self, group: ArmedGroup) -> None:
+        """:meth:`_maybe_switch` once its weekly chance came up: the open blocs weighed, the best joined."""
         jihadist = group.kind == GroupKind.JIHADIST
         members: dict[int, list[ArmedGroup]] = {}
         for g in self.active:
