@@ -38,3 +38,18 @@ def test_a_stand_in_reads_the_modules_attributes_and_keeps_them():
     stand_in = lazy_module("sim.compiled")
     assert stand_in.pairwise_sum is pairwise_sum
     assert "pairwise_sum" in vars(stand_in)  # kept: the next read is a plain attribute
+
+
+_POOL = "import sim.__main__, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+
+
+def test_the_command_line_has_pyarrow_allocate_from_the_system_heap_unless_told_otherwise():
+    """``python -m sim`` picks pyarrow's allocator before pyarrow loads (a run's peak memory, issue 18)."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    for chosen, expected in ((None, "system"), ("mimalloc", "mimalloc")):
+        if chosen:
+            env["ARROW_DEFAULT_MEMORY_POOL"] = chosen
+        proc = subprocess.run([sys.executable, "-c", _POOL], capture_output=True, text=True, env=env, timeout=120)
+        assert proc.returncode == 0 and proc.stdout.strip() == expected, proc.stderr[-2000:]
