@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from sim.model import SahelModel
 
 _NUMBERS = (float, int, bool, np.float64, np.int64, np.bool_)  # immutable: stored as returned
+_FLOATS = frozenset({float, np.float64})  # the values pandas makes a float64 column of, as they are
 
 
 class Batch:
@@ -756,6 +757,27 @@ class Collector(mesa.DataCollector):
         for j, var in enumerate(order):
             records[var].extend(rows[j::width])
         rows.clear()
+
+    def float_block(self) -> tuple[list[str], np.ndarray] | None:
+        """The reporters' names and their records as one array (reporter by week), read from the weeks' rows.
+
+        Only when every week is still a row (none moved into ``model_vars``) and every value is a
+        Python float or a numpy float64: the numbers pandas' per-column conversion of
+        ``model_vars`` gives, in its order, without moving the rows into 454 lists first (they
+        stay rows until ``model_vars`` is read). Otherwise None.
+        """
+        rows = self.__dict__.get("_rows")
+        records = self.__dict__.get("_model_vars")
+        order = self.__dict__.get("_order")
+        if not rows or records is None or order is None or len(order) != len(records):
+            return None
+        if len(rows) % len(order) or any(records.values()) or not _FLOATS.issuperset(map(type, rows)):
+            return None
+        at = {var: j for j, var in enumerate(order)}
+        if at.keys() != records.keys():
+            return None
+        weeks = np.fromiter(rows, np.float64, len(rows)).reshape(-1, len(order))
+        return list(records), np.ascontiguousarray(weeks.T[[at[var] for var in records]])
 
     def __getstate__(self) -> dict:
         """Pickle the records as Mesa's lists, without the plan of the reporters (redone after loading)."""
