@@ -40,8 +40,9 @@ _FLOATS = frozenset({float, np.float64})  # the values pandas makes a float64 co
 class Batch:
     """The reporters of one reader function, computed in one call.
 
-    Subclasses set ``reader`` (the module-level function the reporters are partials of) and
-    compute the values of all the calls, in their order, in :meth:`values`.
+    Subclasses set ``reader`` (the module-level function the reporters are partials of), or
+    ``readers`` for a batch of several, and compute the values of all the calls, in their order,
+    in :meth:`values`.
 
     Args:
         model: The model (for what does not change during a run: indices, names).
@@ -53,24 +54,19 @@ class Batch:
     def __init__(self, model: SahelModel, calls: list[dict]):
         self.calls = calls
 
+    @classmethod
+    def serves(cls) -> tuple[Callable, ...]:
+        """The reader functions whose reporters this batch computes (``readers``, else ``reader``)."""
+        return cls.__dict__.get("readers") or (cls.reader,)
+
+    @staticmethod
+    def call(reader: Callable, kwargs: dict) -> dict:
+        """A reporter's call as the batch is given it: its keyword arguments (a batch of several readers adds which)."""
+        return kwargs
+
     def values(self, m: SahelModel) -> list[float]:
         """Every reporter's value for the week just run, in the order of ``calls``."""
         raise NotImplementedError
-
-
-class WeekAt(Batch):
-    """Entries of the week's counters (``_week_at``): one gather from the flat buffer."""
-
-    reader = o._week_at
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        stats = model.stats
-        self.positions = np.array([stats.positions(c["key"], c["index"]) for c in calls], dtype=np.int64)
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        return m.stats.flat("week")[self.positions].tolist()
 
 
 def _segments(model: SahelModel, entries: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
@@ -83,22 +79,49 @@ def _segments(model: SahelModel, entries: list[tuple]) -> tuple[np.ndarray, np.n
     return positions, np.cumsum([0, *map(len, at)]).astype(np.int64)
 
 
-class WeekPlaces(Batch):
-    """Sums of a counter over a region's places (``_week_places``): one compiled pass over all of them.
+class FlatWeek(Batch):
+    """The outcomes read from the week's counters alone, in one compiled call (``week_values``).
 
-    Each sum is numpy's of the gathered entries, in the places' order
-    (:func:`sim.collection_kernels.gathered_sums`), so the values are the reporters'.
+    Entries (``_week_at``), sums over places (``_week_places``), whole (``_week_sum``) and over
+    illicit goods (``_illicit_week``), ratios of two entries (``_ratio_week_at``) and shares of one
+    counter in the sum of two (``_share_week``): each a program of segments of the flat buffer of
+    the week's counters (:meth:`sim.stats.Stats.flat`), fixed for the run, so each week is one call
+    and one ``tolist``. Each value is the reporter's float: the same entries summed in the same
+    order (numpy's sum), one division.
     """
 
-    reader = o._week_places
+    readers = (o._week_at, o._week_places, o._week_sum, o._illicit_week, o._ratio_week_at, o._share_week)
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
-        self.segments = _segments(model, [(c["key"], c["places"]) for c in calls])
+        illicit = o._illicit(model)  # goods do not change during a run
+        entries: list[tuple] = []
+        op, first = [], []
+        for c in calls:
+            reader, kind, at = c["reader"], kernels.SUM, [(c.get("key"), None)]
+            if reader is o._week_at:
+                kind, at = kernels.ENTRY, [(c["key"], c["index"])]
+            elif reader is o._week_places:
+                at = [(c["key"], c["places"])]
+            elif reader is o._illicit_week:
+                at = [(c["key"], illicit)]
+            elif reader is o._ratio_week_at:
+                kind, at = kernels.RATIO, [(c["num"], c["g"]), (c["den"], c["g"])]
+            elif reader is o._share_week:
+                kind, at = kernels.SHARE, [(c["num"], None), (c["den"][0], None), (c["den"][1], None)]
+            op.append(kind)
+            first.append(len(entries))
+            entries += at
+        self.program = (*_segments(model, entries), np.array(op, dtype=np.int64), np.array(first, dtype=np.int64))
+
+    @staticmethod
+    @override
+    def call(reader: Callable, kwargs: dict) -> dict:
+        return {**kwargs, "reader": reader}
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
+        return kernels.week_values(m.stats.flat("week"), *self.program).tolist()
 
 
 _NO_REFERENCE = np.zeros((0, 0))  # the indices' references before any is set: each index against itself
@@ -327,24 +350,6 @@ class MercenaryShare(Batch):
         return out
 
 
-class RatioWeek(Batch):
-    """Ratios of two entries of the week's counters (``_ratio_week_at``): two gathers."""
-
-    reader = o._ratio_week_at
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        stats = model.stats
-        self.num = np.array([stats.positions(c["num"], c["g"]) for c in calls], dtype=np.int64)
-        self.den = np.array([stats.positions(c["den"], c["g"]) for c in calls], dtype=np.int64)
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.flat("week")
-        num, den = week[self.num].tolist(), week[self.den].tolist()  # Python floats divide as numpy's do
-        return [a / b if b > 0 else 0.0 for a, b in zip(num, den, strict=True)]
-
-
 class Events(Batch):
     """Counts of the week's events (``_event_value``): one dictionary, many keys."""
 
@@ -480,21 +485,6 @@ class CommunityLevel(Batch):
         return [float((c.cols[call["key"]][c.rows] * weights).sum() / scale) for call in self.calls]
 
 
-class IllicitWeek(Batch):
-    """This week's totals over the goods that are not livelihood goods (``_illicit_week``): one compiled call."""
-
-    reader = o._illicit_week
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        illicit = o._illicit(model)  # goods do not change during a run
-        self.segments = _segments(model, [(c["key"], illicit) for c in calls])
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
-
-
 class IllicitThrough(Batch):
     """Sink value of illicit goods through sets of places (``_illicit_value_through``): the weights built once."""
 
@@ -566,40 +556,6 @@ class RouteEntropy(Batch):
         return [kernels.route_entropy(value, float(total), p * np.log(p), ends, self.log_n)] * len(self.calls)
 
 
-class WeekSum(Batch):
-    """Totals of the week's counters (``_week_sum``): numpy's sums, in one compiled call (``gathered_sums``)."""
-
-    reader = o._week_sum
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        self.segments = _segments(model, [(c["key"], None) for c in calls])
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
-
-
-class ShareWeek(Batch):
-    """Shares of one counter in the sum of two (``_share_week``), summed as the reporter sums them (one call)."""
-
-    reader = o._share_week
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        keys = [key for c in calls for key in (c["num"], *c["den"])]
-        self.segments = _segments(model, [(key, None) for key in keys])
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        sums = kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
-        out = []
-        for i in range(len(self.calls)):
-            a, b = sums[3 * i], sums[3 * i + 1] + sums[3 * i + 2]
-            out.append(a / b if b > 0 else 0.0)
-        return out
-
-
 class OfficialEvents(Events):
     """Counts of the officials' events (``_official_event_value``)."""
 
@@ -662,17 +618,15 @@ class GroupsValue(Batch):
 
 
 BATCHES: dict[Callable, type[Batch]] = {
-    b.reader: b
+    reader: b
     for b in (
-        WeekAt,
-        WeekPlaces,
+        FlatWeek,
         CommunityIndex,
         HeldIn,
         KindRevenue,
         Revenue,
         CrewsCarrying,
         MercenaryShare,
-        RatioWeek,
         Events,
         GroupEvents,
         PolicyAttr,
@@ -683,17 +637,15 @@ BATCHES: dict[Callable, type[Batch]] = {
         HeldBy,
         KindCount,
         CommunityLevel,
-        IllicitWeek,
         IllicitThrough,
         ProcessValue,
-        WeekSum,
-        ShareWeek,
         OfficialEvents,
         GoldEvents,
         GoldValue,
         WarValue,
         GroupsValue,
     )
+    for reader in b.serves()
 }
 
 
@@ -706,17 +658,18 @@ def reader_and_calls(reporter) -> tuple[Callable, dict]:
 
 def plan(model: SahelModel, reporters: dict[str, Callable]) -> tuple[list, list]:
     """Split reporters into batches (names and a :class:`Batch`) and single reporters (name, reporter)."""
-    grouped: dict[Callable, tuple[list[str], list[dict]]] = {}
+    grouped: dict[type[Batch], tuple[list[str], list[dict]]] = {}
     singles = []
     for name, reporter in reporters.items():
         reader, kwargs = reader_and_calls(reporter)
-        if reader in BATCHES:
-            names, calls = grouped.setdefault(reader, ([], []))
+        batch = BATCHES.get(reader)
+        if batch is not None:
+            names, calls = grouped.setdefault(batch, ([], []))
             names.append(name)
-            calls.append(kwargs)
+            calls.append(batch.call(reader, kwargs))
         else:
             singles.append((name, reporter))
-    batches = [(names, BATCHES[reader](model, calls)) for reader, (names, calls) in grouped.items()]
+    batches = [(names, batch(model, calls)) for batch, (names, calls) in grouped.items()]
     return batches, singles
 
 

@@ -219,19 +219,55 @@ def community_indices(weights, now, reference, empty, variable, mask):
     return out
 
 
-@kernel
-def gathered_sums(values, positions, starts):
-    """Sums of entries of ``values``, one per segment of ``positions`` (``WeekPlaces``: counters over places).
+# What each value of ``week_values`` is (its ``op``).
+ENTRY, SUM, RATIO, SHARE = 0, 1, 2, 3
 
-    Each sum is numpy's of the gathered vector (``values[positions[a:b]].sum()``), in its order.
+
+@kernel
+def _segment_sum(values, positions, a, b, gathered):
+    """The sum of ``values[positions[a:b]]`` as numpy takes it, the entries gathered into ``gathered`` first."""
+    for j in range(b - a):
+        gathered[j] = values[positions[a + j]]
+    return numpy_sum(gathered[: b - a])
+
+
+@kernel
+def week_values(values, positions, starts, op, first):
+    """The outcomes read from the week's counters (``FlatWeek``), in one pass: entries, sums, ratios, shares.
+
+    ``positions[starts[s]:starts[s + 1]]`` is segment ``s``: entries of the flat buffer ``values``
+    (``Stats.flat``). Value ``i`` reads the segments from ``first[i]`` on, as ``op[i]`` says:
+
+    - ``ENTRY``: the one entry of its segment (``_week_at``);
+    - ``SUM``: numpy's sum of its segment's entries in their order (``_week_places``, ``_week_sum``,
+      ``_illicit_week``);
+    - ``RATIO``: the entries ``a`` and ``b`` of two segments, ``a / b`` if ``b > 0``, else 0.0
+      (``_ratio_week_at``);
+    - ``SHARE``: the sums ``a``, ``b``, ``c`` of three segments, ``a / (b + c)`` if ``b + c > 0``,
+      else 0.0 (``_share_week``).
+
+    Each is the reporter's float, bit for bit: the same sums of the same numbers in the same order,
+    one IEEE division.
     """
-    out = np.empty(starts.size - 1)
-    for i in range(out.size):
-        a, b = starts[i], starts[i + 1]
-        gathered = np.empty(b - a)
-        for j in range(b - a):
-            gathered[j] = values[positions[a + j]]
-        out[i] = numpy_sum(gathered)
+    longest = 0
+    for s in range(starts.size - 1):
+        longest = max(longest, starts[s + 1] - starts[s])
+    gathered = np.empty(longest)
+    out = np.empty(op.size)
+    for i in range(op.size):
+        s, kind = first[i], op[i]
+        if kind == ENTRY:
+            out[i] = values[positions[starts[s]]]
+        elif kind == SUM:
+            out[i] = _segment_sum(values, positions, starts[s], starts[s + 1], gathered)
+        elif kind == RATIO:
+            a, b = values[positions[starts[s]]], values[positions[starts[s + 1]]]
+            out[i] = a / b if b > 0 else 0.0
+        else:
+            a = _segment_sum(values, positions, starts[s], starts[s + 1], gathered)
+            b = _segment_sum(values, positions, starts[s + 1], starts[s + 2], gathered)
+            b += _segment_sum(values, positions, starts[s + 2], starts[s + 3], gathered)
+            out[i] = a / b if b > 0 else 0.0
     return out
 
 

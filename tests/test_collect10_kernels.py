@@ -2,7 +2,9 @@
 
 ``Collector.float_block`` reads the weeks' rows as one array instead of the per-reporter lists
 ``timeseries`` converted before; it must give the same frame as Mesa's records, and give way to
-them whenever a value is not a float or the rows were already moved.
+them whenever a value is not a float or the rows were already moved. ``FlatWeek`` computes six
+readers' reporters in one compiled call; each value must be the reporter's own, on random
+counters with NaN, infinities, negative zeros and zeros, empty sets of places and zero denominators.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ import pandas as pd
 import pytest
 
 from conftest import small_config
+from sim import collection_kernels as kernels
+from sim import outcomes as o
 from sim import run as run_module
-from sim.collection import Collector
+from sim.collection import BATCHES, Collector, FlatWeek
 from sim.model import SahelModel
+from sim.stats import Stats
 
 
 def _same_frame(a: pd.DataFrame, b: pd.DataFrame) -> None:
@@ -87,3 +92,64 @@ def test_run_timeseries_from_rows_is_mesas_frame():
     model.step()  # a week after the rows moved: the lists are read again
     assert model.datacollector.float_block() is None
     _same_frame(run_module.timeseries(model).iloc[:, 2:], model.datacollector.get_model_vars_dataframe())
+
+
+PLACE_COUNTERS = ("enc_total", "enc_staffed", "services", "seized_value_at", "deaths")
+GOOD_COUNTERS = ("delivered", "seized", "trip_profit", "trips", "robbed")
+
+
+def _flat_week_case(rng: np.random.Generator, n_goods: int, n_places: int, special: str):
+    """A stats object with random week counters, and random calls of the six readers ``FlatWeek`` serves."""
+    stats = Stats(n_goods, n_places, 7, 11)
+    week = stats.flat("week")
+    week[:] = rng.exponential(10.0, week.size) * (rng.random(week.size) < 0.7)
+    edges = {"nan": np.nan, "negative zero": -0.0, "inf": np.inf, "zero": 0.0}
+    if special in edges:
+        week[rng.random(week.size) < 0.3] = edges[special]
+    if special == "negative":
+        week[:] = -week
+    if special == "all negative zero":  # numpy sums them to 0.0, a plain pairwise sum of eight or more to -0.0
+        week[:] = -0.0
+    goods = [types.SimpleNamespace(livelihood=bool(x)) for x in rng.random(n_goods) < 0.4]
+    model = types.SimpleNamespace(stats=stats, world=types.SimpleNamespace(goods=goods))
+    calls = []
+    for _ in range(int(rng.integers(1, 40))):
+        reader = rng.integers(6)
+        place_key, good_key = rng.choice(PLACE_COUNTERS), rng.choice(GOOD_COUNTERS)
+        if reader == 0:
+            calls.append((o._week_at, {"key": str(good_key), "index": int(rng.integers(n_goods))}))
+        elif reader == 1:
+            places = rng.choice(n_places, int(rng.integers(0, n_places + 1)), replace=False)
+            key = str(place_key) if rng.random() < 0.7 else "place_good_units"
+            calls.append((o._week_places, {"key": key, "places": np.sort(places)}))
+        elif reader == 2:
+            calls.append((o._week_sum, {"key": str(rng.choice([place_key, good_key, "edge_good_units", "enc_none"]))}))
+        elif reader == 3:
+            calls.append((o._illicit_week, {"key": str(good_key)}))
+        elif reader == 4:
+            num, den = rng.choice(GOOD_COUNTERS, 2)
+            calls.append((o._ratio_week_at, {"num": str(num), "den": str(den), "g": int(rng.integers(n_goods))}))
+        else:
+            num, *den = rng.choice((*PLACE_COUNTERS, "enc_none"), 3)
+            calls.append((o._share_week, {"num": str(num), "den": (str(den[0]), str(den[1]))}))
+    return model, calls
+
+
+@pytest.mark.parametrize("special", ["", "nan", "negative zero", "all negative zero", "inf", "zero", "negative"])
+@pytest.mark.parametrize(("n_goods", "n_places"), [(1, 1), (3, 9), (7, 130)])
+def test_flat_week_is_each_reporters_value(special, n_goods, n_places):
+    """``FlatWeek`` (``week_values``) against the six reporters it replaces, called one by one."""
+    rng = np.random.default_rng([n_goods, n_places, len(special)])
+    for case in range(12):
+        model, calls = _flat_week_case(rng, n_goods, n_places, special)
+        batch = FlatWeek(model, [FlatWeek.call(reader, kwargs) for reader, kwargs in calls])
+        got = batch.values(model)
+        with np.errstate(all="ignore"):  # the reporters' own warnings (inf / inf, NaN)
+            want = [reader(model, **kwargs) for reader, kwargs in calls]
+        assert all(type(x) is float for x in got)
+        assert [repr(x) for x in got] == [repr(x) for x in want], case
+
+
+def test_flat_week_serves_its_readers_in_the_plan():
+    assert {reader for reader, batch in BATCHES.items() if batch is FlatWeek} == set(FlatWeek.readers)
+    assert repr(kernels.numpy_sum(np.full(9, -0.0))) == "0.0"  # numpy's sum of negative zeros
