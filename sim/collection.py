@@ -26,7 +26,7 @@ import numpy as np
 
 from sim import outcomes as o
 from sim.lazy import lazy_module
-from sim.names import GroupKind, Kind
+from sim.names import REVENUE_SOURCES, GroupKind, Kind
 
 kernels = lazy_module("sim.collection_kernels")
 
@@ -59,10 +59,10 @@ class Batch:
         """The reader functions whose reporters this batch computes (``readers``, else ``reader``)."""
         return cls.__dict__.get("readers") or (cls.reader,)
 
-    @staticmethod
-    def call(reader: Callable, kwargs: dict) -> dict:
-        """A reporter's call as the batch is given it: its keyword arguments (a batch of several readers adds which)."""
-        return kwargs
+    @classmethod
+    def call(cls, reader: Callable, kwargs: dict) -> dict:
+        """A reporter's call as the batch is given it: its keyword arguments, and ``reader`` in a batch of several."""
+        return {**kwargs, "reader": reader} if "readers" in cls.__dict__ else kwargs
 
     def values(self, m: SahelModel) -> list[float]:
         """Every reporter's value for the week just run, in the order of ``calls``."""
@@ -113,11 +113,6 @@ class FlatWeek(Batch):
             first.append(len(entries))
             entries += at
         self.program = (*_segments(model, entries), np.array(op, dtype=np.int64), np.array(first, dtype=np.int64))
-
-    @staticmethod
-    @override
-    def call(reader: Callable, kwargs: dict) -> dict:
-        return {**kwargs, "reader": reader}
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -251,45 +246,46 @@ class HeldIn(Batch):
         return kept[1]
 
 
-class KindRevenue(Batch):
-    """Revenue by kind of group and source (``_kind_revenue``): one pass over the groups, sums in their order.
+class GroupRevenue(Batch):
+    """Armed groups' revenue, all and by source (``_revenue_value``) and by kind and source (``_kind_revenue``).
 
-    Kinds are looked up as plain integers: an enum member's hash is a Python-level call.
+    One pass over the groups, in their order: each source's sum adds the groups' revenue from
+    0.0 as :meth:`ArmedGroups.revenue_by_source` does (the whole is Python's ``sum`` of the
+    sources, in their order), and each kind's as ``_kind_revenue`` does. Kinds are looked up as
+    plain integers: an enum member's hash is a Python-level call.
     """
 
-    reader = o._kind_revenue
+    readers = (o._revenue_value, o._kind_revenue)
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
         self.wanted: dict[int, list[tuple[str, int]]] = {}
+        self.sources: list[tuple[int, str | None]] = []  # where each ``_revenue_value`` goes, and its source
         for i, c in enumerate(calls):
-            self.wanted.setdefault(int(c["kind"]), []).append((c["source"], i))
+            if c["reader"] is o._kind_revenue:
+                self.wanted.setdefault(int(c["kind"]), []).append((c["source"], i))
+            else:
+                self.sources.append((i, c["source"]))
 
     @override
     def values(self, m: SahelModel) -> list[float]:
         groups = m.armed_groups
         totals = [0.0] * len(self.calls)
         if groups is None:
+            for i, source in self.sources:
+                totals[i] = o._revenue_value(m, source)
             return totals
+        by_source = dict.fromkeys(REVENUE_SOURCES, 0.0)
         wanted = self.wanted
         for g in groups.groups:
             revenue = g.revenue
+            for source, amount in revenue.items():
+                by_source[source] += amount
             for source, i in wanted.get(int(g.kind), ()):
                 totals[i] += revenue[source]
+        for i, source in self.sources:
+            totals[i] = float(sum(by_source.values()) if source is None else by_source[source])
         return totals
-
-
-class Revenue(Batch):
-    """Armed groups' revenue, all and by source (``_revenue_value``): the sources summed once."""
-
-    reader = o._revenue_value
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        if m.armed_groups is None:
-            return [o._revenue_value(m, c["source"]) for c in self.calls]
-        rev = m.armed_groups.revenue_by_source()
-        return [float(sum(rev.values()) if c["source"] is None else rev[c["source"]]) for c in self.calls]
 
 
 _NO_SCORES = np.zeros((1, 0))  # the holders' scores when there is no knowledge: no crew has any
@@ -350,26 +346,27 @@ class MercenaryShare(Batch):
         return out
 
 
-class Events(Batch):
-    """Counts of the week's events (``_event_value``): one dictionary, many keys."""
+class EventCounts(Batch):
+    """Counts of the week's events of the model, the armed groups, the officials and the gold sites.
 
-    reader = o._event_value
-    holder = "stats"  # the model's attribute whose ``events`` are read (None: the actor is off, zeros)
+    The readers ``_event_value``, ``_group_event_value``, ``_official_event_value`` and
+    ``_gold_event_value``: each holder's dictionary looked up once; an actor switched off counts 0.
+    """
+
+    readers = (o._event_value, o._group_event_value, o._official_event_value, o._gold_event_value)
+    holders = ("stats", "armed_groups", "officials", "gold")  # the model's attribute each reader reads
+
+    def __init__(self, model: SahelModel, calls: list[dict]):
+        super().__init__(model, calls)
+        holder = dict(zip(self.readers, self.holders, strict=True))
+        self.at = [(holder[c["reader"]], c["key"]) for c in calls]
+        self.read = tuple(dict.fromkeys(h for h, _key in self.at))
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        actor = getattr(m, self.holder)
-        if actor is None:
-            return [0.0] * len(self.calls)
-        events = actor.events
-        return [float(events[c["key"]]) for c in self.calls]
-
-
-class GroupEvents(Events):
-    """Counts of the armed groups' events (``_group_event_value``)."""
-
-    reader = o._group_event_value
-    holder = "armed_groups"
+        actors = {h: getattr(m, h) for h in self.read}
+        events = {h: actor.events for h, actor in actors.items() if actor is not None}
+        return [float(events[h][key]) if h in events else 0.0 for h, key in self.at]
 
 
 class PolicyAttr(Batch):
@@ -556,20 +553,6 @@ class RouteEntropy(Batch):
         return [kernels.route_entropy(value, float(total), p * np.log(p), ends, self.log_n)] * len(self.calls)
 
 
-class OfficialEvents(Events):
-    """Counts of the officials' events (``_official_event_value``)."""
-
-    reader = o._official_event_value
-    holder = "officials"
-
-
-class GoldEvents(Events):
-    """Counts of the gold sites' events (``_gold_event_value``)."""
-
-    reader = o._gold_event_value
-    holder = "gold"
-
-
 class GoldValue(Batch):
     """What the gold sites show (``_gold_value``): their methods, called in one pass."""
 
@@ -623,12 +606,10 @@ BATCHES: dict[Callable, type[Batch]] = {
         FlatWeek,
         CommunityIndex,
         HeldIn,
-        KindRevenue,
-        Revenue,
+        GroupRevenue,
         CrewsCarrying,
         MercenaryShare,
-        Events,
-        GroupEvents,
+        EventCounts,
         PolicyAttr,
         ValueKnown,
         RouteEntropy,
@@ -639,8 +620,6 @@ BATCHES: dict[Callable, type[Batch]] = {
         CommunityLevel,
         IllicitThrough,
         ProcessValue,
-        OfficialEvents,
-        GoldEvents,
         GoldValue,
         WarValue,
         GroupsValue,
