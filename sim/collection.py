@@ -185,10 +185,12 @@ class CommunityIndex(Batch):
         inputs that are the same objects give the same numbers.
         """
         refs = tuple(c.ref[name] for name in self.names) if c.ref is not None else None
-        key = (c.rows, c.population, refs)
         kept = self.__dict__.get("_kept")
-        if kept is not None and all(map(_same, kept[0], key)):
-            return kept[1]
+        if kept is not None:
+            rows, population, kept_refs = kept[0]
+            if rows is c.rows and population is c.population and _same(kept_refs, refs):
+                return kept[1]
+        key = (c.rows, c.population, refs)
         weights = c.population[c.rows] * self.membership
         empty = self.regional & ~weights.any(axis=1)
         denominator = self._den(weights, np.stack(refs)) if refs is not None else None  # None: against itself
@@ -546,11 +548,10 @@ class RouteEntropy(Batch):
     def values(self, m: SahelModel) -> list[float]:
         stats = m.stats
         args = (stats.total["route_units"], stats.week["route_units"], m.routes.good, self.order, self.starts)
-        value, p, ends = kernels.route_shares(*args, m.market.value_sink)
-        total = value.sum()
+        value, p, ends, total = kernels.route_shares(*args, m.market.value_sink)
         if total <= 0:
             return [0.0] * len(self.calls)
-        return [kernels.route_entropy(value, float(total), p * np.log(p), ends, self.log_n)] * len(self.calls)
+        return [kernels.route_entropy(value, total, p, np.log(p), ends, self.log_n)] * len(self.calls)
 
 
 class GoldValue(Batch):

@@ -112,8 +112,8 @@ def route_shares(total_units, week_units, route_good, order, starts, value_sink)
 
     Returns:
         Each good's value shipped (``np.bincount`` of the units by good, times its value), the
-        shares ``p`` of the routes that carried something in good order, and where each good's
-        shares start among them (as ``RouteEntropy`` computed them).
+        shares ``p`` of the routes that carried something in good order, where each good's
+        shares start among them, and the value's sum (numpy's), as ``RouteEntropy`` computed them.
     """
     n_routes = route_good.size
     n_goods = starts.size - 1
@@ -140,16 +140,20 @@ def route_shares(total_units, week_units, route_good, order, starts, value_sink)
                 shares[k] = ordered[i] / whole
                 k += 1
     ends[n_goods] = k
-    return value, shares[:k], ends
+    return value, shares[:k], ends, numpy_sum(value)
 
 
 @kernel
-def route_entropy(value, total, p_log_p, ends, log_n):
+def route_entropy(value, total, p, log_p, ends, log_n):
     """Each good's normalised entropy weighted by its share of the value: ``RouteEntropy``'s sum, good by good.
 
-    ``log_n`` is numpy's ``log`` of each good's number of routes (NaN where a good has fewer than
-    two: those count nothing).
+    ``log_p`` and ``log_n`` are numpy's ``log`` of the shares ``p`` and of each good's number of
+    routes (NaN where a good has fewer than two: those count nothing); ``p * log_p`` is the
+    elementwise product numpy took, one rounding each.
     """
+    p_log_p = np.empty(p.size)
+    for i in range(p.size):
+        p_log_p[i] = p[i] * log_p[i]
     h = 0.0
     for g in range(value.size):
         if value[g] == 0 or log_n[g] != log_n[g]:

@@ -113,11 +113,11 @@ def _compiled_entropy(total_units, week_units, route_good, n_goods, value_sink):
     starts = np.searchsorted(route_good[order], np.arange(n_goods + 1))
     n = np.diff(starts)
     log_n = np.where(n >= 2, np.log(np.maximum(n, 1)), np.nan)
-    value, p, ends = kernels.route_shares(total_units, week_units, route_good, order, starts, value_sink)
-    total = value.sum()
+    value, p, ends, total = kernels.route_shares(total_units, week_units, route_good, order, starts, value_sink)
+    assert repr(total) == repr(float(value.sum()))
     if total <= 0:
         return 0.0
-    return kernels.route_entropy(value, float(total), p * np.log(p), ends, log_n)
+    return kernels.route_entropy(value, total, p, np.log(p), ends, log_n)
 
 
 @pytest.mark.parametrize("n_routes", [1, 2, 9, 150, 400])
