@@ -691,6 +691,20 @@ class Collector(mesa.DataCollector):
             records[var].extend(rows[j::width])
         rows.clear()
 
+    def records_of(self, name: str) -> list:
+        """One reporter's recorded values, ``model_vars[name]``, without moving every reporter's rows.
+
+        A run's totals read a few series besides their own column (``_second_half_share``): each
+        takes its entries from the weeks' rows, a strided slice, where ``model_vars`` would first
+        move all 454 reporters' rows into their lists.
+        """
+        rows = self.__dict__.get("_rows")
+        order = self.__dict__.get("_order")
+        records = self.__dict__["_model_vars"]
+        if not rows or order is None or len(rows) % len(order):
+            return self.model_vars[name]
+        return records[name] + rows[order.index(name) :: len(order)]
+
     def float_block(self) -> tuple[list[str], np.ndarray] | None:
         """The reporters' names and their records as one array (reporter by week), read from the weeks' rows.
 

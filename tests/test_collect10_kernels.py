@@ -69,6 +69,22 @@ def test_float_block_is_mesas_frame_on_random_weeks():
         assert collector.float_block() is None, case  # the rows have moved into model_vars
 
 
+def test_records_of_one_reporter_are_model_vars_without_moving_the_rows():
+    rng = np.random.default_rng(11)
+    collector, model = _collector(7), types.SimpleNamespace(time=0.0)
+    for week in range(30):
+        model.values = _week(rng, 7)
+        collector.collect(model)
+        if week == 11:
+            assert len(collector.model_vars["c3"]) == 12  # read mid-run: the rows so far move
+        got = {f"c{j}": collector.records_of(f"c{j}") for j in range(7)}
+        assert collector.__dict__["_rows"] or week == 11  # still rows: records_of moved none
+        want = {name: list(series) for name, series in collector.model_vars.items()}
+        assert {k: [repr(x) for x in v] for k, v in got.items()} == {k: [repr(x) for x in v] for k, v in want.items()}
+    with pytest.raises(KeyError):
+        collector.records_of("nothing")
+
+
 @pytest.mark.parametrize("odd", [1, True, np.float32(1.5), np.int64(2), None, "x"])
 def test_float_block_gives_way_to_other_values(odd):
     collector, model = _collector(3), types.SimpleNamespace(time=0.0)
