@@ -50,6 +50,7 @@ class Batch:
     """
 
     reader: ClassVar[Callable]
+    gives_array: ClassVar[bool] = False  # values() gives a new float64 array (its tolist: the values)
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         self.calls = calls
@@ -64,8 +65,8 @@ class Batch:
         """A reporter's call as the batch is given it: its keyword arguments, and ``reader`` in a batch of several."""
         return {**kwargs, "reader": reader} if "readers" in cls.__dict__ else kwargs
 
-    def values(self, m: SahelModel) -> list[float]:
-        """Every reporter's value for the week just run, in the order of ``calls``."""
+    def values(self, m: SahelModel) -> list[float] | np.ndarray:
+        """Every reporter's value for the week just run, in the order of ``calls`` (an array if ``gives_array``)."""
         raise NotImplementedError
 
 
@@ -114,9 +115,11 @@ class FlatWeek(Batch):
             entries += at
         self.program = (*_segments(model, entries), np.array(op, dtype=np.int64), np.array(first, dtype=np.int64))
 
+    gives_array = True
+
     @override
-    def values(self, m: SahelModel) -> list[float]:
-        return kernels.week_values(m.stats.flat("week"), *self.program).tolist()
+    def values(self, m: SahelModel) -> np.ndarray:
+        return kernels.week_values(m.stats.flat("week"), *self.program)
 
 
 _NO_REFERENCE = np.zeros((0, 0))  # the indices' references before any is set: each index against itself
@@ -157,11 +160,13 @@ class CommunityIndex(Batch):
             np.array([masks[(call.get("north_only", False), call.get("region"))] for call in calls], dtype=np.int64),
         )
 
+    gives_array = True
+
     @override
-    def values(self, m: SahelModel) -> list[float]:
+    def values(self, m: SahelModel) -> np.ndarray:
         c = m.communities
         if c is None:
-            return [1.0] * len(self.calls)
+            return np.ones(len(self.calls))
         r = c.rows
         weights, empty, denominator = self._fixed(c)
         now = np.empty((len(self.names), len(r)))
@@ -171,7 +176,7 @@ class CommunityIndex(Batch):
         # of that variable's weighted values (compiled); no references yet: each index against itself.
         reference = denominator if denominator is not None else _NO_REFERENCE
         empty = empty if empty is not None else np.zeros(len(weights), dtype=bool)
-        return kernels.community_indices(weights, now, reference, empty, *self.at).tolist()
+        return kernels.community_indices(weights, now, reference, empty, *self.at)
 
     @staticmethod
     def _den(weights: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -663,7 +668,10 @@ class Collector(mesa.DataCollector):
 
     A week's values are kept as one row, in the order of the plan (batches, then single
     reporters), and moved into Mesa's per-reporter lists (``model_vars``) when those are read:
-    one list extended per batch instead of one append per reporter every week.
+    one list extended per batch instead of one append per reporter every week. The batches that
+    give a float64 array (``Batch.gives_array``) keep it as it is, one array a week, and their
+    records are the Python floats of its ``tolist`` when they are moved: no Python float is made
+    for them while the run goes on.
     """
 
     @property
@@ -676,20 +684,33 @@ class Collector(mesa.DataCollector):
     def model_vars(self, value: dict[str, list]) -> None:
         self.__dict__["_model_vars"] = value
         self.__dict__["_rows"] = []
+        self.__dict__["_array_rows"] = []
 
     def _flush(self) -> None:
-        """Move the weeks kept as rows into the per-reporter lists, column by column."""
-        rows = self.__dict__.get("_rows")
-        if not rows:
-            return
-        order = self._order
-        records = self.__dict__["_model_vars"]
-        width = len(order)
-        if len(rows) % width:
-            raise RuntimeError(f"collector rows hold {len(rows)} values, not whole weeks of {width}")
-        for j, var in enumerate(order):
-            records[var].extend(rows[j::width])
-        rows.clear()
+        """Move the weeks kept as rows (and arrays) into the per-reporter lists, column by column."""
+        records = self.__dict__.get("_model_vars")
+        rows, arrays = self._pending_rows(), self._pending_arrays()
+        if rows is not None:
+            order = self._order
+            for j, var in enumerate(order):
+                records[var].extend(rows[j :: len(order)])
+            self._rows.clear()
+        if arrays is not None:
+            for var, column in zip(self._array_order, arrays.T.tolist(), strict=True):
+                records[var].extend(column)
+            self._array_rows.clear()
+
+    def _pending_rows(self) -> list | None:
+        """The rows of the weeks not yet moved (None if none)."""
+        rows = self.__dict__.get("_rows") or None
+        if rows is not None and len(rows) % len(self._order):
+            raise RuntimeError(f"collector rows hold {len(rows)} values, not whole weeks of {len(self._order)}")
+        return rows
+
+    def _pending_arrays(self) -> np.ndarray | None:
+        """The arrays of the weeks not yet moved, as one matrix (week by reporter; None if none)."""
+        arrays = self.__dict__.get("_array_rows") or None
+        return np.concatenate(arrays).reshape(len(arrays), len(self._array_order)) if arrays is not None else None
 
     def records_of(self, name: str) -> list:
         """One reporter's recorded values, ``model_vars[name]``, without moving every reporter's rows.
@@ -698,39 +719,50 @@ class Collector(mesa.DataCollector):
         takes its entries from the weeks' rows, a strided slice, where ``model_vars`` would first
         move all 454 reporters' rows into their lists.
         """
-        rows = self.__dict__.get("_rows")
-        order = self.__dict__.get("_order")
-        records = self.__dict__["_model_vars"]
-        if not rows or order is None or len(rows) % len(order):
-            return self.model_vars[name]
-        return records[name] + rows[order.index(name) :: len(order)]
+        recorded = self.__dict__["_model_vars"][name]
+        if name in self.__dict__.get("_array_order", ()):
+            arrays = self._pending_arrays()
+            return recorded + arrays[:, self._array_order.index(name)].tolist() if arrays is not None else recorded
+        rows = self._pending_rows()
+        return recorded + rows[self._order.index(name) :: len(self._order)] if rows is not None else recorded
 
     def float_block(self) -> tuple[list[str], np.ndarray] | None:
         """The reporters' names and their records as one array (reporter by week), read from the weeks' rows.
 
         Only when every week is still a row (none moved into ``model_vars``) and every value is a
-        Python float or a numpy float64: the numbers pandas' per-column conversion of
-        ``model_vars`` gives, in its order, without moving the rows into 454 lists first (they
-        stay rows until ``model_vars`` is read). Otherwise None.
+        Python float or a numpy float64 (the arrays' are): the numbers pandas' per-column
+        conversion of ``model_vars`` gives, in its order, without moving the rows into 454 lists
+        first (they stay rows until ``model_vars`` is read). Otherwise None.
         """
-        rows = self.__dict__.get("_rows")
         records = self.__dict__.get("_model_vars")
-        order = self.__dict__.get("_order")
-        if not rows or records is None or order is None or len(order) != len(records):
+        if records is None or "_order" not in self.__dict__ or any(records.values()):
             return None
-        if len(rows) % len(order) or any(records.values()) or not _FLOATS.issuperset(map(type, rows)):
+        rows, arrays = self._pending_rows(), self._pending_arrays()
+        order, array_order = self._order, self.__dict__.get("_array_order", [])
+        at = {var: j for j, var in enumerate([*order, *array_order])}
+        if (rows is None and arrays is None) or at.keys() != records.keys() or len(at) != len(records):
             return None
-        at = {var: j for j, var in enumerate(order)}
-        if at.keys() != records.keys():
+        parts = []
+        if order:
+            if rows is None or not _FLOATS.issuperset(map(type, rows)):
+                return None
+            parts.append(np.fromiter(rows, np.float64, len(rows)).reshape(-1, len(order)))
+        if array_order:
+            if arrays is None:
+                return None
+            parts.append(arrays)
+        if len({len(p) for p in parts}) != 1:
             return None
-        weeks = np.fromiter(rows, np.float64, len(rows)).reshape(-1, len(order))
+        weeks = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
         return list(records), np.ascontiguousarray(weeks.T[[at[var] for var in records]])
 
     def __getstate__(self) -> dict:
         """Pickle the records as Mesa's lists, without the plan of the reporters (redone after loading)."""
         self._flush()
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain", "_plan", "_order")}
+        plan_keys = ("_checked", "_plain", "_plan", "_order", "_array_order", "_parts")
+        state = {k: v for k, v in self.__dict__.items() if k not in plan_keys}
         state["_rows"] = []
+        state["_array_rows"] = []
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -739,6 +771,7 @@ class Collector(mesa.DataCollector):
         if "model_vars" in state:
             state["_model_vars"] = state.pop("model_vars")
         state.setdefault("_rows", [])
+        state.setdefault("_array_rows", [])
         self.__dict__.update(state)
 
     def collect(self, model) -> None:
@@ -750,7 +783,11 @@ class Collector(mesa.DataCollector):
             self._plain = all(map(_is_function, reporters.values()))
             self._plan = plan(model, reporters) if self._plain else ([], [])
             batches, singles = self._plan
-            self._order = [var for names, _batch in batches for var in names] + [var for var, _ in singles]
+            arrays = [(names, b) for names, b in batches if b.gives_array]
+            lists = [(names, b) for names, b in batches if not b.gives_array]
+            self._parts = (arrays, lists, singles)
+            self._order = [var for names, _batch in lists for var in names] + [var for var, _ in singles]
+            self._array_order = [var for names, _batch in arrays for var in names]
             self._checked = (reporters, model)
         if self.agent_reporters or self.agenttype_reporters or not self._plain:
             super().collect(model)
@@ -760,16 +797,24 @@ class Collector(mesa.DataCollector):
         if not self._validated:
             for name, reporter in reporters.items():
                 self._validate_model_reporter(name, reporter, model)
+        arrays, lists, singles = self._parts
+        if arrays:
+            week = [_checked_values(batch, names, model) for names, batch in arrays]
+            self._array_rows.append(week[0] if len(week) == 1 else np.concatenate(week))
         row = self._rows
-        batches, singles = self._plan
-        for names, batch in batches:
-            values = batch.values(model)
-            if len(values) != len(names):
-                raise RuntimeError(f"{type(batch).__name__} gave {len(values)} values for {len(names)} reporters")
-            row.extend(values)
+        for names, batch in lists:
+            row.extend(_checked_values(batch, names, model))
         for _var, reporter in singles:
             value = reporter(model)
             row.append(value if type(value) in _NUMBERS else copy.deepcopy(value))
+
+
+def _checked_values(batch: Batch, names: list[str], model: SahelModel):
+    """A batch's values for the week, one for each of its reporters."""
+    values = batch.values(model)
+    if len(values) != len(names):
+        raise RuntimeError(f"{type(batch).__name__} gave {len(values)} values for {len(names)} reporters")
+    return values
 
 
 def _is_function(reporter) -> bool:

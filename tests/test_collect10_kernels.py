@@ -159,7 +159,9 @@ def test_flat_week_is_each_reporters_value(special, n_goods, n_places):
     for case in range(12):
         model, calls = _flat_week_case(rng, n_goods, n_places, special)
         batch = FlatWeek(model, [FlatWeek.call(reader, kwargs) for reader, kwargs in calls])
-        got = batch.values(model)
+        values = batch.values(model)
+        assert FlatWeek.gives_array and values.dtype == np.float64
+        got = values.tolist()  # what the collector records
         with np.errstate(all="ignore"):  # the reporters' own warnings (inf / inf, NaN)
             want = [reader(model, **kwargs) for reader, kwargs in calls]
         assert all(type(x) is float for x in got)
@@ -169,3 +171,21 @@ def test_flat_week_is_each_reporters_value(special, n_goods, n_places):
 def test_flat_week_serves_its_readers_in_the_plan():
     assert {reader for reader, batch in BATCHES.items() if batch is FlatWeek} == set(FlatWeek.readers)
     assert repr(kernels.numpy_sum(np.full(9, -0.0))) == "0.0"  # numpy's sum of negative zeros
+
+
+def test_records_of_every_reporter_in_a_run_are_model_vars():
+    """Weeks kept as rows and as arrays (``FlatWeek``, ``CommunityIndex``), some moved mid-run, read one at a time."""
+    model = SahelModel(small_config(1).scenario, seed=1)
+    collector = model.datacollector
+    for week in range(9):
+        model.step()
+        if week == 4:
+            assert len(collector.model_vars["trips"]) == 5  # the weeks so far move into the lists
+    assert collector.__dict__["_array_rows"] and collector.__dict__["_rows"]
+    assert collector.float_block() is None  # some weeks have moved: the frame is read from the lists
+    got = {name: collector.records_of(name) for name in collector.model_reporters}
+    want = collector.model_vars
+    assert {k: [(type(x), repr(x)) for x in v] for k, v in got.items()} == {
+        k: [(type(x), repr(x)) for x in v] for k, v in want.items()
+    }
+    assert all(len(v) == 9 for v in want.values())
