@@ -73,9 +73,16 @@ class Batch:
 def _segments(model: SahelModel, entries: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
     """Where each (counter, index) of ``entries`` sits in the flat buffers, end to end, and where each starts.
 
-    An index of ``None`` is the whole counter, in its C order: the order numpy sums it in.
+    An index of ``None`` is the whole counter, in its C order: the order numpy sums it in. Each
+    counter's positions are found once (``Stats.positions``) and indexed for each entry of it.
     """
-    at = [np.asarray(model.stats.positions(key, index), dtype=np.int64).ravel() for key, index in entries]
+    counters: dict[str, np.ndarray] = {}
+    at = []
+    for key, index in entries:
+        whole = counters.get(key)
+        if whole is None:
+            whole = counters[key] = np.asarray(model.stats.positions(key), dtype=np.int64)
+        at.append(np.ravel(whole if index is None else whole[index]))
     positions = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
     return positions, np.cumsum([0, *map(len, at)]).astype(np.int64)
 
