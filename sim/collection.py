@@ -26,7 +26,7 @@ import numpy as np
 
 from sim import outcomes as o
 from sim.lazy import lazy_module
-from sim.names import GroupKind, Kind
+from sim.names import REVENUE_SOURCES, GroupKind, Kind
 
 kernels = lazy_module("sim.collection_kernels")
 
@@ -34,13 +34,15 @@ if TYPE_CHECKING:
     from sim.model import SahelModel
 
 _NUMBERS = (float, int, bool, np.float64, np.int64, np.bool_)  # immutable: stored as returned
+_FLOATS = frozenset({float, np.float64})  # the values pandas makes a float64 column of, as they are
 
 
 class Batch:
     """The reporters of one reader function, computed in one call.
 
-    Subclasses set ``reader`` (the module-level function the reporters are partials of) and
-    compute the values of all the calls, in their order, in :meth:`values`.
+    Subclasses set ``reader`` (the module-level function the reporters are partials of), or
+    ``readers`` for a batch of several, and compute the values of all the calls, in their order,
+    in :meth:`values`.
 
     Args:
         model: The model (for what does not change during a run: indices, names).
@@ -48,56 +50,83 @@ class Batch:
     """
 
     reader: ClassVar[Callable]
+    gives_array: ClassVar[bool] = False  # values() gives a new float64 array (its tolist: the values)
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         self.calls = calls
 
-    def values(self, m: SahelModel) -> list[float]:
-        """Every reporter's value for the week just run, in the order of ``calls``."""
+    @classmethod
+    def serves(cls) -> tuple[Callable, ...]:
+        """The reader functions whose reporters this batch computes (``readers``, else ``reader``)."""
+        return cls.__dict__.get("readers") or (cls.reader,)
+
+    @classmethod
+    def call(cls, reader: Callable, kwargs: dict) -> dict:
+        """A reporter's call as the batch is given it: its keyword arguments, and ``reader`` in a batch of several."""
+        return {**kwargs, "reader": reader} if "readers" in cls.__dict__ else kwargs
+
+    def values(self, m: SahelModel) -> list[float] | np.ndarray:
+        """Every reporter's value for the week just run, in the order of ``calls`` (an array if ``gives_array``)."""
         raise NotImplementedError
-
-
-class WeekAt(Batch):
-    """Entries of the week's counters (``_week_at``): one gather from the flat buffer."""
-
-    reader = o._week_at
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        stats = model.stats
-        self.positions = np.array([stats.positions(c["key"], c["index"]) for c in calls], dtype=np.int64)
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        return m.stats.flat("week")[self.positions].tolist()
 
 
 def _segments(model: SahelModel, entries: list[tuple]) -> tuple[np.ndarray, np.ndarray]:
     """Where each (counter, index) of ``entries`` sits in the flat buffers, end to end, and where each starts.
 
-    An index of ``None`` is the whole counter, in its C order: the order numpy sums it in.
+    An index of ``None`` is the whole counter, in its C order: the order numpy sums it in. Each
+    counter's positions are found once (``Stats.positions``) and indexed for each entry of it.
     """
-    at = [np.asarray(model.stats.positions(key, index), dtype=np.int64).ravel() for key, index in entries]
+    counters: dict[str, np.ndarray] = {}
+    at = []
+    for key, index in entries:
+        whole = counters.get(key)
+        if whole is None:
+            whole = counters[key] = np.asarray(model.stats.positions(key), dtype=np.int64)
+        at.append(np.ravel(whole if index is None else whole[index]))
     positions = np.concatenate(at) if at else np.zeros(0, dtype=np.int64)
     return positions, np.cumsum([0, *map(len, at)]).astype(np.int64)
 
 
-class WeekPlaces(Batch):
-    """Sums of a counter over a region's places (``_week_places``): one compiled pass over all of them.
+class FlatWeek(Batch):
+    """The outcomes read from the week's counters alone, in one compiled call (``week_values``).
 
-    Each sum is numpy's of the gathered entries, in the places' order
-    (:func:`sim.collection_kernels.gathered_sums`), so the values are the reporters'.
+    Entries (``_week_at``), sums over places (``_week_places``), whole (``_week_sum``) and over
+    illicit goods (``_illicit_week``), ratios of two entries (``_ratio_week_at``) and shares of one
+    counter in the sum of two (``_share_week``): each a program of segments of the flat buffer of
+    the week's counters (:meth:`sim.stats.Stats.flat`), fixed for the run, so each week is one call
+    and one ``tolist``. Each value is the reporter's float: the same entries summed in the same
+    order (numpy's sum), one division.
     """
 
-    reader = o._week_places
+    readers = (o._week_at, o._week_places, o._week_sum, o._illicit_week, o._ratio_week_at, o._share_week)
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
-        self.segments = _segments(model, [(c["key"], c["places"]) for c in calls])
+        illicit = o._illicit(model)  # goods do not change during a run
+        entries: list[tuple] = []
+        op, first = [], []
+        for c in calls:
+            reader, kind, at = c["reader"], kernels.SUM, [(c.get("key"), None)]
+            if reader is o._week_at:
+                kind, at = kernels.ENTRY, [(c["key"], c["index"])]
+            elif reader is o._week_places:
+                at = [(c["key"], c["places"])]
+            elif reader is o._illicit_week:
+                at = [(c["key"], illicit)]
+            elif reader is o._ratio_week_at:
+                kind, at = kernels.RATIO, [(c["num"], c["g"]), (c["den"], c["g"])]
+            elif reader is o._share_week:
+                kind, at = kernels.SHARE, [(c["num"], None), (c["den"][0], None), (c["den"][1], None)]
+            op.append(kind)
+            first.append(len(entries))
+            entries += at
+        self.program = (*_segments(model, entries), np.array(op, dtype=np.int64), np.array(first, dtype=np.int64))
+
+    gives_array = True
 
     @override
-    def values(self, m: SahelModel) -> list[float]:
-        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
+    def values(self, m: SahelModel) -> np.ndarray:
+        return kernels.week_values(m.stats.flat("week"), *self.program)
 
 
 _NO_REFERENCE = np.zeros((0, 0))  # the indices' references before any is set: each index against itself
@@ -138,11 +167,13 @@ class CommunityIndex(Batch):
             np.array([masks[(call.get("north_only", False), call.get("region"))] for call in calls], dtype=np.int64),
         )
 
+    gives_array = True
+
     @override
-    def values(self, m: SahelModel) -> list[float]:
+    def values(self, m: SahelModel) -> np.ndarray:
         c = m.communities
         if c is None:
-            return [1.0] * len(self.calls)
+            return np.ones(len(self.calls))
         r = c.rows
         weights, empty, denominator = self._fixed(c)
         now = np.empty((len(self.names), len(r)))
@@ -152,7 +183,7 @@ class CommunityIndex(Batch):
         # of that variable's weighted values (compiled); no references yet: each index against itself.
         reference = denominator if denominator is not None else _NO_REFERENCE
         empty = empty if empty is not None else np.zeros(len(weights), dtype=bool)
-        return kernels.community_indices(weights, now, reference, empty, *self.at).tolist()
+        return kernels.community_indices(weights, now, reference, empty, *self.at)
 
     @staticmethod
     def _den(weights: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -166,10 +197,12 @@ class CommunityIndex(Batch):
         inputs that are the same objects give the same numbers.
         """
         refs = tuple(c.ref[name] for name in self.names) if c.ref is not None else None
-        key = (c.rows, c.population, refs)
         kept = self.__dict__.get("_kept")
-        if kept is not None and all(map(_same, kept[0], key)):
-            return kept[1]
+        if kept is not None:
+            rows, population, kept_refs = kept[0]
+            if rows is c.rows and population is c.population and _same(kept_refs, refs):
+                return kept[1]
+        key = (c.rows, c.population, refs)
         weights = c.population[c.rows] * self.membership
         empty = self.regional & ~weights.any(axis=1)
         denominator = self._den(weights, np.stack(refs)) if refs is not None else None  # None: against itself
@@ -227,45 +260,46 @@ class HeldIn(Batch):
         return kept[1]
 
 
-class KindRevenue(Batch):
-    """Revenue by kind of group and source (``_kind_revenue``): one pass over the groups, sums in their order.
+class GroupRevenue(Batch):
+    """Armed groups' revenue, all and by source (``_revenue_value``) and by kind and source (``_kind_revenue``).
 
-    Kinds are looked up as plain integers: an enum member's hash is a Python-level call.
+    One pass over the groups, in their order: each source's sum adds the groups' revenue from
+    0.0 as :meth:`ArmedGroups.revenue_by_source` does (the whole is Python's ``sum`` of the
+    sources, in their order), and each kind's as ``_kind_revenue`` does. Kinds are looked up as
+    plain integers: an enum member's hash is a Python-level call.
     """
 
-    reader = o._kind_revenue
+    readers = (o._revenue_value, o._kind_revenue)
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
         self.wanted: dict[int, list[tuple[str, int]]] = {}
+        self.sources: list[tuple[int, str | None]] = []  # where each ``_revenue_value`` goes, and its source
         for i, c in enumerate(calls):
-            self.wanted.setdefault(int(c["kind"]), []).append((c["source"], i))
+            if c["reader"] is o._kind_revenue:
+                self.wanted.setdefault(int(c["kind"]), []).append((c["source"], i))
+            else:
+                self.sources.append((i, c["source"]))
 
     @override
     def values(self, m: SahelModel) -> list[float]:
         groups = m.armed_groups
         totals = [0.0] * len(self.calls)
         if groups is None:
+            for i, source in self.sources:
+                totals[i] = o._revenue_value(m, source)
             return totals
+        by_source = dict.fromkeys(REVENUE_SOURCES, 0.0)
         wanted = self.wanted
         for g in groups.groups:
             revenue = g.revenue
+            for source, amount in revenue.items():
+                by_source[source] += amount
             for source, i in wanted.get(int(g.kind), ()):
                 totals[i] += revenue[source]
+        for i, source in self.sources:
+            totals[i] = float(sum(by_source.values()) if source is None else by_source[source])
         return totals
-
-
-class Revenue(Batch):
-    """Armed groups' revenue, all and by source (``_revenue_value``): the sources summed once."""
-
-    reader = o._revenue_value
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        if m.armed_groups is None:
-            return [o._revenue_value(m, c["source"]) for c in self.calls]
-        rev = m.armed_groups.revenue_by_source()
-        return [float(sum(rev.values()) if c["source"] is None else rev[c["source"]]) for c in self.calls]
 
 
 _NO_SCORES = np.zeros((1, 0))  # the holders' scores when there is no knowledge: no crew has any
@@ -326,44 +360,27 @@ class MercenaryShare(Batch):
         return out
 
 
-class RatioWeek(Batch):
-    """Ratios of two entries of the week's counters (``_ratio_week_at``): two gathers."""
+class EventCounts(Batch):
+    """Counts of the week's events of the model, the armed groups, the officials and the gold sites.
 
-    reader = o._ratio_week_at
+    The readers ``_event_value``, ``_group_event_value``, ``_official_event_value`` and
+    ``_gold_event_value``: each holder's dictionary looked up once; an actor switched off counts 0.
+    """
+
+    readers = (o._event_value, o._group_event_value, o._official_event_value, o._gold_event_value)
+    holders = ("stats", "armed_groups", "officials", "gold")  # the model's attribute each reader reads
 
     def __init__(self, model: SahelModel, calls: list[dict]):
         super().__init__(model, calls)
-        stats = model.stats
-        self.num = np.array([stats.positions(c["num"], c["g"]) for c in calls], dtype=np.int64)
-        self.den = np.array([stats.positions(c["den"], c["g"]) for c in calls], dtype=np.int64)
+        holder = dict(zip(self.readers, self.holders, strict=True))
+        self.at = [(holder[c["reader"]], c["key"]) for c in calls]
+        self.read = tuple(dict.fromkeys(h for h, _key in self.at))
 
     @override
     def values(self, m: SahelModel) -> list[float]:
-        week = m.stats.flat("week")
-        num, den = week[self.num].tolist(), week[self.den].tolist()  # Python floats divide as numpy's do
-        return [a / b if b > 0 else 0.0 for a, b in zip(num, den, strict=True)]
-
-
-class Events(Batch):
-    """Counts of the week's events (``_event_value``): one dictionary, many keys."""
-
-    reader = o._event_value
-    holder = "stats"  # the model's attribute whose ``events`` are read (None: the actor is off, zeros)
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        actor = getattr(m, self.holder)
-        if actor is None:
-            return [0.0] * len(self.calls)
-        events = actor.events
-        return [float(events[c["key"]]) for c in self.calls]
-
-
-class GroupEvents(Events):
-    """Counts of the armed groups' events (``_group_event_value``)."""
-
-    reader = o._group_event_value
-    holder = "armed_groups"
+        actors = {h: getattr(m, h) for h in self.read}
+        events = {h: actor.events for h, actor in actors.items() if actor is not None}
+        return [float(events[h][key]) if h in events else 0.0 for h, key in self.at]
 
 
 class PolicyAttr(Batch):
@@ -479,21 +496,6 @@ class CommunityLevel(Batch):
         return [float((c.cols[call["key"]][c.rows] * weights).sum() / scale) for call in self.calls]
 
 
-class IllicitWeek(Batch):
-    """This week's totals over the goods that are not livelihood goods (``_illicit_week``): one compiled call."""
-
-    reader = o._illicit_week
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        illicit = o._illicit(model)  # goods do not change during a run
-        self.segments = _segments(model, [(c["key"], illicit) for c in calls])
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
-
-
 class IllicitThrough(Batch):
     """Sink value of illicit goods through sets of places (``_illicit_value_through``): the weights built once."""
 
@@ -558,59 +560,10 @@ class RouteEntropy(Batch):
     def values(self, m: SahelModel) -> list[float]:
         stats = m.stats
         args = (stats.total["route_units"], stats.week["route_units"], m.routes.good, self.order, self.starts)
-        value, p, ends = kernels.route_shares(*args, m.market.value_sink)
-        total = value.sum()
+        value, p, ends, total = kernels.route_shares(*args, m.market.value_sink)
         if total <= 0:
             return [0.0] * len(self.calls)
-        return [kernels.route_entropy(value, float(total), p * np.log(p), ends, self.log_n)] * len(self.calls)
-
-
-class WeekSum(Batch):
-    """Totals of the week's counters (``_week_sum``): numpy's sums, in one compiled call (``gathered_sums``)."""
-
-    reader = o._week_sum
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        self.segments = _segments(model, [(c["key"], None) for c in calls])
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        return kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
-
-
-class ShareWeek(Batch):
-    """Shares of one counter in the sum of two (``_share_week``), summed as the reporter sums them (one call)."""
-
-    reader = o._share_week
-
-    def __init__(self, model: SahelModel, calls: list[dict]):
-        super().__init__(model, calls)
-        keys = [key for c in calls for key in (c["num"], *c["den"])]
-        self.segments = _segments(model, [(key, None) for key in keys])
-
-    @override
-    def values(self, m: SahelModel) -> list[float]:
-        sums = kernels.gathered_sums(m.stats.flat("week"), *self.segments).tolist()
-        out = []
-        for i in range(len(self.calls)):
-            a, b = sums[3 * i], sums[3 * i + 1] + sums[3 * i + 2]
-            out.append(a / b if b > 0 else 0.0)
-        return out
-
-
-class OfficialEvents(Events):
-    """Counts of the officials' events (``_official_event_value``)."""
-
-    reader = o._official_event_value
-    holder = "officials"
-
-
-class GoldEvents(Events):
-    """Counts of the gold sites' events (``_gold_event_value``)."""
-
-    reader = o._gold_event_value
-    holder = "gold"
+        return [kernels.route_entropy(value, total, p, np.log(p), ends, self.log_n)] * len(self.calls)
 
 
 class GoldValue(Batch):
@@ -661,19 +614,15 @@ class GroupsValue(Batch):
 
 
 BATCHES: dict[Callable, type[Batch]] = {
-    b.reader: b
+    reader: b
     for b in (
-        WeekAt,
-        WeekPlaces,
+        FlatWeek,
         CommunityIndex,
         HeldIn,
-        KindRevenue,
-        Revenue,
+        GroupRevenue,
         CrewsCarrying,
         MercenaryShare,
-        RatioWeek,
-        Events,
-        GroupEvents,
+        EventCounts,
         PolicyAttr,
         ValueKnown,
         RouteEntropy,
@@ -682,17 +631,13 @@ BATCHES: dict[Callable, type[Batch]] = {
         HeldBy,
         KindCount,
         CommunityLevel,
-        IllicitWeek,
         IllicitThrough,
         ProcessValue,
-        WeekSum,
-        ShareWeek,
-        OfficialEvents,
-        GoldEvents,
         GoldValue,
         WarValue,
         GroupsValue,
     )
+    for reader in b.serves()
 }
 
 
@@ -705,17 +650,18 @@ def reader_and_calls(reporter) -> tuple[Callable, dict]:
 
 def plan(model: SahelModel, reporters: dict[str, Callable]) -> tuple[list, list]:
     """Split reporters into batches (names and a :class:`Batch`) and single reporters (name, reporter)."""
-    grouped: dict[Callable, tuple[list[str], list[dict]]] = {}
+    grouped: dict[type[Batch], tuple[list[str], list[dict]]] = {}
     singles = []
     for name, reporter in reporters.items():
         reader, kwargs = reader_and_calls(reporter)
-        if reader in BATCHES:
-            names, calls = grouped.setdefault(reader, ([], []))
+        batch = BATCHES.get(reader)
+        if batch is not None:
+            names, calls = grouped.setdefault(batch, ([], []))
             names.append(name)
-            calls.append(kwargs)
+            calls.append(batch.call(reader, kwargs))
         else:
             singles.append((name, reporter))
-    batches = [(names, BATCHES[reader](model, calls)) for reader, (names, calls) in grouped.items()]
+    batches = [(names, batch(model, calls)) for batch, (names, calls) in grouped.items()]
     return batches, singles
 
 
@@ -729,7 +675,10 @@ class Collector(mesa.DataCollector):
 
     A week's values are kept as one row, in the order of the plan (batches, then single
     reporters), and moved into Mesa's per-reporter lists (``model_vars``) when those are read:
-    one list extended per batch instead of one append per reporter every week.
+    one list extended per batch instead of one append per reporter every week. The batches that
+    give a float64 array (``Batch.gives_array``) keep it as it is, one array a week, and their
+    records are the Python floats of its ``tolist`` when they are moved: no Python float is made
+    for them while the run goes on.
     """
 
     @property
@@ -742,26 +691,85 @@ class Collector(mesa.DataCollector):
     def model_vars(self, value: dict[str, list]) -> None:
         self.__dict__["_model_vars"] = value
         self.__dict__["_rows"] = []
+        self.__dict__["_array_rows"] = []
 
     def _flush(self) -> None:
-        """Move the weeks kept as rows into the per-reporter lists, column by column."""
-        rows = self.__dict__.get("_rows")
-        if not rows:
-            return
-        order = self._order
-        records = self.__dict__["_model_vars"]
-        width = len(order)
-        if len(rows) % width:
-            raise RuntimeError(f"collector rows hold {len(rows)} values, not whole weeks of {width}")
-        for j, var in enumerate(order):
-            records[var].extend(rows[j::width])
-        rows.clear()
+        """Move the weeks kept as rows (and arrays) into the per-reporter lists, column by column."""
+        records = self.__dict__.get("_model_vars")
+        rows, arrays = self._pending_rows(), self._pending_arrays()
+        if rows is not None:
+            order = self._order
+            for j, var in enumerate(order):
+                records[var].extend(rows[j :: len(order)])
+            self._rows.clear()
+        if arrays is not None:
+            for var, column in zip(self._array_order, arrays.T.tolist(), strict=True):
+                records[var].extend(column)
+            self._array_rows.clear()
+
+    def _pending_rows(self) -> list | None:
+        """The rows of the weeks not yet moved (None if none)."""
+        rows = self.__dict__.get("_rows") or None
+        if rows is not None and len(rows) % len(self._order):
+            raise RuntimeError(f"collector rows hold {len(rows)} values, not whole weeks of {len(self._order)}")
+        return rows
+
+    def _pending_arrays(self) -> np.ndarray | None:
+        """The arrays of the weeks not yet moved, as one matrix (week by reporter; None if none)."""
+        arrays = self.__dict__.get("_array_rows") or None
+        return np.concatenate(arrays).reshape(len(arrays), len(self._array_order)) if arrays is not None else None
+
+    def records_of(self, name: str) -> list:
+        """One reporter's recorded values, ``model_vars[name]``, without moving every reporter's rows.
+
+        A run's totals read a few series besides their own column (``_second_half_share``): each
+        takes its entries from the weeks' rows, a strided slice, where ``model_vars`` would first
+        move all 454 reporters' rows into their lists.
+        """
+        recorded = self.__dict__["_model_vars"][name]
+        if name in self.__dict__.get("_array_order", ()):
+            arrays = self._pending_arrays()
+            return recorded + arrays[:, self._array_order.index(name)].tolist() if arrays is not None else recorded
+        rows = self._pending_rows()
+        return recorded + rows[self._order.index(name) :: len(self._order)] if rows is not None else recorded
+
+    def float_block(self) -> tuple[list[str], np.ndarray] | None:
+        """The reporters' names and their records as one array (reporter by week), read from the weeks' rows.
+
+        Only when every week is still a row (none moved into ``model_vars``) and every value is a
+        Python float or a numpy float64 (the arrays' are): the numbers pandas' per-column
+        conversion of ``model_vars`` gives, in its order, without moving the rows into 454 lists
+        first (they stay rows until ``model_vars`` is read). Otherwise None.
+        """
+        records = self.__dict__.get("_model_vars")
+        if records is None or "_order" not in self.__dict__ or any(records.values()):
+            return None
+        rows, arrays = self._pending_rows(), self._pending_arrays()
+        order, array_order = self._order, self.__dict__.get("_array_order", [])
+        at = {var: j for j, var in enumerate([*order, *array_order])}
+        if (rows is None and arrays is None) or at.keys() != records.keys() or len(at) != len(records):
+            return None
+        parts = []
+        if order:
+            if rows is None or not _FLOATS.issuperset(map(type, rows)):
+                return None
+            parts.append(np.fromiter(rows, np.float64, len(rows)).reshape(-1, len(order)))
+        if array_order:
+            if arrays is None:
+                return None
+            parts.append(arrays)
+        if len({len(p) for p in parts}) != 1:
+            return None
+        weeks = parts[0] if len(parts) == 1 else np.concatenate(parts, axis=1)
+        return list(records), np.ascontiguousarray(weeks.T[[at[var] for var in records]])
 
     def __getstate__(self) -> dict:
         """Pickle the records as Mesa's lists, without the plan of the reporters (redone after loading)."""
         self._flush()
-        state = {k: v for k, v in self.__dict__.items() if k not in ("_checked", "_plain", "_plan", "_order")}
+        plan_keys = ("_checked", "_plain", "_plan", "_order", "_array_order", "_parts")
+        state = {k: v for k, v in self.__dict__.items() if k not in plan_keys}
         state["_rows"] = []
+        state["_array_rows"] = []
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -770,6 +778,7 @@ class Collector(mesa.DataCollector):
         if "model_vars" in state:
             state["_model_vars"] = state.pop("model_vars")
         state.setdefault("_rows", [])
+        state.setdefault("_array_rows", [])
         self.__dict__.update(state)
 
     def collect(self, model) -> None:
@@ -781,7 +790,11 @@ class Collector(mesa.DataCollector):
             self._plain = all(map(_is_function, reporters.values()))
             self._plan = plan(model, reporters) if self._plain else ([], [])
             batches, singles = self._plan
-            self._order = [var for names, _batch in batches for var in names] + [var for var, _ in singles]
+            arrays = [(names, b) for names, b in batches if b.gives_array]
+            lists = [(names, b) for names, b in batches if not b.gives_array]
+            self._parts = (arrays, lists, singles)
+            self._order = [var for names, _batch in lists for var in names] + [var for var, _ in singles]
+            self._array_order = [var for names, _batch in arrays for var in names]
             self._checked = (reporters, model)
         if self.agent_reporters or self.agenttype_reporters or not self._plain:
             super().collect(model)
@@ -791,16 +804,24 @@ class Collector(mesa.DataCollector):
         if not self._validated:
             for name, reporter in reporters.items():
                 self._validate_model_reporter(name, reporter, model)
+        arrays, lists, singles = self._parts
+        if arrays:
+            week = [_checked_values(batch, names, model) for names, batch in arrays]
+            self._array_rows.append(week[0] if len(week) == 1 else np.concatenate(week))
         row = self._rows
-        batches, singles = self._plan
-        for names, batch in batches:
-            values = batch.values(model)
-            if len(values) != len(names):
-                raise RuntimeError(f"{type(batch).__name__} gave {len(values)} values for {len(names)} reporters")
-            row.extend(values)
+        for names, batch in lists:
+            row.extend(_checked_values(batch, names, model))
         for _var, reporter in singles:
             value = reporter(model)
             row.append(value if type(value) in _NUMBERS else copy.deepcopy(value))
+
+
+def _checked_values(batch: Batch, names: list[str], model: SahelModel):
+    """A batch's values for the week, one for each of its reporters."""
+    values = batch.values(model)
+    if len(values) != len(names):
+        raise RuntimeError(f"{type(batch).__name__} gave {len(values)} values for {len(names)} reporters")
+    return values
 
 
 def _is_function(reporter) -> bool:

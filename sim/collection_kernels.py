@@ -112,8 +112,8 @@ def route_shares(total_units, week_units, route_good, order, starts, value_sink)
 
     Returns:
         Each good's value shipped (``np.bincount`` of the units by good, times its value), the
-        shares ``p`` of the routes that carried something in good order, and where each good's
-        shares start among them (as ``RouteEntropy`` computed them).
+        shares ``p`` of the routes that carried something in good order, where each good's
+        shares start among them, and the value's sum (numpy's), as ``RouteEntropy`` computed them.
     """
     n_routes = route_good.size
     n_goods = starts.size - 1
@@ -140,16 +140,20 @@ def route_shares(total_units, week_units, route_good, order, starts, value_sink)
                 shares[k] = ordered[i] / whole
                 k += 1
     ends[n_goods] = k
-    return value, shares[:k], ends
+    return value, shares[:k], ends, numpy_sum(value)
 
 
 @kernel
-def route_entropy(value, total, p_log_p, ends, log_n):
+def route_entropy(value, total, p, log_p, ends, log_n):
     """Each good's normalised entropy weighted by its share of the value: ``RouteEntropy``'s sum, good by good.
 
-    ``log_n`` is numpy's ``log`` of each good's number of routes (NaN where a good has fewer than
-    two: those count nothing).
+    ``log_p`` and ``log_n`` are numpy's ``log`` of the shares ``p`` and of each good's number of
+    routes (NaN where a good has fewer than two: those count nothing); ``p * log_p`` is the
+    elementwise product numpy took, one rounding each.
     """
+    p_log_p = np.empty(p.size)
+    for i in range(p.size):
+        p_log_p[i] = p[i] * log_p[i]
     h = 0.0
     for g in range(value.size):
         if value[g] == 0 or log_n[g] != log_n[g]:
@@ -219,19 +223,55 @@ def community_indices(weights, now, reference, empty, variable, mask):
     return out
 
 
-@kernel
-def gathered_sums(values, positions, starts):
-    """Sums of entries of ``values``, one per segment of ``positions`` (``WeekPlaces``: counters over places).
+# What each value of ``week_values`` is (its ``op``).
+ENTRY, SUM, RATIO, SHARE = 0, 1, 2, 3
 
-    Each sum is numpy's of the gathered vector (``values[positions[a:b]].sum()``), in its order.
+
+@kernel
+def _segment_sum(values, positions, a, b, gathered):
+    """The sum of ``values[positions[a:b]]`` as numpy takes it, the entries gathered into ``gathered`` first."""
+    for j in range(b - a):
+        gathered[j] = values[positions[a + j]]
+    return numpy_sum(gathered[: b - a])
+
+
+@kernel
+def week_values(values, positions, starts, op, first):
+    """The outcomes read from the week's counters (``FlatWeek``), in one pass: entries, sums, ratios, shares.
+
+    ``positions[starts[s]:starts[s + 1]]`` is segment ``s``: entries of the flat buffer ``values``
+    (``Stats.flat``). Value ``i`` reads the segments from ``first[i]`` on, as ``op[i]`` says:
+
+    - ``ENTRY``: the one entry of its segment (``_week_at``);
+    - ``SUM``: numpy's sum of its segment's entries in their order (``_week_places``, ``_week_sum``,
+      ``_illicit_week``);
+    - ``RATIO``: the entries ``a`` and ``b`` of two segments, ``a / b`` if ``b > 0``, else 0.0
+      (``_ratio_week_at``);
+    - ``SHARE``: the sums ``a``, ``b``, ``c`` of three segments, ``a / (b + c)`` if ``b + c > 0``,
+      else 0.0 (``_share_week``).
+
+    Each is the reporter's float, bit for bit: the same sums of the same numbers in the same order,
+    one IEEE division.
     """
-    out = np.empty(starts.size - 1)
-    for i in range(out.size):
-        a, b = starts[i], starts[i + 1]
-        gathered = np.empty(b - a)
-        for j in range(b - a):
-            gathered[j] = values[positions[a + j]]
-        out[i] = numpy_sum(gathered)
+    longest = 0
+    for s in range(starts.size - 1):
+        longest = max(longest, starts[s + 1] - starts[s])
+    gathered = np.empty(longest)
+    out = np.empty(op.size)
+    for i in range(op.size):
+        s, kind = first[i], op[i]
+        if kind == ENTRY:
+            out[i] = values[positions[starts[s]]]
+        elif kind == SUM:
+            out[i] = _segment_sum(values, positions, starts[s], starts[s + 1], gathered)
+        elif kind == RATIO:
+            a, b = values[positions[starts[s]]], values[positions[starts[s + 1]]]
+            out[i] = a / b if b > 0 else 0.0
+        else:
+            a = _segment_sum(values, positions, starts[s], starts[s + 1], gathered)
+            b = _segment_sum(values, positions, starts[s + 1], starts[s + 2], gathered)
+            b += _segment_sum(values, positions, starts[s + 2], starts[s + 3], gathered)
+            out[i] = a / b if b > 0 else 0.0
     return out
 
 

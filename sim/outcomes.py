@@ -896,7 +896,7 @@ def _finite_mean(values) -> float:
 
 def _second_half_share(m: SahelModel, values: pd.Series, good_id: str) -> float:
     """Mean share over the weeks after the first half in which crews carried the good (0 if none did)."""
-    crews = np.asarray(m.datacollector.model_vars[f"crews.{good_id}"], dtype=float)
+    crews = np.asarray(m.datacollector.records_of(f"crews.{good_id}"), dtype=float)
     later = slice(len(values) // 2, None)
     shares = values.to_numpy(dtype=float)[later]
     return _finite_mean(np.where(crews[later] > 0, shares, np.nan))

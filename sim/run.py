@@ -94,12 +94,17 @@ def _float_block(records: dict[str, list]) -> np.ndarray | None:
 
 def timeseries(model: SahelModel) -> pd.DataFrame:
     """Weekly outcomes as a table with ``week`` and ``date`` columns first."""
-    records = model.datacollector.model_vars
-    block = _float_block(records)
-    if block is None:
-        df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    collector = model.datacollector
+    rows = getattr(collector, "float_block", None)  # the weeks' rows read as they are (sim.collection)
+    found = rows() if rows is not None else None
+    if found is None:
+        records = collector.model_vars
+        block = _float_block(records)
+        found = (list(records), block) if block is not None else None
+    if found is None:
+        df = collector.get_model_vars_dataframe().reset_index(drop=True)
     else:  # the same frame as Mesa's, without converting each column's list on its own
-        df = pd.DataFrame(block.T, columns=list(records))
+        df = pd.DataFrame(found[1].T, columns=found[0])
     weeks = np.arange(1, len(df) + 1)
     dates = [str(model.start_date + dt.timedelta(weeks=int(w))) for w in weeks]
     df.insert(0, "date", dates)
