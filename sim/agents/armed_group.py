@@ -644,15 +644,25 @@ class ArmedGroups:
         k, groups = turn_kernels, self.groups
         common, tail, _ = self._economy_args
         before, after = self._turn_terms()
+        hostile, appraising = self._hostility(), bool(before[3].any())  # before[3]: the appraisals due
+        fixed = self.__dict__.get("_fixed")
         outs = np.empty((len(order), k.OUT_SIZE))
         book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
-        booked_with_batch = (k.STAGE_APPRAISE, k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy booked
+        booked_with_batch = (k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy booked
         touched, refused = np.zeros(4, dtype=np.bool_), np.zeros(1, dtype=np.int64)
         while pos < n:
             if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
-                state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
+                state = np.array([(g.fighters, g.funds, g.revenue_ema, g.arms) for g in groups], dtype=np.float64)
+                regions = self._region_arrays()
+            terms = fixed.get("regions") if fixed else None
+            # What _phase_fixed keeps from the phase's first appraisal: taken now, kept only if one is made
+            # in this batch (nothing a batch does changes it; a clash in Python may change the garrisons).
+            appraisal = self._appraisal_terms(terms or self._region_terms()) if appraising else self._no_appraisal
             sums = self._ledger_sums(touched)
-            stop = k.group_turns(common[0], order, pos, state, *before, outs, sums, touched, refused, *after, *tail)
+            stop = k.group_turns(
+                common[0], order, pos, state, *before, outs, sums, touched, refused, *after, *tail, hostile, *regions,
+                *appraisal[:-1],
+            )  # fmt: skip
             self._write_ledger_sums(sums, touched)
             stages = outs[pos : stop + 1, k.STAGE].tolist()
             stage = stages[-1] if stop < n else k.STAGE_DONE
@@ -660,24 +670,110 @@ class ArmedGroups:
             end = stop + 1 if stage in booked_with_batch else stop
             bad = refused[0] >= 0  # the stopped group is not booked: the old way raises pay's error for it
             for j in range(pos, stop if bad else end):
-                if stages[j - pos] != k.STAGE_SKIPPED:
+                stage_j = stages[j - pos]
+                if stage_j != k.STAGE_SKIPPED:
                     book(groups[ids[j]], outs[j], True, True, True)
+                    if stage_j == k.STAGE_APPRAISED:
+                        self._moved(groups[ids[j]], outs[j])
+            if appraising and terms is None and fixed is not None and k.STAGE_APPRAISED in stages:
+                fixed["regions"] = appraisal[-1]
             if bad:
                 book(groups[ids[stop]], outs[stop], True, True)
                 raise AssertionError("group_turns stopped at an amount Ledger.pay took")
             if stop == n:
                 return
             group, out = groups[ids[stop]], outs[stop]
-            if stage == k.STAGE_APPRAISE:  # only its own regions and places change: the others' state holds
-                self.appraise_regions(group)
-                pos = stop + 1
-                continue
             state = None
             if stage == k.STAGE_PYTHON:
                 self.turn(group)
             else:
                 self._finish_turn(group, out)
             pos = stop + 1
+
+    def _moved(self, group: ArmedGroup, out: np.ndarray) -> None:
+        """Book a group's appraisal made in :func:`turn_kernels.group_turns`: the region it left, the one it entered.
+
+        Its regions change as :meth:`appraise_regions` changes them (the places it gave up were
+        given up in the loop).
+        """
+        k, names = turn_kernels, self.region_names
+        left, entered = int(out[k.LEFT]), int(out[k.ENTERED])
+        if left >= 0:
+            group.regions = tuple(r for r in group.regions if r != names[left])
+            self.events["regions_left"] += 1
+        if entered >= 0:
+            group.regions = (*group.regions, names[entered])
+            self.events["regions_entered"] += 1
+
+    def _region_arrays(self, copy: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each group's Malian regions (:meth:`_current`) as rows padded with -1, their counts, its count of regions.
+
+        The arguments ``current``, ``n_current`` and ``spread`` of :func:`turn_kernels.group_turns`
+        and :func:`turn_kernels.enemy_strength`; kept while the groups' regions stay the same and
+        copied for the loop, which changes them (issue 18, tenth pass).
+        """
+        key = tuple(g.regions for g in self.groups)
+        kept = self.__dict__.get("_region_arrays_kept")
+        if kept is None or kept[0] != key:
+            currents = [self._current(regions) for regions in key]
+            current = np.full((len(key), max(map(len, currents), default=0) + 1), -1, dtype=np.int64)
+            for i, c in enumerate(currents):
+                current[i, : len(c)] = c
+            n_current = np.array([len(c) for c in currents], dtype=np.int64)
+            spread = np.array([len(regions) for regions in key], dtype=np.int64)
+            kept = self._region_arrays_kept = (key, current, n_current, spread)
+        return (kept[1].copy(), kept[2].copy(), kept[3].copy()) if copy else kept[1:]
+
+    def _hostility(self) -> np.ndarray:
+        """Whether group ``a`` fights ``b`` (:meth:`hostile`), a matrix by index (kept while blocs and deals hold)."""
+        deals = self.model.levers.deals
+        key = (tuple(g.bloc for g in self.groups), tuple(deals))
+        kept = self.__dict__.get("_hostility_kept")
+        if kept is None or kept[0] != key:
+            blocs = np.array(key[0], dtype=np.int64)
+            hostile = blocs[:, None] != blocs[None, :]
+            for deal in deals:  # a local peace deal binds its members (M11)
+                members = [i for i in sorted(deal) if 0 <= i < len(blocs)]
+                hostile[np.ix_(members, members)] = False
+            kept = self._hostility_kept = (key, hostile)
+        return kept[1]
+
+    def _appraisal_terms(self, terms: _RegionTerms) -> tuple:
+        """The appraisal's arguments of :func:`turn_kernels.group_turns` from ``mali`` on, then ``terms`` itself.
+
+        Those :meth:`appraise_regions` passes, with one row per group where they depend on the
+        group (kin, taxes, cattle, home); the rows that depend only on the groups' kinds and
+        identities are kept while those stay the same.
+        """
+        p, groups = self.p, self.groups
+        key = tuple((g.kind, g.identity) for g in groups)
+        kept = self.__dict__.get("_appraisal_kept")
+        if kept is None or kept[0] is not p or kept[1] != key:
+            jihadist = [g.kind == GroupKind.JIHADIST for g in groups]
+            shares = [p.tax_share_jihadist if j else p.tax_share_other for j in jihadist]
+            per_fighter = [p.rustle_jihadist if j else p.rustle_other for j in jihadist]
+            n = len(self.region_names)
+            kin = np.array([terms.kin_factor(g.identity) for g in groups], dtype=np.float64).reshape(len(groups), n)
+            home = np.array([self._home(g.identity) for g in groups], dtype=np.float64).reshape(len(groups), n)
+            kept = self._appraisal_kept = (p, key, shares, per_fighter, kin, home)
+        _, _, shares, per_fighter, kin, home = kept
+        tax = np.array([terms.tax(share) for share in shares], dtype=np.float64).reshape(len(groups), -1)
+        price = p.fence_share * self.model.market.value_source[self._cattle()]
+        cattle = np.empty((len(groups), 2))
+        cattle[:, 0], cattle[:, 1] = per_fighter, price
+        mali, of_mali, _ = self._mali_regions()
+        ptr, places = self._region_places_csr()
+        found = (mali, of_mali, terms.rents, terms.state, kin, tax, cattle, terms.community_region, home)
+        return (*found, self.region_adjacent, ptr, places, terms)
+
+    @property
+    def _no_appraisal(self) -> tuple:
+        """:meth:`_appraisal_terms` of a phase with no appraisal due: empty arrays of the same kinds."""
+        e2 = np.zeros((0, 0))
+        return (
+            _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, _EMPTY, e2, e2, e2, _EMPTY_ROWS, e2,
+            np.zeros((0, 0), dtype=self.region_adjacent.dtype), _EMPTY_ROWS, _EMPTY_ROWS, None,
+        )  # fmt: skip
 
     def _ledger_sums(self, touched: np.ndarray) -> np.ndarray:
         """The ledger's running sums the groups' economies add to, for :func:`turn_kernels.book_out` (issue 18, pass 8).
@@ -769,6 +865,7 @@ class ArmedGroups:
         params[k.P_BUDGET], params[k.P_RECRUIT] = p.budget_share, p.recruit_rate
         params[k.P_PRICE] = p.fence_share * model.market.value_source[self._cattle()]
         params[k.P_UNIT_SIZE] = p.unit_size
+        params[k.P_HALF], params[k.P_LEAVE], params[k.P_ENTER] = 0.5, p.leave_share, p.enter_share  # the appraisal's
         zones = (
             params,
             ptr,
@@ -1057,20 +1154,13 @@ class ArmedGroups:
     # --- territory -------------------------------------------------------------------
 
     def _enemies(self, group: ArmedGroup) -> np.ndarray:
-        """Strength of the group's enemies by region: each spread evenly over its regions."""
-        enemies = [0.0] * len(self.region_names)  # Python floats: the same sums in the same order as numpy's
-        deals = self.model.levers.deals
-        indices = self.__dict__.setdefault("_region_indices_of", {})
-        get, hostile, bloc = indices.get, self.hostile, group.bloc  # hoisted out of the loop (issue 18, pass 9)
-        for g in self.groups:
-            fighters = g.fighters
-            if fighters > 0 and g is not group and (hostile(group, g) if deals else g.bloc != bloc):
-                regions = g.regions
-                strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / (len(regions) or 1)  # g.strength
-                found = get(regions)
-                for i in found if found is not None else self._region_indices(regions):
-                    enemies[i] += strength
-        return np.array(enemies)
+        """Strength of the group's enemies by region, each spread evenly over its regions (compiled: pass 10)."""
+        state = np.zeros((len(self.groups), 4))
+        state[:, turn_kernels.S_FIGHTERS] = [g.fighters for g in self.groups]
+        state[:, turn_kernels.S_ARMS] = [g.arms for g in self.groups]
+        current, n_current, spread = self._region_arrays(copy=False)
+        hostile, n = self._hostility(), len(self.region_names)
+        return turn_kernels.enemy_strength(group.index, state, hostile, current, n_current, spread, 0.5, n)
 
     def _phase_fixed(self) -> _RegionTerms:
         """Per place and region, what no group's action changes while the groups act.
@@ -1083,6 +1173,13 @@ class ArmedGroups:
         fixed = self.__dict__.get("_fixed")
         if fixed:
             return fixed["regions"]
+        terms = self._region_terms()
+        if fixed is not None:
+            fixed["regions"] = terms
+        return terms
+
+    def _region_terms(self) -> _RegionTerms:
+        """:meth:`_phase_fixed` computed now."""
         model, n = self.model, len(self.region_names)
         mali, of_mali, places = self._mali_regions()
         rents = (self.rent * self.contestable)[mali]
@@ -1094,10 +1191,7 @@ class ArmedGroups:
             community_region = self.place_region[communities.place[communities.rows]]
         forces = model.forces
         state = np.zeros(n) if forces is None else np.bincount(of_mali, weights=forces.garrison[mali], minlength=n)
-        terms = _RegionTerms(self, rents, absent, licit, state, community_region)
-        if fixed is not None:
-            fixed["regions"] = terms
-        return terms
+        return _RegionTerms(self, rents, absent, licit, state, community_region)
 
     def _mali_regions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The places in Mali (indices), their regions, and the count of places by region (constant; cached)."""
@@ -1107,15 +1201,6 @@ class ArmedGroups:
             of_mali = self.place_region[mali]
             cached = self._mali_regions_cache = (mali, of_mali, np.bincount(of_mali, minlength=len(self.region_names)))
         return cached
-
-    def _region_indices(self, regions: tuple[str, ...]) -> tuple[int, ...]:
-        """Positions in ``region_names`` of the Malian regions among ``regions``, each once (cached)."""
-        indices = self.__dict__.setdefault("_region_indices_of", {})
-        found = indices.get(regions)
-        if found is None:
-            names = self.region_names
-            found = indices[regions] = tuple(dict.fromkeys(names.index(r) for r in regions if r in names))
-        return found
 
     def _kin_share(self, identity: int) -> np.ndarray:
         """Share of each region's people of an identity (:meth:`Communities.kin_share`; constant, cached)."""
@@ -1149,12 +1234,7 @@ class ArmedGroups:
         if group.kind == GroupKind.SELF_DEFENCE:
             return  # militias defend their own communities (000)
         names = self.region_names
-        currents = self.__dict__.setdefault("_current_of", {})  # by regions: the kernel only reads it
-        current = currents.get(group.regions)
-        if current is None:
-            current = currents[group.regions] = np.array(
-                [names.index(r) for r in group.regions if r in names], dtype=np.int64
-            )
+        current = self._current(group.regions)
         if not len(current):
             return
         if len(current) == 1 and group.fighters / 2 < p.unit_size:
@@ -1185,6 +1265,15 @@ class ArmedGroups:
         if entered >= 0:
             group.regions = (*group.regions, names[entered])
             self.events["regions_entered"] += 1
+
+    def _current(self, regions: tuple[str, ...]) -> np.ndarray:
+        """Positions in ``region_names`` of the Malian regions among ``regions``, in their order (cached; read only)."""
+        currents = self.__dict__.setdefault("_current_of", {})
+        current = currents.get(regions)
+        if current is None:
+            names = self.region_names
+            current = currents[regions] = np.array([names.index(r) for r in regions if r in names], dtype=np.int64)
+        return current
 
     def _region_places_csr(self) -> tuple[np.ndarray, np.ndarray]:
         """The Malian places of each region (``_region_of_name``, in region order) as offsets and indices (cached)."""

@@ -36,17 +36,20 @@ DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # recruits drawn; their Poisson me
 # Where a turn stopped for Python (``STAGE``) and the draws it stopped on.
 STAGE, HOSTAGES, PUNISH_U, ATTACK_U = 24, 25, 26, 27
 STAGE_DONE, STAGE_KIDNAP, STAGE_PUNISH, STAGE_ATTACK = 0.0, 1.0, 2.0, 3.0
-# Where the week's loop (group_turns) left a group: skipped (no fighters), or stopped for Python
-# before its turn (PYTHON: the whole turn in Python) or after its economy (its regions' appraisal due).
-STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISE = -1.0, 4.0, 5.0
-OUT_SIZE = 28
-# Slots of ``params`` (group_turns): the economy's terms no group changes.
+# Where the week's loop (group_turns) left a group: skipped (no fighters), stopped for Python
+# before its turn (PYTHON: the whole turn in Python), or with its turn ended by the appraisal of
+# its regions in the loop (APPRAISED, tenth pass; before, the loop stopped there for Python),
+# ``LEFT`` and ``ENTERED`` the regions it left and entered (-1 for none), which Python books.
+STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISED = -1.0, 4.0, 6.0
+LEFT, ENTERED = 28, 29
+OUT_SIZE = 30
+# Slots of ``params`` (group_turns): the economy's and the appraisal's terms no group changes.
 P_WAGE, P_SPEND, P_EXIT, P_EXIT_ELASTICITY, P_DESERTION, P_BUDGET, P_RECRUIT, P_PRICE = 0, 1, 2, 3, 4, 5, 6, 7
-P_UNIT_SIZE, P_SIZE = 8, 9
+P_UNIT_SIZE, P_HALF, P_LEAVE, P_ENTER, P_SIZE = 8, 9, 10, 11, 12
 # Columns of ``terms`` (group_turns), one row per group: its tax shares and rustling rate.
 T_TAX, T_ROAM, T_RUSTLE = 0, 1, 2
 # Columns of ``state`` (group_turns), one row per group: read from the groups when a batch starts.
-S_FIGHTERS, S_FUNDS, S_REVENUE_EMA = 0, 1, 2
+S_FIGHTERS, S_FUNDS, S_REVENUE_EMA, S_ARMS = 0, 1, 2, 3
 # Slots of ``gates`` (group_economy) and where a call starts.
 G_FROM, G_KIDNAP_RATE, G_PUNISH_RATE, G_ATTACK_RATE, G_REFERENCE = 0, 1, 2, 3, 4
 FROM_KIDNAP, FROM_ECONOMY, ECONOMY_ONLY = 0.0, 1.0, 2.0
@@ -269,6 +272,22 @@ def group_turns(
     jobs,
     push,
     pull,
+    hostile,
+    current,
+    n_current,
+    spread,
+    mali,
+    of_mali,
+    rents,
+    garrison,
+    kin,
+    tax,
+    cattle,
+    community_region,
+    home,
+    region_adjacent,
+    region_ptr,
+    region_places,
 ):
     """The week's group turns from position ``start`` of ``order`` to the first needing Python (issue 18, seventh pass).
 
@@ -278,19 +297,29 @@ def group_turns(
     the same order. A group without fighters (``not state[group, S_FIGHTERS] > 0``, as the
     loop's test) is skipped (``STAGE_SKIPPED``). The loop stops and returns the position of the
     group where Python must act: before its turn when ``python[group]`` (``STAGE_PYTHON``: Python
-    runs the whole turn), after its call when it stopped for a kidnapping, punishment or attack
-    (``outs[pos, STAGE]``), or when the appraisal of its regions is due this week
-    (``due[group]``, the week's gate, and the appraisal's own gates on its ``n_regions`` Malian
-    regions and fighters after the economy; ``STAGE_APPRAISE`` if nothing else stopped it). It returns ``order.size``
-    when every group's turn ran. ``outs[pos]`` receives each group's ``out`` (the amounts Python
-    books afterwards, in the order of the positions). Nothing in a turn before its stop reads
-    another group's fighters, funds or revenue, so those are read once a batch (``state``).
+    runs the whole turn), or after its call when it stopped for a kidnapping, punishment or
+    attack (``outs[pos, STAGE]``). It returns ``order.size`` when every group's turn ran.
+    ``outs[pos]`` receives each group's ``out`` (the amounts Python books afterwards, in the
+    order of the positions). Nothing in a turn before its stop changes another group's fighters,
+    arms, funds or revenue, so those are read once a batch (``state``).
     Zones are in ``zone_*`` from ``zone_ptr[group]`` to ``zone_ptr[group + 1]``.
 
     Each economy not stopped for hostages is booked as it ends (:func:`book_out`, eighth pass) on
     the ledger's running ``sums``, in the order ``ArmedGroups._book`` booked them after the call;
     nothing in the loop reads the ledger. An amount ``Ledger.pay`` would refuse stops the loop at
     that group, unbooked, with its position in ``refused[0]`` (else -1).
+
+    When the appraisal of a group's regions is due this week (``due[group]``, the week's gate,
+    and the appraisal's own gates on its ``n_regions`` Malian regions and its fighters after the
+    economy) and nothing stopped its turn, it runs in the loop (tenth pass; before, the loop
+    stopped there for Python; 002 §III): :func:`appraise` on the strength of its enemies at that
+    moment (:func:`enemy_strength`: ``state``'s fighters and arms, each group's fighters written
+    back as its economy ends, its Malian regions ``current[g, :n_current[g]]`` in the order of
+    its ``regions``, ``spread[g]`` regions in all), with the terms ``ArmedGroups.appraise_regions``
+    passes (``kin``, ``tax``, ``cattle``, ``home``: one row per group). The regions left and
+    entered go to ``outs[pos, LEFT]`` and ``[ENTERED]`` (``STAGE_APPRAISED``) and into
+    ``current``, ``n_current`` and ``spread``, which the groups after it read, as they read the
+    places it gave up in ``holder``. The appraisal draws nothing; the turns' order is kept.
     """
     refused[0] = -1
     for pos in range(start, order.size):
@@ -354,17 +383,81 @@ def group_turns(
             push,
             pull,
         )
-        if out[STAGE] != STAGE_KIDNAP and not book_out(out, sums, touched):
-            refused[0] = pos
-            return pos
+        if out[STAGE] != STAGE_KIDNAP:
+            if not book_out(out, sums, touched):
+                refused[0] = pos
+                return pos
+            state[g, S_FIGHTERS] = out[FIGHTERS]  # as ArmedGroups._book sets it: the appraisals after read it
         if out[STAGE] != STAGE_DONE:
             return pos
         # ArmedGroups.appraise_regions returns at once without regions in Mali, or with one
         # region and too few fighters to enter another (its values would go unused).
         if due[g] and n_regions[g] > 0 and not (n_regions[g] == 1 and out[FIGHTERS] / 2 < params[P_UNIT_SIZE]):
-            out[STAGE] = STAGE_APPRAISE
-            return pos
+            fighters = out[FIGHTERS]
+            enemies = enemy_strength(g, state, hostile, current, n_current, spread, params[P_HALF], garrison.size)
+            left, entered = appraise(
+                g, group_strength(fighters, state[g, S_ARMS], params[P_HALF]), fighters, current[g, : n_current[g]],
+                enemies, holder, mali, of_mali, rents, garrison, kin[g], tax[g], cattle[g], community_region,
+                community_rows, herd, home[g], params[P_LEAVE], params[P_ENTER], params[P_UNIT_SIZE],
+                region_adjacent, region_ptr, region_places,
+            )  # fmt: skip
+            _move(g, left, entered, current, n_current, spread)
+            out[STAGE], out[LEFT], out[ENTERED] = STAGE_APPRAISED, left, entered
     return order.size
+
+
+@kernel
+def group_strength(fighters, arms, half):
+    """``ArmedGroup.strength``: fighters, discounted when they lack arms (``half``, 0.5: see :func:`enemy_strength`)."""
+    armed = 0.0
+    if fighters > 0:
+        ratio = arms / fighters
+        armed = ratio if ratio < 1.0 else 1.0  # Python's min(1.0, ratio): 1.0 unless ratio < 1.0 (NaN too)
+    return fighters * armed**half
+
+
+@kernel
+def enemy_strength(group, state, hostile, current, n_current, spread, half, n):
+    """Strength of ``group``'s enemies by region (``ArmedGroups._enemies``): each spread evenly over its regions.
+
+    Every other group with fighters that ``hostile[group]`` marks adds its strength over
+    ``spread[g]`` (all its regions, 1 if none) once to each of its Malian regions, groups in
+    index order, as the Python loop added them. The exponent ``half`` (0.5) comes in as an
+    argument: with the literal, LLVM computes ``sqrt``, which differs from Python's ``** 0.5``
+    (the C library's ``pow``) in the last bit for some values (docs/performance.md, groups8).
+    """
+    enemies = np.zeros(n)
+    for g in range(state.shape[0]):
+        fighters = state[g, S_FIGHTERS]
+        if fighters > 0 and g != group and hostile[group, g]:
+            ratio = state[g, S_ARMS] / fighters
+            armed = ratio if ratio < 1.0 else 1.0
+            strength = fighters * armed**half / (spread[g] if spread[g] else 1)
+            for i in range(n_current[g]):
+                r = current[g, i]
+                seen = False
+                for j in range(i):  # each region once (a name may repeat in its regions)
+                    seen = seen or current[g, j] == r
+                if not seen:
+                    enemies[r] += strength
+    return enemies
+
+
+@kernel
+def _move(group, left, entered, current, n_current, spread):
+    """A group's regions after its appraisal: every entry of ``left`` dropped, ``entered`` added last."""
+    if left >= 0:
+        k = 0
+        for i in range(n_current[group]):
+            if current[group, i] != left:
+                current[group, k] = current[group, i]
+                k += 1
+        spread[group] -= n_current[group] - k
+        n_current[group] = k
+    if entered >= 0:
+        current[group, n_current[group]] = entered
+        n_current[group] += 1
+        spread[group] += 1
 
 
 @kernel
