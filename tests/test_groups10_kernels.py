@@ -1,0 +1,175 @@
+"""The appraisal of a group's regions inside the compiled loop of turns (issue 18, tenth pass).
+
+:func:`sim.agents.turn_kernels.group_turns` appraises a group's regions where it used to stop for
+Python, with the enemies' strength from :func:`sim.agents.turn_kernels.enemy_strength`. The
+references: the turn-by-turn loop of the methods (``tests/test_turn2_kernels.py``'s
+``_reference_turn``) over whole phases where appraisals leave and enter regions, and the Python
+loop ``ArmedGroups._enemies`` was before the kernel, kept here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+import numpy as np
+import pytest
+from test_groups7_kernels import _reference_step
+from test_turn2_kernels import _snapshot, _value
+
+from conftest import frozen_small
+
+
+@pytest.fixture(scope="module")
+def frozen():
+    return frozen_small(weeks=6, seed=6)
+
+
+def _reference_enemies(groups, group):
+    """``ArmedGroups._enemies`` before the tenth pass: a Python loop over the groups."""
+    enemies = [0.0] * len(groups.region_names)
+    deals, names = groups.model.levers.deals, groups.region_names
+    for g in groups.groups:
+        fighters = g.fighters
+        if fighters > 0 and g is not group and (groups.hostile(group, g) if deals else g.bloc != group.bloc):
+            regions = g.regions
+            strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / (len(regions) or 1)  # g.strength
+            for i in dict.fromkeys(names.index(r) for r in regions if r in names):
+                enemies[i] += strength
+    return np.array(enemies)
+
+
+def _case(frozen, seed):
+    """A model whose appraisals (every week, shares set by ``seed``) leave and enter regions, with few other stops."""
+    m = pickle.loads(frozen)
+    rng = np.random.default_rng(seed)
+    groups = m.armed_groups
+    groups.p = dataclasses.replace(
+        groups.p,
+        kidnap_rate_other=float(rng.choice([0.0, 0.0, 0.5])),
+        kidnap_rate_jihadist=float(rng.choice([0.0, 0.0, 0.5])),
+        civilian_attack_rate=float(rng.choice([0.0, 0.3])),
+        attack_rate=float(rng.choice([0.0, 0.3])),
+        appraise_weeks=int(rng.choice([1, 2])),
+        leave_share=float(rng.choice([groups.p.leave_share, 0.6, 0.99])),
+        enter_share=float(rng.choice([groups.p.enter_share, 0.0])),
+        unit_size=float(rng.choice([groups.p.unit_size, 1.0])),
+    )
+    m.week_index += seed % 2
+    live = [g for g in groups.groups if g.fighters > 0]
+    for i, g in enumerate(live):  # arms short of, equal to and above the fighters; none
+        g.arms = float(rng.choice([0.0, 0.5, 1.0, 3.0])) * g.fighters
+        if seed % 4 == 1 and i % 3 == 0:
+            g.fighters = np.float64(g.fighters)  # numpy scalars keep their type
+    if seed % 3 == 0:  # a local peace deal: its members do not count as each other's enemies (M11)
+        members = rng.choice([g.index for g in live], size=3, replace=False)
+        m.levers.deals = [frozenset(int(i) for i in members)]
+    m.rng = np.random.default_rng(seed + 1100)
+    return m
+
+
+def test_the_appraisals_in_the_loop_are_the_turn_by_turn_loop(frozen):
+    """24 phases: the same model afterwards (values, types, ledger, generator); groups stay, leave and enter."""
+    from sim.agents import armed_group
+    from sim.agents import turn_kernels as k
+    from sim.agents.armed_group import ArmedGroups
+
+    moves = {"stayed": 0, "left": 0, "entered": 0}
+    proxy, kernel = armed_group.turn_kernels, k.group_turns
+
+    def watch(*args):
+        order, start, state, outs = args[1], args[2], args[3], args[10]
+        stop = kernel(*args)
+        for g, out in zip(order[start:stop].tolist(), outs[start:stop], strict=True):
+            if out[k.STAGE] != k.STAGE_SKIPPED:  # the appraisals after it read its fighters as its economy left them
+                assert _value(state[g, k.S_FIGHTERS]) == _value(out[k.FIGHTERS])
+            if out[k.STAGE] == k.STAGE_APPRAISED:
+                moves["stayed"] += out[k.LEFT] < 0 and out[k.ENTERED] < 0
+                moves["left"] += out[k.LEFT] >= 0
+                moves["entered"] += out[k.ENTERED] >= 0
+        return stop
+
+    turns = ArmedGroups._turns
+    for seed in range(24):
+        ref = _case(frozen, seed)
+        ArmedGroups._turns = _reference_step
+        try:
+            ref.armed_groups.step()
+        finally:
+            ArmedGroups._turns = turns
+        new = _case(frozen, seed)
+        proxy.group_turns = watch
+        try:
+            new.armed_groups.step()
+        finally:
+            proxy.group_turns = kernel
+        assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
+        assert _snapshot(new) == _snapshot(ref), seed
+        assert [g.regions for g in new.armed_groups.groups] == [g.regions for g in ref.armed_groups.groups], seed
+        assert _value(new.ledger.turnover) == _value(ref.ledger.turnover), seed
+    assert all(moves.values()), moves
+
+
+def test_the_enemies_strength_is_the_python_loop(frozen):
+    """60 cases: strengths by region bit for bit (arms short, above, none, NaN; no fighters; deals; odd regions)."""
+    for seed in range(60):
+        m = _case(frozen, seed)
+        groups = m.armed_groups
+        rng = np.random.default_rng(seed + 50)
+        for g in groups.groups:
+            g.arms = float(rng.choice([0.0, g.arms, 1e-300, np.nan, rng.random() * g.fighters]))
+        for g in rng.choice(groups.groups, size=2, replace=False):
+            g.fighters = float(rng.choice([0.0, -0.0, -1.0, 1e-300]))
+        if seed % 2:  # a region named twice, and one outside Mali, in a group's regions
+            g = groups.groups[seed % len(groups.groups)]
+            g.regions = (*g.regions, g.regions[0], "Abroad")
+            if seed % 4 == 3:
+                g.regions = ("Abroad",)
+        for group in groups.groups:
+            np.testing.assert_array_equal(groups._enemies(group), _reference_enemies(groups, group), str(seed))
+
+
+def test_the_compiled_enemies_strength_is_the_python_loop_on_many_groups():
+    """3,000 random cases of 30 groups (arms below the fighters: many square roots), regions repeated, deals."""
+    from sim.agents import turn_kernels as k
+
+    rng = np.random.default_rng(11)
+    for case in range(3000):
+        n, n_regions = 30, 8
+        state = np.zeros((n, 4))
+        state[:, k.S_FIGHTERS] = rng.lognormal(5.0, 2.0, n) * (rng.random(n) > 0.1)
+        state[:, k.S_ARMS] = state[:, k.S_FIGHTERS] * rng.random(n) ** 3
+        blocs = rng.integers(0, 4, n)
+        hostile = blocs[:, None] != blocs[None, :]
+        hostile[:5, :5] = False  # a deal
+        regions = [rng.integers(0, n_regions, rng.integers(0, 4)).tolist() for _ in range(n)]
+        spread = np.array([len(r) + (i % 3 == 0) for i, r in enumerate(regions)], dtype=np.int64)  # + one abroad
+        current = np.full((n, 5), -1, dtype=np.int64)
+        for i, r in enumerate(regions):
+            current[i, : len(r)] = r
+        counts = np.array([len(r) for r in regions], dtype=np.int64)
+        group = case % n
+        want = [0.0] * n_regions
+        for g in range(n):
+            fighters = float(state[g, k.S_FIGHTERS])
+            if fighters > 0 and g != group and hostile[group, g]:
+                strength = fighters * min(1.0, float(state[g, k.S_ARMS]) / fighters) ** 0.5 / (int(spread[g]) or 1)
+                for r in dict.fromkeys(regions[g]):
+                    want[r] += strength
+        got = k.enemy_strength(group, state, hostile, current, counts, spread, 0.5, n_regions)
+        np.testing.assert_array_equal(got, np.array(want), str(case))
+
+
+def test_the_compiled_strength_is_pythons():
+    """``ArmedGroup.strength`` (Python's ``** 0.5``, the C library's pow) bit for bit over 100,000 values."""
+    from sim.agents import turn_kernels as k
+
+    rng = np.random.default_rng(10)
+    fighters = np.concatenate([rng.lognormal(5.0, 3.0, 100_000), [0.0, -0.0, -1.0, np.nan, 1e-300, 3.0]])
+    arms = fighters * np.concatenate([rng.random(50_000) ** 8, rng.lognormal(0.0, 1.0, 50_006)])
+    arms[:10] = (0.0, np.nan, np.inf, 1e-320, 5.0, 0.0, 1.0, 2.0, np.nan, 7.0)
+    for f, a in zip(fighters.tolist(), arms.tolist(), strict=True):
+        armed = min(1.0, a / f) if f > 0 else 0.0
+        want = f * armed**0.5
+        got = k.group_strength(f, a, 0.5)
+        assert got == want or (got != got and want != want), (f, a, got, want)
