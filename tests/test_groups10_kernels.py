@@ -69,16 +69,17 @@ def _case(frozen, seed):
 
 
 def test_the_appraisals_in_the_loop_are_the_turn_by_turn_loop(frozen):
-    """24 phases: the same model afterwards (values, types, ledger, generator); groups stay, leave and enter."""
+    """24 phases: the same model afterwards (values, types, ledger, generator); groups stay, leave, enter, resume."""
     from sim.agents import armed_group
     from sim.agents import turn_kernels as k
     from sim.agents.armed_group import ArmedGroups
 
-    moves = {"stayed": 0, "left": 0, "entered": 0}
+    moves = {"stayed": 0, "left": 0, "entered": 0, "resumed": 0}
     proxy, kernel = armed_group.turn_kernels, k.group_turns
 
     def watch(*args):
         order, start, state, outs = args[1], args[2], args[3], args[10]
+        moves["resumed"] += args[-1] >= 0  # after the stop for the phase's first appraisal's terms
         stop = kernel(*args)
         for g, out in zip(order[start:stop].tolist(), outs[start:stop], strict=True):
             if out[k.STAGE] != k.STAGE_SKIPPED:  # the appraisals after it read its fighters as its economy left them

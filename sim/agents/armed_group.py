@@ -105,6 +105,7 @@ class _RegionTerms:
         self.community_region = community_region
         self._taxes: dict[float, np.ndarray] = {}
         self._kin: dict[int, np.ndarray] = {}
+        self.kernel_args: tuple | None = None  # ArmedGroups._appraisal_terms, kept with these terms
 
     def tax(self, share: float) -> np.ndarray:
         """Yearly taxes by region at this share, where the state is absent."""
@@ -636,32 +637,32 @@ class ArmedGroups:
         """The groups' turns in ``order``, as :meth:`turn` for each, in few compiled calls (issue 18, seventh pass).
 
         :func:`turn_kernels.group_turns` runs the turns one after another up to the first group
-        where Python must act (a kidnapping, a punishment or attack drawn below its rate, its
-        regions' appraisal due); Python then books the economies of the groups it ran, in their
-        order, finishes that group's turn as :meth:`turn` does, and calls it again from the next
-        group. The ledger gets the same payments in the same order, the generator the same draws.
+        where Python must act (a kidnapping, a punishment or attack drawn below its rate); Python
+        then books the economies of the groups it ran, in their order, and their appraisals
+        (:meth:`_moved`), finishes that group's turn as :meth:`turn` does, and calls it again
+        from the next group. The ledger gets the same payments in the same order, the generator
+        the same draws. The appraisals run in the loop (tenth pass) once the phase's first one
+        has taken the terms no group changes (:meth:`_phase_fixed`), which the loop stops for.
         """
         k, groups = turn_kernels, self.groups
         common, tail, _ = self._economy_args
         before, after = self._turn_terms()
-        hostile, appraising = self._hostility(), bool(before[3].any())  # before[3]: the appraisals due
-        fixed = self.__dict__.get("_fixed")
+        hostile, fixed, terms, resume = self._hostility(), self.__dict__.get("_fixed"), None, -1
         outs = np.empty((len(order), k.OUT_SIZE))
         book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
-        booked_with_batch = (k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy booked
+        booked_with_batch = (k.STAGE_APPRAISE, k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy booked
         touched, refused = np.zeros(4, dtype=np.bool_), np.zeros(1, dtype=np.int64)
         while pos < n:
             if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
                 state = np.array([(g.fighters, g.funds, g.revenue_ema, g.arms) for g in groups], dtype=np.float64)
                 regions = self._region_arrays()
-            terms = fixed.get("regions") if fixed else None
-            # What _phase_fixed keeps from the phase's first appraisal: taken now, kept only if one is made
-            # in this batch (nothing a batch does changes it; a clash in Python may change the garrisons).
-            appraisal = self._appraisal_terms(terms or self._region_terms()) if appraising else self._no_appraisal
+            if resume < 0:  # the appraisals' terms, once the phase's first appraisal took them (_phase_fixed)
+                terms = fixed.get("regions") if fixed else None
+            appraisal = self._appraisal_terms(terms) if terms is not None else self._no_appraisal
             sums = self._ledger_sums(touched)
             stop = k.group_turns(
                 common[0], order, pos, state, *before, outs, sums, touched, refused, *after, *tail, hostile, *regions,
-                *appraisal[:-1],
+                *appraisal[:-1], resume,
             )  # fmt: skip
             self._write_ledger_sums(sums, touched)
             stages = outs[pos : stop + 1, k.STAGE].tolist()
@@ -672,16 +673,19 @@ class ArmedGroups:
             for j in range(pos, stop if bad else end):
                 stage_j = stages[j - pos]
                 if stage_j != k.STAGE_SKIPPED:
-                    book(groups[ids[j]], outs[j], True, True, True)
+                    if j != resume:  # a resumed group's economy was booked with the batch before
+                        book(groups[ids[j]], outs[j], True, True, True)
                     if stage_j == k.STAGE_APPRAISED:
                         self._moved(groups[ids[j]], outs[j])
-            if appraising and terms is None and fixed is not None and k.STAGE_APPRAISED in stages:
-                fixed["regions"] = appraisal[-1]
+            resume = -1
             if bad:
                 book(groups[ids[stop]], outs[stop], True, True)
                 raise AssertionError("group_turns stopped at an amount Ledger.pay took")
             if stop == n:
                 return
+            if stage == k.STAGE_APPRAISE:  # the terms no group changes, taken now as appraise_regions takes them
+                terms, resume, pos = self._phase_fixed(), stop, stop
+                continue
             group, out = groups[ids[stop]], outs[stop]
             state = None
             if stage == k.STAGE_PYTHON:
@@ -745,35 +749,39 @@ class ArmedGroups:
         group (kin, taxes, cattle, home); the rows that depend only on the groups' kinds and
         identities are kept while those stay the same.
         """
+        if terms.kernel_args is not None:
+            return terms.kernel_args
         p, groups = self.p, self.groups
-        key = tuple((g.kind, g.identity) for g in groups)
-        kept = self.__dict__.get("_appraisal_kept")
-        if kept is None or kept[0] is not p or kept[1] != key:
-            jihadist = [g.kind == GroupKind.JIHADIST for g in groups]
-            shares = [p.tax_share_jihadist if j else p.tax_share_other for j in jihadist]
-            per_fighter = [p.rustle_jihadist if j else p.rustle_other for j in jihadist]
+        kept, turn_kept = self.__dict__.get("_appraisal_kept"), self.__dict__.get("_turn_kept")
+        if kept is None or kept[0] is not turn_kept or turn_kept is None:  # kept with _turn_terms' (kinds, identities)
+            other = np.array([g.kind != GroupKind.JIHADIST for g in groups], dtype=np.int64)
+            per_fighter = np.array((p.rustle_jihadist, p.rustle_other))[other]
             n = len(self.region_names)
             kin = np.array([terms.kin_factor(g.identity) for g in groups], dtype=np.float64).reshape(len(groups), n)
             home = np.array([self._home(g.identity) for g in groups], dtype=np.float64).reshape(len(groups), n)
-            kept = self._appraisal_kept = (p, key, shares, per_fighter, kin, home)
-        _, _, shares, per_fighter, kin, home = kept
-        tax = np.array([terms.tax(share) for share in shares], dtype=np.float64).reshape(len(groups), -1)
+            kept = self._appraisal_kept = (turn_kept, other, per_fighter, kin, home)
+        _, other, per_fighter, kin, home = kept
+        tax = np.stack((terms.tax(p.tax_share_jihadist), terms.tax(p.tax_share_other)))[other]  # by kind: 0 jihadist
         price = p.fence_share * self.model.market.value_source[self._cattle()]
         cattle = np.empty((len(groups), 2))
         cattle[:, 0], cattle[:, 1] = per_fighter, price
         mali, of_mali, _ = self._mali_regions()
         ptr, places = self._region_places_csr()
         found = (mali, of_mali, terms.rents, terms.state, kin, tax, cattle, terms.community_region, home)
-        return (*found, self.region_adjacent, ptr, places, terms)
+        terms.kernel_args = (*found, self.region_adjacent, ptr, places, terms)
+        return terms.kernel_args
 
     @property
     def _no_appraisal(self) -> tuple:
-        """:meth:`_appraisal_terms` of a phase with no appraisal due: empty arrays of the same kinds."""
-        e2 = np.zeros((0, 0))
-        return (
-            _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, _EMPTY, e2, e2, e2, _EMPTY_ROWS, e2,
-            np.zeros((0, 0), dtype=self.region_adjacent.dtype), _EMPTY_ROWS, _EMPTY_ROWS, None,
-        )  # fmt: skip
+        """:meth:`_appraisal_terms` where no appraisal is due: empty arrays of the same kinds (cached)."""
+        found = self.__dict__.get("_no_appraisal_args")
+        if found is None:
+            e2 = np.zeros((0, 0))
+            found = self._no_appraisal_args = (
+                _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, _EMPTY, e2, e2, e2, _EMPTY_ROWS, e2,
+                np.zeros((0, 0), dtype=self.region_adjacent.dtype), _EMPTY_ROWS, _EMPTY_ROWS, None,
+            )  # fmt: skip
+        return found
 
     def _ledger_sums(self, touched: np.ndarray) -> np.ndarray:
         """The ledger's running sums the groups' economies add to, for :func:`turn_kernels.book_out` (issue 18, pass 8).
@@ -1173,13 +1181,6 @@ class ArmedGroups:
         fixed = self.__dict__.get("_fixed")
         if fixed:
             return fixed["regions"]
-        terms = self._region_terms()
-        if fixed is not None:
-            fixed["regions"] = terms
-        return terms
-
-    def _region_terms(self) -> _RegionTerms:
-        """:meth:`_phase_fixed` computed now."""
         model, n = self.model, len(self.region_names)
         mali, of_mali, places = self._mali_regions()
         rents = (self.rent * self.contestable)[mali]
@@ -1191,7 +1192,10 @@ class ArmedGroups:
             community_region = self.place_region[communities.place[communities.rows]]
         forces = model.forces
         state = np.zeros(n) if forces is None else np.bincount(of_mali, weights=forces.garrison[mali], minlength=n)
-        return _RegionTerms(self, rents, absent, licit, state, community_region)
+        terms = _RegionTerms(self, rents, absent, licit, state, community_region)
+        if fixed is not None:
+            fixed["regions"] = terms
+        return terms
 
     def _mali_regions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The places in Mali (indices), their regions, and the count of places by region (constant; cached)."""

@@ -37,10 +37,11 @@ DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # recruits drawn; their Poisson me
 STAGE, HOSTAGES, PUNISH_U, ATTACK_U = 24, 25, 26, 27
 STAGE_DONE, STAGE_KIDNAP, STAGE_PUNISH, STAGE_ATTACK = 0.0, 1.0, 2.0, 3.0
 # Where the week's loop (group_turns) left a group: skipped (no fighters), stopped for Python
-# before its turn (PYTHON: the whole turn in Python), or with its turn ended by the appraisal of
-# its regions in the loop (APPRAISED, tenth pass; before, the loop stopped there for Python),
+# before its turn (PYTHON: the whole turn in Python) or after its economy (APPRAISE: the phase's
+# first appraisal is due and Python takes its terms), or with its turn ended by the appraisal of
+# its regions in the loop (APPRAISED, tenth pass; before, the loop stopped for Python at each),
 # ``LEFT`` and ``ENTERED`` the regions it left and entered (-1 for none), which Python books.
-STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISED = -1.0, 4.0, 6.0
+STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISE, STAGE_APPRAISED = -1.0, 4.0, 5.0, 6.0
 LEFT, ENTERED = 28, 29
 OUT_SIZE = 30
 # Slots of ``params`` (group_turns): the economy's and the appraisal's terms no group changes.
@@ -288,6 +289,7 @@ def group_turns(
     region_adjacent,
     region_ptr,
     region_places,
+    resume,
 ):
     """The week's group turns from position ``start`` of ``order`` to the first needing Python (issue 18, seventh pass).
 
@@ -320,89 +322,98 @@ def group_turns(
     entered go to ``outs[pos, LEFT]`` and ``[ENTERED]`` (``STAGE_APPRAISED``) and into
     ``current``, ``n_current`` and ``spread``, which the groups after it read, as they read the
     places it gave up in ``holder``. The appraisal draws nothing; the turns' order is kept.
+    Without those terms yet (``kin`` empty) the loop stops at the phase's first appraisal
+    (``STAGE_APPRAISE``, its economy booked): Python takes them then, as ``_phase_fixed`` did at
+    the first appraisal, and calls again from that position with ``resume`` set to it, which
+    makes only its appraisal (else ``resume`` is -1).
     """
     refused[0] = -1
     for pos in range(start, order.size):
         g = order[pos]
         out = outs[pos]
-        if not state[g, S_FIGHTERS] > 0:
-            out[STAGE] = STAGE_SKIPPED
-            continue
-        if python[g]:
-            out[STAGE] = STAGE_PYTHON
-            return pos
-        a, b = zone_ptr[g], zone_ptr[g + 1]
-        group_economy(
-            rng_handles,
-            gates[g],
-            out,
-            True,
-            True,
-            True,
-            True,
-            g,
-            identity[g],
-            state[g, S_FIGHTERS],
-            state[g, S_FUNDS],
-            state[g, S_REVENUE_EMA],
-            terms[g, T_TAX],
-            terms[g, T_ROAM],
-            terms[g, T_RUSTLE],
-            params[P_PRICE],
-            params[P_WAGE],
-            params[P_SPEND],
-            params[P_EXIT],
-            params[P_EXIT_ELASTICITY],
-            params[P_DESERTION],
-            params[P_BUDGET],
-            params[P_RECRUIT],
-            holder,
-            community_rows,
-            community_places,
-            zone_rows[a:b],
-            zone_places[a:b],
-            zone_population[a:b],
-            zone_people[g],
-            zone_identity[a:b],
-            raid_weights[a:b],
-            outsider[a:b],
-            recruit_weights[a:b],
-            grudge,
-            cash,
-            inflow,
-            licit,
-            herd,
-            threat,
-            pool,
-            cattle_week,
-            licit_terms,
-            income_now,
-            income_ref,
-            has_ref,
-            jobs,
-            push,
-            pull,
-        )
-        if out[STAGE] != STAGE_KIDNAP:
-            if not book_out(out, sums, touched):
-                refused[0] = pos
+        if pos != resume:  # else its economy ran in the call before, which stopped for the terms
+            if not state[g, S_FIGHTERS] > 0:
+                out[STAGE] = STAGE_SKIPPED
+                continue
+            if python[g]:
+                out[STAGE] = STAGE_PYTHON
                 return pos
-            state[g, S_FIGHTERS] = out[FIGHTERS]  # as ArmedGroups._book sets it: the appraisals after read it
-        if out[STAGE] != STAGE_DONE:
-            return pos
-        # ArmedGroups.appraise_regions returns at once without regions in Mali, or with one
-        # region and too few fighters to enter another (its values would go unused).
-        if due[g] and n_regions[g] > 0 and not (n_regions[g] == 1 and out[FIGHTERS] / 2 < params[P_UNIT_SIZE]):
-            fighters = out[FIGHTERS]
-            enemies = enemy_strength(g, state, hostile, current, n_current, spread, params[P_HALF], garrison.size)
-            left, entered = appraise(
-                g, group_strength(fighters, state[g, S_ARMS], params[P_HALF]), fighters, current[g, : n_current[g]],
-                enemies, holder, mali, of_mali, rents, garrison, kin[g], tax[g], cattle[g], community_region,
-                community_rows, herd, home[g], params[P_LEAVE], params[P_ENTER], params[P_UNIT_SIZE],
-                region_adjacent, region_ptr, region_places,
-            )  # fmt: skip
-            _move(g, left, entered, current, n_current, spread)
-            out[STAGE], out[LEFT], out[ENTERED] = STAGE_APPRAISED, left, entered
+            a, b = zone_ptr[g], zone_ptr[g + 1]
+            group_economy(
+                rng_handles,
+                gates[g],
+                out,
+                True,
+                True,
+                True,
+                True,
+                g,
+                identity[g],
+                state[g, S_FIGHTERS],
+                state[g, S_FUNDS],
+                state[g, S_REVENUE_EMA],
+                terms[g, T_TAX],
+                terms[g, T_ROAM],
+                terms[g, T_RUSTLE],
+                params[P_PRICE],
+                params[P_WAGE],
+                params[P_SPEND],
+                params[P_EXIT],
+                params[P_EXIT_ELASTICITY],
+                params[P_DESERTION],
+                params[P_BUDGET],
+                params[P_RECRUIT],
+                holder,
+                community_rows,
+                community_places,
+                zone_rows[a:b],
+                zone_places[a:b],
+                zone_population[a:b],
+                zone_people[g],
+                zone_identity[a:b],
+                raid_weights[a:b],
+                outsider[a:b],
+                recruit_weights[a:b],
+                grudge,
+                cash,
+                inflow,
+                licit,
+                herd,
+                threat,
+                pool,
+                cattle_week,
+                licit_terms,
+                income_now,
+                income_ref,
+                has_ref,
+                jobs,
+                push,
+                pull,
+            )
+            if out[STAGE] != STAGE_KIDNAP:
+                if not book_out(out, sums, touched):
+                    refused[0] = pos
+                    return pos
+                state[g, S_FIGHTERS] = out[FIGHTERS]  # as ArmedGroups._book sets it: the appraisals after read it
+            if out[STAGE] != STAGE_DONE:
+                return pos
+            # ArmedGroups.appraise_regions returns at once without regions in Mali, or with one
+            # region and too few fighters to enter another (its values would go unused).
+            if not (due[g] and n_regions[g] > 0) or (n_regions[g] == 1 and out[FIGHTERS] / 2 < params[P_UNIT_SIZE]):
+                continue
+            if kin.shape[0] == 0:  # the phase's first appraisal: Python takes its terms (ArmedGroups._phase_fixed)
+                out[STAGE] = STAGE_APPRAISE
+                return pos
+        fighters = out[FIGHTERS]
+        enemies = enemy_strength(g, state, hostile, current, n_current, spread, params[P_HALF], garrison.size)
+        left, entered = appraise(
+            g, group_strength(fighters, state[g, S_ARMS], params[P_HALF]), fighters, current[g, : n_current[g]],
+            enemies, holder, mali, of_mali, rents, garrison, kin[g], tax[g], cattle[g], community_region,
+            community_rows, herd, home[g], params[P_LEAVE], params[P_ENTER], params[P_UNIT_SIZE],
+            region_adjacent, region_ptr, region_places,
+        )  # fmt: skip
+        _move(g, left, entered, current, n_current, spread)
+        out[STAGE], out[LEFT], out[ENTERED] = STAGE_APPRAISED, left, entered
     return order.size
 
 
