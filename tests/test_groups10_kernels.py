@@ -174,3 +174,85 @@ def test_the_compiled_strength_is_pythons():
         want = f * armed**0.5
         got = k.group_strength(f, a, 0.5)
         assert got == want or (got != got and want != want), (f, a, got, want)
+
+
+# --- Communities._arms: the numpy form (sim/agents/community.py before the kernel) --------------
+
+
+def _reference_arms(case):
+    """The communities' arms, self-arming multiplier and banditry as the numpy form made them; changes ``arms``."""
+    rows, places, arms, population, decay, row_of_place, delivered, share, groups_buy = case[:9]
+    region_index, n_regions, insecurity, counts, self_arming, presence, banditry, old_rob, n = case[9:]
+    arms[rows] *= 1.0 - decay
+    mult = None
+    if delivered is not None:
+        for place in np.flatnonzero(delivered):
+            units = float(delivered[place])
+            row = row_of_place[place]
+            if row >= 0:  # Communities.receive_arms
+                arms[row] += units * share
+                if not groups_buy:
+                    arms[row] += units * (1 - share)
+        region_insecurity = np.bincount(region_index, weights=insecurity[places], minlength=n_regions)
+        mult = np.ones(n)
+        mult[places] = np.round(1.0 + self_arming * (region_insecurity / counts)[region_index], 3)
+    per_capita = np.divide(arms[rows], population[rows], out=np.zeros(len(rows)), where=population[rows] > 0)
+    rob = np.zeros(n)
+    rob[places] = np.clip(banditry * per_capita * (1.0 - presence[places]), 0.0, 0.3)
+    rob = np.round(rob, 4)
+    return mult, rob, not np.array_equal(rob, old_rob)
+
+
+def _arms_case(seed):
+    rng = np.random.default_rng(seed)
+    n, n_regions = int(rng.integers(1, 60)), int(rng.integers(1, 6))
+    places = rng.permutation(n)[: int(rng.integers(0, n + 1))]
+    rows = np.sort(rng.permutation(80)[: len(places)])
+    row_of_place = np.full(n, -1, dtype=np.int64)
+    row_of_place[places] = rows
+    arms = rng.lognormal(3.0, 2.0, 80) * (rng.random(80) > 0.1)
+    population = rng.lognormal(6.0, 2.0, 80) * (rng.random(80) > 0.1)
+    delivered = None
+    if seed % 4:
+        delivered = rng.lognormal(2.0, 2.0, n) * (rng.random(n) < 0.3)
+        delivered[rng.random(n) < 0.05] = rng.choice([np.nan, -0.0, -1.0])
+    region_index = rng.integers(0, n_regions, len(places))
+    counts = np.maximum(np.bincount(region_index, minlength=n_regions), 1)
+    insecurity = rng.random(n) * rng.choice([1.0, 10.0])
+    presence = rng.random(n) * rng.choice([1.0, 2.0])  # above 1: negative robbery, clipped to 0
+    if seed % 7 == 3:
+        presence[rng.random(n) < 0.2] = np.nan
+    banditry = float(rng.choice([0.0, 0.01, 1.0, 50.0]))
+    old_rob = np.round(rng.random(n) * 0.01, 4) if seed % 3 else np.zeros(n)
+    share, decay, self_arming = float(rng.random()), float(rng.choice([0.0, 0.01, 0.5])), float(rng.random())
+    return (
+        rows, places, arms, population, decay, row_of_place, delivered, share, bool(seed % 2),
+        region_index, n_regions, insecurity, counts, self_arming, presence, banditry, old_rob, n,
+    )  # fmt: skip
+
+
+def test_the_compiled_arms_are_the_numpy_form_bit_for_bit():
+    """300 cases: deliveries (none, NaN, negative zero, negative), people none, absence above one and NaN, repeats."""
+    from sim.agents import turn_kernels as k
+
+    changed_seen = set()
+    for seed in range(300):
+        case = _arms_case(seed)
+        ref = _arms_case(seed)
+        mult_ref, rob_ref, changed_ref = _reference_arms(ref)
+        rows, places, arms, population, decay, row_of_place, delivered, share, groups_buy = case[:9]
+        region_index, n_regions, insecurity, counts, self_arming, presence, banditry, old_rob, n = case[9:]
+        arming = delivered is not None
+        mult, rob = (np.empty(n) if arming else np.zeros(0)), np.empty(n)
+        changed = k.community_arms(
+            rows, places, arms, population, 1.0 - decay, row_of_place, delivered if arming else np.zeros(0), share,
+            1 - share, groups_buy, region_index, n_regions, insecurity, counts, self_arming, presence, banditry, 0.3,
+            old_rob, mult, rob,
+        )  # fmt: skip
+        assert arms.tobytes() == ref[2].tobytes(), seed
+        assert rob.tobytes() == rob_ref.tobytes(), seed
+        if arming:
+            assert mult.tobytes() == mult_ref.tobytes(), seed
+        assert changed == changed_ref, seed
+        changed_seen.add(changed)
+    assert changed_seen == {True, False}

@@ -1044,6 +1044,69 @@ def community_week(
 
 
 # The columns :func:`community_week` takes (``cols``), in its order; and last week's stats (``last``).
+@kernel
+def _round(x, scale):
+    """``np.round(x, decimals)`` of one float, with ``scale`` = 10.0 ** decimals: numpy multiplies, rints, divides."""
+    return np.rint(x * scale) / scale
+
+
+@kernel
+def _clip(x, low, high):
+    """``np.clip(x, low, high)`` of one float, as numpy clips an array (NaN stays NaN: ``sim.compiled.clip01``)."""
+    if x != x:
+        return x
+    v = x if x >= low else low
+    return v if v <= high else high
+
+
+@kernel
+def community_arms(
+    rows, places, arms, population, keep, row_of_place, delivered, to_communities, to_groups, groups_buy,
+    region_index, n_regions, insecurity, region_counts, self_arming, presence, banditry, max_robbery, old_rob, mult,
+    rob,
+):  # fmt: skip
+    """The communities' arms of a week (``Communities._arms``; M16), in one call (issue 18, tenth pass).
+
+    Their arms keep ``keep`` (one minus the decay); at each place where arms were delivered last
+    week (``delivered``; none when its size is 0) the community there gets ``to_communities`` of
+    them, and also ``to_groups`` when no armed groups buy (``groups_buy`` false: Python gives the
+    groups their part, place by place, in the same order). Insecure regions pay more for arms,
+    drawing more of them (self-arming): ``mult`` gets, at the communities' places, 1 + ``self_arming``
+    x the mean insecurity of their region's communities, rounded to 3 decimals (ones elsewhere;
+    the sums by region are ``np.bincount``'s, in row order). Banditry: ``rob`` gets ``banditry`` x
+    arms per head x the state's absence, clipped to [0, ``max_robbery``] and rounded to 4
+    decimals (zeros elsewhere). Returns whether ``rob`` differs from ``old_rob`` (``np.array_equal``).
+    """
+    for i in range(rows.size):
+        arms[rows[i]] = arms[rows[i]] * keep
+    if delivered.size:
+        for place in range(delivered.size):
+            units = delivered[place]
+            if units != 0:
+                row = row_of_place[place]
+                if row >= 0:
+                    arms[row] += units * to_communities
+                    if not groups_buy:
+                        arms[row] += units * to_groups
+        by_region = np.zeros(n_regions)
+        for i in range(places.size):
+            by_region[region_index[i]] += insecurity[places[i]]
+        mult[:] = 1.0
+        for i in range(places.size):
+            region = region_index[i]
+            mult[places[i]] = _round(1.0 + self_arming * (by_region[region] / region_counts[region]), 1e3)
+    rob[:] = 0.0
+    for i in range(rows.size):
+        r = rows[i]
+        per_capita = arms[r] / population[r] if population[r] > 0 else 0.0
+        rob[places[i]] = _clip(banditry * per_capita * (1.0 - presence[places[i]]), 0.0, max_robbery)
+    changed = rob.size != old_rob.size
+    for i in range(rob.size):
+        rob[i] = _round(rob[i], 1e4)
+        changed = changed or rob[i] != old_rob[i]
+    return changed
+
+
 COMMUNITY_COLUMNS = (
     "herd", "herd0", "trade_ema", "transit_ema", "licit_base", "licit", "cash", "food_ema", "fuel_ema",
     "food_security", "bribe_rate", "predation", "jihadist_share", "trust", "tolerance", "grievance", "threat",
