@@ -256,3 +256,63 @@ def test_the_compiled_arms_are_the_numpy_form_bit_for_bit():
         assert changed == changed_ref, seed
         changed_seen.add(changed)
     assert changed_seen == {True, False}
+
+
+# --- GoldSites._licences and _police_odds: the numpy forms (sim/agents/gold.py before the kernels) ---
+
+
+def _reference_police_odds(rows, site, sites, capacity, lever_capacity, raid_rate, presence):
+    places = sites[site[rows]]
+    return raid_rate * np.clip(capacity + lever_capacity[places], 0.0, 1.0) * presence[places]
+
+
+def _reference_applicants(case):
+    """The rows that apply for a licence, their cash and value, as ``_licence_value`` and ``_licences`` made them."""
+    rows, operator, profit, site, sites, capacity, lever_capacity, raid_rate, presence = case[:9]
+    equipment, auction_weeks, premium, horizon, fee, capital, artisanal = case[9:]
+    raids = np.where(
+        operator[rows], _reference_police_odds(rows, site, sites, capacity, lever_capacity, raid_rate, presence), 0.0
+    )
+    loss = equipment + auction_weeks * profit[rows]
+    value = horizon * (raids * loss + premium * profit[rows])
+    cash = np.where(operator[rows], capital, artisanal)
+    apply = (value > fee) & (cash >= fee)
+    return rows[apply], cash[apply], value[apply]
+
+
+def _gold_case(seed):
+    rng = np.random.default_rng(seed)
+    n_rows, n_sites, n_places = int(rng.integers(0, 50)), int(rng.integers(1, 8)), 30
+    operator = rng.random(n_rows) < 0.4
+    profit = rng.lognormal(6.0, 2.0, n_rows) * rng.choice([1.0, -1.0, 0.0], n_rows, p=[0.8, 0.1, 0.1])
+    site = rng.integers(0, n_sites, n_rows)
+    sites = rng.integers(0, n_places, n_sites)
+    lever_capacity = rng.normal(0.0, 0.5, n_places)  # the clip bites on both sides
+    presence = rng.random(n_places)
+    presence[rng.random(n_places) < 0.05] = np.nan
+    rows = np.flatnonzero(rng.random(n_rows) < 0.7)
+    fee, equipment, premium = float(rng.choice([0.0, 500.0, 5e4])), float(rng.lognormal(9.0, 1.0)), rng.normal(0.0, 0.1)
+    return (
+        rows, operator, profit, site, sites, float(rng.random()), lever_capacity, float(rng.random()), presence,
+        equipment, int(rng.integers(1, 20)), float(premium), int(rng.integers(1, 200)),
+        fee, float(rng.choice([1e5, 100.0])), float(rng.choice([2000.0, 10.0])),
+    )  # fmt: skip
+
+
+def test_the_compiled_licence_applicants_and_raid_odds_are_the_numpy_forms():
+    """300 cases: operators and claims, profits negative and zero, capacity clipped both ways, NaN presence."""
+    from sim.agents import gold_kernels as k
+
+    applied = 0
+    for seed in range(300):
+        case = _gold_case(seed)
+        rows, want_cash, want_value = _reference_applicants(case)
+        got_rows, got_cash, got_value = k.licence_applicants(*case)
+        assert got_rows.tolist() == rows.tolist(), seed
+        assert got_cash.tobytes() == want_cash.astype(np.float64).tobytes(), seed
+        assert got_value.tobytes() == want_value.tobytes(), seed
+        applied += len(rows)
+        odds_case = (case[0], case[3], case[4], case[5], case[6], case[7], case[8])
+        want = _reference_police_odds(*odds_case)
+        assert k.police_odds(*odds_case).tobytes() == want.tobytes(), seed
+    assert applied
