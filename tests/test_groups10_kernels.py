@@ -316,3 +316,67 @@ def test_the_compiled_licence_applicants_and_raid_odds_are_the_numpy_forms():
         want = _reference_police_odds(*odds_case)
         assert k.police_odds(*odds_case).tobytes() == want.tobytes(), seed
     assert applied
+
+
+# --- ArmedGroups.form_militias: the test for a defending militia as a set -------------------------
+
+
+def _reference_form_militias(groups):
+    """``form_militias`` before the tenth pass: each threatened community scans the groups in the field."""
+    from sim.agents.armed_group import MIN_FIGHTERS, GroupKind
+    from sim.identity import IDENTITIES
+
+    p, model, communities = groups.p, groups.model, groups.model.communities
+    rows = communities.threatened(p.militia_threat)
+    active = groups.active
+    for row in rows.tolist():
+        if len(groups.groups) >= p.max_groups:
+            return
+        place = int(communities.place[row])
+        ident = int(communities.identity[row])
+        region = groups.world.region[place]
+        if any(g.kind == GroupKind.SELF_DEFENCE and g.identity == ident and region in g.regions for g in active):
+            continue
+        if model.rng.random() >= p.militia_rate:
+            continue
+        fighters = p.militia_share * float(communities.pool[row])
+        arms = communities.give_arms(row, fighters)
+        if fighters < MIN_FIGHTERS:
+            continue
+        communities.send_recruits(np.array([place]), fighters)
+        name = f"{IDENTITIES[ident].capitalize()} self-defence ({groups.world.names[place]})"
+        group = groups.add_group(
+            name, GroupKind.SELF_DEFENCE, f"{IDENTITIES[ident]} militias", fighters, 0.0, arms, [region], ident
+        )
+        group.revenue_ema = 0.0
+        active.append(group)
+        if model.territory.holder[place] < 0:
+            model.territory.holder[place] = group.index
+        groups.events["militias_formed"] += 1
+
+
+def test_militias_form_as_the_scan_over_the_groups_made_them(frozen):
+    """20 cases: many communities threatened, militias raised (several of one identity and region), caps reached."""
+    for seed in range(20):
+        models = []
+        for form in (_reference_form_militias, None):
+            m = pickle.loads(frozen)
+            rng = np.random.default_rng(seed)
+            groups, c = m.armed_groups, m.communities
+            groups.p = dataclasses.replace(
+                groups.p,
+                militia_rate=float(rng.choice([0.3, 1.0])),
+                militia_share=float(rng.choice([groups.p.militia_share, 0.5])),
+                max_groups=int(rng.choice([len(groups.groups) + 2, 100])),
+            )
+            c.cols["threat"][c.rows] = rng.random(len(c.rows)) * 3.0 * groups.p.militia_threat
+            m.rng = np.random.default_rng(seed + 1300)
+            groups.events = dict.fromkeys(groups.events, 0)
+            (form or type(groups).form_militias)(groups)
+            models.append(m)
+        ref, new = models
+        assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
+        assert _snapshot(new) == _snapshot(ref), seed
+        assert new.armed_groups.events == ref.armed_groups.events, seed
+        formed = new.armed_groups.events["militias_formed"]
+        assert formed, seed

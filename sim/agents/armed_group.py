@@ -1133,14 +1133,18 @@ class ArmedGroups:
         if communities is None or p.militia_rate <= 0:
             return
         rows = communities.threatened(p.militia_threat)
-        active = self.active  # listed once; a militia raised below joins it (groups in the same order)
+        if not len(rows):
+            return
+        # The identities and regions of the self-defence groups in the field, a militia raised below
+        # included: the test "a self-defence group of its identity in its region" as a set (issue 18, pass 10).
+        defended = {(g.identity, r) for g in self.active if g.kind == GroupKind.SELF_DEFENCE for r in g.regions}
         for row in rows.tolist():
             if len(self.groups) >= p.max_groups:
                 return
             place = int(communities.place[row])
             ident = int(communities.identity[row])
             region = self.world.region[place]
-            if any(g.kind == GroupKind.SELF_DEFENCE and g.identity == ident and region in g.regions for g in active):
+            if (ident, region) in defended:
                 continue
             if model.rng.random() >= p.militia_rate:
                 continue
@@ -1154,7 +1158,7 @@ class ArmedGroups:
                 name, GroupKind.SELF_DEFENCE, f"{IDENTITIES[ident]} militias", fighters, 0.0, arms, [region], ident
             )
             group.revenue_ema = 0.0
-            active.append(group)  # it has fighters (at least MIN_FIGHTERS)
+            defended.add((ident, region))  # it has fighters (at least MIN_FIGHTERS): it is in the field
             if model.territory.holder[place] < 0:
                 model.territory.holder[place] = group.index
             self.events["militias_formed"] += 1
