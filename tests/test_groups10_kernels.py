@@ -380,3 +380,45 @@ def test_militias_form_as_the_scan_over_the_groups_made_them(frozen):
         assert new.armed_groups.events == ref.armed_groups.events, seed
         formed = new.armed_groups.events["militias_formed"]
         assert formed, seed
+
+
+# --- Communities.group_phase: the numpy form (sim/agents/community.py before the kernel) ----------
+
+
+def test_the_compiled_group_phase_is_the_numpy_form_bit_for_bit():
+    """200 cases: references none or some zero, incomes negative, NaN licit income and grievance."""
+    from sim.agents import turn_kernels as k
+
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        n = int(rng.integers(0, 60))
+        r = np.arange(n)
+        population = rng.lognormal(6.0, 2.0, n) * (rng.random(n) > 0.1)
+        licit, week_inflow = rng.lognormal(3.0, 2.0, n), rng.normal(0.0, 50.0, n)
+        licit[rng.random(n) < 0.05] = np.nan
+        transit_ema, grievance = rng.lognormal(2.0, 2.0, n), rng.random(n)
+        grievance[rng.random(n) < 0.05] = np.nan
+        ref = None
+        if seed % 3:
+            ref = {"licit": rng.lognormal(3.0, 1.0, n) * (rng.random(n) > 0.2), "income": rng.lognormal(4.0, 1.0, n)}
+        wage, elasticity = float(rng.lognormal(4.0, 1.0)), float(rng.random() * 3)
+        # the numpy form
+        index = (
+            np.ones(n)
+            if ref is None
+            else np.divide(licit[r], ref["licit"][r], out=np.ones(n), where=ref["licit"][r] > 0)
+        )
+        want = (
+            np.multiply(index, population[r]),
+            population[r] * np.maximum(licit[r] + week_inflow[r], 0.0),
+            population[r] * ref["income"][r] if ref is not None else np.zeros(0),
+            transit_ema[r] / wage,
+            1.0 + elasticity * np.maximum(0.0, 1.0 - index),
+            0.5 + grievance[r],
+        )
+        got = k.group_phase_terms(
+            r, population, licit, week_inflow, ref is not None, ref["licit"] if ref else np.zeros(0),
+            ref["income"] if ref else np.zeros(0), transit_ema, wage, grievance, elasticity,
+        )  # fmt: skip
+        for a, b in zip(got, want, strict=True):
+            assert a.tobytes() == b.tobytes(), seed

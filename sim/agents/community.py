@@ -344,19 +344,13 @@ class Communities(AgentTable):
         Args:
             elasticity: Armed groups' ``recruit_income_elasticity``.
         """
-        r = self.rows
-        pop = self.population[r]
-        licit_index = self.licit_index(r)
-        income_ref = pop * self.ref["income"][r] if self.ref is not None else None
-        shortfall = np.maximum(0.0, 1.0 - licit_index)
-        return GroupPhase(
-            licit=np.multiply(licit_index, pop),
-            income_now=pop * np.maximum(self.licit[r] + self.week_inflow[r], 0.0),
-            income_ref=income_ref,
-            jobs=self.trafficking_jobs(r),
-            push=1.0 + elasticity * shortfall,
-            pull=0.5 + self.grievance[r],
-        )
+        ref, c = self.ref, self.cols
+        licit, income_now, income_ref, jobs, push, pull = turn_kernels.group_phase_terms(
+            self.rows, c["population"], c["licit"], self.week_inflow, ref is not None,
+            ref["licit"] if ref is not None else _NOTHING, ref["income"] if ref is not None else _NOTHING,
+            c["transit_ema"], self.p.transit_wage_usd, c["grievance"], elasticity,
+        )  # fmt: skip
+        return GroupPhase(licit, income_now, income_ref if ref is not None else None, jobs, push, pull)
 
     def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:
         """Young men working for the consignments passing (drivers, guides, guards): not free to be recruited."""

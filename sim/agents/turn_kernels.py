@@ -1045,6 +1045,38 @@ def community_week(
 
 # The columns :func:`community_week` takes (``cols``), in its order; and last week's stats (``last``).
 @kernel
+def group_phase_terms(
+    rows, population, licit, week_inflow, has_ref, ref_licit, ref_income, transit_ema, transit_wage, grievance,
+    elasticity,
+):  # fmt: skip
+    """The arrays of ``Communities.group_phase`` (:class:`sim.agents.community.GroupPhase`) in one call (tenth pass).
+
+    By row: the licit index (licit income over its reference where that is positive, else 1; 1
+    without references) times the people; the people times this week's income (licit and money,
+    at least 0); the people times the reference income (empty without references); trafficking
+    jobs; 1 + ``elasticity`` x the licit shortfall; 0.5 + grievance. The numpy form's operations,
+    element by element (``np.maximum`` as :func:`sim.compiled.np_maximum`).
+    """
+    n = rows.size
+    licit_terms, income_now, jobs, push, pull = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    income_ref = np.empty(n if has_ref else 0)
+    for i in range(n):
+        r = rows[i]
+        pop = population[r]
+        index = 1.0
+        if has_ref and ref_licit[r] > 0:
+            index = licit[r] / ref_licit[r]
+        licit_terms[i] = index * pop
+        income_now[i] = pop * np_maximum(licit[r] + week_inflow[r], 0.0)
+        if has_ref:
+            income_ref[i] = pop * ref_income[r]
+        jobs[i] = transit_ema[r] / transit_wage
+        push[i] = 1.0 + elasticity * np_maximum(0.0, 1.0 - index)
+        pull[i] = 0.5 + grievance[r]
+    return licit_terms, income_now, income_ref, jobs, push, pull
+
+
+@kernel
 def _round(x, scale):
     """``np.round(x, decimals)`` of one float, with ``scale`` = 10.0 ** decimals: numpy multiplies, rints, divides."""
     return np.rint(x * scale) / scale
