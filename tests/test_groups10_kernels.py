@@ -422,3 +422,75 @@ def test_the_compiled_group_phase_is_the_numpy_form_bit_for_bit():
         )  # fmt: skip
         for a, b in zip(got, want, strict=True):
             assert a.tobytes() == b.tobytes(), seed
+
+
+# --- ArmedGroups._fragment: the draws compiled (the ninth pass's loop of methods as reference) -----
+
+
+def test_the_compiled_fragment_draws_are_the_method_calls(frozen):
+    """40 cases: splits filling the last free slot (the rebrand after it still drawn), NaN and -0.0 rents, NaN rates."""
+    from test_groups9_kernels import _case as fragment_case
+    from test_groups9_kernels import _reference_fragment, _state
+
+    from sim.names import GroupKind
+
+    seen = dict.fromkeys(("group_splits", "rebrands", "alliance_switches"), 0)
+    for seed in range(40):
+        models = []
+        for _ in range(2):
+            m = fragment_case(frozen, seed)
+            groups = m.armed_groups
+            rng = np.random.default_rng(seed + 77)
+            groups.p = dataclasses.replace(
+                groups.p,
+                split_rate=float(rng.choice([groups.p.split_rate, 50.0])),
+                rebrand_rate=float(rng.choice([groups.p.rebrand_rate, 5.0])),
+                max_groups=len(groups.groups) + int(rng.choice([0, 1, 2, 50])),
+            )
+            for g in groups.groups:
+                if g.kind == GroupKind.JIHADIST and rng.random() < 0.7:
+                    g.ct_pressure = float(rng.choice([0.5, 3.0]))
+            if seed % 4 == 1:
+                groups.rent = groups.rent.copy()
+                groups.rent[rng.random(len(groups.rent)) < 0.1] = rng.choice([np.nan, -0.0])
+            models.append(m)
+        new, old = models
+        new.armed_groups._fragment()
+        _reference_fragment(old.armed_groups)
+        assert repr(_state(new)) == repr(_state(old)), seed
+        for key in seen:
+            seen[key] += new.armed_groups.events[key]
+    assert all(seen.values()), seen
+
+
+def test_a_split_that_fills_the_last_slot_still_lets_the_group_rebrand(frozen):
+    """As ``_fragment`` tested it once per group, before the split: the rebrand is drawn after a split to the cap."""
+    from test_groups9_kernels import _reference_fragment, _state
+
+    from sim.names import GroupKind
+
+    done = 0
+    for seed in range(6):
+        models = []
+        for _ in range(2):
+            m = pickle.loads(frozen)
+            groups, holder = m.armed_groups, m.territory.holder
+            held = np.bincount(holder[holder >= 0], minlength=len(groups.groups))
+            target = [
+                g for g in groups.groups if g.kind == GroupKind.JIHADIST and g.fighters > 0 and held[g.index] >= 2
+            ]
+            target = target[seed % len(target)]
+            groups.p = dataclasses.replace(
+                groups.p, split_rate=1e9, rebrand_rate=1e9, switch_rate=0.0, max_groups=len(groups.groups) + 1
+            )
+            groups.rent = groups.rent + 1e9 * (holder == target.index)
+            for g in groups.groups:
+                g.ct_pressure = 1.0 if g is target else 0.0
+            m.rng = np.random.default_rng(seed)
+            models.append(m)
+        new, old = models
+        new.armed_groups._fragment()
+        _reference_fragment(old.armed_groups)
+        assert repr(_state(new)) == repr(_state(old)), seed
+        done += new.armed_groups.events["rebrands"] and new.armed_groups.events["group_splits"]
+    assert done

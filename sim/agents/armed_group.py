@@ -1445,25 +1445,40 @@ class ArmedGroups:
     # --- fragmentation -------------------------------------------------------------------
 
     def _fragment(self) -> None:
-        """Splits, alliance switches and rebranding (M5, M6)."""
-        rng = self.model.rng
+        """Splits, alliance switches and rebranding (M5, M6).
+
+        The draws are made in one compiled call (:func:`turn_kernels.fragment_draws`, issue 18,
+        pass 10) up to the first split, rebrand or switch that comes up, which Python makes before
+        calling it again: the same draws, in the same order, as the loop of :meth:`_maybe_split`,
+        :meth:`_maybe_rebrand` and :meth:`_maybe_switch` over the active groups (most weeks no
+        group moves). Places held by each group are counted once (a split moves places only from
+        the group splitting to its new splinter, so each group's count holds until its turn).
+        """
+        k, p, rng, groups = turn_kernels, self.p, self.model.rng, self.groups
         holder = self.model.territory.holder
-        # Places held by each group (a split moves places only from the group splitting to its
-        # new splinter, so each group's count holds until its turn): those with fewer than two
-        # cannot split, and are not scanned for their places (issue 18).
-        held = np.bincount(holder[holder >= 0], minlength=len(self.groups)).tolist()
-        # The calls that draw nothing are skipped and the switch's first draw is made here, in the
-        # same order as the methods make them (issue 18, pass 9: most weeks no group moves).
-        p, random, jihadist = self.p, rng.random, GroupKind.JIHADIST
-        max_groups, switch_rate = p.max_groups, p.switch_rate
-        for group in list(self.active):
-            if len(self.groups) < max_groups:
-                if held[group.index] >= 2:
-                    self._maybe_split(group, rng)
-                if group.kind == jihadist and not group.ct_pressure <= 0:  # as _maybe_rebrand tests it
-                    self._maybe_rebrand(group, rng)
-            if not random() >= switch_rate:  # as _maybe_switch tests it (a NaN rate switches)
+        held = np.bincount(holder[holder >= 0], minlength=len(groups))
+        active = [g for g in groups if g.fighters > 0]  # listed once: a splinter made below is not drawn for
+        index = np.array([g.index for g in active], dtype=np.int64)
+        jihadist = np.array([g.kind == GroupKind.JIHADIST for g in groups], dtype=np.bool_)
+        terms = np.array([(g.revenue_ema, g.ct_pressure) for g in groups], dtype=np.float64).reshape(len(groups), 2)
+        handles, pos, stage = kernel_rng.handles(rng), 0, 0
+        while True:
+            pos, event = k.fragment_draws(
+                handles, index, pos, stage, len(groups), p.max_groups, held, holder, self.rent, terms[:, 0], jihadist,
+                terms[:, 1], p.split_rate, p.rebrand_rate, p.switch_rate,
+            )  # fmt: skip
+            if event == k.FRAGMENT_NONE:
+                return
+            group = active[pos]
+            if event == k.FRAGMENT_SPLIT:
+                self._split(group)
+                stage = 1
+            elif event == k.FRAGMENT_REBRAND:
+                self._rebrand(group, rng)
+                stage = 2
+            else:
                 self._switch(group)
+                pos, stage = pos + 1, 0
 
     def _maybe_split(self, group: ArmedGroup, rng) -> None:
         """A commander splits off with a lucrative node when he gains more alone (M5; 003).
@@ -1481,7 +1496,12 @@ class ArmedGroups:
         gain = alone - inside
         if gain <= 0 or rng.random() >= self.p.split_rate * gain / alone:
             return
-        node = int(places[np.argmax(rents)])
+        self._split(group)
+
+    def _split(self, group: ArmedGroup) -> None:
+        """:meth:`_maybe_split` once its chance came up: the commander leaves with the place of the best rent."""
+        places = group.places
+        node = int(places[np.argmax(self.rent[places])])
         share = min(0.5, 1.5 / len(places))
         self._spin_off(group, f"{group.name} splinter", group.kind, None, share, [node])
         self.events["group_splits"] += 1
@@ -1507,6 +1527,10 @@ class ArmedGroups:
             return
         if rng.random() >= self.p.rebrand_rate * min(1.0, group.ct_pressure):
             return
+        self._rebrand(group, rng)
+
+    def _rebrand(self, group: ArmedGroup, rng) -> None:
+        """:meth:`_maybe_rebrand` once its chance came up: a faction leaves with one of its places, drawn."""
         places = group.places
         nodes = [int(places[rng.integers(len(places))])] if len(places) else []
         alliance = "CMA" if "CMA" in self.bloc_names else None

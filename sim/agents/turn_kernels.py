@@ -886,6 +886,58 @@ def appraise(
     return left, -1
 
 
+# --- splits, rebrands and switches (ArmedGroups._fragment) -------------------------------------
+
+# What stopped :func:`fragment_draws` for Python (none: every group was drawn for).
+FRAGMENT_NONE, FRAGMENT_SPLIT, FRAGMENT_REBRAND, FRAGMENT_SWITCH = 0, 1, 2, 3
+
+
+@kernel
+def fragment_draws(
+    rng_handles, active, start, stage, n_groups, max_groups, held, holder, rent, revenue_ema, jihadist, ct_pressure,
+    split_rate, rebrand_rate, switch_rate,
+):  # fmt: skip
+    """The weekly draws of splits, rebrands and switches (``ArmedGroups._fragment``; M5, M6) up to the first made.
+
+    For each group of ``active`` in turn from position ``start`` (at ``stage`` 0, 1 or 2 of that
+    group: its split, rebrand or switch), as ``_fragment`` drew them: while there are fewer than
+    ``max_groups`` groups (tested once per group, before its split), a group holding two places
+    or more (``held``, counted before the phase) draws its split when a commander gains more
+    alone, with odds ``split_rate`` x his relative gain (the best rent of its places, by
+    ``np.max``, against ``52 x revenue_ema`` shared by its places; ``ArmedGroups._maybe_split``),
+    and a jihadist group under counter-terrorism pressure draws its rebrand with odds
+    ``rebrand_rate`` x min(1, pressure) (``_maybe_rebrand``); every group draws its switch with
+    odds ``switch_rate`` (NaN switches; ``_maybe_switch``). Returns the position and what came up
+    (``FRAGMENT_*``): Python makes that split, rebrand or switch and calls again from the next
+    stage of that group; the draws stay where the methods made them in the generator's stream.
+    """
+    rng = generator(rng_handles)
+    for pos in range(start, active.size):
+        g = active[pos]
+        first = stage if pos == start else 0
+        if first == 0:
+            room = n_groups < max_groups
+            if room and held[g] >= 2:
+                count, alone = 0, 0.0
+                for node in range(holder.size):  # group.places: in place order
+                    if holder[node] == g:
+                        alone = rent[node] if count == 0 else np_maximum(alone, rent[node])  # np.max
+                        count += 1
+                if count >= 2:
+                    gain = alone - 52.0 * revenue_ema[g] / count
+                    if not gain <= 0 and not rng.random() >= split_rate * gain / alone:
+                        return pos, FRAGMENT_SPLIT
+        else:
+            room = True  # resumed after its split: the test was made before it
+        if first <= 1 and room and jihadist[g] and not ct_pressure[g] <= 0:
+            pressure = ct_pressure[g]
+            if not rng.random() >= rebrand_rate * (pressure if pressure < 1.0 else 1.0):  # min(1.0, pressure)
+                return pos, FRAGMENT_REBRAND
+        if not rng.random() >= switch_rate:
+            return pos, FRAGMENT_SWITCH
+    return active.size, FRAGMENT_NONE
+
+
 # --- the communities' week (Communities.step) -------------------------------------------------
 
 # Which parts of the week :func:`community_week` runs (bits of ``parts``): income before food
