@@ -112,8 +112,8 @@ def test_the_appraisals_in_the_loop_are_the_turn_by_turn_loop(frozen):
 
 
 def test_the_enemies_strength_is_the_python_loop(frozen):
-    """60 cases: strengths by region bit for bit (arms short, above, none, NaN; no fighters; deals; odd regions)."""
-    for seed in range(60):
+    """30 cases: strengths by region bit for bit (arms short, above, none, NaN; no fighters; deals; odd regions)."""
+    for seed in range(30):
         m = _case(frozen, seed)
         groups = m.armed_groups
         rng = np.random.default_rng(seed + 50)
@@ -356,8 +356,8 @@ def _reference_form_militias(groups):
 
 
 def test_militias_form_as_the_scan_over_the_groups_made_them(frozen):
-    """20 cases: many communities threatened, militias raised (several of one identity and region), caps reached."""
-    for seed in range(20):
+    """10 cases: many communities threatened, militias raised (several of one identity and region), caps reached."""
+    for seed in range(10):
         models = []
         for form in (_reference_form_militias, None):
             m = pickle.loads(frozen)
@@ -428,14 +428,14 @@ def test_the_compiled_group_phase_is_the_numpy_form_bit_for_bit():
 
 
 def test_the_compiled_fragment_draws_are_the_method_calls(frozen):
-    """40 cases: splits filling the last free slot (the rebrand after it still drawn), NaN and -0.0 rents, NaN rates."""
+    """20 cases: splits filling the last free slot (the rebrand after it still drawn), NaN and -0.0 rents, NaN rates."""
     from test_groups9_kernels import _case as fragment_case
     from test_groups9_kernels import _reference_fragment, _state
 
     from sim.names import GroupKind
 
     seen = dict.fromkeys(("group_splits", "rebrands", "alliance_switches"), 0)
-    for seed in range(40):
+    for seed in range(20):
         models = []
         for _ in range(2):
             m = fragment_case(frozen, seed)
