@@ -71,10 +71,15 @@ def test_the_week_of_turns_is_the_turn_by_turn_loop(frozen):
     kernel = k.group_turns
 
     def watch(*args):
+        start, outs = args[2], args[10]
         stop = kernel(*args)
-        outs = args[10]
         stage = float(outs[stop, k.STAGE]) if stop < len(outs) else -2.0
         stops[stage] = stops.get(stage, 0) + 1
+        for out in outs[start:stop]:  # appraisals in the loop (tenth pass), counted by what they did
+            if out[k.STAGE] == k.STAGE_APPRAISED:
+                left, entered = out[k.LEFT] >= 0, out[k.ENTERED] >= 0
+                moved = ("stayed", "left", "entered", "left and entered")[left + 2 * entered]
+                stops[moved] = stops.get(moved, 0) + 1
         return stop
 
     turns = ArmedGroups._turns
@@ -94,7 +99,7 @@ def test_the_week_of_turns_is_the_turn_by_turn_loop(frozen):
         assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
         assert _snapshot(new) == _snapshot(ref), seed
         assert _value(new.ledger.turnover) == _value(ref.ledger.turnover), seed
-    wanted = (k.STAGE_KIDNAP, k.STAGE_PUNISH, k.STAGE_ATTACK, k.STAGE_APPRAISE, -2.0)
+    wanted = (k.STAGE_KIDNAP, k.STAGE_PUNISH, k.STAGE_ATTACK, -2.0, "stayed")  # moves: test_groups10_kernels.py
     assert all(stops.get(s, 0) for s in wanted), stops
 
 

@@ -64,7 +64,7 @@ def _case(seed: int):
     bad = seed % 3 == 0
     outs = np.full((n, k.OUT_SIZE), 0.0)
     for o in outs:
-        o[k.STAGE] = rng.choice([k.STAGE_DONE, k.STAGE_SKIPPED, k.STAGE_APPRAISE, k.STAGE_PUNISH])
+        o[k.STAGE] = rng.choice([k.STAGE_DONE, k.STAGE_SKIPPED, k.STAGE_APPRAISED, k.STAGE_PUNISH])
         o[k.HELD_ANY], o[k.ROAMED_ANY], o[k.RUSTLED], o[k.ZONE_ANY] = rng.random(4) < 0.6
         for slot in (k.TAX_HELD, k.TAX_ROAMED, k.RUSTLE_PAID, k.WAGES, k.WAGES_BOOKED, k.SPEND):
             o[slot] = _amount(rng, bad)

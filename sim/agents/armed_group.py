@@ -105,6 +105,7 @@ class _RegionTerms:
         self.community_region = community_region
         self._taxes: dict[float, np.ndarray] = {}
         self._kin: dict[int, np.ndarray] = {}
+        self.kernel_args: tuple | None = None  # ArmedGroups._appraisal_terms, kept with these terms
 
     def tax(self, share: float) -> np.ndarray:
         """Yearly taxes by region at this share, where the state is absent."""
@@ -636,23 +637,33 @@ class ArmedGroups:
         """The groups' turns in ``order``, as :meth:`turn` for each, in few compiled calls (issue 18, seventh pass).
 
         :func:`turn_kernels.group_turns` runs the turns one after another up to the first group
-        where Python must act (a kidnapping, a punishment or attack drawn below its rate, its
-        regions' appraisal due); Python then books the economies of the groups it ran, in their
-        order, finishes that group's turn as :meth:`turn` does, and calls it again from the next
-        group. The ledger gets the same payments in the same order, the generator the same draws.
+        where Python must act (a kidnapping, a punishment or attack drawn below its rate); Python
+        then books the economies of the groups it ran, in their order, and their appraisals
+        (:meth:`_moved`), finishes that group's turn as :meth:`turn` does, and calls it again
+        from the next group. The ledger gets the same payments in the same order, the generator
+        the same draws. The appraisals run in the loop (tenth pass) once the phase's first one
+        has taken the terms no group changes (:meth:`_phase_fixed`), which the loop stops for.
         """
         k, groups = turn_kernels, self.groups
         common, tail, _ = self._economy_args
         before, after = self._turn_terms()
+        hostile, fixed, terms, resume = self._hostility(), self.__dict__.get("_fixed"), None, -1
         outs = np.empty((len(order), k.OUT_SIZE))
         book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
         booked_with_batch = (k.STAGE_APPRAISE, k.STAGE_PUNISH, k.STAGE_ATTACK)  # stopped with its economy booked
         touched, refused = np.zeros(4, dtype=np.bool_), np.zeros(1, dtype=np.int64)
         while pos < n:
             if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
-                state = np.array([(g.fighters, g.funds, g.revenue_ema) for g in groups], dtype=np.float64)
+                state = np.array([(g.fighters, g.funds, g.revenue_ema, g.arms) for g in groups], dtype=np.float64)
+                regions = self._region_arrays()
+            if resume < 0:  # the appraisals' terms, once the phase's first appraisal took them (_phase_fixed)
+                terms = fixed.get("regions") if fixed else None
+            appraisal = self._appraisal_terms(terms) if terms is not None else self._no_appraisal
             sums = self._ledger_sums(touched)
-            stop = k.group_turns(common[0], order, pos, state, *before, outs, sums, touched, refused, *after, *tail)
+            stop = k.group_turns(
+                common[0], order, pos, state, *before, outs, sums, touched, refused, *after, *tail, hostile, *regions,
+                *appraisal[:-1], resume,
+            )  # fmt: skip
             self._write_ledger_sums(sums, touched)
             stages = outs[pos : stop + 1, k.STAGE].tolist()
             stage = stages[-1] if stop < n else k.STAGE_DONE
@@ -660,24 +671,117 @@ class ArmedGroups:
             end = stop + 1 if stage in booked_with_batch else stop
             bad = refused[0] >= 0  # the stopped group is not booked: the old way raises pay's error for it
             for j in range(pos, stop if bad else end):
-                if stages[j - pos] != k.STAGE_SKIPPED:
-                    book(groups[ids[j]], outs[j], True, True, True)
+                stage_j = stages[j - pos]
+                if stage_j != k.STAGE_SKIPPED:
+                    if j != resume:  # a resumed group's economy was booked with the batch before
+                        book(groups[ids[j]], outs[j], True, True, True)
+                    if stage_j == k.STAGE_APPRAISED:
+                        self._moved(groups[ids[j]], outs[j])
+            resume = -1
             if bad:
                 book(groups[ids[stop]], outs[stop], True, True)
                 raise AssertionError("group_turns stopped at an amount Ledger.pay took")
             if stop == n:
                 return
-            group, out = groups[ids[stop]], outs[stop]
-            if stage == k.STAGE_APPRAISE:  # only its own regions and places change: the others' state holds
-                self.appraise_regions(group)
-                pos = stop + 1
+            if stage == k.STAGE_APPRAISE:  # the terms no group changes, taken now as appraise_regions takes them
+                terms, resume, pos = self._phase_fixed(), stop, stop
                 continue
+            group, out = groups[ids[stop]], outs[stop]
             state = None
             if stage == k.STAGE_PYTHON:
                 self.turn(group)
             else:
                 self._finish_turn(group, out)
             pos = stop + 1
+
+    def _moved(self, group: ArmedGroup, out: np.ndarray) -> None:
+        """Book a group's appraisal made in :func:`turn_kernels.group_turns`: the region it left, the one it entered.
+
+        Its regions change as :meth:`appraise_regions` changes them (the places it gave up were
+        given up in the loop).
+        """
+        k, names = turn_kernels, self.region_names
+        left, entered = int(out[k.LEFT]), int(out[k.ENTERED])
+        if left >= 0:
+            group.regions = tuple(r for r in group.regions if r != names[left])
+            self.events["regions_left"] += 1
+        if entered >= 0:
+            group.regions = (*group.regions, names[entered])
+            self.events["regions_entered"] += 1
+
+    def _region_arrays(self, copy: bool = True) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Each group's Malian regions (:meth:`_current`) as rows padded with -1, their counts, its count of regions.
+
+        The arguments ``current``, ``n_current`` and ``spread`` of :func:`turn_kernels.group_turns`
+        and :func:`turn_kernels.enemy_strength`; kept while the groups' regions stay the same and
+        copied for the loop, which changes them (issue 18, tenth pass).
+        """
+        key = tuple(g.regions for g in self.groups)
+        kept = self.__dict__.get("_region_arrays_kept")
+        if kept is None or kept[0] != key:
+            currents = [self._current(regions) for regions in key]
+            current = np.full((len(key), max(map(len, currents), default=0) + 1), -1, dtype=np.int64)
+            for i, c in enumerate(currents):
+                current[i, : len(c)] = c
+            n_current = np.array([len(c) for c in currents], dtype=np.int64)
+            spread = np.array([len(regions) for regions in key], dtype=np.int64)
+            kept = self._region_arrays_kept = (key, current, n_current, spread)
+        return (kept[1].copy(), kept[2].copy(), kept[3].copy()) if copy else kept[1:]
+
+    def _hostility(self) -> np.ndarray:
+        """Whether group ``a`` fights ``b`` (:meth:`hostile`), a matrix by index (kept while blocs and deals hold)."""
+        deals = self.model.levers.deals
+        key = (tuple(g.bloc for g in self.groups), tuple(deals))
+        kept = self.__dict__.get("_hostility_kept")
+        if kept is None or kept[0] != key:
+            blocs = np.array(key[0], dtype=np.int64)
+            hostile = blocs[:, None] != blocs[None, :]
+            for deal in deals:  # a local peace deal binds its members (M11)
+                members = [i for i in sorted(deal) if 0 <= i < len(blocs)]
+                hostile[np.ix_(members, members)] = False
+            kept = self._hostility_kept = (key, hostile)
+        return kept[1]
+
+    def _appraisal_terms(self, terms: _RegionTerms) -> tuple:
+        """The appraisal's arguments of :func:`turn_kernels.group_turns` from ``mali`` on, then ``terms`` itself.
+
+        Those :meth:`appraise_regions` passes, with one row per group where they depend on the
+        group (kin, taxes, cattle, home); the rows that depend only on the groups' kinds and
+        identities are kept while those stay the same.
+        """
+        if terms.kernel_args is not None:
+            return terms.kernel_args
+        p, groups = self.p, self.groups
+        kept, turn_kept = self.__dict__.get("_appraisal_kept"), self.__dict__.get("_turn_kept")
+        if kept is None or kept[0] is not turn_kept or turn_kept is None:  # kept with _turn_terms' (kinds, identities)
+            other = np.array([g.kind != GroupKind.JIHADIST for g in groups], dtype=np.int64)
+            per_fighter = np.array((p.rustle_jihadist, p.rustle_other))[other]
+            n = len(self.region_names)
+            kin = np.array([terms.kin_factor(g.identity) for g in groups], dtype=np.float64).reshape(len(groups), n)
+            home = np.array([self._home(g.identity) for g in groups], dtype=np.float64).reshape(len(groups), n)
+            kept = self._appraisal_kept = (turn_kept, other, per_fighter, kin, home)
+        _, other, per_fighter, kin, home = kept
+        tax = np.stack((terms.tax(p.tax_share_jihadist), terms.tax(p.tax_share_other)))[other]  # by kind: 0 jihadist
+        price = p.fence_share * self.model.market.value_source[self._cattle()]
+        cattle = np.empty((len(groups), 2))
+        cattle[:, 0], cattle[:, 1] = per_fighter, price
+        mali, of_mali, _ = self._mali_regions()
+        ptr, places = self._region_places_csr()
+        found = (mali, of_mali, terms.rents, terms.state, kin, tax, cattle, terms.community_region, home)
+        terms.kernel_args = (*found, self.region_adjacent, ptr, places, terms)
+        return terms.kernel_args
+
+    @property
+    def _no_appraisal(self) -> tuple:
+        """:meth:`_appraisal_terms` where no appraisal is due: empty arrays of the same kinds (cached)."""
+        found = self.__dict__.get("_no_appraisal_args")
+        if found is None:
+            e2 = np.zeros((0, 0))
+            found = self._no_appraisal_args = (
+                _EMPTY_ROWS, _EMPTY_ROWS, _EMPTY, _EMPTY, e2, e2, e2, _EMPTY_ROWS, e2,
+                np.zeros((0, 0), dtype=self.region_adjacent.dtype), _EMPTY_ROWS, _EMPTY_ROWS, None,
+            )  # fmt: skip
+        return found
 
     def _ledger_sums(self, touched: np.ndarray) -> np.ndarray:
         """The ledger's running sums the groups' economies add to, for :func:`turn_kernels.book_out` (issue 18, pass 8).
@@ -769,6 +873,7 @@ class ArmedGroups:
         params[k.P_BUDGET], params[k.P_RECRUIT] = p.budget_share, p.recruit_rate
         params[k.P_PRICE] = p.fence_share * model.market.value_source[self._cattle()]
         params[k.P_UNIT_SIZE] = p.unit_size
+        params[k.P_HALF], params[k.P_LEAVE], params[k.P_ENTER] = 0.5, p.leave_share, p.enter_share  # the appraisal's
         zones = (
             params,
             ptr,
@@ -1028,14 +1133,18 @@ class ArmedGroups:
         if communities is None or p.militia_rate <= 0:
             return
         rows = communities.threatened(p.militia_threat)
-        active = self.active  # listed once; a militia raised below joins it (groups in the same order)
+        if not len(rows):
+            return
+        # The identities and regions of the self-defence groups in the field, a militia raised below
+        # included: the test "a self-defence group of its identity in its region" as a set (issue 18, pass 10).
+        defended = {(g.identity, r) for g in self.active if g.kind == GroupKind.SELF_DEFENCE for r in g.regions}
         for row in rows.tolist():
             if len(self.groups) >= p.max_groups:
                 return
             place = int(communities.place[row])
             ident = int(communities.identity[row])
             region = self.world.region[place]
-            if any(g.kind == GroupKind.SELF_DEFENCE and g.identity == ident and region in g.regions for g in active):
+            if (ident, region) in defended:
                 continue
             if model.rng.random() >= p.militia_rate:
                 continue
@@ -1049,7 +1158,7 @@ class ArmedGroups:
                 name, GroupKind.SELF_DEFENCE, f"{IDENTITIES[ident]} militias", fighters, 0.0, arms, [region], ident
             )
             group.revenue_ema = 0.0
-            active.append(group)  # it has fighters (at least MIN_FIGHTERS)
+            defended.add((ident, region))  # it has fighters (at least MIN_FIGHTERS): it is in the field
             if model.territory.holder[place] < 0:
                 model.territory.holder[place] = group.index
             self.events["militias_formed"] += 1
@@ -1057,20 +1166,13 @@ class ArmedGroups:
     # --- territory -------------------------------------------------------------------
 
     def _enemies(self, group: ArmedGroup) -> np.ndarray:
-        """Strength of the group's enemies by region: each spread evenly over its regions."""
-        enemies = [0.0] * len(self.region_names)  # Python floats: the same sums in the same order as numpy's
-        deals = self.model.levers.deals
-        indices = self.__dict__.setdefault("_region_indices_of", {})
-        get, hostile, bloc = indices.get, self.hostile, group.bloc  # hoisted out of the loop (issue 18, pass 9)
-        for g in self.groups:
-            fighters = g.fighters
-            if fighters > 0 and g is not group and (hostile(group, g) if deals else g.bloc != bloc):
-                regions = g.regions
-                strength = fighters * min(1.0, g.arms / fighters) ** 0.5 / (len(regions) or 1)  # g.strength
-                found = get(regions)
-                for i in found if found is not None else self._region_indices(regions):
-                    enemies[i] += strength
-        return np.array(enemies)
+        """Strength of the group's enemies by region, each spread evenly over its regions (compiled: pass 10)."""
+        state = np.zeros((len(self.groups), 4))
+        state[:, turn_kernels.S_FIGHTERS] = [g.fighters for g in self.groups]
+        state[:, turn_kernels.S_ARMS] = [g.arms for g in self.groups]
+        current, n_current, spread = self._region_arrays(copy=False)
+        hostile, n = self._hostility(), len(self.region_names)
+        return turn_kernels.enemy_strength(group.index, state, hostile, current, n_current, spread, 0.5, n)
 
     def _phase_fixed(self) -> _RegionTerms:
         """Per place and region, what no group's action changes while the groups act.
@@ -1108,15 +1210,6 @@ class ArmedGroups:
             cached = self._mali_regions_cache = (mali, of_mali, np.bincount(of_mali, minlength=len(self.region_names)))
         return cached
 
-    def _region_indices(self, regions: tuple[str, ...]) -> tuple[int, ...]:
-        """Positions in ``region_names`` of the Malian regions among ``regions``, each once (cached)."""
-        indices = self.__dict__.setdefault("_region_indices_of", {})
-        found = indices.get(regions)
-        if found is None:
-            names = self.region_names
-            found = indices[regions] = tuple(dict.fromkeys(names.index(r) for r in regions if r in names))
-        return found
-
     def _kin_share(self, identity: int) -> np.ndarray:
         """Share of each region's people of an identity (:meth:`Communities.kin_share`; constant, cached)."""
         shares = self.__dict__.setdefault("_kin_shares", {})
@@ -1149,12 +1242,7 @@ class ArmedGroups:
         if group.kind == GroupKind.SELF_DEFENCE:
             return  # militias defend their own communities (000)
         names = self.region_names
-        currents = self.__dict__.setdefault("_current_of", {})  # by regions: the kernel only reads it
-        current = currents.get(group.regions)
-        if current is None:
-            current = currents[group.regions] = np.array(
-                [names.index(r) for r in group.regions if r in names], dtype=np.int64
-            )
+        current = self._current(group.regions)
         if not len(current):
             return
         if len(current) == 1 and group.fighters / 2 < p.unit_size:
@@ -1185,6 +1273,15 @@ class ArmedGroups:
         if entered >= 0:
             group.regions = (*group.regions, names[entered])
             self.events["regions_entered"] += 1
+
+    def _current(self, regions: tuple[str, ...]) -> np.ndarray:
+        """Positions in ``region_names`` of the Malian regions among ``regions``, in their order (cached; read only)."""
+        currents = self.__dict__.setdefault("_current_of", {})
+        current = currents.get(regions)
+        if current is None:
+            names = self.region_names
+            current = currents[regions] = np.array([names.index(r) for r in regions if r in names], dtype=np.int64)
+        return current
 
     def _region_places_csr(self) -> tuple[np.ndarray, np.ndarray]:
         """The Malian places of each region (``_region_of_name``, in region order) as offsets and indices (cached)."""
@@ -1348,25 +1445,40 @@ class ArmedGroups:
     # --- fragmentation -------------------------------------------------------------------
 
     def _fragment(self) -> None:
-        """Splits, alliance switches and rebranding (M5, M6)."""
-        rng = self.model.rng
+        """Splits, alliance switches and rebranding (M5, M6).
+
+        The draws are made in one compiled call (:func:`turn_kernels.fragment_draws`, issue 18,
+        pass 10) up to the first split, rebrand or switch that comes up, which Python makes before
+        calling it again: the same draws, in the same order, as the loop of :meth:`_maybe_split`,
+        :meth:`_maybe_rebrand` and :meth:`_maybe_switch` over the active groups (most weeks no
+        group moves). Places held by each group are counted once (a split moves places only from
+        the group splitting to its new splinter, so each group's count holds until its turn).
+        """
+        k, p, rng, groups = turn_kernels, self.p, self.model.rng, self.groups
         holder = self.model.territory.holder
-        # Places held by each group (a split moves places only from the group splitting to its
-        # new splinter, so each group's count holds until its turn): those with fewer than two
-        # cannot split, and are not scanned for their places (issue 18).
-        held = np.bincount(holder[holder >= 0], minlength=len(self.groups)).tolist()
-        # The calls that draw nothing are skipped and the switch's first draw is made here, in the
-        # same order as the methods make them (issue 18, pass 9: most weeks no group moves).
-        p, random, jihadist = self.p, rng.random, GroupKind.JIHADIST
-        max_groups, switch_rate = p.max_groups, p.switch_rate
-        for group in list(self.active):
-            if len(self.groups) < max_groups:
-                if held[group.index] >= 2:
-                    self._maybe_split(group, rng)
-                if group.kind == jihadist and not group.ct_pressure <= 0:  # as _maybe_rebrand tests it
-                    self._maybe_rebrand(group, rng)
-            if not random() >= switch_rate:  # as _maybe_switch tests it (a NaN rate switches)
+        held = np.bincount(holder[holder >= 0], minlength=len(groups))
+        active = [g for g in groups if g.fighters > 0]  # listed once: a splinter made below is not drawn for
+        index = np.array([g.index for g in active], dtype=np.int64)
+        jihadist = np.array([g.kind == GroupKind.JIHADIST for g in groups], dtype=np.bool_)
+        terms = np.array([(g.revenue_ema, g.ct_pressure) for g in groups], dtype=np.float64).reshape(len(groups), 2)
+        handles, pos, stage = kernel_rng.handles(rng), 0, 0
+        while True:
+            pos, event = k.fragment_draws(
+                handles, index, pos, stage, len(groups), p.max_groups, held, holder, self.rent, terms[:, 0], jihadist,
+                terms[:, 1], p.split_rate, p.rebrand_rate, p.switch_rate,
+            )  # fmt: skip
+            if event == k.FRAGMENT_NONE:
+                return
+            group = active[pos]
+            if event == k.FRAGMENT_SPLIT:
+                self._split(group)
+                stage = 1
+            elif event == k.FRAGMENT_REBRAND:
+                self._rebrand(group, rng)
+                stage = 2
+            else:
                 self._switch(group)
+                pos, stage = pos + 1, 0
 
     def _maybe_split(self, group: ArmedGroup, rng) -> None:
         """A commander splits off with a lucrative node when he gains more alone (M5; 003).
@@ -1384,7 +1496,12 @@ class ArmedGroups:
         gain = alone - inside
         if gain <= 0 or rng.random() >= self.p.split_rate * gain / alone:
             return
-        node = int(places[np.argmax(rents)])
+        self._split(group)
+
+    def _split(self, group: ArmedGroup) -> None:
+        """:meth:`_maybe_split` once its chance came up: the commander leaves with the place of the best rent."""
+        places = group.places
+        node = int(places[np.argmax(self.rent[places])])
         share = min(0.5, 1.5 / len(places))
         self._spin_off(group, f"{group.name} splinter", group.kind, None, share, [node])
         self.events["group_splits"] += 1
@@ -1410,6 +1527,10 @@ class ArmedGroups:
             return
         if rng.random() >= self.p.rebrand_rate * min(1.0, group.ct_pressure):
             return
+        self._rebrand(group, rng)
+
+    def _rebrand(self, group: ArmedGroup, rng) -> None:
+        """:meth:`_maybe_rebrand` once its chance came up: a faction leaves with one of its places, drawn."""
         places = group.places
         nodes = [int(places[rng.integers(len(places))])] if len(places) else []
         alliance = "CMA" if "CMA" in self.bloc_names else None

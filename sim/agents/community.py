@@ -51,6 +51,7 @@ SOUTH_IMPORT_DEPENDENCE = 0.05  # the south grows most of its food (assumption)
 SPEND_SHARE = 0.5  # weekly share of a community's cash spent outside the modelled economy
 POOL_REFILL = 0.01  # weekly refill of the recruitment pool toward its full size
 MAX_ROBBERY = 0.3
+_NOTHING = np.zeros(0)
 SPIN_UP_RATE = 0.3  # speed of attitudes and running averages during the burn-in
 EMA_WEIGHT = 0.1  # weight of a week in running averages (about ten weeks' memory)
 FOOD_IMPORT_WEIGHT = 0.7  # food versus fuel in what the north imports (assumption)
@@ -343,19 +344,13 @@ class Communities(AgentTable):
         Args:
             elasticity: Armed groups' ``recruit_income_elasticity``.
         """
-        r = self.rows
-        pop = self.population[r]
-        licit_index = self.licit_index(r)
-        income_ref = pop * self.ref["income"][r] if self.ref is not None else None
-        shortfall = np.maximum(0.0, 1.0 - licit_index)
-        return GroupPhase(
-            licit=np.multiply(licit_index, pop),
-            income_now=pop * np.maximum(self.licit[r] + self.week_inflow[r], 0.0),
-            income_ref=income_ref,
-            jobs=self.trafficking_jobs(r),
-            push=1.0 + elasticity * shortfall,
-            pull=0.5 + self.grievance[r],
-        )
+        ref, c = self.ref, self.cols
+        licit, income_now, income_ref, jobs, push, pull = turn_kernels.group_phase_terms(
+            self.rows, c["population"], c["licit"], self.week_inflow, ref is not None,
+            ref["licit"] if ref is not None else _NOTHING, ref["income"] if ref is not None else _NOTHING,
+            c["transit_ema"], self.p.transit_wage_usd, c["grievance"], elasticity,
+        )  # fmt: skip
+        return GroupPhase(licit, income_now, income_ref if ref is not None else None, jobs, push, pull)
 
     def trafficking_jobs(self, rows: np.ndarray) -> np.ndarray:
         """Young men working for the consignments passing (drivers, guides, guards): not free to be recruited."""
@@ -532,33 +527,31 @@ class Communities(AgentTable):
         self._week(turn_kernels.TRUST, r, places)
 
     def _arms(self, r: np.ndarray, places: np.ndarray) -> None:
-        """Arms from the markets, self-arming and banditry (M16)."""
+        """Arms from the markets, self-arming and banditry (M16) in one compiled call (turn_kernels.community_arms).
+
+        The armed groups' part of each delivery goes to them place by place after it, as before
+        (their arms are not the communities'; issue 18, tenth pass).
+        """
         p, c, model = self.p, self.cols, self.model
-        c["arms"][r] *= 1.0 - p.arms_decay
-        if self.arms_good >= 0:
-            delivered = model.market.delivered_last[self.arms_good]
-            for place in np.flatnonzero(delivered):
-                units = float(delivered[place])
-                self.receive_arms(int(place), units * p.community_arms_share)
-                groups = model.armed_groups
-                if groups is not None:
-                    groups.receive_arms(int(place), units * (1 - p.community_arms_share))
-                else:
-                    self.receive_arms(int(place), units * (1 - p.community_arms_share))
-            # Insecure regions pay more for arms, drawing more of them (self-arming).
-            insecurity = model.territory.insecurity
-            region_insecurity = np.bincount(self.region_index, weights=insecurity[places], minlength=self.n_regions)
-            counts = self.__dict__.get("_region_counts")
-            if counts is None:  # communities never move: the count of each region's is fixed
-                counts = self._region_counts = np.maximum(np.bincount(self.region_index, minlength=self.n_regions), 1)
-            mult = np.ones(self.world.n_places)  # np.round(1.0, 3) is 1.0: only the communities' places are rounded
-            mult[places] = np.round(1.0 + p.self_arming * (region_insecurity / counts)[self.region_index], 3)
+        groups, arming = model.armed_groups, self.arms_good >= 0
+        delivered = model.market.delivered_last[self.arms_good] if arming else _NOTHING
+        counts = self.__dict__.get("_region_counts")
+        if counts is None:  # communities never move: the count of each region's is fixed
+            counts = self._region_counts = np.maximum(np.bincount(self.region_index, minlength=self.n_regions), 1)
+        n = self.world.n_places
+        mult, rob = (np.empty(n) if arming else _NOTHING), np.empty(n)
+        territory, share = model.territory, p.community_arms_share
+        changed = turn_kernels.community_arms(
+            r, places, c["arms"], self.population, 1.0 - p.arms_decay, self.row_of_place, delivered, share, 1 - share,
+            groups is not None, self.region_index, self.n_regions, territory.insecurity, counts, p.self_arming,
+            territory.presence, p.banditry, MAX_ROBBERY, self.rob, mult, rob,
+        )  # fmt: skip
+        if arming:
+            if groups is not None:
+                for place in np.flatnonzero(delivered).tolist():
+                    groups.receive_arms(place, float(delivered[place]) * (1 - share))
             model.market.set_price_multiplier(self.arms_good, mult)
-        per_capita = np.divide(self.arms[r], self.population[r], out=np.zeros(len(r)), where=self.population[r] > 0)
-        rob = np.zeros(self.world.n_places)
-        rob[places] = np.clip(p.banditry * per_capita * (1.0 - model.territory.presence[places]), 0.0, MAX_ROBBERY)
-        rob = np.round(rob, 4)
-        if not np.array_equal(rob, self.rob):
+        if changed:
             self.rob = rob
             self.version += 1
 

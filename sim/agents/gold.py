@@ -37,6 +37,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.agents.official import Role
+from sim.lazy import lazy_module
+
+gold_kernels = lazy_module("sim.agents.gold_kernels")
 
 if TYPE_CHECKING:
     from sim.model import SahelModel
@@ -137,39 +140,34 @@ class GoldSites:
         self._wagner_sites = self._count_wagner_sites()
         self.events["concessions"] += 1
 
-    def _licence_value(self, rows: np.ndarray) -> np.ndarray:
-        """What a licence is worth over the horizon: raids avoided and the official buyer's price, less royalties.
-
-        Unlicensed operators risk raids (machines and the gold lost until the auction); every
-        licensed miner can sell to an official buyer where one exists (``levers.formal_premium``:
-        gold formalization) and pays ``royalty_share`` of his gold to the state (M22, M23).
-        """
-        p, levers = self.p, self.model.levers
-        raids = np.where(self.operator[rows], self._police_odds(rows), 0.0)
-        loss = p.equipment_usd + p.auction_weeks * self.profit[rows]
-        gain = raids * loss + (levers.formal_premium - p.royalty_share) * self.profit[rows]
-        return p.horizon_weeks * gain
-
     def _police_odds(self, rows: np.ndarray) -> np.ndarray:
-        """Weekly odds police raid an unlicensed claim or operator at a state-held site."""
+        """Weekly odds police raid an unlicensed claim or operator at a state-held site (compiled: police_odds)."""
         model = self.model
-        off = model.officials
-        places = self.sites[self.site[rows]]
-        capacity = np.clip(off.p.capacity + model.levers.capacity[places], 0.0, 1.0)
-        return self.p.raid_rate * capacity * model.territory.presence[places]
+        return gold_kernels.police_odds(
+            rows, self.site, self.sites, model.officials.p.capacity, model.levers.capacity, self.p.raid_rate,
+            model.territory.presence,
+        )  # fmt: skip
 
     def _licences(self, held: np.ndarray) -> None:
-        """Unlicensed claims and operators apply when it pays; the administrator decides (M23)."""
+        """Unlicensed claims and operators apply when it pays; the administrator decides (M23).
+
+        What a licence is worth over the horizon: raids avoided and the official buyer's price,
+        less royalties. Unlicensed operators risk raids (machines and the gold lost until the
+        auction); every licensed miner can sell to an official buyer where one exists
+        (``levers.formal_premium``: gold formalization) and pays ``royalty_share`` of his gold to
+        the state (M22, M23). Who applies is one compiled call (:func:`gold_kernels.licence_applicants`).
+        """
         p, model = self.p, self.model
         off, rng, levers = model.officials, model.rng, model.levers
         rows = np.flatnonzero(~self.licensed & ~self.wagner & ~held)
         if not len(rows):
             return
         fee = p.licence_fee_usd * levers.licence_cost
-        cash = np.where(self.operator[rows], p.operator_capital_usd, p.artisanal_cash_usd)
-        value = self._licence_value(rows)
-        apply = (value > fee) & (cash >= fee)
-        rows, cash, value = rows[apply], cash[apply], value[apply]
+        rows, cash, value = gold_kernels.licence_applicants(
+            rows, self.operator, self.profit, self.site, self.sites, off.p.capacity, levers.capacity, p.raid_rate,
+            model.territory.presence, p.equipment_usd, p.auction_weeks, levers.formal_premium - p.royalty_share,
+            p.horizon_weeks, fee, p.operator_capital_usd, p.artisanal_cash_usd,
+        )  # fmt: skip
         if not len(rows):
             return
         admin = self.admin[self.site[rows]]

@@ -36,17 +36,21 @@ DRAW_RECRUITS, WANT, AFFORDABLE = 21, 22, 23  # recruits drawn; their Poisson me
 # Where a turn stopped for Python (``STAGE``) and the draws it stopped on.
 STAGE, HOSTAGES, PUNISH_U, ATTACK_U = 24, 25, 26, 27
 STAGE_DONE, STAGE_KIDNAP, STAGE_PUNISH, STAGE_ATTACK = 0.0, 1.0, 2.0, 3.0
-# Where the week's loop (group_turns) left a group: skipped (no fighters), or stopped for Python
-# before its turn (PYTHON: the whole turn in Python) or after its economy (its regions' appraisal due).
-STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISE = -1.0, 4.0, 5.0
-OUT_SIZE = 28
-# Slots of ``params`` (group_turns): the economy's terms no group changes.
+# Where the week's loop (group_turns) left a group: skipped (no fighters), stopped for Python
+# before its turn (PYTHON: the whole turn in Python) or after its economy (APPRAISE: the phase's
+# first appraisal is due and Python takes its terms), or with its turn ended by the appraisal of
+# its regions in the loop (APPRAISED, tenth pass; before, the loop stopped for Python at each),
+# ``LEFT`` and ``ENTERED`` the regions it left and entered (-1 for none), which Python books.
+STAGE_SKIPPED, STAGE_PYTHON, STAGE_APPRAISE, STAGE_APPRAISED = -1.0, 4.0, 5.0, 6.0
+LEFT, ENTERED = 28, 29
+OUT_SIZE = 30
+# Slots of ``params`` (group_turns): the economy's and the appraisal's terms no group changes.
 P_WAGE, P_SPEND, P_EXIT, P_EXIT_ELASTICITY, P_DESERTION, P_BUDGET, P_RECRUIT, P_PRICE = 0, 1, 2, 3, 4, 5, 6, 7
-P_UNIT_SIZE, P_SIZE = 8, 9
+P_UNIT_SIZE, P_HALF, P_LEAVE, P_ENTER, P_SIZE = 8, 9, 10, 11, 12
 # Columns of ``terms`` (group_turns), one row per group: its tax shares and rustling rate.
 T_TAX, T_ROAM, T_RUSTLE = 0, 1, 2
 # Columns of ``state`` (group_turns), one row per group: read from the groups when a batch starts.
-S_FIGHTERS, S_FUNDS, S_REVENUE_EMA = 0, 1, 2
+S_FIGHTERS, S_FUNDS, S_REVENUE_EMA, S_ARMS = 0, 1, 2, 3
 # Slots of ``gates`` (group_economy) and where a call starts.
 G_FROM, G_KIDNAP_RATE, G_PUNISH_RATE, G_ATTACK_RATE, G_REFERENCE = 0, 1, 2, 3, 4
 FROM_KIDNAP, FROM_ECONOMY, ECONOMY_ONLY = 0.0, 1.0, 2.0
@@ -269,6 +273,23 @@ def group_turns(
     jobs,
     push,
     pull,
+    hostile,
+    current,
+    n_current,
+    spread,
+    mali,
+    of_mali,
+    rents,
+    garrison,
+    kin,
+    tax,
+    cattle,
+    community_region,
+    home,
+    region_adjacent,
+    region_ptr,
+    region_places,
+    resume,
 ):
     """The week's group turns from position ``start`` of ``order`` to the first needing Python (issue 18, seventh pass).
 
@@ -278,93 +299,176 @@ def group_turns(
     the same order. A group without fighters (``not state[group, S_FIGHTERS] > 0``, as the
     loop's test) is skipped (``STAGE_SKIPPED``). The loop stops and returns the position of the
     group where Python must act: before its turn when ``python[group]`` (``STAGE_PYTHON``: Python
-    runs the whole turn), after its call when it stopped for a kidnapping, punishment or attack
-    (``outs[pos, STAGE]``), or when the appraisal of its regions is due this week
-    (``due[group]``, the week's gate, and the appraisal's own gates on its ``n_regions`` Malian
-    regions and fighters after the economy; ``STAGE_APPRAISE`` if nothing else stopped it). It returns ``order.size``
-    when every group's turn ran. ``outs[pos]`` receives each group's ``out`` (the amounts Python
-    books afterwards, in the order of the positions). Nothing in a turn before its stop reads
-    another group's fighters, funds or revenue, so those are read once a batch (``state``).
+    runs the whole turn), or after its call when it stopped for a kidnapping, punishment or
+    attack (``outs[pos, STAGE]``). It returns ``order.size`` when every group's turn ran.
+    ``outs[pos]`` receives each group's ``out`` (the amounts Python books afterwards, in the
+    order of the positions). Nothing in a turn before its stop changes another group's fighters,
+    arms, funds or revenue, so those are read once a batch (``state``).
     Zones are in ``zone_*`` from ``zone_ptr[group]`` to ``zone_ptr[group + 1]``.
 
     Each economy not stopped for hostages is booked as it ends (:func:`book_out`, eighth pass) on
     the ledger's running ``sums``, in the order ``ArmedGroups._book`` booked them after the call;
     nothing in the loop reads the ledger. An amount ``Ledger.pay`` would refuse stops the loop at
     that group, unbooked, with its position in ``refused[0]`` (else -1).
+
+    When the appraisal of a group's regions is due this week (``due[group]``, the week's gate,
+    and the appraisal's own gates on its ``n_regions`` Malian regions and its fighters after the
+    economy) and nothing stopped its turn, it runs in the loop (tenth pass; before, the loop
+    stopped there for Python; 002 §III): :func:`appraise` on the strength of its enemies at that
+    moment (:func:`enemy_strength`: ``state``'s fighters and arms, each group's fighters written
+    back as its economy ends, its Malian regions ``current[g, :n_current[g]]`` in the order of
+    its ``regions``, ``spread[g]`` regions in all), with the terms ``ArmedGroups.appraise_regions``
+    passes (``kin``, ``tax``, ``cattle``, ``home``: one row per group). The regions left and
+    entered go to ``outs[pos, LEFT]`` and ``[ENTERED]`` (``STAGE_APPRAISED``) and into
+    ``current``, ``n_current`` and ``spread``, which the groups after it read, as they read the
+    places it gave up in ``holder``. The appraisal draws nothing; the turns' order is kept.
+    Without those terms yet (``kin`` empty) the loop stops at the phase's first appraisal
+    (``STAGE_APPRAISE``, its economy booked): Python takes them then, as ``_phase_fixed`` did at
+    the first appraisal, and calls again from that position with ``resume`` set to it, which
+    makes only its appraisal (else ``resume`` is -1).
     """
     refused[0] = -1
     for pos in range(start, order.size):
         g = order[pos]
         out = outs[pos]
-        if not state[g, S_FIGHTERS] > 0:
-            out[STAGE] = STAGE_SKIPPED
-            continue
-        if python[g]:
-            out[STAGE] = STAGE_PYTHON
-            return pos
-        a, b = zone_ptr[g], zone_ptr[g + 1]
-        group_economy(
-            rng_handles,
-            gates[g],
-            out,
-            True,
-            True,
-            True,
-            True,
-            g,
-            identity[g],
-            state[g, S_FIGHTERS],
-            state[g, S_FUNDS],
-            state[g, S_REVENUE_EMA],
-            terms[g, T_TAX],
-            terms[g, T_ROAM],
-            terms[g, T_RUSTLE],
-            params[P_PRICE],
-            params[P_WAGE],
-            params[P_SPEND],
-            params[P_EXIT],
-            params[P_EXIT_ELASTICITY],
-            params[P_DESERTION],
-            params[P_BUDGET],
-            params[P_RECRUIT],
-            holder,
-            community_rows,
-            community_places,
-            zone_rows[a:b],
-            zone_places[a:b],
-            zone_population[a:b],
-            zone_people[g],
-            zone_identity[a:b],
-            raid_weights[a:b],
-            outsider[a:b],
-            recruit_weights[a:b],
-            grudge,
-            cash,
-            inflow,
-            licit,
-            herd,
-            threat,
-            pool,
-            cattle_week,
-            licit_terms,
-            income_now,
-            income_ref,
-            has_ref,
-            jobs,
-            push,
-            pull,
-        )
-        if out[STAGE] != STAGE_KIDNAP and not book_out(out, sums, touched):
-            refused[0] = pos
-            return pos
-        if out[STAGE] != STAGE_DONE:
-            return pos
-        # ArmedGroups.appraise_regions returns at once without regions in Mali, or with one
-        # region and too few fighters to enter another (its values would go unused).
-        if due[g] and n_regions[g] > 0 and not (n_regions[g] == 1 and out[FIGHTERS] / 2 < params[P_UNIT_SIZE]):
-            out[STAGE] = STAGE_APPRAISE
-            return pos
+        if pos != resume:  # else its economy ran in the call before, which stopped for the terms
+            if not state[g, S_FIGHTERS] > 0:
+                out[STAGE] = STAGE_SKIPPED
+                continue
+            if python[g]:
+                out[STAGE] = STAGE_PYTHON
+                return pos
+            a, b = zone_ptr[g], zone_ptr[g + 1]
+            group_economy(
+                rng_handles,
+                gates[g],
+                out,
+                True,
+                True,
+                True,
+                True,
+                g,
+                identity[g],
+                state[g, S_FIGHTERS],
+                state[g, S_FUNDS],
+                state[g, S_REVENUE_EMA],
+                terms[g, T_TAX],
+                terms[g, T_ROAM],
+                terms[g, T_RUSTLE],
+                params[P_PRICE],
+                params[P_WAGE],
+                params[P_SPEND],
+                params[P_EXIT],
+                params[P_EXIT_ELASTICITY],
+                params[P_DESERTION],
+                params[P_BUDGET],
+                params[P_RECRUIT],
+                holder,
+                community_rows,
+                community_places,
+                zone_rows[a:b],
+                zone_places[a:b],
+                zone_population[a:b],
+                zone_people[g],
+                zone_identity[a:b],
+                raid_weights[a:b],
+                outsider[a:b],
+                recruit_weights[a:b],
+                grudge,
+                cash,
+                inflow,
+                licit,
+                herd,
+                threat,
+                pool,
+                cattle_week,
+                licit_terms,
+                income_now,
+                income_ref,
+                has_ref,
+                jobs,
+                push,
+                pull,
+            )
+            if out[STAGE] != STAGE_KIDNAP:
+                if not book_out(out, sums, touched):
+                    refused[0] = pos
+                    return pos
+                state[g, S_FIGHTERS] = out[FIGHTERS]  # as ArmedGroups._book sets it: the appraisals after read it
+            if out[STAGE] != STAGE_DONE:
+                return pos
+            # ArmedGroups.appraise_regions returns at once without regions in Mali, or with one
+            # region and too few fighters to enter another (its values would go unused).
+            if not (due[g] and n_regions[g] > 0) or (n_regions[g] == 1 and out[FIGHTERS] / 2 < params[P_UNIT_SIZE]):
+                continue
+            if kin.shape[0] == 0:  # the phase's first appraisal: Python takes its terms (ArmedGroups._phase_fixed)
+                out[STAGE] = STAGE_APPRAISE
+                return pos
+        fighters = out[FIGHTERS]
+        enemies = enemy_strength(g, state, hostile, current, n_current, spread, params[P_HALF], garrison.size)
+        left, entered = appraise(
+            g, group_strength(fighters, state[g, S_ARMS], params[P_HALF]), fighters, current[g, : n_current[g]],
+            enemies, holder, mali, of_mali, rents, garrison, kin[g], tax[g], cattle[g], community_region,
+            community_rows, herd, home[g], params[P_LEAVE], params[P_ENTER], params[P_UNIT_SIZE],
+            region_adjacent, region_ptr, region_places,
+        )  # fmt: skip
+        _move(g, left, entered, current, n_current, spread)
+        out[STAGE], out[LEFT], out[ENTERED] = STAGE_APPRAISED, left, entered
     return order.size
+
+
+@kernel
+def group_strength(fighters, arms, half):
+    """``ArmedGroup.strength``: fighters, discounted when they lack arms (``half``, 0.5: see :func:`enemy_strength`)."""
+    armed = 0.0
+    if fighters > 0:
+        ratio = arms / fighters
+        armed = ratio if ratio < 1.0 else 1.0  # Python's min(1.0, ratio): 1.0 unless ratio < 1.0 (NaN too)
+    return fighters * armed**half
+
+
+@kernel
+def enemy_strength(group, state, hostile, current, n_current, spread, half, n):
+    """Strength of ``group``'s enemies by region (``ArmedGroups._enemies``): each spread evenly over its regions.
+
+    Every other group with fighters that ``hostile[group]`` marks adds its strength over
+    ``spread[g]`` (all its regions, 1 if none) once to each of its Malian regions, groups in
+    index order, as the Python loop added them. The exponent ``half`` (0.5) comes in as an
+    argument: with the literal, LLVM computes ``sqrt``, which differs from Python's ``** 0.5``
+    (the C library's ``pow``) in the last bit for some values (docs/performance.md, groups8).
+    """
+    enemies = np.zeros(n)
+    for g in range(state.shape[0]):
+        fighters = state[g, S_FIGHTERS]
+        if fighters > 0 and g != group and hostile[group, g]:
+            ratio = state[g, S_ARMS] / fighters
+            armed = ratio if ratio < 1.0 else 1.0
+            strength = fighters * armed**half / (spread[g] if spread[g] else 1)
+            for i in range(n_current[g]):
+                r = current[g, i]
+                seen = False
+                for j in range(i):  # each region once (a name may repeat in its regions)
+                    seen = seen or current[g, j] == r
+                if not seen:
+                    enemies[r] += strength
+    return enemies
+
+
+@kernel
+def _move(group, left, entered, current, n_current, spread):
+    """A group's regions after its appraisal: every entry of ``left`` dropped, ``entered`` added last."""
+    if left >= 0:
+        k = 0
+        for i in range(n_current[group]):
+            if current[group, i] != left:
+                current[group, k] = current[group, i]
+                k += 1
+        spread[group] -= n_current[group] - k
+        n_current[group] = k
+    if entered >= 0:
+        current[group, n_current[group]] = entered
+        n_current[group] += 1
+        spread[group] += 1
 
 
 @kernel
@@ -782,6 +886,58 @@ def appraise(
     return left, -1
 
 
+# --- splits, rebrands and switches (ArmedGroups._fragment) -------------------------------------
+
+# What stopped :func:`fragment_draws` for Python (none: every group was drawn for).
+FRAGMENT_NONE, FRAGMENT_SPLIT, FRAGMENT_REBRAND, FRAGMENT_SWITCH = 0, 1, 2, 3
+
+
+@kernel
+def fragment_draws(
+    rng_handles, active, start, stage, n_groups, max_groups, held, holder, rent, revenue_ema, jihadist, ct_pressure,
+    split_rate, rebrand_rate, switch_rate,
+):  # fmt: skip
+    """The weekly draws of splits, rebrands and switches (``ArmedGroups._fragment``; M5, M6) up to the first made.
+
+    For each group of ``active`` in turn from position ``start`` (at ``stage`` 0, 1 or 2 of that
+    group: its split, rebrand or switch), as ``_fragment`` drew them: while there are fewer than
+    ``max_groups`` groups (tested once per group, before its split), a group holding two places
+    or more (``held``, counted before the phase) draws its split when a commander gains more
+    alone, with odds ``split_rate`` x his relative gain (the best rent of its places, by
+    ``np.max``, against ``52 x revenue_ema`` shared by its places; ``ArmedGroups._maybe_split``),
+    and a jihadist group under counter-terrorism pressure draws its rebrand with odds
+    ``rebrand_rate`` x min(1, pressure) (``_maybe_rebrand``); every group draws its switch with
+    odds ``switch_rate`` (NaN switches; ``_maybe_switch``). Returns the position and what came up
+    (``FRAGMENT_*``): Python makes that split, rebrand or switch and calls again from the next
+    stage of that group; the draws stay where the methods made them in the generator's stream.
+    """
+    rng = generator(rng_handles)
+    for pos in range(start, active.size):
+        g = active[pos]
+        first = stage if pos == start else 0
+        if first == 0:
+            room = n_groups < max_groups
+            if room and held[g] >= 2:
+                count, alone = 0, 0.0
+                for node in range(holder.size):  # group.places: in place order
+                    if holder[node] == g:
+                        alone = rent[node] if count == 0 else np_maximum(alone, rent[node])  # np.max
+                        count += 1
+                if count >= 2:
+                    gain = alone - 52.0 * revenue_ema[g] / count
+                    if not gain <= 0 and not rng.random() >= split_rate * gain / alone:
+                        return pos, FRAGMENT_SPLIT
+        else:
+            room = True  # resumed after its split: the test was made before it
+        if first <= 1 and room and jihadist[g] and not ct_pressure[g] <= 0:
+            pressure = ct_pressure[g]
+            if not rng.random() >= rebrand_rate * (pressure if pressure < 1.0 else 1.0):  # min(1.0, pressure)
+                return pos, FRAGMENT_REBRAND
+        if not rng.random() >= switch_rate:
+            return pos, FRAGMENT_SWITCH
+    return active.size, FRAGMENT_NONE
+
+
 # --- the communities' week (Communities.step) -------------------------------------------------
 
 # Which parts of the week :func:`community_week` runs (bits of ``parts``): income before food
@@ -940,6 +1096,101 @@ def community_week(
 
 
 # The columns :func:`community_week` takes (``cols``), in its order; and last week's stats (``last``).
+@kernel
+def group_phase_terms(
+    rows, population, licit, week_inflow, has_ref, ref_licit, ref_income, transit_ema, transit_wage, grievance,
+    elasticity,
+):  # fmt: skip
+    """The arrays of ``Communities.group_phase`` (:class:`sim.agents.community.GroupPhase`) in one call (tenth pass).
+
+    By row: the licit index (licit income over its reference where that is positive, else 1; 1
+    without references) times the people; the people times this week's income (licit and money,
+    at least 0); the people times the reference income (empty without references); trafficking
+    jobs; 1 + ``elasticity`` x the licit shortfall; 0.5 + grievance. The numpy form's operations,
+    element by element (``np.maximum`` as :func:`sim.compiled.np_maximum`).
+    """
+    n = rows.size
+    licit_terms, income_now, jobs, push, pull = np.empty(n), np.empty(n), np.empty(n), np.empty(n), np.empty(n)
+    income_ref = np.empty(n if has_ref else 0)
+    for i in range(n):
+        r = rows[i]
+        pop = population[r]
+        index = 1.0
+        if has_ref and ref_licit[r] > 0:
+            index = licit[r] / ref_licit[r]
+        licit_terms[i] = index * pop
+        income_now[i] = pop * np_maximum(licit[r] + week_inflow[r], 0.0)
+        if has_ref:
+            income_ref[i] = pop * ref_income[r]
+        jobs[i] = transit_ema[r] / transit_wage
+        push[i] = 1.0 + elasticity * np_maximum(0.0, 1.0 - index)
+        pull[i] = 0.5 + grievance[r]
+    return licit_terms, income_now, income_ref, jobs, push, pull
+
+
+@kernel
+def _round(x, scale):
+    """``np.round(x, decimals)`` of one float, with ``scale`` = 10.0 ** decimals: numpy multiplies, rints, divides."""
+    return np.rint(x * scale) / scale
+
+
+@kernel
+def _clip(x, low, high):
+    """``np.clip(x, low, high)`` of one float, as numpy clips an array (NaN stays NaN: ``sim.compiled.clip01``)."""
+    if x != x:
+        return x
+    v = x if x >= low else low
+    return v if v <= high else high
+
+
+@kernel
+def community_arms(
+    rows, places, arms, population, keep, row_of_place, delivered, to_communities, to_groups, groups_buy,
+    region_index, n_regions, insecurity, region_counts, self_arming, presence, banditry, max_robbery, old_rob, mult,
+    rob,
+):  # fmt: skip
+    """The communities' arms of a week (``Communities._arms``; M16), in one call (issue 18, tenth pass).
+
+    Their arms keep ``keep`` (one minus the decay); at each place where arms were delivered last
+    week (``delivered``; none when its size is 0) the community there gets ``to_communities`` of
+    them, and also ``to_groups`` when no armed groups buy (``groups_buy`` false: Python gives the
+    groups their part, place by place, in the same order). Insecure regions pay more for arms,
+    drawing more of them (self-arming): ``mult`` gets, at the communities' places, 1 + ``self_arming``
+    x the mean insecurity of their region's communities, rounded to 3 decimals (ones elsewhere;
+    the sums by region are ``np.bincount``'s, in row order). Banditry: ``rob`` gets ``banditry`` x
+    arms per head x the state's absence, clipped to [0, ``max_robbery``] and rounded to 4
+    decimals (zeros elsewhere). Returns whether ``rob`` differs from ``old_rob`` (``np.array_equal``).
+    """
+    for i in range(rows.size):
+        arms[rows[i]] = arms[rows[i]] * keep
+    if delivered.size:
+        for place in range(delivered.size):
+            units = delivered[place]
+            if units != 0:
+                row = row_of_place[place]
+                if row >= 0:
+                    arms[row] += units * to_communities
+                    if not groups_buy:
+                        arms[row] += units * to_groups
+        by_region = np.zeros(n_regions)
+        for i in range(places.size):
+            by_region[region_index[i]] += insecurity[places[i]]
+        mult[:] = 1.0
+        for i in range(places.size):
+            region = region_index[i]
+            mult[places[i]] = _round(1.0 + self_arming * (by_region[region] / region_counts[region]), 1e3)
+    rob[:] = 0.0
+    for i in range(rows.size):
+        r = rows[i]
+        per_capita = arms[r] / population[r] if population[r] > 0 else 0.0
+        rob[places[i]] = _clip(banditry * per_capita * (1.0 - presence[places[i]]), 0.0, max_robbery)
+    changed = rob.size != old_rob.size
+    for i in range(rob.size):
+        rob[i] = _round(rob[i], 1e4)
+        changed = changed or rob[i] != old_rob[i]
+    return changed
+
+
 COMMUNITY_COLUMNS = (
     "herd", "herd0", "trade_ema", "transit_ema", "licit_base", "licit", "cash", "food_ema", "fuel_ema",
     "food_security", "bribe_rate", "predation", "jihadist_share", "trust", "tolerance", "grievance", "threat",
