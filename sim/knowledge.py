@@ -105,13 +105,10 @@ class Knowledge:
         world = model.world
         places = self._places()
         trust = model.communities.trust_at(places) if model.communities is not None else np.full(world.n_places, 0.5)
-        trust = np.where(world.in_mali, trust, 0.0)
-        mission = self._mission_access()
-        out = np.zeros((len(HOLDERS), world.n_places))
-        out[MISSION] = p.mission_sources * mission * trust
-        out[STATE] = p.state_sources * model.territory.presence * trust
-        out[PANEL] = p.panel_investigation * world.in_mali
-        return out
+        presence = model.territory.presence
+        # One pass over the places (compiled, issue 18 "state10"); the products as numpy took them.
+        args = (p.mission_sources, p.state_sources, p.panel_investigation)
+        return kernels.sources(trust, world.in_mali, self._mission_access(), presence, *args)
 
     def _places(self) -> np.ndarray:
         """Every place, in order (kept: places never change)."""
@@ -153,18 +150,14 @@ class Knowledge:
             self.crews = _fit(self.crews, crews.size)
             self._born = np.concatenate([self._born, np.full(crews.size - len(self._born), -1, dtype=np.int64)])
             self._evidence = _fit(self._evidence, crews.size)
-        born = c["born"]
-        new = np.flatnonzero(born != self._born)  # a crew that entered in a freed row is a stranger to everyone
-        if len(new):
-            self.crews[:, new] = 0.0
-            self._evidence[new] = 0.0
-            self._born[new] = born[new]
         forces = self.model.forces
-        shared = forces.oc_support > 0 if forces is not None else np.zeros(self.model.world.n_places, dtype=bool)
+        support = forces.oc_support if forces is not None else np.zeros(self.model.world.n_places)
         route_places = self._route_places(crews.routes.nodes)
+        # A crew that entered in a freed row (a new entry week) is a stranger to everyone; the kernel
+        # forgets it, fades, learns, and keeps this week's evidence (issue 18, "state10").
         args = (c["alive"], c["cargo"], c["home"], c["route"], self.sources, route_places, c["cargo_value_ref"])
-        kernels.update_crews(self.crews, keep, *args, c["evidence"], self._evidence, shared, self.p.evidence)
-        self._evidence = c["evidence"].copy()
+        last = (c["evidence"], self._evidence, support, self.p.evidence)
+        kernels.update_crews(self.crews, keep, c["born"], self._born, *args, *last)
 
     def _region_codes(self) -> np.ndarray:
         """Each place's region as a small integer (regions never change): lookups instead of string sets."""

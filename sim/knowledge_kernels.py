@@ -16,10 +16,55 @@ MISSION, STATE, PANEL = 0, 1, 2  # sim.knowledge.HOLDERS, in that order
 
 
 @kernel
-def update_crews(scores, keep, alive, cargo, home, route, sources, route_places, value, evidence, last, shared, level):
-    """Fade every holder's score of every crew, then add what this week's sources told of the crews moving.
+def sources(trust, in_mali, mission, presence, mission_sources, state_sources, panel_investigation):
+    """Weekly odds that each holder learns of an entity active at each place (holders x places; 002 §III, §IV).
 
-    Scores fade by ``keep`` (the dead are forgotten at once). Each crew carrying goods is seen with
+    The mission hears communities that trust it where it has access, the state where it is
+    present; abroad nobody's trust counts. The Panel investigates across Mali. Each product is
+    taken left to right, as the numpy form ``p.mission_sources * mission * trust`` did.
+
+    Args:
+        trust: The communities' trust at each place (0.5 where none).
+        in_mali: Whether each place is in Mali.
+        mission: The mission's access at each place.
+        presence: The state's presence at each place.
+        mission_sources: ``knowledge.mission_sources``.
+        state_sources: ``knowledge.state_sources``.
+        panel_investigation: ``knowledge.panel_investigation``.
+    """
+    n = trust.size
+    out = np.empty((3, n))
+    for p in range(n):
+        t = trust[p] if in_mali[p] else 0.0
+        out[MISSION, p] = mission_sources * mission[p] * t
+        out[STATE, p] = state_sources * presence[p] * t
+        out[PANEL, p] = panel_investigation * (1.0 if in_mali[p] else 0.0)
+    return out
+
+
+@kernel
+def update_crews(
+    scores,
+    keep,
+    born,
+    last_born,
+    alive,
+    cargo,
+    home,
+    route,
+    sources,
+    route_places,
+    value,
+    evidence,
+    last,
+    support,
+    level,
+):
+    """Forget crews new in their rows, fade every score, then add what this week's sources told of the crews moving.
+
+    A crew that entered a freed row (``born`` differs from ``last_born``) is a stranger to every
+    holder: its scores and its evidence seen are zeroed and its entry week kept. Scores fade by
+    ``keep`` (the dead are forgotten at once). Each crew carrying goods is seen with
     the best of the sources at its home and along its route; the Panel's odds scale with the value
     the crew moves against the most any crew moves (it follows the money); evidence recorded this
     week lifts the state's odds, and the mission's where it supports the police (``shared``).
@@ -28,6 +73,8 @@ def update_crews(scores, keep, alive, cargo, home, route, sources, route_places,
     Args:
         scores: Holders x crews, updated in place.
         keep: 1 - decay.
+        born: Each crew's entry week now.
+        last_born: ... when its scores were last updated (updated in place).
         alive: Which crews are alive.
         cargo: Units each crew carries.
         home: Each crew's home place.
@@ -36,10 +83,25 @@ def update_crews(scores, keep, alive, cargo, home, route, sources, route_places,
         route_places: Places along each route (positions x routes; the place count pads them).
         value: Each crew's reference cargo value.
         evidence: Each crew's evidence on record now.
-        last: ... and last week.
-        shared: Whether the mission supports the police at each place (None of it: all False).
+        last: ... and last week (set to ``evidence`` at the end, in place).
+        support: The mission's support to the police at each place (shared where positive).
         level: The odds evidence on record gives (``knowledge.evidence``).
     """
+    holders, n = scores.shape
+    for i in range(n):
+        if born[i] != last_born[i]:
+            for h in range(holders):
+                scores[h, i] = 0.0
+            last[i] = 0.0
+            last_born[i] = born[i]
+    _crews_seen(scores, keep, alive, cargo, home, route, sources, route_places, value, evidence, last, support, level)
+    for i in range(n):
+        last[i] = evidence[i]
+
+
+@kernel
+def _crews_seen(scores, keep, alive, cargo, home, route, sources, route_places, value, evidence, last, support, level):
+    """:func:`update_crews` after the new crews are forgotten: the fade and what the sources told."""
     holders, n = scores.shape
     n_places = sources.shape[1]
     for i in range(n):
@@ -77,7 +139,7 @@ def update_crews(scores, keep, alive, cargo, home, route, sources, route_places,
         if evidence[i] > last[i]:
             if level > seen[STATE]:
                 seen[STATE] = level
-            if shared[home[i]] and level > seen[MISSION]:
+            if support[home[i]] > 0 and level > seen[MISSION]:
                 seen[MISSION] = level
         for h in range(holders):
             k = scores[h, i]
