@@ -88,40 +88,33 @@ def update_crews(
         level: The odds evidence on record gives (``knowledge.evidence``).
     """
     holders, n = scores.shape
+    n_places = sources.shape[1]
+    # One pass over every row: forget the new, fade, note who moves (and whether this week's
+    # evidence is fresh, before it is kept), the most any moving crew carries; then the movers.
+    moving = np.empty(n, dtype=np.int64)
+    fresh = np.empty(n, dtype=np.bool_)
+    n_moving = 0
+    most = -np.inf
     for i in range(n):
         if born[i] != last_born[i]:
             for h in range(holders):
                 scores[h, i] = 0.0
             last[i] = 0.0
             last_born[i] = born[i]
-    _crews_seen(scores, keep, alive, cargo, home, route, sources, route_places, value, evidence, last, support, level)
-    for i in range(n):
-        last[i] = evidence[i]
-
-
-@kernel
-def _crews_seen(scores, keep, alive, cargo, home, route, sources, route_places, value, evidence, last, support, level):
-    """:func:`update_crews` after the new crews are forgotten: the fade and what the sources told."""
-    holders, n = scores.shape
-    n_places = sources.shape[1]
-    for i in range(n):
         fade = keep * (1.0 if alive[i] else 0.0)
         for h in range(holders):
             scores[h, i] = scores[h, i] * fade
-    most = -np.inf
-    any_moving = False
-    for i in range(n):
         if alive[i] and cargo[i] > 0:
-            any_moving = True
+            moving[n_moving] = i
+            fresh[n_moving] = evidence[i] > last[i]
+            n_moving += 1
             if most == most and (value[i] > most or value[i] != value[i]):  # np.max: a NaN wins
                 most = value[i]
-    if not any_moving:
-        return
+        last[i] = evidence[i]
     most = 1e-9 if most < 1e-9 else most  # Python's max(most, 1e-9)
     seen = np.empty(holders)
-    for i in range(n):
-        if not (alive[i] and cargo[i] > 0):
-            continue
+    for m in range(n_moving):
+        i = moving[m]
         r = route[i]
         for h in range(holders):
             s = sources[h, home[i]]
@@ -136,7 +129,7 @@ def _crews_seen(scores, keep, alive, cargo, home, route, sources, route_places, 
                     s = best
             seen[h] = s
         seen[PANEL] = seen[PANEL] * (value[i] / most)
-        if evidence[i] > last[i]:
+        if fresh[m]:
             if level > seen[STATE]:
                 seen[STATE] = level
             if support[home[i]] > 0 and level > seen[MISSION]:
