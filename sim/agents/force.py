@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 
 from sim.agents.mission_war import MissionWar
-from sim.draws import choose_index
+from sim.draws import _cdf as choice_cdf
 from sim.lazy import lazy_module
 from sim.names import GroupKind
 from sim.world.tables import PLACE_KINDS
@@ -243,9 +243,10 @@ class Forces:
             if not targets:
                 continue
             weight = np.array([g.fighters for g in targets])
-            shares = weight / weight.sum() if raids else None  # read before the raids: the same for each
+            # Read before the raids, the same for each: choose_index's cumulative shares, taken once.
+            cdf = choice_cdf(weight / weight.sum()) if raids else None
             for _ in range(raids):
-                g = targets[choose_index(model.rng, shares)]  # rng.choice(len(targets), p=...)
+                g = targets[int(cdf.searchsorted(model.rng.random(), side="right"))]  # choose_index(rng, shares)
                 places = g.places
                 # Knowledge acted on (M13): strike where the group earns most, and harder.
                 k = float(known[g.index]) if known is not None else 0.0
