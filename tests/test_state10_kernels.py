@@ -7,7 +7,10 @@ replaced, kept here only as the reference.
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
+import pytest
 
 from sim import knowledge_kernels, market_kernels
 
@@ -121,3 +124,73 @@ def test_delivery_equals_the_numpy_form():
 
         delivered = market_kernels.deliver(drawn, stock, cap, group_good, supplied)
         assert _same(delivered, plain) and _same(stock, plain_stock) and _same(supplied, plain_supplied)
+
+
+def _plain_settle(off, enc, ledger):
+    """``Officials.settle`` as it was before ``settle_week``: the marks, then deciders, chains and counts."""
+    from sim.agents import official_kernels
+    from sim.enforcement import subset
+
+    foreign = ~off.world.in_mali[enc.place]
+    arrested = np.zeros(len(enc.place), dtype=bool)
+    if foreign.any():
+        rows = np.flatnonzero(foreign)
+        arrested[rows] = off.neighbours.settle(subset(enc, rows), ledger)
+    evidence = off.model.crews.cols["evidence"]
+    marks = (enc.place, enc.bribe, enc.outcome, enc.crew, enc.value, off.staffed, foreign, evidence)
+    elsewhere, local, seized, at_home = official_kernels.settle_marks(*marks)
+    ledger.pay("bribes", "traffickers", "local_economy", elsewhere)
+    if len(local):
+        who = off._deciders(enc, local)
+        off._pay_chain(who, enc.bribe[local], ledger)
+        official_kernels.count_rows(off.cols["bribes"], who)
+    if len(seized):
+        if at_home.any():
+            official_kernels.count_rows(off.cols["seizures"], off._deciders(enc, seized[at_home]))
+        odds = np.where(at_home, off.p.arrest_probability, off.neighbours.arrest_probability)
+        arrested[seized] = off.model.rng.random(len(seized)) < odds
+    return arrested
+
+
+@pytest.fixture(scope="module")
+def model():
+    from sim.model import SahelModel
+    from sim.params import ScenarioConfig
+
+    m = SahelModel(ScenarioConfig(supply_scale=0.1, burn_in_weeks=2), seed=7)
+    m.run_for(3)
+    return m
+
+
+def test_settling_in_one_call_books_as_before(model):
+    """``Officials.settle``: the same arrests, ledger, wealth, rents, counts, evidence and generator state as
+    the Python form, whether the deciders are on record, partly missing (drawn) or absent."""
+    from sim.enforcement import Encounters
+
+    rng = np.random.default_rng(13)
+    world = model.world
+    for case in range(24):
+        n = int(rng.integers(0, 300)) if case % 10 else 0
+        place = rng.integers(0, world.n_places, n)
+        outcome = rng.integers(0, 5, n)
+        bribe = rng.exponential(1.0, n) * 10.0 ** rng.integers(0, 6, n) * (rng.random(n) < 0.5)
+        value = rng.exponential(5e4, n)
+        crew = rng.integers(0, model.crews.size, n)
+        duty = model.officials.duty
+        official = duty[rng.integers(0, len(duty), n)]
+        if case % 3 == 1:
+            official = np.where(rng.random(n) < 0.05, -1, official)  # some deciders missing: drawn
+        zeros = np.zeros(n)
+        enc = Encounters(crew, place, zeros.astype(np.int64), zeros, value, outcome, bribe, zeros, official)
+        if case % 3 == 2:
+            enc.official = None  # no officials on record at all
+        got, want = copy.deepcopy(model), copy.deepcopy(model)
+        arrested = got.officials.settle(enc, got.ledger)
+        plain = _plain_settle(want.officials, enc, want.ledger)
+        assert _same(arrested, plain)
+        for name in ("wealth", "rent_week", "bribes", "seizures"):
+            assert _same(got.officials.cols[name], want.officials.cols[name]), name
+        assert _same(got.crews.cols["evidence"], want.crews.cols["evidence"])
+        assert got.ledger.balances == want.ledger.balances and got.ledger.turnover == want.ledger.turnover
+        assert dict(got.ledger.week_flows) == dict(want.ledger.week_flows)
+        assert got.rng.bit_generator.state == want.rng.bit_generator.state

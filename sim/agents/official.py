@@ -407,16 +407,24 @@ class Officials(AgentTable):
             arrested[rows] = self.neighbours.settle(subset(enc, rows), ledger)
         # The bribes at unstaffed Malian places, the evidence of detections, the bribes at staffed
         # posts and the seizures, in one pass (compiled, issue 18); booked below in the same order.
+        # When every decider is on record, the same call pays the bribes up the chains and counts
+        # the bribes and seizures ("state10"); otherwise they are drawn and booked here as before.
+        c = self.cols
         evidence = self.model.crews.cols["evidence"]
         marks = (enc.place, enc.bribe, enc.outcome, enc.crew, enc.value, self.staffed, foreign, evidence)
-        elsewhere, local, seized, at_home = kernels.settle_marks(*marks)
+        official = enc.official if enc.official is not None else np.full(len(enc.place), -1, dtype=np.int64)
+        chains = (self.patron, self.p.kickback_share, c["wealth"], c["rent_week"], c["bribes"], c["seizures"])
+        elsewhere, local, seized, at_home, booked, to_officials = kernels.settle_week(*marks, official, *chains)
         ledger.pay("bribes", "traffickers", "local_economy", elsewhere)
-        if len(local):
+        if booked:
+            if len(local):
+                ledger.pay("bribes", "traffickers", "officials", to_officials)
+        elif len(local):
             who = self._deciders(enc, local)
             self._pay_chain(who, enc.bribe[local], ledger)
             kernels.count_rows(self.cols["bribes"], who)
         if len(seized):
-            if at_home.any():
+            if not booked and at_home.any():
                 kernels.count_rows(self.cols["seizures"], self._deciders(enc, seized[at_home]))
             odds = np.where(at_home, self.p.arrest_probability, self.neighbours.arrest_probability)
             arrested[seized] = self.model.rng.random(len(seized)) < odds

@@ -501,3 +501,70 @@ def fade_rents(rents, rent_week, deterrence, rows, top, memory):
         rent_week[r] = 0.0
         deterrence[r] = deterrence[r] * fade
     return pairwise_sum(rents[top])
+
+
+@kernel
+def settle_week(
+    place,
+    bribe,
+    outcome,
+    crew,
+    value,
+    staffed,
+    foreign,
+    evidence,
+    official,
+    patron,
+    kickback,
+    wealth,
+    rent_week,
+    bribes,
+    seizures,
+):
+    """The Malian part of :meth:`Officials.settle` in one call, when every decider is on record (issue 18, "state10").
+
+    :func:`settle_marks`, then, if each bribe at a staffed post and each seizure at one names the
+    official who decided it (``official`` not -1): the bribes up the patron chains
+    (:func:`pay_chain`), one more bribe counted for each official paid and one more seizure for
+    each who seized (:func:`count_rows`), in the Python form's order; the bribes' total is summed
+    as ``float(amounts.sum())`` summed it, for the ledger. If a decider is missing, nothing after
+    the marks is booked: the caller draws the deciders and books them as before.
+
+    Args:
+        place: Each encounter's place.
+        bribe: The bribe paid at each (0: none).
+        outcome: Each encounter's outcome (``sim.enforcement.Outcome``).
+        crew: The crew stopped at each.
+        value: The consignment's value at each.
+        staffed: Whether officials are on duty at each place (in Mali).
+        foreign: Whether each encounter is abroad.
+        evidence: Each crew's evidence this week, added to.
+        official: Who decided each encounter (-1: no one on record).
+        patron: Every official's patron (-1: none).
+        kickback: ``officials.kickback_share``.
+        wealth: Every official's wealth (added to).
+        rent_week: Every official's rents this week (added to).
+        bribes: Every official's count of bribes taken (added to).
+        seizures: Every official's count of seizures made (added to).
+
+    Returns:
+        The marks (:func:`settle_marks`), whether the rest was booked, and the bribes' total booked
+        to the officials (0.0 if none or not booked).
+    """
+    elsewhere, local, seized, at_home = settle_marks(place, bribe, outcome, crew, value, staffed, foreign, evidence)
+    for i in local:
+        if official[i] < 0:
+            return elsewhere, local, seized, at_home, False, 0.0
+    for s in range(seized.size):
+        if at_home[s] and official[seized[s]] < 0:
+            return elsewhere, local, seized, at_home, False, 0.0
+    total = 0.0
+    if local.size:
+        who = official[local]
+        amounts = bribe[local]
+        total = pairwise_sum(amounts)
+        pay_chain(who, amounts, patron, kickback, wealth, rent_week)
+        count_rows(bribes, who)
+    if seized.size:
+        count_rows(seizures, official[seized[at_home]])
+    return elsewhere, local, seized, at_home, True, total
