@@ -194,3 +194,33 @@ def test_settling_in_one_call_books_as_before(model):
         assert got.ledger.balances == want.ledger.balances and got.ledger.turnover == want.ledger.turnover
         assert dict(got.ledger.week_flows) == dict(want.ledger.week_flows)
         assert got.rng.bit_generator.state == want.rng.bit_generator.state
+
+
+def test_weekly_rates_equal_take_odds_then_checkpoint_rates(model):
+    """``weekly_rates`` = numpy's ``1 / (1 + e)`` (as ``take_odds``), ``checkpoint_rates``, the routine share."""
+    from sim.agents import official_kernels
+
+    off, m = model.officials, model
+    rng = np.random.default_rng(14)
+    rows, (places, starts) = off.duty, off.duty_segments
+    k = off._detection(m.pressure_multiplier).shape[1]
+    shape = off.take_odds(rows, None, off._rate_logs).shape
+    assert len(rows) and shape[0] == len(rows) and shape[1] > k
+    for case in range(40):
+        exponentials = np.exp(rng.normal(0.0, 3.0, shape))  # the weighing's shape: rows x (goods, routine)
+        exponentials[rng.random(exponentials.shape) < 0.05] = np.inf if case % 2 else 0.0
+        capacity = rng.random(off.size) * 1.5
+        lever = rng.random(m.world.n_places) * (case % 3 == 0)
+        honest = rng.random((m.world.n_places, k)) * (rng.random((m.world.n_places, k)) < 0.2)
+        fixed = (off._detection(m.pressure_multiplier), m.levers.inspection, capacity, lever, m.territory.presence)
+        fixed = (*fixed, rows, off.post[rows])
+        post = (places, starts, off.staffed, off.duty_count)
+        out = [rng.random((m.world.n_places, k)), rng.random((m.world.n_places, k)), rng.random(m.world.n_places)]
+        share = rng.random(m.world.n_places)
+        plain_out, plain_share = [a.copy() for a in out], share.copy()
+        both = 1.0 / (1.0 + exponentials)
+        want = official_kernels.checkpoint_rates(*fixed, both, *post, *plain_out, honest)
+        plain_share[off.staffed] = 0.25
+        got = official_kernels.weekly_rates(exponentials, *fixed, *post, *out, honest, share, 0.25)
+        assert _same(got, want) and _same(share, plain_share)
+        assert all(_same(a, b) for a, b in zip(out, plain_out, strict=True))

@@ -337,14 +337,18 @@ class Officials(AgentTable):
         rows = self.duty
         if not len(rows):
             return
-        both = self.take_odds(rows, None, self._rate_logs)  # the gains' logarithms are kept (_rate_logs)
+        # The officials' odds of taking the reference bribes: numpy's exponentials of their weighing
+        # (the gains' logarithms are kept, _rate_logs); ``take_odds``' 1 / (1 + e) is the kernel's.
+        exponentials = np.exp(self._weigh(rows, None, self._rate_logs)[0])
         # Honest units seize what the officials would have let through: raids and reinforced border
         # units (policies). The mission has no seizure or arrest powers of its own (003).
         self.honest = honest = levers.raid_seize.copy()
         rates, places, starts = self.rates, *self.duty_segments
         # Detection at each post times the official's capacity and the state's presence; the rates
-        # summed over the officials of each post, in roster order (compiled, issue 18).
-        self.detect_duty = kernels.checkpoint_rates(
+        # summed over the officials of each post, in roster order; the routine share at the posts
+        # (compiled, issue 18: one call with the odds, "state10").
+        self.detect_duty = kernels.weekly_rates(
+            exponentials,
             self._detection(model.pressure_multiplier),
             levers.inspection,
             self.cols["capacity"],
@@ -352,7 +356,6 @@ class Officials(AgentTable):
             model.territory.presence,
             rows,
             self.post[rows],
-            both,
             places,
             starts,
             self.staffed,
@@ -361,8 +364,9 @@ class Officials(AgentTable):
             rates.settle,
             rates.routine,
             honest,
+            rates.routine_share,
+            p.routine_share,
         )
-        rates.routine_share[self.staffed] = p.routine_share
         # Abroad, the neighbours' own checkpoints (their levers applied by them).
         self.neighbours.update()
         abroad = ~self.world.in_mali

@@ -568,3 +568,79 @@ def settle_week(
     if seized.size:
         count_rows(seizures, official[seized[at_home]])
     return elsewhere, local, seized, at_home, True, total
+
+
+@kernel
+def weekly_rates(
+    exponentials,
+    detection,
+    inspection,
+    capacity,
+    lever_capacity,
+    presence,
+    rows,
+    posts,
+    places,
+    starts,
+    staffed,
+    count,
+    seize,
+    settle,
+    routine,
+    honest,
+    routine_share,
+    share,
+):
+    """The week's checkpoint rates from the officials' weighing, in one call (issue 18, "state10").
+
+    The officials' odds of taking the reference bribes and routine payments are ``1 / (1 + e)`` of
+    numpy's exponentials of their weighing (as :meth:`Officials.take_odds` takes them, elementwise),
+    then :func:`checkpoint_rates`; the routine payment's share is ``share`` at every staffed post
+    (002 §II; M3).
+
+    Args:
+        exponentials: numpy's ``exp`` of the officials' weighing (rows x goods, then the routine payments).
+        detection: Detection odds per place and good at this week's pressure.
+        inspection: The inspection lever per place and good.
+        capacity: Every official's capacity.
+        lever_capacity: Capacity added at each place (support to the state).
+        presence: The state's presence at each place.
+        rows: The officials on duty, sorted by post.
+        posts: Their posts.
+        places: The places with officials on duty.
+        starts: Where each of those places' officials start in ``rows``.
+        staffed: Whether each place is a Malian post with officials.
+        count: Officials on duty at each place.
+        seize: Seizure odds per place and good (written in place).
+        settle: Odds per place and good of a detection bought off (written in place).
+        routine: Odds per place of a routine payment (written in place).
+        honest: Seizure odds of honest raid units per place and good.
+        routine_share: The routine payment's share per place (written at the staffed posts).
+        share: ``officials.routine_share``.
+
+    Returns:
+        The officials' detection odds (rows x goods).
+    """
+    both = 1.0 / (1.0 + exponentials)
+    detect = checkpoint_rates(
+        detection,
+        inspection,
+        capacity,
+        lever_capacity,
+        presence,
+        rows,
+        posts,
+        both,
+        places,
+        starts,
+        staffed,
+        count,
+        seize,
+        settle,
+        routine,
+        honest,
+    )
+    for place in range(staffed.size):
+        if staffed[place]:
+            routine_share[place] = share
+    return detect
