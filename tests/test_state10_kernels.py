@@ -224,3 +224,21 @@ def test_weekly_rates_equal_take_odds_then_checkpoint_rates(model):
         got = official_kernels.weekly_rates(exponentials, *fixed, *post, *out, honest, share, 0.25)
         assert _same(got, want) and _same(share, plain_share)
         assert all(_same(a, b) for a, b in zip(out, plain_out, strict=True))
+
+
+def test_kept_garrisons_equal_garrisons_summed_afresh(model):
+    """Garrisons kept while the state's forces, strengths and bases stay are those summed again; a change is seen."""
+    from sim.agents.force import ForceKind
+
+    m = copy.deepcopy(model)
+    forces = m.forces
+    for _ in range(4):
+        m.step()
+        kept = forces.garrison
+        del forces._garrison_key
+        forces.update_garrisons()
+        assert _same(kept, forces.garrison)
+    state = forces.of_kind(ForceKind.STATE)[0]
+    state.strength *= 2.0
+    forces.update_garrisons()
+    assert not _same(kept, forces.garrison)

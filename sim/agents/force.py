@@ -130,14 +130,23 @@ class Forces:
         return view
 
     def update_garrisons(self) -> None:
-        """State forces defending each place: a base's garrison, or a share of it in its region."""
+        """State forces defending each place: a base's garrison, or a share of it in its region.
+
+        Kept while the same forces hold the same bases with the same strengths (most weeks): the
+        sums would be the same (issue 18, "state10").
+        """
+        forces = self.of_kind(ForceKind.STATE) + self.of_kind(ForceKind.WAGNER)
+        key = [(f.strength, f.bases.tobytes()) for f in forces]  # in order: the order of the sums
+        if key == self.__dict__.get("_garrison_key"):
+            return
         garrison = np.zeros(self.world.n_places)
-        for f in self.of_kind(ForceKind.STATE) + self.of_kind(ForceKind.WAGNER):
+        for f in forces:
             per_base = f.strength / max(1, len(f.bases))
             in_region = self._bases_view(f.bases)[2]  # distinct places: the same single addition each
             garrison[in_region] += REGION_COVER * per_base
             garrison[f.bases] += (1 - REGION_COVER) * per_base
         self.garrison = garrison
+        self._garrison_key = key
 
     def state_losses(self, place: int, dead: float) -> None:
         """Soldiers killed defending a place."""
