@@ -221,3 +221,49 @@ def update_groups(scores, keep, holder, sources, trade_share):
             places = count[g] if count[g] > 1 else 1
             kept = scores[h, g] * keep
             scores[h, g] = kept + (1.0 - kept) * clip01(seen[h, g] / places * trade_share[g])
+
+
+@kernel
+def update_week(keep, source_inputs, crew_inputs, group_inputs, official_inputs):
+    """The week's knowledge in one call (issue 18, "state10"): the sources, then the crews, groups and officials.
+
+    The same steps, in the same order, as :func:`sources`, :func:`update_crews`,
+    :func:`update_groups` and :func:`update_officials` called one after another.
+
+    Args:
+        keep: 1 - decay.
+        source_inputs: :func:`sources`' arguments.
+        crew_inputs: :func:`update_crews`' arguments but ``keep`` and ``sources``, in order.
+        group_inputs: (scores, holder, trade_share) of :func:`update_groups`, or None (no groups).
+        official_inputs: :func:`update_officials`' arguments but ``keep`` and ``sources``, or None.
+
+    Returns:
+        The sources (holders x places).
+    """
+    found = sources(*source_inputs)
+    scores, born, last_born, alive, cargo, home, route, route_places, value, evidence, last, support, level = (
+        crew_inputs
+    )
+    update_crews(
+        scores,
+        keep,
+        born,
+        last_born,
+        alive,
+        cargo,
+        home,
+        route,
+        found,
+        route_places,
+        value,
+        evidence,
+        last,
+        support,
+        level,
+    )
+    if group_inputs is not None:
+        update_groups(group_inputs[0], keep, group_inputs[1], found, group_inputs[2])
+    if official_inputs is not None:
+        held, disposition, last_disposition, alive_now, rents, pay, post, patron, chain = official_inputs
+        update_officials(held, keep, disposition, last_disposition, alive_now, rents, pay, post, patron, found, chain)
+    return found

@@ -242,3 +242,31 @@ def test_kept_garrisons_equal_garrisons_summed_afresh(model):
     state.strength *= 2.0
     forces.update_garrisons()
     assert not _same(kept, forces.garrison)
+
+
+def test_the_week_of_knowledge_in_one_call_equals_its_parts_in_turn(model):
+    """``Knowledge.update`` (one kernel) = the sources, then the crews', groups' and officials' parts, bit for bit;
+    and without groups or officials, as the parts without them."""
+    m = copy.deepcopy(model)
+    rng = np.random.default_rng(15)
+    for _case in range(6):
+        m.step()
+        k = m.knowledge
+        k.crews[:] = rng.random(k.crews.shape)
+        m.crews.cols["evidence"][:] += (rng.random(m.crews.size) < 0.2) * rng.random(m.crews.size)
+        parts = copy.deepcopy(m)
+        k.update()
+        p = parts.knowledge
+        keep = 1.0 - p.p.decay
+        p.sources = p._sources()
+        p._update_crews(keep)
+        p._update_groups(keep)
+        p._update_officials(keep)
+        for name in ("sources", "crews", "groups", "officials", "trade_share", "_evidence", "_born", "_disposition"):
+            assert _same(getattr(k, name), getattr(p, name)), name
+        alone, one = copy.deepcopy(p), copy.deepcopy(p)
+        alone.sources = alone._sources()
+        alone._update_crews(keep)
+        found = knowledge_kernels.update_week(keep, one._source_inputs(), one._crew_inputs(), None, None)
+        assert _same(found, alone.sources) and _same(one.crews, alone.crews)
+        assert _same(one.groups, alone.groups) and _same(one.officials, alone.officials)
