@@ -156,10 +156,11 @@ class Officials(AgentTable):
         self.update()
 
     def __getstate__(self) -> dict:
-        """Pickled (a saved state) without the kept gain terms, which are rebuilt on use."""
+        """Pickled (a saved state) without the kept gain terms and places abroad, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_rate_logs", None)
         state.pop("_kept_roster", None)
+        state.pop("_abroad", None)
         return state
 
     # --- set-up -----------------------------------------------------------------------
@@ -369,12 +370,17 @@ class Officials(AgentTable):
         )
         # Abroad, the neighbours' own checkpoints (their levers applied by them).
         self.neighbours.update()
-        abroad = ~self.world.in_mali
+        abroad = self._abroad
         nb = self.neighbours.rates
         rates.seize[abroad], rates.settle[abroad] = nb.seize[abroad], nb.settle[abroad]
         rates.closed[:] = nb.closed
         rates.version += 1
         self._try_cases()
+
+    @functools.cached_property
+    def _abroad(self) -> np.ndarray:
+        """The places outside Mali, as indices (places never move): the neighbours' rates are copied there."""
+        return np.flatnonzero(~self.world.in_mali)
 
     @functools.cached_property
     def duty_segments(self) -> tuple[np.ndarray, np.ndarray]:
