@@ -92,26 +92,33 @@ class Knowledge:
     # --- the week ----------------------------------------------------------------------------
 
     def update(self) -> None:
-        """Fade every score, then add what this week's sources tell each holder."""
+        """Fade every score, then add what this week's sources tell each holder.
+
+        The sources, then the crews', the groups' and the officials' scores, in one compiled call
+        (``knowledge_kernels.update_week``; issue 18, "state10"); :meth:`_update_crews`,
+        :meth:`_update_groups` and :meth:`_update_officials` do each part alone from ``sources``.
+        """
         keep = 1.0 - self.p.decay
-        self.sources = self._sources()
-        self._update_crews(keep)
-        self._update_groups(keep)
-        self._update_officials(keep)
+        officials = self._official_inputs()
+        inputs = (self._source_inputs(), self._crew_inputs(), self._group_inputs(), officials)
+        self.sources = kernels.update_week(keep, *inputs)
+        if officials is not None:
+            self._disposition = self.model.officials.cols["disposition"].copy()
 
     def _sources(self) -> np.ndarray:
         """Weekly odds that each holder learns of an entity active at each place (holders x places)."""
+        return kernels.sources(*self._source_inputs())
+
+    def _source_inputs(self) -> tuple:
+        """What the sources are computed from (``knowledge_kernels.sources``' arguments)."""
         model, p = self.model, self.p
         world = model.world
         places = self._places()
         trust = model.communities.trust_at(places) if model.communities is not None else np.full(world.n_places, 0.5)
-        trust = np.where(world.in_mali, trust, 0.0)
-        mission = self._mission_access()
-        out = np.zeros((len(HOLDERS), world.n_places))
-        out[MISSION] = p.mission_sources * mission * trust
-        out[STATE] = p.state_sources * model.territory.presence * trust
-        out[PANEL] = p.panel_investigation * world.in_mali
-        return out
+        presence = model.territory.presence
+        # One pass over the places (compiled, issue 18 "state10"); the products as numpy took them.
+        args = (p.mission_sources, p.state_sources, p.panel_investigation)
+        return (trust, world.in_mali, self._mission_access(), presence, *args)
 
     def _places(self) -> np.ndarray:
         """Every place, in order (kept: places never change)."""
@@ -147,24 +154,25 @@ class Knowledge:
         return mission
 
     def _update_crews(self, keep: float) -> None:
+        """The crews' part of :meth:`update`, from ``sources``."""
+        scores, born, last_born, *rest = self._crew_inputs()
+        kernels.update_crews(scores, keep, born, last_born, *rest[:4], self.sources, *rest[4:])
+
+    def _crew_inputs(self) -> tuple:
+        """The crews' scores (rows fitted) and what ``knowledge_kernels.update_crews`` reads besides the sources."""
         crews = self.model.crews
         c = crews.cols
         if len(self._born) < crews.size:
             self.crews = _fit(self.crews, crews.size)
             self._born = np.concatenate([self._born, np.full(crews.size - len(self._born), -1, dtype=np.int64)])
             self._evidence = _fit(self._evidence, crews.size)
-        born = c["born"]
-        new = np.flatnonzero(born != self._born)  # a crew that entered in a freed row is a stranger to everyone
-        if len(new):
-            self.crews[:, new] = 0.0
-            self._evidence[new] = 0.0
-            self._born[new] = born[new]
         forces = self.model.forces
-        shared = forces.oc_support > 0 if forces is not None else np.zeros(self.model.world.n_places, dtype=bool)
+        support = forces.oc_support if forces is not None else np.zeros(self.model.world.n_places)
         route_places = self._route_places(crews.routes.nodes)
-        args = (c["alive"], c["cargo"], c["home"], c["route"], self.sources, route_places, c["cargo_value_ref"])
-        kernels.update_crews(self.crews, keep, *args, c["evidence"], self._evidence, shared, self.p.evidence)
-        self._evidence = c["evidence"].copy()
+        # A crew that entered in a freed row (a new entry week) is a stranger to everyone; the kernel
+        # forgets it, fades, learns, and keeps this week's evidence (issue 18, "state10").
+        moving = (c["alive"], c["cargo"], c["home"], c["route"], route_places, c["cargo_value_ref"])
+        return (self.crews, c["born"], self._born, *moving, c["evidence"], self._evidence, support, self.p.evidence)
 
     def _region_codes(self) -> np.ndarray:
         """Each place's region as a small integer (regions never change): lookups instead of string sets."""
@@ -186,9 +194,17 @@ class Knowledge:
         return cached[1]
 
     def _update_groups(self, keep: float) -> None:
+        """The groups' part of :meth:`update`, from ``sources``."""
+        inputs = self._group_inputs()
+        if inputs is not None:
+            scores, holder, trade_share = inputs
+            kernels.update_groups(scores, keep, holder, self.sources, trade_share)
+
+    def _group_inputs(self) -> tuple | None:
+        """The groups' scores (fitted), the places' holders and the groups' trade shares (None: no groups)."""
         groups = self.model.armed_groups
         if groups is None:
-            return
+            return None
         n = len(groups.groups)
         self.groups = _fit(self.groups, n)
         self.trade_share = _fit(self.trade_share, n)
@@ -200,19 +216,26 @@ class Knowledge:
             trade = 0 + revenue.get(tolls, 0.0) + revenue.get(protection, 0.0) + revenue.get(trafficking, 0.0)
             self.trade_share[g.index] = trade / total if total > 0 and g.fighters > 0 else 0.0
         # Fade, then learn from the sources at the places each group holds (compiled, issue 18).
-        kernels.update_groups(self.groups, keep, self.model.territory.holder, self.sources, self.trade_share)
+        return self.groups, self.model.territory.holder, self.trade_share
 
     def _update_officials(self, keep: float) -> None:
+        """The officials' part of :meth:`update`, from ``sources``."""
+        inputs = self._official_inputs()
+        if inputs is not None:
+            kernels.update_officials(*inputs[:1], keep, *inputs[1:-1], self.sources, inputs[-1])
+            self._disposition = self.model.officials.cols["disposition"].copy()
+
+    def _official_inputs(self) -> tuple | None:
+        """The officials' scores (fitted) and what ``knowledge_kernels.update_officials`` reads (None: none)."""
         officials = self.model.officials
         if officials is None:
-            return
+            return None
         c = officials.cols
         self.officials = _fit(self.officials, officials.size)
         self._disposition = _fit(self._disposition, officials.size)
         # New men (anti-corruption replaced them) and the dead are unknown; then fade and learn (compiled).
         args = (c["disposition"], self._disposition, c["alive"], c["rents"], c["pay"], c["post"], c["patron"])
-        kernels.update_officials(self.officials, keep, *args, self.sources, self.p.chain)
-        self._disposition = c["disposition"].copy()
+        return (self.officials, *args, self.p.chain)
 
     # --- reading it ------------------------------------------------------------------------
 

@@ -16,10 +16,55 @@ MISSION, STATE, PANEL = 0, 1, 2  # sim.knowledge.HOLDERS, in that order
 
 
 @kernel
-def update_crews(scores, keep, alive, cargo, home, route, sources, route_places, value, evidence, last, shared, level):
-    """Fade every holder's score of every crew, then add what this week's sources told of the crews moving.
+def sources(trust, in_mali, mission, presence, mission_sources, state_sources, panel_investigation):
+    """Weekly odds that each holder learns of an entity active at each place (holders x places; 002 §III, §IV).
 
-    Scores fade by ``keep`` (the dead are forgotten at once). Each crew carrying goods is seen with
+    The mission hears communities that trust it where it has access, the state where it is
+    present; abroad nobody's trust counts. The Panel investigates across Mali. Each product is
+    taken left to right, as the numpy form ``p.mission_sources * mission * trust`` did.
+
+    Args:
+        trust: The communities' trust at each place (0.5 where none).
+        in_mali: Whether each place is in Mali.
+        mission: The mission's access at each place.
+        presence: The state's presence at each place.
+        mission_sources: ``knowledge.mission_sources``.
+        state_sources: ``knowledge.state_sources``.
+        panel_investigation: ``knowledge.panel_investigation``.
+    """
+    n = trust.size
+    out = np.empty((3, n))
+    for p in range(n):
+        t = trust[p] if in_mali[p] else 0.0
+        out[MISSION, p] = mission_sources * mission[p] * t
+        out[STATE, p] = state_sources * presence[p] * t
+        out[PANEL, p] = panel_investigation * (1.0 if in_mali[p] else 0.0)
+    return out
+
+
+@kernel
+def update_crews(
+    scores,
+    keep,
+    born,
+    last_born,
+    alive,
+    cargo,
+    home,
+    route,
+    sources,
+    route_places,
+    value,
+    evidence,
+    last,
+    support,
+    level,
+):
+    """Forget crews new in their rows, fade every score, then add what this week's sources told of the crews moving.
+
+    A crew that entered a freed row (``born`` differs from ``last_born``) is a stranger to every
+    holder: its scores and its evidence seen are zeroed and its entry week kept. Scores fade by
+    ``keep`` (the dead are forgotten at once). Each crew carrying goods is seen with
     the best of the sources at its home and along its route; the Panel's odds scale with the value
     the crew moves against the most any crew moves (it follows the money); evidence recorded this
     week lifts the state's odds, and the mission's where it supports the police (``shared``).
@@ -28,6 +73,8 @@ def update_crews(scores, keep, alive, cargo, home, route, sources, route_places,
     Args:
         scores: Holders x crews, updated in place.
         keep: 1 - decay.
+        born: Each crew's entry week now.
+        last_born: ... when its scores were last updated (updated in place).
         alive: Which crews are alive.
         cargo: Units each crew carries.
         home: Each crew's home place.
@@ -36,30 +83,38 @@ def update_crews(scores, keep, alive, cargo, home, route, sources, route_places,
         route_places: Places along each route (positions x routes; the place count pads them).
         value: Each crew's reference cargo value.
         evidence: Each crew's evidence on record now.
-        last: ... and last week.
-        shared: Whether the mission supports the police at each place (None of it: all False).
+        last: ... and last week (set to ``evidence`` at the end, in place).
+        support: The mission's support to the police at each place (shared where positive).
         level: The odds evidence on record gives (``knowledge.evidence``).
     """
     holders, n = scores.shape
     n_places = sources.shape[1]
+    # One pass over every row: forget the new, fade, note who moves (and whether this week's
+    # evidence is fresh, before it is kept), the most any moving crew carries; then the movers.
+    moving = np.empty(n, dtype=np.int64)
+    fresh = np.empty(n, dtype=np.bool_)
+    n_moving = 0
+    most = -np.inf
     for i in range(n):
+        if born[i] != last_born[i]:
+            for h in range(holders):
+                scores[h, i] = 0.0
+            last[i] = 0.0
+            last_born[i] = born[i]
         fade = keep * (1.0 if alive[i] else 0.0)
         for h in range(holders):
             scores[h, i] = scores[h, i] * fade
-    most = -np.inf
-    any_moving = False
-    for i in range(n):
         if alive[i] and cargo[i] > 0:
-            any_moving = True
+            moving[n_moving] = i
+            fresh[n_moving] = evidence[i] > last[i]
+            n_moving += 1
             if most == most and (value[i] > most or value[i] != value[i]):  # np.max: a NaN wins
                 most = value[i]
-    if not any_moving:
-        return
+        last[i] = evidence[i]
     most = 1e-9 if most < 1e-9 else most  # Python's max(most, 1e-9)
     seen = np.empty(holders)
-    for i in range(n):
-        if not (alive[i] and cargo[i] > 0):
-            continue
+    for m in range(n_moving):
+        i = moving[m]
         r = route[i]
         for h in range(holders):
             s = sources[h, home[i]]
@@ -74,10 +129,10 @@ def update_crews(scores, keep, alive, cargo, home, route, sources, route_places,
                     s = best
             seen[h] = s
         seen[PANEL] = seen[PANEL] * (value[i] / most)
-        if evidence[i] > last[i]:
+        if fresh[m]:
             if level > seen[STATE]:
                 seen[STATE] = level
-            if shared[home[i]] and level > seen[MISSION]:
+            if support[home[i]] > 0 and level > seen[MISSION]:
                 seen[MISSION] = level
         for h in range(holders):
             k = scores[h, i]
@@ -166,3 +221,49 @@ def update_groups(scores, keep, holder, sources, trade_share):
             places = count[g] if count[g] > 1 else 1
             kept = scores[h, g] * keep
             scores[h, g] = kept + (1.0 - kept) * clip01(seen[h, g] / places * trade_share[g])
+
+
+@kernel
+def update_week(keep, source_inputs, crew_inputs, group_inputs, official_inputs):
+    """The week's knowledge in one call (issue 18, "state10"): the sources, then the crews, groups and officials.
+
+    The same steps, in the same order, as :func:`sources`, :func:`update_crews`,
+    :func:`update_groups` and :func:`update_officials` called one after another.
+
+    Args:
+        keep: 1 - decay.
+        source_inputs: :func:`sources`' arguments.
+        crew_inputs: :func:`update_crews`' arguments but ``keep`` and ``sources``, in order.
+        group_inputs: (scores, holder, trade_share) of :func:`update_groups`, or None (no groups).
+        official_inputs: :func:`update_officials`' arguments but ``keep`` and ``sources``, or None.
+
+    Returns:
+        The sources (holders x places).
+    """
+    found = sources(*source_inputs)
+    scores, born, last_born, alive, cargo, home, route, route_places, value, evidence, last, support, level = (
+        crew_inputs
+    )
+    update_crews(
+        scores,
+        keep,
+        born,
+        last_born,
+        alive,
+        cargo,
+        home,
+        route,
+        found,
+        route_places,
+        value,
+        evidence,
+        last,
+        support,
+        level,
+    )
+    if group_inputs is not None:
+        update_groups(group_inputs[0], keep, group_inputs[1], found, group_inputs[2])
+    if official_inputs is not None:
+        held, disposition, last_disposition, alive_now, rents, pay, post, patron, chain = official_inputs
+        update_officials(held, keep, disposition, last_disposition, alive_now, rents, pay, post, patron, found, chain)
+    return found

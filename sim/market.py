@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.lazy import lazy_module
+
+kernels = lazy_module("sim.market_kernels")
+
 if TYPE_CHECKING:
     from sim.ledger import Ledger
     from sim.params import ScenarioConfig
@@ -167,13 +171,8 @@ class Market:
             if self.communities is not None and self.formal_week:
                 amounts = formal * self.value_source[self.gold]
                 self.communities.receive_formal_sales(self.group_source[sel], amounts.astype(float), ledger)
-        delivered = np.minimum(drawn, np.maximum(self.stock_cap - self.stock, 0))
-        self.stock += delivered
-        # Whole units: their sums are exact in any order, so one bincount does what np.add.at did.
-        ledger.supplied += np.bincount(self.group_good, weights=delivered, minlength=len(ledger.supplied)).astype(
-            np.int64
-        )
-        return delivered
+        # Up to each stock's cap, into the stocks and the ledger's count, in one pass (compiled, issue 18).
+        return kernels.deliver(drawn, self.stock, self.stock_cap, self.group_good, ledger.supplied)
 
     @functools.cached_property
     def _mali_gold(self) -> np.ndarray:

@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 
 from sim.agents.mission_war import MissionWar
-from sim.draws import choose_index
+from sim.draws import _cdf as choice_cdf
 from sim.lazy import lazy_module
 from sim.names import GroupKind
 from sim.world.tables import PLACE_KINDS
@@ -130,14 +130,23 @@ class Forces:
         return view
 
     def update_garrisons(self) -> None:
-        """State forces defending each place: a base's garrison, or a share of it in its region."""
+        """State forces defending each place: a base's garrison, or a share of it in its region.
+
+        Kept while the same forces hold the same bases with the same strengths (most weeks): the
+        sums would be the same (issue 18, "state10").
+        """
+        forces = self.of_kind(ForceKind.STATE) + self.of_kind(ForceKind.WAGNER)
+        key = [(f.strength, f.bases.tobytes()) for f in forces]  # in order: the order of the sums
+        if key == self.__dict__.get("_garrison_key"):
+            return
         garrison = np.zeros(self.world.n_places)
-        for f in self.of_kind(ForceKind.STATE) + self.of_kind(ForceKind.WAGNER):
+        for f in forces:
             per_base = f.strength / max(1, len(f.bases))
             in_region = self._bases_view(f.bases)[2]  # distinct places: the same single addition each
             garrison[in_region] += REGION_COVER * per_base
             garrison[f.bases] += (1 - REGION_COVER) * per_base
         self.garrison = garrison
+        self._garrison_key = key
 
     def state_losses(self, place: int, dead: float) -> None:
         """Soldiers killed defending a place."""
@@ -243,9 +252,10 @@ class Forces:
             if not targets:
                 continue
             weight = np.array([g.fighters for g in targets])
-            shares = weight / weight.sum() if raids else None  # read before the raids: the same for each
+            # Read before the raids, the same for each: choose_index's cumulative shares, taken once.
+            cdf = choice_cdf(weight / weight.sum()) if raids else None
             for _ in range(raids):
-                g = targets[choose_index(model.rng, shares)]  # rng.choice(len(targets), p=...)
+                g = targets[int(cdf.searchsorted(model.rng.random(), side="right"))]  # choose_index(rng, shares)
                 places = g.places
                 # Knowledge acted on (M13): strike where the group earns most, and harder.
                 k = float(known[g.index]) if known is not None else 0.0

@@ -199,7 +199,7 @@ class MissionWar:
         Kept while the groups' regions and kinds and the mission's regions are the same (they change
         in a few weeks of a run); fighters are checked in the kernel when a region's turn comes.
         """
-        key = (tuple(region_list), tuple(g.regions for g in listed), tuple(g.kind for g in listed))
+        key = (region_list, [(g.regions, g.kind) for g in listed])  # one pass over the groups
         kept = self.__dict__.get("_listing_kept")
         if kept is not None and kept[0] == key:
             return kept[1]

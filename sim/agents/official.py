@@ -156,10 +156,11 @@ class Officials(AgentTable):
         self.update()
 
     def __getstate__(self) -> dict:
-        """Pickled (a saved state) without the kept gain terms, which are rebuilt on use."""
+        """Pickled (a saved state) without the kept gain terms and places abroad, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_rate_logs", None)
         state.pop("_kept_roster", None)
+        state.pop("_abroad", None)
         return state
 
     # --- set-up -----------------------------------------------------------------------
@@ -337,14 +338,18 @@ class Officials(AgentTable):
         rows = self.duty
         if not len(rows):
             return
-        both = self.take_odds(rows, None, self._rate_logs)  # the gains' logarithms are kept (_rate_logs)
+        # The officials' odds of taking the reference bribes: numpy's exponentials of their weighing
+        # (the gains' logarithms are kept, _rate_logs); ``take_odds``' 1 / (1 + e) is the kernel's.
+        exponentials = np.exp(self._weigh(rows, None, self._rate_logs)[0])
         # Honest units seize what the officials would have let through: raids and reinforced border
         # units (policies). The mission has no seizure or arrest powers of its own (003).
         self.honest = honest = levers.raid_seize.copy()
         rates, places, starts = self.rates, *self.duty_segments
         # Detection at each post times the official's capacity and the state's presence; the rates
-        # summed over the officials of each post, in roster order (compiled, issue 18).
-        self.detect_duty = kernels.checkpoint_rates(
+        # summed over the officials of each post, in roster order; the routine share at the posts
+        # (compiled, issue 18: one call with the odds, "state10").
+        self.detect_duty = kernels.weekly_rates(
+            exponentials,
             self._detection(model.pressure_multiplier),
             levers.inspection,
             self.cols["capacity"],
@@ -352,7 +357,6 @@ class Officials(AgentTable):
             model.territory.presence,
             rows,
             self.post[rows],
-            both,
             places,
             starts,
             self.staffed,
@@ -361,16 +365,22 @@ class Officials(AgentTable):
             rates.settle,
             rates.routine,
             honest,
+            rates.routine_share,
+            p.routine_share,
         )
-        rates.routine_share[self.staffed] = p.routine_share
         # Abroad, the neighbours' own checkpoints (their levers applied by them).
         self.neighbours.update()
-        abroad = ~self.world.in_mali
+        abroad = self._abroad
         nb = self.neighbours.rates
         rates.seize[abroad], rates.settle[abroad] = nb.seize[abroad], nb.settle[abroad]
         rates.closed[:] = nb.closed
         rates.version += 1
         self._try_cases()
+
+    @functools.cached_property
+    def _abroad(self) -> np.ndarray:
+        """The places outside Mali, as indices (places never move): the neighbours' rates are copied there."""
+        return np.flatnonzero(~self.world.in_mali)
 
     @functools.cached_property
     def duty_segments(self) -> tuple[np.ndarray, np.ndarray]:
@@ -407,16 +417,24 @@ class Officials(AgentTable):
             arrested[rows] = self.neighbours.settle(subset(enc, rows), ledger)
         # The bribes at unstaffed Malian places, the evidence of detections, the bribes at staffed
         # posts and the seizures, in one pass (compiled, issue 18); booked below in the same order.
+        # When every decider is on record, the same call pays the bribes up the chains and counts
+        # the bribes and seizures ("state10"); otherwise they are drawn and booked here as before.
+        c = self.cols
         evidence = self.model.crews.cols["evidence"]
         marks = (enc.place, enc.bribe, enc.outcome, enc.crew, enc.value, self.staffed, foreign, evidence)
-        elsewhere, local, seized, at_home = kernels.settle_marks(*marks)
+        official = enc.official if enc.official is not None else np.full(len(enc.place), -1, dtype=np.int64)
+        chains = (self.patron, self.p.kickback_share, c["wealth"], c["rent_week"], c["bribes"], c["seizures"])
+        elsewhere, local, seized, at_home, booked, to_officials = kernels.settle_week(*marks, official, *chains)
         ledger.pay("bribes", "traffickers", "local_economy", elsewhere)
-        if len(local):
+        if booked:
+            if len(local):
+                ledger.pay("bribes", "traffickers", "officials", to_officials)
+        elif len(local):
             who = self._deciders(enc, local)
             self._pay_chain(who, enc.bribe[local], ledger)
             kernels.count_rows(self.cols["bribes"], who)
         if len(seized):
-            if at_home.any():
+            if not booked and at_home.any():
                 kernels.count_rows(self.cols["seizures"], self._deciders(enc, seized[at_home]))
             odds = np.where(at_home, self.p.arrest_probability, self.neighbours.arrest_probability)
             arrested[seized] = self.model.rng.random(len(seized)) < odds

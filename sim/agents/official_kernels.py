@@ -501,3 +501,146 @@ def fade_rents(rents, rent_week, deterrence, rows, top, memory):
         rent_week[r] = 0.0
         deterrence[r] = deterrence[r] * fade
     return pairwise_sum(rents[top])
+
+
+@kernel
+def settle_week(
+    place,
+    bribe,
+    outcome,
+    crew,
+    value,
+    staffed,
+    foreign,
+    evidence,
+    official,
+    patron,
+    kickback,
+    wealth,
+    rent_week,
+    bribes,
+    seizures,
+):
+    """The Malian part of :meth:`Officials.settle` in one call, when every decider is on record (issue 18, "state10").
+
+    :func:`settle_marks`, then, if each bribe at a staffed post and each seizure at one names the
+    official who decided it (``official`` not -1): the bribes up the patron chains
+    (:func:`pay_chain`), one more bribe counted for each official paid and one more seizure for
+    each who seized (:func:`count_rows`), in the Python form's order; the bribes' total is summed
+    as ``float(amounts.sum())`` summed it, for the ledger. If a decider is missing, nothing after
+    the marks is booked: the caller draws the deciders and books them as before.
+
+    Args:
+        place: Each encounter's place.
+        bribe: The bribe paid at each (0: none).
+        outcome: Each encounter's outcome (``sim.enforcement.Outcome``).
+        crew: The crew stopped at each.
+        value: The consignment's value at each.
+        staffed: Whether officials are on duty at each place (in Mali).
+        foreign: Whether each encounter is abroad.
+        evidence: Each crew's evidence this week, added to.
+        official: Who decided each encounter (-1: no one on record).
+        patron: Every official's patron (-1: none).
+        kickback: ``officials.kickback_share``.
+        wealth: Every official's wealth (added to).
+        rent_week: Every official's rents this week (added to).
+        bribes: Every official's count of bribes taken (added to).
+        seizures: Every official's count of seizures made (added to).
+
+    Returns:
+        The marks (:func:`settle_marks`), whether the rest was booked, and the bribes' total booked
+        to the officials (0.0 if none or not booked).
+    """
+    elsewhere, local, seized, at_home = settle_marks(place, bribe, outcome, crew, value, staffed, foreign, evidence)
+    for i in local:
+        if official[i] < 0:
+            return elsewhere, local, seized, at_home, False, 0.0
+    for s in range(seized.size):
+        if at_home[s] and official[seized[s]] < 0:
+            return elsewhere, local, seized, at_home, False, 0.0
+    total = 0.0
+    if local.size:
+        who = official[local]
+        amounts = bribe[local]
+        total = pairwise_sum(amounts)
+        pay_chain(who, amounts, patron, kickback, wealth, rent_week)
+        count_rows(bribes, who)
+    if seized.size:
+        count_rows(seizures, official[seized[at_home]])
+    return elsewhere, local, seized, at_home, True, total
+
+
+@kernel
+def weekly_rates(
+    exponentials,
+    detection,
+    inspection,
+    capacity,
+    lever_capacity,
+    presence,
+    rows,
+    posts,
+    places,
+    starts,
+    staffed,
+    count,
+    seize,
+    settle,
+    routine,
+    honest,
+    routine_share,
+    share,
+):
+    """The week's checkpoint rates from the officials' weighing, in one call (issue 18, "state10").
+
+    The officials' odds of taking the reference bribes and routine payments are ``1 / (1 + e)`` of
+    numpy's exponentials of their weighing (as :meth:`Officials.take_odds` takes them, elementwise),
+    then :func:`checkpoint_rates`; the routine payment's share is ``share`` at every staffed post
+    (002 §II; M3).
+
+    Args:
+        exponentials: numpy's ``exp`` of the officials' weighing (rows x goods, then the routine payments).
+        detection: Detection odds per place and good at this week's pressure.
+        inspection: The inspection lever per place and good.
+        capacity: Every official's capacity.
+        lever_capacity: Capacity added at each place (support to the state).
+        presence: The state's presence at each place.
+        rows: The officials on duty, sorted by post.
+        posts: Their posts.
+        places: The places with officials on duty.
+        starts: Where each of those places' officials start in ``rows``.
+        staffed: Whether each place is a Malian post with officials.
+        count: Officials on duty at each place.
+        seize: Seizure odds per place and good (written in place).
+        settle: Odds per place and good of a detection bought off (written in place).
+        routine: Odds per place of a routine payment (written in place).
+        honest: Seizure odds of honest raid units per place and good.
+        routine_share: The routine payment's share per place (written at the staffed posts).
+        share: ``officials.routine_share``.
+
+    Returns:
+        The officials' detection odds (rows x goods).
+    """
+    both = 1.0 / (1.0 + exponentials)
+    detect = checkpoint_rates(
+        detection,
+        inspection,
+        capacity,
+        lever_capacity,
+        presence,
+        rows,
+        posts,
+        both,
+        places,
+        starts,
+        staffed,
+        count,
+        seize,
+        settle,
+        routine,
+        honest,
+    )
+    for place in range(staffed.size):
+        if staffed[place]:
+            routine_share[place] = share
+    return detect
