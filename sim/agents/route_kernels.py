@@ -14,11 +14,12 @@
   :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
   calls :func:`places_passed` (the moving crews, the places they pass and their odds), the
-  officials' odds where they are on duty, :func:`encounters_and_dues` for the outcomes, first
-  losses and dues of the week, :func:`met_encounters` (the payments, services bought and
-  encounters met, for the books); then :func:`learn_and_count` (perceived risk, M8; traffic
-  counts), :func:`lose_cargo` and :func:`arrive_and_sell` (sales, profit shares with
-  protectors, M1, M3).
+  officials' odds where they are on duty, then :func:`encounters_met`: :func:`encounters_and_dues`
+  for the outcomes, first losses and dues of the week and :func:`met_encounters` (the payments,
+  services bought and encounters met, for the books) in one call; after the officials' and
+  blocs' settlements, :func:`after_encounters`: :func:`learn_and_count` (perceived risk, M8;
+  traffic counts), :func:`lose_cargo` and :func:`arrive_and_sell` (sales, profit shares with
+  protectors, M1, M3) in one call (issue 18, tenth pass: fewer calls, less numpy between them).
 * The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entry_rates`, numpy's
   Poisson draw, then :func:`draw_entrants`, whose draws come from the model's generator inside
   the kernel (:mod:`sim.kernel_rng`): few a week, interleaved good by good, so one call beats a
@@ -1448,3 +1449,254 @@ def entry_rates(
             yearly = 0.0
         rate[k] = entry_rate * supportable[k] * yearly * room
     return rate
+
+
+@kernel
+def encounters_met(
+    uniform,
+    pi,
+    pj,
+    place,
+    seize,
+    settle,
+    routine,
+    value,
+    mov,
+    good,
+    cargo,
+    on_route,
+    who,
+    edges,
+    broker_until,
+    week,
+    shield,
+    travel_ban,
+    crossing,
+    bloc_of,
+    rob,
+    settle_share,
+    routine_share,
+    alliance,
+    toll,
+    services_share,
+    cash_of,
+    outlay,
+):
+    """The week's encounters and what the crews pay, in one call (issue 18, tenth pass).
+
+    :func:`encounters_and_dues`, then :func:`met_encounters`, as ``Crews._travel`` called them
+    one after the other, with the moving crews' columns read here (brokers: ``broker_until``
+    after ``week``, M21; travel bans, M14; protecting blocs, M3; cash before paying) rather than
+    gathered by numpy between the calls. The same operations in the same order, so the same
+    bits (``tests/test_crews10_kernels.py`` checks it against the two calls).
+
+    Returns:
+        outcome (entries), first (each crew's position of first loss), lost_at (the entries of
+        first losses), then what :func:`met_encounters` returns: the services bought (places,
+        amounts) and the met entries' crew rows, places, goods, units, values, outcomes, bribes,
+        tolls, deciders and links.
+    """
+    n = mov.size
+    broker = np.empty(n, dtype=np.bool_)
+    ban = np.empty(n)
+    bloc = np.empty(n, dtype=bloc_of.dtype)
+    cash = np.empty(n)
+    for i in range(n):
+        s = mov[i]
+        broker[i] = broker_until[s] > week
+        ban[i], bloc[i], cash[i] = travel_ban[s], bloc_of[s], cash_of[s]
+    outcome, first, met, pay, paid, lost_at = encounters_and_dues(
+        uniform,
+        pi,
+        pj,
+        place,
+        seize,
+        settle,
+        routine,
+        value,
+        broker,
+        shield,
+        ban,
+        crossing,
+        bloc,
+        rob,
+        settle_share,
+        routine_share,
+        alliance,
+        toll,
+        services_share,
+        cash,
+    )
+    bought_at, bought, crew, place_m, good_m, units, value_m, outcome_m, bribe, toll_m, official, edge = met_encounters(
+        met, pi, mov, place, good, cargo, value, outcome, pay, who, on_route, edges, cash, paid, cash_of, outlay
+    )
+    return (
+        outcome,
+        first,
+        lost_at,
+        bought_at,
+        bought,
+        crew,
+        place_m,
+        good_m,
+        units,
+        value_m,
+        outcome_m,
+        bribe,
+        toll_m,
+        official,
+        edge,
+    )
+
+
+@kernel
+def after_encounters(
+    crew,
+    place_m,
+    good_m,
+    units,
+    value_m,
+    outcome_m,
+    edge,
+    network,
+    livelihood,
+    own,
+    learning_rate_own,
+    network_risk,
+    keep_of,
+    place_units,
+    place_good_units,
+    illicit_value,
+    edge_units,
+    edge_good_units,
+    lost_at,
+    pi,
+    outcome,
+    value,
+    mov,
+    r,
+    g,
+    cargo,
+    old,
+    first,
+    cum_weeks,
+    route_weeks,
+    route_sink,
+    sink_value,
+    trafficking_share,
+    return_time_factor,
+    returning,
+    cash_of,
+    outlay,
+    cargo_of,
+    bloc,
+    state,
+    return_left,
+    progress,
+    ledger_seized,
+    ledger_stolen,
+    ledger_delivered,
+    delivered_week,
+    st_seized,
+    st_seized_value,
+    st_robbed,
+    st_delivered,
+    st_delivered_value,
+    st_trip_profit,
+    st_trips,
+):
+    """Learning, lost cargoes and arrivals after the week's encounters were settled, in one call (tenth pass).
+
+    :func:`learn_and_count` (perceived risk, M8; the traffic counts), :func:`lose_cargo` (when
+    any crew lost its cargo; 002 §II, M3) and :func:`arrive_and_sell` (M1, M3), in the order
+    ``Crews._travel`` called them, on the same arrays: the same bits. The arrests that followed
+    the lost cargoes in Python now follow this call: they touch only crews that lost their cargo
+    (arrests follow seizures), which :func:`arrive_and_sell` leaves alone, and the payments to
+    the ledger and the blocs stay the caller's, in their order. A crew has lost its cargo when
+    its first loss is before ``cum_weeks``' width; its progress after the week is ``old + 1``.
+
+    Returns:
+        What :func:`arrive_and_sell` returns: the number of crews that arrived, their sales'
+        total, and the protecting blocs and shares of those that pay one.
+    """
+    learn_and_count(
+        crew,
+        place_m,
+        good_m,
+        units,
+        value_m,
+        outcome_m,
+        edge,
+        network,
+        livelihood,
+        own,
+        learning_rate_own,
+        network_risk,
+        keep_of,
+        place_units,
+        place_good_units,
+        illicit_value,
+        edge_units,
+        edge_good_units,
+    )
+    if lost_at.size:
+        lose_cargo(
+            lost_at,
+            pi,
+            outcome,
+            value,
+            mov,
+            g,
+            cargo,
+            r,
+            first,
+            cum_weeks,
+            return_time_factor,
+            returning,
+            outlay,
+            cargo_of,
+            bloc,
+            state,
+            return_left,
+            ledger_seized,
+            ledger_stolen,
+            st_seized,
+            st_seized_value,
+            st_robbed,
+            st_trip_profit,
+            st_trips,
+        )
+    width = cum_weeks.shape[1]
+    n = mov.size
+    lost_any = np.empty(n, dtype=np.bool_)
+    new = np.empty(n)
+    for i in range(n):
+        lost_any[i] = first[i] < width
+        new[i] = old[i] + 1.0
+    return arrive_and_sell(
+        mov,
+        r,
+        g,
+        cargo,
+        new,
+        lost_any,
+        route_weeks,
+        route_sink,
+        sink_value,
+        trafficking_share,
+        return_time_factor,
+        returning,
+        cash_of,
+        outlay,
+        bloc,
+        cargo_of,
+        state,
+        return_left,
+        progress,
+        ledger_delivered,
+        delivered_week,
+        st_delivered,
+        st_delivered_value,
+        st_trip_profit,
+        st_trips,
+    )

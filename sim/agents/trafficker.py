@@ -711,13 +711,12 @@ class Crews(AgentTable):
         mov, r, g, cargo, old, pi, pj, on_route, place, value, good, seize, settle, routine, on_duty = passed
         if len(mov) == 0:
             return
-        new = old + 1.0
         width = routes.cum_weeks.shape[1]
         who = self._encounter_odds(good, place, value, seize, settle, routine, on_duty)
-        # Outcomes (brokers, travel bans, robbery, the draws), first losses and the dues paid,
-        # compiled (sim.agents.route_kernels.encounters_and_dues).
-        cash = self.cash[mov]
-        outcome, first, met, pay, paid, lost_at = route_kernels.encounters_and_dues(
+        # Outcomes (brokers, travel bans, robbery, the draws), first losses, the dues paid out of
+        # the crews' cash, the services bought and the encounters met for the books, compiled
+        # (sim.agents.route_kernels.encounters_met).
+        outcome, first, lost_at, bought_at, bought, *met_entries, edge = route_kernels.encounters_met(
             model.rng.random((len(mov), width)),  # one draw per route position, as ever
             pi,
             pj,
@@ -726,37 +725,24 @@ class Crews(AgentTable):
             settle,
             routine,
             value,
-            self.broker_until[mov] > model.week_index,
+            mov,
+            good,
+            cargo,
+            on_route,
+            self._no_one if who is None else who,
+            self._edges_flat,
+            c["broker_until"],
+            model.week_index,
             model.params.armed_groups.broker_shield,
-            self.travel_ban[mov],
+            c["travel_ban"],
             self.crossing,
-            self.bloc[mov],
+            c["bloc"],
             model.banditry.rob,
             rates.settle_share,
             rates.routine_share,
             blocks.alliance,
             blocks.toll,
             model.params.transport.services_share,
-            cash,
-        )
-        lost_any = first < width
-        # The payments out of the crews' cash, the services bought and the encounters met, for
-        # the books (compiled: sim.agents.route_kernels.met_encounters).
-        bought_at, bought, *met_entries, edge = route_kernels.met_encounters(
-            met,
-            pi,
-            mov,
-            place,
-            good,
-            cargo,
-            value,
-            outcome,
-            pay,
-            self._no_one if who is None else who,
-            on_route,
-            self._edges_flat,
-            cash,
-            paid,
             c["cash"],
             c["outlay"],
         )
@@ -766,10 +752,22 @@ class Crews(AgentTable):
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
         model.record_encounters(enc)
-        # Learning from the encounters (own and network) and the week's traffic counts, compiled
-        # (sim.agents.route_kernels.learn_and_count); numpy's power gives the network's weights.
-        st = model.stats.week
-        route_kernels.learn_and_count(
+        self._after_encounters(mov, r, g, cargo, old, pi, outcome, value, first, lost_at, enc, edge, arrested)
+
+    def _after_encounters(self, mov, r, g, cargo, old, pi, outcome, value, first, lost_at, enc, edge, arrested) -> None:
+        """Learning, lost cargoes, arrests and arrivals after the encounters were settled.
+
+        Compiled (:func:`sim.agents.route_kernels.after_encounters`): the crews learn from the
+        encounters (own and network; numpy's power gives the network's weights) and the week's
+        traffic is counted; crews that lost their cargo (``lost_at``: the encounters of ``pi``,
+        ``outcome``, ``value`` at which crews of ``mov`` first lost it) count it and head home;
+        those that reach their sink sell and share profit with their protectors. Then, in the
+        order they were made before: the arrests (only of crews that lost their cargo, which the
+        arrivals do not touch), the sales, the blocs' shares.
+        """
+        model, routes, c = self.model, self.routes, self.cols
+        st, ledger = model.stats.week, model.ledger
+        arrived, sales, blocs, shares = route_kernels.after_encounters(
             enc.crew,
             enc.place,
             enc.good,
@@ -788,68 +786,17 @@ class Crews(AgentTable):
             st["illicit_value"],
             st["edge_units"],
             st["edge_good_units"],
-        )
-        self._lose_cargo(mov, g, cargo, pi, outcome, value, lost_at, r, first, enc, arrested)
-        self._arrive(mov, r, g, cargo, new, lost_any)
-
-    def _lose_cargo(self, mov, g, cargo, pi, outcome, value, lost_at, r, first, enc, arrested) -> None:
-        """Seized or robbed: the cargo is gone; the crew heads home, or is arrested.
-
-        ``lost_at`` are the encounters (of ``pi``, ``outcome``, ``value``) at which crews of
-        ``mov`` first lost their cargo. Compiled (:func:`sim.agents.route_kernels.lose_cargo`),
-        then the arrests.
-        """
-        if len(lost_at) == 0:
-            return
-        model, c, st = self.model, self.cols, self.model.stats.week
-        route_kernels.lose_cargo(
             lost_at,
             pi,
             outcome,
             value,
             mov,
+            r,
             g,
             cargo,
-            r,
+            old,
             first,
-            self.routes.cum_weeks,
-            model.params.transport.return_time_factor,
-            int(State.RETURNING),
-            c["outlay"],
-            c["cargo"],
-            c["bloc"],
-            c["state"],
-            c["return_left"],
-            model.ledger.seized,
-            model.ledger.stolen,
-            st["seized"],
-            st["seized_value"],
-            st["robbed"],
-            st["trip_profit"],
-            st["trips"],
-        )
-        taken = enc.crew[arrested]
-        model.stats.events["arrested"] += len(taken)
-        if getattr(model.enforcement, "holds_trials", False):
-            c["state"][taken] = State.DETAINED
-            model.enforcement.file_cases(taken, enc.place[arrested])
-        else:
-            self.leave(taken)
-
-    def _arrive(self, mov, r, g, cargo, new, lost_any) -> None:
-        """Crews that reach their sink sell, share profit with their protectors, head home.
-
-        Compiled (:func:`sim.agents.route_kernels.arrive_and_sell`); the payments follow in the
-        order they were made: the sales, then the blocs' shares.
-        """
-        model, routes, c, st = self.model, self.routes, self.cols, self.model.stats.week
-        arrived, sales, blocs, shares = route_kernels.arrive_and_sell(
-            mov,
-            r,
-            g,
-            cargo,
-            new,
-            lost_any,
+            routes.cum_weeks,
             routes.weeks,
             routes.sink,
             self.sink_value,
@@ -858,23 +805,36 @@ class Crews(AgentTable):
             int(State.RETURNING),
             c["cash"],
             c["outlay"],
-            c["bloc"],
             c["cargo"],
+            c["bloc"],
             c["state"],
             c["return_left"],
             c["progress"],
-            model.ledger.delivered,
+            ledger.seized,
+            ledger.stolen,
+            ledger.delivered,
             model.market.delivered_week,
+            st["seized"],
+            st["seized_value"],
+            st["robbed"],
             st["delivered"],
             st["delivered_value"],
             st["trip_profit"],
             st["trips"],
         )
+        if len(lost_at):
+            taken = enc.crew[arrested]
+            model.stats.events["arrested"] += len(taken)
+            if getattr(model.enforcement, "holds_trials", False):
+                c["state"][taken] = State.DETAINED
+                model.enforcement.file_cases(taken, enc.place[arrested])
+            else:
+                self.leave(taken)
         if not arrived:
             return
-        model.ledger.pay("sales", "buyers", "traffickers", sales)
+        ledger.pay("sales", "buyers", "traffickers", sales)
         if len(blocs):
-            model.roadblocks.share_profit(blocs, shares, model.ledger)
+            model.roadblocks.share_profit(blocs, shares, ledger)
 
     def _pay_upkeep_and_exit(self) -> None:
         """Crews pay their upkeep where they live; idle crews that are broke or tired of waiting leave.

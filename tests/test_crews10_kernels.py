@@ -1,0 +1,229 @@
+"""The crews' merged kernels of the tenth pass (issue 18) against the calls they replaced, bit for bit.
+
+Each merged kernel runs, in one call, kernels that ``Crews`` called one after the other with numpy
+between them; ``tests/test_route_kernels.py`` checks each of those against its numpy form. Here
+the merged call is compared with the sequence of calls (and the numpy glue) on random weeks:
+no crews, no places passed, no losses, many of everything, with and without officials.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from sim.agents import route_kernels
+from sim.agents.trafficker import State
+
+
+def _bits(a) -> bytes:
+    a = np.asarray(a)
+    return a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()
+
+
+def _week(r, n_rows, n, width, n_places, n_routes):
+    """A random week of ``n`` moving crews (rows of ``n_rows``), each passing 0 to 3 consecutive positions."""
+    mov = np.sort(r.choice(n_rows, n, replace=False)).astype(np.int64)
+    start = r.integers(0, width, size=n)
+    count = np.minimum(r.integers(0, 4, size=n), width - start)
+    pi = np.repeat(np.arange(n), count)
+    pj = np.arange(len(pi)) + np.repeat(start - (np.cumsum(count) - count), count)
+    m = len(pi)
+    route = r.integers(0, n_routes, n)
+    odds = [np.where(r.random(m) < 0.3, 0.0, r.uniform(0.0, 0.6, m)) for _ in range(3)]
+    entries = {
+        "pi": pi,
+        "pj": pj,
+        "place": r.integers(0, n_places, m),
+        "seize": odds[0],
+        "settle": odds[1],
+        "routine": odds[2],
+        "value": r.uniform(0.0, 1e6, m) * (r.random(m) < 0.95),
+        "mov": mov,
+        "good": r.integers(0, 4, m),
+        "cargo": r.integers(1, 400, n),
+        "on_route": route[pi] * width + pj,
+    }
+    cols = {
+        "broker_until": r.integers(0, 20, n_rows),
+        "travel_ban": np.where(r.random(n_rows) < 0.3, r.uniform(0.0, 3.0, n_rows), 0.0),
+        "bloc": r.integers(-1, 4, n_rows),
+        "cash": np.where(r.random(n_rows) < 0.3, r.uniform(0.0, 1e4, n_rows), r.uniform(0.0, 1e7, n_rows)),
+        "outlay": r.uniform(0.0, 4e5, n_rows),
+    }
+    places = {
+        "crossing": r.random(n_places) < 0.4,
+        "rob": np.where(r.random(n_places) < 0.5, 0.0, r.uniform(0.0, 0.3, n_places)),
+        "settle_share": r.uniform(0.0, 0.2, n_places),
+        "routine_share": r.uniform(0.0, 0.05, n_places),
+        "alliance": r.integers(-1, 4, n_places),
+        "toll": np.where(r.random(n_places) < 0.5, 0.0, r.uniform(0.0, 0.1, n_places)),
+    }
+    return route, entries, cols, places
+
+
+def _encounters_as_before(uniform, e, who, edges, cols, places, week):
+    """``Crews._travel`` before the tenth pass: the gathers, ``encounters_and_dues``, ``met_encounters``."""
+    mov = e["mov"]
+    cash = cols["cash"][mov]
+    outcome, first, met, pay, paid, lost_at = route_kernels.encounters_and_dues(
+        uniform, e["pi"], e["pj"], e["place"], e["seize"], e["settle"], e["routine"], e["value"],
+        cols["broker_until"][mov] > week, 0.5, cols["travel_ban"][mov], places["crossing"], cols["bloc"][mov],
+        places["rob"], places["settle_share"], places["routine_share"], places["alliance"], places["toll"], 0.03, cash,
+    )  # fmt: skip
+    books = route_kernels.met_encounters(
+        met, e["pi"], mov, e["place"], e["good"], e["cargo"], e["value"], outcome, pay, who, e["on_route"], edges,
+        cash, paid, cols["cash"], cols["outlay"],
+    )  # fmt: skip
+    return (outcome, first, lost_at, *books)
+
+
+def _encounters_merged(uniform, e, who, edges, cols, places, week):
+    return route_kernels.encounters_met(
+        uniform, e["pi"], e["pj"], e["place"], e["seize"], e["settle"], e["routine"], e["value"], e["mov"], e["good"],
+        e["cargo"], e["on_route"], who, edges, cols["broker_until"], week, 0.5, cols["travel_ban"], places["crossing"],
+        cols["bloc"], places["rob"], places["settle_share"], places["routine_share"], places["alliance"],
+        places["toll"], 0.03, cols["cash"], cols["outlay"],
+    )  # fmt: skip
+
+
+CASES = ((0, 5), (1, 3), (40, 7), (300, 24), (60, 140))  # moving crews, route width
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_encounters_met_is_the_two_calls_it_replaced(seed):
+    """Outcomes, losses, payments, services bought, met entries and the crews' cash and outlay: same bits."""
+    r = np.random.default_rng(1000 + seed)
+    n_rows, n_places, n_routes, week = 400, 30, 25, 10
+    for n, width in CASES:
+        _route, e, cols, places = _week(r, n_rows, n, width, n_places, n_routes)
+        edges = r.integers(-1, 40, n_routes * width)
+        edges.flags.writeable = False  # read-only, as the routes' are (one compiled form)
+        uniform = r.random((n, width))
+        for who in (np.zeros(0, dtype=np.int64), r.integers(-1, 20, len(e["pi"]))):
+            want_cols = {k: v.copy() for k, v in cols.items()}
+            got_cols = {k: v.copy() for k, v in cols.items()}
+            want = _encounters_as_before(uniform, e, who, edges, want_cols, places, week)
+            got = _encounters_merged(uniform, e, who, edges, got_cols, places, week)
+            assert len(got) == len(want) == 15
+            assert all(_bits(a) == _bits(b) for a, b in zip(got, want, strict=True))
+            assert all(_bits(got_cols[k]) == _bits(want_cols[k]) for k in cols)
+            if n == 300:  # something to compare: losses, crews that got through, services, payments
+                assert len(got[2]) > 10 and (got[1] == width).any() and len(got[4]) > 10
+                assert not np.array_equal(got_cols["cash"], cols["cash"])
+
+
+def _after_as_before(a, cols, books):
+    """``Crews._travel`` after the settlement, before the tenth pass: learning, lost cargoes, arrivals."""
+    route_kernels.learn_and_count(*a["learn"], cols["network"], a["livelihood"], cols["own_risk"], 0.3,
+                                  books["network_risk"], a["keep_of"], *books["counts"])  # fmt: skip
+    mov, r, g, cargo = a["mov"], a["r"], a["g"], a["cargo"]
+    if len(a["lost_at"]):
+        route_kernels.lose_cargo(
+            a["lost_at"], a["pi"], a["outcome"], a["value"], mov, g, cargo, r, a["first"], a["cum_weeks"], 1.5,
+            int(State.RETURNING), cols["outlay"], cols["cargo"], cols["bloc"], cols["state"], cols["return_left"],
+            books["seized"], books["stolen"], *books["lost"], books["trip_profit"], books["trips"],
+        )  # fmt: skip
+    lost_any = a["first"] < a["cum_weeks"].shape[1]
+    return route_kernels.arrive_and_sell(
+        mov, r, g, cargo, a["old"] + 1.0, lost_any, a["weeks"], a["sink"], a["sink_value"], 0.25, 1.5,
+        int(State.RETURNING), cols["cash"], cols["outlay"], cols["bloc"], cols["cargo"], cols["state"],
+        cols["return_left"], cols["progress"], books["delivered"], books["delivered_week"], *books["sold"],
+        books["trip_profit"], books["trips"],
+    )  # fmt: skip
+
+
+def _after_merged(a, cols, books):
+    return route_kernels.after_encounters(
+        *a["learn"], cols["network"], a["livelihood"], cols["own_risk"], 0.3, books["network_risk"], a["keep_of"],
+        *books["counts"], a["lost_at"], a["pi"], a["outcome"], a["value"], a["mov"], a["r"], a["g"], a["cargo"],
+        a["old"], a["first"], a["cum_weeks"], a["weeks"], a["sink"], a["sink_value"], 0.25, 1.5,
+        int(State.RETURNING), cols["cash"], cols["outlay"], cols["cargo"], cols["bloc"], cols["state"],
+        cols["return_left"], cols["progress"], books["seized"], books["stolen"], books["delivered"],
+        books["delivered_week"], *books["lost"], *books["sold"], books["trip_profit"], books["trips"],
+    )  # fmt: skip
+
+
+def _copy(tree):
+    if isinstance(tree, dict):
+        return {k: _copy(v) for k, v in tree.items()}
+    if isinstance(tree, list):
+        return [_copy(v) for v in tree]
+    return tree.copy()
+
+
+def _flat(tree):
+    if isinstance(tree, dict):
+        return [x for v in tree.values() for x in _flat(v)]
+    if isinstance(tree, list):
+        return [x for v in tree for x in _flat(v)]
+    return [_bits(tree)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_after_encounters_is_the_three_calls_it_replaced(seed):
+    """Learning, counts, lost cargoes and arrivals of weeks drawn by ``encounters_met``: same bits everywhere."""
+    r = np.random.default_rng(2000 + seed)
+    n_rows, n_places, n_routes, n_goods, n_edges, n_net = 400, 30, 25, 4, 40, 6
+    for n, width in CASES:
+        route, e, cols, places = _week(r, n_rows, n, width, n_places, n_routes)
+        edges = r.integers(0, n_edges, n_routes * width)
+        edges.flags.writeable = False  # read-only, as the routes' are (one compiled form)
+        enc = _encounters_merged(r.random((n, width)), e, np.zeros(0, dtype=np.int64), edges, cols, places, 10)
+        outcome, first, lost_at, _at, _bought, crew, place, good, units, value, out_m, _b, _t, _o, edge = enc
+        mov = e["mov"]
+        weeks = r.uniform(0.5, 6.0, n_routes)
+        cum_weeks = np.cumsum(r.uniform(0.1, 2.0, (n_routes, width)), axis=1)
+        sink = r.integers(0, n_places, n_routes)
+        weeks.flags.writeable = cum_weeks.flags.writeable = sink.flags.writeable = False  # as the routes' are
+        a = {
+            "learn": [crew, place, good, units, value, out_m, edge],
+            "livelihood": r.random(n_goods) < 0.5,
+            "keep_of": (1.0 - 0.2) ** np.arange(len(crew) + 1),
+            "lost_at": lost_at,
+            "pi": e["pi"],
+            "outcome": outcome,
+            "value": e["value"],
+            "mov": mov,
+            "r": route,
+            "g": r.integers(0, n_goods, n),
+            "cargo": e["cargo"],
+            "old": r.integers(0, 7, n).astype(float),
+            "first": first,
+            "cum_weeks": cum_weeks,
+            "weeks": weeks,
+            "sink": sink,
+            "sink_value": r.uniform(0.0, 2000.0, n_routes),
+        }
+        state = {
+            "cash": cols["cash"],
+            "outlay": cols["outlay"],
+            "cargo": r.integers(0, 400, n_rows),
+            "bloc": cols["bloc"],
+            "state": r.integers(0, 4, n_rows).astype(np.int8),
+            "return_left": r.random(n_rows),
+            "progress": r.random(n_rows),
+            "network": r.integers(0, n_net, n_rows),
+            "own_risk": r.random((n_rows, n_places + 1)),
+        }
+        books = {
+            "network_risk": r.random((n_net, n_places + 1)),
+            "counts": [r.random(n_places), r.random((n_places, n_goods)), r.random(n_places), r.random(n_edges)],
+            "seized": r.integers(0, 999, n_goods),
+            "stolen": r.integers(0, 999, n_goods),
+            "delivered": r.integers(0, 999, n_goods),
+            "delivered_week": r.random((n_goods, n_places)),
+            "lost": [r.random(n_goods) for _ in range(3)],
+            "sold": [r.random(n_goods) for _ in range(2)],
+            "trip_profit": r.random(n_goods),
+            "trips": r.random(n_goods),
+        }
+        books["counts"].append(r.random((n_edges, n_goods)))
+        want_state, want_books = _copy(state), _copy(books)
+        want = _after_as_before(a, want_state, want_books)
+        got = _after_merged(a, state, books)
+        assert got[0] == want[0] and _bits(got[1]) == _bits(want[1]) and type(got[1]) is type(want[1])
+        assert _bits(got[2]) == _bits(want[2]) and _bits(got[3]) == _bits(want[3])
+        assert _flat(state) == _flat(want_state) and _flat(books) == _flat(want_books)
+        if n == 300:  # something to compare: losses, arrivals, learning
+            assert len(lost_at) > 10 and got[0] > 0
+            assert (state["state"][mov[first < width]] == State.RETURNING).all()
