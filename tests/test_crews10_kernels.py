@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim import kernel_rng
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
 
@@ -227,3 +228,61 @@ def test_after_encounters_is_the_three_calls_it_replaced(seed):
         if n == 300:  # something to compare: losses, arrivals, learning
             assert len(lost_at) > 10 and got[0] > 0
             assert (state["state"][mov[first < width]] == State.RETURNING).all()
+
+
+def _entry_week(r, entry_rate):
+    """Random entry inputs (as tests/test_route_kernels.py's): goods not traded, gluts, negative returns."""
+    n_rows, n_goods, n_groups = 600, 7, 20
+    cols = [r.random(n_rows) < 0.6, r.integers(0, n_goods - 1, n_rows), r.uniform(0.0, 1e5, n_rows)]
+    st = [
+        r.uniform(-1e5, 1e6, n_goods),
+        r.uniform(0.0, 1e4, n_goods),
+        np.where(r.random(n_goods) < 0.3, 0.0, r.integers(1, 9, n_goods) * 1.0),
+    ]
+    supportable = np.where(r.random(n_goods) < 0.2, 0.0, r.uniform(1.0, 80.0, n_goods))
+    emas = [r.uniform(-0.02, 0.08, n_goods), r.uniform(-1e4, 1e5, n_goods)]
+    group_good = r.integers(0, n_goods, n_groups)
+    group_good.flags.writeable = False  # read-only, as the market's is (one compiled form)
+    stock = np.where(r.random(n_groups) < 0.3, 0, r.integers(0, 5000, n_groups))
+    supply = np.where(r.random(n_goods) < 0.2, 0.0, r.uniform(100.0, 3000.0, n_goods))
+    return [*cols, *st, supportable, *emas, group_good, stock, supply, entry_rate]
+
+
+def _entrants_as_before(rng, args):
+    """``Crews._entry`` before the tenth pass: the rates, numpy's Poisson draws, the goods with entrants."""
+    arrivals = rng.poisson(route_kernels.entry_rates(*args))
+    keep = arrivals > 0
+    return np.arange(len(arrivals))[keep], arrivals[keep]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_entrants_by_good_are_the_rates_and_numpys_poisson_draws(seed):
+    """Small and large means (both of numpy's Poisson algorithms), none: same entrants, EMAs and stream after."""
+    r = np.random.default_rng(3000 + seed)
+    seen = []
+    for entry_rate in (0.0, 0.02, 0.5, 40.0):
+        args = _entry_week(r, entry_rate)
+        want_args = [*_copy(args[:-1]), entry_rate]
+        compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        want = _entrants_as_before(plain, want_args)
+        got = route_kernels.entrants_by_good(kernel_rng.handles(compiled), *args)
+        assert _bits(got[0]) == _bits(want[0]) and _bits(got[1]) == _bits(want[1])
+        assert _flat(args[:-1]) == _flat(want_args[:-1])  # the running returns and profits
+        assert compiled.bit_generator.state == plain.bit_generator.state
+        seen.append((len(got[0]), got[1].max(initial=0)))
+    assert min(seen) == (0, 0) and max(seen)[1] > 10  # something to compare: weeks without entrants, and many
+
+
+def test_entrants_by_good_raise_where_numpy_raises_before_drawing():
+    """A NaN or negative mean raises, as numpy's ``poisson`` does, and leaves the generator where it was."""
+    r = np.random.default_rng(4000)
+    nan_args = _entry_week(r, 0.02)
+    nan_args[6][0], nan_args[7][0] = 0.0, np.nan  # not traded, a NaN running return: a NaN rate
+    for args in (nan_args, _entry_week(r, -0.5)):
+        plain, compiled = np.random.default_rng(1), np.random.default_rng(1)
+        before = compiled.bit_generator.state
+        with pytest.raises(ValueError, match="lam"):
+            _entrants_as_before(plain, [*_copy(args[:-1]), args[-1]])
+        with pytest.raises(ValueError, match="lam"):
+            route_kernels.entrants_by_good(kernel_rng.handles(compiled), *args)
+        assert compiled.bit_generator.state == before == plain.bit_generator.state

@@ -20,8 +20,9 @@
   blocs' settlements, :func:`after_encounters`: :func:`learn_and_count` (perceived risk, M8;
   traffic counts), :func:`lose_cargo` and :func:`arrive_and_sell` (sales, profit shares with
   protectors, M1, M3) in one call (issue 18, tenth pass: fewer calls, less numpy between them).
-* The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entry_rates`, numpy's
-  Poisson draw, then :func:`draw_entrants`, whose draws come from the model's generator inside
+* The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entrants_by_good`
+  (:func:`entry_rates` and the Poisson draws, in one call since the tenth pass), then
+  :func:`draw_entrants`, whose draws come from the model's generator inside
   the kernel (:mod:`sim.kernel_rng`): few a week, interleaved good by good, so one call beats a
   numpy call per good.
 
@@ -1449,6 +1450,76 @@ def entry_rates(
             yearly = 0.0
         rate[k] = entry_rate * supportable[k] * yearly * room
     return rate
+
+
+# numpy's largest Poisson mean (numpy/random/_common.pyx, POISSON_LAM_MAX): larger means raise there.
+POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
+
+
+@kernel
+def entrants_by_good(
+    rng_handles,
+    alive,
+    good,
+    cargo_value_ref,
+    trip_profit,
+    upkeep,
+    trips,
+    supportable,
+    return_ema,
+    profit_ema,
+    group_good,
+    stock,
+    supply,
+    entry_rate,
+):
+    """The week's entrants of each good (M4): :func:`entry_rates`, then one Poisson draw per good (tenth pass).
+
+    What ``Crews._entry`` did with the rates and ``rng.poisson(rate)``: numba's ``poisson`` is
+    numpy's algorithm on the same generator (:mod:`sim.kernel_rng`), drawn good after good as
+    numpy's array call draws them, after the same checks (numpy raises before drawing anything
+    when a mean is too large or NaN, or negative). The arguments after ``rng_handles`` are
+    :func:`entry_rates`'.
+
+    Returns:
+        The goods with entrants this week, in order, and their numbers of entrants.
+    """
+    rate = entry_rates(
+        alive,
+        good,
+        cargo_value_ref,
+        trip_profit,
+        upkeep,
+        trips,
+        supportable,
+        return_ema,
+        profit_ema,
+        group_good,
+        stock,
+        supply,
+        entry_rate,
+    )
+    for k in range(rate.size):
+        if not rate[k] <= POISSON_LAM_MAX:
+            raise ValueError("lam value too large")
+    for k in range(rate.size):
+        if not rate[k] >= 0.0:
+            raise ValueError("lam < 0 or lam contains NaNs")
+    rng = generator(rng_handles)
+    counts = np.empty(rate.size, dtype=np.int64)
+    n = 0
+    for k in range(rate.size):
+        counts[k] = rng.poisson(rate[k])
+        if counts[k] > 0:
+            n += 1
+    goods = np.empty(n, dtype=np.int64)
+    entering = np.empty(n, dtype=np.int64)
+    i = 0
+    for k in range(rate.size):
+        if counts[k] > 0:
+            goods[i], entering[i] = k, counts[k]
+            i += 1
+    return goods, entering
 
 
 @kernel

@@ -421,15 +421,18 @@ class Crews(AgentTable):
         for all goods at once, in the same order.
         """
         keep = counts > 0
-        goods, counts = goods[keep], counts[keep]
+        self._enter_drawn(goods[keep].astype(np.int64), counts[keep].astype(np.int64))
+
+    def _enter_drawn(self, goods: np.ndarray, counts: np.ndarray) -> None:
+        """:meth:`enter_goods` for goods that all have entrants (``counts`` above zero; int64 arrays)."""
         if not len(goods):
             return
         model, p = self.model, self.p
         slots = self.add(int(counts.sum()))  # the table draws nothing: the entrants' draws follow, as ever
         capital = route_kernels.draw_entrants(
             kernel_rng.handles(model.rng),
-            goods.astype(np.int64),
-            counts.astype(np.int64),
+            goods,
+            counts,
             slots,
             *self._groups_by_good,
             model.market.mean_supply,
@@ -865,11 +868,13 @@ class Crews(AgentTable):
         The entry rate grows with the recent return on the good's crews' capital and with the
         share of a week's supply left unbought at its sources.
         """
-        # The running return and profit per trip, and the week's entry rates (compiled:
-        # sim.agents.route_kernels.entry_rates); entrants see goods left unbought at the sources:
-        # no glut, no room for newcomers.
+        # The running return and profit per trip, the week's entry rates and the number of entrants
+        # of each good, drawn from the model's generator (compiled:
+        # sim.agents.route_kernels.entrants_by_good); entrants see goods left unbought at the
+        # sources: no glut, no room for newcomers.
         st, c, market = self.model.stats.week, self.cols, self.model.market
-        rate = route_kernels.entry_rates(
+        goods, counts = route_kernels.entrants_by_good(
+            kernel_rng.handles(self.model.rng),
             c["alive"],
             c["good"],
             c["cargo_value_ref"],
@@ -884,5 +889,4 @@ class Crews(AgentTable):
             self._supply_by_good,
             self.p.entry_rate,
         )
-        arrivals = self.model.rng.poisson(rate)
-        self.enter_goods(np.arange(len(rate)), arrivals)
+        self._enter_drawn(goods, counts)
