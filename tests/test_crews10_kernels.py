@@ -286,3 +286,52 @@ def test_entrants_by_good_raise_where_numpy_raises_before_drawing():
         with pytest.raises(ValueError, match="lam"):
             route_kernels.entrants_by_good(kernel_rng.handles(compiled), *args)
         assert compiled.bit_generator.state == before == plain.bit_generator.state
+
+
+def _sink_values_as_before(sink_value, seen, value_source, route_good, km_frac, value_at):
+    """``Crews._sink_values`` before the tenth pass (``seen`` None the first time): the rows recomputed, or None."""
+    if seen is None:
+        moved = slice(None)
+    else:
+        moved = np.flatnonzero(sink_value != seen)
+        if not len(moved):
+            return None
+    vs = value_source[route_good[moved]]
+    value_at[moved] = vs[:, None] + (sink_value[moved] - vs)[:, None] * km_frac[moved]
+    return moved
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sink_values_moved_are_the_numpy_rows(seed):
+    """First weeks, weeks with no price moved, a few or all moved, NaN and signed-zero prices: same bits."""
+    r = np.random.default_rng(5000 + seed)
+    n_routes, width, n_goods = 80, 24, 6
+    route_good = r.integers(0, n_goods, n_routes)
+    km_frac = np.where(r.random((n_routes, width)) < 0.2, np.nan, r.random((n_routes, width)))
+    route_good.flags.writeable = km_frac.flags.writeable = False  # read-only, as the routes' are
+    value_source = r.uniform(0.0, 500.0, n_goods)
+    seen = r.uniform(0.0, 5000.0, n_routes)
+    recomputed = []
+    for share in (None, 0.0, 0.05, 1.0):  # None: the first time
+        sink_value = seen.copy()
+        if share:
+            moving = r.random(n_routes) < share
+            sink_value[moving] = np.where(r.random(moving.sum()) < 0.2, np.nan, r.uniform(0.0, 5000.0, moving.sum()))
+            sink_value[r.integers(0, n_routes, 3)] = -0.0
+        value_at = r.random((n_routes, width))
+        want_at = value_at.copy()
+        want = _sink_values_as_before(sink_value, None if share is None else seen, value_source, route_good, km_frac,
+                                      want_at)  # fmt: skip
+        got = route_kernels.sink_values_moved(
+            sink_value,
+            sink_value if share is None else seen,
+            share is None,
+            value_source,
+            route_good,
+            km_frac,
+            value_at,
+        )
+        assert got == (want is not None) and _bits(value_at) == _bits(want_at)
+        recomputed.append(0 if want is None else len(value_at[want]))
+        seen = sink_value
+    assert recomputed[0] == n_routes and recomputed[1] == 0 and 0 < recomputed[2] < recomputed[3]

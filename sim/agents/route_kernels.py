@@ -1,7 +1,8 @@
 """The crews' week compiled (issue 18, fifth and sixth passes), kernel by kernel in the week's order.
 
-* Route costs (M1, M3): :func:`protection_and_tolls` (each route's protecting bloc and tolls,
-  when the blocs' hold changed) and :func:`route_pay` (the week's expected bribes, tolls,
+* Route costs (M1, M3): :func:`sink_values_moved` (the value carried along the routes whose sink
+  price moved), :func:`protection_and_tolls` (each route's protecting bloc and tolls, when the
+  blocs' hold changed) and :func:`route_pay` (the week's expected bribes, tolls,
   services and protection per route and per candidate).
 * Planning (002 §II: crews buy at sources): :func:`come_home` (crews on their way home, and the
   idle crews), :func:`queue_front` (each source's queue, in a random order, up to its stock),
@@ -1450,6 +1451,27 @@ def entry_rates(
             yearly = 0.0
         rate[k] = entry_rate * supportable[k] * yearly * room
     return rate
+
+
+@kernel
+def sink_values_moved(sink_value, seen, everything, value_source, route_good, km_frac, value_at):
+    """The value of a unit at each position of the routes whose sink price moved, recomputed row by row (tenth pass).
+
+    What ``Crews._sink_values`` did with numpy: the rows where ``sink_value`` differs from the
+    prices ``seen`` before (``!=``: a NaN always differs), or every row when ``everything``, get
+    ``source + (sink - source) * km_frac``, the source price plus the margin times the share of
+    the route's distance covered (002 §II: value grows along the route), element by element in
+    numpy's order. Returns whether any row was recomputed.
+    """
+    moved = False
+    for r in range(sink_value.size):
+        if everything or sink_value[r] != seen[r]:
+            source = value_source[route_good[r]]
+            margin = sink_value[r] - source
+            for j in range(km_frac.shape[1]):
+                value_at[r, j] = source + margin * km_frac[r, j]
+            moved = True
+    return moved
 
 
 # numpy's largest Poisson mean (numpy/random/_common.pyx, POISSON_LAM_MAX): larger means raise there.

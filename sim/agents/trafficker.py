@@ -312,15 +312,15 @@ class Crews(AgentTable):
             return False
         self._prices_seen = market.version
         sink_value = market.sink_value(routes.good, routes.sink)
-        if "value_at" in self.__dict__:
-            moved = np.flatnonzero(sink_value != self.sink_value)
-            if not len(moved):
-                return False
-        else:
-            moved = slice(None)
+        # The rows whose sink price moved, or all the first time (compiled:
+        # sim.agents.route_kernels.sink_values_moved).
+        first = "value_at" not in self.__dict__
+        if first:
             self.value_at = np.empty(routes.km_frac.shape)
-        vs = self.value_source[routes.good[moved]]
-        self.value_at[moved] = vs[:, None] + (sink_value[moved] - vs)[:, None] * routes.km_frac[moved]
+        seen = sink_value if first else self.sink_value
+        args = (self.value_source, routes.good, routes.km_frac, self.value_at)
+        if not route_kernels.sink_values_moved(sink_value, seen, first, *args):
+            return False
         self.sink_value = sink_value
         return True
 
