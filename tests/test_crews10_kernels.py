@@ -14,6 +14,7 @@ import pytest
 from sim import kernel_rng
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
+from sim.draws import gumbel_uniforms
 
 
 def _bits(a) -> bytes:
@@ -335,3 +336,71 @@ def test_sink_values_moved_are_the_numpy_rows(seed):
         recomputed.append(0 if want is None else len(value_at[want]))
         seen = sink_value
     assert recomputed[0] == n_routes and recomputed[1] == 0 and 0 < recomputed[2] < recomputed[3]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_choose_and_depart_is_the_two_calls_it_replaced(seed):
+    """Route choice (ties, NaN odds, closed groups, no noise) then purchases and departures: same bits, same stream."""
+    r = np.random.default_rng(6000 + seed)
+    n_rows, n_groups, n_cand, n_goods, n_routes = 300, 9, 5, 4, 40
+    for n, stock_scale in ((0, 1), (1, 1), (25, 0), (150, 1), (290, 20)):
+        cols = {
+            "good": r.integers(0, n_goods, n_rows),
+            "cash": np.where(r.random(n_rows) < 0.2, r.uniform(-10.0, 50.0, n_rows), r.uniform(0.0, 1e6, n_rows)),
+            "capacity": r.integers(1, 400, n_rows),
+            "outlay": r.random(n_rows),
+            "cargo": r.integers(0, 9, n_rows),
+            "route": r.integers(-1, n_routes, n_rows),
+            "bloc": r.integers(-1, 3, n_rows),
+            "progress": r.random(n_rows),
+            "state": r.integers(0, 4, n_rows).astype(np.int8),
+            "idle_weeks": r.integers(0, 9, n_rows),
+        }
+        queue = np.sort(r.choice(n_rows, n, replace=False)).astype(np.int64)
+        grp = np.sort(r.integers(0, n_groups, n))
+        value_source = r.uniform(0.0, 50.0, n_goods)
+        value_sink = value_source + r.uniform(-5.0, 300.0, n_goods)
+        value_sink[0] = np.nan  # a NaN margin: a NaN scale
+        cand_route = r.integers(0, n_routes, (n_groups, n_cand))
+        cand = [r.uniform(0.0, top, (n_groups, n_cand)) for top in (1000.0, 100.0, 100.0)]  # sink, transport, pay
+        cand_open = r.random((n_groups, n_cand)) < 0.8
+        cand_open[0] = False  # a group with every candidate closed
+        for table in cand:  # group 1: every candidate alike, so crews tie where there is no noise
+            table[1] = table[1, 0]
+        survival = np.exp(r.uniform(-3.0, 0.0, (n, n_cand)))
+        survival[::4] = 1.0
+        if n > 3:
+            survival[3, 1] = np.nan
+        choice = (cand_route, cand[0], cand[1], cand[2], cand_open)
+        per_route = (
+            r.uniform(0.0, 50.0, n_routes),
+            np.where(r.random(n_routes) < 0.1, 0.0, r.uniform(0.0, 20.0, n_routes)),
+            np.where(r.random(n_routes) < 0.5, 0.0, r.uniform(0.0, 30.0, n_routes)),
+            r.integers(-1, 3, n_routes),
+            r.random(n_routes) < 0.4,
+        )
+        stock = r.integers(0, 2000, n_groups) * stock_scale
+        st = [r.random(n_routes), r.random(n_goods), r.random(n_goods)]
+        noise = [0.0, 0.3][n % 2]
+        want_cols, want_stock, want_st = _copy(cols), stock.copy(), _copy(st)
+        compiled, plain = np.random.default_rng(seed), np.random.default_rng(seed)
+        good = want_cols["good"][queue]
+        route, go = route_kernels.choose_by_profit(
+            survival, grp, good, cand_route, cand[0], value_source, cand[1], cand[2], cand_open,
+            noise * (value_sink[good] - value_source[good]), gumbel_uniforms(plain, survival.shape),
+        )  # fmt: skip
+        want = route_kernels.buy_and_depart(
+            queue, grp, route, go, want_cols["good"], want_cols["cash"], want_cols["capacity"], value_source,
+            *per_route, want_stock, *list(want_cols.values())[3:], int(State.MOVING), *want_st,
+        )  # fmt: skip
+        got = route_kernels.choose_and_depart(
+            survival, gumbel_uniforms(compiled, survival.shape), noise, value_sink, *choice, queue, grp, cols["good"],
+            cols["cash"], cols["capacity"], value_source, *per_route, stock, *list(cols.values())[3:],
+            int(State.MOVING), *st,
+        )  # fmt: skip
+        assert len(got) == len(want) == 5
+        assert all(_bits(a) == _bits(b) and type(a) is type(b) for a, b in zip(got, want, strict=True))
+        assert _flat(cols) == _flat(want_cols) and _bits(stock) == _bits(want_stock) and _flat(st) == _flat(want_st)
+        assert compiled.bit_generator.state == plain.bit_generator.state
+        if n >= 150:  # something to compare: departures, and crews left waiting
+            assert 0 < len(got[0]) < n

@@ -6,13 +6,13 @@
   services and protection per route and per candidate).
 * Planning (002 §II: crews buy at sources): :func:`come_home` (crews on their way home, and the
   idle crews), :func:`queue_front` (each source's queue, in a random order, up to its stock),
-  route choice (below), :func:`buy_and_depart` (purchases in queue order, departures and their
-  counts).
+  route choice (below) and :func:`buy_and_depart` (purchases in queue order, departures and their
+  counts), these two in one call since the tenth pass (:func:`choose_and_depart`).
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
-  the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
-  :func:`perceived_risk`, numpy's ``log1p``, :func:`candidate_log_sums`, numpy's ``exp``, then
-  :func:`choose_by_profit`.
+  the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._route_odds` calls
+  :func:`perceived_risk`, numpy's ``log1p``, :func:`candidate_log_sums` and numpy's ``exp``;
+  :func:`choose_and_depart` then calls :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
   calls :func:`places_passed` (the moving crews, the places they pass and their odds), the
   officials' odds where they are on duty, then :func:`encounters_met`: :func:`encounters_and_dues`
@@ -1451,6 +1451,93 @@ def entry_rates(
             yearly = 0.0
         rate[k] = entry_rate * supportable[k] * yearly * room
     return rate
+
+
+@kernel
+def choose_and_depart(
+    survival,
+    uniform,
+    choice_noise,
+    value_sink,
+    cand_route,
+    cand_sink,
+    cand_transport,
+    cand_pay,
+    cand_open,
+    queue,
+    grp,
+    good,
+    cash,
+    capacity,
+    value_source,
+    transport_unit,
+    pay_unit,
+    protection_unit,
+    route_bloc,
+    route_north,
+    stock,
+    outlay,
+    cargo,
+    route_of,
+    bloc,
+    progress,
+    state,
+    idle_weeks,
+    moving,
+    route_units,
+    departed,
+    north_departed,
+):
+    """Route choice and departures of the planning crews in one call (issue 18, tenth pass).
+
+    :func:`choose_by_profit`, then :func:`buy_and_depart`, as ``Crews._plan_and_depart`` called
+    them one after the other, with each crew's good and noise scale (``choice_noise`` times its
+    good's margin, sink less source price; 002 §II, FACTS M8) read here rather than gathered
+    by numpy between the calls: the same operations in the same order, so the same bits
+    (``tests/test_crews10_kernels.py`` checks it against the two calls). ``survival`` and
+    ``uniform``, then the candidates' tables (``cand_route`` to ``cand_open``) are
+    :func:`choose_by_profit`'s; ``queue`` and the arguments after it are :func:`buy_and_depart`'s
+    (less the route and decision, made here). ``value_sink`` is each good's sink price.
+
+    Returns:
+        What :func:`buy_and_depart` returns.
+    """
+    n = queue.size
+    g = np.empty(n, dtype=good.dtype)
+    scale = np.empty(n)
+    for i in range(n):
+        g[i] = good[queue[i]]
+        scale[i] = choice_noise * (value_sink[g[i]] - value_source[g[i]])
+    route, go = choose_by_profit(
+        survival, grp, g, cand_route, cand_sink, value_source, cand_transport, cand_pay, cand_open, scale, uniform
+    )
+    return buy_and_depart(
+        queue,
+        grp,
+        route,
+        go,
+        good,
+        cash,
+        capacity,
+        value_source,
+        transport_unit,
+        pay_unit,
+        protection_unit,
+        route_bloc,
+        route_north,
+        stock,
+        outlay,
+        cargo,
+        route_of,
+        bloc,
+        progress,
+        state,
+        idle_weeks,
+        moving,
+        route_units,
+        departed,
+        north_departed,
+    )
 
 
 @kernel

@@ -527,14 +527,24 @@ class Crews(AgentTable):
         )
         if len(queue) == 0:
             return
-        route, go = self._choose_routes(queue)
-        # Purchases in queue order, the departures and their counts (compiled:
-        # sim.agents.route_kernels.buy_and_depart); then the payments, in the order they were made.
-        dep, r, purchase, fee, transport = route_kernels.buy_and_depart(
+        # Each crew's route (random utility: the perceived odds, then Gumbel noise drawn by numpy),
+        # whether its trip pays, then the purchases in queue order, the departures and their
+        # counts (compiled: sim.agents.route_kernels.choose_and_depart); then the payments, in the
+        # order they were made.
+        survival = self._route_odds(queue, grp)
+        st = model.stats.week
+        dep, r, purchase, fee, transport = route_kernels.choose_and_depart(
+            survival,
+            gumbel_uniforms(rng, survival.shape),
+            self.p.choice_noise,
+            model.market.value_sink,
+            self.cand_route,
+            self.cand_sink,
+            self.cand_transport,
+            self.cand_pay,
+            self.cand_open,
             queue,
             grp,
-            route,
-            go,
             c["good"],
             c["cash"],
             c["capacity"],
@@ -553,9 +563,9 @@ class Crews(AgentTable):
             c["state"],
             c["idle_weeks"],
             int(State.MOVING),
-            model.stats.week["route_units"],
-            model.stats.week["departed"],
-            model.stats.week["north_departed"],
+            st["route_units"],
+            st["departed"],
+            st["north_departed"],
         )
         if len(dep) == 0:
             return
@@ -565,39 +575,23 @@ class Crews(AgentTable):
         if protected.any():
             model.roadblocks.protect(dep[protected], self.route_bloc[r[protected]], fee[protected], model.ledger)
 
-    def _choose_routes(self, crews: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each crew's route (random utility, Gumbel noise) and whether its trip pays.
+    def _route_odds(self, crews: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Each planning crew's perceived odds of getting through each of its group's candidate routes.
 
-        Expected profit per unit on a route: the sink price times the perceived odds of getting
-        through (raised to the crew's risk aversion), less the source price, transport,
-        protection and expected bribes and tolls. Perceived risk blends the crew's own
-        experience with its network's. Compiled (:mod:`sim.agents.route_kernels`): the
-        candidates' sums of log-odds, then the profits, the Gumbel noise and the pick, crew by
-        crew in the order given; the perceived log-odds, the odds and the draws' uniforms stay numpy's.
+        Expected profit per unit on a route (:func:`sim.agents.route_kernels.choose_by_profit`,
+        called by ``choose_and_depart``) is the sink price times these odds, less the source
+        price, transport, protection and expected bribes and tolls. Perceived risk blends the
+        crew's own experience with its network's, and the odds are raised to the crew's risk
+        aversion. Compiled (:mod:`sim.agents.route_kernels`): the candidates' sums of log-odds,
+        crew by crew in the order given (``group``: the crews' groups); the perceived log-odds
+        and the odds stay numpy's (``log1p`` and ``exp``).
         """
-        p = self.p
-        group = self.group[crews]
-        g = self.good[crews]
         inc = self._incidence_csr
         aversion = self.kind_risk_aversion[self.kind[crews]]
         log_survival = route_kernels.candidate_log_sums(
             self._log_pass(crews), aversion, group, self.routes.group_routes, *inc
         )
-        survival = np.exp(log_survival, out=log_survival)
-        margin = self.model.market.value_sink[g] - self.value_source[g]
-        return route_kernels.choose_by_profit(
-            survival,
-            group,
-            g,
-            self.cand_route,
-            self.cand_sink,
-            self.value_source,
-            self.cand_transport,
-            self.cand_pay,
-            self.cand_open,
-            p.choice_noise * margin,
-            gumbel_uniforms(self.model.rng, survival.shape),
-        )
+        return np.exp(log_survival, out=log_survival)
 
     def _log_pass(self, crews: np.ndarray) -> np.ndarray:
         """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
