@@ -274,8 +274,7 @@ class Crews(AgentTable):
         if closed_moved:
             self._closed_seen = rates.closed.copy()
             self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
-        if prices_moved or transport_moved or closed_moved:
-            self._candidate_tables()
+        self._candidate_tables(prices_moved, transport_moved, closed_moved)
         self._route_cost_version = version
 
     @property
@@ -324,16 +323,21 @@ class Crews(AgentTable):
         self.sink_value = sink_value
         return True
 
-    def _candidate_tables(self) -> None:
-        """Sink value, transport and protection costs, and openness of each group's candidate routes.
+    def _candidate_tables(self, prices_moved: bool, transport_moved: bool, closed_moved: bool) -> None:
+        """Sink value, transport costs and openness of each group's candidate routes, where their inputs moved.
 
         Crews of a group choose among the same candidates: one row per group, gathered by row
-        when they plan (the same numbers as gathering each crew's candidates).
+        when they plan (the same numbers as gathering each crew's candidates). Each table is
+        gathered again only when what it is read from changed (prices move most weeks, transport
+        costs and closed borders seldom).
         """
         cand = self.cand_route
-        self.cand_sink = self.sink_value[cand]
-        self.cand_transport = self.transport_unit[cand]
-        self.cand_open = (self.routes.group_routes >= 0) & ~self.route_closed[cand]
+        if prices_moved:
+            self.cand_sink = self.sink_value[cand]
+        if transport_moved:
+            self.cand_transport = self.transport_unit[cand]
+        if closed_moved:
+            self.cand_open = (self.routes.group_routes >= 0) & ~self.route_closed[cand]
 
     @functools.cached_property
     def cand_route(self) -> np.ndarray:
