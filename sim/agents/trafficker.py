@@ -826,10 +826,10 @@ class Crews(AgentTable):
         if len(lost_at):
             taken = enc.crew[arrested]
             model.stats.events["arrested"] += len(taken)
-            if getattr(model.enforcement, "holds_trials", False):
+            if len(taken) and getattr(model.enforcement, "holds_trials", False):
                 c["state"][taken] = State.DETAINED
                 model.enforcement.file_cases(taken, enc.place[arrested])
-            else:
+            elif len(taken):  # most weeks no one is arrested: filing or leaving nothing did nothing
                 self.leave(taken)
         if not arrived:
             return
