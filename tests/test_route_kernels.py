@@ -143,18 +143,28 @@ def test_choice_is_the_numpy_form_and_leaves_the_same_stream(seed):
 
 
 def test_choose_routes_in_the_model_is_the_numpy_form(model):
-    """The model's planning crews at week 6: the routes and decisions of the numpy form, and its stream after."""
+    """The model's planning crews at week 6: the routes and decisions of the numpy form, and its stream after.
+
+    The model's odds (``Crews._route_odds``) and ``choose_by_profit`` with the scales and draws
+    ``choose_and_depart`` makes of them (that kernel is checked against this call in
+    ``tests/test_crews10_kernels.py``).
+    """
     crews = model.crews
     idle = np.flatnonzero(crews.alive & (crews.state == State.IDLE))
     planning = idle[np.argsort(crews.group[idle], kind="stable")]
     assert len(planning) > 20
     crews._route_costs()
     state = model.rng.bit_generator.state
-    route, pays = crews._choose_routes(planning)
+    group, good = crews.group[planning], crews.good[planning]
+    survival = crews._route_odds(planning, group)
+    scale = crews.p.choice_noise * (model.market.value_sink[good] - crews.value_source[good])
+    route, pays = route_kernels.choose_by_profit(
+        survival, group, good, crews.cand_route, crews.cand_sink, crews.value_source, crews.cand_transport,
+        crews.cand_pay, crews.cand_open, scale, gumbel_uniforms(model.rng, survival.shape),
+    )  # fmt: skip
     after = model.rng.bit_generator.state
     plain = np.random.default_rng()
     plain.bit_generator.state = state
-    group, good = crews.group[planning], crews.good[planning]
     sums = _plain_sums(crews.routes.node_incidence, crews.routes.group_routes, crews._log_pass(planning)[:, :-1], group)
     survival = np.exp(crews.kind_risk_aversion[crews.kind[planning]][:, None] * sums)
     margin = model.market.value_sink[good] - crews.value_source[good]

@@ -1,26 +1,29 @@
 """The crews' week compiled (issue 18, fifth and sixth passes), kernel by kernel in the week's order.
 
-* Route costs (M1, M3): :func:`protection_and_tolls` (each route's protecting bloc and tolls,
-  when the blocs' hold changed) and :func:`route_pay` (the week's expected bribes, tolls,
+* Route costs (M1, M3): :func:`sink_values_moved` (the value carried along the routes whose sink
+  price moved), :func:`protection_and_tolls` (each route's protecting bloc and tolls, when the
+  blocs' hold changed) and :func:`route_pay` (the week's expected bribes, tolls,
   services and protection per route and per candidate).
 * Planning (002 §II: crews buy at sources): :func:`come_home` (crews on their way home, and the
   idle crews), :func:`queue_front` (each source's queue, in a random order, up to its stock),
-  route choice (below), :func:`buy_and_depart` (purchases in queue order, departures and their
-  counts).
+  route choice (below) and :func:`buy_and_depart` (purchases in queue order, departures and their
+  counts), these two in one call since the tenth pass (:func:`choose_and_depart`).
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
-  the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._choose_routes` calls
-  :func:`perceived_risk`, numpy's ``log1p``, :func:`candidate_log_sums`, numpy's ``exp``, then
-  :func:`choose_by_profit`.
+  the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._route_odds` calls
+  :func:`perceived_risk`, numpy's ``log1p``, :func:`candidate_log_sums` and numpy's ``exp``;
+  :func:`choose_and_depart` then calls :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
   calls :func:`places_passed` (the moving crews, the places they pass and their odds), the
-  officials' odds where they are on duty, :func:`encounters_and_dues` for the outcomes, first
-  losses and dues of the week, :func:`met_encounters` (the payments, services bought and
-  encounters met, for the books); then :func:`learn_and_count` (perceived risk, M8; traffic
-  counts), :func:`lose_cargo` and :func:`arrive_and_sell` (sales, profit shares with
-  protectors, M1, M3).
-* The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entry_rates`, numpy's
-  Poisson draw, then :func:`draw_entrants`, whose draws come from the model's generator inside
+  officials' odds where they are on duty, then :func:`encounters_met`: :func:`encounters_and_dues`
+  for the outcomes, first losses and dues of the week and :func:`met_encounters` (the payments,
+  services bought and encounters met, for the books) in one call; after the officials' and
+  blocs' settlements, :func:`after_encounters`: :func:`learn_and_count` (perceived risk, M8;
+  traffic counts), :func:`lose_cargo` and :func:`arrive_and_sell` (sales, profit shares with
+  protectors, M1, M3) in one call (issue 18, tenth pass: fewer calls, less numpy between them).
+* The end of the week: :func:`upkeep_and_exit`, and entry (M4): :func:`entrants_by_good`
+  (:func:`entry_rates` and the Poisson draws, in one call since the tenth pass), then
+  :func:`draw_entrants`, whose draws come from the model's generator inside
   the kernel (:mod:`sim.kernel_rng`): few a week, interleaved good by good, so one call beats a
   numpy call per good.
 
@@ -1448,3 +1451,432 @@ def entry_rates(
             yearly = 0.0
         rate[k] = entry_rate * supportable[k] * yearly * room
     return rate
+
+
+@kernel
+def choose_and_depart(
+    survival,
+    uniform,
+    choice_noise,
+    value_sink,
+    cand_route,
+    cand_sink,
+    cand_transport,
+    cand_pay,
+    cand_open,
+    queue,
+    grp,
+    good,
+    cash,
+    capacity,
+    value_source,
+    transport_unit,
+    pay_unit,
+    protection_unit,
+    route_bloc,
+    route_north,
+    stock,
+    outlay,
+    cargo,
+    route_of,
+    bloc,
+    progress,
+    state,
+    idle_weeks,
+    moving,
+    route_units,
+    departed,
+    north_departed,
+):
+    """Route choice and departures of the planning crews in one call (issue 18, tenth pass).
+
+    :func:`choose_by_profit`, then :func:`buy_and_depart`, as ``Crews._plan_and_depart`` called
+    them one after the other, with each crew's good and noise scale (``choice_noise`` times its
+    good's margin, sink less source price; 002 §II, FACTS M8) read here rather than gathered
+    by numpy between the calls: the same operations in the same order, so the same bits
+    (``tests/test_crews10_kernels.py`` checks it against the two calls). ``survival`` and
+    ``uniform``, then the candidates' tables (``cand_route`` to ``cand_open``) are
+    :func:`choose_by_profit`'s; ``queue`` and the arguments after it are :func:`buy_and_depart`'s
+    (less the route and decision, made here). ``value_sink`` is each good's sink price.
+
+    Returns:
+        What :func:`buy_and_depart` returns.
+    """
+    n = queue.size
+    g = np.empty(n, dtype=good.dtype)
+    scale = np.empty(n)
+    for i in range(n):
+        g[i] = good[queue[i]]
+        scale[i] = choice_noise * (value_sink[g[i]] - value_source[g[i]])
+    route, go = choose_by_profit(
+        survival, grp, g, cand_route, cand_sink, value_source, cand_transport, cand_pay, cand_open, scale, uniform
+    )
+    return buy_and_depart(
+        queue,
+        grp,
+        route,
+        go,
+        good,
+        cash,
+        capacity,
+        value_source,
+        transport_unit,
+        pay_unit,
+        protection_unit,
+        route_bloc,
+        route_north,
+        stock,
+        outlay,
+        cargo,
+        route_of,
+        bloc,
+        progress,
+        state,
+        idle_weeks,
+        moving,
+        route_units,
+        departed,
+        north_departed,
+    )
+
+
+@kernel
+def sink_values_moved(sink_value, seen, everything, value_source, route_good, km_frac, value_at):
+    """The value of a unit at each position of the routes whose sink price moved, recomputed row by row (tenth pass).
+
+    What ``Crews._sink_values`` did with numpy: the rows where ``sink_value`` differs from the
+    prices ``seen`` before (``!=``: a NaN always differs), or every row when ``everything``, get
+    ``source + (sink - source) * km_frac``, the source price plus the margin times the share of
+    the route's distance covered (002 §II: value grows along the route), element by element in
+    numpy's order. Returns whether any row was recomputed.
+    """
+    moved = False
+    for r in range(sink_value.size):
+        if everything or sink_value[r] != seen[r]:
+            source = value_source[route_good[r]]
+            margin = sink_value[r] - source
+            for j in range(km_frac.shape[1]):
+                value_at[r, j] = source + margin * km_frac[r, j]
+            moved = True
+    return moved
+
+
+# numpy's largest Poisson mean (numpy/random/_common.pyx, POISSON_LAM_MAX): larger means raise there.
+POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
+
+
+@kernel
+def entrants_by_good(
+    rng_handles,
+    alive,
+    good,
+    cargo_value_ref,
+    trip_profit,
+    upkeep,
+    trips,
+    supportable,
+    return_ema,
+    profit_ema,
+    group_good,
+    stock,
+    supply,
+    entry_rate,
+):
+    """The week's entrants of each good (M4): :func:`entry_rates`, then one Poisson draw per good (tenth pass).
+
+    What ``Crews._entry`` did with the rates and ``rng.poisson(rate)``: numba's ``poisson`` is
+    numpy's algorithm on the same generator (:mod:`sim.kernel_rng`), drawn good after good as
+    numpy's array call draws them, after the same checks (numpy raises before drawing anything
+    when a mean is too large or NaN, or negative). The arguments after ``rng_handles`` are
+    :func:`entry_rates`'.
+
+    Returns:
+        The goods with entrants this week, in order, and their numbers of entrants.
+    """
+    rate = entry_rates(
+        alive,
+        good,
+        cargo_value_ref,
+        trip_profit,
+        upkeep,
+        trips,
+        supportable,
+        return_ema,
+        profit_ema,
+        group_good,
+        stock,
+        supply,
+        entry_rate,
+    )
+    for k in range(rate.size):
+        if not rate[k] <= POISSON_LAM_MAX:
+            raise ValueError("lam value too large")
+    for k in range(rate.size):
+        if not rate[k] >= 0.0:
+            raise ValueError("lam < 0 or lam contains NaNs")
+    rng = generator(rng_handles)
+    counts = np.empty(rate.size, dtype=np.int64)
+    n = 0
+    for k in range(rate.size):
+        counts[k] = rng.poisson(rate[k])
+        if counts[k] > 0:
+            n += 1
+    goods = np.empty(n, dtype=np.int64)
+    entering = np.empty(n, dtype=np.int64)
+    i = 0
+    for k in range(rate.size):
+        if counts[k] > 0:
+            goods[i], entering[i] = k, counts[k]
+            i += 1
+    return goods, entering
+
+
+@kernel
+def encounters_met(
+    uniform,
+    pi,
+    pj,
+    place,
+    seize,
+    settle,
+    routine,
+    value,
+    mov,
+    good,
+    cargo,
+    on_route,
+    who,
+    edges,
+    broker_until,
+    week,
+    shield,
+    travel_ban,
+    crossing,
+    bloc_of,
+    rob,
+    settle_share,
+    routine_share,
+    alliance,
+    toll,
+    services_share,
+    cash_of,
+    outlay,
+):
+    """The week's encounters and what the crews pay, in one call (issue 18, tenth pass).
+
+    :func:`encounters_and_dues`, then :func:`met_encounters`, as ``Crews._travel`` called them
+    one after the other, with the moving crews' columns read here (brokers: ``broker_until``
+    after ``week``, M21; travel bans, M14; protecting blocs, M3; cash before paying) rather than
+    gathered by numpy between the calls. The same operations in the same order, so the same
+    bits (``tests/test_crews10_kernels.py`` checks it against the two calls).
+
+    Returns:
+        outcome (entries), first (each crew's position of first loss), lost_at (the entries of
+        first losses), then what :func:`met_encounters` returns: the services bought (places,
+        amounts) and the met entries' crew rows, places, goods, units, values, outcomes, bribes,
+        tolls, deciders and links.
+    """
+    n = mov.size
+    broker = np.empty(n, dtype=np.bool_)
+    ban = np.empty(n)
+    bloc = np.empty(n, dtype=bloc_of.dtype)
+    cash = np.empty(n)
+    for i in range(n):
+        s = mov[i]
+        broker[i] = broker_until[s] > week
+        ban[i], bloc[i], cash[i] = travel_ban[s], bloc_of[s], cash_of[s]
+    outcome, first, met, pay, paid, lost_at = encounters_and_dues(
+        uniform,
+        pi,
+        pj,
+        place,
+        seize,
+        settle,
+        routine,
+        value,
+        broker,
+        shield,
+        ban,
+        crossing,
+        bloc,
+        rob,
+        settle_share,
+        routine_share,
+        alliance,
+        toll,
+        services_share,
+        cash,
+    )
+    bought_at, bought, crew, place_m, good_m, units, value_m, outcome_m, bribe, toll_m, official, edge = met_encounters(
+        met, pi, mov, place, good, cargo, value, outcome, pay, who, on_route, edges, cash, paid, cash_of, outlay
+    )
+    return (
+        outcome,
+        first,
+        lost_at,
+        bought_at,
+        bought,
+        crew,
+        place_m,
+        good_m,
+        units,
+        value_m,
+        outcome_m,
+        bribe,
+        toll_m,
+        official,
+        edge,
+    )
+
+
+@kernel
+def after_encounters(
+    crew,
+    place_m,
+    good_m,
+    units,
+    value_m,
+    outcome_m,
+    edge,
+    network,
+    livelihood,
+    own,
+    learning_rate_own,
+    network_risk,
+    keep_of,
+    place_units,
+    place_good_units,
+    illicit_value,
+    edge_units,
+    edge_good_units,
+    lost_at,
+    pi,
+    outcome,
+    value,
+    mov,
+    r,
+    g,
+    cargo,
+    old,
+    first,
+    cum_weeks,
+    route_weeks,
+    route_sink,
+    sink_value,
+    trafficking_share,
+    return_time_factor,
+    returning,
+    cash_of,
+    outlay,
+    cargo_of,
+    bloc,
+    state,
+    return_left,
+    progress,
+    ledger_seized,
+    ledger_stolen,
+    ledger_delivered,
+    delivered_week,
+    st_seized,
+    st_seized_value,
+    st_robbed,
+    st_delivered,
+    st_delivered_value,
+    st_trip_profit,
+    st_trips,
+):
+    """Learning, lost cargoes and arrivals after the week's encounters were settled, in one call (tenth pass).
+
+    :func:`learn_and_count` (perceived risk, M8; the traffic counts), :func:`lose_cargo` (when
+    any crew lost its cargo; 002 §II, M3) and :func:`arrive_and_sell` (M1, M3), in the order
+    ``Crews._travel`` called them, on the same arrays: the same bits. The arrests that followed
+    the lost cargoes in Python now follow this call: they touch only crews that lost their cargo
+    (arrests follow seizures), which :func:`arrive_and_sell` leaves alone, and the payments to
+    the ledger and the blocs stay the caller's, in their order. A crew has lost its cargo when
+    its first loss is before ``cum_weeks``' width; its progress after the week is ``old + 1``.
+
+    Returns:
+        What :func:`arrive_and_sell` returns: the number of crews that arrived, their sales'
+        total, and the protecting blocs and shares of those that pay one.
+    """
+    learn_and_count(
+        crew,
+        place_m,
+        good_m,
+        units,
+        value_m,
+        outcome_m,
+        edge,
+        network,
+        livelihood,
+        own,
+        learning_rate_own,
+        network_risk,
+        keep_of,
+        place_units,
+        place_good_units,
+        illicit_value,
+        edge_units,
+        edge_good_units,
+    )
+    if lost_at.size:
+        lose_cargo(
+            lost_at,
+            pi,
+            outcome,
+            value,
+            mov,
+            g,
+            cargo,
+            r,
+            first,
+            cum_weeks,
+            return_time_factor,
+            returning,
+            outlay,
+            cargo_of,
+            bloc,
+            state,
+            return_left,
+            ledger_seized,
+            ledger_stolen,
+            st_seized,
+            st_seized_value,
+            st_robbed,
+            st_trip_profit,
+            st_trips,
+        )
+    width = cum_weeks.shape[1]
+    n = mov.size
+    lost_any = np.empty(n, dtype=np.bool_)
+    new = np.empty(n)
+    for i in range(n):
+        lost_any[i] = first[i] < width
+        new[i] = old[i] + 1.0
+    return arrive_and_sell(
+        mov,
+        r,
+        g,
+        cargo,
+        new,
+        lost_any,
+        route_weeks,
+        route_sink,
+        sink_value,
+        trafficking_share,
+        return_time_factor,
+        returning,
+        cash_of,
+        outlay,
+        bloc,
+        cargo_of,
+        state,
+        return_left,
+        progress,
+        ledger_delivered,
+        delivered_week,
+        st_delivered,
+        st_delivered_value,
+        st_trip_profit,
+        st_trips,
+    )

@@ -274,8 +274,7 @@ class Crews(AgentTable):
         if closed_moved:
             self._closed_seen = rates.closed.copy()
             self.route_closed = (routes.edge_incidence @ rates.closed.astype(float)) > 0
-        if prices_moved or transport_moved or closed_moved:
-            self._candidate_tables()
+        self._candidate_tables(prices_moved, transport_moved, closed_moved)
         self._route_cost_version = version
 
     @property
@@ -312,28 +311,33 @@ class Crews(AgentTable):
             return False
         self._prices_seen = market.version
         sink_value = market.sink_value(routes.good, routes.sink)
-        if "value_at" in self.__dict__:
-            moved = np.flatnonzero(sink_value != self.sink_value)
-            if not len(moved):
-                return False
-        else:
-            moved = slice(None)
+        # The rows whose sink price moved, or all the first time (compiled:
+        # sim.agents.route_kernels.sink_values_moved).
+        first = "value_at" not in self.__dict__
+        if first:
             self.value_at = np.empty(routes.km_frac.shape)
-        vs = self.value_source[routes.good[moved]]
-        self.value_at[moved] = vs[:, None] + (sink_value[moved] - vs)[:, None] * routes.km_frac[moved]
+        seen = sink_value if first else self.sink_value
+        args = (self.value_source, routes.good, routes.km_frac, self.value_at)
+        if not route_kernels.sink_values_moved(sink_value, seen, first, *args):
+            return False
         self.sink_value = sink_value
         return True
 
-    def _candidate_tables(self) -> None:
-        """Sink value, transport and protection costs, and openness of each group's candidate routes.
+    def _candidate_tables(self, prices_moved: bool, transport_moved: bool, closed_moved: bool) -> None:
+        """Sink value, transport costs and openness of each group's candidate routes, where their inputs moved.
 
         Crews of a group choose among the same candidates: one row per group, gathered by row
-        when they plan (the same numbers as gathering each crew's candidates).
+        when they plan (the same numbers as gathering each crew's candidates). Each table is
+        gathered again only when what it is read from changed (prices move most weeks, transport
+        costs and closed borders seldom).
         """
         cand = self.cand_route
-        self.cand_sink = self.sink_value[cand]
-        self.cand_transport = self.transport_unit[cand]
-        self.cand_open = (self.routes.group_routes >= 0) & ~self.route_closed[cand]
+        if prices_moved:
+            self.cand_sink = self.sink_value[cand]
+        if transport_moved:
+            self.cand_transport = self.transport_unit[cand]
+        if closed_moved:
+            self.cand_open = (self.routes.group_routes >= 0) & ~self.route_closed[cand]
 
     @functools.cached_property
     def cand_route(self) -> np.ndarray:
@@ -421,15 +425,18 @@ class Crews(AgentTable):
         for all goods at once, in the same order.
         """
         keep = counts > 0
-        goods, counts = goods[keep], counts[keep]
+        self._enter_drawn(goods[keep].astype(np.int64), counts[keep].astype(np.int64))
+
+    def _enter_drawn(self, goods: np.ndarray, counts: np.ndarray) -> None:
+        """:meth:`enter_goods` for goods that all have entrants (``counts`` above zero; int64 arrays)."""
         if not len(goods):
             return
         model, p = self.model, self.p
         slots = self.add(int(counts.sum()))  # the table draws nothing: the entrants' draws follow, as ever
         capital = route_kernels.draw_entrants(
             kernel_rng.handles(model.rng),
-            goods.astype(np.int64),
-            counts.astype(np.int64),
+            goods,
+            counts,
             slots,
             *self._groups_by_good,
             model.market.mean_supply,
@@ -524,14 +531,24 @@ class Crews(AgentTable):
         )
         if len(queue) == 0:
             return
-        route, go = self._choose_routes(queue)
-        # Purchases in queue order, the departures and their counts (compiled:
-        # sim.agents.route_kernels.buy_and_depart); then the payments, in the order they were made.
-        dep, r, purchase, fee, transport = route_kernels.buy_and_depart(
+        # Each crew's route (random utility: the perceived odds, then Gumbel noise drawn by numpy),
+        # whether its trip pays, then the purchases in queue order, the departures and their
+        # counts (compiled: sim.agents.route_kernels.choose_and_depart); then the payments, in the
+        # order they were made.
+        survival = self._route_odds(queue, grp)
+        st = model.stats.week
+        dep, r, purchase, fee, transport = route_kernels.choose_and_depart(
+            survival,
+            gumbel_uniforms(rng, survival.shape),
+            self.p.choice_noise,
+            model.market.value_sink,
+            self.cand_route,
+            self.cand_sink,
+            self.cand_transport,
+            self.cand_pay,
+            self.cand_open,
             queue,
             grp,
-            route,
-            go,
             c["good"],
             c["cash"],
             c["capacity"],
@@ -550,9 +567,9 @@ class Crews(AgentTable):
             c["state"],
             c["idle_weeks"],
             int(State.MOVING),
-            model.stats.week["route_units"],
-            model.stats.week["departed"],
-            model.stats.week["north_departed"],
+            st["route_units"],
+            st["departed"],
+            st["north_departed"],
         )
         if len(dep) == 0:
             return
@@ -562,39 +579,23 @@ class Crews(AgentTable):
         if protected.any():
             model.roadblocks.protect(dep[protected], self.route_bloc[r[protected]], fee[protected], model.ledger)
 
-    def _choose_routes(self, crews: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each crew's route (random utility, Gumbel noise) and whether its trip pays.
+    def _route_odds(self, crews: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Each planning crew's perceived odds of getting through each of its group's candidate routes.
 
-        Expected profit per unit on a route: the sink price times the perceived odds of getting
-        through (raised to the crew's risk aversion), less the source price, transport,
-        protection and expected bribes and tolls. Perceived risk blends the crew's own
-        experience with its network's. Compiled (:mod:`sim.agents.route_kernels`): the
-        candidates' sums of log-odds, then the profits, the Gumbel noise and the pick, crew by
-        crew in the order given; the perceived log-odds, the odds and the draws' uniforms stay numpy's.
+        Expected profit per unit on a route (:func:`sim.agents.route_kernels.choose_by_profit`,
+        called by ``choose_and_depart``) is the sink price times these odds, less the source
+        price, transport, protection and expected bribes and tolls. Perceived risk blends the
+        crew's own experience with its network's, and the odds are raised to the crew's risk
+        aversion. Compiled (:mod:`sim.agents.route_kernels`): the candidates' sums of log-odds,
+        crew by crew in the order given (``group``: the crews' groups); the perceived log-odds
+        and the odds stay numpy's (``log1p`` and ``exp``).
         """
-        p = self.p
-        group = self.group[crews]
-        g = self.good[crews]
         inc = self._incidence_csr
         aversion = self.kind_risk_aversion[self.kind[crews]]
         log_survival = route_kernels.candidate_log_sums(
             self._log_pass(crews), aversion, group, self.routes.group_routes, *inc
         )
-        survival = np.exp(log_survival, out=log_survival)
-        margin = self.model.market.value_sink[g] - self.value_source[g]
-        return route_kernels.choose_by_profit(
-            survival,
-            group,
-            g,
-            self.cand_route,
-            self.cand_sink,
-            self.value_source,
-            self.cand_transport,
-            self.cand_pay,
-            self.cand_open,
-            p.choice_noise * margin,
-            gumbel_uniforms(self.model.rng, survival.shape),
-        )
+        return np.exp(log_survival, out=log_survival)
 
     def _log_pass(self, crews: np.ndarray) -> np.ndarray:
         """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
@@ -711,13 +712,12 @@ class Crews(AgentTable):
         mov, r, g, cargo, old, pi, pj, on_route, place, value, good, seize, settle, routine, on_duty = passed
         if len(mov) == 0:
             return
-        new = old + 1.0
         width = routes.cum_weeks.shape[1]
         who = self._encounter_odds(good, place, value, seize, settle, routine, on_duty)
-        # Outcomes (brokers, travel bans, robbery, the draws), first losses and the dues paid,
-        # compiled (sim.agents.route_kernels.encounters_and_dues).
-        cash = self.cash[mov]
-        outcome, first, met, pay, paid, lost_at = route_kernels.encounters_and_dues(
+        # Outcomes (brokers, travel bans, robbery, the draws), first losses, the dues paid out of
+        # the crews' cash, the services bought and the encounters met for the books, compiled
+        # (sim.agents.route_kernels.encounters_met).
+        outcome, first, lost_at, bought_at, bought, *met_entries, edge = route_kernels.encounters_met(
             model.rng.random((len(mov), width)),  # one draw per route position, as ever
             pi,
             pj,
@@ -726,37 +726,24 @@ class Crews(AgentTable):
             settle,
             routine,
             value,
-            self.broker_until[mov] > model.week_index,
+            mov,
+            good,
+            cargo,
+            on_route,
+            self._no_one if who is None else who,
+            self._edges_flat,
+            c["broker_until"],
+            model.week_index,
             model.params.armed_groups.broker_shield,
-            self.travel_ban[mov],
+            c["travel_ban"],
             self.crossing,
-            self.bloc[mov],
+            c["bloc"],
             model.banditry.rob,
             rates.settle_share,
             rates.routine_share,
             blocks.alliance,
             blocks.toll,
             model.params.transport.services_share,
-            cash,
-        )
-        lost_any = first < width
-        # The payments out of the crews' cash, the services bought and the encounters met, for
-        # the books (compiled: sim.agents.route_kernels.met_encounters).
-        bought_at, bought, *met_entries, edge = route_kernels.met_encounters(
-            met,
-            pi,
-            mov,
-            place,
-            good,
-            cargo,
-            value,
-            outcome,
-            pay,
-            self._no_one if who is None else who,
-            on_route,
-            self._edges_flat,
-            cash,
-            paid,
             c["cash"],
             c["outlay"],
         )
@@ -766,10 +753,22 @@ class Crews(AgentTable):
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
         model.record_encounters(enc)
-        # Learning from the encounters (own and network) and the week's traffic counts, compiled
-        # (sim.agents.route_kernels.learn_and_count); numpy's power gives the network's weights.
-        st = model.stats.week
-        route_kernels.learn_and_count(
+        self._after_encounters(mov, r, g, cargo, old, pi, outcome, value, first, lost_at, enc, edge, arrested)
+
+    def _after_encounters(self, mov, r, g, cargo, old, pi, outcome, value, first, lost_at, enc, edge, arrested) -> None:
+        """Learning, lost cargoes, arrests and arrivals after the encounters were settled.
+
+        Compiled (:func:`sim.agents.route_kernels.after_encounters`): the crews learn from the
+        encounters (own and network; numpy's power gives the network's weights) and the week's
+        traffic is counted; crews that lost their cargo (``lost_at``: the encounters of ``pi``,
+        ``outcome``, ``value`` at which crews of ``mov`` first lost it) count it and head home;
+        those that reach their sink sell and share profit with their protectors. Then, in the
+        order they were made before: the arrests (only of crews that lost their cargo, which the
+        arrivals do not touch), the sales, the blocs' shares.
+        """
+        model, routes, c = self.model, self.routes, self.cols
+        st, ledger = model.stats.week, model.ledger
+        arrived, sales, blocs, shares = route_kernels.after_encounters(
             enc.crew,
             enc.place,
             enc.good,
@@ -788,68 +787,17 @@ class Crews(AgentTable):
             st["illicit_value"],
             st["edge_units"],
             st["edge_good_units"],
-        )
-        self._lose_cargo(mov, g, cargo, pi, outcome, value, lost_at, r, first, enc, arrested)
-        self._arrive(mov, r, g, cargo, new, lost_any)
-
-    def _lose_cargo(self, mov, g, cargo, pi, outcome, value, lost_at, r, first, enc, arrested) -> None:
-        """Seized or robbed: the cargo is gone; the crew heads home, or is arrested.
-
-        ``lost_at`` are the encounters (of ``pi``, ``outcome``, ``value``) at which crews of
-        ``mov`` first lost their cargo. Compiled (:func:`sim.agents.route_kernels.lose_cargo`),
-        then the arrests.
-        """
-        if len(lost_at) == 0:
-            return
-        model, c, st = self.model, self.cols, self.model.stats.week
-        route_kernels.lose_cargo(
             lost_at,
             pi,
             outcome,
             value,
             mov,
+            r,
             g,
             cargo,
-            r,
+            old,
             first,
-            self.routes.cum_weeks,
-            model.params.transport.return_time_factor,
-            int(State.RETURNING),
-            c["outlay"],
-            c["cargo"],
-            c["bloc"],
-            c["state"],
-            c["return_left"],
-            model.ledger.seized,
-            model.ledger.stolen,
-            st["seized"],
-            st["seized_value"],
-            st["robbed"],
-            st["trip_profit"],
-            st["trips"],
-        )
-        taken = enc.crew[arrested]
-        model.stats.events["arrested"] += len(taken)
-        if getattr(model.enforcement, "holds_trials", False):
-            c["state"][taken] = State.DETAINED
-            model.enforcement.file_cases(taken, enc.place[arrested])
-        else:
-            self.leave(taken)
-
-    def _arrive(self, mov, r, g, cargo, new, lost_any) -> None:
-        """Crews that reach their sink sell, share profit with their protectors, head home.
-
-        Compiled (:func:`sim.agents.route_kernels.arrive_and_sell`); the payments follow in the
-        order they were made: the sales, then the blocs' shares.
-        """
-        model, routes, c, st = self.model, self.routes, self.cols, self.model.stats.week
-        arrived, sales, blocs, shares = route_kernels.arrive_and_sell(
-            mov,
-            r,
-            g,
-            cargo,
-            new,
-            lost_any,
+            routes.cum_weeks,
             routes.weeks,
             routes.sink,
             self.sink_value,
@@ -858,23 +806,36 @@ class Crews(AgentTable):
             int(State.RETURNING),
             c["cash"],
             c["outlay"],
-            c["bloc"],
             c["cargo"],
+            c["bloc"],
             c["state"],
             c["return_left"],
             c["progress"],
-            model.ledger.delivered,
+            ledger.seized,
+            ledger.stolen,
+            ledger.delivered,
             model.market.delivered_week,
+            st["seized"],
+            st["seized_value"],
+            st["robbed"],
             st["delivered"],
             st["delivered_value"],
             st["trip_profit"],
             st["trips"],
         )
+        if len(lost_at):
+            taken = enc.crew[arrested]
+            model.stats.events["arrested"] += len(taken)
+            if len(taken) and getattr(model.enforcement, "holds_trials", False):
+                c["state"][taken] = State.DETAINED
+                model.enforcement.file_cases(taken, enc.place[arrested])
+            elif len(taken):  # most weeks no one is arrested: filing or leaving nothing did nothing
+                self.leave(taken)
         if not arrived:
             return
-        model.ledger.pay("sales", "buyers", "traffickers", sales)
+        ledger.pay("sales", "buyers", "traffickers", sales)
         if len(blocs):
-            model.roadblocks.share_profit(blocs, shares, model.ledger)
+            model.roadblocks.share_profit(blocs, shares, ledger)
 
     def _pay_upkeep_and_exit(self) -> None:
         """Crews pay their upkeep where they live; idle crews that are broke or tired of waiting leave.
@@ -905,11 +866,13 @@ class Crews(AgentTable):
         The entry rate grows with the recent return on the good's crews' capital and with the
         share of a week's supply left unbought at its sources.
         """
-        # The running return and profit per trip, and the week's entry rates (compiled:
-        # sim.agents.route_kernels.entry_rates); entrants see goods left unbought at the sources:
-        # no glut, no room for newcomers.
+        # The running return and profit per trip, the week's entry rates and the number of entrants
+        # of each good, drawn from the model's generator (compiled:
+        # sim.agents.route_kernels.entrants_by_good); entrants see goods left unbought at the
+        # sources: no glut, no room for newcomers.
         st, c, market = self.model.stats.week, self.cols, self.model.market
-        rate = route_kernels.entry_rates(
+        goods, counts = route_kernels.entrants_by_good(
+            kernel_rng.handles(self.model.rng),
             c["alive"],
             c["good"],
             c["cargo_value_ref"],
@@ -924,5 +887,4 @@ class Crews(AgentTable):
             self._supply_by_good,
             self.p.entry_rate,
         )
-        arrivals = self.model.rng.poisson(rate)
-        self.enter_goods(np.arange(len(rate)), arrivals)
+        self._enter_drawn(goods, counts)
