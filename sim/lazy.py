@@ -22,6 +22,8 @@ KERNEL_MODULES = (
     "sim.bookkeeping_kernels",
     "sim.collection_kernels",
     "sim.knowledge_kernels",
+    "sim.market_kernels",
+    "sim.agents.gold_kernels",
     "sim.agents.official_kernels",
     "sim.agents.route_kernels",
     "sim.agents.turn_kernels",

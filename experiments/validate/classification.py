@@ -62,9 +62,10 @@ CLASSIFICATION: dict[str, Classification] = {
     "M1": Classification(
         RULE,
         "the groups' trade revenue is three fixed shares of the cargo's value: tolls `toll_share` x value at held "
-        "places (`Traffickers._travel`, `ArmedGroups.collect`), protection `protection_share` x sink value for goods "
-        "denser than `protection_value_per_t` (`Traffickers._route_costs`, `ArmedGroups.protect`) and "
-        "`trafficking_share` of the trip's profit (`Traffickers._arrive`). Removing goods removes their shares; "
+        "places (`Crews._travel`, `ArmedGroups.collect`), protection `protection_share` x sink value for goods "
+        "denser than `protection_value_per_t` (`Crews._route_costs`, `ArmedGroups.protect`) and "
+        "`trafficking_share` of the trip's profit (`route_kernels.after_encounters` at arrival, `Crews._travel`). "
+        "Removing goods removes their shares; "
         "which goods bring most is read from goods.yaml (value x supply), not decided by anyone",
         (_A + "test_tolls_are_a_share_of_cargo_value", _R + "test_m1_protection_is_a_share_of_high_value_cargo"),
     ),
@@ -91,7 +92,7 @@ CLASSIFICATION: dict[str, Classification] = {
     ),
     "M4": Classification(
         RULE,
-        "`Traffickers.enter`: an entrant is mercenary with probability a / (a + `mercenary_profit_usd`), a the "
+        "`Crews.enter`: an entrant is mercenary with probability a / (a + `mercenary_profit_usd`), a the "
         "good's recent profit per trip; dearer cigarettes raise a",
         (_R + "test_m4_mercenary_share_of_entrants_follows_profit_per_trip",),
     ),
@@ -125,7 +126,8 @@ CLASSIFICATION: dict[str, Classification] = {
     "M8a": Classification(
         EVIDENCE,
         "crews' route choices by expected profit with risk learned from their own and their network's losses "
-        "(`Traffickers._choose_routes`, `route_kernels.learn_and_count`), over every alternative route",
+        "(`Crews._route_odds`, `route_kernels.choose_and_depart`, `route_kernels.learn_and_count`), "
+        "over every alternative route",
     ),
     "M8b": Classification(
         EVIDENCE,
@@ -135,7 +137,7 @@ CLASSIFICATION: dict[str, Classification] = {
     "M9": Classification(
         RULE,
         "`Livelihoods.apply` multiplies licit income by 1 + `income_gain` x intensity (the income statistic), and no "
-        "crew decision reads licit income (`Traffickers.enter` reads only trafficking returns), so the illicit trade "
+        "crew decision reads licit income (`Crews.enter` reads only trafficking returns), so the illicit trade "
         "cannot respond to the programme through the claimed mechanism: the 'little effect' holds by construction",
         (_R + "test_m9_livelihoods_multiply_licit_income",),
     ),
