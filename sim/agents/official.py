@@ -316,11 +316,29 @@ class Officials(AgentTable):
         args = (self.duty_count, self.duty_start, self.duty, self.chain_depth, self.chain, self.pay)
         shares = (p.bribe_share, p.routine_share, p.kickback_share)
         who, ratios = kernels.encounter_ratios(places, values, uniforms, *args, *shares)
-        exponents = np.exp(self._weigh(who, None, np.log1p(ratios))[0])
         seize, settle, routine = kernels.encounter_rates(
-            exponents, who, places, goods, self.detect_duty, self.duty_pos, self.honest
+            self.encounter_exponents(who, ratios), who, places, goods, self.detect_duty, self.duty_pos, self.honest
         )
         return seize, settle, routine, who
+
+    def encounter_roster(self) -> tuple:
+        """What ``encounter_ratios`` reads besides the draws: the duty roster, chains, pay and shares.
+
+        The crews' travel passes them to its compiled call (issue 18, eleventh pass:
+        ``route_kernels.passed_and_on_duty`` does :meth:`encounter_odds`' draw and ratios).
+        """
+        p = self.p
+        roster = (self.duty_count, self.duty_start, self.duty, self.chain_depth, self.chain, self.pay)
+        return (*roster, p.bribe_share, p.routine_share, p.kickback_share)
+
+    def encounter_exponents(self, who: np.ndarray, ratios: np.ndarray) -> np.ndarray:
+        """Numpy's exponentials of the officials' weighing of the bribes and routine payments before them (M3).
+
+        ``who``: the officials on duty; ``ratios``: their gain ratios
+        (:func:`~sim.agents.official_kernels.encounter_ratios`). numpy's ``log1p`` and ``exp``
+        around the compiled weighing (numba's differ in the last bit).
+        """
+        return np.exp(self._weigh(who, None, np.log1p(ratios))[0])
 
     def update(self) -> None:
         """The officials' week: integrity and will drift, anti-corruption cases, checkpoint rates, verdicts.

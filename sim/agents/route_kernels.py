@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.agents.official_kernels import encounter_rates, encounter_ratios
 from sim.compiled import kernel, np_minimum, pairwise_sum
 from sim.enforcement import Outcome
 from sim.kernel_rng import generator
@@ -958,6 +959,125 @@ def places_passed(
             on_duty[k] = e
             k += 1
     return mov, r, g, load, old, pi, pj, on_route, place, value, good_e, seize_e, settle_e, routine_e, on_duty
+
+
+@kernel
+def passed_and_on_duty(
+    rng_handles,
+    alive,
+    state,
+    moving,
+    route,
+    good,
+    cargo,
+    progress,
+    step_bounds,
+    nodes,
+    value_at,
+    seize,
+    settle,
+    routine,
+    staffed,
+    duty_count,
+    duty_start,
+    duty,
+    depth,
+    chain,
+    pay,
+    bribe_share,
+    routine_share,
+    kickback,
+):
+    """:func:`places_passed`, then who is on duty at the staffed entries and what he weighs (issue 18, eleventh pass).
+
+    Where officials man a Malian checkpoint, the one on duty weighs the consignment in front of
+    him (its good and value; M3; ``Officials.encounter_odds`` is the same steps). Who is on duty
+    is drawn here from the model's generator (rebuilt from ``rng_handles``; :mod:`sim.kernel_rng`),
+    one uniform per staffed entry in route order, as numpy's ``random`` drew them before the
+    encounters' draws; then :func:`sim.agents.official_kernels.encounter_ratios` on those
+    entries. The logarithms and exponentials of the weighing stay numpy's (``Officials.encounter_exponents``);
+    :func:`officials_and_encounters` takes it from there.
+
+    Args:
+        rng_handles: :func:`sim.kernel_rng.handles` of the model's generator.
+        alive: As :func:`places_passed`.
+        state: As :func:`places_passed`.
+        moving: As :func:`places_passed`.
+        route: As :func:`places_passed`.
+        good: As :func:`places_passed`.
+        cargo: As :func:`places_passed`.
+        progress: As :func:`places_passed`.
+        step_bounds: As :func:`places_passed`.
+        nodes: As :func:`places_passed`.
+        value_at: As :func:`places_passed`.
+        seize: As :func:`places_passed`.
+        settle: As :func:`places_passed`.
+        routine: As :func:`places_passed`.
+        staffed: Whether officials are on duty at each place.
+        duty_count: As :func:`sim.agents.official_kernels.encounter_ratios`.
+        duty_start: As ``encounter_ratios``.
+        duty: As ``encounter_ratios``.
+        depth: As ``encounter_ratios``.
+        chain: As ``encounter_ratios``.
+        pay: As ``encounter_ratios``.
+        bribe_share: As ``encounter_ratios``.
+        routine_share: As ``encounter_ratios``.
+        kickback: As ``encounter_ratios``.
+
+    Returns:
+        What :func:`places_passed` returns, then the officials on duty at its staffed entries and
+        their gain ratios.
+    """
+    mov, r, g, load, old, pi, pj, on_route, place, value, good_e, seize_e, settle_e, routine_e, on_duty = places_passed(
+        alive,
+        state,
+        moving,
+        route,
+        good,
+        cargo,
+        progress,
+        step_bounds,
+        nodes,
+        value_at,
+        seize,
+        settle,
+        routine,
+        staffed,
+    )
+    uniforms = generator(rng_handles).random(on_duty.size)
+    who, ratios = encounter_ratios(
+        place[on_duty],
+        value[on_duty],
+        uniforms,
+        duty_count,
+        duty_start,
+        duty,
+        depth,
+        chain,
+        pay,
+        bribe_share,
+        routine_share,
+        kickback,
+    )
+    return (
+        mov,
+        r,
+        g,
+        load,
+        old,
+        pi,
+        pj,
+        on_route,
+        place,
+        value,
+        good_e,
+        seize_e,
+        settle_e,
+        routine_e,
+        on_duty,
+        who,
+        ratios,
+    )
 
 
 @kernel
@@ -1879,4 +1999,91 @@ def after_encounters(
         st_delivered_value,
         st_trip_profit,
         st_trips,
+    )
+
+
+@kernel
+def officials_and_encounters(
+    exponents,
+    who_on_duty,
+    on_duty,
+    detect_duty,
+    duty_pos,
+    honest,
+    uniform,
+    pi,
+    pj,
+    place,
+    seize,
+    settle,
+    routine,
+    value,
+    mov,
+    good,
+    cargo,
+    on_route,
+    edges,
+    broker_until,
+    week,
+    shield,
+    travel_ban,
+    crossing,
+    bloc_of,
+    rob,
+    settle_share,
+    routine_share,
+    alliance,
+    toll,
+    services_share,
+    cash_of,
+    outlay,
+):
+    """The officials' odds at the staffed entries, then :func:`encounters_met`, in one call (issue 18, eleventh pass).
+
+    :func:`sim.agents.official_kernels.encounter_rates` (M3) on the staffed entries ``on_duty``
+    (``exponents``: numpy's ``exp`` of the officials' weighing, ``Officials.encounter_exponents``),
+    written over the places' odds there (``seize``, ``settle``, ``routine``, changed in place),
+    with who decided each entry (-1: no one); then :func:`encounters_met` with the other
+    arguments, as ``Crews._travel`` called them one after the other, the same operations in
+    the same order (``tests/test_crews11_kernels.py`` checks it against the calls it replaced).
+
+    Returns:
+        What :func:`encounters_met` returns.
+    """
+    seize_k, settle_k, routine_k = encounter_rates(
+        exponents, who_on_duty, place[on_duty], good[on_duty], detect_duty, duty_pos, honest
+    )
+    who = np.full(place.size, -1, dtype=np.int64)
+    for i in range(on_duty.size):
+        k = on_duty[i]
+        seize[k], settle[k], routine[k], who[k] = seize_k[i], settle_k[i], routine_k[i], who_on_duty[i]
+    return encounters_met(
+        uniform,
+        pi,
+        pj,
+        place,
+        seize,
+        settle,
+        routine,
+        value,
+        mov,
+        good,
+        cargo,
+        on_route,
+        who,
+        edges,
+        broker_until,
+        week,
+        shield,
+        travel_ban,
+        crossing,
+        bloc_of,
+        rob,
+        settle_share,
+        routine_share,
+        alliance,
+        toll,
+        services_share,
+        cash_of,
+        outlay,
     )

@@ -626,24 +626,6 @@ class Crews(AgentTable):
         inc = self.routes.node_incidence
         return inc.indptr.astype(np.int64), inc.indices.astype(np.int64), inc.data.astype(np.float64)
 
-    def _encounter_odds(self, good, place, value, seize, settle, routine, on_duty) -> np.ndarray | None:
-        """Where officials man a Malian checkpoint, the one on duty decides the odds of an encounter.
-
-        The places passed are entries (good ``good`` carried past ``place``, worth ``value``
-        there), with the place's rates already read (``seize``, ``settle``, ``routine``; changed
-        in place here). At the entries ``on_duty`` the official weighs the consignment in front of
-        him (its good and value; :meth:`sim.agents.official.Officials.encounter_odds`, M3).
-        Returns who decided each entry (-1: no one; None without officials).
-        """
-        decide = getattr(self.model.enforcement, "encounter_odds", None)
-        if decide is None:
-            return None
-        who = np.full(len(place), -1, dtype=np.int64)
-        k = on_duty
-        if len(k):
-            seize[k], settle[k], routine[k], who[k] = decide(place[k], good[k], value[k])
-        return who
-
     @functools.cached_property
     def _edges_flat(self) -> np.ndarray:
         """The routes' links, flat (one per route position, as the entries' ``on_route`` counts)."""
@@ -651,12 +633,10 @@ class Crews(AgentTable):
 
     _no_one = np.zeros(0, dtype=np.int64)  # who decided, without officials: no one anywhere
 
-    def _on_duty_places(self) -> np.ndarray:
-        """Where officials are on duty this week (nowhere without officials)."""
-        enforcement = self.model.enforcement
-        if getattr(enforcement, "encounter_odds", None) is None:
-            return np.zeros(self.n_places, dtype=bool)
-        return enforcement.staffed
+    @functools.cached_property
+    def _nowhere(self) -> np.ndarray:
+        """Where officials are on duty without officials: nowhere."""
+        return np.zeros(self.n_places, dtype=bool)
 
     @functools.cached_property
     def _supply_by_good(self) -> np.ndarray:
@@ -690,66 +670,47 @@ class Crews(AgentTable):
         round as they always have.
         """
         model, routes = self.model, self.routes
-        rates, blocks, c = model.enforcement.rates, model.roadblocks, self.cols
+        enforcement = model.enforcement
+        rates, blocks, c = enforcement.rates, model.roadblocks, self.cols
+        officials = getattr(enforcement, "encounter_odds", None) is not None
         # The moving crews and each place they pass, in route order, with the value carried there
-        # and the place's odds (compiled: sim.agents.route_kernels.places_passed).
-        passed = route_kernels.places_passed(
-            c["alive"],
-            c["state"],
-            int(State.MOVING),
-            c["route"],
-            c["good"],
-            c["cargo"],
-            c["progress"],
-            self._step_bounds,
-            self.safe_nodes,
-            self.value_at,
-            rates.seize,
-            rates.settle,
-            rates.routine,
-            self._on_duty_places(),
-        )
-        mov, r, g, cargo, old, pi, pj, on_route, place, value, good, seize, settle, routine, on_duty = passed
+        # and the place's odds (compiled: sim.agents.route_kernels.places_passed); where officials
+        # man a Malian checkpoint, the one on duty (drawn) and what he weighs, in the same call
+        # (route_kernels.passed_and_on_duty; Officials.encounter_odds, M3).
+        trip = (c["alive"], c["state"], int(State.MOVING), c["route"], c["good"], c["cargo"], c["progress"])
+        tables = (self._step_bounds, self.safe_nodes, self.value_at, rates.seize, rates.settle, rates.routine)
+        if officials:
+            handles = kernel_rng.handles(model.rng)
+            passed = route_kernels.passed_and_on_duty(
+                handles, *trip, *tables, enforcement.staffed, *enforcement.encounter_roster()
+            )
+            who, ratios = passed[15:]
+        else:
+            passed = route_kernels.places_passed(*trip, *tables, self._nowhere)
+        mov, r, g, cargo, old, pi, pj, on_route, place, value, good, seize, settle, routine, on_duty = passed[:15]
         if len(mov) == 0:
             return
-        width = routes.cum_weeks.shape[1]
-        who = self._encounter_odds(good, place, value, seize, settle, routine, on_duty)
         # Outcomes (brokers, travel bans, robbery, the draws), first losses, the dues paid out of
         # the crews' cash, the services bought and the encounters met for the books, compiled
-        # (sim.agents.route_kernels.encounters_met).
-        outcome, first, lost_at, bought_at, bought, *met_entries, edge = route_kernels.encounters_met(
-            model.rng.random((len(mov), width)),  # one draw per route position, as ever
-            pi,
-            pj,
-            place,
-            seize,
-            settle,
-            routine,
-            value,
-            mov,
-            good,
-            cargo,
-            on_route,
-            self._no_one if who is None else who,
-            self._edges_flat,
-            c["broker_until"],
-            model.week_index,
-            model.params.armed_groups.broker_shield,
-            c["travel_ban"],
-            self.crossing,
-            c["bloc"],
-            model.banditry.rob,
-            rates.settle_share,
-            rates.routine_share,
-            blocks.alliance,
-            blocks.toll,
-            model.params.transport.services_share,
-            c["cash"],
-            c["outlay"],
-        )
+        # (sim.agents.route_kernels.encounters_met; with officials, after their odds at the
+        # staffed entries: route_kernels.officials_and_encounters).
+        uniform = model.rng.random((len(mov), routes.cum_weeks.shape[1]))  # one draw per route position, as ever
+        entries = (uniform, pi, pj, place, seize, settle, routine, value, mov, good, cargo, on_route)
+        ways = (self._edges_flat, c["broker_until"], model.week_index, model.params.armed_groups.broker_shield)
+        crossings = (c["travel_ban"], self.crossing, c["bloc"], model.banditry.rob, rates.settle_share)
+        dues = (rates.routine_share, blocks.alliance, blocks.toll, model.params.transport.services_share)
+        if officials:
+            exponents = enforcement.encounter_exponents(who, ratios)
+            odds = (exponents, who, on_duty, enforcement.detect_duty, enforcement.duty_pos, enforcement.honest)
+            met = route_kernels.officials_and_encounters(
+                *odds, *entries, *ways, *crossings, *dues, c["cash"], c["outlay"]
+            )
+        else:
+            met = route_kernels.encounters_met(*entries, self._no_one, *ways, *crossings, *dues, c["cash"], c["outlay"])
+        outcome, first, lost_at, bought_at, bought, *met_entries, edge = met
         if len(bought):
             model.pay_services(bought_at, bought)
-        enc = Encounters(*met_entries[:-1], official=None if who is None else met_entries[-1])
+        enc = Encounters(*met_entries[:-1], official=met_entries[-1] if officials else None)
         arrested = model.enforcement.settle(enc, model.ledger)
         blocks.collect(enc, model.ledger)
         model.record_encounters(enc)
