@@ -41,11 +41,13 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
-from sim.enforcement import Encounters, Rates, checkpoint_pressure, detectability, detection_odds, subset
+from sim.enforcement import Encounters, Rates, checkpoint_pressure, detectability, detection_odds
 from sim.lazy import lazy_module
 from sim.world.tables import PLACE_KINDS
 
 kernels = lazy_module("sim.agents.official_kernels")
+route_kernels = lazy_module("sim.agents.route_kernels")  # the encounters' settlement (issue 18, eleventh pass)
+kernel_rng = lazy_module("sim.kernel_rng")
 
 if TYPE_CHECKING:
     from sim.ledger import Ledger
@@ -427,35 +429,41 @@ class Officials(AgentTable):
         return self.duty[self.duty_start[places] + pick]
 
     def settle(self, enc: Encounters, ledger: Ledger) -> np.ndarray:
-        """Book bribes to the officials who decided and up their chains; decide arrests (the neighbours abroad)."""
-        foreign = ~self.world.in_mali[enc.place]
-        arrested = np.zeros(len(enc.place), dtype=bool)
-        if foreign.any():
-            rows = np.flatnonzero(foreign)
-            arrested[rows] = self.neighbours.settle(subset(enc, rows), ledger)
-        # The bribes at unstaffed Malian places, the evidence of detections, the bribes at staffed
-        # posts and the seizures, in one pass (compiled, issue 18); booked below in the same order.
-        # When every decider is on record, the same call pays the bribes up the chains and counts
-        # the bribes and seizures ("state10"); otherwise they are drawn and booked here as before.
-        c = self.cols
+        """Book bribes to the officials who decided and up their chains; decide arrests (the neighbours abroad).
+
+        Compiled in one call (issue 18, eleventh pass: ``route_kernels.settle_encounters``): the
+        neighbours' settlement abroad, the bribes at unstaffed Malian places, the evidence of
+        detections, the bribes at staffed posts and the seizures, and the arrests' draws, in this
+        order; the ledger's payments are booked below in the same order. When every decider is on
+        record, the same call pays the bribes up the chains and counts the bribes and seizures
+        ("state10"); otherwise the deciders are drawn and booked here, then the arrests.
+        """
+        c, rng, neighbours = self.cols, self.model.rng, self.neighbours
         evidence = self.model.crews.cols["evidence"]
-        marks = (enc.place, enc.bribe, enc.outcome, enc.crew, enc.value, self.staffed, foreign, evidence)
         official = enc.official if enc.official is not None else np.full(len(enc.place), -1, dtype=np.int64)
+        marks = (enc.place, enc.bribe, enc.outcome, enc.crew, enc.value, self.world.in_mali, self.staffed, evidence)
         chains = (self.patron, self.p.kickback_share, c["wealth"], c["rent_week"], c["bribes"], c["seizures"])
-        elsewhere, local, seized, at_home, booked, to_officials = kernels.settle_week(*marks, official, *chains)
+        odds = (self.p.arrest_probability, neighbours.arrest_probability)
+        handles = (kernel_rng.handles(neighbours.rng), kernel_rng.handles(rng))
+        abroad, abroad_bribes, arrested, elsewhere, local, seized, at_home, booked, to_officials = (
+            route_kernels.settle_encounters(*handles, *marks, official, *chains, *odds)
+        )
+        if abroad:  # the neighbours' bribes leave the modelled economy (Neighbours.settle)
+            ledger.pay("bribes", "traffickers", "local_economy", abroad_bribes)
         ledger.pay("bribes", "traffickers", "local_economy", elsewhere)
         if booked:
             if len(local):
                 ledger.pay("bribes", "traffickers", "officials", to_officials)
-        elif len(local):
+            return arrested
+        if len(local):
             who = self._deciders(enc, local)
             self._pay_chain(who, enc.bribe[local], ledger)
             kernels.count_rows(self.cols["bribes"], who)
         if len(seized):
-            if not booked and at_home.any():
+            if at_home.any():
                 kernels.count_rows(self.cols["seizures"], self._deciders(enc, seized[at_home]))
-            odds = np.where(at_home, self.p.arrest_probability, self.neighbours.arrest_probability)
-            arrested[seized] = self.model.rng.random(len(seized)) < odds
+            odds = np.where(at_home, self.p.arrest_probability, neighbours.arrest_probability)
+            arrested[seized] = rng.random(len(seized)) < odds
         return arrested
 
     def _deciders(self, enc: Encounters, rows: np.ndarray) -> np.ndarray:

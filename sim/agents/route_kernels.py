@@ -47,7 +47,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.agents.official_kernels import encounter_rates, encounter_ratios
+from sim.agents.official_kernels import encounter_rates, encounter_ratios, settle_week
 from sim.compiled import kernel, np_minimum, pairwise_sum
 from sim.enforcement import Outcome
 from sim.kernel_rng import generator
@@ -2087,3 +2087,87 @@ def officials_and_encounters(
         cash_of,
         outlay,
     )
+
+
+@kernel
+def settle_encounters(
+    abroad_handles,
+    home_handles,
+    place,
+    bribe,
+    outcome,
+    crew,
+    value,
+    in_mali,
+    staffed,
+    evidence,
+    official,
+    patron,
+    kickback,
+    wealth,
+    rent_week,
+    bribes,
+    seizures,
+    arrest_home,
+    arrest_abroad,
+):
+    """``Officials.settle`` in one call when every decider is on record (issue 18, eleventh pass).
+
+    The same steps in the same order: abroad, the neighbours' settlement (``Neighbours.settle``:
+    the bribes leave the modelled economy, summed as numpy summed them; each encounter abroad
+    draws a uniform from the neighbours' generator and a seizure ends in arrest below
+    ``arrest_abroad``); then :func:`sim.agents.official_kernels.settle_week` (the Malian marks,
+    bribes up the chains, counts); then, if that booked everything, one uniform per seizure in
+    Mali from the model's generator (arrest below ``arrest_home`` at a staffed post, else
+    ``arrest_abroad``; M3). If a decider is missing nothing after ``settle_week`` is drawn: the
+    caller draws the deciders and the arrests as before. Generators rebuilt from handles
+    (:mod:`sim.kernel_rng`); ``random`` draws numpy's stream.
+
+    Args:
+        abroad_handles: :func:`sim.kernel_rng.handles` of the neighbours' generator.
+        home_handles: :func:`sim.kernel_rng.handles` of the model's generator.
+        place: Each encounter's place.
+        bribe: The bribe paid at each (0: none).
+        outcome: Each encounter's outcome (``sim.enforcement.Outcome``).
+        crew: The crew stopped at each.
+        value: The consignment's value at each.
+        in_mali: Whether each place is in Mali.
+        staffed: As ``settle_week``.
+        evidence: As ``settle_week`` (added to).
+        official: As ``settle_week``.
+        patron: As ``settle_week``.
+        kickback: As ``settle_week``.
+        wealth: As ``settle_week`` (added to).
+        rent_week: As ``settle_week`` (added to).
+        bribes: As ``settle_week`` (added to).
+        seizures: As ``settle_week`` (added to).
+        arrest_home: ``traffickers.arrest_probability`` of the officials.
+        arrest_abroad: The neighbours' ``arrest_probability``.
+
+    Returns:
+        (any abroad, the bribes paid abroad, arrested), then what ``settle_week`` returns.
+    """
+    n = place.size
+    foreign = np.empty(n, dtype=np.bool_)
+    n_foreign = 0
+    for i in range(n):
+        foreign[i] = not in_mali[place[i]]
+        if foreign[i]:
+            n_foreign += 1
+    arrested = np.zeros(n, dtype=np.bool_)
+    abroad_bribes = 0.0
+    if n_foreign:
+        rows = np.flatnonzero(foreign)
+        abroad_bribes = pairwise_sum(bribe[rows])
+        drawn = generator(abroad_handles).random(rows.size)
+        for j in range(rows.size):
+            arrested[rows[j]] = outcome[rows[j]] == SEIZED and drawn[j] < arrest_abroad
+    marks = (place, bribe, outcome, crew, value, staffed, foreign, evidence, official)
+    elsewhere, local, seized, at_home, booked, to_officials = settle_week(
+        *marks, patron, kickback, wealth, rent_week, bribes, seizures
+    )
+    if booked and seized.size:
+        drawn = generator(home_handles).random(seized.size)
+        for s in range(seized.size):
+            arrested[seized[s]] = drawn[s] < (arrest_home if at_home[s] else arrest_abroad)
+    return n_foreign > 0, abroad_bribes, arrested, elsewhere, local, seized, at_home, booked, to_officials
