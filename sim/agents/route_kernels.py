@@ -17,7 +17,12 @@
   calls :func:`places_passed` (the moving crews, the places they pass and their odds), the
   officials' odds where they are on duty, then :func:`encounters_met`: :func:`encounters_and_dues`
   for the outcomes, first losses and dues of the week and :func:`met_encounters` (the payments,
-  services bought and encounters met, for the books) in one call; after the officials' and
+  services bought and encounters met, for the books) in one call. With officials (issue 18,
+  eleventh pass) :func:`passed_and_on_duty` adds to :func:`places_passed` the draw of who is on
+  duty and the gains he weighs, and :func:`officials_and_encounters` writes his odds before
+  :func:`encounters_met` (numpy's ``log1p`` and ``exp`` of the weighing between the two);
+  :func:`settle_encounters` is ``Officials.settle`` (the neighbours abroad, the Malian
+  bookings, the arrests' draws). After the officials' and
   blocs' settlements, :func:`after_encounters`: :func:`learn_and_count` (perceived risk, M8;
   traffic counts), :func:`lose_cargo` and :func:`arrive_and_sell` (sales, profit shares with
   protectors, M1, M3) in one call (issue 18, tenth pass: fewer calls, less numpy between them).
