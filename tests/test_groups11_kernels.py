@@ -135,3 +135,73 @@ def test_contests_are_the_python_form(frozen):
         assert new.armed_groups.feud.tobytes() == ref.armed_groups.feud.tobytes(), seed
         clashes += new.armed_groups.events["clashes"]
     assert clashes > 0
+
+
+def _reference_punish(self, group, u=None):
+    """``ArmedGroups.punish`` before the eleventh pass: the enemies' kin by ``hostile`` over ``active``."""
+    from sim.agents.armed_group import IDENTITIES
+
+    p, model = self.p, self.model
+    communities = model.communities
+    if communities is None or p.civilian_attack_rate <= 0:
+        return
+    if u is None:
+        u = model.rng.random()
+    if u >= p.civilian_attack_rate:
+        return
+    places, ident = self._outsiders(group)
+    if not len(places):
+        return
+    state = self.hostile(group, None)
+    side_state = communities.trust_at(places) if state else np.zeros(len(places))
+    enemy_kin = np.zeros(len(IDENTITIES))
+    regions = set(group.regions)
+    for g in self.active:
+        if g is not group and self.hostile(group, g) and regions.intersection(g.regions):
+            enemy_kin[g.identity] = 1.0
+    grudge = self.grudge[group.identity, ident]
+    score = np.maximum.reduce([side_state, enemy_kin[ident], grudge / (1.0 + grudge)])
+    best = int(np.argmax(score))
+    if u >= p.civilian_attack_rate * score[best]:
+        return
+    place = int(places[best])
+    deaths = float(model.rng.poisson(p.civilian_attack_deaths * model.civilian_shield(place)))
+    displaced = deaths * p.displaced_per_death
+    st = model.stats
+    st.events["civilian_deaths"] += deaths
+    st.week["civilian_deaths"][place] += deaths
+    st.week["deaths"][place] += deaths
+    st.week["displaced"][place] += displaced
+    model.territory.violence[place] += deaths
+    self.events["civilian_attacks"] += 1
+    if grudge[best] > 0 and score[best] == grudge[best] / (1.0 + grudge[best]):
+        self.events["reprisals"] += 1
+    self.grudge[ident[best], group.identity] += 1.0
+    communities.suffer(np.array([place]), np.array([1.0]))
+
+
+def test_punishments_are_the_python_form(frozen):
+    """30 cases (deals, no fighters, numpy scalars, grudges), every group punishes: the same model and generator."""
+    attacks = 0
+    for seed in range(0, 60, 2):  # even seeds: no region named twice (a zone's places must be distinct)
+        models = []
+        for punish in (_reference_punish, None):
+            m = _case(frozen, seed)
+            groups = m.armed_groups
+            groups.p = dataclasses.replace(groups.p, civilian_attack_rate=1.0)
+            groups.grudge[:] = np.random.default_rng(seed).choice([0.0, 0.0, 0.5, 3.0], size=groups.grudge.shape)
+            m.rng = np.random.default_rng(seed + 9)
+            for group in groups.groups:
+                if punish is None:
+                    groups.punish(group)
+                else:
+                    punish(groups, group)
+            models.append(m)
+        ref, new = models
+        assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
+        assert _snapshot(new) == _snapshot(ref), seed
+        assert new.armed_groups.grudge.tobytes() == ref.armed_groups.grudge.tobytes(), seed
+        assert new.territory.violence.tobytes() == ref.territory.violence.tobytes(), seed
+        assert new.armed_groups.events == ref.armed_groups.events, seed
+        attacks += new.armed_groups.events["civilian_attacks"]
+    assert attacks > 0

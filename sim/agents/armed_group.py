@@ -761,7 +761,7 @@ class ArmedGroups:
             home = np.array([self._home(g.identity) for g in groups], dtype=np.float64).reshape(len(groups), n)
             kept = self._appraisal_kept = (turn_kept, other, per_fighter, kin, home)
         _, other, per_fighter, kin, home = kept
-        tax = np.stack((terms.tax(p.tax_share_jihadist), terms.tax(p.tax_share_other)))[other]  # by kind: 0 jihadist
+        tax = np.array((terms.tax(p.tax_share_jihadist), terms.tax(p.tax_share_other)))[other]  # by kind: 0 jihadist
         price = p.fence_share * self.model.market.value_source[self._cattle()]
         cattle = np.empty((len(groups), 2))
         cattle[:, 0], cattle[:, 1] = per_fighter, price
@@ -1083,9 +1083,9 @@ class ArmedGroups:
         state = self.hostile(group, None)
         side_state = communities.trust_at(places) if state else np.zeros(len(places))
         enemy_kin = np.zeros(len(IDENTITIES))
-        regions = set(group.regions)
-        for g in self.active:
-            if g is not group and self.hostile(group, g) and regions.intersection(g.regions):
+        regions, hostile = set(group.regions), self._hostility()[group.index].tolist()  # hostile() by index
+        for g in self.groups:  # the active hostile groups sharing a region; their order does not matter
+            if g.fighters > 0 and g is not group and hostile[g.index] and not regions.isdisjoint(g.regions):
                 enemy_kin[g.identity] = 1.0
         grudge = self.grudge[group.identity, ident]
         score = np.maximum.reduce([side_state, enemy_kin[ident], grudge / (1.0 + grudge)])
