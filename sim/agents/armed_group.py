@@ -761,7 +761,7 @@ class ArmedGroups:
             home = np.array([self._home(g.identity) for g in groups], dtype=np.float64).reshape(len(groups), n)
             kept = self._appraisal_kept = (turn_kept, other, per_fighter, kin, home)
         _, other, per_fighter, kin, home = kept
-        tax = np.stack((terms.tax(p.tax_share_jihadist), terms.tax(p.tax_share_other)))[other]  # by kind: 0 jihadist
+        tax = np.array((terms.tax(p.tax_share_jihadist), terms.tax(p.tax_share_other)))[other]  # by kind: 0 jihadist
         price = p.fence_share * self.model.market.value_source[self._cattle()]
         cattle = np.empty((len(groups), 2))
         cattle[:, 0], cattle[:, 1] = per_fighter, price
@@ -1083,9 +1083,9 @@ class ArmedGroups:
         state = self.hostile(group, None)
         side_state = communities.trust_at(places) if state else np.zeros(len(places))
         enemy_kin = np.zeros(len(IDENTITIES))
-        regions = set(group.regions)
-        for g in self.active:
-            if g is not group and self.hostile(group, g) and regions.intersection(g.regions):
+        regions, hostile = set(group.regions), self._hostility()[group.index].tolist()  # hostile() by index
+        for g in self.groups:  # the active hostile groups sharing a region; their order does not matter
+            if g.fighters > 0 and g is not group and hostile[g.index] and not regions.isdisjoint(g.regions):
                 enemy_kin[g.identity] = 1.0
         grudge = self.grudge[group.identity, ident]
         score = np.maximum.reduce([side_state, enemy_kin[ident], grudge / (1.0 + grudge)])
@@ -1295,21 +1295,6 @@ class ArmedGroups:
 
     # --- violence --------------------------------------------------------------------
 
-    def _region_place_set(self, group: ArmedGroup) -> frozenset[int]:
-        """:meth:`_region_places` as a set of Python ints (cached by the regions; issue 18, pass 9)."""
-        sets = self.__dict__.setdefault("_place_sets_of", {})
-        found = sets.get(group.regions)
-        if found is None:
-            found = sets[group.regions] = frozenset(self._region_places(group).tolist())
-        return found
-
-    def _neighbour_lists(self) -> list[list[int]]:
-        """``neighbours`` as lists of Python ints (the graph is fixed; cached; issue 18, pass 9)."""
-        lists = self.__dict__.get("_neighbour_list_cache")
-        if lists is None:
-            lists = self._neighbour_list_cache = [n.tolist() for n in self.neighbours]
-        return lists
-
     def _garrison(self, group: ArmedGroup | None, place: int) -> float:
         """Defending strength at a place (spread over the group's places; M5)."""
         if group is None:
@@ -1337,31 +1322,9 @@ class ArmedGroups:
             u = model.rng.random()
         if u >= p.attack_rate:
             return
-        own = group.places
-        reach = set(self._region_place_set(group))
-        adjacent = self._neighbour_lists()
-        own_list = own.tolist()
-        for node in own_list:
-            reach.update(adjacent[node])
-        reach = np.array(sorted(reach.difference(own_list)), dtype=np.int64)
-        reach = reach[self.contestable[reach]]
+        reach, defence, open_, holders = self._contest_candidates(group)
         if not len(reach) or group.strength <= 0:
             return
-        holders = territory.holder[reach]
-        rivals = [self.groups[h] if h >= 0 else None for h in holders.tolist()]
-        defence = np.array([self._garrison(r, int(n)) for r, n in zip(rivals, reach, strict=True)])
-        open_ = (holders < 0) & (defence <= 0)
-        hostile = np.array(
-            [
-                self.hostile(group, r) if r is not None else (d > 0 and group.kind == GroupKind.JIHADIST)
-                for r, d in zip(rivals, defence, strict=True)
-            ]
-        )
-        ok = open_ | hostile
-        if not ok.any():
-            return
-        reach, defence, open_ = reach[ok], defence[ok], open_[ok]
-        rivals = [r for r, k in zip(rivals, ok, strict=True) if k]
         committed = min(p.commit_share * group.strength, p.unit_size)
         gamma = p.contest_exponent
         win = np.where(open_, 1.0, committed**gamma / (committed**gamma + np.maximum(defence, 1e-9) ** gamma))
@@ -1374,7 +1337,43 @@ class ArmedGroups:
         if open_[best]:
             territory.holder[int(reach[best])] = group.index
             return
-        self._clash(group, rivals[best], int(reach[best]), float(win[best]), committed, float(defence[best]))
+        rival = self.groups[int(holders[best])] if holders[best] >= 0 else None
+        self._clash(group, rival, int(reach[best]), float(win[best]), committed, float(defence[best]))
+
+    def _contest_candidates(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The nodes :meth:`contest` weighs: within reach, open or hostile; their defence, openness and holder.
+
+        One compiled call (:func:`turn_kernels.contest_candidates`, issue 18, eleventh pass) in
+        place of the reach as a set, :meth:`_garrison` per node and :meth:`hostile` per holder.
+        """
+        p, model = self.p, self.model
+        forces, groups = model.forces, self.groups
+        fighters_arms = np.array([(g.fighters, g.arms) for g in groups], dtype=np.float64).reshape(len(groups), 2)
+        region_ptr, region_places = self._region_places_csr()
+        nb_ptr, nb_idx = self._neighbour_csr()
+        return turn_kernels.contest_candidates(
+            group.index, model.territory.holder, region_ptr, region_places, self._current(group.regions), nb_ptr,
+            nb_idx, self.contestable, forces.garrison if forces is not None else self._no_garrison(),
+            model.territory.cleared, self._held_count, fighters_arms, self._hostility(),
+            group.kind == GroupKind.JIHADIST, p.unit_size, p.defence_advantage, 0.5,
+        )  # fmt: skip
+
+    def _neighbour_csr(self) -> tuple[np.ndarray, np.ndarray]:
+        """``neighbours`` as offsets and indices (the graph is fixed; cached)."""
+        cached = self.__dict__.get("_neighbour_csr_cache")
+        if cached is None:
+            ptr = np.zeros(len(self.neighbours) + 1, dtype=np.int64)
+            ptr[1:] = np.cumsum([len(n) for n in self.neighbours])
+            idx = np.concatenate(self.neighbours) if self.neighbours else np.zeros(0, dtype=np.int64)
+            cached = self._neighbour_csr_cache = (ptr, idx.astype(np.int64))
+        return cached
+
+    def _no_garrison(self) -> np.ndarray:
+        """Zero garrisons by place, for a model without forces (cached)."""
+        found = self.__dict__.get("_no_garrison_cache")
+        if found is None:
+            found = self._no_garrison_cache = np.zeros(len(self.neighbours))
+        return found
 
     def _clash(
         self, attacker: ArmedGroup, defender: ArmedGroup | None, place: int, win: float, committed, defence

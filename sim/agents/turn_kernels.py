@@ -1355,3 +1355,60 @@ def book_out(o, sums, touched):
     _book_one(sums, touched, B_WAGES, B_GROUPS, B_COMMUNITIES if o[ZONE_ANY] else B_LOCAL, wages)
     _book_one(sums, touched, B_SPENDING, B_GROUPS, B_LOCAL, o[SPEND])
     return True
+
+
+@kernel
+def contest_candidates(
+    group, holder, region_ptr, region_places, current, nb_ptr, nb_idx, contestable, garrison, cleared, held_count,
+    fighters_arms, hostile, jihadist, unit_size, advantage, half,
+):  # fmt: skip
+    """The nodes ``group`` may take or contest (``ArmedGroups.contest``, M5; issue 18, eleventh pass).
+
+    Within reach are the Malian places of its regions (``current``, rows of the region-places
+    CSR) and the neighbours of the nodes it holds, less those it holds, in node order, where
+    ``contestable``. Each one's defence is ``ArmedGroups._garrison``'s: a state garrison (kept at
+    ``unit_size`` or more on ground the state cleared, 002 §III; M6) or the holder's strength
+    (:func:`group_strength`, ``half`` 0.5) spread over the nodes it holds, at most ``unit_size``;
+    times ``advantage``. Python's ``max``/``min`` rules for ties and NaN are kept. A node is kept if
+    open (no holder, no defence) or hostile (``hostile[group]``; a garrison only to a jihadist).
+    Returns the kept nodes, their defence, whether open and their holder (-1: none), as the numpy
+    form's arrays; the odds (numpy's ``**``) stay in Python. No draws.
+    """
+    n = holder.shape[0]
+    mark = np.zeros(n, dtype=np.bool_)
+    for i in range(current.shape[0]):
+        r = current[i]
+        for j in range(region_ptr[r], region_ptr[r + 1]):
+            mark[region_places[j]] = True
+    for node in range(n):
+        if holder[node] == group:
+            for j in range(nb_ptr[node], nb_ptr[node + 1]):
+                mark[nb_idx[j]] = True
+    reach = np.empty(n, dtype=np.int64)
+    defence = np.empty(n)
+    open_ = np.empty(n, dtype=np.bool_)
+    holders = np.empty(n, dtype=np.int64)
+    k = 0
+    for node in range(n):
+        h = holder[node]
+        if not mark[node] or h == group or not contestable[node]:
+            continue
+        if h < 0:
+            d = garrison[node]
+            if cleared[node] > 0:
+                d = unit_size if unit_size > d else d  # Python's max(garrison, unit_size)
+            d = d * advantage
+            is_open = d <= 0
+            ok = is_open or (d > 0 and jihadist)
+        else:
+            count = 1
+            if h < held_count.shape[0]:
+                count = max(1, int(held_count[h]))
+            spread = group_strength(fighters_arms[h, 0], fighters_arms[h, 1], half) / count
+            d = (unit_size if unit_size < spread else spread) * advantage  # Python's min(spread, unit_size)
+            ok = hostile[group, h]
+            is_open = False
+        if ok:
+            reach[k], defence[k], open_[k], holders[k] = node, d, is_open, h
+            k += 1
+    return reach[:k], defence[:k], open_[:k], holders[:k]
