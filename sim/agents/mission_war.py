@@ -74,6 +74,7 @@ class MissionWar:
         state.pop("_listing_kept", None)
         state.pop("_bases_ragged", None)
         state.pop("_region_names", None)
+        state.pop("_terms_kept", None)
         return state
 
     # --- IED materials --------------------------------------------------------------------
@@ -125,10 +126,19 @@ class MissionWar:
         }
 
     def _terms(self) -> np.ndarray:
-        """The week's odds, lethality and parameters as the kernels take them (``war_kernels.TERMS``)."""
+        """The week's odds, lethality and parameters as the kernels take them (``war_kernels.TERMS``).
+
+        Kept while force protection and the wage are the same (most weeks once the posture has
+        settled): the same inputs give the same array, which the kernels only read (issue 18).
+        """
         p, exposure = self.p, self.exposure()
         fighter_value = self.model.params.armed_groups.wage_usd * 52.0
-        return war_kernels.terms(p, p.attack_success * exposure, p.deaths_per_attack * exposure, fighter_value)
+        kept = self.__dict__.get("_terms_kept")
+        if kept is not None and kept[0] is p and kept[1] == exposure and kept[2] == fighter_value:
+            return kept[3]
+        terms = war_kernels.terms(p, p.attack_success * exposure, p.deaths_per_attack * exposure, fighter_value)
+        self._terms_kept = (p, exposure, fighter_value, terms)
+        return terms
 
     def opportunities(self) -> dict[str, float]:
         """Targets on offer: convoys and bases stay; patrols shrink with force protection and caveats."""

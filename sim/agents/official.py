@@ -356,7 +356,7 @@ class Officials(AgentTable):
             levers.capacity,
             model.territory.presence,
             rows,
-            self.post[rows],
+            self.duty_posts,
             places,
             starts,
             self.staffed,
@@ -381,6 +381,11 @@ class Officials(AgentTable):
     def _abroad(self) -> np.ndarray:
         """The places outside Mali, as indices (places never move): the neighbours' rates are copied there."""
         return np.flatnonzero(~self.world.in_mali)
+
+    @functools.cached_property
+    def duty_posts(self) -> np.ndarray:
+        """The post of each official on duty (kept: officials are posted once and replaced in their rows)."""
+        return self.post[self.duty]
 
     @functools.cached_property
     def duty_segments(self) -> tuple[np.ndarray, np.ndarray]:

@@ -1,0 +1,79 @@
+"""The eleventh pass's kept values (issue 18, docs/performance.md "state11") against the values taken afresh.
+
+Each value the officials, the forces and the mission war now keep between weeks is compared bit
+for bit with the value computed again after each of several weeks, and a change of its inputs
+must be seen.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from sim.agents import war_kernels
+
+
+def _same(a, b) -> bool:
+    """Equal bits: the same values, NaN where NaN, the same sign of every zero."""
+    a, b = np.asarray(a), np.asarray(b)
+    return a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes()
+
+
+@pytest.fixture(scope="module")
+def model():
+    from sim.model import SahelModel
+    from sim.params import ScenarioConfig
+
+    m = SahelModel(ScenarioConfig(supply_scale=0.1, burn_in_weeks=2), seed=7)
+    m.run_for(3)
+    return m
+
+
+def test_kept_duty_posts_are_the_posts_read_afresh(model):
+    """The posts of the officials on duty, kept from the build, are those read again after each week."""
+    m = copy.deepcopy(model)
+    off = m.officials
+    for _ in range(3):
+        m.step()
+        assert _same(off.duty_posts, off.post[off.duty])
+
+
+def test_kept_mission_tasks_equal_tasks_taken_afresh(model):
+    """The mission's task weights, cutoff and total, kept, are those taken again; a new lever is seen."""
+    from sim.agents.force import OTHER_TASK_WEIGHTS
+
+    m = copy.deepcopy(model)
+    forces, levers = m.forces, m.levers
+
+    def fresh():
+        weights = forces._task_weights(levers)
+        return weights, forces._main_task_cutoff(weights), sum(weights.values()) + sum(OTHER_TASK_WEIGHTS)
+
+    for _ in range(2):
+        m.step()
+        assert forces._tasks(levers) == fresh()
+    levers.mission_oc_weight = 0.95
+    assert forces._tasks(levers) == fresh()
+    assert forces._tasks(levers)[0]["oc"] == 0.95
+
+
+def test_kept_war_terms_equal_terms_taken_afresh(model):
+    """The mission war's terms, kept while force protection stays, are those taken again; a new posture is seen."""
+    m = copy.deepcopy(model)
+    war = m.forces.war
+    p = war.p
+
+    def fresh():
+        exposure = war.exposure()
+        fighter_value = m.params.armed_groups.wage_usd * 52.0
+        return war_kernels.terms(p, p.attack_success * exposure, p.deaths_per_attack * exposure, fighter_value)
+
+    for _ in range(3):
+        m.step()
+        assert _same(war._terms(), fresh())
+    before = war._terms().copy()
+    war.force_protection = min(1.0, war.force_protection + 0.25)
+    assert _same(war._terms(), fresh())
+    assert not _same(war._terms(), before)
