@@ -77,3 +77,22 @@ def test_kept_war_terms_equal_terms_taken_afresh(model):
     war.force_protection = min(1.0, war.force_protection + 0.25)
     assert _same(war._terms(), fresh())
     assert not _same(war._terms(), before)
+
+
+def test_trade_shares_equal_the_expression_they_replaced(model):
+    """The groups' trade shares (the sum skipped without revenue or fighters) are the former expression's bits."""
+    from sim.knowledge import TRADE_SOURCES
+
+    m = copy.deepcopy(model)
+    knowledge, groups = m.knowledge, m.armed_groups.groups
+    groups[0].revenue = {}  # no revenue at all
+    groups[1].fighters = 0.0  # revenue but no fighters
+    for _ in range(2):
+        knowledge._group_inputs()
+        for g in groups:
+            total = sum(g.revenue.values())
+            trade = sum(g.revenue.get(s, 0.0) for s in TRADE_SOURCES)
+            expected = trade / total if total > 0 and g.fighters > 0 else 0.0
+            assert _same(knowledge.trade_share[g.index], np.float64(expected))
+        m.step()
+    assert (knowledge.trade_share > 0).any()

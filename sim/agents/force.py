@@ -260,7 +260,7 @@ class Forces:
                 for g in groups.active
                 if (g.kind == GroupKind.JIHADIST or targeting == "all_armed")
                 and g.kind != GroupKind.PRO_GOVERNMENT
-                and regions.intersection(g.regions)
+                and not regions.isdisjoint(g.regions)  # shares a region (no intersection built)
             ]
             if not targets:
                 continue
