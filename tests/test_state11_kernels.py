@@ -96,3 +96,26 @@ def test_trade_shares_equal_the_expression_they_replaced(model):
             assert _same(knowledge.trade_share[g.index], np.float64(expected))
         m.step()
     assert (knowledge.trade_share > 0).any()
+
+
+def test_the_neighbours_rates_abroad_are_copied_when_they_move(model):
+    """The officials' rates abroad are the neighbours' after every week, whether or not they were copied again."""
+    m = copy.deepcopy(model)
+    off = m.officials
+    abroad, rates, nb = off._abroad, off.rates, off.neighbours
+
+    def matches():
+        return (
+            _same(rates.seize[abroad], nb.rates.seize[abroad])
+            and _same(rates.settle[abroad], nb.rates.settle[abroad])
+            and _same(rates.closed, nb.rates.closed)
+        )
+
+    for _ in range(2):
+        m.step()
+        assert matches()
+    before = rates.seize[abroad].copy()
+    m.levers.inspection[abroad] = 3.0  # the neighbours inspect harder: their rates move
+    off.update()
+    assert matches()
+    assert not _same(rates.seize[abroad], before)
