@@ -314,7 +314,7 @@ class Forces:
             # The draws base by base in one compiled call (war_kernels.abuse_draws); applied here in order.
             bases = force.bases
             killed_at = war_kernels.abuse_draws(kernel_rng.handles(model.rng), bases, insecurity, p.abuse_rate * mult)
-            for i in np.flatnonzero(killed_at).tolist():
+            for i in killed_at.nonzero()[0].tolist():  # flatnonzero's indices (one row), no wrapper
                 base, killed = int(bases[i]), float(killed_at[i])
                 model.territory.abuses[base] += killed
                 model.territory.violence[base] += killed

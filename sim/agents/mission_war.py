@@ -85,7 +85,7 @@ class MissionWar:
         if groups is None or self.arms_good < 0 or self.p.ied_materials_per_rifle <= 0:
             return
         delivered = model.market.delivered_last[self.arms_good]
-        places = np.flatnonzero(delivered)
+        places = delivered.nonzero()[0]  # one row: flatnonzero's indices without its wrapper
         if not len(places):
             return
         by_region: dict[str, float] = {}
@@ -166,7 +166,7 @@ class MissionWar:
         region_list = regions.tolist()
         members_start, members_flat, n_regions, jihadist = self._listing(listed, region_list)
         bases_start, bases_flat = self._bases_by_region(mission.bases, regions)
-        if retaliation.any():  # offensive action anywhere this week (most weeks, none)
+        if np.count_nonzero(retaliation):  # offensive action anywhere this week (most weeks, none)
             provoked = np.array([float(retaliation[self._places_in(r)].sum()) for r in region_list])
         else:
             provoked = np.zeros(len(region_list))
@@ -188,7 +188,7 @@ class MissionWar:
             self._terms(),
         )
         self.attacks, self.ied_attacks, self.deaths = float(attacks), float(ied_attacks), float(deaths)
-        for i in np.flatnonzero(kit_uses).tolist():
+        for i in kit_uses.nonzero()[0].tolist():
             uid = listed[i].unique_id
             for _ in range(int(kit_uses[i])):
                 kits[uid] -= 1.0
