@@ -123,7 +123,7 @@ def test_the_neighbours_rates_abroad_are_copied_when_they_move(model):
 
 @pytest.mark.parametrize("values", [[], [0.0, -0.0], [0.0, np.nan], [0.0, 1e-300], [-2.0]])
 def test_the_glue_without_numpys_wrappers_reads_the_same(values):
-    """``count_nonzero`` is ``any`` and ``nonzero()[0]`` is ``flatnonzero`` on a row, with zeros of both signs and NaN."""
+    """``count_nonzero`` is ``any``, ``nonzero()[0]`` is ``flatnonzero`` on a row (zeros of both signs, NaN)."""
     row = np.array(values, dtype=np.float64)
     assert bool(np.count_nonzero(row)) == bool(row.any())
     assert _same(row.nonzero()[0], np.flatnonzero(row))
