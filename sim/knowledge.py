@@ -209,12 +209,16 @@ class Knowledge:
         self.groups = _fit(self.groups, n)
         self.trade_share = _fit(self.trade_share, n)
         tolls, protection, trafficking = TRADE_SOURCES
+        share = self.trade_share
         for g in groups.groups:
             revenue = g.revenue
             total = sum(revenue.values())
-            # Added left to right from 0, as sum() adds them (a generator costs more than the sum).
-            trade = 0 + revenue.get(tolls, 0.0) + revenue.get(protection, 0.0) + revenue.get(trafficking, 0.0)
-            self.trade_share[g.index] = trade / total if total > 0 and g.fighters > 0 else 0.0
+            if total > 0 and g.fighters > 0:
+                get = revenue.get
+                # Added left to right from 0, as sum() adds them (a generator costs more than the sum).
+                share[g.index] = (0 + get(tolls, 0.0) + get(protection, 0.0) + get(trafficking, 0.0)) / total
+            else:  # no revenue or no fighters: no share (the trade's sum is not needed)
+                share[g.index] = 0.0
         # Fade, then learn from the sources at the places each group holds (compiled, issue 18).
         return self.groups, self.model.territory.holder, self.trade_share
 

@@ -97,12 +97,13 @@ class Market:
             return
         # Every good's cells at once: each price is the same elementwise arithmetic as good by good.
         ratio = np.maximum(self.delivered_ema.take(at), 1e-9) / demand
-        mult = np.round(np.clip(ratio ** (-self.elasticity), 0.5, 2.0), 2)
+        # The arrays' own methods: what np.round, np.clip and np.put call, without their wrappers.
+        mult = (ratio ** (-self.elasticity)).clip(0.5, 2.0).round(2)
         # A good whose prices moved counts once in the version (as set_price_multiplier counts it);
         # the multipliers are finite, so "any cell differs" is set_price_multiplier's array_equal.
         moved = np.logical_or.reduceat(self.price_multiplier.take(at) != mult, starts)
-        np.put(self.price_multiplier, at, mult)  # unmoved cells get their own value back
-        self.version += int(np.count_nonzero(moved))
+        self.price_multiplier.put(at, mult)  # unmoved cells get their own value back
+        self.version += int(moved.sum())
 
     def _demand_cells(self) -> list[tuple[int, np.ndarray, np.ndarray]]:
         """Each good with a demand, its sinks with one, and that demand (fixed by :meth:`set_demand`; kept)."""

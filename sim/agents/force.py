@@ -192,9 +192,7 @@ class Forces:
             deaths = self.war.step(mission, regions, model.levers.retaliation)
             mission.deaths += deaths  # troop contributors replace the fallen: strength stays
             model.stats.events["peacekeeper_deaths"] += deaths
-            weights = self._task_weights(model.levers)
-            cutoff = self._main_task_cutoff(weights)
-            total = sum(weights.values()) + sum(OTHER_TASK_WEIGHTS)
+            weights, cutoff, total = self._tasks(model.levers)
             strength = model.levers.mission_strength if model.levers.mission_strength is not None else mission.strength
             available = strength * self.war.effect_share() * self.mission_access
             effective = {
@@ -218,6 +216,21 @@ class Forces:
         p = self.p
         oc = levers.mission_oc_weight if levers.mission_oc_weight is not None else p.mission_oc_weight
         return {"poc": p.mission_poc_weight, "state": p.mission_state_weight, "oc": oc}
+
+    def _tasks(self, levers) -> tuple[dict[str, float], float, float]:
+        """The mission's task weights, the weakest main task's weight and the weights' total (F21).
+
+        Kept while the organized-crime weight the levers set is the same (the others are
+        parameters): the same weights give the same cutoff and sums (issue 18, "state11").
+        """
+        key = (self.p, levers.mission_oc_weight)
+        kept = self.__dict__.get("_tasks_kept")
+        if kept is not None and kept[0][0] is key[0] and kept[0][1] == key[1]:
+            return kept[1]
+        weights = self._task_weights(levers)
+        found = (weights, self._main_task_cutoff(weights), sum(weights.values()) + sum(OTHER_TASK_WEIGHTS))
+        self._tasks_kept = (key, found)
+        return found
 
     def _main_task_cutoff(self, weights: dict[str, float]) -> float:
         ranked = sorted([*weights.values(), *OTHER_TASK_WEIGHTS], reverse=True)
@@ -247,7 +260,7 @@ class Forces:
                 for g in groups.active
                 if (g.kind == GroupKind.JIHADIST or targeting == "all_armed")
                 and g.kind != GroupKind.PRO_GOVERNMENT
-                and regions.intersection(g.regions)
+                and not regions.isdisjoint(g.regions)  # shares a region (no intersection built)
             ]
             if not targets:
                 continue
@@ -301,7 +314,7 @@ class Forces:
             # The draws base by base in one compiled call (war_kernels.abuse_draws); applied here in order.
             bases = force.bases
             killed_at = war_kernels.abuse_draws(kernel_rng.handles(model.rng), bases, insecurity, p.abuse_rate * mult)
-            for i in np.flatnonzero(killed_at).tolist():
+            for i in killed_at.nonzero()[0].tolist():  # flatnonzero's indices (one row), no wrapper
                 base, killed = int(bases[i]), float(killed_at[i])
                 model.territory.abuses[base] += killed
                 model.territory.violence[base] += killed

@@ -74,6 +74,7 @@ class MissionWar:
         state.pop("_listing_kept", None)
         state.pop("_bases_ragged", None)
         state.pop("_region_names", None)
+        state.pop("_terms_kept", None)
         return state
 
     # --- IED materials --------------------------------------------------------------------
@@ -84,7 +85,7 @@ class MissionWar:
         if groups is None or self.arms_good < 0 or self.p.ied_materials_per_rifle <= 0:
             return
         delivered = model.market.delivered_last[self.arms_good]
-        places = np.flatnonzero(delivered)
+        places = delivered.nonzero()[0]  # one row: flatnonzero's indices without its wrapper
         if not len(places):
             return
         by_region: dict[str, float] = {}
@@ -125,10 +126,19 @@ class MissionWar:
         }
 
     def _terms(self) -> np.ndarray:
-        """The week's odds, lethality and parameters as the kernels take them (``war_kernels.TERMS``)."""
+        """The week's odds, lethality and parameters as the kernels take them (``war_kernels.TERMS``).
+
+        Kept while force protection and the wage are the same (most weeks once the posture has
+        settled): the same inputs give the same array, which the kernels only read (issue 18).
+        """
         p, exposure = self.p, self.exposure()
         fighter_value = self.model.params.armed_groups.wage_usd * 52.0
-        return war_kernels.terms(p, p.attack_success * exposure, p.deaths_per_attack * exposure, fighter_value)
+        kept = self.__dict__.get("_terms_kept")
+        if kept is not None and kept[0] is p and kept[1] == exposure and kept[2] == fighter_value:
+            return kept[3]
+        terms = war_kernels.terms(p, p.attack_success * exposure, p.deaths_per_attack * exposure, fighter_value)
+        self._terms_kept = (p, exposure, fighter_value, terms)
+        return terms
 
     def opportunities(self) -> dict[str, float]:
         """Targets on offer: convoys and bases stay; patrols shrink with force protection and caveats."""
@@ -156,7 +166,7 @@ class MissionWar:
         region_list = regions.tolist()
         members_start, members_flat, n_regions, jihadist = self._listing(listed, region_list)
         bases_start, bases_flat = self._bases_by_region(mission.bases, regions)
-        if retaliation.any():  # offensive action anywhere this week (most weeks, none)
+        if np.count_nonzero(retaliation):  # offensive action anywhere this week (most weeks, none)
             provoked = np.array([float(retaliation[self._places_in(r)].sum()) for r in region_list])
         else:
             provoked = np.zeros(len(region_list))
@@ -178,7 +188,7 @@ class MissionWar:
             self._terms(),
         )
         self.attacks, self.ied_attacks, self.deaths = float(attacks), float(ied_attacks), float(deaths)
-        for i in np.flatnonzero(kit_uses).tolist():
+        for i in kit_uses.nonzero()[0].tolist():
             uid = listed[i].unique_id
             for _ in range(int(kit_uses[i])):
                 kits[uid] -= 1.0

@@ -163,6 +163,7 @@ class Officials(AgentTable):
         state.pop("_rate_logs", None)
         state.pop("_kept_roster", None)
         state.pop("_abroad", None)
+        state.pop("_version_abroad", None)  # a loaded state copies the neighbours' rates again
         return state
 
     # --- set-up -----------------------------------------------------------------------
@@ -376,7 +377,7 @@ class Officials(AgentTable):
             levers.capacity,
             model.territory.presence,
             rows,
-            self.post[rows],
+            self.duty_posts,
             places,
             starts,
             self.staffed,
@@ -388,12 +389,16 @@ class Officials(AgentTable):
             rates.routine_share,
             p.routine_share,
         )
-        # Abroad, the neighbours' own checkpoints (their levers applied by them).
+        # Abroad, the neighbours' own checkpoints (their levers applied by them); copied only when
+        # their rates moved (a new version): nothing else writes these rows (issue 18, "state11").
         self.neighbours.update()
-        abroad = self._abroad
         nb = self.neighbours.rates
-        rates.seize[abroad], rates.settle[abroad] = nb.seize[abroad], nb.settle[abroad]
-        rates.closed[:] = nb.closed
+        seen = self.__dict__.get("_version_abroad")
+        if seen is None or seen[0] is not nb or seen[1] != nb.version:
+            abroad = self._abroad
+            rates.seize[abroad], rates.settle[abroad] = nb.seize[abroad], nb.settle[abroad]
+            rates.closed[:] = nb.closed
+            self._version_abroad = (nb, nb.version)
         rates.version += 1
         self._try_cases()
 
@@ -401,6 +406,11 @@ class Officials(AgentTable):
     def _abroad(self) -> np.ndarray:
         """The places outside Mali, as indices (places never move): the neighbours' rates are copied there."""
         return np.flatnonzero(~self.world.in_mali)
+
+    @functools.cached_property
+    def duty_posts(self) -> np.ndarray:
+        """The post of each official on duty (kept: officials are posted once and replaced in their rows)."""
+        return self.post[self.duty]
 
     @functools.cached_property
     def duty_segments(self) -> tuple[np.ndarray, np.ndarray]:
