@@ -182,7 +182,8 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     timeseries costs more than the conversion itself. The schema it gives (pandas metadata
     included) depends only on the columns' names and dtypes, so it is taken from pyarrow once per
     process and such tables after the first are built from the arrays: float64 columns from one
-    block (NaN as null, as pyarrow's pandas conversion does), the others through pyarrow's own.
+    block (NaN as null, as pyarrow's pandas conversion does; one conversion, sliced by column), the
+    others through pyarrow's own.
     Only frames of float64, int64 and string columns: pyarrow's metadata of an object or
     categorical column depends on its values.
     """
@@ -197,8 +198,11 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     floats = np.array([d == _FLOAT64 for d in dtypes], dtype=bool)
     block = np.ascontiguousarray(df.iloc[:, np.flatnonzero(floats)].to_numpy(dtype=np.float64).T)
     others = pa.Table.from_pandas(df.iloc[:, np.flatnonzero(~floats)], preserve_index=False).columns
-    rows, rest = iter(block), iter(others)
-    arrays = [pa.array(next(rows), from_pandas=True) if f else next(rest) for f in floats]
+    # One Arrow array of the whole block, then a zero-copy slice per column: the same values and
+    # nulls as one conversion per column, which cost about 10 µs each (collect11).
+    flat, n_rows = pa.array(block.reshape(-1), from_pandas=True), block.shape[1]
+    rows, rest = (flat.slice(i * n_rows, n_rows) for i in range(len(block))), iter(others)
+    arrays = [next(rows) if f else next(rest) for f in floats]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
