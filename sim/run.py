@@ -112,32 +112,41 @@ def timeseries(model: SahelModel) -> pd.DataFrame:
     return df
 
 
-def _column_arrays(ts: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Each column's values as a numpy array, the float64 ones read from one block in one call."""
+def _column_arrays(ts: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, tuple[bool, np.float64]]]:
+    """Each column's values as a numpy array, the float64 ones read from one block in one call.
+
+    Also, for each float64 column, whether it holds a NaN and its sum, for the whole block in two
+    numpy calls (collect11): a row of the C-ordered block is summed as ``row.sum()`` sums it (the
+    same pairwise sum), so each total is the same float as one reduction per column.
+    """
     is_float = np.array([d == _FLOAT64 for d in ts.dtypes], dtype=bool)
     floats = np.flatnonzero(is_float)
     block = np.ascontiguousarray(ts.iloc[:, floats].to_numpy(dtype=np.float64).T)
-    columns = dict(zip(ts.columns[floats], block, strict=True))
+    names = ts.columns[floats]
+    columns = dict(zip(names, block, strict=True))
+    reduced = dict(zip(names, zip(np.isnan(block).any(axis=1).tolist(), block.sum(axis=1), strict=True), strict=True))
     for i in np.flatnonzero(~is_float):
         columns[ts.columns[i]] = ts.iloc[:, i]
-    return columns
+    return columns, reduced
 
 
-def _total(outcome, model: SahelModel, values) -> float:
+def _total(outcome, model: SahelModel, values, reduced: tuple[bool, np.float64] | None = None) -> float:
     """``Outcome.total`` of a column, with numpy's reductions for a float64 column without NaN.
 
     ``pd.Series.sum`` and ``mean`` skip NaN but otherwise reduce the values as numpy does (pairwise
-    sum, then one division), so a column without NaN gives the same float either way.
+    sum, then one division), so a column without NaN gives the same float either way. ``reduced``
+    is the column's NaN flag and sum if already known (:func:`_column_arrays`).
     """
     if isinstance(values, np.ndarray):
-        if callable(outcome.reduce) or np.isnan(values).any():
+        has_nan, total = reduced if reduced is not None else (np.isnan(values).any(), None)
+        if callable(outcome.reduce) or has_nan:
             values = pd.Series(values, name=outcome.name)
         elif len(values) == 0:
             return 0.0
         elif outcome.reduce == "sum":
-            return float(values.sum())
+            return float(values.sum() if total is None else total)
         elif outcome.reduce == "mean":
-            return float(values.mean())
+            return float(values.mean() if total is None else total / len(values))
         elif outcome.reduce == "last":
             return float(values[-1])
     return outcome.total(model, values)
@@ -145,8 +154,8 @@ def _total(outcome, model: SahelModel, values) -> float:
 
 def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
     """Run totals of every outcome, plus what identifies the run."""
-    columns = _column_arrays(ts)
-    out = {o.name: _total(o, model, columns[o.name]) for o in model.outcomes}
+    columns, reduced = _column_arrays(ts)
+    out = {o.name: _total(o, model, columns[o.name], reduced.get(o.name)) for o in model.outcomes}
     out["n_agents_initial"] = model.n_agents_initial
     out["n_traffickers_final"] = model.crews.n_alive
     out.update(
