@@ -122,7 +122,7 @@ def _column_arrays(ts: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, t
     is_float = np.array([d == _FLOAT64 for d in ts.dtypes], dtype=bool)
     floats = np.flatnonzero(is_float)
     block = np.ascontiguousarray(ts.iloc[:, floats].to_numpy(dtype=np.float64).T)
-    names = ts.columns[floats]
+    names = ts.columns[floats].tolist()  # one conversion: iterating an Arrow-backed index yields name by name
     columns = dict(zip(names, block, strict=True))
     reduced = dict(zip(names, zip(np.isnan(block).any(axis=1).tolist(), block.sum(axis=1), strict=True), strict=True))
     for i in np.flatnonzero(~is_float):
@@ -197,7 +197,7 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     categorical column depends on its values.
     """
     dtypes = tuple(df.dtypes)
-    key = (tuple(df.columns), df.columns.dtype, df.columns.name, dtypes, type(df.index))
+    key = (tuple(df.columns.tolist()), df.columns.dtype, df.columns.name, dtypes, type(df.index))
     schema = _SCHEMAS.get(key)
     plain = all(d in (_FLOAT64, _INT64) or isinstance(d, pd.StringDtype) for d in dtypes)
     if schema is None or not plain or not isinstance(df.index, pd.RangeIndex):
