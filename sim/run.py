@@ -206,7 +206,8 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
         return table
     floats = np.array([d == _FLOAT64 for d in dtypes], dtype=bool)
     block = np.ascontiguousarray(df.iloc[:, np.flatnonzero(floats)].to_numpy(dtype=np.float64).T)
-    others = pa.Table.from_pandas(df.iloc[:, np.flatnonzero(~floats)], preserve_index=False).columns
+    # One thread: pyarrow would start a pool of threads for these few columns on every call.
+    others = pa.Table.from_pandas(df.iloc[:, np.flatnonzero(~floats)], preserve_index=False, nthreads=1).columns
     # One Arrow array of the whole block, then a zero-copy slice per column: the same values and
     # nulls as one conversion per column, which cost about 10 µs each (collect11).
     flat, n_rows = pa.array(block.reshape(-1), from_pandas=True), block.shape[1]
