@@ -112,32 +112,41 @@ def timeseries(model: SahelModel) -> pd.DataFrame:
     return df
 
 
-def _column_arrays(ts: pd.DataFrame) -> dict[str, np.ndarray]:
-    """Each column's values as a numpy array, the float64 ones read from one block in one call."""
+def _column_arrays(ts: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, tuple[bool, np.float64]]]:
+    """Each column's values as a numpy array, the float64 ones read from one block in one call.
+
+    Also, for each float64 column, whether it holds a NaN and its sum, for the whole block in two
+    numpy calls (collect11): a row of the C-ordered block is summed as ``row.sum()`` sums it (the
+    same pairwise sum), so each total is the same float as one reduction per column.
+    """
     is_float = np.array([d == _FLOAT64 for d in ts.dtypes], dtype=bool)
     floats = np.flatnonzero(is_float)
     block = np.ascontiguousarray(ts.iloc[:, floats].to_numpy(dtype=np.float64).T)
-    columns = dict(zip(ts.columns[floats], block, strict=True))
+    names = ts.columns[floats].tolist()  # one conversion: iterating an Arrow-backed index yields name by name
+    columns = dict(zip(names, block, strict=True))
+    reduced = dict(zip(names, zip(np.isnan(block).any(axis=1).tolist(), block.sum(axis=1), strict=True), strict=True))
     for i in np.flatnonzero(~is_float):
         columns[ts.columns[i]] = ts.iloc[:, i]
-    return columns
+    return columns, reduced
 
 
-def _total(outcome, model: SahelModel, values) -> float:
+def _total(outcome, model: SahelModel, values, reduced: tuple[bool, np.float64] | None = None) -> float:
     """``Outcome.total`` of a column, with numpy's reductions for a float64 column without NaN.
 
     ``pd.Series.sum`` and ``mean`` skip NaN but otherwise reduce the values as numpy does (pairwise
-    sum, then one division), so a column without NaN gives the same float either way.
+    sum, then one division), so a column without NaN gives the same float either way. ``reduced``
+    is the column's NaN flag and sum if already known (:func:`_column_arrays`).
     """
     if isinstance(values, np.ndarray):
-        if callable(outcome.reduce) or np.isnan(values).any():
+        has_nan, total = reduced if reduced is not None else (np.isnan(values).any(), None)
+        if callable(outcome.reduce) or has_nan:
             values = pd.Series(values, name=outcome.name)
         elif len(values) == 0:
             return 0.0
         elif outcome.reduce == "sum":
-            return float(values.sum())
+            return float(values.sum() if total is None else total)
         elif outcome.reduce == "mean":
-            return float(values.mean())
+            return float(values.mean() if total is None else total / len(values))
         elif outcome.reduce == "last":
             return float(values[-1])
     return outcome.total(model, values)
@@ -145,8 +154,8 @@ def _total(outcome, model: SahelModel, values) -> float:
 
 def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
     """Run totals of every outcome, plus what identifies the run."""
-    columns = _column_arrays(ts)
-    out = {o.name: _total(o, model, columns[o.name]) for o in model.outcomes}
+    columns, reduced = _column_arrays(ts)
+    out = {o.name: _total(o, model, columns[o.name], reduced.get(o.name)) for o in model.outcomes}
     out["n_agents_initial"] = model.n_agents_initial
     out["n_traffickers_final"] = model.crews.n_alive
     out.update(
@@ -182,12 +191,13 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     timeseries costs more than the conversion itself. The schema it gives (pandas metadata
     included) depends only on the columns' names and dtypes, so it is taken from pyarrow once per
     process and such tables after the first are built from the arrays: float64 columns from one
-    block (NaN as null, as pyarrow's pandas conversion does), the others through pyarrow's own.
+    block (NaN as null, as pyarrow's pandas conversion does; one conversion, sliced by column), the
+    others through pyarrow's own.
     Only frames of float64, int64 and string columns: pyarrow's metadata of an object or
     categorical column depends on its values.
     """
     dtypes = tuple(df.dtypes)
-    key = (tuple(df.columns), df.columns.dtype, df.columns.name, dtypes, type(df.index))
+    key = (tuple(df.columns.tolist()), df.columns.dtype, df.columns.name, dtypes, type(df.index))
     schema = _SCHEMAS.get(key)
     plain = all(d in (_FLOAT64, _INT64) or isinstance(d, pd.StringDtype) for d in dtypes)
     if schema is None or not plain or not isinstance(df.index, pd.RangeIndex):
@@ -196,9 +206,13 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
         return table
     floats = np.array([d == _FLOAT64 for d in dtypes], dtype=bool)
     block = np.ascontiguousarray(df.iloc[:, np.flatnonzero(floats)].to_numpy(dtype=np.float64).T)
-    others = pa.Table.from_pandas(df.iloc[:, np.flatnonzero(~floats)], preserve_index=False).columns
-    rows, rest = iter(block), iter(others)
-    arrays = [pa.array(next(rows), from_pandas=True) if f else next(rest) for f in floats]
+    # One thread: pyarrow would start a pool of threads for these few columns on every call.
+    others = pa.Table.from_pandas(df.iloc[:, np.flatnonzero(~floats)], preserve_index=False, nthreads=1).columns
+    # One Arrow array of the whole block, then a zero-copy slice per column: the same values and
+    # nulls as one conversion per column, which cost about 10 µs each (collect11).
+    flat, n_rows = pa.array(block.reshape(-1), from_pandas=True), block.shape[1]
+    rows, rest = (flat.slice(i * n_rows, n_rows) for i in range(len(block))), iter(others)
+    arrays = [next(rows) if f else next(rest) for f in floats]
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
