@@ -216,17 +216,19 @@ def _interrupt_when(
     return subprocess.CompletedProcess(child.args, child.returncode, out, err), time.perf_counter() - sent
 
 
-def _check_run_dir(run_dir: Path) -> None:
+def _check_run_dir(run_dir: Path, steps: int = 104) -> None:
     """A finished sweep run: its files are complete and agree with each other."""
     summary = json.loads((run_dir / SUMMARY).read_text(encoding="utf-8"))
     ts = pq.read_table(run_dir / "timeseries.parquet").to_pandas()
-    assert len(ts) == summary["steps"] == 104
+    assert len(ts) == summary["steps"] == steps
     assert ts["delivered_value_usd"].sum() == pytest.approx(summary["delivered_value_usd"])
     pq.read_table(run_dir / "edges.parquet")
 
 
 def test_ctrl_c_stops_a_sweep_cleanly_and_the_same_command_resumes_it(tmp_path):
-    args = [*SWEEP, f"hydra.sweep.dir={tmp_path}"]
+    # Three times the small scenario's weeks: its runs now take under a second, and the sweep's
+    # last ones could finish before the interrupt landed (the sweep exited 0).
+    args = [*SWEEP, "steps=312", f"hydra.sweep.dir={tmp_path}"]
     summaries = lambda: list(tmp_path.glob("runs/*/manifest.json"))  # noqa: E731
     proc, stop_seconds = _interrupt_when(args, lambda: len(summaries()) >= 2)
     assert stop_seconds < 5, stop_seconds
@@ -236,7 +238,7 @@ def test_ctrl_c_stops_a_sweep_cleanly_and_the_same_command_resumes_it(tmp_path):
     finished = {p.parent.name: p.stat().st_mtime_ns for p in summaries()}
     assert 2 <= len(finished) < 6, "the interrupt should land mid-sweep"
     for key in finished:
-        _check_run_dir(tmp_path / "runs" / key)
+        _check_run_dir(tmp_path / "runs" / key, steps=312)
     unfinished = [d for d in (tmp_path / "runs").iterdir() if d.name not in finished]
     assert all(not verified(d) for d in unfinished)
 
@@ -245,7 +247,7 @@ def test_ctrl_c_stops_a_sweep_cleanly_and_the_same_command_resumes_it(tmp_path):
     runs = sorted((tmp_path / "runs").iterdir())
     assert len(runs) == 6
     for run_dir in runs:
-        _check_run_dir(run_dir)
+        _check_run_dir(run_dir, steps=312)
     for key, mtime in finished.items():  # finished runs were skipped, not redone
         assert (tmp_path / "runs" / key / "manifest.json").stat().st_mtime_ns == mtime
     owned = [k for p in (tmp_path / "jobs").glob("*.json") for k in json.loads(p.read_text())["runs"]]
