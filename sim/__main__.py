@@ -13,7 +13,11 @@ import os
 
 os.environ.setdefault("ARROW_DEFAULT_MEMORY_POOL", "system")  # before pyarrow is imported
 
-from simcli.app import main
+from sim.lazy import defer_import
+
+defer_import("pandas")  # before Mesa imports it: a run writes its tables without pandas
+
+from simcli.app import main  # noqa: E402 (after the two lines above, by design)
 
 if __name__ == "__main__":
     main()

@@ -36,7 +36,7 @@ class Outcome:
         name: Column in timeseries.parquet and key in summary.json.
         series: Value for the week just run.
         reduce: How the run's value follows from the weekly series: ``sum``, ``mean``,
-            ``last``, or a function of the model and the series.
+            ``last``, or a function of the model and the series (a float64 array in a run).
         unit: Unit of the value.
         better: ``higher``, ``lower`` or None.
         doc: What it measures.
@@ -46,19 +46,40 @@ class Outcome:
 
     name: str
     series: Callable[[SahelModel], float]
-    reduce: str | Callable[[SahelModel, pd.Series], float]
+    reduce: str | Callable[[SahelModel, np.ndarray | pd.Series], float]
     unit: str
     better: str | None
     doc: str
     tags: tuple[str, ...] = ()
 
-    def total(self, model: SahelModel, values: pd.Series) -> float:
-        """Value of the outcome over the whole run."""
+    def total(self, model: SahelModel, values: np.ndarray | pd.Series) -> float:
+        """Value of the outcome over the whole run; ``sum`` and ``mean`` skip NaN weeks, as pandas' do."""
         if callable(self.reduce):
             return float(self.reduce(model, values))
         if len(values) == 0:
             return 0.0
+        if isinstance(values, np.ndarray):
+            return float(skipna_reduce(values, self.reduce))
         return float({"sum": values.sum, "mean": values.mean, "last": lambda: values.iloc[-1]}[self.reduce]())
+
+
+def skipna_reduce(values: np.ndarray, how: str) -> np.float64:
+    """``pd.Series(values).sum()``, ``.mean()`` or ``.iloc[-1]`` of a float64 array, in numpy.
+
+    pandas' ``nansum`` sets the NaN weeks to 0 and sums the array as numpy does (pairwise), and its
+    ``nanmean`` divides that sum by the count of the others (NaN if none): so here, and the same
+    float (``tests/test_run_tables.py`` compares them). A run's process then needs no pandas.
+    """
+    if how == "last":
+        return values[-1]
+    missing = np.isnan(values)
+    total = np.where(missing, 0.0, values).sum()
+    if how == "sum":
+        return total
+    if how != "mean":
+        raise ValueError(f"unknown reduction {how!r}: sum, mean, last or a function")
+    count = values.size - missing.sum()
+    return total / np.float64(count) if count else np.float64(np.nan)
 
 
 # The tag vocabulary: an outcome may carry several.
@@ -898,7 +919,7 @@ def _second_half_share(m: SahelModel, values: pd.Series, good_id: str) -> float:
     """Mean share over the weeks after the first half in which crews carried the good (0 if none did)."""
     crews = np.asarray(m.datacollector.records_of(f"crews.{good_id}"), dtype=float)
     later = slice(len(values) // 2, None)
-    shares = values.to_numpy(dtype=float)[later]
+    shares = np.asarray(values, dtype=float)[later]
     return _finite_mean(np.where(crews[later] > 0, shares, np.nan))
 
 
@@ -918,7 +939,7 @@ def _north_food_level(m: SahelModel) -> float:
 
 
 def _level_mean(_m: SahelModel, values: pd.Series) -> float:
-    return _finite_mean(values.to_numpy(dtype=float))
+    return _finite_mean(np.asarray(values, dtype=float))
 
 
 def _illicit(m: SahelModel) -> np.ndarray:

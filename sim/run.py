@@ -22,10 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
@@ -36,6 +35,11 @@ from sim import dictionary
 from sim.integrity import MANIFEST, seal, write_durable
 from sim.model import SahelModel
 from sim.params import RunConfig, to_dict
+from sim.run_tables import Column, WeekTable, arrow_table, has_rows
+from sim.run_tables import frame as columns_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SUMMARY = "summary.json"
 # libyaml's emitter writes the configuration as the pure-Python one does, about ten times faster
@@ -45,12 +49,25 @@ _YAML_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 @dataclass
 class RunResult:
-    """What a run produced."""
+    """What a run produced.
+
+    Attributes:
+        summary: The run's totals (``summary.json``).
+        weeks: The weekly outcomes as arrays (:class:`sim.run_tables.WeekTable`), or as a frame
+            where the records were not all floats.
+        model: The model at the run's end.
+        outdir: Where the files were written, if anywhere.
+    """
 
     summary: dict
-    timeseries: pd.DataFrame
+    weeks: WeekTable | pd.DataFrame
     model: SahelModel
     outdir: Path | None
+
+    @functools.cached_property
+    def timeseries(self) -> pd.DataFrame:
+        """The weekly outcomes as a frame, ``week`` and ``date`` first (built at the first read)."""
+        return self.weeks.frame() if isinstance(self.weeks, WeekTable) else self.weeks
 
 
 @functools.lru_cache(maxsize=1)
@@ -92,8 +109,15 @@ def _float_block(records: dict[str, list]) -> np.ndarray | None:
     return values.reshape(len(columns), -1)
 
 
-def timeseries(model: SahelModel) -> pd.DataFrame:
-    """Weekly outcomes as a table with ``week`` and ``date`` columns first."""
+def _dates(model: SahelModel, weeks: np.ndarray) -> list[str]:
+    return [str(model.start_date + dt.timedelta(weeks=int(w))) for w in weeks]
+
+
+def week_table(model: SahelModel) -> WeekTable | None:
+    """The weekly outcomes as arrays, when every record is a float (see :func:`_float_block`); else None.
+
+    The same numbers and columns as :func:`timeseries`' frame (and Mesa's), without pandas.
+    """
     collector = model.datacollector
     rows = getattr(collector, "float_block", None)  # the weeks' rows read as they are (sim.collection)
     found = rows() if rows is not None else None
@@ -102,45 +126,66 @@ def timeseries(model: SahelModel) -> pd.DataFrame:
         block = _float_block(records)
         found = (list(records), block) if block is not None else None
     if found is None:
-        df = collector.get_model_vars_dataframe().reset_index(drop=True)
-    else:  # the same frame as Mesa's, without converting each column's list on its own
-        df = pd.DataFrame(found[1].T, columns=found[0])
+        return None
+    names, block = found
+    weeks = np.arange(1, block.shape[1] + 1)
+    return WeekTable(names, block, weeks, _dates(model, weeks))
+
+
+def timeseries(model: SahelModel) -> pd.DataFrame:
+    """Weekly outcomes as a table with ``week`` and ``date`` columns first."""
+    table = week_table(model)
+    if table is not None:  # the same frame as Mesa's, without converting each column's list on its own
+        return table.frame()
+    df = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     weeks = np.arange(1, len(df) + 1)
-    dates = [str(model.start_date + dt.timedelta(weeks=int(w))) for w in weeks]
-    df.insert(0, "date", dates)
+    df.insert(0, "date", _dates(model, weeks))
     df.insert(0, "week", weeks)
     return df
 
 
-def _column_arrays(ts: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, tuple[bool, np.float64]]]:
+_Reduced = dict[str, tuple[bool, np.float64]]  # each float64 column's NaN flag and sum
+
+
+def _block_arrays(names: list[str], block: np.ndarray) -> tuple[dict[str, np.ndarray], _Reduced]:
+    """Each row of a float64 block by name, and each row's NaN flag and sum, for the whole block in two calls.
+
+    A row of the C-ordered block is summed as ``row.sum()`` sums it (the same pairwise sum), so
+    each total is the same float as one reduction per column (collect11).
+    """
+    columns = dict(zip(names, block, strict=True))
+    reduced = dict(zip(names, zip(np.isnan(block).any(axis=1).tolist(), block.sum(axis=1), strict=True), strict=True))
+    return columns, reduced
+
+
+def _column_arrays(ts: WeekTable | pd.DataFrame) -> tuple[dict[str, np.ndarray], _Reduced]:
     """Each column's values as a numpy array, the float64 ones read from one block in one call.
 
-    Also, for each float64 column, whether it holds a NaN and its sum, for the whole block in two
-    numpy calls (collect11): a row of the C-ordered block is summed as ``row.sum()`` sums it (the
-    same pairwise sum), so each total is the same float as one reduction per column.
+    Also, for each float64 column, whether it holds a NaN and its sum (:func:`_block_arrays`).
+    A frame's other columns are its Series.
     """
+    if isinstance(ts, WeekTable):
+        return _block_arrays(ts.names, ts.block)
     is_float = np.array([d == _FLOAT64 for d in ts.dtypes], dtype=bool)
     floats = np.flatnonzero(is_float)
     block = np.ascontiguousarray(ts.iloc[:, floats].to_numpy(dtype=np.float64).T)
     names = ts.columns[floats].tolist()  # one conversion: iterating an Arrow-backed index yields name by name
-    columns = dict(zip(names, block, strict=True))
-    reduced = dict(zip(names, zip(np.isnan(block).any(axis=1).tolist(), block.sum(axis=1), strict=True), strict=True))
+    columns, reduced = _block_arrays(names, block)
     for i in np.flatnonzero(~is_float):
         columns[ts.columns[i]] = ts.iloc[:, i]
     return columns, reduced
 
 
 def _total(outcome, model: SahelModel, values, reduced: tuple[bool, np.float64] | None = None) -> float:
-    """``Outcome.total`` of a column, with numpy's reductions for a float64 column without NaN.
+    """``Outcome.total`` of a column, with the sum already taken for a float64 column without NaN.
 
-    ``pd.Series.sum`` and ``mean`` skip NaN but otherwise reduce the values as numpy does (pairwise
-    sum, then one division), so a column without NaN gives the same float either way. ``reduced``
-    is the column's NaN flag and sum if already known (:func:`_column_arrays`).
+    ``reduced`` is the column's NaN flag and sum if already known (:func:`_column_arrays`); a
+    column with a NaN, or an outcome with its own reduction, goes to :meth:`Outcome.total`.
     """
     if isinstance(values, np.ndarray):
         has_nan, total = reduced if reduced is not None else (np.isnan(values).any(), None)
         if callable(outcome.reduce) or has_nan:
-            values = pd.Series(values, name=outcome.name)
+            pass
         elif len(values) == 0:
             return 0.0
         elif outcome.reduce == "sum":
@@ -152,7 +197,7 @@ def _total(outcome, model: SahelModel, values, reduced: tuple[bool, np.float64] 
     return outcome.total(model, values)
 
 
-def summarize(model: SahelModel, ts: pd.DataFrame, config: RunConfig) -> dict:
+def summarize(model: SahelModel, ts: WeekTable | pd.DataFrame, config: RunConfig) -> dict:
     """Run totals of every outcome, plus what identifies the run."""
     columns, reduced = _column_arrays(ts)
     out = {o.name: _total(o, model, columns[o.name], reduced.get(o.name)) for o in model.outcomes}
@@ -196,6 +241,8 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     Only frames of float64, int64 and string columns: pyarrow's metadata of an object or
     categorical column depends on its values.
     """
+    import pandas as pd
+
     dtypes = tuple(df.dtypes)
     key = (tuple(df.columns.tolist()), df.columns.dtype, df.columns.name, dtypes, type(df.index))
     schema = _SCHEMAS.get(key)
@@ -216,40 +263,53 @@ def _arrow_table(df: pd.DataFrame) -> pa.Table:
     return pa.Table.from_arrays(arrays, schema=schema)
 
 
-def _write_parquet(df: pd.DataFrame, path: Path, data_dictionary: dict | None = None) -> None:
-    table = _arrow_table(df)
+def _as_arrow(data: WeekTable | list[Column] | pd.DataFrame) -> pa.Table:
+    """The Arrow table written for a run's table: built from its arrays when it has rows (:mod:`sim.run_tables`).
+
+    A frame, or a table without rows, goes through pandas as pyarrow converts it.
+    """
+    if isinstance(data, WeekTable):
+        return data.arrow() if len(data.weeks) else _arrow_table(data.frame())
+    if isinstance(data, list):
+        return arrow_table(data) if has_rows(data) else _arrow_table(columns_frame(data))
+    return _arrow_table(data)
+
+
+def _write_parquet(data: WeekTable | list[Column] | pd.DataFrame, path: Path, data_dictionary: dict | None = None):
+    table = _as_arrow(data)
     if data_dictionary is not None:
         table = dictionary.attach(table, data_dictionary)
     _write_atomic(path, lambda p: pq.write_table(table, p, compression="zstd"))
 
 
-def _edge_flows(model: SahelModel, weekly: list[np.ndarray]) -> pd.DataFrame:
+def _edge_flows(model: SahelModel, weekly: list[np.ndarray]) -> list[Column]:
+    """``route_flows.parquet``'s columns: units on each link, each week it carried some."""
     world = model.world
     units = np.stack(weekly) if weekly else np.zeros((0, world.n_edges))
     weeks, edges = np.nonzero(units)
-    return pd.DataFrame(
-        {
-            "week": weeks + 1,
-            "a": [world.place_ids[i] for i in world.edge_u[edges]],
-            "b": [world.place_ids[i] for i in world.edge_v[edges]],
-            "units": units[weeks, edges],
-        }
-    )
+    return [
+        ("week", "int64", weeks + 1),
+        ("a", "str", [world.place_ids[i] for i in world.edge_u[edges]]),
+        ("b", "str", [world.place_ids[i] for i in world.edge_v[edges]]),
+        ("units", "float64", units[weeks, edges]),
+    ]
+
+
+def _edge_total_columns(model: SahelModel) -> list[Column]:
+    world = model.world
+    units = model.stats.to_date("edge_good_units")
+    edges, goods = np.nonzero(units)
+    return [
+        ("a", "str", [world.place_ids[i] for i in world.edge_u[edges]]),
+        ("b", "str", [world.place_ids[i] for i in world.edge_v[edges]]),
+        ("good", "str", [world.goods[g].id for g in goods]),
+        ("units", "float64", units[edges, goods]),
+    ]
 
 
 def edge_totals(model: SahelModel) -> pd.DataFrame:
     """Units that travelled each link over the run, by good (for flow maps)."""
-    world = model.world
-    units = model.stats.to_date("edge_good_units")
-    edges, goods = np.nonzero(units)
-    return pd.DataFrame(
-        {
-            "a": [world.place_ids[i] for i in world.edge_u[edges]],
-            "b": [world.place_ids[i] for i in world.edge_v[edges]],
-            "good": [world.goods[g].id for g in goods],
-            "units": units[edges, goods],
-        }
-    )
+    return columns_frame(_edge_total_columns(model))
 
 
 # The last data dictionary written, as compact JSON, and its text in dictionary.json.
@@ -285,13 +345,13 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
     body = _dictionary_text(data_dictionary)
     _write_atomic(outdir / dictionary.FILE, lambda p: p.write_text(body, encoding="utf-8"))
     if config.output.timeseries:
-        _write_parquet(result.timeseries, outdir / "timeseries.parquet", data_dictionary)
+        _write_parquet(result.weeks, outdir / "timeseries.parquet", data_dictionary)
         names.append("timeseries.parquet")
     if edge_weekly is not None:
         _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet", data_dictionary)
         names.append("route_flows.parquet")
     if config.output.edges:
-        _write_parquet(edge_totals(result.model), outdir / "edges.parquet", data_dictionary)
+        _write_parquet(_edge_total_columns(result.model), outdir / "edges.parquet", data_dictionary)
         names.append("edges.parquet")
     if config.output.geojson:
         from sim.gis import PLACES, ROUTES, write_run
@@ -405,10 +465,12 @@ def run(
     for o in observers:
         o.start(model)
     advance(state, config, check_ledger=check_ledger, show=show, observers=observers)
-    ts = timeseries(model)
-    summary = summarize(model, ts, config)
+    weeks = week_table(model)
+    if weeks is None:
+        weeks = timeseries(model)
+    summary = summarize(model, weeks, config)
     summary["wall_seconds"] = round(time.perf_counter() - started, 3)
-    result = RunResult(summary, ts, model, out)
+    result = RunResult(summary, weeks, model, out)
     if out is not None:
         write_outputs(out, config, result, edge_weekly)
     return result
