@@ -11,9 +11,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim.lazy import lazy_module
+
 if TYPE_CHECKING:
     from sim.params import ScenarioConfig
     from sim.world.network import World
+
+kernels = lazy_module("sim.territory_kernels")  # the week's arithmetic, compiled (issue 18, "state12")
 
 NORTH_PRESENCE = 0.5  # 002 §II: in the north "there has never been strong State presence"
 HELD_PRESENCE = 0.2  # the state's reach where an armed group holds the place
@@ -47,20 +51,35 @@ class Territory:
     def update_presence(self, services: np.ndarray | None = None) -> None:
         """State presence: base by region, low where a group hostile to the state holds the place.
 
-        Forces' support and policies' services (``services``) add to it.
+        Forces' support and policies' services (``services``) add to it. One compiled pass
+        (:func:`sim.territory_kernels.presence`, issue 18 "state12"); the numpy form it replaced
+        is ``tests/test_state12_kernels.py``'s reference.
         """
-        held = (self.holder >= 0) & self.hostile_to_state
-        extra = self.support + (services if services is not None else 0.0)
-        self.presence = np.clip(
-            np.where(held, HELD_PRESENCE * self.base_presence, self.base_presence) + extra, 0.0, 1.0
+        services = services if services is not None else np.zeros(len(self.support))  # x + 0.0 either way
+        self.presence = kernels.presence(
+            self.holder,
+            self.hostile_to_state,
+            self.base_presence,
+            self.support,
+            services,
+            self.world.in_mali,
+            HELD_PRESENCE,
         )
-        self.presence[~self.world.in_mali] = 0.0
 
     def end_week(self, population: np.ndarray) -> None:
-        """Fold this week's violence into insecurity and start a new week."""
-        scale = np.divide(1e4, population, out=np.zeros_like(population, dtype=float), where=population > 0)
-        self.insecurity = self.decay * self.insecurity + (1 - self.decay) * self.violence * scale
-        self.abuse_rate = self.decay * self.abuse_rate + (1 - self.decay) * self.abuses * scale
-        self.violence.fill(0.0)
-        self.abuses.fill(0.0)
-        np.maximum(self.cleared - 1.0, 0.0, out=self.cleared)
+        """Fold this week's violence into insecurity and start a new week.
+
+        One compiled pass (:func:`sim.territory_kernels.fold_violence`, issue 18 "state12"), the
+        arithmetic of the numpy form (``tests/test_state12_kernels.py``) in its order.
+        """
+        population = np.asarray(population, dtype=float)
+        self.insecurity, self.abuse_rate = kernels.fold_violence(
+            self.insecurity,
+            self.abuse_rate,
+            self.violence,
+            self.abuses,
+            population,
+            self.cleared,
+            self.decay,
+            1 - self.decay,
+        )

@@ -41,7 +41,7 @@ import numpy as np
 
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
-from sim.enforcement import Encounters, Rates, checkpoint_pressure, detectability, detection_odds
+from sim.enforcement import Encounters, Rates, checkpoint_pressure, detectability
 from sim.lazy import lazy_module
 from sim.world.tables import PLACE_KINDS
 
@@ -422,11 +422,12 @@ class Officials(AgentTable):
         """Detection odds per place and good at the checkpoints' pressure; recomputed only when the multiplier moved."""
         key = multiplier.tobytes()
         if key != self._detection_key:
-            pressure = self.pressure * multiplier
             if "_detectability" not in self.__dict__:  # the goods' own part, fixed (states saved before it load)
                 self._detectability = detectability(self.world, self.model.params)
-            base = self.p.detect_base
-            self._detection_odds = detection_odds(self.world, self.model.params, pressure, base, self._detectability)
+            # detection_odds(world, params, self.pressure * multiplier, detect_base, detectability), compiled
+            # (issue 18, "state12": one pass for five numpy calls; tests/test_state12_kernels.py compares them).
+            base, detect = self.p.detect_base, self._detectability
+            self._detection_odds = kernels.detection_week(self.pressure, multiplier, base, detect)
             self._detection_key = key
         return self._detection_odds
 

@@ -644,3 +644,29 @@ def weekly_rates(
         if staffed[place]:
             routine_share[place] = share
     return detect
+
+
+@kernel
+def detection_week(pressure, multiplier, base, detect):
+    """Detection odds per place and good at this week's checkpoint pressure (issue 18, "state12").
+
+    :func:`sim.enforcement.detection_odds` of ``pressure * multiplier``:
+    ``np.clip(base * (pressure * multiplier)[:, None] * detect[None, :], 0, 1)``, the products in
+    numpy's order, in one pass instead of five numpy calls (the pressure moves most weeks).
+
+    Args:
+        pressure: The checkpoints' own pressure at each place.
+        multiplier: This week's multiplier of it at each place (the forces' support).
+        base: The officials' base detection (``detect_base``).
+        detect: Each good's detectability.
+
+    Returns:
+        The odds (places x goods), a new array.
+    """
+    n, k = pressure.size, detect.size
+    out = np.empty((n, k))
+    for i in range(n):
+        at = base * (pressure[i] * multiplier[i])
+        for j in range(k):
+            out[i, j] = clip01(at * detect[j])
+    return out
