@@ -11,9 +11,7 @@
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
   the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._route_odds` calls
-  :func:`perceived_risk_grouped`, numpy's ``log1p``, :func:`candidate_log_sums_grouped` and
-  numpy's ``exp`` (since the twelfth pass at each group's places only; :func:`perceived_risk` and
-  :func:`candidate_log_sums` over all places before);
+  :func:`perceived_risk`, numpy's ``log1p``, :func:`candidate_log_sums` and numpy's ``exp``;
   :func:`choose_and_depart` then calls :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
   calls :func:`places_passed` (the moving crews, the places they pass and their odds), the
@@ -125,79 +123,6 @@ def perceived_risk(crews, network, own_risk, network_risk, own_weight, out):
         shared = network_risk[network[crews[i]]]
         for j in range(width):
             out[i, j] = -np_minimum(own[j] * own_weight + shared[j] * other, 0.999999)
-
-
-@kernel
-def perceived_risk_grouped(crews, group, network, own_risk, network_risk, own_weight, starts, places, out):
-    """:func:`perceived_risk` at the places of each crew's group's candidates only, packed crew after crew.
-
-    Crews read only the places their group's candidate routes pass (about 30 of 70): the same
-    values (``-minimum(own * w + network * (1 - w), 0.999999)``) at those places, written one
-    crew after another into ``out`` (flat), so numpy's ``log1p`` that follows works on less than
-    half the table (issue 18, twelfth pass).
-
-    Args:
-        crews: The planning crews' rows.
-        group: Each planning crew's (good, source) group.
-        network: Each crew row's network.
-        own_risk: (crew rows x places + 1) the crews' own risk estimates.
-        network_risk: (networks x places + 1) the networks' risk estimates.
-        own_weight: The weight of the crew's own estimate (``w``).
-        starts: Where each group's places start in ``places`` (one more at the end).
-        places: Each group's places, ascending.
-        out: Flat buffer, at least as long as the crews' groups' places together.
-
-    Returns:
-        How many values were written.
-    """
-    other = 1.0 - own_weight
-    pos = 0
-    for i in range(crews.size):
-        own = own_risk[crews[i]]
-        shared = network_risk[network[crews[i]]]
-        g = group[i]
-        for k in range(starts[g], starts[g + 1]):
-            j = places[k]
-            out[pos] = -np_minimum(own[j] * own_weight + shared[j] * other, 0.999999)
-            pos += 1
-    return pos
-
-
-@kernel
-def candidate_log_sums_grouped(packed, aversion, group, group_routes, indptr, indices, data, starts, local_of):
-    """:func:`candidate_log_sums` reading the packed values of :func:`perceived_risk_grouped`.
-
-    The same terms in the same order (each route's stored places, added from zero, then times
-    the crew's aversion); a crew's value at place ``p`` is at its block's offset plus
-    ``local_of[group, p]``.
-
-    Args:
-        packed: Log-odds of getting through each place of each crew's group, crew after crew.
-        aversion: Each crew's risk aversion.
-        group: Each crew's (good, source) group.
-        group_routes: (groups x candidates) route of each candidate, -1 for padding.
-        indptr: Where each route's places start in ``indices`` (the route incidence in CSR form).
-        indices: The places of each route, in stored order.
-        data: The weight of each stored place.
-        starts: Where each group's places start (as for :func:`perceived_risk_grouped`).
-        local_of: (groups x places + 1) position of each place among its group's places.
-    """
-    n = group.size
-    n_cand = group_routes.shape[1]
-    out = np.empty((n, n_cand))
-    base = 0
-    for i in range(n):
-        g = group[i]
-        a = aversion[i]
-        for c in range(n_cand):
-            r = group_routes[g, c]
-            total = 0.0
-            if r >= 0:
-                for k in range(indptr[r], indptr[r + 1]):
-                    total += data[k] * packed[base + local_of[g, indices[k]]]
-            out[i, c] = a * total
-        base += starts[g + 1] - starts[g]
-    return out
 
 
 @kernel

@@ -190,7 +190,6 @@ class Crews(AgentTable):
         """Pickled (a saved state) without the scratch buffers and kept tables, which are rebuilt on use."""
         state = self.__dict__.copy()
         state.pop("_risk_scratch", None)
-        state.pop("_packed_scratch", None)
         state.pop("_incidence_csr", None)
         state.pop("_supply_by_good", None)
         state.pop("_prices_seen", None)
@@ -587,56 +586,19 @@ class Crews(AgentTable):
         called by ``choose_and_depart``) is the sink price times these odds, less the source
         price, transport, protection and expected bribes and tolls. Perceived risk blends the
         crew's own experience with its network's, and the odds are raised to the crew's risk
-        aversion. Compiled (:mod:`sim.agents.route_kernels`): the perceived risk at the places of
-        each crew's group's candidates only (``perceived_risk_grouped``; about 30 of 70 places),
-        numpy's ``log1p`` on those values, the candidates' sums of log-odds crew by crew in the
-        order given (``candidate_log_sums_grouped``; ``group``: the crews' groups), numpy's
-        ``exp``. The same values at the same places as over the whole table (:meth:`_log_pass`).
+        aversion. Compiled (:mod:`sim.agents.route_kernels`): the candidates' sums of log-odds,
+        crew by crew in the order given (``group``: the crews' groups); the perceived log-odds
+        and the odds stay numpy's (``log1p`` and ``exp``).
         """
-        starts, places, local_of = self._group_places
-        risk = self._packed_buffer(int(np.sum(starts[1:][group] - starts[:-1][group])))
-        blend = (self.cols["network"], self.own_risk, self.network_risk, self.p.own_weight)
-        used = route_kernels.perceived_risk_grouped(crews, group, *blend, starts, places, risk)
-        np.log1p(risk[:used], out=risk[:used])
+        inc = self._incidence_csr
         aversion = self.kind_risk_aversion[self.kind[crews]]
-        log_survival = route_kernels.candidate_log_sums_grouped(
-            risk, aversion, group, self.routes.group_routes, *self._incidence_csr, starts, local_of
+        log_survival = route_kernels.candidate_log_sums(
+            self._log_pass(crews), aversion, group, self.routes.group_routes, *inc
         )
         return np.exp(log_survival, out=log_survival)
 
-    @functools.cached_property
-    def _group_places(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The places each group's candidate routes pass: starts, places (ascending), position of each.
-
-        Fixed with the routes (their incidence and each group's candidates): where each group's
-        places start (one more at the end), the places group after group, and a (groups x places
-        + 1) table of each place's position among its group's (-1 where the group passes none).
-        """
-        indptr, indices, _data = self._incidence_csr
-        group_routes = self.routes.group_routes
-        lists = []
-        local_of = np.full((len(group_routes), self.n_places + 1), -1, dtype=np.int64)
-        for g, cands in enumerate(group_routes):
-            rows = [indices[indptr[r] : indptr[r + 1]] for r in cands[cands >= 0].tolist()]
-            mine = np.unique(np.concatenate(rows)) if rows else np.zeros(0, dtype=np.int64)
-            local_of[g, mine] = np.arange(len(mine))
-            lists.append(mine.astype(np.int64))
-        starts = np.concatenate([[0], np.cumsum([len(m) for m in lists])]).astype(np.int64)
-        places = np.concatenate(lists).astype(np.int64) if lists else np.zeros(0, dtype=np.int64)
-        return starts, places, local_of
-
-    def _packed_buffer(self, n: int) -> np.ndarray:
-        """A flat scratch array of at least ``n`` values for route choice, kept between weeks and grown by doubling."""
-        buffer = self.__dict__.get("_packed_scratch")
-        if buffer is None or len(buffer) < n:
-            buffer = self._packed_scratch = np.empty(max(n, 2 * len(buffer) if buffer is not None else 8192))
-        return buffer
-
     def _log_pass(self, crews: np.ndarray) -> np.ndarray:
         """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
-
-        The whole table, which route choice read before the twelfth pass (:meth:`_route_odds` now
-        computes the same values at its groups' places only); kept for the tests and inspection.
 
         Perceived risk blends the crew's own experience with its network's. Computed in a kept
         buffer (valid until the next call; fresh (crews x places) temporaries cost more in page
