@@ -647,6 +647,7 @@ class ArmedGroups:
         k, groups = turn_kernels, self.groups
         common, tail, _ = self._economy_args
         before, after = self._turn_terms()
+        self._fix_early(before[3])
         hostile, fixed, terms, resume = self._hostility(), self.__dict__.get("_fixed"), None, -1
         outs = np.empty((len(order), k.OUT_SIZE))
         book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
@@ -693,6 +694,18 @@ class ArmedGroups:
             else:
                 self._finish_turn(group, out)
             pos = stop + 1
+
+    def _fix_early(self, due: np.ndarray) -> None:
+        """Take the phase's :meth:`_phase_fixed` terms before the first batch when an appraisal is due (twelfth pass).
+
+        Nothing the groups do in their phase moves those terms (rents, the state's presence,
+        garrisons, licit income), so taking them up front gives the same values as at the first
+        appraisal, and :func:`turn_kernels.group_turns` no longer stops there (one compiled call
+        and its Python less a week). With no appraisal due they are not needed: left to the loop.
+        """
+        fixed = self.__dict__.get("_fixed")
+        if fixed is not None and not fixed and due.any():
+            self._phase_fixed()
 
     def _moved(self, group: ArmedGroup, out: np.ndarray) -> None:
         """Book a group's appraisal made in :func:`turn_kernels.group_turns`: the region it left, the one it entered.
