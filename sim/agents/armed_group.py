@@ -90,6 +90,19 @@ def reach(fighters: float) -> float:
     return math.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0))  # correctly rounded, as np.sqrt
 
 
+def _group_state(groups: list[ArmedGroup]) -> np.ndarray:
+    """Each group's fighters, funds, revenue average and arms as float64 rows: ``state`` of ``group_turns``.
+
+    Read afresh for each batch after Python acted; one flat list is converted faster than a list
+    of tuples (the same float64 values; issue 18, twelfth pass).
+    """
+    flat: list = []
+    add = flat.extend
+    for g in groups:
+        add((g.fighters, g.funds, g.revenue_ema, g.arms))
+    return np.array(flat, dtype=np.float64).reshape(len(groups), 4)
+
+
 class _RegionTerms:
     """The terms of a region's value (:func:`turn_kernels.appraise`) no group changes while the groups act (issue 18).
 
@@ -655,7 +668,7 @@ class ArmedGroups:
         touched, refused = np.zeros(4, dtype=np.bool_), np.zeros(1, dtype=np.int64)
         while pos < n:
             if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
-                state = np.array([(g.fighters, g.funds, g.revenue_ema, g.arms) for g in groups], dtype=np.float64)
+                state = _group_state(groups)
                 regions = self._region_arrays()
             if resume < 0:  # the appraisals' terms, once the phase's first appraisal took them (_phase_fixed)
                 terms = fixed.get("regions") if fixed else None
