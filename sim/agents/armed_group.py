@@ -90,6 +90,19 @@ def reach(fighters: float) -> float:
     return math.sqrt(REFERENCE_FIGHTERS * max(fighters, 0.0))  # correctly rounded, as np.sqrt
 
 
+def _group_state(groups: list[ArmedGroup]) -> np.ndarray:
+    """Each group's fighters, funds, revenue average and arms as float64 rows: ``state`` of ``group_turns``.
+
+    Read afresh for each batch after Python acted; one flat list is converted faster than a list
+    of tuples (the same float64 values; issue 18, twelfth pass).
+    """
+    flat: list = []
+    add = flat.extend
+    for g in groups:
+        add((g.fighters, g.funds, g.revenue_ema, g.arms))
+    return np.array(flat, dtype=np.float64).reshape(len(groups), 4)
+
+
 class _RegionTerms:
     """The terms of a region's value (:func:`turn_kernels.appraise`) no group changes while the groups act (issue 18).
 
@@ -647,6 +660,7 @@ class ArmedGroups:
         k, groups = turn_kernels, self.groups
         common, tail, _ = self._economy_args
         before, after = self._turn_terms()
+        self._fix_early(before[3])
         hostile, fixed, terms, resume = self._hostility(), self.__dict__.get("_fixed"), None, -1
         outs = np.empty((len(order), k.OUT_SIZE))
         book, ids, n, pos, state = self._book, order.tolist(), len(order), 0, None
@@ -654,7 +668,7 @@ class ArmedGroups:
         touched, refused = np.zeros(4, dtype=np.bool_), np.zeros(1, dtype=np.int64)
         while pos < n:
             if state is None:  # read afresh after Python acted (a clash changes another group's fighters)
-                state = np.array([(g.fighters, g.funds, g.revenue_ema, g.arms) for g in groups], dtype=np.float64)
+                state = _group_state(groups)
                 regions = self._region_arrays()
             if resume < 0:  # the appraisals' terms, once the phase's first appraisal took them (_phase_fixed)
                 terms = fixed.get("regions") if fixed else None
@@ -693,6 +707,18 @@ class ArmedGroups:
             else:
                 self._finish_turn(group, out)
             pos = stop + 1
+
+    def _fix_early(self, due: np.ndarray) -> None:
+        """Take the phase's :meth:`_phase_fixed` terms before the first batch when an appraisal is due (twelfth pass).
+
+        Nothing the groups do in their phase moves those terms (rents, the state's presence,
+        garrisons, licit income), so taking them up front gives the same values as at the first
+        appraisal, and :func:`turn_kernels.group_turns` no longer stops there (one compiled call
+        and its Python less a week). With no appraisal due they are not needed: left to the loop.
+        """
+        fixed = self.__dict__.get("_fixed")
+        if fixed is not None and not fixed and due.any():
+            self._phase_fixed()
 
     def _moved(self, group: ArmedGroup, out: np.ndarray) -> None:
         """Book a group's appraisal made in :func:`turn_kernels.group_turns`: the region it left, the one it entered.
