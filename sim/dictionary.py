@@ -160,10 +160,19 @@ def sweep_dictionary(runs_dictionary: dict, parameters: Iterable[str] = ()) -> d
     }
 
 
-def attach(table: pa.Table, dictionary: dict) -> pa.Table:
-    """The table with the dictionary in its schema metadata (values untouched)."""
+def attach(table: pa.Table, dictionary: dict, compact: str | None = None) -> pa.Table:
+    """The table with the dictionary in its schema metadata (values untouched).
+
+    Args:
+        table: The table.
+        dictionary: The data dictionary.
+        compact: ``json.dumps(dictionary, ensure_ascii=False)`` if the caller has it already: a run
+            writes the same dictionary into two files and ``dictionary.json``, and each dump costs
+            about 1.5 ms (collect12).
+    """
     meta = dict(table.schema.metadata or {})
-    meta[METADATA_KEY] = json.dumps(dictionary, ensure_ascii=False, sort_keys=False).encode()
+    text = compact if compact is not None else json.dumps(dictionary, ensure_ascii=False, sort_keys=False)
+    meta[METADATA_KEY] = text.encode()
     return table.replace_schema_metadata(meta)
 
 

@@ -109,8 +109,25 @@ def _float_block(records: dict[str, list]) -> np.ndarray | None:
     return values.reshape(len(columns), -1)
 
 
+# The last weeks' dates made, by start date: every run of a sweep has the same calendar.
+_DATES: list[tuple[dt.date, list[str]]] = []
+
+
 def _dates(model: SahelModel, weeks: np.ndarray) -> list[str]:
-    return [str(model.start_date + dt.timedelta(weeks=int(w))) for w in weeks]
+    """Each week's date as ISO text, a new list; the text kept while the start date is the same.
+
+    A date depends only on the start date and the week's number, so the texts of weeks 1, 2, ...
+    made for one run serve the next (520 dates cost about 1.5 ms, collect12). Any other weeks
+    are made afresh.
+    """
+    start, n = model.start_date, len(weeks)
+    kept = _DATES[-1] if _DATES else None  # one read: runs in threads may share it
+    if not (n and np.array_equal(weeks, np.arange(1, n + 1))):
+        return [str(start + dt.timedelta(weeks=int(w))) for w in weeks]
+    if kept is None or kept[0] != start or len(kept[1]) < n:
+        kept = (start, [str(start + dt.timedelta(weeks=w)) for w in range(1, n + 1)])
+        _DATES[:] = [kept]
+    return kept[1][:n]
 
 
 def week_table(model: SahelModel) -> WeekTable | None:
@@ -275,10 +292,15 @@ def _as_arrow(data: WeekTable | list[Column] | pd.DataFrame) -> pa.Table:
     return _arrow_table(data)
 
 
-def _write_parquet(data: WeekTable | list[Column] | pd.DataFrame, path: Path, data_dictionary: dict | None = None):
+def _write_parquet(
+    data: WeekTable | list[Column] | pd.DataFrame,
+    path: Path,
+    data_dictionary: dict | None = None,
+    compact: str | None = None,
+):
     table = _as_arrow(data)
     if data_dictionary is not None:
-        table = dictionary.attach(table, data_dictionary)
+        table = dictionary.attach(table, data_dictionary, compact)
     _write_atomic(path, lambda p: pq.write_table(table, p, compression="zstd"))
 
 
@@ -316,19 +338,24 @@ def edge_totals(model: SahelModel) -> pd.DataFrame:
 _DICTIONARY_TEXT: list[tuple[str, str]] = []
 
 
-def _dictionary_text(data_dictionary: dict) -> str:
-    """``dictionary.json``'s text: the dictionary as indented JSON, kept while it stays the same.
+def _dictionary_texts(data_dictionary: dict) -> tuple[str, str]:
+    """The dictionary as compact JSON (the Parquet files' metadata) and ``dictionary.json``'s indented text.
 
     Indented JSON is written by the json module's Python encoder, about 10 ms for a run's
-    dictionary, which is the same for every run of a sweep. The compact JSON (C encoder) says
-    whether it is the same: the same compact text is the same structure, order and values.
+    dictionary, which is the same for every run of a sweep: it is kept while the compact JSON (C
+    encoder, taken once a run) is the same text, which is the same structure, order and values.
     """
     compact = json.dumps(data_dictionary, ensure_ascii=False)
     kept = _DICTIONARY_TEXT[-1] if _DICTIONARY_TEXT else None  # one read: runs in threads may share it
     if kept is None or kept[0] != compact:
         kept = (compact, json.dumps(data_dictionary, indent=1, ensure_ascii=False) + "\n")
         _DICTIONARY_TEXT[:] = [kept]
-    return kept[1]
+    return compact, kept[1]
+
+
+def _dictionary_text(data_dictionary: dict) -> str:
+    """``dictionary.json``'s text (:func:`_dictionary_texts`)."""
+    return _dictionary_texts(data_dictionary)[1]
 
 
 def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekly: list[np.ndarray] | None) -> None:
@@ -342,16 +369,17 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
     _write_atomic(outdir / "config.yaml", lambda p: p.write_text(text, encoding="utf-8"))
     names = ["config.yaml", dictionary.FILE]
     data_dictionary = dictionary.run_dictionary(result.model)
-    body = _dictionary_text(data_dictionary)
+    compact, body = _dictionary_texts(data_dictionary)  # one dump of the dictionary for all its files
     _write_atomic(outdir / dictionary.FILE, lambda p: p.write_text(body, encoding="utf-8"))
+    tagged = (data_dictionary, compact)
     if config.output.timeseries:
-        _write_parquet(result.weeks, outdir / "timeseries.parquet", data_dictionary)
+        _write_parquet(result.weeks, outdir / "timeseries.parquet", *tagged)
         names.append("timeseries.parquet")
     if edge_weekly is not None:
-        _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet", data_dictionary)
+        _write_parquet(_edge_flows(result.model, edge_weekly), outdir / "route_flows.parquet", *tagged)
         names.append("route_flows.parquet")
     if config.output.edges:
-        _write_parquet(_edge_total_columns(result.model), outdir / "edges.parquet", data_dictionary)
+        _write_parquet(_edge_total_columns(result.model), outdir / "edges.parquet", *tagged)
         names.append("edges.parquet")
     if config.output.geojson:
         from sim.gis import PLACES, ROUTES, write_run
