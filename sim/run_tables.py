@@ -103,17 +103,13 @@ def text_array(values: Sequence[str]) -> pa.Array:
     return pa.Array.from_buffers(pa.large_string(), len(encoded), buffers, null_count=0)
 
 
-_ARRAYS = {"int64": int_array, "float64": float_array, "str": text_array}
-
-
-def _array(kind: str, values) -> pa.Array:
-    return _ARRAYS[kind](values)
+_ARRAYS = {"int64": int_array, "float64": float_array, "str": text_array}  # by a column's kind
 
 
 def arrow_table(columns: Sequence[Column]) -> pa.Table:
     """The table of these columns, as pyarrow's conversion of the same pandas frame gives it."""
     names, kinds = tuple(c[0] for c in columns), tuple(c[1] for c in columns)
-    return pa.Table.from_arrays([_array(k, v) for _, k, v in columns], schema=schema(names, kinds))
+    return pa.Table.from_arrays([_ARRAYS[k](v) for _, k, v in columns], schema=schema(names, kinds))
 
 
 def frame(columns: Sequence[Column]):
@@ -141,11 +137,8 @@ class WeekTable:
 
     def columns(self) -> list[Column]:
         """The table's columns, ``week`` and ``date`` first."""
-        return [("week", "int64", self.weeks), ("date", "str", self.dates), *self.outcome_columns()]
-
-    def outcome_columns(self) -> list[Column]:
-        """The outcomes' columns, each a row of the block."""
-        return [(n, "float64", row) for n, row in zip(self.names, self.block, strict=True)]
+        outcomes = [(n, "float64", row) for n, row in zip(self.names, self.block, strict=True)]
+        return [("week", "int64", self.weeks), ("date", "str", self.dates), *outcomes]
 
     def arrow(self) -> pa.Table:
         """The table as :func:`arrow_table` builds it, the block converted in one call then sliced by row.

@@ -113,30 +113,30 @@ def test_the_terms_taken_early_are_those_taken_afresh_after_the_phase(frozen):
         seen.append(terms)
         return terms
 
+    def terms_taken(groups):
+        """The terms the phase took, in order, with ``_phase_fixed`` watched."""
+        seen.clear()
+        ArmedGroups._phase_fixed = keep
+        try:
+            groups.step()
+        finally:
+            ArmedGroups._phase_fixed = phase_fixed
+        return list(seen)
+
     for seed in range(20):
         m = _case(frozen, seed)
         groups = m.armed_groups
         groups.p = dataclasses.replace(groups.p, appraise_weeks=1)
-        seen.clear()
-        ArmedGroups._phase_fixed = keep
-        try:
-            groups.step()
-        finally:
-            ArmedGroups._phase_fixed = phase_fixed
-        assert seen, seed
-        first = _terms(seen[0])
+        taken = terms_taken(groups)
+        assert taken, seed
+        first = _terms(taken[0])
         assert first == _terms(groups._phase_fixed()), seed
         # A change of an input between phases (end_week moves the rents) is taken in the next phase.
         groups.rent_week += 1000.0
         groups.end_week()
-        seen.clear()
-        ArmedGroups._phase_fixed = keep
-        try:
-            groups.step()
-        finally:
-            ArmedGroups._phase_fixed = phase_fixed
-        assert _terms(seen[0]) == _terms(groups._phase_fixed()), seed
-        assert _terms(seen[0])[0] != first[0], seed
+        taken = terms_taken(groups)
+        assert _terms(taken[0]) == _terms(groups._phase_fixed()), seed
+        assert _terms(taken[0])[0] != first[0], seed
 
 
 def test_the_groups_state_is_the_array_of_tuples():
