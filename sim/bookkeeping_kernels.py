@@ -1,4 +1,4 @@
-"""The week's count of encounters by place and kind, compiled (issue 18, docs/performance.md "war2").
+"""The week's count of encounters by place and kind, compiled (issue 18, docs/performance-log.md "war2").
 
 Why compiled: :meth:`sim.model.SahelModel.record_encounters` was some thirty numpy operations a
 week on the week's encounters (a few hundred). Here it is one loop over them. Every counter gets

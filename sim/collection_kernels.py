@@ -1,4 +1,4 @@
-"""The weekly outcomes read from the crews and from the routes, compiled (issue 18, docs/performance.md "rest7").
+"""The weekly outcomes read from the crews and from the routes, compiled (issue 18, docs/performance-log.md "rest7").
 
 Why compiled: five batches of :mod:`sim.collection` read the same live crews (how many carry each
 good, how many of them are mercenaries, how many of each kind, and what the holders know of the

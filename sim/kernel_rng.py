@@ -1,6 +1,6 @@
 """The model's generator inside a kernel without numba's per-call unboxing of it.
 
-Why (issue 18, docs/performance.md "war"): numba unboxes a ``numpy.random.Generator`` argument on
+Why (issue 18, docs/performance-log.md "war"): numba unboxes a ``numpy.random.Generator`` argument on
 every call by reading its bit generator's ``ctypes`` interface and calling ``ctypes.cast`` three
 times. In a model's week, between other code, that costs 50 to 90 µs a call (about 9 µs in a tight
 loop), more than the mission war's whole kernel. Here the interface is read once per generator

@@ -1,4 +1,4 @@
-"""The tenth pass's collection (docs/performance.md "collect10") against the forms it replaces, bit for bit.
+"""The tenth pass's collection (docs/performance-log.md "collect10") against the forms it replaces, bit for bit.
 
 ``Collector.float_block`` reads the weeks' rows as one array instead of the per-reporter lists
 ``timeseries`` converted before; it must give the same frame as Mesa's records, and give way to

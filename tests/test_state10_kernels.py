@@ -1,4 +1,4 @@
-"""The tenth pass's kernels (issue 18, docs/performance.md "state10") against the numpy they replaced.
+"""The tenth pass's kernels (issue 18, docs/performance-log.md "state10") against the numpy they replaced.
 
 Each kernel is run on random cases with the edges (no places or crews, zeros, negative zeros,
 NaN, values above 1) and compared bit for bit, sign of zero included, with the numpy form it

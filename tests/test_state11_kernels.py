@@ -1,4 +1,4 @@
-"""The eleventh pass's kept values (issue 18, docs/performance.md "state11") against the values taken afresh.
+"""The eleventh pass's kept values (issue 18, docs/performance-log.md "state11") against the values taken afresh.
 
 Each value the officials, the forces and the mission war now keep between weeks is compared bit
 for bit with the value computed again after each of several weeks, and a change of its inputs

@@ -1,4 +1,4 @@
-"""The twelfth pass's kernels (issue 18, docs/performance.md "state12") against the numpy they replaced.
+"""The twelfth pass's kernels (issue 18, docs/performance-log.md "state12") against the numpy they replaced.
 
 Each kernel is run on random cases with the edges (no places, zeros, negative zeros, NaN, inf,
 values outside [0, 1], places without people) and compared bit for bit, sign of zero included,

@@ -1,4 +1,4 @@
-"""The eighth pass's kernels (issue 18, docs/performance.md "state8") against the Python they replaced.
+"""The eighth pass's kernels (issue 18, docs/performance-log.md "state8") against the Python they replaced.
 
 ``war_kernels.abuse_draws`` is ``Forces._state_forces``' loop over a state force's bases: the
 same rates, the same Poisson draws from the same generator in the same order, so the deaths and

@@ -1,6 +1,6 @@
 """The officials' odds of taking a bribe, compiled: the patrons' cover and the official's own weighing.
 
-Why compiled (issue 18, docs/performance.md "war2"): :meth:`sim.agents.official.Officials.take_odds`
+Why compiled (issue 18, docs/performance-log.md "war2"): :meth:`sim.agents.official.Officials.take_odds`
 runs some 1,500 times a run (the weekly checkpoint rates, every week's encounters, the trials, the
 gold sites), each time about thirty small numpy operations on a few dozen rows. Here the arithmetic
 between the exponentials is two loops, in the order the numpy form computed it (elementwise, so
@@ -13,7 +13,7 @@ sources (002 §II, §III; M3, M15) are those of :mod:`sim.agents.official`: a pa
 a bribe as an official weighs the bribe; the cover is the mean of the patrons' odds up the chain;
 the official weighs his gain against his integrity and the risk oversight leaves him.
 
-The Malian part of the week's settling (:func:`settle_marks`; docs/performance.md "rest7") is one
+The Malian part of the week's settling (:func:`settle_marks`; docs/performance-log.md "rest7") is one
 pass over the encounters instead of some twenty numpy operations on them.
 """
 
@@ -460,7 +460,7 @@ def settle_marks(place, bribe, outcome, crew, value, staffed, foreign, evidence)
 def boost_capacity(capacity, alive, post, support, oc_support, lever_capacity, base):
     """Each living official's capacity: ``base`` plus the support given at his post, clipped to [0, 1].
 
-    ``Officials.boost_capacity`` in one pass (issue 18, docs/performance.md "state8"): the support
+    ``Officials.boost_capacity`` in one pass (issue 18, docs/performance-log.md "state8"): the support
     at a place is the state's support plus the mission's organized-crime support plus the levers'
     capacity, added in that order as the numpy form added the arrays, then ``base`` plus it and
     numpy's clip, row by row (002 §III: training and equipment raise capacity where given).
@@ -475,7 +475,7 @@ def boost_capacity(capacity, alive, post, support, oc_support, lever_capacity, b
 def count_rows(counts, rows):
     """``np.add.at(counts, rows, 1)`` on whole-number counters: one more for each time a row is listed.
 
-    The officials' bribes and seizures counted at settling (issue 18, docs/performance.md "state8"):
+    The officials' bribes and seizures counted at settling (issue 18, docs/performance-log.md "state8"):
     numpy's ``ufunc.at`` costs about 10 µs a call on a few rows; integers add exactly in any order.
     """
     for r in rows:
@@ -486,7 +486,7 @@ def count_rows(counts, rows):
 def fade_rents(rents, rent_week, deterrence, rows, top, memory):
     """The week's rents folded into the officials' remembered rents, deterrence faded; the top's rents summed.
 
-    The start of ``Officials._drift`` in one pass (issue 18, docs/performance.md "state8"; 002 §II):
+    The start of ``Officials._drift`` in one pass (issue 18, docs/performance-log.md "state8"; 002 §II):
     for each official (``rows``, distinct) the remembered rents move ``memory`` of the way to this
     week's, this week's are zeroed and deterrence fades by ``1 - memory``, each the numpy form's
     elementwise arithmetic. Then the senior patrons' (``top``) remembered rents are summed as

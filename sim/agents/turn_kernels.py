@@ -435,7 +435,7 @@ def enemy_strength(group, state, hostile, current, n_current, spread, half, n):
     ``spread[g]`` (all its regions, 1 if none) once to each of its Malian regions, groups in
     index order, as the Python loop added them. The exponent ``half`` (0.5) comes in as an
     argument: with the literal, LLVM computes ``sqrt``, which differs from Python's ``** 0.5``
-    (the C library's ``pow``) in the last bit for some values (docs/performance.md, groups8).
+    (the C library's ``pow``) in the last bit for some values (docs/performance-log.md, groups8).
     """
     enemies = np.zeros(n)
     for g in range(state.shape[0]):

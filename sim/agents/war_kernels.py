@@ -1,6 +1,6 @@
 """The mission war's week compiled: every group's attacks on the mission, with their random draws.
 
-Why compiled (issue 18, docs/performance.md "war"): a week of the war is about 60 scalar Poisson
+Why compiled (issue 18, docs/performance-log.md "war"): a week of the war is about 60 scalar Poisson
 draws, one per group and worthwhile target, each followed at once by the draws of the attacks it
 triggers. The order is the model's and so is the random stream, so the draws cannot be made as one
 array; in Python each costs a call of a microsecond or more. The kernel makes the same draws from
@@ -186,7 +186,7 @@ def attack_week(
 def abuse_draws(rng_handles, bases, insecurity, rate_scale):
     """Civilians killed in abuses at each base of a state force this week, drawn base by base (M24).
 
-    ``_state_forces``' loop compiled (issue 18, docs/performance.md "state8"): at each base in
+    ``_state_forces``' loop compiled (issue 18, docs/performance-log.md "state8"): at each base in
     the force's order the rate is ``rate_scale`` (``abuse_rate``, times Wagner's multiplier when
     it operates) times the region's insecurity capped at 1, and a Poisson draw at that rate is
     made only where the rate is positive, as the loop drew them, from the model's generator in
