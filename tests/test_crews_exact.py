@@ -154,24 +154,22 @@ def test_places_passed_are_the_masks_nonzero(model):
     assert len(moving) and np.array_equal(crews.progress[moving], np.floor(crews.progress[moving]))
 
 
-def test_perceived_log_odds_in_kept_buffers_are_the_plain_forms(model):
-    """Route choice's blend of own and network risk, computed in kept buffers: the plain form's bits.
+def test_a_crews_route_odds_do_not_depend_on_the_other_crews_planning(model):
+    """Route choice's odds of a crew, planning alone, in a subset or in another order: the same bits.
 
-    The buffers are not pickled with a saved state (they are rebuilt on use).
+    The kernel computes each place's log-odds once per crew, when a candidate first needs them
+    (``route_kernels.route_survival``): nothing may carry over from the crew before.
     """
     crews = model.crews
     alive = crews.alive_rows()
+    everyone = crews._route_odds(alive, crews.group[alive])
     r = np.random.default_rng(5)
-    w = crews.p.own_weight
-    for n in (len(alive), 3, len(alive) // 2):
-        rows = np.sort(r.choice(alive, size=n, replace=False))
-        risk = crews.own_risk[rows]
-        risk *= w
-        risk += (1 - w) * crews.network_risk[crews.network[rows]]
-        plain = np.log1p(-np.minimum(risk[:, : crews.n_places], 0.999999))
-        fast = crews._log_pass(rows)
-        assert np.array_equal(plain.view(np.int64), fast[:, : crews.n_places].view(np.int64))
-    assert "_risk_scratch" in crews.__dict__ and "_risk_scratch" not in crews.__getstate__()
+    for n in (3, len(alive) // 2, len(alive)):
+        pick = r.permutation(len(alive))[:n]
+        rows = alive[pick]
+        got = crews._route_odds(rows, crews.group[rows])
+        assert np.array_equal(got.view(np.int64), everyone[pick].view(np.int64))
+    assert len(alive) > 20 and len(np.unique(crews.group[alive])) > 3
 
 
 def test_detection_odds_with_the_goods_part_kept_are_the_plain_ones(model):

@@ -8,6 +8,7 @@ noise, ``argmax`` for the pick. Each test compares bits and the generator's stat
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
 import pytest
@@ -59,50 +60,112 @@ def _same_bits(a, b):
     return a.shape == b.shape and np.array_equal(np.asarray(a, dtype=np.float64).view(np.int64), b.view(np.int64))
 
 
-def test_candidate_sums_equal_the_incidence_product(model):
-    """The model's routes, random log-odds (signed zeros included), grouped or shuffled crews: the product's bits."""
-    routes = model.crews.routes
-    r = np.random.default_rng(11)
-    for n in (57, 3, 400, 0):
-        shuffled = r.integers(0, routes.group_routes.shape[0], size=n)
-        for group in (shuffled, np.sort(shuffled)):
-            per_place = np.log1p(-r.random((n, model.crews.n_places + 1)) * 0.9)
-            per_place[r.random(per_place.shape) < 0.2] = -0.0
-            aversion = r.uniform(0.0, 3.0, n)
-            plain = aversion[:, None] * _plain_sums(
-                routes.node_incidence, routes.group_routes, per_place[:, :-1], group
-            )
-            fast = route_kernels.candidate_log_sums(
-                per_place, aversion, group, routes.group_routes, *_csr(routes.node_incidence)
-            )
-            assert _same_bits(fast, plain)
-            assert n == 0 or (routes.group_routes[group] >= 0).sum() > n
+def _plain_survival(crews, group, kind, aversion, network, own_risk, network_risk, w, incidence, group_routes, fns):
+    """The perceived odds as numpy computed them before the kernel: blend, cap, ``log1p``, product, ``exp``.
+
+    ``fns`` are the elementwise ``log1p`` and ``exp``: numpy's (the model's form before the
+    twelfth pass) or the C library's (:func:`_libm`).
+    """
+    log1p, exp = fns
+    risk = own_risk[crews] * w
+    risk += network_risk[network[crews]] * (1 - w)
+    np.minimum(risk, 0.999999, out=risk)
+    per_place = log1p(-risk)
+    return exp(aversion[kind[crews]][:, None] * _plain_sums(incidence, group_routes, per_place[:, :-1], group))
 
 
-def test_candidate_sums_with_weights_unsorted_places_and_nan():
-    """Random incidences with weights other than 1, places stored out of order, empty routes and NaN log-odds."""
+def _libm(f):
+    """The C library's ``f`` (Python's ``math`` calls it) element by element over an array."""
+    return lambda a: np.array([f(x) for x in np.asarray(a, dtype=np.float64).ravel()]).reshape(np.shape(a))
+
+
+LIBM = (_libm(math.log1p), _libm(math.exp))
+NUMPY = (np.log1p, np.exp)
+
+
+def _numpy_is_libm() -> bool:
+    """Whether numpy's ``log1p`` and ``exp`` are the C library's here (not on CPUs with AVX-512)."""
+    r = np.random.default_rng(0)
+    risk, exponent = -r.uniform(0.0, 0.999999, 100_000), r.uniform(-30.0, 0.0, 100_000)
+    return np.array_equal(np.log1p(risk), LIBM[0](risk)) and np.array_equal(np.exp(exponent), LIBM[1](exponent))
+
+
+def _survival_case(r, n_routes, n_places, n):
+    """Random incidences (weights other than 1, places out of order, empty routes), risks with NaN and edges."""
+    dense = np.where(r.random((n_routes, n_places)) < 0.3, r.uniform(0.1, 3.0, (n_routes, n_places)), 0.0)
+    if r.random() < 0.3:
+        dense[dense > 0] = 1.0
+    incidence = sp.csr_matrix(dense)
+    if r.random() < 0.5:  # places in another stored order: the product adds in stored order, and so must the kernel
+        for row in range(n_routes):
+            lo, hi = incidence.indptr[row], incidence.indptr[row + 1]
+            order = r.permutation(hi - lo) + lo
+            incidence.indices[lo:hi], incidence.data[lo:hi] = incidence.indices[order], incidence.data[order]
+    group_routes = r.integers(-1, n_routes, size=(int(r.integers(1, 8)), int(r.integers(1, 12))))
+    group_routes.flags.writeable = False  # read-only, as the routes' are (one compiled form)
+    rows, n_networks = n + 5, 4
+    own = r.random((rows, n_places + 1)) ** 3
+    net = r.random((n_networks, n_places + 1))
+    own[r.random(own.shape) < 0.1] = 1.0
+    own[r.random(own.shape) < 0.02] = np.nan
+    net[r.random(net.shape) < 0.05] = 0.999999
+    own[:, -1], net[:, -1] = 0.0, 0.0
+    crews = r.permutation(rows)[:n].astype(np.int64)
+    group = r.integers(0, len(group_routes), size=n)
+    kind = r.integers(0, 3, rows).astype(np.int8)
+    aversion = np.array([1.0, *r.uniform(0.0, 3.0, 2)])
+    network = r.integers(0, n_networks, rows)
+    return crews, group, kind, aversion, network, own, net, float(r.random()), incidence, group_routes
+
+
+def test_route_survival_is_the_plain_form_with_the_c_librarys_functions():
+    """Random incidences and risks (NaN, caps, empty and padding candidates): the plain form's bits, on any CPU."""
     r = np.random.default_rng(12)
-    for case in range(300):
-        n_routes, n_places = int(r.integers(1, 40)), int(r.integers(1, 60))
-        dense = np.where(r.random((n_routes, n_places)) < 0.3, r.uniform(0.1, 3.0, (n_routes, n_places)), 0.0)
-        if case % 3 == 0:
-            dense[dense > 0] = 1.0
-        incidence = sp.csr_matrix(dense)
-        if case % 2:  # places in another stored order: the product adds in stored order, and so must the kernel
-            for row in range(n_routes):
-                lo, hi = incidence.indptr[row], incidence.indptr[row + 1]
-                order = r.permutation(hi - lo) + lo
-                incidence.indices[lo:hi], incidence.data[lo:hi] = incidence.indices[order], incidence.data[order]
-        group_routes = r.integers(-1, n_routes, size=(int(r.integers(1, 8)), int(r.integers(1, 12))))
-        group_routes.flags.writeable = False  # read-only, as the routes' are (one compiled form)
-        n = int(r.integers(0, 50))
-        group = r.integers(0, len(group_routes), size=n)
-        per_place = np.log1p(-r.random((n, n_places + 1)))
-        per_place[r.random(per_place.shape) < 0.01] = np.nan
-        aversion = np.where(r.random(n) < 0.2, 1.0, r.uniform(0.0, 3.0, n))
-        plain = aversion[:, None] * _plain_sums(incidence, group_routes, per_place[:, :-1], group)
-        fast = route_kernels.candidate_log_sums(per_place, aversion, group, group_routes, *_csr(incidence))
-        assert _same_bits(fast, plain), case
+    seen_nan = seen_padding = 0
+    for case in range(200):
+        args = _survival_case(r, int(r.integers(1, 40)), int(r.integers(1, 60)), int(r.integers(0, 50)))
+        *head, incidence, group_routes = args
+        csr = _csr(incidence)
+        places = route_kernels.candidate_places(group_routes, *csr[:2])
+        fast = route_kernels.route_survival(*head, group_routes, *csr, *places)
+        assert _same_bits(fast, _plain_survival(*args, LIBM)), case
+        seen_nan += np.isnan(fast).any()
+        seen_padding += (fast == 1.0).any()
+    assert seen_nan > 10 and seen_padding > 10  # the cases reach NaN risks and padding (odds of exp(0))
+
+
+def test_route_survival_breaks_when_a_place_is_read_from_another_crew():
+    """The per-crew log-odds are not kept from one crew to the next: two crews at one place, different risks."""
+    own = np.array([[0.1, 0.0], [0.5, 0.0]])
+    incidence = sp.csr_matrix(np.array([[1.0]]))
+    args = (np.array([0, 1]), np.array([0, 0]), np.zeros(2, np.int8), np.ones(1), np.zeros(2, np.int64), own)
+    places = route_kernels.candidate_places(np.array([[0]]), *_csr(incidence)[:2])
+    got = route_kernels.route_survival(*args, np.zeros((1, 2)), 1.0, np.array([[0]]), *_csr(incidence), *places)
+    assert got[:, 0].tolist() == [math.exp(math.log1p(-0.1)), math.exp(math.log1p(-0.5))]
+
+
+def test_candidate_places_are_each_groups_candidates_places_once():
+    """Padding candidates add nothing; a place on several candidates is listed once; groups without routes are empty."""
+    incidence = sp.csr_matrix(np.array([[1.0, 0.0, 2.0, 0.0], [0.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 0.0]]))
+    group_routes = np.array([[0, 1, -1], [-1, -1, -1], [2, 2, 0]])
+    starts, places = route_kernels.candidate_places(group_routes, *_csr(incidence)[:2])
+    assert starts.tolist() == [0, 3, 3, 6] and starts.dtype == places.dtype == np.int64
+    assert [places[starts[g] : starts[g + 1]].tolist() for g in range(3)] == [[0, 2, 3], [], [0, 1, 2]]
+
+
+def test_the_models_route_odds_are_the_plain_form(model):
+    """The model's routes and crews at week 6: the C library's form everywhere, and numpy's where it is the same."""
+    crews = model.crews
+    planning = np.flatnonzero(crews.alive)
+    group = crews.group[planning]
+    got = crews._route_odds(planning, group)
+    args = (planning, group, crews.kind, crews.kind_risk_aversion, crews.network, crews.own_risk, crews.network_risk)
+    tables = (crews.p.own_weight, crews.routes.node_incidence, crews.routes.group_routes)
+    assert len(planning) > 20 and ((got > 0) & (got < 1)).any()
+    assert _same_bits(got, _plain_survival(*args, *tables, LIBM))
+    if not _numpy_is_libm():
+        pytest.skip("numpy's log1p and exp are its own vectorized forms on this CPU (AVX-512)")
+    assert _same_bits(got, _plain_survival(*args, *tables, NUMPY))
 
 
 def _random_choice_case(r, n, n_groups, n_cand, n_goods):
@@ -165,8 +228,10 @@ def test_choose_routes_in_the_model_is_the_numpy_form(model):
     after = model.rng.bit_generator.state
     plain = np.random.default_rng()
     plain.bit_generator.state = state
-    sums = _plain_sums(crews.routes.node_incidence, crews.routes.group_routes, crews._log_pass(planning)[:, :-1], group)
-    survival = np.exp(crews.kind_risk_aversion[crews.kind[planning]][:, None] * sums)
+    survival = _plain_survival(
+        planning, group, crews.kind, crews.kind_risk_aversion, crews.network, crews.own_risk, crews.network_risk,
+        crews.p.own_weight, crews.routes.node_incidence, crews.routes.group_routes, LIBM,
+    )  # fmt: skip
     margin = model.market.value_sink[good] - crews.value_source[good]
     want = _plain_choice(
         survival,
@@ -803,43 +868,6 @@ def test_entry_rates_are_the_numpy_form(seed):
     got = route_kernels.entry_rates(*cols, *st, supportable, *emas, group_good, stock, supply, 0.02)
     assert _same_bits(got, want) and _same_bits(emas[0], want_emas[0]) and _same_bits(emas[1], want_emas[1])
     assert (got > 0).any() and (got == 0).any()  # something to compare: goods entered and goods closed
-
-
-def _plain_log_pass(crews, network, own_risk, network_risk, w):
-    """The perceived log-odds as numpy computed them before the kernel (seventh pass)."""
-    risk = own_risk[crews] * w
-    risk += network_risk[network[crews]] * (1 - w)
-    np.minimum(risk, 0.999999, out=risk)
-    return np.log1p(-risk)
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_perceived_risk_is_the_numpy_form(seed):
-    """Blended, capped and negated in the kernel, then numpy's log1p: the numpy form's bits, NaN and edges included."""
-    r = np.random.default_rng(seed)
-    rows, places, n_networks = 40, 9, 5
-    own = r.random((rows, places + 1)) ** 3
-    net = r.random((n_networks, places + 1))
-    own[r.random(own.shape) < 0.1] = 1.0
-    own[r.random(own.shape) < 0.05] = np.nan
-    net[r.random(net.shape) < 0.05] = 0.999999
-    own[:, -1], net[:, -1] = 0.0, 0.0
-    network = r.integers(0, n_networks, rows)
-    for crews in (np.array([], dtype=np.int64), np.array([3]), r.permutation(rows)[:25]):
-        w = float(r.random())
-        out = np.full((len(crews) + 3, places + 1), 7.0)
-        route_kernels.perceived_risk(crews, network, own, net, w, out)
-        got = np.log1p(out[: len(crews)])
-        assert _same_bits(got, _plain_log_pass(crews, network, own, net, w))
-        assert (out[len(crews) :] == 7.0).all()
-
-
-def test_the_models_log_pass_is_the_numpy_form(model):
-    crews = model.crews
-    planning = np.flatnonzero(crews.alive)
-    got = crews._log_pass(planning).copy()
-    want = _plain_log_pass(planning, crews.network, crews.own_risk, crews.network_risk, crews.p.own_weight)
-    assert len(planning) > 20 and (want < 0).any() and _same_bits(got, want)
 
 
 def _plain_protection(nodes, live, protecting, alliance, toll, needs_protection, route_good):

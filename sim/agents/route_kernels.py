@@ -11,7 +11,7 @@
 * Route choice is random utility (NarcoLogic-style adaptive route choice; 002 §II, FACTS M8):
   each planning crew scores its group's candidate routes by expected profit per unit and picks
   the best after a Gumbel perturbation. :meth:`sim.agents.trafficker.Crews._route_odds` calls
-  :func:`perceived_risk`, numpy's ``log1p``, :func:`candidate_log_sums` and numpy's ``exp``;
+  :func:`route_survival` (the perceived odds; one call since the twelfth pass);
   :func:`choose_and_depart` then calls :func:`choose_by_profit`.
 * The encounters (002 §II; M3, M14, M15, M21): :meth:`sim.agents.trafficker.Crews._travel`
   calls :func:`places_passed` (the moving crews, the places they pass and their odds), the
@@ -39,12 +39,19 @@ ledger's unit counts and the week's statistics in place.
 
 Every kernel does what the numpy form did, in the same order, bit for bit
 (``tests/test_route_kernels.py`` keeps those forms as references): crews in the order given,
-candidates in their group's order, entries in route order, sums in numpy's order. What stays
-in numpy, and why: the elementwise ``log1p``, ``exp`` and ``log`` (numba's differ from numpy's
-vectorized ones in the last bit: ``exp`` in 5 to 9% of values on this machine, ``log1p`` in
-0.1 to 7%), and the draws of route choice and encounters (one numpy call of uniforms, in the
-stream's order, is faster than numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for
-the Gumbel noise). The Gumbel logarithms of single draws are numpy's scalar ones (its
+candidates in their group's order, entries in route order, sums in numpy's order. The elementwise
+``log1p``, ``exp`` and ``log`` inside kernels are the C library's, as numba calls them. On a CPU
+with AVX-512, numpy has vectorized double-precision forms of its own that differ from the C
+library's in the last bit (``exp`` in 5 to 9% of values, ``log1p`` in 0.1 to 7%, measured on
+such a machine); on others (AVX2 only, as the machine of 30 November's afternoon) numpy's are
+the C library's, bit for bit (``tests/test_compiled.py`` checks which). So the kernels' results
+are the same on every CPU with the same C library, and equal numpy's forms where numpy's
+functions are the C library's;
+:func:`route_survival` takes the crews' ``log1p`` and ``exp`` in (twelfth pass). What stays in
+numpy: the officials' weighing (``log1p`` and ``exp`` between two kernels), and the draws of
+route choice and encounters (one numpy call of uniforms, in the stream's order, is faster than
+numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for the Gumbel noise). The Gumbel
+logarithms of single draws are numpy's scalar ones (its
 generator's C code), which numba's match bit for bit.
 """
 
@@ -65,64 +72,91 @@ IDLE = 0  # sim.agents.trafficker.State.IDLE (that module imports this one)
 
 
 @kernel
-def candidate_log_sums(per_place, aversion, group, group_routes, indptr, indices, data):
-    """Each crew's log-odds of getting through each of its group's candidate routes, times its risk aversion.
+def route_survival(
+    crews,
+    group,
+    kind,
+    kind_aversion,
+    network,
+    own_risk,
+    network_risk,
+    own_weight,
+    group_routes,
+    indptr,
+    indices,
+    data,
+    group_start,
+    group_places,
+):
+    """Each planning crew's perceived odds of getting through each of its group's candidate routes.
 
-    What the sparse product ``node_incidence @ per_place.T`` gives at the candidates: each
-    route's terms (weight times value, weights as stored) added from zero in the order of the
-    route's stored places; padding candidates (route -1) get zero. Each is then multiplied by
-    the crew's ``aversion``, as numpy multiplied the (crews x candidates) table by the column
-    of aversions (the exponent of the perceived odds; numpy's ``exp`` follows, outside).
+    Perceived risk at a place blends the crew's own experience with its network's (M8; 002 §II),
+    capped below one; the log-odds of getting through it are ``log1p(-risk)``. A route's log-odds
+    are the sparse product ``node_incidence @ log_odds``: its places' terms (weight times value)
+    added from zero in the route's stored order; padding candidates (route -1) get zero. The
+    crew's odds are ``exp`` of that sum times its kind's risk aversion (the exponent of the
+    perceived odds). The log-odds are computed only at the places the crew's group's candidates
+    pass (``group_places``, about half of them), once per crew.
+
+    The elementwise ``log1p`` and ``exp`` are the C library's (numba calls it): what numpy's
+    functions give on CPUs where numpy has no vectorized double-precision form of its own, this
+    one's included (``tests/test_route_kernels.py``), and the same on every CPU, where numpy's
+    AVX-512 forms are not (issue 18, docs/performance.md "Compiled kernels").
 
     Args:
-        per_place: (crews x places + 1) log-odds of getting through each place, as the crews perceive it.
-        aversion: Each crew's risk aversion.
-        group: Each crew's (good, source) group.
+        crews: The planning crews' rows.
+        group: Each planning crew's (good, source) group.
+        kind: Kind of every crew row.
+        kind_aversion: Risk aversion of each kind.
+        network: Network of every crew row.
+        own_risk: (crew rows x places + 1) the crews' own risk estimates.
+        network_risk: (networks x places + 1) the networks' risk estimates.
+        own_weight: The weight of the crew's own estimate.
         group_routes: (groups x candidates) route of each candidate, -1 for padding.
         indptr: Where each route's places start in ``indices`` (the route incidence in CSR form).
         indices: The places of each route, in stored order.
         data: The weight of each stored place.
+        group_start: Where each group's places start in ``group_places`` (one more than groups).
+        group_places: The places of each group's candidates, each once (:func:`candidate_places`).
+
+    Returns:
+        (crews x candidates) the perceived odds.
     """
-    n = group.size
+    n = crews.size
     n_cand = group_routes.shape[1]
+    other = 1.0 - own_weight
+    log_pass = np.empty(own_risk.shape[1])
     out = np.empty((n, n_cand))
     for i in range(n):
+        crew = crews[i]
+        own = own_risk[crew]
+        shared = network_risk[network[crew]]
         g = group[i]
-        a = aversion[i]
+        for k in range(group_start[g], group_start[g + 1]):
+            j = group_places[k]
+            log_pass[j] = np.log1p(-np_minimum(own[j] * own_weight + shared[j] * other, 0.999999))
+        a = kind_aversion[kind[crew]]
         for c in range(n_cand):
             r = group_routes[g, c]
             total = 0.0
             if r >= 0:
                 for k in range(indptr[r], indptr[r + 1]):
-                    total += data[k] * per_place[i, indices[k]]
-            out[i, c] = a * total
+                    total += data[k] * log_pass[indices[k]]
+            out[i, c] = np.exp(a * total)
     return out
 
 
-@kernel
-def perceived_risk(crews, network, own_risk, network_risk, own_weight, out):
-    """Minus each crew's perceived risk at each place (and the padding column), written into ``out``.
+def candidate_places(group_routes, indptr, indices):
+    """For :func:`route_survival`: each group's candidates' places, each once, as (starts, places).
 
-    Perceived risk blends the crew's own experience with its network's (M8; 002 §II), capped
-    below one: ``-minimum(own * w + network * (1 - w), 0.999999)``, element by element as
-    numpy's whole-array steps computed it (its ``log1p``, which gives the log-odds of getting
-    through, stays numpy's: numba's differs in the last bit).
-
-    Args:
-        crews: The planning crews' rows.
-        network: Each crew row's network.
-        own_risk: (crew rows x places + 1) the crews' own risk estimates.
-        network_risk: (networks x places + 1) the networks' risk estimates.
-        own_weight: The weight of the crew's own estimate (``w``).
-        out: (at least crews x places + 1) where the values go, row by row.
+    Python, once per model: the candidates and the incidence do not change.
     """
-    other = 1.0 - own_weight
-    width = own_risk.shape[1]
-    for i in range(crews.size):
-        own = own_risk[crews[i]]
-        shared = network_risk[network[crews[i]]]
-        for j in range(width):
-            out[i, j] = -np_minimum(own[j] * own_weight + shared[j] * other, 0.999999)
+    starts, places = [0], []
+    for routes in group_routes:
+        seen = sorted({int(j) for r in routes if r >= 0 for j in indices[indptr[r] : indptr[r + 1]]})
+        places.extend(seen)
+        starts.append(len(places))
+    return np.array(starts, dtype=np.int64), np.array(places, dtype=np.int64)
 
 
 @kernel

@@ -189,8 +189,8 @@ class Crews(AgentTable):
     def __getstate__(self) -> dict:
         """Pickled (a saved state) without the scratch buffers and kept tables, which are rebuilt on use."""
         state = self.__dict__.copy()
-        state.pop("_risk_scratch", None)
         state.pop("_incidence_csr", None)
+        state.pop("_candidate_places", None)
         state.pop("_supply_by_good", None)
         state.pop("_prices_seen", None)
         state.pop("_edges_flat", None)
@@ -586,45 +586,33 @@ class Crews(AgentTable):
         called by ``choose_and_depart``) is the sink price times these odds, less the source
         price, transport, protection and expected bribes and tolls. Perceived risk blends the
         crew's own experience with its network's, and the odds are raised to the crew's risk
-        aversion. Compiled (:mod:`sim.agents.route_kernels`): the candidates' sums of log-odds,
-        crew by crew in the order given (``group``: the crews' groups); the perceived log-odds
-        and the odds stay numpy's (``log1p`` and ``exp``).
+        aversion. Compiled (:func:`sim.agents.route_kernels.route_survival`), crew by crew in the
+        order given (``group``: the crews' groups).
         """
-        inc = self._incidence_csr
-        aversion = self.kind_risk_aversion[self.kind[crews]]
-        log_survival = route_kernels.candidate_log_sums(
-            self._log_pass(crews), aversion, group, self.routes.group_routes, *inc
+        return route_kernels.route_survival(
+            crews,
+            group,
+            self.cols["kind"],
+            self.kind_risk_aversion,
+            self.cols["network"],
+            self.own_risk,
+            self.network_risk,
+            self.p.own_weight,
+            self.routes.group_routes,
+            *self._incidence_csr,
+            *self._candidate_places,
         )
-        return np.exp(log_survival, out=log_survival)
-
-    def _log_pass(self, crews: np.ndarray) -> np.ndarray:
-        """Log-odds of getting through each place as crews perceive it (crews x places, then the padding column).
-
-        Perceived risk blends the crew's own experience with its network's. Computed in a kept
-        buffer (valid until the next call; fresh (crews x places) temporaries cost more in page
-        faults than the arithmetic): minus the blended risk compiled
-        (:func:`sim.agents.route_kernels.perceived_risk`), then numpy's ``log1p`` in place. The same
-        operations, element by element, as ``log1p(-minimum(w * own + (1 - w) * network, 0.999999))``.
-        """
-        risk = self._risk_buffer(len(crews))
-        route_kernels.perceived_risk(
-            crews, self.cols["network"], self.own_risk, self.network_risk, self.p.own_weight, risk
-        )
-        return np.log1p(risk, out=risk)
-
-    def _risk_buffer(self, n: int) -> np.ndarray:
-        """An (n x places + 1) scratch array for route choice, kept between weeks and grown by doubling."""
-        buffer = self.__dict__.get("_risk_scratch")
-        if buffer is None or len(buffer) < n:
-            rows = max(n, 2 * len(buffer) if buffer is not None else 256)
-            buffer = self._risk_scratch = np.empty((rows, self.n_places + 1))
-        return buffer[:n]
 
     @functools.cached_property
     def _incidence_csr(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The route incidence's CSR arrays (row starts, places, weights) in the kernels' types."""
         inc = self.routes.node_incidence
         return inc.indptr.astype(np.int64), inc.indices.astype(np.int64), inc.data.astype(np.float64)
+
+    @functools.cached_property
+    def _candidate_places(self) -> tuple[np.ndarray, np.ndarray]:
+        """Each group's candidate routes' places, each once (``route_kernels.candidate_places``; fixed)."""
+        return route_kernels.candidate_places(self.routes.group_routes, *self._incidence_csr[:2])
 
     @functools.cached_property
     def _edges_flat(self) -> np.ndarray:
