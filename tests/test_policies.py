@@ -346,3 +346,14 @@ def test_bad_policy_overrides_stop_with_one_line(tmp_path, override, key):
     )
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().startswith(f"error: {key}") and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_sanctions_with_a_vanishing_bribe_share_propose_only_officials():
+    """A bribe share of 2e-313 (found by tests/test_properties.py) puts the value the officials' rents let
+    through beyond floating point: in that limit the Panel proposes only those officials, where it once
+    crashed on odds of inf / inf."""
+    scenario = {"supply_scale": 0.3, "name": "tiny-bribe", "officials": {"bribe_share": 2.2250738585e-313}}
+    policy = {"sanctions": on(review_weeks=4, listing_odds=1.0), "anti_corruption": on(political_will=1.0)}
+    summary = run(from_dict(RunConfig, {"seed": 0, "steps": 40, "scenario": scenario, "policy": policy})).summary
+    assert summary["listed_officials"] > 0
+    assert summary["listed"] == 0 and summary["listed_groups"] == 0

@@ -190,8 +190,10 @@ class Sanctions(Policy):
             kinds.append(np.full(len(idx), 2, dtype=np.int64))
             rows.append(idx)
             bribe_share = model.params.officials.bribe_share
-            # The value an official lets through for his rents (none when no bribe is asked).
-            let_through = 52.0 * o.cols["rents"][idx] / bribe_share if bribe_share > 0 else np.zeros(len(idx))
+            # The value an official lets through for his rents (none when no bribe is asked); a
+            # vanishing share can put it beyond floating point (inf: see _review).
+            with np.errstate(over="ignore"):
+                let_through = 52.0 * o.cols["rents"][idx] / bribe_share if bribe_share > 0 else np.zeros(len(idx))
             weights.append(self._panel_view(levers, "officials")[idx] * let_through)
         if not kinds:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -205,7 +207,11 @@ class Sanctions(Policy):
         kinds, rows, weight = self.candidates(levers)
         known = np.flatnonzero(weight > 0)
         if len(known):
-            pick = rng.choice(known, size=min(n, len(known)), replace=False, p=weight[known] / weight[known].sum())
+            odds = weight[known]
+            beyond = np.isinf(odds)
+            if beyond.any():  # a vanishing fee or bribe share: in the limit only these are proposed, alike
+                odds = beyond.astype(float)
+            pick = rng.choice(known, size=min(n, len(known)), replace=False, p=odds / odds.sum())
             chosen = [(int(kinds[i]), int(rows[i])) for i in pick]
         else:
             chosen = [(0, int(r)) for r in self._evidence_picks(n)]
