@@ -335,13 +335,30 @@ class Officials(AgentTable):
         return (*roster, p.bribe_share, p.routine_share, p.kickback_share)
 
     def encounter_exponents(self, who: np.ndarray, ratios: np.ndarray) -> np.ndarray:
-        """Numpy's exponentials of the officials' weighing of the bribes and routine payments before them (M3).
+        """The exponentials of the officials' weighing of the bribes and routine payments before them (M3).
 
         ``who``: the officials on duty; ``ratios``: their gain ratios
-        (:func:`~sim.agents.official_kernels.encounter_ratios`). numpy's ``log1p`` and ``exp``
-        around the compiled weighing (numba's differ in the last bit).
+        (:func:`~sim.agents.official_kernels.encounter_ratios`). :meth:`_weigh`'s arithmetic with
+        its ``log1p`` and ``exp``, compiled in one call (:func:`~sim.agents.official_kernels.weighed_exponentials`).
         """
-        return np.exp(self._weigh(who, None, np.log1p(ratios))[0])
+        return self._weighed_exponentials(who, ratios, True)
+
+    def _weighed_exponentials(self, rows: np.ndarray, values: np.ndarray, are_ratios: bool) -> np.ndarray:
+        """``exp`` of :meth:`_weigh`'s exponents, from the gain ratios or their kept logarithms, in one kernel."""
+        p = self.p
+        return kernels.weighed_exponentials(
+            values,
+            are_ratios,
+            self.chain,
+            rows,
+            self.chain_depth,
+            self.cols["integrity"],
+            self.cols["deterrence"],
+            p.take_gain,
+            p.take_integrity,
+            p.take_risk,
+            self.oversight_risk(),
+        )
 
     def update(self) -> None:
         """The officials' week: integrity and will drift, anti-corruption cases, checkpoint rates, verdicts.
@@ -359,9 +376,10 @@ class Officials(AgentTable):
         rows = self.duty
         if not len(rows):
             return
-        # The officials' odds of taking the reference bribes: numpy's exponentials of their weighing
-        # (the gains' logarithms are kept, _rate_logs); ``take_odds``' 1 / (1 + e) is the kernel's.
-        exponentials = np.exp(self._weigh(rows, None, self._rate_logs)[0])
+        # The officials' odds of taking the reference bribes: the exponentials of their weighing
+        # (the gains' logarithms are kept, _rate_logs; compiled with the weighing); ``take_odds``'
+        # 1 / (1 + e) is the kernel's.
+        exponentials = self._weighed_exponentials(rows, self._rate_logs, False)
         # Honest units seize what the officials would have let through: raids and reinforced border
         # units (policies). The mission has no seizure or arrest powers of its own (003).
         self.honest = honest = levers.raid_seize.copy()

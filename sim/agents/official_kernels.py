@@ -134,6 +134,51 @@ def own_exponents(
 
 
 @kernel
+def weighed_exponentials(
+    values, are_ratios, chain, rows, depth, integrity, deterrence, take_gain, take_integrity, take_risk, oversight
+):
+    """``exp`` of :func:`own_exponents`: the ``e`` of each official's odds ``1 / (1 + e)`` of taking the gains (M3).
+
+    What ``Officials._weigh`` does with numpy between the two kernels, in one call (issue 18,
+    twelfth pass): ``log1p`` of the gain ratios (``values``, when ``are_ratios``; else ``values``
+    are those logarithms, kept), :func:`patron_exponents`, their ``exp``,
+    :func:`own_exponents`, and its ``exp``. ``log1p`` and ``exp`` are the C library's, which are
+    numpy's on CPUs without AVX-512 (:mod:`sim.agents.route_kernels`' notes).
+
+    Args:
+        values: (levels + 1) x rows x gains: :func:`gain_ratios`, or their ``log1p``.
+        are_ratios: Whether ``values`` are the ratios (``log1p`` taken here) or their logarithms.
+        chain: Each official's patrons, level by level (levels x officials, -1 above the top).
+        rows: The officials weighing.
+        depth: Every official's number of patrons, as floats.
+        integrity: Every official's integrity.
+        deterrence: Every official's perceived risk from colleagues removed.
+        take_gain: Weight of a gain's logarithm (``officials.take_gain``).
+        take_integrity: Weight of integrity against a bribe (``officials.take_integrity``).
+        take_risk: Weight of risk against a bribe (``officials.take_risk``).
+        oversight: The oversight risk at the top.
+
+    Returns:
+        rows x gains: ``exp`` of each official's exponent.
+    """
+    logs = np.empty(values.shape)
+    flat_in, flat_out = values.ravel(), logs.ravel()
+    for k in range(flat_in.size):
+        flat_out[k] = np.log1p(flat_in[k]) if are_ratios else flat_in[k]
+    up = patron_exponents(chain, rows, integrity, logs, take_gain, take_integrity, take_risk, oversight)
+    flat = up.ravel()
+    for k in range(flat.size):
+        flat[k] = np.exp(flat[k])
+    own, _ = own_exponents(
+        up, chain, rows, depth, integrity, deterrence, logs, take_gain, take_integrity, take_risk, oversight
+    )
+    flat = own.ravel()
+    for k in range(flat.size):
+        flat[k] = np.exp(flat[k])
+    return own
+
+
+@kernel
 def checkpoint_rates(
     detection,
     inspection,
