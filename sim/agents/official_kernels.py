@@ -6,9 +6,12 @@ gold sites), each time about thirty small numpy operations on a few dozen rows. 
 between the exponentials is two loops, in the order the numpy form computed it (elementwise, so
 each value is the same float).
 
-The exponentials stay in numpy: numba's ``exp`` (the C library's) and numpy's vectorized one differ
-in the last bit for a few % of values. So a weighing is: :func:`patron_exponents` (kernel), numpy's
-``exp``, :func:`own_exponents` (kernel), numpy's ``exp``, then ``1 / (1 + e)``. The mechanism and its
+A weighing is: :func:`patron_exponents`, ``exp``, :func:`own_exponents`, ``exp``, then
+``1 / (1 + e)``. For the week's encounters and checkpoint rates the whole sequence is one call,
+:func:`weighed_exponentials` (twelfth pass), with the C library's ``log1p`` and ``exp``; for the
+trials and the gold sites the exponentials are numpy's, between the kernels. The two agree bit for
+bit on CPUs without AVX-512; on CPUs with it numpy's vectorized forms are its own and differ in
+the last bit for a few % of values (:mod:`sim.agents.route_kernels`' notes). The mechanism and its
 sources (002 §II, §III; M3, M15) are those of :mod:`sim.agents.official`: a patron weighs his cut of
 a bribe as an official weighs the bribe; the cover is the mean of the patrons' odds up the chain;
 the official weighs his gain against his integrity and the risk oversight leaves him.
@@ -70,7 +73,7 @@ def patron_exponents(chain, rows, integrity, logs, take_gain, take_integrity, ta
         chain: Each official's patrons, level by level (levels x officials, -1 above the top).
         rows: The officials weighing.
         integrity: Every official's integrity.
-        logs: numpy's ``log1p`` of :func:`gain_ratios` (the patrons' levels, then the officials' own).
+        logs: ``log1p`` of :func:`gain_ratios` (the patrons' levels, then the officials' own).
         take_gain: Weight of a gain's logarithm (``officials.take_gain``).
         take_integrity: Weight of integrity against a bribe (``officials.take_integrity``).
         take_risk: Weight of risk against a bribe (``officials.take_risk``).
@@ -100,7 +103,7 @@ def own_exponents(
     deterrence, at most 1; ``x = take_gain * log - take_integrity * integrity - take_risk * risk``.
 
     Args:
-        patron_exp: numpy's ``exp`` of :func:`patron_exponents` (levels x rows x gains; levels may be 0).
+        patron_exp: ``exp`` of :func:`patron_exponents` (levels x rows x gains; levels may be 0).
         chain: Each official's patrons, level by level (levels x officials, -1 above the top).
         rows: The officials weighing.
         depth: Every official's number of patrons, as floats.
@@ -423,12 +426,12 @@ def encounter_ratios(
 def encounter_rates(exponents, who, places, goods, detect_duty, duty_pos, honest):
     """The odds of seizure, settlement and a routine payment at each encounter (M3), from the officials' weighing.
 
-    The official takes the bribe with odds ``1 / (1 + e)`` (``exponents``: numpy's ``exp`` of
+    The official takes the bribe with odds ``1 / (1 + e)`` (``exponents``: the ``exp`` of
     :func:`own_exponents`; the bribe, then the routine payment). Having detected the contraband
     he settles if he takes, else seizes; what he does not detect honest units may seize.
 
     Args:
-        exponents: numpy's ``exp`` of the officials' ``-x`` (encounters x 2).
+        exponents: ``exp`` of the officials' ``-x`` (encounters x 2; :func:`weighed_exponentials`).
         who: The official on duty at each.
         places: Where each happens.
         goods: The good carried.
@@ -644,7 +647,7 @@ def weekly_rates(
     (002 §II; M3).
 
     Args:
-        exponentials: numpy's ``exp`` of the officials' weighing (rows x goods, then the routine payments).
+        exponentials: ``exp`` of the officials' weighing (rows x goods, then the routine payments).
         detection: Detection odds per place and good at this week's pressure.
         inspection: The inspection lever per place and good.
         capacity: Every official's capacity.

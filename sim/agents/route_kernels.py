@@ -20,7 +20,7 @@
   services bought and encounters met, for the books) in one call. With officials (issue 18,
   eleventh pass) :func:`passed_and_on_duty` adds to :func:`places_passed` the draw of who is on
   duty and the gains he weighs, and :func:`officials_and_encounters` writes his odds before
-  :func:`encounters_met` (numpy's ``log1p`` and ``exp`` of the weighing between the two);
+  :func:`encounters_met` (the weighing between the two: ``official_kernels.weighed_exponentials``);
   :func:`settle_encounters` is ``Officials.settle`` (the neighbours abroad, the Malian
   bookings, the arrests' draws). After the officials' and
   blocs' settlements, :func:`after_encounters`: :func:`learn_and_count` (perceived risk, M8;
@@ -47,9 +47,9 @@ such a machine); on others (AVX2 only, as the machine of 30 November's afternoon
 the C library's, bit for bit (``tests/test_compiled.py`` checks which). So the kernels' results
 are the same on every CPU with the same C library, and equal numpy's forms where numpy's
 functions are the C library's;
-:func:`route_survival` takes the crews' ``log1p`` and ``exp`` in (twelfth pass). What stays in
-numpy: the officials' weighing (``log1p`` and ``exp`` between two kernels), and the draws of
-route choice and encounters (one numpy call of uniforms, in the stream's order, is faster than
+:func:`route_survival` takes the crews' ``log1p`` and ``exp`` in, and
+``official_kernels.weighed_exponentials`` the officials' (twelfth pass). What stays in numpy:
+the draws of route choice and encounters (one numpy call of uniforms, in the stream's order, is faster than
 numba's draws one by one; :func:`sim.draws.gumbel_uniforms` for the Gumbel noise). The Gumbel
 logarithms of single draws are numpy's scalar ones (its
 generator's C code), which numba's match bit for bit.
@@ -2080,7 +2080,7 @@ def officials_and_encounters(
     """The officials' odds at the staffed entries, then :func:`encounters_met`, in one call (issue 18, eleventh pass).
 
     :func:`sim.agents.official_kernels.encounter_rates` (M3) on the staffed entries ``on_duty``
-    (``exponents``: numpy's ``exp`` of the officials' weighing, ``Officials.encounter_exponents``),
+    (``exponents``: the ``exp`` of the officials' weighing, ``Officials.encounter_exponents``),
     written over the places' odds there (``seize``, ``settle``, ``routine``, changed in place),
     with who decided each entry (-1: no one); then :func:`encounters_met` with the other
     arguments, as ``Crews._travel`` called them one after the other, the same operations in
