@@ -11,29 +11,13 @@ model's officials with their integrity, deterrence and the will at the top redra
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pytest
+from libm_reference import LIBM, NUMPY, numpy_is_libm
 
 from sim.agents import official_kernels
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
-
-
-def _libm(f):
-    """The C library's ``f`` element by element over an array."""
-    return lambda a: np.array([f(x) for x in np.asarray(a, dtype=np.float64).ravel()]).reshape(np.shape(a))
-
-
-LIBM = (_libm(math.log1p), _libm(math.exp))
-NUMPY = (np.log1p, np.exp)
-
-
-def _numpy_is_libm() -> bool:
-    r = np.random.default_rng(0)
-    ratio, exponent = r.uniform(0.0, 1e3, 100_000), r.uniform(-40.0, 40.0, 100_000)
-    return np.array_equal(np.log1p(ratio), LIBM[0](ratio)) and np.array_equal(np.exp(exponent), LIBM[1](exponent))
 
 
 def _plain(off, rows, values, are_ratios, fns):
@@ -82,7 +66,7 @@ def _cases(model):
 
 
 def test_encounter_exponents_are_the_sequence_they_replaced(model):
-    agree = _numpy_is_libm()
+    agree = numpy_is_libm()
     levels = set()
     for off, who, ratios in _cases(model):
         got = off.encounter_exponents(who, ratios)
@@ -95,7 +79,7 @@ def test_encounter_exponents_are_the_sequence_they_replaced(model):
 
 
 def test_the_weekly_rates_weighing_is_the_sequence_it_replaced(model):
-    agree = _numpy_is_libm()
+    agree = numpy_is_libm()
     for off, _, _ in _cases(model):
         rows, logs = off.duty, off._rate_logs
         got = off._weighed_exponentials(rows, logs, False)

@@ -13,6 +13,7 @@ import math
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from libm_reference import LIBM, NUMPY, numpy_is_libm
 
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
@@ -72,22 +73,6 @@ def _plain_survival(crews, group, kind, aversion, network, own_risk, network_ris
     np.minimum(risk, 0.999999, out=risk)
     per_place = log1p(-risk)
     return exp(aversion[kind[crews]][:, None] * _plain_sums(incidence, group_routes, per_place[:, :-1], group))
-
-
-def _libm(f):
-    """The C library's ``f`` (Python's ``math`` calls it) element by element over an array."""
-    return lambda a: np.array([f(x) for x in np.asarray(a, dtype=np.float64).ravel()]).reshape(np.shape(a))
-
-
-LIBM = (_libm(math.log1p), _libm(math.exp))
-NUMPY = (np.log1p, np.exp)
-
-
-def _numpy_is_libm() -> bool:
-    """Whether numpy's ``log1p`` and ``exp`` are the C library's here (not on CPUs with AVX-512)."""
-    r = np.random.default_rng(0)
-    risk, exponent = -r.uniform(0.0, 0.999999, 100_000), r.uniform(-30.0, 0.0, 100_000)
-    return np.array_equal(np.log1p(risk), LIBM[0](risk)) and np.array_equal(np.exp(exponent), LIBM[1](exponent))
 
 
 def _survival_case(r, n_routes, n_places, n):
@@ -163,7 +148,7 @@ def test_the_models_route_odds_are_the_plain_form(model):
     tables = (crews.p.own_weight, crews.routes.node_incidence, crews.routes.group_routes)
     assert len(planning) > 20 and ((got > 0) & (got < 1)).any()
     assert _same_bits(got, _plain_survival(*args, *tables, LIBM))
-    if not _numpy_is_libm():
+    if not numpy_is_libm():
         pytest.skip("numpy's log1p and exp are its own vectorized forms on this CPU (AVX-512)")
     assert _same_bits(got, _plain_survival(*args, *tables, NUMPY))
 
