@@ -357,3 +357,13 @@ def test_sanctions_with_a_vanishing_bribe_share_propose_only_officials():
     summary = run(from_dict(RunConfig, {"seed": 0, "steps": 40, "scenario": scenario, "policy": policy})).summary
     assert summary["listed_officials"] > 0
     assert summary["listed"] == 0 and summary["listed_groups"] == 0
+
+
+def test_sanctions_with_a_vanishing_protection_fee_list_groups():
+    """The same limit for armed groups: a protection fee of 2e-313 puts the trade the Panel knows behind a
+    group's rents beyond floating point; such groups are proposed (fewer than a review's three, alike), and
+    the run goes on where 0 x inf (a group it does not know) and too few to pick once crashed."""
+    scenario = {"supply_scale": 0.3, "name": "tiny-fee", "armed_groups": {"protection_share": 2.2250738585e-313}}
+    policy = {"sanctions": on(review_weeks=4, listing_odds=1.0)}
+    summary = run(from_dict(RunConfig, {"seed": 0, "steps": 40, "scenario": scenario, "policy": policy})).summary
+    assert summary["listed_groups"] > 0

@@ -179,11 +179,14 @@ class Sanctions(Policy):
                     known_share = model.knowledge.trade_share[: len(groups)]
                     share[: len(known_share)] = known_share
                 fee = model.params.armed_groups.protection_share
-                # The trade behind a group's protection rents (none when no fee is charged).
-                trade = np.array([52.0 * groups[i].revenue_ema * share[i] / fee if fee > 0 else 0.0 for i in idx])
                 kinds.append(np.ones(len(idx), dtype=np.int64))
                 rows.append(idx)
-                weights.append(self._panel_view(levers, "groups")[idx] * trade)
+                # The trade behind a group's protection rents (none when no fee is charged); a
+                # vanishing fee can put it beyond floating point (inf: see _review), and an unknown
+                # group's weight is then 0 x inf, NaN (never proposed: _review keeps weights > 0).
+                with np.errstate(over="ignore", invalid="ignore"):
+                    trade = np.array([52.0 * groups[i].revenue_ema * share[i] / fee if fee > 0 else 0.0 for i in idx])
+                    weights.append(self._panel_view(levers, "groups")[idx] * trade)
         if model.officials is not None:
             o = model.officials
             idx = np.setdiff1d(o.alive_rows(), np.array(self.listed_officials, dtype=np.int64))
@@ -191,10 +194,11 @@ class Sanctions(Policy):
             rows.append(idx)
             bribe_share = model.params.officials.bribe_share
             # The value an official lets through for his rents (none when no bribe is asked); a
-            # vanishing share can put it beyond floating point (inf: see _review).
-            with np.errstate(over="ignore"):
+            # vanishing share can put it beyond floating point (inf: see _review), and an unknown
+            # official's weight is then 0 x inf, NaN (never proposed: _review keeps weights > 0).
+            with np.errstate(over="ignore", invalid="ignore"):
                 let_through = 52.0 * o.cols["rents"][idx] / bribe_share if bribe_share > 0 else np.zeros(len(idx))
-            weights.append(self._panel_view(levers, "officials")[idx] * let_through)
+                weights.append(self._panel_view(levers, "officials")[idx] * let_through)
         if not kinds:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(kinds), np.concatenate(rows), np.concatenate(weights)
@@ -210,7 +214,7 @@ class Sanctions(Policy):
             odds = weight[known]
             beyond = np.isinf(odds)
             if beyond.any():  # a vanishing fee or bribe share: in the limit only these are proposed, alike
-                odds = beyond.astype(float)
+                known, odds = known[beyond], np.ones(int(beyond.sum()))
             pick = rng.choice(known, size=min(n, len(known)), replace=False, p=odds / odds.sum())
             chosen = [(int(kinds[i]), int(rows[i])) for i in pick]
         else:
