@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, ClassVar, override
 import mesa
 import numpy as np
 
+from sim import libm
 from sim import outcomes as o
 from sim.lazy import lazy_module
 from sim.names import REVENUE_SOURCES, GroupKind, Kind
@@ -554,7 +555,7 @@ class RouteEntropy(Batch):
         self.order = np.argsort(good, kind="stable")
         self.starts = np.searchsorted(good[self.order], np.arange(len(model.world.goods) + 1))
         n = np.diff(self.starts)
-        self.log_n = np.where(n >= 2, np.log(np.maximum(n, 1)), np.nan)  # the reporter's np.log(n); NaN: skipped
+        self.log_n = np.where(n >= 2, libm.log(np.maximum(n, 1)), np.nan)  # the reporter's log(n); NaN: skipped
 
     @override
     def values(self, m: SahelModel) -> list[float]:
@@ -563,7 +564,7 @@ class RouteEntropy(Batch):
         value, p, ends, total = kernels.route_shares(*args, m.market.value_sink)
         if total <= 0:
             return [0.0] * len(self.calls)
-        return [kernels.route_entropy(value, total, p, np.log(p), ends, self.log_n)] * len(self.calls)
+        return [kernels.route_entropy(value, total, p, libm.log(p), ends, self.log_n)] * len(self.calls)
 
 
 class GoldValue(Batch):

@@ -25,6 +25,7 @@ KERNEL_MODULES = (
     "sim.collection_kernels",
     "sim.knowledge_kernels",
     "sim.market_kernels",
+    "sim.libm_kernels",
     "sim.territory_kernels",
     "sim.agents.gold_kernels",
     "sim.agents.official_kernels",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import libm
 from sim.lazy import lazy_module
 
 kernels = lazy_module("sim.market_kernels")
@@ -98,7 +99,7 @@ class Market:
         # Every good's cells at once: each price is the same elementwise arithmetic as good by good.
         ratio = np.maximum(self.delivered_ema.take(at), 1e-9) / demand
         # The arrays' own methods: what np.round, np.clip and np.put call, without their wrappers.
-        mult = (ratio ** (-self.elasticity)).clip(0.5, 2.0).round(2)
+        mult = libm.power(ratio, -self.elasticity).clip(0.5, 2.0).round(2)
         # A good whose prices moved counts once in the version (as set_price_multiplier counts it);
         # the multipliers are finite, so "any cell differs" is set_price_multiplier's array_equal.
         moved = np.logical_or.reduceat(self.price_multiplier.take(at) != mult, starts)
@@ -161,7 +162,7 @@ class Market:
         self.delivered_last[:] = self.delivered_week
         self.delivered_week.fill(0.0)
         sigma = self.noise
-        factor = np.exp(rng.normal(-0.5 * sigma * sigma, sigma, size=self.mean_supply.shape)) if sigma > 0 else 1.0
+        factor = libm.exp(rng.normal(-0.5 * sigma * sigma, sigma, size=self.mean_supply.shape)) if sigma > 0 else 1.0
         drawn = rng.poisson(self.mean_supply * factor * multiplier)
         self.formal_week = 0
         if formal_gold > 0 and self.gold >= 0:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import libm
 from sim.lazy import lazy_module
 from sim.names import REVENUE_SOURCES, GroupKind, Kind
 
@@ -192,7 +193,7 @@ def route_entropy(model: SahelModel) -> float:
         if n < 2:
             continue
         p = u[u > 0] / u.sum()
-        h += value[g] / total * float(-(p * np.log(p)).sum() / np.log(n))
+        h += value[g] / total * float(-(p * libm.log(p)).sum() / libm.log(n))
     return h
 
 

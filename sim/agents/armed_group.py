@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
+from sim import libm
 from sim.draws import choose_index, choose_many
 from sim.enforcement import Encounters
 from sim.identity import IDENTITIES, identity_index
@@ -579,7 +580,7 @@ class ArmedGroups:
             # The group's contacts broker: odds rise with each tie (002 §III: "prominent drug
             # trafficking figures with links to armed groups often served as intermediaries").
             ties = self.broker_ties(group, brokers)
-            weights = p.broker_tie_odds**ties
+            weights = libm.power(p.broker_tie_odds, ties)
             k = choose_index(model.rng, weights / weights.sum())  # rng.choice(len(brokers), p=...)
             broker = int(brokers[k])
             self.events["ransoms_brokered"] += 1
@@ -1353,7 +1354,8 @@ class ArmedGroups:
             return
         committed = min(p.commit_share * group.strength, p.unit_size)
         gamma = p.contest_exponent
-        win = np.where(open_, 1.0, committed**gamma / (committed**gamma + np.maximum(defence, 1e-9) ** gamma))
+        strength = float(committed) ** gamma  # Python's float power: the C library's pow
+        win = np.where(open_, 1.0, strength / (strength + libm.power(np.maximum(defence, 1e-9), gamma)))
         gain = win * (self.rent[reach] + 1.0)
         cost = np.where(open_, 0.0, p.clash_loss * committed * (1 - win) * p.wage_usd * 52.0)
         best = int(np.argmax(gain - cost))

@@ -29,6 +29,7 @@
 from __future__ import annotations
 
 import functools
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -253,7 +254,7 @@ class MissionWar:
         p = self.p
         self.losses = self.losses * (1.0 - p.loss_memory_decay) + self.deaths
         span = p.force_protection_max - p.force_protection_base
-        target = p.force_protection_base + span * (1.0 - np.exp(-self.losses / p.losses_to_bunker))
+        target = p.force_protection_base + span * (1.0 - math.exp(-self.losses / p.losses_to_bunker))
         relaxed = max(target, self.force_protection - p.posture_relax)
         # np.clip's value (min of max) without its call overhead on a scalar.
         self.force_protection = float(min(max(relaxed, p.force_protection_base), p.force_protection_max))

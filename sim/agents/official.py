@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import libm
 from sim.agents.table import AgentTable, TableAgent
 from sim.agents.trafficker import State
 from sim.enforcement import Encounters, Rates, checkpoint_pressure, detectability
@@ -257,7 +258,7 @@ class Officials(AgentTable):
     def _logs(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """``log1p`` of what ``gain`` is worth against pay to each patron up the chain and to the officials."""
         levels = int(self.chain_depth[rows].max()) if len(rows) else 0  # climbed as high as some chain goes
-        return np.log1p(kernels.gain_ratios(self.chain, rows, self.pay, gain, self.p.kickback_share, levels))
+        return libm.log1p(kernels.gain_ratios(self.chain, rows, self.pay, gain, self.p.kickback_share, levels))
 
     def take_odds(self, rows: np.ndarray, gain: np.ndarray, logs: np.ndarray | None = None) -> np.ndarray:
         """Odds each official takes a bribe of ``gain`` (officials x goods, in US dollars) (002 §II; M3).
@@ -267,7 +268,7 @@ class Officials(AgentTable):
 
         ``logs`` are :meth:`_logs` of these rows and gains, when kept (:attr:`_rate_logs`).
         """
-        return 1.0 / (1.0 + np.exp(self._weigh(rows, gain, logs)[0]))
+        return 1.0 / (1.0 + libm.exp(self._weigh(rows, gain, logs)[0]))
 
     def cover(self, rows: np.ndarray, gain: np.ndarray) -> np.ndarray:
         """Protection a deal of ``gain`` (rows x k) buys up each official's patron chain (002 §II; M3).
@@ -285,7 +286,7 @@ class Officials(AgentTable):
         Each patron up the chain weighs his cut of the bribe (``kickback_share`` per level) as an
         official weighs a bribe: its logarithm against his pay (``take_gain``), his integrity and
         the risk at the top. The arithmetic is compiled (:mod:`sim.agents.official_kernels`,
-        issue 18); the logarithms and exponentials are numpy's.
+        issue 18); the logarithms and exponentials are the C library's (:mod:`sim.libm`).
         """
         p = self.p
         rows = np.asarray(rows, dtype=np.int64)
@@ -297,7 +298,7 @@ class Officials(AgentTable):
             logs = self._logs(rows, gain)
         risk, tg, ti, tr = self.oversight_risk(), p.take_gain, p.take_integrity, p.take_risk
         chain, integrity = self.chain, self.cols["integrity"]
-        up = np.exp(kernels.patron_exponents(chain, rows, integrity, logs, tg, ti, tr, risk))
+        up = libm.exp(kernels.patron_exponents(chain, rows, integrity, logs, tg, ti, tr, risk))
         deterrence = self.cols["deterrence"]
         return kernels.own_exponents(up, chain, rows, self.chain_depth, integrity, deterrence, logs, tg, ti, tr, risk)
 

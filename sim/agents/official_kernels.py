@@ -9,9 +9,9 @@ each value is the same float).
 A weighing is: :func:`patron_exponents`, ``exp``, :func:`own_exponents`, ``exp``, then
 ``1 / (1 + e)``. For the week's encounters and checkpoint rates the whole sequence is one call,
 :func:`weighed_exponentials` (twelfth pass), with the C library's ``log1p`` and ``exp``; for the
-trials and the gold sites the exponentials are numpy's, between the kernels. The two agree bit for
-bit on CPUs without AVX-512; on CPUs with it numpy's vectorized forms are its own and differ in
-the last bit for a few % of values (:mod:`sim.agents.route_kernels`' notes). The mechanism and its
+trials and the gold sites they are :mod:`sim.libm`'s, between the kernels: the C library's too, so
+the same on every CPU (numpy's vectorized forms are its own on CPUs with AVX-512 and differ in the
+last bit for a few % of values: :mod:`sim.agents.route_kernels`' notes). The mechanism and its
 sources (002 §II, §III; M3, M15) are those of :mod:`sim.agents.official`: a patron weighs his cut of
 a bribe as an official weighs the bribe; the cover is the mean of the patrons' odds up the chain;
 the official weighs his gain against his integrity and the risk oversight leaves him.
@@ -642,7 +642,7 @@ def weekly_rates(
     """The week's checkpoint rates from the officials' weighing, in one call (issue 18, "state10").
 
     The officials' odds of taking the reference bribes and routine payments are ``1 / (1 + e)`` of
-    numpy's exponentials of their weighing (as :meth:`Officials.take_odds` takes them, elementwise),
+    the exponentials of their weighing (as :meth:`Officials.take_odds` takes them, elementwise),
     then :func:`checkpoint_rates`; the routine payment's share is ``share`` at every staffed post
     (002 §II; M3).
 

@@ -268,6 +268,7 @@ class PeaceProcess:
             committed = min(p.commit_share * g.strength, p.unit_size)
             defence = groups._garrison(defender, place)
             gamma = p.contest_exponent
-            win = committed**gamma / (committed**gamma + max(defence, 1e-9) ** gamma)
+            strength = float(committed) ** gamma  # Python's float power: the C library's pow on every CPU
+            win = strength / (strength + float(max(defence, 1e-9)) ** gamma)
             groups._clash(g, defender, place, float(win), committed, defence)
             self.spoiler_attacks += 1

@@ -628,7 +628,7 @@ def learn_and_count(
     all encounters read before any is written (so a crew meeting a place twice keeps the last);
     its network's moves by ``1 - keep_of[k]`` toward ``s / k`` for ``k`` encounters with ``s``
     losses there this week, cell by cell in flat order. ``keep_of[k]`` is ``(1 - eta) ** k``,
-    numpy's power, passed in (numba's may differ in the last bit).
+    the C library's ``pow`` (:func:`sim.libm.power`), passed in.
 
     Counts (the week's statistics): units at each place and (place, good) for encounters that
     got through (clean, routine or settled), the value of non-livelihood goods among them at
@@ -1034,7 +1034,8 @@ def passed_and_on_duty(
     is drawn here from the model's generator (rebuilt from ``rng_handles``; :mod:`sim.kernel_rng`),
     one uniform per staffed entry in route order, as numpy's ``random`` drew them before the
     encounters' draws; then :func:`sim.agents.official_kernels.encounter_ratios` on those
-    entries. The logarithms and exponentials of the weighing stay numpy's (``Officials.encounter_exponents``);
+    entries. The logarithms and exponentials of the weighing are the C library's, compiled in
+    ``official_kernels.weighed_exponentials`` (``Officials.encounter_exponents``);
     :func:`officials_and_encounters` takes it from there.
 
     Args:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from sim import libm
 from sim.agents.table import AgentTable, TableAgent
 from sim.draws import gumbel_uniforms
 from sim.enforcement import Encounters
@@ -708,7 +709,7 @@ class Crews(AgentTable):
         """Learning, lost cargoes, arrests and arrivals after the encounters were settled.
 
         Compiled (:func:`sim.agents.route_kernels.after_encounters`): the crews learn from the
-        encounters (own and network; numpy's power gives the network's weights) and the week's
+        encounters (own and network; :func:`sim.libm.power` gives the network's weights) and the week's
         traffic is counted; crews that lost their cargo (``lost_at``: the encounters of ``pi``,
         ``outcome``, ``value`` at which crews of ``mov`` first lost it) count it and head home;
         those that reach their sink sell and share profit with their protectors. Then, in the
@@ -730,7 +731,7 @@ class Crews(AgentTable):
             c["own_risk"],
             self.p.learning_rate_own,
             self.network_risk,
-            (1.0 - self.p.learning_rate_network) ** np.arange(len(enc.crew) + 1),
+            libm.power(1.0 - self.p.learning_rate_network, np.arange(len(enc.crew) + 1)),
             st["place_units"],
             st["place_good_units"],
             st["illicit_value"],

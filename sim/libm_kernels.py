@@ -1,0 +1,55 @@
+"""The C library's ``exp``, ``log``, ``log1p`` and ``pow`` element by element: the same bits on every CPU.
+
+Why (issue 18; docs/reliability.md, "Known issues"): numpy's vectorized double-precision
+``exp``, ``log``, ``log1p`` and ``power`` are the C library's on most CPUs but forms of its own
+on CPUs with AVX-512, and the two differ in the last bit for a few percent of values. numba
+calls the C library on every CPU, so the model's functions outside its kernels go through
+these (:mod:`sim.libm`) and a seed gives the same bytes whatever CPU ran it. On CPUs where
+numpy's are the C library's (this project's AVX2 machines) the bits are numpy's.
+
+Each takes and returns 1-D contiguous float64 arrays: :mod:`sim.libm` reshapes and broadcasts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.compiled import kernel
+
+
+@kernel
+def exp_each(values):
+    """``exp`` of each value."""
+    out = np.empty(values.size)
+    for i in range(values.size):
+        out[i] = math.exp(values[i])
+    return out
+
+
+@kernel
+def log_each(values):
+    """``log`` of each value (``-inf`` at zero, NaN below, without a warning)."""
+    out = np.empty(values.size)
+    for i in range(values.size):
+        out[i] = np.log(values[i])
+    return out
+
+
+@kernel
+def log1p_each(values):
+    """``log1p`` of each value (``-inf`` at -1, NaN below, without a warning)."""
+    out = np.empty(values.size)
+    for i in range(values.size):
+        out[i] = np.log1p(values[i])
+    return out
+
+
+@kernel
+def pow_each(base, exponent):
+    """``pow`` of each base to its exponent, both floats (an integer exponent is not multiplied out)."""
+    out = np.empty(base.size)
+    for i in range(base.size):
+        out[i] = np.power(base[i], exponent[i])
+    return out
