@@ -515,7 +515,7 @@ class IllicitThrough(Batch):
         units = {True: stats.week["place_good_units"]}
         if self.to_date:
             units[False] = stats.to_date("place_good_units")  # once, not once per reporter
-        return [float((units[week][places] @ weights).sum()) for week, places in self.at]
+        return [float((units[week][places] * weights).sum()) for week, places in self.at]
 
 
 class ProcessValue(Batch):

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -57,6 +58,14 @@ def cache_dir() -> Path:
 
 
 numba.config.CACHE_DIR = str(cache_dir())  # read when each kernel below and in other modules is decorated
+
+if numba.config.USING_SVML:  # numba was imported before sim with SVML on (sim/__init__.py turns it off)
+    warnings.warn(
+        "numba uses Intel SVML in this process: compiled exp, log and pow may differ in the last bit from other "
+        "machines' (set NUMBA_DISABLE_INTEL_SVML=1 before importing numba for the same bytes everywhere)",
+        RuntimeWarning,
+        stacklevel=2,
+    )
 
 
 def kernel(func: Callable) -> Callable:

@@ -959,7 +959,8 @@ def _illicit_to_date(m: SahelModel, _values: pd.Series, key: str) -> float:
 def _illicit_value_through(m: SahelModel, places: np.ndarray, week: bool) -> float:
     units = m.stats.week["place_good_units"] if week else m.stats.to_date("place_good_units")
     weights = np.where(_illicit(m), m.market.value_sink, 0.0)
-    return float((units[places] @ weights).sum())
+    # Products summed by numpy, not a matrix product: BLAS adds in an order of its CPU's kind.
+    return float((units[places] * weights).sum())
 
 
 def _illicit_value_through_to_date(m: SahelModel, _values: pd.Series, places: np.ndarray) -> float:

@@ -61,7 +61,7 @@ class BorderControl(Policy):
             factor[livelihood] = 1.0
         else:
             # Food and fuel lose their tolerance (M7), fully from intensity 1 on.
-            factor[livelihood] /= max(tolerance, 1e-9) ** min(1.0, config.intensity)
+            factor[livelihood] /= float(max(tolerance, 1e-9)) ** min(1.0, config.intensity)  # the C library's pow
         self.factor = factor
         self.seize = np.where(
             livelihood & config.crime_sensitive, 0.0, min(1.0, config.border_seizure * config.intensity)

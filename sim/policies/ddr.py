@@ -70,7 +70,7 @@ class DDR(Policy):
         groups, model, cfg = self.model.armed_groups, self.model, self.cfg
         if groups is None or model.communities is None:
             return
-        weekly = 1 - (1 - min(1.0, cfg.demobilize_per_year * cfg.intensity)) ** (1 / 52)
+        weekly = 1 - float(1 - min(1.0, cfg.demobilize_per_year * cfg.intensity)) ** (1 / 52)  # the C library's pow
         week = model.steps
         for g in groups.active:
             if self._targeted(g):
