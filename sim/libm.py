@@ -29,17 +29,17 @@ _NUMPY_EXACT = frozenset((1.0, -1.0, 0.0, 0.5, 2.0))
 
 def exp(x):
     """The C library's ``exp`` of each value: ``np.exp``'s result, the same on every CPU."""
-    return _each(_kernels.exp_each, x)
+    return _each(_kernels.EXP, x)
 
 
 def log(x):
     """The C library's ``log`` of each value: ``np.log``'s result (no warning at zero or below)."""
-    return _each(_kernels.log_each, x)
+    return _each(_kernels.LOG, x)
 
 
 def log1p(x):
     """The C library's ``log1p`` of each value: ``np.log1p``'s result (no warning at -1 or below)."""
-    return _each(_kernels.log1p_each, x)
+    return _each(_kernels.LOG1P, x)
 
 
 def power(base, exponent):
@@ -57,7 +57,7 @@ def power(base, exponent):
     return out if out.ndim else out[()]
 
 
-def _each(kernel, x):
+def _each(function: int, x):
     a = np.asarray(x, dtype=np.float64)
-    out = kernel(np.ascontiguousarray(a).ravel()).reshape(a.shape)
+    out = _kernels.each(np.ascontiguousarray(a).ravel(), function).reshape(a.shape)
     return out if out.ndim else out[()]

@@ -18,31 +18,24 @@ import numpy as np
 
 from sim.compiled import kernel
 
-
-@kernel
-def exp_each(values):
-    """``exp`` of each value."""
-    out = np.empty(values.size)
-    for i in range(values.size):
-        out[i] = math.exp(values[i])
-    return out
+EXP, LOG, LOG1P = 0, 1, 2  # the functions :func:`each` applies
 
 
 @kernel
-def log_each(values):
-    """``log`` of each value (``-inf`` at zero, NaN below, without a warning)."""
+def each(values, function):
+    """``exp``, ``log`` or ``log1p`` (``function``: EXP, LOG, LOG1P) of each value, without warnings.
+
+    ``log`` is ``-inf`` at zero and NaN below it, ``log1p`` the same at -1, as numpy's.
+    """
     out = np.empty(values.size)
     for i in range(values.size):
-        out[i] = np.log(values[i])
-    return out
-
-
-@kernel
-def log1p_each(values):
-    """``log1p`` of each value (``-inf`` at -1, NaN below, without a warning)."""
-    out = np.empty(values.size)
-    for i in range(values.size):
-        out[i] = np.log1p(values[i])
+        x = values[i]
+        if function == EXP:
+            out[i] = math.exp(x)
+        elif function == LOG:
+            out[i] = np.log(x)
+        else:
+            out[i] = np.log1p(x)
     return out
 
 
