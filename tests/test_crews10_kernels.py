@@ -10,16 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bitwise import bits as _bits
 
 from sim import kernel_rng
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
 from sim.draws import gumbel_uniforms
-
-
-def _bits(a) -> bytes:
-    a = np.asarray(a)
-    return a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()
 
 
 def _week(r, n_rows, n, width, n_places, n_routes):

@@ -18,6 +18,7 @@ import copy
 
 import numpy as np
 import pytest
+from bitwise import bits as _bits
 
 from sim import kernel_rng
 from sim.agents import official_kernels, route_kernels
@@ -25,11 +26,6 @@ from sim.agents.trafficker import State
 from sim.enforcement import Encounters, Outcome, subset
 from sim.model import SahelModel
 from sim.params import ScenarioConfig
-
-
-def _bits(a) -> bytes:
-    a = np.asarray(a)
-    return a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from bitwise import bits as _bits
 from libm_reference import libm as elementwise
 from libm_reference import numpy_is_libm
 
@@ -41,11 +42,6 @@ EXACT_EXPONENTS = (0.5, 2, 2.0, -1, -1.0, 1, 1.0, 0, 0.0)
 # ``@`` on scipy's sparse matrices (a C++ loop adding in row order, the same on every CPU); a dense
 # product would be BLAS's. A new ``@`` in the model goes here only if it is sparse.
 SPARSE_PRODUCTS = {"agents/trafficker.py": 2}
-
-
-def _bits(a) -> bytes:
-    a = np.asarray(a)
-    return a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()
 
 
 def _values(rng, n=20_000):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from bitwise import bits as _bits
 from libm_reference import LIBM, NUMPY, numpy_is_libm
 
 from sim.agents import official_kernels
@@ -31,11 +32,6 @@ def _plain(off, rows, values, are_ratios, fns):
         up, off.chain, rows, off.chain_depth, integrity, off.cols["deterrence"], logs, *terms
     )
     return exp(own)
-
-
-def _bits(a) -> bytes:
-    a = np.asarray(a)
-    return a.dtype.str.encode() + str(a.shape).encode() + a.tobytes()
 
 
 @pytest.fixture(scope="module")
