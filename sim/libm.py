@@ -50,10 +50,17 @@ def power(base, exponent):
     exponent too, as numpy's float power takes it).
     """
     b, e = np.asarray(base, dtype=np.float64), np.asarray(exponent, dtype=np.float64)
-    if b.ndim and not e.ndim and float(e) in _NUMPY_EXACT:
-        return b ** float(e)
-    b, e = np.broadcast_arrays(b, e)
-    out = _kernels.pow_each(np.ascontiguousarray(b).ravel(), np.ascontiguousarray(e).ravel()).reshape(b.shape)
+    if not e.ndim:
+        if b.ndim and float(e) in _NUMPY_EXACT:
+            return b ** float(e)
+        shape = b.shape
+    elif not b.ndim or b.shape == e.shape:
+        shape = e.shape
+    else:
+        b, e = np.broadcast_arrays(b, e)
+        shape = b.shape
+    # A scalar side goes in as one value, which the kernel takes for every position.
+    out = _kernels.pow_each(np.ascontiguousarray(b).ravel(), np.ascontiguousarray(e).ravel()).reshape(shape)
     return out if out.ndim else out[()]
 
 

@@ -41,8 +41,14 @@ def each(values, function):
 
 @kernel
 def pow_each(base, exponent):
-    """``pow`` of each base to its exponent, both floats (an integer exponent is not multiplied out)."""
-    out = np.empty(base.size)
-    for i in range(base.size):
-        out[i] = np.power(base[i], exponent[i])
+    """``pow`` of each base to its exponent, both floats (an integer exponent is not multiplied out).
+
+    Either array may hold one value, taken for every position (a scalar broadcast without
+    numpy's broadcasting, which costs more than the powers of a few hundred values).
+    """
+    n = exponent.size if base.size == 1 else base.size
+    step_b, step_e = int(base.size > 1), int(exponent.size > 1)
+    out = np.empty(n)
+    for i in range(n):
+        out[i] = np.power(base[i * step_b], exponent[i * step_e])
     return out

@@ -113,6 +113,30 @@ def test_power_broadcasts_scalars_and_integer_exponents_as_numpy():
         libm.power(np.ones(3), np.ones(4))
 
 
+@pytest.mark.parametrize(
+    ("base", "exponent"),
+    [
+        (np.zeros(0), 1.5),  # an empty side: an empty result of its shape
+        (0.7, np.zeros((0, 3))),
+        (np.array([0.7]), 1.5),  # one value on each side, in arrays
+        (np.array([0.7]), np.array([1.5])),
+        (np.array([[0.7, 0.2], [0.9, 0.4]]), 1.5),  # a scalar side, the other 2-D or strided
+        (0.7, np.arange(12.0).reshape(3, 4)[:, ::2]),
+        (np.arange(1.0, 7.0).reshape(2, 3), np.arange(6.0).reshape(2, 3) / 4),  # the same shapes
+        (np.array([0.7]), np.arange(4.0)),  # one value against many, in arrays: numpy's broadcasting
+        (np.arange(1.0, 5.0), np.array([1.5])),
+    ],
+)
+def test_power_takes_a_scalar_side_without_broadcasting_and_keeps_numpys_shapes(base, exponent):
+    """The kernel takes a one-value side for every position (fourteenth pass): shapes and bits as numpy's."""
+    shape = np.broadcast_shapes(np.shape(base), np.shape(exponent))
+    b, e = np.broadcast_arrays(np.asarray(base, dtype=float), np.asarray(exponent, dtype=float))
+    expected = np.array([math.pow(x, y) for x, y in zip(b.ravel(), e.ravel(), strict=True)]).reshape(shape)
+    got = libm.power(base, exponent)
+    assert got.shape == shape and got.dtype == np.float64
+    assert _bits(got) == _bits(expected)
+
+
 def _model_sources():
     for path in sorted(SIM.rglob("*.py")):
         if path.name not in ("libm.py",):
@@ -194,7 +218,7 @@ def test_a_run_calls_none_of_numpys_and_sim_libm_where_it_needs_it(monkeypatch):
         "sim.market.Market.update_prices: power",
         "sim.agents.official.Officials._logs: log1p",
         "sim.agents.official.Officials._weigh: exp",
-        "sim.agents.trafficker.Crews._after_encounters: power",
+        "sim.agents.trafficker.Crews._keep_of: power",
         "sim.collection.RouteEntropy.values: log",
     }
     assert needed <= set(libm_callers), f"not reached in the run: {needed - set(libm_callers)}"

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
+from bitwise import bits
 
 from conftest import cli, run_small
 from experiments.aggregate import find_runs, long_table
+from sim import libm
 from sim.agents.trafficker import Kind, State, Trafficker
 from sim.params import RunConfig, from_dict
 from sim.run import run
@@ -76,3 +80,14 @@ def test_route_costs_recomputed_by_part_equal_a_full_recomputation():
     crews._route_costs()
     assert crews.route_closed.any()
     assert_fresh("closed")
+
+
+def test_the_networks_kept_weights_are_the_powers_computed_afresh():
+    """``Crews._keep_of`` (fourteenth pass) keeps one table between weeks: the same bits as the week's own powers."""
+    crews = run_small(2, steps=12).model.crews
+    rate = crews.p.learning_rate_network
+    for n in (0, 3, 40, 7, 300, 41, 1200):  # growing and shrinking, as the week's encounters do
+        table = crews._keep_of(n)
+        assert len(table) > n
+        assert bits(table[: n + 1]) == bits(libm.power(1.0 - rate, np.arange(n + 1)))
+    assert "_keep_table" not in pickle.loads(pickle.dumps(crews)).__dict__  # a saved state rebuilds it

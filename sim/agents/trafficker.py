@@ -195,7 +195,22 @@ class Crews(AgentTable):
         state.pop("_supply_by_good", None)
         state.pop("_prices_seen", None)
         state.pop("_edges_flat", None)
+        state.pop("_keep_table", None)
         return state
+
+    def _keep_of(self, n: int) -> np.ndarray:
+        """``(1 - learning_rate_network) ** k`` for k from 0 to at least ``n``: what the network keeps of its risks.
+
+        The values :func:`sim.libm.power` gives for ``np.arange(n + 1)``, each computed alone, so
+        a longer table kept between weeks holds the same numbers (issue 18, fourteenth pass: the
+        powers were computed afresh every week). The kernel reads only positions up to ``n``.
+        """
+        rate = self.p.learning_rate_network
+        kept = self.__dict__.get("_keep_table")
+        if kept is None or kept[0] != rate or len(kept[1]) <= n:
+            size = max(n + 1, 2 * len(kept[1]) if kept is not None else 0)
+            kept = self._keep_table = (rate, libm.power(1.0 - rate, np.arange(size)))
+        return kept[1]
 
     @functools.cached_property
     def passed_good(self) -> np.ndarray:
@@ -731,7 +746,7 @@ class Crews(AgentTable):
             c["own_risk"],
             self.p.learning_rate_own,
             self.network_risk,
-            libm.power(1.0 - self.p.learning_rate_network, np.arange(len(enc.crew) + 1)),
+            self._keep_of(len(enc.crew)),
             st["place_units"],
             st["place_good_units"],
             st["illicit_value"],
