@@ -7,7 +7,8 @@ calls the C library on every CPU, so the model's functions outside its kernels g
 these (:mod:`sim.libm`) and a seed gives the same bytes whatever CPU ran it. On CPUs where
 numpy's are the C library's (this project's AVX2 machines) the bits are numpy's.
 
-Each takes and returns 1-D contiguous float64 arrays: :mod:`sim.libm` reshapes and broadcasts.
+Each takes and returns 1-D contiguous float64 arrays (:func:`pow_each` takes a one-value side for
+every position): :mod:`sim.libm` reshapes, and broadcasts any other shapes.
 """
 
 from __future__ import annotations
