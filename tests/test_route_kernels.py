@@ -119,6 +119,28 @@ def test_route_survival_is_the_plain_form_with_the_c_librarys_functions():
     assert seen_nan > 10 and seen_padding > 10  # the cases reach NaN risks and padding (odds of exp(0))
 
 
+def test_route_survival_padding_is_exp_of_zero_times_the_aversion():
+    """Padding candidates' odds, taken once per crew (fifteenth pass): ``exp(a * 0.0)``'s bits, NaN for a non-finite aversion."""
+    r = np.random.default_rng(15)
+    exp = LIBM[1]
+    for aversion in ([0.0, 1.5, 3.0], [np.inf, -np.inf, np.nan], [-0.0, 2.0, np.inf]):
+        args = list(_survival_case(r, 6, 10, 30))
+        args[3] = np.array(aversion)
+        *head, incidence, group_routes = args
+        group_routes = np.where(r.random(group_routes.shape) < 0.5, -1, group_routes)
+        csr = _csr(incidence)
+        places = route_kernels.candidate_places(group_routes, *csr[:2])
+        fast = route_kernels.route_survival(*head, group_routes, *csr, *places)
+        crews, group, kind = head[0], head[1], head[2]
+        padded = group_routes[group] < 0
+        with np.errstate(invalid="ignore"):
+            expected = np.broadcast_to(exp(args[3][kind[crews]] * 0.0)[:, None], fast.shape)
+        assert padded.any() and _same_bits(fast[padded], np.ascontiguousarray(expected[padded])), aversion
+        assert np.isnan(fast[padded]).any() == (not np.isfinite(aversion).all())
+        if np.isfinite(aversion).all():
+            assert _same_bits(fast, _plain_survival(*head, incidence, group_routes, LIBM)), aversion
+
+
 def test_route_survival_breaks_when_a_place_is_read_from_another_crew():
     """The per-crew log-odds are not kept from one crew to the next: two crews at one place, different risks."""
     own = np.array([[0.1, 0.0], [0.5, 0.0]])

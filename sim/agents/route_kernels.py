@@ -95,8 +95,9 @@ def route_survival(
     are the sparse product ``node_incidence @ log_odds``: its places' terms (weight times value)
     added from zero in the route's stored order; padding candidates (route -1) get zero. The
     crew's odds are ``exp`` of that sum times its kind's risk aversion (the exponent of the
-    perceived odds). The log-odds are computed only at the places the crew's group's candidates
-    pass (``group_places``, about half of them), once per crew.
+    perceived odds); the padding candidates' ``exp(a * 0.0)`` is taken once per crew (about half
+    the candidates are padding; issue 18, fifteenth pass). The log-odds are computed only at the
+    places the crew's group's candidates pass (``group_places``, about half of them), once per crew.
 
     The elementwise ``log1p`` and ``exp`` are the C library's (numba calls it): what numpy's
     functions give on CPUs where numpy has no vectorized double-precision form of its own, this
@@ -136,12 +137,15 @@ def route_survival(
             j = group_places[k]
             log_pass[j] = np.log1p(-np_minimum(own[j] * own_weight + shared[j] * other, 0.999999))
         a = kind_aversion[kind[crew]]
+        padding = np.exp(a * 0.0)  # a padding candidate's odds: its sum stays 0.0 (one exp, not one each)
         for c in range(n_cand):
             r = group_routes[g, c]
+            if r < 0:
+                out[i, c] = padding
+                continue
             total = 0.0
-            if r >= 0:
-                for k in range(indptr[r], indptr[r + 1]):
-                    total += data[k] * log_pass[indices[k]]
+            for k in range(indptr[r], indptr[r + 1]):
+                total += data[k] * log_pass[indices[k]]
             out[i, c] = np.exp(a * total)
     return out
 
