@@ -120,7 +120,7 @@ def test_route_survival_is_the_plain_form_with_the_c_librarys_functions():
 
 
 def test_route_survival_padding_is_exp_of_zero_times_the_aversion():
-    """Padding candidates' odds, taken once per crew (fifteenth pass): ``exp(a * 0.0)``'s bits, NaN for a non-finite aversion."""
+    """Padding candidates' odds, taken once per crew (fifteenth pass): ``exp(a * 0.0)``'s bits, NaN for non-finite a."""
     r = np.random.default_rng(15)
     exp = LIBM[1]
     for aversion in ([0.0, 1.5, 3.0], [np.inf, -np.inf, np.nan], [-0.0, 2.0, np.inf]):
