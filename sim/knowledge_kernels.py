@@ -113,20 +113,27 @@ def update_crews(
         last[i] = evidence[i]
     most = 1e-9 if most < 1e-9 else most  # Python's max(most, 1e-9)
     seen = np.empty(holders)
+    # The best source along each route, per holder: the same for every crew on it, so taken once a
+    # call for each route a mover is on (issue 18, fifteenth pass; the same comparisons in order).
+    along = np.empty((holders, route_places.shape[1]))
+    done = np.zeros(route_places.shape[1], dtype=np.bool_)
     for m in range(n_moving):
         i = moving[m]
         r = route[i]
-        for h in range(holders):
-            s = sources[h, home[i]]
-            if r >= 0:
+        if r >= 0 and not done[r]:
+            for h in range(holders):
                 best = -np.inf
                 for pos in range(route_places.shape[0]):
                     place = route_places[pos, r]
                     v = sources[h, place] if place < n_places else 0.0
                     if v > best:
                         best = v
-                if best > s:
-                    s = best
+                along[h, r] = best
+            done[r] = True
+        for h in range(holders):
+            s = sources[h, home[i]]
+            if r >= 0 and along[h, r] > s:
+                s = along[h, r]
             seen[h] = s
         seen[PANEL] = seen[PANEL] * (value[i] / most)
         if fresh[m]:
