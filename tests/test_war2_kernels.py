@@ -557,3 +557,29 @@ def test_compiled_settle_marks_equal_the_numpy_form(model, seed):
         assert all(_same(a, b) for a, b in zip(got[1:], want[1:], strict=True))
         assert _same(evidence, plain_evidence)
     assert off.staffed.any() and (~world.in_mali).any()
+
+
+def test_crews_on_one_route_each_get_their_own_home_and_the_routes_best():
+    """The best source along a route is taken once for all its movers (fifteenth pass); each keeps its own home.
+
+    Three movers share route 0 from homes whose sources beat the route's for some holders and not
+    others (the first mover's home is the strongest for holder 0: kept with the route, it would
+    leak to the next); a fourth is on route 1, a fifth has no route. Each score must be what the
+    rule gives that crew alone.
+    """
+    from sim import knowledge_kernels
+
+    sources = np.array([[0.95, 0.9, 0.3, 0.2, 0.05], [0.2, 0.0, 0.6, 0.1, 0.7], [0.0, 0.4, 0.0, 0.3, 0.2]])
+    route_places = np.array([[2, 3], [3, 5], [5, 5]])  # 5: padding (no place); route 0 passes 2, 3; route 1 passes 3
+    home = np.array([0, 1, 4, 0, 1])
+    route = np.array([0, 0, 0, 1, -1])
+    n = home.size
+    scores = np.zeros((3, n))
+    value = np.ones(n)
+    args = (np.zeros(n, np.int64), np.zeros(n, np.int64), np.ones(n, np.bool_), np.ones(n, np.int64), home, route)
+    rest = (route_places, value, np.zeros(n), np.zeros(n), np.zeros(5), 0.0)
+    knowledge_kernels.update_crews(scores, 1.0, *args, sources, *rest)
+    for i in range(n):
+        along = [sources[:, p] for p in route_places[:, route[i]] if p < 5] if route[i] >= 0 else []
+        expected = np.max([sources[:, home[i]], *along], axis=0)
+        assert scores[:, i].tolist() == np.clip(expected, 0.0, 1.0).tolist(), i
