@@ -1,13 +1,13 @@
-"""Draws that ``numpy.random.Generator.choice`` makes, without its per-call checks (issue 18).
+"""Draws that numpy's generator makes, in forms the model's week calls faster (issue 18).
 
 ``rng.choice(k, p=p)`` spends about half of its 8 µs (more under load) checking ``p`` (its
-dtype, shape, sign and sum) before it draws uniform numbers and looks them up in the cumulative
-sums. The armed groups' and the forces' week draw one index at a time, about 1,500 times a
-default run: these functions make the same draws from the same generator calls, so a run's
-numbers are unchanged. (The crews' entry draws each entering crew's source group inside
-:func:`sim.agents.route_kernels.draw_entrants`, as ``rng.choice(groups, size=n, p=p)`` would;
-``tests/test_route_kernels.py`` checks it against that call.)
-``tests/test_draws.py`` checks them against ``Generator.choice``, bit for bit.
+dtype, shape, sign and sum) before it draws a uniform number and looks it up in the cumulative
+sums: :func:`choice_cdf` makes those sums once, and the forces' raids look up their targets in
+them, draw by draw (``tests/test_draws.py`` checks the draws against ``Generator.choice``). The
+crews' route choice draws Gumbel noise: :func:`gumbel_uniforms` makes the uniforms
+``Generator.gumbel`` turns into its draws, with the same generator calls, and the kernel takes
+their logarithms. (The groups' kidnappings draw their places and brokers inside a kernel since
+the sixteenth pass: ``tests/test_groups16_kernels.py`` checks them against ``choice``.)
 """
 
 from __future__ import annotations
@@ -17,27 +17,17 @@ import math
 import numpy as np
 
 
-def _cdf(p: np.ndarray) -> np.ndarray:
-    """``choice``'s own steps: the cumulative sums, scaled by the last (searched from the right by the callers)."""
+def choice_cdf(p: np.ndarray) -> np.ndarray:
+    """``choice``'s own steps: the cumulative sums, scaled by the last (searched from the right by the callers).
+
+    ``p`` must be non-negative and sum to one (as ``choice`` requires); a total that is not
+    positive raises, as ``choice`` would.
+    """
     cdf = np.cumsum(p)
     if not cdf[-1] > 0:
         raise ValueError(f"probabilities do not sum to 1: {p!r}")
     cdf /= cdf[-1]
     return cdf
-
-
-def choose_index(rng: np.random.Generator, p: np.ndarray) -> int:
-    """``int(rng.choice(len(p), p=p))``: the same index from the same uniform draw.
-
-    ``p`` must be non-negative and sum to one (as ``choice`` requires); a total that is not
-    positive raises, as ``choice`` would.
-    """
-    return int(_cdf(p).searchsorted(rng.random(), side="right"))
-
-
-def choose_many(rng: np.random.Generator, a: np.ndarray, n: int) -> np.ndarray:
-    """``rng.choice(a, size=n)`` (uniform, with replacement): the same values from the same draw."""
-    return a[rng.integers(0, len(a), size=n, dtype=np.int64)]
 
 
 def gumbel_uniforms(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:

@@ -44,8 +44,6 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import libm
-from sim.draws import choose_index, choose_many
 from sim.enforcement import Encounters
 from sim.identity import IDENTITIES, identity_index
 from sim.lazy import lazy_module
@@ -561,7 +559,12 @@ class ArmedGroups:
         return self._kin(group)[0] / (1.0 + self.grudge[:, group.identity][self._zone(group).identity])
 
     def kidnap(self, group: ArmedGroup, n: int | None = None) -> None:
-        """Kidnapping for ransom, brokered by a trafficker (M2, M21); ``n`` hostages if already drawn."""
+        """Kidnapping for ransom, brokered by a trafficker (M2, M21); ``n`` hostages if already drawn.
+
+        The ransoms, the places where hostages are taken and the broker are drawn in one compiled
+        call (:func:`turn_kernels.kidnap_draws`, issue 18, sixteenth pass), as the numpy form
+        drew them; the payments are booked here, in their order.
+        """
         p, model = self.p, self.model
         if n is None:
             rate = p.kidnap_rate_jihadist if group.kind == GroupKind.JIHADIST else p.kidnap_rate_other
@@ -569,28 +572,30 @@ class ArmedGroups:
         if n == 0:
             return
         self.events["kidnappings"] += n
-        ransom = float(model.rng.exponential(p.ransom_usd, size=n).sum())
-        places = self._region_places(group)
-        if len(places):
-            model.territory.violence[choose_many(model.rng, places, n)] += 1.0  # rng.choice(places, size=n)
-        brokers = model.crews.alive_rows()
-        kinds = model.crews.kind[brokers]
-        brokers = brokers[kinds != 0]  # transnational or mercenary crews broker ransoms
-        if len(brokers):
-            # The group's contacts broker: odds rise with each tie (002 §III: "prominent drug
-            # trafficking figures with links to armed groups often served as intermediaries").
-            ties = self.broker_ties(group, brokers)
-            weights = libm.power(p.broker_tie_odds, ties)
-            k = choose_index(model.rng, weights / weights.sum())  # rng.choice(len(brokers), p=...)
-            broker = int(brokers[k])
+        crews, communities = model.crews, model.communities
+        # The group's contacts broker: odds rise with each tie (002 §III: "prominent drug
+        # trafficking figures with links to armed groups often served as intermediaries").
+        if communities is not None:
+            at_home = (communities.row_of_place, communities.identity, IDENTITIES.index("other"), group.identity)
+        else:
+            at_home = (_EMPTY_ROWS, _EMPTY_ROWS, 0, 0)
+        ransom, broker, tie, tied_share = turn_kernels.kidnap_draws(
+            kernel_rng.handles(model.rng), int(n), p.ransom_usd, self._region_places(group), model.territory.violence,
+            crews.cols["alive"], crews.kind, crews.home, crews.bloc, group.bloc, self._in_regions(group.regions),
+            self.place_region, *at_home, p.broker_tie_odds,
+        )  # fmt: skip
+        if broker == -2:
+            raise ValueError(f"probabilities do not sum to 1: the broker weights of {group.name}")
+        if broker >= 0:  # transnational or mercenary crews broker ransoms
             self.events["ransoms_brokered"] += 1
-            self.events["brokers_tied"] += int(ties[k] > 0)
-            # Were brokers drawn at random: the share of tied brokers, as (ties > 0).mean() (an exact count over n).
-            self.events["brokers_tied_by_chance"] += np.count_nonzero(ties) / len(ties)
+            self.events["brokers_tied"] += int(tie > 0)
+            # Were brokers drawn at random: the share of tied brokers (an exact count over the candidates;
+            # a numpy float, as numpy's count over a Python count gave).
+            self.events["brokers_tied_by_chance"] += np.float64(tied_share)
             cut = p.broker_share * ransom
             model.ledger.pay("ransom_brokerage", "ransom_payers", "traffickers", cut)
-            model.crews.cols["cash"][broker] += cut
-            if model.crews.make_broker(broker, model.week_index + p.broker_weeks, hostages=n):
+            crews.cols["cash"][broker] += cut
+            if crews.make_broker(broker, model.week_index + p.broker_weeks, hostages=n):
                 self.events["brokers_spared"] += 1
             ransom -= cut
         self._earn(group, "kidnapping", ransom, "ransom_payers", model.ledger)
@@ -1349,37 +1354,46 @@ class ArmedGroups:
             u = model.rng.random()
         if u >= p.attack_rate:
             return
-        reach, defence, open_, holders = self._contest_candidates(group)
-        if not len(reach) or group.strength <= 0:
+        strength = group.strength
+        if strength <= 0:
             return
-        committed = min(p.commit_share * group.strength, p.unit_size)
-        gamma = p.contest_exponent
-        strength = float(committed) ** gamma  # Python's float power: the C library's pow
-        win = np.where(open_, 1.0, strength / (strength + libm.power(np.maximum(defence, 1e-9), gamma)))
-        gain = win * (self.rent[reach] + 1.0)
-        cost = np.where(open_, 0.0, p.clash_loss * committed * (1 - win) * p.wage_usd * 52.0)
-        best = int(np.argmax(gain - cost))
-        appeal = gain[best] / max(gain[best] + cost[best], 1e-12)  # nothing committed: no appeal, not NaN
-        if u >= p.attack_rate * appeal:
+        committed = min(p.commit_share * strength, p.unit_size)
+        node, win, defence, open_, holder, appeal = self._contest_target(group, committed)
+        if node < 0 or u >= p.attack_rate * appeal:
             return
-        if open_[best]:
-            territory.holder[int(reach[best])] = group.index
+        if open_:
+            territory.holder[node] = group.index
             return
-        rival = self.groups[int(holders[best])] if holders[best] >= 0 else None
-        self._clash(group, rival, int(reach[best]), float(win[best]), committed, float(defence[best]))
+        rival = self.groups[holder] if holder >= 0 else None
+        self._clash(group, rival, node, win, committed, defence)
 
     def _contest_candidates(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The nodes :meth:`contest` weighs: within reach, open or hostile; their defence, openness and holder.
 
         One compiled call (:func:`turn_kernels.contest_candidates`, issue 18, eleventh pass) in
-        place of the reach as a set, :meth:`_garrison` per node and :meth:`hostile` per holder.
+        place of the reach as a set, :meth:`_garrison` per node and :meth:`hostile` per holder;
+        :func:`turn_kernels.contest_target` takes them the same way.
         """
+        return turn_kernels.contest_candidates(*self._contest_args(group))
+
+    def _contest_target(self, group: ArmedGroup, committed: float) -> tuple:
+        """The node :meth:`contest` weighs most with ``committed`` fighters: odds, defence, openness, holder, appeal.
+
+        One compiled call (:func:`turn_kernels.contest_target`, issue 18, sixteenth pass): the
+        candidates, then the odds the numpy form computed; node -1 where none is within reach.
+        """
+        p = self.p
+        odds = (float(committed), float(p.contest_exponent), float(p.clash_loss), float(p.wage_usd))
+        return turn_kernels.contest_target(*self._contest_args(group), self.rent, *odds)
+
+    def _contest_args(self, group: ArmedGroup) -> tuple:
+        """The arguments of :func:`turn_kernels.contest_candidates` for ``group``, read now."""
         p, model = self.p, self.model
         forces, groups = model.forces, self.groups
         fighters_arms = np.array([(g.fighters, g.arms) for g in groups], dtype=np.float64).reshape(len(groups), 2)
         region_ptr, region_places = self._region_places_csr()
         nb_ptr, nb_idx = self._neighbour_csr()
-        return turn_kernels.contest_candidates(
+        return (
             group.index, model.territory.holder, region_ptr, region_places, self._current(group.regions), nb_ptr,
             nb_idx, self.contestable, forces.garrison if forces is not None else self._no_garrison(),
             model.territory.cleared, self._held_count, fighters_arms, self._hostility(),

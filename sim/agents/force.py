@@ -27,7 +27,7 @@ import mesa
 import numpy as np
 
 from sim.agents.mission_war import MissionWar
-from sim.draws import _cdf as choice_cdf
+from sim.draws import choice_cdf
 from sim.lazy import lazy_module
 from sim.names import GroupKind
 from sim.world.tables import PLACE_KINDS
@@ -265,10 +265,10 @@ class Forces:
             if not targets:
                 continue
             weight = np.array([g.fighters for g in targets])
-            # Read before the raids, the same for each: choose_index's cumulative shares, taken once.
+            # Read before the raids, the same for each: choice's cumulative shares, taken once.
             cdf = choice_cdf(weight / weight.sum()) if raids else None
             for _ in range(raids):
-                g = targets[int(cdf.searchsorted(model.rng.random(), side="right"))]  # choose_index(rng, shares)
+                g = targets[int(cdf.searchsorted(model.rng.random(), side="right"))]  # as rng.choice(len(p), p=p)
                 places = g.places
                 # Knowledge acted on (M13): strike where the group earns most, and harder.
                 k = float(known[g.index]) if known is not None else 0.0

@@ -1412,3 +1412,130 @@ def contest_candidates(
             reach[k], defence[k], open_[k], holders[k] = node, d, is_open, h
             k += 1
     return reach[:k], defence[:k], open_[:k], holders[:k]
+
+
+@kernel
+def kidnap_draws(
+    rng_handles, n, scale, places, violence, alive, kind, home, crew_bloc, group_bloc, in_regions, place_region,
+    row_of_place, identity, other, group_identity, odds,
+):  # fmt: skip
+    """A kidnapping's draws and its broker (``ArmedGroups.kidnap``, M2, M21; issue 18, sixteenth pass).
+
+    What the numpy form did, with the same draws in the same order from the model's generator
+    (:mod:`sim.kernel_rng`): ``n`` ransoms (``exponential(scale, size=n)``, summed as numpy sums);
+    where the group has ``places``, ``n`` of them uniformly (``integers(0, len(places), size=n)``),
+    whose ``violence`` rises by one each, once a place however often drawn (a fancy-indexed ``+=``);
+    then, among the live crews of another kind than local (kind 0), in row order, the broker:
+    each crew's ties to the group (its protecting bloc is the group's, its home in the group's
+    regions, ``in_regions`` by ``place_region`` with -1 abroad the last entry, and, with
+    ``identity`` non-empty, the identity of the community at its home, ``other`` where none) weigh
+    it ``odds ** ties`` (the C library's ``pow``), drawn as ``choice`` draws (cumulative sums of the
+    weights over their numpy sum, scaled by the last, one uniform searched from the right).
+
+    Returns:
+        The ransom, the broker's row (-1: no crew to broker; -2: weights that do not sum to a
+        positive number, where ``choice`` raises), its ties, and the share of candidates with ties.
+    """
+    rng = generator(rng_handles)
+    drawn = np.empty(n)
+    for i in range(n):
+        drawn[i] = rng.exponential(scale)
+    ransom = pairwise_sum(drawn)
+    if places.size > 0:
+        hit = np.zeros(violence.size, dtype=np.bool_)
+        for _ in range(n):
+            hit[places[rng.integers(0, places.size)]] = True
+        for node in range(violence.size):
+            if hit[node]:
+                violence[node] += 1.0
+    rows = np.flatnonzero(alive)
+    candidates = rows[kind[rows] != 0]
+    m = candidates.size
+    if m == 0:
+        return ransom, -1, 0, 0.0
+    ties = np.empty(m, dtype=np.int64)
+    weights = np.empty(m)
+    tied = 0
+    for i in range(m):
+        row = candidates[i]
+        h = home[row]
+        t = 1 if crew_bloc[row] == group_bloc else 0
+        r = place_region[h]
+        if r < 0:
+            r += in_regions.size
+        if in_regions[r]:
+            t += 1
+        if identity.size > 0:
+            community = row_of_place[h]
+            at_home = identity[community] if community >= 0 else other
+            if at_home == group_identity:
+                t += 1
+        ties[i] = t
+        tied += t != 0
+        weights[i] = np.power(odds, np.float64(t))  # libm.power's pow_each
+    total = pairwise_sum(weights)
+    cdf = np.cumsum(weights / total)
+    if not cdf[-1] > 0:
+        return ransom, -2, 0, 0.0
+    cdf /= cdf[-1]
+    k = np.searchsorted(cdf, rng.random(), side="right")
+    return ransom, candidates[k], ties[k], tied / m
+
+
+@kernel
+def _array_power(x, e):
+    """One value of ``sim.libm.power(array, e)``: numpy's exact forms at 1, -1, 0, 0.5 and 2, else ``pow``."""
+    if e == 1.0:
+        return x
+    if e == -1.0:
+        return 1.0 / x
+    if e == 0.0:
+        return 1.0
+    if e == 0.5:
+        return np.sqrt(x)
+    if e == 2.0:
+        return x * x
+    return np.power(x, e)
+
+
+@kernel
+def contest_target(
+    group, holder, region_ptr, region_places, current, nb_ptr, nb_idx, contestable, garrison, cleared, held_count,
+    fighters_arms, hostile, jihadist, unit_size, advantage, half, rent, committed, gamma, clash_loss, wage,
+):  # fmt: skip
+    """The node a group's contest weighs most (``ArmedGroups.contest``, M5; issue 18, sixteenth pass).
+
+    :func:`contest_candidates` (the first 17 arguments), then the numpy form's odds, operation
+    for operation: the odds of winning with ``committed`` fighters (1 where open; else
+    ``committed ** gamma`` against the defence, at least 1e-9, to the power ``gamma`` as
+    :func:`sim.libm.power` takes it), the gain (odds times the node's ``rent`` plus one), the
+    cost of the fighters lost (``clash_loss``, ``wage`` a week for a year; none where open), the
+    first node of the largest gain less cost (``np.argmax``'s rules for NaN), and the appeal
+    (gain over gain plus cost, at least 1e-12 below, Python's ``max``). No draws.
+
+    Returns:
+        The node (-1: none within reach), the odds of winning there, its defence, whether it is
+        open, its holder (-1: none) and the appeal.
+    """
+    reach, defence, open_, holders = contest_candidates(
+        group, holder, region_ptr, region_places, current, nb_ptr, nb_idx, contestable, garrison, cleared,
+        held_count, fighters_arms, hostile, jihadist, unit_size, advantage, half,
+    )  # fmt: skip
+    k = reach.size
+    if k == 0:
+        return -1, 0.0, 0.0, False, -1, 0.0
+    strength = committed**gamma  # Python's float power: the C library's pow
+    lost = clash_loss * committed
+    win = np.empty(k)
+    gain = np.empty(k)
+    cost = np.empty(k)
+    net = np.empty(k)
+    for i in range(k):
+        w = 1.0 if open_[i] else strength / (strength + _array_power(np_maximum(defence[i], 1e-9), gamma))
+        win[i] = w
+        gain[i] = w * (rent[reach[i]] + 1.0)
+        cost[i] = 0.0 if open_[i] else lost * (1 - w) * wage * 52.0
+        net[i] = gain[i] - cost[i]
+    best = _np_argmax(net)
+    appeal = gain[best] / _py_max(gain[best] + cost[best], 1e-12)  # nothing committed: no appeal, not NaN
+    return reach[best], win[best], defence[best], open_[best], holders[best], appeal
