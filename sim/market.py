@@ -19,6 +19,7 @@ from sim import libm
 from sim.lazy import lazy_module
 
 kernels = lazy_module("sim.market_kernels")
+kernel_rng = lazy_module("sim.kernel_rng")
 
 if TYPE_CHECKING:
     from sim.ledger import Ledger
@@ -161,20 +162,25 @@ class Market:
         """
         self.delivered_last[:] = self.delivered_week
         self.delivered_week.fill(0.0)
-        sigma = self.noise
-        factor = libm.exp(rng.normal(-0.5 * sigma * sigma, sigma, size=self.mean_supply.shape)) if sigma > 0 else 1.0
-        drawn = rng.poisson(self.mean_supply * factor * multiplier)
-        self.formal_week = 0
-        if formal_gold > 0 and self.gold >= 0:
-            sel = self._mali_gold
-            formal = rng.binomial(drawn[sel], min(1.0, formal_gold))
-            drawn[sel] -= formal
-            self.formal_week = int(formal.sum())
-            if self.communities is not None and self.formal_week:
-                amounts = formal * self.value_source[self.gold]
-                self.communities.receive_formal_sales(self.group_source[sel], amounts.astype(float), ledger)
-        # Up to each stock's cap, into the stocks and the ledger's count, in one pass (compiled, issue 18).
-        return kernels.deliver(drawn, self.stock, self.stock_cap, self.group_good, ledger.supplied)
+        # The draws, the formal sales and the deliveries up to each stock's cap, in one compiled call
+        # (issue 18, sixteenth pass; the deliveries touch only the stocks and the ledger's count).
+        if not isinstance(multiplier, np.ndarray):
+            multiplier = np.full(self.mean_supply.shape, float(multiplier))
+        sel = self._mali_gold
+        formal_p = min(1.0, formal_gold) if formal_gold > 0 and self.gold >= 0 else -1.0
+        delivered, formal, lam = kernels.supply_week(
+            kernel_rng.handles(rng), self.mean_supply, float(self.noise), multiplier, float(formal_p), sel,
+            self.stock, self.stock_cap, self.group_good, ledger.supplied,
+        )  # fmt: skip
+        if lam == kernels.LAM_TOO_LARGE:
+            raise ValueError("lam value too large")
+        if lam == kernels.LAM_NEGATIVE:
+            raise ValueError("lam < 0 or lam contains NaNs")
+        self.formal_week = int(formal.sum())
+        if self.communities is not None and self.formal_week:
+            amounts = formal * self.value_source[self.gold]
+            self.communities.receive_formal_sales(self.group_source[sel], amounts.astype(float), ledger)
+        return delivered
 
     @functools.cached_property
     def _mali_gold(self) -> np.ndarray:

@@ -9,9 +9,17 @@ the same whole-number arithmetic, so the same numbers. The mechanism and its sou
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from sim.compiled import kernel
+from sim.kernel_rng import generator
+
+# numpy's largest Poisson mean (``numpy.random._common.POISSON_LAM_MAX``): beyond it ``poisson`` raises.
+POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
+# What :func:`supply_draws` found wrong with the Poisson means, as numpy's ``poisson`` says it.
+LAM_OK, LAM_TOO_LARGE, LAM_NEGATIVE = 0, 1, 2
 
 
 @kernel
@@ -40,3 +48,53 @@ def deliver(drawn, stock, cap, group_good, supplied):
         stock[i] += units
         supplied[group_good[i]] += units
     return delivered
+
+
+@kernel
+def supply_week(rng_handles, mean_supply, sigma, multiplier, formal_p, formal_sel, stock, cap, group_good, supplied):
+    """This week's supply at each (good, source) pair: the draws, the formal gold sales, the deliveries.
+
+    What :meth:`sim.market.Market.supply` did with numpy, with the same draws in the same order
+    from the model's generator (:mod:`sim.kernel_rng`, issue 18, sixteenth pass): with ``sigma``
+    > 0 one normal draw each (mean ``-sigma**2 / 2``, so the factor's mean is one) and its ``exp``
+    (the C library's); one Poisson draw each of ``mean_supply * factor * multiplier``; with
+    ``formal_p`` >= 0, one binomial draw of ``formal_p`` for each pair of ``formal_sel`` (in pair
+    order), taken off what the pair supplies; then :func:`deliver`. The Poisson means are checked
+    first, as numpy's ``poisson`` checks them: one out of range and nothing is drawn from them,
+    nor delivered.
+
+    Returns:
+        The units delivered by each pair, the formal sales of each pair of ``formal_sel`` (empty
+        without them), and ``LAM_OK``, or ``LAM_TOO_LARGE`` (NaN too) or ``LAM_NEGATIVE``.
+    """
+    rng = generator(rng_handles)
+    n = mean_supply.size
+    lam = np.empty(n)
+    if sigma > 0:
+        loc = -0.5 * sigma * sigma
+        for i in range(n):
+            lam[i] = rng.normal(loc, sigma)
+        for i in range(n):
+            lam[i] = mean_supply[i] * math.exp(lam[i]) * multiplier[i]
+    else:
+        for i in range(n):
+            lam[i] = mean_supply[i] * 1.0 * multiplier[i]
+    drawn = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if not lam[i] <= POISSON_LAM_MAX:  # NaN too, as numpy's check finds it
+            return drawn, drawn[:0], LAM_TOO_LARGE
+    for i in range(n):
+        if not lam[i] >= 0.0:
+            return drawn, drawn[:0], LAM_NEGATIVE
+    for i in range(n):
+        drawn[i] = rng.poisson(lam[i])
+    formal = np.zeros(0, dtype=np.int64)
+    if formal_p >= 0.0:
+        formal = np.zeros(np.count_nonzero(formal_sel), dtype=np.int64)
+        j = 0
+        for i in range(n):
+            if formal_sel[i]:
+                formal[j] = rng.binomial(drawn[i], formal_p)
+                drawn[i] -= formal[j]
+                j += 1
+    return deliver(drawn, stock, cap, group_good, supplied), formal, LAM_OK
