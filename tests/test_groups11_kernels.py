@@ -177,7 +177,8 @@ def _reference_punish(self, group, u=None):
     if grudge[best] > 0 and score[best] == grudge[best] / (1.0 + grudge[best]):
         self.events["reprisals"] += 1
     self.grudge[ident[best], group.identity] += 1.0
-    communities.suffer(np.array([place]), np.array([1.0]))
+    rows = communities.row_of_place[np.array([place])]  # Communities.suffer, as it was
+    np.add.at(communities.cols["threat"], rows[rows >= 0], np.array([1.0])[rows >= 0])
 
 
 def test_punishments_are_the_python_form(frozen):

@@ -1,9 +1,12 @@
-"""A kidnapping's draws and a contest's choice in one compiled call each (issue 18, sixteenth pass).
+"""A kidnapping's draws, a contest's and a punishment's choices in one compiled call each (issue 18, sixteenth pass).
 
 :func:`sim.agents.turn_kernels.kidnap_draws` replaced the numpy glue of ``ArmedGroups.kidnap``
-(the ransoms, the places hit, the broker drawn by his ties), and
+(the ransoms, the places hit, the broker drawn by his ties),
 :func:`sim.agents.turn_kernels.contest_target` that of ``ArmedGroups.contest`` after its
-candidates (the odds, gains and costs, the best node and its appeal). The references are the
+candidates (the odds, gains and costs, the best node and its appeal), and
+:func:`sim.agents.turn_kernels.punish_target` that of ``ArmedGroups.punish`` (the enemies' kin,
+the scores, the community that sides most; whole punishments are checked against the form
+before the eleventh pass in ``tests/test_groups11_kernels.py``). The references are the
 methods as they were, kept here with numpy's own ``Generator.choice`` where they called
 ``sim.draws``' copies of it; each case runs both on copies of one model and compares the model
 afterwards (the generator's state included) bit for bit.
@@ -234,4 +237,45 @@ def test_contests_are_the_numpy_odds(frozen):
         assert new.armed_groups.feud.tobytes() == ref.armed_groups.feud.tobytes(), seed
         seen["clashes"] += new.armed_groups.events["clashes"]
         seen["taken"] += int((new.territory.holder != holders_before).sum())
+    assert all(seen.values()), seen
+
+
+def _reference_punish_target(self, group, places, ident):
+    """``ArmedGroups.punish``'s choice before the sixteenth pass: position, score and grudge (numpy's types)."""
+    from sim.identity import IDENTITIES
+
+    communities = self.model.communities
+    side_state = communities.trust_at(places) if self.hostile(group, None) else np.zeros(len(places))
+    enemy_kin = np.zeros(len(IDENTITIES))
+    regions, hostile = set(group.regions), self._hostility()[group.index].tolist()
+    for g in self.groups:
+        if g.fighters > 0 and g is not group and hostile[g.index] and not regions.isdisjoint(g.regions):
+            enemy_kin[g.identity] = 1.0
+    grudge = self.grudge[group.identity, ident]
+    with np.errstate(invalid="ignore"):  # an infinite grudge: inf / inf
+        score = np.maximum.reduce([side_state, enemy_kin[ident], grudge / (1.0 + grudge)])
+    best = int(np.argmax(score))
+    return best, score[best], grudge[best]
+
+
+def test_the_compiled_punishment_choice_is_the_numpy_form(frozen):
+    """60 cases (deals, regions shared or not, grudges, trust, NaN): the same community, score and grudge."""
+    seen = {"state": 0, "kin": 0, "grudge": 0, "nan": 0}
+    for seed in range(0, 120, 2):  # even seeds: no region named twice (a zone's places must be distinct)
+        m = _case(frozen, seed)
+        groups = m.armed_groups
+        rng = np.random.default_rng(seed)
+        groups.grudge[:] = rng.choice([0.0, 0.0, 0.5, 3.0, np.inf], size=groups.grudge.shape)
+        m.communities.cols["trust"][:] = rng.choice([0.1, 0.5, 0.9, np.nan], size=len(m.communities.cols["trust"]))
+        for group in groups.groups:
+            places, ident = groups._outsiders(group)
+            if not len(places):
+                continue
+            ref = _reference_punish_target(groups, group, places, ident)
+            best, score, grudge = groups._punish_target(group, places, ident)
+            assert (best, float(score).hex(), float(grudge).hex()) == (ref[0], float(ref[1]).hex(), float(ref[2]).hex())
+            seen["state"] += groups.hostile(group, None)
+            seen["grudge"] += bool(grudge > 0)
+            seen["nan"] += score != score
+            seen["kin"] += bool(score == 1.0)
     assert all(seen.values()), seen

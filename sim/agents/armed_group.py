@@ -1112,17 +1112,8 @@ class ArmedGroups:
         places, ident = self._outsiders(group)
         if not len(places):
             return
-        state = self.hostile(group, None)
-        side_state = communities.trust_at(places) if state else np.zeros(len(places))
-        enemy_kin = np.zeros(len(IDENTITIES))
-        regions, hostile = set(group.regions), self._hostility()[group.index].tolist()  # hostile() by index
-        for g in self.groups:  # the active hostile groups sharing a region; their order does not matter
-            if g.fighters > 0 and g is not group and hostile[g.index] and not regions.isdisjoint(g.regions):
-                enemy_kin[g.identity] = 1.0
-        grudge = self.grudge[group.identity, ident]
-        score = np.maximum.reduce([side_state, enemy_kin[ident], grudge / (1.0 + grudge)])
-        best = int(np.argmax(score))
-        if u >= p.civilian_attack_rate * score[best]:
+        best, score, grudge = self._punish_target(group, places, ident)
+        if u >= p.civilian_attack_rate * score:
             return
         place = int(places[best])
         deaths = float(model.rng.poisson(p.civilian_attack_deaths * model.civilian_shield(place)))
@@ -1134,10 +1125,25 @@ class ArmedGroups:
         st.week["displaced"][place] += displaced
         model.territory.violence[place] += deaths
         self.events["civilian_attacks"] += 1
-        if grudge[best] > 0 and score[best] == grudge[best] / (1.0 + grudge[best]):
+        if grudge > 0 and score == grudge / (1.0 + grudge):
             self.events["reprisals"] += 1
         self.grudge[ident[best], group.identity] += 1.0
-        communities.suffer(np.array([place]), np.array([1.0]))
+        communities.suffer_at(place, 1.0)
+
+    def _punish_target(self, group: ArmedGroup, places: np.ndarray, ident: np.ndarray) -> tuple[int, float, float]:
+        """The community of ``places`` that sides most with the group's enemies: its position, score and grudge.
+
+        One compiled call (:func:`turn_kernels.punish_target`, issue 18, sixteenth pass): the
+        scores :meth:`punish` weighs, for the groups as they stand now.
+        """
+        groups, regions, communities = self.groups, set(group.regions), self.model.communities
+        return turn_kernels.punish_target(
+            group.index, places, ident, self.hostile(group, None), communities.row_of_place, communities.trust,
+            self._hostility()[group.index], np.array([g.fighters for g in groups], dtype=np.float64),
+            np.array([g.identity for g in groups], dtype=np.int64),
+            np.array([not regions.isdisjoint(g.regions) for g in groups], dtype=np.bool_),
+            self.grudge[group.identity], len(IDENTITIES),
+        )  # fmt: skip
 
     def _outsiders(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray]:
         """Places and identities of the communities of other identities in the group's zone.

@@ -1539,3 +1539,39 @@ def contest_target(
     best = _np_argmax(net)
     appeal = gain[best] / _py_max(gain[best] + cost[best], 1e-12)  # nothing committed: no appeal, not NaN
     return reach[best], win[best], defence[best], open_[best], holders[best], appeal
+
+
+@kernel
+def punish_target(
+    group, places, ident, sides_with_state, row_of_place, trust, hostile, fighters, identity_of, shares_region,
+    grudge, n_identities,
+):  # fmt: skip
+    """The community a group's punishment weighs most (``ArmedGroups.punish``, 002 §III; F15; sixteenth pass).
+
+    For each community of another identity in the group's regions (``places``, ``ident``): trust
+    in the state where the group fights it (``sides_with_state``; 0.5 at a place without a
+    community, as ``Communities.trust_at`` reads it; else 0), whether its identity is kin of a
+    group the group fights that is in the field and shares a region with it (``hostile``,
+    ``fighters``, ``identity_of``, ``shares_region``, by group), and the reprisal score of the harm
+    its identity did to the group's (``grudge`` by identity, ``g / (1 + g)``): the largest of the
+    three, taken as ``np.maximum.reduce`` takes it, then the first community of the largest score
+    (``np.argmax``'s rules for NaN). No draws.
+
+    Returns:
+        The community's position in ``places``, its score and its grudge.
+    """
+    kin = np.zeros(n_identities)
+    for g in range(fighters.size):  # the order does not matter: each sets a flag
+        if fighters[g] > 0 and g != group and hostile[g] and shares_region[g]:
+            kin[identity_of[g]] = 1.0
+    n = places.size
+    score = np.empty(n)
+    for i in range(n):
+        side = 0.0
+        if sides_with_state:
+            row = row_of_place[places[i]]
+            side = trust[row] if row >= 0 else 0.5
+        h = grudge[ident[i]]
+        score[i] = np_maximum(np_maximum(side, kin[ident[i]]), h / (1.0 + h))
+    best = _np_argmax(score)
+    return best, score[best], grudge[ident[best]]
