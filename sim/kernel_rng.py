@@ -9,8 +9,8 @@ it (:func:`generator`): the same struct numba's unboxing fills, so ``random``, `
 ``integers`` inside the kernel are numba's implementations of numpy's algorithms on the same bit
 generator, and draw numpy's stream (``tests/test_war_kernels.py`` checks it, and the state after).
 
-The addresses are valid while the generator lives: :func:`handles` keeps the generator it last
-read (so its addresses cannot be reused by another object) and reads again for any other.
+The addresses are valid while the generator lives: :func:`handles` keeps the few generators it
+last read (so their addresses cannot be reused by another object) and reads again for any other.
 """
 
 from __future__ import annotations
@@ -27,15 +27,20 @@ _BIT_GENERATOR = types.NumPyRandomBitGeneratorType("bit_generator")
 # The fields of numba's bit generator struct (numba/np/random/generator_core.py), in handles' order.
 _FIELDS = ("state_address", "state", "fnptr_next_uint64", "fnptr_next_uint32", "fnptr_next_double", "bit_generator")
 
-_last: tuple[np.random.Generator, np.ndarray] | None = None
+# The generators read last, newest first, each with its addresses: a model's week alternates
+# between its own generator and its neighbours' (sim.neighbours), so one kept pair missed twice
+# a week (about 9 µs a miss; issue 18, sixteenth pass). A few are kept, never more.
+KEPT = 4
+_kept: tuple[tuple[np.random.Generator, np.ndarray], ...] = ()
 
 
 def handles(rng: np.random.Generator) -> np.ndarray:
-    """The addresses numba's generator struct holds for ``rng``, as uint64 (kept for the last generator read)."""
-    global _last
-    last = _last  # read once: another thread may replace it (each pair holds its generator alive)
-    if last is not None and last[0] is rng:
-        return last[1]
+    """The addresses numba's generator struct holds for ``rng``, as uint64 (kept for the last few generators read)."""
+    global _kept
+    kept = _kept  # read once: another thread may replace it (each pair holds its generator alive)
+    for pair in kept:
+        if pair[0] is rng:
+            return pair[1]
     c = rng.bit_generator.ctypes
 
     def address(function) -> int:
@@ -43,7 +48,7 @@ def handles(rng: np.random.Generator) -> np.ndarray:
 
     fields = (c.state_address, c.state.value, address(c.next_uint64), address(c.next_uint32))
     found = np.array((*fields, address(c.next_double), c.bit_generator.value), dtype=np.uint64)
-    _last = (rng, found)
+    _kept = ((rng, found), *kept[: KEPT - 1])
     return found
 
 

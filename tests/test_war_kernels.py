@@ -55,13 +55,22 @@ def test_a_generator_rebuilt_from_its_handles_draws_numpys_stream(seed):
 
 
 def test_handles_are_read_again_for_another_generator():
-    """Handles are kept for the generator last read only: another generator (a restored state) gets its own."""
+    """Each generator gets its own handles (a restored state too), kept while it is among the last few read."""
+    from sim import kernel_rng
+
     a, b = np.random.default_rng(1), pickle.loads(pickle.dumps(np.random.default_rng(1)))
     assert handles(a) is handles(a)
     assert handles(b)[0] != handles(a)[0]  # the state's address: each generator's own
+    assert handles(b) is handles(b) and handles(a) is handles(a)  # alternating: both kept (the sixteenth pass)
     _mixed_draws(handles(b), np.array([5]), np.array([1.0]))  # draws from b, not from a
     assert repr(a.bit_generator.state) == repr(np.random.default_rng(1).bit_generator.state)
     assert repr(b.bit_generator.state) != repr(a.bit_generator.state)
+    others = [np.random.default_rng(i) for i in range(kernel_rng.KEPT + 3)]
+    for other in others:
+        handles(other)
+    assert len(kernel_rng._kept) == kernel_rng.KEPT  # never more kept
+    assert all(kept is not a and kept is not b for kept, _ in kernel_rng._kept)  # the oldest dropped
+    assert handles(others[-1]) is handles(others[-1])
 
 
 def _appraise(war, group, provoked):
