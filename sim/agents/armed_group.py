@@ -1360,11 +1360,10 @@ class ArmedGroups:
             u = model.rng.random()
         if u >= p.attack_rate:
             return
-        strength = group.strength
-        if strength <= 0:
+        found = self._contest_target(group)
+        if found is None:
             return
-        committed = min(p.commit_share * strength, p.unit_size)
-        node, win, defence, open_, holder, appeal = self._contest_target(group, committed)
+        committed, node, win, defence, open_, holder, appeal = found
         if node < 0 or u >= p.attack_rate * appeal:
             return
         if open_:
@@ -1382,15 +1381,20 @@ class ArmedGroups:
         """
         return turn_kernels.contest_candidates(*self._contest_args(group))
 
-    def _contest_target(self, group: ArmedGroup, committed: float) -> tuple:
-        """The node :meth:`contest` weighs most with ``committed`` fighters: odds, defence, openness, holder, appeal.
+    def _contest_target(self, group: ArmedGroup) -> tuple | None:
+        """What :meth:`contest` weighs: fighters committed, the best node, its odds, defence, openness, holder, appeal.
 
-        One compiled call (:func:`turn_kernels.contest_target`, issue 18, sixteenth pass): the
-        candidates, then the odds the numpy form computed; node -1 where none is within reach.
+        ``None`` for a group without strength; node -1 where no node is within reach. One
+        compiled call (:func:`turn_kernels.contest_target`, issue 18, sixteenth pass): the
+        candidates, then the odds the numpy form computed.
         """
         p = self.p
+        strength = group.strength
+        if strength <= 0:
+            return None
+        committed = min(p.commit_share * strength, p.unit_size)
         odds = (float(committed), float(p.contest_exponent), float(p.clash_loss), float(p.wage_usd))
-        return turn_kernels.contest_target(*self._contest_args(group), self.rent, *odds)
+        return committed, *turn_kernels.contest_target(*self._contest_args(group), self.rent, *odds)
 
     def _contest_args(self, group: ArmedGroup) -> tuple:
         """The arguments of :func:`turn_kernels.contest_candidates` for ``group``, read now."""
