@@ -24,6 +24,17 @@ def frozen():
     return frozen_small(weeks=6, seed=11)
 
 
+def assert_same_model(new, ref, seed, snapshot=_snapshot):
+    """Two models after the same steps: the generator's state, snapshot, holders, violence, feuds, grudges, events."""
+    assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
+    assert snapshot(new) == snapshot(ref), seed
+    np.testing.assert_array_equal(new.territory.holder, ref.territory.holder, str(seed))
+    assert new.territory.violence.tobytes() == ref.territory.violence.tobytes(), seed
+    assert new.armed_groups.feud.tobytes() == ref.armed_groups.feud.tobytes(), seed
+    assert new.armed_groups.grudge.tobytes() == ref.armed_groups.grudge.tobytes(), seed
+    assert new.armed_groups.events == ref.armed_groups.events, seed
+
+
 def _reference_candidates(groups, group):
     """``contest``'s candidates before the eleventh pass: reach, defence, open, rivals (``None``: the state)."""
     from sim.agents.armed_group import GroupKind
@@ -128,11 +139,7 @@ def test_contests_are_the_python_form(frozen):
                 ArmedGroups._contest_candidates = kernel
             models.append(m)
         ref, new = models
-        assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
-        assert _snapshot(new) == _snapshot(ref), seed
-        np.testing.assert_array_equal(new.territory.holder, ref.territory.holder)
-        assert new.territory.violence.tobytes() == ref.territory.violence.tobytes(), seed
-        assert new.armed_groups.feud.tobytes() == ref.armed_groups.feud.tobytes(), seed
+        assert_same_model(new, ref, seed)
         clashes += new.armed_groups.events["clashes"]
     assert clashes > 0
 
@@ -199,10 +206,6 @@ def test_punishments_are_the_python_form(frozen):
                     punish(groups, group)
             models.append(m)
         ref, new = models
-        assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
-        assert _snapshot(new) == _snapshot(ref), seed
-        assert new.armed_groups.grudge.tobytes() == ref.armed_groups.grudge.tobytes(), seed
-        assert new.territory.violence.tobytes() == ref.territory.violence.tobytes(), seed
-        assert new.armed_groups.events == ref.armed_groups.events, seed
+        assert_same_model(new, ref, seed)
         attacks += new.armed_groups.events["civilian_attacks"]
     assert attacks > 0

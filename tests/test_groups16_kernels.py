@@ -19,7 +19,7 @@ import pickle
 
 import numpy as np
 import pytest
-from test_groups11_kernels import _case
+from test_groups11_kernels import _case, assert_same_model
 from test_turn2_kernels import _snapshot
 
 from conftest import frozen_small
@@ -109,10 +109,7 @@ def test_kidnaps_are_the_numpy_form(frozen):
         ref, new = models
         assert len(errors) in (0, 2), seed  # both raise (weights summing to zero) or neither
         seen["raised"] += len(errors) == 2
-        assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
-        assert _snapshot_without_communities(new) == _snapshot_without_communities(ref), seed
-        assert new.territory.violence.tobytes() == ref.territory.violence.tobytes(), seed
-        assert new.armed_groups.events == ref.armed_groups.events, seed
+        assert_same_model(new, ref, seed, snapshot=_snapshot_without_communities)
         events = {k: v - before[k] for k, v in new.armed_groups.events.items()}
         seen["brokered"] += events["ransoms_brokered"]
         seen["tied"] += events["brokers_tied"]
@@ -232,10 +229,7 @@ def test_contests_are_the_numpy_odds(frozen):
                     groups.contest(group)
             models.append(m)
         ref, new = models
-        assert new.rng.bit_generator.state == ref.rng.bit_generator.state, seed
-        assert _snapshot(new) == _snapshot(ref), seed
-        assert new.territory.violence.tobytes() == ref.territory.violence.tobytes(), seed
-        assert new.armed_groups.feud.tobytes() == ref.armed_groups.feud.tobytes(), seed
+        assert_same_model(new, ref, seed)
         seen["clashes"] += new.armed_groups.events["clashes"]
         seen["taken"] += int((new.territory.holder != holders_before).sum())
     assert all(seen.values()), seen
