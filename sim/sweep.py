@@ -21,6 +21,7 @@ from pathlib import Path
 
 import yaml
 
+from sim.errors import interrupted
 from sim.integrity import problems, verified, write_durable
 from sim.params import RunConfig, to_dict
 from sim.run import SUMMARY, git_revision, run
@@ -167,6 +168,8 @@ def run_block(
             else:
                 run(single, out, state_cache=Path(root) / STATES)
         except Exception as exc:  # the sweep goes on; the failure is on record
+            if interrupted(exc):  # a Ctrl-C inside a kernel's call stops the sweep, as any Ctrl-C does
+                raise KeyboardInterrupt from exc
             report.failed.append(key)
             print(
                 f"{label} seed={single.seed}: FAILED ({type(exc).__name__}: {first_line(exc)})",

@@ -26,7 +26,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from sim.checks import check_config
-from sim.errors import ConfigError, SimError
+from sim.errors import ConfigError, SimError, interrupted
 from sim.outcomes import headline
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
@@ -352,7 +352,12 @@ def main() -> None:
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     for attempt in (1, 2):
         try:
-            _task()
+            try:
+                _task()
+            except Exception as exc:
+                if interrupted(exc):  # a Ctrl-C inside a compiled kernel's call (sim.errors.interrupted)
+                    raise KeyboardInterrupt from exc
+                raise
             return
         except KeyboardInterrupt:
             if os.environ.get("SAHEL_SIM_TRACEBACK"):

@@ -11,6 +11,7 @@ import copy
 import numpy as np
 import pytest
 
+from sim import libm
 from sim.agents import route_kernels
 from sim.agents.trafficker import State
 from sim.model import SahelModel
@@ -36,9 +37,9 @@ def _cover_level_by_level(officials, rows, gain):
         if not has.any():
             break
         c = np.maximum(cur, 0)
-        gain_term = officials.p.take_gain * np.log1p(cut / officials.pay[c][:, None])
+        gain_term = officials.p.take_gain * libm.log1p(cut / officials.pay[c][:, None])  # the C library's, as the model
         x = gain_term - officials.p.take_integrity * officials.integrity[c][:, None]
-        total += np.where(has[:, None], 1.0 / (1.0 + np.exp(-(x - officials.p.take_risk * risk))), 0.0)
+        total += np.where(has[:, None], 1.0 / (1.0 + libm.exp(-(x - officials.p.take_risk * risk))), 0.0)
         depth += has
         cur, cut = np.where(has, officials.patron[c], -1), cut * k
     return np.divide(total, depth[:, None], out=np.zeros_like(total), where=depth[:, None] > 0)
@@ -255,7 +256,7 @@ def _update_prices_plain(market):
         sinks = np.flatnonzero(market.demand[g] > 0)
         ratio = np.maximum(market.delivered_ema[g, sinks], 1e-9) / market.demand[g, sinks]
         mult = market.price_multiplier[g].copy()
-        mult[sinks] = np.round(np.clip(ratio ** (-market.elasticity), 0.5, 2.0), 2)
+        mult[sinks] = np.round(np.clip(libm.power(ratio, -market.elasticity), 0.5, 2.0), 2)
         market.set_price_multiplier(int(g), mult)
 
 

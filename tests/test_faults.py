@@ -303,6 +303,49 @@ def test_ctrl_c_stops_a_single_run_without_a_summary(tmp_path):
     assert not (out / SUMMARY).exists()
 
 
+def _kernel_interrupted() -> SystemError:
+    """What CPython raises when a Ctrl-C lands inside a compiled kernel's call: SystemErrors caused by it."""
+    try:
+        try:
+            try:
+                raise KeyboardInterrupt
+            except KeyboardInterrupt as ctrl_c:
+                raise SystemError("<function _numba_unpickle> returned a result with an exception set") from ctrl_c
+        except SystemError as inner:
+            raise SystemError(
+                "CPUDispatcher(<function after_encounters>) returned a result with an exception set"
+            ) from inner
+    except SystemError as outer:
+        return outer
+
+
+def test_a_ctrl_c_inside_a_kernel_call_is_recognised():
+    """sim.errors.interrupted: the SystemError chain a Ctrl-C leaves in a kernel's call is an interrupt; others not."""
+    from sim.errors import interrupted
+
+    assert interrupted(KeyboardInterrupt()) and interrupted(_kernel_interrupted())
+    assert not interrupted(SystemError("returned a result with an exception set"))  # no Ctrl-C behind it
+    try:
+        raise ValueError("a model error while stopping") from KeyboardInterrupt()
+    except ValueError as other:
+        assert not interrupted(other)
+    assert not interrupted(None)
+
+
+def test_a_ctrl_c_inside_a_kernel_call_stops_a_sweep_without_a_failed_run(tmp_path, monkeypatch):
+    """run_block stops on it, as on any Ctrl-C, instead of recording the run as failed and going on."""
+    from sim import sweep
+
+    def stopped(config, out, **kwargs):
+        raise _kernel_interrupted()
+
+    monkeypatch.setattr(sweep, "run", stopped)
+    config = from_dict(RunConfig, {"scenario": {"name": "small"}, "steps": 2, "seeds": 3})
+    with pytest.raises(KeyboardInterrupt):
+        sweep.run_block(config, tmp_path, quiet=True)
+    assert not list(tmp_path.glob("runs/*/error.txt"))
+
+
 def test_traceback_on_request(tmp_path):
     """SAHEL_SIM_TRACEBACK=1 shows the full traceback of a configuration error."""
     env = {**os.environ, "SAHEL_SIM_TRACEBACK": "1"}

@@ -214,7 +214,6 @@ def test_a_run_calls_none_of_numpys_and_sim_libm_where_it_needs_it(monkeypatch):
         sys.monitoring.free_tool_id(tool)
     assert not numpy_callers, f"numpy's functions called by the model: {dict(numpy_callers)}"
     needed = {
-        "sim.market.Market.supply: exp",
         "sim.market.Market.update_prices: power",
         "sim.agents.official.Officials._logs: log1p",
         "sim.agents.official.Officials._weigh: exp",
