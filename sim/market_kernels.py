@@ -18,7 +18,7 @@ from sim.kernel_rng import generator
 
 # numpy's largest Poisson mean (``numpy.random._common.POISSON_LAM_MAX``): beyond it ``poisson`` raises.
 POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
-# What :func:`supply_draws` found wrong with the Poisson means, as numpy's ``poisson`` says it.
+# What :func:`supply_week` found wrong with the Poisson means, as numpy's ``poisson`` says it.
 LAM_OK, LAM_TOO_LARGE, LAM_NEGATIVE = 0, 1, 2
 
 
