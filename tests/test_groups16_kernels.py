@@ -19,7 +19,7 @@ import pickle
 
 import numpy as np
 import pytest
-from test_groups11_kernels import _case, assert_same_model
+from test_groups11_kernels import _case, _reference_candidates, assert_same_model, compiled_candidates
 from test_turn2_kernels import _snapshot
 
 from conftest import frozen_small
@@ -28,6 +28,21 @@ from conftest import frozen_small
 @pytest.fixture(scope="module")
 def frozen():
     return frozen_small(weeks=6, seed=11)
+
+
+def broker_ties(groups, group, rows):
+    """Ties of crews to a group (0-3): protection bought from its bloc, home in its regions, shared identity.
+
+    ``ArmedGroups.broker_ties`` before the sixteenth pass (M21; 002 §III), now inside
+    :func:`turn_kernels.kidnap_draws`.
+    """
+    crews, model = groups.model.crews, groups.model
+    homes = crews.home[rows]
+    ties = (crews.bloc[rows] == group.bloc).astype(np.int64)
+    ties += groups._in_regions(group.regions)[groups.place_region[homes]].astype(np.int64)
+    if model.communities is not None:
+        ties += (model.communities.identity_at(homes) == group.identity).astype(np.int64)
+    return ties
 
 
 def _reference_kidnap(self, group, n):
@@ -46,7 +61,7 @@ def _reference_kidnap(self, group, n):
     kinds = model.crews.kind[brokers]
     brokers = brokers[kinds != 0]
     if len(brokers):
-        ties = self.broker_ties(group, brokers)
+        ties = broker_ties(self, group, brokers)
         weights = libm.power(p.broker_tie_odds, ties)
         with np.errstate(invalid="ignore"):  # weights summing to zero: choice raises on the NaN
             k = int(model.rng.choice(len(brokers), p=weights / weights.sum()))
@@ -129,7 +144,7 @@ def _snapshot_without_communities(m):
         m.communities = communities
 
 
-def _reference_target(self, group):
+def _reference_target(self, group, candidates=compiled_candidates):
     """``ArmedGroups.contest``'s choice before the sixteenth pass: the odds in numpy after the compiled candidates.
 
     Returns its node, odds, defence, openness, holder and appeal (numpy's types), or ``None``
@@ -138,7 +153,7 @@ def _reference_target(self, group):
     from sim import libm
 
     p = self.p
-    reach, defence, open_, holders = self._contest_candidates(group)
+    reach, defence, open_, holders = candidates(self, group)
     if not len(reach) or group.strength <= 0:
         return None
     committed = min(p.commit_share * group.strength, p.unit_size)
@@ -152,14 +167,14 @@ def _reference_target(self, group):
     return committed, reach[best], win[best], defence[best], open_[best], holders[best], appeal
 
 
-def _reference_contest(self, group, u=None):
-    """``ArmedGroups.contest`` before the sixteenth pass."""
+def _reference_contest(self, group, u=None, candidates=compiled_candidates):
+    """``ArmedGroups.contest`` before the sixteenth pass (with the Python candidates: before the eleventh)."""
     p, model, territory = self.p, self.model, self.model.territory
     if u is None:
         u = model.rng.random()
     if u >= p.attack_rate:
         return
-    found = _reference_target(self, group)
+    found = _reference_target(self, group, candidates)
     if found is None:
         return
     committed, node, win, defence, open_, holder, appeal = found
@@ -274,3 +289,31 @@ def test_the_compiled_punishment_choice_is_the_numpy_form(frozen):
             seen["nan"] += score != score
             seen["kin"] += bool(score == 1.0)
     assert all(seen.values()), seen
+
+
+def _python_candidates(groups, group):
+    """The candidates before the eleventh pass, as ``contest`` took them (holders by index)."""
+    reach, defence, open_, rivals = _reference_candidates(groups, group)
+    return reach, defence, open_, np.array([-1 if r is None else r.index for r in rivals], dtype=np.int64)
+
+
+def test_contests_are_the_form_before_the_eleventh_pass(frozen):
+    """30 cases, every group contests: the same model, events and generator as with the Python candidates
+    (the reach as a set, the garrisons and hostility per node) and the odds in numpy."""
+    clashes = 0
+    for seed in range(30):
+        models = []
+        for reference in (True, False):
+            m = _case(frozen, seed)
+            m.armed_groups.p = dataclasses.replace(m.armed_groups.p, attack_rate=1.0)
+            m.rng = np.random.default_rng(seed + 7)
+            for group in m.armed_groups.groups:
+                if reference:
+                    _reference_contest(m.armed_groups, group, candidates=_python_candidates)
+                else:
+                    m.armed_groups.contest(group)
+            models.append(m)
+        ref, new = models
+        assert_same_model(new, ref, seed)
+        clashes += new.armed_groups.events["clashes"]
+    assert clashes > 0

@@ -10,6 +10,7 @@ import pickle
 
 import numpy as np
 import pytest
+from test_groups16_kernels import broker_ties
 
 from conftest import frozen_small
 from sim.model import SahelModel
@@ -181,7 +182,7 @@ def test_ransom_brokers_are_tied_to_the_kidnappers_more_often_than_chance(frozen
     g = next(g for g in groups.active if g.kind == GroupKind.JIHADIST)
     rows = m.crews.alive_rows()
     rows = rows[m.crews.kind[rows] != 0]
-    chance = float((groups.broker_ties(g, rows) > 0).mean())
+    chance = float((broker_ties(groups, g, rows) > 0).mean())
     assert 0 < chance < 0.9
     n = 150
     tied = 0

@@ -600,20 +600,6 @@ class ArmedGroups:
             ransom -= cut
         self._earn(group, "kidnapping", ransom, "ransom_payers", model.ledger)
 
-    def broker_ties(self, group: ArmedGroup, rows: np.ndarray) -> np.ndarray:
-        """Ties of crews to a group (0-3): shared identity, protection bought from its bloc, home in its regions.
-
-        Identity is that of the community at the crew's home (:mod:`sim.identity`); protection is
-        the bloc that protects the crew's current trip (M21; 002 §III).
-        """
-        crews, model = self.model.crews, self.model
-        homes = crews.home[rows]
-        ties = (crews.bloc[rows] == group.bloc).astype(np.int64)
-        ties += self._in_regions(group.regions)[self.place_region[homes]].astype(np.int64)
-        if model.communities is not None:
-            ties += (model.communities.identity_at(homes) == group.identity).astype(np.int64)
-        return ties
-
     def _in_regions(self, regions: tuple[str, ...]) -> np.ndarray:
         """Whether each region index is among ``regions``, with a last entry (False) for -1, abroad (cached).
 
@@ -1372,15 +1358,6 @@ class ArmedGroups:
         rival = self.groups[holder] if holder >= 0 else None
         self._clash(group, rival, node, win, committed, defence)
 
-    def _contest_candidates(self, group: ArmedGroup) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The nodes :meth:`contest` weighs: within reach, open or hostile; their defence, openness and holder.
-
-        One compiled call (:func:`turn_kernels.contest_candidates`, issue 18, eleventh pass) in
-        place of the reach as a set, :meth:`_garrison` per node and :meth:`hostile` per holder;
-        :func:`turn_kernels.contest_target` takes them the same way.
-        """
-        return turn_kernels.contest_candidates(*self._contest_args(group))
-
     def _contest_target(self, group: ArmedGroup) -> tuple | None:
         """What :meth:`contest` weighs: fighters committed, the best node, its odds, defence, openness, holder, appeal.
 
@@ -1397,7 +1374,12 @@ class ArmedGroups:
         return committed, *turn_kernels.contest_target(*self._contest_args(group), self.rent, *odds)
 
     def _contest_args(self, group: ArmedGroup) -> tuple:
-        """The arguments of :func:`turn_kernels.contest_candidates` for ``group``, read now."""
+        """The arguments of :func:`turn_kernels.contest_candidates` for ``group``, read now.
+
+        The candidates are the nodes within reach, open or hostile, with their defence, openness
+        and holder: one compiled call (issue 18, eleventh pass) in place of the reach as a set,
+        :meth:`_garrison` per node and :meth:`hostile` per holder.
+        """
         p, model = self.p, self.model
         forces, groups = model.forces, self.groups
         fighters_arms = np.array([(g.fighters, g.arms) for g in groups], dtype=np.float64).reshape(len(groups), 2)
