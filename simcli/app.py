@@ -308,6 +308,10 @@ def _task(cfg: DictConfig) -> None:
     outdir = Path(hc.runtime.output_dir)
     try:
         result = run(config, outdir)
+    except SystemError as exc:
+        if interrupted(exc):  # a Ctrl-C inside a compiled kernel's call, before Hydra reports it as an error
+            raise KeyboardInterrupt from exc
+        raise
     except SimError as exc:
         if os.environ.get("SAHEL_SIM_TRACEBACK"):
             raise
@@ -352,12 +356,7 @@ def main() -> None:
     os.environ.setdefault("HYDRA_FULL_ERROR", "1")
     for attempt in (1, 2):
         try:
-            try:
-                _task()
-            except Exception as exc:
-                if interrupted(exc):  # a Ctrl-C inside a compiled kernel's call (sim.errors.interrupted)
-                    raise KeyboardInterrupt from exc
-                raise
+            _task()
             return
         except KeyboardInterrupt:
             if os.environ.get("SAHEL_SIM_TRACEBACK"):
