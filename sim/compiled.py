@@ -24,8 +24,11 @@ same order (``tests/test_compiled.py`` checks the ones this project uses).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import signal
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -69,8 +72,53 @@ if numba.config.USING_SVML:  # numba was imported before sim with SVML on (sim/_
 
 
 def kernel(func: Callable) -> Callable:
-    """``func`` compiled in nopython mode with the project's settings (cached, IEEE, numpy errors)."""
-    return numba.njit(cache=True, fastmath=False, error_model="numpy")(func)
+    """``func`` compiled in nopython mode with the project's settings (cached, IEEE, numpy errors).
+
+    Its loading (or compiling) on a first call holds a Ctrl-C until it is done (:func:`ctrl_c_held`).
+    """
+    dispatcher = numba.njit(cache=True, fastmath=False, error_model="numpy")(func)
+    load = dispatcher._compile_for_args  # what numba's dispatcher calls for arguments it has no machine code for
+
+    def load_with_ctrl_c_held(*args, **kwargs):
+        with ctrl_c_held():
+            return load(*args, **kwargs)
+
+    dispatcher._compile_for_args = load_with_ctrl_c_held
+    return dispatcher
+
+
+_holding = threading.local()
+
+
+@contextlib.contextmanager
+def ctrl_c_held():
+    """Hold a Ctrl-C (SIGINT) that arrives inside the block; raise it, as its handler would, once the block is done.
+
+    Why: loading a kernel from the cache runs Python inside LLVM's callbacks, where an exception
+    is only printed. A Ctrl-C landing there was lost, and the run went on to the end (one
+    interrupt in about 180 on 1 December 2026, docs/reliability.md). Loading takes about 0.1 s
+    a kernel, at a process's first weeks only, so holding the interrupt that long is not felt.
+    Outside the main thread (where handlers cannot be set), with no Python handler installed
+    or inside another such block, the block runs as it is.
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if (
+        getattr(_holding, "active", False)
+        or not callable(previous)
+        or threading.current_thread() is not threading.main_thread()
+    ):
+        yield
+        return
+    held: list[tuple[int, object]] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: held.append((signum, frame)))
+    _holding.active = True
+    try:
+        yield
+    finally:
+        _holding.active = False
+        signal.signal(signal.SIGINT, previous)
+        if held:  # the interrupt wins over an error of the block's (which stays its context)
+            previous(*held[0])
 
 
 @kernel

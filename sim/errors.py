@@ -1,4 +1,7 @@
-"""Errors that carry a one-line message a user can act on, and how a Ctrl-C is recognised."""
+"""Errors that carry a one-line message a user can act on, and how a Ctrl-C is recognised and kept."""
+
+import signal
+import threading
 
 
 class SimError(Exception):
@@ -34,3 +37,37 @@ def interrupted(exc: BaseException | None) -> bool:
     while isinstance(exc, SystemError):
         exc = exc.__cause__
     return isinstance(exc, KeyboardInterrupt)
+
+
+_lost_ctrl_c = False  # set by keep_ctrl_c's handler; cleared when raise_if_interrupted raises it again
+
+
+def keep_ctrl_c() -> None:
+    """Make a Ctrl-C that Python only printed stop the process anyway (the command line's process).
+
+    Python raises ``KeyboardInterrupt`` wherever its handler happens to run. Inside a weakref's
+    callback, an object's finaliser or a callback from C (numba's loading of a kernel), the
+    exception is printed ("Exception ignored in ...") and dropped, and the run went on to the end
+    (1 December 2026: one interrupt in 120 early in a small run, docs/reliability.md). The
+    handler installed here also marks the interrupt, and :func:`raise_if_interrupted`, called
+    every week and before a run's outputs are written, raises it again. Installed only in the
+    main thread over Python's own handler, so a program that set its own keeps it.
+    """
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGINT) is (
+        signal.default_int_handler
+    ):
+        signal.signal(signal.SIGINT, _marked_interrupt)
+
+
+def _marked_interrupt(signum, frame) -> None:
+    global _lost_ctrl_c
+    _lost_ctrl_c = True
+    raise KeyboardInterrupt
+
+
+def raise_if_interrupted() -> None:
+    """Raise a Ctrl-C that :func:`keep_ctrl_c`'s handler saw but that did not stop the process."""
+    global _lost_ctrl_c
+    if _lost_ctrl_c:
+        _lost_ctrl_c = False
+        raise KeyboardInterrupt

@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 import sim
 from sim import dictionary
+from sim.errors import raise_if_interrupted
 from sim.integrity import MANIFEST, seal, write_durable
 from sim.model import SahelModel
 from sim.params import RunConfig, to_dict
@@ -388,6 +389,7 @@ def write_outputs(outdir: Path, config: RunConfig, result: RunResult, edge_weekl
         names += [PLACES, ROUTES]
     body = json.dumps(result.summary, indent=2, allow_nan=False) + "\n"
     _write_atomic(outdir / SUMMARY, lambda p: p.write_text(body, encoding="utf-8"))
+    raise_if_interrupted()  # the seal says the run finished: not after a Ctrl-C, however it was dropped
     seal(outdir, [*names, SUMMARY], write=_write_atomic)
 
 
@@ -436,6 +438,7 @@ def advance(
     model, edge_weekly = state.model, state.edge_weekly
     weeks = range(model.steps, config.weeks)
     for _ in tqdm(weeks, desc=config.scenario.name, unit="week", disable=not show, leave=False):
+        raise_if_interrupted()  # a Ctrl-C that Python only printed (sim.errors.keep_ctrl_c)
         model.step()
         if edge_weekly is not None:
             edge_weekly.append(model.stats.week["edge_units"].copy())
@@ -499,6 +502,7 @@ def run(
     summary = summarize(model, weeks, config)
     summary["wall_seconds"] = round(time.perf_counter() - started, 3)
     result = RunResult(summary, weeks, model, out)
+    raise_if_interrupted()  # a run interrupted in its last week returns no result
     if out is not None:
         write_outputs(out, config, result, edge_weekly)
     return result

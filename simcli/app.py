@@ -26,7 +26,7 @@ from omegaconf import DictConfig
 from omegaconf.errors import ConfigAttributeError, ConfigKeyError, OmegaConfBaseException
 
 from sim.checks import check_config
-from sim.errors import ConfigError, SimError, interrupted
+from sim.errors import ConfigError, SimError, interrupted, keep_ctrl_c
 from sim.outcomes import headline
 from sim.params import RunConfig, from_dict, iter_params
 from sim.run import run
@@ -331,6 +331,7 @@ def _task(cfg: DictConfig) -> None:
 
 def main() -> None:
     """Entry point of ``python -m sim``."""
+    keep_ctrl_c()  # a Ctrl-C stops the command even where Python only printed it
     argv = sys.argv[1:]
     info_flags = {"--help", "-h", "--hydra-help", "--info", "--cfg", "-c", "--shell-completion", "-sc"}
     launcher = "basic"

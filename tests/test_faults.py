@@ -346,6 +346,141 @@ def test_a_ctrl_c_inside_a_kernel_call_stops_a_sweep_without_a_failed_run(tmp_pa
     assert not list(tmp_path.glob("runs/*/error.txt"))
 
 
+def _loading_that_swallows_a_ctrl_c(monkeypatch) -> list[str]:
+    """Make every kernel's loading receive a Ctrl-C where Python only prints an exception, as in LLVM's callbacks."""
+    from numba.core.dispatcher import Dispatcher
+
+    lost: list[str] = []
+    original = Dispatcher._compile_for_args
+
+    def load(self, *args, **kwargs):
+        try:
+            signal.raise_signal(signal.SIGINT)  # the handler runs here, inside the loading
+        except KeyboardInterrupt:
+            lost.append("printed and dropped")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Dispatcher, "_compile_for_args", load)
+    return lost
+
+
+def _plus_one(x):
+    return x + 1
+
+
+def test_a_ctrl_c_while_a_kernel_loads_is_raised_once_it_is_loaded(monkeypatch):
+    """sim.compiled.kernel holds a Ctrl-C during a first call's loading and raises it after; plain njit loses it."""
+    import numba
+
+    from sim.compiled import kernel
+
+    lost = _loading_that_swallows_a_ctrl_c(monkeypatch)
+    plain = numba.njit(_plus_one)
+    assert plain(1) == 2 and lost == ["printed and dropped"]  # the failure this guards against: the run goes on
+
+    lost.clear()
+    ours = kernel(_plus_one)
+    with pytest.raises(KeyboardInterrupt):
+        ours(1)
+    assert lost == []  # held, not run inside the loading
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert ours(2) == 3  # loaded before the interrupt was raised: the next call runs without loading
+    assert lost == []
+
+
+def test_ctrl_c_held_runs_plainly_where_it_cannot_hold():
+    """Outside the main thread (no handler can be set there) and when nested, the block just runs."""
+    import threading
+
+    from sim.compiled import ctrl_c_held
+
+    seen: list[object] = []
+
+    def in_a_thread():
+        with ctrl_c_held():
+            seen.append(signal.getsignal(signal.SIGINT))
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert seen == [signal.default_int_handler]
+    with ctrl_c_held():
+        holder = signal.getsignal(signal.SIGINT)
+        assert holder is not signal.default_int_handler
+        with ctrl_c_held():
+            assert signal.getsignal(signal.SIGINT) is holder
+        assert signal.getsignal(signal.SIGINT) is holder
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+class _DropsACtrlC:
+    """An object whose finaliser gets a Ctrl-C: Python prints the KeyboardInterrupt and drops it."""
+
+    def __del__(self):
+        signal.raise_signal(signal.SIGINT)
+
+
+@pytest.fixture
+def kept_ctrl_c():
+    """sim.errors.keep_ctrl_c's handler for the test, Python's own again after it."""
+    from sim import errors
+
+    errors.keep_ctrl_c()
+    assert signal.getsignal(signal.SIGINT) is errors._marked_interrupt
+    yield errors
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    errors._lost_ctrl_c = False
+
+
+@pytest.fixture
+def dropped(monkeypatch) -> list:
+    """The exceptions Python drops (and would print: "Exception ignored in ...") during the test."""
+    seen: list = []
+    monkeypatch.setattr(sys, "unraisablehook", lambda unraisable: seen.append(unraisable.exc_type))
+    return seen
+
+
+def test_a_dropped_ctrl_c_is_raised_again(kept_ctrl_c, dropped):
+    """A Ctrl-C that a finaliser printed and dropped is raised by the next check, once."""
+    kept_ctrl_c.raise_if_interrupted()  # nothing pending
+    _DropsACtrlC()  # dropped at once: its finaliser gets the interrupt
+    assert dropped == [KeyboardInterrupt]  # printed, not raised
+    with pytest.raises(KeyboardInterrupt):
+        kept_ctrl_c.raise_if_interrupted()
+    kept_ctrl_c.raise_if_interrupted()  # raised once
+
+
+def test_a_run_whose_ctrl_c_was_dropped_stops_without_outputs(kept_ctrl_c, dropped, tmp_path):
+    """sim.run.run checks every week: the run stops at the next week and seals nothing."""
+    weeks: list[int] = []
+
+    def interrupted_at_week_3(model) -> None:
+        weeks.append(model.steps)
+        if model.steps == 3:
+            _DropsACtrlC()
+
+    config = from_dict(RunConfig, {"scenario": {"name": "small"}, "steps": 8})
+    with pytest.raises(KeyboardInterrupt):
+        run(config, tmp_path / "run", observers=[interrupted_at_week_3])
+    assert weeks == [1, 2, 3] and dropped == [KeyboardInterrupt]
+    assert not (tmp_path / "run" / SUMMARY).exists() and not verified(tmp_path / "run")
+
+
+def test_keep_ctrl_c_leaves_a_handler_of_the_program_alone():
+    """Installed only over Python's own handler: a program's own handler stays."""
+    from sim import errors
+
+    def own(signum, frame):
+        pass
+
+    previous = signal.signal(signal.SIGINT, own)
+    try:
+        errors.keep_ctrl_c()
+        assert signal.getsignal(signal.SIGINT) is own
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def test_traceback_on_request(tmp_path):
     """SAHEL_SIM_TRACEBACK=1 shows the full traceback of a configuration error."""
     env = {**os.environ, "SAHEL_SIM_TRACEBACK": "1"}
