@@ -379,11 +379,11 @@ def test_a_ctrl_c_while_a_kernel_loads_is_raised_once_it_is_loaded(monkeypatch):
     assert plain(1) == 2 and lost == ["printed and dropped"]  # the failure this guards against: the run goes on
 
     lost.clear()
-    ours = kernel(_plus_one)
+    ours, handler = kernel(_plus_one), signal.getsignal(signal.SIGINT)
     with pytest.raises(KeyboardInterrupt):
         ours(1)
     assert lost == []  # held, not run inside the loading
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler
     assert ours(2) == 3  # loaded before the interrupt was raised: the next call runs without loading
     assert lost == []
 
@@ -395,6 +395,7 @@ def test_ctrl_c_held_runs_plainly_where_it_cannot_hold():
     from sim.compiled import ctrl_c_held
 
     seen: list[object] = []
+    handler = signal.getsignal(signal.SIGINT)
 
     def in_a_thread():
         with ctrl_c_held():
@@ -403,14 +404,14 @@ def test_ctrl_c_held_runs_plainly_where_it_cannot_hold():
     thread = threading.Thread(target=in_a_thread)
     thread.start()
     thread.join()
-    assert seen == [signal.default_int_handler]
+    assert seen == [handler]
     with ctrl_c_held():
         holder = signal.getsignal(signal.SIGINT)
-        assert holder is not signal.default_int_handler
+        assert holder is not handler
         with ctrl_c_held():
             assert signal.getsignal(signal.SIGINT) is holder
         assert signal.getsignal(signal.SIGINT) is holder
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.getsignal(signal.SIGINT) is handler
 
 
 class _DropsACtrlC:
@@ -425,10 +426,11 @@ def kept_ctrl_c():
     """sim.errors.keep_ctrl_c's handler for the test, Python's own again after it."""
     from sim import errors
 
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     errors.keep_ctrl_c()
     assert signal.getsignal(signal.SIGINT) is errors._marked_interrupt
     yield errors
-    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGINT, handler)
     errors._lost_ctrl_c = False
 
 
