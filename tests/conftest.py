@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,11 @@ from sim.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
 # The core model: traffickers and stand-in checkpoints only, to test its mechanisms in isolation.
+# How a command stopped by Ctrl-C ends: exit code 130, or (rarely) by the signal itself, which a
+# shell also shows as 130. CPython ends a process by SIGINT after its exit when a KeyboardInterrupt
+# left an ``exec`` or ``eval`` of a string (a dataclass, numba's generated code), even one the
+# program caught (bpo-1054041); docs/reliability.md.
+CTRL_C_EXITS = (130, -signal.SIGINT)
 CORE = {"actors": {"armed_groups": False, "officials": False, "communities": False, "forces": False}}
 
 
