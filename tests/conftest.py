@@ -13,12 +13,12 @@ from sim.params import RunConfig, from_dict
 from sim.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
-# The core model: traffickers and stand-in checkpoints only, to test its mechanisms in isolation.
 # How a command stopped by Ctrl-C ends: exit code 130, or (rarely) by the signal itself, which a
 # shell also shows as 130. CPython ends a process by SIGINT after its exit when a KeyboardInterrupt
 # left an ``exec`` or ``eval`` of a string (a dataclass, numba's generated code), even one the
 # program caught (bpo-1054041); docs/reliability.md.
 CTRL_C_EXITS = (130, -signal.SIGINT)
+# The core model: traffickers and stand-in checkpoints only, to test its mechanisms in isolation.
 CORE = {"actors": {"armed_groups": False, "officials": False, "communities": False, "forces": False}}
 
 
