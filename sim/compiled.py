@@ -87,7 +87,7 @@ def kernel(func: Callable) -> Callable:
     return dispatcher
 
 
-_holding = threading.local()
+_holding = False  # a ctrl_c_held block is running (only the main thread holds; inner blocks just run)
 
 
 @contextlib.contextmanager
@@ -101,21 +101,18 @@ def ctrl_c_held():
     Outside the main thread (where handlers cannot be set), with no Python handler installed
     or inside another such block, the block runs as it is.
     """
+    global _holding
     previous = signal.getsignal(signal.SIGINT)
-    if (
-        getattr(_holding, "active", False)
-        or not callable(previous)
-        or threading.current_thread() is not threading.main_thread()
-    ):
+    if _holding or not callable(previous) or threading.current_thread() is not threading.main_thread():
         yield
         return
     held: list[tuple[int, object]] = []
     signal.signal(signal.SIGINT, lambda signum, frame: held.append((signum, frame)))
-    _holding.active = True
+    _holding = True
     try:
         yield
     finally:
-        _holding.active = False
+        _holding = False
         signal.signal(signal.SIGINT, previous)
         if held:  # the interrupt wins over an error of the block's (which stays its context)
             previous(*held[0])

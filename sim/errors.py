@@ -39,7 +39,7 @@ def interrupted(exc: BaseException | None) -> bool:
     return isinstance(exc, KeyboardInterrupt)
 
 
-_lost_ctrl_c = False  # set by keep_ctrl_c's handler; cleared when raise_if_interrupted raises it again
+_ctrl_c_seen = False  # set at every Ctrl-C by keep_ctrl_c's handler; cleared when raise_if_interrupted raises it
 
 
 def keep_ctrl_c() -> None:
@@ -60,14 +60,14 @@ def keep_ctrl_c() -> None:
 
 
 def _marked_interrupt(signum, frame) -> None:
-    global _lost_ctrl_c
-    _lost_ctrl_c = True
+    global _ctrl_c_seen
+    _ctrl_c_seen = True
     raise KeyboardInterrupt
 
 
 def raise_if_interrupted() -> None:
     """Raise a Ctrl-C that :func:`keep_ctrl_c`'s handler saw but that did not stop the process."""
-    global _lost_ctrl_c
-    if _lost_ctrl_c:
-        _lost_ctrl_c = False
+    global _ctrl_c_seen
+    if _ctrl_c_seen:
+        _ctrl_c_seen = False
         raise KeyboardInterrupt

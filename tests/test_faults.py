@@ -449,7 +449,7 @@ def kept_ctrl_c():
     assert signal.getsignal(signal.SIGINT) is errors._marked_interrupt
     yield errors
     signal.signal(signal.SIGINT, handler)
-    errors._lost_ctrl_c = False
+    errors._ctrl_c_seen = False
 
 
 @pytest.fixture
