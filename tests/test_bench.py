@@ -32,6 +32,7 @@ def test_quick_benchmark_measures_every_item_and_writes_the_table(tmp_path, monk
     assert (m["linked_runs"], m["linked_weeks"]) == (20, 4) and 50 < m["linked_mib"] < 2000
     d = results["design"]
     assert d["runs"] == 4 and 0 < d["efficiency"] <= 1.0 and d["hours_for_10000"] > 0
+    assert 0 < d["setup_s"] < d["wall_s"]  # making the blocks is inside the clock
     h = results["history"]  # through python -m sim -m: the shared sweep's runs are the straight ones
     assert h["shared"]["weeks"] < h["branched"]["weeks"] < h["straight"]["weeks"]
     assert h["compared_runs"] == h["shared"]["runs"] == 3 and h["identical_runs"] == 3 and not h["different_files"]
