@@ -610,7 +610,7 @@ def rows(results: dict) -> list[tuple[str, str, str]]:
         out += [
             (f"{d['scenario']} runs through the study runner, {d['workers']} workers",
              f"{d['runs_per_min']:.1f} runs/min ({d['runs']} runs), efficiency {d['efficiency']:.0%}"
-             + (f", {d['setup_s']:.1f} s making the blocks (in the wall)" if "setup_s" in d else ""), ""),
+             + (f", {d['setup_s']:.1f} s of imports and blocks (in the wall)" if "setup_s" in d else ""), ""),
             ("10,000 such runs, extrapolated", f"{d['hours_for_10000']:.1f} h", TARGETS["design"]),
         ]  # fmt: skip
     if h := results.get("history"):
