@@ -118,12 +118,17 @@ def test_scenario_page_steps_and_map_and_charts_follow(fast_pages):
 
 def test_play_runs_weeks_until_pause_and_reset_returns_to_week_0(fast_pages):
     _box, rc = render_scenario()
+    # 20 weeks a second: the 104 weeks take over 5 s, so Pause comes while it plays (as fast as the
+    # small model runs, a fast machine reached the horizon first, and Pause found nothing to pause).
+    rc.find(v.Slider, label=sp.speed_label(0)).widget.v_model = sp.SPEEDS.index(20)
+    assert rc.find(v.Slider, label=sp.speed_label(20)).widgets
     button(rc, "Play").click()
     wait_for(lambda: not week_label(rc).startswith(("Week 0 ", "Week 1 ", "Week 2 ")))
     assert button(rc, "Step").disabled  # no stepping while it plays
     button(rc, "Pause").click()  # the stepping thread finishes its week and stops; the page shows it
     time.sleep(0.3)
     paused = week_label(rc)
+    assert not paused.startswith("Week 104 ")  # paused before the horizon
     time.sleep(0.6)
     assert week_label(rc) == paused
     button(rc, "Play").click()
